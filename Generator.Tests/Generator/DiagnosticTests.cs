@@ -1,0 +1,258 @@
+using System.Linq;
+using FusedNorm.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace FusedNorm.Tests.Generator;
+
+/// <summary>One test per diagnostic: the misuse, the ID, and that the message says what to change.</summary>
+public class DiagnosticTests
+{
+    private static string Model(string members, string classModifiers = "public sealed partial", string model = "[Model(3, 16, 16)]") => $$"""
+        using System;
+        using FusedNorm;
+        namespace Tests;
+        {{model}}
+        {{classModifiers}} class Net
+        {
+        {{members}}
+        }
+        """;
+
+    private const string Signature = "(ReadOnlySpan<float> x, Span<float> y, int batch);";
+
+    private static Diagnostic Single(string source, string id)
+    {
+        var run = GeneratorHarness.RunGenerator(source);
+        var matching = run.GeneratorDiagnostics.Where(d => d.Id == id).ToList();
+        Assert.True(matching.Count == 1,
+            $"expected one {id}, got: {string.Join("; ", run.GeneratorDiagnostics.Select(d => d.Id + " " + d.GetMessage()))}");
+        Assert.NotEqual(Location.None, matching[0].Location);
+        return matching[0];
+    }
+
+    private static void AssertMessage(Diagnostic d, params string[] fragments)
+    {
+        string message = d.GetMessage();
+        foreach (string fragment in fragments) Assert.Contains(fragment, message);
+    }
+
+    [Fact]
+    public void FN0001_class_not_partial()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d)] [Conv2d(4, KernelSize = 3, Name = \"c\")] public partial void S{Signature}", "public sealed"), "FN0001");
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        AssertMessage(d, "'Net'", "partial");
+    }
+
+    [Fact]
+    public void FN0002_method_not_partial()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d)] [Conv2d(4, KernelSize = 3, Name = \"c\")] public void S(ReadOnlySpan<float> x, Span<float> y, int batch) {{ }}"), "FN0002");
+        AssertMessage(d, "'S'", "partial void S(");
+    }
+
+    [Fact]
+    public void FN0003_wrong_signature()
+    {
+        var d = Single(Model("[Fuse(Layer.Conv2d)] [Conv2d(4, KernelSize = 3, Name = \"c\")] public partial void S(float[] x, Span<float> y, int batch);"), "FN0003");
+        AssertMessage(d, "ReadOnlySpan<float>");
+    }
+
+    [Fact]
+    public void FN0004_unknown_layer()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d, (Layer)99)] [Conv2d(4, KernelSize = 3, Name = \"c\")] public partial void S{Signature}"), "FN0004");
+        AssertMessage(d, "99");
+    }
+
+    [Theory]
+    [InlineData("Layer.ReLU, Layer.Conv2d", "first layer must be Conv2d or Linear")]
+    [InlineData("Layer.Conv2d, Layer.ReLU, Layer.BatchNorm2d", "BatchNorm2d follows ReLU")]
+    [InlineData("Layer.Conv2d, Layer.BatchNorm1d", "use BatchNorm2d")]
+    [InlineData("Layer.Conv2d, Layer.Conv2d", "one Conv2d or Linear")]
+    public void FN0005_illegal_layer_order(string layers, string expected)
+    {
+        var d = Single(Model($"[Fuse({layers})] [Conv2d(4, KernelSize = 3, Name = \"c\")] [BatchNorm(Name = \"bn\")] public partial void S{Signature}"), "FN0005");
+        AssertMessage(d, expected);
+    }
+
+    [Fact]
+    public void FN0005_pool_after_linear()
+    {
+        var d = Single(Model($"[Fuse(Layer.Linear, Layer.MaxPool2d)] [Linear(4, Name = \"fc\")] [MaxPool2d(KernelSize = 2)] public partial void S{Signature}"), "FN0005");
+        AssertMessage(d, "MaxPool2d follows a Linear");
+    }
+
+    [Fact]
+    public void FN0006_missing_layer_attribute()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.MaxPool2d)] [Conv2d(4, KernelSize = 3, Name = \"c\")] public partial void S{Signature}"), "FN0006");
+        AssertMessage(d, "[MaxPool2d(...)]");
+    }
+
+    [Fact]
+    public void FN0007_unused_layer_attribute()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.ReLU)] [Conv2d(4, KernelSize = 3, Name = \"c\")] [BatchNorm(Name = \"bn\")] public partial void S{Signature}"), "FN0007");
+        AssertMessage(d, "[BatchNorm]");
+    }
+
+    [Fact]
+    public void FN0008_missing_name()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d)] [Conv2d(4, KernelSize = 3)] public partial void S{Signature}"), "FN0008");
+        AssertMessage(d, "Name = \"conv1\"", "state_dict");
+    }
+
+    [Fact]
+    public void FN0009_duplicate_name()
+    {
+        var d = Single(Model($"""
+            [Fuse(Layer.Conv2d)] [Conv2d(4, KernelSize = 3, Name = "c")] public partial void A{Signature}
+            [Fuse(Layer.Conv2d)] [Conv2d(4, KernelSize = 3, Name = "c")] public partial void B{Signature}
+            """), "FN0009");
+        AssertMessage(d, "'c'");
+    }
+
+    [Fact]
+    public void FN0010_chain_without_model()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d)] [Conv2d(4, KernelSize = 3, Name = \"c\")] public partial void S{Signature}", model: ""), "FN0010");
+        AssertMessage(d, "[Model(3, 32, 32)]");
+    }
+
+    [Fact]
+    public void FN0011_model_without_chains()
+    {
+        var d = Single(Model("public int Unrelated;"), "FN0011");
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+    }
+
+    [Fact]
+    public void FN0012_unsupported_parameter()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.BatchNorm2d)] [Conv2d(4, KernelSize = 3, Name = \"c\")] [BatchNorm(Name = \"bn\", TrackRunningStats = false)] public partial void S{Signature}"), "FN0012");
+        AssertMessage(d, "TrackRunningStats");
+    }
+
+    [Fact]
+    public void FN0012_invalid_gelu_approximation()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.GELU)] [Conv2d(4, KernelSize = 3, Name = \"c\")] [GELU(Approximate = \"fast\")] public partial void S{Signature}"), "FN0012");
+        AssertMessage(d, "\"none\" or \"tanh\"");
+    }
+
+    [Fact]
+    public void FN0013_generic_model()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d)] [Conv2d(4, KernelSize = 3, Name = \"c\")] public partial void S{Signature}").Replace("class Net", "class Net<T>"), "FN0013");
+        AssertMessage(d, "generic");
+    }
+
+    [Fact]
+    public void FN0101_channel_mismatch_conv()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d)] [Conv2d(4, InChannels = 5, KernelSize = 3, Name = \"c\")] public partial void S{Signature}"), "FN0101");
+        AssertMessage(d, "InChannels = 5", "receives 3", "set InChannels = 3");
+    }
+
+    [Fact]
+    public void FN0101_channel_mismatch_between_chains()
+    {
+        var d = Single(Model($"""
+            [Fuse(Layer.Conv2d)] [Conv2d(4, KernelSize = 3, Name = "c1")] public partial void A{Signature}
+            [Fuse(Layer.Conv2d)] [Conv2d(8, InChannels = 6, KernelSize = 3, Name = "c2")] public partial void B{Signature}
+            """), "FN0101");
+        AssertMessage(d, "chain 'A'", "receives 4");
+    }
+
+    [Fact]
+    public void FN0101_linear_in_features()
+    {
+        var d = Single(Model($"[Fuse(Layer.Linear)] [Linear(10, InFeatures = 700, Name = \"fc\")] public partial void S{Signature}"), "FN0101");
+        AssertMessage(d, "768 (flattened from 3, 16, 16)");
+    }
+
+    [Fact]
+    public void FN0102_kernel_larger_than_padded_input()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d)] [Conv2d(4, KernelSize = 9, Dilation = 2, Padding = 0, Name = \"c\")] public partial void S{Signature}"), "FN0102");
+        AssertMessage(d, "17×17", "16×16");
+    }
+
+    [Fact]
+    public void FN0102_pool_larger_than_conv_output()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.MaxPool2d)] [Conv2d(4, KernelSize = 13, Name = \"c\")] [MaxPool2d(KernelSize = 5)] public partial void S{Signature}"), "FN0102");
+        AssertMessage(d, "MaxPool2d", "4×4");
+    }
+
+    [Fact]
+    public void FN0103_norm_features_mismatch()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.BatchNorm2d)] [Conv2d(4, KernelSize = 3, Name = \"c\")] [BatchNorm(NumFeatures = 6, Name = \"bn\")] public partial void S{Signature}"), "FN0103");
+        AssertMessage(d, "num_features = 6", "receives 4", "NumFeatures = 4");
+    }
+
+    [Theory]
+    [InlineData("KernelSize = 0", "kernel_size")]
+    [InlineData("KernelSize = 3, Stride = 0", "stride")]
+    [InlineData("KernelSize = 3, Dilation = -1", "dilation")]
+    [InlineData("KernelSize = 3, Padding = -2", "padding")]
+    public void FN0104_non_positive_size(string arguments, string parameter)
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d)] [Conv2d(4, {arguments}, Name = \"c\")] public partial void S{Signature}"), "FN0104");
+        AssertMessage(d, parameter);
+    }
+
+    [Fact]
+    public void FN0104_zero_out_channels()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d)] [Conv2d(0, KernelSize = 3, Name = \"c\")] public partial void S{Signature}"), "FN0104");
+        AssertMessage(d, "out_channels", "positive");
+    }
+
+    [Fact]
+    public void FN0105_conv_after_linear()
+    {
+        var d = Single(Model($"""
+            [Fuse(Layer.Linear)] [Linear(10, Name = "fc")] public partial void A{Signature}
+            [Fuse(Layer.Conv2d)] [Conv2d(4, KernelSize = 1, Name = "c")] public partial void B{Signature}
+            """), "FN0105");
+        AssertMessage(d, "(C, H, W)", "(10)");
+    }
+
+    [Fact]
+    public void FN0106_bad_model_input_shape()
+    {
+        var d = Single(Model($"[Fuse(Layer.Linear)] [Linear(10, Name = \"fc\")] public partial void S{Signature}", model: "[Model(3, 0, 4)]"), "FN0106");
+        AssertMessage(d, "positive");
+    }
+
+    [Fact]
+    public void FN0201_scalar_fallback_is_info_and_still_generates()
+    {
+        var run = GeneratorHarness.RunGenerator(Model($"[Fuse(Layer.Linear)] [Linear(5, Name = \"fc\")] public partial void S{Signature}"));
+        var d = Assert.Single(run.GeneratorDiagnostics, x => x.Id == "FN0201");
+        Assert.Equal(DiagnosticSeverity.Info, d.Severity);
+        Assert.Contains("fewer than one Vector256", d.GetMessage());
+        Assert.NotEmpty(run.Sources);
+        Assert.Empty(run.CompileErrors);
+    }
+
+    [Fact]
+    public void Generator_does_not_throw_on_broken_source()
+    {
+        // Half-typed attributes and missing types must produce diagnostics, never an exception into the compiler.
+        var run = GeneratorHarness.RunGenerator("""
+            using FusedNorm;
+            [Model(3, 8,
+            public partial class Broken
+            {
+                [Fuse(Layer.Conv2d, Layer.)] [Conv2d(KernelSize = )] public partial void S(ReadOnlySpan<float> x, Span<float> y, int batch);
+            }
+            """);
+        Assert.Null(run.Result.Exception);
+    }
+}

@@ -1,0 +1,110 @@
+using Microsoft.CodeAnalysis;
+
+namespace FusedNorm.Generator.Diagnostics;
+
+/// <summary>
+/// Every diagnostic FusedNorm reports. IDs come in blocks: FN00xx misuse of the attributes, FN01xx shapes that
+/// do not fit, FN02xx fallbacks (informational: the chain works, but not on the fastest path).
+/// docs/diagnostics.md lists them with examples; each one has a test in Generator.Tests.
+/// </summary>
+public static class DiagnosticDescriptors
+{
+    private const string Usage = "FusedNorm.Usage";
+    private const string Shape = "FusedNorm.Shape";
+    private const string Performance = "FusedNorm.Performance";
+
+    private static DiagnosticDescriptor Error(string id, string title, string message, string category = Usage) =>
+        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+            helpLinkUri: "docs/diagnostics.md#" + id.ToLowerInvariant());
+
+    // ---- FN00xx: misuse ----
+    public static readonly DiagnosticDescriptor ClassNotPartial = Error("FN0001",
+        "Model class must be partial",
+        "Class '{0}' has [Model] but is not partial: declare it 'partial' so FusedNorm can add its Forward and weights");
+
+    public static readonly DiagnosticDescriptor MethodNotPartial = Error("FN0002",
+        "Chain method must be a partial declaration without a body",
+        "Method '{0}' has [Fuse] but is not a partial method without a body: declare it 'partial void {0}(ReadOnlySpan<float> x, Span<float> y, int batch);'");
+
+    public static readonly DiagnosticDescriptor BadSignature = Error("FN0003",
+        "Chain method has the wrong signature",
+        "Method '{0}' must be an instance method 'partial void {0}(ReadOnlySpan<float> x, Span<float> y, int batch)': {1}");
+
+    public static readonly DiagnosticDescriptor UnknownLayer = Error("FN0004",
+        "Unknown layer",
+        "Chain '{0}' lists the value {1}, which is not a FusedNorm.Layer");
+
+    public static readonly DiagnosticDescriptor IllegalLayerOrder = Error("FN0005",
+        "Illegal layer order",
+        "Chain '{0}': {1}. A chain is Conv2d or Linear, then optionally a BatchNorm, an activation and (after Conv2d) a pooling layer, in that order.");
+
+    public static readonly DiagnosticDescriptor MissingLayerAttribute = Error("FN0006",
+        "Layer has no parameter attribute",
+        "Chain '{0}' lists {1} but the method has no [{2}(...)] attribute giving its parameters");
+
+    public static readonly DiagnosticDescriptor UnusedLayerAttribute = Error("FN0007",
+        "Parameter attribute for a layer the chain does not list",
+        "Method '{0}' has a [{1}] attribute but its [Fuse] list has no {2}: add the layer to [Fuse] or remove the attribute");
+
+    public static readonly DiagnosticDescriptor MissingName = Error("FN0008",
+        "Layer with weights needs a Name",
+        "{0} in chain '{1}' has weights but no Name: set Name to its state_dict prefix, e.g. Name = \"{2}\" for the key '{2}.weight'");
+
+    public static readonly DiagnosticDescriptor DuplicateName = Error("FN0009",
+        "Duplicate layer name",
+        "Name '{0}' is used by more than one layer of '{1}': state_dict prefixes must be unique");
+
+    public static readonly DiagnosticDescriptor ChainWithoutModel = Error("FN0010",
+        "Chain outside a model",
+        "Method '{0}' has [Fuse] but class '{1}' has no [Model(...)] attribute giving the input shape of one sample, e.g. [Model(3, 32, 32)]");
+
+    public static readonly DiagnosticDescriptor ModelWithoutChains = new("FN0011",
+        "Model has no chains",
+        "Class '{0}' has [Model] but no [Fuse] methods: nothing will be generated",
+        Usage, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics.md#fn0011");
+
+    public static readonly DiagnosticDescriptor InvalidParameter = Error("FN0012",
+        "Invalid or unsupported layer parameter",
+        "{0} in chain '{1}': {2}");
+
+    public static readonly DiagnosticDescriptor UnsupportedType = Error("FN0013",
+        "Unsupported model type",
+        "Class '{0}' cannot be a model: {1}");
+
+    // ---- FN01xx: shapes ----
+    public static readonly DiagnosticDescriptor ChannelMismatch = Error("FN0101",
+        "Channel counts of adjacent layers disagree",
+        "Chain '{0}': {1} is declared with {2} = {3} but receives {4} from {5}: set {2} = {4} or fix the layer before it",
+        Shape);
+
+    public static readonly DiagnosticDescriptor KernelLargerThanInput = Error("FN0102",
+        "Kernel larger than the padded input",
+        "Chain '{0}': the {1} window spans {2} but the padded input is only {3} ({4}): use a smaller kernel_size or dilation, or more padding",
+        Shape);
+
+    public static readonly DiagnosticDescriptor NormFeatureMismatch = Error("FN0103",
+        "Norm num_features differs from its input channels",
+        "Chain '{0}': {1} has num_features = {2} but receives {3} channels from {4}: set NumFeatures = {3} (or leave it 0 to infer it)",
+        Shape);
+
+    public static readonly DiagnosticDescriptor NonPositiveSize = Error("FN0104",
+        "Size must be positive",
+        "Chain '{0}': {1} must be {2}, but it is {3}",
+        Shape);
+
+    public static readonly DiagnosticDescriptor InputRankMismatch = Error("FN0105",
+        "Layer receives a tensor of the wrong rank",
+        "Chain '{0}': {1} needs {2} per sample, but receives ({3}) from {4}",
+        Shape);
+
+    public static readonly DiagnosticDescriptor BadModelInputShape = Error("FN0106",
+        "Invalid model input shape",
+        "Class '{0}': [Model] input shape ({1}) is invalid: {2}",
+        Shape);
+
+    // ---- FN02xx: fallbacks ----
+    public static readonly DiagnosticDescriptor ScalarFallback = new("FN0201",
+        "Chain runs on the scalar path",
+        "Chain '{0}' runs on the scalar path: {1}",
+        Performance, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics.md#fn0201");
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Linq;
+using FusedNorm.Generator.Plan;
+using FusedNorm.Generator.Spec;
+
+namespace FusedNorm.Generator.Emit;
+
+/// <summary>Literals and names shared by the emitters.</summary>
+internal static class Format
+{
+    public const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"FusedNorm.Generator\", \"0.1.0\")]";
+    public const string V = "Vector256";
+    public const string Unsafe = "Unsafe";
+    public const string Activations = "Activations";
+
+    public static string Float(double value)
+    {
+        float f = (float)value;
+        string s = f.ToString("R", CultureInfo.InvariantCulture);
+        if (s.Contains("E")) s = f.ToString("0.0#########################", CultureInfo.InvariantCulture);
+        return s + "f";
+    }
+
+    public static string Double(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    public static string Shape(EquatableArray<int> shape) => "(" + string.Join(", ", shape) + ")";
+    public static string ShapeInts(EquatableArray<int> shape) => string.Join(", ", shape);
+
+    public static string Lower(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
+
+    /// <summary>Field prefix for a chain's weights, e.g. _stage1.</summary>
+    public static string Field(ChainPlan chain) => "_" + Lower(chain.MethodName);
+
+    public static string KernelClass(ChainPlan chain) => chain.MethodName + "Kernel";
+
+    /// <summary>The kernel class as the model's half of the file names it.</summary>
+    public static string KernelRef(ChainPlan chain) => "global::" + TypeEmitter.KernelNamespace + "." + KernelClass(chain);
+
+    /// <summary>XNNPACK-style kernel tag: what it computes at a glance, e.g. Conv5x5S1_C3K6_BnRelu.</summary>
+    public static string Tag(ChainPlan chain)
+    {
+        string head = chain.Conv is { } c
+            ? $"Conv{c.Kernel}x{c.Kernel}S{c.Stride}" + (c.Dilation > 1 ? $"D{c.Dilation}" : "") + $"_C{c.InChannels}K{c.OutChannels}"
+            : $"Linear_I{chain.Linear!.InFeatures}O{chain.Linear.OutFeatures}";
+        string post = (chain.Norm is not null ? "Bn" : "") + (chain.Activation is { } a ? ActivationName(a) : "")
+            + (chain.Pool is { } p ? (p.Kind == LayerKind.MaxPool2d ? "MaxPool" : "AvgPool") + p.Kernel : "");
+        return post.Length == 0 ? head : head + "_" + post;
+    }
+
+    public static string ActivationName(ActivationSpec a) => a.Kind switch
+    {
+        LayerKind.ReLU => "Relu",
+        LayerKind.ReLU6 => "Relu6",
+        LayerKind.LeakyReLU => "LeakyRelu",
+        LayerKind.SiLU => "Silu",
+        LayerKind.GELU => a.TanhApproximation ? "GeluTanh" : "Gelu",
+        LayerKind.Sigmoid => "Sigmoid",
+        LayerKind.Tanh => "Tanh",
+        LayerKind.Hardswish => "Hardswish",
+        LayerKind.ELU => "Elu",
+        _ => a.Kind.ToString(),
+    };
+
+    /// <summary>The activation applied to an expression, the same call for a float or a Vector256.</summary>
+    public static string Activate(ActivationSpec? a, string operand)
+    {
+        if (a is null) return operand;
+        string extra = a.Kind switch
+        {
+            LayerKind.LeakyReLU => ", " + Float(a.Parameter),
+            LayerKind.ELU => ", " + Float(a.Parameter),
+            _ => "",
+        };
+        return $"{Activations}.{ActivationName(a)}({operand}{extra})";
+    }
+
+    /// <summary>PyTorch's module string for the fusion plan, e.g. Conv2d(3, 6, kernel_size=5).</summary>
+    public static string Describe(ChainPlan chain)
+    {
+        var parts = new System.Collections.Generic.List<string>();
+        if (chain.Conv is { } c)
+            parts.Add($"Conv2d({c.InChannels}, {c.OutChannels}, kernel_size={c.Kernel}" +
+                (c.Stride != 1 ? $", stride={c.Stride}" : "") + (c.Padding != 0 ? $", padding={c.Padding}" : "") +
+                (c.Dilation != 1 ? $", dilation={c.Dilation}" : "") + (c.Bias ? "" : ", bias=False") + ")");
+        if (chain.Linear is { } l)
+            parts.Add($"Linear({l.InFeatures}, {l.OutFeatures}" + (l.Bias ? "" : ", bias=False") + ")");
+        if (chain.Norm is { } n)
+            parts.Add($"{n.Kind}({n.NumFeatures}" + (n.Eps != 1e-5 ? $", eps={Double(n.Eps)}" : "") + (n.Affine ? "" : ", affine=False") + ")");
+        if (chain.Activation is { } a)
+            parts.Add(a.Kind switch
+            {
+                LayerKind.LeakyReLU => $"LeakyReLU({Double(a.Parameter)})",
+                LayerKind.ELU => $"ELU(alpha={Double(a.Parameter)})",
+                LayerKind.GELU => a.TanhApproximation ? "GELU(approximate='tanh')" : "GELU()",
+                _ => a.Kind + "()",
+            });
+        if (chain.Pool is { } p)
+            parts.Add($"{p.Kind}({p.Kernel}" + (p.Stride != p.Kernel ? $", stride={p.Stride}" : "") +
+                (p.Padding != 0 ? $", padding={p.Padding}" : "") +
+                (p.Kind == LayerKind.AvgPool2d && !p.CountIncludePad ? ", count_include_pad=False" : "") + ")");
+        return string.Join(" → ", parts);
+    }
+
+    public static string Join(params string[] parts) => string.Join(", ", parts.Where(p => p.Length > 0));
+}

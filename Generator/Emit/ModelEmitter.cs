@@ -1,0 +1,125 @@
+using System.Linq;
+using FusedNorm.Generator.Plan;
+using static FusedNorm.Generator.Emit.Format;
+
+namespace FusedNorm.Generator.Emit;
+
+/// <summary>
+/// Writes the model-level members: shape constants, weight loading from a safetensors file, and the whole-model
+/// Forward that chains the stages through two pooled buffers.
+/// </summary>
+internal static class ModelEmitter
+{
+    public static string Emit(ModelPlan model)
+    {
+        var w = new SourceWriter();
+        TypeEmitter.OpenFile(w, model.Type);
+        string cls = model.Type.ClassName;
+
+        w.Line($"/// <summary>Elements of one input sample: {string.Join(" × ", model.InputShape)}.</summary>");
+        w.Line($"public const int InputSize = {ChainPlan.Product(model.InputShape)};");
+        w.Line($"/// <summary>Elements of one output sample: {string.Join(" × ", model.OutputShape)}.</summary>");
+        w.Line($"public const int OutputSize = {ChainPlan.Product(model.OutputShape)};");
+        w.Line($"/// <summary>Shape of one input sample, without the batch dimension.</summary>");
+        w.Line($"public static global::System.ReadOnlySpan<int> InputShape => new int[] {{ {ShapeInts(model.InputShape)} }};");
+        w.Line($"/// <summary>Shape of one output sample, without the batch dimension.</summary>");
+        w.Line($"public static global::System.ReadOnlySpan<int> OutputShape => new int[] {{ {ShapeInts(model.OutputShape)} }};");
+        w.Line();
+
+        w.Line("/// <summary>The state_dict keys this model reads, in load order.</summary>");
+        w.Line("public static global::System.Collections.Generic.IReadOnlyList<string> StateDictKeys { get; } = new string[]");
+        w.Line("{");
+        foreach (ChainPlan chain in model.Chains)
+            w.Line("    " + string.Join(", ", Keys(chain).Select(k => "\"" + k + "\"")) + ",");
+        w.Line("};");
+        w.Line();
+
+        w.Line("/// <summary>Whether every chain's weights have been loaded.</summary>");
+        w.Line($"public bool IsLoaded => {string.Join(" && ", model.Chains.Select(c => Field(c) + "Weights is not null"))};");
+        w.Line();
+
+        w.Line("/// <summary>Loads, folds and packs the weights from a safetensors file written from PyTorch's <c>model.state_dict()</c>.</summary>");
+        w.Line("/// <exception cref=\"global::FusedNorm.WeightLoadException\">A tensor is missing or has the wrong shape or dtype.</exception>");
+        w.Line(GeneratedCode);
+        w.Line("public void LoadWeights(string path) => LoadWeights(global::FusedNorm.SafeTensorsFile.Open(path));");
+        w.Line();
+        w.Line("/// <summary>Loads, folds and packs the weights from an opened safetensors file, looked up by PyTorch's state_dict names.</summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("public void LoadWeights(global::FusedNorm.SafeTensorsFile weights)"))
+        {
+            w.Line("if (weights is null) throw new global::System.ArgumentNullException(nameof(weights));");
+            foreach (ChainPlan chain in model.Chains)
+                w.Line($"Load{chain.MethodName}(weights);");
+        }
+        if (model.Type.HasParameterlessConstructor)
+        {
+            w.Line();
+            w.Line($"/// <summary>Creates the model and loads its weights from a safetensors file of its state_dict.</summary>");
+            w.Line(GeneratedCode);
+            using (w.Block($"public static {cls} FromSafetensors(string path)"))
+            {
+                w.Line($"var model = new {cls}();");
+                w.Line("model.LoadWeights(path);");
+                w.Line("return model;");
+            }
+        }
+        w.Line();
+
+        EmitForward(w, model);
+        TypeEmitter.CloseType(w, model.Type);
+        return w.ToString();
+    }
+
+    private static string[] Keys(ChainPlan chain)
+    {
+        var keys = new System.Collections.Generic.List<string>();
+        string name = chain.Conv?.Name ?? chain.Linear!.Name;
+        keys.Add(name + ".weight");
+        if (chain.Conv?.Bias ?? chain.Linear!.Bias) keys.Add(name + ".bias");
+        if (chain.Norm is { } n)
+        {
+            if (n.Affine) { keys.Add(n.Name + ".weight"); keys.Add(n.Name + ".bias"); }
+            keys.Add(n.Name + ".running_mean");
+            keys.Add(n.Name + ".running_var");
+        }
+        return keys.ToArray();
+    }
+
+    private static void EmitForward(SourceWriter w, ModelPlan model)
+    {
+        w.Line("/// <summary>");
+        w.Line($"/// The whole model: {string.Join(" → ", model.Chains.Select(c => c.MethodName))}.");
+        w.Line($"/// x is (batch, {ShapeInts(model.InputShape)}), y is (batch, {ShapeInts(model.OutputShape)}). Intermediate activations live in two");
+        w.Line("/// buffers rented from ArrayPool, so calls allocate nothing in the steady state and may run concurrently.");
+        w.Line("/// </summary>");
+        w.Line(GeneratedCode);
+        using (w.Block("public void Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)"))
+        {
+            var chains = model.Chains;
+            if (chains.Count == 1)
+            {
+                w.Line($"{chains[0].MethodName}(x, y, batch);");
+                return;
+            }
+            w.Line($"global::FusedNorm.Kernels.ChainGuard.Check(\"{model.Type.ClassName}.Forward\", x, y, batch, InputSize, OutputSize, \"{ShapeInts(model.InputShape)}\", \"{ShapeInts(model.OutputShape)}\", IsLoaded);");
+            w.Comment($"Ping-pong buffers sized for the largest intermediate: {model.LargestIntermediate} floats per sample.");
+            w.Line($"float[] a = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * {model.LargestIntermediate});");
+            if (chains.Count > 2) w.Line($"float[] b = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * {model.LargestIntermediate});");
+            using (w.Block("try"))
+            {
+                for (int i = 0; i < chains.Count; i++)
+                {
+                    ChainPlan chain = chains[i];
+                    string input = i == 0 ? "x" : $"new global::System.Span<float>({(i % 2 == 1 ? "a" : "b")}, 0, batch * {chains[i - 1].OutputSize})";
+                    string output = i == chains.Count - 1 ? "y" : $"new global::System.Span<float>({(i % 2 == 0 ? "a" : "b")}, 0, batch * {chain.OutputSize})";
+                    w.Line($"{chain.MethodName}({input}, {output}, batch); // → (batch, {ShapeInts(chain.OutputShape)})");
+                }
+            }
+            using (w.Block("finally"))
+            {
+                w.Line("global::System.Buffers.ArrayPool<float>.Shared.Return(a);");
+                if (chains.Count > 2) w.Line("global::System.Buffers.ArrayPool<float>.Shared.Return(b);");
+            }
+        }
+    }
+}

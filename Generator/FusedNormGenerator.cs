@@ -1,0 +1,82 @@
+using System.Collections.Immutable;
+using System.Linq;
+using FusedNorm.Generator.Emit;
+using FusedNorm.Generator.Parse;
+using FusedNorm.Generator.Plan;
+using FusedNorm.Generator.Spec;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace FusedNorm.Generator;
+
+/// <summary>
+/// The pipeline: [Model] classes → Parse → <see cref="ModelSpec"/> → Plan → <see cref="ModelPlan"/> → Emit.
+/// Each step's output is plain equatable data, so an edit that does not change a model re-runs nothing after
+/// Parse, and a chain whose plan did not change is not emitted again. Diagnostics have their own output.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class FusedNormGenerator : IIncrementalGenerator
+{
+    public static class TrackingNames
+    {
+        public const string Parse = nameof(Parse);
+        public const string Plan = nameof(Plan);
+        public const string Chains = nameof(Chains);
+        public const string Models = nameof(Models);
+        public const string Diagnostics = nameof(Diagnostics);
+        public const string OrphanChains = nameof(OrphanChains);
+    }
+
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<Result<ModelSpec>> specs = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                AttributeNames.Model,
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax or StructDeclarationSyntax,
+                static (ctx, ct) => ModelParser.Parse((INamedTypeSymbol)ctx.TargetSymbol, (TypeDeclarationSyntax)ctx.TargetNode, ct))
+            .WithTrackingName(TrackingNames.Parse);
+
+        IncrementalValuesProvider<(Result<ModelSpec> Spec, Result<ModelPlan>? Plan)> planned = specs
+            .Select(static (spec, _) => (spec, spec.Value is null ? null : ModelPlanner.Plan(spec.Value)))
+            .WithTrackingName(TrackingNames.Plan);
+
+        IncrementalValuesProvider<ModelPlan> models = planned
+            .Select(static (p, _) => p.Plan?.Value)
+            .Where(static m => m is not null)
+            .Select(static (m, _) => m!)
+            .WithTrackingName(TrackingNames.Models);
+
+        IncrementalValuesProvider<ChainPlan> chains = models
+            .SelectMany(static (m, _) => m.Chains)
+            .WithTrackingName(TrackingNames.Chains);
+
+        IncrementalValuesProvider<DiagnosticInfo> diagnostics = planned
+            .SelectMany(static (p, _) => p.Spec.Diagnostics.Concat(p.Plan?.Diagnostics ?? EquatableArray<DiagnosticInfo>.Empty))
+            .WithTrackingName(TrackingNames.Diagnostics);
+
+        // A [Fuse] method in a class without [Model] would otherwise be silently ignored.
+        IncrementalValuesProvider<DiagnosticInfo> orphans = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                AttributeNames.Fuse,
+                static (node, _) => node is MethodDeclarationSyntax,
+                static (ctx, _) =>
+                {
+                    var method = (IMethodSymbol)ctx.TargetSymbol;
+                    bool inModel = method.ContainingType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeNames.Model);
+                    return inModel ? null : DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.ChainWithoutModel,
+                        LocationInfo.From(((MethodDeclarationSyntax)ctx.TargetNode).Identifier.GetLocation()), method.Name, method.ContainingType.Name);
+                })
+            .Where(static d => d is not null)
+            .Select(static (d, _) => d!)
+            .WithTrackingName(TrackingNames.OrphanChains);
+
+        context.RegisterSourceOutput(diagnostics, static (spc, d) => spc.ReportDiagnostic(d.ToDiagnostic()));
+        context.RegisterSourceOutput(orphans, static (spc, d) => spc.ReportDiagnostic(d.ToDiagnostic()));
+        context.RegisterSourceOutput(models, static (spc, model) =>
+            spc.AddSource(HintName(model.Type) + ".Model.g.cs", ModelEmitter.Emit(model)));
+        context.RegisterSourceOutput(chains, static (spc, chain) =>
+            spc.AddSource(HintName(chain.Type) + "." + chain.MethodName + ".g.cs", ChainEmitter.Emit(chain)));
+    }
+
+    private static string HintName(TypeDeclarationSpec type) => type.FullName.Replace('<', '_').Replace('>', '_');
+}

@@ -1,0 +1,49 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace FusedNorm.Generator.Parse;
+
+/// <summary>
+/// Reads constructor and named arguments of one attribute application. Defaults are passed by the caller and
+/// must equal the property initializers in Runtime/Attributes.cs (the generator cannot load that assembly).
+/// </summary>
+internal readonly struct AttributeReader
+{
+    private readonly AttributeData _data;
+    private readonly Dictionary<string, TypedConstant> _named;
+
+    public AttributeReader(AttributeData data)
+    {
+        _data = data;
+        _named = new Dictionary<string, TypedConstant>();
+        foreach (KeyValuePair<string, TypedConstant> pair in data.NamedArguments)
+            _named[pair.Key] = pair.Value;
+    }
+
+    public Location? Location => _data.ApplicationSyntaxReference?.GetSyntax().GetLocation();
+
+    public int CtorInt(int index, int fallback) =>
+        index < _data.ConstructorArguments.Length && _data.ConstructorArguments[index].Value is int v ? v : fallback;
+
+    /// <summary>A params int[] or enum[] constructor argument.</summary>
+    public ImmutableArray<int> CtorIntArray(int index)
+    {
+        if (index >= _data.ConstructorArguments.Length) return ImmutableArray<int>.Empty;
+        TypedConstant arg = _data.ConstructorArguments[index];
+        if (arg.Kind != TypedConstantKind.Array || arg.IsNull) return ImmutableArray<int>.Empty;
+        ImmutableArray<int>.Builder values = ImmutableArray.CreateBuilder<int>();
+        foreach (TypedConstant item in arg.Values)
+            values.Add(item.Value is int v ? v : 0);
+        return values.ToImmutable();
+    }
+
+    public int Int(string name, int fallback) => _named.TryGetValue(name, out TypedConstant c) && c.Value is int v ? v : fallback;
+    public bool Bool(string name, bool fallback) => _named.TryGetValue(name, out TypedConstant c) && c.Value is bool v ? v : fallback;
+    public string? String(string name, string? fallback) => _named.TryGetValue(name, out TypedConstant c) ? c.Value as string : fallback;
+
+    public double Double(string name, double fallback) =>
+        _named.TryGetValue(name, out TypedConstant c)
+            ? c.Value switch { double d => d, float f => f, int i => i, _ => fallback }
+            : fallback;
+}

@@ -1,0 +1,288 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using FusedNorm.Generator.Spec;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using static FusedNorm.Generator.Diagnostics.DiagnosticDescriptors;
+
+namespace FusedNorm.Generator.Parse;
+
+/// <summary>
+/// Parse stage: turns a [Model] class symbol into a <see cref="ModelSpec"/> of plain values, and reports misuse
+/// that needs no shape arithmetic (partial-ness, signatures, layer order, missing attributes). Nothing Roslyn
+/// leaves this class.
+/// </summary>
+internal static class ModelParser
+{
+    public static Result<ModelSpec> Parse(INamedTypeSymbol type, TypeDeclarationSyntax syntax, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        LocationInfo? typeLocation = LocationInfo.From(syntax.Identifier.GetLocation());
+
+        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(ClassNotPartial, typeLocation, type.Name));
+            return new Result<ModelSpec>(null, diagnostics.ToEquatableArray());
+        }
+        if (type.IsGenericType || type.IsStatic || type.TypeKind != TypeKind.Class)
+        {
+            string why = type.IsGenericType ? "generic models are not supported" : type.IsStatic ? "it is static; chains are instance methods that use the loaded weights" : "it must be a class";
+            diagnostics.Add(DiagnosticInfo.Create(UnsupportedType, typeLocation, type.Name, why));
+            return new Result<ModelSpec>(null, diagnostics.ToEquatableArray());
+        }
+
+        // Containing types must be partial too, or the generated half cannot be nested in them.
+        var containing = new List<string>();
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            bool outerPartial = outer.DeclaringSyntaxReferences.Any(r =>
+                r.GetSyntax(cancellationToken) is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (!outerPartial || outer.IsGenericType)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(UnsupportedType, typeLocation, type.Name,
+                    $"it is nested in '{outer.Name}', which must be a non-generic partial type too"));
+                return new Result<ModelSpec>(null, diagnostics.ToEquatableArray());
+            }
+            containing.Insert(0, $"partial {Keyword(outer)} {outer.Name}");
+        }
+
+        AttributeData modelAttribute = type.GetAttributes().First(a => a.AttributeClass?.ToDisplayString() == AttributeNames.Model);
+        ImmutableArray<int> inputShape = new AttributeReader(modelAttribute).CtorIntArray(0);
+
+        bool hasParameterlessCtor = type.InstanceConstructors.Any(c =>
+            c.Parameters.Length == 0 && c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.Private);
+
+        var typeSpec = new TypeDeclarationSpec(
+            type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+            type.Name,
+            Keyword(type),
+            containing.ToEquatableArray(),
+            hasParameterlessCtor);
+
+        var chains = new List<ChainSpec>();
+        foreach (IMethodSymbol method in ChainMethodsInSourceOrder(type))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            ChainSpec? chain = ParseChain(method, diagnostics, cancellationToken);
+            if (chain is not null) chains.Add(chain);
+        }
+
+        if (chains.Count == 0 && diagnostics.Count == 0)
+            diagnostics.Add(DiagnosticInfo.Create(ModelWithoutChains, typeLocation, type.Name));
+
+        CheckUniqueNames(type.Name, chains, diagnostics);
+
+        ModelSpec? model = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)
+            ? null
+            : new ModelSpec(typeSpec, inputShape.ToEquatableArray(), chains.ToEquatableArray(), typeLocation);
+        return new Result<ModelSpec>(model, diagnostics.ToEquatableArray());
+    }
+
+    private static string Keyword(INamedTypeSymbol type) => type.IsRecord ? "record" : type.TypeKind == TypeKind.Struct ? "struct" : "class";
+
+    private static IEnumerable<IMethodSymbol> ChainMethodsInSourceOrder(INamedTypeSymbol type) =>
+        type.GetMembers()
+            .OfType<IMethodSymbol>()
+            .Where(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeNames.Fuse))
+            .OrderBy(m => m.Locations.FirstOrDefault()?.SourceTree?.FilePath, System.StringComparer.Ordinal)
+            .ThenBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0);
+
+    private static ChainSpec? ParseChain(IMethodSymbol method, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        var methodSyntax = method.DeclaringSyntaxReferences
+            .Select(r => r.GetSyntax(cancellationToken))
+            .OfType<MethodDeclarationSyntax>()
+            .FirstOrDefault(m => m.Body is null && m.ExpressionBody is null) ??
+            method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault();
+        LocationInfo? location = LocationInfo.From(methodSyntax?.Identifier.GetLocation() ?? method.Locations.FirstOrDefault());
+        string name = method.Name;
+        int errorsBefore = diagnostics.Count;
+
+        // The generator writes the body, so the user writes only a partial declaration.
+        bool isPartialDeclaration = methodSyntax is not null
+            && methodSyntax.Modifiers.Any(SyntaxKind.PartialKeyword)
+            && methodSyntax.Body is null && methodSyntax.ExpressionBody is null
+            && method.PartialImplementationPart is null;
+        if (!isPartialDeclaration)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(MethodNotPartial, location, name));
+            return null;
+        }
+
+        string? signatureProblem = SignatureProblem(method);
+        if (signatureProblem is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(BadSignature, location, name, signatureProblem));
+            return null;
+        }
+
+        // The [Fuse] list: the order of the chain.
+        AttributeData fuse = method.GetAttributes().First(a => a.AttributeClass?.ToDisplayString() == AttributeNames.Fuse);
+        var layers = new List<LayerKind>();
+        foreach (int value in new AttributeReader(fuse).CtorIntArray(0))
+        {
+            if (value < (int)LayerKind.Conv2d || value > (int)LayerKind.AvgPool2d)
+                diagnostics.Add(DiagnosticInfo.Create(UnknownLayer, location, name, value));
+            else
+                layers.Add((LayerKind)value);
+        }
+        if (diagnostics.Count > errorsBefore) return null;
+
+        string? orderProblem = LayerOrder.Problem(layers);
+        if (orderProblem is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(IllegalLayerOrder, location, name, orderProblem));
+            return null;
+        }
+
+        var attributes = method.GetAttributes()
+            .Where(a => a.AttributeClass is not null)
+            .GroupBy(a => a.AttributeClass!.ToDisplayString())
+            .ToDictionary(g => g.Key, g => g.First());
+        AttributeReader? Get(string attributeName) => attributes.TryGetValue(attributeName, out AttributeData? d) ? new AttributeReader(d) : null;
+
+        LayerKind compute = layers[0];
+        LayerKind? norm = layers.Where(l => l.Role() == LayerRole.Norm).Select(l => (LayerKind?)l).FirstOrDefault();
+        LayerKind? activation = layers.Where(l => l.Role() == LayerRole.Activation).Select(l => (LayerKind?)l).FirstOrDefault();
+        LayerKind? pool = layers.Where(l => l.Role() == LayerRole.Pool).Select(l => (LayerKind?)l).FirstOrDefault();
+
+        // Each parameter attribute must belong to a listed layer.
+        void Unused(string attributeName, string shortName, bool listed)
+        {
+            if (!listed && attributes.TryGetValue(attributeName, out AttributeData? data))
+                diagnostics.Add(DiagnosticInfo.Create(UnusedLayerAttribute,
+                    LocationInfo.From(data.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()) ?? location,
+                    name, shortName, shortName));
+        }
+        Unused(AttributeNames.Conv2d, "Conv2d", compute == LayerKind.Conv2d);
+        Unused(AttributeNames.Linear, "Linear", compute == LayerKind.Linear);
+        Unused(AttributeNames.BatchNorm, "BatchNorm", norm is not null);
+        Unused(AttributeNames.MaxPool2d, "MaxPool2d", pool == LayerKind.MaxPool2d);
+        Unused(AttributeNames.AvgPool2d, "AvgPool2d", pool == LayerKind.AvgPool2d);
+        Unused(AttributeNames.LeakyReLU, "LeakyReLU", activation == LayerKind.LeakyReLU);
+        Unused(AttributeNames.ELU, "ELU", activation == LayerKind.ELU);
+        Unused(AttributeNames.GELU, "GELU", activation == LayerKind.GELU);
+
+        ConvSpec? conv = null;
+        LinearSpec? linear = null;
+        if (compute == LayerKind.Conv2d)
+        {
+            if (Get(AttributeNames.Conv2d) is not { } a)
+                diagnostics.Add(DiagnosticInfo.Create(MissingLayerAttribute, location, name, "Conv2d", "Conv2d"));
+            else
+                conv = new ConvSpec(RequireName(a, "Conv2d", name, "conv1", location, diagnostics),
+                    a.Int("InChannels", 0), a.CtorInt(0, 0), a.Int("KernelSize", 0), a.Int("Stride", 1),
+                    a.Int("Padding", 0), a.Int("Dilation", 1), a.Bool("Bias", true));
+        }
+        else
+        {
+            if (Get(AttributeNames.Linear) is not { } a)
+                diagnostics.Add(DiagnosticInfo.Create(MissingLayerAttribute, location, name, "Linear", "Linear"));
+            else
+                linear = new LinearSpec(RequireName(a, "Linear", name, "fc1", location, diagnostics),
+                    a.Int("InFeatures", 0), a.CtorInt(0, 0), a.Bool("Bias", true));
+        }
+
+        NormSpec? normSpec = null;
+        if (norm is { } normKind)
+        {
+            if (Get(AttributeNames.BatchNorm) is not { } a)
+                diagnostics.Add(DiagnosticInfo.Create(MissingLayerAttribute, location, name, normKind.ToString(), "BatchNorm"));
+            else
+            {
+                normSpec = new NormSpec(normKind, RequireName(a, normKind.ToString(), name, "bn1", location, diagnostics),
+                    a.Int("NumFeatures", 0), a.Double("Eps", 1e-5), a.Double("Momentum", 0.1),
+                    a.Bool("Affine", true), a.Bool("TrackRunningStats", true));
+                if (!normSpec.TrackRunningStats)
+                    diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, a.Location is { } l ? LocationInfo.From(l) : location, normKind, name,
+                        "TrackRunningStats = false needs batch statistics, which this version does not fuse yet; use the running statistics of the trained model (TrackRunningStats = true)"));
+                if (!(normSpec.Eps > 0))
+                    diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, normKind, name, $"Eps must be positive, but it is {normSpec.Eps}"));
+            }
+        }
+
+        ActivationSpec? activationSpec = null;
+        if (activation is { } act)
+        {
+            double parameter = act switch
+            {
+                LayerKind.LeakyReLU => Get(AttributeNames.LeakyReLU)?.Double("NegativeSlope", 0.01) ?? 0.01,
+                LayerKind.ELU => Get(AttributeNames.ELU)?.Double("Alpha", 1.0) ?? 1.0,
+                _ => 0,
+            };
+            bool tanh = false;
+            if (act == LayerKind.GELU && Get(AttributeNames.GELU) is { } g)
+            {
+                string? approximate = g.String("Approximate", "none");
+                if (approximate == "tanh") tanh = true;
+                else if (approximate != "none")
+                    diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, "GELU", name,
+                        $"Approximate = \"{approximate}\" is not one of PyTorch's values \"none\" or \"tanh\""));
+            }
+            activationSpec = new ActivationSpec(act, parameter, tanh);
+        }
+
+        PoolSpec? poolSpec = null;
+        if (pool is { } poolKind)
+        {
+            string attributeName = poolKind == LayerKind.MaxPool2d ? AttributeNames.MaxPool2d : AttributeNames.AvgPool2d;
+            if (Get(attributeName) is not { } a)
+                diagnostics.Add(DiagnosticInfo.Create(MissingLayerAttribute, location, name, poolKind.ToString(), poolKind.ToString()));
+            else
+            {
+                int kernel = a.Int("KernelSize", 0);
+                int stride = a.Int("Stride", 0);
+                poolSpec = new PoolSpec(poolKind, kernel, stride == 0 ? kernel : stride, a.Int("Padding", 0), a.Bool("CountIncludePad", true));
+            }
+        }
+
+        if (diagnostics.Skip(errorsBefore).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
+            return null;
+
+        string modifiers = string.Join(" ", methodSyntax!.Modifiers.Select(m => m.Text).Where(t => t != "partial"));
+        return new ChainSpec(name, modifiers, method.Parameters[0].Name, method.Parameters[1].Name, method.Parameters[2].Name,
+            layers.ToEquatableArray(), conv, linear, normSpec, activationSpec, poolSpec, location);
+    }
+
+    private static string RequireName(AttributeReader attribute, string layer, string chain, string example, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        string? value = attribute.String("Name", null);
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(MissingName, LocationInfo.From(attribute.Location) ?? location, layer, chain, example));
+            return "";
+        }
+        return value!;
+    }
+
+    private static string? SignatureProblem(IMethodSymbol method)
+    {
+        if (method.IsStatic) return "it is static; chains use the model's loaded weights";
+        if (method.IsGenericMethod) return "it is generic";
+        if (!method.ReturnsVoid) return "it must return void";
+        if (method.Parameters.Length != 3) return $"it has {method.Parameters.Length} parameters instead of 3";
+        if (!IsSpanOfFloat(method.Parameters[0].Type, "ReadOnlySpan")) return "the first parameter must be ReadOnlySpan<float>";
+        if (!IsSpanOfFloat(method.Parameters[1].Type, "Span")) return "the second parameter must be Span<float>";
+        if (method.Parameters[2].Type.SpecialType != SpecialType.System_Int32) return "the third parameter must be int (the batch size)";
+        if (method.Parameters.Any(p => p.RefKind != RefKind.None)) return "parameters must be passed by value";
+        return null;
+    }
+
+    private static bool IsSpanOfFloat(ITypeSymbol type, string name) =>
+        type is INamedTypeSymbol { IsGenericType: true } named
+        && named.Name == name
+        && named.ContainingNamespace.ToDisplayString() == "System"
+        && named.TypeArguments[0].SpecialType == SpecialType.System_Single;
+
+    private static void CheckUniqueNames(string typeName, List<ChainSpec> chains, List<DiagnosticInfo> diagnostics)
+    {
+        var seen = new HashSet<string>();
+        foreach (ChainSpec chain in chains)
+            foreach (string layerName in new[] { chain.Conv?.Name, chain.Linear?.Name, chain.Norm?.Name })
+                if (!string.IsNullOrEmpty(layerName) && !seen.Add(layerName!))
+                    diagnostics.Add(DiagnosticInfo.Create(DuplicateName, chain.Location, layerName!, typeName));
+    }
+}

@@ -1,0 +1,97 @@
+namespace FusedNorm.Generator.Spec;
+
+// What the user wrote, as plain equatable values: the output of Parse and the input of Plan.
+// Nothing here is resolved against the input shape yet; Plan does that and reports shape errors.
+
+/// <summary>Mirrors <c>FusedNorm.Layer</c> in the Runtime (same names, same values).</summary>
+public enum LayerKind
+{
+    Unknown = 0,
+    Conv2d = 1,
+    Linear,
+    BatchNorm1d,
+    BatchNorm2d,
+    ReLU,
+    ReLU6,
+    LeakyReLU,
+    SiLU,
+    GELU,
+    Sigmoid,
+    Tanh,
+    Hardswish,
+    ELU,
+    MaxPool2d,
+    AvgPool2d,
+}
+
+public enum LayerRole { Compute, Norm, Activation, Pool, Unknown }
+
+public static class LayerKindFacts
+{
+    public static LayerRole Role(this LayerKind kind) => kind switch
+    {
+        LayerKind.Conv2d or LayerKind.Linear => LayerRole.Compute,
+        LayerKind.BatchNorm1d or LayerKind.BatchNorm2d => LayerRole.Norm,
+        LayerKind.ReLU or LayerKind.ReLU6 or LayerKind.LeakyReLU or LayerKind.SiLU or LayerKind.GELU
+            or LayerKind.Sigmoid or LayerKind.Tanh or LayerKind.Hardswish or LayerKind.ELU => LayerRole.Activation,
+        LayerKind.MaxPool2d or LayerKind.AvgPool2d => LayerRole.Pool,
+        _ => LayerRole.Unknown,
+    };
+}
+
+/// <summary>torch.nn.Conv2d as written; InChannels 0 means "take it from the input".</summary>
+public sealed record ConvSpec(
+    string Name, int InChannels, int OutChannels, int KernelSize, int Stride, int Padding, int Dilation, bool Bias);
+
+/// <summary>torch.nn.Linear as written; InFeatures 0 means "take it from the input".</summary>
+public sealed record LinearSpec(string Name, int InFeatures, int OutFeatures, bool Bias);
+
+/// <summary>torch.nn.BatchNorm1d/2d as written; NumFeatures 0 means "take it from the input".</summary>
+public sealed record NormSpec(
+    LayerKind Kind, string Name, int NumFeatures, double Eps, double Momentum, bool Affine, bool TrackRunningStats);
+
+/// <summary>An activation and its one parameter (LeakyReLU's negative_slope, ELU's alpha), if any.</summary>
+public sealed record ActivationSpec(LayerKind Kind, double Parameter, bool TanhApproximation);
+
+/// <summary>MaxPool2d / AvgPool2d; Stride is already resolved (0 became KernelSize).</summary>
+public sealed record PoolSpec(LayerKind Kind, int KernelSize, int Stride, int Padding, bool CountIncludePad);
+
+/// <summary>One [Fuse] method: its layers in order and the parameters of each.</summary>
+public sealed record ChainSpec(
+    string MethodName,
+    string MethodModifiers,
+    string InputParameter,
+    string OutputParameter,
+    string BatchParameter,
+    EquatableArray<LayerKind> Layers,
+    ConvSpec? Conv,
+    LinearSpec? Linear,
+    NormSpec? Norm,
+    ActivationSpec? Activation,
+    PoolSpec? Pool,
+    LocationInfo? Location);
+
+/// <summary>Where the partial class lives, enough to write its other half.</summary>
+public sealed record TypeDeclarationSpec(
+    string? Namespace,
+    string ClassName,
+    string ClassKeyword,
+    EquatableArray<string> ContainingTypes,
+    bool HasParameterlessConstructor)
+{
+    public string FullName =>
+        (Namespace is null ? "" : Namespace + ".") +
+        string.Join("", System.Linq.Enumerable.Select(ContainingTypes, t => t.Substring(t.LastIndexOf(' ') + 1) + ".")) +
+        ClassName;
+}
+
+/// <summary>A [Model] class: the input shape of one sample and its chains in declaration order.</summary>
+public sealed record ModelSpec(
+    TypeDeclarationSpec Type,
+    EquatableArray<int> InputShape,
+    EquatableArray<ChainSpec> Chains,
+    LocationInfo? Location);
+
+/// <summary>A value and the diagnostics found while producing it.</summary>
+public sealed record Result<T>(T? Value, EquatableArray<DiagnosticInfo> Diagnostics)
+    where T : class, System.IEquatable<T>;

@@ -1,0 +1,29 @@
+using System;
+
+namespace FusedNorm.Kernels;
+
+/// <summary>
+/// The checks every generated Forward makes once, at entry, before its kernels index memory without bounds
+/// tests: loaded weights, a positive batch, exact span lengths, and no overlap between input and output.
+/// </summary>
+public static class ChainGuard
+{
+    public static void Check(string chain, ReadOnlySpan<float> x, Span<float> y, int batch,
+        int inputSize, int outputSize, string inputShape, string outputShape, bool weightsLoaded)
+    {
+        if (!weightsLoaded)
+            throw new InvalidOperationException($"{chain}: the weights are not loaded. Call LoadWeights(path) with the model's safetensors file first.");
+        if (batch <= 0)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{chain}: batch must be positive.");
+        if ((long)batch * inputSize > int.MaxValue || (long)batch * outputSize > int.MaxValue)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{chain}: batch {batch} makes the tensors larger than a span can hold.");
+        if (x.Length != batch * inputSize)
+            throw new ArgumentException(
+                $"{chain}: x must hold batch × ({inputShape}) = {batch} × {inputSize} = {batch * inputSize} floats, but it holds {x.Length}.", nameof(x));
+        if (y.Length != batch * outputSize)
+            throw new ArgumentException(
+                $"{chain}: y must hold batch × ({outputShape}) = {batch} × {outputSize} = {batch * outputSize} floats, but it holds {y.Length}.", nameof(y));
+        if (x.Overlaps(y))
+            throw new ArgumentException($"{chain}: x and y overlap; the kernels read x while they write y, so give y its own memory.", nameof(y));
+    }
+}
