@@ -281,7 +281,7 @@ internal static class ModelParser
     {
         var seen = new HashSet<string>();
         foreach (ChainSpec chain in chains)
-            foreach (string layerName in new[] { chain.Conv?.Name, chain.Linear?.Name, chain.Norm?.Name })
+            foreach (string? layerName in new[] { chain.Conv?.Name, chain.Linear?.Name, chain.Norm?.Name })
                 if (!string.IsNullOrEmpty(layerName) && !seen.Add(layerName!))
                     diagnostics.Add(DiagnosticInfo.Create(DuplicateName, chain.Location, layerName!, typeName));
     }
