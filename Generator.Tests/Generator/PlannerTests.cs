@@ -1,0 +1,100 @@
+using System.Linq;
+using FusedNorm.Generator.Plan;
+using FusedNorm.Generator.Spec;
+using Xunit;
+
+namespace FusedNorm.Tests.Generator;
+
+/// <summary>The Plan stage is pure: shapes and kernel decisions from specs, without Roslyn.</summary>
+public class PlannerTests
+{
+    private static readonly TypeDeclarationSpec Type = new("T", "Net", "class", EquatableArray<string>.Empty, true);
+
+    private static ChainSpec Conv(string name, int outChannels, int kernel, int stride = 1, int padding = 0, int dilation = 1, PoolSpec? pool = null) =>
+        new(name, "public", "x", "y", "batch",
+            EquatableArray.Of(LayerKind.Conv2d),
+            new ConvSpec(name + "c", 0, outChannels, kernel, stride, padding, dilation, true), null, null, null, pool, null);
+
+    private static ChainSpec Linear(string name, int outFeatures) =>
+        new(name, "public", "x", "y", "batch", EquatableArray.Of(LayerKind.Linear), null,
+            new LinearSpec(name + "l", 0, outFeatures, true), null, null, null, null);
+
+    private static ModelPlan Plan(int[] input, params ChainSpec[] chains)
+    {
+        var result = ModelPlanner.Plan(new ModelSpec(Type, input.ToEquatableArray(), chains.ToEquatableArray(), null));
+        Assert.True(result.Value is not null, string.Join("; ", result.Diagnostics.Select(d => d.Descriptor.Id)));
+        return result.Value!;
+    }
+
+    [Fact]
+    public void LeNet_shapes_flow_from_chain_to_chain()
+    {
+        var pool = new PoolSpec(LayerKind.MaxPool2d, 2, 2, 0, true);
+        ModelPlan plan = Plan(new[] { 3, 32, 32 }, Conv("s1", 6, 5, pool: pool), Conv("s2", 16, 5, pool: pool), Linear("f1", 120), Linear("f2", 84), Linear("f3", 5));
+
+        Assert.Equal(new[] { 6, 14, 14 }, plan.Chains[0].OutputShape);
+        Assert.Equal(new[] { 16, 5, 5 }, plan.Chains[1].OutputShape);
+        Assert.Equal(400, plan.Chains[2].Linear!.InFeatures);
+        Assert.Equal(new[] { 5 }, plan.OutputShape);
+        Assert.Equal(6 * 14 * 14, plan.LargestIntermediate);
+    }
+
+    [Theory]
+    // input width, kernel, stride, padding, dilation → output width, interior [start, end)
+    [InlineData(32, 5, 1, 0, 1, 28, 0, 28)]
+    [InlineData(11, 3, 1, 1, 1, 11, 1, 10)]
+    [InlineData(17, 3, 1, 2, 2, 17, 2, 15)]
+    [InlineData(10, 3, 2, 1, 1, 5, 1, 5)]
+    [InlineData(20, 7, 1, 3, 1, 20, 3, 17)]
+    public void Conv_output_width_and_interior_columns(int width, int kernel, int stride, int padding, int dilation, int outWidth, int start, int end)
+    {
+        ModelPlan plan = Plan(new[] { 2, 4, width }, Conv("s", 4, kernel, stride, padding, dilation));
+        ConvPlan conv = plan.Chains[0].Conv!;
+        Assert.Equal(outWidth, conv.OutWidth);
+        Assert.Equal(start, conv.InteriorStart);
+        Assert.Equal(end, conv.InteriorEnd);
+        // Every interior column's window lies inside the row; the columns just outside do not.
+        for (int ox = conv.InteriorStart; ox < conv.InteriorEnd; ox++)
+        {
+            Assert.True(ox * stride - padding >= 0);
+            Assert.True(ox * stride - padding + dilation * (kernel - 1) <= width - 1);
+        }
+        if (start > 0) Assert.True((start - 1) * stride - padding < 0);
+        if (end < outWidth) Assert.True(end * stride - padding + dilation * (kernel - 1) > width - 1);
+    }
+
+    [Fact]
+    public void Narrow_outputs_fall_back_to_the_scalar_path_with_an_info()
+    {
+        var result = ModelPlanner.Plan(new ModelSpec(Type, EquatableArray.Of(3, 6, 6), EquatableArray.Of(Conv("s", 4, 3)), null));
+        Assert.False(result.Value!.Chains[0].Conv!.Vectorized);
+        Assert.Contains(result.Diagnostics, d => d.Descriptor.Id == "FN0201");
+    }
+
+    [Fact]
+    public void Channel_blocks_cover_every_output_channel()
+    {
+        ConvPlan conv = Plan(new[] { 3, 16, 16 }, Conv("s", 11, 3)).Chains[0].Conv!;
+        Assert.Equal(4, conv.OcBlock);
+        Assert.Equal(2, conv.FullBlocks);
+        Assert.Equal(3, conv.TailChannels);
+    }
+
+    [Fact]
+    public void Linear_blocks_overlap_instead_of_a_tail()
+    {
+        LinearPlan linear = Plan(new[] { 37 }, Linear("f", 20)).Chains[0].Linear!;
+        Assert.Equal(3, linear.VectorBlocks);
+        Assert.Equal(new[] { 0, 8, 12 }, Enumerable.Range(0, 3).Select(linear.BlockStart));
+    }
+
+    [Fact]
+    public void Plans_are_equal_when_the_specs_are()
+    {
+        ModelPlan a = Plan(new[] { 3, 32, 32 }, Conv("s1", 6, 5), Linear("f", 10));
+        ModelPlan b = Plan(new[] { 3, 32, 32 }, Conv("s1", 6, 5), Linear("f", 10));
+        Assert.Equal(a, b);
+        Assert.Equal(a.GetHashCode(), b.GetHashCode());
+        Assert.NotEqual(a, Plan(new[] { 3, 32, 32 }, Conv("s1", 6, 3), Linear("f", 10)));
+    }
+}

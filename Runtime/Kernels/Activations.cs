@@ -1,0 +1,116 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace FusedNorm.Kernels;
+
+/// <summary>
+/// The activations the generated kernels apply in registers. Each is stated once per width, side by side, so
+/// the scalar path and the vector paths compute the same formula. NaN propagates as in PyTorch.
+/// </summary>
+public static class Activations
+{
+    private const float InvSqrt2 = 0.70710678118654752f;
+    private const float SqrtTwoOverPi = 0.79788456080286536f;
+
+    // ---- ReLU: max(x, 0) ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Relu(float x) => MathF.Max(x, 0f);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Relu(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Relu(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
+
+    // ---- ReLU6: min(max(x, 0), 6) ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Relu6(float x) => MathF.Min(MathF.Max(x, 0f), 6f);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Relu6(Vector256<float> x) => Vector256.Min(Vector256.Max(x, Vector256<float>.Zero), Vector256.Create(6f));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Relu6(Vector512<float> x) => Vector512.Min(Vector512.Max(x, Vector512<float>.Zero), Vector512.Create(6f));
+
+    // ---- LeakyReLU: x > 0 ? x : slope·x ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float LeakyRelu(float x, float slope) => x > 0f ? x : x * slope;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LeakyRelu(Vector256<float> x, float slope) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, x * slope);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LeakyRelu(Vector512<float> x, float slope) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, x * slope);
+
+    // ---- Sigmoid: 1 / (1 + e^−x) ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sigmoid(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
+
+    // ---- SiLU: x·sigmoid(x) = x / (1 + e^−x) ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Silu(float x) => x / (1f + MathF.Exp(-x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Silu(Vector256<float> x) => x / (Vector256<float>.One + Vector256.Exp(-x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Silu(Vector512<float> x) => x / (Vector512<float>.One + Vector512.Exp(-x));
+
+    // ---- Tanh: sign(x)·(1 − t)/(1 + t) with t = e^−2|x| (no overflow for large |x|; absolute error ~1e-7 near 0) ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Tanh(float x)
+    {
+        float t = MathF.Exp(-2f * MathF.Abs(x));
+        return MathF.CopySign((1f - t) / (1f + t), x);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Tanh(Vector256<float> x)
+    {
+        Vector256<float> t = Vector256.Exp(Vector256.Create(-2f) * Vector256.Abs(x));
+        return Vector256.CopySign((Vector256<float>.One - t) / (Vector256<float>.One + t), x);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Tanh(Vector512<float> x)
+    {
+        Vector512<float> t = Vector512.Exp(Vector512.Create(-2f) * Vector512.Abs(x));
+        return Vector512.CopySign((Vector512<float>.One - t) / (Vector512<float>.One + t), x);
+    }
+
+    // ---- Hardswish: x·relu6(x + 3)/6 ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Hardswish(float x) => x * Relu6(x + 3f) / 6f;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Hardswish(Vector256<float> x) => x * Relu6(x + Vector256.Create(3f)) / Vector256.Create(6f);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Hardswish(Vector512<float> x) => x * Relu6(x + Vector512.Create(3f)) / Vector512.Create(6f);
+
+    // ---- ELU: x > 0 ? x : α·(e^x − 1) ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Elu(float x, float alpha) => x > 0f ? x : alpha * (MathF.Exp(x) - 1f);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Elu(Vector256<float> x, float alpha) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256.Create(alpha) * (Vector256.Exp(Vector256.Min(x, Vector256<float>.Zero)) - Vector256<float>.One));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Elu(Vector512<float> x, float alpha) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, Vector512.Create(alpha) * (Vector512.Exp(Vector512.Min(x, Vector512<float>.Zero)) - Vector512<float>.One));
+
+    // ---- GELU (PyTorch's default, exact): x/2·(1 + erf(x/√2)) ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Gelu(float x) => 0.5f * x * (1f + Erf(x * InvSqrt2));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Gelu(Vector256<float> x) => Vector256.Create(0.5f) * x * (Vector256<float>.One + Erf(x * InvSqrt2));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Gelu(Vector512<float> x) => Vector512.Create(0.5f) * x * (Vector512<float>.One + Erf(x * InvSqrt2));
+
+    // ---- GELU, approximate='tanh': x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))) ----
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float GeluTanh(float x) => 0.5f * x * (1f + Tanh(SqrtTwoOverPi * (x + 0.044715f * x * x * x)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> GeluTanh(Vector256<float> x) => Vector256.Create(0.5f) * x * (Vector256<float>.One + Tanh(Vector256.Create(SqrtTwoOverPi) * (x + Vector256.Create(0.044715f) * x * x * x)));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> GeluTanh(Vector512<float> x) => Vector512.Create(0.5f) * x * (Vector512<float>.One + Tanh(Vector512.Create(SqrtTwoOverPi) * (x + Vector512.Create(0.044715f) * x * x * x)));
+
+    // ---- erf, Abramowitz & Stegun 7.1.26: 1 − (a1·t + … + a5·t⁵)·e^−x², t = 1/(1 + p·|x|); |error| ≤ 1.5e-7 ----
+    private const float P = 0.3275911f, A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f, A4 = -1.453152027f, A5 = 1.061405429f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Erf(float x)
+    {
+        float a = MathF.Abs(x);
+        float t = 1f / (1f + P * a);
+        float poly = ((((A5 * t + A4) * t + A3) * t + A2) * t + A1) * t;
+        return MathF.CopySign(1f - poly * MathF.Exp(-a * a), x);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Erf(Vector256<float> x)
+    {
+        Vector256<float> a = Vector256.Abs(x);
+        Vector256<float> t = Vector256<float>.One / (Vector256<float>.One + Vector256.Create(P) * a);
+        Vector256<float> poly = ((((Vector256.Create(A5) * t + Vector256.Create(A4)) * t + Vector256.Create(A3)) * t + Vector256.Create(A2)) * t + Vector256.Create(A1)) * t;
+        return Vector256.CopySign(Vector256<float>.One - poly * Vector256.Exp(-(a * a)), x);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Erf(Vector512<float> x)
+    {
+        Vector512<float> a = Vector512.Abs(x);
+        Vector512<float> t = Vector512<float>.One / (Vector512<float>.One + Vector512.Create(P) * a);
+        Vector512<float> poly = ((((Vector512.Create(A5) * t + Vector512.Create(A4)) * t + Vector512.Create(A3)) * t + Vector512.Create(A2)) * t + Vector512.Create(A1)) * t;
+        return Vector512.CopySign(Vector512<float>.One - poly * Vector512.Exp(-(a * a)), x);
+    }
+}

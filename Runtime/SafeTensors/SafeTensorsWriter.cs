@@ -1,0 +1,71 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+
+namespace FusedNorm;
+
+/// <summary>Writes F32 and I64 tensors in the safetensors format (tensors in name order, header padded to 8 bytes).</summary>
+public sealed class SafeTensorsWriter
+{
+    private readonly SortedDictionary<string, (string DType, int[] Shape, byte[] Data)> _tensors = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, string> _metadata = new(StringComparer.Ordinal);
+
+    public void Add(string name, float[] data, params int[] shape) => Add(name, "F32", shape, MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), data.Length);
+    public void Add(string name, long[] data, params int[] shape) => Add(name, "I64", shape, MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), data.Length);
+
+    public void SetMetadata(string key, string value) => _metadata[key] = value;
+
+    private void Add(string name, string dtype, int[] shape, byte[] bytes, int count)
+    {
+        if (string.IsNullOrEmpty(name) || name == "__metadata__") throw new ArgumentException($"'{name}' is not a usable tensor name.", nameof(name));
+        if (shape.Any(d => d < 0) || shape.Aggregate(1L, (a, d) => a * d) != count)
+            throw new ArgumentException($"Shape [{string.Join(", ", shape)}] does not hold the {count} values given for '{name}'.", nameof(shape));
+        _tensors[name] = (dtype, (int[])shape.Clone(), bytes);
+    }
+
+    public byte[] ToArray()
+    {
+        using var json = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(json))
+        {
+            writer.WriteStartObject();
+            if (_metadata.Count > 0)
+            {
+                writer.WriteStartObject("__metadata__");
+                foreach (var (key, value) in _metadata) writer.WriteString(key, value);
+                writer.WriteEndObject();
+            }
+            long offset = 0;
+            foreach (var (name, tensor) in _tensors)
+            {
+                writer.WriteStartObject(name);
+                writer.WriteString("dtype", tensor.DType);
+                writer.WriteStartArray("shape");
+                foreach (int d in tensor.Shape) writer.WriteNumberValue(d);
+                writer.WriteEndArray();
+                writer.WriteStartArray("data_offsets");
+                writer.WriteNumberValue(offset);
+                writer.WriteNumberValue(offset + tensor.Data.Length);
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+                offset += tensor.Data.Length;
+            }
+            writer.WriteEndObject();
+        }
+        byte[] header = json.ToArray();
+        int padded = (header.Length + 7) / 8 * 8;
+
+        using var output = new MemoryStream();
+        output.Write(BitConverter.GetBytes((ulong)padded));
+        output.Write(header);
+        for (int i = header.Length; i < padded; i++) output.WriteByte((byte)' ');
+        foreach (var tensor in _tensors.Values) output.Write(tensor.Data);
+        return output.ToArray();
+    }
+
+    public void Save(string path) => File.WriteAllBytes(path, ToArray());
+}
