@@ -48,7 +48,7 @@ public class PlannerTests
     [InlineData(20, 7, 1, 3, 1, 20, 3, 17)]
     public void Conv_output_width_and_interior_columns(int width, int kernel, int stride, int padding, int dilation, int outWidth, int start, int end)
     {
-        ModelPlan plan = Plan(new[] { 2, 4, width }, Conv("s", 4, kernel, stride, padding, dilation));
+        ModelPlan plan = Plan(new[] { 2, 8, width }, Conv("s", 4, kernel, stride, padding, dilation));
         ConvPlan conv = plan.Chains[0].Conv!;
         Assert.Equal(outWidth, conv.OutWidth);
         Assert.Equal(start, conv.InteriorStart);

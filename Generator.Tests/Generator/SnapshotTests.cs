@@ -26,7 +26,14 @@ public class SnapshotTests
     {
         var run = GeneratorHarness.RunGenerator(SampleModels.LeNetBn);
         Assert.Empty(run.CompileErrors);
+        // Check every file before failing, so one run writes every .received.cs to review.
+        var failures = new System.Collections.Generic.List<string>();
         foreach (var source in run.Sources.OrderBy(s => s.HintName))
-            Snapshot.Verify($"SnapshotTests.LeNetBn#{source.HintName.Replace(".g.cs", "")}", source.SourceText.ToString());
+        {
+            try { Snapshot.Verify($"SnapshotTests.LeNetBn#{source.HintName.Replace(".g.cs", "")}", source.SourceText.ToString()); }
+            catch (Xunit.Sdk.XunitException e) { failures.Add(e.Message); }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n\n", failures));
+        Assert.Equal(6, run.Sources.Count);
     }
 }

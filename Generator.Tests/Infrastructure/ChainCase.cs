@@ -59,7 +59,7 @@ public sealed record ChainCase(
         if (Activation == Layer.GELU && GeluTanh) s.AppendLine("    [GELU(Approximate = \"tanh\")]");
         if (Pool is { } p)
             s.AppendLine($"    [{p.Kind}(KernelSize = {p.Kernel}" + (p.Stride != 0 ? $", Stride = {p.Stride}" : "") +
-                (p.Padding != 0 ? $", Padding = {p.Padding}" : "") + (p.CountIncludePad ? "" : ", CountIncludePad = false") + ")]");
+                (p.Padding != 0 ? $", Padding = {p.Padding}" : "") + (p.CountIncludePad || p.Kind != Layer.AvgPool2d ? "" : ", CountIncludePad = false") + ")]");
         s.AppendLine("    public partial void Chain(ReadOnlySpan<float> x, Span<float> y, int batch);");
         s.AppendLine("}");
         return s.ToString();

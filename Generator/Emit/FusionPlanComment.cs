@@ -25,7 +25,7 @@ internal static class FusionPlanComment
                        (c.InteriorStart > 0 || c.InteriorEnd < c.OutWidth ? $"{c.InteriorStart + c.OutWidth - c.InteriorEnd} border column(s) take the checked scalar path" : "no border columns"));
             else
                 w.Line("/// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)");
-            if (c.Stride > 1) w.Line($"/// loads   stride {c.Stride}: each input vector is gathered from {c.Stride}-apart elements");
+            if (c.Vectorized && c.Stride > 1) w.Line($"/// loads   stride {c.Stride}: each input vector is gathered from {c.Stride}-apart elements");
             w.Line($"/// weights packed once at load: [block][ic][kh][kw][channel in block]");
         }
         else

@@ -35,8 +35,9 @@ internal static class LinearEmitter
                 {
                     int full = l.VectorBlocks / l.BlocksPerPass, rest = l.VectorBlocks % l.BlocksPerPass;
                     w.Open("if (Vector256.IsHardwareAccelerated)");
-                    w.Comment($"{full} pass(es) of {l.BlocksPerPass} vectors" + (rest > 0 ? $", then one of {rest}" : ""));
-                    w.Line($"for (int block = 0; block < {full * l.BlocksPerPass}; block += {l.BlocksPerPass}) Pass{l.BlocksPerPass}_V256(ref xn, ref w0, ref b0, ref yn, block);");
+                    w.Comment((full == 1 ? $"One pass of {l.BlocksPerPass} vectors" : $"{full} passes of {l.BlocksPerPass} vectors") + (rest > 0 ? $", then one of {rest}" : "") + " over x.");
+                    if (full == 1) w.Line($"Pass{l.BlocksPerPass}_V256(ref xn, ref w0, ref b0, ref yn, 0);");
+                    else if (full > 1) w.Line($"for (int block = 0; block < {full * l.BlocksPerPass}; block += {l.BlocksPerPass}) Pass{l.BlocksPerPass}_V256(ref xn, ref w0, ref b0, ref yn, block);");
                     if (rest > 0) w.Line($"Pass{rest}_V256(ref xn, ref w0, ref b0, ref yn, {full * l.BlocksPerPass});");
                     w.Close();
                     w.Line("else Scalar(ref xn, ref w0, ref b0, ref yn);");

@@ -75,7 +75,7 @@ internal static class ModelParser
 
         CheckUniqueNames(type.Name, chains, diagnostics);
 
-        ModelSpec? model = diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)
+        ModelSpec? model = chains.Count == 0 || diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)
             ? null
             : new ModelSpec(typeSpec, inputShape.ToEquatableArray(), chains.ToEquatableArray(), typeLocation);
         return new Result<ModelSpec>(model, diagnostics.ToEquatableArray());

@@ -58,6 +58,7 @@ public static class ModelPlanner
     private static ChainPlan? PlanChain(TypeDeclarationSpec type, int index, ChainSpec chain, int[] input, string source, List<DiagnosticInfo> diagnostics)
     {
         int errors = diagnostics.Count;
+        bool Failed() => diagnostics.Skip(errors).Any(d => d.Descriptor.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
         void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor d, params object[] args) =>
             diagnostics.Add(DiagnosticInfo.Create(d, chain.Location, args));
         string In(int[] s) => string.Join(", ", s);
@@ -82,7 +83,7 @@ public static class ModelPlanner
             if (c.InChannels < 0) Report(NonPositiveSize, chain.MethodName, $"Conv2d '{c.Name}' in_channels", "positive (or 0 to infer it)", c.InChannels);
             else if (c.InChannels != 0 && c.InChannels != inC)
                 Report(ChannelMismatch, chain.MethodName, $"Conv2d '{c.Name}'", "InChannels", c.InChannels, inC, source);
-            if (diagnostics.Count > errors) return null;
+            if (Failed()) return null;
 
             int extent = c.Dilation * (c.Kernel() - 1) + 1;
             if (extent > h + 2 * c.Padding || extent > w + 2 * c.Padding)
@@ -116,7 +117,7 @@ public static class ModelPlanner
             else if (l.InFeatures != 0 && l.InFeatures != inFeatures)
                 Report(ChannelMismatch, chain.MethodName, $"Linear '{l.Name}'", "InFeatures", l.InFeatures,
                     input.Length == 1 ? inFeatures.ToString() : $"{inFeatures} (flattened from {In(input)})", source);
-            if (diagnostics.Count > errors) return null;
+            if (Failed()) return null;
 
             bool vectorized = l.OutFeatures >= VectorWidth;
             if (!vectorized)
@@ -147,7 +148,7 @@ public static class ModelPlanner
             if (p.Padding < 0) Report(NonPositiveSize, chain.MethodName, $"{what} padding", "zero or more", p.Padding);
             else if (p.KernelSize > 0 && 2 * p.Padding > p.KernelSize)
                 Report(NonPositiveSize, chain.MethodName, $"{what} padding", $"at most half of kernel_size ({p.KernelSize / 2}), as in PyTorch", p.Padding);
-            if (diagnostics.Count > errors) return null;
+            if (Failed()) return null;
             int h = output[1], w = output[2];
             if (p.KernelSize > h + 2 * p.Padding || p.KernelSize > w + 2 * p.Padding)
             {
@@ -161,8 +162,7 @@ public static class ModelPlanner
             output = new[] { output[0], ph, pw };
         }
 
-        if (diagnostics.Skip(errors).Any(d => d.Descriptor.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))
-            return null;
+        if (Failed()) return null;
 
         return new ChainPlan(type, index, chain.MethodName, chain.MethodModifiers, chain.InputParameter, chain.OutputParameter,
             chain.BatchParameter, input.ToEquatableArray(), output.ToEquatableArray(), conv, linear, norm, chain.Activation, pool);
