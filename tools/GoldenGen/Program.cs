@@ -1,0 +1,15 @@
+using System;
+using System.IO;
+using GoldenGen;
+
+// Writes the goldens the tests read and the Sample's weights, with libtorch (PyTorch's own kernels).
+//   dotnet run --project tools/GoldenGen -c Release [-- chains|lenet]
+ElfVersionPatch.PatchBuildOutput(); // before the first torch call loads the native library
+
+string root = Directory.GetCurrentDirectory();
+while (!File.Exists(Path.Combine(root, "FusedNorm.sln")))
+    root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("Run this from inside the FusedNorm repository.");
+
+string what = args.Length > 0 ? args[0] : "all";
+if (what is "all" or "chains") ChainGoldens.Write(Path.Combine(root, "Generator.Tests", "Goldens"));
+if (what is "all" or "lenet") LeNetTraining.TrainAndWrite(Path.Combine(root, "Sample", "weights"));
