@@ -27,7 +27,7 @@ public enum Layer
 }
 
 /// <summary>
-/// Marks a <c>partial</c> class as a model. <paramref name="inputShape"/> is the shape of one sample without
+/// Marks a <c>partial</c> class as a model. The input shape is the shape of one sample without
 /// the batch dimension: (C, H, W) for a conv net, (features) for an MLP. Batch size is a run-time argument.
 /// The fused chains run in declaration order; together they are the model's <c>Forward</c>.
 /// </summary>
