@@ -33,11 +33,13 @@ public sealed class FusedNormGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(
                 AttributeNames.Model,
                 static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax or StructDeclarationSyntax,
-                static (ctx, ct) => ModelParser.Parse((INamedTypeSymbol)ctx.TargetSymbol, (TypeDeclarationSyntax)ctx.TargetNode, ct))
+                static (ctx, ct) => Guarded(ctx.TargetSymbol.Name, LocationInfo.From(ctx.TargetNode.GetLocation()),
+                    () => ModelParser.Parse((INamedTypeSymbol)ctx.TargetSymbol, (TypeDeclarationSyntax)ctx.TargetNode, ct)))
             .WithTrackingName(TrackingNames.Parse);
 
         IncrementalValuesProvider<(Result<ModelSpec> Spec, Result<ModelPlan>? Plan)> planned = specs
-            .Select(static (spec, _) => (spec, spec.Value is null ? null : ModelPlanner.Plan(spec.Value)))
+            .Select(static (spec, _) => (spec, spec.Value is null ? null
+                : Guarded(spec.Value.Type.ClassName, spec.Value.Location, () => ModelPlanner.Plan(spec.Value))))
             .WithTrackingName(TrackingNames.Plan);
 
         IncrementalValuesProvider<ModelPlan> models = planned
@@ -76,6 +78,21 @@ public sealed class FusedNormGenerator : IIncrementalGenerator
             spc.AddSource(HintName(model.Type) + ".Model.g.cs", ModelEmitter.Emit(model)));
         context.RegisterSourceOutput(chains, static (spc, chain) =>
             spc.AddSource(HintName(chain.Type) + "." + chain.MethodName + ".g.cs", ChainEmitter.Emit(chain)));
+    }
+
+    /// <summary>
+    /// Runs one stage so that a bug in it becomes diagnostic FN0099 on the model, not an exception thrown into
+    /// the compiler. Cancellation still propagates.
+    /// </summary>
+    internal static Result<T> Guarded<T>(string model, LocationInfo? location, System.Func<Result<T>> stage)
+        where T : class, System.IEquatable<T>
+    {
+        try { return stage(); }
+        catch (System.Exception e) when (e is not System.OperationCanceledException)
+        {
+            return new Result<T>(null, EquatableArray.Of(DiagnosticInfo.Create(
+                Diagnostics.DiagnosticDescriptors.InternalError, location, model, e.GetType().Name, e.Message)));
+        }
     }
 
     private static string HintName(TypeDeclarationSpec type) => type.FullName.Replace('<', '_').Replace('>', '_');

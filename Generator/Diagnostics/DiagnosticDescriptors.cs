@@ -71,6 +71,10 @@ public static class DiagnosticDescriptors
         "Unsupported model type",
         "Class '{0}' cannot be a model: {1}");
 
+    public static readonly DiagnosticDescriptor InternalError = Error("FN0099",
+        "FusedNorm could not generate this model",
+        "FusedNorm failed on '{0}' and generated nothing for it ({1}: {2}). This is a bug in FusedNorm; please report it with the model's attributes.");
+
     // ---- FN01xx: shapes ----
     public static readonly DiagnosticDescriptor ChannelMismatch = Error("FN0101",
         "Channel counts of adjacent layers disagree",
