@@ -24,6 +24,18 @@ public enum Layer
     ELU,
     MaxPool2d,
     AvgPool2d,
+    Conv1d,
+    Conv3d,
+    BatchNorm3d,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    GroupNorm,
+    LayerNorm,
+    MaxPool1d,
+    MaxPool3d,
+    AvgPool1d,
+    AvgPool3d,
 }
 
 /// <summary>
@@ -40,17 +52,42 @@ public sealed class ModelAttribute : Attribute
 
 /// <summary>
 /// Declares one fused chain on a <c>partial void M(ReadOnlySpan&lt;float&gt; x, Span&lt;float&gt; y, int batch)</c>
-/// method: a Conv2d or Linear layer, then optionally a BatchNorm, an activation and (after a conv) a pooling
-/// step. Layers with parameters are described by their own attribute on the same method.
+/// method: a convolution or Linear layer, then optionally a normalization, an activation and (after a
+/// convolution) a pooling step. Layers with parameters are described by their own attribute on the same method.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class FuseAttribute : Attribute
 {
     public FuseAttribute(params Layer[] layers) => Layers = layers;
     public Layer[] Layers { get; }
+
+    /// <summary>
+    /// Also generate <c>{Method}Training(x, y, batch)</c>: PyTorch's training-mode forward, which normalizes with
+    /// the batch's statistics and updates the norm's running statistics (BatchNorm, or InstanceNorm with
+    /// TrackRunningStats). The eval-mode method uses the updated statistics afterwards.
+    /// </summary>
+    public bool TrainingForward { get; set; }
 }
 
-/// <summary>torch.nn.Conv2d. <see cref="Name"/> is the state_dict prefix (e.g. "conv1" for conv1.weight).</summary>
+/// <summary>torch.nn.Conv1d (input (N, C, L)). <see cref="Name"/> is the state_dict prefix.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class Conv1dAttribute : Attribute
+{
+    public Conv1dAttribute(int outChannels) => OutChannels = outChannels;
+    public int OutChannels { get; }
+    /// <summary>in_channels; 0 takes the channel count of the chain's input (checked when given).</summary>
+    public int InChannels { get; set; }
+    public int KernelSize { get; set; }
+    public int Stride { get; set; } = 1;
+    public int Padding { get; set; }
+    public int Dilation { get; set; } = 1;
+    /// <summary>groups: in and out channels are split into this many independent groups (= in_channels: depthwise).</summary>
+    public int Groups { get; set; } = 1;
+    public bool Bias { get; set; } = true;
+    public string? Name { get; set; }
+}
+
+/// <summary>torch.nn.Conv2d (input (N, C, H, W)). <see cref="Name"/> is the state_dict prefix (e.g. "conv1" for conv1.weight).</summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class Conv2dAttribute : Attribute
 {
@@ -62,6 +99,26 @@ public sealed class Conv2dAttribute : Attribute
     public int Stride { get; set; } = 1;
     public int Padding { get; set; }
     public int Dilation { get; set; } = 1;
+    /// <summary>groups: in and out channels are split into this many independent groups (= in_channels: depthwise).</summary>
+    public int Groups { get; set; } = 1;
+    public bool Bias { get; set; } = true;
+    public string? Name { get; set; }
+}
+
+/// <summary>torch.nn.Conv3d (input (N, C, D, H, W)), cubic kernel. <see cref="Name"/> is the state_dict prefix.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class Conv3dAttribute : Attribute
+{
+    public Conv3dAttribute(int outChannels) => OutChannels = outChannels;
+    public int OutChannels { get; }
+    /// <summary>in_channels; 0 takes the channel count of the chain's input (checked when given).</summary>
+    public int InChannels { get; set; }
+    public int KernelSize { get; set; }
+    public int Stride { get; set; } = 1;
+    public int Padding { get; set; }
+    public int Dilation { get; set; } = 1;
+    /// <summary>groups: in and out channels are split into this many independent groups (= in_channels: depthwise).</summary>
+    public int Groups { get; set; } = 1;
     public bool Bias { get; set; } = true;
     public string? Name { get; set; }
 }
@@ -78,17 +135,73 @@ public sealed class LinearAttribute : Attribute
     public string? Name { get; set; }
 }
 
-/// <summary>torch.nn.BatchNorm1d / BatchNorm2d: the <see cref="FuseAttribute"/> list says which.</summary>
+/// <summary>
+/// torch.nn.BatchNorm1d / 2d / 3d: the <see cref="FuseAttribute"/> list says which. With running statistics
+/// (TrackRunningStats, the default) the eval-mode forward folds it into the layer before; without them it
+/// normalizes with the batch's mean and biased variance over (N, spatial) per channel.
+/// </summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class BatchNormAttribute : Attribute
 {
     /// <summary>num_features; 0 takes the channel count it receives (checked when given).</summary>
     public int NumFeatures { get; set; }
     public double Eps { get; set; } = 1e-5;
-    /// <summary>momentum; only used when running statistics are updated (training mode).</summary>
+    /// <summary>momentum of the running statistics' update in a training-mode forward.</summary>
     public double Momentum { get; set; } = 0.1;
+    /// <summary>PyTorch's momentum=None: the running statistics are the cumulative average over num_batches_tracked.</summary>
+    public bool CumulativeAverage { get; set; }
     public bool Affine { get; set; } = true;
     public bool TrackRunningStats { get; set; } = true;
+    public string? Name { get; set; }
+}
+
+/// <summary>
+/// torch.nn.InstanceNorm1d / 2d / 3d: statistics per (sample, channel) over the spatial dims. PyTorch's defaults:
+/// affine=False, track_running_stats=False. With running statistics the eval-mode forward folds like BatchNorm.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class InstanceNormAttribute : Attribute
+{
+    /// <summary>num_features; 0 takes the channel count it receives (checked when given).</summary>
+    public int NumFeatures { get; set; }
+    public double Eps { get; set; } = 1e-5;
+    public double Momentum { get; set; } = 0.1;
+    /// <summary>PyTorch's momentum=None: the running statistics are the cumulative average over num_batches_tracked.</summary>
+    public bool CumulativeAverage { get; set; }
+    public bool Affine { get; set; }
+    public bool TrackRunningStats { get; set; }
+    /// <summary>The state_dict prefix; needed when Affine or TrackRunningStats.</summary>
+    public string? Name { get; set; }
+}
+
+/// <summary>torch.nn.GroupNorm(num_groups, num_channels): statistics per (sample, group) over C/G channels × spatial; affine per channel.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class GroupNormAttribute : Attribute
+{
+    public GroupNormAttribute(int numGroups) => NumGroups = numGroups;
+    public int NumGroups { get; }
+    /// <summary>num_channels; 0 takes the channel count it receives (checked when given).</summary>
+    public int NumChannels { get; set; }
+    public double Eps { get; set; } = 1e-5;
+    public bool Affine { get; set; } = true;
+    /// <summary>The state_dict prefix; needed when Affine.</summary>
+    public string? Name { get; set; }
+}
+
+/// <summary>
+/// torch.nn.LayerNorm(normalized_shape): statistics over the trailing normalized_shape dims of each sample, e.g.
+/// [C, H, W], [H, W] or [W] after a Conv2d, [features] after a Linear; the affine is elementwise over that shape.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class LayerNormAttribute : Attribute
+{
+    public LayerNormAttribute(params int[] normalizedShape) => NormalizedShape = normalizedShape;
+    public int[] NormalizedShape { get; }
+    public double Eps { get; set; } = 1e-5;
+    public bool ElementwiseAffine { get; set; } = true;
+    /// <summary>bias (PyTorch 2.1+): whether the elementwise affine has a bias.</summary>
+    public bool Bias { get; set; } = true;
+    /// <summary>The state_dict prefix; needed when ElementwiseAffine.</summary>
     public string? Name { get; set; }
 }
 
@@ -104,6 +217,44 @@ public sealed class MaxPool2dAttribute : Attribute
 /// <summary>torch.nn.AvgPool2d. Stride 0 means stride = kernel_size, as in PyTorch.</summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class AvgPool2dAttribute : Attribute
+{
+    public int KernelSize { get; set; }
+    public int Stride { get; set; }
+    public int Padding { get; set; }
+    public bool CountIncludePad { get; set; } = true;
+}
+
+/// <summary>torch.nn.MaxPool1d. Stride 0 means stride = kernel_size, as in PyTorch.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class MaxPool1dAttribute : Attribute
+{
+    public int KernelSize { get; set; }
+    public int Stride { get; set; }
+    public int Padding { get; set; }
+}
+
+/// <summary>torch.nn.MaxPool3d (cubic window). Stride 0 means stride = kernel_size, as in PyTorch.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class MaxPool3dAttribute : Attribute
+{
+    public int KernelSize { get; set; }
+    public int Stride { get; set; }
+    public int Padding { get; set; }
+}
+
+/// <summary>torch.nn.AvgPool1d. Stride 0 means stride = kernel_size, as in PyTorch.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class AvgPool1dAttribute : Attribute
+{
+    public int KernelSize { get; set; }
+    public int Stride { get; set; }
+    public int Padding { get; set; }
+    public bool CountIncludePad { get; set; } = true;
+}
+
+/// <summary>torch.nn.AvgPool3d (cubic window). Stride 0 means stride = kernel_size, as in PyTorch.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class AvgPool3dAttribute : Attribute
 {
     public int KernelSize { get; set; }
     public int Stride { get; set; }

@@ -67,10 +67,10 @@ public class DiagnosticTests
     }
 
     [Theory]
-    [InlineData("Layer.ReLU, Layer.Conv2d", "first layer must be Conv2d or Linear")]
+    [InlineData("Layer.ReLU, Layer.Conv2d", "first layer must be Conv1d, Conv2d, Conv3d or Linear")]
     [InlineData("Layer.Conv2d, Layer.ReLU, Layer.BatchNorm2d", "BatchNorm2d follows ReLU")]
     [InlineData("Layer.Conv2d, Layer.BatchNorm1d", "use BatchNorm2d")]
-    [InlineData("Layer.Conv2d, Layer.Conv2d", "one Conv2d or Linear")]
+    [InlineData("Layer.Conv2d, Layer.Conv2d", "one convolution or Linear")]
     public void FN0005_illegal_layer_order(string layers, string expected)
     {
         var d = Single(Model($"[Fuse({layers})] [Conv2d(4, KernelSize = 3, Name = \"c\")] [BatchNorm(Name = \"bn\")] public partial void S{Signature}"), "FN0005");
@@ -132,8 +132,8 @@ public class DiagnosticTests
     [Fact]
     public void FN0012_unsupported_parameter()
     {
-        var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.BatchNorm2d)] [Conv2d(4, KernelSize = 3, Name = \"c\")] [BatchNorm(Name = \"bn\", TrackRunningStats = false)] public partial void S{Signature}"), "FN0012");
-        AssertMessage(d, "TrackRunningStats");
+        var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.BatchNorm2d)] [Conv2d(4, KernelSize = 3, Name = \"c\")] [BatchNorm(Name = \"bn\", Momentum = 2)] public partial void S{Signature}"), "FN0012");
+        AssertMessage(d, "Momentum must be between 0 and 1", "CumulativeAverage");
     }
 
     [Fact]

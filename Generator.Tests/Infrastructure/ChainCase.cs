@@ -5,7 +5,18 @@ using System.Text;
 
 namespace FusedNorm.Tests.Infrastructure;
 
-public sealed record ConvCase(int OutChannels, int Kernel, int Stride = 1, int Padding = 0, int Dilation = 1, bool Bias = true);
+public sealed record ConvCase(int OutChannels, int Kernel, int Stride = 1, int Padding = 0, int Dilation = 1, bool Bias = true, int Groups = 1);
+
+/// <summary>
+/// A normalization other than the default folded BatchNorm: BatchNorm (Track false = batch statistics),
+/// InstanceNorm, GroupNorm (Groups) or LayerNorm (Shape; Bias is its bias).
+/// </summary>
+public sealed record NormCase(Layer Kind, bool Affine = true, bool Track = true, int Groups = 0, int[]? Shape = null,
+    bool Bias = true, bool Cumulative = false, double Momentum = 0.1)
+{
+    public bool IsBatchNorm => Kind is Layer.BatchNorm1d or Layer.BatchNorm2d or Layer.BatchNorm3d;
+    public bool IsInstanceNorm => Kind is Layer.InstanceNorm1d or Layer.InstanceNorm2d or Layer.InstanceNorm3d;
+}
 public sealed record PoolCase(Layer Kind, int Kernel, int Stride = 0, int Padding = 0, bool CountIncludePad = true);
 
 /// <summary>
@@ -24,15 +35,23 @@ public sealed record ChainCase(
     double ActivationParameter = double.NaN,
     bool GeluTanh = false,
     PoolCase? Pool = null,
-    int Batch = 2)
+    int Batch = 2,
+    NormCase? NormOf = null,
+    bool Training = false,
+    int Rank = 2)
 {
+    /// <summary>The norm as one description: <see cref="NormOf"/>, or the folded BatchNorm that Norm = true means.</summary>
+    public NormCase? NormKind => NormOf ?? (Norm
+        ? new NormCase(Conv is null ? Layer.BatchNorm1d : Rank switch { 1 => Layer.BatchNorm1d, 3 => Layer.BatchNorm3d, _ => Layer.BatchNorm2d }, NormAffine)
+        : null);
+
     public string TypeName => "Cases." + ClassName;
     public string ClassName => string.Concat(Name.Split('_').Select(p => char.ToUpperInvariant(p[0]) + p.Substring(1)));
 
     public IEnumerable<Layer> Layers()
     {
-        yield return Conv is not null ? Layer.Conv2d : Layer.Linear;
-        if (Norm) yield return Conv is not null ? Layer.BatchNorm2d : Layer.BatchNorm1d;
+        yield return Conv is null ? Layer.Linear : Rank switch { 1 => Layer.Conv1d, 3 => Layer.Conv3d, _ => Layer.Conv2d };
+        if (NormKind is { } norm) yield return norm.Kind;
         if (Activation is { } a) yield return a;
         if (Pool is { } p) yield return p.Kind;
     }
@@ -47,14 +66,24 @@ public sealed record ChainCase(
         s.AppendLine($"[Model({string.Join(", ", SampleShape)})]");
         s.AppendLine($"public sealed partial class {ClassName}");
         s.AppendLine("{");
-        s.AppendLine($"    [Fuse({string.Join(", ", Layers().Select(l => "Layer." + l))})]");
+        s.AppendLine($"    [Fuse({string.Join(", ", Layers().Select(l => "Layer." + l))}{(Training ? ", TrainingForward = true" : "")})]");
         if (Conv is { } c)
-            s.AppendLine($"    [Conv2d({c.OutChannels}, KernelSize = {c.Kernel}" +
+            s.AppendLine($"    [Conv{Rank}d({c.OutChannels}, KernelSize = {c.Kernel}" +
                 (c.Stride != 1 ? $", Stride = {c.Stride}" : "") + (c.Padding != 0 ? $", Padding = {c.Padding}" : "") +
-                (c.Dilation != 1 ? $", Dilation = {c.Dilation}" : "") + (c.Bias ? "" : ", Bias = false") + ", Name = \"conv\")]");
+                (c.Dilation != 1 ? $", Dilation = {c.Dilation}" : "") + (c.Groups != 1 ? $", Groups = {c.Groups}" : "") + (c.Bias ? "" : ", Bias = false") + ", Name = \"conv\")]");
         else
             s.AppendLine($"    [Linear({LinearOut}{(LinearBias ? "" : ", Bias = false")}, Name = \"linear\")]");
-        if (Norm) s.AppendLine($"    [BatchNorm(Name = \"bn\"{(NormAffine ? "" : ", Affine = false")})]");
+        if (NormKind is { } n)
+        {
+            string momentum = n.Cumulative ? ", CumulativeAverage = true" : n.Momentum != 0.1 ? $", Momentum = {F(n.Momentum)}" : "";
+            s.AppendLine(n switch
+            {
+                { IsBatchNorm: true } => $"    [BatchNorm(Name = \"bn\"{(n.Affine ? "" : ", Affine = false")}{(n.Track ? "" : ", TrackRunningStats = false")}{momentum})]",
+                { IsInstanceNorm: true } => $"    [InstanceNorm(Name = \"bn\"{(n.Affine ? ", Affine = true" : "")}{(n.Track ? ", TrackRunningStats = true" : "")}{momentum})]",
+                { Kind: Layer.GroupNorm } => $"    [GroupNorm({n.Groups}, Name = \"bn\"{(n.Affine ? "" : ", Affine = false")})]",
+                _ => $"    [LayerNorm({string.Join(", ", n.Shape!)}, Name = \"bn\"{(n.Affine ? "" : ", ElementwiseAffine = false")}{(n.Bias ? "" : ", Bias = false")})]",
+            });
+        }
         if (Activation == Layer.LeakyReLU && !double.IsNaN(ActivationParameter)) s.AppendLine($"    [LeakyReLU(NegativeSlope = {F(ActivationParameter)})]");
         if (Activation == Layer.ELU && !double.IsNaN(ActivationParameter)) s.AppendLine($"    [ELU(Alpha = {F(ActivationParameter)})]");
         if (Activation == Layer.GELU && GeluTanh) s.AppendLine("    [GELU(Approximate = \"tanh\")]");
@@ -95,6 +124,35 @@ public static class ChainCases
         new("linear_sigmoid", new[] { 10 }, LinearOut: 3, Activation: Layer.Sigmoid, Batch: 4),
         new("linear_bn1d_gelu_b1", new[] { 19 }, LinearOut: 9, Norm: true, Activation: Layer.GELU, Batch: 1),
         new("linear_flatten_elu", new[] { 4, 3, 5 }, LinearOut: 17, Norm: true, Activation: Layer.ELU, Batch: 2),
+        new("conv_grouped_bn", new[] { 4, 9, 12 }, new ConvCase(8, 3, Padding: 1, Groups: 2), Norm: true, Activation: Layer.ReLU),
+
+        // Every norm variant, in 1d, 2d and 3d, with and without affine, batch 1 and > 1, and training-mode forwards.
+        new("conv1d_bn_batchstats_relu", new[] { 3, 20 }, new ConvCase(8, 3, Padding: 1), Rank: 1, NormOf: new(Layer.BatchNorm1d, Track: false), Activation: Layer.ReLU, Batch: 3),
+        new("conv1d_in_affine_silu", new[] { 4, 33 }, new ConvCase(6, 5, Padding: 2), Rank: 1, NormOf: new(Layer.InstanceNorm1d, Affine: true, Track: false), Activation: Layer.SiLU),
+        new("conv1d_gn_gelu_b1", new[] { 4, 17 }, new ConvCase(8, 3), Rank: 1, NormOf: new(Layer.GroupNorm, Groups: 4), Activation: Layer.GELU, Batch: 1),
+        new("conv1d_ln_maxpool", new[] { 3, 24 }, new ConvCase(5, 3, Padding: 1), Rank: 1, NormOf: new(Layer.LayerNorm, Shape: new[] { 24 }), Activation: Layer.ReLU, Pool: new PoolCase(Layer.MaxPool1d, 2)),
+        new("conv1d_bn_train", new[] { 3, 16 }, new ConvCase(6, 3, Padding: 1), Rank: 1, NormOf: new(Layer.BatchNorm1d), Activation: Layer.ReLU, Batch: 4, Training: true),
+        new("conv_bn_batchstats", new[] { 3, 10, 12 }, new ConvCase(8, 3, Padding: 1), NormOf: new(Layer.BatchNorm2d, Track: false), Activation: Layer.ReLU),
+        new("conv_bn_batchstats_noaffine_b1", new[] { 3, 9, 11 }, new ConvCase(5, 3, Padding: 1), NormOf: new(Layer.BatchNorm2d, Affine: false, Track: false), Batch: 1),
+        new("conv_in_relu", new[] { 3, 12, 14 }, new ConvCase(8, 3, Padding: 1), NormOf: new(Layer.InstanceNorm2d, Affine: false, Track: false), Activation: Layer.ReLU),
+        new("conv_in_affine_b1", new[] { 4, 9, 17 }, new ConvCase(6, 3, Padding: 1), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false), Activation: Layer.LeakyReLU, Batch: 1),
+        new("conv_in_tracked_train", new[] { 3, 8, 11 }, new ConvCase(5, 3, Padding: 1), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: true), Batch: 3, Training: true),
+        new("conv_gn_silu", new[] { 4, 11, 13 }, new ConvCase(8, 3, Padding: 1), NormOf: new(Layer.GroupNorm, Groups: 2), Activation: Layer.SiLU),
+        new("conv_gn_noaffine_depthwise_b1", new[] { 6, 10, 10 }, new ConvCase(6, 3, Padding: 1, Groups: 6), NormOf: new(Layer.GroupNorm, Affine: false, Groups: 3), Activation: Layer.ReLU6, Batch: 1),
+        new("conv_ln_chw_gelu", new[] { 3, 7, 9 }, new ConvCase(4, 3, Padding: 1), NormOf: new(Layer.LayerNorm, Shape: new[] { 4, 7, 9 }), Activation: Layer.GELU),
+        new("conv_ln_hw_b1", new[] { 3, 10, 12 }, new ConvCase(5, 3), NormOf: new(Layer.LayerNorm, Shape: new[] { 8, 10 }), Activation: Layer.Tanh, Batch: 1),
+        new("conv_ln_w_nobias_avgpool", new[] { 2, 6, 16 }, new ConvCase(4, 3, Padding: 1), NormOf: new(Layer.LayerNorm, Shape: new[] { 16 }, Bias: false), Activation: Layer.ReLU, Pool: new PoolCase(Layer.AvgPool2d, 2)),
+        new("conv_ln_noaffine", new[] { 3, 6, 10 }, new ConvCase(4, 3, Padding: 1), NormOf: new(Layer.LayerNorm, Affine: false, Shape: new[] { 6, 10 })),
+        new("conv_bn_train_cumulative", new[] { 3, 9, 10 }, new ConvCase(6, 3, Padding: 1), NormOf: new(Layer.BatchNorm2d, Cumulative: true), Activation: Layer.ReLU, Pool: new PoolCase(Layer.MaxPool2d, 2), Training: true),
+        new("conv3d_bn_relu", new[] { 2, 5, 6, 10 }, new ConvCase(4, 3, Padding: 1), Rank: 3, Norm: true, Activation: Layer.ReLU),
+        new("conv3d_bn_batchstats_maxpool", new[] { 2, 4, 6, 9 }, new ConvCase(4, 3, Padding: 1), Rank: 3, NormOf: new(Layer.BatchNorm3d, Track: false), Activation: Layer.ReLU, Pool: new PoolCase(Layer.MaxPool3d, 2)),
+        new("conv3d_in_affine_b1", new[] { 3, 5, 6, 12 }, new ConvCase(4, 3), Rank: 3, NormOf: new(Layer.InstanceNorm3d, Affine: true, Track: false), Activation: Layer.SiLU, Batch: 1),
+        new("conv3d_gn_gelu", new[] { 2, 4, 5, 10 }, new ConvCase(6, 3, Padding: 1), Rank: 3, NormOf: new(Layer.GroupNorm, Groups: 3), Activation: Layer.GELU),
+        new("conv3d_ln_avgpool_b1", new[] { 2, 4, 5, 9 }, new ConvCase(3, 2), Rank: 3, NormOf: new(Layer.LayerNorm, Shape: new[] { 3, 4, 8 }), Activation: Layer.ReLU, Pool: new PoolCase(Layer.AvgPool3d, 2, 1), Batch: 1),
+        new("conv3d_bn_train", new[] { 2, 4, 4, 9 }, new ConvCase(3, 3, Padding: 1), Rank: 3, NormOf: new(Layer.BatchNorm3d, Momentum: 0.3), Batch: 2, Training: true),
+        new("linear_bn1d_batchstats", new[] { 12 }, LinearOut: 10, NormOf: new(Layer.BatchNorm1d, Track: false), Activation: Layer.ReLU, Batch: 6),
+        new("linear_ln_gelu", new[] { 20 }, LinearOut: 16, NormOf: new(Layer.LayerNorm, Shape: new[] { 16 }), Activation: Layer.GELU, Batch: 3),
+        new("linear_bn1d_train", new[] { 9 }, LinearOut: 11, NormOf: new(Layer.BatchNorm1d), Activation: Layer.ReLU, Batch: 5, Training: true),
     };
 
     public static IEnumerable<object[]> Names => All.Select(c => new object[] { c.Name });

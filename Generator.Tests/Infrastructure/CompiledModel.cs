@@ -27,12 +27,16 @@ public sealed class CompiledModel
     }
 
     /// <param name="modelSource">C# source declaring the model class <paramref name="typeName"/> (namespace-qualified).</param>
-    public static CompiledModel Compile(string modelSource, string typeName)
+    /// <param name="trainingMethod">The generated training-mode forward to expose, e.g. "ChainTraining".</param>
+    public static CompiledModel Compile(string modelSource, string typeName, string? trainingMethod = null)
     {
+        string training = trainingMethod is null ? "" :
+            $"public static void Training(object model, float[] x, float[] y, int batch) => (({typeName})model).{trainingMethod}(x, y, batch);";
         string entry = $$"""
             public static class FusedNormTestEntry
             {
                 public static void Forward(object model, float[] x, float[] y, int batch) => (({{typeName}})model).Forward(x, y, batch);
+                {{training}}
             }
             """;
         Assembly assembly = GeneratorHarness.CompileAndLoad(modelSource, entry);
@@ -50,6 +54,22 @@ public sealed class CompiledModel
         var y = new float[batch * OutputSize];
         Invoke(_forward, null, _instance, x, y, batch);
         return y;
+    }
+
+    /// <summary>The generated training-mode forward (compile with its name).</summary>
+    public float[] Training(float[] x, int batch)
+    {
+        var y = new float[batch * OutputSize];
+        Invoke(_forward.DeclaringType!.GetMethod("Training")!, null, _instance, x, y, batch);
+        return y;
+    }
+
+    /// <summary>The model's running statistics as the generated WriteRunningStatistics writes them.</summary>
+    public SafeTensorsFile RunningStatistics()
+    {
+        var writer = new SafeTensorsWriter();
+        Invoke(Type.GetMethod("WriteRunningStatistics")!, _instance, writer);
+        return SafeTensorsFile.FromBytes(writer.ToArray(), "running statistics");
     }
 
     /// <summary>Forward with caller-provided buffers, for tests of the argument checks.</summary>

@@ -71,6 +71,10 @@ public static class DiagnosticDescriptors
         "Unsupported model type",
         "Class '{0}' cannot be a model: {1}");
 
+    public static readonly DiagnosticDescriptor TrainingWithoutBatchStatistics = Error("FN0014",
+        "Training-mode forward without batch statistics",
+        "Chain '{0}' asks for TrainingForward, but {1}: training mode differs from eval mode only for BatchNorm and for InstanceNorm with TrackRunningStats; remove TrainingForward");
+
     public static readonly DiagnosticDescriptor InternalError = Error("FN0099",
         "FusedNorm could not generate this model",
         "FusedNorm failed on '{0}' and generated nothing for it ({1}: {2}). This is a bug in FusedNorm; please report it with the model's attributes.");
@@ -104,6 +108,16 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor BadModelInputShape = Error("FN0106",
         "Invalid model input shape",
         "Class '{0}': [Model] input shape ({1}) is invalid: {2}",
+        Shape);
+
+    public static readonly DiagnosticDescriptor GroupsDoNotDivide = Error("FN0107",
+        "Groups do not divide the channels",
+        "Chain '{0}': {1}",
+        Shape);
+
+    public static readonly DiagnosticDescriptor NormalizedShapeMismatch = Error("FN0108",
+        "LayerNorm normalized_shape does not match the trailing dims",
+        "Chain '{0}': LayerNorm normalized_shape [{1}] must equal the trailing dims of its input ({2}), e.g. [{3}]",
         Shape);
 
     // ---- FN02xx: fallbacks ----

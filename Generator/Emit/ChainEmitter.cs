@@ -6,8 +6,9 @@ using static FusedNorm.Generator.Emit.Format;
 namespace FusedNorm.Generator.Emit;
 
 /// <summary>
-/// Writes one chain's file: the weight fields and their load step (validate, fold, pack) on the model class,
-/// the partial method's body, and a file-local kernel class holding the fusion plan and the kernels.
+/// Writes one chain's file: the weight fields and their load step (validate, fold or keep the norm's
+/// parameters, pack) on the model class, the partial method's body, the training-mode forward when asked for,
+/// and a file-local kernel class holding the fusion plan and the kernels.
 /// </summary>
 internal static class ChainEmitter
 {
@@ -24,43 +25,89 @@ internal static class ChainEmitter
         return w.ToString();
     }
 
+    /// <summary>Whether the chain keeps the norm's parameters and statistics at run time (a NormState).</summary>
+    public static bool KeepsNormState(ChainPlan chain) => chain.Norm is not null && (chain.ComputesStatistics || chain.TrainingForward);
+
+    /// <summary>Whether the chain keeps unfolded weights beside the folded ones (to refold after training).</summary>
+    public static bool KeepsRawWeights(ChainPlan chain) => chain.TrainingForward && chain.Norm?.EvalMode == NormMode.Folded;
+
     private static void EmitModelMembers(SourceWriter w, ChainPlan chain)
     {
         string field = Field(chain), kernel = KernelClass(chain), kernelRef = KernelRef(chain);
         string source = chain.Conv?.Name ?? chain.Linear!.Name;
-        string folded = chain.Norm is { } n ? $" with {n.Name} folded in" : "";
-        w.Comment($"{chain.MethodName}'s parameters: {source}.weight{folded}, packed by {kernel}.PackWeights; and the bias{folded}.");
+        bool folded = chain.Norm?.EvalMode == NormMode.Folded;
+        string foldedText = folded ? $" with {chain.Norm!.Name} folded in" : "";
+        w.Comment($"{chain.MethodName}'s parameters: {source}.weight{foldedText}, packed by {kernel}.PackWeights; and the bias{foldedText}.");
         w.Line($"private float[]? {field}Weights;");
         w.Line($"private float[]? {field}Bias;");
-        w.Line();
-
-        w.Line("/// <summary>");
-        w.Line($"/// Fused chain <c>{Escape(Describe(chain))}</c>.");
-        w.Line($"/// Input (batch, {ShapeInts(chain.InputShape)}) → output (batch, {ShapeInts(chain.OutputShape)}), " +
-               (chain.Conv is not null ? "NCHW" : "row-major") + " float32. Allocates nothing" +
-               (chain.UsesScratch ? " after the first call (its scratch plane comes from ArrayPool)." : "."));
-        w.Line("/// </summary>");
-        w.Line(GeneratedCode);
-        string x = chain.InputParameter, y = chain.OutputParameter, batch = chain.BatchParameter;
-        using (w.Block($"{(chain.MethodModifiers.Length > 0 ? chain.MethodModifiers + " " : "")}partial void {chain.MethodName}(global::System.ReadOnlySpan<float> {x}, global::System.Span<float> {y}, int {batch})"))
+        if (KeepsRawWeights(chain))
         {
-            w.Line($"global::FusedNorm.Kernels.ChainGuard.Check(\"{chain.Type.ClassName}.{chain.MethodName}\", {x}, {y}, {batch}, {kernelRef}.InputSize, {kernelRef}.OutputSize, \"{ShapeInts(chain.InputShape)}\", \"{ShapeInts(chain.OutputShape)}\", {field}Weights is not null);");
-            w.Line($"{kernelRef}.Run({x}, {y}, {batch}, {field}Weights!, {field}Bias!);");
+            w.Comment("The unfolded weights, so the eval-mode weights can be folded again after a training step moves the running statistics.");
+            w.Line($"private float[]? {field}RawWeights;");
+            w.Line($"private float[]? {field}RawBias;");
+        }
+        if (KeepsNormState(chain))
+        {
+            w.Comment($"{chain.Norm!.Kind}'s parameters and statistics, used while the chain runs.");
+            w.Line($"private global::FusedNorm.Kernels.NormState? {field}Norm;");
         }
         w.Line();
+
+        string x = chain.InputParameter, y = chain.OutputParameter, batch = chain.BatchParameter;
+        string layout = chain.Conv is null ? "row-major" : chain.Conv.Rank switch { 1 => "NCL", 2 => "NCHW", _ => "NCDHW" };
+        w.Line("/// <summary>");
+        w.Line($"/// Fused chain <c>{Escape(Describe(chain))}</c>.");
+        w.Line($"/// Input (batch, {ShapeInts(chain.InputShape)}) → output (batch, {ShapeInts(chain.OutputShape)}), {layout} float32.");
+        w.Line("/// </summary>");
+        w.Line(GeneratedCode);
+        string normArgument = chain.ComputesStatistics ? $", {field}Norm!" : "";
+        using (w.Block($"{(chain.MethodModifiers.Length > 0 ? chain.MethodModifiers + " " : "")}partial void {chain.MethodName}(global::System.ReadOnlySpan<float> {x}, global::System.Span<float> {y}, int {batch})"))
+        {
+            w.Line(Guard(chain, chain.MethodName, x, y, batch));
+            w.Line($"{kernelRef}.Run({x}, {y}, {batch}, {field}Weights!, {field}Bias!{normArgument});");
+        }
+        w.Line();
+
+        if (chain.TrainingForward)
+        {
+            NormPlan n = chain.Norm!;
+            string raw = KeepsRawWeights(chain) ? "Raw" : "";
+            w.Line("/// <summary>");
+            w.Line($"/// The training-mode forward of {chain.MethodName}, as PyTorch's <c>module.train()</c> computes it: {n.Kind} normalizes with");
+            w.Line($"/// {(n.TrainingMode == NormMode.BatchStatistics ? "the batch's mean and biased variance per channel" : "each instance's mean and biased variance")}" +
+                   (n.TrackRunningStats ? $" and updates {n.Name}.running_mean, running_var (unbiased) and num_batches_tracked" + (n.CumulativeAverage ? " as a cumulative average" : $" with momentum {Double(n.Momentum)}") + "." : "."));
+            if (n.EvalMode == NormMode.Folded) w.Line($"/// {chain.MethodName} uses the updated running statistics afterwards.");
+            w.Line("/// </summary>");
+            w.Line(GeneratedCode);
+            using (w.Block($"public void {chain.MethodName}Training(global::System.ReadOnlySpan<float> {x}, global::System.Span<float> {y}, int {batch})"))
+            {
+                w.Line(Guard(chain, chain.MethodName + "Training", x, y, batch));
+                w.Line($"{kernelRef}.RunTraining({x}, {y}, {batch}, {field}{raw}Weights!, {field}{raw}Bias!, {field}Norm!);");
+                if (KeepsRawWeights(chain))
+                    w.Line($"global::FusedNorm.WeightFolding.Refold({field}RawWeights!, {field}RawBias!, {field}Weights!, {field}Bias!, {field}Norm!, {kernelRef}.ChannelOfPacked);");
+            }
+            w.Line();
+        }
         EmitLoad(w, chain);
     }
+
+    private static string Guard(ChainPlan chain, string method, string x, string y, string batch) =>
+        $"global::FusedNorm.Kernels.ChainGuard.Check(\"{chain.Type.ClassName}.{method}\", {x}, {y}, {batch}, {KernelRef(chain)}.InputSize, {KernelRef(chain)}.OutputSize, \"{ShapeInts(chain.InputShape)}\", \"{ShapeInts(chain.OutputShape)}\", {Field(chain)}Weights is not null);";
 
     private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
     private static void EmitLoad(SourceWriter w, ChainPlan chain)
     {
-        string field = Field(chain), kernel = KernelClass(chain), kernelRef = KernelRef(chain);
+        string field = Field(chain), kernelRef = KernelRef(chain);
         string name; int outputs; string weightShape; bool bias;
-        if (chain.Conv is { } c) { name = c.Name; outputs = c.OutChannels; weightShape = $"{c.OutChannels}, {c.InChannels}, {c.Kernel}, {c.Kernel}"; bias = c.Bias; }
+        if (chain.Conv is { } c)
+        {
+            name = c.Name; outputs = c.OutChannels; bias = c.Bias;
+            weightShape = $"{c.OutChannels}, {c.InPerGroup}, {string.Join(", ", Enumerable.Repeat(c.Kernel, c.Rank))}";
+        }
         else { LinearPlan l = chain.Linear!; name = l.Name; outputs = l.OutFeatures; weightShape = $"{l.OutFeatures}, {l.InFeatures}"; bias = l.Bias; }
 
-        w.Comment($"Reads {chain.MethodName}'s tensors by their state_dict names, checks their shapes, folds and packs them.");
+        w.Comment($"Reads {chain.MethodName}'s tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.");
         using (w.Block($"private void Load{chain.MethodName}(global::FusedNorm.SafeTensorsFile weights)"))
         {
             w.Line($"float[] weight = weights.ReadFloat32(\"{name}.weight\", {weightShape});");
@@ -68,16 +115,39 @@ internal static class ChainEmitter
                         : $"float[] bias = new float[{outputs}]; // bias=False");
             if (chain.Norm is { } n)
             {
-                w.Comment($"{n.Kind} in eval mode is an affine map per channel: fold it into the weights and bias.");
-                w.Comment("w' = w·γ/√(running_var+ε), b' = (b − running_mean)·γ/√(running_var+ε) + β");
-                string gamma = n.Affine ? $"weights.ReadFloat32(\"{n.Name}.weight\", {outputs})" : "null";
-                string beta = n.Affine ? $"weights.ReadFloat32(\"{n.Name}.bias\", {outputs})" : "null";
-                w.Line("global::FusedNorm.WeightFolding.FoldBatchNorm(weight, bias,");
-                w.Line($"    gamma: {gamma},");
-                w.Line($"    beta: {beta},");
-                w.Line($"    runningMean: weights.ReadFloat32(\"{n.Name}.running_mean\", {outputs}),");
-                w.Line($"    runningVar: weights.ReadFloat32(\"{n.Name}.running_var\", {outputs}),");
-                w.Line($"    eps: {Double(n.Eps)});");
+                string affineShape = n.Elementwise ? string.Join(", ", n.NormalizedShape) : outputs.ToString();
+                string gamma = n.Affine ? $"weights.ReadFloat32(\"{n.Name}.weight\", {affineShape})" : "null";
+                string beta = n.AffineBias ? $"weights.ReadFloat32(\"{n.Name}.bias\", {affineShape})" : "null";
+                if (KeepsNormState(chain))
+                {
+                    w.Line($"{field}Norm = new global::FusedNorm.Kernels.NormState({outputs}, eps: {Double(n.Eps)}, momentum: {Double(n.Momentum)}, cumulativeAverage: {(n.CumulativeAverage ? "true" : "false")}{(n.Kind.IsInstanceNorm() ? ", countsBatches: false" : "")})");
+                    w.Line("{");
+                    w.Line($"    Gamma = {gamma},");
+                    w.Line($"    Beta = {beta},");
+                    if (n.TrackRunningStats)
+                    {
+                        w.Line($"    RunningMean = weights.ReadFloat32(\"{n.Name}.running_mean\", {outputs}),");
+                        w.Line($"    RunningVar = weights.ReadFloat32(\"{n.Name}.running_var\", {outputs}),");
+                        w.Line($"    NumBatchesTracked = weights.Contains(\"{n.Name}.num_batches_tracked\") ? weights.ReadInt64(\"{n.Name}.num_batches_tracked\")[0] : 0,");
+                    }
+                    w.Line("};");
+                }
+                if (n.EvalMode == NormMode.Folded)
+                {
+                    if (KeepsRawWeights(chain))
+                    {
+                        w.Line($"{field}RawWeights = {kernelRef}.PackWeights(weight);");
+                        w.Line($"{field}RawBias = (float[])bias.Clone();");
+                    }
+                    w.Comment($"{n.Kind} with running statistics is an affine map per channel in eval mode: fold it into the weights and bias.");
+                    w.Comment("w' = w·γ/√(running_var+ε), b' = (b − running_mean)·γ/√(running_var+ε) + β");
+                    w.Line("global::FusedNorm.WeightFolding.FoldBatchNorm(weight, bias,");
+                    w.Line($"    gamma: {(KeepsNormState(chain) ? $"{field}Norm.Gamma" : gamma)},");
+                    w.Line($"    beta: {(KeepsNormState(chain) ? $"{field}Norm.Beta" : beta)},");
+                    w.Line($"    runningMean: {(KeepsNormState(chain) ? $"{field}Norm.RunningMean!" : $"weights.ReadFloat32(\"{n.Name}.running_mean\", {outputs})")},");
+                    w.Line($"    runningVar: {(KeepsNormState(chain) ? $"{field}Norm.RunningVar!" : $"weights.ReadFloat32(\"{n.Name}.running_var\", {outputs})")},");
+                    w.Line($"    eps: {Double(n.Eps)});");
+                }
             }
             w.Line($"{field}Weights = {kernelRef}.PackWeights(weight);");
             w.Line($"{field}Bias = bias;");
@@ -94,6 +164,25 @@ internal static class ChainEmitter
             w.Line($"public const int OutputSize = {chain.OutputSize}; // {string.Join(" × ", chain.OutputShape)} per sample");
             if (chain.Conv is not null) ConvEmitter.Emit(w, chain);
             else LinearEmitter.Emit(w, chain);
+            if (KeepsRawWeights(chain)) { w.Line(); EmitChannelOf(w, chain); }
+        }
+    }
+
+    private static void EmitChannelOf(SourceWriter w, ChainPlan chain)
+    {
+        w.Line("/// <summary>The output channel that element <paramref name=\"index\"/> of the packed weights belongs to (for refolding).</summary>");
+        if (chain.Linear is not null)
+        {
+            w.Line("public static int ChannelOfPacked(int index) => WeightPacking.LinearFeatureOf(index, Out, In);");
+            return;
+        }
+        ConvPlan c = chain.Conv!;
+        using (w.Block("public static int ChannelOfPacked(int index)"))
+        {
+            w.Line("int group = index / (OutPerGroup * Taps), q = index - group * OutPerGroup * Taps;");
+            w.Line($"int full = {c.FullBlocks} * Block * Taps; // elements of the group's full blocks");
+            w.Line("if (q < full) return group * OutPerGroup + q / (Block * Taps) * Block + q % (Block * Taps) % Block;");
+            w.Line($"return group * OutPerGroup + {c.FullBlocks} * Block + (q - full) % {System.Math.Max(1, c.TailChannels)};");
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using FusedNorm.Generator.Plan;
 using FusedNorm.Generator.Spec;
 using static FusedNorm.Generator.Emit.Format;
@@ -6,9 +7,10 @@ using static FusedNorm.Generator.Emit.Format;
 namespace FusedNorm.Generator.Emit;
 
 /// <summary>
-/// Conv2d kernels: a Vector256 block kernel per channel-block size (8 output columns × up to 4 output channels
-/// of accumulators, the K×K window unrolled), a checked scalar pixel kernel for border columns and for the
-/// scalar path, and the pooling epilogue when the chain has one.
+/// Convolution kernels for every rank (a Conv1d is one row, a Conv2d one plane, a Conv3d D planes): a Vector256
+/// block kernel per channel-block size (8 output columns × up to 4 output channels of accumulators, the whole
+/// window unrolled), a checked scalar pixel kernel for border columns and the scalar path, and the Run methods
+/// that order blocks, samples, statistics, normalization and pooling for the chain's norm mode.
 /// </summary>
 internal static class ConvEmitter
 {
@@ -17,175 +19,387 @@ internal static class ConvEmitter
     public static void Emit(SourceWriter w, ChainPlan chain)
     {
         ConvPlan c = chain.Conv!;
-        w.Line($"private const int InC = {c.InChannels}, InH = {c.InHeight}, InW = {c.InWidth};");
-        w.Line($"private const int OutC = {c.OutChannels}, ConvH = {c.OutHeight}, ConvW = {c.OutWidth};");
+        w.Line($"private const int InC = {c.InChannels}, InD = {c.InDepth}, InH = {c.InHeight}, InW = {c.InWidth};");
+        w.Line($"private const int OutC = {c.OutChannels}, ConvD = {c.OutDepth}, ConvH = {c.OutHeight}, ConvW = {c.OutWidth}, ConvSpatial = ConvD * ConvH * ConvW;");
         w.Line($"private const int Kernel = {c.Kernel}, Stride = {c.Stride}, Padding = {c.Padding}, Dilation = {c.Dilation};");
-        w.Line($"private const int Block = {c.OcBlock}, Taps = InC * Kernel * Kernel;");
+        w.Line($"private const int Groups = {c.Groups}, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;");
+        w.Line($"private const int Block = {c.OcBlock}, Taps = InPerGroup * {c.TapsPerInput}; // weights per output channel");
         if (c.Vectorized) w.Line($"private const int InteriorStart = {c.InteriorStart}, InteriorEnd = {c.InteriorEnd};");
-        if (chain.Pool is { } p) w.Line($"private const int PoolH = {p.OutHeight}, PoolW = {p.OutWidth};");
+        if (chain.Pool is { } p) w.Line($"private const int PoolD = {p.OutDepth}, PoolH = {p.OutHeight}, PoolW = {p.OutWidth}, PoolSpatial = PoolD * PoolH * PoolW;");
+        if (chain.Norm is { RunLength: > 0 } n && (n.EvalMode == NormMode.RunStatistics || n.TrainingMode == NormMode.RunStatistics))
+            w.Line($"private const int RunLength = {n.RunLength}, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample");
         w.Line();
 
-        w.Line("/// <summary>Packs conv weights [OutC, InC, K, K] (norm already folded) as [block][ic][kh][kw][channel in block].</summary>");
-        w.Line("public static float[] PackWeights(float[] weight) => WeightPacking.PackConv2d(weight, OutC, InC, Kernel, Block);");
+        w.Line($"/// <summary>Packs weights [OutC, InPerGroup, {string.Join(", ", Enumerable.Repeat("K", c.Rank))}] as [block][ic][taps][channel in block].</summary>");
+        w.Line($"public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);");
         w.Line();
-        EmitRun(w, chain);
 
+        NormMode? eval = chain.Norm?.EvalMode is NormMode.Folded ? null : chain.Norm?.EvalMode;
+        NormMode? training = chain.TrainingForward ? chain.Norm!.TrainingMode : null;
+        EmitRun(w, chain, "Run", eval, training: false);
+        if (training is not null) { w.Line(); EmitRun(w, chain, "RunTraining", training, training: true); }
+
+        bool fused = eval is null; // some path stores activated outputs directly
+        bool stats = eval is not null || training is not null;
         var blockSizes = new List<int> { c.OcBlock };
         if (c.TailChannels > 0) blockSizes.Add(c.TailChannels);
-        if (c.Vectorized)
-            foreach (int r in blockSizes) { w.Line(); EmitVectorBlock(w, chain, r); }
-        w.Line();
-        EmitScalarBlock(w, chain);
-        w.Line();
-        EmitPixel(w, chain);
+        foreach (int r in blockSizes)
+        {
+            if (c.Vectorized && fused) { w.Line(); EmitVectorBlock(w, chain, r, null); }
+            if (c.Vectorized && eval is { } e) { w.Line(); EmitVectorBlock(w, chain, r, e); }
+            if (c.Vectorized && training is { } t && t != eval) { w.Line(); EmitVectorBlock(w, chain, r, t); }
+        }
+        if (fused) { w.Line(); EmitScalarBlock(w, chain, null); w.Line(); EmitPixel(w, chain, null); }
+        foreach (NormMode mode in new[] { eval, training }.Where(m => m is not null).Select(m => m!.Value).Distinct())
+        {
+            w.Line(); EmitScalarBlock(w, chain, mode);
+            w.Line(); EmitPixel(w, chain, mode);
+        }
+        if (stats) { w.Line(); NormEmitter.EmitNormalizers(w, chain); }
         if (chain.Pool is not null) { w.Line(); PoolEmitter.Emit(w, chain); }
         if (c.Vectorized && c.Stride > 1) { w.Line(); EmitStridedLoad(w, c); }
     }
 
-    private static string VectorName(ChainPlan chain, int r) => $"{Tag(chain)}_R{r}_V256";
+    private static string Suffix(NormMode? mode) => mode switch { NormMode.BatchStatistics => "_BatchStats", NormMode.RunStatistics => "_RunStats", _ => "" };
+    private static string VectorName(ChainPlan chain, int r, NormMode? mode) => $"{Tag(chain)}_R{r}{Suffix(mode)}_V256";
 
-    private static void EmitRun(SourceWriter w, ChainPlan chain)
+    private static void EmitRun(SourceWriter w, ChainPlan chain, string name, NormMode? mode, bool training)
     {
         ConvPlan c = chain.Conv!;
         bool pool = chain.Pool is not null;
-        using (w.Block($"public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)"))
+        string normParameter = mode is null ? "" : ", NormState norm";
+        w.Line(mode switch
+        {
+            null => "/// <summary>Sample by sample, channel block by channel block; the activation and any pooling run in the block's epilogue.</summary>",
+            NormMode.RunStatistics => "/// <summary>Sample by sample: each block stores its outputs and adds them to their run's moments; every run a block completes is normalized (affine, activation) while it is still in cache.</summary>",
+            _ => "/// <summary>Channel block by channel block, every sample: the moments of a channel span the whole batch, so a block is normalized once all samples are computed.</summary>",
+        });
+        if (training) w.Line("/// <remarks>Training mode: also updates the running statistics, as PyTorch does.</remarks>");
+        using (w.Block($"public static void {name}(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias{normParameter})"))
         {
             w.Line($"{Ref} w0 = ref MemoryMarshal.GetArrayDataReference(weights);");
             w.Line($"{Ref} b0 = ref MemoryMarshal.GetArrayDataReference(bias);");
-            if (pool)
+            w.Line($"{Ref} x0 = ref MemoryMarshal.GetReference(x);");
+            w.Line($"{Ref} y0 = ref MemoryMarshal.GetReference(y);");
+            switch (mode)
             {
-                w.Comment("The conv output of one channel block goes to a scratch plane that stays in cache; only the pooled result is stored.");
-                w.Line("float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvH * ConvW);");
-                w.Line($"{Ref} s0 = ref MemoryMarshal.GetArrayDataReference(scratch);");
-                w.Open("try");
-            }
-            using (w.Block("for (int n = 0; n < batch; n++)"))
-            {
-                w.Line($"{Ref} xn = ref {Unsafe}.Add(ref MemoryMarshal.GetReference(x), n * InputSize);");
-                w.Line($"{Ref} yn = ref {Unsafe}.Add(ref MemoryMarshal.GetReference(y), n * OutputSize);");
-                EmitBlockCall(w, chain, c.OcBlock, "oc", $"for (int oc = 0; oc < {c.FullBlocks * c.OcBlock}; oc += Block)", $"{c.FullBlocks} block(s) of {c.OcBlock} channels");
-                if (c.TailChannels > 0)
-                    EmitBlockCall(w, chain, c.TailChannels, $"{c.FullBlocks * c.OcBlock}", null, $"the last {c.TailChannels} channel(s)");
-            }
-            if (pool)
-            {
-                w.Close();
-                using (w.Block("finally"))
-                    w.Line("ArrayPool<float>.Shared.Return(scratch);");
+                case null: EmitFusedRun(w, chain); break;
+                case NormMode.RunStatistics: EmitRunStatisticsRun(w, chain, training); break;
+                default: EmitBatchStatisticsRun(w, chain, training); break;
             }
         }
     }
 
-    private static void EmitBlockCall(SourceWriter w, ChainPlan chain, int r, string oc, string? loop, string what)
+    private static string BlockCall(ChainPlan chain, int r, NormMode? mode, string xn, string oc, string dst)
     {
         ConvPlan c = chain.Conv!;
-        bool pool = chain.Pool is not null;
-        w.Comment(what);
-        if (loop is not null) w.Open(loop);
-        else w.Open("");
-        string dst = pool ? "ref s0" : $"ref {Unsafe}.Add(ref yn, {oc} * ConvH * ConvW)";
-        string args = $"ref xn, ref {Unsafe}.Add(ref w0, {oc} * Taps), ref {Unsafe}.Add(ref b0, {oc}), {dst}";
-        if (c.Vectorized)
-        {
-            w.Line($"if (Vector256.IsHardwareAccelerated) {VectorName(chain, r)}({args});");
-            w.Line($"else ConvScalar({r}, {args});");
-        }
-        else
-            w.Line($"ConvScalar({r}, {args});");
-        if (pool)
-            w.Line($"Pool({r}, ref s0, ref {Unsafe}.Add(ref yn, {oc} * PoolH * PoolW));");
-        w.Close();
+        string stats = mode is null ? "" : ", stats";
+        string args = $"ref {Unsafe}.Add(ref {xn}, {oc} / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, {oc} * Taps), ref {Unsafe}.Add(ref b0, {oc}), ref {dst}{stats}, {oc}";
+        return c.Vectorized
+            ? $"if (Vector256.IsHardwareAccelerated) {VectorName(chain, r, mode)}({args}); else ConvScalar{Suffix(mode)}({r}, {args});"
+            : $"ConvScalar{Suffix(mode)}({r}, {args});";
     }
 
-    private static void EmitVectorBlock(SourceWriter w, ChainPlan chain, int r)
+    /// <summary>Loops the channel blocks of one sample (or of one batch step): every group, its full blocks, then its tail.</summary>
+    private static void ForEachBlock(SourceWriter w, ChainPlan chain, System.Action<int, string> body)
+    {
+        ConvPlan c = chain.Conv!;
+        string groups = c.Groups == 1 ? "" : $" of each of the {c.Groups} groups";
+        using (w.Block(c.Groups == 1 ? "for (int g = 0; g < 1; g++)" : "for (int g = 0; g < Groups; g++)"))
+        {
+            w.Comment($"{c.FullBlocks} block(s) of {c.OcBlock} channels" + (c.TailChannels > 0 ? $", then {c.TailChannels}" : "") + groups);
+            using (w.Block($"for (int oc = g * OutPerGroup; oc < g * OutPerGroup + {c.FullBlocks * c.OcBlock}; oc += Block)"))
+                body(c.OcBlock, "oc");
+            if (c.TailChannels > 0)
+                using (w.Block($"for (int oc = g * OutPerGroup + {c.FullBlocks * c.OcBlock}; oc < g * OutPerGroup + OutPerGroup; oc += {c.TailChannels})"))
+                    body(c.TailChannels, "oc");
+        }
+    }
+
+    private static void EmitFusedRun(SourceWriter w, ChainPlan chain)
+    {
+        bool pool = chain.Pool is not null;
+        if (pool)
+        {
+            w.Comment("The conv output of one channel block goes to a scratch buffer that stays in cache; only the pooled result is stored.");
+            w.Line("float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvSpatial);");
+            w.Line($"{Ref} s0 = ref MemoryMarshal.GetArrayDataReference(scratch);");
+            w.Open("try");
+        }
+        using (w.Block("for (int n = 0; n < batch; n++)"))
+        {
+            w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * InputSize);");
+            w.Line($"{Ref} yn = ref {Unsafe}.Add(ref y0, n * OutputSize);");
+            ForEachBlock(w, chain, (r, oc) =>
+            {
+                w.Line(BlockCall(chain, r, null, "xn", oc, pool ? "s0" : $"{Unsafe}.Add(ref yn, {oc} * ConvSpatial)"));
+                if (pool) w.Line($"Pool({r}, ref s0, ref {Unsafe}.Add(ref yn, {oc} * PoolSpatial));");
+            });
+        }
+        if (pool)
+        {
+            w.Close();
+            using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(scratch);");
+        }
+    }
+
+    private static void EmitRunStatisticsRun(SourceWriter w, ChainPlan chain, bool training)
+    {
+        bool pool = chain.Pool is not null;
+        NormPlan n = chain.Norm!;
+        w.Comment($"One Moments per run of {n.RunLength} elements: {RunDescription(n)}.");
+        w.Line("Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);");
+        if (pool)
+        {
+            w.Comment("A sample's conv output lives in a scratch buffer until it is normalized and pooled.");
+            w.Line("float[] scratch = ArrayPool<float>.Shared.Rent(OutC * ConvSpatial);");
+        }
+        if (training)
+        {
+            w.Comment("Training: the running statistics take the batch average of the instance means and unbiased variances.");
+            w.Line("double[] meanSum = ArrayPool<double>.Shared.Rent(OutC), varianceSum = ArrayPool<double>.Shared.Rent(OutC);");
+            w.Line("Array.Clear(meanSum, 0, OutC); Array.Clear(varianceSum, 0, OutC);");
+        }
+        using (w.Block("try"))
+        {
+            using (w.Block("for (int n = 0; n < batch; n++)"))
+            {
+                w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * InputSize);");
+                w.Line($"{Ref} yn = ref {Unsafe}.Add(ref y0, n * OutputSize);");
+                w.Line(pool ? $"{Ref} zn = ref MemoryMarshal.GetArrayDataReference(scratch);" : $"{Ref} zn = ref yn; // normalized in place");
+                w.Line("Array.Clear(stats, 0, Runs);");
+                w.Line("int normalized = 0; // runs normalized so far");
+                ForEachBlock(w, chain, (r, oc) =>
+                {
+                    w.Line(BlockCall(chain, r, NormMode.RunStatistics, "xn", oc, $"{Unsafe}.Add(ref zn, {oc} * ConvSpatial)"));
+                    w.Comment("Normalize every run this block completed; pool their channels.");
+                    w.Line($"int complete = ({oc} + {r}) * ConvSpatial / RunLength;");
+                    using (w.Block("if (complete > normalized)"))
+                    {
+                        w.Line($"NormalizeRuns(ref zn, stats, normalized, complete, norm{(training ? ", meanSum, varianceSum" : "")});");
+                        if (pool) w.Line("Pool(complete * RunLength / ConvSpatial - normalized * RunLength / ConvSpatial, ref Unsafe.Add(ref zn, normalized * RunLength), ref Unsafe.Add(ref yn, normalized * RunLength / ConvSpatial * PoolSpatial));");
+                        w.Line("normalized = complete;");
+                    }
+                });
+            }
+            if (training)
+            {
+                w.Line("double factor = norm.BeginUpdate();");
+                w.Line("for (int c = 0; c < OutC; c++) norm.Update(c, meanSum[c] / batch, varianceSum[c] / batch, factor);");
+            }
+        }
+        using (w.Block("finally"))
+        {
+            w.Line("ArrayPool<Moments>.Shared.Return(stats);");
+            if (pool) w.Line("ArrayPool<float>.Shared.Return(scratch);");
+            if (training) w.Line("ArrayPool<double>.Shared.Return(meanSum); ArrayPool<double>.Shared.Return(varianceSum);");
+        }
+    }
+
+    private static void EmitBatchStatisticsRun(SourceWriter w, ChainPlan chain, bool training)
+    {
+        bool pool = chain.Pool is not null;
+        ConvPlan c = chain.Conv!;
+        w.Comment("One Moments per channel, over (batch, spatial).");
+        w.Line("Moments[] stats = ArrayPool<Moments>.Shared.Rent(OutC);");
+        w.Line("Array.Clear(stats, 0, OutC);");
+        if (pool)
+        {
+            w.Comment("A channel block's conv output for every sample lives in a scratch buffer until it is normalized and pooled.");
+            w.Line("float[] scratch = ArrayPool<float>.Shared.Rent(batch * Block * ConvSpatial);");
+        }
+        if (training) w.Line("double factor = norm.BeginUpdate();");
+        using (w.Block("try"))
+        {
+            if (pool) w.Line($"{Ref} s0 = ref MemoryMarshal.GetArrayDataReference(scratch);");
+            ForEachBlock(w, chain, (r, oc) =>
+            {
+                // z: where sample n's planes of this block live until they are normalized (the output itself without pooling).
+                string z = pool ? $"{Unsafe}.Add(ref s0, n * {r} * ConvSpatial)" : $"{Unsafe}.Add(ref y0, n * OutputSize + {oc} * ConvSpatial)";
+                using (w.Block("for (int n = 0; n < batch; n++)"))
+                {
+                    w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * InputSize);");
+                    w.Line($"{Ref} zn = ref {z};");
+                    w.Line(BlockCall(chain, r, NormMode.BatchStatistics, "xn", oc, "zn"));
+                }
+                w.Comment("The block's channels now have their batch statistics: normalize every sample's planes" + (pool ? ", then pool them." : "."));
+                using (w.Block($"for (int j = 0; j < {r}; j++)"))
+                {
+                    w.Line($"ref Moments m = ref stats[{oc} + j];");
+                    if (training)
+                    {
+                        w.Line($"NormState.RequireMoreThanOne(m.Count, \"{chain.Type.ClassName}.{chain.MethodName}Training\");");
+                        w.Line($"norm.Update({oc} + j, m.Mean, m.UnbiasedVariance, factor);");
+                    }
+                    using (w.Block("for (int n = 0; n < batch; n++)"))
+                    {
+                        w.Line($"{Ref} zn = ref {z};");
+                        w.Line($"NormalizeChannel(ref {Unsafe}.Add(ref zn, j * ConvSpatial), {oc} + j, m.Mean, m.Variance, norm);");
+                    }
+                }
+                if (pool)
+                    using (w.Block("for (int n = 0; n < batch; n++)"))
+                        w.Line($"Pool({r}, ref {z}, ref {Unsafe}.Add(ref y0, n * OutputSize + {oc} * PoolSpatial));");
+            });
+        }
+        using (w.Block("finally"))
+        {
+            w.Line("ArrayPool<Moments>.Shared.Return(stats);");
+            if (pool) w.Line("ArrayPool<float>.Shared.Return(scratch);");
+        }
+    }
+
+    public static string RunDescription(NormPlan n) => n.Kind switch
+    {
+        _ when n.Kind.IsInstanceNorm() => "one channel's plane of one sample",
+        LayerKind.GroupNorm => $"the {n.Channels / n.Groups} channels of one group of one sample",
+        _ => $"normalized_shape [{string.Join(", ", n.NormalizedShape)}] of one sample",
+    };
+
+    private static string RowExpression(ConvPlan c) => c.Rank switch { 3 => "od * ConvH + oh", 2 => "oh", _ => "0" };
+
+    /// <summary>The statistics slot of output channel oc + j on the current row.</summary>
+    private static string Slot(NormMode mode, string j) => mode == NormMode.BatchStatistics
+        ? $"oc + {j}"
+        : $"((oc + {j}) * ConvSpatial + row * ConvW) / RunLength";
+
+    private static void EmitVectorBlock(SourceWriter w, ChainPlan chain, int r, NormMode? mode)
     {
         ConvPlan c = chain.Conv!;
         string vec = "Vector256<float>";
-        w.Line($"/// <summary>{r} output channels, all rows: Vector256 over 8 interior columns, scalar at the borders; {(chain.Activation is { } a ? ActivationName(a) : "no activation")} in registers.</summary>");
-        using (w.Block($"private static void {VectorName(chain, r)}({Ref} x, {Ref} w, {Ref} bias, {Ref} dst)"))
+        string statsParameter = mode is null ? "" : ", Span<Moments> stats";
+        string epilogue = mode is null
+            ? (chain.Activation is { } a ? ActivationName(a) + " in registers" : "no activation")
+            : "stores raw outputs and adds them to their moments";
+        w.Line($"/// <summary>{r} output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; {epilogue}.</summary>");
+        using (w.Block($"private static void {VectorName(chain, r, mode)}({Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc)"))
         {
-            w.Comment("Per-channel bias (the norm folded in), broadcast once.");
+            w.Comment("Per-channel bias" + (chain.Norm?.EvalMode == NormMode.Folded && mode is null ? " (the norm folded in)" : "") + ", broadcast once.");
             for (int j = 0; j < r; j++)
                 w.Line($"{vec} bias{j} = {V}.Create({Unsafe}.Add(ref bias, {j}));");
-            using (w.Block("for (int oh = 0; oh < ConvH; oh++)"))
+            if (c.Rank == 3) w.Open("for (int od = 0; od < ConvD; od++)");
+            if (c.Rank >= 2) w.Open("for (int oh = 0; oh < ConvH; oh++)");
+            else w.Open("");
+            if (c.Rank == 3) w.Line("int id0 = od * Stride - Padding;");
+            if (c.Rank >= 2) w.Line("int ih0 = oh * Stride - Padding;");
+            w.Line($"int row = {RowExpression(c)}; // output row within the channel plane");
+            string pixelArgs = $"ref x, ref w, ref bias, ref dst{(mode is null ? "" : ", stats")}, oc, {(c.Rank == 3 ? "od" : "0")}, {(c.Rank >= 2 ? "oh" : "0")}";
+            if (c.InteriorStart > 0 || c.InteriorEnd < c.OutWidth)
             {
-                w.Line("int ih0 = oh * Stride - Padding;");
-                if (c.InteriorStart > 0 || c.InteriorEnd < c.OutWidth)
+                w.Comment("Border columns: some taps fall in the zero padding, so they take the checked scalar path.");
+                if (c.InteriorStart > 0) w.Line($"for (int ox = 0; ox < InteriorStart; ox++) ConvPixel{Suffix(mode)}({r}, {pixelArgs}, ox);");
+                if (c.InteriorEnd < c.OutWidth) w.Line($"for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel{Suffix(mode)}({r}, {pixelArgs}, ox);");
+            }
+            w.Comment("Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.");
+            using (w.Block("for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)"))
+            {
+                if (mode is null) w.Line("if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;");
+                else
                 {
-                    w.Comment("Border columns: some taps fall in the zero padding, so they take the checked scalar path.");
-                    if (c.InteriorStart > 0) w.Line($"for (int ox = 0; ox < InteriorStart; ox++) ConvPixel({r}, ref x, ref w, ref bias, ref dst, oh, ox);");
-                    if (c.InteriorEnd < c.OutWidth) w.Line($"for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel({r}, ref x, ref w, ref bias, ref dst, oh, ox);");
+                    w.Line("int fresh = 0; // the first lane not already counted by the previous vector");
+                    w.Line("if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }");
                 }
-                w.Comment("Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.");
-                using (w.Block("for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)"))
+                w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, r).Select(j => $"acc{j} = bias{j}")) + ";");
+                string rowOrigin = c.Rank switch { 3 => "(id0 * InH + ih0) * InW", 2 => "ih0 * InW", _ => "0" };
+                w.Line($"int xo = {rowOrigin} + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)");
+                using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
                 {
-                    w.Line("if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;");
-                    w.Line(string.Join(", ", Range(r, j => $"acc{j} = bias{j}")).Insert(0, $"{vec} ") + ";");
-                    w.Line("int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (negative rows are skipped below)");
-                    using (w.Block("for (int ic = 0; ic < InC; ic++)"))
-                    {
-                        w.Line($"{Ref} wk = ref {Unsafe}.Add(ref w, ic * Kernel * Kernel * {r}); // this channel's {c.Kernel * c.Kernel} taps × {r} outputs");
-                        w.Line("int xc = xo + ic * InH * InW;");
-                        for (int kh = 0; kh < c.Kernel; kh++)
+                    w.Line($"{Ref} wk = ref {Unsafe}.Add(ref w, ic * {c.TapsPerInput} * {r}); // this input channel's {c.TapsPerInput} taps × {r} outputs");
+                    w.Line("int xc = xo + ic * InD * InH * InW;");
+                    int tap = 0;
+                    for (int kd = 0; kd < c.KernelD; kd++)
+                        for (int kh = 0; kh < c.KernelH; kh++)
                         {
-                            w.Comment($"kernel row {kh}");
-                            bool check = c.Padding > 0;
-                            if (check) w.Open($"if ((uint)(ih0 + {kh * c.Dilation}) < InH)");
-                            else w.Open("");
-                            for (int kw = 0; kw < c.Kernel; kw++)
+                            var checks = new List<string>();
+                            if (c.Rank == 3 && c.Padding > 0) checks.Add($"(uint)(id0 + {kd * c.Dilation}) < InD");
+                            if (c.Rank >= 2 && c.Padding > 0) checks.Add($"(uint)(ih0 + {kh * c.Dilation}) < InH");
+                            w.Comment(c.Rank switch { 3 => $"kernel plane {kd}, row {kh}", 2 => $"kernel row {kh}", _ => "the kernel's taps" });
+                            w.Open(checks.Count > 0 ? $"if ({string.Join(" && ", checks)})" : "");
+                            for (int kw = 0; kw < c.Kernel; kw++, tap++)
                             {
-                                int offset = kh * c.Dilation * c.InWidth + kw * c.Dilation;
+                                int offset = (kd * c.Dilation * c.InHeight + kh * c.Dilation) * c.InWidth + kw * c.Dilation;
                                 string load = c.Stride == 1
                                     ? $"{V}.LoadUnsafe(ref x, (nuint)(xc + {offset}))"
                                     : $"LoadStrided(ref x, xc + {offset})";
                                 w.Line($"{vec} x{kw} = {load};");
                                 for (int j = 0; j < r; j++)
-                                    w.Line($"acc{j} = {V}.FusedMultiplyAdd(x{kw}, {V}.Create({Unsafe}.Add(ref wk, {(kh * c.Kernel + kw) * r + j})), acc{j});");
+                                    w.Line($"acc{j} = {V}.FusedMultiplyAdd(x{kw}, {V}.Create({Unsafe}.Add(ref wk, {tap * r + j})), acc{j});");
                             }
                             w.Close();
                         }
-                    }
+                }
+                if (mode is null)
+                {
                     w.Comment($"Epilogue: {(chain.Activation is { } act ? ActivationName(act) + " in registers, then " : "")}store 8 columns of each channel.");
                     for (int j = 0; j < r; j++)
-                        w.Line($"{V}.StoreUnsafe({Activate(chain.Activation, $"acc{j}")}, ref dst, (nuint)({j} * ConvH * ConvW + oh * ConvW + ox));");
+                        w.Line($"{V}.StoreUnsafe({Activate(chain.Activation, $"acc{j}")}, ref dst, (nuint)({j} * ConvSpatial + row * ConvW + ox));");
+                }
+                else
+                {
+                    w.Comment("Epilogue: store 8 columns of each channel and add the new lanes to their moments.");
+                    for (int j = 0; j < r; j++)
+                    {
+                        w.Line($"{V}.StoreUnsafe(acc{j}, ref dst, (nuint)({j} * ConvSpatial + row * ConvW + ox));");
+                        w.Line($"stats[{Slot(mode.Value, j.ToString())}].Add(acc{j}, fresh);");
+                    }
                 }
             }
+            w.Close();
+            if (c.Rank == 3) w.Close();
         }
     }
 
-    private static void EmitScalarBlock(SourceWriter w, ChainPlan chain)
+    private static void EmitScalarBlock(SourceWriter w, ChainPlan chain, NormMode? mode)
     {
-        w.Line("/// <summary>The scalar path: every pixel of r output channels through the checked pixel kernel.</summary>");
-        using (w.Block($"private static void ConvScalar(int r, {Ref} x, {Ref} w, {Ref} bias, {Ref} dst)"))
+        string statsParameter = mode is null ? "" : ", Span<Moments> stats";
+        string stats = mode is null ? "" : ", stats";
+        w.Line("/// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>");
+        using (w.Block($"private static void ConvScalar{Suffix(mode)}(int r, {Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc)"))
         {
-            w.Line("for (int oh = 0; oh < ConvH; oh++)");
-            w.Line("    for (int ox = 0; ox < ConvW; ox++)");
-            w.Line("        ConvPixel(r, ref x, ref w, ref bias, ref dst, oh, ox);");
+            w.Line("for (int od = 0; od < ConvD; od++)");
+            w.Line("    for (int oh = 0; oh < ConvH; oh++)");
+            w.Line("        for (int ox = 0; ox < ConvW; ox++)");
+            w.Line($"            ConvPixel{Suffix(mode)}(r, ref x, ref w, ref bias, ref dst{stats}, oc, od, oh, ox);");
         }
     }
 
-    private static void EmitPixel(SourceWriter w, ChainPlan chain)
+    private static void EmitPixel(SourceWriter w, ChainPlan chain, NormMode? mode)
     {
-        w.Line("/// <summary>One output pixel of r channels with bounds checks: the zero padding is skipped, not read.</summary>");
-        using (w.Block($"private static void ConvPixel(int r, {Ref} x, {Ref} w, {Ref} bias, {Ref} dst, int oh, int ox)"))
+        string statsParameter = mode is null ? "" : ", Span<Moments> stats";
+        w.Line("/// <summary>One output position of r channels with bounds checks: the zero padding is skipped, not read.</summary>");
+        using (w.Block($"private static void ConvPixel{Suffix(mode)}(int r, {Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc, int od, int oh, int ox)"))
         {
-            w.Line("int ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;");
+            w.Line("int id0 = od * Stride - Padding, ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;");
+            if (chain.Conv!.Rank < 3) w.Line(chain.Conv.Rank == 2 ? "id0 = 0; // 2d: one plane" : "id0 = 0; ih0 = 0; // 1d: one row");
+            w.Line("int row = od * ConvH + oh;");
             using (w.Block("for (int j = 0; j < r; j++)"))
             {
                 w.Line($"float acc = {Unsafe}.Add(ref bias, j);");
-                using (w.Block("for (int ic = 0; ic < InC; ic++)"))
-                using (w.Block("for (int kh = 0; kh < Kernel; kh++)"))
+                using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
+                using (w.Block($"for (int kd = 0; kd < {chain.Conv.KernelD}; kd++)"))
                 {
-                    w.Line("int ih = ih0 + kh * Dilation;");
-                    w.Line("if ((uint)ih >= InH) continue;");
-                    using (w.Block("for (int kw = 0; kw < Kernel; kw++)"))
+                    w.Line("int id = id0 + kd * Dilation;");
+                    w.Line("if ((uint)id >= InD) continue;");
+                    using (w.Block($"for (int kh = 0; kh < {chain.Conv.KernelH}; kh++)"))
                     {
-                        w.Line("int iw = iw0 + kw * Dilation;");
-                        w.Line("if ((uint)iw >= InW) continue;");
-                        w.Line($"acc += {Unsafe}.Add(ref x, (ic * InH + ih) * InW + iw) * {Unsafe}.Add(ref w, ((ic * Kernel + kh) * Kernel + kw) * r + j);");
+                        w.Line("int ih = ih0 + kh * Dilation;");
+                        w.Line("if ((uint)ih >= InH) continue;");
+                        using (w.Block("for (int kw = 0; kw < Kernel; kw++)"))
+                        {
+                            w.Line("int iw = iw0 + kw * Dilation;");
+                            w.Line("if ((uint)iw >= InW) continue;");
+                            w.Line($"int tap = (kd * {chain.Conv.KernelH} + kh) * Kernel + kw;");
+                            w.Line($"acc += {Unsafe}.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw) * {Unsafe}.Add(ref w, (ic * {chain.Conv.TapsPerInput} + tap) * r + j);");
+                        }
                     }
                 }
-                w.Line($"{Unsafe}.Add(ref dst, j * ConvH * ConvW + oh * ConvW + ox) = {Activate(chain.Activation, "acc")};");
+                if (mode is null)
+                    w.Line($"{Unsafe}.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = {Activate(chain.Activation, "acc")};");
+                else
+                {
+                    w.Line($"{Unsafe}.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = acc;");
+                    w.Line($"stats[{Slot(mode.Value, "j")}].Add(acc);");
+                }
             }
         }
     }
@@ -200,10 +414,5 @@ internal static class ConvEmitter
             for (int k = 0; k < 8; k++)
                 w.Line($"    {Unsafe}.Add(ref x, offset + {k * c.Stride}){(k < 7 ? "," : ");")}");
         }
-    }
-
-    private static IEnumerable<string> Range(int count, System.Func<int, string> item)
-    {
-        for (int i = 0; i < count; i++) yield return item(i);
     }
 }

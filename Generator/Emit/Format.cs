@@ -40,10 +40,19 @@ internal static class Format
     public static string Tag(ChainPlan chain)
     {
         string head = chain.Conv is { } c
-            ? $"Conv{c.Kernel}x{c.Kernel}S{c.Stride}" + (c.Dilation > 1 ? $"D{c.Dilation}" : "") + $"_C{c.InChannels}K{c.OutChannels}"
+            ? $"Conv{string.Join("x", System.Linq.Enumerable.Repeat(c.Kernel, c.Rank))}S{c.Stride}" + (c.Dilation > 1 ? $"D{c.Dilation}" : "")
+              + (c.Groups > 1 ? (c.Groups == c.InChannels && c.Groups == c.OutChannels ? "DW" : $"G{c.Groups}") : "") + $"_C{c.InChannels}K{c.OutChannels}"
             : $"Linear_I{chain.Linear!.InFeatures}O{chain.Linear.OutFeatures}";
-        string post = (chain.Norm is not null ? "Bn" : "") + (chain.Activation is { } a ? ActivationName(a) : "")
-            + (chain.Pool is { } p ? (p.Kind == LayerKind.MaxPool2d ? "MaxPool" : "AvgPool") + p.Kernel : "");
+        string norm = chain.Norm switch
+        {
+            null => "",
+            { Kind: var k } when k.IsBatchNorm() => "Bn",
+            { Kind: var k } when k.IsInstanceNorm() => "In",
+            { Kind: LayerKind.GroupNorm } => "Gn",
+            _ => "Ln",
+        };
+        string post = norm + (chain.Activation is { } a ? ActivationName(a) : "")
+            + (chain.Pool is { } p ? (p.IsMax ? "MaxPool" : "AvgPool") + p.Kernel : "");
         return post.Length == 0 ? head : head + "_" + post;
     }
 
@@ -79,13 +88,23 @@ internal static class Format
     {
         var parts = new System.Collections.Generic.List<string>();
         if (chain.Conv is { } c)
-            parts.Add($"Conv2d({c.InChannels}, {c.OutChannels}, kernel_size={c.Kernel}" +
+            parts.Add($"Conv{c.Rank}d({c.InChannels}, {c.OutChannels}, kernel_size={c.Kernel}" +
                 (c.Stride != 1 ? $", stride={c.Stride}" : "") + (c.Padding != 0 ? $", padding={c.Padding}" : "") +
-                (c.Dilation != 1 ? $", dilation={c.Dilation}" : "") + (c.Bias ? "" : ", bias=False") + ")");
+                (c.Dilation != 1 ? $", dilation={c.Dilation}" : "") + (c.Groups != 1 ? $", groups={c.Groups}" : "") + (c.Bias ? "" : ", bias=False") + ")");
         if (chain.Linear is { } l)
             parts.Add($"Linear({l.InFeatures}, {l.OutFeatures}" + (l.Bias ? "" : ", bias=False") + ")");
         if (chain.Norm is { } n)
-            parts.Add($"{n.Kind}({n.NumFeatures}" + (n.Eps != 1e-5 ? $", eps={Double(n.Eps)}" : "") + (n.Affine ? "" : ", affine=False") + ")");
+        {
+            string eps = n.Eps != 1e-5 ? $", eps={Double(n.Eps)}" : "";
+            string momentum = n.CumulativeAverage ? ", momentum=None" : n.Momentum != 0.1 && n.TrackRunningStats ? $", momentum={Double(n.Momentum)}" : "";
+            parts.Add(n.Kind switch
+            {
+                _ when n.Kind.IsBatchNorm() => $"{n.Kind}({n.Channels}{eps}{momentum}" + (n.Affine ? "" : ", affine=False") + (n.TrackRunningStats ? "" : ", track_running_stats=False") + ")",
+                _ when n.Kind.IsInstanceNorm() => $"{n.Kind}({n.Channels}{eps}{momentum}" + (n.Affine ? ", affine=True" : "") + (n.TrackRunningStats ? ", track_running_stats=True" : "") + ")",
+                LayerKind.GroupNorm => $"GroupNorm({n.Groups}, {n.Channels}{eps}" + (n.Affine ? "" : ", affine=False") + ")",
+                _ => $"LayerNorm([{string.Join(", ", n.NormalizedShape)}]{eps}" + (n.Affine ? (n.AffineBias ? "" : ", bias=False") : ", elementwise_affine=False") + ")",
+            });
+        }
         if (chain.Activation is { } a)
             parts.Add(a.Kind switch
             {
@@ -97,7 +116,7 @@ internal static class Format
         if (chain.Pool is { } p)
             parts.Add($"{p.Kind}({p.Kernel}" + (p.Stride != p.Kernel ? $", stride={p.Stride}" : "") +
                 (p.Padding != 0 ? $", padding={p.Padding}" : "") +
-                (p.Kind == LayerKind.AvgPool2d && !p.CountIncludePad ? ", count_include_pad=False" : "") + ")");
+                (!p.IsMax && !p.CountIncludePad ? ", count_include_pad=False" : "") + ")");
         return string.Join(" → ", parts);
     }
 

@@ -14,19 +14,20 @@ internal static class FusionPlanComment
         w.Line("/// <code>");
         if (chain.Conv is { } c)
         {
-            w.Line($"/// conv    {c.InChannels}×{c.InHeight}×{c.InWidth} → {c.OutChannels}×{c.OutHeight}×{c.OutWidth}, {c.Kernel}×{c.Kernel} window unrolled, stride {c.Stride}, padding {c.Padding}, dilation {c.Dilation}");
+            w.Line($"/// conv    {ShapeText(chain.InputShape)} → {c.OutChannels}×{Spatial(c)}, {c.KernelText} window unrolled, stride {c.Stride}, padding {c.Padding}, dilation {c.Dilation}" +
+                   (c.Groups > 1 ? $", {c.Groups} groups of {c.InPerGroup} → {c.OutPerGroup} channels" : ""));
             Norm(w, chain, "conv");
             Activation(w, chain);
             if (chain.Pool is { } p)
-                w.Line($"/// pool    {p.Kind} {p.Kernel}×{p.Kernel}, stride {p.Stride}, padding {p.Padding} → {c.OutChannels}×{p.OutHeight}×{p.OutWidth}, read from a {c.OcBlock}×{c.OutHeight}×{c.OutWidth} scratch plane still in cache; the conv output never reaches memory");
-            w.Line($"/// tiles   {c.OcBlock} output channels × 8 output columns of accumulators per Vector256 step: {c.FullBlocks} block(s) of {c.OcBlock}" + (c.TailChannels > 0 ? $" + 1 of {c.TailChannels}" : "") + " channels");
+                w.Line($"/// pool    {p.Kind} window {p.Kernel}, stride {p.Stride}, padding {p.Padding} → {ShapeText(chain.OutputShape)}, read from a scratch buffer still in cache; the conv output never reaches y");
+            w.Line($"/// tiles   {c.OcBlock} output channels × 8 output columns of accumulators per Vector256 step: {c.FullBlocks} block(s) of {c.OcBlock}" + (c.TailChannels > 0 ? $" + 1 of {c.TailChannels}" : "") + " channels" + (c.Groups > 1 ? " per group" : ""));
             if (c.Vectorized)
                 w.Line($"/// columns {c.InteriorStart}..{c.InteriorEnd - 1} are interior (no bounds tests, the last vector overlaps the one before); " +
                        (c.InteriorStart > 0 || c.InteriorEnd < c.OutWidth ? $"{c.InteriorStart + c.OutWidth - c.InteriorEnd} border column(s) take the checked scalar path" : "no border columns"));
             else
                 w.Line("/// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)");
             if (c.Vectorized && c.Stride > 1) w.Line($"/// loads   stride {c.Stride}: each input vector is gathered from {c.Stride}-apart elements");
-            w.Line($"/// weights packed once at load: [block][ic][kh][kw][channel in block]");
+            w.Line($"/// weights packed once at load: [block][ic][taps][channel in block]");
         }
         else
         {
@@ -45,10 +46,27 @@ internal static class FusionPlanComment
         w.Line("/// </summary>");
     }
 
+    private static string ShapeText(EquatableArray<int> shape) => string.Join("×", shape);
+    private static string Spatial(ConvPlan c) => c.Rank switch { 1 => $"{c.OutWidth}", 2 => $"{c.OutHeight}×{c.OutWidth}", _ => $"{c.OutDepth}×{c.OutHeight}×{c.OutWidth}" };
+
     private static void Norm(SourceWriter w, ChainPlan chain, string into)
     {
-        if (chain.Norm is { } n)
-            w.Line($"/// norm    {n.Kind}({n.NumFeatures}), eps {Double(n.Eps)}, running statistics: folded into the {into} weights and bias at load, so it costs nothing here");
+        if (chain.Norm is not { } n) return;
+        string Mode(NormMode mode) => mode switch
+        {
+            NormMode.Folded => $"running statistics folded into the {into} weights and bias at load: costs nothing here",
+            NormMode.BatchStatistics => "batch statistics: mean and biased variance per channel over (batch, spatial); blocks run channel-major so a block's channels are normalized once every sample is computed",
+            _ => $"statistics per run of {n.RunLength} contiguous elements ({ConvEmitter.RunDescription(n)}); a run is normalized as soon as the block that completes it is stored",
+        };
+        w.Line($"/// norm    {Describe(chain).Split('→')[1].Trim()}: {Mode(n.EvalMode)}");
+        if (n.EvalMode != NormMode.Folded || chain.TrainingForward)
+        {
+            w.Line("/// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²");
+            w.Line("///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them");
+            w.Line("///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation");
+        }
+        if (chain.TrainingForward && n.TrainingMode is { } t)
+            w.Line($"/// train   {chain.MethodName}Training: {Mode(t)}" + (n.TrackRunningStats ? "; then running_mean/var (unbiased) are updated" : ""));
     }
 
     private static void Activation(SourceWriter w, ChainPlan chain)

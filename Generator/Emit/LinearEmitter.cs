@@ -6,14 +6,25 @@ namespace FusedNorm.Generator.Emit;
 /// <summary>
 /// Linear kernels: each x[i] is broadcast against 8 output features per Vector256, with up to four vectors of
 /// accumulators per pass over x; bias (norm folded in) starts the accumulators and the activation runs on them.
+/// With a norm that needs statistics the pass stores raw outputs; the row (out_features floats, still in L1)
+/// then gets its moments and is normalized, or, for batch statistics, each feature over the batch.
 /// </summary>
 internal static class LinearEmitter
 {
     public static void Emit(SourceWriter w, ChainPlan chain)
     {
         LinearPlan l = chain.Linear!;
+        NormMode? eval = chain.Norm?.EvalMode is NormMode.Folded ? null : chain.Norm?.EvalMode;
+        NormMode? training = chain.TrainingForward ? chain.Norm!.TrainingMode : null;
+        bool stats = eval is not null || training is not null;
+
         w.Line($"private const int In = {l.InFeatures}, Out = {l.OutFeatures};");
         if (l.Vectorized) w.Line($"private const int Blocks = {l.VectorBlocks}; // vectors of 8 output features; the last starts at Out - 8");
+        if (stats)
+        {
+            w.Line("private const int OutC = Out, ConvSpatial = 1; // a Linear output is (N, features): one value per channel");
+            if (chain.Norm!.RunLength > 0) w.Line($"private const int RunLength = {chain.Norm.RunLength}, Runs = Out / RunLength; // features per statistics run");
+        }
         w.Line();
         w.Line(l.Vectorized
             ? "/// <summary>Packs weight [Out, In] (norm already folded) as [block][in][8 outputs].</summary>"
@@ -23,46 +34,109 @@ internal static class LinearEmitter
             : "public static float[] PackWeights(float[] weight) => (float[])weight.Clone();");
         w.Line();
 
-        using (w.Block("public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)"))
+        EmitRun(w, chain, "Run", eval, false);
+        if (training is not null) { w.Line(); EmitRun(w, chain, "RunTraining", training, true); }
+        w.Line();
+        EmitRow(w, chain, activate: eval is null);
+        if (stats && eval is null) { w.Line(); EmitRow(w, chain, activate: false); }
+        if (stats) { w.Line(); NormEmitter.EmitNormalizers(w, chain); }
+    }
+
+    private static string RowName(bool activate) => activate ? "Row" : "RawRow";
+
+    private static void EmitRun(SourceWriter w, ChainPlan chain, string name, NormMode? mode, bool training)
+    {
+        string normParameter = mode is null ? "" : ", NormState norm";
+        using (w.Block($"public static void {name}(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias{normParameter})"))
         {
             w.Line("ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);");
             w.Line("ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);");
+            w.Line("ref float x0 = ref MemoryMarshal.GetReference(x);");
+            w.Line("ref float y0 = ref MemoryMarshal.GetReference(y);");
+            if (mode == NormMode.RunStatistics)
+            {
+                w.Line("Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);");
+                w.Open("try");
+            }
             using (w.Block("for (int n = 0; n < batch; n++)"))
             {
-                w.Line($"ref float xn = ref {Unsafe}.Add(ref MemoryMarshal.GetReference(x), n * In);");
-                w.Line($"ref float yn = ref {Unsafe}.Add(ref MemoryMarshal.GetReference(y), n * Out);");
-                if (l.Vectorized)
+                w.Line($"{RowName(mode is null)}(ref Unsafe.Add(ref x0, n * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n * Out));");
+                if (mode == NormMode.RunStatistics)
                 {
-                    int full = l.VectorBlocks / l.BlocksPerPass, rest = l.VectorBlocks % l.BlocksPerPass;
-                    w.Open("if (Vector256.IsHardwareAccelerated)");
-                    w.Comment((full == 1 ? $"One pass of {l.BlocksPerPass} vectors" : $"{full} passes of {l.BlocksPerPass} vectors") + (rest > 0 ? $", then one of {rest}" : "") + " over x.");
-                    if (full == 1) w.Line($"Pass{l.BlocksPerPass}_V256(ref xn, ref w0, ref b0, ref yn, 0);");
-                    else if (full > 1) w.Line($"for (int block = 0; block < {full * l.BlocksPerPass}; block += {l.BlocksPerPass}) Pass{l.BlocksPerPass}_V256(ref xn, ref w0, ref b0, ref yn, block);");
-                    if (rest > 0) w.Line($"Pass{rest}_V256(ref xn, ref w0, ref b0, ref yn, {full * l.BlocksPerPass});");
-                    w.Close();
-                    w.Line("else Scalar(ref xn, ref w0, ref b0, ref yn);");
+                    w.Comment("The row is in L1: add each run's values to its moments, then normalize the runs.");
+                    w.Line("Array.Clear(stats, 0, Runs);");
+                    w.Line("for (int o = 0; o < Out; o++) stats[o / RunLength].Add(Unsafe.Add(ref y0, n * Out + o));");
+                    w.Line("NormalizeRuns(ref Unsafe.Add(ref y0, n * Out), stats, 0, Runs, norm);");
                 }
-                else
-                    w.Line("Scalar(ref xn, ref w0, ref b0, ref yn);");
             }
+            if (mode == NormMode.RunStatistics)
+            {
+                w.Close();
+                using (w.Block("finally")) w.Line("ArrayPool<Moments>.Shared.Return(stats);");
+            }
+            if (mode == NormMode.BatchStatistics)
+            {
+                w.Comment("Batch statistics: each feature's moments over the batch, then normalize that feature in every row.");
+                if (training) w.Line("double factor = norm.BeginUpdate();");
+                using (w.Block("for (int o = 0; o < Out; o++)"))
+                {
+                    w.Line("Moments m = default;");
+                    w.Line("for (int n = 0; n < batch; n++) m.Add(Unsafe.Add(ref y0, n * Out + o));");
+                    if (training)
+                    {
+                        w.Line($"NormState.RequireMoreThanOne(m.Count, \"{chain.Type.ClassName}.{chain.MethodName}Training\");");
+                        w.Line("norm.Update(o, m.Mean, m.UnbiasedVariance, factor);");
+                    }
+                    w.Line("for (int n = 0; n < batch; n++) NormalizeChannel(ref Unsafe.Add(ref y0, n * Out + o), o, m.Mean, m.Variance, norm);");
+                }
+            }
+        }
+    }
+
+    /// <summary>One sample's row: the vector passes (or the scalar dot products when Vector256 is not accelerated).</summary>
+    private static void EmitRow(SourceWriter w, ChainPlan chain, bool activate)
+    {
+        LinearPlan l = chain.Linear!;
+        string suffix = activate ? "" : "_Raw";
+        w.Line(activate
+            ? "/// <summary>One sample: out_features outputs with the bias and activation applied in registers.</summary>"
+            : "/// <summary>One sample: out_features raw outputs (bias only), for the norm to normalize.</summary>");
+        w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
+        using (w.Block($"private static void {RowName(activate)}(ref float x, ref float w, ref float bias, ref float y)"))
+        {
+            if (l.Vectorized)
+            {
+                int full = l.VectorBlocks / l.BlocksPerPass, rest = l.VectorBlocks % l.BlocksPerPass;
+                using (w.Block("if (Vector256.IsHardwareAccelerated)"))
+                {
+                    w.Comment((full == 1 ? $"One pass of {l.BlocksPerPass} vectors" : $"{full} passes of {l.BlocksPerPass} vectors") + (rest > 0 ? $", then one of {rest}" : "") + " over x.");
+                    if (full == 1) w.Line($"Pass{l.BlocksPerPass}{suffix}_V256(ref x, ref w, ref bias, ref y, 0);");
+                    else if (full > 1) w.Line($"for (int block = 0; block < {full * l.BlocksPerPass}; block += {l.BlocksPerPass}) Pass{l.BlocksPerPass}{suffix}_V256(ref x, ref w, ref bias, ref y, block);");
+                    if (rest > 0) w.Line($"Pass{rest}{suffix}_V256(ref x, ref w, ref bias, ref y, {full * l.BlocksPerPass});");
+                    w.Line("return;");
+                }
+            }
+            w.Line($"Scalar{suffix}(ref x, ref w, ref bias, ref y);");
         }
 
         if (l.Vectorized)
         {
-            int full = l.VectorBlocks / l.BlocksPerPass, rest = l.VectorBlocks % l.BlocksPerPass;
+            int rest = l.VectorBlocks % l.BlocksPerPass;
             w.Line();
-            EmitPass(w, chain, l.BlocksPerPass);
-            if (rest > 0 && rest != l.BlocksPerPass) { w.Line(); EmitPass(w, chain, rest); }
+            EmitPass(w, chain, l.BlocksPerPass, activate);
+            if (rest > 0 && rest != l.BlocksPerPass) { w.Line(); EmitPass(w, chain, rest, activate); }
         }
         w.Line();
-        EmitScalar(w, chain);
+        EmitScalar(w, chain, activate);
     }
 
-    private static void EmitPass(SourceWriter w, ChainPlan chain, int g)
+    private static void EmitPass(SourceWriter w, ChainPlan chain, int g, bool activate)
     {
         string vec = "Vector256<float>";
-        w.Line($"/// <summary>{g * 8} output features (vectors first..first+{g - 1}) in one pass over x{(chain.Activation is { } a ? ", " + ActivationName(a) + " in registers" : "")}.</summary>");
-        using (w.Block($"private static void Pass{g}_V256(ref float x, ref float w, ref float bias, ref float y, int first)"))
+        string suffix = activate ? "" : "_Raw";
+        var act = activate ? chain.Activation : null;
+        w.Line($"/// <summary>{g * 8} output features (vectors first..first+{g - 1}) in one pass over x{(act is { } a ? ", " + ActivationName(a) + " in registers" : "")}.</summary>");
+        using (w.Block($"private static void Pass{g}{suffix}_V256(ref float x, ref float w, ref float bias, ref float y, int first)"))
         {
             w.Comment("Where each vector's 8 outputs start; the last vector of the layer starts at Out - 8 so it never runs past the end.");
             for (int j = 0; j < g; j++)
@@ -78,17 +152,18 @@ internal static class LinearEmitter
                 for (int j = 0; j < g; j++)
                     w.Line($"acc{j} = {V}.FusedMultiplyAdd(xi, {V}.LoadUnsafe(ref w{j}, (nuint)(i * 8)), acc{j});");
             }
-            w.Comment($"Epilogue: {(chain.Activation is { } act ? ActivationName(act) + " in registers, then " : "")}store.");
+            w.Comment($"Epilogue: {(act is { } ac ? ActivationName(ac) + " in registers, then " : "")}store.");
             for (int j = 0; j < g; j++)
-                w.Line($"{V}.StoreUnsafe({Activate(chain.Activation, $"acc{j}")}, ref y, (nuint)o{j});");
+                w.Line($"{V}.StoreUnsafe({Activate(act, $"acc{j}")}, ref y, (nuint)o{j});");
         }
     }
 
-    private static void EmitScalar(SourceWriter w, ChainPlan chain)
+    private static void EmitScalar(SourceWriter w, ChainPlan chain, bool activate)
     {
         LinearPlan l = chain.Linear!;
+        var act = activate ? chain.Activation : null;
         w.Line("/// <summary>The scalar path: one dot product per output feature.</summary>");
-        using (w.Block("private static void Scalar(ref float x, ref float w, ref float bias, ref float y)"))
+        using (w.Block($"private static void Scalar{(activate ? "" : "_Raw")}(ref float x, ref float w, ref float bias, ref float y)"))
         using (w.Block("for (int o = 0; o < Out; o++)"))
         {
             if (l.Vectorized)
@@ -106,7 +181,7 @@ internal static class LinearEmitter
                 w.Line($"float acc = {Unsafe}.Add(ref bias, o);");
                 w.Line($"for (int i = 0; i < In; i++) acc += {Unsafe}.Add(ref x, i) * {Unsafe}.Add(ref row, i);");
             }
-            w.Line($"{Unsafe}.Add(ref y, o) = {Activate(chain.Activation, "acc")};");
+            w.Line($"{Unsafe}.Add(ref y, o) = {Activate(act, "acc")};");
         }
     }
 }

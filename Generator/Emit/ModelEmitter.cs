@@ -65,6 +65,28 @@ internal static class ModelEmitter
         }
         w.Line();
 
+        var tracked = model.Chains.Where(c => ChainEmitter.KeepsNormState(c) && c.Norm!.TrackRunningStats).ToList();
+        if (tracked.Count > 0)
+        {
+            w.Line("/// <summary>");
+            w.Line("/// Writes the running statistics the model keeps (<c>{name}.running_mean</c>, <c>running_var</c>, <c>num_batches_tracked</c>),");
+            w.Line("/// as PyTorch names them; after training-mode forwards they hold the updated values.");
+            w.Line("/// </summary>");
+            w.Line(GeneratedCode);
+            using (w.Block("public void WriteRunningStatistics(global::FusedNorm.SafeTensorsWriter writer)"))
+            {
+                foreach (ChainPlan chain in tracked)
+                {
+                    string f = Field(chain) + "Norm!";
+                    string name = chain.Norm!.Name;
+                    w.Line($"writer.Add(\"{name}.running_mean\", (float[]){f}.RunningMean!.Clone(), {chain.Norm.Channels});");
+                    w.Line($"writer.Add(\"{name}.running_var\", (float[]){f}.RunningVar!.Clone(), {chain.Norm.Channels});");
+                    w.Line($"writer.Add(\"{name}.num_batches_tracked\", new long[] {{ {f}.NumBatchesTracked }});");
+                }
+            }
+            w.Line();
+        }
+
         EmitForward(w, model);
         TypeEmitter.CloseType(w, model.Type);
         return w.ToString();
@@ -78,9 +100,13 @@ internal static class ModelEmitter
         if (chain.Conv?.Bias ?? chain.Linear!.Bias) keys.Add(name + ".bias");
         if (chain.Norm is { } n)
         {
-            if (n.Affine) { keys.Add(n.Name + ".weight"); keys.Add(n.Name + ".bias"); }
-            keys.Add(n.Name + ".running_mean");
-            keys.Add(n.Name + ".running_var");
+            if (n.Affine) keys.Add(n.Name + ".weight");
+            if (n.AffineBias) keys.Add(n.Name + ".bias");
+            if (n.TrackRunningStats)
+            {
+                keys.Add(n.Name + ".running_mean");
+                keys.Add(n.Name + ".running_var");
+            }
         }
         return keys.ToArray();
     }

@@ -3,27 +3,48 @@ using FusedNorm.Generator.Spec;
 
 namespace FusedNorm.Generator.Parse;
 
-/// <summary>The grammar of a chain: (Conv2d | Linear) Norm? Activation? Pool?, with the norm and pool matching the data shape.</summary>
+/// <summary>
+/// The grammar of a chain: (Conv1d | Conv2d | Conv3d | Linear) Norm? Activation? Pool?, with each norm and pool
+/// matching the data shape the compute layer produces.
+/// </summary>
 internal static class LayerOrder
 {
     public static string? Problem(IReadOnlyList<LayerKind> layers)
     {
         if (layers.Count == 0) return "the [Fuse] list is empty";
-        if (layers[0].Role() != LayerRole.Compute) return $"it starts with {layers[0]}; the first layer must be Conv2d or Linear";
+        if (layers[0].Role() != LayerRole.Compute) return $"it starts with {layers[0]}; the first layer must be Conv1d, Conv2d, Conv3d or Linear";
 
         LayerKind compute = layers[0];
+        int rank = compute.SpatialRank(); // 0 for Linear
         LayerRole last = LayerRole.Compute;
         for (int i = 1; i < layers.Count; i++)
         {
             LayerKind layer = layers[i];
             LayerRole role = layer.Role();
-            if (role == LayerRole.Compute) return $"{layer} follows {layers[i - 1]}; a chain has one Conv2d or Linear, at its start (split it into two chains)";
-            if (role <= last) return $"{layer} follows {layers[i - 1]}; expected the order Conv2d/Linear, norm, activation, pooling, each at most once";
-            if (layer == LayerKind.BatchNorm2d && compute != LayerKind.Conv2d) return "BatchNorm2d follows Linear, whose output is (N, C): use BatchNorm1d";
-            if (layer == LayerKind.BatchNorm1d && compute != LayerKind.Linear) return "BatchNorm1d follows Conv2d, whose output is (N, C, H, W): use BatchNorm2d";
-            if (role == LayerRole.Pool && compute != LayerKind.Conv2d) return $"{layer} follows a Linear layer; 2d pooling needs a Conv2d output";
+            if (role == LayerRole.Compute) return $"{layer} follows {layers[i - 1]}; a chain has one convolution or Linear, at its start (split it into two chains)";
+            if (role <= last) return $"{layer} follows {layers[i - 1]}; expected the order convolution/Linear, norm, activation, pooling, each at most once";
+            int needs = layer.SpatialRank();
+            if (role == LayerRole.Norm && needs >= 0)
+            {
+                bool fits = layer.IsBatchNorm() ? needs == rank || (needs == 1 && rank == 0) : needs == rank;
+                if (!fits)
+                {
+                    string produced = rank == 0 ? "(N, features)" : $"{rank + 2}-d (N, C, {Spatial(rank)})";
+                    string suggestion = layer.IsBatchNorm()
+                        ? $"BatchNorm{(rank == 0 ? 1 : rank)}d"
+                        : rank == 0 ? "BatchNorm1d, GroupNorm or LayerNorm" : $"InstanceNorm{rank}d";
+                    return $"{layer} follows {compute}, whose output is {produced}: use {suggestion}";
+                }
+            }
+            if (role == LayerRole.Pool)
+            {
+                if (rank == 0) return $"{layer} follows a Linear layer; pooling needs a convolution's output";
+                if (needs != rank) return $"{layer} follows {compute}: use the {rank}d pooling layer";
+            }
             last = role;
         }
         return null;
     }
+
+    private static string Spatial(int rank) => rank switch { 1 => "L", 2 => "H, W", _ => "D, H, W" };
 }

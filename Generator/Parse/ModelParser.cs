@@ -124,7 +124,7 @@ internal static class ModelParser
         var layers = new List<LayerKind>();
         foreach (int value in new AttributeReader(fuse).CtorIntArray(0))
         {
-            if (value < (int)LayerKind.Conv2d || value > (int)LayerKind.AvgPool2d)
+            if (value < (int)LayerKind.Conv2d || value > (int)LayerKind.AvgPool3d)
                 diagnostics.Add(DiagnosticInfo.Create(UnknownLayer, location, name, value));
             else
                 layers.Add((LayerKind)value);
@@ -157,27 +157,27 @@ internal static class ModelParser
                     LocationInfo.From(data.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()) ?? location,
                     name, shortName, shortName));
         }
+        Unused(AttributeNames.Conv1d, "Conv1d", compute == LayerKind.Conv1d);
         Unused(AttributeNames.Conv2d, "Conv2d", compute == LayerKind.Conv2d);
+        Unused(AttributeNames.Conv3d, "Conv3d", compute == LayerKind.Conv3d);
         Unused(AttributeNames.Linear, "Linear", compute == LayerKind.Linear);
-        Unused(AttributeNames.BatchNorm, "BatchNorm", norm is not null);
+        Unused(AttributeNames.BatchNorm, "BatchNorm", norm?.IsBatchNorm() == true);
+        Unused(AttributeNames.InstanceNorm, "InstanceNorm", norm?.IsInstanceNorm() == true);
+        Unused(AttributeNames.GroupNorm, "GroupNorm", norm == LayerKind.GroupNorm);
+        Unused(AttributeNames.LayerNorm, "LayerNorm", norm == LayerKind.LayerNorm);
+        Unused(AttributeNames.MaxPool1d, "MaxPool1d", pool == LayerKind.MaxPool1d);
         Unused(AttributeNames.MaxPool2d, "MaxPool2d", pool == LayerKind.MaxPool2d);
+        Unused(AttributeNames.MaxPool3d, "MaxPool3d", pool == LayerKind.MaxPool3d);
+        Unused(AttributeNames.AvgPool1d, "AvgPool1d", pool == LayerKind.AvgPool1d);
         Unused(AttributeNames.AvgPool2d, "AvgPool2d", pool == LayerKind.AvgPool2d);
+        Unused(AttributeNames.AvgPool3d, "AvgPool3d", pool == LayerKind.AvgPool3d);
         Unused(AttributeNames.LeakyReLU, "LeakyReLU", activation == LayerKind.LeakyReLU);
         Unused(AttributeNames.ELU, "ELU", activation == LayerKind.ELU);
         Unused(AttributeNames.GELU, "GELU", activation == LayerKind.GELU);
 
         ConvSpec? conv = null;
         LinearSpec? linear = null;
-        if (compute == LayerKind.Conv2d)
-        {
-            if (Get(AttributeNames.Conv2d) is not { } a)
-                diagnostics.Add(DiagnosticInfo.Create(MissingLayerAttribute, location, name, "Conv2d", "Conv2d"));
-            else
-                conv = new ConvSpec(RequireName(a, "Conv2d", name, "conv1", location, diagnostics),
-                    a.Int("InChannels", 0), a.CtorInt(0, 0), a.Int("KernelSize", 0), a.Int("Stride", 1),
-                    a.Int("Padding", 0), a.Int("Dilation", 1), a.Bool("Bias", true));
-        }
-        else
+        if (compute == LayerKind.Linear)
         {
             if (Get(AttributeNames.Linear) is not { } a)
                 diagnostics.Add(DiagnosticInfo.Create(MissingLayerAttribute, location, name, "Linear", "Linear"));
@@ -185,24 +185,21 @@ internal static class ModelParser
                 linear = new LinearSpec(RequireName(a, "Linear", name, "fc1", location, diagnostics),
                     a.Int("InFeatures", 0), a.CtorInt(0, 0), a.Bool("Bias", true));
         }
+        else
+        {
+            int rank = compute.SpatialRank();
+            string attributeName = rank switch { 1 => AttributeNames.Conv1d, 2 => AttributeNames.Conv2d, _ => AttributeNames.Conv3d };
+            if (Get(attributeName) is not { } a)
+                diagnostics.Add(DiagnosticInfo.Create(MissingLayerAttribute, location, name, compute.ToString(), compute.ToString()));
+            else
+                conv = new ConvSpec(RequireName(a, compute.ToString(), name, "conv1", location, diagnostics),
+                    a.Int("InChannels", 0), a.CtorInt(0, 0), a.Int("KernelSize", 0), a.Int("Stride", 1),
+                    a.Int("Padding", 0), a.Int("Dilation", 1), a.Bool("Bias", true), rank, a.Int("Groups", 1));
+        }
 
         NormSpec? normSpec = null;
         if (norm is { } normKind)
-        {
-            if (Get(AttributeNames.BatchNorm) is not { } a)
-                diagnostics.Add(DiagnosticInfo.Create(MissingLayerAttribute, location, name, normKind.ToString(), "BatchNorm"));
-            else
-            {
-                normSpec = new NormSpec(normKind, RequireName(a, normKind.ToString(), name, "bn1", location, diagnostics),
-                    a.Int("NumFeatures", 0), a.Double("Eps", 1e-5), a.Double("Momentum", 0.1),
-                    a.Bool("Affine", true), a.Bool("TrackRunningStats", true));
-                if (!normSpec.TrackRunningStats)
-                    diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, a.Location is { } l ? LocationInfo.From(l) : location, normKind, name,
-                        "TrackRunningStats = false needs batch statistics, which this version does not fuse yet; use the running statistics of the trained model (TrackRunningStats = true)"));
-                if (!(normSpec.Eps > 0))
-                    diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, normKind, name, $"Eps must be positive, but it is {normSpec.Eps}"));
-            }
-        }
+            normSpec = ParseNorm(normKind, Get, name, location, diagnostics);
 
         ActivationSpec? activationSpec = null;
         if (activation is { } act)
@@ -228,7 +225,15 @@ internal static class ModelParser
         PoolSpec? poolSpec = null;
         if (pool is { } poolKind)
         {
-            string attributeName = poolKind == LayerKind.MaxPool2d ? AttributeNames.MaxPool2d : AttributeNames.AvgPool2d;
+            string attributeName = poolKind switch
+            {
+                LayerKind.MaxPool1d => AttributeNames.MaxPool1d,
+                LayerKind.MaxPool2d => AttributeNames.MaxPool2d,
+                LayerKind.MaxPool3d => AttributeNames.MaxPool3d,
+                LayerKind.AvgPool1d => AttributeNames.AvgPool1d,
+                LayerKind.AvgPool2d => AttributeNames.AvgPool2d,
+                _ => AttributeNames.AvgPool3d,
+            };
             if (Get(attributeName) is not { } a)
                 diagnostics.Add(DiagnosticInfo.Create(MissingLayerAttribute, location, name, poolKind.ToString(), poolKind.ToString()));
             else
@@ -239,12 +244,56 @@ internal static class ModelParser
             }
         }
 
+        bool training = new AttributeReader(fuse).Bool("TrainingForward", false);
+        if (training && !(normSpec is { } ns && (ns.Kind.IsBatchNorm() || ns.Kind.IsInstanceNorm() && ns.TrackRunningStats)))
+            diagnostics.Add(DiagnosticInfo.Create(TrainingWithoutBatchStatistics, location, name,
+                normSpec is null ? "it has no normalization" : $"its {normSpec.Kind} computes the same statistics in training and eval mode and keeps no running statistics"));
+
         if (diagnostics.Skip(errorsBefore).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
             return null;
 
         string modifiers = string.Join(" ", methodSyntax!.Modifiers.Select(m => m.Text).Where(t => t != "partial"));
         return new ChainSpec(name, modifiers, method.Parameters[0].Name, method.Parameters[1].Name, method.Parameters[2].Name,
-            layers.ToEquatableArray(), conv, linear, normSpec, activationSpec, poolSpec, location);
+            layers.ToEquatableArray(), conv, linear, normSpec, activationSpec, poolSpec, location, training);
+    }
+
+    private static NormSpec? ParseNorm(LayerKind kind, System.Func<string, AttributeReader?> get, string chain, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        string attributeName = kind.IsBatchNorm() ? AttributeNames.BatchNorm
+            : kind.IsInstanceNorm() ? AttributeNames.InstanceNorm
+            : kind == LayerKind.GroupNorm ? AttributeNames.GroupNorm : AttributeNames.LayerNorm;
+        string shortName = attributeName.Substring("FusedNorm.".Length).Replace("Attribute", "");
+        AttributeReader? a = get(attributeName);
+        if (a is null && !kind.IsInstanceNorm()) // InstanceNorm's defaults need no attribute: no parameters, no state
+        {
+            diagnostics.Add(DiagnosticInfo.Create(MissingLayerAttribute, location, chain, kind.ToString(), shortName));
+            return null;
+        }
+
+        NormSpec spec = kind switch
+        {
+            _ when kind.IsBatchNorm() => new NormSpec(kind, "", a!.Value.Int("NumFeatures", 0), a.Value.Double("Eps", 1e-5), a.Value.Double("Momentum", 0.1),
+                a.Value.Bool("Affine", true), a.Value.Bool("TrackRunningStats", true), a.Value.Bool("CumulativeAverage", false)),
+            _ when kind.IsInstanceNorm() => new NormSpec(kind, "", a?.Int("NumFeatures", 0) ?? 0, a?.Double("Eps", 1e-5) ?? 1e-5, a?.Double("Momentum", 0.1) ?? 0.1,
+                a?.Bool("Affine", false) ?? false, a?.Bool("TrackRunningStats", false) ?? false, a?.Bool("CumulativeAverage", false) ?? false),
+            LayerKind.GroupNorm => new NormSpec(kind, "", a!.Value.Int("NumChannels", 0), a.Value.Double("Eps", 1e-5), 0,
+                a.Value.Bool("Affine", true), false, NumGroups: a.Value.CtorInt(0, 0)),
+            _ => new NormSpec(kind, "", 0, a!.Value.Double("Eps", 1e-5), 0, a.Value.Bool("ElementwiseAffine", true), false,
+                NormalizedShape: a.Value.CtorIntArray(0).ToEquatableArray(), Bias: a.Value.Bool("Bias", true)),
+        };
+
+        // A name is needed only for state the file holds: affine parameters or running statistics.
+        bool hasState = spec.Affine || spec.TrackRunningStats;
+        if (hasState)
+            spec = spec with { Name = RequireName(a!.Value, kind.ToString(), chain, kind.IsBatchNorm() ? "bn1" : kind == LayerKind.LayerNorm ? "ln1" : "norm1", location, diagnostics) };
+        else if (a?.String("Name", null) is { Length: > 0 } given)
+            spec = spec with { Name = given };
+
+        if (!(spec.Eps > 0))
+            diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, kind, chain, $"Eps must be positive, but it is {spec.Eps}"));
+        if (spec.TrackRunningStats && !spec.CumulativeAverage && !(spec.Momentum >= 0 && spec.Momentum <= 1))
+            diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, kind, chain, $"Momentum must be between 0 and 1 (or set CumulativeAverage for PyTorch's momentum=None), but it is {spec.Momentum}"));
+        return spec;
     }
 
     private static string RequireName(AttributeReader attribute, string layer, string chain, string example, LocationInfo? location, List<DiagnosticInfo> diagnostics)

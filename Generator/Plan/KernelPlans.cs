@@ -6,23 +6,33 @@ namespace FusedNorm.Generator.Plan;
 // equatable values. Emit only formats these; it decides nothing.
 
 /// <summary>
-/// Conv2d with everything resolved. The vector path computes <see cref="OcBlock"/> output channels at a time,
-/// eight output columns per Vector256, over the interior columns [<see cref="InteriorStart"/>,
-/// <see cref="InteriorEnd"/>) where every tap is inside the input; the last vector overlaps the one before it
-/// instead of running a scalar tail. Border columns take the checked scalar path.
+/// A convolution (1d, 2d or 3d, cubic kernel) with everything resolved. Internally every rank is (D, H, W):
+/// a Conv1d has D = H = 1, a Conv2d D = 1. The vector path computes <see cref="OcBlock"/> output channels at a
+/// time, eight output columns per Vector256, over the interior columns [<see cref="InteriorStart"/>,
+/// <see cref="InteriorEnd"/>) where every tap is inside the row; the last vector overlaps the one before it
+/// instead of running a scalar tail. Border columns take the checked scalar path. Blocks never cross a group.
 /// </summary>
 public sealed record ConvPlan(
     string Name,
-    int InChannels, int OutChannels,
+    int Rank,
+    int InChannels, int OutChannels, int Groups,
     int Kernel, int Stride, int Padding, int Dilation, bool Bias,
-    int InHeight, int InWidth, int OutHeight, int OutWidth,
+    int InDepth, int InHeight, int InWidth, int OutDepth, int OutHeight, int OutWidth,
     int OcBlock,
     int InteriorStart, int InteriorEnd,
     bool Vectorized)
 {
-    public int FullBlocks => OutChannels / OcBlock;
-    public int TailChannels => OutChannels % OcBlock;
-    public int TapsPerChannel => InChannels * Kernel * Kernel;
+    public int InPerGroup => InChannels / Groups;
+    public int OutPerGroup => OutChannels / Groups;
+    public int FullBlocks => OutPerGroup / OcBlock;
+    public int TailChannels => OutPerGroup % OcBlock;
+    public int KernelD => Rank == 3 ? Kernel : 1;
+    public int KernelH => Rank >= 2 ? Kernel : 1;
+    public int TapsPerInput => KernelD * KernelH * Kernel;
+    public int TapsPerChannel => InPerGroup * TapsPerInput;
+    public int InSpatial => InDepth * InHeight * InWidth;
+    public int OutSpatial => OutDepth * OutHeight * OutWidth;
+    public string KernelText => Rank switch { 1 => $"{Kernel}", 2 => $"{Kernel}×{Kernel}", _ => $"{Kernel}×{Kernel}×{Kernel}" };
 }
 
 /// <summary>
@@ -35,10 +45,57 @@ public sealed record LinearPlan(string Name, int InFeatures, int OutFeatures, bo
     public int BlockStart(int block) => System.Math.Min(block * 8, OutFeatures - 8);
 }
 
-/// <summary>Eval-mode BatchNorm with running statistics: folded into the conv/linear weights and bias at load.</summary>
-public sealed record FoldedNormPlan(LayerKind Kind, string Name, int NumFeatures, double Eps, bool Affine);
+/// <summary>How a chain's normalization gets its statistics.</summary>
+public enum NormMode
+{
+    /// <summary>Running statistics, known at load: folded into the conv/linear weights and bias; costs nothing per call.</summary>
+    Folded,
+    /// <summary>Mean and biased variance per channel over (N, spatial): BatchNorm without running statistics, or in training mode.</summary>
+    BatchStatistics,
+    /// <summary>
+    /// Per contiguous run of <see cref="NormPlan.RunLength"/> elements of one sample: InstanceNorm (a channel's
+    /// plane), GroupNorm (a group's channels), LayerNorm (the normalized_shape).
+    /// </summary>
+    RunStatistics,
+}
 
-public sealed record PoolPlan(LayerKind Kind, int Kernel, int Stride, int Padding, bool CountIncludePad, int OutHeight, int OutWidth);
+/// <summary>
+/// A normalization with everything resolved. <see cref="EvalMode"/> is how the chain's method computes;
+/// <see cref="TrainingMode"/> how the generated training-mode forward does (null without one).
+/// </summary>
+public sealed record NormPlan(
+    LayerKind Kind,
+    string Name,
+    int Channels,
+    double Eps,
+    bool Affine,
+    bool AffineBias,
+    bool Elementwise,
+    EquatableArray<int> NormalizedShape,
+    int Groups,
+    bool TrackRunningStats,
+    double Momentum,
+    bool CumulativeAverage,
+    NormMode EvalMode,
+    NormMode? TrainingMode,
+    int RunLength)
+{
+    /// <summary>Length of the per-channel (or elementwise, for LayerNorm) affine parameters.</summary>
+    public int AffineLength => Elementwise ? RunLength : Channels;
+    public bool HasRunningStats => TrackRunningStats;
+}
+
+/// <summary>Max or average pooling (1d, 2d or 3d, cubic window) with PyTorch's floor-mode output size.</summary>
+public sealed record PoolPlan(LayerKind Kind, int Rank, int Kernel, int Stride, int Padding, bool CountIncludePad, int OutDepth, int OutHeight, int OutWidth)
+{
+    public bool IsMax => Kind.IsMaxPool();
+    public int KernelD => Rank == 3 ? Kernel : 1;
+    public int KernelH => Rank >= 2 ? Kernel : 1;
+    public int StrideD => Rank == 3 ? Stride : 1;
+    public int StrideH => Rank >= 2 ? Stride : 1;
+    public int PaddingD => Rank == 3 ? Padding : 0;
+    public int PaddingH => Rank >= 2 ? Padding : 0;
+}
 
 /// <summary>One fused chain, ready to emit.</summary>
 public sealed record ChainPlan(
@@ -53,14 +110,18 @@ public sealed record ChainPlan(
     EquatableArray<int> OutputShape,
     ConvPlan? Conv,
     LinearPlan? Linear,
-    FoldedNormPlan? Norm,
+    NormPlan? Norm,
     ActivationSpec? Activation,
-    PoolPlan? Pool)
+    PoolPlan? Pool,
+    bool TrainingForward = false)
 {
+    /// <summary>The eval-mode forward normalizes with statistics it computes (not folded ones).</summary>
+    public bool ComputesStatistics => Norm is { EvalMode: not NormMode.Folded };
+
     public int InputSize => Product(InputShape);
     public int OutputSize => Product(OutputShape);
 
-    /// <summary>Whether the conv output goes through a per-block scratch plane (only when a pool follows).</summary>
+    /// <summary>Whether the conv output goes through a scratch buffer (only when a pool follows).</summary>
     public bool UsesScratch => Pool is not null;
 
     public static int Product(EquatableArray<int> shape)

@@ -25,7 +25,7 @@ public static class ModelPlanner
         int[] shape = model.InputShape.ToArray();
 
         string? shapeProblem =
-            shape.Length is < 1 or > 3 ? $"it has {shape.Length} dimensions; give (C, H, W) for a conv net or (features) for an MLP" :
+            shape.Length is < 1 or > 4 ? $"it has {shape.Length} dimensions; give (C, L), (C, H, W) or (C, D, H, W) for a conv net, or (features) for an MLP" :
             shape.Any(d => d <= 0) ? "every dimension must be positive" :
             shape.Aggregate(1L, (a, d) => a * d) > int.MaxValue / 4 ? "one sample is too large" :
             null;
@@ -61,6 +61,7 @@ public static class ModelPlanner
         bool Failed() => diagnostics.Skip(errors).Any(d => d.Descriptor.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
         void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor d, params object[] args) =>
             diagnostics.Add(DiagnosticInfo.Create(d, chain.Location, args));
+        void ReportArray(Microsoft.CodeAnalysis.DiagnosticDescriptor d, object[] args) => Report(d, args);
         string In(int[] s) => string.Join(", ", s);
 
         ConvPlan? conv = null;
@@ -69,44 +70,54 @@ public static class ModelPlanner
 
         if (chain.Conv is { } c)
         {
-            if (input.Length != 3)
+            string layer = $"Conv{c.Rank}d '{c.Name}'";
+            if (input.Length != c.Rank + 1)
             {
-                Report(InputRankMismatch, chain.MethodName, $"Conv2d '{c.Name}'", "(C, H, W)", In(input), source);
+                string wanted = c.Rank switch { 1 => "(C, L)", 2 => "(C, H, W)", _ => "(C, D, H, W)" };
+                Report(InputRankMismatch, chain.MethodName, layer, wanted, In(input), source);
                 return null;
             }
-            int inC = input[0], h = input[1], w = input[2];
-            if (c.OutChannels <= 0) Report(NonPositiveSize, chain.MethodName, $"Conv2d '{c.Name}' out_channels", "positive", c.OutChannels);
-            if (c.KernelSize <= 0) Report(NonPositiveSize, chain.MethodName, $"Conv2d '{c.Name}' kernel_size", "positive (set KernelSize)", c.KernelSize);
-            if (c.Stride <= 0) Report(NonPositiveSize, chain.MethodName, $"Conv2d '{c.Name}' stride", "positive", c.Stride);
-            if (c.Dilation <= 0) Report(NonPositiveSize, chain.MethodName, $"Conv2d '{c.Name}' dilation", "positive", c.Dilation);
-            if (c.Padding < 0) Report(NonPositiveSize, chain.MethodName, $"Conv2d '{c.Name}' padding", "zero or more", c.Padding);
-            if (c.InChannels < 0) Report(NonPositiveSize, chain.MethodName, $"Conv2d '{c.Name}' in_channels", "positive (or 0 to infer it)", c.InChannels);
+            int inC = input[0];
+            int inD = c.Rank == 3 ? input[1] : 1, inH = c.Rank >= 2 ? input[c.Rank - 1] : 1, inW = input[c.Rank];
+            if (c.OutChannels <= 0) Report(NonPositiveSize, chain.MethodName, $"{layer} out_channels", "positive", c.OutChannels);
+            if (c.KernelSize <= 0) Report(NonPositiveSize, chain.MethodName, $"{layer} kernel_size", "positive (set KernelSize)", c.KernelSize);
+            if (c.Stride <= 0) Report(NonPositiveSize, chain.MethodName, $"{layer} stride", "positive", c.Stride);
+            if (c.Dilation <= 0) Report(NonPositiveSize, chain.MethodName, $"{layer} dilation", "positive", c.Dilation);
+            if (c.Padding < 0) Report(NonPositiveSize, chain.MethodName, $"{layer} padding", "zero or more", c.Padding);
+            if (c.Groups <= 0) Report(NonPositiveSize, chain.MethodName, $"{layer} groups", "positive", c.Groups);
+            if (c.InChannels < 0) Report(NonPositiveSize, chain.MethodName, $"{layer} in_channels", "positive (or 0 to infer it)", c.InChannels);
             else if (c.InChannels != 0 && c.InChannels != inC)
-                Report(ChannelMismatch, chain.MethodName, $"Conv2d '{c.Name}'", "InChannels", c.InChannels, inC, source);
+                Report(ChannelMismatch, chain.MethodName, layer, "InChannels", c.InChannels, inC, source);
             if (Failed()) return null;
-
-            int extent = c.Dilation * (c.Kernel() - 1) + 1;
-            if (extent > h + 2 * c.Padding || extent > w + 2 * c.Padding)
+            if (inC % c.Groups != 0 || c.OutChannels % c.Groups != 0)
             {
-                Report(KernelLargerThanInput, chain.MethodName, $"Conv2d '{c.Name}'", $"{extent}×{extent}",
-                    $"{h + 2 * c.Padding}×{w + 2 * c.Padding}", $"input {h}×{w}, padding {c.Padding}");
+                Report(GroupsDoNotDivide, chain.MethodName, $"{layer} has groups = {c.Groups}, which must divide both in_channels ({inC}) and out_channels ({c.OutChannels})");
                 return null;
             }
-            int oh = (h + 2 * c.Padding - extent) / c.Stride + 1;
-            int ow = (w + 2 * c.Padding - extent) / c.Stride + 1;
+
+            int extent = c.Dilation * (c.KernelSize - 1) + 1;
+            int[] dims = c.Rank switch { 1 => new[] { inW }, 2 => new[] { inH, inW }, _ => new[] { inD, inH, inW } };
+            if (dims.Any(d => extent > d + 2 * c.Padding))
+            {
+                Report(KernelLargerThanInput, chain.MethodName, layer, string.Join("×", dims.Select(_ => extent)),
+                    string.Join("×", dims.Select(d => d + 2 * c.Padding)), $"input {string.Join("×", dims)}, padding {c.Padding}");
+                return null;
+            }
+            int Out(int size) => (size + 2 * c.Padding - extent) / c.Stride + 1;
+            int od = c.Rank == 3 ? Out(inD) : 1, oh = c.Rank >= 2 ? Out(inH) : 1, ow = Out(inW);
 
             // Interior columns: every tap of the window is inside the row, so the vector loop needs no bounds tests.
             int interiorStart = (c.Padding + c.Stride - 1) / c.Stride;
-            int lastStart = w - extent + c.Padding; // largest ox*stride with the window inside
+            int lastStart = inW - extent + c.Padding; // largest ox*stride with the window inside
             int interiorEnd = lastStart < 0 ? 0 : Math.Min(ow, lastStart / c.Stride + 1);
             bool vectorized = interiorEnd - interiorStart >= VectorWidth;
             if (!vectorized)
                 diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
                     $"the conv output has {Math.Max(0, interiorEnd - interiorStart)} columns clear of the padding, fewer than one Vector256 of {VectorWidth}"));
 
-            conv = new ConvPlan(c.Name, inC, c.OutChannels, c.KernelSize, c.Stride, c.Padding, c.Dilation, c.Bias,
-                h, w, oh, ow, Math.Min(ConvOcBlock, c.OutChannels), interiorStart, interiorEnd, vectorized);
-            output = new[] { c.OutChannels, oh, ow };
+            conv = new ConvPlan(c.Name, c.Rank, inC, c.OutChannels, c.Groups, c.KernelSize, c.Stride, c.Padding, c.Dilation, c.Bias,
+                inD, inH, inW, od, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), interiorStart, interiorEnd, vectorized);
+            output = c.Rank switch { 1 => new[] { c.OutChannels, ow }, 2 => new[] { c.OutChannels, oh, ow }, _ => new[] { c.OutChannels, od, oh, ow } };
         }
         else
         {
@@ -128,15 +139,11 @@ public static class ModelPlanner
             output = new[] { l.OutFeatures };
         }
 
-        FoldedNormPlan? norm = null;
+        NormPlan? norm = null;
         if (chain.Norm is { } n)
         {
-            int channels = output[0];
-            string producer = conv is not null ? $"Conv2d '{conv.Name}'" : $"Linear '{linear!.Name}'";
-            if (n.NumFeatures < 0) Report(NonPositiveSize, chain.MethodName, $"{n.Kind} '{n.Name}' num_features", "positive (or 0 to infer it)", n.NumFeatures);
-            else if (n.NumFeatures != 0 && n.NumFeatures != channels)
-                Report(NormFeatureMismatch, chain.MethodName, $"{n.Kind} '{n.Name}'", n.NumFeatures, channels, producer);
-            norm = new FoldedNormPlan(n.Kind, n.Name, channels, n.Eps, n.Affine);
+            norm = PlanNorm(chain, n, output, conv is not null ? $"Conv{conv.Rank}d '{conv.Name}'" : $"Linear '{linear!.Name}'", ReportArray);
+            if (Failed()) return null;
         }
 
         PoolPlan? pool = null;
@@ -149,24 +156,86 @@ public static class ModelPlanner
             else if (p.KernelSize > 0 && 2 * p.Padding > p.KernelSize)
                 Report(NonPositiveSize, chain.MethodName, $"{what} padding", $"at most half of kernel_size ({p.KernelSize / 2}), as in PyTorch", p.Padding);
             if (Failed()) return null;
-            int h = output[1], w = output[2];
-            if (p.KernelSize > h + 2 * p.Padding || p.KernelSize > w + 2 * p.Padding)
+            int[] dims = output.Skip(1).ToArray();
+            if (dims.Any(d => p.KernelSize > d + 2 * p.Padding))
             {
-                Report(KernelLargerThanInput, chain.MethodName, what, $"{p.KernelSize}×{p.KernelSize}",
-                    $"{h + 2 * p.Padding}×{w + 2 * p.Padding}", $"conv output {h}×{w}, padding {p.Padding}");
+                Report(KernelLargerThanInput, chain.MethodName, what, string.Join("×", dims.Select(_ => p.KernelSize)),
+                    string.Join("×", dims.Select(d => d + 2 * p.Padding)), $"conv output {string.Join("×", dims)}, padding {p.Padding}");
                 return null;
             }
-            int ph = (h + 2 * p.Padding - p.KernelSize) / p.Stride + 1;
-            int pw = (w + 2 * p.Padding - p.KernelSize) / p.Stride + 1;
-            pool = new PoolPlan(p.Kind, p.KernelSize, p.Stride, p.Padding, p.CountIncludePad, ph, pw);
-            output = new[] { output[0], ph, pw };
+            int[] pooled = dims.Select(d => (d + 2 * p.Padding - p.KernelSize) / p.Stride + 1).ToArray();
+            int rank = conv!.Rank;
+            pool = new PoolPlan(p.Kind, rank, p.KernelSize, p.Stride, p.Padding, p.CountIncludePad,
+                rank == 3 ? pooled[0] : 1, rank >= 2 ? pooled[rank - 2] : 1, pooled[rank - 1]);
+            output = new[] { output[0] }.Concat(pooled).ToArray();
         }
 
         if (Failed()) return null;
 
         return new ChainPlan(type, index, chain.MethodName, chain.MethodModifiers, chain.InputParameter, chain.OutputParameter,
-            chain.BatchParameter, input.ToEquatableArray(), output.ToEquatableArray(), conv, linear, norm, chain.Activation, pool);
+            chain.BatchParameter, input.ToEquatableArray(), output.ToEquatableArray(), conv, linear, norm, chain.Activation, pool,
+            chain.TrainingForward);
     }
 
-    private static int Kernel(this ConvSpec c) => c.KernelSize;
+    /// <summary>
+    /// Resolves a norm against the shape it receives (C first, then the spatial dims) and decides where its
+    /// statistics come from: folded running statistics, the batch, or runs of one sample.
+    /// </summary>
+    private static NormPlan? PlanNorm(ChainSpec chain, NormSpec n, int[] shape, string producer, Action<Microsoft.CodeAnalysis.DiagnosticDescriptor, object[]> report)
+    {
+        int channels = shape[0];
+        int spatial = shape.Skip(1).Aggregate(1, (a, d) => a * d);
+        string what = $"{n.Kind}" + (n.Name.Length > 0 ? $" '{n.Name}'" : "");
+        if (n.Kind != LayerKind.LayerNorm)
+        {
+            if (n.NumFeatures < 0) { report(NonPositiveSize, new object[] { chain.MethodName, $"{what} num_features", "positive (or 0 to infer it)", n.NumFeatures }); return null; }
+            if (n.NumFeatures != 0 && n.NumFeatures != channels) { report(NormFeatureMismatch, new object[] { chain.MethodName, what, n.NumFeatures, channels, producer }); return null; }
+        }
+
+        NormMode eval, run = NormMode.RunStatistics;
+        NormMode? training = null;
+        int runLength = spatial, groups = 0;
+        bool elementwise = false;
+        if (n.Kind.IsBatchNorm())
+        {
+            eval = n.TrackRunningStats ? NormMode.Folded : NormMode.BatchStatistics;
+            training = NormMode.BatchStatistics;
+            runLength = 0;
+        }
+        else if (n.Kind.IsInstanceNorm())
+        {
+            eval = n.TrackRunningStats ? NormMode.Folded : run;
+            if (n.TrackRunningStats) training = run;
+        }
+        else if (n.Kind == LayerKind.GroupNorm)
+        {
+            groups = n.NumGroups;
+            if (groups <= 0) { report(NonPositiveSize, new object[] { chain.MethodName, $"{what} num_groups", "positive", groups }); return null; }
+            if (channels % groups != 0)
+            {
+                report(GroupsDoNotDivide, new object[] { chain.MethodName, $"{what} has num_groups = {groups}, which does not divide the {channels} channels it receives from {producer}" });
+                return null;
+            }
+            eval = run;
+            runLength = channels / groups * spatial;
+        }
+        else
+        {
+            int[] normalized = n.NormalizedShape.ToArray();
+            bool matches = normalized.Length >= 1 && normalized.Length <= shape.Length
+                && normalized.SequenceEqual(shape.Skip(shape.Length - normalized.Length));
+            if (!matches)
+            {
+                string example = string.Join(", ", shape.Skip(1).Any() ? shape.Skip(1) : shape);
+                report(NormalizedShapeMismatch, new object[] { chain.MethodName, string.Join(", ", normalized), string.Join(", ", shape), example });
+                return null;
+            }
+            eval = run;
+            elementwise = true;
+            runLength = normalized.Aggregate(1, (a, d) => a * d);
+        }
+        return new NormPlan(n.Kind, n.Name, channels, n.Eps, n.Affine, n.Kind == LayerKind.LayerNorm ? n.Affine && n.Bias : n.Affine,
+            elementwise, n.NormalizedShape, groups, n.TrackRunningStats, n.Momentum, n.CumulativeAverage, eval, training, runLength);
+    }
+
 }

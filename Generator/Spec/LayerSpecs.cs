@@ -22,6 +22,18 @@ public enum LayerKind
     ELU,
     MaxPool2d,
     AvgPool2d,
+    Conv1d,
+    Conv3d,
+    BatchNorm3d,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    GroupNorm,
+    LayerNorm,
+    MaxPool1d,
+    MaxPool3d,
+    AvgPool1d,
+    AvgPool3d,
 }
 
 public enum LayerRole { Compute, Norm, Activation, Pool, Unknown }
@@ -30,25 +42,47 @@ public static class LayerKindFacts
 {
     public static LayerRole Role(this LayerKind kind) => kind switch
     {
-        LayerKind.Conv2d or LayerKind.Linear => LayerRole.Compute,
-        LayerKind.BatchNorm1d or LayerKind.BatchNorm2d => LayerRole.Norm,
+        LayerKind.Conv1d or LayerKind.Conv2d or LayerKind.Conv3d or LayerKind.Linear => LayerRole.Compute,
+        LayerKind.BatchNorm1d or LayerKind.BatchNorm2d or LayerKind.BatchNorm3d
+            or LayerKind.InstanceNorm1d or LayerKind.InstanceNorm2d or LayerKind.InstanceNorm3d
+            or LayerKind.GroupNorm or LayerKind.LayerNorm => LayerRole.Norm,
         LayerKind.ReLU or LayerKind.ReLU6 or LayerKind.LeakyReLU or LayerKind.SiLU or LayerKind.GELU
             or LayerKind.Sigmoid or LayerKind.Tanh or LayerKind.Hardswish or LayerKind.ELU => LayerRole.Activation,
-        LayerKind.MaxPool2d or LayerKind.AvgPool2d => LayerRole.Pool,
+        LayerKind.MaxPool1d or LayerKind.MaxPool2d or LayerKind.MaxPool3d
+            or LayerKind.AvgPool1d or LayerKind.AvgPool2d or LayerKind.AvgPool3d => LayerRole.Pool,
         _ => LayerRole.Unknown,
     };
+
+    /// <summary>The number of spatial dims a layer works on (Conv2d: 2), 0 for Linear, -1 when any rank fits (GroupNorm, LayerNorm).</summary>
+    public static int SpatialRank(this LayerKind kind) => kind switch
+    {
+        LayerKind.Conv1d or LayerKind.BatchNorm1d or LayerKind.InstanceNorm1d or LayerKind.MaxPool1d or LayerKind.AvgPool1d => 1,
+        LayerKind.Conv2d or LayerKind.BatchNorm2d or LayerKind.InstanceNorm2d or LayerKind.MaxPool2d or LayerKind.AvgPool2d => 2,
+        LayerKind.Conv3d or LayerKind.BatchNorm3d or LayerKind.InstanceNorm3d or LayerKind.MaxPool3d or LayerKind.AvgPool3d => 3,
+        LayerKind.Linear => 0,
+        _ => -1,
+    };
+
+    public static bool IsBatchNorm(this LayerKind kind) => kind is LayerKind.BatchNorm1d or LayerKind.BatchNorm2d or LayerKind.BatchNorm3d;
+    public static bool IsInstanceNorm(this LayerKind kind) => kind is LayerKind.InstanceNorm1d or LayerKind.InstanceNorm2d or LayerKind.InstanceNorm3d;
+    public static bool IsMaxPool(this LayerKind kind) => kind is LayerKind.MaxPool1d or LayerKind.MaxPool2d or LayerKind.MaxPool3d;
 }
 
-/// <summary>torch.nn.Conv2d as written; InChannels 0 means "take it from the input".</summary>
+/// <summary>torch.nn.Conv1d/2d/3d as written (cubic kernels); InChannels 0 means "take it from the input".</summary>
 public sealed record ConvSpec(
-    string Name, int InChannels, int OutChannels, int KernelSize, int Stride, int Padding, int Dilation, bool Bias);
+    string Name, int InChannels, int OutChannels, int KernelSize, int Stride, int Padding, int Dilation, bool Bias,
+    int Rank = 2, int Groups = 1);
 
 /// <summary>torch.nn.Linear as written; InFeatures 0 means "take it from the input".</summary>
 public sealed record LinearSpec(string Name, int InFeatures, int OutFeatures, bool Bias);
 
-/// <summary>torch.nn.BatchNorm1d/2d as written; NumFeatures 0 means "take it from the input".</summary>
+/// <summary>
+/// A normalization as written: BatchNorm, InstanceNorm, GroupNorm (NumGroups) or LayerNorm (NormalizedShape;
+/// Affine is elementwise_affine and Bias its bias). NumFeatures 0 means "take it from the input".
+/// </summary>
 public sealed record NormSpec(
-    LayerKind Kind, string Name, int NumFeatures, double Eps, double Momentum, bool Affine, bool TrackRunningStats);
+    LayerKind Kind, string Name, int NumFeatures, double Eps, double Momentum, bool Affine, bool TrackRunningStats,
+    bool CumulativeAverage = false, int NumGroups = 0, EquatableArray<int> NormalizedShape = default, bool Bias = true);
 
 /// <summary>An activation and its one parameter (LeakyReLU's negative_slope, ELU's alpha), if any.</summary>
 public sealed record ActivationSpec(LayerKind Kind, double Parameter, bool TanhApproximation);
@@ -69,7 +103,8 @@ public sealed record ChainSpec(
     NormSpec? Norm,
     ActivationSpec? Activation,
     PoolSpec? Pool,
-    LocationInfo? Location);
+    LocationInfo? Location,
+    bool TrainingForward = false);
 
 /// <summary>Where the partial class lives, enough to write its other half.</summary>
 public sealed record TypeDeclarationSpec(

@@ -7,7 +7,7 @@ namespace FusedNorm;
 /// double precision, NCHW with the batch first. The tests hold every generated kernel against it. Keep it
 /// obvious: loops that read like the formulas, no blocking, no vectors, no shared code with the kernels.
 /// </summary>
-public static class Reference
+public static partial class Reference
 {
     /// <summary>PyTorch's output size: ⌊(input + 2·padding − dilation·(kernel − 1) − 1) / stride⌋ + 1.</summary>
     public static int OutputSize(int input, int kernel, int stride, int padding, int dilation = 1) =>

@@ -32,6 +32,25 @@ public static class WeightFolding
         }
     }
 
+    /// <summary>
+    /// Folds the running statistics of <paramref name="norm"/> again after a training-mode forward changed them:
+    /// folded[i] = raw[i]·s[channelOf(i)], foldedBias[o] = (rawBias[o] − running_mean[o])·s[o] + β[o], with
+    /// s = γ/√(running_var + ε). Writes into the existing arrays; allocates nothing.
+    /// </summary>
+    public static void Refold(float[] raw, float[] rawBias, float[] folded, float[] foldedBias, Kernels.NormState norm, Func<int, int> channelOf)
+    {
+        float[] mean = norm.RunningMean!, variance = norm.RunningVar!;
+        for (int i = 0; i < raw.Length; i++)
+        {
+            int o = channelOf(i);
+            folded[i] = (float)(raw[i] * Scale(norm, variance, o));
+        }
+        for (int o = 0; o < rawBias.Length; o++)
+            foldedBias[o] = (float)((rawBias[o] - (double)mean[o]) * Scale(norm, variance, o) + (norm.Beta?[o] ?? 0.0));
+    }
+
+    private static double Scale(Kernels.NormState norm, float[] variance, int o) => (norm.Gamma?[o] ?? 1.0) / Math.Sqrt(variance[o] + norm.Eps);
+
     private static void CheckLength(float[] values, int channels, string name)
     {
         if (values.Length != channels)

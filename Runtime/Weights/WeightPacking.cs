@@ -9,24 +9,30 @@ namespace FusedNorm;
 public static class WeightPacking
 {
     /// <summary>
-    /// Conv2d weight [outC, inC, k, k] → blocks of <paramref name="block"/> output channels (the last block may be
-    /// smaller), each laid out [ic][kh][kw][channel in block], so one tap's weights for the block are adjacent and
-    /// the block starts at element oc0·inC·k·k.
+    /// Convolution weight [outC, inC/groups, taps…] → blocks of up to <paramref name="block"/> output channels that
+    /// never cross a group (each group's last block may be smaller), each laid out [tap][channel in block], so one
+    /// tap's weights for the block are adjacent and the block at channel oc0 starts at element oc0·taps.
     /// </summary>
-    public static float[] PackConv2d(float[] weight, int outChannels, int inChannels, int kernel, int block)
+    public static float[] PackConv(float[] weight, int outChannels, int taps, int outPerGroup, int block)
     {
-        int taps = inChannels * kernel * kernel;
         if (weight.Length != outChannels * taps)
-            throw new ArgumentException($"Conv2d weight has {weight.Length} elements; expected [{outChannels}, {inChannels}, {kernel}, {kernel}].", nameof(weight));
+            throw new ArgumentException($"Convolution weight has {weight.Length} elements; expected {outChannels} × {taps}.", nameof(weight));
         var packed = new float[weight.Length];
-        for (int oc0 = 0; oc0 < outChannels; oc0 += block)
+        ForEachConvBlock(outChannels, outPerGroup, block, (oc0, r) =>
         {
-            int r = Math.Min(block, outChannels - oc0);
             for (int t = 0; t < taps; t++)
                 for (int j = 0; j < r; j++)
                     packed[oc0 * taps + t * r + j] = weight[(oc0 + j) * taps + t];
-        }
+        });
         return packed;
+    }
+
+    /// <summary>Visits the blocks <see cref="PackConv"/> lays out: (first channel, channels in block).</summary>
+    public static void ForEachConvBlock(int outChannels, int outPerGroup, int block, Action<int, int> visit)
+    {
+        for (int group = 0; group < outChannels; group += outPerGroup)
+            for (int oc0 = group; oc0 < group + outPerGroup; oc0 += block)
+                visit(oc0, Math.Min(block, group + outPerGroup - oc0));
     }
 
     /// <summary>
@@ -49,5 +55,12 @@ public static class WeightPacking
                     packed[(b * inFeatures + i) * 8 + lane] = weight[(start + lane) * inFeatures + i];
         }
         return packed;
+    }
+
+    /// <summary>The output feature that element <paramref name="index"/> of a <see cref="PackLinear"/> layout belongs to.</summary>
+    public static int LinearFeatureOf(int index, int outFeatures, int inFeatures)
+    {
+        int block = index / (inFeatures * 8), lane = index % 8;
+        return Math.Min(block * 8, outFeatures - 8) + lane;
     }
 }

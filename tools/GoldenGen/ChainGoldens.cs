@@ -36,15 +36,30 @@ internal static class ChainGoldens
                 if (state.TryGetValue("bn.running_var", out Tensor? variance)) variance.uniform_(0.5, 2.0);
                 if (state.TryGetValue("bn.num_batches_tracked", out Tensor? tracked)) tracked.fill_(10);
             }
-            module.eval();
-
             long[] shape = new[] { (long)chain.Batch }.Concat(chain.SampleShape.Select(d => (long)d)).ToArray();
             Tensor input = torch.randn(shape);
-            Tensor output;
-            using (torch.no_grad()) output = module.forward(input);
 
+            // The state before the forward is what the model loads; a training-mode forward then updates the
+            // running statistics, which are written again as "after.<key>".
             var writer = new SafeTensorsWriter();
             foreach (var (name, tensor) in module.state_dict()) Tensors.Add(writer, name, tensor);
+            Tensor output;
+            if (chain.Training)
+            {
+                module.train();
+                using (torch.no_grad()) output = module.forward(input);
+                foreach (var (name, tensor) in module.state_dict())
+                    if (name.Contains("running_") || name.Contains("num_batches_tracked")) Tensors.Add(writer, "after." + name, tensor);
+                module.eval();
+                Tensor evalOutput;
+                using (torch.no_grad()) evalOutput = module.forward(input);
+                Tensors.Add(writer, "eval_output", evalOutput); // eval mode with the updated running statistics
+            }
+            else
+            {
+                module.eval();
+                using (torch.no_grad()) output = module.forward(input);
+            }
             Tensors.Add(writer, "input", input);
             Tensors.Add(writer, "output", output);
             writer.SetMetadata("case", description);
@@ -63,8 +78,13 @@ internal static class ChainGoldens
         if (chain.Conv is { } c)
         {
             int inChannels = chain.SampleShape[0];
-            modules.Add(("conv", nn.Conv2d(inChannels, c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, bias: c.Bias)));
-            parts.Add($"Conv2d({inChannels},{c.OutChannels},k{c.Kernel},s{c.Stride},p{c.Padding},d{c.Dilation}{(c.Bias ? "" : ",bias=False")})");
+            modules.Add(("conv", chain.Rank switch
+            {
+                1 => nn.Conv1d(inChannels, c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, groups: c.Groups, bias: c.Bias),
+                3 => nn.Conv3d(inChannels, c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, groups: c.Groups, bias: c.Bias),
+                _ => nn.Conv2d(inChannels, c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, groups: c.Groups, bias: c.Bias),
+            }));
+            parts.Add($"Conv{chain.Rank}d({inChannels},{c.OutChannels},k{c.Kernel},s{c.Stride},p{c.Padding},d{c.Dilation}{(c.Groups != 1 ? $",groups={c.Groups}" : "")}{(c.Bias ? "" : ",bias=False")})");
             channels = c.OutChannels;
         }
         else
@@ -75,12 +95,24 @@ internal static class ChainGoldens
             parts.Add($"Linear({inFeatures},{chain.LinearOut}{(chain.LinearBias ? "" : ",bias=False")})");
             channels = chain.LinearOut;
         }
-        if (chain.Norm)
+        if (chain.NormKind is { } n)
         {
-            modules.Add(("bn", chain.Conv is not null
-                ? nn.BatchNorm2d(channels, affine: chain.NormAffine)
-                : nn.BatchNorm1d(channels, affine: chain.NormAffine)));
-            parts.Add((chain.Conv is not null ? "BatchNorm2d" : "BatchNorm1d") + (chain.NormAffine ? "" : "(affine=False)"));
+            // TorchSharp has no momentum=None; PyTorch's cumulative average then uses 1/num_batches_tracked after the
+            // increment, and the goldens start at num_batches_tracked = 10, so 1/11 is the same update.
+            double momentum = n.Cumulative ? 1.0 / 11 : n.Momentum;
+            modules.Add(("bn", n.Kind switch
+            {
+                Layer.BatchNorm1d => nn.BatchNorm1d(channels, momentum: momentum, affine: n.Affine, track_running_stats: n.Track),
+                Layer.BatchNorm2d => nn.BatchNorm2d(channels, momentum: momentum, affine: n.Affine, track_running_stats: n.Track),
+                Layer.BatchNorm3d => nn.BatchNorm3d(channels, momentum: momentum, affine: n.Affine, track_running_stats: n.Track),
+                Layer.InstanceNorm1d => nn.InstanceNorm1d(channels, momentum: momentum, affine: n.Affine, track_running_stats: n.Track),
+                Layer.InstanceNorm2d => nn.InstanceNorm2d(channels, momentum: momentum, affine: n.Affine, track_running_stats: n.Track),
+                Layer.InstanceNorm3d => nn.InstanceNorm3d(channels, momentum: momentum, affine: n.Affine, track_running_stats: n.Track),
+                Layer.GroupNorm => nn.GroupNorm(n.Groups, channels, affine: n.Affine),
+                _ => nn.LayerNorm(n.Shape!.Select(d => (long)d).ToArray(), elementwise_affine: n.Affine, bias: n.Bias),
+            }));
+            parts.Add($"{n.Kind}(affine={n.Affine},track={n.Track}" + (n.Groups > 0 ? $",groups={n.Groups}" : "") + (n.Shape is { } sh ? $",shape=[{string.Join(",", sh)}]" : "") +
+                (n.Cumulative ? ",momentum=None" : n.Momentum != 0.1 ? $",momentum={n.Momentum}" : "") + ")");
         }
         if (chain.Activation is { } a)
         {
@@ -103,10 +135,16 @@ internal static class ChainGoldens
         if (chain.Pool is { } pool)
         {
             long stride = pool.Stride == 0 ? pool.Kernel : pool.Stride;
-            modules.Add(("pool", pool.Kind == Layer.MaxPool2d
-                ? nn.MaxPool2d(pool.Kernel, stride: stride, padding: pool.Padding)
-                : nn.AvgPool2d(pool.Kernel, stride: stride, padding: pool.Padding, count_include_pad: pool.CountIncludePad)));
-            parts.Add($"{pool.Kind}(k{pool.Kernel},s{stride},p{pool.Padding}{(pool.Kind == Layer.AvgPool2d && !pool.CountIncludePad ? ",count_include_pad=False" : "")})");
+            modules.Add(("pool", pool.Kind switch
+            {
+                Layer.MaxPool1d => nn.MaxPool1d(pool.Kernel, stride: stride, padding: pool.Padding),
+                Layer.MaxPool2d => nn.MaxPool2d(pool.Kernel, stride: stride, padding: pool.Padding),
+                Layer.MaxPool3d => nn.MaxPool3d(pool.Kernel, stride: stride, padding: pool.Padding),
+                Layer.AvgPool1d => nn.AvgPool1d(pool.Kernel, stride: stride, padding: pool.Padding, count_include_pad: pool.CountIncludePad),
+                Layer.AvgPool2d => nn.AvgPool2d(pool.Kernel, stride: stride, padding: pool.Padding, count_include_pad: pool.CountIncludePad),
+                _ => nn.AvgPool3d(pool.Kernel, stride: stride, padding: pool.Padding, count_include_pad: pool.CountIncludePad),
+            }));
+            parts.Add($"{pool.Kind}(k{pool.Kernel},s{stride},p{pool.Padding}{(pool.Kind is Layer.AvgPool1d or Layer.AvgPool2d or Layer.AvgPool3d && !pool.CountIncludePad ? ",count_include_pad=False" : "")})");
         }
         description = string.Join("+", parts);
         return nn.Sequential(modules.ToArray());

@@ -1,0 +1,118 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace FusedNorm.Kernels;
+
+/// <summary>
+/// Running mean and variance of the values a kernel stores, accumulated as it stores them. Sums are kept in
+/// double and shifted by the first value seen (K): Σ(x − K) and Σ(x − K)². With K near the mean the variance
+/// Σ(x−K)²/n − (Σ(x−K)/n)² does not cancel, even for data offset by 1e4 with a tiny spread, where float
+/// E[x²] − mean² returns noise.
+/// </summary>
+public struct Moments
+{
+    private double _shift, _sum, _sumOfSquares;
+    private long _count;
+
+    public readonly long Count => _count;
+    public readonly double Mean => _count == 0 ? double.NaN : _shift + _sum / _count;
+    /// <summary>Σ(x − mean)², the sum of squared deviations.</summary>
+    public readonly double SquaredDeviations => Math.Max(0, _sumOfSquares - _sum * _sum / _count);
+    /// <summary>The biased variance, as normalization uses it.</summary>
+    public readonly double Variance => SquaredDeviations / _count;
+    /// <summary>The unbiased variance, as running statistics store it.</summary>
+    public readonly double UnbiasedVariance => SquaredDeviations / (_count - 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(float value)
+    {
+        if (_count == 0) _shift = value;
+        double d = value - _shift;
+        _sum += d;
+        _sumOfSquares += d * d;
+        _count++;
+    }
+
+    /// <summary>Adds the lanes of <paramref name="values"/> from <paramref name="firstLane"/> on (the lanes before it were counted by an overlapping vector).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(Vector256<float> values, int firstLane = 0)
+    {
+        if (_count == 0) _shift = values.GetElement(firstLane);
+        Vector256<double> shift = Vector256.Create(_shift);
+        Vector256<double> lo = Vector256.WidenLower(values) - shift, hi = Vector256.WidenUpper(values) - shift;
+        if (firstLane != 0)
+        {
+            Vector256<long> lane = Vector256.Create(0L, 1, 2, 3);
+            lo = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(lane, Vector256.Create((long)firstLane)).AsDouble(), lo, Vector256<double>.Zero);
+            hi = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(lane + Vector256.Create(4L), Vector256.Create((long)firstLane)).AsDouble(), hi, Vector256<double>.Zero);
+        }
+        _sum += Vector256.Sum(lo + hi);
+        _sumOfSquares += Vector256.Sum(lo * lo + hi * hi);
+        _count += 8 - firstLane;
+    }
+}
+
+/// <summary>
+/// A norm's parameters and running statistics as its chain holds them, and PyTorch's update rule for the
+/// running statistics in a training-mode forward.
+/// </summary>
+public sealed class NormState
+{
+    /// <param name="countsBatches">
+    /// BatchNorm counts num_batches_tracked and, with momentum=None, averages over it; InstanceNorm does neither
+    /// (PyTorch passes momentum 0 for its momentum=None).
+    /// </param>
+    public NormState(int channels, double eps, double momentum, bool cumulativeAverage, bool countsBatches = true)
+    {
+        Channels = channels;
+        Eps = eps;
+        Momentum = momentum;
+        CumulativeAverage = cumulativeAverage;
+        CountsBatches = countsBatches;
+    }
+
+    public bool CountsBatches { get; }
+
+    public int Channels { get; }
+    public double Eps { get; }
+    public double Momentum { get; }
+    public bool CumulativeAverage { get; }
+    /// <summary>γ (weight): per channel, or elementwise for LayerNorm; null without an affine.</summary>
+    public float[]? Gamma { get; set; }
+    /// <summary>β (bias); null without one.</summary>
+    public float[]? Beta { get; set; }
+    public float[]? RunningMean { get; set; }
+    public float[]? RunningVar { get; set; }
+    public long NumBatchesTracked { get; set; }
+
+    /// <summary>Starts one training step's update and returns its factor: momentum, or 1/num_batches_tracked for the cumulative average.</summary>
+    public double BeginUpdate()
+    {
+        if (!CountsBatches) return CumulativeAverage ? 0 : Momentum;
+        NumBatchesTracked++;
+        return CumulativeAverage ? 1.0 / NumBatchesTracked : Momentum;
+    }
+
+    /// <summary>running = (1 − factor)·running + factor·observed, for one channel.</summary>
+    public void Update(int channel, double mean, double unbiasedVariance, double factor)
+    {
+        if (RunningMean is null || RunningVar is null) return;
+        RunningMean[channel] = (float)((1 - factor) * RunningMean[channel] + factor * mean);
+        RunningVar[channel] = (float)((1 - factor) * RunningVar[channel] + factor * unbiasedVariance);
+    }
+
+    /// <summary>PyTorch refuses to normalize a single value per channel in training mode; so do we.</summary>
+    public static void RequireMoreThanOne(long count, string chain)
+    {
+        if (count <= 1)
+            throw new ArgumentException($"{chain}: expected more than 1 value per channel when training; this batch gives {count}.");
+    }
+
+    /// <summary>The mean as two floats, hi + lo, so (x − hi) − lo keeps the deviation's precision for large offsets.</summary>
+    public static (float Hi, float Lo) Split(double mean)
+    {
+        float hi = (float)mean;
+        return (hi, (float)(mean - hi));
+    }
+}
