@@ -242,6 +242,62 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void FN0014_training_forward_without_batch_statistics()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.GroupNorm, TrainingForward = true)] [Conv2d(4, KernelSize = 3, Name = \"c\")] [GroupNorm(2, Name = \"gn\")] public partial void S{Signature}"), "FN0014");
+        AssertMessage(d, "GroupNorm", "remove TrainingForward");
+    }
+
+    [Fact]
+    public void FN0005_instance_norm_after_linear()
+    {
+        var d = Single(Model($"[Fuse(Layer.Linear, Layer.InstanceNorm1d)] [Linear(8, Name = \"fc\")] public partial void S{Signature}"), "FN0005");
+        AssertMessage(d, "InstanceNorm1d follows Linear");
+    }
+
+    [Fact]
+    public void FN0005_norm_rank_must_match_the_convolution()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.InstanceNorm3d)] [Conv2d(4, KernelSize = 3, Name = \"c\")] public partial void S{Signature}"), "FN0005");
+        AssertMessage(d, "use InstanceNorm2d");
+    }
+
+    [Fact]
+    public void FN0107_num_groups_does_not_divide_channels()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.GroupNorm)] [Conv2d(6, KernelSize = 3, Name = \"c\")] [GroupNorm(4, Name = \"gn\")] public partial void S{Signature}"), "FN0107");
+        AssertMessage(d, "num_groups = 4", "6 channels");
+    }
+
+    [Fact]
+    public void FN0107_conv_groups_do_not_divide_channels()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d)] [Conv2d(4, KernelSize = 3, Groups = 2, Name = \"c\")] public partial void S{Signature}"), "FN0107");
+        AssertMessage(d, "groups = 2", "in_channels (3)");
+    }
+
+    [Fact]
+    public void FN0108_layer_norm_shape_does_not_match_trailing_dims()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.LayerNorm)] [Conv2d(4, KernelSize = 3, Padding = 1, Name = \"c\")] [LayerNorm(16, 15, Name = \"ln\")] public partial void S{Signature}"), "FN0108");
+        AssertMessage(d, "[16, 15]", "(4, 16, 16)");
+    }
+
+    [Fact]
+    public void FN0103_group_norm_num_channels_mismatch()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.GroupNorm)] [Conv2d(8, KernelSize = 3, Name = \"c\")] [GroupNorm(2, NumChannels = 6, Name = \"gn\")] public partial void S{Signature}"), "FN0103");
+        AssertMessage(d, "num_features = 6", "receives 8");
+    }
+
+    [Fact]
+    public void FN0006_group_norm_needs_its_attribute()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.GroupNorm)] [Conv2d(8, KernelSize = 3, Name = \"c\")] public partial void S{Signature}"), "FN0006");
+        AssertMessage(d, "[GroupNorm(...)]");
+    }
+
+    [Fact]
     public void Generator_does_not_throw_on_broken_source()
     {
         // Half-typed attributes and missing types must produce diagnostics, never an exception into the compiler.
