@@ -12,7 +12,7 @@ namespace Cases
 
         /// <summary>
         /// Fused chain <c>Conv2d(3, 8, kernel_size=3, padding=1) → BatchNorm2d(8) → ReLU() → AvgPool2d(2, padding=1, count_include_pad=False)</c>.
-        /// Input (batch, 3, 9, 9) → output (batch, 8, 5, 5), NCHW float32. Allocates nothing after the first call (its scratch plane comes from ArrayPool).
+        /// Input (batch, 3, 9, 9) → output (batch, 8, 5, 5), NCHW float32.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
@@ -21,12 +21,12 @@ namespace Cases
             global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainWeights!, _chainBias!);
         }
 
-        // Reads Chain's tensors by their state_dict names, checks their shapes, folds and packs them.
+        // Reads Chain's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
         private void LoadChain(global::FusedNorm.SafeTensorsFile weights)
         {
             float[] weight = weights.ReadFloat32("conv.weight", 8, 3, 3, 3);
             float[] bias = weights.ReadFloat32("conv.bias", 8);
-            // BatchNorm2d in eval mode is an affine map per channel: fold it into the weights and bias.
+            // BatchNorm2d with running statistics is an affine map per channel in eval mode: fold it into the weights and bias.
             // w' = w·γ/√(running_var+ε), b' = (b − running_mean)·γ/√(running_var+ε) + β
             global::FusedNorm.WeightFolding.FoldBatchNorm(weight, bias,
                 gamma: weights.ReadFloat32("bn.weight", 8),
@@ -54,12 +54,12 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvAvgpoolNopadcount.Chain: Conv2d(3, 8, kernel_size=3, padding=1) + BatchNorm2d(8) + ReLU() + AvgPool2d(2, padding=1, count_include_pad=False)
     /// <code>
     /// conv    3×9×9 → 8×9×9, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    /// norm    BatchNorm2d(8), eps 1E-05, running statistics: folded into the conv weights and bias at load, so it costs nothing here
+    /// norm    BatchNorm2d(8): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
-    /// pool    AvgPool2d 2×2, stride 2, padding 1 → 8×5×5, read from a 4×9×9 scratch plane still in cache; the conv output never reaches memory
+    /// pool    AvgPool2d window 2, stride 2, padding 1 → 8×5×5, read from a scratch buffer still in cache; the conv output never reaches y
     /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 2 block(s) of 4 channels
     /// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)
-    /// weights packed once at load: [block][ic][kh][kw][channel in block]
+    /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
     /// </summary>
@@ -68,33 +68,40 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 243; // 3 × 9 × 9 per sample
         public const int OutputSize = 200; // 8 × 5 × 5 per sample
-        private const int InC = 3, InH = 9, InW = 9;
-        private const int OutC = 8, ConvH = 9, ConvW = 9;
+        private const int InC = 3, InD = 1, InH = 9, InW = 9;
+        private const int OutC = 8, ConvD = 1, ConvH = 9, ConvW = 9, ConvSpatial = ConvD * ConvH * ConvW;
         private const int Kernel = 3, Stride = 1, Padding = 1, Dilation = 1;
-        private const int Block = 4, Taps = InC * Kernel * Kernel;
-        private const int PoolH = 5, PoolW = 5;
+        private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
+        private const int Block = 4, Taps = InPerGroup * 9; // weights per output channel
+        private const int PoolD = 1, PoolH = 5, PoolW = 5, PoolSpatial = PoolD * PoolH * PoolW;
 
-        /// <summary>Packs conv weights [OutC, InC, K, K] (norm already folded) as [block][ic][kh][kw][channel in block].</summary>
-        public static float[] PackWeights(float[] weight) => WeightPacking.PackConv2d(weight, OutC, InC, Kernel, Block);
+        /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
+        public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
+        /// <summary>Sample by sample, channel block by channel block; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            // The conv output of one channel block goes to a scratch plane that stays in cache; only the pooled result is stored.
-            float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvH * ConvW);
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            ref float y0 = ref MemoryMarshal.GetReference(y);
+            // The conv output of one channel block goes to a scratch buffer that stays in cache; only the pooled result is stored.
+            float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvSpatial);
             ref float s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
             try
             {
                 for (int n = 0; n < batch; n++)
                 {
-                    ref float xn = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), n * InputSize);
-                    ref float yn = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), n * OutputSize);
-                    // 2 block(s) of 4 channels
-                    for (int oc = 0; oc < 8; oc += Block)
+                    ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
+                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                     {
-                        ConvScalar(4, ref xn, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0);
-                        Pool(4, ref s0, ref Unsafe.Add(ref yn, oc * PoolH * PoolW));
+                        const int g = 0; // one group
+                        // 2 block(s) of 4 channels
+                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 8; oc += Block)
+                        {
+                            ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                            Pool(4, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
+                        }
                     }
                 }
             }
@@ -104,58 +111,71 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>The scalar path: every pixel of r output channels through the checked pixel kernel.</summary>
-        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst)
+        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
+        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
-            for (int oh = 0; oh < ConvH; oh++)
-                for (int ox = 0; ox < ConvW; ox++)
-                    ConvPixel(r, ref x, ref w, ref bias, ref dst, oh, ox);
+            for (int od = 0; od < ConvD; od++)
+                for (int oh = 0; oh < ConvH; oh++)
+                    for (int ox = 0; ox < ConvW; ox++)
+                        ConvPixel(r, ref x, ref w, ref bias, ref dst, oc, od, oh, ox);
         }
 
-        /// <summary>One output pixel of r channels with bounds checks: the zero padding is skipped, not read.</summary>
-        private static void ConvPixel(int r, ref float x, ref float w, ref float bias, ref float dst, int oh, int ox)
+        /// <summary>One output position of r channels with bounds checks: the zero padding is skipped, not read.</summary>
+        private static void ConvPixel(int r, ref float x, ref float w, ref float bias, ref float dst, int oc, int od, int oh, int ox)
         {
-            int ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;
+            int id0 = od * Stride - Padding, ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;
+            id0 = 0; // 2d: one plane
+            int row = od * ConvH + oh;
             for (int j = 0; j < r; j++)
             {
                 float acc = Unsafe.Add(ref bias, j);
-                for (int ic = 0; ic < InC; ic++)
+                for (int ic = 0; ic < InPerGroup; ic++)
                 {
-                    for (int kh = 0; kh < Kernel; kh++)
+                    for (int kd = 0; kd < 1; kd++)
                     {
-                        int ih = ih0 + kh * Dilation;
-                        if ((uint)ih >= InH) continue;
-                        for (int kw = 0; kw < Kernel; kw++)
+                        int id = id0 + kd * Dilation;
+                        if ((uint)id >= InD) continue;
+                        for (int kh = 0; kh < 3; kh++)
                         {
-                            int iw = iw0 + kw * Dilation;
-                            if ((uint)iw >= InW) continue;
-                            acc += Unsafe.Add(ref x, (ic * InH + ih) * InW + iw) * Unsafe.Add(ref w, ((ic * Kernel + kh) * Kernel + kw) * r + j);
+                            int ih = ih0 + kh * Dilation;
+                            if ((uint)ih >= InH) continue;
+                            for (int kw = 0; kw < Kernel; kw++)
+                            {
+                                int iw = iw0 + kw * Dilation;
+                                if ((uint)iw >= InW) continue;
+                                int tap = (kd * 3 + kh) * Kernel + kw;
+                                acc += Unsafe.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw) * Unsafe.Add(ref w, (ic * 9 + tap) * r + j);
+                            }
                         }
                     }
                 }
-                Unsafe.Add(ref dst, j * ConvH * ConvW + oh * ConvW + ox) = Activations.Relu(acc);
+                Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu(acc);
             }
         }
 
         private const int PoolKernel = 2, PoolStride = 2, PoolPadding = 1;
-        /// <summary>AvgPool2d of r channels from the scratch plane into the output: the divisor counts only real inputs (count_include_pad=False).</summary>
-        private static void Pool(int r, ref float src, ref float dst)
+        /// <summary>AvgPool2d of <paramref name="channels"/> consecutive planes from <paramref name="src"/> into <paramref name="dst"/>: the divisor counts only real inputs (count_include_pad=False).</summary>
+        private static void Pool(int channels, ref float src, ref float dst)
         {
-            for (int j = 0; j < r; j++)
+            for (int c = 0; c < channels; c++)
             {
-                for (int ph = 0; ph < PoolH; ph++)
+                for (int pd = 0; pd < PoolD; pd++)
                 {
-                    for (int pw = 0; pw < PoolW; pw++)
+                    for (int ph = 0; ph < PoolH; ph++)
                     {
-                        int h0 = ph * PoolStride - PoolPadding, w0 = pw * PoolStride - PoolPadding;
-                        int h1 = Math.Min(h0 + PoolKernel, ConvH), w1 = Math.Min(w0 + PoolKernel, ConvW);
-                        h0 = Math.Max(h0, 0); w0 = Math.Max(w0, 0);
-                        float sum = 0f;
-                        for (int h = h0; h < h1; h++)
-                            for (int c = w0; c < w1; c++)
-                                sum += Unsafe.Add(ref src, (j * ConvH + h) * ConvW + c);
-                        int divisor = (h1 - h0) * (w1 - w0);
-                        Unsafe.Add(ref dst, (j * PoolH + ph) * PoolW + pw) = sum / divisor;
+                        for (int pw = 0; pw < PoolW; pw++)
+                        {
+                            int d0 = pd * 1 - 0, h0 = ph * 2 - 1, w0 = pw * PoolStride - PoolPadding;
+                            int d1 = Math.Min(d0 + 1, ConvD), h1 = Math.Min(h0 + 2, ConvH), w1 = Math.Min(w0 + PoolKernel, ConvW);
+                            d0 = Math.Max(d0, 0); h0 = Math.Max(h0, 0); w0 = Math.Max(w0, 0);
+                            float sum = 0f;
+                            for (int d = d0; d < d1; d++)
+                                for (int h = h0; h < h1; h++)
+                                    for (int i = w0; i < w1; i++)
+                                        sum += Unsafe.Add(ref src, ((c * ConvD + d) * ConvH + h) * ConvW + i);
+                            int divisor = (d1 - d0) * (h1 - h0) * (w1 - w0);
+                            Unsafe.Add(ref dst, ((c * PoolD + pd) * PoolH + ph) * PoolW + pw) = sum / divisor;
+                        }
                     }
                 }
             }

@@ -12,7 +12,7 @@ namespace Cases
 
         /// <summary>
         /// Fused chain <c>Conv2d(3, 6, kernel_size=3, padding=1) → BatchNorm2d(6, affine=False) → Tanh()</c>.
-        /// Input (batch, 3, 8, 19) → output (batch, 6, 8, 19), NCHW float32. Allocates nothing.
+        /// Input (batch, 3, 8, 19) → output (batch, 6, 8, 19), NCHW float32.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
@@ -21,12 +21,12 @@ namespace Cases
             global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainWeights!, _chainBias!);
         }
 
-        // Reads Chain's tensors by their state_dict names, checks their shapes, folds and packs them.
+        // Reads Chain's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
         private void LoadChain(global::FusedNorm.SafeTensorsFile weights)
         {
             float[] weight = weights.ReadFloat32("conv.weight", 6, 3, 3, 3);
             float[] bias = weights.ReadFloat32("conv.bias", 6);
-            // BatchNorm2d in eval mode is an affine map per channel: fold it into the weights and bias.
+            // BatchNorm2d with running statistics is an affine map per channel in eval mode: fold it into the weights and bias.
             // w' = w·γ/√(running_var+ε), b' = (b − running_mean)·γ/√(running_var+ε) + β
             global::FusedNorm.WeightFolding.FoldBatchNorm(weight, bias,
                 gamma: null,
@@ -54,11 +54,11 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvBnNoaffineTanh.Chain: Conv2d(3, 6, kernel_size=3, padding=1) + BatchNorm2d(6, affine=False) + Tanh()
     /// <code>
     /// conv    3×8×19 → 6×8×19, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    /// norm    BatchNorm2d(6), eps 1E-05, running statistics: folded into the conv weights and bias at load, so it costs nothing here
+    /// norm    BatchNorm2d(6, affine=False): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Tanh on the accumulators in registers, before the store
     /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 1 block(s) of 4 + 1 of 2 channels
     /// columns 1..17 are interior (no bounds tests, the last vector overlaps the one before); 2 border column(s) take the checked scalar path
-    /// weights packed once at load: [block][ic][kh][kw][channel in block]
+    /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
     /// </summary>
@@ -67,39 +67,50 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 456; // 3 × 8 × 19 per sample
         public const int OutputSize = 912; // 6 × 8 × 19 per sample
-        private const int InC = 3, InH = 8, InW = 19;
-        private const int OutC = 6, ConvH = 8, ConvW = 19;
+        private const int InC = 3, InD = 1, InH = 8, InW = 19;
+        private const int OutC = 6, ConvD = 1, ConvH = 8, ConvW = 19, ConvSpatial = ConvD * ConvH * ConvW;
         private const int Kernel = 3, Stride = 1, Padding = 1, Dilation = 1;
-        private const int Block = 4, Taps = InC * Kernel * Kernel;
+        private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
+        private const int Block = 4, Taps = InPerGroup * 9; // weights per output channel
         private const int InteriorStart = 1, InteriorEnd = 18;
 
-        /// <summary>Packs conv weights [OutC, InC, K, K] (norm already folded) as [block][ic][kh][kw][channel in block].</summary>
-        public static float[] PackWeights(float[] weight) => WeightPacking.PackConv2d(weight, OutC, InC, Kernel, Block);
+        /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
+        public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
+        /// <summary>Sample by sample, channel block by channel block; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            ref float y0 = ref MemoryMarshal.GetReference(y);
             for (int n = 0; n < batch; n++)
             {
-                ref float xn = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), n * InputSize);
-                ref float yn = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), n * OutputSize);
-                // 1 block(s) of 4 channels
-                for (int oc = 0; oc < 4; oc += Block)
+                ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
+                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                 {
-                    if (Vector256.IsHardwareAccelerated) Conv3x3S1_C3K6_BnTanh_R4_V256(ref xn, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvH * ConvW));
-                    else ConvScalar(4, ref xn, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvH * ConvW));
-                }
-                // the last 2 channel(s)
-                {
-                    if (Vector256.IsHardwareAccelerated) Conv3x3S1_C3K6_BnTanh_R2_V256(ref xn, ref Unsafe.Add(ref w0, 4 * Taps), ref Unsafe.Add(ref b0, 4), ref Unsafe.Add(ref yn, 4 * ConvH * ConvW));
-                    else ConvScalar(2, ref xn, ref Unsafe.Add(ref w0, 4 * Taps), ref Unsafe.Add(ref b0, 4), ref Unsafe.Add(ref yn, 4 * ConvH * ConvW));
+                    const int g = 0; // one group
+                    // 1 block(s) of 4 channels, then 2
+                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
+                    {
+                        if (Vector256.IsHardwareAccelerated)
+                            Conv3x3S1_C3K6_BnTanh_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        else
+                            ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                    }
+                    for (int oc = g * OutPerGroup + 4; oc < g * OutPerGroup + OutPerGroup; oc += 2)
+                    {
+                        if (Vector256.IsHardwareAccelerated)
+                            Conv3x3S1_C3K6_BnTanh_R2_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        else
+                            ConvScalar(2, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                    }
                 }
             }
         }
 
-        /// <summary>4 output channels, all rows: Vector256 over 8 interior columns, scalar at the borders; Tanh in registers.</summary>
-        private static void Conv3x3S1_C3K6_BnTanh_R4_V256(ref float x, ref float w, ref float bias, ref float dst)
+        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Tanh in registers.</summary>
+        private static void Conv3x3S1_C3K6_BnTanh_R4_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
@@ -109,19 +120,20 @@ namespace FusedNorm.Generated
             for (int oh = 0; oh < ConvH; oh++)
             {
                 int ih0 = oh * Stride - Padding;
+                int row = oh; // output row within the channel plane
                 // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oh, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oh, ox);
+                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
+                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
                 // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
                 for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
                     Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (negative rows are skipped below)
-                    for (int ic = 0; ic < InC; ic++)
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * Kernel * Kernel * 4); // this channel's 9 taps × 4 outputs
-                        int xc = xo + ic * InH * InW;
+                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
+                        int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
                         if ((uint)(ih0 + 0) < InH)
                         {
@@ -181,16 +193,16 @@ namespace FusedNorm.Generated
                         }
                     }
                     // Epilogue: Tanh in registers, then store 8 columns of each channel.
-                    Vector256.StoreUnsafe(Activations.Tanh(acc0), ref dst, (nuint)(0 * ConvH * ConvW + oh * ConvW + ox));
-                    Vector256.StoreUnsafe(Activations.Tanh(acc1), ref dst, (nuint)(1 * ConvH * ConvW + oh * ConvW + ox));
-                    Vector256.StoreUnsafe(Activations.Tanh(acc2), ref dst, (nuint)(2 * ConvH * ConvW + oh * ConvW + ox));
-                    Vector256.StoreUnsafe(Activations.Tanh(acc3), ref dst, (nuint)(3 * ConvH * ConvW + oh * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
                 }
             }
         }
 
-        /// <summary>2 output channels, all rows: Vector256 over 8 interior columns, scalar at the borders; Tanh in registers.</summary>
-        private static void Conv3x3S1_C3K6_BnTanh_R2_V256(ref float x, ref float w, ref float bias, ref float dst)
+        /// <summary>2 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Tanh in registers.</summary>
+        private static void Conv3x3S1_C3K6_BnTanh_R2_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
@@ -198,19 +210,20 @@ namespace FusedNorm.Generated
             for (int oh = 0; oh < ConvH; oh++)
             {
                 int ih0 = oh * Stride - Padding;
+                int row = oh; // output row within the channel plane
                 // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(2, ref x, ref w, ref bias, ref dst, oh, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(2, ref x, ref w, ref bias, ref dst, oh, ox);
+                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(2, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
+                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(2, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
                 // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
                 for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
                     Vector256<float> acc0 = bias0, acc1 = bias1;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (negative rows are skipped below)
-                    for (int ic = 0; ic < InC; ic++)
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * Kernel * Kernel * 2); // this channel's 9 taps × 2 outputs
-                        int xc = xo + ic * InH * InW;
+                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 2); // this input channel's 9 taps × 2 outputs
+                        int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
                         if ((uint)(ih0 + 0) < InH)
                         {
@@ -252,42 +265,51 @@ namespace FusedNorm.Generated
                         }
                     }
                     // Epilogue: Tanh in registers, then store 8 columns of each channel.
-                    Vector256.StoreUnsafe(Activations.Tanh(acc0), ref dst, (nuint)(0 * ConvH * ConvW + oh * ConvW + ox));
-                    Vector256.StoreUnsafe(Activations.Tanh(acc1), ref dst, (nuint)(1 * ConvH * ConvW + oh * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
                 }
             }
         }
 
-        /// <summary>The scalar path: every pixel of r output channels through the checked pixel kernel.</summary>
-        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst)
+        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
+        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
-            for (int oh = 0; oh < ConvH; oh++)
-                for (int ox = 0; ox < ConvW; ox++)
-                    ConvPixel(r, ref x, ref w, ref bias, ref dst, oh, ox);
+            for (int od = 0; od < ConvD; od++)
+                for (int oh = 0; oh < ConvH; oh++)
+                    for (int ox = 0; ox < ConvW; ox++)
+                        ConvPixel(r, ref x, ref w, ref bias, ref dst, oc, od, oh, ox);
         }
 
-        /// <summary>One output pixel of r channels with bounds checks: the zero padding is skipped, not read.</summary>
-        private static void ConvPixel(int r, ref float x, ref float w, ref float bias, ref float dst, int oh, int ox)
+        /// <summary>One output position of r channels with bounds checks: the zero padding is skipped, not read.</summary>
+        private static void ConvPixel(int r, ref float x, ref float w, ref float bias, ref float dst, int oc, int od, int oh, int ox)
         {
-            int ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;
+            int id0 = od * Stride - Padding, ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;
+            id0 = 0; // 2d: one plane
+            int row = od * ConvH + oh;
             for (int j = 0; j < r; j++)
             {
                 float acc = Unsafe.Add(ref bias, j);
-                for (int ic = 0; ic < InC; ic++)
+                for (int ic = 0; ic < InPerGroup; ic++)
                 {
-                    for (int kh = 0; kh < Kernel; kh++)
+                    for (int kd = 0; kd < 1; kd++)
                     {
-                        int ih = ih0 + kh * Dilation;
-                        if ((uint)ih >= InH) continue;
-                        for (int kw = 0; kw < Kernel; kw++)
+                        int id = id0 + kd * Dilation;
+                        if ((uint)id >= InD) continue;
+                        for (int kh = 0; kh < 3; kh++)
                         {
-                            int iw = iw0 + kw * Dilation;
-                            if ((uint)iw >= InW) continue;
-                            acc += Unsafe.Add(ref x, (ic * InH + ih) * InW + iw) * Unsafe.Add(ref w, ((ic * Kernel + kh) * Kernel + kw) * r + j);
+                            int ih = ih0 + kh * Dilation;
+                            if ((uint)ih >= InH) continue;
+                            for (int kw = 0; kw < Kernel; kw++)
+                            {
+                                int iw = iw0 + kw * Dilation;
+                                if ((uint)iw >= InW) continue;
+                                int tap = (kd * 3 + kh) * Kernel + kw;
+                                acc += Unsafe.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw) * Unsafe.Add(ref w, (ic * 9 + tap) * r + j);
+                            }
                         }
                     }
                 }
-                Unsafe.Add(ref dst, j * ConvH * ConvW + oh * ConvW + ox) = Activations.Tanh(acc);
+                Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Tanh(acc);
             }
         }
     }

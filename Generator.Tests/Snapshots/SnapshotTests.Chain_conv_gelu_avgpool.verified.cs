@@ -12,7 +12,7 @@ namespace Cases
 
         /// <summary>
         /// Fused chain <c>Conv2d(6, 9, kernel_size=3, padding=1) → BatchNorm2d(9) → GELU() → AvgPool2d(3, stride=2, padding=1)</c>.
-        /// Input (batch, 6, 15, 15) → output (batch, 9, 8, 8), NCHW float32. Allocates nothing after the first call (its scratch plane comes from ArrayPool).
+        /// Input (batch, 6, 15, 15) → output (batch, 9, 8, 8), NCHW float32.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
@@ -21,12 +21,12 @@ namespace Cases
             global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainWeights!, _chainBias!);
         }
 
-        // Reads Chain's tensors by their state_dict names, checks their shapes, folds and packs them.
+        // Reads Chain's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
         private void LoadChain(global::FusedNorm.SafeTensorsFile weights)
         {
             float[] weight = weights.ReadFloat32("conv.weight", 9, 6, 3, 3);
             float[] bias = weights.ReadFloat32("conv.bias", 9);
-            // BatchNorm2d in eval mode is an affine map per channel: fold it into the weights and bias.
+            // BatchNorm2d with running statistics is an affine map per channel in eval mode: fold it into the weights and bias.
             // w' = w·γ/√(running_var+ε), b' = (b − running_mean)·γ/√(running_var+ε) + β
             global::FusedNorm.WeightFolding.FoldBatchNorm(weight, bias,
                 gamma: weights.ReadFloat32("bn.weight", 9),
@@ -54,12 +54,12 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvGeluAvgpool.Chain: Conv2d(6, 9, kernel_size=3, padding=1) + BatchNorm2d(9) + GELU() + AvgPool2d(3, stride=2, padding=1)
     /// <code>
     /// conv    6×15×15 → 9×15×15, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    /// norm    BatchNorm2d(9), eps 1E-05, running statistics: folded into the conv weights and bias at load, so it costs nothing here
+    /// norm    BatchNorm2d(9): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Gelu on the accumulators in registers, before the store
-    /// pool    AvgPool2d 3×3, stride 2, padding 1 → 9×8×8, read from a 4×15×15 scratch plane still in cache; the conv output never reaches memory
+    /// pool    AvgPool2d window 3, stride 2, padding 1 → 9×8×8, read from a scratch buffer still in cache; the conv output never reaches y
     /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 2 block(s) of 4 + 1 of 1 channels
     /// columns 1..13 are interior (no bounds tests, the last vector overlaps the one before); 2 border column(s) take the checked scalar path
-    /// weights packed once at load: [block][ic][kh][kw][channel in block]
+    /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
     /// </summary>
@@ -68,41 +68,52 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 1350; // 6 × 15 × 15 per sample
         public const int OutputSize = 576; // 9 × 8 × 8 per sample
-        private const int InC = 6, InH = 15, InW = 15;
-        private const int OutC = 9, ConvH = 15, ConvW = 15;
+        private const int InC = 6, InD = 1, InH = 15, InW = 15;
+        private const int OutC = 9, ConvD = 1, ConvH = 15, ConvW = 15, ConvSpatial = ConvD * ConvH * ConvW;
         private const int Kernel = 3, Stride = 1, Padding = 1, Dilation = 1;
-        private const int Block = 4, Taps = InC * Kernel * Kernel;
+        private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
+        private const int Block = 4, Taps = InPerGroup * 9; // weights per output channel
         private const int InteriorStart = 1, InteriorEnd = 14;
-        private const int PoolH = 8, PoolW = 8;
+        private const int PoolD = 1, PoolH = 8, PoolW = 8, PoolSpatial = PoolD * PoolH * PoolW;
 
-        /// <summary>Packs conv weights [OutC, InC, K, K] (norm already folded) as [block][ic][kh][kw][channel in block].</summary>
-        public static float[] PackWeights(float[] weight) => WeightPacking.PackConv2d(weight, OutC, InC, Kernel, Block);
+        /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
+        public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
+        /// <summary>Sample by sample, channel block by channel block; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            // The conv output of one channel block goes to a scratch plane that stays in cache; only the pooled result is stored.
-            float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvH * ConvW);
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            ref float y0 = ref MemoryMarshal.GetReference(y);
+            // The conv output of one channel block goes to a scratch buffer that stays in cache; only the pooled result is stored.
+            float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvSpatial);
             ref float s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
             try
             {
                 for (int n = 0; n < batch; n++)
                 {
-                    ref float xn = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), n * InputSize);
-                    ref float yn = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), n * OutputSize);
-                    // 2 block(s) of 4 channels
-                    for (int oc = 0; oc < 8; oc += Block)
+                    ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
+                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                     {
-                        if (Vector256.IsHardwareAccelerated) Conv3x3S1_C6K9_BnGeluAvgPool3_R4_V256(ref xn, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0);
-                        else ConvScalar(4, ref xn, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0);
-                        Pool(4, ref s0, ref Unsafe.Add(ref yn, oc * PoolH * PoolW));
-                    }
-                    // the last 1 channel(s)
-                    {
-                        if (Vector256.IsHardwareAccelerated) Conv3x3S1_C6K9_BnGeluAvgPool3_R1_V256(ref xn, ref Unsafe.Add(ref w0, 8 * Taps), ref Unsafe.Add(ref b0, 8), ref s0);
-                        else ConvScalar(1, ref xn, ref Unsafe.Add(ref w0, 8 * Taps), ref Unsafe.Add(ref b0, 8), ref s0);
-                        Pool(1, ref s0, ref Unsafe.Add(ref yn, 8 * PoolH * PoolW));
+                        const int g = 0; // one group
+                        // 2 block(s) of 4 channels, then 1
+                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 8; oc += Block)
+                        {
+                            if (Vector256.IsHardwareAccelerated)
+                                Conv3x3S1_C6K9_BnGeluAvgPool3_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                            else
+                                ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                            Pool(4, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
+                        }
+                        for (int oc = g * OutPerGroup + 8; oc < g * OutPerGroup + OutPerGroup; oc += 1)
+                        {
+                            if (Vector256.IsHardwareAccelerated)
+                                Conv3x3S1_C6K9_BnGeluAvgPool3_R1_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                            else
+                                ConvScalar(1, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                            Pool(1, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
+                        }
                     }
                 }
             }
@@ -112,8 +123,8 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>4 output channels, all rows: Vector256 over 8 interior columns, scalar at the borders; Gelu in registers.</summary>
-        private static void Conv3x3S1_C6K9_BnGeluAvgPool3_R4_V256(ref float x, ref float w, ref float bias, ref float dst)
+        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Gelu in registers.</summary>
+        private static void Conv3x3S1_C6K9_BnGeluAvgPool3_R4_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
@@ -123,19 +134,20 @@ namespace FusedNorm.Generated
             for (int oh = 0; oh < ConvH; oh++)
             {
                 int ih0 = oh * Stride - Padding;
+                int row = oh; // output row within the channel plane
                 // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oh, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oh, ox);
+                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
+                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
                 // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
                 for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
                     Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (negative rows are skipped below)
-                    for (int ic = 0; ic < InC; ic++)
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * Kernel * Kernel * 4); // this channel's 9 taps × 4 outputs
-                        int xc = xo + ic * InH * InW;
+                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
+                        int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
                         if ((uint)(ih0 + 0) < InH)
                         {
@@ -195,35 +207,36 @@ namespace FusedNorm.Generated
                         }
                     }
                     // Epilogue: Gelu in registers, then store 8 columns of each channel.
-                    Vector256.StoreUnsafe(Activations.Gelu(acc0), ref dst, (nuint)(0 * ConvH * ConvW + oh * ConvW + ox));
-                    Vector256.StoreUnsafe(Activations.Gelu(acc1), ref dst, (nuint)(1 * ConvH * ConvW + oh * ConvW + ox));
-                    Vector256.StoreUnsafe(Activations.Gelu(acc2), ref dst, (nuint)(2 * ConvH * ConvW + oh * ConvW + ox));
-                    Vector256.StoreUnsafe(Activations.Gelu(acc3), ref dst, (nuint)(3 * ConvH * ConvW + oh * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Gelu(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Gelu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Gelu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Gelu(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
                 }
             }
         }
 
-        /// <summary>1 output channels, all rows: Vector256 over 8 interior columns, scalar at the borders; Gelu in registers.</summary>
-        private static void Conv3x3S1_C6K9_BnGeluAvgPool3_R1_V256(ref float x, ref float w, ref float bias, ref float dst)
+        /// <summary>1 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Gelu in registers.</summary>
+        private static void Conv3x3S1_C6K9_BnGeluAvgPool3_R1_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
             for (int oh = 0; oh < ConvH; oh++)
             {
                 int ih0 = oh * Stride - Padding;
+                int row = oh; // output row within the channel plane
                 // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(1, ref x, ref w, ref bias, ref dst, oh, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(1, ref x, ref w, ref bias, ref dst, oh, ox);
+                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(1, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
+                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(1, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
                 // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
                 for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
                     Vector256<float> acc0 = bias0;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (negative rows are skipped below)
-                    for (int ic = 0; ic < InC; ic++)
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * Kernel * Kernel * 1); // this channel's 9 taps × 1 outputs
-                        int xc = xo + ic * InH * InW;
+                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 1); // this input channel's 9 taps × 1 outputs
+                        int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
                         if ((uint)(ih0 + 0) < InH)
                         {
@@ -256,63 +269,76 @@ namespace FusedNorm.Generated
                         }
                     }
                     // Epilogue: Gelu in registers, then store 8 columns of each channel.
-                    Vector256.StoreUnsafe(Activations.Gelu(acc0), ref dst, (nuint)(0 * ConvH * ConvW + oh * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Gelu(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
                 }
             }
         }
 
-        /// <summary>The scalar path: every pixel of r output channels through the checked pixel kernel.</summary>
-        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst)
+        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
+        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
-            for (int oh = 0; oh < ConvH; oh++)
-                for (int ox = 0; ox < ConvW; ox++)
-                    ConvPixel(r, ref x, ref w, ref bias, ref dst, oh, ox);
+            for (int od = 0; od < ConvD; od++)
+                for (int oh = 0; oh < ConvH; oh++)
+                    for (int ox = 0; ox < ConvW; ox++)
+                        ConvPixel(r, ref x, ref w, ref bias, ref dst, oc, od, oh, ox);
         }
 
-        /// <summary>One output pixel of r channels with bounds checks: the zero padding is skipped, not read.</summary>
-        private static void ConvPixel(int r, ref float x, ref float w, ref float bias, ref float dst, int oh, int ox)
+        /// <summary>One output position of r channels with bounds checks: the zero padding is skipped, not read.</summary>
+        private static void ConvPixel(int r, ref float x, ref float w, ref float bias, ref float dst, int oc, int od, int oh, int ox)
         {
-            int ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;
+            int id0 = od * Stride - Padding, ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;
+            id0 = 0; // 2d: one plane
+            int row = od * ConvH + oh;
             for (int j = 0; j < r; j++)
             {
                 float acc = Unsafe.Add(ref bias, j);
-                for (int ic = 0; ic < InC; ic++)
+                for (int ic = 0; ic < InPerGroup; ic++)
                 {
-                    for (int kh = 0; kh < Kernel; kh++)
+                    for (int kd = 0; kd < 1; kd++)
                     {
-                        int ih = ih0 + kh * Dilation;
-                        if ((uint)ih >= InH) continue;
-                        for (int kw = 0; kw < Kernel; kw++)
+                        int id = id0 + kd * Dilation;
+                        if ((uint)id >= InD) continue;
+                        for (int kh = 0; kh < 3; kh++)
                         {
-                            int iw = iw0 + kw * Dilation;
-                            if ((uint)iw >= InW) continue;
-                            acc += Unsafe.Add(ref x, (ic * InH + ih) * InW + iw) * Unsafe.Add(ref w, ((ic * Kernel + kh) * Kernel + kw) * r + j);
+                            int ih = ih0 + kh * Dilation;
+                            if ((uint)ih >= InH) continue;
+                            for (int kw = 0; kw < Kernel; kw++)
+                            {
+                                int iw = iw0 + kw * Dilation;
+                                if ((uint)iw >= InW) continue;
+                                int tap = (kd * 3 + kh) * Kernel + kw;
+                                acc += Unsafe.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw) * Unsafe.Add(ref w, (ic * 9 + tap) * r + j);
+                            }
                         }
                     }
                 }
-                Unsafe.Add(ref dst, j * ConvH * ConvW + oh * ConvW + ox) = Activations.Gelu(acc);
+                Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Gelu(acc);
             }
         }
 
         private const int PoolKernel = 3, PoolStride = 2, PoolPadding = 1;
-        /// <summary>AvgPool2d of r channels from the scratch plane into the output: the divisor counts the zero padding (count_include_pad=True).</summary>
-        private static void Pool(int r, ref float src, ref float dst)
+        /// <summary>AvgPool2d of <paramref name="channels"/> consecutive planes from <paramref name="src"/> into <paramref name="dst"/>: the divisor counts the zero padding (count_include_pad=True).</summary>
+        private static void Pool(int channels, ref float src, ref float dst)
         {
-            for (int j = 0; j < r; j++)
+            for (int c = 0; c < channels; c++)
             {
-                for (int ph = 0; ph < PoolH; ph++)
+                for (int pd = 0; pd < PoolD; pd++)
                 {
-                    for (int pw = 0; pw < PoolW; pw++)
+                    for (int ph = 0; ph < PoolH; ph++)
                     {
-                        int h0 = ph * PoolStride - PoolPadding, w0 = pw * PoolStride - PoolPadding;
-                        int h1 = Math.Min(h0 + PoolKernel, ConvH), w1 = Math.Min(w0 + PoolKernel, ConvW);
-                        int divisor = (Math.Min(h0 + PoolKernel, ConvH + PoolPadding) - h0) * (Math.Min(w0 + PoolKernel, ConvW + PoolPadding) - w0);
-                        h0 = Math.Max(h0, 0); w0 = Math.Max(w0, 0);
-                        float sum = 0f;
-                        for (int h = h0; h < h1; h++)
-                            for (int c = w0; c < w1; c++)
-                                sum += Unsafe.Add(ref src, (j * ConvH + h) * ConvW + c);
-                        Unsafe.Add(ref dst, (j * PoolH + ph) * PoolW + pw) = sum / divisor;
+                        for (int pw = 0; pw < PoolW; pw++)
+                        {
+                            int d0 = pd * 1 - 0, h0 = ph * 2 - 1, w0 = pw * PoolStride - PoolPadding;
+                            int d1 = Math.Min(d0 + 1, ConvD), h1 = Math.Min(h0 + 3, ConvH), w1 = Math.Min(w0 + PoolKernel, ConvW);
+                            int divisor = (Math.Min(d0 + 1, ConvD + 0) - d0) * (Math.Min(h0 + 3, ConvH + 1) - h0) * (Math.Min(w0 + PoolKernel, ConvW + PoolPadding) - w0);
+                            d0 = Math.Max(d0, 0); h0 = Math.Max(h0, 0); w0 = Math.Max(w0, 0);
+                            float sum = 0f;
+                            for (int d = d0; d < d1; d++)
+                                for (int h = h0; h < h1; h++)
+                                    for (int i = w0; i < w1; i++)
+                                        sum += Unsafe.Add(ref src, ((c * ConvD + d) * ConvH + h) * ConvW + i);
+                            Unsafe.Add(ref dst, ((c * PoolD + pd) * PoolH + ph) * PoolW + pw) = sum / divisor;
+                        }
                     }
                 }
             }

@@ -12,7 +12,7 @@ namespace Cases
 
         /// <summary>
         /// Fused chain <c>Conv2d(6, 13, kernel_size=3, padding=1) → BatchNorm2d(13) → ReLU()</c>.
-        /// Input (batch, 6, 7, 35) → output (batch, 13, 7, 35), NCHW float32. Allocates nothing.
+        /// Input (batch, 6, 7, 35) → output (batch, 13, 7, 35), NCHW float32.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
@@ -21,12 +21,12 @@ namespace Cases
             global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainWeights!, _chainBias!);
         }
 
-        // Reads Chain's tensors by their state_dict names, checks their shapes, folds and packs them.
+        // Reads Chain's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
         private void LoadChain(global::FusedNorm.SafeTensorsFile weights)
         {
             float[] weight = weights.ReadFloat32("conv.weight", 13, 6, 3, 3);
             float[] bias = weights.ReadFloat32("conv.bias", 13);
-            // BatchNorm2d in eval mode is an affine map per channel: fold it into the weights and bias.
+            // BatchNorm2d with running statistics is an affine map per channel in eval mode: fold it into the weights and bias.
             // w' = w·γ/√(running_var+ε), b' = (b − running_mean)·γ/√(running_var+ε) + β
             global::FusedNorm.WeightFolding.FoldBatchNorm(weight, bias,
                 gamma: weights.ReadFloat32("bn.weight", 13),
@@ -54,11 +54,11 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvWideTailChannels.Chain: Conv2d(6, 13, kernel_size=3, padding=1) + BatchNorm2d(13) + ReLU()
     /// <code>
     /// conv    6×7×35 → 13×7×35, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    /// norm    BatchNorm2d(13), eps 1E-05, running statistics: folded into the conv weights and bias at load, so it costs nothing here
+    /// norm    BatchNorm2d(13): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
     /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 3 block(s) of 4 + 1 of 1 channels
     /// columns 1..33 are interior (no bounds tests, the last vector overlaps the one before); 2 border column(s) take the checked scalar path
-    /// weights packed once at load: [block][ic][kh][kw][channel in block]
+    /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
     /// </summary>
@@ -67,39 +67,50 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 1470; // 6 × 7 × 35 per sample
         public const int OutputSize = 3185; // 13 × 7 × 35 per sample
-        private const int InC = 6, InH = 7, InW = 35;
-        private const int OutC = 13, ConvH = 7, ConvW = 35;
+        private const int InC = 6, InD = 1, InH = 7, InW = 35;
+        private const int OutC = 13, ConvD = 1, ConvH = 7, ConvW = 35, ConvSpatial = ConvD * ConvH * ConvW;
         private const int Kernel = 3, Stride = 1, Padding = 1, Dilation = 1;
-        private const int Block = 4, Taps = InC * Kernel * Kernel;
+        private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
+        private const int Block = 4, Taps = InPerGroup * 9; // weights per output channel
         private const int InteriorStart = 1, InteriorEnd = 34;
 
-        /// <summary>Packs conv weights [OutC, InC, K, K] (norm already folded) as [block][ic][kh][kw][channel in block].</summary>
-        public static float[] PackWeights(float[] weight) => WeightPacking.PackConv2d(weight, OutC, InC, Kernel, Block);
+        /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
+        public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
+        /// <summary>Sample by sample, channel block by channel block; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            ref float y0 = ref MemoryMarshal.GetReference(y);
             for (int n = 0; n < batch; n++)
             {
-                ref float xn = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), n * InputSize);
-                ref float yn = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), n * OutputSize);
-                // 3 block(s) of 4 channels
-                for (int oc = 0; oc < 12; oc += Block)
+                ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
+                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                 {
-                    if (Vector256.IsHardwareAccelerated) Conv3x3S1_C6K13_BnRelu_R4_V256(ref xn, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvH * ConvW));
-                    else ConvScalar(4, ref xn, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvH * ConvW));
-                }
-                // the last 1 channel(s)
-                {
-                    if (Vector256.IsHardwareAccelerated) Conv3x3S1_C6K13_BnRelu_R1_V256(ref xn, ref Unsafe.Add(ref w0, 12 * Taps), ref Unsafe.Add(ref b0, 12), ref Unsafe.Add(ref yn, 12 * ConvH * ConvW));
-                    else ConvScalar(1, ref xn, ref Unsafe.Add(ref w0, 12 * Taps), ref Unsafe.Add(ref b0, 12), ref Unsafe.Add(ref yn, 12 * ConvH * ConvW));
+                    const int g = 0; // one group
+                    // 3 block(s) of 4 channels, then 1
+                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 12; oc += Block)
+                    {
+                        if (Vector256.IsHardwareAccelerated)
+                            Conv3x3S1_C6K13_BnRelu_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        else
+                            ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                    }
+                    for (int oc = g * OutPerGroup + 12; oc < g * OutPerGroup + OutPerGroup; oc += 1)
+                    {
+                        if (Vector256.IsHardwareAccelerated)
+                            Conv3x3S1_C6K13_BnRelu_R1_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        else
+                            ConvScalar(1, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                    }
                 }
             }
         }
 
-        /// <summary>4 output channels, all rows: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv3x3S1_C6K13_BnRelu_R4_V256(ref float x, ref float w, ref float bias, ref float dst)
+        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
+        private static void Conv3x3S1_C6K13_BnRelu_R4_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
@@ -109,19 +120,20 @@ namespace FusedNorm.Generated
             for (int oh = 0; oh < ConvH; oh++)
             {
                 int ih0 = oh * Stride - Padding;
+                int row = oh; // output row within the channel plane
                 // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oh, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oh, ox);
+                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
+                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
                 // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
                 for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
                     Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (negative rows are skipped below)
-                    for (int ic = 0; ic < InC; ic++)
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * Kernel * Kernel * 4); // this channel's 9 taps × 4 outputs
-                        int xc = xo + ic * InH * InW;
+                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
+                        int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
                         if ((uint)(ih0 + 0) < InH)
                         {
@@ -181,35 +193,36 @@ namespace FusedNorm.Generated
                         }
                     }
                     // Epilogue: Relu in registers, then store 8 columns of each channel.
-                    Vector256.StoreUnsafe(Activations.Relu(acc0), ref dst, (nuint)(0 * ConvH * ConvW + oh * ConvW + ox));
-                    Vector256.StoreUnsafe(Activations.Relu(acc1), ref dst, (nuint)(1 * ConvH * ConvW + oh * ConvW + ox));
-                    Vector256.StoreUnsafe(Activations.Relu(acc2), ref dst, (nuint)(2 * ConvH * ConvW + oh * ConvW + ox));
-                    Vector256.StoreUnsafe(Activations.Relu(acc3), ref dst, (nuint)(3 * ConvH * ConvW + oh * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
                 }
             }
         }
 
-        /// <summary>1 output channels, all rows: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv3x3S1_C6K13_BnRelu_R1_V256(ref float x, ref float w, ref float bias, ref float dst)
+        /// <summary>1 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
+        private static void Conv3x3S1_C6K13_BnRelu_R1_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
             for (int oh = 0; oh < ConvH; oh++)
             {
                 int ih0 = oh * Stride - Padding;
+                int row = oh; // output row within the channel plane
                 // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(1, ref x, ref w, ref bias, ref dst, oh, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(1, ref x, ref w, ref bias, ref dst, oh, ox);
+                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(1, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
+                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(1, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
                 // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
                 for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
                     Vector256<float> acc0 = bias0;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (negative rows are skipped below)
-                    for (int ic = 0; ic < InC; ic++)
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * Kernel * Kernel * 1); // this channel's 9 taps × 1 outputs
-                        int xc = xo + ic * InH * InW;
+                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 1); // this input channel's 9 taps × 1 outputs
+                        int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
                         if ((uint)(ih0 + 0) < InH)
                         {
@@ -242,41 +255,50 @@ namespace FusedNorm.Generated
                         }
                     }
                     // Epilogue: Relu in registers, then store 8 columns of each channel.
-                    Vector256.StoreUnsafe(Activations.Relu(acc0), ref dst, (nuint)(0 * ConvH * ConvW + oh * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
                 }
             }
         }
 
-        /// <summary>The scalar path: every pixel of r output channels through the checked pixel kernel.</summary>
-        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst)
+        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
+        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
-            for (int oh = 0; oh < ConvH; oh++)
-                for (int ox = 0; ox < ConvW; ox++)
-                    ConvPixel(r, ref x, ref w, ref bias, ref dst, oh, ox);
+            for (int od = 0; od < ConvD; od++)
+                for (int oh = 0; oh < ConvH; oh++)
+                    for (int ox = 0; ox < ConvW; ox++)
+                        ConvPixel(r, ref x, ref w, ref bias, ref dst, oc, od, oh, ox);
         }
 
-        /// <summary>One output pixel of r channels with bounds checks: the zero padding is skipped, not read.</summary>
-        private static void ConvPixel(int r, ref float x, ref float w, ref float bias, ref float dst, int oh, int ox)
+        /// <summary>One output position of r channels with bounds checks: the zero padding is skipped, not read.</summary>
+        private static void ConvPixel(int r, ref float x, ref float w, ref float bias, ref float dst, int oc, int od, int oh, int ox)
         {
-            int ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;
+            int id0 = od * Stride - Padding, ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;
+            id0 = 0; // 2d: one plane
+            int row = od * ConvH + oh;
             for (int j = 0; j < r; j++)
             {
                 float acc = Unsafe.Add(ref bias, j);
-                for (int ic = 0; ic < InC; ic++)
+                for (int ic = 0; ic < InPerGroup; ic++)
                 {
-                    for (int kh = 0; kh < Kernel; kh++)
+                    for (int kd = 0; kd < 1; kd++)
                     {
-                        int ih = ih0 + kh * Dilation;
-                        if ((uint)ih >= InH) continue;
-                        for (int kw = 0; kw < Kernel; kw++)
+                        int id = id0 + kd * Dilation;
+                        if ((uint)id >= InD) continue;
+                        for (int kh = 0; kh < 3; kh++)
                         {
-                            int iw = iw0 + kw * Dilation;
-                            if ((uint)iw >= InW) continue;
-                            acc += Unsafe.Add(ref x, (ic * InH + ih) * InW + iw) * Unsafe.Add(ref w, ((ic * Kernel + kh) * Kernel + kw) * r + j);
+                            int ih = ih0 + kh * Dilation;
+                            if ((uint)ih >= InH) continue;
+                            for (int kw = 0; kw < Kernel; kw++)
+                            {
+                                int iw = iw0 + kw * Dilation;
+                                if ((uint)iw >= InW) continue;
+                                int tap = (kd * 3 + kh) * Kernel + kw;
+                                acc += Unsafe.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw) * Unsafe.Add(ref w, (ic * 9 + tap) * r + j);
+                            }
                         }
                     }
                 }
-                Unsafe.Add(ref dst, j * ConvH * ConvW + oh * ConvW + ox) = Activations.Relu(acc);
+                Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu(acc);
             }
         }
     }

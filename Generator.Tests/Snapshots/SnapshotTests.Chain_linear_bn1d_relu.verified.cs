@@ -12,7 +12,7 @@ namespace Cases
 
         /// <summary>
         /// Fused chain <c>Linear(37, 20) → BatchNorm1d(20) → ReLU()</c>.
-        /// Input (batch, 37) → output (batch, 20), row-major float32. Allocates nothing.
+        /// Input (batch, 37) → output (batch, 20), row-major float32.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
@@ -21,12 +21,12 @@ namespace Cases
             global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainWeights!, _chainBias!);
         }
 
-        // Reads Chain's tensors by their state_dict names, checks their shapes, folds and packs them.
+        // Reads Chain's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
         private void LoadChain(global::FusedNorm.SafeTensorsFile weights)
         {
             float[] weight = weights.ReadFloat32("linear.weight", 20, 37);
             float[] bias = weights.ReadFloat32("linear.bias", 20);
-            // BatchNorm1d in eval mode is an affine map per channel: fold it into the weights and bias.
+            // BatchNorm1d with running statistics is an affine map per channel in eval mode: fold it into the weights and bias.
             // w' = w·γ/√(running_var+ε), b' = (b − running_mean)·γ/√(running_var+ε) + β
             global::FusedNorm.WeightFolding.FoldBatchNorm(weight, bias,
                 gamma: weights.ReadFloat32("bn.weight", 20),
@@ -54,7 +54,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for LinearBn1dRelu.Chain: Linear(37, 20) + BatchNorm1d(20) + ReLU()
     /// <code>
     /// linear  37 → 20; x[i] broadcast against 8 output features per vector
-    /// norm    BatchNorm1d(20), eps 1E-05, running statistics: folded into the linear weights and bias at load, so it costs nothing here
+    /// norm    BatchNorm1d(20): running statistics folded into the linear weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
     /// tiles   3 vector(s) of 8 outputs, 3 per pass over x; the last starts at 12 and overlaps the one before
     /// weights packed once at load: [block][in][8 outputs]
@@ -76,17 +76,25 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            ref float y0 = ref MemoryMarshal.GetReference(y);
             for (int n = 0; n < batch; n++)
             {
-                ref float xn = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), n * In);
-                ref float yn = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), n * Out);
-                if (Vector256.IsHardwareAccelerated)
-                {
-                    // One pass of 3 vectors over x.
-                    Pass3_V256(ref xn, ref w0, ref b0, ref yn, 0);
-                }
-                else Scalar(ref xn, ref w0, ref b0, ref yn);
+                Row(ref Unsafe.Add(ref x0, n * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n * Out));
             }
+        }
+
+        /// <summary>One sample: out_features outputs with the bias and activation applied in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Row(ref float x, ref float w, ref float bias, ref float y)
+        {
+            if (Vector256.IsHardwareAccelerated)
+            {
+                // One pass of 3 vectors over x.
+                Pass3_V256(ref x, ref w, ref bias, ref y, 0);
+                return;
+            }
+            Scalar(ref x, ref w, ref bias, ref y);
         }
 
         /// <summary>24 output features (vectors first..first+2) in one pass over x, Relu in registers.</summary>

@@ -12,7 +12,7 @@ namespace Cases
 
         /// <summary>
         /// Fused chain <c>Linear(64, 10)</c>.
-        /// Input (batch, 64) → output (batch, 10), row-major float32. Allocates nothing.
+        /// Input (batch, 64) → output (batch, 10), row-major float32.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
@@ -21,7 +21,7 @@ namespace Cases
             global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainWeights!, _chainBias!);
         }
 
-        // Reads Chain's tensors by their state_dict names, checks their shapes, folds and packs them.
+        // Reads Chain's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
         private void LoadChain(global::FusedNorm.SafeTensorsFile weights)
         {
             float[] weight = weights.ReadFloat32("linear.weight", 10, 64);
@@ -66,17 +66,25 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            ref float y0 = ref MemoryMarshal.GetReference(y);
             for (int n = 0; n < batch; n++)
             {
-                ref float xn = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), n * In);
-                ref float yn = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), n * Out);
-                if (Vector256.IsHardwareAccelerated)
-                {
-                    // One pass of 2 vectors over x.
-                    Pass2_V256(ref xn, ref w0, ref b0, ref yn, 0);
-                }
-                else Scalar(ref xn, ref w0, ref b0, ref yn);
+                Row(ref Unsafe.Add(ref x0, n * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n * Out));
             }
+        }
+
+        /// <summary>One sample: out_features outputs with the bias and activation applied in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Row(ref float x, ref float w, ref float bias, ref float y)
+        {
+            if (Vector256.IsHardwareAccelerated)
+            {
+                // One pass of 2 vectors over x.
+                Pass2_V256(ref x, ref w, ref bias, ref y, 0);
+                return;
+            }
+            Scalar(ref x, ref w, ref bias, ref y);
         }
 
         /// <summary>16 output features (vectors first..first+1) in one pass over x.</summary>

@@ -12,7 +12,7 @@ namespace FusedNorm.Sample
 
         /// <summary>
         /// Fused chain <c>Linear(400, 120) → BatchNorm1d(120) → ReLU()</c>.
-        /// Input (batch, 16, 5, 5) → output (batch, 120), row-major float32. Allocates nothing.
+        /// Input (batch, 16, 5, 5) → output (batch, 120), row-major float32.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
         public partial void Fc1(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
@@ -21,12 +21,12 @@ namespace FusedNorm.Sample
             global::FusedNorm.Generated.Fc1Kernel.Run(x, y, batch, _fc1Weights!, _fc1Bias!);
         }
 
-        // Reads Fc1's tensors by their state_dict names, checks their shapes, folds and packs them.
+        // Reads Fc1's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
         private void LoadFc1(global::FusedNorm.SafeTensorsFile weights)
         {
             float[] weight = weights.ReadFloat32("fc1.weight", 120, 400);
             float[] bias = weights.ReadFloat32("fc1.bias", 120);
-            // BatchNorm1d in eval mode is an affine map per channel: fold it into the weights and bias.
+            // BatchNorm1d with running statistics is an affine map per channel in eval mode: fold it into the weights and bias.
             // w' = w·γ/√(running_var+ε), b' = (b − running_mean)·γ/√(running_var+ε) + β
             global::FusedNorm.WeightFolding.FoldBatchNorm(weight, bias,
                 gamma: weights.ReadFloat32("bn3.weight", 120),
@@ -54,7 +54,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for LeNetBn.Fc1: Linear(400, 120) + BatchNorm1d(120) + ReLU()
     /// <code>
     /// linear  400 → 120, input flattened from 16, 5, 5; x[i] broadcast against 8 output features per vector
-    /// norm    BatchNorm1d(120), eps 1E-05, running statistics: folded into the linear weights and bias at load, so it costs nothing here
+    /// norm    BatchNorm1d(120): running statistics folded into the linear weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
     /// tiles   15 vector(s) of 8 outputs, 4 per pass over x
     /// weights packed once at load: [block][in][8 outputs]
@@ -76,18 +76,26 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            ref float y0 = ref MemoryMarshal.GetReference(y);
             for (int n = 0; n < batch; n++)
             {
-                ref float xn = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), n * In);
-                ref float yn = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), n * Out);
-                if (Vector256.IsHardwareAccelerated)
-                {
-                    // 3 passes of 4 vectors, then one of 3 over x.
-                    for (int block = 0; block < 12; block += 4) Pass4_V256(ref xn, ref w0, ref b0, ref yn, block);
-                    Pass3_V256(ref xn, ref w0, ref b0, ref yn, 12);
-                }
-                else Scalar(ref xn, ref w0, ref b0, ref yn);
+                Row(ref Unsafe.Add(ref x0, n * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n * Out));
             }
+        }
+
+        /// <summary>One sample: out_features outputs with the bias and activation applied in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Row(ref float x, ref float w, ref float bias, ref float y)
+        {
+            if (Vector256.IsHardwareAccelerated)
+            {
+                // 3 passes of 4 vectors, then one of 3 over x.
+                for (int block = 0; block < 12; block += 4) Pass4_V256(ref x, ref w, ref bias, ref y, block);
+                Pass3_V256(ref x, ref w, ref bias, ref y, 12);
+                return;
+            }
+            Scalar(ref x, ref w, ref bias, ref y);
         }
 
         /// <summary>32 output features (vectors first..first+3) in one pass over x, Relu in registers.</summary>

@@ -12,7 +12,7 @@ namespace FusedNorm.Sample
 
         /// <summary>
         /// Fused chain <c>Linear(120, 84) → ReLU()</c>.
-        /// Input (batch, 120) → output (batch, 84), row-major float32. Allocates nothing.
+        /// Input (batch, 120) → output (batch, 84), row-major float32.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
         public partial void Fc2(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
@@ -21,7 +21,7 @@ namespace FusedNorm.Sample
             global::FusedNorm.Generated.Fc2Kernel.Run(x, y, batch, _fc2Weights!, _fc2Bias!);
         }
 
-        // Reads Fc2's tensors by their state_dict names, checks their shapes, folds and packs them.
+        // Reads Fc2's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
         private void LoadFc2(global::FusedNorm.SafeTensorsFile weights)
         {
             float[] weight = weights.ReadFloat32("fc2.weight", 84, 120);
@@ -67,18 +67,26 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            ref float y0 = ref MemoryMarshal.GetReference(y);
             for (int n = 0; n < batch; n++)
             {
-                ref float xn = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), n * In);
-                ref float yn = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), n * Out);
-                if (Vector256.IsHardwareAccelerated)
-                {
-                    // 2 passes of 4 vectors, then one of 3 over x.
-                    for (int block = 0; block < 8; block += 4) Pass4_V256(ref xn, ref w0, ref b0, ref yn, block);
-                    Pass3_V256(ref xn, ref w0, ref b0, ref yn, 8);
-                }
-                else Scalar(ref xn, ref w0, ref b0, ref yn);
+                Row(ref Unsafe.Add(ref x0, n * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n * Out));
             }
+        }
+
+        /// <summary>One sample: out_features outputs with the bias and activation applied in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Row(ref float x, ref float w, ref float bias, ref float y)
+        {
+            if (Vector256.IsHardwareAccelerated)
+            {
+                // 2 passes of 4 vectors, then one of 3 over x.
+                for (int block = 0; block < 8; block += 4) Pass4_V256(ref x, ref w, ref bias, ref y, block);
+                Pass3_V256(ref x, ref w, ref bias, ref y, 8);
+                return;
+            }
+            Scalar(ref x, ref w, ref bias, ref y);
         }
 
         /// <summary>32 output features (vectors first..first+3) in one pass over x, Relu in registers.</summary>

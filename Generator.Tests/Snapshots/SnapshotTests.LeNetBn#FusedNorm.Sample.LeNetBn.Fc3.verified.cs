@@ -12,7 +12,7 @@ namespace FusedNorm.Sample
 
         /// <summary>
         /// Fused chain <c>Linear(84, 5)</c>.
-        /// Input (batch, 84) → output (batch, 5), row-major float32. Allocates nothing.
+        /// Input (batch, 84) → output (batch, 5), row-major float32.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
         public partial void Fc3(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
@@ -21,7 +21,7 @@ namespace FusedNorm.Sample
             global::FusedNorm.Generated.Fc3Kernel.Run(x, y, batch, _fc3Weights!, _fc3Bias!);
         }
 
-        // Reads Fc3's tensors by their state_dict names, checks their shapes, folds and packs them.
+        // Reads Fc3's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
         private void LoadFc3(global::FusedNorm.SafeTensorsFile weights)
         {
             float[] weight = weights.ReadFloat32("fc3.weight", 5, 84);
@@ -65,12 +65,19 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            ref float y0 = ref MemoryMarshal.GetReference(y);
             for (int n = 0; n < batch; n++)
             {
-                ref float xn = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), n * In);
-                ref float yn = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), n * Out);
-                Scalar(ref xn, ref w0, ref b0, ref yn);
+                Row(ref Unsafe.Add(ref x0, n * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n * Out));
             }
+        }
+
+        /// <summary>One sample: out_features outputs with the bias and activation applied in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Row(ref float x, ref float w, ref float bias, ref float y)
+        {
+            Scalar(ref x, ref w, ref bias, ref y);
         }
 
         /// <summary>The scalar path: one dot product per output feature.</summary>

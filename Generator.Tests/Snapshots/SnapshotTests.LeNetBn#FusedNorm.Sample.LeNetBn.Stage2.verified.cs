@@ -12,7 +12,7 @@ namespace FusedNorm.Sample
 
         /// <summary>
         /// Fused chain <c>Conv2d(6, 16, kernel_size=5) → BatchNorm2d(16) → ReLU() → MaxPool2d(2)</c>.
-        /// Input (batch, 6, 14, 14) → output (batch, 16, 5, 5), NCHW float32. Allocates nothing after the first call (its scratch plane comes from ArrayPool).
+        /// Input (batch, 6, 14, 14) → output (batch, 16, 5, 5), NCHW float32.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
         public partial void Stage2(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
@@ -21,12 +21,12 @@ namespace FusedNorm.Sample
             global::FusedNorm.Generated.Stage2Kernel.Run(x, y, batch, _stage2Weights!, _stage2Bias!);
         }
 
-        // Reads Stage2's tensors by their state_dict names, checks their shapes, folds and packs them.
+        // Reads Stage2's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
         private void LoadStage2(global::FusedNorm.SafeTensorsFile weights)
         {
             float[] weight = weights.ReadFloat32("conv2.weight", 16, 6, 5, 5);
             float[] bias = weights.ReadFloat32("conv2.bias", 16);
-            // BatchNorm2d in eval mode is an affine map per channel: fold it into the weights and bias.
+            // BatchNorm2d with running statistics is an affine map per channel in eval mode: fold it into the weights and bias.
             // w' = w·γ/√(running_var+ε), b' = (b − running_mean)·γ/√(running_var+ε) + β
             global::FusedNorm.WeightFolding.FoldBatchNorm(weight, bias,
                 gamma: weights.ReadFloat32("bn2.weight", 16),
@@ -54,12 +54,12 @@ namespace FusedNorm.Generated
     /// Fusion plan for LeNetBn.Stage2: Conv2d(6, 16, kernel_size=5) + BatchNorm2d(16) + ReLU() + MaxPool2d(2)
     /// <code>
     /// conv    6×14×14 → 16×10×10, 5×5 window unrolled, stride 1, padding 0, dilation 1
-    /// norm    BatchNorm2d(16), eps 1E-05, running statistics: folded into the conv weights and bias at load, so it costs nothing here
+    /// norm    BatchNorm2d(16): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
-    /// pool    MaxPool2d 2×2, stride 2, padding 0 → 16×5×5, read from a 4×10×10 scratch plane still in cache; the conv output never reaches memory
+    /// pool    MaxPool2d window 2, stride 2, padding 0 → 16×5×5, read from a scratch buffer still in cache; the conv output never reaches y
     /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 4 block(s) of 4 channels
     /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
-    /// weights packed once at load: [block][ic][kh][kw][channel in block]
+    /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
     /// </summary>
@@ -68,35 +68,44 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 1176; // 6 × 14 × 14 per sample
         public const int OutputSize = 400; // 16 × 5 × 5 per sample
-        private const int InC = 6, InH = 14, InW = 14;
-        private const int OutC = 16, ConvH = 10, ConvW = 10;
+        private const int InC = 6, InD = 1, InH = 14, InW = 14;
+        private const int OutC = 16, ConvD = 1, ConvH = 10, ConvW = 10, ConvSpatial = ConvD * ConvH * ConvW;
         private const int Kernel = 5, Stride = 1, Padding = 0, Dilation = 1;
-        private const int Block = 4, Taps = InC * Kernel * Kernel;
+        private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
+        private const int Block = 4, Taps = InPerGroup * 25; // weights per output channel
         private const int InteriorStart = 0, InteriorEnd = 10;
-        private const int PoolH = 5, PoolW = 5;
+        private const int PoolD = 1, PoolH = 5, PoolW = 5, PoolSpatial = PoolD * PoolH * PoolW;
 
-        /// <summary>Packs conv weights [OutC, InC, K, K] (norm already folded) as [block][ic][kh][kw][channel in block].</summary>
-        public static float[] PackWeights(float[] weight) => WeightPacking.PackConv2d(weight, OutC, InC, Kernel, Block);
+        /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
+        public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
+        /// <summary>Sample by sample, channel block by channel block; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            // The conv output of one channel block goes to a scratch plane that stays in cache; only the pooled result is stored.
-            float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvH * ConvW);
+            ref float x0 = ref MemoryMarshal.GetReference(x);
+            ref float y0 = ref MemoryMarshal.GetReference(y);
+            // The conv output of one channel block goes to a scratch buffer that stays in cache; only the pooled result is stored.
+            float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvSpatial);
             ref float s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
             try
             {
                 for (int n = 0; n < batch; n++)
                 {
-                    ref float xn = ref Unsafe.Add(ref MemoryMarshal.GetReference(x), n * InputSize);
-                    ref float yn = ref Unsafe.Add(ref MemoryMarshal.GetReference(y), n * OutputSize);
-                    // 4 block(s) of 4 channels
-                    for (int oc = 0; oc < 16; oc += Block)
+                    ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
+                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                     {
-                        if (Vector256.IsHardwareAccelerated) Conv5x5S1_C6K16_BnReluMaxPool2_R4_V256(ref xn, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0);
-                        else ConvScalar(4, ref xn, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0);
-                        Pool(4, ref s0, ref Unsafe.Add(ref yn, oc * PoolH * PoolW));
+                        const int g = 0; // one group
+                        // 4 block(s) of 4 channels
+                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 16; oc += Block)
+                        {
+                            if (Vector256.IsHardwareAccelerated)
+                                Conv5x5S1_C6K16_BnReluMaxPool2_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                            else
+                                ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                            Pool(4, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
+                        }
                     }
                 }
             }
@@ -106,8 +115,8 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>4 output channels, all rows: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv5x5S1_C6K16_BnReluMaxPool2_R4_V256(ref float x, ref float w, ref float bias, ref float dst)
+        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
+        private static void Conv5x5S1_C6K16_BnReluMaxPool2_R4_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
@@ -117,16 +126,17 @@ namespace FusedNorm.Generated
             for (int oh = 0; oh < ConvH; oh++)
             {
                 int ih0 = oh * Stride - Padding;
+                int row = oh; // output row within the channel plane
                 // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
                 for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
                     Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (negative rows are skipped below)
-                    for (int ic = 0; ic < InC; ic++)
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * Kernel * Kernel * 4); // this channel's 25 taps × 4 outputs
-                        int xc = xo + ic * InH * InW;
+                        ref float wk = ref Unsafe.Add(ref w, ic * 25 * 4); // this input channel's 25 taps × 4 outputs
+                        int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
                         {
                             Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
@@ -269,65 +279,78 @@ namespace FusedNorm.Generated
                         }
                     }
                     // Epilogue: Relu in registers, then store 8 columns of each channel.
-                    Vector256.StoreUnsafe(Activations.Relu(acc0), ref dst, (nuint)(0 * ConvH * ConvW + oh * ConvW + ox));
-                    Vector256.StoreUnsafe(Activations.Relu(acc1), ref dst, (nuint)(1 * ConvH * ConvW + oh * ConvW + ox));
-                    Vector256.StoreUnsafe(Activations.Relu(acc2), ref dst, (nuint)(2 * ConvH * ConvW + oh * ConvW + ox));
-                    Vector256.StoreUnsafe(Activations.Relu(acc3), ref dst, (nuint)(3 * ConvH * ConvW + oh * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
                 }
             }
         }
 
-        /// <summary>The scalar path: every pixel of r output channels through the checked pixel kernel.</summary>
-        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst)
+        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
+        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
-            for (int oh = 0; oh < ConvH; oh++)
-                for (int ox = 0; ox < ConvW; ox++)
-                    ConvPixel(r, ref x, ref w, ref bias, ref dst, oh, ox);
+            for (int od = 0; od < ConvD; od++)
+                for (int oh = 0; oh < ConvH; oh++)
+                    for (int ox = 0; ox < ConvW; ox++)
+                        ConvPixel(r, ref x, ref w, ref bias, ref dst, oc, od, oh, ox);
         }
 
-        /// <summary>One output pixel of r channels with bounds checks: the zero padding is skipped, not read.</summary>
-        private static void ConvPixel(int r, ref float x, ref float w, ref float bias, ref float dst, int oh, int ox)
+        /// <summary>One output position of r channels with bounds checks: the zero padding is skipped, not read.</summary>
+        private static void ConvPixel(int r, ref float x, ref float w, ref float bias, ref float dst, int oc, int od, int oh, int ox)
         {
-            int ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;
+            int id0 = od * Stride - Padding, ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;
+            id0 = 0; // 2d: one plane
+            int row = od * ConvH + oh;
             for (int j = 0; j < r; j++)
             {
                 float acc = Unsafe.Add(ref bias, j);
-                for (int ic = 0; ic < InC; ic++)
+                for (int ic = 0; ic < InPerGroup; ic++)
                 {
-                    for (int kh = 0; kh < Kernel; kh++)
+                    for (int kd = 0; kd < 1; kd++)
                     {
-                        int ih = ih0 + kh * Dilation;
-                        if ((uint)ih >= InH) continue;
-                        for (int kw = 0; kw < Kernel; kw++)
+                        int id = id0 + kd * Dilation;
+                        if ((uint)id >= InD) continue;
+                        for (int kh = 0; kh < 5; kh++)
                         {
-                            int iw = iw0 + kw * Dilation;
-                            if ((uint)iw >= InW) continue;
-                            acc += Unsafe.Add(ref x, (ic * InH + ih) * InW + iw) * Unsafe.Add(ref w, ((ic * Kernel + kh) * Kernel + kw) * r + j);
+                            int ih = ih0 + kh * Dilation;
+                            if ((uint)ih >= InH) continue;
+                            for (int kw = 0; kw < Kernel; kw++)
+                            {
+                                int iw = iw0 + kw * Dilation;
+                                if ((uint)iw >= InW) continue;
+                                int tap = (kd * 5 + kh) * Kernel + kw;
+                                acc += Unsafe.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw) * Unsafe.Add(ref w, (ic * 25 + tap) * r + j);
+                            }
                         }
                     }
                 }
-                Unsafe.Add(ref dst, j * ConvH * ConvW + oh * ConvW + ox) = Activations.Relu(acc);
+                Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu(acc);
             }
         }
 
         private const int PoolKernel = 2, PoolStride = 2, PoolPadding = 0;
-        /// <summary>MaxPool2d of r channels from the scratch plane into the output: padding counts as −∞, NaN propagates.</summary>
-        private static void Pool(int r, ref float src, ref float dst)
+        /// <summary>MaxPool2d of <paramref name="channels"/> consecutive planes from <paramref name="src"/> into <paramref name="dst"/>: padding counts as −∞, NaN propagates.</summary>
+        private static void Pool(int channels, ref float src, ref float dst)
         {
-            for (int j = 0; j < r; j++)
+            for (int c = 0; c < channels; c++)
             {
-                for (int ph = 0; ph < PoolH; ph++)
+                for (int pd = 0; pd < PoolD; pd++)
                 {
-                    for (int pw = 0; pw < PoolW; pw++)
+                    for (int ph = 0; ph < PoolH; ph++)
                     {
-                        int h0 = ph * PoolStride - PoolPadding, w0 = pw * PoolStride - PoolPadding;
-                        int h1 = Math.Min(h0 + PoolKernel, ConvH), w1 = Math.Min(w0 + PoolKernel, ConvW);
-                        h0 = Math.Max(h0, 0); w0 = Math.Max(w0, 0);
-                        float result = float.NegativeInfinity;
-                        for (int h = h0; h < h1; h++)
-                            for (int c = w0; c < w1; c++)
-                                result = MathF.Max(result, Unsafe.Add(ref src, (j * ConvH + h) * ConvW + c));
-                        Unsafe.Add(ref dst, (j * PoolH + ph) * PoolW + pw) = result;
+                        for (int pw = 0; pw < PoolW; pw++)
+                        {
+                            int d0 = pd * 1 - 0, h0 = ph * 2 - 0, w0 = pw * PoolStride - PoolPadding;
+                            int d1 = Math.Min(d0 + 1, ConvD), h1 = Math.Min(h0 + 2, ConvH), w1 = Math.Min(w0 + PoolKernel, ConvW);
+                            d0 = Math.Max(d0, 0); h0 = Math.Max(h0, 0); w0 = Math.Max(w0, 0);
+                            float result = float.NegativeInfinity;
+                            for (int d = d0; d < d1; d++)
+                                for (int h = h0; h < h1; h++)
+                                    for (int i = w0; i < w1; i++)
+                                        result = MathF.Max(result, Unsafe.Add(ref src, ((c * ConvD + d) * ConvH + h) * ConvW + i));
+                            Unsafe.Add(ref dst, ((c * PoolD + pd) * PoolH + ph) * PoolW + pw) = result;
+                        }
                     }
                 }
             }

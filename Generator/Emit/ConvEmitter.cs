@@ -96,7 +96,7 @@ internal static class ConvEmitter
         string stats = mode is null ? "" : ", stats";
         string args = $"ref {Unsafe}.Add(ref {xn}, {oc} / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, {oc} * Taps), ref {Unsafe}.Add(ref b0, {oc}), ref {dst}{stats}, {oc}";
         return c.Vectorized
-            ? $"if (Vector256.IsHardwareAccelerated) {VectorName(chain, r, mode)}({args}); else ConvScalar{Suffix(mode)}({r}, {args});"
+            ? $"if (Vector256.IsHardwareAccelerated)\n    {VectorName(chain, r, mode)}({args});\nelse\n    ConvScalar{Suffix(mode)}({r}, {args});"
             : $"ConvScalar{Suffix(mode)}({r}, {args});";
     }
 
@@ -105,8 +105,9 @@ internal static class ConvEmitter
     {
         ConvPlan c = chain.Conv!;
         string groups = c.Groups == 1 ? "" : $" of each of the {c.Groups} groups";
-        using (w.Block(c.Groups == 1 ? "for (int g = 0; g < 1; g++)" : "for (int g = 0; g < Groups; g++)"))
+        using (w.Block(c.Groups == 1 ? "" : "for (int g = 0; g < Groups; g++)"))
         {
+            if (c.Groups == 1) w.Line("const int g = 0; // one group");
             w.Comment($"{c.FullBlocks} block(s) of {c.OcBlock} channels" + (c.TailChannels > 0 ? $", then {c.TailChannels}" : "") + groups);
             using (w.Block($"for (int oc = g * OutPerGroup; oc < g * OutPerGroup + {c.FullBlocks * c.OcBlock}; oc += Block)"))
                 body(c.OcBlock, "oc");
@@ -172,7 +173,7 @@ internal static class ConvEmitter
                 ForEachBlock(w, chain, (r, oc) =>
                 {
                     w.Line(BlockCall(chain, r, NormMode.RunStatistics, "xn", oc, $"{Unsafe}.Add(ref zn, {oc} * ConvSpatial)"));
-                    w.Comment("Normalize every run this block completed; pool their channels.");
+                    w.Comment(pool ? "Normalize every run this block completed, then pool their channels." : "Normalize every run this block completed.");
                     w.Line($"int complete = ({oc} + {r}) * ConvSpatial / RunLength;");
                     using (w.Block("if (complete > normalized)"))
                     {

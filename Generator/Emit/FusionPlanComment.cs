@@ -72,6 +72,8 @@ internal static class FusionPlanComment
     private static void Activation(SourceWriter w, ChainPlan chain)
     {
         if (chain.Activation is { } a)
-            w.Line($"/// act     {ActivationName(a)} on the accumulators in registers, before the store");
+            w.Line(chain.ComputesStatistics
+                ? $"/// act     {ActivationName(a)} in the normalize step, on the normalized values in registers"
+                : $"/// act     {ActivationName(a)} on the accumulators in registers, before the store");
     }
 }

@@ -11,8 +11,11 @@ internal sealed class SourceWriter
 
     public SourceWriter Line(string line = "")
     {
-        if (line.Length > 0) _text.Append(' ', _indent * 4).Append(line);
-        _text.Append('\n');
+        foreach (string part in line.Split('\n'))
+        {
+            if (part.Length > 0) _text.Append(' ', _indent * 4).Append(part);
+            _text.Append('\n');
+        }
         return this;
     }
 
