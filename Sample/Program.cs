@@ -64,6 +64,33 @@ if (sameWeights)
 else
     Console.WriteLine("(Your weights: no PyTorch logits to compare with.)");
 
+// Two norm blocks users know, against PyTorch's output for the same weights and input.
+Console.WriteLine();
+exitCode |= RunBlock("UNet block   Conv2d + GroupNorm(8) + SiLU        ", "unet_block.safetensors", UNetBlock.InputSize, UNetBlock.OutputSize,
+    file => { var block = new UNetBlock(); block.LoadWeights(file); return block.Forward; });
+exitCode |= RunBlock("Style block  Conv2d + InstanceNorm2d + ReLU      ", "style_block.safetensors", StyleBlock.InputSize, StyleBlock.OutputSize,
+    file => { var block = new StyleBlock(); block.LoadWeights(file); return block.Forward; });
+
+int RunBlock(string title, string file, int inputSize, int outputSize, Func<SafeTensorsFile, ForwardFunction> load)
+{
+    var tensors = SafeTensorsFile.Open(Path.Combine(weightsDirectory, file));
+    ForwardFunction forward = load(tensors);
+    float[] x = tensors.ReadFloat32("input"), expected = tensors.ReadFloat32("output");
+    int n = x.Length / inputSize;
+    float[] y = new float[n * outputSize];
+    forward(x, y, n);
+    double largest = 0;
+    bool within = true;
+    for (int i = 0; i < y.Length; i++)
+    {
+        double difference = Math.Abs(y[i] - (double)expected[i]);
+        largest = Math.Max(largest, difference);
+        within &= difference <= 1e-4 + 1e-4 * Math.Abs(expected[i]);
+    }
+    Console.WriteLine($"{title} largest difference from PyTorch: {largest:E2} ({(within ? "within" : "OUTSIDE")} 1e-4)");
+    return within ? 0 : 1;
+}
+
 // Throughput: medians of repeated timed runs, at batch 1 and at the reference batch.
 Console.WriteLine();
 foreach (int b in new[] { 1, batch })
@@ -83,3 +110,5 @@ foreach (int b in new[] { 1, batch })
     Console.WriteLine($"batch {b,3}: {median * 1e6,9:F1} µs per call, {b / median,10:N0} images/s (median of {times.Length} runs, 1 thread)");
 }
 return exitCode;
+
+delegate void ForwardFunction(ReadOnlySpan<float> x, Span<float> y, int batch);
