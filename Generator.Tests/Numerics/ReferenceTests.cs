@@ -17,7 +17,7 @@ public class ReferenceTests
     private static readonly Layer[] ActivationKinds =
         { Layer.ReLU, Layer.ReLU6, Layer.LeakyReLU, Layer.SiLU, Layer.GELU, Layer.Sigmoid, Layer.Tanh, Layer.Hardswish, Layer.ELU };
 
-    public static IEnumerable<object[]> ConvSeeds => Enumerable.Range(1, 24).Select(s => new object[] { s });
+    public static IEnumerable<object[]> ConvSeeds => Enumerable.Range(1, 40).Select(s => new object[] { s });
     public static IEnumerable<object[]> LinearSeeds => Enumerable.Range(1, 10).Select(s => new object[] { s });
 
     /// <summary>A random conv chain that fits its input (the generator would reject one that does not).</summary>
@@ -43,9 +43,20 @@ public class ReferenceTests
                 if (pk <= oh + 2 * pp && pk <= ow + 2 * pp)
                     pool = new PoolCase(random.Next(2) == 0 ? Layer.MaxPool2d : Layer.AvgPool2d, pk, ps, pp, random.Next(2) == 0);
             }
+            int outChannels = random.Next(1, 14);
+            int groups = random.Next(4) == 0 && c % 2 == 0 && outChannels % 2 == 0 ? 2 : 1;
+            NormCase? norm = random.Next(6) switch
+            {
+                0 => null,
+                1 => new NormCase(Layer.BatchNorm2d, Affine: random.Next(4) != 0, Track: false),
+                2 => new NormCase(Layer.InstanceNorm2d, Affine: random.Next(2) == 0, Track: false),
+                3 when outChannels % 2 == 0 => new NormCase(Layer.GroupNorm, Affine: random.Next(4) != 0, Groups: 2),
+                4 => new NormCase(Layer.LayerNorm, Affine: random.Next(4) != 0, Shape: random.Next(2) == 0 ? new[] { ow } : new[] { oh, ow }),
+                _ => new NormCase(Layer.BatchNorm2d, Affine: random.Next(4) != 0),
+            };
             return new ChainCase($"random_conv_{seed}", new[] { c, h, w },
-                new ConvCase(random.Next(1, 14), kernel, stride, padding, dilation, Bias: random.Next(3) != 0),
-                Norm: random.Next(3) != 0, NormAffine: random.Next(4) != 0,
+                new ConvCase(outChannels, kernel, stride, padding, dilation, Bias: random.Next(3) != 0, Groups: groups),
+                NormOf: norm,
                 Activation: activation,
                 ActivationParameter: activation is Layer.LeakyReLU or Layer.ELU ? Math.Round(random.NextDouble(), 2) : double.NaN,
                 GeluTanh: activation == Layer.GELU && random.Next(2) == 0,
@@ -92,26 +103,31 @@ public class ReferenceTests
     {
         var writer = new SafeTensorsWriter();
         int outputs = chain.Conv?.OutChannels ?? chain.LinearOut;
-        int fanIn = chain.Conv is { } c ? chain.SampleShape[0] * c.Kernel * c.Kernel : chain.SampleShape.Aggregate(1, (a, d) => a * d);
+        int fanIn = chain.Conv is { } c ? chain.SampleShape[0] / c.Groups * c.Kernel * c.Kernel : chain.SampleShape.Aggregate(1, (a, d) => a * d);
         float bound = 1f / MathF.Sqrt(fanIn); // PyTorch's default init range
         float[] weight = Uniform(random, outputs * fanIn, -bound, bound);
         string prefix = chain.Conv is not null ? "conv" : "linear";
-        writer.Add(prefix + ".weight", weight, chain.Conv is { } cc ? new[] { outputs, chain.SampleShape[0], cc.Kernel, cc.Kernel } : new[] { outputs, fanIn });
+        writer.Add(prefix + ".weight", weight, chain.Conv is { } cc ? new[] { outputs, chain.SampleShape[0] / cc.Groups, cc.Kernel, cc.Kernel } : new[] { outputs, fanIn });
         float[]? bias = (chain.Conv?.Bias ?? chain.LinearBias) ? Uniform(random, outputs, -bound, bound) : null;
         if (bias is not null) writer.Add(prefix + ".bias", bias, outputs);
 
         float[]? gamma = null, beta = null;
         float[] mean = new float[outputs], variance = Enumerable.Repeat(1f, outputs).ToArray();
-        if (chain.Norm)
+        if (chain.NormKind is { } n)
         {
-            if (chain.NormAffine)
+            int[] affineShape = n.Shape ?? new[] { outputs };
+            int affineLength = affineShape.Aggregate(1, (a, d) => a * d);
+            if (n.Affine)
             {
-                gamma = Uniform(random, outputs, 0.5f, 1.5f); beta = Uniform(random, outputs, -0.5f, 0.5f);
-                writer.Add("bn.weight", gamma, outputs); writer.Add("bn.bias", beta, outputs);
+                gamma = Uniform(random, affineLength, 0.5f, 1.5f); beta = Uniform(random, affineLength, -0.5f, 0.5f);
+                writer.Add("bn.weight", gamma, affineShape); writer.Add("bn.bias", beta, affineShape);
             }
-            mean = Uniform(random, outputs, -0.5f, 0.5f); variance = Uniform(random, outputs, 0.2f, 2f);
-            writer.Add("bn.running_mean", mean, outputs); writer.Add("bn.running_var", variance, outputs);
-            writer.Add("bn.num_batches_tracked", new long[] { 7 });
+            if (n.Track && (n.IsBatchNorm || n.IsInstanceNorm))
+            {
+                mean = Uniform(random, outputs, -0.5f, 0.5f); variance = Uniform(random, outputs, 0.2f, 2f);
+                writer.Add("bn.running_mean", mean, outputs); writer.Add("bn.running_var", variance, outputs);
+                writer.Add("bn.num_batches_tracked", new long[] { 7 });
+            }
         }
         return (writer, new Parameters(weight, bias, gamma, beta, mean, variance));
     }
@@ -124,8 +140,7 @@ public class ReferenceTests
         if (chain.Conv is { } c)
         {
             int inC = chain.SampleShape[0], inH = chain.SampleShape[1], inW = chain.SampleShape[2];
-            y = Reference.Conv2d(x, batch, inC, inH, inW, p.Weight, p.Bias, c.OutChannels, c.Kernel, c.Kernel,
-                c.Stride, c.Stride, c.Padding, c.Padding, c.Dilation, c.Dilation);
+            y = Reference.ConvNd(x, batch, inC, new[] { inH, inW }, p.Weight, p.Bias, c.OutChannels, c.Groups, c.Kernel, c.Stride, c.Padding, c.Dilation);
             h = Reference.OutputSize(inH, c.Kernel, c.Stride, c.Padding, c.Dilation);
             w = Reference.OutputSize(inW, c.Kernel, c.Stride, c.Padding, c.Dilation);
             channels = c.OutChannels;
@@ -137,7 +152,17 @@ public class ReferenceTests
             channels = chain.LinearOut;
         }
         spatial = h * w;
-        if (chain.Norm) y = Reference.BatchNormEval(y, batch, channels, spatial, p.Gamma, p.Beta, p.Mean, p.Var, 1e-5);
+        int sample = channels * spatial;
+        y = chain.NormKind switch
+        {
+            null => y,
+            { IsBatchNorm: true, Track: true } => Reference.BatchNormEval(y, batch, channels, spatial, p.Gamma, p.Beta, p.Mean, p.Var, 1e-5),
+            { IsBatchNorm: true } => Reference.BatchNormBatch(y, batch, channels, spatial, p.Gamma, p.Beta, 1e-5).Y,
+            { IsInstanceNorm: true } => Reference.NormalizeRuns(y, spatial, spatial, p.Gamma, p.Beta, 1e-5, elementwise: false, sample),
+            { Kind: Layer.GroupNorm } n => Reference.NormalizeRuns(y, channels / n.Groups * spatial, spatial, p.Gamma, p.Beta, 1e-5, elementwise: false, sample),
+            { Shape: { } shape } => Reference.NormalizeRuns(y, shape.Aggregate(1, (a, d) => a * d), spatial, p.Gamma, p.Beta, 1e-5, elementwise: true, sample),
+            _ => throw new InvalidOperationException(),
+        };
         if (chain.Activation is { } a) y = Reference.Activation(y, a, chain.ActivationParameter, chain.GeluTanh);
         if (chain.Pool is { } pool)
         {

@@ -302,7 +302,7 @@ namespace FusedNorm.Generated
             (float hi, float lo) = NormState.Split(mean);
             ref float gamma = ref MemoryMarshal.GetArrayDataReference(norm.Gamma!);
             ref float beta = ref MemoryMarshal.GetArrayDataReference(norm.Beta!);
-            if (Vector256.IsHardwareAccelerated && RunLength >= 8)
+            if (Vector256.IsHardwareAccelerated)
             {
                 Vector256<float> vHi = Vector256.Create(hi), vLo = Vector256.Create(lo), vInvStd = Vector256.Create(invStd);
                 // The last vector overlaps the one before it: compute it first, from raw values, and store it last.

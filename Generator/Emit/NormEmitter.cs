@@ -113,7 +113,8 @@ internal static class NormEmitter
                 if (n.AffineBias) e = $"{e} + Unsafe.Add(ref beta, i)";
                 return Activate(chain.Activation, e);
             }
-            using (w.Block("if (Vector256.IsHardwareAccelerated && RunLength >= 8)"))
+            if (n.RunLength >= 8) // otherwise no Vector256 fits the run: scalar only
+            using (w.Block("if (Vector256.IsHardwareAccelerated)"))
             {
                 w.Line("Vector256<float> vHi = Vector256.Create(hi), vLo = Vector256.Create(lo), vInvStd = Vector256.Create(invStd);");
                 w.Comment("The last vector overlaps the one before it: compute it first, from raw values, and store it last.");
