@@ -100,7 +100,9 @@ namespace FusedNorm.Generated
                         {
                             ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
                             ref float zn = ref Unsafe.Add(ref y0, n * OutputSize + oc * ConvSpatial);
-                            if (Vector256.IsHardwareAccelerated)
+                            if (Vector512.IsHardwareAccelerated)
+                                Conv3S1_C3K8_BnRelu_R4_BatchStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
+                            else if (Vector256.IsHardwareAccelerated)
                                 Conv3S1_C3K8_BnRelu_R4_BatchStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
                             else
                                 ConvScalar_BatchStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
@@ -121,6 +123,62 @@ namespace FusedNorm.Generated
             finally
             {
                 ArrayPool<Moments>.Shared.Return(stats);
+            }
+        }
+
+        /// <summary>4 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3S1_C3K8_BnRelu_R4_BatchStats_V512(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        {
+            // Per-channel bias, broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            {
+                int row = 0; // output row within the channel plane
+                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
+                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel_BatchStats(4, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
+                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel_BatchStats(4, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
+                // Interior columns, 16 per vector; the last vector overlaps the one before instead of a scalar tail.
+                for (int ox = InteriorStart; ox < InteriorEnd; ox += 16)
+                {
+                    int fresh = 0; // the first lane not already counted by the previous vector
+                    if (ox > InteriorEnd - 16) { fresh = ox - (InteriorEnd - 16); ox = InteriorEnd - 16; }
+                    Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                    int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 4); // this input channel's 3 taps × 4 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // the kernel's taps
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 4)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 5)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc3);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 11)), acc3);
+                        }
+                    }
+                    // Epilogue: store 16 columns of each channel and add the new lanes to their moments.
+                    Vector512.StoreUnsafe(acc0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 0].Add(acc0, fresh);
+                    Vector512.StoreUnsafe(acc1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 1].Add(acc1, fresh);
+                    Vector512.StoreUnsafe(acc2, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 2].Add(acc2, fresh);
+                    Vector512.StoreUnsafe(acc3, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 3].Add(acc3, fresh);
+                }
             }
         }
 

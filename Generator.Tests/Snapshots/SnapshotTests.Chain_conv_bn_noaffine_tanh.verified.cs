@@ -93,18 +93,184 @@ namespace FusedNorm.Generated
                     // 1 block(s) of 4 channels, then 2
                     for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
                     {
-                        if (Vector256.IsHardwareAccelerated)
+                        if (Vector512.IsHardwareAccelerated)
+                            Conv3x3S1_C3K6_BnTanh_R4_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        else if (Vector256.IsHardwareAccelerated)
                             Conv3x3S1_C3K6_BnTanh_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
                         else
                             ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
                     }
                     for (int oc = g * OutPerGroup + 4; oc < g * OutPerGroup + OutPerGroup; oc += 2)
                     {
-                        if (Vector256.IsHardwareAccelerated)
+                        if (Vector512.IsHardwareAccelerated)
+                            Conv3x3S1_C3K6_BnTanh_R2_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        else if (Vector256.IsHardwareAccelerated)
                             Conv3x3S1_C3K6_BnTanh_R2_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
                         else
                             ConvScalar(2, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
                     }
+                }
+            }
+        }
+
+        /// <summary>4 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; Tanh in registers.</summary>
+        private static void Conv3x3S1_C3K6_BnTanh_R4_V512(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            for (int oh = 0; oh < ConvH; oh++)
+            {
+                int ih0 = oh * Stride - Padding;
+                int row = oh; // output row within the channel plane
+                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
+                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
+                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
+                // Interior columns, 16 per vector; the last vector overlaps the one before instead of a scalar tail.
+                for (int ox = InteriorStart; ox < InteriorEnd; ox += 16)
+                {
+                    if (ox > InteriorEnd - 16) ox = InteriorEnd - 16;
+                    Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // kernel row 0
+                        if ((uint)(ih0 + 0) < InH)
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 4)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 5)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc3);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 11)), acc3);
+                        }
+                        // kernel row 1
+                        if ((uint)(ih0 + 1) < InH)
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 19));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 14)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 15)), acc3);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 20));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 19)), acc3);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 21));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 20)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 21)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 22)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 23)), acc3);
+                        }
+                        // kernel row 2
+                        if ((uint)(ih0 + 2) < InH)
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 38));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 39));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 28)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 29)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 30)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 31)), acc3);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 40));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 32)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 33)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 34)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 35)), acc3);
+                        }
+                    }
+                    // Epilogue: Tanh in registers, then store 16 columns of each channel.
+                    Vector512.StoreUnsafe(Activations.Tanh(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Tanh(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Tanh(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Tanh(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                }
+            }
+        }
+
+        /// <summary>2 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; Tanh in registers.</summary>
+        private static void Conv3x3S1_C3K6_BnTanh_R2_V512(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            for (int oh = 0; oh < ConvH; oh++)
+            {
+                int ih0 = oh * Stride - Padding;
+                int row = oh; // output row within the channel plane
+                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
+                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(2, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
+                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(2, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
+                // Interior columns, 16 per vector; the last vector overlaps the one before instead of a scalar tail.
+                for (int ox = InteriorStart; ox < InteriorEnd; ox += 16)
+                {
+                    if (ox > InteriorEnd - 16) ox = InteriorEnd - 16;
+                    Vector512<float> acc0 = bias0, acc1 = bias1;
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 2); // this input channel's 9 taps × 2 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // kernel row 0
+                        if ((uint)(ih0 + 0) < InH)
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 2)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 3)), acc1);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 4)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 5)), acc1);
+                        }
+                        // kernel row 1
+                        if ((uint)(ih0 + 1) < InH)
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 19));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 6)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 7)), acc1);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 20));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 21));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 10)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 11)), acc1);
+                        }
+                        // kernel row 2
+                        if ((uint)(ih0 + 2) < InH)
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 38));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 39));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 14)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 15)), acc1);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 40));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1);
+                        }
+                    }
+                    // Epilogue: Tanh in registers, then store 16 columns of each channel.
+                    Vector512.StoreUnsafe(Activations.Tanh(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Tanh(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
                 }
             }
         }

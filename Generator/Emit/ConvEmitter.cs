@@ -43,12 +43,16 @@ internal static class ConvEmitter
         bool stats = eval is not null || training is not null;
         var blockSizes = new List<int> { c.OcBlock };
         if (c.TailChannels > 0) blockSizes.Add(c.TailChannels);
-        foreach (int r in blockSizes)
-        {
-            if (c.Vectorized && fused) { w.Line(); EmitVectorBlock(w, chain, r, null); }
-            if (c.Vectorized && eval is { } e) { w.Line(); EmitVectorBlock(w, chain, r, e); }
-            if (c.Vectorized && training is { } t && t != eval) { w.Line(); EmitVectorBlock(w, chain, r, t); }
-        }
+        var widths = new List<int>();
+        if (c.Vectorized512) widths.Add(16);
+        if (c.Vectorized) widths.Add(8);
+        foreach (int lanes in widths)
+            foreach (int r in blockSizes)
+            {
+                if (fused) { w.Line(); EmitVectorBlock(w, chain, r, null, lanes); }
+                if (eval is { } e) { w.Line(); EmitVectorBlock(w, chain, r, e, lanes); }
+                if (training is { } t && t != eval) { w.Line(); EmitVectorBlock(w, chain, r, t, lanes); }
+            }
         if (fused) { w.Line(); EmitScalarBlock(w, chain, null); w.Line(); EmitPixel(w, chain, null); }
         foreach (NormMode mode in new[] { eval, training }.Where(m => m is not null).Select(m => m!.Value).Distinct())
         {
@@ -57,11 +61,12 @@ internal static class ConvEmitter
         }
         if (stats) { w.Line(); NormEmitter.EmitNormalizers(w, chain); }
         if (chain.Pool is not null) { w.Line(); PoolEmitter.Emit(w, chain); }
-        if (c.Vectorized && c.Stride > 1) { w.Line(); EmitStridedLoad(w, c); }
+        foreach (int lanes in widths)
+            if (c.Stride > 1) { w.Line(); EmitStridedLoad(w, c, lanes); }
     }
 
     private static string Suffix(NormMode? mode) => mode switch { NormMode.BatchStatistics => "_BatchStats", NormMode.RunStatistics => "_RunStats", _ => "" };
-    private static string VectorName(ChainPlan chain, int r, NormMode? mode) => $"{Tag(chain)}_R{r}{Suffix(mode)}_V256";
+    private static string VectorName(ChainPlan chain, int r, NormMode? mode, int lanes = 8) => $"{Tag(chain)}_R{r}{Suffix(mode)}_V{lanes * 32}";
 
     private static void EmitRun(SourceWriter w, ChainPlan chain, string name, NormMode? mode, bool training)
     {
@@ -95,8 +100,9 @@ internal static class ConvEmitter
         ConvPlan c = chain.Conv!;
         string stats = mode is null ? "" : ", stats";
         string args = $"ref {Unsafe}.Add(ref {xn}, {oc} / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, {oc} * Taps), ref {Unsafe}.Add(ref b0, {oc}), ref {dst}{stats}, {oc}";
+        string v512 = c.Vectorized512 ? $"if (Vector512.IsHardwareAccelerated)\n    {VectorName(chain, r, mode, 16)}({args});\nelse " : "";
         return c.Vectorized
-            ? $"if (Vector256.IsHardwareAccelerated)\n    {VectorName(chain, r, mode)}({args});\nelse\n    ConvScalar{Suffix(mode)}({r}, {args});"
+            ? $"{v512}if (Vector256.IsHardwareAccelerated)\n    {VectorName(chain, r, mode)}({args});\nelse\n    ConvScalar{Suffix(mode)}({r}, {args});"
             : $"ConvScalar{Suffix(mode)}({r}, {args});";
     }
 
@@ -264,16 +270,17 @@ internal static class ConvEmitter
         ? $"oc + {j}"
         : $"((oc + {j}) * ConvSpatial + row * ConvW) / RunLength";
 
-    private static void EmitVectorBlock(SourceWriter w, ChainPlan chain, int r, NormMode? mode)
+    private static void EmitVectorBlock(SourceWriter w, ChainPlan chain, int r, NormMode? mode, int lanes)
     {
         ConvPlan c = chain.Conv!;
-        string vec = "Vector256<float>";
+        string V = lanes == 16 ? "Vector512" : "Vector256";
+        string vec = V + "<float>";
         string statsParameter = mode is null ? "" : ", Span<Moments> stats";
         string epilogue = mode is null
             ? (chain.Activation is { } a ? ActivationName(a) + " in registers" : "no activation")
             : "stores raw outputs and adds them to their moments";
-        w.Line($"/// <summary>{r} output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; {epilogue}.</summary>");
-        using (w.Block($"private static void {VectorName(chain, r, mode)}({Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc)"))
+        w.Line($"/// <summary>{r} output channel(s), every row: {V} over {lanes} interior columns, scalar at the borders; {epilogue}.</summary>");
+        using (w.Block($"private static void {VectorName(chain, r, mode, lanes)}({Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc)"))
         {
             w.Comment("Per-channel bias" + (chain.Norm?.EvalMode == NormMode.Folded && mode is null ? " (the norm folded in)" : "") + ", broadcast once.");
             for (int j = 0; j < r; j++)
@@ -291,14 +298,14 @@ internal static class ConvEmitter
                 if (c.InteriorStart > 0) w.Line($"for (int ox = 0; ox < InteriorStart; ox++) ConvPixel{Suffix(mode)}({r}, {pixelArgs}, ox);");
                 if (c.InteriorEnd < c.OutWidth) w.Line($"for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel{Suffix(mode)}({r}, {pixelArgs}, ox);");
             }
-            w.Comment("Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.");
-            using (w.Block("for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)"))
+            w.Comment($"Interior columns, {lanes} per vector; the last vector overlaps the one before instead of a scalar tail.");
+            using (w.Block($"for (int ox = InteriorStart; ox < InteriorEnd; ox += {lanes})"))
             {
-                if (mode is null) w.Line("if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;");
+                if (mode is null) w.Line($"if (ox > InteriorEnd - {lanes}) ox = InteriorEnd - {lanes};");
                 else
                 {
                     w.Line("int fresh = 0; // the first lane not already counted by the previous vector");
-                    w.Line("if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }");
+                    w.Line($"if (ox > InteriorEnd - {lanes}) {{ fresh = ox - (InteriorEnd - {lanes}); ox = InteriorEnd - {lanes}; }}");
                 }
                 w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, r).Select(j => $"acc{j} = bias{j}")) + ";");
                 string rowOrigin = c.Rank switch { 3 => "(id0 * InH + ih0) * InW", 2 => "ih0 * InW", _ => "0" };
@@ -321,7 +328,7 @@ internal static class ConvEmitter
                                 int offset = (kd * c.Dilation * c.InHeight + kh * c.Dilation) * c.InWidth + kw * c.Dilation;
                                 string load = c.Stride == 1
                                     ? $"{V}.LoadUnsafe(ref x, (nuint)(xc + {offset}))"
-                                    : $"LoadStrided(ref x, xc + {offset})";
+                                    : $"LoadStrided{lanes}(ref x, xc + {offset})";
                                 w.Line($"{vec} x{kw} = {load};");
                                 for (int j = 0; j < r; j++)
                                     w.Line($"acc{j} = {V}.FusedMultiplyAdd(x{kw}, {V}.Create({Unsafe}.Add(ref wk, {tap * r + j})), acc{j});");
@@ -331,13 +338,13 @@ internal static class ConvEmitter
                 }
                 if (mode is null)
                 {
-                    w.Comment($"Epilogue: {(chain.Activation is { } act ? ActivationName(act) + " in registers, then " : "")}store 8 columns of each channel.");
+                    w.Comment($"Epilogue: {(chain.Activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {lanes} columns of each channel.");
                     for (int j = 0; j < r; j++)
                         w.Line($"{V}.StoreUnsafe({Activate(chain.Activation, $"acc{j}")}, ref dst, (nuint)({j} * ConvSpatial + row * ConvW + ox));");
                 }
                 else
                 {
-                    w.Comment("Epilogue: store 8 columns of each channel and add the new lanes to their moments.");
+                    w.Comment($"Epilogue: store {lanes} columns of each channel and add the new lanes to their moments.");
                     for (int j = 0; j < r; j++)
                     {
                         w.Line($"{V}.StoreUnsafe(acc{j}, ref dst, (nuint)({j} * ConvSpatial + row * ConvW + ox));");
@@ -405,15 +412,16 @@ internal static class ConvEmitter
         }
     }
 
-    private static void EmitStridedLoad(SourceWriter w, ConvPlan c)
+    private static void EmitStridedLoad(SourceWriter w, ConvPlan c, int lanes)
     {
-        w.Line($"/// <summary>Eight inputs {c.Stride} apart, for a stride-{c.Stride} window.</summary>");
+        string V = lanes == 16 ? "Vector512" : "Vector256";
+        w.Line($"/// <summary>{lanes} inputs {c.Stride} apart, for a stride-{c.Stride} window.</summary>");
         w.Line("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
-        using (w.Block($"private static Vector256<float> LoadStrided({Ref} x, int offset)"))
+        using (w.Block($"private static {V}<float> LoadStrided{lanes}({Ref} x, int offset)"))
         {
             w.Line($"return {V}.Create(");
-            for (int k = 0; k < 8; k++)
-                w.Line($"    {Unsafe}.Add(ref x, offset + {k * c.Stride}){(k < 7 ? "," : ");")}");
+            for (int k = 0; k < lanes; k++)
+                w.Line($"    {Unsafe}.Add(ref x, offset + {k * c.Stride}){(k < lanes - 1 ? "," : ");")}");
         }
     }
 }

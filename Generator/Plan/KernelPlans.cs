@@ -32,6 +32,8 @@ public sealed record ConvPlan(
     public int TapsPerChannel => InPerGroup * TapsPerInput;
     public int InSpatial => InDepth * InHeight * InWidth;
     public int OutSpatial => OutDepth * OutHeight * OutWidth;
+    /// <summary>Whether a Vector512 of 16 interior columns fits (the Vector512 path is emitted beside the Vector256 one).</summary>
+    public bool Vectorized512 => InteriorEnd - InteriorStart >= 16;
     public string KernelText => Rank switch { 1 => $"{Kernel}", 2 => $"{Kernel}×{Kernel}", _ => $"{Kernel}×{Kernel}×{Kernel}" };
 }
 

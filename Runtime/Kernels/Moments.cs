@@ -16,6 +16,14 @@ public struct Moments
     private long _count;
 
     public readonly long Count => _count;
+
+    /// <summary>Adds the lanes of <paramref name="values"/> from <paramref name="firstLane"/> on, as two Vector256 halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(Vector512<float> values, int firstLane = 0)
+    {
+        if (firstLane < 8) Add(values.GetLower(), firstLane);
+        Add(values.GetUpper(), Math.Max(0, firstLane - 8));
+    }
     public readonly double Mean => _count == 0 ? double.NaN : _shift + _sum / _count;
     /// <summary>Σ(x − mean)², the sum of squared deviations.</summary>
     public readonly double SquaredDeviations => Math.Max(0, _sumOfSquares - _sum * _sum / _count);

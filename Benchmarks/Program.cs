@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Text;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using FusedNorm.Benchmarks;
+
+// dotnet run --project Benchmarks -c Release            every workload, then Benchmarks/RESULTS.md
+// dotnet run --project Benchmarks -c Release -- quick   a shorter job (fewer iterations), same table
+bool quick = args.Contains("quick");
+var job = quick
+    ? Job.Default.WithWarmupCount(2).WithIterationCount(5).WithLaunchCount(1)
+    : Job.Default.WithWarmupCount(3).WithIterationCount(15).WithLaunchCount(1);
+var config = DefaultConfig.Instance.AddJob(job.AsDefault()).AddDiagnoser(MemoryDiagnoser.Default).WithOptions(ConfigOptions.DisableOptimizationsValidator);
+
+Summary peak = BenchmarkRunner.Run<FmaPeakBenchmarks>(config);
+Summary chains = BenchmarkRunner.Run<ChainBenchmarks>(config);
+string path = Path.Combine(FindRoot(), "Benchmarks", "RESULTS.md");
+File.WriteAllText(path, Results.Write(peak, chains, quick));
+Console.WriteLine($"Wrote {path}");
+
+static string FindRoot()
+{
+    string directory = Directory.GetCurrentDirectory();
+    while (!File.Exists(Path.Combine(directory, "FusedNorm.sln")))
+        directory = Path.GetDirectoryName(directory) ?? throw new InvalidOperationException("Run from inside the repository.");
+    return directory;
+}
+
+internal static class Results
+{
+    public static string Write(Summary peak, Summary chains, bool quick)
+    {
+        double Median(BenchmarkReport r) => r.ResultStatistics?.Median ?? double.NaN; // ns
+        double fma256 = GFlops(peak, "Vector256Fma", 8), fma512 = GFlops(peak, "Vector512Fma", 16);
+
+        var text = new StringBuilder();
+        text.AppendLine("# Benchmark results");
+        text.AppendLine();
+        text.AppendLine($"Run on {DateTime.UtcNow:yyyy-MM-dd} with `dotnet run --project Benchmarks -c Release{(quick ? " -- quick" : "")}`: " +
+                        $"{Environment.ProcessorCount} cores, {RuntimeInformation.ProcessArchitecture}, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, " +
+                        $"Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}. ONNX Runtime 1.31.1 (CPU, graph optimization ALL, pre-allocated OrtValues).");
+        text.AppendLine();
+        text.AppendLine($"Measured single-core FMA peak in the same run: Vector256 {fma256:F0} GFLOP/s, Vector512 {fma512:F0} GFLOP/s.");
+        text.AppendLine("Times are BenchmarkDotNet medians; the speed-up is ONNX Runtime's time / FusedNorm's, both from this run.");
+        text.AppendLine("GFLOP/s counts 2 × the multiply-adds of the convolutions and linear layers; \"of peak\" is against the Vector256 peak × threads.");
+        text.AppendLine();
+        text.AppendLine("| workload | threads | FusedNorm | ONNX Runtime | speed-up | FusedNorm GFLOP/s | of peak | FusedNorm allocated/call |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        var chart = new List<(string, double)>();
+        foreach (var group in chains.Reports.GroupBy(r => (Workload: Param(r, "Workload"), Threads: Param(r, "Threads"))))
+        {
+            BenchmarkReport? fused = group.FirstOrDefault(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == "FusedNorm");
+            BenchmarkReport? ort = group.FirstOrDefault(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == "OnnxRuntime");
+            if (fused is null || ort is null) continue;
+            Workload workload = Workload.All.Single(w => w.Name == group.Key.Workload);
+            double f = Median(fused), o = Median(ort), gflops = workload.Flops / f;
+            int threads = int.Parse(group.Key.Threads, CultureInfo.InvariantCulture);
+            long allocated = fused.GcStats.GetBytesAllocatedPerOperation(fused.BenchmarkCase) ?? -1;
+            text.AppendLine($"| {workload.Name} | {threads} | {Time(f)} | {Time(o)} | {o / f:F2}× | {gflops:F1} | {gflops / (fma256 * threads):P0} | {allocated} B |");
+            chart.Add(($"{workload.Name} ×{threads}", o / f));
+        }
+        text.AppendLine();
+        text.AppendLine("Speed-up over ONNX Runtime (1.0 = same speed; each █ is 0.1×):");
+        text.AppendLine();
+        text.AppendLine("```");
+        int width = chart.Count == 0 ? 0 : chart.Max(c => c.Item1.Length);
+        foreach (var (name, ratio) in chart)
+            text.AppendLine($"{name.PadRight(width)} {new string('█', (int)Math.Round(Math.Min(ratio, 8) * 10))} {ratio:F2}×");
+        text.AppendLine("```");
+        return text.ToString();
+    }
+
+    private static string Param(BenchmarkReport report, string name) =>
+        report.BenchmarkCase.Parameters.Items.Single(p => p.Name == name).Value?.ToString() ?? "";
+
+    private static double GFlops(Summary summary, string method, int lanes)
+    {
+        var report = summary.Reports.FirstOrDefault(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == method);
+        double ns = report?.ResultStatistics?.Median ?? double.NaN;
+        return 2.0 * lanes * FmaPeakBenchmarks.Chains * FmaPeakBenchmarks.Iterations / ns;
+    }
+
+    private static string Time(double ns) => ns >= 1e6 ? $"{ns / 1e6:F2} ms" : ns >= 1e3 ? $"{ns / 1e3:F1} µs" : $"{ns:F0} ns";
+}

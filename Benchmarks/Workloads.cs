@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using FusedNorm;
+
+namespace FusedNorm.Benchmarks;
+
+public delegate void ForwardFunction(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+public enum NormKind { None, BatchNorm, InstanceNorm, GroupNorm, LayerNormHW }
+public enum ActKind { None, Relu, Relu6, Silu, Gelu }
+
+/// <summary>One conv chain: weights are named {Conv}.weight/.bias and {Norm}.weight/.bias/.running_*.</summary>
+public sealed record ConvStage(string Conv, string Norm, int InC, int OutC, int K, int Pad, int Groups, NormKind NormKind, int NormGroups, ActKind Act, int MaxPool = 0);
+public sealed record LinearStage(string Linear, string Norm, int In, int Out, bool BatchNorm, ActKind Act);
+
+/// <summary>A chain users run, described once: FusedNorm's generated model and the same graph for ONNX Runtime.</summary>
+public sealed record Workload(string Name, int Batch, int[] Sample, object[] Stages, Func<SafeTensorsFile, ForwardFunction> Load)
+{
+    public int InputSize => Sample.Aggregate(1, (a, d) => a * d);
+
+    /// <summary>Multiply-adds × 2 of the convolutions and linear layers (the norm, activation and pooling are not counted).</summary>
+    public double Flops
+    {
+        get
+        {
+            double flops = 0;
+            int c = Sample[0], h = Sample.Length > 1 ? Sample[1] : 1, w = Sample.Length > 2 ? Sample[2] : 1;
+            foreach (object stage in Stages)
+            {
+                if (stage is ConvStage s)
+                {
+                    int oh = h + 2 * s.Pad - s.K + 1, ow = w + 2 * s.Pad - s.K + 1;
+                    flops += 2.0 * Batch * s.OutC * oh * ow * (s.InC / s.Groups) * s.K * s.K;
+                    (c, h, w) = (s.OutC, s.MaxPool > 0 ? oh / s.MaxPool : oh, s.MaxPool > 0 ? ow / s.MaxPool : ow);
+                }
+                else if (stage is LinearStage l)
+                {
+                    flops += 2.0 * Batch * l.In * l.Out;
+                    (c, h, w) = (l.Out, 1, 1);
+                }
+            }
+            return flops;
+        }
+    }
+
+    public override string ToString() => Name;
+
+    public static readonly Workload[] All =
+    {
+        new("resnet_conv3x3_bn_relu_56", 1, new[] { 64, 56, 56 }, new object[] { new ConvStage("c", "n", 64, 64, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new ResNet56(), f)),
+        new("resnet_conv3x3_bn_relu_28", 1, new[] { 128, 28, 28 }, new object[] { new ConvStage("c", "n", 128, 128, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new ResNet28(), f)),
+        new("pointwise_conv1x1_bn_relu_56", 1, new[] { 64, 56, 56 }, new object[] { new ConvStage("c", "n", 64, 128, 1, 0, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new Pointwise56(), f)),
+        new("depthwise_conv3x3_bn_relu6_56", 1, new[] { 64, 56, 56 }, new object[] { new ConvStage("c", "n", 64, 64, 3, 1, 64, NormKind.BatchNorm, 0, ActKind.Relu6) }, f => LoadModel(new Depthwise56(), f)),
+        new("unet_conv3x3_gn_silu_32", 1, new[] { 64, 32, 32 }, new object[] { new ConvStage("c", "n", 64, 64, 3, 1, 1, NormKind.GroupNorm, 32, ActKind.Silu) }, f => LoadModel(new UNetGn32(), f)),
+        new("style_conv3x3_in_relu_64", 1, new[] { 32, 64, 64 }, new object[] { new ConvStage("c", "n", 32, 32, 3, 1, 1, NormKind.InstanceNorm, 0, ActKind.Relu) }, f => LoadModel(new StyleIn64(), f)),
+        new("conv3x3_ln_gelu_32", 1, new[] { 32, 32, 32 }, new object[] { new ConvStage("c", "n", 32, 32, 3, 1, 1, NormKind.LayerNormHW, 0, ActKind.Gelu) }, f => LoadModel(new ConvLn32(), f)),
+        new("linear_bn1d_relu_b64", 64, new[] { 512 }, new object[] { new LinearStage("c", "n", 512, 256, true, ActKind.Relu) }, f => LoadModel(new LinearBn(), f)),
+        new("lenet_bn_b1", 1, new[] { 3, 32, 32 }, LeNetStages, f => LoadModel(new FusedNorm.Sample.LeNetBn(), f)),
+        new("lenet_bn_b64", 64, new[] { 3, 32, 32 }, LeNetStages, f => LoadModel(new FusedNorm.Sample.LeNetBn(), f)),
+    };
+
+    private static object[] LeNetStages => new object[]
+    {
+        new ConvStage("conv1", "bn1", 3, 6, 5, 0, 1, NormKind.BatchNorm, 0, ActKind.Relu, MaxPool: 2),
+        new ConvStage("conv2", "bn2", 6, 16, 5, 0, 1, NormKind.BatchNorm, 0, ActKind.Relu, MaxPool: 2),
+        new LinearStage("fc1", "bn3", 400, 120, true, ActKind.Relu),
+        new LinearStage("fc2", "", 120, 84, false, ActKind.Relu),
+        new LinearStage("fc3", "", 84, 5, false, ActKind.None),
+    };
+
+    private static ForwardFunction LoadModel(dynamic model, SafeTensorsFile weights)
+    {
+        model.LoadWeights(weights);
+        return (ForwardFunction)Delegate.CreateDelegate(typeof(ForwardFunction), (object)model, "Forward");
+    }
+}
+
+[Model(64, 56, 56)]
+public sealed partial class ResNet56
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(64, KernelSize = 3, Padding = 1, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(128, 28, 28)]
+public sealed partial class ResNet28
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(128, KernelSize = 3, Padding = 1, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(64, 56, 56)]
+public sealed partial class Pointwise56
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(128, KernelSize = 1, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(64, 56, 56)]
+public sealed partial class Depthwise56
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU6)] [Conv2d(64, KernelSize = 3, Padding = 1, Groups = 64, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(64, 32, 32)]
+public sealed partial class UNetGn32
+{
+    [Fuse(Layer.Conv2d, Layer.GroupNorm, Layer.SiLU)] [Conv2d(64, KernelSize = 3, Padding = 1, Name = "c")] [GroupNorm(32, Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(32, 64, 64)]
+public sealed partial class StyleIn64
+{
+    [Fuse(Layer.Conv2d, Layer.InstanceNorm2d, Layer.ReLU)] [Conv2d(32, KernelSize = 3, Padding = 1, Name = "c")] [InstanceNorm(Affine = true, Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(32, 32, 32)]
+public sealed partial class ConvLn32
+{
+    [Fuse(Layer.Conv2d, Layer.LayerNorm, Layer.GELU)] [Conv2d(32, KernelSize = 3, Padding = 1, Name = "c")] [LayerNorm(32, 32, Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(512)]
+public sealed partial class LinearBn
+{
+    [Fuse(Layer.Linear, Layer.BatchNorm1d, Layer.ReLU)] [Linear(256, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
