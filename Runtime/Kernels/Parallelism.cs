@@ -1,0 +1,138 @@
+using System;
+using System.Runtime.InteropServices;
+using System.Threading;
+
+namespace FusedNorm.Kernels;
+
+/// <summary>What one task of a generated kernel needs besides the input and output: its packed weights and norm state.</summary>
+public sealed class KernelArguments
+{
+    public KernelArguments(float[] weights, float[] bias, NormState? norm = null)
+    {
+        Weights = weights;
+        Bias = bias;
+        Norm = norm;
+    }
+
+    public float[] Weights { get; }
+    public float[] Bias { get; }
+    public NormState? Norm { get; }
+}
+
+/// <summary>One task of a chain: task index <paramref name="task"/> of the work split the kernel chose.</summary>
+public delegate void KernelTask(ref float x, ref float y, int batch, int task, KernelArguments arguments);
+
+/// <summary>
+/// Runs a kernel's tasks on persistent worker threads. Each task writes its own part of the output and reduces
+/// its own statistics in a fixed order, so the result is bit-identical for every degree of parallelism. A call
+/// allocates nothing: the workers are started once, and the caller's thread takes tasks too. Nested or
+/// concurrent calls that find the workers busy run their tasks on the calling thread.
+/// </summary>
+public static unsafe class Parallelism
+{
+    private static int _maxDegree = Environment.ProcessorCount;
+
+    /// <summary>Threads a Forward may use, the calling thread included. Defaults to the processor count; 1 runs inline.</summary>
+    public static int MaxDegree
+    {
+        get => _maxDegree;
+        set => _maxDegree = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "MaxDegree must be at least 1.");
+    }
+
+    private static readonly object Gate = new();
+    private static Worker[]? _workers;
+
+    // The job being run: set under Gate by the caller that owns the workers.
+    private static KernelTask? _task;
+    private static KernelArguments? _arguments;
+    private static float* _x, _y;
+    private static int _batch, _count, _next, _remaining, _active;
+
+    public static void For(ReadOnlySpan<float> x, Span<float> y, int batch, int count, KernelTask task, KernelArguments arguments)
+    {
+        int degree = Math.Min(_maxDegree, count);
+        if (degree <= 1 || !Monitor.TryEnter(Gate))
+        {
+            RunInline(x, y, batch, count, task, arguments);
+            return;
+        }
+        try
+        {
+            EnsureWorkers(degree - 1);
+            fixed (float* px = &MemoryMarshal.GetReference(x))
+            fixed (float* py = &MemoryMarshal.GetReference(y))
+            {
+                _task = task; _arguments = arguments; _x = px; _y = py; _batch = batch; _count = count;
+                _next = -1;
+                _remaining = count;
+                _active = degree - 1;
+                for (int i = 0; i < degree - 1; i++) _workers![i].Wake();
+                Drain();
+                // Wait until every task is done and every woken worker has left Drain, so none can see the next job half set.
+                var spinner = new SpinWait();
+                while (Volatile.Read(ref _remaining) > 0 || Volatile.Read(ref _active) > 0) spinner.SpinOnce(sleep1Threshold: -1);
+                _task = null; _arguments = null; _x = null; _y = null;
+            }
+        }
+        finally
+        {
+            Monitor.Exit(Gate);
+        }
+    }
+
+    private static void RunInline(ReadOnlySpan<float> x, Span<float> y, int batch, int count, KernelTask task, KernelArguments arguments)
+    {
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        for (int i = 0; i < count; i++) task(ref x0, ref y0, batch, i, arguments);
+    }
+
+    /// <summary>Takes tasks until none are left; the caller and every woken worker run this.</summary>
+    private static void Drain()
+    {
+        KernelTask task = _task!;
+        KernelArguments arguments = _arguments!;
+        int count = _count, batch = _batch;
+        ref float x0 = ref *_x;
+        ref float y0 = ref *_y;
+        while (true)
+        {
+            int i = Interlocked.Increment(ref _next);
+            if (i >= count) return;
+            try { task(ref x0, ref y0, batch, i, arguments); }
+            finally { Interlocked.Decrement(ref _remaining); }
+        }
+    }
+
+    private static void EnsureWorkers(int needed)
+    {
+        if (_workers is not null && _workers.Length >= needed) return;
+        var workers = new Worker[Math.Max(needed, Environment.ProcessorCount - 1)];
+        for (int i = 0; i < workers.Length; i++)
+            workers[i] = i < (_workers?.Length ?? 0) ? _workers![i] : new Worker(i);
+        _workers = workers;
+    }
+
+    private sealed class Worker
+    {
+        private readonly SemaphoreSlim _wake = new(0);
+
+        public Worker(int index)
+        {
+            var thread = new Thread(Loop) { IsBackground = true, Name = $"FusedNorm worker {index + 1}" };
+            thread.Start();
+        }
+
+        public void Wake() => _wake.Release();
+
+        private void Loop()
+        {
+            while (true)
+            {
+                _wake.Wait();
+                Drain();
+                Interlocked.Decrement(ref _active);
+            }
+        }
+    }
+}
