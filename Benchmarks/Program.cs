@@ -15,6 +15,12 @@ using FusedNorm.Benchmarks;
 
 // dotnet run --project Benchmarks -c Release            every workload, then Benchmarks/RESULTS.md
 // dotnet run --project Benchmarks -c Release -- quick   a shorter job (fewer iterations), same table
+// dotnet run --project Benchmarks -c Release -- probe NAME  a quick Stopwatch comparison while developing (not for RESULTS.md)
+if (args.Length >= 2 && args[0] == "probe")
+{
+    Probe.Run(args[1], args.Length >= 3 ? int.Parse(args[2]) : 1);
+    return;
+}
 bool quick = args.Contains("quick");
 var job = quick
     ? Job.Default.WithWarmupCount(2).WithIterationCount(5).WithLaunchCount(1)

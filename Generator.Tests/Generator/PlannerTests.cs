@@ -40,27 +40,24 @@ public class PlannerTests
     }
 
     [Theory]
-    // input width, kernel, stride, padding, dilation → output width, interior [start, end)
-    [InlineData(32, 5, 1, 0, 1, 28, 0, 28)]
-    [InlineData(11, 3, 1, 1, 1, 11, 1, 10)]
-    [InlineData(17, 3, 1, 2, 2, 17, 2, 15)]
-    [InlineData(10, 3, 2, 1, 1, 5, 1, 5)]
-    [InlineData(20, 7, 1, 3, 1, 20, 3, 17)]
-    public void Conv_output_width_and_interior_columns(int width, int kernel, int stride, int padding, int dilation, int outWidth, int start, int end)
+    // input width, kernel, stride, padding, dilation → output width
+    [InlineData(32, 5, 1, 0, 1, 28)]
+    [InlineData(11, 3, 1, 1, 1, 11)]
+    [InlineData(17, 3, 1, 2, 2, 17)]
+    [InlineData(10, 3, 2, 1, 1, 5)]
+    [InlineData(20, 7, 1, 3, 1, 20)]
+    public void Padding_becomes_a_padded_copy_so_every_column_is_interior(int width, int kernel, int stride, int padding, int dilation, int outWidth)
     {
         ModelPlan plan = Plan(new[] { 2, 8, width }, Conv("s", 4, kernel, stride, padding, dilation));
         ConvPlan conv = plan.Chains[0].Conv!;
         Assert.Equal(outWidth, conv.OutWidth);
-        Assert.Equal(start, conv.InteriorStart);
-        Assert.Equal(end, conv.InteriorEnd);
-        // Every interior column's window lies inside the row; the columns just outside do not.
-        for (int ox = conv.InteriorStart; ox < conv.InteriorEnd; ox++)
-        {
-            Assert.True(ox * stride - padding >= 0);
-            Assert.True(ox * stride - padding + dilation * (kernel - 1) <= width - 1);
-        }
-        if (start > 0) Assert.True((start - 1) * stride - padding < 0);
-        if (end < outWidth) Assert.True(end * stride - padding + dilation * (kernel - 1) > width - 1);
+        Assert.Equal(padding, conv.CopyPadding);
+        Assert.Equal(0, conv.Padding);
+        Assert.Equal(width + 2 * padding, conv.InWidth);
+        Assert.Equal(width, conv.SourceWidth);
+        Assert.Equal((0, outWidth), (conv.InteriorStart, conv.InteriorEnd));
+        // Every column's window lies inside the padded row.
+        Assert.True((outWidth - 1) * stride + dilation * (kernel - 1) <= conv.InWidth - 1);
     }
 
     [Fact]
@@ -75,8 +72,8 @@ public class PlannerTests
     public void Channel_blocks_cover_every_output_channel()
     {
         ConvPlan conv = Plan(new[] { 3, 16, 16 }, Conv("s", 11, 3)).Chains[0].Conv!;
-        Assert.Equal(4, conv.OcBlock);
-        Assert.Equal(2, conv.FullBlocks);
+        Assert.Equal(8, conv.OcBlock);
+        Assert.Equal(1, conv.FullBlocks);
         Assert.Equal(3, conv.TailChannels);
     }
 

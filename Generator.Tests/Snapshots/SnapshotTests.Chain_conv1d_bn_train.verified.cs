@@ -88,8 +88,9 @@ namespace FusedNorm.Generated
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// train   ChainTraining: batch statistics: mean and biased variance per channel over (batch, spatial); blocks run channel-major so a block's channels are normalized once every sample is computed; then running_mean/var (unbiased) are updated
     /// act     Relu on the accumulators in registers, before the store
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 1 block(s) of 4 + 1 of 2 channels
-    /// columns 1..14 are interior (no bounds tests, the last vector overlaps the one before); 2 border column(s) take the checked scalar path
+    /// tiles   6 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 6 channels
+    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// columns 0..15 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -99,12 +100,15 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 48; // 3 × 16 per sample
         public const int OutputSize = 96; // 6 × 16 per sample
-        private const int InC = 3, InD = 1, InH = 1, InW = 16;
+        private const int InC = 3, InD = 1, InH = 1, InW = 18;
         private const int OutC = 6, ConvD = 1, ConvH = 1, ConvW = 16, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 3, Stride = 1, Padding = 1, Dilation = 1;
+        private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
+        private const int SourceD = 1, SourceH = 1, SourceW = 16; // the caller's input; In* are its zero-padded copy
+        private const int PadD = 0, PadH = 0, PadW = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
-        private const int Block = 4, Taps = InPerGroup * 3; // weights per output channel
-        private const int InteriorStart = 1, InteriorEnd = 15;
+        private const int Block = 6, Taps = InPerGroup * 3; // weights per output channel
+        private const int InteriorStart = 0, InteriorEnd = 16;
 
         /// <summary>Packs weights [OutC, InPerGroup, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -114,30 +118,35 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            for (int n = 0; n < batch; n++)
+            try
             {
-                ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                for (int n = 0; n < batch; n++)
                 {
-                    const int g = 0; // one group
-                    // 1 block(s) of 4 channels, then 2
-                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
+                    ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                     {
-                        if (Vector256.IsHardwareAccelerated)
-                            Conv3S1_C3K6_BnRelu_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                        else
-                            ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                    }
-                    for (int oc = g * OutPerGroup + 4; oc < g * OutPerGroup + OutPerGroup; oc += 2)
-                    {
-                        if (Vector256.IsHardwareAccelerated)
-                            Conv3S1_C3K6_BnRelu_R2_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                        else
-                            ConvScalar(2, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        const int g = 0; // one group
+                        // 1 block(s) of 6 channels
+                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 6; oc += Block)
+                        {
+                            if (Vector512.IsHardwareAccelerated)
+                                Conv3S1_C3K6_BnRelu_R6_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                            else if (Vector256.IsHardwareAccelerated)
+                                Conv3S1_C3K6_BnRelu_R6_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                            else
+                                ConvScalar(6, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        }
                     }
                 }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(padded);
             }
         }
 
@@ -147,95 +156,208 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            // One Moments per channel, over (batch, spatial).
-            Moments[] stats = ArrayPool<Moments>.Shared.Rent(OutC);
-            Array.Clear(stats, 0, OutC);
-            double factor = norm.BeginUpdate();
             try
             {
+                // One Moments per channel, over (batch, spatial).
+                Moments[] stats = ArrayPool<Moments>.Shared.Rent(OutC);
+                Array.Clear(stats, 0, OutC);
+                double factor = norm.BeginUpdate();
+                try
                 {
-                    const int g = 0; // one group
-                    // 1 block(s) of 4 channels, then 2
-                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
                     {
-                        for (int n = 0; n < batch; n++)
+                        const int g = 0; // one group
+                        // 1 block(s) of 6 channels
+                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 6; oc += Block)
                         {
-                            ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                            ref float zn = ref Unsafe.Add(ref y0, n * OutputSize + oc * ConvSpatial);
-                            if (Vector256.IsHardwareAccelerated)
-                                Conv3S1_C3K6_BnRelu_R4_BatchStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
-                            else
-                                ConvScalar_BatchStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
-                        }
-                        // The block's channels now have their batch statistics: normalize every sample's planes.
-                        for (int j = 0; j < 4; j++)
-                        {
-                            ref Moments m = ref stats[oc + j];
-                            NormState.RequireMoreThanOne(m.Count, "Conv1dBnTrain.ChainTraining");
-                            norm.Update(oc + j, m.Mean, m.UnbiasedVariance, factor);
                             for (int n = 0; n < batch; n++)
                             {
+                                ref float xn = ref Unsafe.Add(ref x0, n * XSize);
                                 ref float zn = ref Unsafe.Add(ref y0, n * OutputSize + oc * ConvSpatial);
-                                NormalizeChannel(ref Unsafe.Add(ref zn, j * ConvSpatial), oc + j, m.Mean, m.Variance, norm);
+                                if (Vector512.IsHardwareAccelerated)
+                                    Conv3S1_C3K6_BnRelu_R6_BatchStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
+                                else if (Vector256.IsHardwareAccelerated)
+                                    Conv3S1_C3K6_BnRelu_R6_BatchStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
+                                else
+                                    ConvScalar_BatchStats(6, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
                             }
-                        }
-                    }
-                    for (int oc = g * OutPerGroup + 4; oc < g * OutPerGroup + OutPerGroup; oc += 2)
-                    {
-                        for (int n = 0; n < batch; n++)
-                        {
-                            ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                            ref float zn = ref Unsafe.Add(ref y0, n * OutputSize + oc * ConvSpatial);
-                            if (Vector256.IsHardwareAccelerated)
-                                Conv3S1_C3K6_BnRelu_R2_BatchStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
-                            else
-                                ConvScalar_BatchStats(2, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
-                        }
-                        // The block's channels now have their batch statistics: normalize every sample's planes.
-                        for (int j = 0; j < 2; j++)
-                        {
-                            ref Moments m = ref stats[oc + j];
-                            NormState.RequireMoreThanOne(m.Count, "Conv1dBnTrain.ChainTraining");
-                            norm.Update(oc + j, m.Mean, m.UnbiasedVariance, factor);
-                            for (int n = 0; n < batch; n++)
+                            // The block's channels now have their batch statistics: normalize every sample's planes.
+                            for (int j = 0; j < 6; j++)
                             {
-                                ref float zn = ref Unsafe.Add(ref y0, n * OutputSize + oc * ConvSpatial);
-                                NormalizeChannel(ref Unsafe.Add(ref zn, j * ConvSpatial), oc + j, m.Mean, m.Variance, norm);
+                                ref Moments m = ref stats[oc + j];
+                                NormState.RequireMoreThanOne(m.Count, "Conv1dBnTrain.ChainTraining");
+                                norm.Update(oc + j, m.Mean, m.UnbiasedVariance, factor);
+                                for (int n = 0; n < batch; n++)
+                                {
+                                    ref float zn = ref Unsafe.Add(ref y0, n * OutputSize + oc * ConvSpatial);
+                                    NormalizeChannel(ref Unsafe.Add(ref zn, j * ConvSpatial), oc + j, m.Mean, m.Variance, norm);
+                                }
                             }
                         }
                     }
                 }
+                finally
+                {
+                    ArrayPool<Moments>.Shared.Return(stats);
+                }
             }
             finally
             {
-                ArrayPool<Moments>.Shared.Return(stats);
+                ArrayPool<float>.Shared.Return(padded);
             }
         }
 
-        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv3S1_C3K6_BnRelu_R4_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>6 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; Relu in registers.</summary>
+        private static void Conv3S1_C3K6_BnRelu_R6_V512(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
+            {
+                int row = 0; // output row within the channel plane
+                int ox = InteriorStart;
+                // Interior columns, one vector of 16 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 16)
+                {
+                    if (ox > InteriorEnd - 16) ox = InteriorEnd - 16;
+                    Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5;
+                    int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 6); // this input channel's 3 taps × 6 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // the kernel's taps
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 4)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 5)), acc5);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 10)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 11)), acc5);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 14)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 15)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 16)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 17)), acc5);
+                        }
+                    }
+                    // Epilogue: Relu in registers, then store 16 columns of each channel.
+                    Vector512.StoreUnsafe(Activations.Relu(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Relu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Relu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Relu(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Relu(acc4), ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Relu(acc5), ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                }
+            }
+        }
+
+        /// <summary>6 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3S1_C3K6_BnRelu_R6_BatchStats_V512(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        {
+            // Per-channel bias, broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
+            {
+                int row = 0; // output row within the channel plane
+                int ox = InteriorStart;
+                // Interior columns, one vector of 16 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 16)
+                {
+                    int fresh = 0; // the first lane not already counted by the previous vector
+                    if (ox > InteriorEnd - 16) { fresh = ox - (InteriorEnd - 16); ox = InteriorEnd - 16; }
+                    Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5;
+                    int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 6); // this input channel's 3 taps × 6 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // the kernel's taps
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 4)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 5)), acc5);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 10)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 11)), acc5);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 14)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 15)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 16)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 17)), acc5);
+                        }
+                    }
+                    // Epilogue: store 16 columns of each channel and add the new lanes to their moments.
+                    Vector512.StoreUnsafe(acc0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 0].Add(acc0, fresh);
+                    Vector512.StoreUnsafe(acc1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 1].Add(acc1, fresh);
+                    Vector512.StoreUnsafe(acc2, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 2].Add(acc2, fresh);
+                    Vector512.StoreUnsafe(acc3, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 3].Add(acc3, fresh);
+                    Vector512.StoreUnsafe(acc4, ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 4].Add(acc4, fresh);
+                    Vector512.StoreUnsafe(acc5, ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 5].Add(acc5, fresh);
+                }
+            }
+        }
+
+        /// <summary>6 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
+        private static void Conv3S1_C3K6_BnRelu_R6_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
             Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
             Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
             Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
+            Vector256<float> bias4 = Vector256.Create(Unsafe.Add(ref bias, 4));
+            Vector256<float> bias5 = Vector256.Create(Unsafe.Add(ref bias, 5));
             {
                 int row = 0; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, 0, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, 0, ox);
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                int ox = InteriorStart;
+                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
-                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5;
                     int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 4); // this input channel's 3 taps × 4 outputs
+                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 6); // this input channel's 3 taps × 6 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // the kernel's taps
                         {
@@ -244,16 +366,22 @@ namespace FusedNorm.Generated
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 4)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 5)), acc5);
                             Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 8)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 9)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 10)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 11)), acc5);
                             Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 16)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 17)), acc5);
                         }
                     }
                     // Epilogue: Relu in registers, then store 8 columns of each channel.
@@ -261,33 +389,35 @@ namespace FusedNorm.Generated
                     Vector256.StoreUnsafe(Activations.Relu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
                     Vector256.StoreUnsafe(Activations.Relu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
                     Vector256.StoreUnsafe(Activations.Relu(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc4), ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc5), ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
                 }
             }
         }
 
-        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3S1_C3K6_BnRelu_R4_BatchStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>6 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3S1_C3K6_BnRelu_R6_BatchStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
         {
             // Per-channel bias, broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
             Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
             Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
             Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
+            Vector256<float> bias4 = Vector256.Create(Unsafe.Add(ref bias, 4));
+            Vector256<float> bias5 = Vector256.Create(Unsafe.Add(ref bias, 5));
             {
                 int row = 0; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel_BatchStats(4, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel_BatchStats(4, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                int ox = InteriorStart;
+                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 8)
                 {
                     int fresh = 0; // the first lane not already counted by the previous vector
                     if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }
-                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5;
                     int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 4); // this input channel's 3 taps × 4 outputs
+                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 6); // this input channel's 3 taps × 6 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // the kernel's taps
                         {
@@ -296,16 +426,22 @@ namespace FusedNorm.Generated
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 4)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 5)), acc5);
                             Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 8)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 9)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 10)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 11)), acc5);
                             Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 16)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 17)), acc5);
                         }
                     }
                     // Epilogue: store 8 columns of each channel and add the new lanes to their moments.
@@ -317,91 +453,10 @@ namespace FusedNorm.Generated
                     stats[oc + 2].Add(acc2, fresh);
                     Vector256.StoreUnsafe(acc3, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
                     stats[oc + 3].Add(acc3, fresh);
-                }
-            }
-        }
-
-        /// <summary>2 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv3S1_C3K6_BnRelu_R2_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
-        {
-            // Per-channel bias (the norm folded in), broadcast once.
-            Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
-            Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
-            {
-                int row = 0; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(2, ref x, ref w, ref bias, ref dst, oc, 0, 0, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(2, ref x, ref w, ref bias, ref dst, oc, 0, 0, ox);
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
-                {
-                    if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
-                    Vector256<float> acc0 = bias0, acc1 = bias1;
-                    int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
-                    for (int ic = 0; ic < InPerGroup; ic++)
-                    {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 2); // this input channel's 3 taps × 2 outputs
-                        int xc = xo + ic * InD * InH * InW;
-                        // the kernel's taps
-                        {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 2)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 3)), acc1);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
-                        }
-                    }
-                    // Epilogue: Relu in registers, then store 8 columns of each channel.
-                    Vector256.StoreUnsafe(Activations.Relu(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
-                    Vector256.StoreUnsafe(Activations.Relu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
-                }
-            }
-        }
-
-        /// <summary>2 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3S1_C3K6_BnRelu_R2_BatchStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
-        {
-            // Per-channel bias, broadcast once.
-            Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
-            Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
-            {
-                int row = 0; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel_BatchStats(2, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel_BatchStats(2, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
-                {
-                    int fresh = 0; // the first lane not already counted by the previous vector
-                    if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }
-                    Vector256<float> acc0 = bias0, acc1 = bias1;
-                    int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
-                    for (int ic = 0; ic < InPerGroup; ic++)
-                    {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 2); // this input channel's 3 taps × 2 outputs
-                        int xc = xo + ic * InD * InH * InW;
-                        // the kernel's taps
-                        {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 2)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 3)), acc1);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
-                        }
-                    }
-                    // Epilogue: store 8 columns of each channel and add the new lanes to their moments.
-                    Vector256.StoreUnsafe(acc0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
-                    stats[oc + 0].Add(acc0, fresh);
-                    Vector256.StoreUnsafe(acc1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
-                    stats[oc + 1].Add(acc1, fresh);
+                    Vector256.StoreUnsafe(acc4, ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 4].Add(acc4, fresh);
+                    Vector256.StoreUnsafe(acc5, ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 5].Add(acc5, fresh);
                 }
             }
         }
@@ -525,7 +580,7 @@ namespace FusedNorm.Generated
             int group = index / (OutPerGroup * Taps), q = index - group * OutPerGroup * Taps;
             int full = 1 * Block * Taps; // elements of the group's full blocks
             if (q < full) return group * OutPerGroup + q / (Block * Taps) * Block + q % (Block * Taps) % Block;
-            return group * OutPerGroup + 1 * Block + (q - full) % 2;
+            return group * OutPerGroup + 1 * Block + (q - full) % 1;
         }
     }
 }

@@ -58,7 +58,7 @@ namespace FusedNorm.Generated
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// act     Gelu in the normalize step, on the normalized values in registers
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 2 block(s) of 4 channels
+    /// tiles   8 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 8 channels
     /// columns 0..14 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -72,8 +72,9 @@ namespace FusedNorm.Generated
         private const int InC = 4, InD = 1, InH = 1, InW = 17;
         private const int OutC = 8, ConvD = 1, ConvH = 1, ConvW = 15, ConvSpatial = ConvD * ConvH * ConvW;
         private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
-        private const int Block = 4, Taps = InPerGroup * 3; // weights per output channel
+        private const int Block = 8, Taps = InPerGroup * 3; // weights per output channel
         private const int InteriorStart = 0, InteriorEnd = 15;
         private const int RunLength = 30, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample
 
@@ -93,22 +94,22 @@ namespace FusedNorm.Generated
             {
                 for (int n = 0; n < batch; n++)
                 {
-                    ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
+                    ref float xn = ref Unsafe.Add(ref x0, n * XSize);
                     ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                     ref float zn = ref yn; // normalized in place
                     Array.Clear(stats, 0, Runs);
                     int normalized = 0; // runs normalized so far
                     {
                         const int g = 0; // one group
-                        // 2 block(s) of 4 channels
+                        // 1 block(s) of 8 channels
                         for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 8; oc += Block)
                         {
                             if (Vector256.IsHardwareAccelerated)
-                                Conv3S1_C4K8_GnGelu_R4_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                Conv3S1_C4K8_GnGelu_R8_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
                             else
-                                ConvScalar_RunStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                ConvScalar_RunStats(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
                             // Normalize every run this block completed.
-                            int complete = (oc + 4) * ConvSpatial / RunLength;
+                            int complete = (oc + 8) * ConvSpatial / RunLength;
                             if (complete > normalized)
                             {
                                 NormalizeRuns(ref zn, stats, normalized, complete, norm);
@@ -124,26 +125,31 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3S1_C4K8_GnGelu_R4_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>8 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3S1_C4K8_GnGelu_R8_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
         {
             // Per-channel bias, broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
             Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
             Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
             Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
+            Vector256<float> bias4 = Vector256.Create(Unsafe.Add(ref bias, 4));
+            Vector256<float> bias5 = Vector256.Create(Unsafe.Add(ref bias, 5));
+            Vector256<float> bias6 = Vector256.Create(Unsafe.Add(ref bias, 6));
+            Vector256<float> bias7 = Vector256.Create(Unsafe.Add(ref bias, 7));
             {
                 int row = 0; // output row within the channel plane
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                int ox = InteriorStart;
+                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 8)
                 {
                     int fresh = 0; // the first lane not already counted by the previous vector
                     if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }
-                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5, acc6 = bias6, acc7 = bias7;
                     int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 4); // this input channel's 3 taps × 4 outputs
+                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 8); // this input channel's 3 taps × 8 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // the kernel's taps
                         {
@@ -152,16 +158,28 @@ namespace FusedNorm.Generated
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 4)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 5)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 6)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 7)), acc7);
                             Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 12)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 13)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 14)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 15)), acc7);
                             Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 20)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 21)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 23)), acc7);
                         }
                     }
                     // Epilogue: store 8 columns of each channel and add the new lanes to their moments.
@@ -173,6 +191,14 @@ namespace FusedNorm.Generated
                     stats[((oc + 2) * ConvSpatial + row * ConvW) / RunLength].Add(acc2, fresh);
                     Vector256.StoreUnsafe(acc3, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
                     stats[((oc + 3) * ConvSpatial + row * ConvW) / RunLength].Add(acc3, fresh);
+                    Vector256.StoreUnsafe(acc4, ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 4) * ConvSpatial + row * ConvW) / RunLength].Add(acc4, fresh);
+                    Vector256.StoreUnsafe(acc5, ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 5) * ConvSpatial + row * ConvW) / RunLength].Add(acc5, fresh);
+                    Vector256.StoreUnsafe(acc6, ref dst, (nuint)(6 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 6) * ConvSpatial + row * ConvW) / RunLength].Add(acc6, fresh);
+                    Vector256.StoreUnsafe(acc7, ref dst, (nuint)(7 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 7) * ConvSpatial + row * ConvW) / RunLength].Add(acc7, fresh);
                 }
             }
         }

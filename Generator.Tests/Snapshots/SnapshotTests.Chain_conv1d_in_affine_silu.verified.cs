@@ -58,8 +58,9 @@ namespace FusedNorm.Generated
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// act     Silu in the normalize step, on the normalized values in registers
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 1 block(s) of 4 + 1 of 2 channels
-    /// columns 2..30 are interior (no bounds tests, the last vector overlaps the one before); 4 border column(s) take the checked scalar path
+    /// tiles   6 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 6 channels
+    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// columns 0..32 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -69,12 +70,15 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 132; // 4 × 33 per sample
         public const int OutputSize = 198; // 6 × 33 per sample
-        private const int InC = 4, InD = 1, InH = 1, InW = 33;
+        private const int InC = 4, InD = 1, InH = 1, InW = 37;
         private const int OutC = 6, ConvD = 1, ConvH = 1, ConvW = 33, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 5, Stride = 1, Padding = 2, Dilation = 1;
+        private const int Kernel = 5, Stride = 1, Padding = 0, Dilation = 1;
+        private const int SourceD = 1, SourceH = 1, SourceW = 33; // the caller's input; In* are its zero-padded copy
+        private const int PadD = 0, PadH = 0, PadW = 2;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
-        private const int Block = 4, Taps = InPerGroup * 5; // weights per output channel
-        private const int InteriorStart = 2, InteriorEnd = 31;
+        private const int Block = 6, Taps = InPerGroup * 5; // weights per output channel
+        private const int InteriorStart = 0, InteriorEnd = 33;
         private const int RunLength = 33, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample
 
         /// <summary>Packs weights [OutC, InPerGroup, K] as [block][ic][taps][channel in block].</summary>
@@ -85,86 +89,220 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (2 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            // One Moments per run of 33 elements: one channel's plane of one sample.
-            Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
             try
             {
-                for (int n = 0; n < batch; n++)
+                // One Moments per run of 33 elements: one channel's plane of one sample.
+                Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
+                try
                 {
-                    ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-                    ref float zn = ref yn; // normalized in place
-                    Array.Clear(stats, 0, Runs);
-                    int normalized = 0; // runs normalized so far
+                    for (int n = 0; n < batch; n++)
                     {
-                        const int g = 0; // one group
-                        // 1 block(s) of 4 channels, then 2
-                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
+                        ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                        ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                        ref float zn = ref yn; // normalized in place
+                        Array.Clear(stats, 0, Runs);
+                        int normalized = 0; // runs normalized so far
                         {
-                            if (Vector512.IsHardwareAccelerated)
-                                Conv5S1_C4K6_InSilu_R4_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            else if (Vector256.IsHardwareAccelerated)
-                                Conv5S1_C4K6_InSilu_R4_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            else
-                                ConvScalar_RunStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            // Normalize every run this block completed.
-                            int complete = (oc + 4) * ConvSpatial / RunLength;
-                            if (complete > normalized)
+                            const int g = 0; // one group
+                            // 1 block(s) of 6 channels
+                            for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 6; oc += Block)
                             {
-                                NormalizeRuns(ref zn, stats, normalized, complete, norm);
-                                normalized = complete;
-                            }
-                        }
-                        for (int oc = g * OutPerGroup + 4; oc < g * OutPerGroup + OutPerGroup; oc += 2)
-                        {
-                            if (Vector512.IsHardwareAccelerated)
-                                Conv5S1_C4K6_InSilu_R2_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            else if (Vector256.IsHardwareAccelerated)
-                                Conv5S1_C4K6_InSilu_R2_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            else
-                                ConvScalar_RunStats(2, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            // Normalize every run this block completed.
-                            int complete = (oc + 2) * ConvSpatial / RunLength;
-                            if (complete > normalized)
-                            {
-                                NormalizeRuns(ref zn, stats, normalized, complete, norm);
-                                normalized = complete;
+                                if (Vector512.IsHardwareAccelerated)
+                                    Conv5S1_C4K6_InSilu_R6_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                else if (Vector256.IsHardwareAccelerated)
+                                    Conv5S1_C4K6_InSilu_R6_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                else
+                                    ConvScalar_RunStats(6, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                // Normalize every run this block completed.
+                                int complete = (oc + 6) * ConvSpatial / RunLength;
+                                if (complete > normalized)
+                                {
+                                    NormalizeRuns(ref zn, stats, normalized, complete, norm);
+                                    normalized = complete;
+                                }
                             }
                         }
                     }
                 }
+                finally
+                {
+                    ArrayPool<Moments>.Shared.Return(stats);
+                }
             }
             finally
             {
-                ArrayPool<Moments>.Shared.Return(stats);
+                ArrayPool<float>.Shared.Return(padded);
             }
         }
 
-        /// <summary>4 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv5S1_C4K6_InSilu_R4_RunStats_V512(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>6 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv5S1_C4K6_InSilu_R6_RunStats_V512(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
         {
             // Per-channel bias, broadcast once.
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
             Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
             Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
             Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
             {
                 int row = 0; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel_RunStats(4, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel_RunStats(4, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                // Interior columns, 16 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 16)
+                int ox = InteriorStart;
+                // Interior columns, 2 vectors of 16 at a time: 6×2 accumulators.
+                for (; ox + 32 <= InteriorEnd; ox += 32)
                 {
-                    int fresh = 0; // the first lane not already counted by the previous vector
-                    if (ox > InteriorEnd - 16) { fresh = ox - (InteriorEnd - 16); ox = InteriorEnd - 16; }
-                    Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                    Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5;
+                    Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5;
                     int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 5 * 4); // this input channel's 5 taps × 4 outputs
+                        ref float wk = ref Unsafe.Add(ref w, ic * 5 * 6); // this input channel's 5 taps × 6 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // the kernel's taps
+                        {
+                            Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                            Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
+                            Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                            acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                            Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                            acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                            Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                            acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                            Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                            acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                            Vector512<float> w0_4 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 0, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w0_4, acc4_0);
+                            acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w0_4, acc4_1);
+                            Vector512<float> w0_5 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 0, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w0_5, acc5_0);
+                            acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w0_5, acc5_1);
+                            Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                            Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
+                            Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 1, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                            acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                            Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                            acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                            Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 1, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                            acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                            Vector512<float> w1_3 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 1, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
+                            acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
+                            Vector512<float> w1_4 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 1, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w1_4, acc4_0);
+                            acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w1_4, acc4_1);
+                            Vector512<float> w1_5 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 1, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w1_5, acc5_0);
+                            acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w1_5, acc5_1);
+                            Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                            Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
+                            Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 2, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                            acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                            Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 2, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                            acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                            Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 2, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                            acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                            Vector512<float> w2_3 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 2, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
+                            acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
+                            Vector512<float> w2_4 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 2, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w2_4, acc4_0);
+                            acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w2_4, acc4_1);
+                            Vector512<float> w2_5 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 2, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w2_5, acc5_0);
+                            acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w2_5, acc5_1);
+                            Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 3));
+                            Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 19));
+                            Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 3, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w3_0, acc0_0);
+                            acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w3_0, acc0_1);
+                            Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 3, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w3_1, acc1_0);
+                            acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w3_1, acc1_1);
+                            Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 3, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w3_2, acc2_0);
+                            acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w3_2, acc2_1);
+                            Vector512<float> w3_3 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 3, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector512.FusedMultiplyAdd(x3_0, w3_3, acc3_0);
+                            acc3_1 = Vector512.FusedMultiplyAdd(x3_1, w3_3, acc3_1);
+                            Vector512<float> w3_4 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 3, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector512.FusedMultiplyAdd(x3_0, w3_4, acc4_0);
+                            acc4_1 = Vector512.FusedMultiplyAdd(x3_1, w3_4, acc4_1);
+                            Vector512<float> w3_5 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 3, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector512.FusedMultiplyAdd(x3_0, w3_5, acc5_0);
+                            acc5_1 = Vector512.FusedMultiplyAdd(x3_1, w3_5, acc5_1);
+                            Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 4));
+                            Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 20));
+                            Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 4, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w4_0, acc0_0);
+                            acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w4_0, acc0_1);
+                            Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 4, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w4_1, acc1_0);
+                            acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w4_1, acc1_1);
+                            Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 4, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w4_2, acc2_0);
+                            acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w4_2, acc2_1);
+                            Vector512<float> w4_3 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 4, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector512.FusedMultiplyAdd(x4_0, w4_3, acc3_0);
+                            acc3_1 = Vector512.FusedMultiplyAdd(x4_1, w4_3, acc3_1);
+                            Vector512<float> w4_4 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 4, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector512.FusedMultiplyAdd(x4_0, w4_4, acc4_0);
+                            acc4_1 = Vector512.FusedMultiplyAdd(x4_1, w4_4, acc4_1);
+                            Vector512<float> w4_5 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 4, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector512.FusedMultiplyAdd(x4_0, w4_5, acc5_0);
+                            acc5_1 = Vector512.FusedMultiplyAdd(x4_1, w4_5, acc5_1);
+                        }
+                    }
+                    // Epilogue: store 32 columns of each channel and add the new lanes to their moments.
+                    Vector512.StoreUnsafe(acc0_0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 0) * ConvSpatial + row * ConvW) / RunLength].Add(acc0_0);
+                    Vector512.StoreUnsafe(acc1_0, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 1) * ConvSpatial + row * ConvW) / RunLength].Add(acc1_0);
+                    Vector512.StoreUnsafe(acc2_0, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 2) * ConvSpatial + row * ConvW) / RunLength].Add(acc2_0);
+                    Vector512.StoreUnsafe(acc3_0, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 3) * ConvSpatial + row * ConvW) / RunLength].Add(acc3_0);
+                    Vector512.StoreUnsafe(acc4_0, ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 4) * ConvSpatial + row * ConvW) / RunLength].Add(acc4_0);
+                    Vector512.StoreUnsafe(acc5_0, ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 5) * ConvSpatial + row * ConvW) / RunLength].Add(acc5_0);
+                    Vector512.StoreUnsafe(acc0_1, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox + 16));
+                    stats[((oc + 0) * ConvSpatial + row * ConvW) / RunLength].Add(acc0_1);
+                    Vector512.StoreUnsafe(acc1_1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox + 16));
+                    stats[((oc + 1) * ConvSpatial + row * ConvW) / RunLength].Add(acc1_1);
+                    Vector512.StoreUnsafe(acc2_1, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox + 16));
+                    stats[((oc + 2) * ConvSpatial + row * ConvW) / RunLength].Add(acc2_1);
+                    Vector512.StoreUnsafe(acc3_1, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox + 16));
+                    stats[((oc + 3) * ConvSpatial + row * ConvW) / RunLength].Add(acc3_1);
+                    Vector512.StoreUnsafe(acc4_1, ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox + 16));
+                    stats[((oc + 4) * ConvSpatial + row * ConvW) / RunLength].Add(acc4_1);
+                    Vector512.StoreUnsafe(acc5_1, ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox + 16));
+                    stats[((oc + 5) * ConvSpatial + row * ConvW) / RunLength].Add(acc5_1);
+                }
+                // The remaining interior columns, one vector of 16 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 16)
+                {
+                    int fresh = 0; // the first lane not already counted by the previous vector
+                    if (ox > InteriorEnd - 16) { fresh = ox - (InteriorEnd - 16); ox = InteriorEnd - 16; }
+                    Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5;
+                    int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 5 * 6); // this input channel's 5 taps × 6 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // the kernel's taps
                         {
@@ -173,26 +311,36 @@ namespace FusedNorm.Generated
                             acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2);
                             acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 4)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 5)), acc5);
                             Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 5)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc3);
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 10)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 11)), acc5);
                             Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 11)), acc3);
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 14)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 15)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 16)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 17)), acc5);
                             Vector512<float> x3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 3));
-                            acc0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 14)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 15)), acc3);
+                            acc0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 18)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 19)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 20)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 21)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 22)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 23)), acc5);
                             Vector512<float> x4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 4));
-                            acc0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 19)), acc3);
+                            acc0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 28)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 29)), acc5);
                         }
                     }
                     // Epilogue: store 16 columns of each channel and add the new lanes to their moments.
@@ -204,83 +352,37 @@ namespace FusedNorm.Generated
                     stats[((oc + 2) * ConvSpatial + row * ConvW) / RunLength].Add(acc2, fresh);
                     Vector512.StoreUnsafe(acc3, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
                     stats[((oc + 3) * ConvSpatial + row * ConvW) / RunLength].Add(acc3, fresh);
+                    Vector512.StoreUnsafe(acc4, ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 4) * ConvSpatial + row * ConvW) / RunLength].Add(acc4, fresh);
+                    Vector512.StoreUnsafe(acc5, ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 5) * ConvSpatial + row * ConvW) / RunLength].Add(acc5, fresh);
                 }
             }
         }
 
-        /// <summary>2 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv5S1_C4K6_InSilu_R2_RunStats_V512(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
-        {
-            // Per-channel bias, broadcast once.
-            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
-            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
-            {
-                int row = 0; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel_RunStats(2, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel_RunStats(2, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                // Interior columns, 16 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 16)
-                {
-                    int fresh = 0; // the first lane not already counted by the previous vector
-                    if (ox > InteriorEnd - 16) { fresh = ox - (InteriorEnd - 16); ox = InteriorEnd - 16; }
-                    Vector512<float> acc0 = bias0, acc1 = bias1;
-                    int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
-                    for (int ic = 0; ic < InPerGroup; ic++)
-                    {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 5 * 2); // this input channel's 5 taps × 2 outputs
-                        int xc = xo + ic * InD * InH * InW;
-                        // the kernel's taps
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 2)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 3)), acc1);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 5)), acc1);
-                            Vector512<float> x3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 3));
-                            acc0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 6)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 7)), acc1);
-                            Vector512<float> x4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 4));
-                            acc0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1);
-                        }
-                    }
-                    // Epilogue: store 16 columns of each channel and add the new lanes to their moments.
-                    Vector512.StoreUnsafe(acc0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 0) * ConvSpatial + row * ConvW) / RunLength].Add(acc0, fresh);
-                    Vector512.StoreUnsafe(acc1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 1) * ConvSpatial + row * ConvW) / RunLength].Add(acc1, fresh);
-                }
-            }
-        }
-
-        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv5S1_C4K6_InSilu_R4_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>6 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv5S1_C4K6_InSilu_R6_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
         {
             // Per-channel bias, broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
             Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
             Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
             Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
+            Vector256<float> bias4 = Vector256.Create(Unsafe.Add(ref bias, 4));
+            Vector256<float> bias5 = Vector256.Create(Unsafe.Add(ref bias, 5));
             {
                 int row = 0; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel_RunStats(4, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel_RunStats(4, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                int ox = InteriorStart;
+                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 8)
                 {
                     int fresh = 0; // the first lane not already counted by the previous vector
                     if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }
-                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5;
                     int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 5 * 4); // this input channel's 5 taps × 4 outputs
+                        ref float wk = ref Unsafe.Add(ref w, ic * 5 * 6); // this input channel's 5 taps × 6 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // the kernel's taps
                         {
@@ -289,26 +391,36 @@ namespace FusedNorm.Generated
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 4)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 5)), acc5);
                             Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 8)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 9)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 10)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 11)), acc5);
                             Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 16)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 17)), acc5);
                             Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 3));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 18)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 19)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 20)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 21)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 22)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 23)), acc5);
                             Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 4));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 28)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 29)), acc5);
                         }
                     }
                     // Epilogue: store 8 columns of each channel and add the new lanes to their moments.
@@ -320,56 +432,10 @@ namespace FusedNorm.Generated
                     stats[((oc + 2) * ConvSpatial + row * ConvW) / RunLength].Add(acc2, fresh);
                     Vector256.StoreUnsafe(acc3, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
                     stats[((oc + 3) * ConvSpatial + row * ConvW) / RunLength].Add(acc3, fresh);
-                }
-            }
-        }
-
-        /// <summary>2 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv5S1_C4K6_InSilu_R2_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
-        {
-            // Per-channel bias, broadcast once.
-            Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
-            Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
-            {
-                int row = 0; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel_RunStats(2, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel_RunStats(2, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
-                {
-                    int fresh = 0; // the first lane not already counted by the previous vector
-                    if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }
-                    Vector256<float> acc0 = bias0, acc1 = bias1;
-                    int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
-                    for (int ic = 0; ic < InPerGroup; ic++)
-                    {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 5 * 2); // this input channel's 5 taps × 2 outputs
-                        int xc = xo + ic * InD * InH * InW;
-                        // the kernel's taps
-                        {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 2)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 3)), acc1);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 3));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 6)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 7)), acc1);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 4));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
-                        }
-                    }
-                    // Epilogue: store 8 columns of each channel and add the new lanes to their moments.
-                    Vector256.StoreUnsafe(acc0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 0) * ConvSpatial + row * ConvW) / RunLength].Add(acc0, fresh);
-                    Vector256.StoreUnsafe(acc1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 1) * ConvSpatial + row * ConvW) / RunLength].Add(acc1, fresh);
+                    Vector256.StoreUnsafe(acc4, ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 4) * ConvSpatial + row * ConvW) / RunLength].Add(acc4, fresh);
+                    Vector256.StoreUnsafe(acc5, ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 5) * ConvSpatial + row * ConvW) / RunLength].Add(acc5, fresh);
                 }
             }
         }

@@ -59,8 +59,9 @@ namespace FusedNorm.Generated
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// act     Relu in the normalize step, on the normalized values in registers
     /// pool    MaxPool1d window 2, stride 2, padding 0 → 5×12, read from a scratch buffer still in cache; the conv output never reaches y
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 1 block(s) of 4 + 1 of 1 channels
-    /// columns 1..22 are interior (no bounds tests, the last vector overlaps the one before); 2 border column(s) take the checked scalar path
+    /// tiles   5 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 5 channels
+    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// columns 0..23 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -70,12 +71,15 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 72; // 3 × 24 per sample
         public const int OutputSize = 60; // 5 × 12 per sample
-        private const int InC = 3, InD = 1, InH = 1, InW = 24;
+        private const int InC = 3, InD = 1, InH = 1, InW = 26;
         private const int OutC = 5, ConvD = 1, ConvH = 1, ConvW = 24, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 3, Stride = 1, Padding = 1, Dilation = 1;
+        private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
+        private const int SourceD = 1, SourceH = 1, SourceW = 24; // the caller's input; In* are its zero-padded copy
+        private const int PadD = 0, PadH = 0, PadW = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
-        private const int Block = 4, Taps = InPerGroup * 3; // weights per output channel
-        private const int InteriorStart = 1, InteriorEnd = 23;
+        private const int Block = 5, Taps = InPerGroup * 3; // weights per output channel
+        private const int InteriorStart = 0, InteriorEnd = 24;
         private const int PoolD = 1, PoolH = 1, PoolW = 12, PoolSpatial = PoolD * PoolH * PoolW;
         private const int RunLength = 24, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample
 
@@ -87,91 +91,83 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            // One Moments per run of 24 elements: normalized_shape [24] of one sample.
-            Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
-            // A sample's conv output lives in a scratch buffer until it is normalized and pooled.
-            float[] scratch = ArrayPool<float>.Shared.Rent(OutC * ConvSpatial);
             try
             {
-                for (int n = 0; n < batch; n++)
+                // One Moments per run of 24 elements: normalized_shape [24] of one sample.
+                Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
+                // A sample's conv output lives in a scratch buffer until it is normalized and pooled.
+                float[] scratch = ArrayPool<float>.Shared.Rent(OutC * ConvSpatial);
+                try
                 {
-                    ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-                    ref float zn = ref MemoryMarshal.GetArrayDataReference(scratch);
-                    Array.Clear(stats, 0, Runs);
-                    int normalized = 0; // runs normalized so far
+                    for (int n = 0; n < batch; n++)
                     {
-                        const int g = 0; // one group
-                        // 1 block(s) of 4 channels, then 1
-                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
+                        ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                        ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                        ref float zn = ref MemoryMarshal.GetArrayDataReference(scratch);
+                        Array.Clear(stats, 0, Runs);
+                        int normalized = 0; // runs normalized so far
                         {
-                            if (Vector512.IsHardwareAccelerated)
-                                Conv3S1_C3K5_LnReluMaxPool2_R4_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            else if (Vector256.IsHardwareAccelerated)
-                                Conv3S1_C3K5_LnReluMaxPool2_R4_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            else
-                                ConvScalar_RunStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            // Normalize every run this block completed, then pool their channels.
-                            int complete = (oc + 4) * ConvSpatial / RunLength;
-                            if (complete > normalized)
+                            const int g = 0; // one group
+                            // 1 block(s) of 5 channels
+                            for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 5; oc += Block)
                             {
-                                NormalizeRuns(ref zn, stats, normalized, complete, norm);
-                                Pool(complete * RunLength / ConvSpatial - normalized * RunLength / ConvSpatial, ref Unsafe.Add(ref zn, normalized * RunLength), ref Unsafe.Add(ref yn, normalized * RunLength / ConvSpatial * PoolSpatial));
-                                normalized = complete;
-                            }
-                        }
-                        for (int oc = g * OutPerGroup + 4; oc < g * OutPerGroup + OutPerGroup; oc += 1)
-                        {
-                            if (Vector512.IsHardwareAccelerated)
-                                Conv3S1_C3K5_LnReluMaxPool2_R1_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            else if (Vector256.IsHardwareAccelerated)
-                                Conv3S1_C3K5_LnReluMaxPool2_R1_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            else
-                                ConvScalar_RunStats(1, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            // Normalize every run this block completed, then pool their channels.
-                            int complete = (oc + 1) * ConvSpatial / RunLength;
-                            if (complete > normalized)
-                            {
-                                NormalizeRuns(ref zn, stats, normalized, complete, norm);
-                                Pool(complete * RunLength / ConvSpatial - normalized * RunLength / ConvSpatial, ref Unsafe.Add(ref zn, normalized * RunLength), ref Unsafe.Add(ref yn, normalized * RunLength / ConvSpatial * PoolSpatial));
-                                normalized = complete;
+                                if (Vector512.IsHardwareAccelerated)
+                                    Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                else if (Vector256.IsHardwareAccelerated)
+                                    Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                else
+                                    ConvScalar_RunStats(5, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                // Normalize every run this block completed, then pool their channels.
+                                int complete = (oc + 5) * ConvSpatial / RunLength;
+                                if (complete > normalized)
+                                {
+                                    NormalizeRuns(ref zn, stats, normalized, complete, norm);
+                                    Pool(complete * RunLength / ConvSpatial - normalized * RunLength / ConvSpatial, ref Unsafe.Add(ref zn, normalized * RunLength), ref Unsafe.Add(ref yn, normalized * RunLength / ConvSpatial * PoolSpatial));
+                                    normalized = complete;
+                                }
                             }
                         }
                     }
                 }
+                finally
+                {
+                    ArrayPool<Moments>.Shared.Return(stats);
+                    ArrayPool<float>.Shared.Return(scratch);
+                }
             }
             finally
             {
-                ArrayPool<Moments>.Shared.Return(stats);
-                ArrayPool<float>.Shared.Return(scratch);
+                ArrayPool<float>.Shared.Return(padded);
             }
         }
 
-        /// <summary>4 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3S1_C3K5_LnReluMaxPool2_R4_RunStats_V512(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>5 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V512(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
         {
             // Per-channel bias, broadcast once.
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
             Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
             Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
             Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
             {
                 int row = 0; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel_RunStats(4, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel_RunStats(4, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                // Interior columns, 16 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 16)
+                int ox = InteriorStart;
+                // Interior columns, one vector of 16 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 16)
                 {
                     int fresh = 0; // the first lane not already counted by the previous vector
                     if (ox > InteriorEnd - 16) { fresh = ox - (InteriorEnd - 16); ox = InteriorEnd - 16; }
-                    Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                    Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4;
                     int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 4); // this input channel's 3 taps × 4 outputs
+                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 5); // this input channel's 3 taps × 5 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // the kernel's taps
                         {
@@ -180,16 +176,19 @@ namespace FusedNorm.Generated
                             acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2);
                             acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 4)), acc4);
                             Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 5)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc3);
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 5)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc4);
                             Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 11)), acc3);
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 10)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 11)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 12)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 13)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 14)), acc4);
                         }
                     }
                     // Epilogue: store 16 columns of each channel and add the new lanes to their moments.
@@ -201,71 +200,34 @@ namespace FusedNorm.Generated
                     stats[((oc + 2) * ConvSpatial + row * ConvW) / RunLength].Add(acc2, fresh);
                     Vector512.StoreUnsafe(acc3, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
                     stats[((oc + 3) * ConvSpatial + row * ConvW) / RunLength].Add(acc3, fresh);
+                    Vector512.StoreUnsafe(acc4, ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 4) * ConvSpatial + row * ConvW) / RunLength].Add(acc4, fresh);
                 }
             }
         }
 
-        /// <summary>1 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3S1_C3K5_LnReluMaxPool2_R1_RunStats_V512(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
-        {
-            // Per-channel bias, broadcast once.
-            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
-            {
-                int row = 0; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel_RunStats(1, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel_RunStats(1, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                // Interior columns, 16 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 16)
-                {
-                    int fresh = 0; // the first lane not already counted by the previous vector
-                    if (ox > InteriorEnd - 16) { fresh = ox - (InteriorEnd - 16); ox = InteriorEnd - 16; }
-                    Vector512<float> acc0 = bias0;
-                    int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
-                    for (int ic = 0; ic < InPerGroup; ic++)
-                    {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 1); // this input channel's 3 taps × 1 outputs
-                        int xc = xo + ic * InD * InH * InW;
-                        // the kernel's taps
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 1)), acc0);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 2)), acc0);
-                        }
-                    }
-                    // Epilogue: store 16 columns of each channel and add the new lanes to their moments.
-                    Vector512.StoreUnsafe(acc0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 0) * ConvSpatial + row * ConvW) / RunLength].Add(acc0, fresh);
-                }
-            }
-        }
-
-        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3S1_C3K5_LnReluMaxPool2_R4_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>5 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
         {
             // Per-channel bias, broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
             Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
             Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
             Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
+            Vector256<float> bias4 = Vector256.Create(Unsafe.Add(ref bias, 4));
             {
                 int row = 0; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel_RunStats(4, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel_RunStats(4, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                int ox = InteriorStart;
+                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 8)
                 {
                     int fresh = 0; // the first lane not already counted by the previous vector
                     if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }
-                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4;
                     int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 4); // this input channel's 3 taps × 4 outputs
+                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 5); // this input channel's 3 taps × 5 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // the kernel's taps
                         {
@@ -274,16 +236,19 @@ namespace FusedNorm.Generated
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 4)), acc4);
                             Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 8)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 9)), acc4);
                             Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 10)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 12)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 13)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 14)), acc4);
                         }
                     }
                     // Epilogue: store 8 columns of each channel and add the new lanes to their moments.
@@ -295,44 +260,8 @@ namespace FusedNorm.Generated
                     stats[((oc + 2) * ConvSpatial + row * ConvW) / RunLength].Add(acc2, fresh);
                     Vector256.StoreUnsafe(acc3, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
                     stats[((oc + 3) * ConvSpatial + row * ConvW) / RunLength].Add(acc3, fresh);
-                }
-            }
-        }
-
-        /// <summary>1 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3S1_C3K5_LnReluMaxPool2_R1_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
-        {
-            // Per-channel bias, broadcast once.
-            Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
-            {
-                int row = 0; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel_RunStats(1, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel_RunStats(1, ref x, ref w, ref bias, ref dst, stats, oc, 0, 0, ox);
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
-                {
-                    int fresh = 0; // the first lane not already counted by the previous vector
-                    if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }
-                    Vector256<float> acc0 = bias0;
-                    int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
-                    for (int ic = 0; ic < InPerGroup; ic++)
-                    {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 1); // this input channel's 3 taps × 1 outputs
-                        int xc = xo + ic * InD * InH * InW;
-                        // the kernel's taps
-                        {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 1)), acc0);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 2)), acc0);
-                        }
-                    }
-                    // Epilogue: store 8 columns of each channel and add the new lanes to their moments.
-                    Vector256.StoreUnsafe(acc0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 0) * ConvSpatial + row * ConvW) / RunLength].Add(acc0, fresh);
+                    Vector256.StoreUnsafe(acc4, ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 4) * ConvSpatial + row * ConvW) / RunLength].Add(acc4, fresh);
                 }
             }
         }

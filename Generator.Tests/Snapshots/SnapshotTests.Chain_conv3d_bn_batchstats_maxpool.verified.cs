@@ -59,8 +59,9 @@ namespace FusedNorm.Generated
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// act     Relu in the normalize step, on the normalized values in registers
     /// pool    MaxPool3d window 2, stride 2, padding 0 → 4×2×3×4, read from a scratch buffer still in cache; the conv output never reaches y
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 1 block(s) of 4 channels
-    /// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)
+    /// tiles   4 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 4 channels
+    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// columns 0..8 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -70,11 +71,15 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 432; // 2 × 4 × 6 × 9 per sample
         public const int OutputSize = 96; // 4 × 2 × 3 × 4 per sample
-        private const int InC = 2, InD = 4, InH = 6, InW = 9;
+        private const int InC = 2, InD = 6, InH = 8, InW = 11;
         private const int OutC = 4, ConvD = 4, ConvH = 6, ConvW = 9, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 3, Stride = 1, Padding = 1, Dilation = 1;
+        private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
+        private const int SourceD = 4, SourceH = 6, SourceW = 9; // the caller's input; In* are its zero-padded copy
+        private const int PadD = 1, PadH = 1, PadW = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 4, Taps = InPerGroup * 27; // weights per output channel
+        private const int InteriorStart = 0, InteriorEnd = 9;
         private const int PoolD = 2, PoolH = 3, PoolW = 4, PoolSpatial = PoolD * PoolH * PoolW;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K, K] as [block][ic][taps][channel in block].</summary>
@@ -85,48 +90,265 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            // One Moments per channel, over (batch, spatial).
-            Moments[] stats = ArrayPool<Moments>.Shared.Rent(OutC);
-            Array.Clear(stats, 0, OutC);
-            // A channel block's conv output for every sample lives in a scratch buffer until it is normalized and pooled.
-            float[] scratch = ArrayPool<float>.Shared.Rent(batch * Block * ConvSpatial);
             try
             {
-                ref float s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
+                // One Moments per channel, over (batch, spatial).
+                Moments[] stats = ArrayPool<Moments>.Shared.Rent(OutC);
+                Array.Clear(stats, 0, OutC);
+                // A channel block's conv output for every sample lives in a scratch buffer until it is normalized and pooled.
+                float[] scratch = ArrayPool<float>.Shared.Rent(batch * Block * ConvSpatial);
+                try
                 {
-                    const int g = 0; // one group
-                    // 1 block(s) of 4 channels
-                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
+                    ref float s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
                     {
-                        for (int n = 0; n < batch; n++)
+                        const int g = 0; // one group
+                        // 1 block(s) of 4 channels
+                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
                         {
-                            ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                            ref float zn = ref Unsafe.Add(ref s0, n * 4 * ConvSpatial);
-                            ConvScalar_BatchStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
-                        }
-                        // The block's channels now have their batch statistics: normalize every sample's planes, then pool them.
-                        for (int j = 0; j < 4; j++)
-                        {
-                            ref Moments m = ref stats[oc + j];
                             for (int n = 0; n < batch; n++)
                             {
+                                ref float xn = ref Unsafe.Add(ref x0, n * XSize);
                                 ref float zn = ref Unsafe.Add(ref s0, n * 4 * ConvSpatial);
-                                NormalizeChannel(ref Unsafe.Add(ref zn, j * ConvSpatial), oc + j, m.Mean, m.Variance, norm);
+                                if (Vector256.IsHardwareAccelerated)
+                                    Conv3x3x3S1_C2K4_BnReluMaxPool2_R4_BatchStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
+                                else
+                                    ConvScalar_BatchStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
+                            }
+                            // The block's channels now have their batch statistics: normalize every sample's planes, then pool them.
+                            for (int j = 0; j < 4; j++)
+                            {
+                                ref Moments m = ref stats[oc + j];
+                                for (int n = 0; n < batch; n++)
+                                {
+                                    ref float zn = ref Unsafe.Add(ref s0, n * 4 * ConvSpatial);
+                                    NormalizeChannel(ref Unsafe.Add(ref zn, j * ConvSpatial), oc + j, m.Mean, m.Variance, norm);
+                                }
+                            }
+                            for (int n = 0; n < batch; n++)
+                            {
+                                Pool(4, ref Unsafe.Add(ref s0, n * 4 * ConvSpatial), ref Unsafe.Add(ref y0, n * OutputSize + oc * PoolSpatial));
                             }
                         }
-                        for (int n = 0; n < batch; n++)
-                        {
-                            Pool(4, ref Unsafe.Add(ref s0, n * 4 * ConvSpatial), ref Unsafe.Add(ref y0, n * OutputSize + oc * PoolSpatial));
-                        }
                     }
+                }
+                finally
+                {
+                    ArrayPool<Moments>.Shared.Return(stats);
+                    ArrayPool<float>.Shared.Return(scratch);
                 }
             }
             finally
             {
-                ArrayPool<Moments>.Shared.Return(stats);
-                ArrayPool<float>.Shared.Return(scratch);
+                ArrayPool<float>.Shared.Return(padded);
+            }
+        }
+
+        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3x3x3S1_C2K4_BnReluMaxPool2_R4_BatchStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        {
+            // Per-channel bias, broadcast once.
+            Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
+            Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
+            Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
+            Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
+            for (int od = 0; od < ConvD; od++)
+            {
+                for (int oh = 0; oh < ConvH; oh++)
+                {
+                    int id0 = od * Stride - Padding;
+                    int ih0 = oh * Stride - Padding;
+                    int row = od * ConvH + oh; // output row within the channel plane
+                    int ox = InteriorStart;
+                    // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                    for (; ox < InteriorEnd; ox += 8)
+                    {
+                        int fresh = 0; // the first lane not already counted by the previous vector
+                        if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }
+                        Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                        int xo = (id0 * InH + ih0) * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                        for (int ic = 0; ic < InPerGroup; ic++)
+                        {
+                            ref float wk = ref Unsafe.Add(ref w, ic * 27 * 4); // this input channel's 27 taps × 4 outputs
+                            int xc = xo + ic * InD * InH * InW;
+                            // kernel plane 0, row 0
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc3);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc3);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
+                            }
+                            // kernel plane 0, row 1
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 11));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 12));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 13));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 20)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 21)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 23)), acc3);
+                            }
+                            // kernel plane 0, row 2
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 22));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 23));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 28)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 29)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 30)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 31)), acc3);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 24));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 35)), acc3);
+                            }
+                            // kernel plane 1, row 0
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 88));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 36)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 37)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 38)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 39)), acc3);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 89));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 40)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 41)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 42)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 43)), acc3);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 90));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 44)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 45)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 46)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 47)), acc3);
+                            }
+                            // kernel plane 1, row 1
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 99));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 50)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 51)), acc3);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 100));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 52)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 53)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 54)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 55)), acc3);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 101));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 56)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 57)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 58)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 59)), acc3);
+                            }
+                            // kernel plane 1, row 2
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 110));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 60)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 61)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 62)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 63)), acc3);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 111));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 64)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 65)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 66)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 67)), acc3);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 112));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 68)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 69)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 70)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 71)), acc3);
+                            }
+                            // kernel plane 2, row 0
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 176));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 72)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 73)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 74)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 75)), acc3);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 177));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 76)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 77)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 78)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 79)), acc3);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 178));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 80)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 81)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 82)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 83)), acc3);
+                            }
+                            // kernel plane 2, row 1
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 187));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 84)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 85)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 86)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 87)), acc3);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 188));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 88)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 89)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 90)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 91)), acc3);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 189));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 92)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 93)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 94)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 95)), acc3);
+                            }
+                            // kernel plane 2, row 2
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 198));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 96)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 97)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 98)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 99)), acc3);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 199));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 100)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 101)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 102)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 103)), acc3);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 200));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 104)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 105)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 106)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 107)), acc3);
+                            }
+                        }
+                        // Epilogue: store 8 columns of each channel and add the new lanes to their moments.
+                        Vector256.StoreUnsafe(acc0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                        stats[oc + 0].Add(acc0, fresh);
+                        Vector256.StoreUnsafe(acc1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                        stats[oc + 1].Add(acc1, fresh);
+                        Vector256.StoreUnsafe(acc2, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                        stats[oc + 2].Add(acc2, fresh);
+                        Vector256.StoreUnsafe(acc3, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                        stats[oc + 3].Add(acc3, fresh);
+                    }
+                }
             }
         }
 

@@ -56,8 +56,9 @@ namespace FusedNorm.Generated
     /// conv    2×5×6×10 → 4×5×6×10, 3×3×3 window unrolled, stride 1, padding 1, dilation 1
     /// norm    BatchNorm3d(4): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 1 block(s) of 4 channels
-    /// columns 1..8 are interior (no bounds tests, the last vector overlaps the one before); 2 border column(s) take the checked scalar path
+    /// tiles   4 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 4 channels
+    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -67,12 +68,15 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 600; // 2 × 5 × 6 × 10 per sample
         public const int OutputSize = 1200; // 4 × 5 × 6 × 10 per sample
-        private const int InC = 2, InD = 5, InH = 6, InW = 10;
+        private const int InC = 2, InD = 7, InH = 8, InW = 12;
         private const int OutC = 4, ConvD = 5, ConvH = 6, ConvW = 10, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 3, Stride = 1, Padding = 1, Dilation = 1;
+        private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
+        private const int SourceD = 5, SourceH = 6, SourceW = 10; // the caller's input; In* are its zero-padded copy
+        private const int PadD = 1, PadH = 1, PadW = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 4, Taps = InPerGroup * 27; // weights per output channel
-        private const int InteriorStart = 1, InteriorEnd = 9;
+        private const int InteriorStart = 0, InteriorEnd = 10;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -82,23 +86,33 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            for (int n = 0; n < batch; n++)
+            try
             {
-                ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                for (int n = 0; n < batch; n++)
                 {
-                    const int g = 0; // one group
-                    // 1 block(s) of 4 channels
-                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
+                    ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                     {
-                        if (Vector256.IsHardwareAccelerated)
-                            Conv3x3x3S1_C2K4_BnRelu_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                        else
-                            ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        const int g = 0; // one group
+                        // 1 block(s) of 4 channels
+                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
+                        {
+                            if (Vector256.IsHardwareAccelerated)
+                                Conv3x3x3S1_C2K4_BnRelu_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                            else
+                                ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        }
                     }
                 }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(padded);
             }
         }
 
@@ -117,11 +131,9 @@ namespace FusedNorm.Generated
                     int id0 = od * Stride - Padding;
                     int ih0 = oh * Stride - Padding;
                     int row = od * ConvH + oh; // output row within the channel plane
-                    // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                    for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, od, oh, ox);
-                    for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, od, oh, ox);
-                    // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                    for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                    int ox = InteriorStart;
+                    // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                    for (; ox < InteriorEnd; ox += 8)
                     {
                         if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
                         Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
@@ -131,7 +143,6 @@ namespace FusedNorm.Generated
                             ref float wk = ref Unsafe.Add(ref w, ic * 27 * 4); // this input channel's 27 taps × 4 outputs
                             int xc = xo + ic * InD * InH * InW;
                             // kernel plane 0, row 0
-                            if ((uint)(id0 + 0) < InD && (uint)(ih0 + 0) < InH)
                             {
                                 Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
                                 acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
@@ -150,152 +161,144 @@ namespace FusedNorm.Generated
                                 acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
                             }
                             // kernel plane 0, row 1
-                            if ((uint)(id0 + 0) < InD && (uint)(ih0 + 1) < InH)
                             {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 10));
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 12));
                                 acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 11));
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 13));
                                 acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 12));
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 14));
                                 acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 20)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 21)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 23)), acc3);
                             }
                             // kernel plane 0, row 2
-                            if ((uint)(id0 + 0) < InD && (uint)(ih0 + 2) < InH)
                             {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 20));
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 24));
                                 acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 21));
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 25));
                                 acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 28)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 29)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 30)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 31)), acc3);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 22));
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 26));
                                 acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 35)), acc3);
                             }
                             // kernel plane 1, row 0
-                            if ((uint)(id0 + 1) < InD && (uint)(ih0 + 0) < InH)
                             {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 60));
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 96));
                                 acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 36)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 37)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 38)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 39)), acc3);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 61));
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 97));
                                 acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 40)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 41)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 42)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 43)), acc3);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 62));
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 98));
                                 acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 44)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 45)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 46)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 47)), acc3);
                             }
                             // kernel plane 1, row 1
-                            if ((uint)(id0 + 1) < InD && (uint)(ih0 + 1) < InH)
                             {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 70));
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 108));
                                 acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 50)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 51)), acc3);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 71));
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 109));
                                 acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 52)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 53)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 54)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 55)), acc3);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 72));
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 110));
                                 acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 56)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 57)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 58)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 59)), acc3);
                             }
                             // kernel plane 1, row 2
-                            if ((uint)(id0 + 1) < InD && (uint)(ih0 + 2) < InH)
                             {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 80));
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 120));
                                 acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 60)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 61)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 62)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 63)), acc3);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 81));
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 121));
                                 acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 64)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 65)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 66)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 67)), acc3);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 82));
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 122));
                                 acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 68)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 69)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 70)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 71)), acc3);
                             }
                             // kernel plane 2, row 0
-                            if ((uint)(id0 + 2) < InD && (uint)(ih0 + 0) < InH)
                             {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 120));
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 192));
                                 acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 72)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 73)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 74)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 75)), acc3);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 121));
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 193));
                                 acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 76)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 77)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 78)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 79)), acc3);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 122));
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 194));
                                 acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 80)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 81)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 82)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 83)), acc3);
                             }
                             // kernel plane 2, row 1
-                            if ((uint)(id0 + 2) < InD && (uint)(ih0 + 1) < InH)
                             {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 130));
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 204));
                                 acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 84)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 85)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 86)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 87)), acc3);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 131));
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 205));
                                 acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 88)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 89)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 90)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 91)), acc3);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 132));
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 206));
                                 acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 92)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 93)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 94)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 95)), acc3);
                             }
                             // kernel plane 2, row 2
-                            if ((uint)(id0 + 2) < InD && (uint)(ih0 + 2) < InH)
                             {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 140));
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 216));
                                 acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 96)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 97)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 98)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 99)), acc3);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 141));
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 217));
                                 acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 100)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 101)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 102)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 103)), acc3);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 142));
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 218));
                                 acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 104)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 105)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 106)), acc2);

@@ -87,8 +87,9 @@ namespace FusedNorm.Generated
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// train   ChainTraining: batch statistics: mean and biased variance per channel over (batch, spatial); blocks run channel-major so a block's channels are normalized once every sample is computed; then running_mean/var (unbiased) are updated
-    /// tiles   3 output channels × 8 output columns of accumulators per Vector256 step: 1 block(s) of 3 channels
-    /// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)
+    /// tiles   3 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 3 channels
+    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// columns 0..8 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -98,11 +99,15 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 288; // 2 × 4 × 4 × 9 per sample
         public const int OutputSize = 432; // 3 × 4 × 4 × 9 per sample
-        private const int InC = 2, InD = 4, InH = 4, InW = 9;
+        private const int InC = 2, InD = 6, InH = 6, InW = 11;
         private const int OutC = 3, ConvD = 4, ConvH = 4, ConvW = 9, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 3, Stride = 1, Padding = 1, Dilation = 1;
+        private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
+        private const int SourceD = 4, SourceH = 4, SourceW = 9; // the caller's input; In* are its zero-padded copy
+        private const int PadD = 1, PadH = 1, PadW = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 3, Taps = InPerGroup * 27; // weights per output channel
+        private const int InteriorStart = 0, InteriorEnd = 9;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -112,20 +117,33 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            for (int n = 0; n < batch; n++)
+            try
             {
-                ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                for (int n = 0; n < batch; n++)
                 {
-                    const int g = 0; // one group
-                    // 1 block(s) of 3 channels
-                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 3; oc += Block)
+                    ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                     {
-                        ConvScalar(3, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        const int g = 0; // one group
+                        // 1 block(s) of 3 channels
+                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 3; oc += Block)
+                        {
+                            if (Vector256.IsHardwareAccelerated)
+                                Conv3x3x3S1_C2K3_Bn_R3_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                            else
+                                ConvScalar(3, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        }
                     }
                 }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(padded);
             }
         }
 
@@ -135,43 +153,400 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            // One Moments per channel, over (batch, spatial).
-            Moments[] stats = ArrayPool<Moments>.Shared.Rent(OutC);
-            Array.Clear(stats, 0, OutC);
-            double factor = norm.BeginUpdate();
             try
             {
+                // One Moments per channel, over (batch, spatial).
+                Moments[] stats = ArrayPool<Moments>.Shared.Rent(OutC);
+                Array.Clear(stats, 0, OutC);
+                double factor = norm.BeginUpdate();
+                try
                 {
-                    const int g = 0; // one group
-                    // 1 block(s) of 3 channels
-                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 3; oc += Block)
                     {
-                        for (int n = 0; n < batch; n++)
+                        const int g = 0; // one group
+                        // 1 block(s) of 3 channels
+                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 3; oc += Block)
                         {
-                            ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                            ref float zn = ref Unsafe.Add(ref y0, n * OutputSize + oc * ConvSpatial);
-                            ConvScalar_BatchStats(3, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
-                        }
-                        // The block's channels now have their batch statistics: normalize every sample's planes.
-                        for (int j = 0; j < 3; j++)
-                        {
-                            ref Moments m = ref stats[oc + j];
-                            NormState.RequireMoreThanOne(m.Count, "Conv3dBnTrain.ChainTraining");
-                            norm.Update(oc + j, m.Mean, m.UnbiasedVariance, factor);
                             for (int n = 0; n < batch; n++)
                             {
+                                ref float xn = ref Unsafe.Add(ref x0, n * XSize);
                                 ref float zn = ref Unsafe.Add(ref y0, n * OutputSize + oc * ConvSpatial);
-                                NormalizeChannel(ref Unsafe.Add(ref zn, j * ConvSpatial), oc + j, m.Mean, m.Variance, norm);
+                                if (Vector256.IsHardwareAccelerated)
+                                    Conv3x3x3S1_C2K3_Bn_R3_BatchStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
+                                else
+                                    ConvScalar_BatchStats(3, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
+                            }
+                            // The block's channels now have their batch statistics: normalize every sample's planes.
+                            for (int j = 0; j < 3; j++)
+                            {
+                                ref Moments m = ref stats[oc + j];
+                                NormState.RequireMoreThanOne(m.Count, "Conv3dBnTrain.ChainTraining");
+                                norm.Update(oc + j, m.Mean, m.UnbiasedVariance, factor);
+                                for (int n = 0; n < batch; n++)
+                                {
+                                    ref float zn = ref Unsafe.Add(ref y0, n * OutputSize + oc * ConvSpatial);
+                                    NormalizeChannel(ref Unsafe.Add(ref zn, j * ConvSpatial), oc + j, m.Mean, m.Variance, norm);
+                                }
                             }
                         }
                     }
                 }
+                finally
+                {
+                    ArrayPool<Moments>.Shared.Return(stats);
+                }
             }
             finally
             {
-                ArrayPool<Moments>.Shared.Return(stats);
+                ArrayPool<float>.Shared.Return(padded);
+            }
+        }
+
+        /// <summary>3 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; no activation.</summary>
+        private static void Conv3x3x3S1_C2K3_Bn_R3_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
+            Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
+            Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
+            for (int od = 0; od < ConvD; od++)
+            {
+                for (int oh = 0; oh < ConvH; oh++)
+                {
+                    int id0 = od * Stride - Padding;
+                    int ih0 = oh * Stride - Padding;
+                    int row = od * ConvH + oh; // output row within the channel plane
+                    int ox = InteriorStart;
+                    // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                    for (; ox < InteriorEnd; ox += 8)
+                    {
+                        if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
+                        Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2;
+                        int xo = (id0 * InH + ih0) * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                        for (int ic = 0; ic < InPerGroup; ic++)
+                        {
+                            ref float wk = ref Unsafe.Add(ref w, ic * 27 * 3); // this input channel's 27 taps × 3 outputs
+                            int xc = xo + ic * InD * InH * InW;
+                            // kernel plane 0, row 0
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 3)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 6)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 7)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc2);
+                            }
+                            // kernel plane 0, row 1
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 11));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 9)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 10)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 11)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 12));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 13));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 15)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 16)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 17)), acc2);
+                            }
+                            // kernel plane 0, row 2
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 22));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 18)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 19)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 20)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 23));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 21)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 22)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 23)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 24));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
+                            }
+                            // kernel plane 1, row 0
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 66));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 27)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 28)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 29)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 67));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 30)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 31)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 32)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 68));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 33)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 34)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 35)), acc2);
+                            }
+                            // kernel plane 1, row 1
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 77));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 36)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 37)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 38)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 78));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 39)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 40)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 41)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 79));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 42)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 43)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 44)), acc2);
+                            }
+                            // kernel plane 1, row 2
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 88));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 45)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 46)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 47)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 89));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 50)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 90));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 51)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 52)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 53)), acc2);
+                            }
+                            // kernel plane 2, row 0
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 132));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 54)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 55)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 56)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 133));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 57)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 58)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 59)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 134));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 60)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 61)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 62)), acc2);
+                            }
+                            // kernel plane 2, row 1
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 143));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 63)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 64)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 65)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 144));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 66)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 67)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 68)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 145));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 69)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 70)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 71)), acc2);
+                            }
+                            // kernel plane 2, row 2
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 154));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 72)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 73)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 74)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 155));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 75)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 76)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 77)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 156));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 78)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 79)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 80)), acc2);
+                            }
+                        }
+                        // Epilogue: store 8 columns of each channel.
+                        Vector256.StoreUnsafe(acc0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                        Vector256.StoreUnsafe(acc1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                        Vector256.StoreUnsafe(acc2, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    }
+                }
+            }
+        }
+
+        /// <summary>3 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3x3x3S1_C2K3_Bn_R3_BatchStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        {
+            // Per-channel bias, broadcast once.
+            Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
+            Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
+            Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
+            for (int od = 0; od < ConvD; od++)
+            {
+                for (int oh = 0; oh < ConvH; oh++)
+                {
+                    int id0 = od * Stride - Padding;
+                    int ih0 = oh * Stride - Padding;
+                    int row = od * ConvH + oh; // output row within the channel plane
+                    int ox = InteriorStart;
+                    // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                    for (; ox < InteriorEnd; ox += 8)
+                    {
+                        int fresh = 0; // the first lane not already counted by the previous vector
+                        if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }
+                        Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2;
+                        int xo = (id0 * InH + ih0) * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                        for (int ic = 0; ic < InPerGroup; ic++)
+                        {
+                            ref float wk = ref Unsafe.Add(ref w, ic * 27 * 3); // this input channel's 27 taps × 3 outputs
+                            int xc = xo + ic * InD * InH * InW;
+                            // kernel plane 0, row 0
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 3)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 6)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 7)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc2);
+                            }
+                            // kernel plane 0, row 1
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 11));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 9)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 10)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 11)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 12));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 13));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 15)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 16)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 17)), acc2);
+                            }
+                            // kernel plane 0, row 2
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 22));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 18)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 19)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 20)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 23));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 21)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 22)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 23)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 24));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
+                            }
+                            // kernel plane 1, row 0
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 66));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 27)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 28)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 29)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 67));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 30)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 31)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 32)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 68));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 33)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 34)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 35)), acc2);
+                            }
+                            // kernel plane 1, row 1
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 77));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 36)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 37)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 38)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 78));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 39)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 40)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 41)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 79));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 42)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 43)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 44)), acc2);
+                            }
+                            // kernel plane 1, row 2
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 88));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 45)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 46)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 47)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 89));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 50)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 90));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 51)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 52)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 53)), acc2);
+                            }
+                            // kernel plane 2, row 0
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 132));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 54)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 55)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 56)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 133));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 57)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 58)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 59)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 134));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 60)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 61)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 62)), acc2);
+                            }
+                            // kernel plane 2, row 1
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 143));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 63)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 64)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 65)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 144));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 66)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 67)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 68)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 145));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 69)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 70)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 71)), acc2);
+                            }
+                            // kernel plane 2, row 2
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 154));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 72)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 73)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 74)), acc2);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 155));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 75)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 76)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 77)), acc2);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 156));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 78)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 79)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 80)), acc2);
+                            }
+                        }
+                        // Epilogue: store 8 columns of each channel and add the new lanes to their moments.
+                        Vector256.StoreUnsafe(acc0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                        stats[oc + 0].Add(acc0, fresh);
+                        Vector256.StoreUnsafe(acc1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                        stats[oc + 1].Add(acc1, fresh);
+                        Vector256.StoreUnsafe(acc2, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                        stats[oc + 2].Add(acc2, fresh);
+                    }
+                }
             }
         }
 

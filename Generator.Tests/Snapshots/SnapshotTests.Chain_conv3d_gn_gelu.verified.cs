@@ -58,8 +58,9 @@ namespace FusedNorm.Generated
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// act     Gelu in the normalize step, on the normalized values in registers
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 1 block(s) of 4 + 1 of 2 channels
-    /// columns 1..8 are interior (no bounds tests, the last vector overlaps the one before); 2 border column(s) take the checked scalar path
+    /// tiles   6 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 6 channels
+    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -69,12 +70,15 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 400; // 2 × 4 × 5 × 10 per sample
         public const int OutputSize = 1200; // 6 × 4 × 5 × 10 per sample
-        private const int InC = 2, InD = 4, InH = 5, InW = 10;
+        private const int InC = 2, InD = 6, InH = 7, InW = 12;
         private const int OutC = 6, ConvD = 4, ConvH = 5, ConvW = 10, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 3, Stride = 1, Padding = 1, Dilation = 1;
+        private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
+        private const int SourceD = 4, SourceH = 5, SourceW = 10; // the caller's input; In* are its zero-padded copy
+        private const int PadD = 1, PadH = 1, PadW = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
-        private const int Block = 4, Taps = InPerGroup * 27; // weights per output channel
-        private const int InteriorStart = 1, InteriorEnd = 9;
+        private const int Block = 6, Taps = InPerGroup * 27; // weights per output channel
+        private const int InteriorStart = 0, InteriorEnd = 10;
         private const int RunLength = 400, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K, K] as [block][ic][taps][channel in block].</summary>
@@ -85,67 +89,65 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            // One Moments per run of 400 elements: the 2 channels of one group of one sample.
-            Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
             try
             {
-                for (int n = 0; n < batch; n++)
+                // One Moments per run of 400 elements: the 2 channels of one group of one sample.
+                Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
+                try
                 {
-                    ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-                    ref float zn = ref yn; // normalized in place
-                    Array.Clear(stats, 0, Runs);
-                    int normalized = 0; // runs normalized so far
+                    for (int n = 0; n < batch; n++)
                     {
-                        const int g = 0; // one group
-                        // 1 block(s) of 4 channels, then 2
-                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
+                        ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                        ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                        ref float zn = ref yn; // normalized in place
+                        Array.Clear(stats, 0, Runs);
+                        int normalized = 0; // runs normalized so far
                         {
-                            if (Vector256.IsHardwareAccelerated)
-                                Conv3x3x3S1_C2K6_GnGelu_R4_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            else
-                                ConvScalar_RunStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            // Normalize every run this block completed.
-                            int complete = (oc + 4) * ConvSpatial / RunLength;
-                            if (complete > normalized)
+                            const int g = 0; // one group
+                            // 1 block(s) of 6 channels
+                            for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 6; oc += Block)
                             {
-                                NormalizeRuns(ref zn, stats, normalized, complete, norm);
-                                normalized = complete;
-                            }
-                        }
-                        for (int oc = g * OutPerGroup + 4; oc < g * OutPerGroup + OutPerGroup; oc += 2)
-                        {
-                            if (Vector256.IsHardwareAccelerated)
-                                Conv3x3x3S1_C2K6_GnGelu_R2_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            else
-                                ConvScalar_RunStats(2, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            // Normalize every run this block completed.
-                            int complete = (oc + 2) * ConvSpatial / RunLength;
-                            if (complete > normalized)
-                            {
-                                NormalizeRuns(ref zn, stats, normalized, complete, norm);
-                                normalized = complete;
+                                if (Vector256.IsHardwareAccelerated)
+                                    Conv3x3x3S1_C2K6_GnGelu_R6_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                else
+                                    ConvScalar_RunStats(6, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                // Normalize every run this block completed.
+                                int complete = (oc + 6) * ConvSpatial / RunLength;
+                                if (complete > normalized)
+                                {
+                                    NormalizeRuns(ref zn, stats, normalized, complete, norm);
+                                    normalized = complete;
+                                }
                             }
                         }
                     }
                 }
+                finally
+                {
+                    ArrayPool<Moments>.Shared.Return(stats);
+                }
             }
             finally
             {
-                ArrayPool<Moments>.Shared.Return(stats);
+                ArrayPool<float>.Shared.Return(padded);
             }
         }
 
-        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3x3x3S1_C2K6_GnGelu_R4_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>6 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3x3x3S1_C2K6_GnGelu_R6_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
         {
             // Per-channel bias, broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
             Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
             Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
             Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
+            Vector256<float> bias4 = Vector256.Create(Unsafe.Add(ref bias, 4));
+            Vector256<float> bias5 = Vector256.Create(Unsafe.Add(ref bias, 5));
             for (int od = 0; od < ConvD; od++)
             {
                 for (int oh = 0; oh < ConvH; oh++)
@@ -153,190 +155,233 @@ namespace FusedNorm.Generated
                     int id0 = od * Stride - Padding;
                     int ih0 = oh * Stride - Padding;
                     int row = od * ConvH + oh; // output row within the channel plane
-                    // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                    for (int ox = 0; ox < InteriorStart; ox++) ConvPixel_RunStats(4, ref x, ref w, ref bias, ref dst, stats, oc, od, oh, ox);
-                    for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel_RunStats(4, ref x, ref w, ref bias, ref dst, stats, oc, od, oh, ox);
-                    // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                    for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                    int ox = InteriorStart;
+                    // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                    for (; ox < InteriorEnd; ox += 8)
                     {
                         int fresh = 0; // the first lane not already counted by the previous vector
                         if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }
-                        Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                        Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5;
                         int xo = (id0 * InH + ih0) * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
                         for (int ic = 0; ic < InPerGroup; ic++)
                         {
-                            ref float wk = ref Unsafe.Add(ref w, ic * 27 * 4); // this input channel's 27 taps × 4 outputs
+                            ref float wk = ref Unsafe.Add(ref w, ic * 27 * 6); // this input channel's 27 taps × 6 outputs
                             int xc = xo + ic * InD * InH * InW;
                             // kernel plane 0, row 0
-                            if ((uint)(id0 + 0) < InD && (uint)(ih0 + 0) < InH)
                             {
                                 Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
                                 acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 4)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 5)), acc5);
                                 Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc3);
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 8)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 9)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 10)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 11)), acc5);
                                 Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 16)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 17)), acc5);
                             }
                             // kernel plane 0, row 1
-                            if ((uint)(id0 + 0) < InD && (uint)(ih0 + 1) < InH)
                             {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 10));
-                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 11));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 12));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 20)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 21)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 23)), acc3);
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 12));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 18)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 19)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 20)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 21)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 22)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 23)), acc5);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 13));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 28)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 29)), acc5);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 14));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 30)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 31)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 32)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 33)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 34)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 35)), acc5);
                             }
                             // kernel plane 0, row 2
-                            if ((uint)(id0 + 0) < InD && (uint)(ih0 + 2) < InH)
                             {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 20));
-                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 21));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 28)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 29)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 30)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 31)), acc3);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 22));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 35)), acc3);
-                            }
-                            // kernel plane 1, row 0
-                            if ((uint)(id0 + 1) < InD && (uint)(ih0 + 0) < InH)
-                            {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 50));
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 24));
                                 acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 36)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 37)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 38)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 39)), acc3);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 51));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 40)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 41)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 42)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 43)), acc3);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 52));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 44)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 45)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 46)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 47)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 40)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 41)), acc5);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 25));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 42)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 43)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 44)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 45)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 46)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 47)), acc5);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 26));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 50)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 51)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 52)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 53)), acc5);
+                            }
+                            // kernel plane 1, row 0
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 84));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 54)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 55)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 56)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 57)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 58)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 59)), acc5);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 85));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 60)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 61)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 62)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 63)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 64)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 65)), acc5);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 86));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 66)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 67)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 68)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 69)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 70)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 71)), acc5);
                             }
                             // kernel plane 1, row 1
-                            if ((uint)(id0 + 1) < InD && (uint)(ih0 + 1) < InH)
                             {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 60));
-                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 50)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 51)), acc3);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 61));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 52)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 53)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 54)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 55)), acc3);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 62));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 56)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 57)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 58)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 59)), acc3);
-                            }
-                            // kernel plane 1, row 2
-                            if ((uint)(id0 + 1) < InD && (uint)(ih0 + 2) < InH)
-                            {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 70));
-                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 60)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 61)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 62)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 63)), acc3);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 71));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 64)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 65)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 66)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 67)), acc3);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 72));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 68)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 69)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 70)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 71)), acc3);
-                            }
-                            // kernel plane 2, row 0
-                            if ((uint)(id0 + 2) < InD && (uint)(ih0 + 0) < InH)
-                            {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 100));
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 96));
                                 acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 72)), acc0);
                                 acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 73)), acc1);
                                 acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 74)), acc2);
                                 acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 75)), acc3);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 101));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 76)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 77)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 78)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 79)), acc3);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 102));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 80)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 81)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 82)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 83)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 76)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 77)), acc5);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 97));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 78)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 79)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 80)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 81)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 82)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 83)), acc5);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 98));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 84)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 85)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 86)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 87)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 88)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 89)), acc5);
+                            }
+                            // kernel plane 1, row 2
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 108));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 90)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 91)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 92)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 93)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 94)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 95)), acc5);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 109));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 96)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 97)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 98)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 99)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 100)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 101)), acc5);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 110));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 102)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 103)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 104)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 105)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 106)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 107)), acc5);
+                            }
+                            // kernel plane 2, row 0
+                            {
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 168));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 108)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 109)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 110)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 111)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 112)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 113)), acc5);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 169));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 114)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 115)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 116)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 117)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 118)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 119)), acc5);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 170));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 120)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 121)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 122)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 123)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 124)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 125)), acc5);
                             }
                             // kernel plane 2, row 1
-                            if ((uint)(id0 + 2) < InD && (uint)(ih0 + 1) < InH)
                             {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 110));
-                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 84)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 85)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 86)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 87)), acc3);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 111));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 88)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 89)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 90)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 91)), acc3);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 112));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 92)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 93)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 94)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 95)), acc3);
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 180));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 126)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 127)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 128)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 129)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 130)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 131)), acc5);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 181));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 132)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 133)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 134)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 135)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 136)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 137)), acc5);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 182));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 138)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 139)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 140)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 141)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 142)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 143)), acc5);
                             }
                             // kernel plane 2, row 2
-                            if ((uint)(id0 + 2) < InD && (uint)(ih0 + 2) < InH)
                             {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 120));
-                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 96)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 97)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 98)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 99)), acc3);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 121));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 100)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 101)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 102)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 103)), acc3);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 122));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 104)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 105)), acc1);
-                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 106)), acc2);
-                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 107)), acc3);
+                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 192));
+                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 144)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 145)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 146)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 147)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 148)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 149)), acc5);
+                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 193));
+                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 150)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 151)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 152)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 153)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 154)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 155)), acc5);
+                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 194));
+                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 156)), acc0);
+                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 157)), acc1);
+                                acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 158)), acc2);
+                                acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 159)), acc3);
+                                acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 160)), acc4);
+                                acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 161)), acc5);
                             }
                         }
                         // Epilogue: store 8 columns of each channel and add the new lanes to their moments.
@@ -348,161 +393,10 @@ namespace FusedNorm.Generated
                         stats[((oc + 2) * ConvSpatial + row * ConvW) / RunLength].Add(acc2, fresh);
                         Vector256.StoreUnsafe(acc3, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
                         stats[((oc + 3) * ConvSpatial + row * ConvW) / RunLength].Add(acc3, fresh);
-                    }
-                }
-            }
-        }
-
-        /// <summary>2 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3x3x3S1_C2K6_GnGelu_R2_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
-        {
-            // Per-channel bias, broadcast once.
-            Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
-            Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
-            for (int od = 0; od < ConvD; od++)
-            {
-                for (int oh = 0; oh < ConvH; oh++)
-                {
-                    int id0 = od * Stride - Padding;
-                    int ih0 = oh * Stride - Padding;
-                    int row = od * ConvH + oh; // output row within the channel plane
-                    // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                    for (int ox = 0; ox < InteriorStart; ox++) ConvPixel_RunStats(2, ref x, ref w, ref bias, ref dst, stats, oc, od, oh, ox);
-                    for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel_RunStats(2, ref x, ref w, ref bias, ref dst, stats, oc, od, oh, ox);
-                    // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                    for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
-                    {
-                        int fresh = 0; // the first lane not already counted by the previous vector
-                        if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }
-                        Vector256<float> acc0 = bias0, acc1 = bias1;
-                        int xo = (id0 * InH + ih0) * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
-                        for (int ic = 0; ic < InPerGroup; ic++)
-                        {
-                            ref float wk = ref Unsafe.Add(ref w, ic * 27 * 2); // this input channel's 27 taps × 2 outputs
-                            int xc = xo + ic * InD * InH * InW;
-                            // kernel plane 0, row 0
-                            if ((uint)(id0 + 0) < InD && (uint)(ih0 + 0) < InH)
-                            {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
-                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 2)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 3)), acc1);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
-                            }
-                            // kernel plane 0, row 1
-                            if ((uint)(id0 + 0) < InD && (uint)(ih0 + 1) < InH)
-                            {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 10));
-                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 6)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 7)), acc1);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 11));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 12));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 10)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc1);
-                            }
-                            // kernel plane 0, row 2
-                            if ((uint)(id0 + 0) < InD && (uint)(ih0 + 2) < InH)
-                            {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 20));
-                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 21));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 14)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 15)), acc1);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 22));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
-                            }
-                            // kernel plane 1, row 0
-                            if ((uint)(id0 + 1) < InD && (uint)(ih0 + 0) < InH)
-                            {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 50));
-                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 18)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 19)), acc1);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 51));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 20)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 21)), acc1);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 52));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 23)), acc1);
-                            }
-                            // kernel plane 1, row 1
-                            if ((uint)(id0 + 1) < InD && (uint)(ih0 + 1) < InH)
-                            {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 60));
-                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 61));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 26)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 27)), acc1);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 62));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 28)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 29)), acc1);
-                            }
-                            // kernel plane 1, row 2
-                            if ((uint)(id0 + 1) < InD && (uint)(ih0 + 2) < InH)
-                            {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 70));
-                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 30)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 31)), acc1);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 71));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 72));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 34)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 35)), acc1);
-                            }
-                            // kernel plane 2, row 0
-                            if ((uint)(id0 + 2) < InD && (uint)(ih0 + 0) < InH)
-                            {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 100));
-                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 36)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 37)), acc1);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 101));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 38)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 39)), acc1);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 102));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 40)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 41)), acc1);
-                            }
-                            // kernel plane 2, row 1
-                            if ((uint)(id0 + 2) < InD && (uint)(ih0 + 1) < InH)
-                            {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 110));
-                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 42)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 43)), acc1);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 111));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 44)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 45)), acc1);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 112));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 46)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 47)), acc1);
-                            }
-                            // kernel plane 2, row 2
-                            if ((uint)(id0 + 2) < InD && (uint)(ih0 + 2) < InH)
-                            {
-                                Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 120));
-                                acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
-                                Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 121));
-                                acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 50)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 51)), acc1);
-                                Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 122));
-                                acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 52)), acc0);
-                                acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 53)), acc1);
-                            }
-                        }
-                        // Epilogue: store 8 columns of each channel and add the new lanes to their moments.
-                        Vector256.StoreUnsafe(acc0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
-                        stats[((oc + 0) * ConvSpatial + row * ConvW) / RunLength].Add(acc0, fresh);
-                        Vector256.StoreUnsafe(acc1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
-                        stats[((oc + 1) * ConvSpatial + row * ConvW) / RunLength].Add(acc1, fresh);
+                        Vector256.StoreUnsafe(acc4, ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                        stats[((oc + 4) * ConvSpatial + row * ConvW) / RunLength].Add(acc4, fresh);
+                        Vector256.StoreUnsafe(acc5, ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                        stats[((oc + 5) * ConvSpatial + row * ConvW) / RunLength].Add(acc5, fresh);
                     }
                 }
             }

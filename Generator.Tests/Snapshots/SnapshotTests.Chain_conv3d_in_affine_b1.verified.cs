@@ -58,7 +58,7 @@ namespace FusedNorm.Generated
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// act     Silu in the normalize step, on the normalized values in registers
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 1 block(s) of 4 channels
+    /// tiles   4 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 4 channels
     /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -72,6 +72,7 @@ namespace FusedNorm.Generated
         private const int InC = 3, InD = 5, InH = 6, InW = 12;
         private const int OutC = 4, ConvD = 3, ConvH = 4, ConvW = 10, ConvSpatial = ConvD * ConvH * ConvW;
         private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 4, Taps = InPerGroup * 27; // weights per output channel
         private const int InteriorStart = 0, InteriorEnd = 10;
@@ -93,7 +94,7 @@ namespace FusedNorm.Generated
             {
                 for (int n = 0; n < batch; n++)
                 {
-                    ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
+                    ref float xn = ref Unsafe.Add(ref x0, n * XSize);
                     ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                     ref float zn = ref yn; // normalized in place
                     Array.Clear(stats, 0, Runs);
@@ -139,8 +140,9 @@ namespace FusedNorm.Generated
                     int id0 = od * Stride - Padding;
                     int ih0 = oh * Stride - Padding;
                     int row = od * ConvH + oh; // output row within the channel plane
-                    // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                    for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                    int ox = InteriorStart;
+                    // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                    for (; ox < InteriorEnd; ox += 8)
                     {
                         int fresh = 0; // the first lane not already counted by the previous vector
                         if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }

@@ -56,8 +56,9 @@ namespace FusedNorm.Generated
     /// conv    3×9×11 → 8×9×11, 3×3 window unrolled, stride 1, padding 1, dilation 1
     /// norm    BatchNorm2d(8): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 2 block(s) of 4 channels
-    /// columns 1..9 are interior (no bounds tests, the last vector overlaps the one before); 2 border column(s) take the checked scalar path
+    /// tiles   8 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 8 channels
+    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// columns 0..10 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -67,12 +68,15 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 297; // 3 × 9 × 11 per sample
         public const int OutputSize = 792; // 8 × 9 × 11 per sample
-        private const int InC = 3, InD = 1, InH = 9, InW = 11;
+        private const int InC = 3, InD = 1, InH = 11, InW = 13;
         private const int OutC = 8, ConvD = 1, ConvH = 9, ConvW = 11, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 3, Stride = 1, Padding = 1, Dilation = 1;
+        private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
+        private const int SourceD = 1, SourceH = 9, SourceW = 11; // the caller's input; In* are its zero-padded copy
+        private const int PadD = 0, PadH = 1, PadW = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
-        private const int Block = 4, Taps = InPerGroup * 9; // weights per output channel
-        private const int InteriorStart = 1, InteriorEnd = 10;
+        private const int Block = 8, Taps = InPerGroup * 9; // weights per output channel
+        private const int InteriorStart = 0, InteriorEnd = 11;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -82,107 +86,152 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            for (int n = 0; n < batch; n++)
+            try
             {
-                ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                for (int n = 0; n < batch; n++)
                 {
-                    const int g = 0; // one group
-                    // 2 block(s) of 4 channels
-                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 8; oc += Block)
+                    ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                     {
-                        if (Vector256.IsHardwareAccelerated)
-                            Conv3x3S1_C3K8_BnRelu_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                        else
-                            ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        const int g = 0; // one group
+                        // 1 block(s) of 8 channels
+                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 8; oc += Block)
+                        {
+                            if (Vector256.IsHardwareAccelerated)
+                                Conv3x3S1_C3K8_BnRelu_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                            else
+                                ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        }
                     }
                 }
             }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(padded);
+            }
         }
 
-        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv3x3S1_C3K8_BnRelu_R4_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>8 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
+        private static void Conv3x3S1_C3K8_BnRelu_R8_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
             Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
             Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
             Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
+            Vector256<float> bias4 = Vector256.Create(Unsafe.Add(ref bias, 4));
+            Vector256<float> bias5 = Vector256.Create(Unsafe.Add(ref bias, 5));
+            Vector256<float> bias6 = Vector256.Create(Unsafe.Add(ref bias, 6));
+            Vector256<float> bias7 = Vector256.Create(Unsafe.Add(ref bias, 7));
             for (int oh = 0; oh < ConvH; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                int ox = InteriorStart;
+                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
-                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5, acc6 = bias6, acc7 = bias7;
                     int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
+                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 8); // this input channel's 9 taps × 8 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
-                        if ((uint)(ih0 + 0) < InH)
                         {
                             Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 4)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 5)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 6)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 7)), acc7);
                             Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 12)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 13)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 14)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 15)), acc7);
                             Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 20)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 21)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 23)), acc7);
                         }
                         // kernel row 1
-                        if ((uint)(ih0 + 1) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 11));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 12));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 13));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 20)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 21)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 23)), acc3);
-                        }
-                        // kernel row 2
-                        if ((uint)(ih0 + 2) < InH)
-                        {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 22));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 13));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 23));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 28)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 29)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 30)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 31)), acc3);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 24));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 35)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 28)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 29)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 30)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 31)), acc7);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 14));
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 35)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 36)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 37)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 38)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 39)), acc7);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 15));
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 40)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 41)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 42)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 43)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 44)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 45)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 46)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 47)), acc7);
+                        }
+                        // kernel row 2
+                        {
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 26));
+                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 50)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 51)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 52)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 53)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 54)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 55)), acc7);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 27));
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 56)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 57)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 58)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 59)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 60)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 61)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 62)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 63)), acc7);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 28));
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 64)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 65)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 66)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 67)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 68)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 69)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 70)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 71)), acc7);
                         }
                     }
                     // Epilogue: Relu in registers, then store 8 columns of each channel.
@@ -190,6 +239,10 @@ namespace FusedNorm.Generated
                     Vector256.StoreUnsafe(Activations.Relu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
                     Vector256.StoreUnsafe(Activations.Relu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
                     Vector256.StoreUnsafe(Activations.Relu(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc4), ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc5), ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc6), ref dst, (nuint)(6 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc7), ref dst, (nuint)(7 * ConvSpatial + row * ConvW + ox));
                 }
             }
         }

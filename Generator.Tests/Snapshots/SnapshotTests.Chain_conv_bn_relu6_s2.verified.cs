@@ -56,7 +56,8 @@ namespace FusedNorm.Generated
     /// conv    5×13×10 → 12×7×5, 3×3 window unrolled, stride 2, padding 1, dilation 1
     /// norm    BatchNorm2d(12): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu6 on the accumulators in registers, before the store
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 3 block(s) of 4 channels
+    /// tiles   8 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 8 + 1 of 4 channels
+    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -67,11 +68,14 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 650; // 5 × 13 × 10 per sample
         public const int OutputSize = 420; // 12 × 7 × 5 per sample
-        private const int InC = 5, InD = 1, InH = 13, InW = 10;
+        private const int InC = 5, InD = 1, InH = 15, InW = 12;
         private const int OutC = 12, ConvD = 1, ConvH = 7, ConvW = 5, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 3, Stride = 2, Padding = 1, Dilation = 1;
+        private const int Kernel = 3, Stride = 2, Padding = 0, Dilation = 1;
+        private const int SourceD = 1, SourceH = 13, SourceW = 10; // the caller's input; In* are its zero-padded copy
+        private const int PadD = 0, PadH = 1, PadW = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
-        private const int Block = 4, Taps = InPerGroup * 9; // weights per output channel
+        private const int Block = 8, Taps = InPerGroup * 9; // weights per output channel
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -81,20 +85,34 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            for (int n = 0; n < batch; n++)
+            try
             {
-                ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                for (int n = 0; n < batch; n++)
                 {
-                    const int g = 0; // one group
-                    // 3 block(s) of 4 channels
-                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 12; oc += Block)
+                    ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                     {
-                        ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        const int g = 0; // one group
+                        // 1 block(s) of 8 channels, then 4
+                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 8; oc += Block)
+                        {
+                            ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        }
+                        for (int oc = g * OutPerGroup + 8; oc < g * OutPerGroup + OutPerGroup; oc += 4)
+                        {
+                            ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        }
                     }
                 }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(padded);
             }
         }
 

@@ -56,8 +56,9 @@ namespace FusedNorm.Generated
     /// conv    2×14×14 → 3×14×14, 7×7 window unrolled, stride 1, padding 3, dilation 1
     /// norm    BatchNorm2d(3): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Elu on the accumulators in registers, before the store
-    /// tiles   3 output channels × 8 output columns of accumulators per Vector256 step: 1 block(s) of 3 channels
-    /// columns 3..10 are interior (no bounds tests, the last vector overlaps the one before); 6 border column(s) take the checked scalar path
+    /// tiles   3 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 3 channels
+    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// columns 0..13 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -67,12 +68,15 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 392; // 2 × 14 × 14 per sample
         public const int OutputSize = 588; // 3 × 14 × 14 per sample
-        private const int InC = 2, InD = 1, InH = 14, InW = 14;
+        private const int InC = 2, InD = 1, InH = 20, InW = 20;
         private const int OutC = 3, ConvD = 1, ConvH = 14, ConvW = 14, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 7, Stride = 1, Padding = 3, Dilation = 1;
+        private const int Kernel = 7, Stride = 1, Padding = 0, Dilation = 1;
+        private const int SourceD = 1, SourceH = 14, SourceW = 14; // the caller's input; In* are its zero-padded copy
+        private const int PadD = 0, PadH = 3, PadW = 3;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 3, Taps = InPerGroup * 49; // weights per output channel
-        private const int InteriorStart = 3, InteriorEnd = 11;
+        private const int InteriorStart = 0, InteriorEnd = 14;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -82,23 +86,33 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (3 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            for (int n = 0; n < batch; n++)
+            try
             {
-                ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                for (int n = 0; n < batch; n++)
                 {
-                    const int g = 0; // one group
-                    // 1 block(s) of 3 channels
-                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 3; oc += Block)
+                    ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                     {
-                        if (Vector256.IsHardwareAccelerated)
-                            Conv7x7S1_C2K3_BnElu_R3_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                        else
-                            ConvScalar(3, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        const int g = 0; // one group
+                        // 1 block(s) of 3 channels
+                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 3; oc += Block)
+                        {
+                            if (Vector256.IsHardwareAccelerated)
+                                Conv7x7S1_C2K3_BnElu_R3_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                            else
+                                ConvScalar(3, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        }
                     }
                 }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(padded);
             }
         }
 
@@ -113,11 +127,9 @@ namespace FusedNorm.Generated
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(3, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(3, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                int ox = InteriorStart;
+                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
                     Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2;
@@ -127,7 +139,6 @@ namespace FusedNorm.Generated
                         ref float wk = ref Unsafe.Add(ref w, ic * 49 * 3); // this input channel's 49 taps × 3 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
-                        if ((uint)(ih0 + 0) < InH)
                         {
                             Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
@@ -159,193 +170,187 @@ namespace FusedNorm.Generated
                             acc2 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 20)), acc2);
                         }
                         // kernel row 1
-                        if ((uint)(ih0 + 1) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 14));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 20));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 21)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 22)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 23)), acc2);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 15));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 21));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 16));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 22));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 27)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 28)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 29)), acc2);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 17));
+                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 23));
                             acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 30)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 31)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 32)), acc2);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 18));
+                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 24));
                             acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 33)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 34)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 35)), acc2);
-                            Vector256<float> x5 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 19));
+                            Vector256<float> x5 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 25));
                             acc0 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 36)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 37)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 38)), acc2);
-                            Vector256<float> x6 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 20));
+                            Vector256<float> x6 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 26));
                             acc0 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 39)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 40)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 41)), acc2);
                         }
                         // kernel row 2
-                        if ((uint)(ih0 + 2) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 28));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 40));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 42)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 43)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 44)), acc2);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 29));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 41));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 45)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 46)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 47)), acc2);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 30));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 42));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 50)), acc2);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 31));
+                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 43));
                             acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 51)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 52)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 53)), acc2);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 32));
+                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 44));
                             acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 54)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 55)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 56)), acc2);
-                            Vector256<float> x5 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 33));
+                            Vector256<float> x5 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 45));
                             acc0 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 57)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 58)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 59)), acc2);
-                            Vector256<float> x6 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 34));
+                            Vector256<float> x6 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 46));
                             acc0 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 60)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 61)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 62)), acc2);
                         }
                         // kernel row 3
-                        if ((uint)(ih0 + 3) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 42));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 60));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 63)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 64)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 65)), acc2);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 43));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 61));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 66)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 67)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 68)), acc2);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 44));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 62));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 69)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 70)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 71)), acc2);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 45));
+                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 63));
                             acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 72)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 73)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 74)), acc2);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 46));
+                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 64));
                             acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 75)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 76)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 77)), acc2);
-                            Vector256<float> x5 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 47));
+                            Vector256<float> x5 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 65));
                             acc0 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 78)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 79)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 80)), acc2);
-                            Vector256<float> x6 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 48));
+                            Vector256<float> x6 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 66));
                             acc0 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 81)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 82)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 83)), acc2);
                         }
                         // kernel row 4
-                        if ((uint)(ih0 + 4) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 56));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 80));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 84)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 85)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 86)), acc2);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 57));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 81));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 87)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 88)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 89)), acc2);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 58));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 82));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 90)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 91)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 92)), acc2);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 59));
+                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 83));
                             acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 93)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 94)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 95)), acc2);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 60));
+                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 84));
                             acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 96)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 97)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 98)), acc2);
-                            Vector256<float> x5 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 61));
+                            Vector256<float> x5 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 85));
                             acc0 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 99)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 100)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 101)), acc2);
-                            Vector256<float> x6 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 62));
+                            Vector256<float> x6 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 86));
                             acc0 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 102)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 103)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 104)), acc2);
                         }
                         // kernel row 5
-                        if ((uint)(ih0 + 5) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 70));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 100));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 105)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 106)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 107)), acc2);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 71));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 101));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 108)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 109)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 110)), acc2);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 72));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 102));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 111)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 112)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 113)), acc2);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 73));
+                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 103));
                             acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 114)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 115)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 116)), acc2);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 74));
+                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 104));
                             acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 117)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 118)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 119)), acc2);
-                            Vector256<float> x5 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 75));
+                            Vector256<float> x5 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 105));
                             acc0 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 120)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 121)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 122)), acc2);
-                            Vector256<float> x6 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 76));
+                            Vector256<float> x6 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 106));
                             acc0 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 123)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 124)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 125)), acc2);
                         }
                         // kernel row 6
-                        if ((uint)(ih0 + 6) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 84));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 120));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 126)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 127)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 128)), acc2);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 85));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 121));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 129)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 130)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 131)), acc2);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 86));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 122));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 132)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 133)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 134)), acc2);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 87));
+                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 123));
                             acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 135)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 136)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 137)), acc2);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 88));
+                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 124));
                             acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 138)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 139)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 140)), acc2);
-                            Vector256<float> x5 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 89));
+                            Vector256<float> x5 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 125));
                             acc0 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 141)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 142)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x5, Vector256.Create(Unsafe.Add(ref wk, 143)), acc2);
-                            Vector256<float> x6 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 90));
+                            Vector256<float> x6 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 126));
                             acc0 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 144)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 145)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x6, Vector256.Create(Unsafe.Add(ref wk, 146)), acc2);

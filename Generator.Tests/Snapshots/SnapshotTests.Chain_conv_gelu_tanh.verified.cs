@@ -56,7 +56,7 @@ namespace FusedNorm.Generated
     /// conv    3×10×10 → 16×10×10, 1×1 window unrolled, stride 1, padding 0, dilation 1
     /// norm    BatchNorm2d(16): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     GeluTanh on the accumulators in registers, before the store
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 4 block(s) of 4 channels
+    /// tiles   8 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 2 block(s) of 8 channels
     /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -70,8 +70,9 @@ namespace FusedNorm.Generated
         private const int InC = 3, InD = 1, InH = 10, InW = 10;
         private const int OutC = 16, ConvD = 1, ConvH = 10, ConvW = 10, ConvSpatial = ConvD * ConvH * ConvW;
         private const int Kernel = 1, Stride = 1, Padding = 0, Dilation = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
-        private const int Block = 4, Taps = InPerGroup * 1; // weights per output channel
+        private const int Block = 8, Taps = InPerGroup * 1; // weights per output channel
         private const int InteriorStart = 0, InteriorEnd = 10;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
@@ -86,43 +87,48 @@ namespace FusedNorm.Generated
             ref float y0 = ref MemoryMarshal.GetReference(y);
             for (int n = 0; n < batch; n++)
             {
-                ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
+                ref float xn = ref Unsafe.Add(ref x0, n * XSize);
                 ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                 {
                     const int g = 0; // one group
-                    // 4 block(s) of 4 channels
+                    // 2 block(s) of 8 channels
                     for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 16; oc += Block)
                     {
                         if (Vector256.IsHardwareAccelerated)
-                            Conv1x1S1_C3K16_BnGeluTanh_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                            Conv1x1S1_C3K16_BnGeluTanh_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
                         else
-                            ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                            ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
                     }
                 }
             }
         }
 
-        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; GeluTanh in registers.</summary>
-        private static void Conv1x1S1_C3K16_BnGeluTanh_R4_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>8 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; GeluTanh in registers.</summary>
+        private static void Conv1x1S1_C3K16_BnGeluTanh_R8_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
             Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
             Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
             Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
+            Vector256<float> bias4 = Vector256.Create(Unsafe.Add(ref bias, 4));
+            Vector256<float> bias5 = Vector256.Create(Unsafe.Add(ref bias, 5));
+            Vector256<float> bias6 = Vector256.Create(Unsafe.Add(ref bias, 6));
+            Vector256<float> bias7 = Vector256.Create(Unsafe.Add(ref bias, 7));
             for (int oh = 0; oh < ConvH; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                int ox = InteriorStart;
+                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
-                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5, acc6 = bias6, acc7 = bias7;
                     int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 1 * 4); // this input channel's 1 taps × 4 outputs
+                        ref float wk = ref Unsafe.Add(ref w, ic * 1 * 8); // this input channel's 1 taps × 8 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
                         {
@@ -131,6 +137,10 @@ namespace FusedNorm.Generated
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 4)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 5)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 6)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 7)), acc7);
                         }
                     }
                     // Epilogue: GeluTanh in registers, then store 8 columns of each channel.
@@ -138,6 +148,10 @@ namespace FusedNorm.Generated
                     Vector256.StoreUnsafe(Activations.GeluTanh(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
                     Vector256.StoreUnsafe(Activations.GeluTanh(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
                     Vector256.StoreUnsafe(Activations.GeluTanh(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.GeluTanh(acc4), ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.GeluTanh(acc5), ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.GeluTanh(acc6), ref dst, (nuint)(6 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.GeluTanh(acc7), ref dst, (nuint)(7 * ConvSpatial + row * ConvW + ox));
                 }
             }
         }

@@ -58,8 +58,9 @@ namespace FusedNorm.Generated
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// act     Relu6 in the normalize step, on the normalized values in registers
-    /// tiles   1 output channels × 8 output columns of accumulators per Vector256 step: 1 block(s) of 1 channels per group
-    /// columns 1..8 are interior (no bounds tests, the last vector overlaps the one before); 2 border column(s) take the checked scalar path
+    /// tiles   1 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 1 channels per group
+    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -69,12 +70,15 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 600; // 6 × 10 × 10 per sample
         public const int OutputSize = 600; // 6 × 10 × 10 per sample
-        private const int InC = 6, InD = 1, InH = 10, InW = 10;
+        private const int InC = 6, InD = 1, InH = 12, InW = 12;
         private const int OutC = 6, ConvD = 1, ConvH = 10, ConvW = 10, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 3, Stride = 1, Padding = 1, Dilation = 1;
+        private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
+        private const int SourceD = 1, SourceH = 10, SourceW = 10; // the caller's input; In* are its zero-padded copy
+        private const int PadD = 0, PadH = 1, PadW = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 6, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 1, Taps = InPerGroup * 9; // weights per output channel
-        private const int InteriorStart = 1, InteriorEnd = 9;
+        private const int InteriorStart = 0, InteriorEnd = 10;
         private const int RunLength = 200, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
@@ -85,42 +89,52 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            // One Moments per run of 200 elements: the 2 channels of one group of one sample.
-            Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
             try
             {
-                for (int n = 0; n < batch; n++)
+                // One Moments per run of 200 elements: the 2 channels of one group of one sample.
+                Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
+                try
                 {
-                    ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-                    ref float zn = ref yn; // normalized in place
-                    Array.Clear(stats, 0, Runs);
-                    int normalized = 0; // runs normalized so far
-                    for (int g = 0; g < Groups; g++)
+                    for (int n = 0; n < batch; n++)
                     {
-                        // 1 block(s) of 1 channels of each of the 6 groups
-                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 1; oc += Block)
+                        ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                        ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                        ref float zn = ref yn; // normalized in place
+                        Array.Clear(stats, 0, Runs);
+                        int normalized = 0; // runs normalized so far
+                        for (int g = 0; g < Groups; g++)
                         {
-                            if (Vector256.IsHardwareAccelerated)
-                                Conv3x3S1DW_C6K6_GnRelu6_R1_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            else
-                                ConvScalar_RunStats(1, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            // Normalize every run this block completed.
-                            int complete = (oc + 1) * ConvSpatial / RunLength;
-                            if (complete > normalized)
+                            // 1 block(s) of 1 channels of each of the 6 groups
+                            for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 1; oc += Block)
                             {
-                                NormalizeRuns(ref zn, stats, normalized, complete, norm);
-                                normalized = complete;
+                                if (Vector256.IsHardwareAccelerated)
+                                    Conv3x3S1DW_C6K6_GnRelu6_R1_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                else
+                                    ConvScalar_RunStats(1, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                // Normalize every run this block completed.
+                                int complete = (oc + 1) * ConvSpatial / RunLength;
+                                if (complete > normalized)
+                                {
+                                    NormalizeRuns(ref zn, stats, normalized, complete, norm);
+                                    normalized = complete;
+                                }
                             }
                         }
                     }
                 }
+                finally
+                {
+                    ArrayPool<Moments>.Shared.Return(stats);
+                }
             }
             finally
             {
-                ArrayPool<Moments>.Shared.Return(stats);
+                ArrayPool<float>.Shared.Return(padded);
             }
         }
 
@@ -133,11 +147,9 @@ namespace FusedNorm.Generated
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel_RunStats(1, ref x, ref w, ref bias, ref dst, stats, oc, 0, oh, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel_RunStats(1, ref x, ref w, ref bias, ref dst, stats, oc, 0, oh, ox);
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                int ox = InteriorStart;
+                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 8)
                 {
                     int fresh = 0; // the first lane not already counted by the previous vector
                     if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }
@@ -148,7 +160,6 @@ namespace FusedNorm.Generated
                         ref float wk = ref Unsafe.Add(ref w, ic * 9 * 1); // this input channel's 9 taps × 1 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
-                        if ((uint)(ih0 + 0) < InH)
                         {
                             Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
@@ -158,23 +169,21 @@ namespace FusedNorm.Generated
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 2)), acc0);
                         }
                         // kernel row 1
-                        if ((uint)(ih0 + 1) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 10));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 12));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc0);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 11));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 13));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 12));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 14));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 5)), acc0);
                         }
                         // kernel row 2
-                        if ((uint)(ih0 + 2) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 20));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 24));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 6)), acc0);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 21));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 25));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc0);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 22));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 26));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
                         }
                     }

@@ -56,8 +56,9 @@ namespace FusedNorm.Generated
     /// conv    4×9×12 → 8×9×12, 3×3 window unrolled, stride 1, padding 1, dilation 1, 2 groups of 2 → 4 channels
     /// norm    BatchNorm2d(8): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 1 block(s) of 4 channels per group
-    /// columns 1..10 are interior (no bounds tests, the last vector overlaps the one before); 2 border column(s) take the checked scalar path
+    /// tiles   4 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 4 channels per group
+    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// columns 0..11 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -67,12 +68,15 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 432; // 4 × 9 × 12 per sample
         public const int OutputSize = 864; // 8 × 9 × 12 per sample
-        private const int InC = 4, InD = 1, InH = 9, InW = 12;
+        private const int InC = 4, InD = 1, InH = 11, InW = 14;
         private const int OutC = 8, ConvD = 1, ConvH = 9, ConvW = 12, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 3, Stride = 1, Padding = 1, Dilation = 1;
+        private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
+        private const int SourceD = 1, SourceH = 9, SourceW = 12; // the caller's input; In* are its zero-padded copy
+        private const int PadD = 0, PadH = 1, PadW = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 2, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 4, Taps = InPerGroup * 9; // weights per output channel
-        private const int InteriorStart = 1, InteriorEnd = 11;
+        private const int InteriorStart = 0, InteriorEnd = 12;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -82,23 +86,33 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            for (int n = 0; n < batch; n++)
+            try
             {
-                ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-                for (int g = 0; g < Groups; g++)
+                for (int n = 0; n < batch; n++)
                 {
-                    // 1 block(s) of 4 channels of each of the 2 groups
-                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
+                    ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                    for (int g = 0; g < Groups; g++)
                     {
-                        if (Vector256.IsHardwareAccelerated)
-                            Conv3x3S1G2_C4K8_BnRelu_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                        else
-                            ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        // 1 block(s) of 4 channels of each of the 2 groups
+                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
+                        {
+                            if (Vector256.IsHardwareAccelerated)
+                                Conv3x3S1G2_C4K8_BnRelu_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                            else
+                                ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        }
                     }
                 }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(padded);
             }
         }
 
@@ -114,11 +128,9 @@ namespace FusedNorm.Generated
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                int ox = InteriorStart;
+                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
                     Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
@@ -128,7 +140,6 @@ namespace FusedNorm.Generated
                         ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
-                        if ((uint)(ih0 + 0) < InH)
                         {
                             Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
@@ -147,38 +158,36 @@ namespace FusedNorm.Generated
                             acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
                         }
                         // kernel row 1
-                        if ((uint)(ih0 + 1) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 12));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 14));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 13));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 15));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 14));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 16));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 20)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 21)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 23)), acc3);
                         }
                         // kernel row 2
-                        if ((uint)(ih0 + 2) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 24));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 28));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 25));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 29));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 28)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 29)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 30)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 31)), acc3);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 26));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 30));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);

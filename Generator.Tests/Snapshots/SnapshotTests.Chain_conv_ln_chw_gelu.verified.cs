@@ -58,8 +58,9 @@ namespace FusedNorm.Generated
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// act     Gelu in the normalize step, on the normalized values in registers
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 1 block(s) of 4 channels
-    /// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)
+    /// tiles   4 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 4 channels
+    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// columns 0..8 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -69,11 +70,15 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 189; // 3 × 7 × 9 per sample
         public const int OutputSize = 252; // 4 × 7 × 9 per sample
-        private const int InC = 3, InD = 1, InH = 7, InW = 9;
+        private const int InC = 3, InD = 1, InH = 9, InW = 11;
         private const int OutC = 4, ConvD = 1, ConvH = 7, ConvW = 9, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 3, Stride = 1, Padding = 1, Dilation = 1;
+        private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
+        private const int SourceD = 1, SourceH = 7, SourceW = 9; // the caller's input; In* are its zero-padded copy
+        private const int PadD = 0, PadH = 1, PadW = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 4, Taps = InPerGroup * 9; // weights per output channel
+        private const int InteriorStart = 0, InteriorEnd = 9;
         private const int RunLength = 252, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
@@ -84,39 +89,144 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            // One Moments per run of 252 elements: normalized_shape [4, 7, 9] of one sample.
-            Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
             try
             {
-                for (int n = 0; n < batch; n++)
+                // One Moments per run of 252 elements: normalized_shape [4, 7, 9] of one sample.
+                Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
+                try
                 {
-                    ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-                    ref float zn = ref yn; // normalized in place
-                    Array.Clear(stats, 0, Runs);
-                    int normalized = 0; // runs normalized so far
+                    for (int n = 0; n < batch; n++)
                     {
-                        const int g = 0; // one group
-                        // 1 block(s) of 4 channels
-                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
+                        ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                        ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                        ref float zn = ref yn; // normalized in place
+                        Array.Clear(stats, 0, Runs);
+                        int normalized = 0; // runs normalized so far
                         {
-                            ConvScalar_RunStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            // Normalize every run this block completed.
-                            int complete = (oc + 4) * ConvSpatial / RunLength;
-                            if (complete > normalized)
+                            const int g = 0; // one group
+                            // 1 block(s) of 4 channels
+                            for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
                             {
-                                NormalizeRuns(ref zn, stats, normalized, complete, norm);
-                                normalized = complete;
+                                if (Vector256.IsHardwareAccelerated)
+                                    Conv3x3S1_C3K4_LnGelu_R4_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                else
+                                    ConvScalar_RunStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                // Normalize every run this block completed.
+                                int complete = (oc + 4) * ConvSpatial / RunLength;
+                                if (complete > normalized)
+                                {
+                                    NormalizeRuns(ref zn, stats, normalized, complete, norm);
+                                    normalized = complete;
+                                }
                             }
                         }
                     }
                 }
+                finally
+                {
+                    ArrayPool<Moments>.Shared.Return(stats);
+                }
             }
             finally
             {
-                ArrayPool<Moments>.Shared.Return(stats);
+                ArrayPool<float>.Shared.Return(padded);
+            }
+        }
+
+        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3x3S1_C3K4_LnGelu_R4_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        {
+            // Per-channel bias, broadcast once.
+            Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
+            Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
+            Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
+            Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
+            for (int oh = 0; oh < ConvH; oh++)
+            {
+                int ih0 = oh * Stride - Padding;
+                int row = oh; // output row within the channel plane
+                int ox = InteriorStart;
+                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 8)
+                {
+                    int fresh = 0; // the first lane not already counted by the previous vector
+                    if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }
+                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // kernel row 0
+                        {
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
+                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc3);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
+                        }
+                        // kernel row 1
+                        {
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 11));
+                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 12));
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 13));
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 20)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 21)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 23)), acc3);
+                        }
+                        // kernel row 2
+                        {
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 22));
+                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 23));
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 28)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 29)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 30)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 31)), acc3);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 24));
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 35)), acc3);
+                        }
+                    }
+                    // Epilogue: store 8 columns of each channel and add the new lanes to their moments.
+                    Vector256.StoreUnsafe(acc0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 0) * ConvSpatial + row * ConvW) / RunLength].Add(acc0, fresh);
+                    Vector256.StoreUnsafe(acc1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 1) * ConvSpatial + row * ConvW) / RunLength].Add(acc1, fresh);
+                    Vector256.StoreUnsafe(acc2, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 2) * ConvSpatial + row * ConvW) / RunLength].Add(acc2, fresh);
+                    Vector256.StoreUnsafe(acc3, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 3) * ConvSpatial + row * ConvW) / RunLength].Add(acc3, fresh);
+                }
             }
         }
 

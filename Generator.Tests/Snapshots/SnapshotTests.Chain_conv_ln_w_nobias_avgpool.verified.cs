@@ -59,8 +59,9 @@ namespace FusedNorm.Generated
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// act     Relu in the normalize step, on the normalized values in registers
     /// pool    AvgPool2d window 2, stride 2, padding 0 → 4×3×8, read from a scratch buffer still in cache; the conv output never reaches y
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 1 block(s) of 4 channels
-    /// columns 1..14 are interior (no bounds tests, the last vector overlaps the one before); 2 border column(s) take the checked scalar path
+    /// tiles   4 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 4 channels
+    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// columns 0..15 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -70,12 +71,15 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 192; // 2 × 6 × 16 per sample
         public const int OutputSize = 96; // 4 × 3 × 8 per sample
-        private const int InC = 2, InD = 1, InH = 6, InW = 16;
+        private const int InC = 2, InD = 1, InH = 8, InW = 18;
         private const int OutC = 4, ConvD = 1, ConvH = 6, ConvW = 16, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 3, Stride = 1, Padding = 1, Dilation = 1;
+        private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
+        private const int SourceD = 1, SourceH = 6, SourceW = 16; // the caller's input; In* are its zero-padded copy
+        private const int PadD = 0, PadH = 1, PadW = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 4, Taps = InPerGroup * 9; // weights per output channel
-        private const int InteriorStart = 1, InteriorEnd = 15;
+        private const int InteriorStart = 0, InteriorEnd = 16;
         private const int PoolD = 1, PoolH = 3, PoolW = 8, PoolSpatial = PoolD * PoolH * PoolW;
         private const int RunLength = 16, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample
 
@@ -87,46 +91,150 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            // One Moments per run of 16 elements: normalized_shape [16] of one sample.
-            Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
-            // A sample's conv output lives in a scratch buffer until it is normalized and pooled.
-            float[] scratch = ArrayPool<float>.Shared.Rent(OutC * ConvSpatial);
             try
             {
-                for (int n = 0; n < batch; n++)
+                // One Moments per run of 16 elements: normalized_shape [16] of one sample.
+                Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
+                // A sample's conv output lives in a scratch buffer until it is normalized and pooled.
+                float[] scratch = ArrayPool<float>.Shared.Rent(OutC * ConvSpatial);
+                try
                 {
-                    ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-                    ref float zn = ref MemoryMarshal.GetArrayDataReference(scratch);
-                    Array.Clear(stats, 0, Runs);
-                    int normalized = 0; // runs normalized so far
+                    for (int n = 0; n < batch; n++)
                     {
-                        const int g = 0; // one group
-                        // 1 block(s) of 4 channels
-                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
+                        ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                        ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                        ref float zn = ref MemoryMarshal.GetArrayDataReference(scratch);
+                        Array.Clear(stats, 0, Runs);
+                        int normalized = 0; // runs normalized so far
                         {
-                            if (Vector256.IsHardwareAccelerated)
-                                Conv3x3S1_C2K4_LnReluAvgPool2_R4_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            else
-                                ConvScalar_RunStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            // Normalize every run this block completed, then pool their channels.
-                            int complete = (oc + 4) * ConvSpatial / RunLength;
-                            if (complete > normalized)
+                            const int g = 0; // one group
+                            // 1 block(s) of 4 channels
+                            for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
                             {
-                                NormalizeRuns(ref zn, stats, normalized, complete, norm);
-                                Pool(complete * RunLength / ConvSpatial - normalized * RunLength / ConvSpatial, ref Unsafe.Add(ref zn, normalized * RunLength), ref Unsafe.Add(ref yn, normalized * RunLength / ConvSpatial * PoolSpatial));
-                                normalized = complete;
+                                if (Vector512.IsHardwareAccelerated)
+                                    Conv3x3S1_C2K4_LnReluAvgPool2_R4_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                else if (Vector256.IsHardwareAccelerated)
+                                    Conv3x3S1_C2K4_LnReluAvgPool2_R4_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                else
+                                    ConvScalar_RunStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                                // Normalize every run this block completed, then pool their channels.
+                                int complete = (oc + 4) * ConvSpatial / RunLength;
+                                if (complete > normalized)
+                                {
+                                    NormalizeRuns(ref zn, stats, normalized, complete, norm);
+                                    Pool(complete * RunLength / ConvSpatial - normalized * RunLength / ConvSpatial, ref Unsafe.Add(ref zn, normalized * RunLength), ref Unsafe.Add(ref yn, normalized * RunLength / ConvSpatial * PoolSpatial));
+                                    normalized = complete;
+                                }
                             }
                         }
                     }
                 }
+                finally
+                {
+                    ArrayPool<Moments>.Shared.Return(stats);
+                    ArrayPool<float>.Shared.Return(scratch);
+                }
             }
             finally
             {
-                ArrayPool<Moments>.Shared.Return(stats);
-                ArrayPool<float>.Shared.Return(scratch);
+                ArrayPool<float>.Shared.Return(padded);
+            }
+        }
+
+        /// <summary>4 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3x3S1_C2K4_LnReluAvgPool2_R4_RunStats_V512(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        {
+            // Per-channel bias, broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            for (int oh = 0; oh < ConvH; oh++)
+            {
+                int ih0 = oh * Stride - Padding;
+                int row = oh; // output row within the channel plane
+                int ox = InteriorStart;
+                // Interior columns, one vector of 16 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 16)
+                {
+                    int fresh = 0; // the first lane not already counted by the previous vector
+                    if (ox > InteriorEnd - 16) { fresh = ox - (InteriorEnd - 16); ox = InteriorEnd - 16; }
+                    Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // kernel row 0
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 4)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 5)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc3);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 11)), acc3);
+                        }
+                        // kernel row 1
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 14)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 15)), acc3);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 19));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 19)), acc3);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 20));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 20)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 21)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 22)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 23)), acc3);
+                        }
+                        // kernel row 2
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 36));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 37));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 28)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 29)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 30)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 31)), acc3);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 38));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 32)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 33)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 34)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 35)), acc3);
+                        }
+                    }
+                    // Epilogue: store 16 columns of each channel and add the new lanes to their moments.
+                    Vector512.StoreUnsafe(acc0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 0) * ConvSpatial + row * ConvW) / RunLength].Add(acc0, fresh);
+                    Vector512.StoreUnsafe(acc1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 1) * ConvSpatial + row * ConvW) / RunLength].Add(acc1, fresh);
+                    Vector512.StoreUnsafe(acc2, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 2) * ConvSpatial + row * ConvW) / RunLength].Add(acc2, fresh);
+                    Vector512.StoreUnsafe(acc3, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 3) * ConvSpatial + row * ConvW) / RunLength].Add(acc3, fresh);
+                }
             }
         }
 
@@ -142,11 +250,173 @@ namespace FusedNorm.Generated
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel_RunStats(4, ref x, ref w, ref bias, ref dst, stats, oc, 0, oh, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel_RunStats(4, ref x, ref w, ref bias, ref dst, stats, oc, 0, oh, ox);
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                int ox = InteriorStart;
+                // Interior columns, 2 vectors of 8 at a time: 4×2 accumulators.
+                for (; ox + 16 <= InteriorEnd; ox += 16)
+                {
+                    Vector256<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3;
+                    Vector256<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3;
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // kernel row 0
+                        {
+                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
+                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 8));
+                            Vector256<float> w0_0 = Vector256.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                            Vector256<float> w0_1 = Vector256.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                            Vector256<float> w0_2 = Vector256.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                            Vector256<float> w0_3 = Vector256.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 9));
+                            Vector256<float> w1_0 = Vector256.Create(Unsafe.Add(ref wk, 4)); // tap 1, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                            Vector256<float> w1_1 = Vector256.Create(Unsafe.Add(ref wk, 5)); // tap 1, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                            Vector256<float> w1_2 = Vector256.Create(Unsafe.Add(ref wk, 6)); // tap 1, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                            Vector256<float> w1_3 = Vector256.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
+                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
+                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 10));
+                            Vector256<float> w2_0 = Vector256.Create(Unsafe.Add(ref wk, 8)); // tap 2, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                            Vector256<float> w2_1 = Vector256.Create(Unsafe.Add(ref wk, 9)); // tap 2, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                            Vector256<float> w2_2 = Vector256.Create(Unsafe.Add(ref wk, 10)); // tap 2, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                            Vector256<float> w2_3 = Vector256.Create(Unsafe.Add(ref wk, 11)); // tap 2, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
+                        }
+                        // kernel row 1
+                        {
+                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 18));
+                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 26));
+                            Vector256<float> w3_0 = Vector256.Create(Unsafe.Add(ref wk, 12)); // tap 3, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
+                            Vector256<float> w3_1 = Vector256.Create(Unsafe.Add(ref wk, 13)); // tap 3, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x0_0, w3_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x0_1, w3_1, acc1_1);
+                            Vector256<float> w3_2 = Vector256.Create(Unsafe.Add(ref wk, 14)); // tap 3, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x0_0, w3_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x0_1, w3_2, acc2_1);
+                            Vector256<float> w3_3 = Vector256.Create(Unsafe.Add(ref wk, 15)); // tap 3, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w3_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w3_3, acc3_1);
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 19));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 27));
+                            Vector256<float> w4_0 = Vector256.Create(Unsafe.Add(ref wk, 16)); // tap 4, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
+                            Vector256<float> w4_1 = Vector256.Create(Unsafe.Add(ref wk, 17)); // tap 4, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x1_0, w4_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x1_1, w4_1, acc1_1);
+                            Vector256<float> w4_2 = Vector256.Create(Unsafe.Add(ref wk, 18)); // tap 4, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x1_0, w4_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x1_1, w4_2, acc2_1);
+                            Vector256<float> w4_3 = Vector256.Create(Unsafe.Add(ref wk, 19)); // tap 4, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w4_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w4_3, acc3_1);
+                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 20));
+                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 28));
+                            Vector256<float> w5_0 = Vector256.Create(Unsafe.Add(ref wk, 20)); // tap 5, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
+                            Vector256<float> w5_1 = Vector256.Create(Unsafe.Add(ref wk, 21)); // tap 5, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x2_0, w5_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x2_1, w5_1, acc1_1);
+                            Vector256<float> w5_2 = Vector256.Create(Unsafe.Add(ref wk, 22)); // tap 5, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x2_0, w5_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x2_1, w5_2, acc2_1);
+                            Vector256<float> w5_3 = Vector256.Create(Unsafe.Add(ref wk, 23)); // tap 5, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x2_0, w5_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x2_1, w5_3, acc3_1);
+                        }
+                        // kernel row 2
+                        {
+                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 36));
+                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 44));
+                            Vector256<float> w6_0 = Vector256.Create(Unsafe.Add(ref wk, 24)); // tap 6, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
+                            Vector256<float> w6_1 = Vector256.Create(Unsafe.Add(ref wk, 25)); // tap 6, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x0_0, w6_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x0_1, w6_1, acc1_1);
+                            Vector256<float> w6_2 = Vector256.Create(Unsafe.Add(ref wk, 26)); // tap 6, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x0_0, w6_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x0_1, w6_2, acc2_1);
+                            Vector256<float> w6_3 = Vector256.Create(Unsafe.Add(ref wk, 27)); // tap 6, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w6_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w6_3, acc3_1);
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 37));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 45));
+                            Vector256<float> w7_0 = Vector256.Create(Unsafe.Add(ref wk, 28)); // tap 7, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
+                            Vector256<float> w7_1 = Vector256.Create(Unsafe.Add(ref wk, 29)); // tap 7, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x1_0, w7_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x1_1, w7_1, acc1_1);
+                            Vector256<float> w7_2 = Vector256.Create(Unsafe.Add(ref wk, 30)); // tap 7, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x1_0, w7_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x1_1, w7_2, acc2_1);
+                            Vector256<float> w7_3 = Vector256.Create(Unsafe.Add(ref wk, 31)); // tap 7, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w7_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w7_3, acc3_1);
+                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 38));
+                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 46));
+                            Vector256<float> w8_0 = Vector256.Create(Unsafe.Add(ref wk, 32)); // tap 8, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
+                            Vector256<float> w8_1 = Vector256.Create(Unsafe.Add(ref wk, 33)); // tap 8, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x2_0, w8_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x2_1, w8_1, acc1_1);
+                            Vector256<float> w8_2 = Vector256.Create(Unsafe.Add(ref wk, 34)); // tap 8, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x2_0, w8_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x2_1, w8_2, acc2_1);
+                            Vector256<float> w8_3 = Vector256.Create(Unsafe.Add(ref wk, 35)); // tap 8, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x2_0, w8_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x2_1, w8_3, acc3_1);
+                        }
+                    }
+                    // Epilogue: store 16 columns of each channel and add the new lanes to their moments.
+                    Vector256.StoreUnsafe(acc0_0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 0) * ConvSpatial + row * ConvW) / RunLength].Add(acc0_0);
+                    Vector256.StoreUnsafe(acc1_0, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 1) * ConvSpatial + row * ConvW) / RunLength].Add(acc1_0);
+                    Vector256.StoreUnsafe(acc2_0, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 2) * ConvSpatial + row * ConvW) / RunLength].Add(acc2_0);
+                    Vector256.StoreUnsafe(acc3_0, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 3) * ConvSpatial + row * ConvW) / RunLength].Add(acc3_0);
+                    Vector256.StoreUnsafe(acc0_1, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox + 8));
+                    stats[((oc + 0) * ConvSpatial + row * ConvW) / RunLength].Add(acc0_1);
+                    Vector256.StoreUnsafe(acc1_1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox + 8));
+                    stats[((oc + 1) * ConvSpatial + row * ConvW) / RunLength].Add(acc1_1);
+                    Vector256.StoreUnsafe(acc2_1, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox + 8));
+                    stats[((oc + 2) * ConvSpatial + row * ConvW) / RunLength].Add(acc2_1);
+                    Vector256.StoreUnsafe(acc3_1, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox + 8));
+                    stats[((oc + 3) * ConvSpatial + row * ConvW) / RunLength].Add(acc3_1);
+                }
+                // The remaining interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 8)
                 {
                     int fresh = 0; // the first lane not already counted by the previous vector
                     if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }
@@ -157,7 +427,6 @@ namespace FusedNorm.Generated
                         ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
-                        if ((uint)(ih0 + 0) < InH)
                         {
                             Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
@@ -176,38 +445,36 @@ namespace FusedNorm.Generated
                             acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
                         }
                         // kernel row 1
-                        if ((uint)(ih0 + 1) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 16));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 18));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 17));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 19));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 18));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 20));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 20)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 21)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 23)), acc3);
                         }
                         // kernel row 2
-                        if ((uint)(ih0 + 2) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 32));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 36));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 33));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 37));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 28)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 29)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 30)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 31)), acc3);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 34));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 38));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);

@@ -46,7 +46,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvPlainSmall.Chain: Conv2d(3, 4, kernel_size=3, bias=False)
     /// <code>
     /// conv    3×6×6 → 4×4×4, 3×3 window unrolled, stride 1, padding 0, dilation 1
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 1 block(s) of 4 channels
+    /// tiles   4 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 4 channels
     /// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -60,6 +60,7 @@ namespace FusedNorm.Generated
         private const int InC = 3, InD = 1, InH = 6, InW = 6;
         private const int OutC = 4, ConvD = 1, ConvH = 4, ConvW = 4, ConvSpatial = ConvD * ConvH * ConvW;
         private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 4, Taps = InPerGroup * 9; // weights per output channel
 
@@ -75,7 +76,7 @@ namespace FusedNorm.Generated
             ref float y0 = ref MemoryMarshal.GetReference(y);
             for (int n = 0; n < batch; n++)
             {
-                ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
+                ref float xn = ref Unsafe.Add(ref x0, n * XSize);
                 ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                 {
                     const int g = 0; // one group

@@ -56,8 +56,9 @@ namespace FusedNorm.Generated
     /// conv    4×12×40 → 12×6×20, 3×3 window unrolled, stride 2, padding 1, dilation 1
     /// norm    BatchNorm2d(12): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 3 block(s) of 4 channels
-    /// columns 1..19 are interior (no bounds tests, the last vector overlaps the one before); 1 border column(s) take the checked scalar path
+    /// tiles   8 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 8 + 1 of 4 channels
+    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// columns 0..19 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// loads   stride 2: each input vector is gathered from 2-apart elements
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -68,12 +69,15 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 1920; // 4 × 12 × 40 per sample
         public const int OutputSize = 1440; // 12 × 6 × 20 per sample
-        private const int InC = 4, InD = 1, InH = 12, InW = 40;
+        private const int InC = 4, InD = 1, InH = 14, InW = 42;
         private const int OutC = 12, ConvD = 1, ConvH = 6, ConvW = 20, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 3, Stride = 2, Padding = 1, Dilation = 1;
+        private const int Kernel = 3, Stride = 2, Padding = 0, Dilation = 1;
+        private const int SourceD = 1, SourceH = 12, SourceW = 40; // the caller's input; In* are its zero-padded copy
+        private const int PadD = 0, PadH = 1, PadW = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
-        private const int Block = 4, Taps = InPerGroup * 9; // weights per output channel
-        private const int InteriorStart = 1, InteriorEnd = 20;
+        private const int Block = 8, Taps = InPerGroup * 9; // weights per output channel
+        private const int InteriorStart = 0, InteriorEnd = 20;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -83,24 +87,174 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            for (int n = 0; n < batch; n++)
+            try
             {
-                ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                for (int n = 0; n < batch; n++)
                 {
-                    const int g = 0; // one group
-                    // 3 block(s) of 4 channels
-                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 12; oc += Block)
+                    ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                     {
-                        if (Vector512.IsHardwareAccelerated)
-                            Conv3x3S2_C4K12_BnRelu_R4_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                        else if (Vector256.IsHardwareAccelerated)
-                            Conv3x3S2_C4K12_BnRelu_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                        else
-                            ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        const int g = 0; // one group
+                        // 1 block(s) of 8 channels, then 4
+                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 8; oc += Block)
+                        {
+                            if (Vector512.IsHardwareAccelerated)
+                                Conv3x3S2_C4K12_BnRelu_R8_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                            else if (Vector256.IsHardwareAccelerated)
+                                Conv3x3S2_C4K12_BnRelu_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                            else
+                                ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        }
+                        for (int oc = g * OutPerGroup + 8; oc < g * OutPerGroup + OutPerGroup; oc += 4)
+                        {
+                            if (Vector512.IsHardwareAccelerated)
+                                Conv3x3S2_C4K12_BnRelu_R4_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                            else if (Vector256.IsHardwareAccelerated)
+                                Conv3x3S2_C4K12_BnRelu_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                            else
+                                ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        }
                     }
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(padded);
+            }
+        }
+
+        /// <summary>8 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; Relu in registers.</summary>
+        private static void Conv3x3S2_C4K12_BnRelu_R8_V512(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
+            Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
+            Vector512<float> bias7 = Vector512.Create(Unsafe.Add(ref bias, 7));
+            for (int oh = 0; oh < ConvH; oh++)
+            {
+                int ih0 = oh * Stride - Padding;
+                int row = oh; // output row within the channel plane
+                int ox = InteriorStart;
+                // Interior columns, one vector of 16 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 16)
+                {
+                    if (ox > InteriorEnd - 16) ox = InteriorEnd - 16;
+                    Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5, acc6 = bias6, acc7 = bias7;
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 8); // this input channel's 9 taps × 8 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // kernel row 0
+                        {
+                            Vector512<float> x0 = LoadStrided16(ref x, xc + 0);
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 4)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 5)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 6)), acc6);
+                            acc7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 7)), acc7);
+                            Vector512<float> x1 = LoadStrided16(ref x, xc + 1);
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 11)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 12)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 13)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 14)), acc6);
+                            acc7 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 15)), acc7);
+                            Vector512<float> x2 = LoadStrided16(ref x, xc + 2);
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 19)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 20)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 21)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 22)), acc6);
+                            acc7 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 23)), acc7);
+                        }
+                        // kernel row 1
+                        {
+                            Vector512<float> x0 = LoadStrided16(ref x, xc + 42);
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 28)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 29)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 30)), acc6);
+                            acc7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 31)), acc7);
+                            Vector512<float> x1 = LoadStrided16(ref x, xc + 43);
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 32)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 33)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 34)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 35)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 36)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 37)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 38)), acc6);
+                            acc7 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 39)), acc7);
+                            Vector512<float> x2 = LoadStrided16(ref x, xc + 44);
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 40)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 41)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 42)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 43)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 44)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 45)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 46)), acc6);
+                            acc7 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 47)), acc7);
+                        }
+                        // kernel row 2
+                        {
+                            Vector512<float> x0 = LoadStrided16(ref x, xc + 84);
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 48)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 49)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 50)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 51)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 52)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 53)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 54)), acc6);
+                            acc7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 55)), acc7);
+                            Vector512<float> x1 = LoadStrided16(ref x, xc + 85);
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 56)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 57)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 58)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 59)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 60)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 61)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 62)), acc6);
+                            acc7 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 63)), acc7);
+                            Vector512<float> x2 = LoadStrided16(ref x, xc + 86);
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 64)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 65)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 66)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 67)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 68)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 69)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 70)), acc6);
+                            acc7 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 71)), acc7);
+                        }
+                    }
+                    // Epilogue: Relu in registers, then store 16 columns of each channel.
+                    Vector512.StoreUnsafe(Activations.Relu(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Relu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Relu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Relu(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Relu(acc4), ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Relu(acc5), ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Relu(acc6), ref dst, (nuint)(6 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Relu(acc7), ref dst, (nuint)(7 * ConvSpatial + row * ConvW + ox));
                 }
             }
         }
@@ -117,10 +271,9 @@ namespace FusedNorm.Generated
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
-                // Interior columns, 16 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 16)
+                int ox = InteriorStart;
+                // Interior columns, one vector of 16 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 16)
                 {
                     if (ox > InteriorEnd - 16) ox = InteriorEnd - 16;
                     Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
@@ -130,7 +283,6 @@ namespace FusedNorm.Generated
                         ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
-                        if ((uint)(ih0 + 0) < InH)
                         {
                             Vector512<float> x0 = LoadStrided16(ref x, xc + 0);
                             acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
@@ -149,38 +301,36 @@ namespace FusedNorm.Generated
                             acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 11)), acc3);
                         }
                         // kernel row 1
-                        if ((uint)(ih0 + 1) < InH)
                         {
-                            Vector512<float> x0 = LoadStrided16(ref x, xc + 40);
+                            Vector512<float> x0 = LoadStrided16(ref x, xc + 42);
                             acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 14)), acc2);
                             acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 15)), acc3);
-                            Vector512<float> x1 = LoadStrided16(ref x, xc + 41);
+                            Vector512<float> x1 = LoadStrided16(ref x, xc + 43);
                             acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2);
                             acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 19)), acc3);
-                            Vector512<float> x2 = LoadStrided16(ref x, xc + 42);
+                            Vector512<float> x2 = LoadStrided16(ref x, xc + 44);
                             acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 20)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 21)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 22)), acc2);
                             acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 23)), acc3);
                         }
                         // kernel row 2
-                        if ((uint)(ih0 + 2) < InH)
                         {
-                            Vector512<float> x0 = LoadStrided16(ref x, xc + 80);
+                            Vector512<float> x0 = LoadStrided16(ref x, xc + 84);
                             acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2);
                             acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3);
-                            Vector512<float> x1 = LoadStrided16(ref x, xc + 81);
+                            Vector512<float> x1 = LoadStrided16(ref x, xc + 85);
                             acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 28)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 29)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 30)), acc2);
                             acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 31)), acc3);
-                            Vector512<float> x2 = LoadStrided16(ref x, xc + 82);
+                            Vector512<float> x2 = LoadStrided16(ref x, xc + 86);
                             acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 32)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 33)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 34)), acc2);
@@ -192,6 +342,137 @@ namespace FusedNorm.Generated
                     Vector512.StoreUnsafe(Activations.Relu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
                     Vector512.StoreUnsafe(Activations.Relu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
                     Vector512.StoreUnsafe(Activations.Relu(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                }
+            }
+        }
+
+        /// <summary>8 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
+        private static void Conv3x3S2_C4K12_BnRelu_R8_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
+            Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
+            Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
+            Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
+            Vector256<float> bias4 = Vector256.Create(Unsafe.Add(ref bias, 4));
+            Vector256<float> bias5 = Vector256.Create(Unsafe.Add(ref bias, 5));
+            Vector256<float> bias6 = Vector256.Create(Unsafe.Add(ref bias, 6));
+            Vector256<float> bias7 = Vector256.Create(Unsafe.Add(ref bias, 7));
+            for (int oh = 0; oh < ConvH; oh++)
+            {
+                int ih0 = oh * Stride - Padding;
+                int row = oh; // output row within the channel plane
+                int ox = InteriorStart;
+                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 8)
+                {
+                    if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
+                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5, acc6 = bias6, acc7 = bias7;
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 8); // this input channel's 9 taps × 8 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // kernel row 0
+                        {
+                            Vector256<float> x0 = LoadStrided8(ref x, xc + 0);
+                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 4)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 5)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 6)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 7)), acc7);
+                            Vector256<float> x1 = LoadStrided8(ref x, xc + 1);
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 12)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 13)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 14)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 15)), acc7);
+                            Vector256<float> x2 = LoadStrided8(ref x, xc + 2);
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 20)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 21)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 23)), acc7);
+                        }
+                        // kernel row 1
+                        {
+                            Vector256<float> x0 = LoadStrided8(ref x, xc + 42);
+                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 28)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 29)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 30)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 31)), acc7);
+                            Vector256<float> x1 = LoadStrided8(ref x, xc + 43);
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 35)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 36)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 37)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 38)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 39)), acc7);
+                            Vector256<float> x2 = LoadStrided8(ref x, xc + 44);
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 40)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 41)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 42)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 43)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 44)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 45)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 46)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 47)), acc7);
+                        }
+                        // kernel row 2
+                        {
+                            Vector256<float> x0 = LoadStrided8(ref x, xc + 84);
+                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 50)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 51)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 52)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 53)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 54)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 55)), acc7);
+                            Vector256<float> x1 = LoadStrided8(ref x, xc + 85);
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 56)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 57)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 58)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 59)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 60)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 61)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 62)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 63)), acc7);
+                            Vector256<float> x2 = LoadStrided8(ref x, xc + 86);
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 64)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 65)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 66)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 67)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 68)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 69)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 70)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 71)), acc7);
+                        }
+                    }
+                    // Epilogue: Relu in registers, then store 8 columns of each channel.
+                    Vector256.StoreUnsafe(Activations.Relu(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc4), ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc5), ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc6), ref dst, (nuint)(6 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc7), ref dst, (nuint)(7 * ConvSpatial + row * ConvW + ox));
                 }
             }
         }
@@ -208,10 +489,165 @@ namespace FusedNorm.Generated
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                int ox = InteriorStart;
+                // Interior columns, 2 vectors of 8 at a time: 4×2 accumulators.
+                for (; ox + 16 <= InteriorEnd; ox += 16)
+                {
+                    Vector256<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3;
+                    Vector256<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3;
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // kernel row 0
+                        {
+                            Vector256<float> x0_0 = LoadStrided8(ref x, xc + 0);
+                            Vector256<float> x0_1 = LoadStrided8(ref x, xc + 16);
+                            Vector256<float> w0_0 = Vector256.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                            Vector256<float> w0_1 = Vector256.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                            Vector256<float> w0_2 = Vector256.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                            Vector256<float> w0_3 = Vector256.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                            Vector256<float> x1_0 = LoadStrided8(ref x, xc + 1);
+                            Vector256<float> x1_1 = LoadStrided8(ref x, xc + 17);
+                            Vector256<float> w1_0 = Vector256.Create(Unsafe.Add(ref wk, 4)); // tap 1, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                            Vector256<float> w1_1 = Vector256.Create(Unsafe.Add(ref wk, 5)); // tap 1, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                            Vector256<float> w1_2 = Vector256.Create(Unsafe.Add(ref wk, 6)); // tap 1, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                            Vector256<float> w1_3 = Vector256.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
+                            Vector256<float> x2_0 = LoadStrided8(ref x, xc + 2);
+                            Vector256<float> x2_1 = LoadStrided8(ref x, xc + 18);
+                            Vector256<float> w2_0 = Vector256.Create(Unsafe.Add(ref wk, 8)); // tap 2, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                            Vector256<float> w2_1 = Vector256.Create(Unsafe.Add(ref wk, 9)); // tap 2, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                            Vector256<float> w2_2 = Vector256.Create(Unsafe.Add(ref wk, 10)); // tap 2, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                            Vector256<float> w2_3 = Vector256.Create(Unsafe.Add(ref wk, 11)); // tap 2, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
+                        }
+                        // kernel row 1
+                        {
+                            Vector256<float> x0_0 = LoadStrided8(ref x, xc + 42);
+                            Vector256<float> x0_1 = LoadStrided8(ref x, xc + 58);
+                            Vector256<float> w3_0 = Vector256.Create(Unsafe.Add(ref wk, 12)); // tap 3, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
+                            Vector256<float> w3_1 = Vector256.Create(Unsafe.Add(ref wk, 13)); // tap 3, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x0_0, w3_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x0_1, w3_1, acc1_1);
+                            Vector256<float> w3_2 = Vector256.Create(Unsafe.Add(ref wk, 14)); // tap 3, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x0_0, w3_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x0_1, w3_2, acc2_1);
+                            Vector256<float> w3_3 = Vector256.Create(Unsafe.Add(ref wk, 15)); // tap 3, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w3_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w3_3, acc3_1);
+                            Vector256<float> x1_0 = LoadStrided8(ref x, xc + 43);
+                            Vector256<float> x1_1 = LoadStrided8(ref x, xc + 59);
+                            Vector256<float> w4_0 = Vector256.Create(Unsafe.Add(ref wk, 16)); // tap 4, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
+                            Vector256<float> w4_1 = Vector256.Create(Unsafe.Add(ref wk, 17)); // tap 4, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x1_0, w4_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x1_1, w4_1, acc1_1);
+                            Vector256<float> w4_2 = Vector256.Create(Unsafe.Add(ref wk, 18)); // tap 4, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x1_0, w4_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x1_1, w4_2, acc2_1);
+                            Vector256<float> w4_3 = Vector256.Create(Unsafe.Add(ref wk, 19)); // tap 4, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w4_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w4_3, acc3_1);
+                            Vector256<float> x2_0 = LoadStrided8(ref x, xc + 44);
+                            Vector256<float> x2_1 = LoadStrided8(ref x, xc + 60);
+                            Vector256<float> w5_0 = Vector256.Create(Unsafe.Add(ref wk, 20)); // tap 5, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
+                            Vector256<float> w5_1 = Vector256.Create(Unsafe.Add(ref wk, 21)); // tap 5, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x2_0, w5_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x2_1, w5_1, acc1_1);
+                            Vector256<float> w5_2 = Vector256.Create(Unsafe.Add(ref wk, 22)); // tap 5, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x2_0, w5_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x2_1, w5_2, acc2_1);
+                            Vector256<float> w5_3 = Vector256.Create(Unsafe.Add(ref wk, 23)); // tap 5, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x2_0, w5_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x2_1, w5_3, acc3_1);
+                        }
+                        // kernel row 2
+                        {
+                            Vector256<float> x0_0 = LoadStrided8(ref x, xc + 84);
+                            Vector256<float> x0_1 = LoadStrided8(ref x, xc + 100);
+                            Vector256<float> w6_0 = Vector256.Create(Unsafe.Add(ref wk, 24)); // tap 6, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
+                            Vector256<float> w6_1 = Vector256.Create(Unsafe.Add(ref wk, 25)); // tap 6, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x0_0, w6_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x0_1, w6_1, acc1_1);
+                            Vector256<float> w6_2 = Vector256.Create(Unsafe.Add(ref wk, 26)); // tap 6, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x0_0, w6_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x0_1, w6_2, acc2_1);
+                            Vector256<float> w6_3 = Vector256.Create(Unsafe.Add(ref wk, 27)); // tap 6, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w6_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w6_3, acc3_1);
+                            Vector256<float> x1_0 = LoadStrided8(ref x, xc + 85);
+                            Vector256<float> x1_1 = LoadStrided8(ref x, xc + 101);
+                            Vector256<float> w7_0 = Vector256.Create(Unsafe.Add(ref wk, 28)); // tap 7, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
+                            Vector256<float> w7_1 = Vector256.Create(Unsafe.Add(ref wk, 29)); // tap 7, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x1_0, w7_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x1_1, w7_1, acc1_1);
+                            Vector256<float> w7_2 = Vector256.Create(Unsafe.Add(ref wk, 30)); // tap 7, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x1_0, w7_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x1_1, w7_2, acc2_1);
+                            Vector256<float> w7_3 = Vector256.Create(Unsafe.Add(ref wk, 31)); // tap 7, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w7_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w7_3, acc3_1);
+                            Vector256<float> x2_0 = LoadStrided8(ref x, xc + 86);
+                            Vector256<float> x2_1 = LoadStrided8(ref x, xc + 102);
+                            Vector256<float> w8_0 = Vector256.Create(Unsafe.Add(ref wk, 32)); // tap 8, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
+                            Vector256<float> w8_1 = Vector256.Create(Unsafe.Add(ref wk, 33)); // tap 8, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x2_0, w8_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x2_1, w8_1, acc1_1);
+                            Vector256<float> w8_2 = Vector256.Create(Unsafe.Add(ref wk, 34)); // tap 8, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x2_0, w8_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x2_1, w8_2, acc2_1);
+                            Vector256<float> w8_3 = Vector256.Create(Unsafe.Add(ref wk, 35)); // tap 8, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x2_0, w8_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x2_1, w8_3, acc3_1);
+                        }
+                    }
+                    // Epilogue: Relu in registers, then store 16 columns of each channel.
+                    Vector256.StoreUnsafe(Activations.Relu(acc0_0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc1_0), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc2_0), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc3_0), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc0_1), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox + 8));
+                    Vector256.StoreUnsafe(Activations.Relu(acc1_1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox + 8));
+                    Vector256.StoreUnsafe(Activations.Relu(acc2_1), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox + 8));
+                    Vector256.StoreUnsafe(Activations.Relu(acc3_1), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox + 8));
+                }
+                // The remaining interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
                     Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
@@ -221,7 +657,6 @@ namespace FusedNorm.Generated
                         ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
-                        if ((uint)(ih0 + 0) < InH)
                         {
                             Vector256<float> x0 = LoadStrided8(ref x, xc + 0);
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
@@ -240,38 +675,36 @@ namespace FusedNorm.Generated
                             acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
                         }
                         // kernel row 1
-                        if ((uint)(ih0 + 1) < InH)
                         {
-                            Vector256<float> x0 = LoadStrided8(ref x, xc + 40);
+                            Vector256<float> x0 = LoadStrided8(ref x, xc + 42);
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
-                            Vector256<float> x1 = LoadStrided8(ref x, xc + 41);
+                            Vector256<float> x1 = LoadStrided8(ref x, xc + 43);
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
-                            Vector256<float> x2 = LoadStrided8(ref x, xc + 42);
+                            Vector256<float> x2 = LoadStrided8(ref x, xc + 44);
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 20)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 21)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 23)), acc3);
                         }
                         // kernel row 2
-                        if ((uint)(ih0 + 2) < InH)
                         {
-                            Vector256<float> x0 = LoadStrided8(ref x, xc + 80);
+                            Vector256<float> x0 = LoadStrided8(ref x, xc + 84);
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
-                            Vector256<float> x1 = LoadStrided8(ref x, xc + 81);
+                            Vector256<float> x1 = LoadStrided8(ref x, xc + 85);
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 28)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 29)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 30)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 31)), acc3);
-                            Vector256<float> x2 = LoadStrided8(ref x, xc + 82);
+                            Vector256<float> x2 = LoadStrided8(ref x, xc + 86);
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);

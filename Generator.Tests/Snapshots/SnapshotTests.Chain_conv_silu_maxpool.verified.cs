@@ -57,8 +57,9 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(7): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Silu on the accumulators in registers, before the store
     /// pool    MaxPool2d window 2, stride 2, padding 0 → 7×8×8, read from a scratch buffer still in cache; the conv output never reaches y
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 1 block(s) of 4 + 1 of 3 channels
-    /// columns 2..13 are interior (no bounds tests, the last vector overlaps the one before); 4 border column(s) take the checked scalar path
+    /// tiles   7 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 7 channels
+    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// columns 0..15 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -68,12 +69,15 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 768; // 3 × 16 × 16 per sample
         public const int OutputSize = 448; // 7 × 8 × 8 per sample
-        private const int InC = 3, InD = 1, InH = 16, InW = 16;
+        private const int InC = 3, InD = 1, InH = 20, InW = 20;
         private const int OutC = 7, ConvD = 1, ConvH = 16, ConvW = 16, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 5, Stride = 1, Padding = 2, Dilation = 1;
+        private const int Kernel = 5, Stride = 1, Padding = 0, Dilation = 1;
+        private const int SourceD = 1, SourceH = 16, SourceW = 16; // the caller's input; In* are its zero-padded copy
+        private const int PadD = 0, PadH = 2, PadW = 2;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
-        private const int Block = 4, Taps = InPerGroup * 25; // weights per output channel
-        private const int InteriorStart = 2, InteriorEnd = 14;
+        private const int Block = 7, Taps = InPerGroup * 25; // weights per output channel
+        private const int InteriorStart = 0, InteriorEnd = 16;
         private const int PoolD = 1, PoolH = 8, PoolW = 8, PoolSpatial = PoolD * PoolH * PoolW;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
@@ -84,214 +88,543 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
+            // Copy the input into a zero-padded buffer (2 on each side): every window then lies inside it, with no bounds tests.
+            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
+            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
             ref float y0 = ref MemoryMarshal.GetReference(y);
-            // The conv output of one channel block goes to a scratch buffer that stays in cache; only the pooled result is stored.
-            float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvSpatial);
-            ref float s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
             try
             {
-                for (int n = 0; n < batch; n++)
+                // The conv output of one channel block goes to a scratch buffer that stays in cache; only the pooled result is stored.
+                float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvSpatial);
+                ref float s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
+                try
                 {
-                    ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
-                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                    for (int n = 0; n < batch; n++)
                     {
-                        const int g = 0; // one group
-                        // 1 block(s) of 4 channels, then 3
-                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
+                        ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                        ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                         {
-                            if (Vector256.IsHardwareAccelerated)
-                                Conv5x5S1_C3K7_BnSiluMaxPool2_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
-                            else
-                                ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
-                            Pool(4, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
-                        }
-                        for (int oc = g * OutPerGroup + 4; oc < g * OutPerGroup + OutPerGroup; oc += 3)
-                        {
-                            if (Vector256.IsHardwareAccelerated)
-                                Conv5x5S1_C3K7_BnSiluMaxPool2_R3_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
-                            else
-                                ConvScalar(3, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
-                            Pool(3, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
+                            const int g = 0; // one group
+                            // 1 block(s) of 7 channels
+                            for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 7; oc += Block)
+                            {
+                                if (Vector512.IsHardwareAccelerated)
+                                    Conv5x5S1_C3K7_BnSiluMaxPool2_R7_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                                else if (Vector256.IsHardwareAccelerated)
+                                    Conv5x5S1_C3K7_BnSiluMaxPool2_R7_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                                else
+                                    ConvScalar(7, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                                Pool(7, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
+                            }
                         }
                     }
+                }
+                finally
+                {
+                    ArrayPool<float>.Shared.Return(scratch);
                 }
             }
             finally
             {
-                ArrayPool<float>.Shared.Return(scratch);
+                ArrayPool<float>.Shared.Return(padded);
             }
         }
 
-        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Silu in registers.</summary>
-        private static void Conv5x5S1_C3K7_BnSiluMaxPool2_R4_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>7 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; Silu in registers.</summary>
+        private static void Conv5x5S1_C3K7_BnSiluMaxPool2_R7_V512(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
+            Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
+            for (int oh = 0; oh < ConvH; oh++)
+            {
+                int ih0 = oh * Stride - Padding;
+                int row = oh; // output row within the channel plane
+                int ox = InteriorStart;
+                // Interior columns, one vector of 16 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 16)
+                {
+                    if (ox > InteriorEnd - 16) ox = InteriorEnd - 16;
+                    Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5, acc6 = bias6;
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 25 * 7); // this input channel's 25 taps × 7 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // kernel row 0
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 4)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 5)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 6)), acc6);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 10)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 11)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 12)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 13)), acc6);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 14)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 15)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 16)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 17)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 18)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 19)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 20)), acc6);
+                            Vector512<float> x3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 3));
+                            acc0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 21)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 22)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 23)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 24)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 25)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 26)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 27)), acc6);
+                            Vector512<float> x4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 4));
+                            acc0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 28)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 29)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 30)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 31)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 32)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 33)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 34)), acc6);
+                        }
+                        // kernel row 1
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 20));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 35)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 36)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 37)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 38)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 39)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 40)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 41)), acc6);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 21));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 42)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 43)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 44)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 45)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 46)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 47)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 48)), acc6);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 22));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 49)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 50)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 51)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 52)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 53)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 54)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 55)), acc6);
+                            Vector512<float> x3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 23));
+                            acc0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 56)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 57)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 58)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 59)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 60)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 61)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 62)), acc6);
+                            Vector512<float> x4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 24));
+                            acc0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 63)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 64)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 65)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 66)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 67)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 68)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 69)), acc6);
+                        }
+                        // kernel row 2
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 40));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 70)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 71)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 72)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 73)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 74)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 75)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 76)), acc6);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 41));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 77)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 78)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 79)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 80)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 81)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 82)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 83)), acc6);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 42));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 84)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 85)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 86)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 87)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 88)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 89)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 90)), acc6);
+                            Vector512<float> x3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 43));
+                            acc0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 91)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 92)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 93)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 94)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 95)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 96)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 97)), acc6);
+                            Vector512<float> x4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 44));
+                            acc0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 98)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 99)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 100)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 101)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 102)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 103)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 104)), acc6);
+                        }
+                        // kernel row 3
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 60));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 105)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 106)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 107)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 108)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 109)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 110)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 111)), acc6);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 61));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 112)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 113)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 114)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 115)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 116)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 117)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 118)), acc6);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 62));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 119)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 120)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 121)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 122)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 123)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 124)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 125)), acc6);
+                            Vector512<float> x3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 63));
+                            acc0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 126)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 127)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 128)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 129)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 130)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 131)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 132)), acc6);
+                            Vector512<float> x4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 64));
+                            acc0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 133)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 134)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 135)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 136)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 137)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 138)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 139)), acc6);
+                        }
+                        // kernel row 4
+                        {
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 80));
+                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 140)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 141)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 142)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 143)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 144)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 145)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 146)), acc6);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 81));
+                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 147)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 148)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 149)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 150)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 151)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 152)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 153)), acc6);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 82));
+                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 154)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 155)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 156)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 157)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 158)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 159)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 160)), acc6);
+                            Vector512<float> x3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 83));
+                            acc0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 161)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 162)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 163)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 164)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 165)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 166)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 167)), acc6);
+                            Vector512<float> x4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 84));
+                            acc0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 168)), acc0);
+                            acc1 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 169)), acc1);
+                            acc2 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 170)), acc2);
+                            acc3 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 171)), acc3);
+                            acc4 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 172)), acc4);
+                            acc5 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 173)), acc5);
+                            acc6 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 174)), acc6);
+                        }
+                    }
+                    // Epilogue: Silu in registers, then store 16 columns of each channel.
+                    Vector512.StoreUnsafe(Activations.Silu(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Silu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Silu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Silu(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Silu(acc4), ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Silu(acc5), ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                    Vector512.StoreUnsafe(Activations.Silu(acc6), ref dst, (nuint)(6 * ConvSpatial + row * ConvW + ox));
+                }
+            }
+        }
+
+        /// <summary>7 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Silu in registers.</summary>
+        private static void Conv5x5S1_C3K7_BnSiluMaxPool2_R7_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
             Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
             Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
             Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
+            Vector256<float> bias4 = Vector256.Create(Unsafe.Add(ref bias, 4));
+            Vector256<float> bias5 = Vector256.Create(Unsafe.Add(ref bias, 5));
+            Vector256<float> bias6 = Vector256.Create(Unsafe.Add(ref bias, 6));
             for (int oh = 0; oh < ConvH; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(4, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                int ox = InteriorStart;
+                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
-                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5, acc6 = bias6;
                     int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 25 * 4); // this input channel's 25 taps × 4 outputs
+                        ref float wk = ref Unsafe.Add(ref w, ic * 25 * 7); // this input channel's 25 taps × 7 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
-                        if ((uint)(ih0 + 0) < InH)
                         {
                             Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 4)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 5)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 6)), acc6);
                             Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 8)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 9)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 10)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 11)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 12)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 13)), acc6);
                             Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 14)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 15)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 16)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 17)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 18)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 19)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 20)), acc6);
                             Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 3));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 21)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 22)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 23)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 24)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 25)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 26)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 27)), acc6);
                             Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 4));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 28)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 29)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 30)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 31)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 32)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 33)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 34)), acc6);
                         }
                         // kernel row 1
-                        if ((uint)(ih0 + 1) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 16));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 20)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 21)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 22)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 23)), acc3);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 17));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 18));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 28)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 29)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 30)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 31)), acc3);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 19));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 35)), acc3);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 20));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 36)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 37)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 38)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 39)), acc3);
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 20));
+                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 35)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 36)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 37)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 38)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 39)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 40)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 41)), acc6);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 21));
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 42)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 43)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 44)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 45)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 46)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 47)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 48)), acc6);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 22));
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 49)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 50)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 51)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 52)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 53)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 54)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 55)), acc6);
+                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 23));
+                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 56)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 57)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 58)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 59)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 60)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 61)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 62)), acc6);
+                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 24));
+                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 63)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 64)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 65)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 66)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 67)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 68)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 69)), acc6);
                         }
                         // kernel row 2
-                        if ((uint)(ih0 + 2) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 32));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 40)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 41)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 42)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 43)), acc3);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 33));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 44)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 45)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 46)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 47)), acc3);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 34));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 50)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 51)), acc3);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 35));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 52)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 53)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 54)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 55)), acc3);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 36));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 56)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 57)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 58)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 59)), acc3);
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 40));
+                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 70)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 71)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 72)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 73)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 74)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 75)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 76)), acc6);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 41));
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 77)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 78)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 79)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 80)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 81)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 82)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 83)), acc6);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 42));
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 84)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 85)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 86)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 87)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 88)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 89)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 90)), acc6);
+                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 43));
+                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 91)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 92)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 93)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 94)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 95)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 96)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 97)), acc6);
+                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 44));
+                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 98)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 99)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 100)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 101)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 102)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 103)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 104)), acc6);
                         }
                         // kernel row 3
-                        if ((uint)(ih0 + 3) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 48));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 60)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 61)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 62)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 63)), acc3);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 49));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 64)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 65)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 66)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 67)), acc3);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 50));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 68)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 69)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 70)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 71)), acc3);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 51));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 72)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 73)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 74)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 75)), acc3);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 52));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 76)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 77)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 78)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 79)), acc3);
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 60));
+                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 105)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 106)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 107)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 108)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 109)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 110)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 111)), acc6);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 61));
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 112)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 113)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 114)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 115)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 116)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 117)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 118)), acc6);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 62));
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 119)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 120)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 121)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 122)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 123)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 124)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 125)), acc6);
+                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 63));
+                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 126)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 127)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 128)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 129)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 130)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 131)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 132)), acc6);
+                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 64));
+                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 133)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 134)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 135)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 136)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 137)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 138)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 139)), acc6);
                         }
                         // kernel row 4
-                        if ((uint)(ih0 + 4) < InH)
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 64));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 80)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 81)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 82)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 83)), acc3);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 65));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 84)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 85)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 86)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 87)), acc3);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 66));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 88)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 89)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 90)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 91)), acc3);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 67));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 92)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 93)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 94)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 95)), acc3);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 68));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 96)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 97)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 98)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 99)), acc3);
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 80));
+                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 140)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 141)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 142)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 143)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 144)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 145)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 146)), acc6);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 81));
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 147)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 148)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 149)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 150)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 151)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 152)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 153)), acc6);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 82));
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 154)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 155)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 156)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 157)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 158)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 159)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 160)), acc6);
+                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 83));
+                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 161)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 162)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 163)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 164)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 165)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 166)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 167)), acc6);
+                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 84));
+                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 168)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 169)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 170)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 171)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 172)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 173)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 174)), acc6);
                         }
                     }
                     // Epilogue: Silu in registers, then store 8 columns of each channel.
@@ -299,159 +632,9 @@ namespace FusedNorm.Generated
                     Vector256.StoreUnsafe(Activations.Silu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
                     Vector256.StoreUnsafe(Activations.Silu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
                     Vector256.StoreUnsafe(Activations.Silu(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
-                }
-            }
-        }
-
-        /// <summary>3 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Silu in registers.</summary>
-        private static void Conv5x5S1_C3K7_BnSiluMaxPool2_R3_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
-        {
-            // Per-channel bias (the norm folded in), broadcast once.
-            Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
-            Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
-            Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
-            for (int oh = 0; oh < ConvH; oh++)
-            {
-                int ih0 = oh * Stride - Padding;
-                int row = oh; // output row within the channel plane
-                // Border columns: some taps fall in the zero padding, so they take the checked scalar path.
-                for (int ox = 0; ox < InteriorStart; ox++) ConvPixel(3, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
-                for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel(3, ref x, ref w, ref bias, ref dst, oc, 0, oh, ox);
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
-                {
-                    if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
-                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
-                    for (int ic = 0; ic < InPerGroup; ic++)
-                    {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 25 * 3); // this input channel's 25 taps × 3 outputs
-                        int xc = xo + ic * InD * InH * InW;
-                        // kernel row 0
-                        if ((uint)(ih0 + 0) < InH)
-                        {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 3)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc2);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 6)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 7)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc2);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 3));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 9)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 10)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 11)), acc2);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 4));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
-                        }
-                        // kernel row 1
-                        if ((uint)(ih0 + 1) < InH)
-                        {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 16));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 15)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 16)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 17)), acc2);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 17));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 18)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 19)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 20)), acc2);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 18));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 21)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 23)), acc2);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 19));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 20));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 27)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 28)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 29)), acc2);
-                        }
-                        // kernel row 2
-                        if ((uint)(ih0 + 2) < InH)
-                        {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 32));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 30)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 31)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 32)), acc2);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 33));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 33)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 34)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 35)), acc2);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 34));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 36)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 37)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 38)), acc2);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 35));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 39)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 40)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 41)), acc2);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 36));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 42)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 43)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 44)), acc2);
-                        }
-                        // kernel row 3
-                        if ((uint)(ih0 + 3) < InH)
-                        {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 48));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 45)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 46)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 47)), acc2);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 49));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 50)), acc2);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 50));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 51)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 52)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 53)), acc2);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 51));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 54)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 55)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 56)), acc2);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 52));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 57)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 58)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 59)), acc2);
-                        }
-                        // kernel row 4
-                        if ((uint)(ih0 + 4) < InH)
-                        {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 64));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 60)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 61)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 62)), acc2);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 65));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 63)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 64)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 65)), acc2);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 66));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 66)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 67)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 68)), acc2);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 67));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 69)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 70)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 71)), acc2);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 68));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 72)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 73)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 74)), acc2);
-                        }
-                    }
-                    // Epilogue: Silu in registers, then store 8 columns of each channel.
-                    Vector256.StoreUnsafe(Activations.Silu(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
-                    Vector256.StoreUnsafe(Activations.Silu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
-                    Vector256.StoreUnsafe(Activations.Silu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Silu(acc4), ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Silu(acc5), ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Silu(acc6), ref dst, (nuint)(6 * ConvSpatial + row * ConvW + ox));
                 }
             }
         }

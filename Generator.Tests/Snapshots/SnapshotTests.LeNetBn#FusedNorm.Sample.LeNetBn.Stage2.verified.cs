@@ -57,7 +57,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(16): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
     /// pool    MaxPool2d window 2, stride 2, padding 0 → 16×5×5, read from a scratch buffer still in cache; the conv output never reaches y
-    /// tiles   4 output channels × 8 output columns of accumulators per Vector256 step: 4 block(s) of 4 channels
+    /// tiles   8 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 2 block(s) of 8 channels
     /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -71,8 +71,9 @@ namespace FusedNorm.Generated
         private const int InC = 6, InD = 1, InH = 14, InW = 14;
         private const int OutC = 16, ConvD = 1, ConvH = 10, ConvW = 10, ConvSpatial = ConvD * ConvH * ConvW;
         private const int Kernel = 5, Stride = 1, Padding = 0, Dilation = 1;
+        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
-        private const int Block = 4, Taps = InPerGroup * 25; // weights per output channel
+        private const int Block = 8, Taps = InPerGroup * 25; // weights per output channel
         private const int InteriorStart = 0, InteriorEnd = 10;
         private const int PoolD = 1, PoolH = 5, PoolW = 5, PoolSpatial = PoolD * PoolH * PoolW;
 
@@ -93,18 +94,18 @@ namespace FusedNorm.Generated
             {
                 for (int n = 0; n < batch; n++)
                 {
-                    ref float xn = ref Unsafe.Add(ref x0, n * InputSize);
+                    ref float xn = ref Unsafe.Add(ref x0, n * XSize);
                     ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                     {
                         const int g = 0; // one group
-                        // 4 block(s) of 4 channels
+                        // 2 block(s) of 8 channels
                         for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 16; oc += Block)
                         {
                             if (Vector256.IsHardwareAccelerated)
-                                Conv5x5S1_C6K16_BnReluMaxPool2_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                                Conv5x5S1_C6K16_BnReluMaxPool2_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
                             else
-                                ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
-                            Pool(4, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
+                                ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                            Pool(8, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
                         }
                     }
                 }
@@ -115,27 +116,32 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv5x5S1_C6K16_BnReluMaxPool2_R4_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>8 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
+        private static void Conv5x5S1_C6K16_BnReluMaxPool2_R8_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
             Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
             Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
             Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
+            Vector256<float> bias4 = Vector256.Create(Unsafe.Add(ref bias, 4));
+            Vector256<float> bias5 = Vector256.Create(Unsafe.Add(ref bias, 5));
+            Vector256<float> bias6 = Vector256.Create(Unsafe.Add(ref bias, 6));
+            Vector256<float> bias7 = Vector256.Create(Unsafe.Add(ref bias, 7));
             for (int oh = 0; oh < ConvH; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
-                // Interior columns, 8 per vector; the last vector overlaps the one before instead of a scalar tail.
-                for (int ox = InteriorStart; ox < InteriorEnd; ox += 8)
+                int ox = InteriorStart;
+                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                for (; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
-                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
+                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5, acc6 = bias6, acc7 = bias7;
                     int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 25 * 4); // this input channel's 25 taps × 4 outputs
+                        ref float wk = ref Unsafe.Add(ref w, ic * 25 * 8); // this input channel's 25 taps × 8 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
                         {
@@ -144,138 +150,238 @@ namespace FusedNorm.Generated
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 4)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 5)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 6)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 7)), acc7);
                             Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 12)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 13)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 14)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 15)), acc7);
                             Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 20)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 21)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 23)), acc7);
                             Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 3));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 28)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 29)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 30)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 31)), acc7);
                             Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 4));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 35)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 36)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 37)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 38)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 39)), acc7);
                         }
                         // kernel row 1
                         {
                             Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 14));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 20)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 21)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 22)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 23)), acc3);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 15));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 16));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 28)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 29)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 30)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 31)), acc3);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 17));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 35)), acc3);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 18));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 36)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 37)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 38)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 39)), acc3);
-                        }
-                        // kernel row 2
-                        {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 28));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 40)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 41)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 42)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 43)), acc3);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 29));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 44)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 45)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 46)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 47)), acc3);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 30));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 50)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 51)), acc3);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 31));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 52)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 53)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 54)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 55)), acc3);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 32));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 56)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 57)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 58)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 59)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 44)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 45)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 46)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 47)), acc7);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 15));
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 50)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 51)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 52)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 53)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 54)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 55)), acc7);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 16));
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 56)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 57)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 58)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 59)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 60)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 61)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 62)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 63)), acc7);
+                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 17));
+                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 64)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 65)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 66)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 67)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 68)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 69)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 70)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 71)), acc7);
+                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 18));
+                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 72)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 73)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 74)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 75)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 76)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 77)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 78)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 79)), acc7);
                         }
-                        // kernel row 3
+                        // kernel row 2
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 42));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 60)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 61)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 62)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 63)), acc3);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 43));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 64)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 65)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 66)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 67)), acc3);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 44));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 68)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 69)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 70)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 71)), acc3);
-                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 45));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 72)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 73)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 74)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 75)), acc3);
-                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 46));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 76)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 77)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 78)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 79)), acc3);
-                        }
-                        // kernel row 4
-                        {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 56));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 28));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 80)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 81)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 82)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 83)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 84)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 85)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 86)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 87)), acc7);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 29));
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 88)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 89)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 90)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 91)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 92)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 93)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 94)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 95)), acc7);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 30));
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 96)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 97)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 98)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 99)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 100)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 101)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 102)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 103)), acc7);
+                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 31));
+                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 104)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 105)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 106)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 107)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 108)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 109)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 110)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 111)), acc7);
+                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 32));
+                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 112)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 113)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 114)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 115)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 116)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 117)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 118)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 119)), acc7);
+                        }
+                        // kernel row 3
+                        {
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 42));
+                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 120)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 121)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 122)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 123)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 124)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 125)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 126)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 127)), acc7);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 43));
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 128)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 129)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 130)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 131)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 132)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 133)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 134)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 135)), acc7);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 44));
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 136)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 137)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 138)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 139)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 140)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 141)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 142)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 143)), acc7);
+                            Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 45));
+                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 144)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 145)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 146)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 147)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 148)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 149)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 150)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 151)), acc7);
+                            Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 46));
+                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 152)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 153)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 154)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 155)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 156)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 157)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 158)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 159)), acc7);
+                        }
+                        // kernel row 4
+                        {
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 56));
+                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 160)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 161)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 162)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 163)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 164)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 165)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 166)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 167)), acc7);
                             Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 57));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 84)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 85)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 86)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 87)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 168)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 169)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 170)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 171)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 172)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 173)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 174)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 175)), acc7);
                             Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 58));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 88)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 89)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 90)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 91)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 176)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 177)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 178)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 179)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 180)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 181)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 182)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 183)), acc7);
                             Vector256<float> x3 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 59));
-                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 92)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 93)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 94)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 95)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 184)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 185)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 186)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 187)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 188)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 189)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 190)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x3, Vector256.Create(Unsafe.Add(ref wk, 191)), acc7);
                             Vector256<float> x4 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 60));
-                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 96)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 97)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 98)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 99)), acc3);
+                            acc0 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 192)), acc0);
+                            acc1 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 193)), acc1);
+                            acc2 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 194)), acc2);
+                            acc3 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 195)), acc3);
+                            acc4 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 196)), acc4);
+                            acc5 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 197)), acc5);
+                            acc6 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 198)), acc6);
+                            acc7 = Vector256.FusedMultiplyAdd(x4, Vector256.Create(Unsafe.Add(ref wk, 199)), acc7);
                         }
                     }
                     // Epilogue: Relu in registers, then store 8 columns of each channel.
@@ -283,6 +389,10 @@ namespace FusedNorm.Generated
                     Vector256.StoreUnsafe(Activations.Relu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
                     Vector256.StoreUnsafe(Activations.Relu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
                     Vector256.StoreUnsafe(Activations.Relu(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc4), ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc5), ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc6), ref dst, (nuint)(6 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc7), ref dst, (nuint)(7 * ConvSpatial + row * ConvW + ox));
                 }
             }
         }

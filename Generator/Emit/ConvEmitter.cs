@@ -22,6 +22,12 @@ internal static class ConvEmitter
         w.Line($"private const int InC = {c.InChannels}, InD = {c.InDepth}, InH = {c.InHeight}, InW = {c.InWidth};");
         w.Line($"private const int OutC = {c.OutChannels}, ConvD = {c.OutDepth}, ConvH = {c.OutHeight}, ConvW = {c.OutWidth}, ConvSpatial = ConvD * ConvH * ConvW;");
         w.Line($"private const int Kernel = {c.Kernel}, Stride = {c.Stride}, Padding = {c.Padding}, Dilation = {c.Dilation};");
+        if (c.PaddedCopy)
+        {
+            w.Line($"private const int SourceD = {c.SourceDepth}, SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are its zero-padded copy");
+            w.Line($"private const int PadD = {(c.Rank == 3 ? c.CopyPadding : 0)}, PadH = {(c.Rank >= 2 ? c.CopyPadding : 0)}, PadW = {c.CopyPadding};");
+        }
+        w.Line($"private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it{(c.PaddedCopy ? " (padded)" : "")}");
         w.Line($"private const int Groups = {c.Groups}, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;");
         w.Line($"private const int Block = {c.OcBlock}, Taps = InPerGroup * {c.TapsPerInput}; // weights per output channel");
         if (c.Vectorized) w.Line($"private const int InteriorStart = {c.InteriorStart}, InteriorEnd = {c.InteriorEnd};");
@@ -84,13 +90,27 @@ internal static class ConvEmitter
         {
             w.Line($"{Ref} w0 = ref MemoryMarshal.GetArrayDataReference(weights);");
             w.Line($"{Ref} b0 = ref MemoryMarshal.GetArrayDataReference(bias);");
-            w.Line($"{Ref} x0 = ref MemoryMarshal.GetReference(x);");
+            if (c.PaddedCopy)
+            {
+                w.Comment($"Copy the input into a zero-padded buffer ({c.CopyPadding} on each side): every window then lies inside it, with no bounds tests.");
+                w.Line("float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);");
+                w.Line("PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);");
+                w.Line($"{Ref} x0 = ref MemoryMarshal.GetArrayDataReference(padded);");
+            }
+            else
+                w.Line($"{Ref} x0 = ref MemoryMarshal.GetReference(x);");
             w.Line($"{Ref} y0 = ref MemoryMarshal.GetReference(y);");
+            if (c.PaddedCopy) w.Open("try");
             switch (mode)
             {
                 case null: EmitFusedRun(w, chain); break;
                 case NormMode.RunStatistics: EmitRunStatisticsRun(w, chain, training); break;
                 default: EmitBatchStatisticsRun(w, chain, training); break;
+            }
+            if (c.PaddedCopy)
+            {
+                w.Close();
+                using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(padded);");
             }
         }
     }
@@ -135,7 +155,7 @@ internal static class ConvEmitter
         }
         using (w.Block("for (int n = 0; n < batch; n++)"))
         {
-            w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * InputSize);");
+            w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
             w.Line($"{Ref} yn = ref {Unsafe}.Add(ref y0, n * OutputSize);");
             ForEachBlock(w, chain, (r, oc) =>
             {
@@ -171,7 +191,7 @@ internal static class ConvEmitter
         {
             using (w.Block("for (int n = 0; n < batch; n++)"))
             {
-                w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * InputSize);");
+                w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
                 w.Line($"{Ref} yn = ref {Unsafe}.Add(ref y0, n * OutputSize);");
                 w.Line(pool ? $"{Ref} zn = ref MemoryMarshal.GetArrayDataReference(scratch);" : $"{Ref} zn = ref yn; // normalized in place");
                 w.Line("Array.Clear(stats, 0, Runs);");
@@ -225,7 +245,7 @@ internal static class ConvEmitter
                 string z = pool ? $"{Unsafe}.Add(ref s0, n * {r} * ConvSpatial)" : $"{Unsafe}.Add(ref y0, n * OutputSize + {oc} * ConvSpatial)";
                 using (w.Block("for (int n = 0; n < batch; n++)"))
                 {
-                    w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * InputSize);");
+                    w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
                     w.Line($"{Ref} zn = ref {z};");
                     w.Line(BlockCall(chain, r, NormMode.BatchStatistics, "xn", oc, "zn"));
                 }
@@ -295,11 +315,21 @@ internal static class ConvEmitter
             if (c.InteriorStart > 0 || c.InteriorEnd < c.OutWidth)
             {
                 w.Comment("Border columns: some taps fall in the zero padding, so they take the checked scalar path.");
-                if (c.InteriorStart > 0) w.Line($"for (int ox = 0; ox < InteriorStart; ox++) ConvPixel{Suffix(mode)}({r}, {pixelArgs}, ox);");
-                if (c.InteriorEnd < c.OutWidth) w.Line($"for (int ox = InteriorEnd; ox < ConvW; ox++) ConvPixel{Suffix(mode)}({r}, {pixelArgs}, ox);");
+                if (c.InteriorStart > 0) w.Line($"for (int bx = 0; bx < InteriorStart; bx++) ConvPixel{Suffix(mode)}({r}, {pixelArgs}, bx);");
+                if (c.InteriorEnd < c.OutWidth) w.Line($"for (int bx = InteriorEnd; bx < ConvW; bx++) ConvPixel{Suffix(mode)}({r}, {pixelArgs}, bx);");
             }
-            w.Comment($"Interior columns, {lanes} per vector; the last vector overlaps the one before instead of a scalar tail.");
-            using (w.Block($"for (int ox = InteriorStart; ox < InteriorEnd; ox += {lanes})"))
+            // Register tile: r channels × `tile` vectors of columns. More accumulators hide the FMA latency and reuse
+            // each broadcast weight; the count stays within the ISA's vector registers (16 for AVX2, 32 for AVX-512).
+            int tile = (lanes == 16 || r <= 4) && c.InteriorEnd - c.InteriorStart >= 2 * lanes ? 2 : 1;
+            w.Line("int ox = InteriorStart;");
+            if (tile > 1)
+            {
+                w.Comment($"Interior columns, {tile} vectors of {lanes} at a time: {r}×{tile} accumulators.");
+                using (w.Block($"for (; ox + {tile * lanes} <= InteriorEnd; ox += {tile * lanes})"))
+                    EmitInteriorTile(w, chain, r, mode, lanes, tile, fresh: false);
+            }
+            w.Comment($"{(tile > 1 ? "The remaining interior columns" : "Interior columns")}, one vector of {lanes} at a time; the last vector overlaps the one before instead of a scalar tail.");
+            using (w.Block($"for (; ox < InteriorEnd; ox += {lanes})"))
             {
                 if (mode is null) w.Line($"if (ox > InteriorEnd - {lanes}) ox = InteriorEnd - {lanes};");
                 else
@@ -307,54 +337,77 @@ internal static class ConvEmitter
                     w.Line("int fresh = 0; // the first lane not already counted by the previous vector");
                     w.Line($"if (ox > InteriorEnd - {lanes}) {{ fresh = ox - (InteriorEnd - {lanes}); ox = InteriorEnd - {lanes}; }}");
                 }
-                w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, r).Select(j => $"acc{j} = bias{j}")) + ";");
-                string rowOrigin = c.Rank switch { 3 => "(id0 * InH + ih0) * InW", 2 => "ih0 * InW", _ => "0" };
-                w.Line($"int xo = {rowOrigin} + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)");
-                using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
-                {
-                    w.Line($"{Ref} wk = ref {Unsafe}.Add(ref w, ic * {c.TapsPerInput} * {r}); // this input channel's {c.TapsPerInput} taps × {r} outputs");
-                    w.Line("int xc = xo + ic * InD * InH * InW;");
-                    int tap = 0;
-                    for (int kd = 0; kd < c.KernelD; kd++)
-                        for (int kh = 0; kh < c.KernelH; kh++)
-                        {
-                            var checks = new List<string>();
-                            if (c.Rank == 3 && c.Padding > 0) checks.Add($"(uint)(id0 + {kd * c.Dilation}) < InD");
-                            if (c.Rank >= 2 && c.Padding > 0) checks.Add($"(uint)(ih0 + {kh * c.Dilation}) < InH");
-                            w.Comment(c.Rank switch { 3 => $"kernel plane {kd}, row {kh}", 2 => $"kernel row {kh}", _ => "the kernel's taps" });
-                            w.Open(checks.Count > 0 ? $"if ({string.Join(" && ", checks)})" : "");
-                            for (int kw = 0; kw < c.Kernel; kw++, tap++)
-                            {
-                                int offset = (kd * c.Dilation * c.InHeight + kh * c.Dilation) * c.InWidth + kw * c.Dilation;
-                                string load = c.Stride == 1
-                                    ? $"{V}.LoadUnsafe(ref x, (nuint)(xc + {offset}))"
-                                    : $"LoadStrided{lanes}(ref x, xc + {offset})";
-                                w.Line($"{vec} x{kw} = {load};");
-                                for (int j = 0; j < r; j++)
-                                    w.Line($"acc{j} = {V}.FusedMultiplyAdd(x{kw}, {V}.Create({Unsafe}.Add(ref wk, {tap * r + j})), acc{j});");
-                            }
-                            w.Close();
-                        }
-                }
-                if (mode is null)
-                {
-                    w.Comment($"Epilogue: {(chain.Activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {lanes} columns of each channel.");
-                    for (int j = 0; j < r; j++)
-                        w.Line($"{V}.StoreUnsafe({Activate(chain.Activation, $"acc{j}")}, ref dst, (nuint)({j} * ConvSpatial + row * ConvW + ox));");
-                }
-                else
-                {
-                    w.Comment($"Epilogue: store {lanes} columns of each channel and add the new lanes to their moments.");
-                    for (int j = 0; j < r; j++)
-                    {
-                        w.Line($"{V}.StoreUnsafe(acc{j}, ref dst, (nuint)({j} * ConvSpatial + row * ConvW + ox));");
-                        w.Line($"stats[{Slot(mode.Value, j.ToString())}].Add(acc{j}, fresh);");
-                    }
-                }
+                EmitInteriorTile(w, chain, r, mode, lanes, 1, fresh: mode is not null);
             }
             w.Close();
             if (c.Rank == 3) w.Close();
         }
+    }
+
+    /// <summary>One register tile at column ox: r channels × cols vectors of accumulators over the whole window, then the epilogue.</summary>
+    private static void EmitInteriorTile(SourceWriter w, ChainPlan chain, int r, NormMode? mode, int lanes, int cols, bool fresh)
+    {
+        ConvPlan c = chain.Conv!;
+        string V = lanes == 16 ? "Vector512" : "Vector256", vec = V + "<float>";
+        string Acc(int j, int u) => cols == 1 ? $"acc{j}" : $"acc{j}_{u}";
+        for (int u = 0; u < cols; u++)
+            w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, r).Select(j => $"{Acc(j, u)} = bias{j}")) + ";");
+        string rowOrigin = c.Rank switch { 3 => "(id0 * InH + ih0) * InW", 2 => "ih0 * InW", _ => "0" };
+        w.Line($"int xo = {rowOrigin} + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)");
+        using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
+        {
+            w.Line($"{Ref} wk = ref {Unsafe}.Add(ref w, ic * {c.TapsPerInput} * {r}); // this input channel's {c.TapsPerInput} taps × {r} outputs");
+            w.Line("int xc = xo + ic * InD * InH * InW;");
+            int tap = 0;
+            for (int kd = 0; kd < c.KernelD; kd++)
+                for (int kh = 0; kh < c.KernelH; kh++)
+                {
+                    var checks = new List<string>();
+                    if (c.Rank == 3 && c.Padding > 0) checks.Add($"(uint)(id0 + {kd * c.Dilation}) < InD");
+                    if (c.Rank >= 2 && c.Padding > 0) checks.Add($"(uint)(ih0 + {kh * c.Dilation}) < InH");
+                    w.Comment(c.Rank switch { 3 => $"kernel plane {kd}, row {kh}", 2 => $"kernel row {kh}", _ => "the kernel's taps" });
+                    w.Open(checks.Count > 0 ? $"if ({string.Join(" && ", checks)})" : "");
+                    for (int kw = 0; kw < c.Kernel; kw++, tap++)
+                    {
+                        int offset = (kd * c.Dilation * c.InHeight + kh * c.Dilation) * c.InWidth + kw * c.Dilation;
+                        for (int u = 0; u < cols; u++)
+                        {
+                            int at = offset + u * lanes * c.Stride;
+                            string load = c.Stride == 1 ? $"{V}.LoadUnsafe(ref x, (nuint)(xc + {at}))" : $"LoadStrided{lanes}(ref x, xc + {at})";
+                            w.Line($"{vec} x{kw}{(cols == 1 ? "" : "_" + u)} = {load};");
+                        }
+                        for (int j = 0; j < r; j++)
+                        {
+                            string weight = $"{V}.Create({Unsafe}.Add(ref wk, {tap * r + j}))";
+                            if (cols == 1)
+                                w.Line($"acc{j} = {V}.FusedMultiplyAdd(x{kw}, {weight}, acc{j});");
+                            else
+                            {
+                                w.Line($"{vec} w{tap}_{j} = {weight}; // tap {tap}, channel {j}: broadcast once, used by {cols} vectors");
+                                for (int u = 0; u < cols; u++)
+                                    w.Line($"{Acc(j, u)} = {V}.FusedMultiplyAdd(x{kw}_{u}, w{tap}_{j}, {Acc(j, u)});");
+                            }
+                        }
+                    }
+                    w.Close();
+                }
+        }
+        if (mode is null)
+            w.Comment($"Epilogue: {(chain.Activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {cols * lanes} columns of each channel.");
+        else
+            w.Comment($"Epilogue: store {cols * lanes} columns of each channel and add the new lanes to their moments.");
+        for (int u = 0; u < cols; u++)
+            for (int j = 0; j < r; j++)
+            {
+                string column = u == 0 ? "ox" : $"ox + {u * lanes}";
+                if (mode is null)
+                    w.Line($"{V}.StoreUnsafe({Activate(chain.Activation, Acc(j, u))}, ref dst, (nuint)({j} * ConvSpatial + row * ConvW + {column}));");
+                else
+                {
+                    w.Line($"{V}.StoreUnsafe({Acc(j, u)}, ref dst, (nuint)({j} * ConvSpatial + row * ConvW + {column}));");
+                    w.Line($"stats[{Slot(mode.Value, j.ToString())}].Add({Acc(j, u)}{(fresh ? ", fresh" : "")});");
+                }
+            }
     }
 
     private static void EmitScalarBlock(SourceWriter w, ChainPlan chain, NormMode? mode)

@@ -89,7 +89,7 @@ internal static class Format
         var parts = new System.Collections.Generic.List<string>();
         if (chain.Conv is { } c)
             parts.Add($"Conv{c.Rank}d({c.InChannels}, {c.OutChannels}, kernel_size={c.Kernel}" +
-                (c.Stride != 1 ? $", stride={c.Stride}" : "") + (c.Padding != 0 ? $", padding={c.Padding}" : "") +
+                (c.Stride != 1 ? $", stride={c.Stride}" : "") + (c.CopyPadding + c.Padding != 0 ? $", padding={c.CopyPadding + c.Padding}" : "") +
                 (c.Dilation != 1 ? $", dilation={c.Dilation}" : "") + (c.Groups != 1 ? $", groups={c.Groups}" : "") + (c.Bias ? "" : ", bias=False") + ")");
         if (chain.Linear is { } l)
             parts.Add($"Linear({l.InFeatures}, {l.OutFeatures}" + (l.Bias ? "" : ", bias=False") + ")");

@@ -14,13 +14,15 @@ internal static class FusionPlanComment
         w.Line("/// <code>");
         if (chain.Conv is { } c)
         {
-            w.Line($"/// conv    {ShapeText(chain.InputShape)} → {c.OutChannels}×{Spatial(c)}, {c.KernelText} window unrolled, stride {c.Stride}, padding {c.Padding}, dilation {c.Dilation}" +
+            w.Line($"/// conv    {ShapeText(chain.InputShape)} → {c.OutChannels}×{Spatial(c)}, {c.KernelText} window unrolled, stride {c.Stride}, padding {c.CopyPadding + c.Padding}, dilation {c.Dilation}" +
                    (c.Groups > 1 ? $", {c.Groups} groups of {c.InPerGroup} → {c.OutPerGroup} channels" : ""));
             Norm(w, chain, "conv");
             Activation(w, chain);
             if (chain.Pool is { } p)
                 w.Line($"/// pool    {p.Kind} window {p.Kernel}, stride {p.Stride}, padding {p.Padding} → {ShapeText(chain.OutputShape)}, read from a scratch buffer still in cache; the conv output never reaches y");
-            w.Line($"/// tiles   {c.OcBlock} output channels × 8 output columns of accumulators per Vector256 step: {c.FullBlocks} block(s) of {c.OcBlock}" + (c.TailChannels > 0 ? $" + 1 of {c.TailChannels}" : "") + " channels" + (c.Groups > 1 ? " per group" : ""));
+            w.Line($"/// tiles   {c.OcBlock} output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: {c.FullBlocks} block(s) of {c.OcBlock}" + (c.TailChannels > 0 ? $" + 1 of {c.TailChannels}" : "") + " channels" + (c.Groups > 1 ? " per group" : ""));
+            if (c.PaddedCopy)
+                w.Line($"/// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested");
             if (c.Vectorized)
                 w.Line($"/// columns {c.InteriorStart}..{c.InteriorEnd - 1} are interior (no bounds tests, the last vector overlaps the one before); " +
                        (c.InteriorStart > 0 || c.InteriorEnd < c.OutWidth ? $"{c.InteriorStart + c.OutWidth - c.InteriorEnd} border column(s) take the checked scalar path" : "no border columns"));

@@ -20,8 +20,18 @@ public sealed record ConvPlan(
     int InDepth, int InHeight, int InWidth, int OutDepth, int OutHeight, int OutWidth,
     int OcBlock,
     int InteriorStart, int InteriorEnd,
-    bool Vectorized)
+    bool Vectorized,
+    int CopyPadding = 0)
 {
+    /// <summary>
+    /// When the conv pads, the kernels read a zero-padded copy of the input (CopyPadding on each side of every
+    /// spatial dim) so that every column is interior: In* are then the padded dims and Padding is 0.
+    /// </summary>
+    public bool PaddedCopy => CopyPadding > 0;
+    public int SourceDepth => Rank == 3 ? InDepth - 2 * CopyPadding : InDepth;
+    public int SourceHeight => Rank >= 2 ? InHeight - 2 * CopyPadding : InHeight;
+    public int SourceWidth => InWidth - 2 * CopyPadding;
+
     public int InPerGroup => InChannels / Groups;
     public int OutPerGroup => OutChannels / Groups;
     public int FullBlocks => OutPerGroup / OcBlock;

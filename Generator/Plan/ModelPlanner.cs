@@ -13,8 +13,11 @@ namespace FusedNorm.Generator.Plan;
 /// </summary>
 public static class ModelPlanner
 {
-    /// <summary>Output channels per register block of the conv kernel: 4 accumulators plus the input vector and a broadcast weight.</summary>
-    public const int ConvOcBlock = 4;
+    /// <summary>
+    /// Output channels per register block of the conv kernel: 8 channels × 1 column vector (AVX2, 16 registers) or
+    /// × 2 column vectors (AVX-512, 32 registers) of accumulators, plus the input vectors and a broadcast weight.
+    /// </summary>
+    public const int ConvOcBlock = 8;
     /// <summary>Vectors of 8 output features per pass over a Linear layer's input.</summary>
     public const int LinearBlocksPerPass = 4;
     public const int VectorWidth = 8;
@@ -106,17 +109,22 @@ public static class ModelPlanner
             int Out(int size) => (size + 2 * c.Padding - extent) / c.Stride + 1;
             int od = c.Rank == 3 ? Out(inD) : 1, oh = c.Rank >= 2 ? Out(inH) : 1, ow = Out(inW);
 
+            // With padding, the kernels read a zero-padded copy of the input: every column is then interior and
+            // no tap needs a bounds test (the copy costs one pass over the input; the conv reads it K² times).
+            int copyPadding = c.Padding;
+            int kernelPadding = 0;
+            int readD = c.Rank == 3 ? inD + 2 * copyPadding : inD, readH = c.Rank >= 2 ? inH + 2 * copyPadding : inH, readW = inW + 2 * copyPadding;
             // Interior columns: every tap of the window is inside the row, so the vector loop needs no bounds tests.
-            int interiorStart = (c.Padding + c.Stride - 1) / c.Stride;
-            int lastStart = inW - extent + c.Padding; // largest ox*stride with the window inside
+            int interiorStart = (kernelPadding + c.Stride - 1) / c.Stride;
+            int lastStart = readW - extent + kernelPadding; // largest ox*stride with the window inside
             int interiorEnd = lastStart < 0 ? 0 : Math.Min(ow, lastStart / c.Stride + 1);
             bool vectorized = interiorEnd - interiorStart >= VectorWidth;
             if (!vectorized)
                 diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
-                    $"the conv output has {Math.Max(0, interiorEnd - interiorStart)} columns clear of the padding, fewer than one Vector256 of {VectorWidth}"));
+                    $"the conv output rows have {Math.Max(0, interiorEnd - interiorStart)} columns, fewer than one Vector256 of {VectorWidth}"));
 
-            conv = new ConvPlan(c.Name, c.Rank, inC, c.OutChannels, c.Groups, c.KernelSize, c.Stride, c.Padding, c.Dilation, c.Bias,
-                inD, inH, inW, od, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), interiorStart, interiorEnd, vectorized);
+            conv = new ConvPlan(c.Name, c.Rank, inC, c.OutChannels, c.Groups, c.KernelSize, c.Stride, kernelPadding, c.Dilation, c.Bias,
+                readD, readH, readW, od, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), interiorStart, interiorEnd, vectorized, copyPadding);
             output = c.Rank switch { 1 => new[] { c.OutChannels, ow }, 2 => new[] { c.OutChannels, oh, ow }, _ => new[] { c.OutChannels, od, oh, ow } };
         }
         else

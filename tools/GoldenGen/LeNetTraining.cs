@@ -51,12 +51,13 @@ internal static class LeNetTraining
         var (trainImages, trainLabels) = Shapes.Draw(6000, seed: 1);
         var (testImages, testLabels) = Shapes.Draw(1000, seed: 2);
         const int batch = 64;
+        var shuffle = new Random(11); // seeded, so a re-run trains on the same batches
         for (int epoch = 0; epoch < 6; epoch++)
         {
             model.train();
             double total = 0;
             int steps = 0;
-            var order = Enumerable.Range(0, trainLabels.Length).OrderBy(_ => Random.Shared.Next()).ToArray();
+            var order = Enumerable.Range(0, trainLabels.Length).OrderBy(_ => shuffle.Next()).ToArray();
             for (int start = 0; start + batch <= order.Length; start += batch)
             {
                 using var scope = torch.NewDisposeScope();

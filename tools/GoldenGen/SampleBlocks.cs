@@ -17,16 +17,18 @@ internal static class SampleBlocks
     {
         Directory.CreateDirectory(directory);
         WriteOne(Path.Combine(directory, "unet_block.safetensors"), seed: 21, new[] { 2L, 32, 16, 16 },
-            nn.Sequential(("conv", (Module)nn.Conv2d(32, 32, 3, padding: 1)), ("norm", nn.GroupNorm(8, 32)), ("act", nn.SiLU())),
+            () => nn.Sequential(("conv", (Module)nn.Conv2d(32, 32, 3, padding: 1)), ("norm", nn.GroupNorm(8, 32)), ("act", nn.SiLU())),
             "Conv2d(32, 32, 3, padding=1) + GroupNorm(8, 32) + SiLU");
         WriteOne(Path.Combine(directory, "style_block.safetensors"), seed: 22, new[] { 2L, 16, 24, 24 },
-            nn.Sequential(("conv", (Module)nn.Conv2d(16, 16, 3, padding: 1)), ("norm", nn.InstanceNorm2d(16, affine: true)), ("act", nn.ReLU())),
+            () => nn.Sequential(("conv", (Module)nn.Conv2d(16, 16, 3, padding: 1)), ("norm", nn.InstanceNorm2d(16, affine: true)), ("act", nn.ReLU())),
             "Conv2d(16, 16, 3, padding=1) + InstanceNorm2d(16, affine=True) + ReLU");
     }
 
-    private static void WriteOne(string path, int seed, long[] shape, Module module, string description)
+    // The module is built after seeding, so its default init does not depend on what ran before (chains, LeNet).
+    private static void WriteOne(string path, int seed, long[] shape, Func<Module> build, string description)
     {
         torch.manual_seed(seed);
+        Module module = build();
         var state = module.state_dict();
         using (torch.no_grad())
         {
