@@ -11,6 +11,8 @@ namespace Cases
         private float[]? _chainBias;
         // BatchNorm1d's parameters and statistics, used while the chain runs.
         private global::FusedNorm.Kernels.NormState? _chainNorm;
+        // What the kernel's tasks read: the arrays above, bundled once at load.
+        private global::FusedNorm.Kernels.KernelArguments? _chainArguments;
 
         /// <summary>
         /// Fused chain <c>Conv1d(3, 8, kernel_size=3, padding=1) → BatchNorm1d(8, track_running_stats=False) → ReLU()</c>.
@@ -20,7 +22,7 @@ namespace Cases
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("Conv1dBnBatchstatsRelu.Chain", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "3, 20", "8, 20", _chainWeights is not null);
-            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainWeights!, _chainBias!, _chainNorm!);
+            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainArguments!);
         }
 
         // Reads Chain's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
@@ -35,6 +37,7 @@ namespace Cases
             };
             _chainWeights = global::FusedNorm.Generated.ChainKernel.PackWeights(weight);
             _chainBias = bias;
+            _chainArguments = new global::FusedNorm.Kernels.KernelArguments(_chainWeights, _chainBias, _chainNorm);
         }
     }
 }
@@ -78,23 +81,26 @@ namespace FusedNorm.Generated
         private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 8, Taps = InPerGroup * 3; // weights per output channel
+        private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
         private const int InteriorStart = 0, InteriorEnd = 20;
 
         /// <summary>Packs weights [OutC, InPerGroup, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
         /// <summary>Channel block by channel block, every sample: the moments of a channel span the whole batch, so a block is normalized once all samples are computed.</summary>
-        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias, NormState norm)
+        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
             // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
             float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
             PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
-            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
+            ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
+                ref float x0 = ref MemoryMarshal.GetReference(xs);
+                ref float y0 = ref MemoryMarshal.GetReference(y);
+                ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+                ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+                NormState norm = a.Norm!;
                 // One Moments per channel, over (batch, spatial).
                 Moments[] stats = ArrayPool<Moments>.Shared.Rent(OutC);
                 Array.Clear(stats, 0, OutC);

@@ -14,6 +14,9 @@ namespace Cases
         private float[]? _chainRawBias;
         // BatchNorm1d's parameters and statistics, used while the chain runs.
         private global::FusedNorm.Kernels.NormState? _chainNorm;
+        // What the kernel's tasks read: the arrays above, bundled once at load.
+        private global::FusedNorm.Kernels.KernelArguments? _chainArguments;
+        private global::FusedNorm.Kernels.KernelArguments? _chainTrainingArguments;
 
         /// <summary>
         /// Fused chain <c>Conv1d(3, 6, kernel_size=3, padding=1) → BatchNorm1d(6) → ReLU()</c>.
@@ -23,7 +26,7 @@ namespace Cases
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("Conv1dBnTrain.Chain", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "3, 16", "6, 16", _chainWeights is not null);
-            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainWeights!, _chainBias!);
+            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainArguments!);
         }
 
         /// <summary>
@@ -35,7 +38,7 @@ namespace Cases
         public void ChainTraining(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("Conv1dBnTrain.ChainTraining", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "3, 16", "6, 16", _chainWeights is not null);
-            global::FusedNorm.Generated.ChainKernel.RunTraining(x, y, batch, _chainRawWeights!, _chainRawBias!, _chainNorm!);
+            global::FusedNorm.Generated.ChainKernel.RunTraining(x, y, batch, _chainTrainingArguments!);
             global::FusedNorm.WeightFolding.Refold(_chainRawWeights!, _chainRawBias!, _chainWeights!, _chainBias!, _chainNorm!, global::FusedNorm.Generated.ChainKernel.ChannelOfPacked);
         }
 
@@ -64,6 +67,8 @@ namespace Cases
                 eps: 1E-05);
             _chainWeights = global::FusedNorm.Generated.ChainKernel.PackWeights(weight);
             _chainBias = bias;
+            _chainArguments = new global::FusedNorm.Kernels.KernelArguments(_chainWeights, _chainBias, _chainNorm);
+            _chainTrainingArguments = new global::FusedNorm.Kernels.KernelArguments(_chainRawWeights!, _chainRawBias!, _chainNorm);
         }
     }
 }
@@ -108,41 +113,22 @@ namespace FusedNorm.Generated
         private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 6, Taps = InPerGroup * 3; // weights per output channel
+        private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
         private const int InteriorStart = 0, InteriorEnd = 16;
 
         /// <summary>Packs weights [OutC, InPerGroup, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
-        /// <summary>Sample by sample, channel block by channel block; the activation and any pooling run in the block's epilogue.</summary>
-        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)
+        /// <summary>Tasks of (sample, channel block) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
+        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
             // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
             float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
             PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
-            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
+            ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
-                for (int n = 0; n < batch; n++)
-                {
-                    ref float xn = ref Unsafe.Add(ref x0, n * XSize);
-                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-                    {
-                        const int g = 0; // one group
-                        // 1 block(s) of 6 channels
-                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 6; oc += Block)
-                        {
-                            if (Vector512.IsHardwareAccelerated)
-                                Conv3S1_C3K6_BnRelu_R6_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                            else if (Vector256.IsHardwareAccelerated)
-                                Conv3S1_C3K6_BnRelu_R6_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                            else
-                                ConvScalar(6, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                        }
-                    }
-                }
+                Parallelism.For(xs, y, batch, batch * BlocksPerSample, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, a), a);
             }
             finally
             {
@@ -150,19 +136,38 @@ namespace FusedNorm.Generated
             }
         }
 
+        /// <summary>Task = sample × channel block: the block's outputs for one sample, activation and pooling included.</summary>
+        private static void BlockTask(ref float x0, ref float y0, int task, KernelArguments a)
+        {
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+            ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+            int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;
+            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+            ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+            if (Vector512.IsHardwareAccelerated)
+                Conv3S1_C3K6_BnRelu_R6_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+            else if (Vector256.IsHardwareAccelerated)
+                Conv3S1_C3K6_BnRelu_R6_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+            else
+                ConvScalar(6, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+        }
+
         /// <summary>Channel block by channel block, every sample: the moments of a channel span the whole batch, so a block is normalized once all samples are computed.</summary>
         /// <remarks>Training mode: also updates the running statistics, as PyTorch does.</remarks>
-        public static void RunTraining(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias, NormState norm)
+        public static void RunTraining(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
             // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
             float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
             PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
-            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
+            ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
+                ref float x0 = ref MemoryMarshal.GetReference(xs);
+                ref float y0 = ref MemoryMarshal.GetReference(y);
+                ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+                ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+                NormState norm = a.Norm!;
                 // One Moments per channel, over (batch, spatial).
                 Moments[] stats = ArrayPool<Moments>.Shared.Rent(OutC);
                 Array.Clear(stats, 0, OutC);

@@ -11,6 +11,8 @@ namespace Cases
         private float[]? _chainBias;
         // InstanceNorm1d's parameters and statistics, used while the chain runs.
         private global::FusedNorm.Kernels.NormState? _chainNorm;
+        // What the kernel's tasks read: the arrays above, bundled once at load.
+        private global::FusedNorm.Kernels.KernelArguments? _chainArguments;
 
         /// <summary>
         /// Fused chain <c>Conv1d(4, 6, kernel_size=5, padding=2) → InstanceNorm1d(6, affine=True) → SiLU()</c>.
@@ -20,7 +22,7 @@ namespace Cases
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("Conv1dInAffineSilu.Chain", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "4, 33", "6, 33", _chainWeights is not null);
-            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainWeights!, _chainBias!, _chainNorm!);
+            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainArguments!);
         }
 
         // Reads Chain's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
@@ -35,6 +37,7 @@ namespace Cases
             };
             _chainWeights = global::FusedNorm.Generated.ChainKernel.PackWeights(weight);
             _chainBias = bias;
+            _chainArguments = new global::FusedNorm.Kernels.KernelArguments(_chainWeights, _chainBias, _chainNorm);
         }
     }
 }
@@ -78,65 +81,69 @@ namespace FusedNorm.Generated
         private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 6, Taps = InPerGroup * 5; // weights per output channel
+        private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
         private const int InteriorStart = 0, InteriorEnd = 33;
         private const int RunLength = 33, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample
 
         /// <summary>Packs weights [OutC, InPerGroup, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
-        /// <summary>Sample by sample: each block stores its outputs and adds them to their run's moments; every run a block completes is normalized (affine, activation) while it is still in cache.</summary>
-        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias, NormState norm)
+        /// <summary>One task per sample on the worker threads: each block stores its outputs and adds them to their run's moments; every run a block completes is normalized (affine, activation) while it is still in cache.</summary>
+        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
             // Copy the input into a zero-padded buffer (2 on each side): every window then lies inside it, with no bounds tests.
             float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
             PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
-            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
+            ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
-                // One Moments per run of 33 elements: one channel's plane of one sample.
-                Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
-                try
-                {
-                    for (int n = 0; n < batch; n++)
-                    {
-                        ref float xn = ref Unsafe.Add(ref x0, n * XSize);
-                        ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-                        ref float zn = ref yn; // normalized in place
-                        Array.Clear(stats, 0, Runs);
-                        int normalized = 0; // runs normalized so far
-                        {
-                            const int g = 0; // one group
-                            // 1 block(s) of 6 channels
-                            for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 6; oc += Block)
-                            {
-                                if (Vector512.IsHardwareAccelerated)
-                                    Conv5S1_C4K6_InSilu_R6_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                                else if (Vector256.IsHardwareAccelerated)
-                                    Conv5S1_C4K6_InSilu_R6_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                                else
-                                    ConvScalar_RunStats(6, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                                // Normalize every run this block completed.
-                                int complete = (oc + 6) * ConvSpatial / RunLength;
-                                if (complete > normalized)
-                                {
-                                    NormalizeRuns(ref zn, stats, normalized, complete, norm);
-                                    normalized = complete;
-                                }
-                            }
-                        }
-                    }
-                }
-                finally
-                {
-                    ArrayPool<Moments>.Shared.Return(stats);
-                }
+                Parallelism.For(xs, y, batch, batch, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => SampleTask(ref x0, ref y0, task, a), a);
             }
             finally
             {
                 ArrayPool<float>.Shared.Return(padded);
+            }
+        }
+
+        /// <summary>Task = one sample: its channel blocks in order, normalizing each run as soon as it is complete.</summary>
+        private static void SampleTask(ref float x0, ref float y0, int n, KernelArguments a)
+        {
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+            ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+            NormState norm = a.Norm!;
+            // One Moments per run of 33 elements: one channel's plane of one sample.
+            Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
+            try
+            {
+                ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                ref float zn = ref yn; // normalized in place
+                Array.Clear(stats, 0, Runs);
+                int normalized = 0; // runs normalized so far
+                {
+                    const int g = 0; // one group
+                    // 1 block(s) of 6 channels
+                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 6; oc += Block)
+                    {
+                        if (Vector512.IsHardwareAccelerated)
+                            Conv5S1_C4K6_InSilu_R6_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                        else if (Vector256.IsHardwareAccelerated)
+                            Conv5S1_C4K6_InSilu_R6_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                        else
+                            ConvScalar_RunStats(6, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                        // Normalize every run this block completed.
+                        int complete = (oc + 6) * ConvSpatial / RunLength;
+                        if (complete > normalized)
+                        {
+                            NormalizeRuns(ref zn, stats, normalized, complete, norm);
+                            normalized = complete;
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<Moments>.Shared.Return(stats);
             }
         }
 

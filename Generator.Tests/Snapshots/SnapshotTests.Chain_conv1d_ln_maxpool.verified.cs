@@ -11,6 +11,8 @@ namespace Cases
         private float[]? _chainBias;
         // LayerNorm's parameters and statistics, used while the chain runs.
         private global::FusedNorm.Kernels.NormState? _chainNorm;
+        // What the kernel's tasks read: the arrays above, bundled once at load.
+        private global::FusedNorm.Kernels.KernelArguments? _chainArguments;
 
         /// <summary>
         /// Fused chain <c>Conv1d(3, 5, kernel_size=3, padding=1) → LayerNorm([24]) → ReLU() → MaxPool1d(2)</c>.
@@ -20,7 +22,7 @@ namespace Cases
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("Conv1dLnMaxpool.Chain", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "3, 24", "5, 12", _chainWeights is not null);
-            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainWeights!, _chainBias!, _chainNorm!);
+            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainArguments!);
         }
 
         // Reads Chain's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
@@ -35,6 +37,7 @@ namespace Cases
             };
             _chainWeights = global::FusedNorm.Generated.ChainKernel.PackWeights(weight);
             _chainBias = bias;
+            _chainArguments = new global::FusedNorm.Kernels.KernelArguments(_chainWeights, _chainBias, _chainNorm);
         }
     }
 }
@@ -79,6 +82,7 @@ namespace FusedNorm.Generated
         private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 5, Taps = InPerGroup * 3; // weights per output channel
+        private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
         private const int InteriorStart = 0, InteriorEnd = 24;
         private const int PoolD = 1, PoolH = 1, PoolW = 12, PoolSpatial = PoolD * PoolH * PoolW;
         private const int RunLength = 24, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample
@@ -86,63 +90,65 @@ namespace FusedNorm.Generated
         /// <summary>Packs weights [OutC, InPerGroup, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
-        /// <summary>Sample by sample: each block stores its outputs and adds them to their run's moments; every run a block completes is normalized (affine, activation) while it is still in cache.</summary>
-        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias, NormState norm)
+        /// <summary>One task per sample on the worker threads: each block stores its outputs and adds them to their run's moments; every run a block completes is normalized (affine, activation) while it is still in cache.</summary>
+        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
             // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
             float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
             PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
-            ref float x0 = ref MemoryMarshal.GetArrayDataReference(padded);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
+            ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
-                // One Moments per run of 24 elements: normalized_shape [24] of one sample.
-                Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
-                // A sample's conv output lives in a scratch buffer until it is normalized and pooled.
-                float[] scratch = ArrayPool<float>.Shared.Rent(OutC * ConvSpatial);
-                try
-                {
-                    for (int n = 0; n < batch; n++)
-                    {
-                        ref float xn = ref Unsafe.Add(ref x0, n * XSize);
-                        ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-                        ref float zn = ref MemoryMarshal.GetArrayDataReference(scratch);
-                        Array.Clear(stats, 0, Runs);
-                        int normalized = 0; // runs normalized so far
-                        {
-                            const int g = 0; // one group
-                            // 1 block(s) of 5 channels
-                            for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 5; oc += Block)
-                            {
-                                if (Vector512.IsHardwareAccelerated)
-                                    Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                                else if (Vector256.IsHardwareAccelerated)
-                                    Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                                else
-                                    ConvScalar_RunStats(5, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                                // Normalize every run this block completed, then pool their channels.
-                                int complete = (oc + 5) * ConvSpatial / RunLength;
-                                if (complete > normalized)
-                                {
-                                    NormalizeRuns(ref zn, stats, normalized, complete, norm);
-                                    Pool(complete * RunLength / ConvSpatial - normalized * RunLength / ConvSpatial, ref Unsafe.Add(ref zn, normalized * RunLength), ref Unsafe.Add(ref yn, normalized * RunLength / ConvSpatial * PoolSpatial));
-                                    normalized = complete;
-                                }
-                            }
-                        }
-                    }
-                }
-                finally
-                {
-                    ArrayPool<Moments>.Shared.Return(stats);
-                    ArrayPool<float>.Shared.Return(scratch);
-                }
+                Parallelism.For(xs, y, batch, batch, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => SampleTask(ref x0, ref y0, task, a), a);
             }
             finally
             {
                 ArrayPool<float>.Shared.Return(padded);
+            }
+        }
+
+        /// <summary>Task = one sample: its channel blocks in order, normalizing each run as soon as it is complete.</summary>
+        private static void SampleTask(ref float x0, ref float y0, int n, KernelArguments a)
+        {
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+            ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+            NormState norm = a.Norm!;
+            // One Moments per run of 24 elements: normalized_shape [24] of one sample.
+            Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
+            float[] scratch = ArrayPool<float>.Shared.Rent(OutC * ConvSpatial);
+            try
+            {
+                ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                ref float zn = ref MemoryMarshal.GetArrayDataReference(scratch);
+                Array.Clear(stats, 0, Runs);
+                int normalized = 0; // runs normalized so far
+                {
+                    const int g = 0; // one group
+                    // 1 block(s) of 5 channels
+                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 5; oc += Block)
+                    {
+                        if (Vector512.IsHardwareAccelerated)
+                            Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                        else if (Vector256.IsHardwareAccelerated)
+                            Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                        else
+                            ConvScalar_RunStats(5, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                        // Normalize every run this block completed, then pool their channels.
+                        int complete = (oc + 5) * ConvSpatial / RunLength;
+                        if (complete > normalized)
+                        {
+                            NormalizeRuns(ref zn, stats, normalized, complete, norm);
+                            Pool(complete * RunLength / ConvSpatial - normalized * RunLength / ConvSpatial, ref Unsafe.Add(ref zn, normalized * RunLength), ref Unsafe.Add(ref yn, normalized * RunLength / ConvSpatial * PoolSpatial));
+                            normalized = complete;
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<Moments>.Shared.Return(stats);
+                ArrayPool<float>.Shared.Return(scratch);
             }
         }
 

@@ -11,6 +11,8 @@ namespace Cases
         private float[]? _chainBias;
         // InstanceNorm3d's parameters and statistics, used while the chain runs.
         private global::FusedNorm.Kernels.NormState? _chainNorm;
+        // What the kernel's tasks read: the arrays above, bundled once at load.
+        private global::FusedNorm.Kernels.KernelArguments? _chainArguments;
 
         /// <summary>
         /// Fused chain <c>Conv3d(3, 4, kernel_size=3) → InstanceNorm3d(4, affine=True) → SiLU()</c>.
@@ -20,7 +22,7 @@ namespace Cases
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("Conv3dInAffineB1.Chain", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "3, 5, 6, 12", "4, 3, 4, 10", _chainWeights is not null);
-            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainWeights!, _chainBias!, _chainNorm!);
+            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainArguments!);
         }
 
         // Reads Chain's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
@@ -35,6 +37,7 @@ namespace Cases
             };
             _chainWeights = global::FusedNorm.Generated.ChainKernel.PackWeights(weight);
             _chainBias = bias;
+            _chainArguments = new global::FusedNorm.Kernels.KernelArguments(_chainWeights, _chainBias, _chainNorm);
         }
     }
 }
@@ -75,46 +78,50 @@ namespace FusedNorm.Generated
         private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 4, Taps = InPerGroup * 27; // weights per output channel
+        private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
         private const int InteriorStart = 0, InteriorEnd = 10;
         private const int RunLength = 120, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
-        /// <summary>Sample by sample: each block stores its outputs and adds them to their run's moments; every run a block completes is normalized (affine, activation) while it is still in cache.</summary>
-        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias, NormState norm)
+        /// <summary>One task per sample on the worker threads: each block stores its outputs and adds them to their run's moments; every run a block completes is normalized (affine, activation) while it is still in cache.</summary>
+        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
+            ReadOnlySpan<float> xs = x;
+            Parallelism.For(xs, y, batch, batch, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => SampleTask(ref x0, ref y0, task, a), a);
+        }
+
+        /// <summary>Task = one sample: its channel blocks in order, normalizing each run as soon as it is complete.</summary>
+        private static void SampleTask(ref float x0, ref float y0, int n, KernelArguments a)
+        {
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+            ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+            NormState norm = a.Norm!;
             // One Moments per run of 120 elements: one channel's plane of one sample.
             Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
             try
             {
-                for (int n = 0; n < batch; n++)
+                ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+                ref float zn = ref yn; // normalized in place
+                Array.Clear(stats, 0, Runs);
+                int normalized = 0; // runs normalized so far
                 {
-                    ref float xn = ref Unsafe.Add(ref x0, n * XSize);
-                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-                    ref float zn = ref yn; // normalized in place
-                    Array.Clear(stats, 0, Runs);
-                    int normalized = 0; // runs normalized so far
+                    const int g = 0; // one group
+                    // 1 block(s) of 4 channels
+                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
                     {
-                        const int g = 0; // one group
-                        // 1 block(s) of 4 channels
-                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
+                        if (Vector256.IsHardwareAccelerated)
+                            Conv3x3x3S1_C3K4_InSilu_R4_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                        else
+                            ConvScalar_RunStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                        // Normalize every run this block completed.
+                        int complete = (oc + 4) * ConvSpatial / RunLength;
+                        if (complete > normalized)
                         {
-                            if (Vector256.IsHardwareAccelerated)
-                                Conv3x3x3S1_C3K4_InSilu_R4_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            else
-                                ConvScalar_RunStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                            // Normalize every run this block completed.
-                            int complete = (oc + 4) * ConvSpatial / RunLength;
-                            if (complete > normalized)
-                            {
-                                NormalizeRuns(ref zn, stats, normalized, complete, norm);
-                                normalized = complete;
-                            }
+                            NormalizeRuns(ref zn, stats, normalized, complete, norm);
+                            normalized = complete;
                         }
                     }
                 }

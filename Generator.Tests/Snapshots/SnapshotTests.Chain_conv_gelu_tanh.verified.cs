@@ -9,6 +9,8 @@ namespace Cases
         // Chain's parameters: conv.weight with bn folded in, packed by ChainKernel.PackWeights; and the bias with bn folded in.
         private float[]? _chainWeights;
         private float[]? _chainBias;
+        // What the kernel's tasks read: the arrays above, bundled once at load.
+        private global::FusedNorm.Kernels.KernelArguments? _chainArguments;
 
         /// <summary>
         /// Fused chain <c>Conv2d(3, 16, kernel_size=1) → BatchNorm2d(16) → GELU(approximate='tanh')</c>.
@@ -18,7 +20,7 @@ namespace Cases
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("ConvGeluTanh.Chain", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "3, 10, 10", "16, 10, 10", _chainWeights is not null);
-            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainWeights!, _chainBias!);
+            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainArguments!);
         }
 
         // Reads Chain's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
@@ -36,6 +38,7 @@ namespace Cases
                 eps: 1E-05);
             _chainWeights = global::FusedNorm.Generated.ChainKernel.PackWeights(weight);
             _chainBias = bias;
+            _chainArguments = new global::FusedNorm.Kernels.KernelArguments(_chainWeights, _chainBias);
         }
     }
 }
@@ -73,34 +76,32 @@ namespace FusedNorm.Generated
         private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 8, Taps = InPerGroup * 1; // weights per output channel
+        private const int FullBlocks = 2, BlocksPerGroup = 2, BlocksPerSample = Groups * BlocksPerGroup;
         private const int InteriorStart = 0, InteriorEnd = 10;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
-        /// <summary>Sample by sample, channel block by channel block; the activation and any pooling run in the block's epilogue.</summary>
-        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)
+        /// <summary>Tasks of (sample, channel block) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
+        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
-            for (int n = 0; n < batch; n++)
-            {
-                ref float xn = ref Unsafe.Add(ref x0, n * XSize);
-                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-                {
-                    const int g = 0; // one group
-                    // 2 block(s) of 8 channels
-                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 16; oc += Block)
-                    {
-                        if (Vector256.IsHardwareAccelerated)
-                            Conv1x1S1_C3K16_BnGeluTanh_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                        else
-                            ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                    }
-                }
-            }
+            ReadOnlySpan<float> xs = x;
+            Parallelism.For(xs, y, batch, batch * BlocksPerSample, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, a), a);
+        }
+
+        /// <summary>Task = sample × channel block: the block's outputs for one sample, activation and pooling included.</summary>
+        private static void BlockTask(ref float x0, ref float y0, int task, KernelArguments a)
+        {
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+            ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+            int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;
+            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+            ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+            if (Vector256.IsHardwareAccelerated)
+                Conv1x1S1_C3K16_BnGeluTanh_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+            else
+                ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
         }
 
         /// <summary>8 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; GeluTanh in registers.</summary>

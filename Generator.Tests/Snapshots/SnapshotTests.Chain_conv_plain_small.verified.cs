@@ -9,6 +9,8 @@ namespace Cases
         // Chain's parameters: conv.weight, packed by ChainKernel.PackWeights; and the bias.
         private float[]? _chainWeights;
         private float[]? _chainBias;
+        // What the kernel's tasks read: the arrays above, bundled once at load.
+        private global::FusedNorm.Kernels.KernelArguments? _chainArguments;
 
         /// <summary>
         /// Fused chain <c>Conv2d(3, 4, kernel_size=3, bias=False)</c>.
@@ -18,7 +20,7 @@ namespace Cases
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("ConvPlainSmall.Chain", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "3, 6, 6", "4, 4, 4", _chainWeights is not null);
-            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainWeights!, _chainBias!);
+            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainArguments!);
         }
 
         // Reads Chain's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
@@ -28,6 +30,7 @@ namespace Cases
             float[] bias = new float[4]; // bias=False
             _chainWeights = global::FusedNorm.Generated.ChainKernel.PackWeights(weight);
             _chainBias = bias;
+            _chainArguments = new global::FusedNorm.Kernels.KernelArguments(_chainWeights, _chainBias);
         }
     }
 }
@@ -63,30 +66,28 @@ namespace FusedNorm.Generated
         private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 4, Taps = InPerGroup * 9; // weights per output channel
+        private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
-        /// <summary>Sample by sample, channel block by channel block; the activation and any pooling run in the block's epilogue.</summary>
-        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)
+        /// <summary>Tasks of (sample, channel block) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
+        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
-            for (int n = 0; n < batch; n++)
-            {
-                ref float xn = ref Unsafe.Add(ref x0, n * XSize);
-                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-                {
-                    const int g = 0; // one group
-                    // 1 block(s) of 4 channels
-                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 4; oc += Block)
-                    {
-                        ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                    }
-                }
-            }
+            ReadOnlySpan<float> xs = x;
+            Parallelism.For(xs, y, batch, batch * BlocksPerSample, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, a), a);
+        }
+
+        /// <summary>Task = sample × channel block: the block's outputs for one sample, activation and pooling included.</summary>
+        private static void BlockTask(ref float x0, ref float y0, int task, KernelArguments a)
+        {
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+            ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+            int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;
+            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+            ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+            ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
         }
 
         /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>

@@ -14,6 +14,9 @@ namespace Cases
         private float[]? _chainRawBias;
         // BatchNorm1d's parameters and statistics, used while the chain runs.
         private global::FusedNorm.Kernels.NormState? _chainNorm;
+        // What the kernel's tasks read: the arrays above, bundled once at load.
+        private global::FusedNorm.Kernels.KernelArguments? _chainArguments;
+        private global::FusedNorm.Kernels.KernelArguments? _chainTrainingArguments;
 
         /// <summary>
         /// Fused chain <c>Linear(9, 11) → BatchNorm1d(11) → ReLU()</c>.
@@ -23,7 +26,7 @@ namespace Cases
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("LinearBn1dTrain.Chain", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "9", "11", _chainWeights is not null);
-            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainWeights!, _chainBias!);
+            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainArguments!);
         }
 
         /// <summary>
@@ -35,7 +38,7 @@ namespace Cases
         public void ChainTraining(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("LinearBn1dTrain.ChainTraining", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "9", "11", _chainWeights is not null);
-            global::FusedNorm.Generated.ChainKernel.RunTraining(x, y, batch, _chainRawWeights!, _chainRawBias!, _chainNorm!);
+            global::FusedNorm.Generated.ChainKernel.RunTraining(x, y, batch, _chainTrainingArguments!);
             global::FusedNorm.WeightFolding.Refold(_chainRawWeights!, _chainRawBias!, _chainWeights!, _chainBias!, _chainNorm!, global::FusedNorm.Generated.ChainKernel.ChannelOfPacked);
         }
 
@@ -64,6 +67,8 @@ namespace Cases
                 eps: 1E-05);
             _chainWeights = global::FusedNorm.Generated.ChainKernel.PackWeights(weight);
             _chainBias = bias;
+            _chainArguments = new global::FusedNorm.Kernels.KernelArguments(_chainWeights, _chainBias, _chainNorm);
+            _chainTrainingArguments = new global::FusedNorm.Kernels.KernelArguments(_chainRawWeights!, _chainRawBias!, _chainNorm);
         }
     }
 }
@@ -105,22 +110,18 @@ namespace FusedNorm.Generated
         /// <summary>Packs weight [Out, In] (norm already folded) as [block][in][8 outputs].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackLinear(weight, Out, In);
 
-        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)
+        /// <summary>One task per sample's row, on the worker threads.</summary>
+        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
-            for (int n = 0; n < batch; n++)
-            {
-                Row(ref Unsafe.Add(ref x0, n * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n * Out));
-            }
+            Parallelism.For(x, y, batch, batch, static (ref float x0, ref float y0, int batch, int n, KernelArguments a) =>
+                Row(ref Unsafe.Add(ref x0, n * In), ref MemoryMarshal.GetArrayDataReference(a.Weights), ref MemoryMarshal.GetArrayDataReference(a.Bias), ref Unsafe.Add(ref y0, n * Out)), a);
         }
 
-        public static void RunTraining(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias, NormState norm)
+        public static void RunTraining(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+            ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+            NormState norm = a.Norm!;
             ref float x0 = ref MemoryMarshal.GetReference(x);
             ref float y0 = ref MemoryMarshal.GetReference(y);
             for (int n = 0; n < batch; n++)

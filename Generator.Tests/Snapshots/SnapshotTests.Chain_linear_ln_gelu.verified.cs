@@ -11,6 +11,8 @@ namespace Cases
         private float[]? _chainBias;
         // LayerNorm's parameters and statistics, used while the chain runs.
         private global::FusedNorm.Kernels.NormState? _chainNorm;
+        // What the kernel's tasks read: the arrays above, bundled once at load.
+        private global::FusedNorm.Kernels.KernelArguments? _chainArguments;
 
         /// <summary>
         /// Fused chain <c>Linear(20, 16) → LayerNorm([16]) → GELU()</c>.
@@ -20,7 +22,7 @@ namespace Cases
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("LinearLnGelu.Chain", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "20", "16", _chainWeights is not null);
-            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainWeights!, _chainBias!, _chainNorm!);
+            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainArguments!);
         }
 
         // Reads Chain's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
@@ -35,6 +37,7 @@ namespace Cases
             };
             _chainWeights = global::FusedNorm.Generated.ChainKernel.PackWeights(weight);
             _chainBias = bias;
+            _chainArguments = new global::FusedNorm.Kernels.KernelArguments(_chainWeights, _chainBias, _chainNorm);
         }
     }
 }
@@ -76,10 +79,11 @@ namespace FusedNorm.Generated
         /// <summary>Packs weight [Out, In] (norm already folded) as [block][in][8 outputs].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackLinear(weight, Out, In);
 
-        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias, NormState norm)
+        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+            ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+            NormState norm = a.Norm!;
             ref float x0 = ref MemoryMarshal.GetReference(x);
             ref float y0 = ref MemoryMarshal.GetReference(y);
             Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);

@@ -9,6 +9,8 @@ namespace Cases
         // Chain's parameters: linear.weight, packed by ChainKernel.PackWeights; and the bias.
         private float[]? _chainWeights;
         private float[]? _chainBias;
+        // What the kernel's tasks read: the arrays above, bundled once at load.
+        private global::FusedNorm.Kernels.KernelArguments? _chainArguments;
 
         /// <summary>
         /// Fused chain <c>Linear(64, 10)</c>.
@@ -18,7 +20,7 @@ namespace Cases
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("LinearPlain.Chain", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "64", "10", _chainWeights is not null);
-            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainWeights!, _chainBias!);
+            global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainArguments!);
         }
 
         // Reads Chain's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
@@ -28,6 +30,7 @@ namespace Cases
             float[] bias = weights.ReadFloat32("linear.bias", 10);
             _chainWeights = global::FusedNorm.Generated.ChainKernel.PackWeights(weight);
             _chainBias = bias;
+            _chainArguments = new global::FusedNorm.Kernels.KernelArguments(_chainWeights, _chainBias);
         }
     }
 }
@@ -62,16 +65,11 @@ namespace FusedNorm.Generated
         /// <summary>Packs weight [Out, In] (norm already folded) as [block][in][8 outputs].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackLinear(weight, Out, In);
 
-        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)
+        /// <summary>One task per sample's row, on the worker threads.</summary>
+        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
-            for (int n = 0; n < batch; n++)
-            {
-                Row(ref Unsafe.Add(ref x0, n * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n * Out));
-            }
+            Parallelism.For(x, y, batch, batch, static (ref float x0, ref float y0, int batch, int n, KernelArguments a) =>
+                Row(ref Unsafe.Add(ref x0, n * In), ref MemoryMarshal.GetArrayDataReference(a.Weights), ref MemoryMarshal.GetArrayDataReference(a.Bias), ref Unsafe.Add(ref y0, n * Out)), a);
         }
 
         /// <summary>One sample: out_features outputs with the bias and activation applied in registers.</summary>

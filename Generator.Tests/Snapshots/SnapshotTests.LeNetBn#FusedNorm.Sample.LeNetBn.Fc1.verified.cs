@@ -9,6 +9,8 @@ namespace FusedNorm.Sample
         // Fc1's parameters: fc1.weight with bn3 folded in, packed by Fc1Kernel.PackWeights; and the bias with bn3 folded in.
         private float[]? _fc1Weights;
         private float[]? _fc1Bias;
+        // What the kernel's tasks read: the arrays above, bundled once at load.
+        private global::FusedNorm.Kernels.KernelArguments? _fc1Arguments;
 
         /// <summary>
         /// Fused chain <c>Linear(400, 120) → BatchNorm1d(120) → ReLU()</c>.
@@ -18,7 +20,7 @@ namespace FusedNorm.Sample
         public partial void Fc1(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("LeNetBn.Fc1", x, y, batch, global::FusedNorm.Generated.Fc1Kernel.InputSize, global::FusedNorm.Generated.Fc1Kernel.OutputSize, "16, 5, 5", "120", _fc1Weights is not null);
-            global::FusedNorm.Generated.Fc1Kernel.Run(x, y, batch, _fc1Weights!, _fc1Bias!);
+            global::FusedNorm.Generated.Fc1Kernel.Run(x, y, batch, _fc1Arguments!);
         }
 
         // Reads Fc1's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
@@ -36,6 +38,7 @@ namespace FusedNorm.Sample
                 eps: 1E-05);
             _fc1Weights = global::FusedNorm.Generated.Fc1Kernel.PackWeights(weight);
             _fc1Bias = bias;
+            _fc1Arguments = new global::FusedNorm.Kernels.KernelArguments(_fc1Weights, _fc1Bias);
         }
     }
 }
@@ -72,16 +75,11 @@ namespace FusedNorm.Generated
         /// <summary>Packs weight [Out, In] (norm already folded) as [block][in][8 outputs].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackLinear(weight, Out, In);
 
-        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)
+        /// <summary>One task per sample's row, on the worker threads.</summary>
+        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
-            for (int n = 0; n < batch; n++)
-            {
-                Row(ref Unsafe.Add(ref x0, n * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n * Out));
-            }
+            Parallelism.For(x, y, batch, batch, static (ref float x0, ref float y0, int batch, int n, KernelArguments a) =>
+                Row(ref Unsafe.Add(ref x0, n * In), ref MemoryMarshal.GetArrayDataReference(a.Weights), ref MemoryMarshal.GetArrayDataReference(a.Bias), ref Unsafe.Add(ref y0, n * Out)), a);
         }
 
         /// <summary>One sample: out_features outputs with the bias and activation applied in registers.</summary>

@@ -9,6 +9,8 @@ namespace FusedNorm.Sample
         // Fc2's parameters: fc2.weight, packed by Fc2Kernel.PackWeights; and the bias.
         private float[]? _fc2Weights;
         private float[]? _fc2Bias;
+        // What the kernel's tasks read: the arrays above, bundled once at load.
+        private global::FusedNorm.Kernels.KernelArguments? _fc2Arguments;
 
         /// <summary>
         /// Fused chain <c>Linear(120, 84) → ReLU()</c>.
@@ -18,7 +20,7 @@ namespace FusedNorm.Sample
         public partial void Fc2(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("LeNetBn.Fc2", x, y, batch, global::FusedNorm.Generated.Fc2Kernel.InputSize, global::FusedNorm.Generated.Fc2Kernel.OutputSize, "120", "84", _fc2Weights is not null);
-            global::FusedNorm.Generated.Fc2Kernel.Run(x, y, batch, _fc2Weights!, _fc2Bias!);
+            global::FusedNorm.Generated.Fc2Kernel.Run(x, y, batch, _fc2Arguments!);
         }
 
         // Reads Fc2's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
@@ -28,6 +30,7 @@ namespace FusedNorm.Sample
             float[] bias = weights.ReadFloat32("fc2.bias", 84);
             _fc2Weights = global::FusedNorm.Generated.Fc2Kernel.PackWeights(weight);
             _fc2Bias = bias;
+            _fc2Arguments = new global::FusedNorm.Kernels.KernelArguments(_fc2Weights, _fc2Bias);
         }
     }
 }
@@ -63,16 +66,11 @@ namespace FusedNorm.Generated
         /// <summary>Packs weight [Out, In] (norm already folded) as [block][in][8 outputs].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackLinear(weight, Out, In);
 
-        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)
+        /// <summary>One task per sample's row, on the worker threads.</summary>
+        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
-            for (int n = 0; n < batch; n++)
-            {
-                Row(ref Unsafe.Add(ref x0, n * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n * Out));
-            }
+            Parallelism.For(x, y, batch, batch, static (ref float x0, ref float y0, int batch, int n, KernelArguments a) =>
+                Row(ref Unsafe.Add(ref x0, n * In), ref MemoryMarshal.GetArrayDataReference(a.Weights), ref MemoryMarshal.GetArrayDataReference(a.Bias), ref Unsafe.Add(ref y0, n * Out)), a);
         }
 
         /// <summary>One sample: out_features outputs with the bias and activation applied in registers.</summary>

@@ -9,6 +9,8 @@ namespace FusedNorm.Sample
         // Fc3's parameters: fc3.weight, packed by Fc3Kernel.PackWeights; and the bias.
         private float[]? _fc3Weights;
         private float[]? _fc3Bias;
+        // What the kernel's tasks read: the arrays above, bundled once at load.
+        private global::FusedNorm.Kernels.KernelArguments? _fc3Arguments;
 
         /// <summary>
         /// Fused chain <c>Linear(84, 5)</c>.
@@ -18,7 +20,7 @@ namespace FusedNorm.Sample
         public partial void Fc3(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("LeNetBn.Fc3", x, y, batch, global::FusedNorm.Generated.Fc3Kernel.InputSize, global::FusedNorm.Generated.Fc3Kernel.OutputSize, "84", "5", _fc3Weights is not null);
-            global::FusedNorm.Generated.Fc3Kernel.Run(x, y, batch, _fc3Weights!, _fc3Bias!);
+            global::FusedNorm.Generated.Fc3Kernel.Run(x, y, batch, _fc3Arguments!);
         }
 
         // Reads Fc3's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
@@ -28,6 +30,7 @@ namespace FusedNorm.Sample
             float[] bias = weights.ReadFloat32("fc3.bias", 5);
             _fc3Weights = global::FusedNorm.Generated.Fc3Kernel.PackWeights(weight);
             _fc3Bias = bias;
+            _fc3Arguments = new global::FusedNorm.Kernels.KernelArguments(_fc3Weights, _fc3Bias);
         }
     }
 }
@@ -61,16 +64,11 @@ namespace FusedNorm.Generated
         /// <summary>Keeps weight [Out, In] (norm already folded) as it is: the scalar path reads it row by row.</summary>
         public static float[] PackWeights(float[] weight) => (float[])weight.Clone();
 
-        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)
+        /// <summary>One task per sample's row, on the worker threads.</summary>
+        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
-            for (int n = 0; n < batch; n++)
-            {
-                Row(ref Unsafe.Add(ref x0, n * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n * Out));
-            }
+            Parallelism.For(x, y, batch, batch, static (ref float x0, ref float y0, int batch, int n, KernelArguments a) =>
+                Row(ref Unsafe.Add(ref x0, n * In), ref MemoryMarshal.GetArrayDataReference(a.Weights), ref MemoryMarshal.GetArrayDataReference(a.Bias), ref Unsafe.Add(ref y0, n * Out)), a);
         }
 
         /// <summary>One sample: out_features outputs with the bias and activation applied in registers.</summary>

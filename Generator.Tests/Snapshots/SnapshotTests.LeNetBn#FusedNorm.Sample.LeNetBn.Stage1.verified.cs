@@ -9,6 +9,8 @@ namespace FusedNorm.Sample
         // Stage1's parameters: conv1.weight with bn1 folded in, packed by Stage1Kernel.PackWeights; and the bias with bn1 folded in.
         private float[]? _stage1Weights;
         private float[]? _stage1Bias;
+        // What the kernel's tasks read: the arrays above, bundled once at load.
+        private global::FusedNorm.Kernels.KernelArguments? _stage1Arguments;
 
         /// <summary>
         /// Fused chain <c>Conv2d(3, 6, kernel_size=5) → BatchNorm2d(6) → ReLU() → MaxPool2d(2)</c>.
@@ -18,7 +20,7 @@ namespace FusedNorm.Sample
         public partial void Stage1(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("LeNetBn.Stage1", x, y, batch, global::FusedNorm.Generated.Stage1Kernel.InputSize, global::FusedNorm.Generated.Stage1Kernel.OutputSize, "3, 32, 32", "6, 14, 14", _stage1Weights is not null);
-            global::FusedNorm.Generated.Stage1Kernel.Run(x, y, batch, _stage1Weights!, _stage1Bias!);
+            global::FusedNorm.Generated.Stage1Kernel.Run(x, y, batch, _stage1Arguments!);
         }
 
         // Reads Stage1's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
@@ -36,6 +38,7 @@ namespace FusedNorm.Sample
                 eps: 1E-05);
             _stage1Weights = global::FusedNorm.Generated.Stage1Kernel.PackWeights(weight);
             _stage1Bias = bias;
+            _stage1Arguments = new global::FusedNorm.Kernels.KernelArguments(_stage1Weights, _stage1Bias);
         }
     }
 }
@@ -74,43 +77,41 @@ namespace FusedNorm.Generated
         private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 6, Taps = InPerGroup * 25; // weights per output channel
+        private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
         private const int InteriorStart = 0, InteriorEnd = 28;
         private const int PoolD = 1, PoolH = 14, PoolW = 14, PoolSpatial = PoolD * PoolH * PoolW;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
-        /// <summary>Sample by sample, channel block by channel block; the activation and any pooling run in the block's epilogue.</summary>
-        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)
+        /// <summary>Tasks of (sample, channel block) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
+        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
-            // The conv output of one channel block goes to a scratch buffer that stays in cache; only the pooled result is stored.
+            ReadOnlySpan<float> xs = x;
+            Parallelism.For(xs, y, batch, batch * BlocksPerSample, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, a), a);
+        }
+
+        /// <summary>Task = sample × channel block: the block's outputs for one sample, activation and pooling included.</summary>
+        private static void BlockTask(ref float x0, ref float y0, int task, KernelArguments a)
+        {
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+            ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+            int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;
+            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+            ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+            // The block's conv output goes to a scratch buffer that stays in cache; only the pooled result is stored.
             float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvSpatial);
             ref float s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
             try
             {
-                for (int n = 0; n < batch; n++)
-                {
-                    ref float xn = ref Unsafe.Add(ref x0, n * XSize);
-                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-                    {
-                        const int g = 0; // one group
-                        // 1 block(s) of 6 channels
-                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 6; oc += Block)
-                        {
-                            if (Vector512.IsHardwareAccelerated)
-                                Conv5x5S1_C3K6_BnReluMaxPool2_R6_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
-                            else if (Vector256.IsHardwareAccelerated)
-                                Conv5x5S1_C3K6_BnReluMaxPool2_R6_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
-                            else
-                                ConvScalar(6, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
-                            Pool(6, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
-                        }
-                    }
-                }
+                if (Vector512.IsHardwareAccelerated)
+                    Conv5x5S1_C3K6_BnReluMaxPool2_R6_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                else if (Vector256.IsHardwareAccelerated)
+                    Conv5x5S1_C3K6_BnReluMaxPool2_R6_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                else
+                    ConvScalar(6, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                Pool(6, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
             }
             finally
             {

@@ -9,6 +9,8 @@ namespace FusedNorm.Sample
         // Stage2's parameters: conv2.weight with bn2 folded in, packed by Stage2Kernel.PackWeights; and the bias with bn2 folded in.
         private float[]? _stage2Weights;
         private float[]? _stage2Bias;
+        // What the kernel's tasks read: the arrays above, bundled once at load.
+        private global::FusedNorm.Kernels.KernelArguments? _stage2Arguments;
 
         /// <summary>
         /// Fused chain <c>Conv2d(6, 16, kernel_size=5) → BatchNorm2d(16) → ReLU() → MaxPool2d(2)</c>.
@@ -18,7 +20,7 @@ namespace FusedNorm.Sample
         public partial void Stage2(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("LeNetBn.Stage2", x, y, batch, global::FusedNorm.Generated.Stage2Kernel.InputSize, global::FusedNorm.Generated.Stage2Kernel.OutputSize, "6, 14, 14", "16, 5, 5", _stage2Weights is not null);
-            global::FusedNorm.Generated.Stage2Kernel.Run(x, y, batch, _stage2Weights!, _stage2Bias!);
+            global::FusedNorm.Generated.Stage2Kernel.Run(x, y, batch, _stage2Arguments!);
         }
 
         // Reads Stage2's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
@@ -36,6 +38,7 @@ namespace FusedNorm.Sample
                 eps: 1E-05);
             _stage2Weights = global::FusedNorm.Generated.Stage2Kernel.PackWeights(weight);
             _stage2Bias = bias;
+            _stage2Arguments = new global::FusedNorm.Kernels.KernelArguments(_stage2Weights, _stage2Bias);
         }
     }
 }
@@ -74,41 +77,39 @@ namespace FusedNorm.Generated
         private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 8, Taps = InPerGroup * 25; // weights per output channel
+        private const int FullBlocks = 2, BlocksPerGroup = 2, BlocksPerSample = Groups * BlocksPerGroup;
         private const int InteriorStart = 0, InteriorEnd = 10;
         private const int PoolD = 1, PoolH = 5, PoolW = 5, PoolSpatial = PoolD * PoolH * PoolW;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
-        /// <summary>Sample by sample, channel block by channel block; the activation and any pooling run in the block's epilogue.</summary>
-        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias)
+        /// <summary>Tasks of (sample, channel block) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
+        public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);
-            ref float x0 = ref MemoryMarshal.GetReference(x);
-            ref float y0 = ref MemoryMarshal.GetReference(y);
-            // The conv output of one channel block goes to a scratch buffer that stays in cache; only the pooled result is stored.
+            ReadOnlySpan<float> xs = x;
+            Parallelism.For(xs, y, batch, batch * BlocksPerSample, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, a), a);
+        }
+
+        /// <summary>Task = sample × channel block: the block's outputs for one sample, activation and pooling included.</summary>
+        private static void BlockTask(ref float x0, ref float y0, int task, KernelArguments a)
+        {
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+            ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+            int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;
+            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+            ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+            // The block's conv output goes to a scratch buffer that stays in cache; only the pooled result is stored.
             float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvSpatial);
             ref float s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
             try
             {
-                for (int n = 0; n < batch; n++)
-                {
-                    ref float xn = ref Unsafe.Add(ref x0, n * XSize);
-                    ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-                    {
-                        const int g = 0; // one group
-                        // 2 block(s) of 8 channels
-                        for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 16; oc += Block)
-                        {
-                            if (Vector256.IsHardwareAccelerated)
-                                Conv5x5S1_C6K16_BnReluMaxPool2_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
-                            else
-                                ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
-                            Pool(8, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
-                        }
-                    }
-                }
+                if (Vector256.IsHardwareAccelerated)
+                    Conv5x5S1_C6K16_BnReluMaxPool2_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                else
+                    ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                Pool(8, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
             }
             finally
             {

@@ -51,6 +51,9 @@ internal static class ChainEmitter
             w.Comment($"{chain.Norm!.Kind}'s parameters and statistics, used while the chain runs.");
             w.Line($"private global::FusedNorm.Kernels.NormState? {field}Norm;");
         }
+        w.Comment("What the kernel's tasks read: the arrays above, bundled once at load.");
+        w.Line($"private global::FusedNorm.Kernels.KernelArguments? {field}Arguments;");
+        if (chain.TrainingForward) w.Line($"private global::FusedNorm.Kernels.KernelArguments? {field}TrainingArguments;");
         w.Line();
 
         string x = chain.InputParameter, y = chain.OutputParameter, batch = chain.BatchParameter;
@@ -60,18 +63,17 @@ internal static class ChainEmitter
         w.Line($"/// Input (batch, {ShapeInts(chain.InputShape)}) → output (batch, {ShapeInts(chain.OutputShape)}), {layout} float32.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
-        string normArgument = chain.ComputesStatistics ? $", {field}Norm!" : "";
+
         using (w.Block($"{(chain.MethodModifiers.Length > 0 ? chain.MethodModifiers + " " : "")}partial void {chain.MethodName}(global::System.ReadOnlySpan<float> {x}, global::System.Span<float> {y}, int {batch})"))
         {
             w.Line(Guard(chain, chain.MethodName, x, y, batch));
-            w.Line($"{kernelRef}.Run({x}, {y}, {batch}, {field}Weights!, {field}Bias!{normArgument});");
+            w.Line($"{kernelRef}.Run({x}, {y}, {batch}, {field}Arguments!);");
         }
         w.Line();
 
         if (chain.TrainingForward)
         {
             NormPlan n = chain.Norm!;
-            string raw = KeepsRawWeights(chain) ? "Raw" : "";
             w.Line("/// <summary>");
             w.Line($"/// The training-mode forward of {chain.MethodName}, as PyTorch's <c>module.train()</c> computes it: {n.Kind} normalizes with");
             w.Line($"/// {(n.TrainingMode == NormMode.BatchStatistics ? "the batch's mean and biased variance per channel" : "each instance's mean and biased variance")}" +
@@ -82,7 +84,7 @@ internal static class ChainEmitter
             using (w.Block($"public void {chain.MethodName}Training(global::System.ReadOnlySpan<float> {x}, global::System.Span<float> {y}, int {batch})"))
             {
                 w.Line(Guard(chain, chain.MethodName + "Training", x, y, batch));
-                w.Line($"{kernelRef}.RunTraining({x}, {y}, {batch}, {field}{raw}Weights!, {field}{raw}Bias!, {field}Norm!);");
+                w.Line($"{kernelRef}.RunTraining({x}, {y}, {batch}, {field}TrainingArguments!);");
                 if (KeepsRawWeights(chain))
                     w.Line($"global::FusedNorm.WeightFolding.Refold({field}RawWeights!, {field}RawBias!, {field}Weights!, {field}Bias!, {field}Norm!, {kernelRef}.ChannelOfPacked);");
             }
@@ -151,6 +153,13 @@ internal static class ChainEmitter
             }
             w.Line($"{field}Weights = {kernelRef}.PackWeights(weight);");
             w.Line($"{field}Bias = bias;");
+            string norm = KeepsNormState(chain) ? $", {field}Norm" : "";
+            w.Line($"{field}Arguments = new global::FusedNorm.Kernels.KernelArguments({field}Weights, {field}Bias{norm});");
+            if (chain.TrainingForward)
+            {
+                string raw = KeepsRawWeights(chain) ? "Raw" : "";
+                w.Line($"{field}TrainingArguments = new global::FusedNorm.Kernels.KernelArguments({field}{raw}Weights!, {field}{raw}Bias!{norm});");
+            }
         }
     }
 

@@ -30,6 +30,7 @@ internal static class ConvEmitter
         w.Line($"private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it{(c.PaddedCopy ? " (padded)" : "")}");
         w.Line($"private const int Groups = {c.Groups}, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;");
         w.Line($"private const int Block = {c.OcBlock}, Taps = InPerGroup * {c.TapsPerInput}; // weights per output channel");
+        w.Line($"private const int FullBlocks = {c.FullBlocks}, BlocksPerGroup = {c.FullBlocks + (c.TailChannels > 0 ? 1 : 0)}, BlocksPerSample = Groups * BlocksPerGroup;");
         if (c.Vectorized) w.Line($"private const int InteriorStart = {c.InteriorStart}, InteriorEnd = {c.InteriorEnd};");
         if (chain.Pool is { } p) w.Line($"private const int PoolD = {p.OutDepth}, PoolH = {p.OutHeight}, PoolW = {p.OutWidth}, PoolSpatial = PoolD * PoolH * PoolW;");
         if (chain.Norm is { RunLength: > 0 } n && (n.EvalMode == NormMode.RunStatistics || n.TrainingMode == NormMode.RunStatistics))
@@ -77,35 +78,43 @@ internal static class ConvEmitter
     private static void EmitRun(SourceWriter w, ChainPlan chain, string name, NormMode? mode, bool training)
     {
         ConvPlan c = chain.Conv!;
-        bool pool = chain.Pool is not null;
-        string normParameter = mode is null ? "" : ", NormState norm";
+        // Fused chains split into (sample, channel block) tasks, run statistics into samples; both run on
+        // Parallelism's workers. Batch statistics and training forwards reduce across the batch: one thread.
+        bool threaded = !training && mode != NormMode.BatchStatistics;
         w.Line(mode switch
         {
-            null => "/// <summary>Sample by sample, channel block by channel block; the activation and any pooling run in the block's epilogue.</summary>",
-            NormMode.RunStatistics => "/// <summary>Sample by sample: each block stores its outputs and adds them to their run's moments; every run a block completes is normalized (affine, activation) while it is still in cache.</summary>",
+            null => "/// <summary>Tasks of (sample, channel block) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>",
+            NormMode.RunStatistics => "/// <summary>" + (threaded ? "One task per sample on the worker threads" : "Sample by sample") + ": each block stores its outputs and adds them to their run's moments; every run a block completes is normalized (affine, activation) while it is still in cache.</summary>",
             _ => "/// <summary>Channel block by channel block, every sample: the moments of a channel span the whole batch, so a block is normalized once all samples are computed.</summary>",
         });
         if (training) w.Line("/// <remarks>Training mode: also updates the running statistics, as PyTorch does.</remarks>");
-        using (w.Block($"public static void {name}(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias{normParameter})"))
+        using (w.Block($"public static void {name}(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)"))
         {
-            w.Line($"{Ref} w0 = ref MemoryMarshal.GetArrayDataReference(weights);");
-            w.Line($"{Ref} b0 = ref MemoryMarshal.GetArrayDataReference(bias);");
             if (c.PaddedCopy)
             {
                 w.Comment($"Copy the input into a zero-padded buffer ({c.CopyPadding} on each side): every window then lies inside it, with no bounds tests.");
                 w.Line("float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);");
                 w.Line("PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);");
-                w.Line($"{Ref} x0 = ref MemoryMarshal.GetArrayDataReference(padded);");
+                w.Line("ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);");
+                w.Open("try");
             }
             else
-                w.Line($"{Ref} x0 = ref MemoryMarshal.GetReference(x);");
-            w.Line($"{Ref} y0 = ref MemoryMarshal.GetReference(y);");
-            if (c.PaddedCopy) w.Open("try");
-            switch (mode)
+                w.Line("ReadOnlySpan<float> xs = x;");
+            if (threaded)
             {
-                case null: EmitFusedRun(w, chain); break;
-                case NormMode.RunStatistics: EmitRunStatisticsRun(w, chain, training); break;
-                default: EmitBatchStatisticsRun(w, chain, training); break;
+                string task = mode is null ? "BlockTask" : "SampleTask";
+                string count = mode is null ? "batch * BlocksPerSample" : "batch";
+                w.Line($"Parallelism.For(xs, y, batch, {count}, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => {task}(ref x0, ref y0, task, a), a);");
+            }
+            else
+            {
+                w.Line($"{Ref} x0 = ref MemoryMarshal.GetReference(xs);");
+                w.Line($"{Ref} y0 = ref MemoryMarshal.GetReference(y);");
+                w.Line($"{Ref} w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
+                w.Line($"{Ref} b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
+                w.Line("NormState norm = a.Norm!;");
+                if (mode == NormMode.RunStatistics) EmitRunStatisticsRun(w, chain, training);
+                else EmitBatchStatisticsRun(w, chain, training);
             }
             if (c.PaddedCopy)
             {
@@ -113,6 +122,99 @@ internal static class ConvEmitter
                 using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(padded);");
             }
         }
+        if (threaded)
+        {
+            w.Line();
+            if (mode is null) EmitBlockTask(w, chain);
+            else EmitSampleTask(w, chain);
+        }
+    }
+
+    /// <summary>One (sample, channel block) of a fused chain.</summary>
+    private static void EmitBlockTask(SourceWriter w, ChainPlan chain)
+    {
+        ConvPlan c = chain.Conv!;
+        bool pool = chain.Pool is not null;
+        w.Line("/// <summary>Task = sample × channel block: the block's outputs for one sample, activation and pooling included.</summary>");
+        using (w.Block($"private static void BlockTask({Ref} x0, {Ref} y0, int task, KernelArguments a)"))
+        {
+            w.Line($"{Ref} w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
+            w.Line($"{Ref} b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
+            w.Line("int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;");
+            w.Line("int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;");
+            w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
+            w.Line($"{Ref} yn = ref {Unsafe}.Add(ref y0, n * OutputSize);");
+            if (pool)
+            {
+                w.Comment("The block's conv output goes to a scratch buffer that stays in cache; only the pooled result is stored.");
+                w.Line("float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvSpatial);");
+                w.Line($"{Ref} s0 = ref MemoryMarshal.GetArrayDataReference(scratch);");
+                w.Open("try");
+            }
+            void Body(int r)
+            {
+                w.Line(BlockCall(chain, r, null, "xn", "oc", pool ? "s0" : $"{Unsafe}.Add(ref yn, oc * ConvSpatial)"));
+                if (pool) w.Line($"Pool({r}, ref s0, ref {Unsafe}.Add(ref yn, oc * PoolSpatial));");
+            }
+            if (c.TailChannels == 0) Body(c.OcBlock);
+            else
+            {
+                using (w.Block("if (inGroup < FullBlocks)")) Body(c.OcBlock);
+                using (w.Block("else")) Body(c.TailChannels);
+            }
+            if (pool)
+            {
+                w.Close();
+                using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(scratch);");
+            }
+        }
+    }
+
+    /// <summary>One sample of a run-statistics chain: its blocks in order, each completed run normalized at once.</summary>
+    private static void EmitSampleTask(SourceWriter w, ChainPlan chain)
+    {
+        bool pool = chain.Pool is not null;
+        NormPlan n = chain.Norm!;
+        w.Line("/// <summary>Task = one sample: its channel blocks in order, normalizing each run as soon as it is complete.</summary>");
+        using (w.Block($"private static void SampleTask({Ref} x0, {Ref} y0, int n, KernelArguments a)"))
+        {
+            w.Line($"{Ref} w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
+            w.Line($"{Ref} b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
+            w.Line("NormState norm = a.Norm!;");
+            w.Comment($"One Moments per run of {n.RunLength} elements: {RunDescription(n)}.");
+            w.Line("Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);");
+            if (pool) w.Line("float[] scratch = ArrayPool<float>.Shared.Rent(OutC * ConvSpatial);");
+            using (w.Block("try"))
+                EmitSampleBody(w, chain, training: false);
+            using (w.Block("finally"))
+            {
+                w.Line("ArrayPool<Moments>.Shared.Return(stats);");
+                if (pool) w.Line("ArrayPool<float>.Shared.Return(scratch);");
+            }
+        }
+    }
+
+    /// <summary>The body for sample n: blocks, moments, normalization of completed runs, pooling.</summary>
+    private static void EmitSampleBody(SourceWriter w, ChainPlan chain, bool training)
+    {
+        bool pool = chain.Pool is not null;
+        w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
+        w.Line($"{Ref} yn = ref {Unsafe}.Add(ref y0, n * OutputSize);");
+        w.Line(pool ? $"{Ref} zn = ref MemoryMarshal.GetArrayDataReference(scratch);" : $"{Ref} zn = ref yn; // normalized in place");
+        w.Line("Array.Clear(stats, 0, Runs);");
+        w.Line("int normalized = 0; // runs normalized so far");
+        ForEachBlock(w, chain, (r, oc) =>
+        {
+            w.Line(BlockCall(chain, r, NormMode.RunStatistics, "xn", oc, $"{Unsafe}.Add(ref zn, {oc} * ConvSpatial)"));
+            w.Comment(pool ? "Normalize every run this block completed, then pool their channels." : "Normalize every run this block completed.");
+            w.Line($"int complete = ({oc} + {r}) * ConvSpatial / RunLength;");
+            using (w.Block("if (complete > normalized)"))
+            {
+                w.Line($"NormalizeRuns(ref zn, stats, normalized, complete, norm{(training ? ", meanSum, varianceSum" : "")});");
+                if (pool) w.Line("Pool(complete * RunLength / ConvSpatial - normalized * RunLength / ConvSpatial, ref Unsafe.Add(ref zn, normalized * RunLength), ref Unsafe.Add(ref yn, normalized * RunLength / ConvSpatial * PoolSpatial));");
+                w.Line("normalized = complete;");
+            }
+        });
     }
 
     private static string BlockCall(ChainPlan chain, int r, NormMode? mode, string xn, string oc, string dst)
@@ -143,33 +245,6 @@ internal static class ConvEmitter
         }
     }
 
-    private static void EmitFusedRun(SourceWriter w, ChainPlan chain)
-    {
-        bool pool = chain.Pool is not null;
-        if (pool)
-        {
-            w.Comment("The conv output of one channel block goes to a scratch buffer that stays in cache; only the pooled result is stored.");
-            w.Line("float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvSpatial);");
-            w.Line($"{Ref} s0 = ref MemoryMarshal.GetArrayDataReference(scratch);");
-            w.Open("try");
-        }
-        using (w.Block("for (int n = 0; n < batch; n++)"))
-        {
-            w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
-            w.Line($"{Ref} yn = ref {Unsafe}.Add(ref y0, n * OutputSize);");
-            ForEachBlock(w, chain, (r, oc) =>
-            {
-                w.Line(BlockCall(chain, r, null, "xn", oc, pool ? "s0" : $"{Unsafe}.Add(ref yn, {oc} * ConvSpatial)"));
-                if (pool) w.Line($"Pool({r}, ref s0, ref {Unsafe}.Add(ref yn, {oc} * PoolSpatial));");
-            });
-        }
-        if (pool)
-        {
-            w.Close();
-            using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(scratch);");
-        }
-    }
-
     private static void EmitRunStatisticsRun(SourceWriter w, ChainPlan chain, bool training)
     {
         bool pool = chain.Pool is not null;
@@ -190,25 +265,7 @@ internal static class ConvEmitter
         using (w.Block("try"))
         {
             using (w.Block("for (int n = 0; n < batch; n++)"))
-            {
-                w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
-                w.Line($"{Ref} yn = ref {Unsafe}.Add(ref y0, n * OutputSize);");
-                w.Line(pool ? $"{Ref} zn = ref MemoryMarshal.GetArrayDataReference(scratch);" : $"{Ref} zn = ref yn; // normalized in place");
-                w.Line("Array.Clear(stats, 0, Runs);");
-                w.Line("int normalized = 0; // runs normalized so far");
-                ForEachBlock(w, chain, (r, oc) =>
-                {
-                    w.Line(BlockCall(chain, r, NormMode.RunStatistics, "xn", oc, $"{Unsafe}.Add(ref zn, {oc} * ConvSpatial)"));
-                    w.Comment(pool ? "Normalize every run this block completed, then pool their channels." : "Normalize every run this block completed.");
-                    w.Line($"int complete = ({oc} + {r}) * ConvSpatial / RunLength;");
-                    using (w.Block("if (complete > normalized)"))
-                    {
-                        w.Line($"NormalizeRuns(ref zn, stats, normalized, complete, norm{(training ? ", meanSum, varianceSum" : "")});");
-                        if (pool) w.Line("Pool(complete * RunLength / ConvSpatial - normalized * RunLength / ConvSpatial, ref Unsafe.Add(ref zn, normalized * RunLength), ref Unsafe.Add(ref yn, normalized * RunLength / ConvSpatial * PoolSpatial));");
-                        w.Line("normalized = complete;");
-                    }
-                });
-            }
+                EmitSampleBody(w, chain, training);
             if (training)
             {
                 w.Line("double factor = norm.BeginUpdate();");

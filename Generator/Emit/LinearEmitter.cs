@@ -46,11 +46,18 @@ internal static class LinearEmitter
 
     private static void EmitRun(SourceWriter w, ChainPlan chain, string name, NormMode? mode, bool training)
     {
-        string normParameter = mode is null ? "" : ", NormState norm";
-        using (w.Block($"public static void {name}(ReadOnlySpan<float> x, Span<float> y, int batch, float[] weights, float[] bias{normParameter})"))
+        if (mode is null)
         {
-            w.Line("ref float w0 = ref MemoryMarshal.GetArrayDataReference(weights);");
-            w.Line("ref float b0 = ref MemoryMarshal.GetArrayDataReference(bias);");
+            w.Line("/// <summary>One task per sample's row, on the worker threads.</summary>");
+            using (w.Block($"public static void {name}(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)"))
+                w.Line("Parallelism.For(x, y, batch, batch, static (ref float x0, ref float y0, int batch, int n, KernelArguments a) =>\n    Row(ref Unsafe.Add(ref x0, n * In), ref MemoryMarshal.GetArrayDataReference(a.Weights), ref MemoryMarshal.GetArrayDataReference(a.Bias), ref Unsafe.Add(ref y0, n * Out)), a);");
+            return;
+        }
+        using (w.Block($"public static void {name}(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)"))
+        {
+            w.Line("ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
+            w.Line("ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
+            w.Line("NormState norm = a.Norm!;");
             w.Line("ref float x0 = ref MemoryMarshal.GetReference(x);");
             w.Line("ref float y0 = ref MemoryMarshal.GetReference(y);");
             if (mode == NormMode.RunStatistics)

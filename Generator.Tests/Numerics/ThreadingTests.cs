@@ -1,0 +1,63 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using FusedNorm.Kernels;
+using FusedNorm.Tests.Infrastructure;
+using Xunit;
+
+namespace FusedNorm.Tests.Numerics;
+
+/// <summary>Every task computes its own outputs with a fixed reduction order, so any thread count gives the same bits.</summary>
+[Trait("Category", "Numeric")]
+public class ThreadingTests
+{
+    [Theory]
+    [InlineData("conv_wide_tail_channels")]
+    [InlineData("conv_gn_silu")]
+    [InlineData("conv_silu_maxpool")]
+    [InlineData("conv_in_relu")]
+    [InlineData("linear_bn1d_relu")]
+    public void Thread_counts_1_2_and_3_give_identical_outputs(string name)
+    {
+        ChainCase chain = ChainCases.Get(name);
+        SafeTensorsFile golden = SafeTensorsFile.Open(GoldenTests.GoldenPath(name));
+        CompiledModel model = CompiledModel.Compile(chain.Source(), chain.TypeName);
+        model.LoadWeights(golden);
+        float[] input = golden.ReadFloat32("input");
+        int batch = golden.GetInfo("input").Shape[0];
+
+        int saved = Parallelism.MaxDegree;
+        try
+        {
+            float[][] outputs = new[] { 1, 2, 3 }.Select(threads =>
+            {
+                Parallelism.MaxDegree = threads;
+                return model.Forward(input, batch);
+            }).ToArray();
+            Assert.Equal(outputs[0], outputs[1]);
+            Assert.Equal(outputs[0], outputs[2]);
+        }
+        finally
+        {
+            Parallelism.MaxDegree = saved;
+        }
+    }
+
+    [Fact]
+    public void One_model_called_from_8_threads_at_once_matches_sequential_calls()
+    {
+        ChainCase chain = ChainCases.Get("conv_gn_silu");
+        SafeTensorsFile golden = SafeTensorsFile.Open(GoldenTests.GoldenPath(chain.Name));
+        CompiledModel model = CompiledModel.Compile(chain.Source(), chain.TypeName);
+        model.LoadWeights(golden);
+        var random = new Random(4);
+        float[][] inputs = Enumerable.Range(0, 8).Select(_ => Enumerable.Range(0, 2 * model.InputSize).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
+        float[][] sequential = inputs.Select(x => model.Forward(x, 2)).ToArray();
+        float[][] concurrent = new float[8][];
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            for (int repeat = 0; repeat < 20; repeat++) concurrent[i] = model.Forward(inputs[i], 2);
+        });
+        for (int i = 0; i < 8; i++) Assert.Equal(sequential[i], concurrent[i]);
+    }
+}
