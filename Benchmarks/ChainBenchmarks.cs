@@ -34,6 +34,7 @@ public class ChainBenchmarks
         (byte[] weights, byte[] onnx, int outputSize) = WorkloadBuilder.Build(workload);
         _batch = workload.Batch;
         _forward = workload.Load(global::FusedNorm.SafeTensorsFile.FromBytes(weights, workload.Name));
+        global::FusedNorm.Kernels.Parallelism.MaxDegree = Threads;
 
         var random = new Random(9);
         _x = Enumerable.Range(0, _batch * workload.InputSize).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();

@@ -354,7 +354,95 @@ namespace FusedNorm.Generated
             {
                 int row = 0; // output row within the channel plane
                 int ox = InteriorStart;
-                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                // Interior columns, 2 vectors of 8 at a time: 6×2 accumulators.
+                for (; ox + 16 <= InteriorEnd; ox += 16)
+                {
+                    Vector256<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5;
+                    Vector256<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5;
+                    int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 6); // this input channel's 3 taps × 6 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // the kernel's taps
+                        {
+                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
+                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 8));
+                            Vector256<float> w0_0 = Vector256.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                            Vector256<float> w0_1 = Vector256.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                            Vector256<float> w0_2 = Vector256.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                            Vector256<float> w0_3 = Vector256.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                            Vector256<float> w0_4 = Vector256.Create(Unsafe.Add(ref wk, 4)); // tap 0, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x0_0, w0_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x0_1, w0_4, acc4_1);
+                            Vector256<float> w0_5 = Vector256.Create(Unsafe.Add(ref wk, 5)); // tap 0, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector256.FusedMultiplyAdd(x0_0, w0_5, acc5_0);
+                            acc5_1 = Vector256.FusedMultiplyAdd(x0_1, w0_5, acc5_1);
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 9));
+                            Vector256<float> w1_0 = Vector256.Create(Unsafe.Add(ref wk, 6)); // tap 1, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                            Vector256<float> w1_1 = Vector256.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                            Vector256<float> w1_2 = Vector256.Create(Unsafe.Add(ref wk, 8)); // tap 1, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                            Vector256<float> w1_3 = Vector256.Create(Unsafe.Add(ref wk, 9)); // tap 1, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
+                            Vector256<float> w1_4 = Vector256.Create(Unsafe.Add(ref wk, 10)); // tap 1, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x1_0, w1_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x1_1, w1_4, acc4_1);
+                            Vector256<float> w1_5 = Vector256.Create(Unsafe.Add(ref wk, 11)); // tap 1, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector256.FusedMultiplyAdd(x1_0, w1_5, acc5_0);
+                            acc5_1 = Vector256.FusedMultiplyAdd(x1_1, w1_5, acc5_1);
+                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
+                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 10));
+                            Vector256<float> w2_0 = Vector256.Create(Unsafe.Add(ref wk, 12)); // tap 2, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                            Vector256<float> w2_1 = Vector256.Create(Unsafe.Add(ref wk, 13)); // tap 2, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                            Vector256<float> w2_2 = Vector256.Create(Unsafe.Add(ref wk, 14)); // tap 2, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                            Vector256<float> w2_3 = Vector256.Create(Unsafe.Add(ref wk, 15)); // tap 2, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
+                            Vector256<float> w2_4 = Vector256.Create(Unsafe.Add(ref wk, 16)); // tap 2, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x2_0, w2_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x2_1, w2_4, acc4_1);
+                            Vector256<float> w2_5 = Vector256.Create(Unsafe.Add(ref wk, 17)); // tap 2, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector256.FusedMultiplyAdd(x2_0, w2_5, acc5_0);
+                            acc5_1 = Vector256.FusedMultiplyAdd(x2_1, w2_5, acc5_1);
+                        }
+                    }
+                    // Epilogue: Relu in registers, then store 16 columns of each channel.
+                    Vector256.StoreUnsafe(Activations.Relu(acc0_0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc1_0), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc2_0), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc3_0), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc4_0), ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc5_0), ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Relu(acc0_1), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox + 8));
+                    Vector256.StoreUnsafe(Activations.Relu(acc1_1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox + 8));
+                    Vector256.StoreUnsafe(Activations.Relu(acc2_1), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox + 8));
+                    Vector256.StoreUnsafe(Activations.Relu(acc3_1), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox + 8));
+                    Vector256.StoreUnsafe(Activations.Relu(acc4_1), ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox + 8));
+                    Vector256.StoreUnsafe(Activations.Relu(acc5_1), ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox + 8));
+                }
+                // The remaining interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
                 for (; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
@@ -413,7 +501,107 @@ namespace FusedNorm.Generated
             {
                 int row = 0; // output row within the channel plane
                 int ox = InteriorStart;
-                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                // Interior columns, 2 vectors of 8 at a time: 6×2 accumulators.
+                for (; ox + 16 <= InteriorEnd; ox += 16)
+                {
+                    Vector256<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5;
+                    Vector256<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5;
+                    int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 6); // this input channel's 3 taps × 6 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // the kernel's taps
+                        {
+                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
+                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 8));
+                            Vector256<float> w0_0 = Vector256.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                            Vector256<float> w0_1 = Vector256.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                            Vector256<float> w0_2 = Vector256.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                            Vector256<float> w0_3 = Vector256.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                            Vector256<float> w0_4 = Vector256.Create(Unsafe.Add(ref wk, 4)); // tap 0, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x0_0, w0_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x0_1, w0_4, acc4_1);
+                            Vector256<float> w0_5 = Vector256.Create(Unsafe.Add(ref wk, 5)); // tap 0, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector256.FusedMultiplyAdd(x0_0, w0_5, acc5_0);
+                            acc5_1 = Vector256.FusedMultiplyAdd(x0_1, w0_5, acc5_1);
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 9));
+                            Vector256<float> w1_0 = Vector256.Create(Unsafe.Add(ref wk, 6)); // tap 1, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                            Vector256<float> w1_1 = Vector256.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                            Vector256<float> w1_2 = Vector256.Create(Unsafe.Add(ref wk, 8)); // tap 1, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                            Vector256<float> w1_3 = Vector256.Create(Unsafe.Add(ref wk, 9)); // tap 1, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
+                            Vector256<float> w1_4 = Vector256.Create(Unsafe.Add(ref wk, 10)); // tap 1, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x1_0, w1_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x1_1, w1_4, acc4_1);
+                            Vector256<float> w1_5 = Vector256.Create(Unsafe.Add(ref wk, 11)); // tap 1, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector256.FusedMultiplyAdd(x1_0, w1_5, acc5_0);
+                            acc5_1 = Vector256.FusedMultiplyAdd(x1_1, w1_5, acc5_1);
+                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
+                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 10));
+                            Vector256<float> w2_0 = Vector256.Create(Unsafe.Add(ref wk, 12)); // tap 2, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                            Vector256<float> w2_1 = Vector256.Create(Unsafe.Add(ref wk, 13)); // tap 2, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                            Vector256<float> w2_2 = Vector256.Create(Unsafe.Add(ref wk, 14)); // tap 2, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                            Vector256<float> w2_3 = Vector256.Create(Unsafe.Add(ref wk, 15)); // tap 2, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
+                            Vector256<float> w2_4 = Vector256.Create(Unsafe.Add(ref wk, 16)); // tap 2, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x2_0, w2_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x2_1, w2_4, acc4_1);
+                            Vector256<float> w2_5 = Vector256.Create(Unsafe.Add(ref wk, 17)); // tap 2, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector256.FusedMultiplyAdd(x2_0, w2_5, acc5_0);
+                            acc5_1 = Vector256.FusedMultiplyAdd(x2_1, w2_5, acc5_1);
+                        }
+                    }
+                    // Epilogue: store 16 columns of each channel and add the new lanes to their moments.
+                    Vector256.StoreUnsafe(acc0_0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 0].Add(acc0_0);
+                    Vector256.StoreUnsafe(acc1_0, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 1].Add(acc1_0);
+                    Vector256.StoreUnsafe(acc2_0, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 2].Add(acc2_0);
+                    Vector256.StoreUnsafe(acc3_0, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 3].Add(acc3_0);
+                    Vector256.StoreUnsafe(acc4_0, ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 4].Add(acc4_0);
+                    Vector256.StoreUnsafe(acc5_0, ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                    stats[oc + 5].Add(acc5_0);
+                    Vector256.StoreUnsafe(acc0_1, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox + 8));
+                    stats[oc + 0].Add(acc0_1);
+                    Vector256.StoreUnsafe(acc1_1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox + 8));
+                    stats[oc + 1].Add(acc1_1);
+                    Vector256.StoreUnsafe(acc2_1, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox + 8));
+                    stats[oc + 2].Add(acc2_1);
+                    Vector256.StoreUnsafe(acc3_1, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox + 8));
+                    stats[oc + 3].Add(acc3_1);
+                    Vector256.StoreUnsafe(acc4_1, ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox + 8));
+                    stats[oc + 4].Add(acc4_1);
+                    Vector256.StoreUnsafe(acc5_1, ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox + 8));
+                    stats[oc + 5].Add(acc5_1);
+                }
+                // The remaining interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
                 for (; ox < InteriorEnd; ox += 8)
                 {
                     int fresh = 0; // the first lane not already counted by the previous vector

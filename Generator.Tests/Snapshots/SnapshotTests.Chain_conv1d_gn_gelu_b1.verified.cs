@@ -89,42 +89,30 @@ namespace FusedNorm.Generated
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
             ReadOnlySpan<float> xs = x;
-            Parallelism.For(xs, y, batch, batch, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => SampleTask(ref x0, ref y0, task, a), a);
+            Parallelism.For(xs, y, batch, batch * BlocksPerSample, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => RunBlockTask(ref x0, ref y0, task, a), a);
         }
 
-        /// <summary>Task = one sample: its channel blocks in order, normalizing each run as soon as it is complete.</summary>
-        private static void SampleTask(ref float x0, ref float y0, int n, KernelArguments a)
+        /// <summary>Task = sample × channel block: the block holds whole runs (the 2 channels of one group of one sample), so it computes, normalizes them on its own.</summary>
+        private static void RunBlockTask(ref float x0, ref float y0, int task, KernelArguments a)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
             NormState norm = a.Norm!;
-            // One Moments per run of 30 elements: the 2 channels of one group of one sample.
-            Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
+            int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;
+            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+            ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+            Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs); // slots of this block's runs only are used
             try
             {
-                ref float xn = ref Unsafe.Add(ref x0, n * XSize);
-                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                 ref float zn = ref yn; // normalized in place
-                Array.Clear(stats, 0, Runs);
-                int normalized = 0; // runs normalized so far
-                {
-                    const int g = 0; // one group
-                    // 1 block(s) of 8 channels
-                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 8; oc += Block)
-                    {
-                        if (Vector256.IsHardwareAccelerated)
-                            Conv3S1_C4K8_GnGelu_R8_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                        else
-                            ConvScalar_RunStats(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                        // Normalize every run this block completed.
-                        int complete = (oc + 8) * ConvSpatial / RunLength;
-                        if (complete > normalized)
-                        {
-                            NormalizeRuns(ref zn, stats, normalized, complete, norm);
-                            normalized = complete;
-                        }
-                    }
-                }
+                int first = oc * ConvSpatial / RunLength, end = (oc + 8) * ConvSpatial / RunLength;
+                Array.Clear(stats, first, end - first);
+                if (Vector256.IsHardwareAccelerated)
+                    Conv3S1_C4K8_GnGelu_R8_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                else
+                    ConvScalar_RunStats(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                NormalizeRuns(ref zn, stats, first, end, norm);
             }
             finally
             {

@@ -99,7 +99,7 @@ namespace FusedNorm.Generated
             ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
-                Parallelism.For(xs, y, batch, batch, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => SampleTask(ref x0, ref y0, task, a), a);
+                Parallelism.For(xs, y, batch, batch * BlocksPerSample, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => RunBlockTask(ref x0, ref y0, task, a), a);
             }
             finally
             {
@@ -107,43 +107,31 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>Task = one sample: its channel blocks in order, normalizing each run as soon as it is complete.</summary>
-        private static void SampleTask(ref float x0, ref float y0, int n, KernelArguments a)
+        /// <summary>Task = sample × channel block: the block holds whole runs (normalized_shape [24] of one sample), so it computes, normalizes and pools them on its own.</summary>
+        private static void RunBlockTask(ref float x0, ref float y0, int task, KernelArguments a)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
             NormState norm = a.Norm!;
-            // One Moments per run of 24 elements: normalized_shape [24] of one sample.
-            Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs);
+            int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;
+            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+            ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+            Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs); // slots of this block's runs only are used
             float[] scratch = ArrayPool<float>.Shared.Rent(OutC * ConvSpatial);
             try
             {
-                ref float xn = ref Unsafe.Add(ref x0, n * XSize);
-                ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
                 ref float zn = ref MemoryMarshal.GetArrayDataReference(scratch);
-                Array.Clear(stats, 0, Runs);
-                int normalized = 0; // runs normalized so far
-                {
-                    const int g = 0; // one group
-                    // 1 block(s) of 5 channels
-                    for (int oc = g * OutPerGroup; oc < g * OutPerGroup + 5; oc += Block)
-                    {
-                        if (Vector512.IsHardwareAccelerated)
-                            Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                        else if (Vector256.IsHardwareAccelerated)
-                            Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                        else
-                            ConvScalar_RunStats(5, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                        // Normalize every run this block completed, then pool their channels.
-                        int complete = (oc + 5) * ConvSpatial / RunLength;
-                        if (complete > normalized)
-                        {
-                            NormalizeRuns(ref zn, stats, normalized, complete, norm);
-                            Pool(complete * RunLength / ConvSpatial - normalized * RunLength / ConvSpatial, ref Unsafe.Add(ref zn, normalized * RunLength), ref Unsafe.Add(ref yn, normalized * RunLength / ConvSpatial * PoolSpatial));
-                            normalized = complete;
-                        }
-                    }
-                }
+                int first = oc * ConvSpatial / RunLength, end = (oc + 5) * ConvSpatial / RunLength;
+                Array.Clear(stats, first, end - first);
+                if (Vector512.IsHardwareAccelerated)
+                    Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                else if (Vector256.IsHardwareAccelerated)
+                    Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                else
+                    ConvScalar_RunStats(5, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                NormalizeRuns(ref zn, stats, first, end, norm);
+                Pool(5, ref Unsafe.Add(ref zn, oc * ConvSpatial), ref Unsafe.Add(ref yn, oc * PoolSpatial));
             }
             finally
             {
@@ -224,7 +212,94 @@ namespace FusedNorm.Generated
             {
                 int row = 0; // output row within the channel plane
                 int ox = InteriorStart;
-                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                // Interior columns, 2 vectors of 8 at a time: 5×2 accumulators.
+                for (; ox + 16 <= InteriorEnd; ox += 16)
+                {
+                    Vector256<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4;
+                    Vector256<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4;
+                    int xo = 0 + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 3 * 5); // this input channel's 3 taps × 5 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // the kernel's taps
+                        {
+                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
+                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 8));
+                            Vector256<float> w0_0 = Vector256.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                            Vector256<float> w0_1 = Vector256.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                            Vector256<float> w0_2 = Vector256.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                            Vector256<float> w0_3 = Vector256.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                            Vector256<float> w0_4 = Vector256.Create(Unsafe.Add(ref wk, 4)); // tap 0, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x0_0, w0_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x0_1, w0_4, acc4_1);
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 9));
+                            Vector256<float> w1_0 = Vector256.Create(Unsafe.Add(ref wk, 5)); // tap 1, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                            Vector256<float> w1_1 = Vector256.Create(Unsafe.Add(ref wk, 6)); // tap 1, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                            Vector256<float> w1_2 = Vector256.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                            Vector256<float> w1_3 = Vector256.Create(Unsafe.Add(ref wk, 8)); // tap 1, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
+                            Vector256<float> w1_4 = Vector256.Create(Unsafe.Add(ref wk, 9)); // tap 1, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x1_0, w1_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x1_1, w1_4, acc4_1);
+                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
+                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 10));
+                            Vector256<float> w2_0 = Vector256.Create(Unsafe.Add(ref wk, 10)); // tap 2, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                            Vector256<float> w2_1 = Vector256.Create(Unsafe.Add(ref wk, 11)); // tap 2, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                            Vector256<float> w2_2 = Vector256.Create(Unsafe.Add(ref wk, 12)); // tap 2, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                            Vector256<float> w2_3 = Vector256.Create(Unsafe.Add(ref wk, 13)); // tap 2, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
+                            Vector256<float> w2_4 = Vector256.Create(Unsafe.Add(ref wk, 14)); // tap 2, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x2_0, w2_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x2_1, w2_4, acc4_1);
+                        }
+                    }
+                    // Epilogue: store 16 columns of each channel and add the new lanes to their moments.
+                    Vector256.StoreUnsafe(acc0_0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 0) * ConvSpatial + row * ConvW) / RunLength].Add(acc0_0);
+                    Vector256.StoreUnsafe(acc1_0, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 1) * ConvSpatial + row * ConvW) / RunLength].Add(acc1_0);
+                    Vector256.StoreUnsafe(acc2_0, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 2) * ConvSpatial + row * ConvW) / RunLength].Add(acc2_0);
+                    Vector256.StoreUnsafe(acc3_0, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 3) * ConvSpatial + row * ConvW) / RunLength].Add(acc3_0);
+                    Vector256.StoreUnsafe(acc4_0, ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    stats[((oc + 4) * ConvSpatial + row * ConvW) / RunLength].Add(acc4_0);
+                    Vector256.StoreUnsafe(acc0_1, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox + 8));
+                    stats[((oc + 0) * ConvSpatial + row * ConvW) / RunLength].Add(acc0_1);
+                    Vector256.StoreUnsafe(acc1_1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox + 8));
+                    stats[((oc + 1) * ConvSpatial + row * ConvW) / RunLength].Add(acc1_1);
+                    Vector256.StoreUnsafe(acc2_1, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox + 8));
+                    stats[((oc + 2) * ConvSpatial + row * ConvW) / RunLength].Add(acc2_1);
+                    Vector256.StoreUnsafe(acc3_1, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox + 8));
+                    stats[((oc + 3) * ConvSpatial + row * ConvW) / RunLength].Add(acc3_1);
+                    Vector256.StoreUnsafe(acc4_1, ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox + 8));
+                    stats[((oc + 4) * ConvSpatial + row * ConvW) / RunLength].Add(acc4_1);
+                }
+                // The remaining interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
                 for (; ox < InteriorEnd; ox += 8)
                 {
                     int fresh = 0; // the first lane not already counted by the previous vector

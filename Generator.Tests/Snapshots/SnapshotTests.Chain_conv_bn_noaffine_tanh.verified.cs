@@ -243,7 +243,221 @@ namespace FusedNorm.Generated
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
                 int ox = InteriorStart;
-                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
+                // Interior columns, 2 vectors of 8 at a time: 6×2 accumulators.
+                for (; ox + 16 <= InteriorEnd; ox += 16)
+                {
+                    Vector256<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5;
+                    Vector256<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5;
+                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 6); // this input channel's 9 taps × 6 outputs
+                        int xc = xo + ic * InD * InH * InW;
+                        // kernel row 0
+                        {
+                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
+                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 8));
+                            Vector256<float> w0_0 = Vector256.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                            Vector256<float> w0_1 = Vector256.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                            Vector256<float> w0_2 = Vector256.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                            Vector256<float> w0_3 = Vector256.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                            Vector256<float> w0_4 = Vector256.Create(Unsafe.Add(ref wk, 4)); // tap 0, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x0_0, w0_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x0_1, w0_4, acc4_1);
+                            Vector256<float> w0_5 = Vector256.Create(Unsafe.Add(ref wk, 5)); // tap 0, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector256.FusedMultiplyAdd(x0_0, w0_5, acc5_0);
+                            acc5_1 = Vector256.FusedMultiplyAdd(x0_1, w0_5, acc5_1);
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 9));
+                            Vector256<float> w1_0 = Vector256.Create(Unsafe.Add(ref wk, 6)); // tap 1, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                            Vector256<float> w1_1 = Vector256.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                            Vector256<float> w1_2 = Vector256.Create(Unsafe.Add(ref wk, 8)); // tap 1, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                            Vector256<float> w1_3 = Vector256.Create(Unsafe.Add(ref wk, 9)); // tap 1, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
+                            Vector256<float> w1_4 = Vector256.Create(Unsafe.Add(ref wk, 10)); // tap 1, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x1_0, w1_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x1_1, w1_4, acc4_1);
+                            Vector256<float> w1_5 = Vector256.Create(Unsafe.Add(ref wk, 11)); // tap 1, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector256.FusedMultiplyAdd(x1_0, w1_5, acc5_0);
+                            acc5_1 = Vector256.FusedMultiplyAdd(x1_1, w1_5, acc5_1);
+                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
+                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 10));
+                            Vector256<float> w2_0 = Vector256.Create(Unsafe.Add(ref wk, 12)); // tap 2, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                            Vector256<float> w2_1 = Vector256.Create(Unsafe.Add(ref wk, 13)); // tap 2, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                            Vector256<float> w2_2 = Vector256.Create(Unsafe.Add(ref wk, 14)); // tap 2, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                            Vector256<float> w2_3 = Vector256.Create(Unsafe.Add(ref wk, 15)); // tap 2, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
+                            Vector256<float> w2_4 = Vector256.Create(Unsafe.Add(ref wk, 16)); // tap 2, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x2_0, w2_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x2_1, w2_4, acc4_1);
+                            Vector256<float> w2_5 = Vector256.Create(Unsafe.Add(ref wk, 17)); // tap 2, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector256.FusedMultiplyAdd(x2_0, w2_5, acc5_0);
+                            acc5_1 = Vector256.FusedMultiplyAdd(x2_1, w2_5, acc5_1);
+                        }
+                        // kernel row 1
+                        {
+                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 21));
+                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 29));
+                            Vector256<float> w3_0 = Vector256.Create(Unsafe.Add(ref wk, 18)); // tap 3, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
+                            Vector256<float> w3_1 = Vector256.Create(Unsafe.Add(ref wk, 19)); // tap 3, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x0_0, w3_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x0_1, w3_1, acc1_1);
+                            Vector256<float> w3_2 = Vector256.Create(Unsafe.Add(ref wk, 20)); // tap 3, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x0_0, w3_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x0_1, w3_2, acc2_1);
+                            Vector256<float> w3_3 = Vector256.Create(Unsafe.Add(ref wk, 21)); // tap 3, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w3_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w3_3, acc3_1);
+                            Vector256<float> w3_4 = Vector256.Create(Unsafe.Add(ref wk, 22)); // tap 3, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x0_0, w3_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x0_1, w3_4, acc4_1);
+                            Vector256<float> w3_5 = Vector256.Create(Unsafe.Add(ref wk, 23)); // tap 3, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector256.FusedMultiplyAdd(x0_0, w3_5, acc5_0);
+                            acc5_1 = Vector256.FusedMultiplyAdd(x0_1, w3_5, acc5_1);
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 22));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 30));
+                            Vector256<float> w4_0 = Vector256.Create(Unsafe.Add(ref wk, 24)); // tap 4, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
+                            Vector256<float> w4_1 = Vector256.Create(Unsafe.Add(ref wk, 25)); // tap 4, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x1_0, w4_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x1_1, w4_1, acc1_1);
+                            Vector256<float> w4_2 = Vector256.Create(Unsafe.Add(ref wk, 26)); // tap 4, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x1_0, w4_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x1_1, w4_2, acc2_1);
+                            Vector256<float> w4_3 = Vector256.Create(Unsafe.Add(ref wk, 27)); // tap 4, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w4_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w4_3, acc3_1);
+                            Vector256<float> w4_4 = Vector256.Create(Unsafe.Add(ref wk, 28)); // tap 4, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x1_0, w4_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x1_1, w4_4, acc4_1);
+                            Vector256<float> w4_5 = Vector256.Create(Unsafe.Add(ref wk, 29)); // tap 4, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector256.FusedMultiplyAdd(x1_0, w4_5, acc5_0);
+                            acc5_1 = Vector256.FusedMultiplyAdd(x1_1, w4_5, acc5_1);
+                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 23));
+                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 31));
+                            Vector256<float> w5_0 = Vector256.Create(Unsafe.Add(ref wk, 30)); // tap 5, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
+                            Vector256<float> w5_1 = Vector256.Create(Unsafe.Add(ref wk, 31)); // tap 5, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x2_0, w5_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x2_1, w5_1, acc1_1);
+                            Vector256<float> w5_2 = Vector256.Create(Unsafe.Add(ref wk, 32)); // tap 5, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x2_0, w5_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x2_1, w5_2, acc2_1);
+                            Vector256<float> w5_3 = Vector256.Create(Unsafe.Add(ref wk, 33)); // tap 5, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x2_0, w5_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x2_1, w5_3, acc3_1);
+                            Vector256<float> w5_4 = Vector256.Create(Unsafe.Add(ref wk, 34)); // tap 5, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x2_0, w5_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x2_1, w5_4, acc4_1);
+                            Vector256<float> w5_5 = Vector256.Create(Unsafe.Add(ref wk, 35)); // tap 5, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector256.FusedMultiplyAdd(x2_0, w5_5, acc5_0);
+                            acc5_1 = Vector256.FusedMultiplyAdd(x2_1, w5_5, acc5_1);
+                        }
+                        // kernel row 2
+                        {
+                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 42));
+                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 50));
+                            Vector256<float> w6_0 = Vector256.Create(Unsafe.Add(ref wk, 36)); // tap 6, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
+                            Vector256<float> w6_1 = Vector256.Create(Unsafe.Add(ref wk, 37)); // tap 6, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x0_0, w6_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x0_1, w6_1, acc1_1);
+                            Vector256<float> w6_2 = Vector256.Create(Unsafe.Add(ref wk, 38)); // tap 6, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x0_0, w6_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x0_1, w6_2, acc2_1);
+                            Vector256<float> w6_3 = Vector256.Create(Unsafe.Add(ref wk, 39)); // tap 6, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w6_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w6_3, acc3_1);
+                            Vector256<float> w6_4 = Vector256.Create(Unsafe.Add(ref wk, 40)); // tap 6, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x0_0, w6_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x0_1, w6_4, acc4_1);
+                            Vector256<float> w6_5 = Vector256.Create(Unsafe.Add(ref wk, 41)); // tap 6, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector256.FusedMultiplyAdd(x0_0, w6_5, acc5_0);
+                            acc5_1 = Vector256.FusedMultiplyAdd(x0_1, w6_5, acc5_1);
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 43));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 51));
+                            Vector256<float> w7_0 = Vector256.Create(Unsafe.Add(ref wk, 42)); // tap 7, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
+                            Vector256<float> w7_1 = Vector256.Create(Unsafe.Add(ref wk, 43)); // tap 7, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x1_0, w7_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x1_1, w7_1, acc1_1);
+                            Vector256<float> w7_2 = Vector256.Create(Unsafe.Add(ref wk, 44)); // tap 7, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x1_0, w7_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x1_1, w7_2, acc2_1);
+                            Vector256<float> w7_3 = Vector256.Create(Unsafe.Add(ref wk, 45)); // tap 7, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w7_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w7_3, acc3_1);
+                            Vector256<float> w7_4 = Vector256.Create(Unsafe.Add(ref wk, 46)); // tap 7, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x1_0, w7_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x1_1, w7_4, acc4_1);
+                            Vector256<float> w7_5 = Vector256.Create(Unsafe.Add(ref wk, 47)); // tap 7, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector256.FusedMultiplyAdd(x1_0, w7_5, acc5_0);
+                            acc5_1 = Vector256.FusedMultiplyAdd(x1_1, w7_5, acc5_1);
+                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 44));
+                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 52));
+                            Vector256<float> w8_0 = Vector256.Create(Unsafe.Add(ref wk, 48)); // tap 8, channel 0: broadcast once, used by 2 vectors
+                            acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
+                            acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
+                            Vector256<float> w8_1 = Vector256.Create(Unsafe.Add(ref wk, 49)); // tap 8, channel 1: broadcast once, used by 2 vectors
+                            acc1_0 = Vector256.FusedMultiplyAdd(x2_0, w8_1, acc1_0);
+                            acc1_1 = Vector256.FusedMultiplyAdd(x2_1, w8_1, acc1_1);
+                            Vector256<float> w8_2 = Vector256.Create(Unsafe.Add(ref wk, 50)); // tap 8, channel 2: broadcast once, used by 2 vectors
+                            acc2_0 = Vector256.FusedMultiplyAdd(x2_0, w8_2, acc2_0);
+                            acc2_1 = Vector256.FusedMultiplyAdd(x2_1, w8_2, acc2_1);
+                            Vector256<float> w8_3 = Vector256.Create(Unsafe.Add(ref wk, 51)); // tap 8, channel 3: broadcast once, used by 2 vectors
+                            acc3_0 = Vector256.FusedMultiplyAdd(x2_0, w8_3, acc3_0);
+                            acc3_1 = Vector256.FusedMultiplyAdd(x2_1, w8_3, acc3_1);
+                            Vector256<float> w8_4 = Vector256.Create(Unsafe.Add(ref wk, 52)); // tap 8, channel 4: broadcast once, used by 2 vectors
+                            acc4_0 = Vector256.FusedMultiplyAdd(x2_0, w8_4, acc4_0);
+                            acc4_1 = Vector256.FusedMultiplyAdd(x2_1, w8_4, acc4_1);
+                            Vector256<float> w8_5 = Vector256.Create(Unsafe.Add(ref wk, 53)); // tap 8, channel 5: broadcast once, used by 2 vectors
+                            acc5_0 = Vector256.FusedMultiplyAdd(x2_0, w8_5, acc5_0);
+                            acc5_1 = Vector256.FusedMultiplyAdd(x2_1, w8_5, acc5_1);
+                        }
+                    }
+                    // Epilogue: Tanh in registers, then store 16 columns of each channel.
+                    Vector256.StoreUnsafe(Activations.Tanh(acc0_0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc1_0), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc2_0), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc3_0), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc4_0), ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc5_0), ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc0_1), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox + 8));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc1_1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox + 8));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc2_1), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox + 8));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc3_1), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox + 8));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc4_1), ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox + 8));
+                    Vector256.StoreUnsafe(Activations.Tanh(acc5_1), ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox + 8));
+                }
+                // The remaining interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
                 for (; ox < InteriorEnd; ox += 8)
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;

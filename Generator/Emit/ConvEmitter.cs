@@ -81,6 +81,7 @@ internal static class ConvEmitter
         // Fused chains split into (sample, channel block) tasks, run statistics into samples; both run on
         // Parallelism's workers. Batch statistics and training forwards reduce across the batch: one thread.
         bool threaded = !training && mode != NormMode.BatchStatistics;
+        bool blockTasks = mode is null || (mode == NormMode.RunStatistics && RunsWithinBlocks(chain));
         w.Line(mode switch
         {
             null => "/// <summary>Tasks of (sample, channel block) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>",
@@ -102,8 +103,8 @@ internal static class ConvEmitter
                 w.Line("ReadOnlySpan<float> xs = x;");
             if (threaded)
             {
-                string task = mode is null ? "BlockTask" : "SampleTask";
-                string count = mode is null ? "batch * BlocksPerSample" : "batch";
+                string task = mode is null ? "BlockTask" : blockTasks ? "RunBlockTask" : "SampleTask";
+                string count = blockTasks ? "batch * BlocksPerSample" : "batch";
                 w.Line($"Parallelism.For(xs, y, batch, {count}, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => {task}(ref x0, ref y0, task, a), a);");
             }
             else
@@ -126,7 +127,66 @@ internal static class ConvEmitter
         {
             w.Line();
             if (mode is null) EmitBlockTask(w, chain);
+            else if (blockTasks) EmitRunBlockTask(w, chain);
             else EmitSampleTask(w, chain);
+        }
+    }
+
+    /// <summary>Whether every statistics run lies inside one channel block, so (sample, block) tasks can normalize on their own.</summary>
+    private static bool RunsWithinBlocks(ChainPlan chain)
+    {
+        ConvPlan c = chain.Conv!;
+        int length = chain.Norm!.RunLength, spatial = c.OutSpatial;
+        for (int g = 0; g < c.Groups; g++)
+            for (int oc = g * c.OutPerGroup; oc < (g + 1) * c.OutPerGroup; oc += c.OcBlock)
+            {
+                int end = System.Math.Min(oc + c.OcBlock, (g + 1) * c.OutPerGroup);
+                if (oc * spatial % length != 0 || end * spatial % length != 0) return false;
+            }
+        return true;
+    }
+
+    /// <summary>One (sample, channel block) of a run-statistics chain whose runs never cross a block.</summary>
+    private static void EmitRunBlockTask(SourceWriter w, ChainPlan chain)
+    {
+        ConvPlan c = chain.Conv!;
+        bool pool = chain.Pool is not null;
+        NormPlan n = chain.Norm!;
+        w.Line($"/// <summary>Task = sample × channel block: the block holds whole runs ({RunDescription(n)}), so it computes, normalizes{(pool ? " and pools" : "")} them on its own.</summary>");
+        using (w.Block($"private static void RunBlockTask({Ref} x0, {Ref} y0, int task, KernelArguments a)"))
+        {
+            w.Line($"{Ref} w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
+            w.Line($"{Ref} b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
+            w.Line("NormState norm = a.Norm!;");
+            w.Line("int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;");
+            w.Line("int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;");
+            w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
+            w.Line($"{Ref} yn = ref {Unsafe}.Add(ref y0, n * OutputSize);");
+            w.Line("Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs); // slots of this block's runs only are used");
+            if (pool) w.Line("float[] scratch = ArrayPool<float>.Shared.Rent(OutC * ConvSpatial);");
+            using (w.Block("try"))
+            {
+                w.Line(pool ? $"{Ref} zn = ref MemoryMarshal.GetArrayDataReference(scratch);" : $"{Ref} zn = ref yn; // normalized in place");
+                void Body(int r)
+                {
+                    w.Line($"int first = oc * ConvSpatial / RunLength, end = (oc + {r}) * ConvSpatial / RunLength;");
+                    w.Line("Array.Clear(stats, first, end - first);");
+                    w.Line(BlockCall(chain, r, NormMode.RunStatistics, "xn", "oc", $"{Unsafe}.Add(ref zn, oc * ConvSpatial)"));
+                    w.Line("NormalizeRuns(ref zn, stats, first, end, norm);");
+                    if (pool) w.Line($"Pool({r}, ref {Unsafe}.Add(ref zn, oc * ConvSpatial), ref {Unsafe}.Add(ref yn, oc * PoolSpatial));");
+                }
+                if (c.TailChannels == 0) Body(c.OcBlock);
+                else
+                {
+                    using (w.Block("if (inGroup < FullBlocks)")) Body(c.OcBlock);
+                    using (w.Block("else")) Body(c.TailChannels);
+                }
+            }
+            using (w.Block("finally"))
+            {
+                w.Line("ArrayPool<Moments>.Shared.Return(stats);");
+                if (pool) w.Line("ArrayPool<float>.Shared.Return(scratch);");
+            }
         }
     }
 
@@ -377,7 +437,9 @@ internal static class ConvEmitter
             }
             // Register tile: r channels × `tile` vectors of columns. More accumulators hide the FMA latency and reuse
             // each broadcast weight; the count stays within the ISA's vector registers (16 for AVX2, 32 for AVX-512).
-            int tile = (lanes == 16 || r <= 4) && c.InteriorEnd - c.InteriorStart >= 2 * lanes ? 2 : 1;
+            int budget = lanes == 16 ? 24 : 12; // accumulators that leave registers for the inputs and a broadcast weight
+            int tile = System.Math.Max(1, System.Math.Min(4, budget / r));
+            while (tile > 1 && c.InteriorEnd - c.InteriorStart < tile * lanes) tile--;
             w.Line("int ox = InteriorStart;");
             if (tile > 1)
             {
