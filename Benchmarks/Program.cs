@@ -30,7 +30,10 @@ var config = DefaultConfig.Instance.AddJob(job.AsDefault()).AddDiagnoser(MemoryD
 Summary peak = BenchmarkRunner.Run<FmaPeakBenchmarks>(config);
 Summary chains = BenchmarkRunner.Run<ChainBenchmarks>(config);
 string path = Path.Combine(FindRoot(), "Benchmarks", "RESULTS.md");
-File.WriteAllText(path, Results.Write(peak, chains, quick));
+// The hand-written analysis below the table ("## Analysis" onwards) survives a re-run.
+string analysis = File.Exists(path) && File.ReadAllText(path).IndexOf("## Analysis", StringComparison.Ordinal) is int at and >= 0
+    ? File.ReadAllText(path).Substring(at) : "";
+File.WriteAllText(path, Results.Write(peak, chains, quick) + (analysis.Length > 0 ? "\n" + analysis : ""));
 Console.WriteLine($"Wrote {path}");
 
 static string FindRoot()
