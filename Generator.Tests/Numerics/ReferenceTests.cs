@@ -18,7 +18,7 @@ public class ReferenceTests
         { Layer.ReLU, Layer.ReLU6, Layer.LeakyReLU, Layer.SiLU, Layer.GELU, Layer.Sigmoid, Layer.Tanh, Layer.Hardswish, Layer.ELU };
 
     public static IEnumerable<object[]> ConvSeeds => Enumerable.Range(1, 40).Select(s => new object[] { s });
-    public static IEnumerable<object[]> LinearSeeds => Enumerable.Range(1, 10).Select(s => new object[] { s });
+    public static IEnumerable<object[]> LinearSeeds => Enumerable.Range(1, 20).Select(s => new object[] { s });
 
     /// <summary>A random conv chain that fits its input (the generator would reject one that does not).</summary>
     private static ChainCase RandomConv(int seed)
@@ -69,8 +69,17 @@ public class ReferenceTests
         var random = new Random(1000 + seed);
         Layer? activation = random.Next(4) == 0 ? null : ActivationKinds[random.Next(ActivationKinds.Length)];
         int[] shape = random.Next(3) == 0 ? new[] { random.Next(1, 4), random.Next(1, 5), random.Next(1, 5) } : new[] { random.Next(1, 70) };
-        return new ChainCase($"random_linear_{seed}", shape, LinearOut: random.Next(1, 45), LinearBias: random.Next(3) != 0,
-            Norm: random.Next(2) == 0, NormAffine: random.Next(4) != 0, Activation: activation,
+        int outFeatures = random.Next(2, 45);
+        NormCase? norm = random.Next(5) switch
+        {
+            0 => null,
+            1 => new NormCase(Layer.BatchNorm1d, Affine: random.Next(4) != 0, Track: false),
+            2 when outFeatures % 2 == 0 => new NormCase(Layer.GroupNorm, Affine: random.Next(4) != 0, Groups: 2),
+            3 => new NormCase(Layer.LayerNorm, Affine: random.Next(4) != 0, Shape: new[] { outFeatures }, Bias: random.Next(3) != 0),
+            _ => new NormCase(Layer.BatchNorm1d, Affine: random.Next(4) != 0),
+        };
+        return new ChainCase($"random_linear_{seed}", shape, LinearOut: outFeatures, LinearBias: random.Next(3) != 0,
+            NormOf: norm, Activation: activation,
             ActivationParameter: activation is Layer.LeakyReLU or Layer.ELU ? Math.Round(random.NextDouble(), 2) : double.NaN,
             GeluTanh: activation == Layer.GELU && random.Next(2) == 0);
     }
@@ -86,7 +95,7 @@ public class ReferenceTests
     private static void Check(ChainCase chain, int seed)
     {
         var random = new Random(seed * 7919);
-        int batch = random.Next(1, 4);
+        int batch = random.Next(1, 4) + (chain.NormKind is { IsBatchNorm: true, Track: false } ? 1 : 0);
         var (weights, parameters) = RandomWeights(chain, random);
         CompiledModel model = CompiledModel.Compile(chain.Source(), chain.TypeName);
         model.LoadWeights(SafeTensorsFile.FromBytes(weights.ToArray()));
@@ -119,8 +128,9 @@ public class ReferenceTests
             int affineLength = affineShape.Aggregate(1, (a, d) => a * d);
             if (n.Affine)
             {
-                gamma = Uniform(random, affineLength, 0.5f, 1.5f); beta = Uniform(random, affineLength, -0.5f, 0.5f);
-                writer.Add("bn.weight", gamma, affineShape); writer.Add("bn.bias", beta, affineShape);
+                gamma = Uniform(random, affineLength, 0.5f, 1.5f);
+                writer.Add("bn.weight", gamma, affineShape);
+                if (n.Bias) { beta = Uniform(random, affineLength, -0.5f, 0.5f); writer.Add("bn.bias", beta, affineShape); }
             }
             if (n.Track && (n.IsBatchNorm || n.IsInstanceNorm))
             {
