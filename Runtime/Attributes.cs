@@ -69,11 +69,10 @@ public sealed class FuseAttribute : Attribute
     public bool TrainingForward { get; set; }
 }
 
-/// <summary>torch.nn.Conv1d (input (N, C, L)). <see cref="Name"/> is the state_dict prefix.</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
-public sealed class Conv1dAttribute : Attribute
+/// <summary>The parameters torch.nn.Conv1d/2d/3d share, in PyTorch's names; cubic kernels.</summary>
+public abstract class ConvolutionAttribute : Attribute
 {
-    public Conv1dAttribute(int outChannels) => OutChannels = outChannels;
+    protected ConvolutionAttribute(int outChannels) => OutChannels = outChannels;
     public int OutChannels { get; }
     /// <summary>in_channels; 0 takes the channel count of the chain's input (checked when given).</summary>
     public int InChannels { get; set; }
@@ -87,40 +86,25 @@ public sealed class Conv1dAttribute : Attribute
     public string? Name { get; set; }
 }
 
-/// <summary>torch.nn.Conv2d (input (N, C, H, W)). <see cref="Name"/> is the state_dict prefix (e.g. "conv1" for conv1.weight).</summary>
+/// <summary>torch.nn.Conv1d (input (N, C, L)). <see cref="ConvolutionAttribute.Name"/> is the state_dict prefix.</summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
-public sealed class Conv2dAttribute : Attribute
+public sealed class Conv1dAttribute : ConvolutionAttribute
 {
-    public Conv2dAttribute(int outChannels) => OutChannels = outChannels;
-    public int OutChannels { get; }
-    /// <summary>in_channels; 0 takes the channel count of the chain's input (checked when given).</summary>
-    public int InChannels { get; set; }
-    public int KernelSize { get; set; }
-    public int Stride { get; set; } = 1;
-    public int Padding { get; set; }
-    public int Dilation { get; set; } = 1;
-    /// <summary>groups: in and out channels are split into this many independent groups (= in_channels: depthwise).</summary>
-    public int Groups { get; set; } = 1;
-    public bool Bias { get; set; } = true;
-    public string? Name { get; set; }
+    public Conv1dAttribute(int outChannels) : base(outChannels) { }
 }
 
-/// <summary>torch.nn.Conv3d (input (N, C, D, H, W)), cubic kernel. <see cref="Name"/> is the state_dict prefix.</summary>
+/// <summary>torch.nn.Conv2d (input (N, C, H, W)). <see cref="ConvolutionAttribute.Name"/> is the state_dict prefix (e.g. "conv1" for conv1.weight).</summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
-public sealed class Conv3dAttribute : Attribute
+public sealed class Conv2dAttribute : ConvolutionAttribute
 {
-    public Conv3dAttribute(int outChannels) => OutChannels = outChannels;
-    public int OutChannels { get; }
-    /// <summary>in_channels; 0 takes the channel count of the chain's input (checked when given).</summary>
-    public int InChannels { get; set; }
-    public int KernelSize { get; set; }
-    public int Stride { get; set; } = 1;
-    public int Padding { get; set; }
-    public int Dilation { get; set; } = 1;
-    /// <summary>groups: in and out channels are split into this many independent groups (= in_channels: depthwise).</summary>
-    public int Groups { get; set; } = 1;
-    public bool Bias { get; set; } = true;
-    public string? Name { get; set; }
+    public Conv2dAttribute(int outChannels) : base(outChannels) { }
+}
+
+/// <summary>torch.nn.Conv3d (input (N, C, D, H, W)), cubic kernel. <see cref="ConvolutionAttribute.Name"/> is the state_dict prefix.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class Conv3dAttribute : ConvolutionAttribute
+{
+    public Conv3dAttribute(int outChannels) : base(outChannels) { }
 }
 
 /// <summary>torch.nn.Linear. A (C, H, W) input is flattened first, as torch.flatten(x, 1) does.</summary>
