@@ -72,6 +72,7 @@ namespace FusedNorm.Generated
         public const int InputSize = 12; // 12 per sample
         public const int OutputSize = 10; // 10 per sample
         private const int In = 12, Out = 10;
+        private const int SamplesPerTask = 4; // rows that share each loaded weight vector
         private const int Blocks = 2; // vectors of 8 output features; the last starts at Out - 8
         private const int OutC = Out, ConvSpatial = 1; // a Linear output is (N, features): one value per channel
 

@@ -70,16 +70,99 @@ namespace FusedNorm.Generated
         public const int InputSize = 60; // 4 × 3 × 5 per sample
         public const int OutputSize = 17; // 17 per sample
         private const int In = 60, Out = 17;
+        private const int SamplesPerTask = 4; // rows that share each loaded weight vector
         private const int Blocks = 3; // vectors of 8 output features; the last starts at Out - 8
 
         /// <summary>Packs weight [Out, In] (norm already folded) as [block][in][8 outputs].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackLinear(weight, Out, In);
 
-        /// <summary>One task per sample's row, on the worker threads.</summary>
+        /// <summary>Tasks of 4 samples on the worker threads: each weight vector loaded once serves 4 rows.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            Parallelism.For(x, y, batch, batch, static (ref float x0, ref float y0, int batch, int n, KernelArguments a) =>
-                Row(ref Unsafe.Add(ref x0, n * In), ref MemoryMarshal.GetArrayDataReference(a.Weights), ref MemoryMarshal.GetArrayDataReference(a.Bias), ref Unsafe.Add(ref y0, n * Out)), a);
+            Parallelism.For(x, y, batch, (batch + SamplesPerTask - 1) / SamplesPerTask, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => RowsTask(ref x0, ref y0, batch, task, a), a);
+        }
+
+        private static void RowsTask(ref float x0, ref float y0, int batch, int task, KernelArguments a)
+        {
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+            ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+            int n0 = task * SamplesPerTask, count = Math.Min(SamplesPerTask, batch - n0);
+            if (count == SamplesPerTask && Vector256.IsHardwareAccelerated)
+            {
+                // Two vectors of 8 outputs × 4 rows = 8 accumulators; each weight vector is loaded once for 4 rows.
+                for (int block = 0; block + 2 <= Blocks; block += 2) Pass2x4_V256(ref Unsafe.Add(ref x0, n0 * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n0 * Out), block);
+                Pass1x4_V256(ref Unsafe.Add(ref x0, n0 * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n0 * Out), Blocks - 1);
+                return;
+            }
+            for (int n = n0; n < n0 + count; n++) Row(ref Unsafe.Add(ref x0, n * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n * Out));
+        }
+
+        /// <summary>16 output features of 4 samples in one pass over the weights, Elu in registers.</summary>
+        private static void Pass2x4_V256(ref float x, ref float w, ref float bias, ref float y, int first)
+        {
+            int o0 = Math.Min((first + 0) * 8, Out - 8);
+            int o1 = Math.Min((first + 1) * 8, Out - 8);
+            Vector256<float> bias0 = Vector256.LoadUnsafe(ref bias, (nuint)o0);
+            ref float w0 = ref Unsafe.Add(ref w, (first + 0) * In * 8);
+            Vector256<float> bias1 = Vector256.LoadUnsafe(ref bias, (nuint)o1);
+            ref float w1 = ref Unsafe.Add(ref w, (first + 1) * In * 8);
+            Vector256<float> acc0_0 = bias0, acc0_1 = bias1;
+            Vector256<float> acc1_0 = bias0, acc1_1 = bias1;
+            Vector256<float> acc2_0 = bias0, acc2_1 = bias1;
+            Vector256<float> acc3_0 = bias0, acc3_1 = bias1;
+            for (int i = 0; i < In; i++)
+            {
+                Vector256<float> wv0 = Vector256.LoadUnsafe(ref w0, (nuint)(i * 8));
+                Vector256<float> wv1 = Vector256.LoadUnsafe(ref w1, (nuint)(i * 8));
+                Vector256<float> x0 = Vector256.Create(Unsafe.Add(ref x, 0 * In + i));
+                acc0_0 = Vector256.FusedMultiplyAdd(x0, wv0, acc0_0);
+                acc0_1 = Vector256.FusedMultiplyAdd(x0, wv1, acc0_1);
+                Vector256<float> x1 = Vector256.Create(Unsafe.Add(ref x, 1 * In + i));
+                acc1_0 = Vector256.FusedMultiplyAdd(x1, wv0, acc1_0);
+                acc1_1 = Vector256.FusedMultiplyAdd(x1, wv1, acc1_1);
+                Vector256<float> x2 = Vector256.Create(Unsafe.Add(ref x, 2 * In + i));
+                acc2_0 = Vector256.FusedMultiplyAdd(x2, wv0, acc2_0);
+                acc2_1 = Vector256.FusedMultiplyAdd(x2, wv1, acc2_1);
+                Vector256<float> x3 = Vector256.Create(Unsafe.Add(ref x, 3 * In + i));
+                acc3_0 = Vector256.FusedMultiplyAdd(x3, wv0, acc3_0);
+                acc3_1 = Vector256.FusedMultiplyAdd(x3, wv1, acc3_1);
+            }
+            Vector256.StoreUnsafe(Activations.Elu(acc0_0, 1f), ref y, (nuint)(0 * Out + o0));
+            Vector256.StoreUnsafe(Activations.Elu(acc0_1, 1f), ref y, (nuint)(0 * Out + o1));
+            Vector256.StoreUnsafe(Activations.Elu(acc1_0, 1f), ref y, (nuint)(1 * Out + o0));
+            Vector256.StoreUnsafe(Activations.Elu(acc1_1, 1f), ref y, (nuint)(1 * Out + o1));
+            Vector256.StoreUnsafe(Activations.Elu(acc2_0, 1f), ref y, (nuint)(2 * Out + o0));
+            Vector256.StoreUnsafe(Activations.Elu(acc2_1, 1f), ref y, (nuint)(2 * Out + o1));
+            Vector256.StoreUnsafe(Activations.Elu(acc3_0, 1f), ref y, (nuint)(3 * Out + o0));
+            Vector256.StoreUnsafe(Activations.Elu(acc3_1, 1f), ref y, (nuint)(3 * Out + o1));
+        }
+
+        /// <summary>8 output features of 4 samples in one pass over the weights, Elu in registers.</summary>
+        private static void Pass1x4_V256(ref float x, ref float w, ref float bias, ref float y, int first)
+        {
+            int o0 = Math.Min((first + 0) * 8, Out - 8);
+            Vector256<float> bias0 = Vector256.LoadUnsafe(ref bias, (nuint)o0);
+            ref float w0 = ref Unsafe.Add(ref w, (first + 0) * In * 8);
+            Vector256<float> acc0_0 = bias0;
+            Vector256<float> acc1_0 = bias0;
+            Vector256<float> acc2_0 = bias0;
+            Vector256<float> acc3_0 = bias0;
+            for (int i = 0; i < In; i++)
+            {
+                Vector256<float> wv0 = Vector256.LoadUnsafe(ref w0, (nuint)(i * 8));
+                Vector256<float> x0 = Vector256.Create(Unsafe.Add(ref x, 0 * In + i));
+                acc0_0 = Vector256.FusedMultiplyAdd(x0, wv0, acc0_0);
+                Vector256<float> x1 = Vector256.Create(Unsafe.Add(ref x, 1 * In + i));
+                acc1_0 = Vector256.FusedMultiplyAdd(x1, wv0, acc1_0);
+                Vector256<float> x2 = Vector256.Create(Unsafe.Add(ref x, 2 * In + i));
+                acc2_0 = Vector256.FusedMultiplyAdd(x2, wv0, acc2_0);
+                Vector256<float> x3 = Vector256.Create(Unsafe.Add(ref x, 3 * In + i));
+                acc3_0 = Vector256.FusedMultiplyAdd(x3, wv0, acc3_0);
+            }
+            Vector256.StoreUnsafe(Activations.Elu(acc0_0, 1f), ref y, (nuint)(0 * Out + o0));
+            Vector256.StoreUnsafe(Activations.Elu(acc1_0, 1f), ref y, (nuint)(1 * Out + o0));
+            Vector256.StoreUnsafe(Activations.Elu(acc2_0, 1f), ref y, (nuint)(2 * Out + o0));
+            Vector256.StoreUnsafe(Activations.Elu(acc3_0, 1f), ref y, (nuint)(3 * Out + o0));
         }
 
         /// <summary>One sample: out_features outputs with the bias and activation applied in registers.</summary>

@@ -72,6 +72,7 @@ namespace FusedNorm.Generated
         public const int InputSize = 20; // 20 per sample
         public const int OutputSize = 16; // 16 per sample
         private const int In = 20, Out = 16;
+        private const int SamplesPerTask = 4; // rows that share each loaded weight vector
         private const int Blocks = 2; // vectors of 8 output features; the last starts at Out - 8
         private const int OutC = Out, ConvSpatial = 1; // a Linear output is (N, features): one value per channel
         private const int RunLength = 16, Runs = Out / RunLength; // features per statistics run

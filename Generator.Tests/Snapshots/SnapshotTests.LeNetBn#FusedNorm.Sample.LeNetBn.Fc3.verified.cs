@@ -60,15 +60,23 @@ namespace FusedNorm.Generated
         public const int InputSize = 84; // 84 per sample
         public const int OutputSize = 5; // 5 per sample
         private const int In = 84, Out = 5;
+        private const int SamplesPerTask = 4; // rows that share each loaded weight vector
 
         /// <summary>Keeps weight [Out, In] (norm already folded) as it is: the scalar path reads it row by row.</summary>
         public static float[] PackWeights(float[] weight) => (float[])weight.Clone();
 
-        /// <summary>One task per sample's row, on the worker threads.</summary>
+        /// <summary>Tasks of 4 samples on the worker threads: each weight vector loaded once serves 4 rows.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            Parallelism.For(x, y, batch, batch, static (ref float x0, ref float y0, int batch, int n, KernelArguments a) =>
-                Row(ref Unsafe.Add(ref x0, n * In), ref MemoryMarshal.GetArrayDataReference(a.Weights), ref MemoryMarshal.GetArrayDataReference(a.Bias), ref Unsafe.Add(ref y0, n * Out)), a);
+            Parallelism.For(x, y, batch, (batch + SamplesPerTask - 1) / SamplesPerTask, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => RowsTask(ref x0, ref y0, batch, task, a), a);
+        }
+
+        private static void RowsTask(ref float x0, ref float y0, int batch, int task, KernelArguments a)
+        {
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+            ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+            int n0 = task * SamplesPerTask, count = Math.Min(SamplesPerTask, batch - n0);
+            for (int n = n0; n < n0 + count; n++) Row(ref Unsafe.Add(ref x0, n * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n * Out));
         }
 
         /// <summary>One sample: out_features outputs with the bias and activation applied in registers.</summary>

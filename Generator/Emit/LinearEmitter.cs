@@ -1,3 +1,4 @@
+using System.Linq;
 using FusedNorm.Generator.Plan;
 using static FusedNorm.Generator.Emit.Format;
 
@@ -19,6 +20,7 @@ internal static class LinearEmitter
         bool stats = eval is not null || training is not null;
 
         w.Line($"private const int In = {l.InFeatures}, Out = {l.OutFeatures};");
+        w.Line("private const int SamplesPerTask = 4; // rows that share each loaded weight vector");
         if (l.Vectorized) w.Line($"private const int Blocks = {l.VectorBlocks}; // vectors of 8 output features; the last starts at Out - 8");
         if (stats)
         {
@@ -48,9 +50,11 @@ internal static class LinearEmitter
     {
         if (mode is null)
         {
-            w.Line("/// <summary>One task per sample's row, on the worker threads.</summary>");
+            w.Line("/// <summary>Tasks of 4 samples on the worker threads: each weight vector loaded once serves 4 rows.</summary>");
             using (w.Block($"public static void {name}(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)"))
-                w.Line("Parallelism.For(x, y, batch, batch, static (ref float x0, ref float y0, int batch, int n, KernelArguments a) =>\n    Row(ref Unsafe.Add(ref x0, n * In), ref MemoryMarshal.GetArrayDataReference(a.Weights), ref MemoryMarshal.GetArrayDataReference(a.Bias), ref Unsafe.Add(ref y0, n * Out)), a);");
+                w.Line("Parallelism.For(x, y, batch, (batch + SamplesPerTask - 1) / SamplesPerTask, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => RowsTask(ref x0, ref y0, batch, task, a), a);");
+            w.Line();
+            EmitRowsTask(w, chain);
             return;
         }
         using (w.Block($"public static void {name}(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)"))
@@ -97,6 +101,65 @@ internal static class LinearEmitter
                     w.Line("for (int n = 0; n < batch; n++) NormalizeChannel(ref Unsafe.Add(ref y0, n * Out + o), o, m.Mean, m.Variance, norm);");
                 }
             }
+        }
+    }
+
+    /// <summary>Up to 4 samples: a weight-sharing pass over all 4 rows when the task is full, else row by row.</summary>
+    private static void EmitRowsTask(SourceWriter w, ChainPlan chain)
+    {
+        LinearPlan l = chain.Linear!;
+        using (w.Block("private static void RowsTask(ref float x0, ref float y0, int batch, int task, KernelArguments a)"))
+        {
+            w.Line("ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
+            w.Line("ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
+            w.Line("int n0 = task * SamplesPerTask, count = Math.Min(SamplesPerTask, batch - n0);");
+            if (l.Vectorized)
+            {
+                using (w.Block("if (count == SamplesPerTask && Vector256.IsHardwareAccelerated)"))
+                {
+                    w.Comment("Two vectors of 8 outputs × 4 rows = 8 accumulators; each weight vector is loaded once for 4 rows.");
+                    w.Line($"for (int block = 0; block + 2 <= Blocks; block += 2) Pass2x4_V256(ref Unsafe.Add(ref x0, n0 * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n0 * Out), block);");
+                    if (l.VectorBlocks % 2 == 1) w.Line("Pass1x4_V256(ref Unsafe.Add(ref x0, n0 * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n0 * Out), Blocks - 1);");
+                    w.Line("return;");
+                }
+            }
+            w.Line("for (int n = n0; n < n0 + count; n++) Row(ref Unsafe.Add(ref x0, n * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n * Out));");
+        }
+        if (l.Vectorized)
+        {
+            w.Line();
+            EmitBatchPass(w, chain, 2);
+            if (l.VectorBlocks % 2 == 1) { w.Line(); EmitBatchPass(w, chain, 1); }
+        }
+    }
+
+    /// <summary>g vectors of 8 outputs for 4 consecutive samples (rows In apart in x, Out apart in y).</summary>
+    private static void EmitBatchPass(SourceWriter w, ChainPlan chain, int g)
+    {
+        string vec = "Vector256<float>";
+        w.Line($"/// <summary>{g * 8} output features of 4 samples in one pass over the weights{(chain.Activation is { } a ? ", " + ActivationName(a) + " in registers" : "")}.</summary>");
+        using (w.Block($"private static void Pass{g}x4_V256(ref float x, ref float w, ref float bias, ref float y, int first)"))
+        {
+            for (int j = 0; j < g; j++) w.Line($"int o{j} = Math.Min((first + {j}) * 8, Out - 8);");
+            for (int j = 0; j < g; j++)
+            {
+                w.Line($"{vec} bias{j} = {V}.LoadUnsafe(ref bias, (nuint)o{j});");
+                w.Line($"ref float w{j} = ref {Unsafe}.Add(ref w, (first + {j}) * In * 8);");
+            }
+            for (int sample = 0; sample < 4; sample++)
+                w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, g).Select(j => $"acc{sample}_{j} = bias{j}")) + ";");
+            using (w.Block("for (int i = 0; i < In; i++)"))
+            {
+                for (int j = 0; j < g; j++) w.Line($"{vec} wv{j} = {V}.LoadUnsafe(ref w{j}, (nuint)(i * 8));");
+                for (int sample = 0; sample < 4; sample++)
+                {
+                    w.Line($"{vec} x{sample} = {V}.Create({Unsafe}.Add(ref x, {sample} * In + i));");
+                    for (int j = 0; j < g; j++) w.Line($"acc{sample}_{j} = {V}.FusedMultiplyAdd(x{sample}, wv{j}, acc{sample}_{j});");
+                }
+            }
+            for (int sample = 0; sample < 4; sample++)
+                for (int j = 0; j < g; j++)
+                    w.Line($"{V}.StoreUnsafe({Activate(chain.Activation, $"acc{sample}_{j}")}, ref y, (nuint)({sample} * Out + o{j}));");
         }
     }
 
