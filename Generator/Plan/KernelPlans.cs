@@ -39,8 +39,6 @@ public sealed record ConvPlan(
     public int KernelD => Rank == 3 ? Kernel : 1;
     public int KernelH => Rank >= 2 ? Kernel : 1;
     public int TapsPerInput => KernelD * KernelH * Kernel;
-    public int TapsPerChannel => InPerGroup * TapsPerInput;
-    public int InSpatial => InDepth * InHeight * InWidth;
     public int OutSpatial => OutDepth * OutHeight * OutWidth;
     /// <summary>Whether a Vector512 of 16 interior columns fits (the Vector512 path is emitted beside the Vector256 one).</summary>
     public bool Vectorized512 => InteriorEnd - InteriorStart >= 16;
@@ -90,12 +88,7 @@ public sealed record NormPlan(
     bool CumulativeAverage,
     NormMode EvalMode,
     NormMode? TrainingMode,
-    int RunLength)
-{
-    /// <summary>Length of the per-channel (or elementwise, for LayerNorm) affine parameters.</summary>
-    public int AffineLength => Elementwise ? RunLength : Channels;
-    public bool HasRunningStats => TrackRunningStats;
-}
+    int RunLength);
 
 /// <summary>Max or average pooling (1d, 2d or 3d, cubic window) with PyTorch's floor-mode output size.</summary>
 public sealed record PoolPlan(LayerKind Kind, int Rank, int Kernel, int Stride, int Padding, bool CountIncludePad, int OutDepth, int OutHeight, int OutWidth)
@@ -132,9 +125,6 @@ public sealed record ChainPlan(
 
     public int InputSize => Product(InputShape);
     public int OutputSize => Product(OutputShape);
-
-    /// <summary>Whether the conv output goes through a scratch buffer (only when a pool follows).</summary>
-    public bool UsesScratch => Pool is not null;
 
     public static int Product(EquatableArray<int> shape)
     {
