@@ -61,3 +61,36 @@ public class ThreadingTests
         for (int i = 0; i < 8; i++) Assert.Equal(sequential[i], concurrent[i]);
     }
 }
+
+/// <summary>The worker pool itself: every task runs once, and a task's exception reaches the caller.</summary>
+public class ParallelismTests
+{
+    [Fact]
+    public void Every_task_runs_exactly_once()
+    {
+        float[] x = new float[1], y = new float[64];
+        int saved = Parallelism.MaxDegree;
+        try
+        {
+            Parallelism.MaxDegree = 3;
+            Parallelism.For(x, y, 1, 64, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) =>
+                System.Runtime.CompilerServices.Unsafe.Add(ref y0, task) += task + 1, new KernelArguments(new float[1], new float[1]));
+        }
+        finally { Parallelism.MaxDegree = saved; }
+        Assert.Equal(Enumerable.Range(1, 64).Select(i => (float)i), y);
+    }
+
+    [Fact]
+    public void A_task_exception_reaches_the_caller()
+    {
+        float[] x = new float[1], y = new float[1];
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            Parallelism.For(x, y, 1, 16, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) =>
+            {
+                if (task == 11) throw new InvalidOperationException("task 11");
+            }, new KernelArguments(new float[1], new float[1])));
+        Assert.Equal("task 11", e.Message);
+        // The pool still works afterwards.
+        Every_task_runs_exactly_once();
+    }
+}

@@ -47,6 +47,7 @@ public static unsafe class Parallelism
     private static KernelArguments? _arguments;
     private static float* _x, _y;
     private static int _batch, _count, _next, _remaining, _active;
+    private static Exception? _failure; // the first exception a task threw, rethrown on the caller's thread
 
     public static void For(ReadOnlySpan<float> x, Span<float> y, int batch, int count, KernelTask task, KernelArguments arguments)
     {
@@ -65,6 +66,7 @@ public static unsafe class Parallelism
                 _task = task; _arguments = arguments; _x = px; _y = py; _batch = batch; _count = count;
                 _next = -1;
                 _remaining = count;
+                _failure = null;
                 _active = degree - 1;
                 for (int i = 0; i < degree - 1; i++) _workers![i].Wake();
                 Drain();
@@ -72,6 +74,8 @@ public static unsafe class Parallelism
                 var spinner = new SpinWait();
                 while (Volatile.Read(ref _remaining) > 0 || Volatile.Read(ref _active) > 0) spinner.SpinOnce(sleep1Threshold: -1);
                 _task = null; _arguments = null; _x = null; _y = null;
+                if (_failure is { } failure)
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
             }
         }
         finally
@@ -100,6 +104,7 @@ public static unsafe class Parallelism
             int i = Interlocked.Increment(ref _next);
             if (i >= count) return;
             try { task(ref x0, ref y0, batch, i, arguments); }
+            catch (Exception e) { Interlocked.CompareExchange(ref _failure, e, null); }
             finally { Interlocked.Decrement(ref _remaining); }
         }
     }
