@@ -129,33 +129,41 @@ public sealed class SafeTensorsFile
         long dataStart = 8 + (long)headerLength;
         long dataLength = bytes.Length - dataStart;
 
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.AsSpan(8, (int)headerLength))) throw Bad("the header is not valid UTF-8");
         JsonDocument document;
         try { document = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength), new JsonDocumentOptions { MaxDepth = 16 }); }
         catch (JsonException e) { throw Bad("the header is not valid JSON (" + e.Message + ")"); }
 
         using (document)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object) throw Bad("the header is not a JSON object");
-            var tensors = new Dictionary<string, SafeTensorInfo>(StringComparer.Ordinal);
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (JsonProperty property in document.RootElement.EnumerateObject())
-            {
-                if (property.Name == "__metadata__")
-                {
-                    if (property.Value.ValueKind != JsonValueKind.Object) throw Bad("__metadata__ is not an object");
-                    foreach (JsonProperty entry in property.Value.EnumerateObject())
-                    {
-                        if (entry.Value.ValueKind != JsonValueKind.String) throw Bad($"__metadata__ value '{entry.Name}' is not a string");
-                        metadata[entry.Name] = entry.Value.GetString()!;
-                    }
-                    continue;
-                }
-                if (tensors.ContainsKey(property.Name)) throw Bad($"tensor '{property.Name}' appears twice");
-                tensors[property.Name] = ParseTensor(property, dataLength, Bad);
-            }
-            CheckNoOverlap(tensors.Values, Bad);
-            return (dataStart, tensors, metadata);
+            try { return ReadEntries(document, dataStart, dataLength, Bad); }
+            catch (InvalidOperationException e) { throw Bad("the header has a string that is not valid text (" + e.Message + ")"); }
         }
+    }
+
+    private static (long DataStart, Dictionary<string, SafeTensorInfo> Tensors, IReadOnlyDictionary<string, string> Metadata)
+        ReadEntries(JsonDocument document, long dataStart, long dataLength, Func<string, InvalidDataException> Bad)
+    {
+        if (document.RootElement.ValueKind != JsonValueKind.Object) throw Bad("the header is not a JSON object");
+        var tensors = new Dictionary<string, SafeTensorInfo>(StringComparer.Ordinal);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (JsonProperty property in document.RootElement.EnumerateObject())
+        {
+            if (property.Name == "__metadata__")
+            {
+                if (property.Value.ValueKind != JsonValueKind.Object) throw Bad("__metadata__ is not an object");
+                foreach (JsonProperty entry in property.Value.EnumerateObject())
+                {
+                    if (entry.Value.ValueKind != JsonValueKind.String) throw Bad($"__metadata__ value '{entry.Name}' is not a string");
+                    metadata[entry.Name] = entry.Value.GetString()!;
+                }
+                continue;
+            }
+            if (tensors.ContainsKey(property.Name)) throw Bad($"tensor '{property.Name}' appears twice");
+            tensors[property.Name] = ParseTensor(property, dataLength, Bad);
+        }
+        CheckNoOverlap(tensors.Values, Bad);
+        return (dataStart, tensors, metadata);
     }
 
     private static SafeTensorInfo ParseTensor(JsonProperty property, long dataLength, Func<string, InvalidDataException> bad)
