@@ -231,6 +231,28 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void FN0109_conv_output_too_large()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d)] [Conv2d(2000000, KernelSize = 3, Name = \"c\")] public partial void S{Signature}"), "FN0109");
+        AssertMessage(d, "the output of Conv2d 'c'", "392,000,000", "268,435,456");
+    }
+
+    [Fact]
+    public void FN0109_linear_weight_too_large_does_not_overflow()
+    {
+        // in × out = 768 × 2^31−1 overflows int: the check is done in floating point.
+        var d = Single(Model($"[Fuse(Layer.Linear)] [Linear(int.MaxValue, Name = \"fc\")] public partial void S{Signature}"), "FN0109");
+        Assert.Equal("Chain 'S': the weight of Linear 'fc' would hold 1,649,267,440,896 floats, more than the 268,435,456 FusedNorm supports per sample and per weight tensor; use smaller sizes", d.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void FN0102_huge_dilation_does_not_overflow_the_window()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d)] [Conv2d(4, KernelSize = 3, Dilation = int.MaxValue, Name = \"c\")] public partial void S{Signature}"), "FN0102");
+        AssertMessage(d, "4294967295");
+    }
+
+    [Fact]
     public void FN0201_scalar_fallback_is_info_and_still_generates()
     {
         var run = GeneratorHarness.RunGenerator(Model($"[Fuse(Layer.Linear)] [Linear(5, Name = \"fc\")] public partial void S{Signature}"));

@@ -120,6 +120,11 @@ public static class DiagnosticDescriptors
         "Chain '{0}': LayerNorm normalized_shape [{1}] must equal the trailing dims of its input ({2}), e.g. [{3}]",
         Shape);
 
+    public static readonly DiagnosticDescriptor TensorTooLarge = Error("FN0109",
+        "Tensor too large",
+        "Chain '{0}': {1} would hold {2} floats, more than the {3} FusedNorm supports per sample and per weight tensor; use smaller sizes",
+        Shape);
+
     // ---- FN02xx: fallbacks ----
     public static readonly DiagnosticDescriptor ScalarFallback = new("FN0201",
         "Chain runs on the scalar path",

@@ -21,6 +21,11 @@ public static class ModelPlanner
     /// <summary>Vectors of 8 output features per pass over a Linear layer's input.</summary>
     public const int LinearBlocksPerPass = 4;
     public const int VectorWidth = 8;
+    /// <summary>
+    /// The most floats one sample's tensor or one weight tensor may hold (1 GiB). Far above real layers (VGG's
+    /// largest Linear holds 1.0e8), and low enough that no index the kernels compute in int can overflow.
+    /// </summary>
+    public const long MaxElements = 1L << 28;
 
     public static Result<ModelPlan> Plan(ModelSpec model)
     {
@@ -30,7 +35,7 @@ public static class ModelPlanner
         string? shapeProblem =
             shape.Length is < 1 or > 4 ? $"it has {shape.Length} dimensions; give (C, L), (C, H, W) or (C, D, H, W) for a conv net, or (features) for an MLP" :
             shape.Any(d => d <= 0) ? "every dimension must be positive" :
-            shape.Aggregate(1L, (a, d) => a * d) > int.MaxValue / 4 ? "one sample is too large" :
+            shape.Aggregate(1.0, (a, d) => a * d) > MaxElements ? string.Format(System.Globalization.CultureInfo.InvariantCulture, "one sample holds {0:N0} floats, more than the {1:N0} FusedNorm supports", shape.Aggregate(1.0, (a, d) => a * d), MaxElements) :
             null;
         if (shapeProblem is not null)
         {
@@ -65,6 +70,13 @@ public static class ModelPlanner
         void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor d, params object[] args) =>
             diagnostics.Add(DiagnosticInfo.Create(d, chain.Location, args));
         void ReportArray(Microsoft.CodeAnalysis.DiagnosticDescriptor d, object[] args) => Report(d, args);
+        bool TooLarge(double elements, string what)
+        {
+            if (elements <= MaxElements) return false;
+            var invariant = System.Globalization.CultureInfo.InvariantCulture;
+            Report(TensorTooLarge, chain.MethodName, what, elements.ToString("N0", invariant), MaxElements.ToString("N0", invariant));
+            return true;
+        }
         string In(int[] s) => string.Join(", ", s);
 
         ConvPlan? conv = null;
@@ -98,14 +110,21 @@ public static class ModelPlanner
                 return null;
             }
 
-            int extent = c.Dilation * (c.KernelSize - 1) + 1;
+            long window = (long)c.Dilation * (c.KernelSize - 1) + 1;
             int[] dims = c.Rank switch { 1 => new[] { inW }, 2 => new[] { inH, inW }, _ => new[] { inD, inH, inW } };
-            if (dims.Any(d => extent > d + 2 * c.Padding))
+            if (dims.Any(d => window > d + 2L * c.Padding))
             {
-                Report(KernelLargerThanInput, chain.MethodName, layer, string.Join("×", dims.Select(_ => extent)),
-                    string.Join("×", dims.Select(d => d + 2 * c.Padding)), $"input {string.Join("×", dims)}, padding {c.Padding}");
+                Report(KernelLargerThanInput, chain.MethodName, layer, string.Join("×", dims.Select(_ => window)),
+                    string.Join("×", dims.Select(d => d + 2L * c.Padding)), $"input {string.Join("×", dims)}, padding {c.Padding}");
                 return null;
             }
+            // In double: the products of absurd sizes must not overflow before they are compared.
+            double padded = (double)inC * dims.Aggregate(1.0, (a, d) => a * (d + 2.0 * c.Padding));
+            double weights = (double)c.OutChannels * (inC / c.Groups) * Math.Pow(c.KernelSize, c.Rank);
+            double produced = (double)c.OutChannels * dims.Aggregate(1.0, (a, d) => a * ((d + 2L * c.Padding - window) / c.Stride + 1));
+            if (TooLarge(padded, $"the zero-padded input of {layer}") || TooLarge(weights, $"the weight of {layer}") || TooLarge(produced, $"the output of {layer}"))
+                return null;
+            int extent = (int)window;
             int Out(int size) => (size + 2 * c.Padding - extent) / c.Stride + 1;
             int od = c.Rank == 3 ? Out(inD) : 1, oh = c.Rank >= 2 ? Out(inH) : 1, ow = Out(inW);
 
@@ -137,6 +156,7 @@ public static class ModelPlanner
                 Report(ChannelMismatch, chain.MethodName, $"Linear '{l.Name}'", "InFeatures", l.InFeatures,
                     input.Length == 1 ? inFeatures.ToString() : $"{inFeatures} (flattened from {In(input)})", source);
             if (Failed()) return null;
+            if (TooLarge((double)inFeatures * l.OutFeatures, $"the weight of Linear '{l.Name}'")) return null;
 
             bool vectorized = l.OutFeatures >= VectorWidth;
             if (!vectorized)
@@ -165,10 +185,10 @@ public static class ModelPlanner
                 Report(NonPositiveSize, chain.MethodName, $"{what} padding", $"at most half of kernel_size ({p.KernelSize / 2}), as in PyTorch", p.Padding);
             if (Failed()) return null;
             int[] dims = output.Skip(1).ToArray();
-            if (dims.Any(d => p.KernelSize > d + 2 * p.Padding))
+            if (dims.Any(d => p.KernelSize > d + 2L * p.Padding))
             {
                 Report(KernelLargerThanInput, chain.MethodName, what, string.Join("×", dims.Select(_ => p.KernelSize)),
-                    string.Join("×", dims.Select(d => d + 2 * p.Padding)), $"conv output {string.Join("×", dims)}, padding {p.Padding}");
+                    string.Join("×", dims.Select(d => d + 2L * p.Padding)), $"conv output {string.Join("×", dims)}, padding {p.Padding}");
                 return null;
             }
             int[] pooled = dims.Select(d => (d + 2 * p.Padding - p.KernelSize) / p.Stride + 1).ToArray();

@@ -1,0 +1,363 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+
+namespace FusedNorm.Tests.Infrastructure;
+
+/// <summary>
+/// Reads choices from a tape of random numbers that CsCheck generates and shrinks. Every choice maps 0 to its
+/// simplest option, so a shrunk tape (smaller numbers) is a simpler model: fewer chains, smaller shapes, no options.
+/// </summary>
+public sealed class Tape
+{
+    private readonly uint[] _values;
+    private int _next;
+
+    public Tape(uint[] values) => _values = values;
+
+    /// <summary>A choice in [0, n): 0 when the tape is exhausted, so a short tape is a simple model.</summary>
+    public int Next(int n) => n <= 1 || _next >= _values.Length ? 0 : (int)(_values[_next++] % (uint)n);
+
+    public int Range(int low, int high) => low + Next(high - low + 1);
+
+    /// <summary>True with probability 1/n, false on a zero (the simple case).</summary>
+    public bool OneIn(int n) => Next(n) == n - 1;
+
+    public T Pick<T>(IReadOnlyList<T> options) => options[Next(options.Count)];
+}
+
+public sealed record FuzzConv(int Rank, int OutChannels, int Kernel, int Stride, int Padding, int Dilation, int Groups, bool Bias, string Name);
+public sealed record FuzzLinear(int OutFeatures, bool Bias, string Name);
+public sealed record FuzzNorm(Layer Kind, bool Affine, bool Track, int Groups, int[]? Shape, bool LnBias, string? Name, bool Cumulative);
+public sealed record FuzzPool(Layer Kind, int Kernel, int Stride, int Padding, bool CountIncludePad);
+
+/// <summary>One [Fuse] chain of a fuzzed model, with its input and output shapes (one sample, no batch).</summary>
+public sealed record FuzzChain(
+    string Method, int[] InShape, int[] OutShape, FuzzConv? Conv, FuzzLinear? Linear, FuzzNorm? Norm,
+    Layer? Activation, double ActivationParameter, bool GeluTanh, FuzzPool? Pool, bool Training)
+{
+    public IEnumerable<Layer> Layers()
+    {
+        yield return Conv is { } c ? c.Rank switch { 1 => Layer.Conv1d, 2 => Layer.Conv2d, _ => Layer.Conv3d } : Layer.Linear;
+        if (Norm is { } n) yield return n.Kind;
+        if (Activation is { } a) yield return a;
+        if (Pool is { } p) yield return p.Kind;
+    }
+}
+
+/// <summary>
+/// A valid model built from a tape: every shape is computed here with PyTorch's formulas, independently of the
+/// generator, so the model is valid by construction. Mutations (see GeneratorFuzzTests) then break exactly one rule.
+/// </summary>
+public sealed record FuzzModel(string Namespace, string TypeName, int[] Input, IReadOnlyList<FuzzChain> Chains, bool Sealed)
+{
+    private static readonly Layer[] Activations =
+        { Layer.ReLU, Layer.ReLU6, Layer.LeakyReLU, Layer.SiLU, Layer.GELU, Layer.Sigmoid, Layer.Tanh, Layer.Hardswish, Layer.ELU };
+
+    public string FullName => Namespace.Length == 0 ? TypeName : Namespace + "." + TypeName;
+
+    public static FuzzModel Build(Tape t)
+    {
+        int rank = t.Next(4); // 0: features, 1: (C, L), 2: (C, H, W), 3: (C, D, H, W)
+        int[] input = rank switch
+        {
+            0 => new[] { t.Range(1, 40) },
+            1 => new[] { t.Range(1, 6), t.Range(3, 40) },
+            2 => new[] { t.Range(1, 6), t.Range(3, 18), t.Range(3, 18) },
+            _ => new[] { t.Range(1, 4), t.Range(2, 7), t.Range(2, 7), t.Range(2, 7) },
+        };
+        int count = t.Range(1, 3);
+        var chains = new List<FuzzChain>();
+        int[] shape = input;
+        for (int i = 0; i < count; i++)
+        {
+            FuzzChain chain = shape.Length > 1 && !t.OneIn(4) ? ConvChain(t, i, shape) : LinearChain(t, i, shape);
+            chains.Add(chain);
+            shape = chain.OutShape;
+        }
+        return new FuzzModel(t.OneIn(3) ? "" : "Fuzz.Models", "Net" + t.Next(1000), input, chains, !t.OneIn(3));
+    }
+
+    private static FuzzChain ConvChain(Tape t, int index, int[] inShape)
+    {
+        int rank = inShape.Length - 1, c = inShape[0];
+        int[] dims = inShape.Skip(1).ToArray();
+        int smallest = dims.Min();
+        int kernel = Math.Min(t.Range(1, 3), smallest);
+        int dilation = t.OneIn(5) && 2 * (kernel - 1) + 1 <= smallest ? 2 : 1;
+        int padding = t.Next(kernel / 2 * dilation + 1);
+        int stride = t.OneIn(4) ? 2 : 1;
+        int groups = 1;
+        int outChannels = t.Range(1, 12);
+        if (t.OneIn(4) && c > 1)
+        {
+            groups = t.OneIn(2) ? c : Enumerable.Range(1, c).Where(g => c % g == 0).Last(g => g < c || g == 1);
+            outChannels = groups * t.Range(1, 3);
+        }
+        int extent = dilation * (kernel - 1) + 1;
+        int[] outDims = dims.Select(d => (d + 2 * padding - extent) / stride + 1).ToArray();
+        var conv = new FuzzConv(rank, outChannels, kernel, stride, padding, dilation, groups, !t.OneIn(3), $"conv{index}");
+
+        FuzzNorm? norm = t.Next(6) switch
+        {
+            1 => new FuzzNorm(BatchNorm(rank), !t.OneIn(4), !t.OneIn(3), 0, null, true, $"bn{index}", t.OneIn(4)),
+            2 => InstanceNorm(t, rank, index),
+            3 => GroupNorm(t, outChannels, index),
+            4 => LayerNorm(t, new[] { outChannels }.Concat(outDims).ToArray(), index),
+            _ => null,
+        };
+        (Layer? activation, double parameter, bool tanh) = Activation(t);
+
+        FuzzPool? pool = null;
+        int[] outShape = new[] { outChannels }.Concat(outDims).ToArray();
+        if (t.OneIn(3))
+        {
+            int pk = Math.Min(t.Range(1, 3), outDims.Min());
+            int ps = t.Next(3); // 0: stride = kernel
+            int pp = t.Next(pk / 2 + 1);
+            bool max = t.OneIn(2);
+            Layer kind = (max, rank) switch
+            {
+                (true, 1) => Layer.MaxPool1d, (true, 2) => Layer.MaxPool2d, (true, _) => Layer.MaxPool3d,
+                (false, 1) => Layer.AvgPool1d, (false, 2) => Layer.AvgPool2d, _ => Layer.AvgPool3d,
+            };
+            pool = new FuzzPool(kind, pk, ps, pp, !t.OneIn(3));
+            int effective = ps == 0 ? pk : ps;
+            outShape = new[] { outChannels }.Concat(outDims.Select(d => (d + 2 * pp - pk) / effective + 1)).ToArray();
+        }
+        bool training = norm is { } n && (n.Kind is Layer.BatchNorm1d or Layer.BatchNorm2d or Layer.BatchNorm3d || n.Track && n.Kind is Layer.InstanceNorm1d or Layer.InstanceNorm2d or Layer.InstanceNorm3d) && t.OneIn(4);
+        return new FuzzChain($"Stage{index}", inShape, outShape, conv, null, norm, activation, parameter, tanh, pool, training);
+    }
+
+    private static FuzzChain LinearChain(Tape t, int index, int[] inShape)
+    {
+        int outFeatures = t.Range(1, 24);
+        FuzzNorm? norm = t.Next(5) switch
+        {
+            1 => new FuzzNorm(Layer.BatchNorm1d, !t.OneIn(4), !t.OneIn(3), 0, null, true, $"bn{index}", t.OneIn(4)),
+            2 => GroupNorm(t, outFeatures, index),
+            3 => LayerNorm(t, new[] { outFeatures }, index),
+            _ => null,
+        };
+        (Layer? activation, double parameter, bool tanh) = Activation(t);
+        bool training = norm is { Kind: Layer.BatchNorm1d } && t.OneIn(4);
+        return new FuzzChain($"Fc{index}", inShape, new[] { outFeatures }, null, new FuzzLinear(outFeatures, !t.OneIn(3), $"fc{index}"),
+            norm, activation, parameter, tanh, null, training);
+    }
+
+    private static Layer BatchNorm(int rank) => rank switch { 1 => Layer.BatchNorm1d, 2 => Layer.BatchNorm2d, _ => Layer.BatchNorm3d };
+
+    private static FuzzNorm InstanceNorm(Tape t, int rank, int index)
+    {
+        bool affine = t.OneIn(2), track = t.OneIn(3);
+        Layer kind = rank switch { 1 => Layer.InstanceNorm1d, 2 => Layer.InstanceNorm2d, _ => Layer.InstanceNorm3d };
+        return new FuzzNorm(kind, affine, track, 0, null, true, affine || track || t.OneIn(2) ? $"in{index}" : null, track && t.OneIn(3));
+    }
+
+    private static FuzzNorm GroupNorm(Tape t, int channels, int index)
+    {
+        int[] divisors = Enumerable.Range(1, channels).Where(g => channels % g == 0).ToArray();
+        bool affine = !t.OneIn(4);
+        return new FuzzNorm(Layer.GroupNorm, affine, false, t.Pick(divisors), null, true, affine ? $"gn{index}" : null, false);
+    }
+
+    private static FuzzNorm LayerNorm(Tape t, int[] fullShape, int index)
+    {
+        int trailing = t.Range(1, fullShape.Length);
+        bool affine = !t.OneIn(4);
+        return new FuzzNorm(Layer.LayerNorm, affine, false, 0, fullShape.Skip(fullShape.Length - trailing).ToArray(), !t.OneIn(3), affine ? $"ln{index}" : null, false);
+    }
+
+    private static (Layer?, double, bool) Activation(Tape t)
+    {
+        if (t.Next(5) == 0) return (null, double.NaN, false);
+        Layer kind = t.Pick(Activations);
+        double parameter = kind switch { Layer.LeakyReLU => 0.01 * t.Range(1, 30), Layer.ELU => 0.25 * t.Range(1, 8), _ => double.NaN };
+        return (kind, parameter, kind == Layer.GELU && t.OneIn(2));
+    }
+}
+
+/// <summary>The C# text of a fuzzed model, in pieces a mutation can edit before they are joined.</summary>
+public sealed class FuzzSource
+{
+    public string Usings = "using System;\nusing FusedNorm;\n";
+    public string Namespace;
+    public string ModelAttribute;
+    public string ClassModifiers;
+    public string TypeName;
+    public string TypeParameters = "";
+    public string? OuterType; // e.g. "public partial class Outer"
+    public readonly List<(List<string> Attributes, string Declaration)> Methods = new();
+    public string Extra = ""; // other members, e.g. a hand-written helper
+
+    public FuzzSource(FuzzModel model)
+    {
+        Namespace = model.Namespace;
+        ModelAttribute = $"[Model({string.Join(", ", model.Input)})]";
+        ClassModifiers = model.Sealed ? "public sealed partial class" : "internal partial class";
+        TypeName = model.TypeName;
+        foreach (FuzzChain chain in model.Chains)
+            Methods.Add((Attributes(chain), $"partial void {chain.Method}(ReadOnlySpan<float> x, Span<float> y, int batch);"));
+    }
+
+    public static string Fuse(FuzzChain chain) =>
+        $"Fuse({string.Join(", ", chain.Layers().Select(l => "Layer." + l))}{(chain.Training ? ", TrainingForward = true" : "")})";
+
+    private static List<string> Attributes(FuzzChain chain)
+    {
+        var attributes = new List<string> { Fuse(chain) };
+        if (chain.Conv is { } c)
+            attributes.Add($"Conv{c.Rank}d({c.OutChannels}, KernelSize = {c.Kernel}" +
+                (c.Stride != 1 ? $", Stride = {c.Stride}" : "") + (c.Padding != 0 ? $", Padding = {c.Padding}" : "") +
+                (c.Dilation != 1 ? $", Dilation = {c.Dilation}" : "") + (c.Groups != 1 ? $", Groups = {c.Groups}" : "") +
+                (c.Bias ? "" : ", Bias = false") + $", Name = \"{c.Name}\")");
+        if (chain.Linear is { } l)
+            attributes.Add($"Linear({l.OutFeatures}{(l.Bias ? "" : ", Bias = false")}, Name = \"{l.Name}\")");
+        if (chain.Norm is { } n)
+        {
+            string name = n.Name is null ? "" : $"Name = \"{n.Name}\"";
+            string Join(params string[] parts) => string.Join(", ", parts.Where(p => p.Length > 0));
+            switch (n.Kind)
+            {
+                case Layer.BatchNorm1d or Layer.BatchNorm2d or Layer.BatchNorm3d:
+                    attributes.Add($"BatchNorm({Join(n.Affine ? "" : "Affine = false", n.Track ? "" : "TrackRunningStats = false", n.Cumulative ? "CumulativeAverage = true" : "", name)})");
+                    break;
+                case Layer.InstanceNorm1d or Layer.InstanceNorm2d or Layer.InstanceNorm3d:
+                    string args = Join(n.Affine ? "Affine = true" : "", n.Track ? "TrackRunningStats = true" : "", n.Cumulative ? "CumulativeAverage = true" : "", name);
+                    if (args.Length > 0) attributes.Add($"InstanceNorm({args})"); // the defaults need no attribute
+                    break;
+                case Layer.GroupNorm:
+                    attributes.Add($"GroupNorm({Join(n.Groups.ToString(), n.Affine ? "" : "Affine = false", name)})");
+                    break;
+                default:
+                    attributes.Add($"LayerNorm({Join(string.Join(", ", n.Shape!), n.Affine ? "" : "ElementwiseAffine = false", n.LnBias ? "" : "Bias = false", name)})");
+                    break;
+            }
+        }
+        if (chain.Activation == Layer.LeakyReLU) attributes.Add($"LeakyReLU(NegativeSlope = {chain.ActivationParameter:R})");
+        if (chain.Activation == Layer.ELU) attributes.Add($"ELU(Alpha = {chain.ActivationParameter:R})");
+        if (chain.Activation == Layer.GELU && chain.GeluTanh) attributes.Add("GELU(Approximate = \"tanh\")");
+        if (chain.Pool is { } p)
+            attributes.Add($"{p.Kind}(KernelSize = {p.Kernel}" + (p.Stride != 0 ? $", Stride = {p.Stride}" : "") +
+                (p.Padding != 0 ? $", Padding = {p.Padding}" : "") +
+                (!p.CountIncludePad && p.Kind is Layer.AvgPool1d or Layer.AvgPool2d or Layer.AvgPool3d ? ", CountIncludePad = false" : "") + ")");
+        return attributes;
+    }
+
+    public override string ToString()
+    {
+        var s = new StringBuilder(Usings);
+        if (Namespace.Length > 0) s.Append("namespace ").Append(Namespace).Append(";\n");
+        if (OuterType is not null) s.Append(OuterType).Append("\n{\n");
+        s.Append(ModelAttribute).Append('\n').Append(ClassModifiers).Append(' ').Append(TypeName).Append(TypeParameters).Append("\n{\n");
+        foreach (var (attributes, declaration) in Methods)
+        {
+            foreach (string attribute in attributes) s.Append("    [").Append(attribute).Append("]\n");
+            s.Append("    ").Append(declaration).Append('\n');
+        }
+        s.Append(Extra).Append("}\n");
+        if (OuterType is not null) s.Append("}\n");
+        return s.ToString();
+    }
+}
+
+/// <summary>Random weights for a fuzzed model, as PyTorch's state_dict names them, and its eval-mode forward by the Runtime's reference.</summary>
+public sealed class FuzzWeights
+{
+    private readonly Dictionary<string, float[]> _tensors = new();
+    public SafeTensorsWriter Writer { get; } = new();
+
+    public FuzzWeights(FuzzModel model, Random random)
+    {
+        foreach (FuzzChain chain in model.Chains)
+        {
+            int outputs = chain.Conv?.OutChannels ?? chain.Linear!.OutFeatures;
+            if (chain.Conv is { } c)
+            {
+                int perGroup = chain.InShape[0] / c.Groups;
+                int fanIn = perGroup * (int)Math.Pow(c.Kernel, c.Rank);
+                float bound = 1f / MathF.Sqrt(fanIn);
+                Add(c.Name + ".weight", Uniform(random, outputs * fanIn, -bound, bound), new[] { outputs, perGroup }.Concat(Enumerable.Repeat(c.Kernel, c.Rank)).ToArray());
+                if (c.Bias) Add(c.Name + ".bias", Uniform(random, outputs, -bound, bound), outputs);
+            }
+            else
+            {
+                FuzzLinear l = chain.Linear!;
+                int inFeatures = chain.InShape.Aggregate(1, (a, d) => a * d);
+                float bound = 1f / MathF.Sqrt(inFeatures);
+                Add(l.Name + ".weight", Uniform(random, outputs * inFeatures, -bound, bound), outputs, inFeatures);
+                if (l.Bias) Add(l.Name + ".bias", Uniform(random, outputs, -bound, bound), outputs);
+            }
+            if (chain.Norm is not { } n) continue;
+            int[] affine = n.Shape ?? new[] { outputs };
+            int affineLength = affine.Aggregate(1, (a, d) => a * d);
+            if (n.Affine)
+            {
+                Add(n.Name + ".weight", Uniform(random, affineLength, 0.5f, 1.5f), affine);
+                if (n.LnBias) Add(n.Name + ".bias", Uniform(random, affineLength, -0.5f, 0.5f), affine);
+            }
+            if (n.Track)
+            {
+                Add(n.Name + ".running_mean", Uniform(random, outputs, -0.5f, 0.5f), outputs);
+                Add(n.Name + ".running_var", Uniform(random, outputs, 0.2f, 2f), outputs);
+                Writer.Add(n.Name + ".num_batches_tracked", new long[] { 3 });
+            }
+        }
+    }
+
+    private void Add(string name, float[] data, params int[] shape)
+    {
+        _tensors[name] = data;
+        Writer.Add(name, data, shape);
+    }
+
+    private float[]? Get(string? name) => name is not null && _tensors.TryGetValue(name, out float[]? t) ? t : null;
+
+    /// <summary>The model's eval-mode forward, layer by layer in PyTorch's order, by the Runtime's scalar reference.</summary>
+    public float[] Reference(FuzzModel model, float[] x, int batch)
+    {
+        float[] y = x;
+        foreach (FuzzChain chain in model.Chains)
+        {
+            int[] shape;
+            if (chain.Conv is { } c)
+            {
+                int[] dims = chain.InShape.Skip(1).ToArray();
+                y = FusedNorm.Reference.ConvNd(y, batch, chain.InShape[0], dims, Get(c.Name + ".weight")!, Get(c.Name + ".bias"),
+                    c.OutChannels, c.Groups, c.Kernel, c.Stride, c.Padding, c.Dilation);
+                int extent = c.Dilation * (c.Kernel - 1) + 1;
+                shape = new[] { c.OutChannels }.Concat(dims.Select(d => (d + 2 * c.Padding - extent) / c.Stride + 1)).ToArray();
+            }
+            else
+            {
+                FuzzLinear l = chain.Linear!;
+                y = FusedNorm.Reference.Linear(y, batch, chain.InShape.Aggregate(1, (a, d) => a * d), Get(l.Name + ".weight")!, Get(l.Name + ".bias"), l.OutFeatures);
+                shape = new[] { l.OutFeatures };
+            }
+            int channels = shape[0], spatial = shape.Skip(1).Aggregate(1, (a, d) => a * d), sample = channels * spatial;
+            if (chain.Norm is { } n)
+            {
+                float[]? gamma = Get(n.Name + ".weight"), beta = Get(n.Name + ".bias");
+                const double eps = 1e-5;
+                bool batchNorm = n.Kind is Layer.BatchNorm1d or Layer.BatchNorm2d or Layer.BatchNorm3d;
+                y = n.Kind switch
+                {
+                    _ when n.Track => FusedNorm.Reference.BatchNormEval(y, batch, channels, spatial, gamma, beta, Get(n.Name + ".running_mean")!, Get(n.Name + ".running_var")!, eps),
+                    _ when batchNorm => FusedNorm.Reference.BatchNormBatch(y, batch, channels, spatial, gamma, beta, eps).Y,
+                    Layer.GroupNorm => FusedNorm.Reference.NormalizeRuns(y, channels / n.Groups * spatial, spatial, gamma, beta, eps, elementwise: false, sample),
+                    Layer.LayerNorm => FusedNorm.Reference.NormalizeRuns(y, n.Shape!.Aggregate(1, (a, d) => a * d), spatial, gamma, beta, eps, elementwise: true, sample),
+                    _ => FusedNorm.Reference.NormalizeRuns(y, spatial, spatial, gamma, beta, eps, elementwise: false, sample), // InstanceNorm
+                };
+            }
+            if (chain.Activation is { } act) y = FusedNorm.Reference.Activation(y, act, chain.ActivationParameter, chain.GeluTanh);
+            if (chain.Pool is { } p)
+                y = FusedNorm.Reference.PoolNd(y, batch, channels, shape.Skip(1).ToArray(), p.Kind is Layer.MaxPool1d or Layer.MaxPool2d or Layer.MaxPool3d,
+                    p.Kernel, p.Stride == 0 ? p.Kernel : p.Stride, p.Padding, p.CountIncludePad);
+        }
+        return y;
+    }
+
+    private static float[] Uniform(Random random, int n, float low, float high) =>
+        Enumerable.Range(0, n).Select(_ => (float)(low + (high - low) * random.NextDouble())).ToArray();
+}
