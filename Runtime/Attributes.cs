@@ -54,6 +54,8 @@ public sealed class ModelAttribute : Attribute
 /// Declares one fused chain on a <c>partial void M(ReadOnlySpan&lt;float&gt; x, Span&lt;float&gt; y, int batch)</c>
 /// method: a convolution or Linear layer, then optionally a normalization, an activation and (after a
 /// convolution) a pooling step. Layers with parameters are described by their own attribute on the same method.
+/// A list with several convolution or Linear layers runs as one fused kernel per such layer (diagnostic FN0202);
+/// each layer then takes the next attribute of its kind, in source order.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class FuseAttribute : Attribute
@@ -87,28 +89,28 @@ public abstract class ConvolutionAttribute : Attribute
 }
 
 /// <summary>torch.nn.Conv1d (input (N, C, L)). <see cref="ConvolutionAttribute.Name"/> is the state_dict prefix.</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class Conv1dAttribute : ConvolutionAttribute
 {
     public Conv1dAttribute(int outChannels) : base(outChannels) { }
 }
 
 /// <summary>torch.nn.Conv2d (input (N, C, H, W)). <see cref="ConvolutionAttribute.Name"/> is the state_dict prefix (e.g. "conv1" for conv1.weight).</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class Conv2dAttribute : ConvolutionAttribute
 {
     public Conv2dAttribute(int outChannels) : base(outChannels) { }
 }
 
 /// <summary>torch.nn.Conv3d (input (N, C, D, H, W)), cubic kernel. <see cref="ConvolutionAttribute.Name"/> is the state_dict prefix.</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class Conv3dAttribute : ConvolutionAttribute
 {
     public Conv3dAttribute(int outChannels) : base(outChannels) { }
 }
 
 /// <summary>torch.nn.Linear. A (C, H, W) input is flattened first, as torch.flatten(x, 1) does.</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class LinearAttribute : Attribute
 {
     public LinearAttribute(int outFeatures) => OutFeatures = outFeatures;
@@ -124,7 +126,7 @@ public sealed class LinearAttribute : Attribute
 /// (TrackRunningStats, the default) the eval-mode forward folds it into the layer before; without them it
 /// normalizes with the batch's mean and biased variance over (N, spatial) per channel.
 /// </summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class BatchNormAttribute : Attribute
 {
     /// <summary>num_features; 0 takes the channel count it receives (checked when given).</summary>
@@ -143,7 +145,7 @@ public sealed class BatchNormAttribute : Attribute
 /// torch.nn.InstanceNorm1d / 2d / 3d: statistics per (sample, channel) over the spatial dims. PyTorch's defaults:
 /// affine=False, track_running_stats=False. With running statistics the eval-mode forward folds like BatchNorm.
 /// </summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class InstanceNormAttribute : Attribute
 {
     /// <summary>num_features; 0 takes the channel count it receives (checked when given).</summary>
@@ -159,7 +161,7 @@ public sealed class InstanceNormAttribute : Attribute
 }
 
 /// <summary>torch.nn.GroupNorm(num_groups, num_channels): statistics per (sample, group) over C/G channels × spatial; affine per channel.</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class GroupNormAttribute : Attribute
 {
     public GroupNormAttribute(int numGroups) => NumGroups = numGroups;
@@ -176,7 +178,7 @@ public sealed class GroupNormAttribute : Attribute
 /// torch.nn.LayerNorm(normalized_shape): statistics over the trailing normalized_shape dims of each sample, e.g.
 /// [C, H, W], [H, W] or [W] after a Conv2d, [features] after a Linear; the affine is elementwise over that shape.
 /// </summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class LayerNormAttribute : Attribute
 {
     public LayerNormAttribute(params int[] normalizedShape) => NormalizedShape = normalizedShape;
@@ -190,7 +192,7 @@ public sealed class LayerNormAttribute : Attribute
 }
 
 /// <summary>torch.nn.MaxPool2d. Stride 0 means stride = kernel_size, as in PyTorch.</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class MaxPool2dAttribute : Attribute
 {
     public int KernelSize { get; set; }
@@ -199,7 +201,7 @@ public sealed class MaxPool2dAttribute : Attribute
 }
 
 /// <summary>torch.nn.AvgPool2d. Stride 0 means stride = kernel_size, as in PyTorch.</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class AvgPool2dAttribute : Attribute
 {
     public int KernelSize { get; set; }
@@ -209,7 +211,7 @@ public sealed class AvgPool2dAttribute : Attribute
 }
 
 /// <summary>torch.nn.MaxPool1d. Stride 0 means stride = kernel_size, as in PyTorch.</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class MaxPool1dAttribute : Attribute
 {
     public int KernelSize { get; set; }
@@ -218,7 +220,7 @@ public sealed class MaxPool1dAttribute : Attribute
 }
 
 /// <summary>torch.nn.MaxPool3d (cubic window). Stride 0 means stride = kernel_size, as in PyTorch.</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class MaxPool3dAttribute : Attribute
 {
     public int KernelSize { get; set; }
@@ -227,7 +229,7 @@ public sealed class MaxPool3dAttribute : Attribute
 }
 
 /// <summary>torch.nn.AvgPool1d. Stride 0 means stride = kernel_size, as in PyTorch.</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class AvgPool1dAttribute : Attribute
 {
     public int KernelSize { get; set; }
@@ -237,7 +239,7 @@ public sealed class AvgPool1dAttribute : Attribute
 }
 
 /// <summary>torch.nn.AvgPool3d (cubic window). Stride 0 means stride = kernel_size, as in PyTorch.</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class AvgPool3dAttribute : Attribute
 {
     public int KernelSize { get; set; }
@@ -247,21 +249,21 @@ public sealed class AvgPool3dAttribute : Attribute
 }
 
 /// <summary>torch.nn.LeakyReLU(negative_slope=0.01).</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class LeakyReLUAttribute : Attribute
 {
     public double NegativeSlope { get; set; } = 0.01;
 }
 
 /// <summary>torch.nn.ELU(alpha=1.0).</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class ELUAttribute : Attribute
 {
     public double Alpha { get; set; } = 1.0;
 }
 
 /// <summary>torch.nn.GELU(approximate='none' | 'tanh').</summary>
-[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class GELUAttribute : Attribute
 {
     /// <summary>"none" (the exact erf form, PyTorch's default) or "tanh".</summary>

@@ -70,7 +70,8 @@ public class DiagnosticTests
     [InlineData("Layer.ReLU, Layer.Conv2d", "first layer must be Conv1d, Conv2d, Conv3d or Linear")]
     [InlineData("Layer.Conv2d, Layer.ReLU, Layer.BatchNorm2d", "BatchNorm2d follows ReLU")]
     [InlineData("Layer.Conv2d, Layer.BatchNorm1d", "use BatchNorm2d")]
-    [InlineData("Layer.Conv2d, Layer.Conv2d", "one convolution or Linear")]
+    [InlineData("Layer.Conv2d, Layer.ReLU, Layer.Tanh", "Tanh follows ReLU")]
+    [InlineData("Layer.Conv2d, Layer.ReLU, Layer.Conv2d, Layer.MaxPool2d, Layer.ReLU", "ReLU follows MaxPool2d")]
     public void FN0005_illegal_layer_order(string layers, string expected)
     {
         var d = Single(Model($"[Fuse({layers})] [Conv2d(4, KernelSize = 3, Name = \"c\")] [BatchNorm(Name = \"bn\")] public partial void S{Signature}"), "FN0005");
@@ -250,6 +251,37 @@ public class DiagnosticTests
     {
         var d = Single(Model($"[Fuse(Layer.Conv2d)] [Conv2d(4, KernelSize = 3, Dilation = int.MaxValue, Name = \"c\")] public partial void S{Signature}"), "FN0102");
         AssertMessage(d, "4294967295");
+    }
+
+    [Fact]
+    public void FN0015_training_forward_on_a_split_chain()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Conv2d, TrainingForward = true)] [Conv2d(4, KernelSize = 3, Name = \"c1\")] [BatchNorm(Name = \"bn\")] [Conv2d(4, KernelSize = 3, Name = \"c2\")] public partial void S{Signature}"), "FN0015");
+        AssertMessage(d, "2 kernels", "one [Fuse] method per convolution or Linear layer");
+    }
+
+    [Fact]
+    public void FN0007_a_second_attribute_of_one_kind_for_one_layer()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d)] [Conv2d(4, KernelSize = 3, Name = \"c1\")] [Conv2d(8, KernelSize = 3, Name = \"c2\")] public partial void S{Signature}"), "FN0007");
+        AssertMessage(d, "[Conv2d]", "no further Conv2d layer");
+    }
+
+    [Fact]
+    public void FN0006_optional_attribute_for_some_layers_of_a_split_chain_but_not_all()
+    {
+        var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.GELU, Layer.Conv2d, Layer.GELU)] [Conv2d(4, KernelSize = 3, Name = \"c1\")] [GELU(Approximate = \"tanh\")] [Conv2d(4, KernelSize = 3, Name = \"c2\")] public partial void S{Signature}"), "FN0006");
+        AssertMessage(d, "2 GELU layers", "[GELU(...)]");
+    }
+
+    [Fact]
+    public void FN0202_split_chain_is_info_and_still_generates()
+    {
+        var run = GeneratorHarness.RunGenerator(Model($"[Fuse(Layer.Conv2d, Layer.ReLU, Layer.Conv2d)] [Conv2d(8, KernelSize = 3, Name = \"c1\")] [Conv2d(8, KernelSize = 3, Name = \"c2\")] public partial void S{Signature}"));
+        var d = Assert.Single(run.GeneratorDiagnostics, x => x.Id == "FN0202");
+        Assert.Equal(DiagnosticSeverity.Info, d.Severity);
+        AssertMessage(d, "runs as 2 kernels (Conv2d, ReLU | Conv2d)", "1 intermediate tensor(s) go through memory");
+        Assert.Empty(run.CompileErrors);
     }
 
     [Fact]

@@ -27,6 +27,8 @@ public class GeneratorFuzzTests
     /// <summary>10,000 by default; FUZZ_ITERATIONS runs more (or fewer, while debugging) and FUZZ_SEED replays a failure.</summary>
     private static readonly int Iterations = int.TryParse(Environment.GetEnvironmentVariable("FUZZ_ITERATIONS"), out int n) ? n : 10_000;
 
+    private const string Split = "of them valid with one [Fuse] list run as several kernels";
+
     private delegate string? Mutation(FuzzModel model, FuzzSource source, Tape t);
 
     private static readonly (string Name, Mutation Apply)[] Mutations =
@@ -50,7 +52,7 @@ public class GeneratorFuzzTests
             {
                 x => x.Replace("Fuse(", "Fuse(Layer.ReLU, "),
                 x => x.Replace("Fuse(", "Fuse(Layer.LayerNorm, "),
-                x => InsertAfterLayers(x, "Layer.Linear"),
+                x => InsertAfterLayers(x, "Layer.Linear, Layer.ReLU, Layer.Tanh"),
                 x => InsertAfterLayers(x, "Layer.Tanh, Layer.Tanh"),
             })(a)); return "FN0005"; }),
         ("norm of the wrong rank", (m, s, t) =>
@@ -252,13 +254,6 @@ public class GeneratorFuzzTests
         return true;
     }
 
-    /// <summary>Cosmetic variations that keep a model valid: a partial outer class, comments, an unrelated member.</summary>
-    private static void Decorate(FuzzSource s, Tape t)
-    {
-        if (t.OneIn(5)) s.OuterType = "public static partial class Outer";
-        if (t.OneIn(4)) s.Extra = "    // a hand-written member beside the chains\n    public int Helper() => 42;\n";
-    }
-
     public sealed record Declaration(string Source, string? MutationName, string? ExpectedId, bool SyntaxError)
     {
         public override string ToString() => $"mutation: {MutationName ?? "none"}, expects {ExpectedId ?? "no diagnostic"}\n{Source}";
@@ -270,7 +265,7 @@ public class GeneratorFuzzTests
             var t = new Tape(tape);
             FuzzModel model = FuzzModel.Build(t);
             var source = new FuzzSource(model);
-            Decorate(source, t);
+            bool merge = t.OneIn(3);
             string? name = null, expected = null;
             if (mutation < Mutations.Length) // the rest (8 of 38): no mutation, a valid model
             {
@@ -278,6 +273,10 @@ public class GeneratorFuzzTests
                 name = expected is null ? null : Mutations[mutation].Name;
                 if (expected is null) source = new FuzzSource(model); // the mutation did not apply: keep the model valid
             }
+            // Cosmetic variations after the mutation, which edits methods by chain index.
+            if (t.OneIn(5)) source.OuterType ??= "public static partial class Outer";
+            if (t.OneIn(4)) source.Extra = "    // a hand-written member beside the chains\n    public int Helper() => 42;\n";
+            if (merge && expected is null && source.Methods.Count > 1) source.TryMerge(model, t.Next(model.Chains.Count)); // two kernels, FN0202
             string text = source.ToString();
             bool broken = syntax == 4 && tape.Length > 0; // one in five: damage the text
             if (broken)
@@ -327,15 +326,17 @@ public class GeneratorFuzzTests
                     throw new XunitException("A valid model got " + string.Join("; ", unexpected.Select(d => $"{d.Id}: {d.GetMessage()}")));
                 AssertValidOutput(run);
                 counts.AddOrUpdate("valid", 1, (_, n) => n + 1);
+                if (fn.Any(d => d.Id == "FN0202")) counts.AddOrUpdate(Split, 1, (_, n) => n + 1);
             }
         }, iter: Iterations, seed: Environment.GetEnvironmentVariable("FUZZ_SEED"));
 
-        int total = counts.Values.Sum();
+        int total = counts.Where(p => p.Key != Split).Sum(p => p.Value);
         _output.WriteLine($"{total} declarations: " + string.Join(", ", counts.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value}")));
         Console.WriteLine($"[generator fuzz] {total} declarations, {counts.GetValueOrDefault("valid")} valid, {total - counts.GetValueOrDefault("valid") - counts.GetValueOrDefault("syntax error")} invalid, {counts.GetValueOrDefault("syntax error")} with syntax errors");
         Assert.Equal(Iterations, total);
         if (Iterations < 10_000) return; // a debugging run: the coverage floors below are for the full run
         Assert.True(counts.GetValueOrDefault("valid") >= 1_000, "too few valid models: " + counts.GetValueOrDefault("valid"));
+        Assert.True(counts.GetValueOrDefault(Split) >= 50, "too few split chains: " + counts.GetValueOrDefault(Split));
         foreach (var (name, _) in Mutations)
             Assert.True(counts.GetValueOrDefault(name) >= 20, $"mutation '{name}' ran only {counts.GetValueOrDefault(name)} times");
     }
@@ -347,8 +348,11 @@ public class GeneratorFuzzTests
         int checkedModels = 0;
         Gen.Select(Gen.UInt.Array[0, 48], Gen.Int[1, 3], Gen.Int).Sample((tape, batch, seed) =>
         {
-            FuzzModel model = FuzzModel.Build(new Tape(tape));
-            string source = new FuzzSource(model).ToString();
+            var t = new Tape(tape);
+            FuzzModel model = FuzzModel.Build(t);
+            var declaration = new FuzzSource(model);
+            if (t.OneIn(3)) declaration.TryMerge(model, t.Next(model.Chains.Count)); // the same model with two chains in one [Fuse] list
+            string source = declaration.ToString();
             var random = new Random(seed);
             var weights = new FuzzWeights(model, random);
             CompiledModel compiled = CompiledModel.Compile(source, model.FullName);

@@ -36,4 +36,14 @@ public class SnapshotTests
         Assert.True(failures.Count == 0, string.Join("\n\n", failures));
         Assert.Equal(6, run.Sources.Count);
     }
+
+    /// <summary>A [Fuse] list that runs as three kernels: the user's method runs the parts through rented buffers.</summary>
+    [Fact]
+    public void Split_chain_model_file()
+    {
+        var run = GeneratorHarness.RunGenerator(Numerics.SplitChainTests.Source);
+        Assert.Empty(run.CompileErrors);
+        var source = Assert.Single(run.Sources, s => s.HintName == "Split.Net.Model.g.cs");
+        Snapshot.Verify("SnapshotTests.Split#Split.Net.Model", source.SourceText.ToString());
+    }
 }

@@ -201,6 +201,32 @@ public sealed class FuzzSource
             Methods.Add((Attributes(chain), $"partial void {chain.Method}(ReadOnlySpan<float> x, Span<float> y, int batch);"));
     }
 
+    /// <summary>
+    /// Declares chains i and i+1 as one [Fuse] method, which the generator runs as two kernels (FN0202). Not done
+    /// where it would be ambiguous: an optional attribute given for one of two layers of its kind, or a training forward.
+    /// </summary>
+    public bool TryMerge(FuzzModel model, int i)
+    {
+        if (i + 1 >= model.Chains.Count || i + 1 >= Methods.Count) return false;
+        FuzzChain first = model.Chains[i], second = model.Chains[i + 1];
+        if (first.Training || second.Training) return false;
+        var layers = first.Layers().Concat(second.Layers()).ToList();
+        var attributes = Methods[i].Attributes.Skip(1).Concat(Methods[i + 1].Attributes.Skip(1)).ToList();
+        foreach (var (prefix, kinds) in new[]
+        {
+            ("InstanceNorm(", new[] { Layer.InstanceNorm1d, Layer.InstanceNorm2d, Layer.InstanceNorm3d }),
+            ("LeakyReLU(", new[] { Layer.LeakyReLU }), ("ELU(", new[] { Layer.ELU }), ("GELU(", new[] { Layer.GELU }),
+        })
+        {
+            int given = attributes.Count(a => a.StartsWith(prefix, StringComparison.Ordinal));
+            if (given != 0 && given != layers.Count(kinds.Contains)) return false;
+        }
+        attributes.Insert(0, $"Fuse({string.Join(", ", layers.Select(l => "Layer." + l))})");
+        Methods[i] = (attributes, Methods[i].Declaration);
+        Methods.RemoveAt(i + 1);
+        return true;
+    }
+
     public static string Fuse(FuzzChain chain) =>
         $"Fuse({string.Join(", ", chain.Layers().Select(l => "Layer." + l))}{(chain.Training ? ", TrainingForward = true" : "")})";
 

@@ -62,7 +62,7 @@ namespace FusedNorm.Sample
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
         public void Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            global::FusedNorm.Kernels.ChainGuard.Check("LeNetBn.Forward", x, y, batch, InputSize, OutputSize, "3, 32, 32", "5", IsLoaded);
+            global::FusedNorm.Kernels.ChainGuard.Check("LeNetBn.Forward", x, y, batch, InputSize, OutputSize, "3, 32, 32", "5", IsLoaded, 1176);
             // Ping-pong buffers sized for the largest intermediate: 1176 floats per sample.
             float[] a = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * 1176);
             float[] b = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * 1176);

@@ -36,7 +36,7 @@ public static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor IllegalLayerOrder = Error("FN0005",
         "Illegal layer order",
-        "Chain '{0}': {1}. A chain is Conv2d or Linear, then optionally a BatchNorm, an activation and (after Conv2d) a pooling layer, in that order.");
+        "Chain '{0}': {1}. A chain starts with a convolution or Linear layer; each may be followed by one norm, one activation and (after a convolution) one pooling layer, in that order.");
 
     public static readonly DiagnosticDescriptor MissingLayerAttribute = Error("FN0006",
         "Layer has no parameter attribute",
@@ -74,6 +74,10 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor TrainingWithoutBatchStatistics = Error("FN0014",
         "Training-mode forward without batch statistics",
         "Chain '{0}' asks for TrainingForward, but {1}: training mode differs from eval mode only for BatchNorm and for InstanceNorm with TrackRunningStats; remove TrainingForward");
+
+    public static readonly DiagnosticDescriptor TrainingForwardOnSplitChain = Error("FN0015",
+        "Training-mode forward on a chain that runs as several kernels",
+        "Chain '{0}' asks for TrainingForward, but its layers run as {1} kernels: declare one [Fuse] method per convolution or Linear layer and set TrainingForward on those with a BatchNorm");
 
     public static readonly DiagnosticDescriptor InternalError = Error("FN0099",
         "FusedNorm could not generate this model",
@@ -130,4 +134,9 @@ public static class DiagnosticDescriptors
         "Chain runs on the scalar path",
         "Chain '{0}' runs on the scalar path: {1}",
         Performance, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics.md#fn0201");
+
+    public static readonly DiagnosticDescriptor SplitChain = new("FN0202",
+        "Chain runs as several kernels",
+        "Chain '{0}' runs as {1} kernels ({2}): one kernel fuses a convolution or Linear layer with the norm, activation and pooling after it, so {3} intermediate tensor(s) go through memory. The results are the same.",
+        Performance, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics.md#fn0202");
 }

@@ -59,12 +59,16 @@ internal static class ChainEmitter
         string x = chain.InputParameter, y = chain.OutputParameter, batch = chain.BatchParameter;
         string layout = chain.Conv is null ? "row-major" : chain.Conv.Rank switch { 1 => "NCL", 2 => "NCHW", _ => "NCDHW" };
         w.Line("/// <summary>");
-        w.Line($"/// Fused chain <c>{Escape(Describe(chain))}</c>.");
+        if (chain.Split is { } split)
+            w.Line($"/// Kernel {split.Part} of the {split.Parts} that run {split.Method}: fused chain <c>{Escape(Describe(chain))}</c>.");
+        else
+            w.Line($"/// Fused chain <c>{Escape(Describe(chain))}</c>.");
         w.Line($"/// Input (batch, {ShapeInts(chain.InputShape)}) → output (batch, {ShapeInts(chain.OutputShape)}), {layout} float32.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
 
-        using (w.Block($"{(chain.MethodModifiers.Length > 0 ? chain.MethodModifiers + " " : "")}partial void {chain.MethodName}(global::System.ReadOnlySpan<float> {x}, global::System.Span<float> {y}, int {batch})"))
+        string header = chain.Split is null ? "partial void" : "void"; // a part of a split chain is a private method of its own
+        using (w.Block($"{(chain.MethodModifiers.Length > 0 ? chain.MethodModifiers + " " : "")}{header} {chain.MethodName}(global::System.ReadOnlySpan<float> {x}, global::System.Span<float> {y}, int {batch})"))
         {
             w.Line(Guard(chain, chain.MethodName, x, y, batch));
             w.Line($"{kernelRef}.Run({x}, {y}, {batch}, {field}Arguments!);");
@@ -96,7 +100,6 @@ internal static class ChainEmitter
     private static string Guard(ChainPlan chain, string method, string x, string y, string batch) =>
         $"global::FusedNorm.Kernels.ChainGuard.Check(\"{chain.Type.ClassName}.{method}\", {x}, {y}, {batch}, {KernelRef(chain)}.InputSize, {KernelRef(chain)}.OutputSize, \"{ShapeInts(chain.InputShape)}\", \"{ShapeInts(chain.OutputShape)}\", {Field(chain)}Weights is not null);";
 
-    private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
     private static void EmitLoad(SourceWriter w, ChainPlan chain)
     {

@@ -29,6 +29,9 @@ internal static class Format
     public static string Lower(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
 
     /// <summary>Field prefix for a chain's weights, e.g. _stage1.</summary>
+    /// <summary>Text for an XML doc comment.</summary>
+    public static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
     public static string Field(ChainPlan chain) => "_" + Lower(chain.MethodName);
 
     public static string KernelClass(ChainPlan chain) => chain.MethodName + "Kernel";

@@ -1,5 +1,7 @@
+using System.Collections.Generic;
 using System.Linq;
 using FusedNorm.Generator.Plan;
+using FusedNorm.Generator.Spec;
 using static FusedNorm.Generator.Emit.Format;
 
 namespace FusedNorm.Generator.Emit;
@@ -87,6 +89,7 @@ internal static class ModelEmitter
             w.Line();
         }
 
+        EmitSplitChains(w, model);
         EmitForward(w, model);
         TypeEmitter.CloseType(w, model.Type);
         return w.ToString();
@@ -121,31 +124,65 @@ internal static class ModelEmitter
         w.Line(GeneratedCode);
         using (w.Block("public void Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)"))
         {
-            var chains = model.Chains;
-            if (chains.Count == 1)
+            if (model.Chains.Count == 1)
             {
-                w.Line($"{chains[0].MethodName}(x, y, batch);");
+                w.Line($"{model.Chains[0].MethodName}(x, y, batch);");
                 return;
             }
-            w.Line($"global::FusedNorm.Kernels.ChainGuard.Check(\"{model.Type.ClassName}.Forward\", x, y, batch, InputSize, OutputSize, \"{ShapeInts(model.InputShape)}\", \"{ShapeInts(model.OutputShape)}\", IsLoaded);");
-            w.Comment($"Ping-pong buffers sized for the largest intermediate: {model.LargestIntermediate} floats per sample.");
-            w.Line($"float[] a = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * {model.LargestIntermediate});");
-            if (chains.Count > 2) w.Line($"float[] b = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * {model.LargestIntermediate});");
-            using (w.Block("try"))
+            w.Line($"global::FusedNorm.Kernels.ChainGuard.Check(\"{model.Type.ClassName}.Forward\", x, y, batch, InputSize, OutputSize, \"{ShapeInts(model.InputShape)}\", \"{ShapeInts(model.OutputShape)}\", IsLoaded, {model.LargestIntermediate});");
+            EmitSequence(w, model.Chains, "x", "y", "batch");
+        }
+    }
+
+    /// <summary>
+    /// A [Fuse] method whose layers run as several kernels: the user's partial method runs its parts in order
+    /// through rented buffers, like the model's Forward runs its chains.
+    /// </summary>
+    private static void EmitSplitChains(SourceWriter w, ModelPlan model)
+    {
+        foreach (var parts in model.Chains.Where(c => c.Split is not null).GroupBy(c => c.Split!.Method))
+        {
+            var chains = parts.ToList();
+            SplitSpec split = chains[0].Split!;
+            ChainPlan first = chains[0], last = chains[chains.Count - 1];
+            string x = split.InputParameter, y = split.OutputParameter, batch = split.BatchParameter;
+            w.Line("/// <summary>");
+            w.Line($"/// {Escape(string.Join(" → ", chains.Select(Describe)))}, as {chains.Count} fused kernels: {string.Join(" → ", chains.Select(c => c.MethodName))}.");
+            w.Line($"/// Input (batch, {ShapeInts(first.InputShape)}) → output (batch, {ShapeInts(last.OutputShape)}). One kernel fuses a convolution or Linear");
+            w.Line("/// layer with what follows it, so the tensors between the kernels go through two buffers rented from ArrayPool (FN0202).");
+            w.Line("/// </summary>");
+            w.Line(GeneratedCode);
+            using (w.Block($"{(split.Modifiers.Length > 0 ? split.Modifiers + " " : "")}partial void {split.Method}(global::System.ReadOnlySpan<float> {x}, global::System.Span<float> {y}, int {batch})"))
             {
-                for (int i = 0; i < chains.Count; i++)
-                {
-                    ChainPlan chain = chains[i];
-                    string input = i == 0 ? "x" : $"new global::System.Span<float>({(i % 2 == 1 ? "a" : "b")}, 0, batch * {chains[i - 1].OutputSize})";
-                    string output = i == chains.Count - 1 ? "y" : $"new global::System.Span<float>({(i % 2 == 0 ? "a" : "b")}, 0, batch * {chain.OutputSize})";
-                    w.Line($"{chain.MethodName}({input}, {output}, batch); // → (batch, {ShapeInts(chain.OutputShape)})");
-                }
+                string loaded = string.Join(" && ", chains.Select(c => Field(c) + "Weights is not null"));
+                w.Line($"global::FusedNorm.Kernels.ChainGuard.Check(\"{model.Type.ClassName}.{split.Method}\", {x}, {y}, {batch}, {first.InputSize}, {last.OutputSize}, \"{ShapeInts(first.InputShape)}\", \"{ShapeInts(last.OutputShape)}\", {loaded}, {ModelPlan.Largest(chains)});");
+                EmitSequence(w, chains, x, y, batch);
             }
-            using (w.Block("finally"))
+            w.Line();
+        }
+    }
+
+    /// <summary>Runs chains one after another; the tensors between them ping-pong between two rented buffers.</summary>
+    private static void EmitSequence(SourceWriter w, IReadOnlyList<ChainPlan> chains, string x, string y, string batch)
+    {
+        int largest = ModelPlan.Largest(chains);
+        w.Comment($"Ping-pong buffers sized for the largest intermediate: {largest} floats per sample.");
+        w.Line($"float[] a = global::System.Buffers.ArrayPool<float>.Shared.Rent({batch} * {largest});");
+        if (chains.Count > 2) w.Line($"float[] b = global::System.Buffers.ArrayPool<float>.Shared.Rent({batch} * {largest});");
+        using (w.Block("try"))
+        {
+            for (int i = 0; i < chains.Count; i++)
             {
-                w.Line("global::System.Buffers.ArrayPool<float>.Shared.Return(a);");
-                if (chains.Count > 2) w.Line("global::System.Buffers.ArrayPool<float>.Shared.Return(b);");
+                ChainPlan chain = chains[i];
+                string input = i == 0 ? x : $"new global::System.Span<float>({(i % 2 == 1 ? "a" : "b")}, 0, {batch} * {chains[i - 1].OutputSize})";
+                string output = i == chains.Count - 1 ? y : $"new global::System.Span<float>({(i % 2 == 0 ? "a" : "b")}, 0, {batch} * {chain.OutputSize})";
+                w.Line($"{chain.MethodName}({input}, {output}, {batch}); // → (batch, {ShapeInts(chain.OutputShape)})");
             }
+        }
+        using (w.Block("finally"))
+        {
+            w.Line("global::System.Buffers.ArrayPool<float>.Shared.Return(a);");
+            if (chains.Count > 2) w.Line("global::System.Buffers.ArrayPool<float>.Shared.Return(b);");
         }
     }
 }

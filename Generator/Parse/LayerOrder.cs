@@ -5,13 +5,26 @@ namespace FusedNorm.Generator.Parse;
 
 /// <summary>
 /// The grammar of a chain: (Conv1d | Conv2d | Conv3d | Linear) Norm? Activation? Pool?, with each norm and pool
-/// matching the data shape the compute layer produces.
+/// matching the data shape the compute layer produces; one kernel runs one such chain. A [Fuse] list may hold
+/// several in a row, which run as one kernel each (FN0202).
 /// </summary>
 internal static class LayerOrder
 {
+    /// <summary>
+    /// What is wrong with a [Fuse] list, or null. A list with several convolution or Linear layers is several chains
+    /// in a row (see <see cref="Split"/>), each checked on its own.
+    /// </summary>
     public static string? Problem(IReadOnlyList<LayerKind> layers)
     {
         if (layers.Count == 0) return "the [Fuse] list is empty";
+        if (layers[0].Role() != LayerRole.Compute) return $"it starts with {layers[0]}; the first layer must be Conv1d, Conv2d, Conv3d or Linear";
+        foreach (var part in Split(layers))
+            if (PartProblem(part) is { } problem) return problem;
+        return null;
+    }
+
+    private static string? PartProblem(IReadOnlyList<LayerKind> layers)
+    {
         if (layers[0].Role() != LayerRole.Compute) return $"it starts with {layers[0]}; the first layer must be Conv1d, Conv2d, Conv3d or Linear";
 
         LayerKind compute = layers[0];
@@ -21,7 +34,6 @@ internal static class LayerOrder
         {
             LayerKind layer = layers[i];
             LayerRole role = layer.Role();
-            if (role == LayerRole.Compute) return $"{layer} follows {layers[i - 1]}; a chain has one convolution or Linear, at its start (split it into two chains)";
             if (role <= last) return $"{layer} follows {layers[i - 1]}; expected the order convolution/Linear, norm, activation, pooling, each at most once";
             int needs = layer.SpatialRank();
             if (role == LayerRole.Norm && needs >= 0)
@@ -44,6 +56,21 @@ internal static class LayerOrder
             last = role;
         }
         return null;
+    }
+
+    /// <summary>
+    /// Cuts a list before each convolution or Linear layer: the chains one kernel each can run. A list that starts
+    /// with a compute layer (see <see cref="Problem"/>) gives at least one part.
+    /// </summary>
+    public static List<List<LayerKind>> Split(IReadOnlyList<LayerKind> layers)
+    {
+        var parts = new List<List<LayerKind>>();
+        foreach (LayerKind layer in layers)
+        {
+            if (layer.Role() == LayerRole.Compute || parts.Count == 0) parts.Add(new List<LayerKind>());
+            parts[parts.Count - 1].Add(layer);
+        }
+        return parts;
     }
 
     private static string Spatial(int rank) => rank switch { 1 => "L", 2 => "H, W", _ => "D, H, W" };

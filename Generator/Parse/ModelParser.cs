@@ -66,8 +66,8 @@ internal static class ModelParser
         foreach (IMethodSymbol method in ChainMethodsInSourceOrder(type))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            ChainSpec? chain = ParseChain(method, diagnostics, cancellationToken);
-            if (chain is not null) chains.Add(chain);
+            List<ChainSpec>? parsed = ParseChain(method, diagnostics, cancellationToken);
+            if (parsed is not null) chains.AddRange(parsed);
         }
 
         if (chains.Count == 0 && diagnostics.Count == 0)
@@ -90,7 +90,7 @@ internal static class ModelParser
             .OrderBy(m => m.Locations.FirstOrDefault()?.SourceTree?.FilePath, System.StringComparer.Ordinal)
             .ThenBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0);
 
-    private static ChainSpec? ParseChain(IMethodSymbol method, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    private static List<ChainSpec>? ParseChain(IMethodSymbol method, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         var methodSyntax = method.DeclaringSyntaxReferences
             .Select(r => r.GetSyntax(cancellationToken))
@@ -131,17 +131,120 @@ internal static class ModelParser
         }
         if (diagnostics.Count > errorsBefore) return null;
 
-        string? orderProblem = LayerOrder.Problem(layers);
-        if (orderProblem is not null)
+        // One kernel runs (Conv | Linear) Norm? Activation? Pool?; a longer list runs as one kernel per compute layer.
+        if (LayerOrder.Problem(layers) is { } orderProblem)
         {
             diagnostics.Add(DiagnosticInfo.Create(IllegalLayerOrder, location, name, orderProblem));
             return null;
         }
+        List<List<LayerKind>> parts = LayerOrder.Split(layers);
+        bool training = new AttributeReader(fuse).Bool("TrainingForward", false);
+        if (parts.Count > 1)
+        {
+            if (training)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(TrainingForwardOnSplitChain, location, name, parts.Count));
+                return null;
+            }
+            diagnostics.Add(DiagnosticInfo.Create(SplitChain, location, name, parts.Count,
+                string.Join(" | ", parts.Select(p => string.Join(", ", p))), parts.Count - 1));
+        }
 
-        var attributes = method.GetAttributes()
-            .Where(a => a.AttributeClass is not null)
+        var assigned = AssignAttributes(method, name, parts, location, diagnostics, cancellationToken);
+        if (diagnostics.Skip(errorsBefore).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
+            return null;
+
+        string modifiers = string.Join(" ", methodSyntax!.Modifiers.Select(m => m.Text).Where(t => t != "partial"));
+        var specs = new List<ChainSpec>();
+        for (int k = 0; k < parts.Count; k++)
+        {
+            SplitSpec? split = parts.Count == 1 ? null : new SplitSpec(name, modifiers,
+                method.Parameters[0].Name, method.Parameters[1].Name, method.Parameters[2].Name, k + 1, parts.Count);
+            ChainSpec? spec = ParsePart(name, parts[k], assigned[k], training, split, modifiers, method, location, diagnostics);
+            if (spec is not null) specs.Add(spec);
+        }
+        return diagnostics.Skip(errorsBefore).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error) ? null : specs;
+    }
+
+    /// <summary>The attribute class that gives a layer's parameters, and whether the layer may go without it.</summary>
+    private static (string? Attribute, bool Optional) ParameterAttribute(LayerKind layer) => layer switch
+    {
+        LayerKind.Conv1d => (AttributeNames.Conv1d, false),
+        LayerKind.Conv2d => (AttributeNames.Conv2d, false),
+        LayerKind.Conv3d => (AttributeNames.Conv3d, false),
+        LayerKind.Linear => (AttributeNames.Linear, false),
+        _ when layer.IsBatchNorm() => (AttributeNames.BatchNorm, false),
+        _ when layer.IsInstanceNorm() => (AttributeNames.InstanceNorm, true), // PyTorch's defaults need no attribute
+        LayerKind.GroupNorm => (AttributeNames.GroupNorm, false),
+        LayerKind.LayerNorm => (AttributeNames.LayerNorm, false),
+        LayerKind.MaxPool1d => (AttributeNames.MaxPool1d, false),
+        LayerKind.MaxPool2d => (AttributeNames.MaxPool2d, false),
+        LayerKind.MaxPool3d => (AttributeNames.MaxPool3d, false),
+        LayerKind.AvgPool1d => (AttributeNames.AvgPool1d, false),
+        LayerKind.AvgPool2d => (AttributeNames.AvgPool2d, false),
+        LayerKind.AvgPool3d => (AttributeNames.AvgPool3d, false),
+        LayerKind.LeakyReLU => (AttributeNames.LeakyReLU, true),
+        LayerKind.ELU => (AttributeNames.ELU, true),
+        LayerKind.GELU => (AttributeNames.GELU, true),
+        _ => (null, true),
+    };
+
+    private static readonly HashSet<string> ParameterAttributes = new()
+    {
+        AttributeNames.Conv1d, AttributeNames.Conv2d, AttributeNames.Conv3d, AttributeNames.Linear, AttributeNames.BatchNorm,
+        AttributeNames.InstanceNorm, AttributeNames.GroupNorm, AttributeNames.LayerNorm, AttributeNames.MaxPool1d, AttributeNames.MaxPool2d,
+        AttributeNames.MaxPool3d, AttributeNames.AvgPool1d, AttributeNames.AvgPool2d, AttributeNames.AvgPool3d, AttributeNames.LeakyReLU,
+        AttributeNames.ELU, AttributeNames.GELU,
+    };
+
+    /// <summary>
+    /// Gives each layer the next parameter attribute of its class, in source order. A required attribute that is
+    /// missing is FN0006; an attribute no layer takes is FN0007; an optional attribute given for some layers of its
+    /// kind but not all is FN0006 too, because which layer it belongs to would be a guess.
+    /// </summary>
+    private static List<Dictionary<string, AttributeData>> AssignAttributes(IMethodSymbol method, string name, List<List<LayerKind>> parts,
+        LocationInfo? location, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        var queues = method.GetAttributes()
+            .Where(a => a.AttributeClass is not null && ParameterAttributes.Contains(a.AttributeClass.ToDisplayString()))
             .GroupBy(a => a.AttributeClass!.ToDisplayString())
-            .ToDictionary(g => g.Key, g => g.First());
+            .ToDictionary(g => g.Key, g => new Queue<AttributeData>(g));
+        var users = parts.SelectMany(p => p).Select(ParameterAttribute).Where(a => a.Attribute is not null)
+            .GroupBy(a => a.Attribute!).ToDictionary(g => g.Key, g => g.Count());
+
+        var assigned = new List<Dictionary<string, AttributeData>>();
+        foreach (var part in parts)
+        {
+            var mine = new Dictionary<string, AttributeData>();
+            foreach (LayerKind layer in part)
+            {
+                var (attribute, optional) = ParameterAttribute(layer);
+                if (attribute is null) continue;
+                if (queues.TryGetValue(attribute, out var queue) && queue.Count > 0) mine[attribute] = queue.Dequeue();
+                else if (!optional || queues.ContainsKey(attribute))
+                    diagnostics.Add(DiagnosticInfo.Create(MissingLayerAttribute, location, name,
+                        users[attribute] > 1 ? $"{users[attribute]} {layer} layers" : layer.ToString(), ShortName(attribute)));
+            }
+            assigned.Add(mine);
+        }
+
+        foreach (var pair in queues)
+            foreach (AttributeData extra in pair.Value)
+            {
+                string shortName = ShortName(pair.Key);
+                diagnostics.Add(DiagnosticInfo.Create(UnusedLayerAttribute,
+                    LocationInfo.From(extra.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()) ?? location,
+                    name, shortName, users.ContainsKey(pair.Key) ? "further " + shortName + " layer" : shortName));
+            }
+        return assigned;
+    }
+
+    private static string ShortName(string attributeName) => attributeName.Substring("FusedNorm.".Length).Replace("Attribute", "");
+
+    private static ChainSpec? ParsePart(string name, List<LayerKind> layers, Dictionary<string, AttributeData> attributes, bool training,
+        SplitSpec? split, string modifiers, IMethodSymbol method, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        int errorsBefore = diagnostics.Count;
         AttributeReader? Get(string attributeName) => attributes.TryGetValue(attributeName, out AttributeData? d) ? new AttributeReader(d) : null;
 
         LayerKind compute = layers[0];
@@ -149,39 +252,11 @@ internal static class ModelParser
         LayerKind? activation = layers.Where(l => l.Role() == LayerRole.Activation).Select(l => (LayerKind?)l).FirstOrDefault();
         LayerKind? pool = layers.Where(l => l.Role() == LayerRole.Pool).Select(l => (LayerKind?)l).FirstOrDefault();
 
-        // Each parameter attribute must belong to a listed layer.
-        void Unused(string attributeName, string shortName, bool listed)
-        {
-            if (!listed && attributes.TryGetValue(attributeName, out AttributeData? data))
-                diagnostics.Add(DiagnosticInfo.Create(UnusedLayerAttribute,
-                    LocationInfo.From(data.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()) ?? location,
-                    name, shortName, shortName));
-        }
-        Unused(AttributeNames.Conv1d, "Conv1d", compute == LayerKind.Conv1d);
-        Unused(AttributeNames.Conv2d, "Conv2d", compute == LayerKind.Conv2d);
-        Unused(AttributeNames.Conv3d, "Conv3d", compute == LayerKind.Conv3d);
-        Unused(AttributeNames.Linear, "Linear", compute == LayerKind.Linear);
-        Unused(AttributeNames.BatchNorm, "BatchNorm", norm?.IsBatchNorm() == true);
-        Unused(AttributeNames.InstanceNorm, "InstanceNorm", norm?.IsInstanceNorm() == true);
-        Unused(AttributeNames.GroupNorm, "GroupNorm", norm == LayerKind.GroupNorm);
-        Unused(AttributeNames.LayerNorm, "LayerNorm", norm == LayerKind.LayerNorm);
-        Unused(AttributeNames.MaxPool1d, "MaxPool1d", pool == LayerKind.MaxPool1d);
-        Unused(AttributeNames.MaxPool2d, "MaxPool2d", pool == LayerKind.MaxPool2d);
-        Unused(AttributeNames.MaxPool3d, "MaxPool3d", pool == LayerKind.MaxPool3d);
-        Unused(AttributeNames.AvgPool1d, "AvgPool1d", pool == LayerKind.AvgPool1d);
-        Unused(AttributeNames.AvgPool2d, "AvgPool2d", pool == LayerKind.AvgPool2d);
-        Unused(AttributeNames.AvgPool3d, "AvgPool3d", pool == LayerKind.AvgPool3d);
-        Unused(AttributeNames.LeakyReLU, "LeakyReLU", activation == LayerKind.LeakyReLU);
-        Unused(AttributeNames.ELU, "ELU", activation == LayerKind.ELU);
-        Unused(AttributeNames.GELU, "GELU", activation == LayerKind.GELU);
-
         ConvSpec? conv = null;
         LinearSpec? linear = null;
         if (compute == LayerKind.Linear)
         {
-            if (Get(AttributeNames.Linear) is not { } a)
-                diagnostics.Add(DiagnosticInfo.Create(MissingLayerAttribute, location, name, "Linear", "Linear"));
-            else
+            if (Get(AttributeNames.Linear) is { } a)
                 linear = new LinearSpec(RequireName(a, "Linear", name, "fc1", location, diagnostics),
                     a.Int("InFeatures", 0), a.CtorInt(0, 0), a.Bool("Bias", true));
         }
@@ -189,9 +264,7 @@ internal static class ModelParser
         {
             int rank = compute.SpatialRank();
             string attributeName = rank switch { 1 => AttributeNames.Conv1d, 2 => AttributeNames.Conv2d, _ => AttributeNames.Conv3d };
-            if (Get(attributeName) is not { } a)
-                diagnostics.Add(DiagnosticInfo.Create(MissingLayerAttribute, location, name, compute.ToString(), compute.ToString()));
-            else
+            if (Get(attributeName) is { } a)
                 conv = new ConvSpec(RequireName(a, compute.ToString(), name, "conv1", location, diagnostics),
                     a.Int("InChannels", 0), a.CtorInt(0, 0), a.Int("KernelSize", 0), a.Int("Stride", 1),
                     a.Int("Padding", 0), a.Int("Dilation", 1), a.Bool("Bias", true), rank, a.Int("Groups", 1));
@@ -234,9 +307,7 @@ internal static class ModelParser
                 LayerKind.AvgPool2d => AttributeNames.AvgPool2d,
                 _ => AttributeNames.AvgPool3d,
             };
-            if (Get(attributeName) is not { } a)
-                diagnostics.Add(DiagnosticInfo.Create(MissingLayerAttribute, location, name, poolKind.ToString(), poolKind.ToString()));
-            else
+            if (Get(attributeName) is { } a)
             {
                 int kernel = a.Int("KernelSize", 0);
                 int stride = a.Int("Stride", 0);
@@ -244,7 +315,6 @@ internal static class ModelParser
             }
         }
 
-        bool training = new AttributeReader(fuse).Bool("TrainingForward", false);
         if (training && !(normSpec is { } ns && (ns.Kind.IsBatchNorm() || ns.Kind.IsInstanceNorm() && ns.TrackRunningStats)))
             diagnostics.Add(DiagnosticInfo.Create(TrainingWithoutBatchStatistics, location, name,
                 normSpec is null ? "it has no normalization" : $"its {normSpec.Kind} computes the same statistics in training and eval mode and keeps no running statistics"));
@@ -252,7 +322,9 @@ internal static class ModelParser
         if (diagnostics.Skip(errorsBefore).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
             return null;
 
-        string modifiers = string.Join(" ", methodSyntax!.Modifiers.Select(m => m.Text).Where(t => t != "partial"));
+        if (split is not null)
+            return new ChainSpec(name + "Part" + split.Part, "private", "x", "y", "batch",
+                layers.ToEquatableArray(), conv, linear, normSpec, activationSpec, poolSpec, location, training, split);
         return new ChainSpec(name, modifiers, method.Parameters[0].Name, method.Parameters[1].Name, method.Parameters[2].Name,
             layers.ToEquatableArray(), conv, linear, normSpec, activationSpec, poolSpec, location, training);
     }
@@ -264,11 +336,7 @@ internal static class ModelParser
             : kind == LayerKind.GroupNorm ? AttributeNames.GroupNorm : AttributeNames.LayerNorm;
         string shortName = attributeName.Substring("FusedNorm.".Length).Replace("Attribute", "");
         AttributeReader? a = get(attributeName);
-        if (a is null && !kind.IsInstanceNorm()) // InstanceNorm's defaults need no attribute: no parameters, no state
-        {
-            diagnostics.Add(DiagnosticInfo.Create(MissingLayerAttribute, location, chain, kind.ToString(), shortName));
-            return null;
-        }
+        if (a is null && !kind.IsInstanceNorm()) return null; // FN0006 is already reported; InstanceNorm's defaults need no attribute
 
         NormSpec spec = kind switch
         {

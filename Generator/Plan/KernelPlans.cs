@@ -118,7 +118,8 @@ public sealed record ChainPlan(
     NormPlan? Norm,
     ActivationSpec? Activation,
     PoolPlan? Pool,
-    bool TrainingForward = false)
+    bool TrainingForward = false,
+    SplitSpec? Split = null)
 {
     /// <summary>The eval-mode forward normalizes with statistics it computes (not folded ones).</summary>
     public bool ComputesStatistics => Norm is { EvalMode: not NormMode.Folded };
@@ -142,13 +143,13 @@ public sealed record ModelPlan(
     EquatableArray<ChainPlan> Chains)
 {
     /// <summary>The largest per-sample size handed from one chain to the next (0 for a one-chain model).</summary>
-    public int LargestIntermediate
+    public int LargestIntermediate => Largest(Chains);
+
+    /// <summary>The largest output of all but the last of <paramref name="chains"/>: what runs between them needs that much.</summary>
+    public static int Largest(System.Collections.Generic.IReadOnlyList<ChainPlan> chains)
     {
-        get
-        {
-            int largest = 0;
-            for (int i = 0; i + 1 < Chains.Count; i++) largest = System.Math.Max(largest, Chains[i].OutputSize);
-            return largest;
-        }
+        int largest = 0;
+        for (int i = 0; i + 1 < chains.Count; i++) largest = System.Math.Max(largest, chains[i].OutputSize);
+        return largest;
     }
 }

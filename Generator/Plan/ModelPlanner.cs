@@ -202,7 +202,7 @@ public static class ModelPlanner
 
         return new ChainPlan(type, index, chain.MethodName, chain.MethodModifiers, chain.InputParameter, chain.OutputParameter,
             chain.BatchParameter, input.ToEquatableArray(), output.ToEquatableArray(), conv, linear, norm, chain.Activation, pool,
-            chain.TrainingForward);
+            chain.TrainingForward, chain.Split);
     }
 
     /// <summary>

@@ -104,7 +104,14 @@ public sealed record ChainSpec(
     ActivationSpec? Activation,
     PoolSpec? Pool,
     LocationInfo? Location,
-    bool TrainingForward = false);
+    bool TrainingForward = false,
+    SplitSpec? Split = null);
+
+/// <summary>
+/// Set on each part of a [Fuse] method whose layers cannot run as one fused kernel (several convolution or Linear
+/// layers): the part is kernel <see cref="Part"/> of <see cref="Parts"/>, and the user's method runs them in order.
+/// </summary>
+public sealed record SplitSpec(string Method, string Modifiers, string InputParameter, string OutputParameter, string BatchParameter, int Part, int Parts);
 
 /// <summary>Where the partial class lives, enough to write its other half.</summary>
 public sealed record TypeDeclarationSpec(

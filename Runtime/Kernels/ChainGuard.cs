@@ -5,17 +5,18 @@ namespace FusedNorm.Kernels;
 /// <summary>
 /// The checks every generated Forward makes once, at entry, before its kernels index memory without bounds
 /// tests: loaded weights, a positive batch, exact span lengths, and no overlap between input and output.
+/// <c>intermediateSize</c> is the largest per-sample tensor a model's Forward hands between its chains, rented for the batch.
 /// </summary>
 public static class ChainGuard
 {
     public static void Check(string chain, ReadOnlySpan<float> x, Span<float> y, int batch,
-        int inputSize, int outputSize, string inputShape, string outputShape, bool weightsLoaded)
+        int inputSize, int outputSize, string inputShape, string outputShape, bool weightsLoaded, int intermediateSize = 0)
     {
         if (!weightsLoaded)
             throw new InvalidOperationException($"{chain}: the weights are not loaded. Call LoadWeights(path) with the model's safetensors file first.");
         if (batch <= 0)
             throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{chain}: batch must be positive.");
-        if ((long)batch * inputSize > int.MaxValue || (long)batch * outputSize > int.MaxValue)
+        if ((long)batch * Math.Max(Math.Max(inputSize, outputSize), intermediateSize) > int.MaxValue)
             throw new ArgumentOutOfRangeException(nameof(batch), batch, $"{chain}: batch {batch} makes the tensors larger than a span can hold.");
         if (x.Length != batch * inputSize)
             throw new ArgumentException(
