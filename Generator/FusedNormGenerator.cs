@@ -72,8 +72,10 @@ public sealed class FusedNormGenerator : IIncrementalGenerator
             .Select(static (d, _) => d!)
             .WithTrackingName(TrackingNames.OrphanChains);
 
-        context.RegisterSourceOutput(diagnostics, static (spc, d) => spc.ReportDiagnostic(d.ToDiagnostic()));
-        context.RegisterSourceOutput(orphans, static (spc, d) => spc.ReportDiagnostic(d.ToDiagnostic()));
+        // Reported against the current compilation's syntax trees (not cached: the trees change with every edit), so
+        // #pragma warning disable and .editorconfig severities work on them. The steps before stay cached.
+        context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (spc, p) => spc.ReportDiagnostic(p.Left.ToDiagnostic(p.Right)));
+        context.RegisterSourceOutput(orphans.Combine(context.CompilationProvider), static (spc, p) => spc.ReportDiagnostic(p.Left.ToDiagnostic(p.Right)));
         context.RegisterSourceOutput(models, static (spc, model) =>
             spc.AddSource(HintName(model.Type) + ".Model.g.cs", ModelEmitter.Emit(model)));
         context.RegisterSourceOutput(chains, static (spc, chain) =>

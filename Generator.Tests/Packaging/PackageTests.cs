@@ -50,6 +50,24 @@ public class PackageTests(ITestOutputHelper output)
                 [BatchNorm(Name = "bn")]
                 public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
             }
+
+            // Two chains on the scalar path (5 outputs < one Vector256): FN0201, raised to a warning by the
+            // project's .editorconfig; the second is silenced with #pragma, as a user would.
+            [Model(4)]
+            public sealed partial class Small
+            {
+                [Fuse(Layer.Linear)] [Linear(5, Name = "a")]
+                public partial void Loud(ReadOnlySpan<float> x, Span<float> y, int batch);
+            }
+
+            [Model(4)]
+            public sealed partial class Quiet
+            {
+        #pragma warning disable FN0201 // five outputs on purpose
+                [Fuse(Layer.Linear)] [Linear(5, Name = "b")]
+                public partial void Hushed(ReadOnlySpan<float> x, Span<float> y, int batch);
+        #pragma warning restore FN0201
+            }
         }
         """;
 
@@ -92,7 +110,14 @@ public class PackageTests(ITestOutputHelper output)
                 </configuration>
                 """);
 
-            string result = Run(project, "dotnet", "run -c Release");
+            File.WriteAllText(Path.Combine(project, ".editorconfig"), "root = true\n\n[*.cs]\ndotnet_diagnostic.FN0201.severity = warning\n");
+
+            // The generator's diagnostics obey .editorconfig severities and #pragma like the compiler's own.
+            string build = Run(project, "dotnet", "build -c Release");
+            Assert.Contains("warning FN0201: Chain 'Loud' runs on the scalar path", build);
+            Assert.DoesNotContain("Chain 'Hushed'", build);
+
+            string result = Run(project, "dotnet", "run -c Release --no-build");
             Assert.Contains("package smoke test: largest difference", result);
             Assert.True(Directory.Exists(Path.Combine(packages, "fusednorm", version, "analyzers", "dotnet", "cs")));
         }

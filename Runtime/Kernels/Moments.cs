@@ -67,6 +67,10 @@ public struct Moments
 /// </summary>
 public sealed class NormState
 {
+    /// <param name="channels">Channels (BatchNorm's num_features) whose running statistics this state keeps.</param>
+    /// <param name="eps">PyTorch's eps, added to the variance.</param>
+    /// <param name="momentum">PyTorch's momentum of the running-statistics update.</param>
+    /// <param name="cumulativeAverage">PyTorch's momentum=None: the running statistics are the average over num_batches_tracked.</param>
     /// <param name="countsBatches">
     /// BatchNorm counts num_batches_tracked and, with momentum=None, averages over it; InstanceNorm does neither
     /// (PyTorch passes momentum 0 for its momentum=None).
