@@ -85,4 +85,31 @@ public class ModelContractTests
         Model.Value.LoadWeights(SafeTensorsFile.FromBytes(CompleteWeights().ToArray()));
         Assert.Throws<ArgumentOutOfRangeException>(() => Model.Value.Forward(new float[297], new float[792], batch));
     }
+
+    [Theory]
+    [InlineData(0)]    // y starts where x starts
+    [InlineData(296)]  // y starts on x's last element
+    public void Overlapping_x_and_y_are_rejected_before_any_write(int yOffset)
+    {
+        // Spans cannot pass through reflection: the entry slices one buffer into overlapping x and y itself.
+        string entry = $$"""
+            public static class OverlapEntry
+            {
+                public static void Run(object model, float[] buffer, int yOffset) =>
+                    (({{Chain.TypeName}}Overlap)model).Forward(new System.ReadOnlySpan<float>(buffer, 0, 297), new System.Span<float>(buffer, yOffset, 792), 1);
+            }
+            """;
+        var assembly = GeneratorHarness.CompileAndLoad(Chain.Source().Replace("ConvBnRelu", "ConvBnReluOverlap"), entry);
+        object model = Activator.CreateInstance(assembly.GetType(Chain.TypeName + "Overlap")!)!;
+        model.GetType().GetMethod("LoadWeights", new[] { typeof(SafeTensorsFile) })!.Invoke(model, new object[] { SafeTensorsFile.FromBytes(CompleteWeights().ToArray()) });
+        float[] buffer = Enumerable.Range(0, 297 + 792).Select(i => (float)i).ToArray();
+        float[] before = (float[])buffer.Clone();
+
+        var e = Assert.Throws<System.Reflection.TargetInvocationException>(() =>
+            assembly.GetType("OverlapEntry")!.GetMethod("Run")!.Invoke(null, new object[] { model, buffer, yOffset }));
+        var argument = Assert.IsType<ArgumentException>(e.InnerException);
+        Assert.Contains("x and y overlap", argument.Message);
+        Assert.Equal("y", argument.ParamName);
+        Assert.Equal(before, buffer);
+    }
 }
