@@ -80,9 +80,17 @@ public class PlannerTests
     [Fact]
     public void Linear_blocks_overlap_instead_of_a_tail()
     {
+        // 20 outputs: blocks of 16 at 0 and 4 (the last overlaps), read by Vector256 as halves 0, 8 | 4, 12.
         LinearPlan linear = Plan(new[] { 37 }, Linear("f", 20)).Chains[0].Linear!;
-        Assert.Equal(3, linear.VectorBlocks);
-        Assert.Equal(new[] { 0, 8, 12 }, Enumerable.Range(0, 3).Select(linear.BlockStart));
+        Assert.Equal(16, linear.Lanes);
+        Assert.Equal(2, linear.LaneBlocks);
+        Assert.Equal(4, linear.VectorBlocks);
+        Assert.Equal(new[] { 0, 8, 4, 12 }, Enumerable.Range(0, 4).Select(linear.BlockStart));
+        // 12 outputs: too few for a block of 16, blocks of 8 at 0 and 4.
+        LinearPlan narrow = Plan(new[] { 37 }, Linear("f", 12)).Chains[0].Linear!;
+        Assert.Equal(8, narrow.Lanes);
+        Assert.False(narrow.Vectorized512);
+        Assert.Equal(new[] { 0, 4 }, Enumerable.Range(0, 2).Select(narrow.BlockStart));
     }
 
     [Fact]

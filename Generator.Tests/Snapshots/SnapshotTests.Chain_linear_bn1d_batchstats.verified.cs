@@ -61,7 +61,7 @@ namespace FusedNorm.Generated
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// act     Relu in the normalize step, on the normalized values in registers
-    /// tiles   2 vector(s) of 8 outputs, 2 per pass over x; the last starts at 2 and overlaps the one before
+    /// tiles   Vector256: 2 vector(s) of 8 outputs, 2 per pass over x, 4 samples per task; the last block starts at 2 and overlaps the one before
     /// weights packed once at load: [block][in][8 outputs]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -73,11 +73,16 @@ namespace FusedNorm.Generated
         public const int OutputSize = 10; // 10 per sample
         private const int In = 12, Out = 10;
         private const int SamplesPerTask = 4; // rows that share each loaded weight vector
-        private const int Blocks = 2; // vectors of 8 output features; the last starts at Out - 8
+        private const int Lanes = 8, LaneBlocks = 2; // packed blocks of 8 output features; the last starts at Out - Lanes
+        private const int VectorsPerBlock = Lanes / 8, Blocks = 2; // Vector256 vectors of 8 output features
         private const int OutC = Out, ConvSpatial = 1; // a Linear output is (N, features): one value per channel
 
         /// <summary>Packs weight [Out, In] (norm already folded) as [block][in][8 outputs].</summary>
-        public static float[] PackWeights(float[] weight) => WeightPacking.PackLinear(weight, Out, In);
+        public static float[] PackWeights(float[] weight) => WeightPacking.PackLinear(weight, Out, In, Lanes);
+
+        /// <summary>Where Vector256 vector v's weights start in the packed layout (rows Lanes apart), and its first output feature.</summary>
+        private static int WeightsOf(int v) => v / VectorsPerBlock * In * Lanes + v % VectorsPerBlock * 8;
+        private static int OutputOf(int v) => Math.Min(v / VectorsPerBlock * Lanes, Out - Lanes) + v % VectorsPerBlock * 8;
 
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
@@ -115,19 +120,19 @@ namespace FusedNorm.Generated
         /// <summary>16 output features (vectors first..first+1) in one pass over x.</summary>
         private static void Pass2_Raw_V256(ref float x, ref float w, ref float bias, ref float y, int first)
         {
-            // Where each vector's 8 outputs start; the last vector of the layer starts at Out - 8 so it never runs past the end.
-            int o0 = Math.Min((first + 0) * 8, Out - 8);
-            int o1 = Math.Min((first + 1) * 8, Out - 8);
+            // Where each vector's 8 outputs start; the last block of the layer starts at Out - Lanes so it never runs past the end.
+            int o0 = OutputOf(first + 0);
+            int o1 = OutputOf(first + 1);
             Vector256<float> acc0 = Vector256.LoadUnsafe(ref bias, (nuint)o0);
             Vector256<float> acc1 = Vector256.LoadUnsafe(ref bias, (nuint)o1);
-            ref float w0 = ref Unsafe.Add(ref w, (first + 0) * In * 8);
-            ref float w1 = ref Unsafe.Add(ref w, (first + 1) * In * 8);
+            ref float w0 = ref Unsafe.Add(ref w, WeightsOf(first + 0));
+            ref float w1 = ref Unsafe.Add(ref w, WeightsOf(first + 1));
             // Broadcast x[i] against the i-th row of each packed block.
             for (int i = 0; i < In; i++)
             {
                 Vector256<float> xi = Vector256.Create(Unsafe.Add(ref x, i));
-                acc0 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w0, (nuint)(i * 8)), acc0);
-                acc1 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w1, (nuint)(i * 8)), acc1);
+                acc0 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w0, (nuint)(i * Lanes)), acc0);
+                acc1 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w1, (nuint)(i * Lanes)), acc1);
             }
             // Epilogue: store.
             Vector256.StoreUnsafe(acc0, ref y, (nuint)o0);
@@ -140,11 +145,11 @@ namespace FusedNorm.Generated
             for (int o = 0; o < Out; o++)
             {
                 // Find o in the packed layout: its block, and its lane in that block.
-                int block = Math.Min(o / 8, Blocks - 1);
-                int lane = o - Math.Min(block * 8, Out - 8);
-                ref float row = ref Unsafe.Add(ref w, block * In * 8 + lane);
+                int block = Math.Min(o / Lanes, LaneBlocks - 1);
+                int lane = o - Math.Min(block * Lanes, Out - Lanes);
+                ref float row = ref Unsafe.Add(ref w, block * In * Lanes + lane);
                 float acc = Unsafe.Add(ref bias, o);
-                for (int i = 0; i < In; i++) acc += Unsafe.Add(ref x, i) * Unsafe.Add(ref row, i * 8);
+                for (int i = 0; i < In; i++) acc += Unsafe.Add(ref x, i) * Unsafe.Add(ref row, i * Lanes);
                 Unsafe.Add(ref y, o) = acc;
             }
         }

@@ -59,7 +59,7 @@ namespace FusedNorm.Generated
     /// linear  19 → 9; x[i] broadcast against 8 output features per vector
     /// norm    BatchNorm1d(9): running statistics folded into the linear weights and bias at load: costs nothing here
     /// act     Gelu on the accumulators in registers, before the store
-    /// tiles   2 vector(s) of 8 outputs, 2 per pass over x; the last starts at 1 and overlaps the one before
+    /// tiles   Vector256: 2 vector(s) of 8 outputs, 2 per pass over x, 4 samples per task; the last block starts at 1 and overlaps the one before
     /// weights packed once at load: [block][in][8 outputs]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -71,10 +71,15 @@ namespace FusedNorm.Generated
         public const int OutputSize = 9; // 9 per sample
         private const int In = 19, Out = 9;
         private const int SamplesPerTask = 4; // rows that share each loaded weight vector
-        private const int Blocks = 2; // vectors of 8 output features; the last starts at Out - 8
+        private const int Lanes = 8, LaneBlocks = 2; // packed blocks of 8 output features; the last starts at Out - Lanes
+        private const int VectorsPerBlock = Lanes / 8, Blocks = 2; // Vector256 vectors of 8 output features
 
         /// <summary>Packs weight [Out, In] (norm already folded) as [block][in][8 outputs].</summary>
-        public static float[] PackWeights(float[] weight) => WeightPacking.PackLinear(weight, Out, In);
+        public static float[] PackWeights(float[] weight) => WeightPacking.PackLinear(weight, Out, In, Lanes);
+
+        /// <summary>Where Vector256 vector v's weights start in the packed layout (rows Lanes apart), and its first output feature.</summary>
+        private static int WeightsOf(int v) => v / VectorsPerBlock * In * Lanes + v % VectorsPerBlock * 8;
+        private static int OutputOf(int v) => Math.Min(v / VectorsPerBlock * Lanes, Out - Lanes) + v % VectorsPerBlock * 8;
 
         /// <summary>Tasks of 4 samples on the worker threads: each weight vector loaded once serves 4 rows.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
@@ -99,20 +104,20 @@ namespace FusedNorm.Generated
         /// <summary>16 output features of 4 samples in one pass over the weights, Gelu in registers.</summary>
         private static void Pass2x4_V256(ref float x, ref float w, ref float bias, ref float y, int first)
         {
-            int o0 = Math.Min((first + 0) * 8, Out - 8);
-            int o1 = Math.Min((first + 1) * 8, Out - 8);
+            int o0 = OutputOf(first + 0);
+            int o1 = OutputOf(first + 1);
             Vector256<float> bias0 = Vector256.LoadUnsafe(ref bias, (nuint)o0);
-            ref float w0 = ref Unsafe.Add(ref w, (first + 0) * In * 8);
+            ref float w0 = ref Unsafe.Add(ref w, WeightsOf(first + 0));
             Vector256<float> bias1 = Vector256.LoadUnsafe(ref bias, (nuint)o1);
-            ref float w1 = ref Unsafe.Add(ref w, (first + 1) * In * 8);
+            ref float w1 = ref Unsafe.Add(ref w, WeightsOf(first + 1));
             Vector256<float> acc0_0 = bias0, acc0_1 = bias1;
             Vector256<float> acc1_0 = bias0, acc1_1 = bias1;
             Vector256<float> acc2_0 = bias0, acc2_1 = bias1;
             Vector256<float> acc3_0 = bias0, acc3_1 = bias1;
             for (int i = 0; i < In; i++)
             {
-                Vector256<float> wv0 = Vector256.LoadUnsafe(ref w0, (nuint)(i * 8));
-                Vector256<float> wv1 = Vector256.LoadUnsafe(ref w1, (nuint)(i * 8));
+                Vector256<float> wv0 = Vector256.LoadUnsafe(ref w0, (nuint)(i * Lanes));
+                Vector256<float> wv1 = Vector256.LoadUnsafe(ref w1, (nuint)(i * Lanes));
                 Vector256<float> x0 = Vector256.Create(Unsafe.Add(ref x, 0 * In + i));
                 acc0_0 = Vector256.FusedMultiplyAdd(x0, wv0, acc0_0);
                 acc0_1 = Vector256.FusedMultiplyAdd(x0, wv1, acc0_1);
@@ -152,19 +157,19 @@ namespace FusedNorm.Generated
         /// <summary>16 output features (vectors first..first+1) in one pass over x, Gelu in registers.</summary>
         private static void Pass2_V256(ref float x, ref float w, ref float bias, ref float y, int first)
         {
-            // Where each vector's 8 outputs start; the last vector of the layer starts at Out - 8 so it never runs past the end.
-            int o0 = Math.Min((first + 0) * 8, Out - 8);
-            int o1 = Math.Min((first + 1) * 8, Out - 8);
+            // Where each vector's 8 outputs start; the last block of the layer starts at Out - Lanes so it never runs past the end.
+            int o0 = OutputOf(first + 0);
+            int o1 = OutputOf(first + 1);
             Vector256<float> acc0 = Vector256.LoadUnsafe(ref bias, (nuint)o0);
             Vector256<float> acc1 = Vector256.LoadUnsafe(ref bias, (nuint)o1);
-            ref float w0 = ref Unsafe.Add(ref w, (first + 0) * In * 8);
-            ref float w1 = ref Unsafe.Add(ref w, (first + 1) * In * 8);
+            ref float w0 = ref Unsafe.Add(ref w, WeightsOf(first + 0));
+            ref float w1 = ref Unsafe.Add(ref w, WeightsOf(first + 1));
             // Broadcast x[i] against the i-th row of each packed block.
             for (int i = 0; i < In; i++)
             {
                 Vector256<float> xi = Vector256.Create(Unsafe.Add(ref x, i));
-                acc0 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w0, (nuint)(i * 8)), acc0);
-                acc1 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w1, (nuint)(i * 8)), acc1);
+                acc0 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w0, (nuint)(i * Lanes)), acc0);
+                acc1 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w1, (nuint)(i * Lanes)), acc1);
             }
             // Epilogue: Gelu in registers, then store.
             Vector256.StoreUnsafe(Activations.Gelu(acc0), ref y, (nuint)o0);
@@ -177,11 +182,11 @@ namespace FusedNorm.Generated
             for (int o = 0; o < Out; o++)
             {
                 // Find o in the packed layout: its block, and its lane in that block.
-                int block = Math.Min(o / 8, Blocks - 1);
-                int lane = o - Math.Min(block * 8, Out - 8);
-                ref float row = ref Unsafe.Add(ref w, block * In * 8 + lane);
+                int block = Math.Min(o / Lanes, LaneBlocks - 1);
+                int lane = o - Math.Min(block * Lanes, Out - Lanes);
+                ref float row = ref Unsafe.Add(ref w, block * In * Lanes + lane);
                 float acc = Unsafe.Add(ref bias, o);
-                for (int i = 0; i < In; i++) acc += Unsafe.Add(ref x, i) * Unsafe.Add(ref row, i * 8);
+                for (int i = 0; i < In; i++) acc += Unsafe.Add(ref x, i) * Unsafe.Add(ref row, i * Lanes);
                 Unsafe.Add(ref y, o) = Activations.Gelu(acc);
             }
         }

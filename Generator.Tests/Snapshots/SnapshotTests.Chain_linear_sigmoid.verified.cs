@@ -51,7 +51,6 @@ namespace FusedNorm.Generated
     /// linear  10 → 3; x[i] broadcast against 8 output features per vector
     /// act     Sigmoid on the accumulators in registers, before the store
     /// tiles   fewer than 8 outputs: scalar path only (diagnostic FN0201)
-    /// weights packed once at load: [block][in][8 outputs]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
     /// </summary>

@@ -50,8 +50,9 @@ namespace FusedNorm.Generated
     /// <code>
     /// linear  120 → 84; x[i] broadcast against 8 output features per vector
     /// act     Relu on the accumulators in registers, before the store
-    /// tiles   11 vector(s) of 8 outputs, 4 per pass over x; the last starts at 76 and overlaps the one before
-    /// weights packed once at load: [block][in][8 outputs]
+    /// tiles   Vector512, batch ≥ 6: 6 samples × up to 4 blocks of 16 outputs per task (24 accumulators), each weight vector serving 6 samples; the last sample tile overlaps the one before
+    /// tiles   else Vector256: 12 vector(s) of 8 outputs, 4 per pass over x, 4 samples per task; the last block starts at 68 and overlaps the one before
+    /// weights packed once at load: [block][in][16 outputs]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
     /// </summary>
@@ -62,14 +63,26 @@ namespace FusedNorm.Generated
         public const int OutputSize = 84; // 84 per sample
         private const int In = 120, Out = 84;
         private const int SamplesPerTask = 4; // rows that share each loaded weight vector
-        private const int Blocks = 11; // vectors of 8 output features; the last starts at Out - 8
+        private const int Lanes = 16, LaneBlocks = 6; // packed blocks of 16 output features; the last starts at Out - Lanes
+        private const int VectorsPerBlock = Lanes / 8, Blocks = 12; // Vector256 vectors of 8 output features
+        private const int TileSamples = 6, TileBlocks = 4, TileGroups = 2; // the Vector512 tile: 6 samples × 4 blocks of 16
 
-        /// <summary>Packs weight [Out, In] (norm already folded) as [block][in][8 outputs].</summary>
-        public static float[] PackWeights(float[] weight) => WeightPacking.PackLinear(weight, Out, In);
+        /// <summary>Packs weight [Out, In] (norm already folded) as [block][in][16 outputs].</summary>
+        public static float[] PackWeights(float[] weight) => WeightPacking.PackLinear(weight, Out, In, Lanes);
 
-        /// <summary>Tasks of 4 samples on the worker threads: each weight vector loaded once serves 4 rows.</summary>
+        /// <summary>Where Vector256 vector v's weights start in the packed layout (rows Lanes apart), and its first output feature.</summary>
+        private static int WeightsOf(int v) => v / VectorsPerBlock * In * Lanes + v % VectorsPerBlock * 8;
+        private static int OutputOf(int v) => Math.Min(v / VectorsPerBlock * Lanes, Out - Lanes) + v % VectorsPerBlock * 8;
+
+        /// <summary>Vector512: tasks of 6 samples × 4 blocks of 16 outputs (a GEMM tile); else tasks of 4 samples: each weight vector loaded once serves every row of the task.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
+            if (Vector512.IsHardwareAccelerated && batch >= TileSamples)
+            {
+                // The last tile of samples starts at batch − 6 and recomputes a few rows (the same values) instead of a tail.
+                Parallelism.For(x, y, batch, (batch + TileSamples - 1) / TileSamples * TileGroups, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => TileTask(ref x0, ref y0, batch, task, a), a);
+                return;
+            }
             Parallelism.For(x, y, batch, (batch + SamplesPerTask - 1) / SamplesPerTask, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => RowsTask(ref x0, ref y0, batch, task, a), a);
         }
 
@@ -82,7 +95,6 @@ namespace FusedNorm.Generated
             {
                 // Two vectors of 8 outputs × 4 rows = 8 accumulators; each weight vector is loaded once for 4 rows.
                 for (int block = 0; block + 2 <= Blocks; block += 2) Pass2x4_V256(ref Unsafe.Add(ref x0, n0 * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n0 * Out), block);
-                Pass1x4_V256(ref Unsafe.Add(ref x0, n0 * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n0 * Out), Blocks - 1);
                 return;
             }
             for (int n = n0; n < n0 + count; n++) Row(ref Unsafe.Add(ref x0, n * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n * Out));
@@ -91,20 +103,20 @@ namespace FusedNorm.Generated
         /// <summary>16 output features of 4 samples in one pass over the weights, Relu in registers.</summary>
         private static void Pass2x4_V256(ref float x, ref float w, ref float bias, ref float y, int first)
         {
-            int o0 = Math.Min((first + 0) * 8, Out - 8);
-            int o1 = Math.Min((first + 1) * 8, Out - 8);
+            int o0 = OutputOf(first + 0);
+            int o1 = OutputOf(first + 1);
             Vector256<float> bias0 = Vector256.LoadUnsafe(ref bias, (nuint)o0);
-            ref float w0 = ref Unsafe.Add(ref w, (first + 0) * In * 8);
+            ref float w0 = ref Unsafe.Add(ref w, WeightsOf(first + 0));
             Vector256<float> bias1 = Vector256.LoadUnsafe(ref bias, (nuint)o1);
-            ref float w1 = ref Unsafe.Add(ref w, (first + 1) * In * 8);
+            ref float w1 = ref Unsafe.Add(ref w, WeightsOf(first + 1));
             Vector256<float> acc0_0 = bias0, acc0_1 = bias1;
             Vector256<float> acc1_0 = bias0, acc1_1 = bias1;
             Vector256<float> acc2_0 = bias0, acc2_1 = bias1;
             Vector256<float> acc3_0 = bias0, acc3_1 = bias1;
             for (int i = 0; i < In; i++)
             {
-                Vector256<float> wv0 = Vector256.LoadUnsafe(ref w0, (nuint)(i * 8));
-                Vector256<float> wv1 = Vector256.LoadUnsafe(ref w1, (nuint)(i * 8));
+                Vector256<float> wv0 = Vector256.LoadUnsafe(ref w0, (nuint)(i * Lanes));
+                Vector256<float> wv1 = Vector256.LoadUnsafe(ref w1, (nuint)(i * Lanes));
                 Vector256<float> x0 = Vector256.Create(Unsafe.Add(ref x, 0 * In + i));
                 acc0_0 = Vector256.FusedMultiplyAdd(x0, wv0, acc0_0);
                 acc0_1 = Vector256.FusedMultiplyAdd(x0, wv1, acc0_1);
@@ -128,32 +140,150 @@ namespace FusedNorm.Generated
             Vector256.StoreUnsafe(Activations.Relu(acc3_1), ref y, (nuint)(3 * Out + o1));
         }
 
-        /// <summary>8 output features of 4 samples in one pass over the weights, Relu in registers.</summary>
-        private static void Pass1x4_V256(ref float x, ref float w, ref float bias, ref float y, int first)
+        /// <summary>Task = (tile of 6 samples, group of 4 blocks of 16 outputs): the tile's rows of those outputs.</summary>
+        private static void TileTask(ref float x0, ref float y0, int batch, int task, KernelArguments a)
         {
-            int o0 = Math.Min((first + 0) * 8, Out - 8);
-            Vector256<float> bias0 = Vector256.LoadUnsafe(ref bias, (nuint)o0);
-            ref float w0 = ref Unsafe.Add(ref w, (first + 0) * In * 8);
-            Vector256<float> acc0_0 = bias0;
-            Vector256<float> acc1_0 = bias0;
-            Vector256<float> acc2_0 = bias0;
-            Vector256<float> acc3_0 = bias0;
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+            ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+            int n0 = Math.Min(task / TileGroups * TileSamples, batch - TileSamples), first = task % TileGroups * TileBlocks;
+            if (first + 4 <= LaneBlocks) Pass4x6_V512(ref Unsafe.Add(ref x0, n0 * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n0 * Out), first);
+            else Pass2x6_V512(ref Unsafe.Add(ref x0, n0 * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n0 * Out), first);
+        }
+
+        /// <summary>64 output features of 6 samples, 6×4 accumulators of 16, Relu in registers.</summary>
+        private static void Pass4x6_V512(ref float x, ref float w, ref float bias, ref float y, int first)
+        {
+            int o0 = Math.Min((first + 0) * 16, Out - 16);
+            int o1 = Math.Min((first + 1) * 16, Out - 16);
+            int o2 = Math.Min((first + 2) * 16, Out - 16);
+            int o3 = Math.Min((first + 3) * 16, Out - 16);
+            ref float w0 = ref Unsafe.Add(ref w, (first + 0) * In * 16);
+            ref float w1 = ref Unsafe.Add(ref w, (first + 1) * In * 16);
+            ref float w2 = ref Unsafe.Add(ref w, (first + 2) * In * 16);
+            ref float w3 = ref Unsafe.Add(ref w, (first + 3) * In * 16);
+            Vector512<float> bias0 = Vector512.LoadUnsafe(ref bias, (nuint)o0);
+            Vector512<float> bias1 = Vector512.LoadUnsafe(ref bias, (nuint)o1);
+            Vector512<float> bias2 = Vector512.LoadUnsafe(ref bias, (nuint)o2);
+            Vector512<float> bias3 = Vector512.LoadUnsafe(ref bias, (nuint)o3);
+            Vector512<float> acc0_0 = bias0, acc0_1 = bias1, acc0_2 = bias2, acc0_3 = bias3;
+            Vector512<float> acc1_0 = bias0, acc1_1 = bias1, acc1_2 = bias2, acc1_3 = bias3;
+            Vector512<float> acc2_0 = bias0, acc2_1 = bias1, acc2_2 = bias2, acc2_3 = bias3;
+            Vector512<float> acc3_0 = bias0, acc3_1 = bias1, acc3_2 = bias2, acc3_3 = bias3;
+            Vector512<float> acc4_0 = bias0, acc4_1 = bias1, acc4_2 = bias2, acc4_3 = bias3;
+            Vector512<float> acc5_0 = bias0, acc5_1 = bias1, acc5_2 = bias2, acc5_3 = bias3;
             for (int i = 0; i < In; i++)
             {
-                Vector256<float> wv0 = Vector256.LoadUnsafe(ref w0, (nuint)(i * 8));
-                Vector256<float> x0 = Vector256.Create(Unsafe.Add(ref x, 0 * In + i));
-                acc0_0 = Vector256.FusedMultiplyAdd(x0, wv0, acc0_0);
-                Vector256<float> x1 = Vector256.Create(Unsafe.Add(ref x, 1 * In + i));
-                acc1_0 = Vector256.FusedMultiplyAdd(x1, wv0, acc1_0);
-                Vector256<float> x2 = Vector256.Create(Unsafe.Add(ref x, 2 * In + i));
-                acc2_0 = Vector256.FusedMultiplyAdd(x2, wv0, acc2_0);
-                Vector256<float> x3 = Vector256.Create(Unsafe.Add(ref x, 3 * In + i));
-                acc3_0 = Vector256.FusedMultiplyAdd(x3, wv0, acc3_0);
+                Vector512<float> wv0 = Vector512.LoadUnsafe(ref w0, (nuint)(i * 16));
+                Vector512<float> wv1 = Vector512.LoadUnsafe(ref w1, (nuint)(i * 16));
+                Vector512<float> wv2 = Vector512.LoadUnsafe(ref w2, (nuint)(i * 16));
+                Vector512<float> wv3 = Vector512.LoadUnsafe(ref w3, (nuint)(i * 16));
+                Vector512<float> x0 = Vector512.Create(Unsafe.Add(ref x, 0 * In + i));
+                acc0_0 = Vector512.FusedMultiplyAdd(x0, wv0, acc0_0);
+                acc0_1 = Vector512.FusedMultiplyAdd(x0, wv1, acc0_1);
+                acc0_2 = Vector512.FusedMultiplyAdd(x0, wv2, acc0_2);
+                acc0_3 = Vector512.FusedMultiplyAdd(x0, wv3, acc0_3);
+                Vector512<float> x1 = Vector512.Create(Unsafe.Add(ref x, 1 * In + i));
+                acc1_0 = Vector512.FusedMultiplyAdd(x1, wv0, acc1_0);
+                acc1_1 = Vector512.FusedMultiplyAdd(x1, wv1, acc1_1);
+                acc1_2 = Vector512.FusedMultiplyAdd(x1, wv2, acc1_2);
+                acc1_3 = Vector512.FusedMultiplyAdd(x1, wv3, acc1_3);
+                Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref x, 2 * In + i));
+                acc2_0 = Vector512.FusedMultiplyAdd(x2, wv0, acc2_0);
+                acc2_1 = Vector512.FusedMultiplyAdd(x2, wv1, acc2_1);
+                acc2_2 = Vector512.FusedMultiplyAdd(x2, wv2, acc2_2);
+                acc2_3 = Vector512.FusedMultiplyAdd(x2, wv3, acc2_3);
+                Vector512<float> x3 = Vector512.Create(Unsafe.Add(ref x, 3 * In + i));
+                acc3_0 = Vector512.FusedMultiplyAdd(x3, wv0, acc3_0);
+                acc3_1 = Vector512.FusedMultiplyAdd(x3, wv1, acc3_1);
+                acc3_2 = Vector512.FusedMultiplyAdd(x3, wv2, acc3_2);
+                acc3_3 = Vector512.FusedMultiplyAdd(x3, wv3, acc3_3);
+                Vector512<float> x4 = Vector512.Create(Unsafe.Add(ref x, 4 * In + i));
+                acc4_0 = Vector512.FusedMultiplyAdd(x4, wv0, acc4_0);
+                acc4_1 = Vector512.FusedMultiplyAdd(x4, wv1, acc4_1);
+                acc4_2 = Vector512.FusedMultiplyAdd(x4, wv2, acc4_2);
+                acc4_3 = Vector512.FusedMultiplyAdd(x4, wv3, acc4_3);
+                Vector512<float> x5 = Vector512.Create(Unsafe.Add(ref x, 5 * In + i));
+                acc5_0 = Vector512.FusedMultiplyAdd(x5, wv0, acc5_0);
+                acc5_1 = Vector512.FusedMultiplyAdd(x5, wv1, acc5_1);
+                acc5_2 = Vector512.FusedMultiplyAdd(x5, wv2, acc5_2);
+                acc5_3 = Vector512.FusedMultiplyAdd(x5, wv3, acc5_3);
             }
-            Vector256.StoreUnsafe(Activations.Relu(acc0_0), ref y, (nuint)(0 * Out + o0));
-            Vector256.StoreUnsafe(Activations.Relu(acc1_0), ref y, (nuint)(1 * Out + o0));
-            Vector256.StoreUnsafe(Activations.Relu(acc2_0), ref y, (nuint)(2 * Out + o0));
-            Vector256.StoreUnsafe(Activations.Relu(acc3_0), ref y, (nuint)(3 * Out + o0));
+            Vector512.StoreUnsafe(Activations.Relu(acc0_0), ref y, (nuint)(0 * Out + o0));
+            Vector512.StoreUnsafe(Activations.Relu(acc0_1), ref y, (nuint)(0 * Out + o1));
+            Vector512.StoreUnsafe(Activations.Relu(acc0_2), ref y, (nuint)(0 * Out + o2));
+            Vector512.StoreUnsafe(Activations.Relu(acc0_3), ref y, (nuint)(0 * Out + o3));
+            Vector512.StoreUnsafe(Activations.Relu(acc1_0), ref y, (nuint)(1 * Out + o0));
+            Vector512.StoreUnsafe(Activations.Relu(acc1_1), ref y, (nuint)(1 * Out + o1));
+            Vector512.StoreUnsafe(Activations.Relu(acc1_2), ref y, (nuint)(1 * Out + o2));
+            Vector512.StoreUnsafe(Activations.Relu(acc1_3), ref y, (nuint)(1 * Out + o3));
+            Vector512.StoreUnsafe(Activations.Relu(acc2_0), ref y, (nuint)(2 * Out + o0));
+            Vector512.StoreUnsafe(Activations.Relu(acc2_1), ref y, (nuint)(2 * Out + o1));
+            Vector512.StoreUnsafe(Activations.Relu(acc2_2), ref y, (nuint)(2 * Out + o2));
+            Vector512.StoreUnsafe(Activations.Relu(acc2_3), ref y, (nuint)(2 * Out + o3));
+            Vector512.StoreUnsafe(Activations.Relu(acc3_0), ref y, (nuint)(3 * Out + o0));
+            Vector512.StoreUnsafe(Activations.Relu(acc3_1), ref y, (nuint)(3 * Out + o1));
+            Vector512.StoreUnsafe(Activations.Relu(acc3_2), ref y, (nuint)(3 * Out + o2));
+            Vector512.StoreUnsafe(Activations.Relu(acc3_3), ref y, (nuint)(3 * Out + o3));
+            Vector512.StoreUnsafe(Activations.Relu(acc4_0), ref y, (nuint)(4 * Out + o0));
+            Vector512.StoreUnsafe(Activations.Relu(acc4_1), ref y, (nuint)(4 * Out + o1));
+            Vector512.StoreUnsafe(Activations.Relu(acc4_2), ref y, (nuint)(4 * Out + o2));
+            Vector512.StoreUnsafe(Activations.Relu(acc4_3), ref y, (nuint)(4 * Out + o3));
+            Vector512.StoreUnsafe(Activations.Relu(acc5_0), ref y, (nuint)(5 * Out + o0));
+            Vector512.StoreUnsafe(Activations.Relu(acc5_1), ref y, (nuint)(5 * Out + o1));
+            Vector512.StoreUnsafe(Activations.Relu(acc5_2), ref y, (nuint)(5 * Out + o2));
+            Vector512.StoreUnsafe(Activations.Relu(acc5_3), ref y, (nuint)(5 * Out + o3));
+        }
+
+        /// <summary>32 output features of 6 samples, 6×2 accumulators of 16, Relu in registers.</summary>
+        private static void Pass2x6_V512(ref float x, ref float w, ref float bias, ref float y, int first)
+        {
+            int o0 = Math.Min((first + 0) * 16, Out - 16);
+            int o1 = Math.Min((first + 1) * 16, Out - 16);
+            ref float w0 = ref Unsafe.Add(ref w, (first + 0) * In * 16);
+            ref float w1 = ref Unsafe.Add(ref w, (first + 1) * In * 16);
+            Vector512<float> bias0 = Vector512.LoadUnsafe(ref bias, (nuint)o0);
+            Vector512<float> bias1 = Vector512.LoadUnsafe(ref bias, (nuint)o1);
+            Vector512<float> acc0_0 = bias0, acc0_1 = bias1;
+            Vector512<float> acc1_0 = bias0, acc1_1 = bias1;
+            Vector512<float> acc2_0 = bias0, acc2_1 = bias1;
+            Vector512<float> acc3_0 = bias0, acc3_1 = bias1;
+            Vector512<float> acc4_0 = bias0, acc4_1 = bias1;
+            Vector512<float> acc5_0 = bias0, acc5_1 = bias1;
+            for (int i = 0; i < In; i++)
+            {
+                Vector512<float> wv0 = Vector512.LoadUnsafe(ref w0, (nuint)(i * 16));
+                Vector512<float> wv1 = Vector512.LoadUnsafe(ref w1, (nuint)(i * 16));
+                Vector512<float> x0 = Vector512.Create(Unsafe.Add(ref x, 0 * In + i));
+                acc0_0 = Vector512.FusedMultiplyAdd(x0, wv0, acc0_0);
+                acc0_1 = Vector512.FusedMultiplyAdd(x0, wv1, acc0_1);
+                Vector512<float> x1 = Vector512.Create(Unsafe.Add(ref x, 1 * In + i));
+                acc1_0 = Vector512.FusedMultiplyAdd(x1, wv0, acc1_0);
+                acc1_1 = Vector512.FusedMultiplyAdd(x1, wv1, acc1_1);
+                Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref x, 2 * In + i));
+                acc2_0 = Vector512.FusedMultiplyAdd(x2, wv0, acc2_0);
+                acc2_1 = Vector512.FusedMultiplyAdd(x2, wv1, acc2_1);
+                Vector512<float> x3 = Vector512.Create(Unsafe.Add(ref x, 3 * In + i));
+                acc3_0 = Vector512.FusedMultiplyAdd(x3, wv0, acc3_0);
+                acc3_1 = Vector512.FusedMultiplyAdd(x3, wv1, acc3_1);
+                Vector512<float> x4 = Vector512.Create(Unsafe.Add(ref x, 4 * In + i));
+                acc4_0 = Vector512.FusedMultiplyAdd(x4, wv0, acc4_0);
+                acc4_1 = Vector512.FusedMultiplyAdd(x4, wv1, acc4_1);
+                Vector512<float> x5 = Vector512.Create(Unsafe.Add(ref x, 5 * In + i));
+                acc5_0 = Vector512.FusedMultiplyAdd(x5, wv0, acc5_0);
+                acc5_1 = Vector512.FusedMultiplyAdd(x5, wv1, acc5_1);
+            }
+            Vector512.StoreUnsafe(Activations.Relu(acc0_0), ref y, (nuint)(0 * Out + o0));
+            Vector512.StoreUnsafe(Activations.Relu(acc0_1), ref y, (nuint)(0 * Out + o1));
+            Vector512.StoreUnsafe(Activations.Relu(acc1_0), ref y, (nuint)(1 * Out + o0));
+            Vector512.StoreUnsafe(Activations.Relu(acc1_1), ref y, (nuint)(1 * Out + o1));
+            Vector512.StoreUnsafe(Activations.Relu(acc2_0), ref y, (nuint)(2 * Out + o0));
+            Vector512.StoreUnsafe(Activations.Relu(acc2_1), ref y, (nuint)(2 * Out + o1));
+            Vector512.StoreUnsafe(Activations.Relu(acc3_0), ref y, (nuint)(3 * Out + o0));
+            Vector512.StoreUnsafe(Activations.Relu(acc3_1), ref y, (nuint)(3 * Out + o1));
+            Vector512.StoreUnsafe(Activations.Relu(acc4_0), ref y, (nuint)(4 * Out + o0));
+            Vector512.StoreUnsafe(Activations.Relu(acc4_1), ref y, (nuint)(4 * Out + o1));
+            Vector512.StoreUnsafe(Activations.Relu(acc5_0), ref y, (nuint)(5 * Out + o0));
+            Vector512.StoreUnsafe(Activations.Relu(acc5_1), ref y, (nuint)(5 * Out + o1));
         }
 
         /// <summary>One sample: out_features outputs with the bias and activation applied in registers.</summary>
@@ -162,9 +292,8 @@ namespace FusedNorm.Generated
         {
             if (Vector256.IsHardwareAccelerated)
             {
-                // 2 passes of 4 vectors, then one of 3 over x.
-                for (int block = 0; block < 8; block += 4) Pass4_V256(ref x, ref w, ref bias, ref y, block);
-                Pass3_V256(ref x, ref w, ref bias, ref y, 8);
+                // 3 passes of 4 vectors over x.
+                for (int block = 0; block < 12; block += 4) Pass4_V256(ref x, ref w, ref bias, ref y, block);
                 return;
             }
             Scalar(ref x, ref w, ref bias, ref y);
@@ -173,27 +302,27 @@ namespace FusedNorm.Generated
         /// <summary>32 output features (vectors first..first+3) in one pass over x, Relu in registers.</summary>
         private static void Pass4_V256(ref float x, ref float w, ref float bias, ref float y, int first)
         {
-            // Where each vector's 8 outputs start; the last vector of the layer starts at Out - 8 so it never runs past the end.
-            int o0 = Math.Min((first + 0) * 8, Out - 8);
-            int o1 = Math.Min((first + 1) * 8, Out - 8);
-            int o2 = Math.Min((first + 2) * 8, Out - 8);
-            int o3 = Math.Min((first + 3) * 8, Out - 8);
+            // Where each vector's 8 outputs start; the last block of the layer starts at Out - Lanes so it never runs past the end.
+            int o0 = OutputOf(first + 0);
+            int o1 = OutputOf(first + 1);
+            int o2 = OutputOf(first + 2);
+            int o3 = OutputOf(first + 3);
             Vector256<float> acc0 = Vector256.LoadUnsafe(ref bias, (nuint)o0);
             Vector256<float> acc1 = Vector256.LoadUnsafe(ref bias, (nuint)o1);
             Vector256<float> acc2 = Vector256.LoadUnsafe(ref bias, (nuint)o2);
             Vector256<float> acc3 = Vector256.LoadUnsafe(ref bias, (nuint)o3);
-            ref float w0 = ref Unsafe.Add(ref w, (first + 0) * In * 8);
-            ref float w1 = ref Unsafe.Add(ref w, (first + 1) * In * 8);
-            ref float w2 = ref Unsafe.Add(ref w, (first + 2) * In * 8);
-            ref float w3 = ref Unsafe.Add(ref w, (first + 3) * In * 8);
+            ref float w0 = ref Unsafe.Add(ref w, WeightsOf(first + 0));
+            ref float w1 = ref Unsafe.Add(ref w, WeightsOf(first + 1));
+            ref float w2 = ref Unsafe.Add(ref w, WeightsOf(first + 2));
+            ref float w3 = ref Unsafe.Add(ref w, WeightsOf(first + 3));
             // Broadcast x[i] against the i-th row of each packed block.
             for (int i = 0; i < In; i++)
             {
                 Vector256<float> xi = Vector256.Create(Unsafe.Add(ref x, i));
-                acc0 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w0, (nuint)(i * 8)), acc0);
-                acc1 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w1, (nuint)(i * 8)), acc1);
-                acc2 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w2, (nuint)(i * 8)), acc2);
-                acc3 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w3, (nuint)(i * 8)), acc3);
+                acc0 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w0, (nuint)(i * Lanes)), acc0);
+                acc1 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w1, (nuint)(i * Lanes)), acc1);
+                acc2 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w2, (nuint)(i * Lanes)), acc2);
+                acc3 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w3, (nuint)(i * Lanes)), acc3);
             }
             // Epilogue: Relu in registers, then store.
             Vector256.StoreUnsafe(Activations.Relu(acc0), ref y, (nuint)o0);
@@ -202,44 +331,17 @@ namespace FusedNorm.Generated
             Vector256.StoreUnsafe(Activations.Relu(acc3), ref y, (nuint)o3);
         }
 
-        /// <summary>24 output features (vectors first..first+2) in one pass over x, Relu in registers.</summary>
-        private static void Pass3_V256(ref float x, ref float w, ref float bias, ref float y, int first)
-        {
-            // Where each vector's 8 outputs start; the last vector of the layer starts at Out - 8 so it never runs past the end.
-            int o0 = Math.Min((first + 0) * 8, Out - 8);
-            int o1 = Math.Min((first + 1) * 8, Out - 8);
-            int o2 = Math.Min((first + 2) * 8, Out - 8);
-            Vector256<float> acc0 = Vector256.LoadUnsafe(ref bias, (nuint)o0);
-            Vector256<float> acc1 = Vector256.LoadUnsafe(ref bias, (nuint)o1);
-            Vector256<float> acc2 = Vector256.LoadUnsafe(ref bias, (nuint)o2);
-            ref float w0 = ref Unsafe.Add(ref w, (first + 0) * In * 8);
-            ref float w1 = ref Unsafe.Add(ref w, (first + 1) * In * 8);
-            ref float w2 = ref Unsafe.Add(ref w, (first + 2) * In * 8);
-            // Broadcast x[i] against the i-th row of each packed block.
-            for (int i = 0; i < In; i++)
-            {
-                Vector256<float> xi = Vector256.Create(Unsafe.Add(ref x, i));
-                acc0 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w0, (nuint)(i * 8)), acc0);
-                acc1 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w1, (nuint)(i * 8)), acc1);
-                acc2 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w2, (nuint)(i * 8)), acc2);
-            }
-            // Epilogue: Relu in registers, then store.
-            Vector256.StoreUnsafe(Activations.Relu(acc0), ref y, (nuint)o0);
-            Vector256.StoreUnsafe(Activations.Relu(acc1), ref y, (nuint)o1);
-            Vector256.StoreUnsafe(Activations.Relu(acc2), ref y, (nuint)o2);
-        }
-
         /// <summary>The scalar path: one dot product per output feature.</summary>
         private static void Scalar(ref float x, ref float w, ref float bias, ref float y)
         {
             for (int o = 0; o < Out; o++)
             {
                 // Find o in the packed layout: its block, and its lane in that block.
-                int block = Math.Min(o / 8, Blocks - 1);
-                int lane = o - Math.Min(block * 8, Out - 8);
-                ref float row = ref Unsafe.Add(ref w, block * In * 8 + lane);
+                int block = Math.Min(o / Lanes, LaneBlocks - 1);
+                int lane = o - Math.Min(block * Lanes, Out - Lanes);
+                ref float row = ref Unsafe.Add(ref w, block * In * Lanes + lane);
                 float acc = Unsafe.Add(ref bias, o);
-                for (int i = 0; i < In; i++) acc += Unsafe.Add(ref x, i) * Unsafe.Add(ref row, i * 8);
+                for (int i = 0; i < In; i++) acc += Unsafe.Add(ref x, i) * Unsafe.Add(ref row, i * Lanes);
                 Unsafe.Add(ref y, o) = Activations.Relu(acc);
             }
         }

@@ -50,7 +50,6 @@ namespace FusedNorm.Generated
     /// <code>
     /// linear  84 → 5; x[i] broadcast against 8 output features per vector
     /// tiles   fewer than 8 outputs: scalar path only (diagnostic FN0201)
-    /// weights packed once at load: [block][in][8 outputs]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
     /// </summary>

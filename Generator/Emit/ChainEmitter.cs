@@ -185,7 +185,9 @@ internal static class ChainEmitter
         w.Line("/// <summary>The output channel that element <paramref name=\"index\"/> of the packed weights belongs to (for refolding).</summary>");
         if (chain.Linear is not null)
         {
-            w.Line("public static int ChannelOfPacked(int index) => WeightPacking.LinearFeatureOf(index, Out, In);");
+            w.Line(chain.Linear.Vectorized
+                ? "public static int ChannelOfPacked(int index) => WeightPacking.LinearFeatureOf(index, Out, In, Lanes);"
+                : "public static int ChannelOfPacked(int index) => index / In;");
             return;
         }
         ConvPlan c = chain.Conv!;

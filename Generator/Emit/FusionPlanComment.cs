@@ -37,11 +37,13 @@ internal static class FusionPlanComment
             w.Line($"/// linear  {l.InFeatures} → {l.OutFeatures}" + (chain.InputShape.Count > 1 ? $", input flattened from {ShapeInts(chain.InputShape)}" : "") + "; x[i] broadcast against 8 output features per vector");
             Norm(w, chain, "linear");
             Activation(w, chain);
+            if (l.Vectorized512)
+                w.Line($"/// tiles   Vector512, batch ≥ {ModelPlanner.LinearSamplesPerTile512}: {ModelPlanner.LinearSamplesPerTile512} samples × up to {ModelPlanner.LinearBlocksPerTile512} blocks of 16 outputs per task ({ModelPlanner.LinearSamplesPerTile512 * ModelPlanner.LinearBlocksPerTile512} accumulators), each weight vector serving {ModelPlanner.LinearSamplesPerTile512} samples; the last sample tile overlaps the one before");
             if (l.Vectorized)
-                w.Line($"/// tiles   {l.VectorBlocks} vector(s) of 8 outputs, {l.BlocksPerPass} per pass over x" + (l.OutFeatures % 8 != 0 ? $"; the last starts at {l.OutFeatures - 8} and overlaps the one before" : ""));
+                w.Line($"/// tiles   {(l.Vectorized512 ? "else " : "")}Vector256: {l.VectorBlocks} vector(s) of 8 outputs, {l.BlocksPerPass} per pass over x, 4 samples per task" + (l.OutFeatures % l.Lanes != 0 ? $"; the last block starts at {l.OutFeatures - l.Lanes} and overlaps the one before" : ""));
             else
                 w.Line("/// tiles   fewer than 8 outputs: scalar path only (diagnostic FN0201)");
-            w.Line("/// weights packed once at load: [block][in][8 outputs]");
+            if (l.Vectorized) w.Line($"/// weights packed once at load: [block][in][{l.Lanes} outputs]");
         }
         w.Line("/// scalar  the same plan in plain loops when Vector256 is not hardware accelerated");
         w.Line("/// </code>");

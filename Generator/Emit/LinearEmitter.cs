@@ -21,7 +21,13 @@ internal static class LinearEmitter
 
         w.Line($"private const int In = {l.InFeatures}, Out = {l.OutFeatures};");
         w.Line("private const int SamplesPerTask = 4; // rows that share each loaded weight vector");
-        if (l.Vectorized) w.Line($"private const int Blocks = {l.VectorBlocks}; // vectors of 8 output features; the last starts at Out - 8");
+        if (l.Vectorized)
+        {
+            w.Line($"private const int Lanes = {l.Lanes}, LaneBlocks = {l.LaneBlocks}; // packed blocks of {l.Lanes} output features; the last starts at Out - Lanes");
+            w.Line($"private const int VectorsPerBlock = Lanes / 8, Blocks = {l.VectorBlocks}; // Vector256 vectors of 8 output features");
+        }
+        if (l.Vectorized512)
+            w.Line($"private const int TileSamples = {ModelPlanner.LinearSamplesPerTile512}, TileBlocks = {ModelPlanner.LinearBlocksPerTile512}, TileGroups = {(l.LaneBlocks + ModelPlanner.LinearBlocksPerTile512 - 1) / ModelPlanner.LinearBlocksPerTile512}; // the Vector512 tile: 6 samples × 4 blocks of 16");
         if (stats)
         {
             w.Line("private const int OutC = Out, ConvSpatial = 1; // a Linear output is (N, features): one value per channel");
@@ -29,12 +35,19 @@ internal static class LinearEmitter
         }
         w.Line();
         w.Line(l.Vectorized
-            ? "/// <summary>Packs weight [Out, In] (norm already folded) as [block][in][8 outputs].</summary>"
+            ? $"/// <summary>Packs weight [Out, In] (norm already folded) as [block][in][{l.Lanes} outputs].</summary>"
             : "/// <summary>Keeps weight [Out, In] (norm already folded) as it is: the scalar path reads it row by row.</summary>");
         w.Line(l.Vectorized
-            ? "public static float[] PackWeights(float[] weight) => WeightPacking.PackLinear(weight, Out, In);"
+            ? "public static float[] PackWeights(float[] weight) => WeightPacking.PackLinear(weight, Out, In, Lanes);"
             : "public static float[] PackWeights(float[] weight) => (float[])weight.Clone();");
         w.Line();
+        if (l.Vectorized)
+        {
+            w.Line("/// <summary>Where Vector256 vector v's weights start in the packed layout (rows Lanes apart), and its first output feature.</summary>");
+            w.Line($"private static int WeightsOf(int v) => v / VectorsPerBlock * In * Lanes + v % VectorsPerBlock * 8;");
+            w.Line($"private static int OutputOf(int v) => Math.Min(v / VectorsPerBlock * Lanes, Out - Lanes) + v % VectorsPerBlock * 8;");
+            w.Line();
+        }
 
         EmitRun(w, chain, "Run", eval, false);
         if (training is not null) { w.Line(); EmitRun(w, chain, "RunTraining", training, true); }
@@ -50,11 +63,26 @@ internal static class LinearEmitter
     {
         if (mode is null)
         {
-            w.Line("/// <summary>Tasks of 4 samples on the worker threads: each weight vector loaded once serves 4 rows.</summary>");
+            LinearPlan l = chain.Linear!;
+            w.Line(l.Vectorized512
+                ? "/// <summary>Vector512: tasks of 6 samples × 4 blocks of 16 outputs (a GEMM tile); else tasks of 4 samples: each weight vector loaded once serves every row of the task.</summary>"
+                : "/// <summary>Tasks of 4 samples on the worker threads: each weight vector loaded once serves 4 rows.</summary>");
             using (w.Block($"public static void {name}(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)"))
+            {
+                if (l.Vectorized512)
+                {
+                    using (w.Block("if (Vector512.IsHardwareAccelerated && batch >= TileSamples)"))
+                    {
+                        w.Comment("The last tile of samples starts at batch − 6 and recomputes a few rows (the same values) instead of a tail.");
+                        w.Line("Parallelism.For(x, y, batch, (batch + TileSamples - 1) / TileSamples * TileGroups, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => TileTask(ref x0, ref y0, batch, task, a), a);");
+                        w.Line("return;");
+                    }
+                }
                 w.Line("Parallelism.For(x, y, batch, (batch + SamplesPerTask - 1) / SamplesPerTask, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => RowsTask(ref x0, ref y0, batch, task, a), a);");
+            }
             w.Line();
             EmitRowsTask(w, chain);
+            if (l.Vectorized512) { w.Line(); EmitTileTask(w, chain); }
             return;
         }
         using (w.Block($"public static void {name}(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)"))
@@ -133,6 +161,62 @@ internal static class LinearEmitter
         }
     }
 
+    /// <summary>One Vector512 tile task: 6 samples × up to 4 blocks of 16 outputs.</summary>
+    private static void EmitTileTask(SourceWriter w, ChainPlan chain)
+    {
+        LinearPlan l = chain.Linear!;
+        int full = System.Math.Min(ModelPlanner.LinearBlocksPerTile512, l.LaneBlocks);
+        int rest = l.LaneBlocks > ModelPlanner.LinearBlocksPerTile512 ? l.LaneBlocks % ModelPlanner.LinearBlocksPerTile512 : 0;
+        w.Line("/// <summary>Task = (tile of 6 samples, group of 4 blocks of 16 outputs): the tile's rows of those outputs.</summary>");
+        using (w.Block("private static void TileTask(ref float x0, ref float y0, int batch, int task, KernelArguments a)"))
+        {
+            w.Line("ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
+            w.Line("ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
+            w.Line("int n0 = Math.Min(task / TileGroups * TileSamples, batch - TileSamples), first = task % TileGroups * TileBlocks;");
+            string call(int g) => $"Pass{g}x6_V512(ref Unsafe.Add(ref x0, n0 * In), ref w0, ref b0, ref Unsafe.Add(ref y0, n0 * Out), first);";
+            if (rest == 0) w.Line(call(full));
+            else
+            {
+                w.Line($"if (first + {full} <= LaneBlocks) {call(full)}");
+                w.Line($"else {call(rest)}");
+            }
+        }
+        w.Line();
+        EmitTilePass(w, chain, full);
+        if (rest > 0) { w.Line(); EmitTilePass(w, chain, rest); }
+    }
+
+    /// <summary>
+    /// g blocks of 16 outputs for 6 consecutive samples: 6g accumulators; per input feature, g weight loads and 6
+    /// broadcasts feed 6g FMAs.
+    /// </summary>
+    private static void EmitTilePass(SourceWriter w, ChainPlan chain, int g)
+    {
+        const string vec = "Vector512<float>", V5 = "Vector512";
+        const int samples = ModelPlanner.LinearSamplesPerTile512;
+        w.Line($"/// <summary>{g * 16} output features of {samples} samples, {samples}×{g} accumulators of 16{(chain.Activation is { } a ? ", " + ActivationName(a) + " in registers" : "")}.</summary>");
+        using (w.Block($"private static void Pass{g}x{samples}_V512(ref float x, ref float w, ref float bias, ref float y, int first)"))
+        {
+            for (int j = 0; j < g; j++) w.Line($"int o{j} = Math.Min((first + {j}) * 16, Out - 16);");
+            for (int j = 0; j < g; j++) w.Line($"ref float w{j} = ref {Unsafe}.Add(ref w, (first + {j}) * In * 16);");
+            for (int j = 0; j < g; j++) w.Line($"{vec} bias{j} = {V5}.LoadUnsafe(ref bias, (nuint)o{j});");
+            for (int sample = 0; sample < samples; sample++)
+                w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, g).Select(j => $"acc{sample}_{j} = bias{j}")) + ";");
+            using (w.Block("for (int i = 0; i < In; i++)"))
+            {
+                for (int j = 0; j < g; j++) w.Line($"{vec} wv{j} = {V5}.LoadUnsafe(ref w{j}, (nuint)(i * 16));");
+                for (int sample = 0; sample < samples; sample++)
+                {
+                    w.Line($"{vec} x{sample} = {V5}.Create({Unsafe}.Add(ref x, {sample} * In + i));");
+                    for (int j = 0; j < g; j++) w.Line($"acc{sample}_{j} = {V5}.FusedMultiplyAdd(x{sample}, wv{j}, acc{sample}_{j});");
+                }
+            }
+            for (int sample = 0; sample < samples; sample++)
+                for (int j = 0; j < g; j++)
+                    w.Line($"{V5}.StoreUnsafe({Activate(chain.Activation, $"acc{sample}_{j}")}, ref y, (nuint)({sample} * Out + o{j}));");
+        }
+    }
+
     /// <summary>g vectors of 8 outputs for 4 consecutive samples (rows In apart in x, Out apart in y).</summary>
     private static void EmitBatchPass(SourceWriter w, ChainPlan chain, int g)
     {
@@ -140,17 +224,17 @@ internal static class LinearEmitter
         w.Line($"/// <summary>{g * 8} output features of 4 samples in one pass over the weights{(chain.Activation is { } a ? ", " + ActivationName(a) + " in registers" : "")}.</summary>");
         using (w.Block($"private static void Pass{g}x4_V256(ref float x, ref float w, ref float bias, ref float y, int first)"))
         {
-            for (int j = 0; j < g; j++) w.Line($"int o{j} = Math.Min((first + {j}) * 8, Out - 8);");
+            for (int j = 0; j < g; j++) w.Line($"int o{j} = OutputOf(first + {j});");
             for (int j = 0; j < g; j++)
             {
                 w.Line($"{vec} bias{j} = {V}.LoadUnsafe(ref bias, (nuint)o{j});");
-                w.Line($"ref float w{j} = ref {Unsafe}.Add(ref w, (first + {j}) * In * 8);");
+                w.Line($"ref float w{j} = ref {Unsafe}.Add(ref w, WeightsOf(first + {j}));");
             }
             for (int sample = 0; sample < 4; sample++)
                 w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, g).Select(j => $"acc{sample}_{j} = bias{j}")) + ";");
             using (w.Block("for (int i = 0; i < In; i++)"))
             {
-                for (int j = 0; j < g; j++) w.Line($"{vec} wv{j} = {V}.LoadUnsafe(ref w{j}, (nuint)(i * 8));");
+                for (int j = 0; j < g; j++) w.Line($"{vec} wv{j} = {V}.LoadUnsafe(ref w{j}, (nuint)(i * Lanes));");
                 for (int sample = 0; sample < 4; sample++)
                 {
                     w.Line($"{vec} x{sample} = {V}.Create({Unsafe}.Add(ref x, {sample} * In + i));");
@@ -208,19 +292,19 @@ internal static class LinearEmitter
         w.Line($"/// <summary>{g * 8} output features (vectors first..first+{g - 1}) in one pass over x{(act is { } a ? ", " + ActivationName(a) + " in registers" : "")}.</summary>");
         using (w.Block($"private static void Pass{g}{suffix}_V256(ref float x, ref float w, ref float bias, ref float y, int first)"))
         {
-            w.Comment("Where each vector's 8 outputs start; the last vector of the layer starts at Out - 8 so it never runs past the end.");
+            w.Comment("Where each vector's 8 outputs start; the last block of the layer starts at Out - Lanes so it never runs past the end.");
             for (int j = 0; j < g; j++)
-                w.Line($"int o{j} = Math.Min((first + {j}) * 8, Out - 8);");
+                w.Line($"int o{j} = OutputOf(first + {j});");
             for (int j = 0; j < g; j++)
                 w.Line($"{vec} acc{j} = {V}.LoadUnsafe(ref bias, (nuint)o{j});");
             for (int j = 0; j < g; j++)
-                w.Line($"ref float w{j} = ref {Unsafe}.Add(ref w, (first + {j}) * In * 8);");
+                w.Line($"ref float w{j} = ref {Unsafe}.Add(ref w, WeightsOf(first + {j}));");
             w.Comment("Broadcast x[i] against the i-th row of each packed block.");
             using (w.Block("for (int i = 0; i < In; i++)"))
             {
                 w.Line($"{vec} xi = {V}.Create({Unsafe}.Add(ref x, i));");
                 for (int j = 0; j < g; j++)
-                    w.Line($"acc{j} = {V}.FusedMultiplyAdd(xi, {V}.LoadUnsafe(ref w{j}, (nuint)(i * 8)), acc{j});");
+                    w.Line($"acc{j} = {V}.FusedMultiplyAdd(xi, {V}.LoadUnsafe(ref w{j}, (nuint)(i * Lanes)), acc{j});");
             }
             w.Comment($"Epilogue: {(act is { } ac ? ActivationName(ac) + " in registers, then " : "")}store.");
             for (int j = 0; j < g; j++)
@@ -239,11 +323,11 @@ internal static class LinearEmitter
             if (l.Vectorized)
             {
                 w.Comment("Find o in the packed layout: its block, and its lane in that block.");
-                w.Line("int block = Math.Min(o / 8, Blocks - 1);");
-                w.Line("int lane = o - Math.Min(block * 8, Out - 8);");
-                w.Line($"ref float row = ref {Unsafe}.Add(ref w, block * In * 8 + lane);");
+                w.Line("int block = Math.Min(o / Lanes, LaneBlocks - 1);");
+                w.Line("int lane = o - Math.Min(block * Lanes, Out - Lanes);");
+                w.Line($"ref float row = ref {Unsafe}.Add(ref w, block * In * Lanes + lane);");
                 w.Line($"float acc = {Unsafe}.Add(ref bias, o);");
-                w.Line($"for (int i = 0; i < In; i++) acc += {Unsafe}.Add(ref x, i) * {Unsafe}.Add(ref row, i * 8);");
+                w.Line($"for (int i = 0; i < In; i++) acc += {Unsafe}.Add(ref x, i) * {Unsafe}.Add(ref row, i * Lanes);");
             }
             else
             {

@@ -46,13 +46,20 @@ public sealed record ConvPlan(
 }
 
 /// <summary>
-/// Linear with everything resolved. The vector path holds eight output features per Vector256 and
-/// <see cref="BlocksPerPass"/> vectors of accumulators per pass over the input; when out_features is not a
-/// multiple of 8 the last block starts at out_features − 8 and recomputes a few outputs instead of a tail loop.
+/// Linear with everything resolved. Weights are packed in blocks of <see cref="Lanes"/> output features (16 when
+/// out_features ≥ 16, so a Vector512 reads a block row at once; else 8). The Vector256 path holds eight output
+/// features per vector, <see cref="VectorBlocks"/> vectors in all, <see cref="BlocksPerPass"/> per pass over the
+/// input; when out_features is not a multiple of the block the last block starts at out_features − Lanes and
+/// recomputes a few outputs instead of a tail loop.
 /// </summary>
-public sealed record LinearPlan(string Name, int InFeatures, int OutFeatures, bool Bias, int VectorBlocks, int BlocksPerPass, bool Vectorized)
+public sealed record LinearPlan(string Name, int InFeatures, int OutFeatures, bool Bias, int VectorBlocks, int BlocksPerPass, bool Vectorized, int Lanes = 8)
 {
-    public int BlockStart(int block) => System.Math.Min(block * 8, OutFeatures - 8);
+    /// <summary>Blocks of <see cref="Lanes"/> output features in the packed weights.</summary>
+    public int LaneBlocks => (OutFeatures + Lanes - 1) / Lanes;
+    /// <summary>The Vector512 batch kernel: 16-wide blocks, used when the batch has at least <see cref="ModelPlanner.LinearSamplesPerTile512"/> samples.</summary>
+    public bool Vectorized512 => Vectorized && Lanes == 16;
+    /// <summary>First output feature of Vector256 vector <paramref name="vector"/> (8 features).</summary>
+    public int BlockStart(int vector) => System.Math.Min(vector / (Lanes / 8) * Lanes, OutFeatures - Lanes) + vector % (Lanes / 8) * 8;
 }
 
 /// <summary>How a chain's normalization gets its statistics.</summary>

@@ -20,6 +20,11 @@ public static class ModelPlanner
     public const int ConvOcBlock = 8;
     /// <summary>Vectors of 8 output features per pass over a Linear layer's input.</summary>
     public const int LinearBlocksPerPass = 4;
+    /// <summary>
+    /// The Vector512 Linear tile: 6 samples × 4 vectors of 16 outputs = 24 accumulators of the 32 registers, which
+    /// leaves room for the 4 weight vectors; each weight vector loaded serves 6 samples.
+    /// </summary>
+    public const int LinearSamplesPerTile512 = 6, LinearBlocksPerTile512 = 4;
     public const int VectorWidth = 8;
     /// <summary>
     /// The most floats one sample's tensor or one weight tensor may hold (1 GiB). Far above real layers (VGG's
@@ -162,8 +167,9 @@ public static class ModelPlanner
             if (!vectorized)
                 diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
                     $"Linear '{l.Name}' has {l.OutFeatures} output features, fewer than one Vector256 of {VectorWidth}"));
-            int blocks = (l.OutFeatures + VectorWidth - 1) / VectorWidth;
-            linear = new LinearPlan(l.Name, (int)inFeatures, l.OutFeatures, l.Bias, blocks, Math.Min(LinearBlocksPerPass, blocks), vectorized);
+            int lanes = l.OutFeatures >= 16 ? 16 : 8;
+            int blocks = (l.OutFeatures + lanes - 1) / lanes * (lanes / VectorWidth); // Vector256 vectors
+            linear = new LinearPlan(l.Name, (int)inFeatures, l.OutFeatures, l.Bias, blocks, Math.Min(LinearBlocksPerPass, blocks), vectorized, lanes);
             output = new[] { l.OutFeatures };
         }
 

@@ -36,31 +36,33 @@ public static class WeightPacking
     }
 
     /// <summary>
-    /// Linear weight [out, in] → ⌈out/8⌉ blocks of 8 output features, each [in][8]. Block b covers outputs
-    /// min(8b, out − 8) … +7, so when out is not a multiple of 8 the last block overlaps the one before it and
-    /// a kernel never needs a scalar tail. Requires out ≥ 8.
+    /// Linear weight [out, in] → ⌈out/L⌉ blocks of L = <paramref name="lanes"/> (8 or 16) output features, each
+    /// [in][L]. Block b covers outputs min(Lb, out − L) … +L−1, so when out is not a multiple of L the last block
+    /// overlaps the one before it and a kernel never needs a scalar tail. A Vector512 reads a 16-wide block row at
+    /// once, a Vector256 each half. Requires out ≥ L.
     /// </summary>
-    public static float[] PackLinear(float[] weight, int outFeatures, int inFeatures)
+    public static float[] PackLinear(float[] weight, int outFeatures, int inFeatures, int lanes = 8)
     {
-        if (outFeatures < 8) throw new ArgumentOutOfRangeException(nameof(outFeatures), outFeatures, "Blocked Linear packing needs at least 8 output features.");
+        if (lanes is not (8 or 16)) throw new ArgumentOutOfRangeException(nameof(lanes), lanes, "Linear blocks are 8 or 16 output features wide.");
+        if (outFeatures < lanes) throw new ArgumentOutOfRangeException(nameof(outFeatures), outFeatures, $"Blocked Linear packing needs at least {lanes} output features.");
         if (weight.Length != outFeatures * inFeatures)
             throw new ArgumentException($"Linear weight has {weight.Length} elements; expected [{outFeatures}, {inFeatures}].", nameof(weight));
-        int blocks = (outFeatures + 7) / 8;
-        var packed = new float[blocks * inFeatures * 8];
+        int blocks = (outFeatures + lanes - 1) / lanes;
+        var packed = new float[blocks * inFeatures * lanes];
         for (int b = 0; b < blocks; b++)
         {
-            int start = Math.Min(b * 8, outFeatures - 8);
+            int start = Math.Min(b * lanes, outFeatures - lanes);
             for (int i = 0; i < inFeatures; i++)
-                for (int lane = 0; lane < 8; lane++)
-                    packed[(b * inFeatures + i) * 8 + lane] = weight[(start + lane) * inFeatures + i];
+                for (int lane = 0; lane < lanes; lane++)
+                    packed[(b * inFeatures + i) * lanes + lane] = weight[(start + lane) * inFeatures + i];
         }
         return packed;
     }
 
     /// <summary>The output feature that element <paramref name="index"/> of a <see cref="PackLinear"/> layout belongs to.</summary>
-    public static int LinearFeatureOf(int index, int outFeatures, int inFeatures)
+    public static int LinearFeatureOf(int index, int outFeatures, int inFeatures, int lanes = 8)
     {
-        int block = index / (inFeatures * 8), lane = index % 8;
-        return Math.Min(block * 8, outFeatures - 8) + lane;
+        int block = index / (inFeatures * lanes), lane = index % lanes;
+        return Math.Min(block * lanes, outFeatures - lanes) + lane;
     }
 }
