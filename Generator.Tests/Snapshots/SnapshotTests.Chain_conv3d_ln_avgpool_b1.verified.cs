@@ -270,6 +270,16 @@ namespace FusedNorm.Generated
             (float hi, float lo) = NormState.Split(mean);
             ref float gamma = ref MemoryMarshal.GetArrayDataReference(norm.Gamma!);
             ref float beta = ref MemoryMarshal.GetArrayDataReference(norm.Beta!);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> vHi = Vector512.Create(hi), vLo = Vector512.Create(lo), vInvStd = Vector512.Create(invStd);
+                // The last vector overlaps the one before it: compute it first, from raw values, and store it last.
+                Vector512<float> last = Activations.Relu(((Vector512.LoadUnsafe(ref z, (nuint)(RunLength - 16)) - vHi) - vLo) * vInvStd * Vector512.LoadUnsafe(ref gamma, (nuint)(RunLength - 16)) + Vector512.LoadUnsafe(ref beta, (nuint)(RunLength - 16)));
+                for (int i = 0; i < RunLength - 16; i += 16)
+                    Vector512.StoreUnsafe(Activations.Relu(((Vector512.LoadUnsafe(ref z, (nuint)(i)) - vHi) - vLo) * vInvStd * Vector512.LoadUnsafe(ref gamma, (nuint)(i)) + Vector512.LoadUnsafe(ref beta, (nuint)(i))), ref z, (nuint)i);
+                Vector512.StoreUnsafe(last, ref z, (nuint)(RunLength - 16));
+                return;
+            }
             if (Vector256.IsHardwareAccelerated)
             {
                 Vector256<float> vHi = Vector256.Create(hi), vLo = Vector256.Create(lo), vInvStd = Vector256.Create(invStd);

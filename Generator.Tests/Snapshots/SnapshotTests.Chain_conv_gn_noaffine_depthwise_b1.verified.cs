@@ -271,6 +271,16 @@ namespace FusedNorm.Generated
         private static void NormalizeSpan(ref float z, int length, double mean, float scale, float shift)
         {
             (float hi, float lo) = NormState.Split(mean);
+            if (Vector512.IsHardwareAccelerated && length >= 16)
+            {
+                Vector512<float> vHi = Vector512.Create(hi), vLo = Vector512.Create(lo), vScale = Vector512.Create(scale), vShift = Vector512.Create(shift);
+                // The last vector overlaps the one before it: compute it first, from raw values, and store it last.
+                Vector512<float> last = Activations.Relu6(((Vector512.LoadUnsafe(ref z, (nuint)(length - 16)) - vHi) - vLo) * vScale + vShift);
+                for (int i = 0; i < length - 16; i += 16)
+                    Vector512.StoreUnsafe(Activations.Relu6(((Vector512.LoadUnsafe(ref z, (nuint)i) - vHi) - vLo) * vScale + vShift), ref z, (nuint)i);
+                Vector512.StoreUnsafe(last, ref z, (nuint)(length - 16));
+                return;
+            }
             if (Vector256.IsHardwareAccelerated && length >= 8)
             {
                 Vector256<float> vHi = Vector256.Create(hi), vLo = Vector256.Create(lo), vScale = Vector256.Create(scale), vShift = Vector256.Create(shift);

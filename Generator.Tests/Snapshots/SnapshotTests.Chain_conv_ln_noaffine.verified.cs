@@ -285,6 +285,16 @@ namespace FusedNorm.Generated
         {
             float invStd = (float)(1 / Math.Sqrt(variance + Eps));
             (float hi, float lo) = NormState.Split(mean);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> vHi = Vector512.Create(hi), vLo = Vector512.Create(lo), vInvStd = Vector512.Create(invStd);
+                // The last vector overlaps the one before it: compute it first, from raw values, and store it last.
+                Vector512<float> last = ((Vector512.LoadUnsafe(ref z, (nuint)(RunLength - 16)) - vHi) - vLo) * vInvStd;
+                for (int i = 0; i < RunLength - 16; i += 16)
+                    Vector512.StoreUnsafe(((Vector512.LoadUnsafe(ref z, (nuint)(i)) - vHi) - vLo) * vInvStd, ref z, (nuint)i);
+                Vector512.StoreUnsafe(last, ref z, (nuint)(RunLength - 16));
+                return;
+            }
             if (Vector256.IsHardwareAccelerated)
             {
                 Vector256<float> vHi = Vector256.Create(hi), vLo = Vector256.Create(lo), vInvStd = Vector256.Create(invStd);

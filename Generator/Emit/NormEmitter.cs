@@ -73,14 +73,15 @@ internal static class NormEmitter
         using (w.Block("private static void NormalizeSpan(ref float z, int length, double mean, float scale, float shift)"))
         {
             w.Line("(float hi, float lo) = NormState.Split(mean);");
-            using (w.Block("if (Vector256.IsHardwareAccelerated && length >= 8)"))
+            foreach (var (vec, lanes) in new[] { ("Vector512", 16), ("Vector256", 8) })
+            using (w.Block($"if ({vec}.IsHardwareAccelerated && length >= {lanes})"))
             {
-                w.Line("Vector256<float> vHi = Vector256.Create(hi), vLo = Vector256.Create(lo), vScale = Vector256.Create(scale), vShift = Vector256.Create(shift);");
+                w.Line($"{vec}<float> vHi = {vec}.Create(hi), vLo = {vec}.Create(lo), vScale = {vec}.Create(scale), vShift = {vec}.Create(shift);");
                 w.Comment("The last vector overlaps the one before it: compute it first, from raw values, and store it last.");
-                w.Line($"Vector256<float> last = {Activate(chain.Activation, "((Vector256.LoadUnsafe(ref z, (nuint)(length - 8)) - vHi) - vLo) * vScale + vShift")};");
-                w.Line("for (int i = 0; i < length - 8; i += 8)");
-                w.Line($"    Vector256.StoreUnsafe({Activate(chain.Activation, "((Vector256.LoadUnsafe(ref z, (nuint)i) - vHi) - vLo) * vScale + vShift")}, ref z, (nuint)i);");
-                w.Line("Vector256.StoreUnsafe(last, ref z, (nuint)(length - 8));");
+                w.Line($"{vec}<float> last = {Activate(chain.Activation, $"(({vec}.LoadUnsafe(ref z, (nuint)(length - {lanes})) - vHi) - vLo) * vScale + vShift")};");
+                w.Line($"for (int i = 0; i < length - {lanes}; i += {lanes})");
+                w.Line($"    {vec}.StoreUnsafe({Activate(chain.Activation, $"(({vec}.LoadUnsafe(ref z, (nuint)i) - vHi) - vLo) * vScale + vShift")}, ref z, (nuint)i);");
+                w.Line($"{vec}.StoreUnsafe(last, ref z, (nuint)(length - {lanes}));");
                 w.Line("return;");
             }
             w.Line("for (int i = 0; i < length; i++)");
@@ -99,11 +100,11 @@ internal static class NormEmitter
             w.Line("(float hi, float lo) = NormState.Split(mean);");
             if (n.Affine) w.Line("ref float gamma = ref MemoryMarshal.GetArrayDataReference(norm.Gamma!);");
             if (n.AffineBias) w.Line("ref float beta = ref MemoryMarshal.GetArrayDataReference(norm.Beta!);");
-            string Vexpr(string i)
+            string Vexpr(string vec, string i)
             {
-                string e = $"((Vector256.LoadUnsafe(ref z, (nuint)({i})) - vHi) - vLo) * vInvStd";
-                if (n.Affine) e = $"{e} * Vector256.LoadUnsafe(ref gamma, (nuint)({i}))";
-                if (n.AffineBias) e = $"{e} + Vector256.LoadUnsafe(ref beta, (nuint)({i}))";
+                string e = $"(({vec}.LoadUnsafe(ref z, (nuint)({i})) - vHi) - vLo) * vInvStd";
+                if (n.Affine) e = $"{e} * {vec}.LoadUnsafe(ref gamma, (nuint)({i}))";
+                if (n.AffineBias) e = $"{e} + {vec}.LoadUnsafe(ref beta, (nuint)({i}))";
                 return Activate(chain.Activation, e);
             }
             string Sexpr()
@@ -113,16 +114,19 @@ internal static class NormEmitter
                 if (n.AffineBias) e = $"{e} + Unsafe.Add(ref beta, i)";
                 return Activate(chain.Activation, e);
             }
-            if (n.RunLength >= 8) // otherwise no Vector256 fits the run: scalar only
-            using (w.Block("if (Vector256.IsHardwareAccelerated)"))
+            foreach (var (vec, lanes) in new[] { ("Vector512", 16), ("Vector256", 8) })
             {
-                w.Line("Vector256<float> vHi = Vector256.Create(hi), vLo = Vector256.Create(lo), vInvStd = Vector256.Create(invStd);");
-                w.Comment("The last vector overlaps the one before it: compute it first, from raw values, and store it last.");
-                w.Line($"Vector256<float> last = {Vexpr("RunLength - 8")};");
-                w.Line("for (int i = 0; i < RunLength - 8; i += 8)");
-                w.Line($"    Vector256.StoreUnsafe({Vexpr("i")}, ref z, (nuint)i);");
-                w.Line("Vector256.StoreUnsafe(last, ref z, (nuint)(RunLength - 8));");
-                w.Line("return;");
+                if (n.RunLength < lanes) continue; // no vector of this width fits the run
+                using (w.Block($"if ({vec}.IsHardwareAccelerated)"))
+                {
+                    w.Line($"{vec}<float> vHi = {vec}.Create(hi), vLo = {vec}.Create(lo), vInvStd = {vec}.Create(invStd);");
+                    w.Comment("The last vector overlaps the one before it: compute it first, from raw values, and store it last.");
+                    w.Line($"{vec}<float> last = {Vexpr(vec, $"RunLength - {lanes}")};");
+                    w.Line($"for (int i = 0; i < RunLength - {lanes}; i += {lanes})");
+                    w.Line($"    {vec}.StoreUnsafe({Vexpr(vec, "i")}, ref z, (nuint)i);");
+                    w.Line($"{vec}.StoreUnsafe(last, ref z, (nuint)(RunLength - {lanes}));");
+                    w.Line("return;");
+                }
             }
             w.Line("for (int i = 0; i < RunLength; i++)");
             w.Line($"    Unsafe.Add(ref z, i) = {Sexpr()};");
