@@ -95,6 +95,7 @@ namespace FusedNorm.Generated
     /// act     Relu on the accumulators in registers, before the store
     /// pool    MaxPool2d window 2, stride 2, padding 0 → 6×4×5, read from a scratch buffer still in cache; the conv output never reaches y
     /// tiles   6 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 6 channels
+    /// flat    Vector512 eval path: the 9×10 plane is one flat row over the padded width 12 (2 extra positions per row, dropped), so every tile is 6 channels × 3×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
@@ -116,6 +117,7 @@ namespace FusedNorm.Generated
         private const int Block = 6, Taps = InPerGroup * 9; // weights per output channel
         private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
         private const int InteriorStart = 0, InteriorEnd = 10;
+        private const int FlatLength = ConvH * InW, FlatEnd = (ConvH - 1) * InW + ConvW; // a channel's outputs as one flat row over the padded width (row oh at oh * InW)
         private const int PoolD = 1, PoolH = 4, PoolW = 5, PoolSpatial = PoolD * PoolH * PoolW;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
@@ -152,10 +154,21 @@ namespace FusedNorm.Generated
             ref float s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
             try
             {
-                if (Vector256.IsHardwareAccelerated)
-                    Conv3x3S1_C3K6_BnReluMaxPool2_R6_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    // The block's plane as one flat row over the padded width: every tile is 3 full vectors. Then each row's ConvW columns are kept.
+                    float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
+                    Conv3x3S1_C3K6_BnReluMaxPool2_R6_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
+                    KeepColumns(6, flat, ref s0);
+                    ArrayPool<float>.Shared.Return(flat);
+                }
                 else
-                    ConvScalar(6, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                {
+                    if (Vector256.IsHardwareAccelerated)
+                        Conv3x3S1_C3K6_BnReluMaxPool2_R6_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                    else
+                        ConvScalar(6, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                }
                 Pool(6, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
             }
             finally
@@ -458,6 +471,303 @@ namespace FusedNorm.Generated
             }
         }
 
+        /// <summary>6 output channel(s) as one flat row of 9×12 positions (2 dropped per row), 3 vectors of 16 per tile: 6×3 accumulators; Relu in registers.</summary>
+        private static void Conv3x3S1_C3K6_BnReluMaxPool2_R6_Flat_V512(ref float x, ref float w, ref float bias, ref float flat)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
+            // The last tile starts at FlatEnd − 48 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
+            for (int p = 0; p < FlatEnd; p += 48)
+            {
+                if (p > FlatEnd - 48) p = FlatEnd - 48;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5;
+                Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5;
+                Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3, acc4_2 = bias4, acc5_2 = bias5;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 9 * 6); // this input channel's 9 taps × 6 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w0_1, acc1_2);
+                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w0_2, acc2_2);
+                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w0_3, acc3_2);
+                        Vector512<float> w0_4 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 0, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w0_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w0_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w0_4, acc4_2);
+                        Vector512<float> w0_5 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 0, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w0_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w0_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w0_5, acc5_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 1, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
+                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w1_1, acc1_2);
+                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 1, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w1_2, acc2_2);
+                        Vector512<float> w1_3 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 1, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w1_3, acc3_2);
+                        Vector512<float> w1_4 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 1, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w1_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w1_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w1_4, acc4_2);
+                        Vector512<float> w1_5 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 1, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w1_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w1_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w1_5, acc5_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 2, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
+                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 2, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w2_1, acc1_2);
+                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 2, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w2_2, acc2_2);
+                        Vector512<float> w2_3 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 2, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w2_3, acc3_2);
+                        Vector512<float> w2_4 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 2, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w2_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w2_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w2_4, acc4_2);
+                        Vector512<float> w2_5 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 2, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w2_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w2_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w2_5, acc5_2);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 12));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 28));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 44));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 3, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w3_0, acc0_2);
+                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 3, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w3_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w3_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w3_1, acc1_2);
+                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 3, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w3_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w3_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w3_2, acc2_2);
+                        Vector512<float> w3_3 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 3, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w3_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w3_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w3_3, acc3_2);
+                        Vector512<float> w3_4 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 3, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w3_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w3_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w3_4, acc4_2);
+                        Vector512<float> w3_5 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 3, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w3_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w3_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w3_5, acc5_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 13));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 29));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 45));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 4, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w4_0, acc0_2);
+                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 4, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w4_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w4_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w4_1, acc1_2);
+                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 4, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w4_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w4_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w4_2, acc2_2);
+                        Vector512<float> w4_3 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 4, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w4_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w4_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w4_3, acc3_2);
+                        Vector512<float> w4_4 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 4, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w4_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w4_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w4_4, acc4_2);
+                        Vector512<float> w4_5 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 4, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w4_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w4_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w4_5, acc5_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 14));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 30));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 30)); // tap 5, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w5_0, acc0_2);
+                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 31)); // tap 5, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w5_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w5_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w5_1, acc1_2);
+                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 32)); // tap 5, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w5_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w5_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w5_2, acc2_2);
+                        Vector512<float> w5_3 = Vector512.Create(Unsafe.Add(ref wk, 33)); // tap 5, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w5_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w5_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w5_3, acc3_2);
+                        Vector512<float> w5_4 = Vector512.Create(Unsafe.Add(ref wk, 34)); // tap 5, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w5_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w5_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w5_4, acc4_2);
+                        Vector512<float> w5_5 = Vector512.Create(Unsafe.Add(ref wk, 35)); // tap 5, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w5_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w5_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w5_5, acc5_2);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 24));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 40));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 56));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 36)); // tap 6, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w6_0, acc0_2);
+                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 37)); // tap 6, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w6_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w6_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w6_1, acc1_2);
+                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 38)); // tap 6, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w6_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w6_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w6_2, acc2_2);
+                        Vector512<float> w6_3 = Vector512.Create(Unsafe.Add(ref wk, 39)); // tap 6, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w6_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w6_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w6_3, acc3_2);
+                        Vector512<float> w6_4 = Vector512.Create(Unsafe.Add(ref wk, 40)); // tap 6, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w6_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w6_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w6_4, acc4_2);
+                        Vector512<float> w6_5 = Vector512.Create(Unsafe.Add(ref wk, 41)); // tap 6, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w6_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w6_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w6_5, acc5_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 25));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 41));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 57));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 42)); // tap 7, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w7_0, acc0_2);
+                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 43)); // tap 7, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w7_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w7_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w7_1, acc1_2);
+                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 44)); // tap 7, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w7_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w7_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w7_2, acc2_2);
+                        Vector512<float> w7_3 = Vector512.Create(Unsafe.Add(ref wk, 45)); // tap 7, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w7_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w7_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w7_3, acc3_2);
+                        Vector512<float> w7_4 = Vector512.Create(Unsafe.Add(ref wk, 46)); // tap 7, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w7_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w7_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w7_4, acc4_2);
+                        Vector512<float> w7_5 = Vector512.Create(Unsafe.Add(ref wk, 47)); // tap 7, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w7_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w7_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w7_5, acc5_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 26));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 42));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 58));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 48)); // tap 8, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w8_0, acc0_2);
+                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 49)); // tap 8, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w8_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w8_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w8_1, acc1_2);
+                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 50)); // tap 8, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w8_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w8_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w8_2, acc2_2);
+                        Vector512<float> w8_3 = Vector512.Create(Unsafe.Add(ref wk, 51)); // tap 8, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w8_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w8_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w8_3, acc3_2);
+                        Vector512<float> w8_4 = Vector512.Create(Unsafe.Add(ref wk, 52)); // tap 8, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w8_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w8_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w8_4, acc4_2);
+                        Vector512<float> w8_5 = Vector512.Create(Unsafe.Add(ref wk, 53)); // tap 8, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w8_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w8_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w8_5, acc5_2);
+                    }
+                }
+                // Epilogue: Relu in registers, then store 48 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.Relu(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_0), ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc4_0), ref flat, (nuint)(4 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc5_0), ref flat, (nuint)(5 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc0_1), ref flat, (nuint)(0 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_1), ref flat, (nuint)(1 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_1), ref flat, (nuint)(2 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_1), ref flat, (nuint)(3 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc4_1), ref flat, (nuint)(4 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc5_1), ref flat, (nuint)(5 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc0_2), ref flat, (nuint)(0 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_2), ref flat, (nuint)(1 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_2), ref flat, (nuint)(2 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_2), ref flat, (nuint)(3 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc4_2), ref flat, (nuint)(4 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc5_2), ref flat, (nuint)(5 * FlatLength + p + 32));
+            }
+        }
+
         /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
         private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
@@ -606,6 +916,14 @@ namespace FusedNorm.Generated
                     }
                 }
             }
+        }
+
+        /// <summary>Copies the ConvW real columns of each flat row (InW apart) to the block's output planes.</summary>
+        private static void KeepColumns(int r, float[] flat, ref float dst)
+        {
+            for (int j = 0; j < r; j++)
+                for (int oh = 0; oh < ConvH; oh++)
+                    new ReadOnlySpan<float>(flat, j * FlatLength + oh * InW, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));
         }
 
         /// <summary>The output channel that element <paramref name="index"/> of the packed weights belongs to (for refolding).</summary>

@@ -60,6 +60,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(10): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     LeakyRelu on the accumulators in registers, before the store
     /// tiles   8 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 8 + 1 of 2 channels
+    /// flat    Vector512 eval path: the 12×17 plane is one flat row over the padded width 21 (4 extra positions per row, dropped), so every tile is 8 channels × 3×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..16 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
@@ -81,6 +82,7 @@ namespace FusedNorm.Generated
         private const int Block = 8, Taps = InPerGroup * 9; // weights per output channel
         private const int FullBlocks = 1, BlocksPerGroup = 2, BlocksPerSample = Groups * BlocksPerGroup;
         private const int InteriorStart = 0, InteriorEnd = 17;
+        private const int FlatLength = ConvH * InW, FlatEnd = (ConvH - 1) * InW + ConvW; // a channel's outputs as one flat row over the padded width (row oh at oh * InW)
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -114,215 +116,37 @@ namespace FusedNorm.Generated
             if (inGroup < FullBlocks)
             {
                 if (Vector512.IsHardwareAccelerated)
-                    Conv3x3S1D2_C4K10_BnLeakyRelu_R8_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                else if (Vector256.IsHardwareAccelerated)
-                    Conv3x3S1D2_C4K10_BnLeakyRelu_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                {
+                    // The block's plane as one flat row over the padded width: every tile is 3 full vectors. Then each row's ConvW columns are kept.
+                    float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
+                    Conv3x3S1D2_C4K10_BnLeakyRelu_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
+                    KeepColumns(8, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial));
+                    ArrayPool<float>.Shared.Return(flat);
+                }
                 else
-                    ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                {
+                    if (Vector256.IsHardwareAccelerated)
+                        Conv3x3S1D2_C4K10_BnLeakyRelu_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                    else
+                        ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                }
             }
             else
             {
                 if (Vector512.IsHardwareAccelerated)
-                    Conv3x3S1D2_C4K10_BnLeakyRelu_R2_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                else if (Vector256.IsHardwareAccelerated)
-                    Conv3x3S1D2_C4K10_BnLeakyRelu_R2_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-                else
-                    ConvScalar(2, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
-            }
-        }
-
-        /// <summary>8 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; LeakyRelu in registers.</summary>
-        private static void Conv3x3S1D2_C4K10_BnLeakyRelu_R8_V512(ref float x, ref float w, ref float bias, ref float dst, int oc)
-        {
-            // Per-channel bias (the norm folded in), broadcast once.
-            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
-            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
-            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
-            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
-            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
-            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
-            Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
-            Vector512<float> bias7 = Vector512.Create(Unsafe.Add(ref bias, 7));
-            for (int oh = 0; oh < ConvH; oh++)
-            {
-                int ih0 = oh * Stride - Padding;
-                int row = oh; // output row within the channel plane
-                int ox = InteriorStart;
-                // Interior columns, one vector of 16 at a time; the last vector overlaps the one before instead of a scalar tail.
-                for (; ox < InteriorEnd; ox += 16)
                 {
-                    if (ox > InteriorEnd - 16) ox = InteriorEnd - 16;
-                    Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5, acc6 = bias6, acc7 = bias7;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
-                    for (int ic = 0; ic < InPerGroup; ic++)
-                    {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 8); // this input channel's 9 taps × 8 outputs
-                        int xc = xo + ic * InD * InH * InW;
-                        // kernel row 0
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 4)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 5)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 6)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 7)), acc7);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 11)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 12)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 13)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 14)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 15)), acc7);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 4));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 19)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 20)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 21)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 22)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 23)), acc7);
-                        }
-                        // kernel row 1
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 42));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 28)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 29)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 30)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 31)), acc7);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 44));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 32)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 33)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 34)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 35)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 36)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 37)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 38)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 39)), acc7);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 40)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 41)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 42)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 43)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 44)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 45)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 46)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 47)), acc7);
-                        }
-                        // kernel row 2
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 84));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 48)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 49)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 50)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 51)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 52)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 53)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 54)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 55)), acc7);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 86));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 56)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 57)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 58)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 59)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 60)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 61)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 62)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 63)), acc7);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 88));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 64)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 65)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 66)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 67)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 68)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 69)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 70)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 71)), acc7);
-                        }
-                    }
-                    // Epilogue: LeakyRelu in registers, then store 16 columns of each channel.
-                    Vector512.StoreUnsafe(Activations.LeakyRelu(acc0, 0.1f), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.LeakyRelu(acc1, 0.1f), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.LeakyRelu(acc2, 0.1f), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.LeakyRelu(acc3, 0.1f), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.LeakyRelu(acc4, 0.1f), ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.LeakyRelu(acc5, 0.1f), ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.LeakyRelu(acc6, 0.1f), ref dst, (nuint)(6 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.LeakyRelu(acc7, 0.1f), ref dst, (nuint)(7 * ConvSpatial + row * ConvW + ox));
+                    // The block's plane as one flat row over the padded width: every tile is 3 full vectors. Then each row's ConvW columns are kept.
+                    float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
+                    Conv3x3S1D2_C4K10_BnLeakyRelu_R2_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
+                    KeepColumns(2, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial));
+                    ArrayPool<float>.Shared.Return(flat);
                 }
-            }
-        }
-
-        /// <summary>2 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; LeakyRelu in registers.</summary>
-        private static void Conv3x3S1D2_C4K10_BnLeakyRelu_R2_V512(ref float x, ref float w, ref float bias, ref float dst, int oc)
-        {
-            // Per-channel bias (the norm folded in), broadcast once.
-            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
-            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
-            for (int oh = 0; oh < ConvH; oh++)
-            {
-                int ih0 = oh * Stride - Padding;
-                int row = oh; // output row within the channel plane
-                int ox = InteriorStart;
-                // Interior columns, one vector of 16 at a time; the last vector overlaps the one before instead of a scalar tail.
-                for (; ox < InteriorEnd; ox += 16)
+                else
                 {
-                    if (ox > InteriorEnd - 16) ox = InteriorEnd - 16;
-                    Vector512<float> acc0 = bias0, acc1 = bias1;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
-                    for (int ic = 0; ic < InPerGroup; ic++)
-                    {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 2); // this input channel's 9 taps × 2 outputs
-                        int xc = xo + ic * InD * InH * InW;
-                        // kernel row 0
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 2)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 3)), acc1);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 4));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 5)), acc1);
-                        }
-                        // kernel row 1
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 42));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 6)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 7)), acc1);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 44));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 10)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 11)), acc1);
-                        }
-                        // kernel row 2
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 84));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 86));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 14)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 15)), acc1);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 88));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1);
-                        }
-                    }
-                    // Epilogue: LeakyRelu in registers, then store 16 columns of each channel.
-                    Vector512.StoreUnsafe(Activations.LeakyRelu(acc0, 0.1f), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.LeakyRelu(acc1, 0.1f), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
+                    if (Vector256.IsHardwareAccelerated)
+                        Conv3x3S1D2_C4K10_BnLeakyRelu_R2_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                    else
+                        ConvScalar(2, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
                 }
             }
         }
@@ -621,6 +445,520 @@ namespace FusedNorm.Generated
             }
         }
 
+        /// <summary>8 output channel(s) as one flat row of 12×21 positions (4 dropped per row), 3 vectors of 16 per tile: 8×3 accumulators; LeakyRelu in registers.</summary>
+        private static void Conv3x3S1D2_C4K10_BnLeakyRelu_R8_Flat_V512(ref float x, ref float w, ref float bias, ref float flat)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
+            Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
+            Vector512<float> bias7 = Vector512.Create(Unsafe.Add(ref bias, 7));
+            // The last tile starts at FlatEnd − 48 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
+            for (int p = 0; p < FlatEnd; p += 48)
+            {
+                if (p > FlatEnd - 48) p = FlatEnd - 48;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5, acc6_0 = bias6, acc7_0 = bias7;
+                Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5, acc6_1 = bias6, acc7_1 = bias7;
+                Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3, acc4_2 = bias4, acc5_2 = bias5, acc6_2 = bias6, acc7_2 = bias7;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 9 * 8); // this input channel's 9 taps × 8 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w0_1, acc1_2);
+                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w0_2, acc2_2);
+                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w0_3, acc3_2);
+                        Vector512<float> w0_4 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 0, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w0_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w0_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w0_4, acc4_2);
+                        Vector512<float> w0_5 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 0, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w0_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w0_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w0_5, acc5_2);
+                        Vector512<float> w0_6 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 0, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w0_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w0_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w0_6, acc6_2);
+                        Vector512<float> w0_7 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 0, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w0_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w0_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w0_7, acc7_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 1, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
+                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 1, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w1_1, acc1_2);
+                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 1, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w1_2, acc2_2);
+                        Vector512<float> w1_3 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 1, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w1_3, acc3_2);
+                        Vector512<float> w1_4 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 1, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w1_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w1_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w1_4, acc4_2);
+                        Vector512<float> w1_5 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 1, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w1_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w1_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w1_5, acc5_2);
+                        Vector512<float> w1_6 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 1, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w1_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w1_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w1_6, acc6_2);
+                        Vector512<float> w1_7 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 1, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w1_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w1_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w1_7, acc7_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 4));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 20));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 36));
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 2, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
+                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 2, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w2_1, acc1_2);
+                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 2, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w2_2, acc2_2);
+                        Vector512<float> w2_3 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 2, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w2_3, acc3_2);
+                        Vector512<float> w2_4 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 2, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w2_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w2_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w2_4, acc4_2);
+                        Vector512<float> w2_5 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 2, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w2_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w2_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w2_5, acc5_2);
+                        Vector512<float> w2_6 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 2, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w2_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w2_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w2_6, acc6_2);
+                        Vector512<float> w2_7 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 2, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w2_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w2_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w2_7, acc7_2);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 42));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 58));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 74));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 3, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w3_0, acc0_2);
+                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 3, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w3_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w3_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w3_1, acc1_2);
+                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 3, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w3_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w3_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w3_2, acc2_2);
+                        Vector512<float> w3_3 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 3, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w3_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w3_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w3_3, acc3_2);
+                        Vector512<float> w3_4 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 3, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w3_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w3_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w3_4, acc4_2);
+                        Vector512<float> w3_5 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 3, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w3_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w3_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w3_5, acc5_2);
+                        Vector512<float> w3_6 = Vector512.Create(Unsafe.Add(ref wk, 30)); // tap 3, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w3_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w3_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w3_6, acc6_2);
+                        Vector512<float> w3_7 = Vector512.Create(Unsafe.Add(ref wk, 31)); // tap 3, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w3_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w3_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w3_7, acc7_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 44));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 60));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 76));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 32)); // tap 4, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w4_0, acc0_2);
+                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 33)); // tap 4, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w4_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w4_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w4_1, acc1_2);
+                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 34)); // tap 4, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w4_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w4_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w4_2, acc2_2);
+                        Vector512<float> w4_3 = Vector512.Create(Unsafe.Add(ref wk, 35)); // tap 4, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w4_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w4_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w4_3, acc3_2);
+                        Vector512<float> w4_4 = Vector512.Create(Unsafe.Add(ref wk, 36)); // tap 4, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w4_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w4_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w4_4, acc4_2);
+                        Vector512<float> w4_5 = Vector512.Create(Unsafe.Add(ref wk, 37)); // tap 4, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w4_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w4_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w4_5, acc5_2);
+                        Vector512<float> w4_6 = Vector512.Create(Unsafe.Add(ref wk, 38)); // tap 4, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w4_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w4_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w4_6, acc6_2);
+                        Vector512<float> w4_7 = Vector512.Create(Unsafe.Add(ref wk, 39)); // tap 4, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w4_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w4_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w4_7, acc7_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 62));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 78));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 40)); // tap 5, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w5_0, acc0_2);
+                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 41)); // tap 5, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w5_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w5_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w5_1, acc1_2);
+                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 42)); // tap 5, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w5_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w5_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w5_2, acc2_2);
+                        Vector512<float> w5_3 = Vector512.Create(Unsafe.Add(ref wk, 43)); // tap 5, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w5_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w5_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w5_3, acc3_2);
+                        Vector512<float> w5_4 = Vector512.Create(Unsafe.Add(ref wk, 44)); // tap 5, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w5_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w5_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w5_4, acc4_2);
+                        Vector512<float> w5_5 = Vector512.Create(Unsafe.Add(ref wk, 45)); // tap 5, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w5_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w5_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w5_5, acc5_2);
+                        Vector512<float> w5_6 = Vector512.Create(Unsafe.Add(ref wk, 46)); // tap 5, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w5_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w5_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w5_6, acc6_2);
+                        Vector512<float> w5_7 = Vector512.Create(Unsafe.Add(ref wk, 47)); // tap 5, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w5_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w5_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w5_7, acc7_2);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 84));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 100));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 116));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 48)); // tap 6, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w6_0, acc0_2);
+                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 49)); // tap 6, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w6_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w6_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w6_1, acc1_2);
+                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 50)); // tap 6, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w6_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w6_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w6_2, acc2_2);
+                        Vector512<float> w6_3 = Vector512.Create(Unsafe.Add(ref wk, 51)); // tap 6, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w6_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w6_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w6_3, acc3_2);
+                        Vector512<float> w6_4 = Vector512.Create(Unsafe.Add(ref wk, 52)); // tap 6, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w6_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w6_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w6_4, acc4_2);
+                        Vector512<float> w6_5 = Vector512.Create(Unsafe.Add(ref wk, 53)); // tap 6, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w6_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w6_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w6_5, acc5_2);
+                        Vector512<float> w6_6 = Vector512.Create(Unsafe.Add(ref wk, 54)); // tap 6, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w6_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w6_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w6_6, acc6_2);
+                        Vector512<float> w6_7 = Vector512.Create(Unsafe.Add(ref wk, 55)); // tap 6, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w6_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w6_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w6_7, acc7_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 86));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 102));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 118));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 56)); // tap 7, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w7_0, acc0_2);
+                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 57)); // tap 7, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w7_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w7_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w7_1, acc1_2);
+                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 58)); // tap 7, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w7_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w7_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w7_2, acc2_2);
+                        Vector512<float> w7_3 = Vector512.Create(Unsafe.Add(ref wk, 59)); // tap 7, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w7_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w7_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w7_3, acc3_2);
+                        Vector512<float> w7_4 = Vector512.Create(Unsafe.Add(ref wk, 60)); // tap 7, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w7_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w7_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w7_4, acc4_2);
+                        Vector512<float> w7_5 = Vector512.Create(Unsafe.Add(ref wk, 61)); // tap 7, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w7_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w7_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w7_5, acc5_2);
+                        Vector512<float> w7_6 = Vector512.Create(Unsafe.Add(ref wk, 62)); // tap 7, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w7_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w7_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w7_6, acc6_2);
+                        Vector512<float> w7_7 = Vector512.Create(Unsafe.Add(ref wk, 63)); // tap 7, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w7_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w7_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w7_7, acc7_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 88));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 104));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 120));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 64)); // tap 8, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w8_0, acc0_2);
+                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 65)); // tap 8, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w8_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w8_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w8_1, acc1_2);
+                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 66)); // tap 8, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w8_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w8_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w8_2, acc2_2);
+                        Vector512<float> w8_3 = Vector512.Create(Unsafe.Add(ref wk, 67)); // tap 8, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w8_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w8_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w8_3, acc3_2);
+                        Vector512<float> w8_4 = Vector512.Create(Unsafe.Add(ref wk, 68)); // tap 8, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w8_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w8_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w8_4, acc4_2);
+                        Vector512<float> w8_5 = Vector512.Create(Unsafe.Add(ref wk, 69)); // tap 8, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w8_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w8_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w8_5, acc5_2);
+                        Vector512<float> w8_6 = Vector512.Create(Unsafe.Add(ref wk, 70)); // tap 8, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w8_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w8_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w8_6, acc6_2);
+                        Vector512<float> w8_7 = Vector512.Create(Unsafe.Add(ref wk, 71)); // tap 8, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w8_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w8_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w8_7, acc7_2);
+                    }
+                }
+                // Epilogue: LeakyRelu in registers, then store 48 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc0_0, 0.1f), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc1_0, 0.1f), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc2_0, 0.1f), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc3_0, 0.1f), ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc4_0, 0.1f), ref flat, (nuint)(4 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc5_0, 0.1f), ref flat, (nuint)(5 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc6_0, 0.1f), ref flat, (nuint)(6 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc7_0, 0.1f), ref flat, (nuint)(7 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc0_1, 0.1f), ref flat, (nuint)(0 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc1_1, 0.1f), ref flat, (nuint)(1 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc2_1, 0.1f), ref flat, (nuint)(2 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc3_1, 0.1f), ref flat, (nuint)(3 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc4_1, 0.1f), ref flat, (nuint)(4 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc5_1, 0.1f), ref flat, (nuint)(5 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc6_1, 0.1f), ref flat, (nuint)(6 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc7_1, 0.1f), ref flat, (nuint)(7 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc0_2, 0.1f), ref flat, (nuint)(0 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc1_2, 0.1f), ref flat, (nuint)(1 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc2_2, 0.1f), ref flat, (nuint)(2 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc3_2, 0.1f), ref flat, (nuint)(3 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc4_2, 0.1f), ref flat, (nuint)(4 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc5_2, 0.1f), ref flat, (nuint)(5 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc6_2, 0.1f), ref flat, (nuint)(6 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc7_2, 0.1f), ref flat, (nuint)(7 * FlatLength + p + 32));
+            }
+        }
+
+        /// <summary>2 output channel(s) as one flat row of 12×21 positions (4 dropped per row), 3 vectors of 16 per tile: 2×3 accumulators; LeakyRelu in registers.</summary>
+        private static void Conv3x3S1D2_C4K10_BnLeakyRelu_R2_Flat_V512(ref float x, ref float w, ref float bias, ref float flat)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            // The last tile starts at FlatEnd − 48 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
+            for (int p = 0; p < FlatEnd; p += 48)
+            {
+                if (p > FlatEnd - 48) p = FlatEnd - 48;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1;
+                Vector512<float> acc0_1 = bias0, acc1_1 = bias1;
+                Vector512<float> acc0_2 = bias0, acc1_2 = bias1;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 9 * 2); // this input channel's 9 taps × 2 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w0_1, acc1_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 1, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
+                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 1, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w1_1, acc1_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 4));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 20));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 36));
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 2, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
+                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 2, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w2_1, acc1_2);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 42));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 58));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 74));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 3, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w3_0, acc0_2);
+                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 3, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w3_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w3_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w3_1, acc1_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 44));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 60));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 76));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 4, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w4_0, acc0_2);
+                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 4, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w4_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w4_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w4_1, acc1_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 62));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 78));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 5, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w5_0, acc0_2);
+                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 5, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w5_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w5_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w5_1, acc1_2);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 84));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 100));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 116));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 6, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w6_0, acc0_2);
+                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 6, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w6_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w6_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w6_1, acc1_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 86));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 102));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 118));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 7, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w7_0, acc0_2);
+                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 7, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w7_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w7_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w7_1, acc1_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 88));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 104));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 120));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 8, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w8_0, acc0_2);
+                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 8, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w8_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w8_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w8_1, acc1_2);
+                    }
+                }
+                // Epilogue: LeakyRelu in registers, then store 48 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc0_0, 0.1f), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc1_0, 0.1f), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc0_1, 0.1f), ref flat, (nuint)(0 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc1_1, 0.1f), ref flat, (nuint)(1 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc0_2, 0.1f), ref flat, (nuint)(0 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.LeakyRelu(acc1_2, 0.1f), ref flat, (nuint)(1 * FlatLength + p + 32));
+            }
+        }
+
         /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
         private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
@@ -661,6 +999,14 @@ namespace FusedNorm.Generated
                 }
                 Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.LeakyRelu(acc, 0.1f);
             }
+        }
+
+        /// <summary>Copies the ConvW real columns of each flat row (InW apart) to the block's output planes.</summary>
+        private static void KeepColumns(int r, float[] flat, ref float dst)
+        {
+            for (int j = 0; j < r; j++)
+                for (int oh = 0; oh < ConvH; oh++)
+                    new ReadOnlySpan<float>(flat, j * FlatLength + oh * InW, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));
         }
     }
 }

@@ -60,6 +60,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(3): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Elu on the accumulators in registers, before the store
     /// tiles   3 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 3 channels
+    /// flat    Vector512 eval path: the 14×14 plane is one flat row over the padded width 20 (6 extra positions per row, dropped), so every tile is 3 channels × 3×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..13 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
@@ -81,6 +82,7 @@ namespace FusedNorm.Generated
         private const int Block = 3, Taps = InPerGroup * 49; // weights per output channel
         private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
         private const int InteriorStart = 0, InteriorEnd = 14;
+        private const int FlatLength = ConvH * InW, FlatEnd = (ConvH - 1) * InW + ConvW; // a channel's outputs as one flat row over the padded width (row oh at oh * InW)
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -111,10 +113,21 @@ namespace FusedNorm.Generated
             int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-            if (Vector256.IsHardwareAccelerated)
-                Conv7x7S1_C2K3_BnElu_R3_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // The block's plane as one flat row over the padded width: every tile is 3 full vectors. Then each row's ConvW columns are kept.
+                float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
+                Conv7x7S1_C2K3_BnElu_R3_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
+                KeepColumns(3, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial));
+                ArrayPool<float>.Shared.Return(flat);
+            }
             else
-                ConvScalar(3, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+            {
+                if (Vector256.IsHardwareAccelerated)
+                    Conv7x7S1_C2K3_BnElu_R3_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                else
+                    ConvScalar(3, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+            }
         }
 
         /// <summary>3 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Elu in registers.</summary>
@@ -365,6 +378,795 @@ namespace FusedNorm.Generated
             }
         }
 
+        /// <summary>3 output channel(s) as one flat row of 14×20 positions (6 dropped per row), 3 vectors of 16 per tile: 3×3 accumulators; Elu in registers.</summary>
+        private static void Conv7x7S1_C2K3_BnElu_R3_Flat_V512(ref float x, ref float w, ref float bias, ref float flat)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            // The last tile starts at FlatEnd − 48 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
+            for (int p = 0; p < FlatEnd; p += 48)
+            {
+                if (p > FlatEnd - 48) p = FlatEnd - 48;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2;
+                Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2;
+                Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 49 * 3); // this input channel's 49 taps × 3 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w0_1, acc1_2);
+                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w0_2, acc2_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 1, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
+                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 1, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w1_1, acc1_2);
+                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 1, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w1_2, acc2_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 2, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
+                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 2, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w2_1, acc1_2);
+                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 2, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w2_2, acc2_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 3));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 19));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 35));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 3, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w3_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w3_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w3_0, acc0_2);
+                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 3, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w3_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w3_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w3_1, acc1_2);
+                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 3, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w3_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w3_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w3_2, acc2_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 4));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 20));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 36));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 4, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w4_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w4_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w4_0, acc0_2);
+                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 4, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w4_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w4_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w4_1, acc1_2);
+                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 4, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w4_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w4_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w4_2, acc2_2);
+                        Vector512<float> x5_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 5));
+                        Vector512<float> x5_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 21));
+                        Vector512<float> x5_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 37));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 5, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x5_0, w5_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x5_1, w5_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x5_2, w5_0, acc0_2);
+                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 5, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x5_0, w5_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x5_1, w5_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x5_2, w5_1, acc1_2);
+                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 5, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x5_0, w5_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x5_1, w5_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x5_2, w5_2, acc2_2);
+                        Vector512<float> x6_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 6));
+                        Vector512<float> x6_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 22));
+                        Vector512<float> x6_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 38));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 6, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x6_0, w6_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x6_1, w6_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x6_2, w6_0, acc0_2);
+                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 6, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x6_0, w6_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x6_1, w6_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x6_2, w6_1, acc1_2);
+                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 6, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x6_0, w6_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x6_1, w6_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x6_2, w6_2, acc2_2);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 20));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 36));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 52));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 7, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w7_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w7_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w7_0, acc0_2);
+                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 7, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w7_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w7_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w7_1, acc1_2);
+                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 7, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w7_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w7_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w7_2, acc2_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 21));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 37));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 53));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 8, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w8_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w8_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w8_0, acc0_2);
+                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 8, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w8_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w8_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w8_1, acc1_2);
+                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 8, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w8_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w8_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w8_2, acc2_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 22));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 38));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 54));
+                        Vector512<float> w9_0 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 9, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w9_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w9_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w9_0, acc0_2);
+                        Vector512<float> w9_1 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 9, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w9_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w9_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w9_1, acc1_2);
+                        Vector512<float> w9_2 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 9, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w9_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w9_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w9_2, acc2_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 23));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 39));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 55));
+                        Vector512<float> w10_0 = Vector512.Create(Unsafe.Add(ref wk, 30)); // tap 10, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w10_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w10_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w10_0, acc0_2);
+                        Vector512<float> w10_1 = Vector512.Create(Unsafe.Add(ref wk, 31)); // tap 10, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w10_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w10_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w10_1, acc1_2);
+                        Vector512<float> w10_2 = Vector512.Create(Unsafe.Add(ref wk, 32)); // tap 10, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w10_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w10_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w10_2, acc2_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 24));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 40));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 56));
+                        Vector512<float> w11_0 = Vector512.Create(Unsafe.Add(ref wk, 33)); // tap 11, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w11_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w11_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w11_0, acc0_2);
+                        Vector512<float> w11_1 = Vector512.Create(Unsafe.Add(ref wk, 34)); // tap 11, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w11_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w11_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w11_1, acc1_2);
+                        Vector512<float> w11_2 = Vector512.Create(Unsafe.Add(ref wk, 35)); // tap 11, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w11_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w11_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w11_2, acc2_2);
+                        Vector512<float> x5_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 25));
+                        Vector512<float> x5_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 41));
+                        Vector512<float> x5_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 57));
+                        Vector512<float> w12_0 = Vector512.Create(Unsafe.Add(ref wk, 36)); // tap 12, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x5_0, w12_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x5_1, w12_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x5_2, w12_0, acc0_2);
+                        Vector512<float> w12_1 = Vector512.Create(Unsafe.Add(ref wk, 37)); // tap 12, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x5_0, w12_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x5_1, w12_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x5_2, w12_1, acc1_2);
+                        Vector512<float> w12_2 = Vector512.Create(Unsafe.Add(ref wk, 38)); // tap 12, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x5_0, w12_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x5_1, w12_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x5_2, w12_2, acc2_2);
+                        Vector512<float> x6_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 26));
+                        Vector512<float> x6_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 42));
+                        Vector512<float> x6_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 58));
+                        Vector512<float> w13_0 = Vector512.Create(Unsafe.Add(ref wk, 39)); // tap 13, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x6_0, w13_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x6_1, w13_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x6_2, w13_0, acc0_2);
+                        Vector512<float> w13_1 = Vector512.Create(Unsafe.Add(ref wk, 40)); // tap 13, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x6_0, w13_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x6_1, w13_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x6_2, w13_1, acc1_2);
+                        Vector512<float> w13_2 = Vector512.Create(Unsafe.Add(ref wk, 41)); // tap 13, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x6_0, w13_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x6_1, w13_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x6_2, w13_2, acc2_2);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 40));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 56));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 72));
+                        Vector512<float> w14_0 = Vector512.Create(Unsafe.Add(ref wk, 42)); // tap 14, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w14_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w14_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w14_0, acc0_2);
+                        Vector512<float> w14_1 = Vector512.Create(Unsafe.Add(ref wk, 43)); // tap 14, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w14_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w14_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w14_1, acc1_2);
+                        Vector512<float> w14_2 = Vector512.Create(Unsafe.Add(ref wk, 44)); // tap 14, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w14_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w14_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w14_2, acc2_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 41));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 57));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 73));
+                        Vector512<float> w15_0 = Vector512.Create(Unsafe.Add(ref wk, 45)); // tap 15, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w15_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w15_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w15_0, acc0_2);
+                        Vector512<float> w15_1 = Vector512.Create(Unsafe.Add(ref wk, 46)); // tap 15, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w15_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w15_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w15_1, acc1_2);
+                        Vector512<float> w15_2 = Vector512.Create(Unsafe.Add(ref wk, 47)); // tap 15, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w15_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w15_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w15_2, acc2_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 42));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 58));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 74));
+                        Vector512<float> w16_0 = Vector512.Create(Unsafe.Add(ref wk, 48)); // tap 16, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w16_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w16_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w16_0, acc0_2);
+                        Vector512<float> w16_1 = Vector512.Create(Unsafe.Add(ref wk, 49)); // tap 16, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w16_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w16_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w16_1, acc1_2);
+                        Vector512<float> w16_2 = Vector512.Create(Unsafe.Add(ref wk, 50)); // tap 16, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w16_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w16_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w16_2, acc2_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 43));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 59));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 75));
+                        Vector512<float> w17_0 = Vector512.Create(Unsafe.Add(ref wk, 51)); // tap 17, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w17_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w17_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w17_0, acc0_2);
+                        Vector512<float> w17_1 = Vector512.Create(Unsafe.Add(ref wk, 52)); // tap 17, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w17_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w17_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w17_1, acc1_2);
+                        Vector512<float> w17_2 = Vector512.Create(Unsafe.Add(ref wk, 53)); // tap 17, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w17_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w17_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w17_2, acc2_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 44));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 60));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 76));
+                        Vector512<float> w18_0 = Vector512.Create(Unsafe.Add(ref wk, 54)); // tap 18, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w18_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w18_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w18_0, acc0_2);
+                        Vector512<float> w18_1 = Vector512.Create(Unsafe.Add(ref wk, 55)); // tap 18, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w18_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w18_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w18_1, acc1_2);
+                        Vector512<float> w18_2 = Vector512.Create(Unsafe.Add(ref wk, 56)); // tap 18, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w18_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w18_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w18_2, acc2_2);
+                        Vector512<float> x5_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 45));
+                        Vector512<float> x5_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 61));
+                        Vector512<float> x5_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 77));
+                        Vector512<float> w19_0 = Vector512.Create(Unsafe.Add(ref wk, 57)); // tap 19, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x5_0, w19_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x5_1, w19_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x5_2, w19_0, acc0_2);
+                        Vector512<float> w19_1 = Vector512.Create(Unsafe.Add(ref wk, 58)); // tap 19, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x5_0, w19_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x5_1, w19_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x5_2, w19_1, acc1_2);
+                        Vector512<float> w19_2 = Vector512.Create(Unsafe.Add(ref wk, 59)); // tap 19, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x5_0, w19_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x5_1, w19_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x5_2, w19_2, acc2_2);
+                        Vector512<float> x6_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
+                        Vector512<float> x6_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 62));
+                        Vector512<float> x6_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 78));
+                        Vector512<float> w20_0 = Vector512.Create(Unsafe.Add(ref wk, 60)); // tap 20, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x6_0, w20_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x6_1, w20_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x6_2, w20_0, acc0_2);
+                        Vector512<float> w20_1 = Vector512.Create(Unsafe.Add(ref wk, 61)); // tap 20, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x6_0, w20_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x6_1, w20_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x6_2, w20_1, acc1_2);
+                        Vector512<float> w20_2 = Vector512.Create(Unsafe.Add(ref wk, 62)); // tap 20, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x6_0, w20_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x6_1, w20_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x6_2, w20_2, acc2_2);
+                    }
+                    // kernel row 3
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 60));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 76));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 92));
+                        Vector512<float> w21_0 = Vector512.Create(Unsafe.Add(ref wk, 63)); // tap 21, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w21_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w21_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w21_0, acc0_2);
+                        Vector512<float> w21_1 = Vector512.Create(Unsafe.Add(ref wk, 64)); // tap 21, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w21_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w21_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w21_1, acc1_2);
+                        Vector512<float> w21_2 = Vector512.Create(Unsafe.Add(ref wk, 65)); // tap 21, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w21_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w21_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w21_2, acc2_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 61));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 77));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 93));
+                        Vector512<float> w22_0 = Vector512.Create(Unsafe.Add(ref wk, 66)); // tap 22, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w22_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w22_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w22_0, acc0_2);
+                        Vector512<float> w22_1 = Vector512.Create(Unsafe.Add(ref wk, 67)); // tap 22, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w22_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w22_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w22_1, acc1_2);
+                        Vector512<float> w22_2 = Vector512.Create(Unsafe.Add(ref wk, 68)); // tap 22, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w22_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w22_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w22_2, acc2_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 62));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 78));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 94));
+                        Vector512<float> w23_0 = Vector512.Create(Unsafe.Add(ref wk, 69)); // tap 23, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w23_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w23_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w23_0, acc0_2);
+                        Vector512<float> w23_1 = Vector512.Create(Unsafe.Add(ref wk, 70)); // tap 23, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w23_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w23_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w23_1, acc1_2);
+                        Vector512<float> w23_2 = Vector512.Create(Unsafe.Add(ref wk, 71)); // tap 23, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w23_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w23_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w23_2, acc2_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 63));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 79));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 95));
+                        Vector512<float> w24_0 = Vector512.Create(Unsafe.Add(ref wk, 72)); // tap 24, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w24_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w24_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w24_0, acc0_2);
+                        Vector512<float> w24_1 = Vector512.Create(Unsafe.Add(ref wk, 73)); // tap 24, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w24_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w24_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w24_1, acc1_2);
+                        Vector512<float> w24_2 = Vector512.Create(Unsafe.Add(ref wk, 74)); // tap 24, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w24_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w24_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w24_2, acc2_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 64));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 80));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 96));
+                        Vector512<float> w25_0 = Vector512.Create(Unsafe.Add(ref wk, 75)); // tap 25, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w25_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w25_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w25_0, acc0_2);
+                        Vector512<float> w25_1 = Vector512.Create(Unsafe.Add(ref wk, 76)); // tap 25, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w25_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w25_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w25_1, acc1_2);
+                        Vector512<float> w25_2 = Vector512.Create(Unsafe.Add(ref wk, 77)); // tap 25, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w25_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w25_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w25_2, acc2_2);
+                        Vector512<float> x5_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 65));
+                        Vector512<float> x5_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 81));
+                        Vector512<float> x5_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 97));
+                        Vector512<float> w26_0 = Vector512.Create(Unsafe.Add(ref wk, 78)); // tap 26, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x5_0, w26_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x5_1, w26_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x5_2, w26_0, acc0_2);
+                        Vector512<float> w26_1 = Vector512.Create(Unsafe.Add(ref wk, 79)); // tap 26, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x5_0, w26_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x5_1, w26_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x5_2, w26_1, acc1_2);
+                        Vector512<float> w26_2 = Vector512.Create(Unsafe.Add(ref wk, 80)); // tap 26, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x5_0, w26_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x5_1, w26_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x5_2, w26_2, acc2_2);
+                        Vector512<float> x6_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 66));
+                        Vector512<float> x6_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 82));
+                        Vector512<float> x6_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 98));
+                        Vector512<float> w27_0 = Vector512.Create(Unsafe.Add(ref wk, 81)); // tap 27, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x6_0, w27_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x6_1, w27_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x6_2, w27_0, acc0_2);
+                        Vector512<float> w27_1 = Vector512.Create(Unsafe.Add(ref wk, 82)); // tap 27, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x6_0, w27_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x6_1, w27_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x6_2, w27_1, acc1_2);
+                        Vector512<float> w27_2 = Vector512.Create(Unsafe.Add(ref wk, 83)); // tap 27, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x6_0, w27_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x6_1, w27_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x6_2, w27_2, acc2_2);
+                    }
+                    // kernel row 4
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 80));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 96));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 112));
+                        Vector512<float> w28_0 = Vector512.Create(Unsafe.Add(ref wk, 84)); // tap 28, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w28_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w28_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w28_0, acc0_2);
+                        Vector512<float> w28_1 = Vector512.Create(Unsafe.Add(ref wk, 85)); // tap 28, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w28_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w28_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w28_1, acc1_2);
+                        Vector512<float> w28_2 = Vector512.Create(Unsafe.Add(ref wk, 86)); // tap 28, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w28_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w28_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w28_2, acc2_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 81));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 97));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 113));
+                        Vector512<float> w29_0 = Vector512.Create(Unsafe.Add(ref wk, 87)); // tap 29, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w29_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w29_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w29_0, acc0_2);
+                        Vector512<float> w29_1 = Vector512.Create(Unsafe.Add(ref wk, 88)); // tap 29, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w29_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w29_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w29_1, acc1_2);
+                        Vector512<float> w29_2 = Vector512.Create(Unsafe.Add(ref wk, 89)); // tap 29, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w29_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w29_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w29_2, acc2_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 82));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 98));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 114));
+                        Vector512<float> w30_0 = Vector512.Create(Unsafe.Add(ref wk, 90)); // tap 30, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w30_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w30_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w30_0, acc0_2);
+                        Vector512<float> w30_1 = Vector512.Create(Unsafe.Add(ref wk, 91)); // tap 30, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w30_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w30_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w30_1, acc1_2);
+                        Vector512<float> w30_2 = Vector512.Create(Unsafe.Add(ref wk, 92)); // tap 30, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w30_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w30_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w30_2, acc2_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 83));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 99));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 115));
+                        Vector512<float> w31_0 = Vector512.Create(Unsafe.Add(ref wk, 93)); // tap 31, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w31_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w31_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w31_0, acc0_2);
+                        Vector512<float> w31_1 = Vector512.Create(Unsafe.Add(ref wk, 94)); // tap 31, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w31_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w31_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w31_1, acc1_2);
+                        Vector512<float> w31_2 = Vector512.Create(Unsafe.Add(ref wk, 95)); // tap 31, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w31_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w31_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w31_2, acc2_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 84));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 100));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 116));
+                        Vector512<float> w32_0 = Vector512.Create(Unsafe.Add(ref wk, 96)); // tap 32, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w32_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w32_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w32_0, acc0_2);
+                        Vector512<float> w32_1 = Vector512.Create(Unsafe.Add(ref wk, 97)); // tap 32, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w32_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w32_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w32_1, acc1_2);
+                        Vector512<float> w32_2 = Vector512.Create(Unsafe.Add(ref wk, 98)); // tap 32, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w32_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w32_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w32_2, acc2_2);
+                        Vector512<float> x5_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 85));
+                        Vector512<float> x5_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 101));
+                        Vector512<float> x5_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 117));
+                        Vector512<float> w33_0 = Vector512.Create(Unsafe.Add(ref wk, 99)); // tap 33, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x5_0, w33_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x5_1, w33_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x5_2, w33_0, acc0_2);
+                        Vector512<float> w33_1 = Vector512.Create(Unsafe.Add(ref wk, 100)); // tap 33, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x5_0, w33_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x5_1, w33_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x5_2, w33_1, acc1_2);
+                        Vector512<float> w33_2 = Vector512.Create(Unsafe.Add(ref wk, 101)); // tap 33, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x5_0, w33_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x5_1, w33_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x5_2, w33_2, acc2_2);
+                        Vector512<float> x6_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 86));
+                        Vector512<float> x6_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 102));
+                        Vector512<float> x6_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 118));
+                        Vector512<float> w34_0 = Vector512.Create(Unsafe.Add(ref wk, 102)); // tap 34, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x6_0, w34_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x6_1, w34_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x6_2, w34_0, acc0_2);
+                        Vector512<float> w34_1 = Vector512.Create(Unsafe.Add(ref wk, 103)); // tap 34, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x6_0, w34_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x6_1, w34_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x6_2, w34_1, acc1_2);
+                        Vector512<float> w34_2 = Vector512.Create(Unsafe.Add(ref wk, 104)); // tap 34, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x6_0, w34_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x6_1, w34_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x6_2, w34_2, acc2_2);
+                    }
+                    // kernel row 5
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 100));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 116));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 132));
+                        Vector512<float> w35_0 = Vector512.Create(Unsafe.Add(ref wk, 105)); // tap 35, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w35_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w35_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w35_0, acc0_2);
+                        Vector512<float> w35_1 = Vector512.Create(Unsafe.Add(ref wk, 106)); // tap 35, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w35_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w35_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w35_1, acc1_2);
+                        Vector512<float> w35_2 = Vector512.Create(Unsafe.Add(ref wk, 107)); // tap 35, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w35_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w35_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w35_2, acc2_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 101));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 117));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 133));
+                        Vector512<float> w36_0 = Vector512.Create(Unsafe.Add(ref wk, 108)); // tap 36, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w36_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w36_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w36_0, acc0_2);
+                        Vector512<float> w36_1 = Vector512.Create(Unsafe.Add(ref wk, 109)); // tap 36, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w36_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w36_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w36_1, acc1_2);
+                        Vector512<float> w36_2 = Vector512.Create(Unsafe.Add(ref wk, 110)); // tap 36, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w36_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w36_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w36_2, acc2_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 102));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 118));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 134));
+                        Vector512<float> w37_0 = Vector512.Create(Unsafe.Add(ref wk, 111)); // tap 37, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w37_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w37_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w37_0, acc0_2);
+                        Vector512<float> w37_1 = Vector512.Create(Unsafe.Add(ref wk, 112)); // tap 37, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w37_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w37_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w37_1, acc1_2);
+                        Vector512<float> w37_2 = Vector512.Create(Unsafe.Add(ref wk, 113)); // tap 37, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w37_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w37_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w37_2, acc2_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 103));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 119));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 135));
+                        Vector512<float> w38_0 = Vector512.Create(Unsafe.Add(ref wk, 114)); // tap 38, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w38_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w38_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w38_0, acc0_2);
+                        Vector512<float> w38_1 = Vector512.Create(Unsafe.Add(ref wk, 115)); // tap 38, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w38_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w38_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w38_1, acc1_2);
+                        Vector512<float> w38_2 = Vector512.Create(Unsafe.Add(ref wk, 116)); // tap 38, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w38_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w38_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w38_2, acc2_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 104));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 120));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 136));
+                        Vector512<float> w39_0 = Vector512.Create(Unsafe.Add(ref wk, 117)); // tap 39, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w39_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w39_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w39_0, acc0_2);
+                        Vector512<float> w39_1 = Vector512.Create(Unsafe.Add(ref wk, 118)); // tap 39, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w39_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w39_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w39_1, acc1_2);
+                        Vector512<float> w39_2 = Vector512.Create(Unsafe.Add(ref wk, 119)); // tap 39, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w39_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w39_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w39_2, acc2_2);
+                        Vector512<float> x5_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 105));
+                        Vector512<float> x5_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 121));
+                        Vector512<float> x5_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 137));
+                        Vector512<float> w40_0 = Vector512.Create(Unsafe.Add(ref wk, 120)); // tap 40, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x5_0, w40_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x5_1, w40_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x5_2, w40_0, acc0_2);
+                        Vector512<float> w40_1 = Vector512.Create(Unsafe.Add(ref wk, 121)); // tap 40, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x5_0, w40_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x5_1, w40_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x5_2, w40_1, acc1_2);
+                        Vector512<float> w40_2 = Vector512.Create(Unsafe.Add(ref wk, 122)); // tap 40, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x5_0, w40_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x5_1, w40_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x5_2, w40_2, acc2_2);
+                        Vector512<float> x6_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 106));
+                        Vector512<float> x6_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 122));
+                        Vector512<float> x6_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 138));
+                        Vector512<float> w41_0 = Vector512.Create(Unsafe.Add(ref wk, 123)); // tap 41, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x6_0, w41_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x6_1, w41_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x6_2, w41_0, acc0_2);
+                        Vector512<float> w41_1 = Vector512.Create(Unsafe.Add(ref wk, 124)); // tap 41, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x6_0, w41_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x6_1, w41_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x6_2, w41_1, acc1_2);
+                        Vector512<float> w41_2 = Vector512.Create(Unsafe.Add(ref wk, 125)); // tap 41, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x6_0, w41_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x6_1, w41_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x6_2, w41_2, acc2_2);
+                    }
+                    // kernel row 6
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 120));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 136));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 152));
+                        Vector512<float> w42_0 = Vector512.Create(Unsafe.Add(ref wk, 126)); // tap 42, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w42_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w42_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w42_0, acc0_2);
+                        Vector512<float> w42_1 = Vector512.Create(Unsafe.Add(ref wk, 127)); // tap 42, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w42_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w42_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w42_1, acc1_2);
+                        Vector512<float> w42_2 = Vector512.Create(Unsafe.Add(ref wk, 128)); // tap 42, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w42_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w42_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w42_2, acc2_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 121));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 137));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 153));
+                        Vector512<float> w43_0 = Vector512.Create(Unsafe.Add(ref wk, 129)); // tap 43, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w43_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w43_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w43_0, acc0_2);
+                        Vector512<float> w43_1 = Vector512.Create(Unsafe.Add(ref wk, 130)); // tap 43, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w43_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w43_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w43_1, acc1_2);
+                        Vector512<float> w43_2 = Vector512.Create(Unsafe.Add(ref wk, 131)); // tap 43, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w43_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w43_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w43_2, acc2_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 122));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 138));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 154));
+                        Vector512<float> w44_0 = Vector512.Create(Unsafe.Add(ref wk, 132)); // tap 44, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w44_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w44_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w44_0, acc0_2);
+                        Vector512<float> w44_1 = Vector512.Create(Unsafe.Add(ref wk, 133)); // tap 44, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w44_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w44_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w44_1, acc1_2);
+                        Vector512<float> w44_2 = Vector512.Create(Unsafe.Add(ref wk, 134)); // tap 44, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w44_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w44_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w44_2, acc2_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 123));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 139));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 155));
+                        Vector512<float> w45_0 = Vector512.Create(Unsafe.Add(ref wk, 135)); // tap 45, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w45_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w45_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w45_0, acc0_2);
+                        Vector512<float> w45_1 = Vector512.Create(Unsafe.Add(ref wk, 136)); // tap 45, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w45_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w45_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w45_1, acc1_2);
+                        Vector512<float> w45_2 = Vector512.Create(Unsafe.Add(ref wk, 137)); // tap 45, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w45_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w45_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w45_2, acc2_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 124));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 140));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 156));
+                        Vector512<float> w46_0 = Vector512.Create(Unsafe.Add(ref wk, 138)); // tap 46, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w46_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w46_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w46_0, acc0_2);
+                        Vector512<float> w46_1 = Vector512.Create(Unsafe.Add(ref wk, 139)); // tap 46, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w46_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w46_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w46_1, acc1_2);
+                        Vector512<float> w46_2 = Vector512.Create(Unsafe.Add(ref wk, 140)); // tap 46, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w46_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w46_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w46_2, acc2_2);
+                        Vector512<float> x5_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 125));
+                        Vector512<float> x5_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 141));
+                        Vector512<float> x5_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 157));
+                        Vector512<float> w47_0 = Vector512.Create(Unsafe.Add(ref wk, 141)); // tap 47, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x5_0, w47_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x5_1, w47_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x5_2, w47_0, acc0_2);
+                        Vector512<float> w47_1 = Vector512.Create(Unsafe.Add(ref wk, 142)); // tap 47, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x5_0, w47_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x5_1, w47_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x5_2, w47_1, acc1_2);
+                        Vector512<float> w47_2 = Vector512.Create(Unsafe.Add(ref wk, 143)); // tap 47, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x5_0, w47_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x5_1, w47_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x5_2, w47_2, acc2_2);
+                        Vector512<float> x6_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 126));
+                        Vector512<float> x6_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 142));
+                        Vector512<float> x6_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 158));
+                        Vector512<float> w48_0 = Vector512.Create(Unsafe.Add(ref wk, 144)); // tap 48, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x6_0, w48_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x6_1, w48_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x6_2, w48_0, acc0_2);
+                        Vector512<float> w48_1 = Vector512.Create(Unsafe.Add(ref wk, 145)); // tap 48, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x6_0, w48_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x6_1, w48_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x6_2, w48_1, acc1_2);
+                        Vector512<float> w48_2 = Vector512.Create(Unsafe.Add(ref wk, 146)); // tap 48, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x6_0, w48_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x6_1, w48_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x6_2, w48_2, acc2_2);
+                    }
+                }
+                // Epilogue: Elu in registers, then store 48 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.Elu(acc0_0, 0.5f), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Elu(acc1_0, 0.5f), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Elu(acc2_0, 0.5f), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Elu(acc0_1, 0.5f), ref flat, (nuint)(0 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Elu(acc1_1, 0.5f), ref flat, (nuint)(1 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Elu(acc2_1, 0.5f), ref flat, (nuint)(2 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Elu(acc0_2, 0.5f), ref flat, (nuint)(0 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Elu(acc1_2, 0.5f), ref flat, (nuint)(1 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Elu(acc2_2, 0.5f), ref flat, (nuint)(2 * FlatLength + p + 32));
+            }
+        }
+
         /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
         private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
@@ -405,6 +1207,14 @@ namespace FusedNorm.Generated
                 }
                 Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Elu(acc, 0.5f);
             }
+        }
+
+        /// <summary>Copies the ConvW real columns of each flat row (InW apart) to the block's output planes.</summary>
+        private static void KeepColumns(int r, float[] flat, ref float dst)
+        {
+            for (int j = 0; j < r; j++)
+                for (int oh = 0; oh < ConvH; oh++)
+                    new ReadOnlySpan<float>(flat, j * FlatLength + oh * InW, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));
         }
     }
 }

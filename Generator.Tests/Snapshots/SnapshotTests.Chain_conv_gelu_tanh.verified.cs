@@ -60,6 +60,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(16): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     GeluTanh on the accumulators in registers, before the store
     /// tiles   8 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 2 block(s) of 8 channels
+    /// flat    Vector512 eval path: the 10×10 plane is one flat row over the padded width 10 (0 extra positions per row, dropped), so every tile is 8 channels × 3×16 positions instead of a partial vector per row
     /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -78,6 +79,7 @@ namespace FusedNorm.Generated
         private const int Block = 8, Taps = InPerGroup * 1; // weights per output channel
         private const int FullBlocks = 2, BlocksPerGroup = 2, BlocksPerSample = Groups * BlocksPerGroup;
         private const int InteriorStart = 0, InteriorEnd = 10;
+        private const int FlatLength = ConvH * InW, FlatEnd = (ConvH - 1) * InW + ConvW; // a channel's outputs as one flat row over the padded width (row oh at oh * InW)
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -98,10 +100,21 @@ namespace FusedNorm.Generated
             int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-            if (Vector256.IsHardwareAccelerated)
-                Conv1x1S1_C3K16_BnGeluTanh_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // The block's plane as one flat row over the padded width: every tile is 3 full vectors. Then each row's ConvW columns are kept.
+                float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
+                Conv1x1S1_C3K16_BnGeluTanh_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
+                KeepColumns(8, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial));
+                ArrayPool<float>.Shared.Return(flat);
+            }
             else
-                ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+            {
+                if (Vector256.IsHardwareAccelerated)
+                    Conv1x1S1_C3K16_BnGeluTanh_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                else
+                    ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+            }
         }
 
         /// <summary>8 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; GeluTanh in registers.</summary>
@@ -157,6 +170,97 @@ namespace FusedNorm.Generated
             }
         }
 
+        /// <summary>8 output channel(s) as one flat row of 10×10 positions (0 dropped per row), 3 vectors of 16 per tile: 8×3 accumulators; GeluTanh in registers.</summary>
+        private static void Conv1x1S1_C3K16_BnGeluTanh_R8_Flat_V512(ref float x, ref float w, ref float bias, ref float flat)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
+            Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
+            Vector512<float> bias7 = Vector512.Create(Unsafe.Add(ref bias, 7));
+            // The last tile starts at FlatEnd − 48 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
+            for (int p = 0; p < FlatEnd; p += 48)
+            {
+                if (p > FlatEnd - 48) p = FlatEnd - 48;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5, acc6_0 = bias6, acc7_0 = bias7;
+                Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5, acc6_1 = bias6, acc7_1 = bias7;
+                Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3, acc4_2 = bias4, acc5_2 = bias5, acc6_2 = bias6, acc7_2 = bias7;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 1 * 8); // this input channel's 1 taps × 8 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w0_1, acc1_2);
+                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w0_2, acc2_2);
+                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w0_3, acc3_2);
+                        Vector512<float> w0_4 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 0, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w0_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w0_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w0_4, acc4_2);
+                        Vector512<float> w0_5 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 0, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w0_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w0_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w0_5, acc5_2);
+                        Vector512<float> w0_6 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 0, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w0_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w0_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w0_6, acc6_2);
+                        Vector512<float> w0_7 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 0, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w0_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w0_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w0_7, acc7_2);
+                    }
+                }
+                // Epilogue: GeluTanh in registers, then store 48 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc3_0), ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc4_0), ref flat, (nuint)(4 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc5_0), ref flat, (nuint)(5 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc6_0), ref flat, (nuint)(6 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc7_0), ref flat, (nuint)(7 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc0_1), ref flat, (nuint)(0 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc1_1), ref flat, (nuint)(1 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc2_1), ref flat, (nuint)(2 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc3_1), ref flat, (nuint)(3 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc4_1), ref flat, (nuint)(4 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc5_1), ref flat, (nuint)(5 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc6_1), ref flat, (nuint)(6 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc7_1), ref flat, (nuint)(7 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc0_2), ref flat, (nuint)(0 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc1_2), ref flat, (nuint)(1 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc2_2), ref flat, (nuint)(2 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc3_2), ref flat, (nuint)(3 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc4_2), ref flat, (nuint)(4 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc5_2), ref flat, (nuint)(5 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc6_2), ref flat, (nuint)(6 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.GeluTanh(acc7_2), ref flat, (nuint)(7 * FlatLength + p + 32));
+            }
+        }
+
         /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
         private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
@@ -197,6 +301,14 @@ namespace FusedNorm.Generated
                 }
                 Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.GeluTanh(acc);
             }
+        }
+
+        /// <summary>Copies the ConvW real columns of each flat row (InW apart) to the block's output planes.</summary>
+        private static void KeepColumns(int r, float[] flat, ref float dst)
+        {
+            for (int j = 0; j < r; j++)
+                for (int oh = 0; oh < ConvH; oh++)
+                    new ReadOnlySpan<float>(flat, j * FlatLength + oh * InW, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));
         }
     }
 }

@@ -93,6 +93,7 @@ namespace FusedNorm.Generated
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// train   ChainTraining: statistics per run of 88 contiguous elements (one channel's plane of one sample); a run is normalized as soon as the block that completes it is stored; then running_mean/var (unbiased) are updated
     /// tiles   5 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 5 channels
+    /// flat    Vector512 eval path: the 8×11 plane is one flat row over the padded width 13 (2 extra positions per row, dropped), so every tile is 5 channels × 3×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..10 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
@@ -114,6 +115,7 @@ namespace FusedNorm.Generated
         private const int Block = 5, Taps = InPerGroup * 9; // weights per output channel
         private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
         private const int InteriorStart = 0, InteriorEnd = 11;
+        private const int FlatLength = ConvH * InW, FlatEnd = (ConvH - 1) * InW + ConvW; // a channel's outputs as one flat row over the padded width (row oh at oh * InW)
         private const int RunLength = 88, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
@@ -145,10 +147,21 @@ namespace FusedNorm.Generated
             int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-            if (Vector256.IsHardwareAccelerated)
-                Conv3x3S1_C3K5_In_R5_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // The block's plane as one flat row over the padded width: every tile is 3 full vectors. Then each row's ConvW columns are kept.
+                float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
+                Conv3x3S1_C3K5_In_R5_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
+                KeepColumns(5, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial));
+                ArrayPool<float>.Shared.Return(flat);
+            }
             else
-                ConvScalar(5, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+            {
+                if (Vector256.IsHardwareAccelerated)
+                    Conv3x3S1_C3K5_In_R5_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                else
+                    ConvScalar(5, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+            }
         }
 
         /// <summary>Sample by sample: each block stores its outputs and adds them to their run's moments; every run a block completes is normalized (affine, activation) while it is still in cache.</summary>
@@ -416,6 +429,263 @@ namespace FusedNorm.Generated
             }
         }
 
+        /// <summary>5 output channel(s) as one flat row of 8×13 positions (2 dropped per row), 3 vectors of 16 per tile: 5×3 accumulators; no activation.</summary>
+        private static void Conv3x3S1_C3K5_In_R5_Flat_V512(ref float x, ref float w, ref float bias, ref float flat)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            // The last tile starts at FlatEnd − 48 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
+            for (int p = 0; p < FlatEnd; p += 48)
+            {
+                if (p > FlatEnd - 48) p = FlatEnd - 48;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4;
+                Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4;
+                Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3, acc4_2 = bias4;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 9 * 5); // this input channel's 9 taps × 5 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w0_1, acc1_2);
+                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w0_2, acc2_2);
+                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w0_3, acc3_2);
+                        Vector512<float> w0_4 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 0, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w0_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w0_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w0_4, acc4_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 1, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
+                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 1, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w1_1, acc1_2);
+                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w1_2, acc2_2);
+                        Vector512<float> w1_3 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 1, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w1_3, acc3_2);
+                        Vector512<float> w1_4 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 1, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w1_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w1_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w1_4, acc4_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 2, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
+                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 2, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w2_1, acc1_2);
+                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 2, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w2_2, acc2_2);
+                        Vector512<float> w2_3 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 2, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w2_3, acc3_2);
+                        Vector512<float> w2_4 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 2, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w2_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w2_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w2_4, acc4_2);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 13));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 29));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 45));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 3, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w3_0, acc0_2);
+                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 3, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w3_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w3_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w3_1, acc1_2);
+                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 3, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w3_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w3_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w3_2, acc2_2);
+                        Vector512<float> w3_3 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 3, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w3_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w3_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w3_3, acc3_2);
+                        Vector512<float> w3_4 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 3, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w3_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w3_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w3_4, acc4_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 14));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 30));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 4, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w4_0, acc0_2);
+                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 4, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w4_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w4_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w4_1, acc1_2);
+                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 4, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w4_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w4_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w4_2, acc2_2);
+                        Vector512<float> w4_3 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 4, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w4_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w4_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w4_3, acc3_2);
+                        Vector512<float> w4_4 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 4, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w4_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w4_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w4_4, acc4_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 15));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 31));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 47));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 5, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w5_0, acc0_2);
+                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 5, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w5_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w5_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w5_1, acc1_2);
+                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 5, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w5_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w5_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w5_2, acc2_2);
+                        Vector512<float> w5_3 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 5, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w5_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w5_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w5_3, acc3_2);
+                        Vector512<float> w5_4 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 5, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w5_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w5_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w5_4, acc4_2);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 26));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 42));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 58));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 30)); // tap 6, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w6_0, acc0_2);
+                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 31)); // tap 6, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w6_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w6_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w6_1, acc1_2);
+                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 32)); // tap 6, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w6_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w6_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w6_2, acc2_2);
+                        Vector512<float> w6_3 = Vector512.Create(Unsafe.Add(ref wk, 33)); // tap 6, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w6_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w6_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w6_3, acc3_2);
+                        Vector512<float> w6_4 = Vector512.Create(Unsafe.Add(ref wk, 34)); // tap 6, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w6_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w6_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w6_4, acc4_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 27));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 43));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 59));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 35)); // tap 7, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w7_0, acc0_2);
+                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 36)); // tap 7, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w7_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w7_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w7_1, acc1_2);
+                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 37)); // tap 7, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w7_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w7_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w7_2, acc2_2);
+                        Vector512<float> w7_3 = Vector512.Create(Unsafe.Add(ref wk, 38)); // tap 7, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w7_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w7_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w7_3, acc3_2);
+                        Vector512<float> w7_4 = Vector512.Create(Unsafe.Add(ref wk, 39)); // tap 7, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w7_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w7_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w7_4, acc4_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 28));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 44));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 60));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 40)); // tap 8, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w8_0, acc0_2);
+                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 41)); // tap 8, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w8_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w8_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w8_1, acc1_2);
+                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 42)); // tap 8, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w8_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w8_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w8_2, acc2_2);
+                        Vector512<float> w8_3 = Vector512.Create(Unsafe.Add(ref wk, 43)); // tap 8, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w8_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w8_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w8_3, acc3_2);
+                        Vector512<float> w8_4 = Vector512.Create(Unsafe.Add(ref wk, 44)); // tap 8, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w8_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w8_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w8_4, acc4_2);
+                    }
+                }
+                // Epilogue: store 48 flat positions of each channel.
+                Vector512.StoreUnsafe(acc0_0, ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(acc1_0, ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(acc2_0, ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(acc3_0, ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(acc4_0, ref flat, (nuint)(4 * FlatLength + p));
+                Vector512.StoreUnsafe(acc0_1, ref flat, (nuint)(0 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc1_1, ref flat, (nuint)(1 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc2_1, ref flat, (nuint)(2 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc3_1, ref flat, (nuint)(3 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc4_1, ref flat, (nuint)(4 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc0_2, ref flat, (nuint)(0 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(acc1_2, ref flat, (nuint)(1 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(acc2_2, ref flat, (nuint)(2 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(acc3_2, ref flat, (nuint)(3 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(acc4_2, ref flat, (nuint)(4 * FlatLength + p + 32));
+            }
+        }
+
         /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
         private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
@@ -565,6 +835,14 @@ namespace FusedNorm.Generated
             }
             for (int i = 0; i < length; i++)
                 Unsafe.Add(ref z, i) = ((Unsafe.Add(ref z, i) - hi) - lo) * scale + shift;
+        }
+
+        /// <summary>Copies the ConvW real columns of each flat row (InW apart) to the block's output planes.</summary>
+        private static void KeepColumns(int r, float[] flat, ref float dst)
+        {
+            for (int j = 0; j < r; j++)
+                for (int oh = 0; oh < ConvH; oh++)
+                    new ReadOnlySpan<float>(flat, j * FlatLength + oh * InW, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));
         }
 
         /// <summary>The output channel that element <paramref name="index"/> of the packed weights belongs to (for refolding).</summary>

@@ -61,6 +61,7 @@ namespace FusedNorm.Generated
     /// act     Relu on the accumulators in registers, before the store
     /// pool    MaxPool2d window 2, stride 2, padding 0 → 6×14×14, read from a scratch buffer still in cache; the conv output never reaches y
     /// tiles   6 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 6 channels
+    /// flat    Vector512 eval path: the 28×28 plane is one flat row over the padded width 32 (4 extra positions per row, dropped), so every tile is 6 channels × 3×16 positions instead of a partial vector per row
     /// columns 0..27 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -79,6 +80,7 @@ namespace FusedNorm.Generated
         private const int Block = 6, Taps = InPerGroup * 25; // weights per output channel
         private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
         private const int InteriorStart = 0, InteriorEnd = 28;
+        private const int FlatLength = ConvH * InW, FlatEnd = (ConvH - 1) * InW + ConvW; // a channel's outputs as one flat row over the padded width (row oh at oh * InW)
         private const int PoolD = 1, PoolH = 14, PoolW = 14, PoolSpatial = PoolD * PoolH * PoolW;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
@@ -106,243 +108,25 @@ namespace FusedNorm.Generated
             try
             {
                 if (Vector512.IsHardwareAccelerated)
-                    Conv5x5S1_C3K6_BnReluMaxPool2_R6_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
-                else if (Vector256.IsHardwareAccelerated)
-                    Conv5x5S1_C3K6_BnReluMaxPool2_R6_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                {
+                    // The block's plane as one flat row over the padded width: every tile is 3 full vectors. Then each row's ConvW columns are kept.
+                    float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
+                    Conv5x5S1_C3K6_BnReluMaxPool2_R6_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
+                    KeepColumns(6, flat, ref s0);
+                    ArrayPool<float>.Shared.Return(flat);
+                }
                 else
-                    ConvScalar(6, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                {
+                    if (Vector256.IsHardwareAccelerated)
+                        Conv5x5S1_C3K6_BnReluMaxPool2_R6_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                    else
+                        ConvScalar(6, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                }
                 Pool(6, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
             }
             finally
             {
                 ArrayPool<float>.Shared.Return(scratch);
-            }
-        }
-
-        /// <summary>6 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv5x5S1_C3K6_BnReluMaxPool2_R6_V512(ref float x, ref float w, ref float bias, ref float dst, int oc)
-        {
-            // Per-channel bias (the norm folded in), broadcast once.
-            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
-            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
-            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
-            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
-            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
-            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
-            for (int oh = 0; oh < ConvH; oh++)
-            {
-                int ih0 = oh * Stride - Padding;
-                int row = oh; // output row within the channel plane
-                int ox = InteriorStart;
-                // Interior columns, one vector of 16 at a time; the last vector overlaps the one before instead of a scalar tail.
-                for (; ox < InteriorEnd; ox += 16)
-                {
-                    if (ox > InteriorEnd - 16) ox = InteriorEnd - 16;
-                    Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
-                    for (int ic = 0; ic < InPerGroup; ic++)
-                    {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 25 * 6); // this input channel's 25 taps × 6 outputs
-                        int xc = xo + ic * InD * InH * InW;
-                        // kernel row 0
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 4)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 5)), acc5);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 10)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 11)), acc5);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 14)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 15)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 16)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 17)), acc5);
-                            Vector512<float> x3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 3));
-                            acc0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 18)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 19)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 20)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 21)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 22)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 23)), acc5);
-                            Vector512<float> x4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 4));
-                            acc0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 28)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 29)), acc5);
-                        }
-                        // kernel row 1
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 30)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 31)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 32)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 33)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 34)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 35)), acc5);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 36)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 37)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 38)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 39)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 40)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 41)), acc5);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 42)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 43)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 44)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 45)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 46)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 47)), acc5);
-                            Vector512<float> x3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 35));
-                            acc0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 48)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 49)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 50)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 51)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 52)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 53)), acc5);
-                            Vector512<float> x4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 36));
-                            acc0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 54)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 55)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 56)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 57)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 58)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 59)), acc5);
-                        }
-                        // kernel row 2
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 64));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 60)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 61)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 62)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 63)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 64)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 65)), acc5);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 65));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 66)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 67)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 68)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 69)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 70)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 71)), acc5);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 66));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 72)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 73)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 74)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 75)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 76)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 77)), acc5);
-                            Vector512<float> x3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 67));
-                            acc0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 78)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 79)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 80)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 81)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 82)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 83)), acc5);
-                            Vector512<float> x4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 68));
-                            acc0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 84)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 85)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 86)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 87)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 88)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 89)), acc5);
-                        }
-                        // kernel row 3
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 96));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 90)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 91)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 92)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 93)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 94)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 95)), acc5);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 97));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 96)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 97)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 98)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 99)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 100)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 101)), acc5);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 98));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 102)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 103)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 104)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 105)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 106)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 107)), acc5);
-                            Vector512<float> x3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 99));
-                            acc0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 108)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 109)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 110)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 111)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 112)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 113)), acc5);
-                            Vector512<float> x4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 100));
-                            acc0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 114)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 115)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 116)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 117)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 118)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 119)), acc5);
-                        }
-                        // kernel row 4
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 128));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 120)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 121)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 122)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 123)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 124)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 125)), acc5);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 129));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 126)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 127)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 128)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 129)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 130)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 131)), acc5);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 130));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 132)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 133)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 134)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 135)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 136)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 137)), acc5);
-                            Vector512<float> x3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 131));
-                            acc0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 138)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 139)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 140)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 141)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 142)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 143)), acc5);
-                            Vector512<float> x4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 132));
-                            acc0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 144)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 145)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 146)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 147)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 148)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 149)), acc5);
-                        }
-                    }
-                    // Epilogue: Relu in registers, then store 16 columns of each channel.
-                    Vector512.StoreUnsafe(Activations.Relu(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.Relu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.Relu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.Relu(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.Relu(acc4), ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.Relu(acc5), ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
-                }
             }
         }
 
@@ -1113,6 +897,741 @@ namespace FusedNorm.Generated
             }
         }
 
+        /// <summary>6 output channel(s) as one flat row of 28×32 positions (4 dropped per row), 3 vectors of 16 per tile: 6×3 accumulators; Relu in registers.</summary>
+        private static void Conv5x5S1_C3K6_BnReluMaxPool2_R6_Flat_V512(ref float x, ref float w, ref float bias, ref float flat)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
+            // The last tile starts at FlatEnd − 48 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
+            for (int p = 0; p < FlatEnd; p += 48)
+            {
+                if (p > FlatEnd - 48) p = FlatEnd - 48;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5;
+                Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5;
+                Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3, acc4_2 = bias4, acc5_2 = bias5;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 25 * 6); // this input channel's 25 taps × 6 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w0_1, acc1_2);
+                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w0_2, acc2_2);
+                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w0_3, acc3_2);
+                        Vector512<float> w0_4 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 0, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w0_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w0_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w0_4, acc4_2);
+                        Vector512<float> w0_5 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 0, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w0_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w0_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w0_5, acc5_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 1, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
+                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w1_1, acc1_2);
+                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 1, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w1_2, acc2_2);
+                        Vector512<float> w1_3 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 1, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w1_3, acc3_2);
+                        Vector512<float> w1_4 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 1, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w1_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w1_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w1_4, acc4_2);
+                        Vector512<float> w1_5 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 1, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w1_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w1_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w1_5, acc5_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 2, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
+                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 2, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w2_1, acc1_2);
+                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 2, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w2_2, acc2_2);
+                        Vector512<float> w2_3 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 2, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w2_3, acc3_2);
+                        Vector512<float> w2_4 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 2, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w2_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w2_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w2_4, acc4_2);
+                        Vector512<float> w2_5 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 2, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w2_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w2_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w2_5, acc5_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 3));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 19));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 35));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 3, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w3_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w3_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w3_0, acc0_2);
+                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 3, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w3_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w3_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w3_1, acc1_2);
+                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 3, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w3_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w3_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w3_2, acc2_2);
+                        Vector512<float> w3_3 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 3, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x3_0, w3_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x3_1, w3_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x3_2, w3_3, acc3_2);
+                        Vector512<float> w3_4 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 3, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x3_0, w3_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x3_1, w3_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x3_2, w3_4, acc4_2);
+                        Vector512<float> w3_5 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 3, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x3_0, w3_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x3_1, w3_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x3_2, w3_5, acc5_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 4));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 20));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 36));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 4, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w4_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w4_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w4_0, acc0_2);
+                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 4, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w4_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w4_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w4_1, acc1_2);
+                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 4, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w4_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w4_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w4_2, acc2_2);
+                        Vector512<float> w4_3 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 4, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x4_0, w4_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x4_1, w4_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x4_2, w4_3, acc3_2);
+                        Vector512<float> w4_4 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 4, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x4_0, w4_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x4_1, w4_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x4_2, w4_4, acc4_2);
+                        Vector512<float> w4_5 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 4, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x4_0, w4_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x4_1, w4_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x4_2, w4_5, acc5_2);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 48));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 64));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 30)); // tap 5, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w5_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w5_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w5_0, acc0_2);
+                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 31)); // tap 5, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w5_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w5_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w5_1, acc1_2);
+                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 32)); // tap 5, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w5_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w5_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w5_2, acc2_2);
+                        Vector512<float> w5_3 = Vector512.Create(Unsafe.Add(ref wk, 33)); // tap 5, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w5_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w5_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w5_3, acc3_2);
+                        Vector512<float> w5_4 = Vector512.Create(Unsafe.Add(ref wk, 34)); // tap 5, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w5_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w5_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w5_4, acc4_2);
+                        Vector512<float> w5_5 = Vector512.Create(Unsafe.Add(ref wk, 35)); // tap 5, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w5_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w5_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w5_5, acc5_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 49));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 65));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 36)); // tap 6, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w6_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w6_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w6_0, acc0_2);
+                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 37)); // tap 6, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w6_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w6_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w6_1, acc1_2);
+                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 38)); // tap 6, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w6_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w6_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w6_2, acc2_2);
+                        Vector512<float> w6_3 = Vector512.Create(Unsafe.Add(ref wk, 39)); // tap 6, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w6_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w6_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w6_3, acc3_2);
+                        Vector512<float> w6_4 = Vector512.Create(Unsafe.Add(ref wk, 40)); // tap 6, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w6_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w6_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w6_4, acc4_2);
+                        Vector512<float> w6_5 = Vector512.Create(Unsafe.Add(ref wk, 41)); // tap 6, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w6_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w6_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w6_5, acc5_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 50));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 66));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 42)); // tap 7, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w7_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w7_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w7_0, acc0_2);
+                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 43)); // tap 7, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w7_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w7_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w7_1, acc1_2);
+                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 44)); // tap 7, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w7_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w7_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w7_2, acc2_2);
+                        Vector512<float> w7_3 = Vector512.Create(Unsafe.Add(ref wk, 45)); // tap 7, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w7_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w7_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w7_3, acc3_2);
+                        Vector512<float> w7_4 = Vector512.Create(Unsafe.Add(ref wk, 46)); // tap 7, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w7_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w7_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w7_4, acc4_2);
+                        Vector512<float> w7_5 = Vector512.Create(Unsafe.Add(ref wk, 47)); // tap 7, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w7_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w7_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w7_5, acc5_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 35));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 51));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 67));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 48)); // tap 8, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w8_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w8_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w8_0, acc0_2);
+                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 49)); // tap 8, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w8_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w8_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w8_1, acc1_2);
+                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 50)); // tap 8, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w8_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w8_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w8_2, acc2_2);
+                        Vector512<float> w8_3 = Vector512.Create(Unsafe.Add(ref wk, 51)); // tap 8, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x3_0, w8_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x3_1, w8_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x3_2, w8_3, acc3_2);
+                        Vector512<float> w8_4 = Vector512.Create(Unsafe.Add(ref wk, 52)); // tap 8, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x3_0, w8_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x3_1, w8_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x3_2, w8_4, acc4_2);
+                        Vector512<float> w8_5 = Vector512.Create(Unsafe.Add(ref wk, 53)); // tap 8, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x3_0, w8_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x3_1, w8_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x3_2, w8_5, acc5_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 36));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 52));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 68));
+                        Vector512<float> w9_0 = Vector512.Create(Unsafe.Add(ref wk, 54)); // tap 9, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w9_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w9_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w9_0, acc0_2);
+                        Vector512<float> w9_1 = Vector512.Create(Unsafe.Add(ref wk, 55)); // tap 9, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w9_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w9_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w9_1, acc1_2);
+                        Vector512<float> w9_2 = Vector512.Create(Unsafe.Add(ref wk, 56)); // tap 9, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w9_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w9_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w9_2, acc2_2);
+                        Vector512<float> w9_3 = Vector512.Create(Unsafe.Add(ref wk, 57)); // tap 9, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x4_0, w9_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x4_1, w9_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x4_2, w9_3, acc3_2);
+                        Vector512<float> w9_4 = Vector512.Create(Unsafe.Add(ref wk, 58)); // tap 9, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x4_0, w9_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x4_1, w9_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x4_2, w9_4, acc4_2);
+                        Vector512<float> w9_5 = Vector512.Create(Unsafe.Add(ref wk, 59)); // tap 9, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x4_0, w9_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x4_1, w9_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x4_2, w9_5, acc5_2);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 64));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 80));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 96));
+                        Vector512<float> w10_0 = Vector512.Create(Unsafe.Add(ref wk, 60)); // tap 10, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w10_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w10_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w10_0, acc0_2);
+                        Vector512<float> w10_1 = Vector512.Create(Unsafe.Add(ref wk, 61)); // tap 10, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w10_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w10_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w10_1, acc1_2);
+                        Vector512<float> w10_2 = Vector512.Create(Unsafe.Add(ref wk, 62)); // tap 10, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w10_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w10_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w10_2, acc2_2);
+                        Vector512<float> w10_3 = Vector512.Create(Unsafe.Add(ref wk, 63)); // tap 10, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w10_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w10_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w10_3, acc3_2);
+                        Vector512<float> w10_4 = Vector512.Create(Unsafe.Add(ref wk, 64)); // tap 10, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w10_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w10_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w10_4, acc4_2);
+                        Vector512<float> w10_5 = Vector512.Create(Unsafe.Add(ref wk, 65)); // tap 10, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w10_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w10_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w10_5, acc5_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 65));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 81));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 97));
+                        Vector512<float> w11_0 = Vector512.Create(Unsafe.Add(ref wk, 66)); // tap 11, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w11_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w11_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w11_0, acc0_2);
+                        Vector512<float> w11_1 = Vector512.Create(Unsafe.Add(ref wk, 67)); // tap 11, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w11_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w11_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w11_1, acc1_2);
+                        Vector512<float> w11_2 = Vector512.Create(Unsafe.Add(ref wk, 68)); // tap 11, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w11_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w11_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w11_2, acc2_2);
+                        Vector512<float> w11_3 = Vector512.Create(Unsafe.Add(ref wk, 69)); // tap 11, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w11_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w11_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w11_3, acc3_2);
+                        Vector512<float> w11_4 = Vector512.Create(Unsafe.Add(ref wk, 70)); // tap 11, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w11_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w11_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w11_4, acc4_2);
+                        Vector512<float> w11_5 = Vector512.Create(Unsafe.Add(ref wk, 71)); // tap 11, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w11_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w11_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w11_5, acc5_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 66));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 82));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 98));
+                        Vector512<float> w12_0 = Vector512.Create(Unsafe.Add(ref wk, 72)); // tap 12, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w12_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w12_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w12_0, acc0_2);
+                        Vector512<float> w12_1 = Vector512.Create(Unsafe.Add(ref wk, 73)); // tap 12, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w12_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w12_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w12_1, acc1_2);
+                        Vector512<float> w12_2 = Vector512.Create(Unsafe.Add(ref wk, 74)); // tap 12, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w12_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w12_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w12_2, acc2_2);
+                        Vector512<float> w12_3 = Vector512.Create(Unsafe.Add(ref wk, 75)); // tap 12, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w12_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w12_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w12_3, acc3_2);
+                        Vector512<float> w12_4 = Vector512.Create(Unsafe.Add(ref wk, 76)); // tap 12, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w12_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w12_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w12_4, acc4_2);
+                        Vector512<float> w12_5 = Vector512.Create(Unsafe.Add(ref wk, 77)); // tap 12, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w12_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w12_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w12_5, acc5_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 67));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 83));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 99));
+                        Vector512<float> w13_0 = Vector512.Create(Unsafe.Add(ref wk, 78)); // tap 13, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w13_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w13_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w13_0, acc0_2);
+                        Vector512<float> w13_1 = Vector512.Create(Unsafe.Add(ref wk, 79)); // tap 13, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w13_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w13_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w13_1, acc1_2);
+                        Vector512<float> w13_2 = Vector512.Create(Unsafe.Add(ref wk, 80)); // tap 13, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w13_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w13_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w13_2, acc2_2);
+                        Vector512<float> w13_3 = Vector512.Create(Unsafe.Add(ref wk, 81)); // tap 13, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x3_0, w13_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x3_1, w13_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x3_2, w13_3, acc3_2);
+                        Vector512<float> w13_4 = Vector512.Create(Unsafe.Add(ref wk, 82)); // tap 13, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x3_0, w13_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x3_1, w13_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x3_2, w13_4, acc4_2);
+                        Vector512<float> w13_5 = Vector512.Create(Unsafe.Add(ref wk, 83)); // tap 13, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x3_0, w13_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x3_1, w13_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x3_2, w13_5, acc5_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 68));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 84));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 100));
+                        Vector512<float> w14_0 = Vector512.Create(Unsafe.Add(ref wk, 84)); // tap 14, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w14_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w14_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w14_0, acc0_2);
+                        Vector512<float> w14_1 = Vector512.Create(Unsafe.Add(ref wk, 85)); // tap 14, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w14_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w14_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w14_1, acc1_2);
+                        Vector512<float> w14_2 = Vector512.Create(Unsafe.Add(ref wk, 86)); // tap 14, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w14_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w14_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w14_2, acc2_2);
+                        Vector512<float> w14_3 = Vector512.Create(Unsafe.Add(ref wk, 87)); // tap 14, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x4_0, w14_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x4_1, w14_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x4_2, w14_3, acc3_2);
+                        Vector512<float> w14_4 = Vector512.Create(Unsafe.Add(ref wk, 88)); // tap 14, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x4_0, w14_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x4_1, w14_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x4_2, w14_4, acc4_2);
+                        Vector512<float> w14_5 = Vector512.Create(Unsafe.Add(ref wk, 89)); // tap 14, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x4_0, w14_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x4_1, w14_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x4_2, w14_5, acc5_2);
+                    }
+                    // kernel row 3
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 96));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 112));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 128));
+                        Vector512<float> w15_0 = Vector512.Create(Unsafe.Add(ref wk, 90)); // tap 15, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w15_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w15_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w15_0, acc0_2);
+                        Vector512<float> w15_1 = Vector512.Create(Unsafe.Add(ref wk, 91)); // tap 15, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w15_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w15_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w15_1, acc1_2);
+                        Vector512<float> w15_2 = Vector512.Create(Unsafe.Add(ref wk, 92)); // tap 15, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w15_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w15_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w15_2, acc2_2);
+                        Vector512<float> w15_3 = Vector512.Create(Unsafe.Add(ref wk, 93)); // tap 15, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w15_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w15_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w15_3, acc3_2);
+                        Vector512<float> w15_4 = Vector512.Create(Unsafe.Add(ref wk, 94)); // tap 15, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w15_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w15_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w15_4, acc4_2);
+                        Vector512<float> w15_5 = Vector512.Create(Unsafe.Add(ref wk, 95)); // tap 15, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w15_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w15_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w15_5, acc5_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 97));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 113));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 129));
+                        Vector512<float> w16_0 = Vector512.Create(Unsafe.Add(ref wk, 96)); // tap 16, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w16_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w16_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w16_0, acc0_2);
+                        Vector512<float> w16_1 = Vector512.Create(Unsafe.Add(ref wk, 97)); // tap 16, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w16_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w16_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w16_1, acc1_2);
+                        Vector512<float> w16_2 = Vector512.Create(Unsafe.Add(ref wk, 98)); // tap 16, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w16_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w16_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w16_2, acc2_2);
+                        Vector512<float> w16_3 = Vector512.Create(Unsafe.Add(ref wk, 99)); // tap 16, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w16_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w16_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w16_3, acc3_2);
+                        Vector512<float> w16_4 = Vector512.Create(Unsafe.Add(ref wk, 100)); // tap 16, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w16_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w16_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w16_4, acc4_2);
+                        Vector512<float> w16_5 = Vector512.Create(Unsafe.Add(ref wk, 101)); // tap 16, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w16_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w16_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w16_5, acc5_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 98));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 114));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 130));
+                        Vector512<float> w17_0 = Vector512.Create(Unsafe.Add(ref wk, 102)); // tap 17, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w17_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w17_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w17_0, acc0_2);
+                        Vector512<float> w17_1 = Vector512.Create(Unsafe.Add(ref wk, 103)); // tap 17, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w17_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w17_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w17_1, acc1_2);
+                        Vector512<float> w17_2 = Vector512.Create(Unsafe.Add(ref wk, 104)); // tap 17, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w17_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w17_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w17_2, acc2_2);
+                        Vector512<float> w17_3 = Vector512.Create(Unsafe.Add(ref wk, 105)); // tap 17, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w17_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w17_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w17_3, acc3_2);
+                        Vector512<float> w17_4 = Vector512.Create(Unsafe.Add(ref wk, 106)); // tap 17, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w17_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w17_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w17_4, acc4_2);
+                        Vector512<float> w17_5 = Vector512.Create(Unsafe.Add(ref wk, 107)); // tap 17, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w17_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w17_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w17_5, acc5_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 99));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 115));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 131));
+                        Vector512<float> w18_0 = Vector512.Create(Unsafe.Add(ref wk, 108)); // tap 18, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w18_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w18_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w18_0, acc0_2);
+                        Vector512<float> w18_1 = Vector512.Create(Unsafe.Add(ref wk, 109)); // tap 18, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w18_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w18_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w18_1, acc1_2);
+                        Vector512<float> w18_2 = Vector512.Create(Unsafe.Add(ref wk, 110)); // tap 18, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w18_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w18_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w18_2, acc2_2);
+                        Vector512<float> w18_3 = Vector512.Create(Unsafe.Add(ref wk, 111)); // tap 18, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x3_0, w18_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x3_1, w18_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x3_2, w18_3, acc3_2);
+                        Vector512<float> w18_4 = Vector512.Create(Unsafe.Add(ref wk, 112)); // tap 18, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x3_0, w18_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x3_1, w18_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x3_2, w18_4, acc4_2);
+                        Vector512<float> w18_5 = Vector512.Create(Unsafe.Add(ref wk, 113)); // tap 18, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x3_0, w18_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x3_1, w18_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x3_2, w18_5, acc5_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 100));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 116));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 132));
+                        Vector512<float> w19_0 = Vector512.Create(Unsafe.Add(ref wk, 114)); // tap 19, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w19_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w19_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w19_0, acc0_2);
+                        Vector512<float> w19_1 = Vector512.Create(Unsafe.Add(ref wk, 115)); // tap 19, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w19_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w19_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w19_1, acc1_2);
+                        Vector512<float> w19_2 = Vector512.Create(Unsafe.Add(ref wk, 116)); // tap 19, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w19_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w19_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w19_2, acc2_2);
+                        Vector512<float> w19_3 = Vector512.Create(Unsafe.Add(ref wk, 117)); // tap 19, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x4_0, w19_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x4_1, w19_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x4_2, w19_3, acc3_2);
+                        Vector512<float> w19_4 = Vector512.Create(Unsafe.Add(ref wk, 118)); // tap 19, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x4_0, w19_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x4_1, w19_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x4_2, w19_4, acc4_2);
+                        Vector512<float> w19_5 = Vector512.Create(Unsafe.Add(ref wk, 119)); // tap 19, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x4_0, w19_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x4_1, w19_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x4_2, w19_5, acc5_2);
+                    }
+                    // kernel row 4
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 128));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 144));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 160));
+                        Vector512<float> w20_0 = Vector512.Create(Unsafe.Add(ref wk, 120)); // tap 20, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w20_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w20_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w20_0, acc0_2);
+                        Vector512<float> w20_1 = Vector512.Create(Unsafe.Add(ref wk, 121)); // tap 20, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w20_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w20_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w20_1, acc1_2);
+                        Vector512<float> w20_2 = Vector512.Create(Unsafe.Add(ref wk, 122)); // tap 20, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w20_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w20_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w20_2, acc2_2);
+                        Vector512<float> w20_3 = Vector512.Create(Unsafe.Add(ref wk, 123)); // tap 20, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w20_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w20_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w20_3, acc3_2);
+                        Vector512<float> w20_4 = Vector512.Create(Unsafe.Add(ref wk, 124)); // tap 20, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w20_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w20_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w20_4, acc4_2);
+                        Vector512<float> w20_5 = Vector512.Create(Unsafe.Add(ref wk, 125)); // tap 20, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w20_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w20_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w20_5, acc5_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 129));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 145));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 161));
+                        Vector512<float> w21_0 = Vector512.Create(Unsafe.Add(ref wk, 126)); // tap 21, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w21_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w21_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w21_0, acc0_2);
+                        Vector512<float> w21_1 = Vector512.Create(Unsafe.Add(ref wk, 127)); // tap 21, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w21_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w21_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w21_1, acc1_2);
+                        Vector512<float> w21_2 = Vector512.Create(Unsafe.Add(ref wk, 128)); // tap 21, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w21_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w21_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w21_2, acc2_2);
+                        Vector512<float> w21_3 = Vector512.Create(Unsafe.Add(ref wk, 129)); // tap 21, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w21_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w21_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w21_3, acc3_2);
+                        Vector512<float> w21_4 = Vector512.Create(Unsafe.Add(ref wk, 130)); // tap 21, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w21_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w21_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w21_4, acc4_2);
+                        Vector512<float> w21_5 = Vector512.Create(Unsafe.Add(ref wk, 131)); // tap 21, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w21_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w21_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w21_5, acc5_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 130));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 146));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 162));
+                        Vector512<float> w22_0 = Vector512.Create(Unsafe.Add(ref wk, 132)); // tap 22, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w22_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w22_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w22_0, acc0_2);
+                        Vector512<float> w22_1 = Vector512.Create(Unsafe.Add(ref wk, 133)); // tap 22, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w22_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w22_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w22_1, acc1_2);
+                        Vector512<float> w22_2 = Vector512.Create(Unsafe.Add(ref wk, 134)); // tap 22, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w22_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w22_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w22_2, acc2_2);
+                        Vector512<float> w22_3 = Vector512.Create(Unsafe.Add(ref wk, 135)); // tap 22, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w22_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w22_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w22_3, acc3_2);
+                        Vector512<float> w22_4 = Vector512.Create(Unsafe.Add(ref wk, 136)); // tap 22, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w22_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w22_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w22_4, acc4_2);
+                        Vector512<float> w22_5 = Vector512.Create(Unsafe.Add(ref wk, 137)); // tap 22, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w22_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w22_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w22_5, acc5_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 131));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 147));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 163));
+                        Vector512<float> w23_0 = Vector512.Create(Unsafe.Add(ref wk, 138)); // tap 23, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w23_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w23_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w23_0, acc0_2);
+                        Vector512<float> w23_1 = Vector512.Create(Unsafe.Add(ref wk, 139)); // tap 23, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w23_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w23_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w23_1, acc1_2);
+                        Vector512<float> w23_2 = Vector512.Create(Unsafe.Add(ref wk, 140)); // tap 23, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w23_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w23_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w23_2, acc2_2);
+                        Vector512<float> w23_3 = Vector512.Create(Unsafe.Add(ref wk, 141)); // tap 23, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x3_0, w23_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x3_1, w23_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x3_2, w23_3, acc3_2);
+                        Vector512<float> w23_4 = Vector512.Create(Unsafe.Add(ref wk, 142)); // tap 23, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x3_0, w23_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x3_1, w23_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x3_2, w23_4, acc4_2);
+                        Vector512<float> w23_5 = Vector512.Create(Unsafe.Add(ref wk, 143)); // tap 23, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x3_0, w23_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x3_1, w23_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x3_2, w23_5, acc5_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 132));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 148));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 164));
+                        Vector512<float> w24_0 = Vector512.Create(Unsafe.Add(ref wk, 144)); // tap 24, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w24_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w24_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w24_0, acc0_2);
+                        Vector512<float> w24_1 = Vector512.Create(Unsafe.Add(ref wk, 145)); // tap 24, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w24_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w24_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w24_1, acc1_2);
+                        Vector512<float> w24_2 = Vector512.Create(Unsafe.Add(ref wk, 146)); // tap 24, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w24_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w24_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w24_2, acc2_2);
+                        Vector512<float> w24_3 = Vector512.Create(Unsafe.Add(ref wk, 147)); // tap 24, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x4_0, w24_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x4_1, w24_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x4_2, w24_3, acc3_2);
+                        Vector512<float> w24_4 = Vector512.Create(Unsafe.Add(ref wk, 148)); // tap 24, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x4_0, w24_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x4_1, w24_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x4_2, w24_4, acc4_2);
+                        Vector512<float> w24_5 = Vector512.Create(Unsafe.Add(ref wk, 149)); // tap 24, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x4_0, w24_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x4_1, w24_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x4_2, w24_5, acc5_2);
+                    }
+                }
+                // Epilogue: Relu in registers, then store 48 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.Relu(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_0), ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc4_0), ref flat, (nuint)(4 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc5_0), ref flat, (nuint)(5 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc0_1), ref flat, (nuint)(0 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_1), ref flat, (nuint)(1 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_1), ref flat, (nuint)(2 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_1), ref flat, (nuint)(3 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc4_1), ref flat, (nuint)(4 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc5_1), ref flat, (nuint)(5 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc0_2), ref flat, (nuint)(0 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_2), ref flat, (nuint)(1 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_2), ref flat, (nuint)(2 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_2), ref flat, (nuint)(3 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc4_2), ref flat, (nuint)(4 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc5_2), ref flat, (nuint)(5 * FlatLength + p + 32));
+            }
+        }
+
         /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
         private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
@@ -1180,6 +1699,14 @@ namespace FusedNorm.Generated
                     }
                 }
             }
+        }
+
+        /// <summary>Copies the ConvW real columns of each flat row (InW apart) to the block's output planes.</summary>
+        private static void KeepColumns(int r, float[] flat, ref float dst)
+        {
+            for (int j = 0; j < r; j++)
+                for (int oh = 0; oh < ConvH; oh++)
+                    new ReadOnlySpan<float>(flat, j * FlatLength + oh * InW, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));
         }
     }
 }

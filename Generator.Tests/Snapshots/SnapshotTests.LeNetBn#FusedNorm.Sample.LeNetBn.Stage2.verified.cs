@@ -61,6 +61,7 @@ namespace FusedNorm.Generated
     /// act     Relu on the accumulators in registers, before the store
     /// pool    MaxPool2d window 2, stride 2, padding 0 → 16×5×5, read from a scratch buffer still in cache; the conv output never reaches y
     /// tiles   8 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 2 block(s) of 8 channels
+    /// flat    Vector512 eval path: the 10×10 plane is one flat row over the padded width 14 (4 extra positions per row, dropped), so every tile is 8 channels × 3×16 positions instead of a partial vector per row
     /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -79,6 +80,7 @@ namespace FusedNorm.Generated
         private const int Block = 8, Taps = InPerGroup * 25; // weights per output channel
         private const int FullBlocks = 2, BlocksPerGroup = 2, BlocksPerSample = Groups * BlocksPerGroup;
         private const int InteriorStart = 0, InteriorEnd = 10;
+        private const int FlatLength = ConvH * InW, FlatEnd = (ConvH - 1) * InW + ConvW; // a channel's outputs as one flat row over the padded width (row oh at oh * InW)
         private const int PoolD = 1, PoolH = 5, PoolW = 5, PoolSpatial = PoolD * PoolH * PoolW;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
@@ -105,10 +107,21 @@ namespace FusedNorm.Generated
             ref float s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
             try
             {
-                if (Vector256.IsHardwareAccelerated)
-                    Conv5x5S1_C6K16_BnReluMaxPool2_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    // The block's plane as one flat row over the padded width: every tile is 3 full vectors. Then each row's ConvW columns are kept.
+                    float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
+                    Conv5x5S1_C6K16_BnReluMaxPool2_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
+                    KeepColumns(8, flat, ref s0);
+                    ArrayPool<float>.Shared.Return(flat);
+                }
                 else
-                    ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                {
+                    if (Vector256.IsHardwareAccelerated)
+                        Conv5x5S1_C6K16_BnReluMaxPool2_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                    else
+                        ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                }
                 Pool(8, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
             }
             finally
@@ -398,6 +411,949 @@ namespace FusedNorm.Generated
             }
         }
 
+        /// <summary>8 output channel(s) as one flat row of 10×14 positions (4 dropped per row), 3 vectors of 16 per tile: 8×3 accumulators; Relu in registers.</summary>
+        private static void Conv5x5S1_C6K16_BnReluMaxPool2_R8_Flat_V512(ref float x, ref float w, ref float bias, ref float flat)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
+            Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
+            Vector512<float> bias7 = Vector512.Create(Unsafe.Add(ref bias, 7));
+            // The last tile starts at FlatEnd − 48 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
+            for (int p = 0; p < FlatEnd; p += 48)
+            {
+                if (p > FlatEnd - 48) p = FlatEnd - 48;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5, acc6_0 = bias6, acc7_0 = bias7;
+                Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5, acc6_1 = bias6, acc7_1 = bias7;
+                Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3, acc4_2 = bias4, acc5_2 = bias5, acc6_2 = bias6, acc7_2 = bias7;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 25 * 8); // this input channel's 25 taps × 8 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w0_1, acc1_2);
+                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w0_2, acc2_2);
+                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w0_3, acc3_2);
+                        Vector512<float> w0_4 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 0, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w0_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w0_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w0_4, acc4_2);
+                        Vector512<float> w0_5 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 0, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w0_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w0_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w0_5, acc5_2);
+                        Vector512<float> w0_6 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 0, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w0_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w0_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w0_6, acc6_2);
+                        Vector512<float> w0_7 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 0, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w0_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w0_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w0_7, acc7_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 1, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
+                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 1, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w1_1, acc1_2);
+                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 1, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w1_2, acc2_2);
+                        Vector512<float> w1_3 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 1, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w1_3, acc3_2);
+                        Vector512<float> w1_4 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 1, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w1_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w1_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w1_4, acc4_2);
+                        Vector512<float> w1_5 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 1, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w1_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w1_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w1_5, acc5_2);
+                        Vector512<float> w1_6 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 1, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w1_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w1_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w1_6, acc6_2);
+                        Vector512<float> w1_7 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 1, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w1_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w1_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w1_7, acc7_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 2, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
+                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 2, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w2_1, acc1_2);
+                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 2, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w2_2, acc2_2);
+                        Vector512<float> w2_3 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 2, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w2_3, acc3_2);
+                        Vector512<float> w2_4 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 2, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w2_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w2_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w2_4, acc4_2);
+                        Vector512<float> w2_5 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 2, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w2_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w2_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w2_5, acc5_2);
+                        Vector512<float> w2_6 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 2, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w2_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w2_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w2_6, acc6_2);
+                        Vector512<float> w2_7 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 2, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w2_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w2_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w2_7, acc7_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 3));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 19));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 35));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 3, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w3_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w3_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w3_0, acc0_2);
+                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 3, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w3_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w3_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w3_1, acc1_2);
+                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 3, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w3_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w3_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w3_2, acc2_2);
+                        Vector512<float> w3_3 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 3, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x3_0, w3_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x3_1, w3_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x3_2, w3_3, acc3_2);
+                        Vector512<float> w3_4 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 3, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x3_0, w3_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x3_1, w3_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x3_2, w3_4, acc4_2);
+                        Vector512<float> w3_5 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 3, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x3_0, w3_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x3_1, w3_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x3_2, w3_5, acc5_2);
+                        Vector512<float> w3_6 = Vector512.Create(Unsafe.Add(ref wk, 30)); // tap 3, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x3_0, w3_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x3_1, w3_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x3_2, w3_6, acc6_2);
+                        Vector512<float> w3_7 = Vector512.Create(Unsafe.Add(ref wk, 31)); // tap 3, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x3_0, w3_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x3_1, w3_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x3_2, w3_7, acc7_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 4));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 20));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 36));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 32)); // tap 4, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w4_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w4_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w4_0, acc0_2);
+                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 33)); // tap 4, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w4_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w4_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w4_1, acc1_2);
+                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 34)); // tap 4, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w4_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w4_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w4_2, acc2_2);
+                        Vector512<float> w4_3 = Vector512.Create(Unsafe.Add(ref wk, 35)); // tap 4, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x4_0, w4_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x4_1, w4_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x4_2, w4_3, acc3_2);
+                        Vector512<float> w4_4 = Vector512.Create(Unsafe.Add(ref wk, 36)); // tap 4, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x4_0, w4_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x4_1, w4_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x4_2, w4_4, acc4_2);
+                        Vector512<float> w4_5 = Vector512.Create(Unsafe.Add(ref wk, 37)); // tap 4, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x4_0, w4_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x4_1, w4_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x4_2, w4_5, acc5_2);
+                        Vector512<float> w4_6 = Vector512.Create(Unsafe.Add(ref wk, 38)); // tap 4, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x4_0, w4_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x4_1, w4_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x4_2, w4_6, acc6_2);
+                        Vector512<float> w4_7 = Vector512.Create(Unsafe.Add(ref wk, 39)); // tap 4, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x4_0, w4_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x4_1, w4_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x4_2, w4_7, acc7_2);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 14));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 30));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 40)); // tap 5, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w5_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w5_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w5_0, acc0_2);
+                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 41)); // tap 5, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w5_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w5_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w5_1, acc1_2);
+                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 42)); // tap 5, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w5_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w5_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w5_2, acc2_2);
+                        Vector512<float> w5_3 = Vector512.Create(Unsafe.Add(ref wk, 43)); // tap 5, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w5_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w5_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w5_3, acc3_2);
+                        Vector512<float> w5_4 = Vector512.Create(Unsafe.Add(ref wk, 44)); // tap 5, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w5_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w5_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w5_4, acc4_2);
+                        Vector512<float> w5_5 = Vector512.Create(Unsafe.Add(ref wk, 45)); // tap 5, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w5_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w5_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w5_5, acc5_2);
+                        Vector512<float> w5_6 = Vector512.Create(Unsafe.Add(ref wk, 46)); // tap 5, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w5_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w5_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w5_6, acc6_2);
+                        Vector512<float> w5_7 = Vector512.Create(Unsafe.Add(ref wk, 47)); // tap 5, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w5_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w5_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w5_7, acc7_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 15));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 31));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 47));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 48)); // tap 6, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w6_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w6_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w6_0, acc0_2);
+                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 49)); // tap 6, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w6_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w6_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w6_1, acc1_2);
+                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 50)); // tap 6, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w6_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w6_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w6_2, acc2_2);
+                        Vector512<float> w6_3 = Vector512.Create(Unsafe.Add(ref wk, 51)); // tap 6, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w6_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w6_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w6_3, acc3_2);
+                        Vector512<float> w6_4 = Vector512.Create(Unsafe.Add(ref wk, 52)); // tap 6, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w6_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w6_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w6_4, acc4_2);
+                        Vector512<float> w6_5 = Vector512.Create(Unsafe.Add(ref wk, 53)); // tap 6, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w6_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w6_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w6_5, acc5_2);
+                        Vector512<float> w6_6 = Vector512.Create(Unsafe.Add(ref wk, 54)); // tap 6, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w6_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w6_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w6_6, acc6_2);
+                        Vector512<float> w6_7 = Vector512.Create(Unsafe.Add(ref wk, 55)); // tap 6, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w6_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w6_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w6_7, acc7_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 48));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 56)); // tap 7, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w7_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w7_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w7_0, acc0_2);
+                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 57)); // tap 7, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w7_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w7_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w7_1, acc1_2);
+                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 58)); // tap 7, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w7_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w7_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w7_2, acc2_2);
+                        Vector512<float> w7_3 = Vector512.Create(Unsafe.Add(ref wk, 59)); // tap 7, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w7_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w7_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w7_3, acc3_2);
+                        Vector512<float> w7_4 = Vector512.Create(Unsafe.Add(ref wk, 60)); // tap 7, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w7_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w7_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w7_4, acc4_2);
+                        Vector512<float> w7_5 = Vector512.Create(Unsafe.Add(ref wk, 61)); // tap 7, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w7_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w7_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w7_5, acc5_2);
+                        Vector512<float> w7_6 = Vector512.Create(Unsafe.Add(ref wk, 62)); // tap 7, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w7_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w7_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w7_6, acc6_2);
+                        Vector512<float> w7_7 = Vector512.Create(Unsafe.Add(ref wk, 63)); // tap 7, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w7_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w7_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w7_7, acc7_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 49));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 64)); // tap 8, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w8_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w8_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w8_0, acc0_2);
+                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 65)); // tap 8, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w8_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w8_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w8_1, acc1_2);
+                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 66)); // tap 8, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w8_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w8_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w8_2, acc2_2);
+                        Vector512<float> w8_3 = Vector512.Create(Unsafe.Add(ref wk, 67)); // tap 8, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x3_0, w8_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x3_1, w8_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x3_2, w8_3, acc3_2);
+                        Vector512<float> w8_4 = Vector512.Create(Unsafe.Add(ref wk, 68)); // tap 8, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x3_0, w8_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x3_1, w8_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x3_2, w8_4, acc4_2);
+                        Vector512<float> w8_5 = Vector512.Create(Unsafe.Add(ref wk, 69)); // tap 8, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x3_0, w8_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x3_1, w8_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x3_2, w8_5, acc5_2);
+                        Vector512<float> w8_6 = Vector512.Create(Unsafe.Add(ref wk, 70)); // tap 8, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x3_0, w8_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x3_1, w8_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x3_2, w8_6, acc6_2);
+                        Vector512<float> w8_7 = Vector512.Create(Unsafe.Add(ref wk, 71)); // tap 8, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x3_0, w8_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x3_1, w8_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x3_2, w8_7, acc7_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 50));
+                        Vector512<float> w9_0 = Vector512.Create(Unsafe.Add(ref wk, 72)); // tap 9, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w9_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w9_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w9_0, acc0_2);
+                        Vector512<float> w9_1 = Vector512.Create(Unsafe.Add(ref wk, 73)); // tap 9, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w9_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w9_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w9_1, acc1_2);
+                        Vector512<float> w9_2 = Vector512.Create(Unsafe.Add(ref wk, 74)); // tap 9, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w9_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w9_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w9_2, acc2_2);
+                        Vector512<float> w9_3 = Vector512.Create(Unsafe.Add(ref wk, 75)); // tap 9, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x4_0, w9_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x4_1, w9_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x4_2, w9_3, acc3_2);
+                        Vector512<float> w9_4 = Vector512.Create(Unsafe.Add(ref wk, 76)); // tap 9, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x4_0, w9_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x4_1, w9_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x4_2, w9_4, acc4_2);
+                        Vector512<float> w9_5 = Vector512.Create(Unsafe.Add(ref wk, 77)); // tap 9, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x4_0, w9_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x4_1, w9_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x4_2, w9_5, acc5_2);
+                        Vector512<float> w9_6 = Vector512.Create(Unsafe.Add(ref wk, 78)); // tap 9, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x4_0, w9_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x4_1, w9_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x4_2, w9_6, acc6_2);
+                        Vector512<float> w9_7 = Vector512.Create(Unsafe.Add(ref wk, 79)); // tap 9, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x4_0, w9_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x4_1, w9_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x4_2, w9_7, acc7_2);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 28));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 44));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 60));
+                        Vector512<float> w10_0 = Vector512.Create(Unsafe.Add(ref wk, 80)); // tap 10, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w10_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w10_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w10_0, acc0_2);
+                        Vector512<float> w10_1 = Vector512.Create(Unsafe.Add(ref wk, 81)); // tap 10, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w10_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w10_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w10_1, acc1_2);
+                        Vector512<float> w10_2 = Vector512.Create(Unsafe.Add(ref wk, 82)); // tap 10, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w10_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w10_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w10_2, acc2_2);
+                        Vector512<float> w10_3 = Vector512.Create(Unsafe.Add(ref wk, 83)); // tap 10, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w10_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w10_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w10_3, acc3_2);
+                        Vector512<float> w10_4 = Vector512.Create(Unsafe.Add(ref wk, 84)); // tap 10, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w10_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w10_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w10_4, acc4_2);
+                        Vector512<float> w10_5 = Vector512.Create(Unsafe.Add(ref wk, 85)); // tap 10, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w10_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w10_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w10_5, acc5_2);
+                        Vector512<float> w10_6 = Vector512.Create(Unsafe.Add(ref wk, 86)); // tap 10, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w10_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w10_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w10_6, acc6_2);
+                        Vector512<float> w10_7 = Vector512.Create(Unsafe.Add(ref wk, 87)); // tap 10, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w10_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w10_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w10_7, acc7_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 29));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 45));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 61));
+                        Vector512<float> w11_0 = Vector512.Create(Unsafe.Add(ref wk, 88)); // tap 11, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w11_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w11_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w11_0, acc0_2);
+                        Vector512<float> w11_1 = Vector512.Create(Unsafe.Add(ref wk, 89)); // tap 11, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w11_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w11_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w11_1, acc1_2);
+                        Vector512<float> w11_2 = Vector512.Create(Unsafe.Add(ref wk, 90)); // tap 11, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w11_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w11_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w11_2, acc2_2);
+                        Vector512<float> w11_3 = Vector512.Create(Unsafe.Add(ref wk, 91)); // tap 11, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w11_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w11_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w11_3, acc3_2);
+                        Vector512<float> w11_4 = Vector512.Create(Unsafe.Add(ref wk, 92)); // tap 11, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w11_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w11_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w11_4, acc4_2);
+                        Vector512<float> w11_5 = Vector512.Create(Unsafe.Add(ref wk, 93)); // tap 11, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w11_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w11_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w11_5, acc5_2);
+                        Vector512<float> w11_6 = Vector512.Create(Unsafe.Add(ref wk, 94)); // tap 11, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w11_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w11_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w11_6, acc6_2);
+                        Vector512<float> w11_7 = Vector512.Create(Unsafe.Add(ref wk, 95)); // tap 11, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w11_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w11_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w11_7, acc7_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 30));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 62));
+                        Vector512<float> w12_0 = Vector512.Create(Unsafe.Add(ref wk, 96)); // tap 12, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w12_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w12_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w12_0, acc0_2);
+                        Vector512<float> w12_1 = Vector512.Create(Unsafe.Add(ref wk, 97)); // tap 12, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w12_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w12_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w12_1, acc1_2);
+                        Vector512<float> w12_2 = Vector512.Create(Unsafe.Add(ref wk, 98)); // tap 12, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w12_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w12_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w12_2, acc2_2);
+                        Vector512<float> w12_3 = Vector512.Create(Unsafe.Add(ref wk, 99)); // tap 12, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w12_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w12_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w12_3, acc3_2);
+                        Vector512<float> w12_4 = Vector512.Create(Unsafe.Add(ref wk, 100)); // tap 12, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w12_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w12_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w12_4, acc4_2);
+                        Vector512<float> w12_5 = Vector512.Create(Unsafe.Add(ref wk, 101)); // tap 12, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w12_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w12_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w12_5, acc5_2);
+                        Vector512<float> w12_6 = Vector512.Create(Unsafe.Add(ref wk, 102)); // tap 12, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w12_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w12_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w12_6, acc6_2);
+                        Vector512<float> w12_7 = Vector512.Create(Unsafe.Add(ref wk, 103)); // tap 12, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w12_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w12_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w12_7, acc7_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 31));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 47));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 63));
+                        Vector512<float> w13_0 = Vector512.Create(Unsafe.Add(ref wk, 104)); // tap 13, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w13_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w13_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w13_0, acc0_2);
+                        Vector512<float> w13_1 = Vector512.Create(Unsafe.Add(ref wk, 105)); // tap 13, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w13_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w13_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w13_1, acc1_2);
+                        Vector512<float> w13_2 = Vector512.Create(Unsafe.Add(ref wk, 106)); // tap 13, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w13_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w13_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w13_2, acc2_2);
+                        Vector512<float> w13_3 = Vector512.Create(Unsafe.Add(ref wk, 107)); // tap 13, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x3_0, w13_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x3_1, w13_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x3_2, w13_3, acc3_2);
+                        Vector512<float> w13_4 = Vector512.Create(Unsafe.Add(ref wk, 108)); // tap 13, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x3_0, w13_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x3_1, w13_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x3_2, w13_4, acc4_2);
+                        Vector512<float> w13_5 = Vector512.Create(Unsafe.Add(ref wk, 109)); // tap 13, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x3_0, w13_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x3_1, w13_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x3_2, w13_5, acc5_2);
+                        Vector512<float> w13_6 = Vector512.Create(Unsafe.Add(ref wk, 110)); // tap 13, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x3_0, w13_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x3_1, w13_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x3_2, w13_6, acc6_2);
+                        Vector512<float> w13_7 = Vector512.Create(Unsafe.Add(ref wk, 111)); // tap 13, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x3_0, w13_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x3_1, w13_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x3_2, w13_7, acc7_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 48));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 64));
+                        Vector512<float> w14_0 = Vector512.Create(Unsafe.Add(ref wk, 112)); // tap 14, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w14_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w14_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w14_0, acc0_2);
+                        Vector512<float> w14_1 = Vector512.Create(Unsafe.Add(ref wk, 113)); // tap 14, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w14_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w14_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w14_1, acc1_2);
+                        Vector512<float> w14_2 = Vector512.Create(Unsafe.Add(ref wk, 114)); // tap 14, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w14_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w14_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w14_2, acc2_2);
+                        Vector512<float> w14_3 = Vector512.Create(Unsafe.Add(ref wk, 115)); // tap 14, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x4_0, w14_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x4_1, w14_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x4_2, w14_3, acc3_2);
+                        Vector512<float> w14_4 = Vector512.Create(Unsafe.Add(ref wk, 116)); // tap 14, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x4_0, w14_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x4_1, w14_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x4_2, w14_4, acc4_2);
+                        Vector512<float> w14_5 = Vector512.Create(Unsafe.Add(ref wk, 117)); // tap 14, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x4_0, w14_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x4_1, w14_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x4_2, w14_5, acc5_2);
+                        Vector512<float> w14_6 = Vector512.Create(Unsafe.Add(ref wk, 118)); // tap 14, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x4_0, w14_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x4_1, w14_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x4_2, w14_6, acc6_2);
+                        Vector512<float> w14_7 = Vector512.Create(Unsafe.Add(ref wk, 119)); // tap 14, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x4_0, w14_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x4_1, w14_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x4_2, w14_7, acc7_2);
+                    }
+                    // kernel row 3
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 42));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 58));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 74));
+                        Vector512<float> w15_0 = Vector512.Create(Unsafe.Add(ref wk, 120)); // tap 15, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w15_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w15_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w15_0, acc0_2);
+                        Vector512<float> w15_1 = Vector512.Create(Unsafe.Add(ref wk, 121)); // tap 15, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w15_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w15_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w15_1, acc1_2);
+                        Vector512<float> w15_2 = Vector512.Create(Unsafe.Add(ref wk, 122)); // tap 15, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w15_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w15_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w15_2, acc2_2);
+                        Vector512<float> w15_3 = Vector512.Create(Unsafe.Add(ref wk, 123)); // tap 15, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w15_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w15_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w15_3, acc3_2);
+                        Vector512<float> w15_4 = Vector512.Create(Unsafe.Add(ref wk, 124)); // tap 15, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w15_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w15_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w15_4, acc4_2);
+                        Vector512<float> w15_5 = Vector512.Create(Unsafe.Add(ref wk, 125)); // tap 15, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w15_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w15_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w15_5, acc5_2);
+                        Vector512<float> w15_6 = Vector512.Create(Unsafe.Add(ref wk, 126)); // tap 15, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w15_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w15_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w15_6, acc6_2);
+                        Vector512<float> w15_7 = Vector512.Create(Unsafe.Add(ref wk, 127)); // tap 15, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w15_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w15_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w15_7, acc7_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 43));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 59));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 75));
+                        Vector512<float> w16_0 = Vector512.Create(Unsafe.Add(ref wk, 128)); // tap 16, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w16_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w16_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w16_0, acc0_2);
+                        Vector512<float> w16_1 = Vector512.Create(Unsafe.Add(ref wk, 129)); // tap 16, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w16_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w16_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w16_1, acc1_2);
+                        Vector512<float> w16_2 = Vector512.Create(Unsafe.Add(ref wk, 130)); // tap 16, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w16_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w16_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w16_2, acc2_2);
+                        Vector512<float> w16_3 = Vector512.Create(Unsafe.Add(ref wk, 131)); // tap 16, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w16_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w16_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w16_3, acc3_2);
+                        Vector512<float> w16_4 = Vector512.Create(Unsafe.Add(ref wk, 132)); // tap 16, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w16_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w16_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w16_4, acc4_2);
+                        Vector512<float> w16_5 = Vector512.Create(Unsafe.Add(ref wk, 133)); // tap 16, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w16_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w16_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w16_5, acc5_2);
+                        Vector512<float> w16_6 = Vector512.Create(Unsafe.Add(ref wk, 134)); // tap 16, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w16_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w16_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w16_6, acc6_2);
+                        Vector512<float> w16_7 = Vector512.Create(Unsafe.Add(ref wk, 135)); // tap 16, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w16_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w16_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w16_7, acc7_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 44));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 60));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 76));
+                        Vector512<float> w17_0 = Vector512.Create(Unsafe.Add(ref wk, 136)); // tap 17, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w17_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w17_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w17_0, acc0_2);
+                        Vector512<float> w17_1 = Vector512.Create(Unsafe.Add(ref wk, 137)); // tap 17, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w17_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w17_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w17_1, acc1_2);
+                        Vector512<float> w17_2 = Vector512.Create(Unsafe.Add(ref wk, 138)); // tap 17, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w17_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w17_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w17_2, acc2_2);
+                        Vector512<float> w17_3 = Vector512.Create(Unsafe.Add(ref wk, 139)); // tap 17, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w17_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w17_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w17_3, acc3_2);
+                        Vector512<float> w17_4 = Vector512.Create(Unsafe.Add(ref wk, 140)); // tap 17, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w17_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w17_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w17_4, acc4_2);
+                        Vector512<float> w17_5 = Vector512.Create(Unsafe.Add(ref wk, 141)); // tap 17, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w17_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w17_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w17_5, acc5_2);
+                        Vector512<float> w17_6 = Vector512.Create(Unsafe.Add(ref wk, 142)); // tap 17, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w17_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w17_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w17_6, acc6_2);
+                        Vector512<float> w17_7 = Vector512.Create(Unsafe.Add(ref wk, 143)); // tap 17, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w17_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w17_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w17_7, acc7_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 45));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 61));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 77));
+                        Vector512<float> w18_0 = Vector512.Create(Unsafe.Add(ref wk, 144)); // tap 18, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w18_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w18_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w18_0, acc0_2);
+                        Vector512<float> w18_1 = Vector512.Create(Unsafe.Add(ref wk, 145)); // tap 18, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w18_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w18_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w18_1, acc1_2);
+                        Vector512<float> w18_2 = Vector512.Create(Unsafe.Add(ref wk, 146)); // tap 18, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w18_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w18_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w18_2, acc2_2);
+                        Vector512<float> w18_3 = Vector512.Create(Unsafe.Add(ref wk, 147)); // tap 18, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x3_0, w18_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x3_1, w18_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x3_2, w18_3, acc3_2);
+                        Vector512<float> w18_4 = Vector512.Create(Unsafe.Add(ref wk, 148)); // tap 18, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x3_0, w18_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x3_1, w18_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x3_2, w18_4, acc4_2);
+                        Vector512<float> w18_5 = Vector512.Create(Unsafe.Add(ref wk, 149)); // tap 18, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x3_0, w18_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x3_1, w18_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x3_2, w18_5, acc5_2);
+                        Vector512<float> w18_6 = Vector512.Create(Unsafe.Add(ref wk, 150)); // tap 18, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x3_0, w18_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x3_1, w18_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x3_2, w18_6, acc6_2);
+                        Vector512<float> w18_7 = Vector512.Create(Unsafe.Add(ref wk, 151)); // tap 18, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x3_0, w18_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x3_1, w18_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x3_2, w18_7, acc7_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 62));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 78));
+                        Vector512<float> w19_0 = Vector512.Create(Unsafe.Add(ref wk, 152)); // tap 19, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w19_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w19_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w19_0, acc0_2);
+                        Vector512<float> w19_1 = Vector512.Create(Unsafe.Add(ref wk, 153)); // tap 19, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w19_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w19_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w19_1, acc1_2);
+                        Vector512<float> w19_2 = Vector512.Create(Unsafe.Add(ref wk, 154)); // tap 19, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w19_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w19_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w19_2, acc2_2);
+                        Vector512<float> w19_3 = Vector512.Create(Unsafe.Add(ref wk, 155)); // tap 19, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x4_0, w19_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x4_1, w19_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x4_2, w19_3, acc3_2);
+                        Vector512<float> w19_4 = Vector512.Create(Unsafe.Add(ref wk, 156)); // tap 19, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x4_0, w19_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x4_1, w19_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x4_2, w19_4, acc4_2);
+                        Vector512<float> w19_5 = Vector512.Create(Unsafe.Add(ref wk, 157)); // tap 19, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x4_0, w19_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x4_1, w19_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x4_2, w19_5, acc5_2);
+                        Vector512<float> w19_6 = Vector512.Create(Unsafe.Add(ref wk, 158)); // tap 19, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x4_0, w19_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x4_1, w19_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x4_2, w19_6, acc6_2);
+                        Vector512<float> w19_7 = Vector512.Create(Unsafe.Add(ref wk, 159)); // tap 19, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x4_0, w19_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x4_1, w19_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x4_2, w19_7, acc7_2);
+                    }
+                    // kernel row 4
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 56));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 72));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 88));
+                        Vector512<float> w20_0 = Vector512.Create(Unsafe.Add(ref wk, 160)); // tap 20, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w20_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w20_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w20_0, acc0_2);
+                        Vector512<float> w20_1 = Vector512.Create(Unsafe.Add(ref wk, 161)); // tap 20, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w20_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w20_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w20_1, acc1_2);
+                        Vector512<float> w20_2 = Vector512.Create(Unsafe.Add(ref wk, 162)); // tap 20, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w20_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w20_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w20_2, acc2_2);
+                        Vector512<float> w20_3 = Vector512.Create(Unsafe.Add(ref wk, 163)); // tap 20, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w20_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w20_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w20_3, acc3_2);
+                        Vector512<float> w20_4 = Vector512.Create(Unsafe.Add(ref wk, 164)); // tap 20, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w20_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w20_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w20_4, acc4_2);
+                        Vector512<float> w20_5 = Vector512.Create(Unsafe.Add(ref wk, 165)); // tap 20, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w20_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w20_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w20_5, acc5_2);
+                        Vector512<float> w20_6 = Vector512.Create(Unsafe.Add(ref wk, 166)); // tap 20, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w20_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w20_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w20_6, acc6_2);
+                        Vector512<float> w20_7 = Vector512.Create(Unsafe.Add(ref wk, 167)); // tap 20, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w20_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w20_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w20_7, acc7_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 57));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 73));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 89));
+                        Vector512<float> w21_0 = Vector512.Create(Unsafe.Add(ref wk, 168)); // tap 21, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w21_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w21_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w21_0, acc0_2);
+                        Vector512<float> w21_1 = Vector512.Create(Unsafe.Add(ref wk, 169)); // tap 21, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w21_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w21_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w21_1, acc1_2);
+                        Vector512<float> w21_2 = Vector512.Create(Unsafe.Add(ref wk, 170)); // tap 21, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w21_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w21_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w21_2, acc2_2);
+                        Vector512<float> w21_3 = Vector512.Create(Unsafe.Add(ref wk, 171)); // tap 21, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w21_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w21_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w21_3, acc3_2);
+                        Vector512<float> w21_4 = Vector512.Create(Unsafe.Add(ref wk, 172)); // tap 21, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w21_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w21_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w21_4, acc4_2);
+                        Vector512<float> w21_5 = Vector512.Create(Unsafe.Add(ref wk, 173)); // tap 21, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w21_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w21_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w21_5, acc5_2);
+                        Vector512<float> w21_6 = Vector512.Create(Unsafe.Add(ref wk, 174)); // tap 21, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w21_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w21_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w21_6, acc6_2);
+                        Vector512<float> w21_7 = Vector512.Create(Unsafe.Add(ref wk, 175)); // tap 21, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w21_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w21_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w21_7, acc7_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 58));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 74));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 90));
+                        Vector512<float> w22_0 = Vector512.Create(Unsafe.Add(ref wk, 176)); // tap 22, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w22_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w22_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w22_0, acc0_2);
+                        Vector512<float> w22_1 = Vector512.Create(Unsafe.Add(ref wk, 177)); // tap 22, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w22_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w22_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w22_1, acc1_2);
+                        Vector512<float> w22_2 = Vector512.Create(Unsafe.Add(ref wk, 178)); // tap 22, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w22_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w22_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w22_2, acc2_2);
+                        Vector512<float> w22_3 = Vector512.Create(Unsafe.Add(ref wk, 179)); // tap 22, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w22_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w22_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w22_3, acc3_2);
+                        Vector512<float> w22_4 = Vector512.Create(Unsafe.Add(ref wk, 180)); // tap 22, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w22_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w22_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w22_4, acc4_2);
+                        Vector512<float> w22_5 = Vector512.Create(Unsafe.Add(ref wk, 181)); // tap 22, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w22_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w22_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w22_5, acc5_2);
+                        Vector512<float> w22_6 = Vector512.Create(Unsafe.Add(ref wk, 182)); // tap 22, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w22_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w22_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w22_6, acc6_2);
+                        Vector512<float> w22_7 = Vector512.Create(Unsafe.Add(ref wk, 183)); // tap 22, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w22_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w22_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w22_7, acc7_2);
+                        Vector512<float> x3_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 59));
+                        Vector512<float> x3_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 75));
+                        Vector512<float> x3_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 91));
+                        Vector512<float> w23_0 = Vector512.Create(Unsafe.Add(ref wk, 184)); // tap 23, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3_0, w23_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x3_1, w23_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x3_2, w23_0, acc0_2);
+                        Vector512<float> w23_1 = Vector512.Create(Unsafe.Add(ref wk, 185)); // tap 23, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3_0, w23_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x3_1, w23_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x3_2, w23_1, acc1_2);
+                        Vector512<float> w23_2 = Vector512.Create(Unsafe.Add(ref wk, 186)); // tap 23, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3_0, w23_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x3_1, w23_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x3_2, w23_2, acc2_2);
+                        Vector512<float> w23_3 = Vector512.Create(Unsafe.Add(ref wk, 187)); // tap 23, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x3_0, w23_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x3_1, w23_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x3_2, w23_3, acc3_2);
+                        Vector512<float> w23_4 = Vector512.Create(Unsafe.Add(ref wk, 188)); // tap 23, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x3_0, w23_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x3_1, w23_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x3_2, w23_4, acc4_2);
+                        Vector512<float> w23_5 = Vector512.Create(Unsafe.Add(ref wk, 189)); // tap 23, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x3_0, w23_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x3_1, w23_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x3_2, w23_5, acc5_2);
+                        Vector512<float> w23_6 = Vector512.Create(Unsafe.Add(ref wk, 190)); // tap 23, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x3_0, w23_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x3_1, w23_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x3_2, w23_6, acc6_2);
+                        Vector512<float> w23_7 = Vector512.Create(Unsafe.Add(ref wk, 191)); // tap 23, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x3_0, w23_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x3_1, w23_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x3_2, w23_7, acc7_2);
+                        Vector512<float> x4_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 60));
+                        Vector512<float> x4_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 76));
+                        Vector512<float> x4_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 92));
+                        Vector512<float> w24_0 = Vector512.Create(Unsafe.Add(ref wk, 192)); // tap 24, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4_0, w24_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x4_1, w24_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x4_2, w24_0, acc0_2);
+                        Vector512<float> w24_1 = Vector512.Create(Unsafe.Add(ref wk, 193)); // tap 24, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4_0, w24_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x4_1, w24_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x4_2, w24_1, acc1_2);
+                        Vector512<float> w24_2 = Vector512.Create(Unsafe.Add(ref wk, 194)); // tap 24, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4_0, w24_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x4_1, w24_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x4_2, w24_2, acc2_2);
+                        Vector512<float> w24_3 = Vector512.Create(Unsafe.Add(ref wk, 195)); // tap 24, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x4_0, w24_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x4_1, w24_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x4_2, w24_3, acc3_2);
+                        Vector512<float> w24_4 = Vector512.Create(Unsafe.Add(ref wk, 196)); // tap 24, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x4_0, w24_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x4_1, w24_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x4_2, w24_4, acc4_2);
+                        Vector512<float> w24_5 = Vector512.Create(Unsafe.Add(ref wk, 197)); // tap 24, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x4_0, w24_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x4_1, w24_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x4_2, w24_5, acc5_2);
+                        Vector512<float> w24_6 = Vector512.Create(Unsafe.Add(ref wk, 198)); // tap 24, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x4_0, w24_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x4_1, w24_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x4_2, w24_6, acc6_2);
+                        Vector512<float> w24_7 = Vector512.Create(Unsafe.Add(ref wk, 199)); // tap 24, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x4_0, w24_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x4_1, w24_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x4_2, w24_7, acc7_2);
+                    }
+                }
+                // Epilogue: Relu in registers, then store 48 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.Relu(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_0), ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc4_0), ref flat, (nuint)(4 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc5_0), ref flat, (nuint)(5 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc6_0), ref flat, (nuint)(6 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc7_0), ref flat, (nuint)(7 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc0_1), ref flat, (nuint)(0 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_1), ref flat, (nuint)(1 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_1), ref flat, (nuint)(2 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_1), ref flat, (nuint)(3 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc4_1), ref flat, (nuint)(4 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc5_1), ref flat, (nuint)(5 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc6_1), ref flat, (nuint)(6 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc7_1), ref flat, (nuint)(7 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc0_2), ref flat, (nuint)(0 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_2), ref flat, (nuint)(1 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_2), ref flat, (nuint)(2 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_2), ref flat, (nuint)(3 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc4_2), ref flat, (nuint)(4 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc5_2), ref flat, (nuint)(5 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc6_2), ref flat, (nuint)(6 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc7_2), ref flat, (nuint)(7 * FlatLength + p + 32));
+            }
+        }
+
         /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
         private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
         {
@@ -465,6 +1421,14 @@ namespace FusedNorm.Generated
                     }
                 }
             }
+        }
+
+        /// <summary>Copies the ConvW real columns of each flat row (InW apart) to the block's output planes.</summary>
+        private static void KeepColumns(int r, float[] flat, ref float dst)
+        {
+            for (int j = 0; j < r; j++)
+                for (int oh = 0; oh < ConvH; oh++)
+                    new ReadOnlySpan<float>(flat, j * FlatLength + oh * InW, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));
         }
     }
 }

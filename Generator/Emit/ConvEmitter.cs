@@ -32,6 +32,7 @@ internal static class ConvEmitter
         w.Line($"private const int Block = {c.OcBlock}, Taps = InPerGroup * {c.TapsPerInput}; // weights per output channel");
         w.Line($"private const int FullBlocks = {c.FullBlocks}, BlocksPerGroup = {c.FullBlocks + (c.TailChannels > 0 ? 1 : 0)}, BlocksPerSample = Groups * BlocksPerGroup;");
         if (c.Vectorized) w.Line($"private const int InteriorStart = {c.InteriorStart}, InteriorEnd = {c.InteriorEnd};");
+        if (c.Flat512) w.Line($"private const int FlatLength = ConvH * InW, FlatEnd = (ConvH - 1) * InW + ConvW; // a channel's outputs as one flat row over the padded width (row oh at oh * InW)");
         if (chain.Pool is { } p) w.Line($"private const int PoolD = {p.OutDepth}, PoolH = {p.OutHeight}, PoolW = {p.OutWidth}, PoolSpatial = PoolD * PoolH * PoolW;");
         if (chain.Norm is { RunLength: > 0 } n && (n.EvalMode == NormMode.RunStatistics || n.TrainingMode == NormMode.RunStatistics))
             w.Line($"private const int RunLength = {n.RunLength}, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample");
@@ -56,10 +57,12 @@ internal static class ConvEmitter
         foreach (int lanes in widths)
             foreach (int r in blockSizes)
             {
-                if (fused) { w.Line(); EmitVectorBlock(w, chain, r, null, lanes); }
+                if (fused && !(lanes == 16 && c.Flat512)) { w.Line(); EmitVectorBlock(w, chain, r, null, lanes); }
                 if (eval is { } e) { w.Line(); EmitVectorBlock(w, chain, r, e, lanes); }
                 if (training is { } t && t != eval) { w.Line(); EmitVectorBlock(w, chain, r, t, lanes); }
             }
+        if (fused && c.Flat512)
+            foreach (int r in blockSizes) { w.Line(); EmitFlatBlock(w, chain, r); }
         if (fused) { w.Line(); EmitScalarBlock(w, chain, null); w.Line(); EmitPixel(w, chain, null); }
         foreach (NormMode mode in new[] { eval, training }.Where(m => m is not null).Select(m => m!.Value).Distinct())
         {
@@ -68,6 +71,7 @@ internal static class ConvEmitter
         }
         if (stats) { w.Line(); NormEmitter.EmitNormalizers(w, chain); }
         if (chain.Pool is not null) { w.Line(); PoolEmitter.Emit(w, chain); }
+        if (fused && c.Flat512) { w.Line(); EmitKeepColumns(w); }
         foreach (int lanes in widths)
             if (c.Stride > 1) { w.Line(); EmitStridedLoad(w, c, lanes); }
     }
@@ -213,7 +217,21 @@ internal static class ConvEmitter
             }
             void Body(int r)
             {
-                w.Line(BlockCall(chain, r, null, "xn", "oc", pool ? "s0" : $"{Unsafe}.Add(ref yn, oc * ConvSpatial)"));
+                string dst = pool ? "s0" : $"{Unsafe}.Add(ref yn, oc * ConvSpatial)";
+                if (c.Flat512)
+                {
+                    using (w.Block("if (Vector512.IsHardwareAccelerated)"))
+                    {
+                        w.Comment("The block's plane as one flat row over the padded width: every tile is 3 full vectors. Then each row's ConvW columns are kept.");
+                        w.Line("float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);");
+                        w.Line($"{FlatName(chain, r)}(ref {Unsafe}.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));");
+                        w.Line($"KeepColumns({r}, flat, ref {dst});");
+                        w.Line("ArrayPool<float>.Shared.Return(flat);");
+                    }
+                    w.Open("else");
+                }
+                w.Line(BlockCall(chain, r, null, "xn", "oc", dst, vector512: !c.Flat512));
+                if (c.Flat512) w.Close();
                 if (pool) w.Line($"Pool({r}, ref s0, ref {Unsafe}.Add(ref yn, oc * PoolSpatial));");
             }
             if (c.TailChannels == 0) Body(c.OcBlock);
@@ -277,12 +295,12 @@ internal static class ConvEmitter
         });
     }
 
-    private static string BlockCall(ChainPlan chain, int r, NormMode? mode, string xn, string oc, string dst)
+    private static string BlockCall(ChainPlan chain, int r, NormMode? mode, string xn, string oc, string dst, bool vector512 = true)
     {
         ConvPlan c = chain.Conv!;
         string stats = mode is null ? "" : ", stats";
         string args = $"ref {Unsafe}.Add(ref {xn}, {oc} / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, {oc} * Taps), ref {Unsafe}.Add(ref b0, {oc}), ref {dst}{stats}, {oc}";
-        string v512 = c.Vectorized512 ? $"if (Vector512.IsHardwareAccelerated)\n    {VectorName(chain, r, mode, 16)}({args});\nelse " : "";
+        string v512 = c.Vectorized512 && vector512 ? $"if (Vector512.IsHardwareAccelerated)\n    {VectorName(chain, r, mode, 16)}({args});\nelse " : "";
         return c.Vectorized
             ? $"{v512}if (Vector256.IsHardwareAccelerated)\n    {VectorName(chain, r, mode)}({args});\nelse\n    ConvScalar{Suffix(mode)}({r}, {args});"
             : $"ConvScalar{Suffix(mode)}({r}, {args});";
@@ -463,6 +481,53 @@ internal static class ConvEmitter
         }
     }
 
+    private static string FlatName(ChainPlan chain, int r) => $"{Tag(chain)}_R{r}_Flat_V512";
+
+    /// <summary>
+    /// r output channels over the plane taken as one flat row of ConvH × InW positions: output (oh, ox) is flat
+    /// position oh·InW + ox, and for stride 1 its window starts at the same flat position of the input, so a vector
+    /// of 16 consecutive positions reads 16 consecutive inputs even where it crosses a row. The InW − ConvW extra
+    /// positions of each row are computed and dropped by KeepColumns; in exchange every tile is 3 full vectors.
+    /// </summary>
+    private static void EmitFlatBlock(SourceWriter w, ChainPlan chain, int r)
+    {
+        ConvPlan c = chain.Conv!;
+        const int lanes = 16, cols = ModelPlanner.FlatTileVectors;
+        string vec = "Vector512<float>";
+        w.Line($"/// <summary>{r} output channel(s) as one flat row of {c.OutHeight}×{c.InWidth} positions ({c.InWidth - c.OutWidth} dropped per row), {cols} vectors of 16 per tile: {r}×{cols} accumulators; {(chain.Activation is { } a ? ActivationName(a) + " in registers" : "no activation")}.</summary>");
+        using (w.Block($"private static void {FlatName(chain, r)}({Ref} x, {Ref} w, {Ref} bias, {Ref} flat)"))
+        {
+            w.Comment("Per-channel bias" + (chain.Norm?.EvalMode == NormMode.Folded ? " (the norm folded in)" : "") + ", broadcast once.");
+            for (int j = 0; j < r; j++)
+                w.Line($"{vec} bias{j} = Vector512.Create({Unsafe}.Add(ref bias, {j}));");
+            w.Comment($"The last tile starts at FlatEnd − {cols * lanes} and recomputes part of the one before instead of a tail; no read passes the plane's last input.");
+            using (w.Block($"for (int p = 0; p < FlatEnd; p += {cols * lanes})"))
+            {
+                w.Line($"if (p > FlatEnd - {cols * lanes}) p = FlatEnd - {cols * lanes};");
+                string Acc(int j, int u) => $"acc{j}_{u}";
+                for (int u = 0; u < cols; u++)
+                    w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, r).Select(j => $"{Acc(j, u)} = bias{j}")) + ";");
+                w.Line("int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p");
+                EmitWindow(w, c, r, lanes, cols, Acc);
+                w.Comment($"Epilogue: {(chain.Activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {cols * lanes} flat positions of each channel.");
+                for (int u = 0; u < cols; u++)
+                    for (int j = 0; j < r; j++)
+                        w.Line($"Vector512.StoreUnsafe({Activate(chain.Activation, Acc(j, u))}, ref flat, (nuint)({j} * FlatLength + p{(u == 0 ? "" : " + " + u * lanes)}));");
+            }
+        }
+    }
+
+    private static void EmitKeepColumns(SourceWriter w)
+    {
+        w.Line("/// <summary>Copies the ConvW real columns of each flat row (InW apart) to the block's output planes.</summary>");
+        using (w.Block($"private static void KeepColumns(int r, float[] flat, {Ref} dst)"))
+        {
+            w.Line("for (int j = 0; j < r; j++)");
+            w.Line("    for (int oh = 0; oh < ConvH; oh++)");
+            w.Line($"        new ReadOnlySpan<float>(flat, j * FlatLength + oh * InW, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref {Unsafe}.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));");
+        }
+    }
+
     /// <summary>One register tile at column ox: r channels × cols vectors of accumulators over the whole window, then the epilogue.</summary>
     private static void EmitInteriorTile(SourceWriter w, ChainPlan chain, int r, NormMode? mode, int lanes, int cols, bool fresh)
     {
@@ -473,6 +538,33 @@ internal static class ConvEmitter
             w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, r).Select(j => $"{Acc(j, u)} = bias{j}")) + ";");
         string rowOrigin = c.Rank switch { 3 => "(id0 * InH + ih0) * InW", 2 => "ih0 * InW", _ => "0" };
         w.Line($"int xo = {rowOrigin} + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)");
+        EmitWindow(w, c, r, lanes, cols, Acc);
+        if (mode is null)
+            w.Comment($"Epilogue: {(chain.Activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {cols * lanes} columns of each channel.");
+        else
+            w.Comment($"Epilogue: store {cols * lanes} columns of each channel and add the new lanes to their moments.");
+        for (int u = 0; u < cols; u++)
+            for (int j = 0; j < r; j++)
+            {
+                string column = u == 0 ? "ox" : $"ox + {u * lanes}";
+                if (mode is null)
+                    w.Line($"{V}.StoreUnsafe({Activate(chain.Activation, Acc(j, u))}, ref dst, (nuint)({j} * ConvSpatial + row * ConvW + {column}));");
+                else
+                {
+                    w.Line($"{V}.StoreUnsafe({Acc(j, u)}, ref dst, (nuint)({j} * ConvSpatial + row * ConvW + {column}));");
+                    w.Line($"stats[{Slot(mode.Value, j.ToString())}].Add({Acc(j, u)}{(fresh ? ", fresh" : "")});");
+                }
+            }
+    }
+
+    /// <summary>
+    /// The whole window for one register tile: per input channel and tap, cols input vectors (from xo) and r broadcast
+    /// weights feed r × cols FMAs into the accumulators named by <paramref name="acc"/>.
+    /// </summary>
+    private static void EmitWindow(SourceWriter w, ConvPlan c, int r, int lanes, int cols, System.Func<int, int, string> acc)
+    {
+        string V = lanes == 16 ? "Vector512" : "Vector256", vec = V + "<float>";
+        string Acc(int j, int u) => acc(j, u);
         using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
         {
             w.Line($"{Ref} wk = ref {Unsafe}.Add(ref w, ic * {c.TapsPerInput} * {r}); // this input channel's {c.TapsPerInput} taps × {r} outputs");
@@ -499,7 +591,7 @@ internal static class ConvEmitter
                         {
                             string weight = $"{V}.Create({Unsafe}.Add(ref wk, {tap * r + j}))";
                             if (cols == 1)
-                                w.Line($"acc{j} = {V}.FusedMultiplyAdd(x{kw}, {weight}, acc{j});");
+                                w.Line($"{Acc(j, 0)} = {V}.FusedMultiplyAdd(x{kw}, {weight}, {Acc(j, 0)});");
                             else
                             {
                                 w.Line($"{vec} w{tap}_{j} = {weight}; // tap {tap}, channel {j}: broadcast once, used by {cols} vectors");
@@ -511,22 +603,6 @@ internal static class ConvEmitter
                     w.Close();
                 }
         }
-        if (mode is null)
-            w.Comment($"Epilogue: {(chain.Activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {cols * lanes} columns of each channel.");
-        else
-            w.Comment($"Epilogue: store {cols * lanes} columns of each channel and add the new lanes to their moments.");
-        for (int u = 0; u < cols; u++)
-            for (int j = 0; j < r; j++)
-            {
-                string column = u == 0 ? "ox" : $"ox + {u * lanes}";
-                if (mode is null)
-                    w.Line($"{V}.StoreUnsafe({Activate(chain.Activation, Acc(j, u))}, ref dst, (nuint)({j} * ConvSpatial + row * ConvW + {column}));");
-                else
-                {
-                    w.Line($"{V}.StoreUnsafe({Acc(j, u)}, ref dst, (nuint)({j} * ConvSpatial + row * ConvW + {column}));");
-                    w.Line($"stats[{Slot(mode.Value, j.ToString())}].Add({Acc(j, u)}{(fresh ? ", fresh" : "")});");
-                }
-            }
     }
 
     private static void EmitScalarBlock(SourceWriter w, ChainPlan chain, NormMode? mode)

@@ -21,8 +21,15 @@ public sealed record ConvPlan(
     int OcBlock,
     int InteriorStart, int InteriorEnd,
     bool Vectorized,
-    int CopyPadding = 0)
+    int CopyPadding = 0,
+    bool Flat512 = false)
 {
+    /// <summary>
+    /// Outputs computed as one flat row over the padded width (see <see cref="Flat512"/>): row oh starts at
+    /// oh · InWidth, and the last output is at FlatEnd − 1.
+    /// </summary>
+    public int FlatEnd => (OutHeight - 1) * InWidth + OutWidth;
+
     /// <summary>
     /// When the conv pads, the kernels read a zero-padded copy of the input (CopyPadding on each side of every
     /// spatial dim) so that every column is interior: In* are then the padded dims and Padding is 0.

@@ -26,6 +26,8 @@ public static class ModelPlanner
     /// </summary>
     public const int LinearSamplesPerTile512 = 6, LinearBlocksPerTile512 = 4;
     public const int VectorWidth = 8;
+    /// <summary>Vectors of 16 outputs per register tile of the flat Vector512 conv kernel: 8 channels × 3 = 24 accumulators.</summary>
+    public const int FlatTileVectors = 3;
     /// <summary>
     /// The most floats one sample's tensor or one weight tensor may hold (1 GiB). Far above real layers (VGG's
     /// largest Linear holds 1.0e8), and low enough that no index the kernels compute in int can overflow.
@@ -147,8 +149,15 @@ public static class ModelPlanner
                 diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
                     $"the conv output rows have {Math.Max(0, interiorEnd - interiorStart)} columns, fewer than one Vector256 of {VectorWidth}"));
 
+            // A 2d stride-1 plane whose rows are not a whole number of Vector512s: compute it as one flat row over the
+            // padded width (each row's extra columns are computed and dropped), so every register tile is 3 full
+            // vectors instead of a partial vector per row. Only the fused eval path (no statistics) does this.
+            bool fusedEval = chain.Norm is null || chain.Norm.Kind.IsBatchNorm() && chain.Norm.TrackRunningStats
+                || chain.Norm.Kind.IsInstanceNorm() && chain.Norm.TrackRunningStats;
+            bool flat = c.Rank == 2 && c.Stride == 1 && fusedEval && ow % 16 != 0 && interiorStart == 0 && interiorEnd == ow
+                && (oh - 1) * readW + ow >= FlatTileVectors * 16;
             conv = new ConvPlan(c.Name, c.Rank, inC, c.OutChannels, c.Groups, c.KernelSize, c.Stride, kernelPadding, c.Dilation, c.Bias,
-                readD, readH, readW, od, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), interiorStart, interiorEnd, vectorized, copyPadding);
+                readD, readH, readW, od, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), interiorStart, interiorEnd, vectorized, copyPadding, flat);
             output = c.Rank switch { 1 => new[] { c.OutChannels, ow }, 2 => new[] { c.OutChannels, oh, ow }, _ => new[] { c.OutChannels, od, oh, ow } };
         }
         else
