@@ -109,6 +109,7 @@ namespace FusedNorm.Generated
         private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
         private const int SourceD = 4, SourceH = 4, SourceW = 9; // the caller's input; In* are its zero-padded copy
         private const int PadD = 1, PadH = 1, PadW = 1;
+        private const int CopyPlanes = 41; // planes per copy task: about 64 KB of floats
         private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 3, Taps = InPerGroup * 27; // weights per output channel
@@ -122,8 +123,10 @@ namespace FusedNorm.Generated
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
             // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            // The planes are split over the worker threads; only the padding is zeroed.
             float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
-            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>
+                PaddedInput.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW), a);
             ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
@@ -155,8 +158,10 @@ namespace FusedNorm.Generated
         public static void RunTraining(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
             // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            // The planes are split over the worker threads; only the padding is zeroed.
             float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
-            PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);
+            Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>
+                PaddedInput.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW), a);
             ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {

@@ -26,6 +26,8 @@ internal static class ConvEmitter
         {
             w.Line($"private const int SourceD = {c.SourceDepth}, SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are its zero-padded copy");
             w.Line($"private const int PadD = {(c.Rank == 3 ? c.CopyPadding : 0)}, PadH = {(c.Rank >= 2 ? c.CopyPadding : 0)}, PadW = {c.CopyPadding};");
+            int planeSize = c.InDepth * c.InHeight * c.InWidth;
+            w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
         }
         w.Line($"private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it{(c.PaddedCopy ? " (padded)" : "")}");
         w.Line($"private const int Groups = {c.Groups}, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;");
@@ -98,8 +100,10 @@ internal static class ConvEmitter
             if (c.PaddedCopy)
             {
                 w.Comment($"Copy the input into a zero-padded buffer ({c.CopyPadding} on each side): every window then lies inside it, with no bounds tests.");
+                w.Comment("The planes are split over the worker threads; only the padding is zeroed.");
                 w.Line("float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);");
-                w.Line("PaddedInput.Copy(x, padded, batch * InC, SourceD, SourceH, SourceW, PadD, PadH, PadW);");
+                w.Line("Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>");
+                w.Line("    PaddedInput.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW), a);");
                 w.Line("ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);");
                 w.Open("try");
             }

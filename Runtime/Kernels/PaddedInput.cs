@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace FusedNorm.Kernels;
 
@@ -12,13 +14,37 @@ public static class PaddedInput
     public static void Copy(ReadOnlySpan<float> source, Span<float> destination, int planes, int d, int h, int w, int pd, int ph, int pw)
     {
         int dp = d + 2 * pd, hp = h + 2 * ph, wp = w + 2 * pw;
-        if (source.Length < planes * d * h * w || destination.Length < planes * dp * hp * wp)
+        if (planes < 0 || source.Length < planes * d * h * w || destination.Length < planes * dp * hp * wp)
             throw new ArgumentException("The padded copy's buffers are too small.");
-        destination.Slice(0, planes * dp * hp * wp).Clear();
-        for (int p = 0; p < planes; p++)
+        if (planes == 0) return;
+        CopyPlanes(ref MemoryMarshal.GetReference(source), ref MemoryMarshal.GetReference(destination), 0, planes, d, h, w, pd, ph, pw);
+    }
+
+    /// <summary>
+    /// Copies planes <paramref name="first"/> … first + count − 1, for a caller that split the planes over threads
+    /// and checked the buffers once (source holds every plane of (d, h, w), destination every padded plane). Only
+    /// the padding is written with zeros, so a rented buffer needs no clearing pass of its own.
+    /// </summary>
+    public static void CopyPlanes(ref float source, ref float destination, int first, int count, int d, int h, int w, int pd, int ph, int pw)
+    {
+        int dp = d + 2 * pd, hp = h + 2 * ph, wp = w + 2 * pw;
+        for (int p = first; p < first + count; p++)
+        {
+            Span<float> plane = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref destination, p * dp * hp * wp), dp * hp * wp);
+            plane.Slice(0, pd * hp * wp).Clear(); // leading depth padding
+            plane.Slice((pd + d) * hp * wp).Clear(); // trailing depth padding
             for (int z = 0; z < d; z++)
+            {
+                Span<float> slice = plane.Slice((z + pd) * hp * wp, hp * wp);
+                slice.Slice(0, ph * wp + pw).Clear(); // top rows and the first row's left padding
                 for (int y = 0; y < h; y++)
-                    source.Slice(((p * d + z) * h + y) * w, w)
-                          .CopyTo(destination.Slice(((p * dp + z + pd) * hp + y + ph) * wp + pw, w));
+                {
+                    int at = (y + ph) * wp + pw;
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref source, ((p * d + z) * h + y) * w), w).CopyTo(slice.Slice(at, w));
+                    // this row's right padding and the next row's left padding (or the bottom rows after the last)
+                    slice.Slice(at + w, y + 1 < h ? 2 * pw : hp * wp - (at + w)).Clear();
+                }
+            }
+        }
     }
 }

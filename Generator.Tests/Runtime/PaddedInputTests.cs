@@ -1,0 +1,36 @@
+using System;
+using System.Linq;
+using FusedNorm.Kernels;
+using Xunit;
+
+namespace FusedNorm.Tests.Runtime;
+
+/// <summary>The padded copy writes every element of its destination: a rented buffer holds old data, and only the padding is zeroed.</summary>
+public class PaddedInputTests
+{
+    [Theory]
+    [InlineData(3, 1, 1, 7, 0, 0, 2)]   // Conv1d: rows only
+    [InlineData(2, 1, 5, 6, 0, 1, 1)]   // Conv2d, padding 1
+    [InlineData(2, 1, 4, 3, 0, 2, 2)]   // Conv2d, padding wider than half the row
+    [InlineData(2, 3, 4, 5, 1, 1, 1)]   // Conv3d
+    public void Every_destination_element_is_the_input_or_zero(int planes, int d, int h, int w, int pd, int ph, int pw)
+    {
+        var random = new Random(planes * 100 + d * 10 + h);
+        float[] source = Enumerable.Range(0, planes * d * h * w).Select(_ => (float)random.NextDouble() + 1f).ToArray();
+        int dp = d + 2 * pd, hp = h + 2 * ph, wp = w + 2 * pw;
+        float[] destination = Enumerable.Repeat(float.NaN, planes * dp * hp * wp + 5).ToArray(); // old data, and a tail that must stay
+
+        PaddedInput.Copy(source, destination, planes, d, h, w, pd, ph, pw);
+
+        for (int p = 0; p < planes; p++)
+            for (int z = 0; z < dp; z++)
+                for (int y = 0; y < hp; y++)
+                    for (int x = 0; x < wp; x++)
+                    {
+                        bool inside = z >= pd && z < pd + d && y >= ph && y < ph + h && x >= pw && x < pw + w;
+                        float expected = inside ? source[((p * d + z - pd) * h + y - ph) * w + x - pw] : 0f;
+                        Assert.Equal(expected, destination[((p * dp + z) * hp + y) * wp + x]);
+                    }
+        Assert.All(destination.Skip(planes * dp * hp * wp), v => Assert.True(float.IsNaN(v)));
+    }
+}
