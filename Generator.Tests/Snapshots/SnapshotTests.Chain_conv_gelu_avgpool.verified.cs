@@ -127,7 +127,7 @@ namespace FusedNorm.Generated
                 {
                     if (Vector512.IsHardwareAccelerated)
                     {
-                        // The block's plane as one flat row over the padded width: every tile is 3 full vectors. Then each row's ConvW columns are kept.
+                        // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
                         float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
                         Conv3x3S1_C6K9_BnGeluAvgPool3_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
                         KeepColumns(8, flat, ref s0);
@@ -146,7 +146,7 @@ namespace FusedNorm.Generated
                 {
                     if (Vector512.IsHardwareAccelerated)
                     {
-                        // The block's plane as one flat row over the padded width: every tile is 3 full vectors. Then each row's ConvW columns are kept.
+                        // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
                         float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
                         Conv3x3S1_C6K9_BnGeluAvgPool3_R1_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
                         KeepColumns(1, flat, ref s0);
@@ -730,18 +730,23 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>1 output channel(s) as one flat row of 15×17 positions (2 dropped per row), 3 vectors of 16 per tile: 1×3 accumulators; Gelu in registers.</summary>
+        /// <summary>1 output channel(s) as one flat row of 15×17 positions (2 dropped per row), 8 vectors of 16 per tile: 1×8 accumulators; Gelu in registers.</summary>
         private static void Conv3x3S1_C6K9_BnGeluAvgPool3_R1_Flat_V512(ref float x, ref float w, ref float bias, ref float flat)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
-            // The last tile starts at FlatEnd − 48 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
-            for (int p = 0; p < FlatEnd; p += 48)
+            // The last tile starts at FlatEnd − 128 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
+            for (int p = 0; p < FlatEnd; p += 128)
             {
-                if (p > FlatEnd - 48) p = FlatEnd - 48;
+                if (p > FlatEnd - 128) p = FlatEnd - 128;
                 Vector512<float> acc0_0 = bias0;
                 Vector512<float> acc0_1 = bias0;
                 Vector512<float> acc0_2 = bias0;
+                Vector512<float> acc0_3 = bias0;
+                Vector512<float> acc0_4 = bias0;
+                Vector512<float> acc0_5 = bias0;
+                Vector512<float> acc0_6 = bias0;
+                Vector512<float> acc0_7 = bias0;
                 int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
                 for (int ic = 0; ic < InPerGroup; ic++)
                 {
@@ -752,78 +757,173 @@ namespace FusedNorm.Generated
                         Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
                         Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
                         Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
-                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 48));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 64));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 80));
+                        Vector512<float> x0_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 96));
+                        Vector512<float> x0_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 112));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w0_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w0_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w0_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x0_6, w0_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x0_7, w0_0, acc0_7);
                         Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
                         Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
                         Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
-                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 1, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 49));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 65));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 81));
+                        Vector512<float> x1_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 97));
+                        Vector512<float> x1_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 113));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 1, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w1_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w1_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w1_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x1_6, w1_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x1_7, w1_0, acc0_7);
                         Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
                         Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
                         Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
-                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 2, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 50));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 66));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 82));
+                        Vector512<float> x2_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 98));
+                        Vector512<float> x2_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 114));
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 2, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w2_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w2_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w2_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x2_6, w2_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x2_7, w2_0, acc0_7);
                     }
                     // kernel row 1
                     {
                         Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
                         Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
                         Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 49));
-                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 3, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 65));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 81));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 97));
+                        Vector512<float> x0_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 113));
+                        Vector512<float> x0_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 129));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 3, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w3_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w3_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w3_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w3_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x0_6, w3_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x0_7, w3_0, acc0_7);
                         Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
                         Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
                         Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 50));
-                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 4, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 66));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 82));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 98));
+                        Vector512<float> x1_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 114));
+                        Vector512<float> x1_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 130));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 4, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w4_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w4_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w4_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w4_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x1_6, w4_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x1_7, w4_0, acc0_7);
                         Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 19));
                         Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 35));
                         Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 51));
-                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 5, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 67));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 83));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 99));
+                        Vector512<float> x2_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 115));
+                        Vector512<float> x2_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 131));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 5, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w5_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w5_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w5_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w5_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x2_6, w5_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x2_7, w5_0, acc0_7);
                     }
                     // kernel row 2
                     {
                         Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
                         Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 50));
                         Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 66));
-                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 6, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 82));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 98));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 114));
+                        Vector512<float> x0_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 130));
+                        Vector512<float> x0_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 146));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 6, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w6_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w6_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w6_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w6_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x0_6, w6_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x0_7, w6_0, acc0_7);
                         Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 35));
                         Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 51));
                         Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 67));
-                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 7, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 83));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 99));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 115));
+                        Vector512<float> x1_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 131));
+                        Vector512<float> x1_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 147));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 7, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w7_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w7_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w7_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w7_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x1_6, w7_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x1_7, w7_0, acc0_7);
                         Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 36));
                         Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 52));
                         Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 68));
-                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 8, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 84));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 100));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 116));
+                        Vector512<float> x2_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 132));
+                        Vector512<float> x2_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 148));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 8, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w8_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w8_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w8_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w8_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x2_6, w8_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x2_7, w8_0, acc0_7);
                     }
                 }
-                // Epilogue: Gelu in registers, then store 48 flat positions of each channel.
+                // Epilogue: Gelu in registers, then store 128 flat positions of each channel.
                 Vector512.StoreUnsafe(Activations.Gelu(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
                 Vector512.StoreUnsafe(Activations.Gelu(acc0_1), ref flat, (nuint)(0 * FlatLength + p + 16));
                 Vector512.StoreUnsafe(Activations.Gelu(acc0_2), ref flat, (nuint)(0 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Gelu(acc0_3), ref flat, (nuint)(0 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Gelu(acc0_4), ref flat, (nuint)(0 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Gelu(acc0_5), ref flat, (nuint)(0 * FlatLength + p + 80));
+                Vector512.StoreUnsafe(Activations.Gelu(acc0_6), ref flat, (nuint)(0 * FlatLength + p + 96));
+                Vector512.StoreUnsafe(Activations.Gelu(acc0_7), ref flat, (nuint)(0 * FlatLength + p + 112));
             }
         }
 

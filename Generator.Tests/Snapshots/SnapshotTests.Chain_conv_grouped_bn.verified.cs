@@ -60,7 +60,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(8): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
     /// tiles   4 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 4 channels per group
-    /// flat    Vector512 eval path: the 9×12 plane is one flat row over the padded width 14 (2 extra positions per row, dropped), so every tile is 4 channels × 3×16 positions instead of a partial vector per row
+    /// flat    Vector512 eval path: the 9×12 plane is one flat row over the padded width 14 (2 extra positions per row, dropped), so every tile is 4 channels × 6×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..11 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
@@ -118,7 +118,7 @@ namespace FusedNorm.Generated
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             if (Vector512.IsHardwareAccelerated)
             {
-                // The block's plane as one flat row over the padded width: every tile is 3 full vectors. Then each row's ConvW columns are kept.
+                // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
                 float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
                 Conv3x3S1G2_C4K8_BnRelu_R4_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
                 KeepColumns(4, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial));
@@ -220,7 +220,7 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>4 output channel(s) as one flat row of 9×14 positions (2 dropped per row), 3 vectors of 16 per tile: 4×3 accumulators; Relu in registers.</summary>
+        /// <summary>4 output channel(s) as one flat row of 9×14 positions (2 dropped per row), 6 vectors of 16 per tile: 4×6 accumulators; Relu in registers.</summary>
         private static void Conv3x3S1G2_C4K8_BnRelu_R4_Flat_V512(ref float x, ref float w, ref float bias, ref float flat)
         {
             // Per-channel bias (the norm folded in), broadcast once.
@@ -228,13 +228,16 @@ namespace FusedNorm.Generated
             Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
             Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
             Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
-            // The last tile starts at FlatEnd − 48 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
-            for (int p = 0; p < FlatEnd; p += 48)
+            // The last tile starts at FlatEnd − 96 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
+            for (int p = 0; p < FlatEnd; p += 96)
             {
-                if (p > FlatEnd - 48) p = FlatEnd - 48;
+                if (p > FlatEnd - 96) p = FlatEnd - 96;
                 Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3;
                 Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3;
                 Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3;
+                Vector512<float> acc0_3 = bias0, acc1_3 = bias1, acc2_3 = bias2, acc3_3 = bias3;
+                Vector512<float> acc0_4 = bias0, acc1_4 = bias1, acc2_4 = bias2, acc3_4 = bias3;
+                Vector512<float> acc0_5 = bias0, acc1_5 = bias1, acc2_5 = bias2, acc3_5 = bias3;
                 int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
                 for (int ic = 0; ic < InPerGroup; ic++)
                 {
@@ -245,183 +248,318 @@ namespace FusedNorm.Generated
                         Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
                         Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
                         Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
-                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 48));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 64));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 80));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 6 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
-                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w0_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w0_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w0_0, acc0_5);
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 6 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w0_1, acc1_2);
-                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x0_3, w0_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x0_4, w0_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x0_5, w0_1, acc1_5);
+                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 6 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w0_2, acc2_2);
-                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 3 vectors
+                        acc2_3 = Vector512.FusedMultiplyAdd(x0_3, w0_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x0_4, w0_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x0_5, w0_2, acc2_5);
+                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 6 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
                         acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w0_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x0_3, w0_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x0_4, w0_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x0_5, w0_3, acc3_5);
                         Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
                         Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
                         Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
-                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 1, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 49));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 65));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 81));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 1, channel 0: broadcast once, used by 6 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
-                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 1, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w1_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w1_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w1_0, acc0_5);
+                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 1, channel 1: broadcast once, used by 6 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w1_1, acc1_2);
-                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 1, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x1_3, w1_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x1_4, w1_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x1_5, w1_1, acc1_5);
+                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 1, channel 2: broadcast once, used by 6 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w1_2, acc2_2);
-                        Vector512<float> w1_3 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 3: broadcast once, used by 3 vectors
+                        acc2_3 = Vector512.FusedMultiplyAdd(x1_3, w1_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x1_4, w1_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x1_5, w1_2, acc2_5);
+                        Vector512<float> w1_3 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 3: broadcast once, used by 6 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
                         acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w1_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x1_3, w1_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x1_4, w1_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x1_5, w1_3, acc3_5);
                         Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
                         Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
                         Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
-                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 2, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 50));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 66));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 82));
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 2, channel 0: broadcast once, used by 6 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
-                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 2, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w2_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w2_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w2_0, acc0_5);
+                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 2, channel 1: broadcast once, used by 6 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w2_1, acc1_2);
-                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 2, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x2_3, w2_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x2_4, w2_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x2_5, w2_1, acc1_5);
+                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 2, channel 2: broadcast once, used by 6 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w2_2, acc2_2);
-                        Vector512<float> w2_3 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 2, channel 3: broadcast once, used by 3 vectors
+                        acc2_3 = Vector512.FusedMultiplyAdd(x2_3, w2_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x2_4, w2_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x2_5, w2_2, acc2_5);
+                        Vector512<float> w2_3 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 2, channel 3: broadcast once, used by 6 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
                         acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w2_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x2_3, w2_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x2_4, w2_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x2_5, w2_3, acc3_5);
                     }
                     // kernel row 1
                     {
                         Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 14));
                         Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 30));
                         Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
-                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 3, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 62));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 78));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 94));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 3, channel 0: broadcast once, used by 6 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w3_0, acc0_2);
-                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 3, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w3_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w3_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w3_0, acc0_5);
+                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 3, channel 1: broadcast once, used by 6 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w3_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w3_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w3_1, acc1_2);
-                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 3, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x0_3, w3_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x0_4, w3_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x0_5, w3_1, acc1_5);
+                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 3, channel 2: broadcast once, used by 6 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w3_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w3_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w3_2, acc2_2);
-                        Vector512<float> w3_3 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 3, channel 3: broadcast once, used by 3 vectors
+                        acc2_3 = Vector512.FusedMultiplyAdd(x0_3, w3_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x0_4, w3_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x0_5, w3_2, acc2_5);
+                        Vector512<float> w3_3 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 3, channel 3: broadcast once, used by 6 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w3_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w3_3, acc3_1);
                         acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w3_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x0_3, w3_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x0_4, w3_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x0_5, w3_3, acc3_5);
                         Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 15));
                         Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 31));
                         Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 47));
-                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 4, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 63));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 79));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 95));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 4, channel 0: broadcast once, used by 6 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w4_0, acc0_2);
-                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 4, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w4_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w4_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w4_0, acc0_5);
+                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 4, channel 1: broadcast once, used by 6 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w4_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w4_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w4_1, acc1_2);
-                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 4, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x1_3, w4_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x1_4, w4_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x1_5, w4_1, acc1_5);
+                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 4, channel 2: broadcast once, used by 6 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w4_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w4_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w4_2, acc2_2);
-                        Vector512<float> w4_3 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 4, channel 3: broadcast once, used by 3 vectors
+                        acc2_3 = Vector512.FusedMultiplyAdd(x1_3, w4_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x1_4, w4_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x1_5, w4_2, acc2_5);
+                        Vector512<float> w4_3 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 4, channel 3: broadcast once, used by 6 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w4_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w4_3, acc3_1);
                         acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w4_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x1_3, w4_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x1_4, w4_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x1_5, w4_3, acc3_5);
                         Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
                         Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
                         Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 48));
-                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 5, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 64));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 80));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 96));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 5, channel 0: broadcast once, used by 6 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w5_0, acc0_2);
-                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 5, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w5_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w5_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w5_0, acc0_5);
+                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 5, channel 1: broadcast once, used by 6 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w5_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w5_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w5_1, acc1_2);
-                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 5, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x2_3, w5_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x2_4, w5_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x2_5, w5_1, acc1_5);
+                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 5, channel 2: broadcast once, used by 6 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w5_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w5_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w5_2, acc2_2);
-                        Vector512<float> w5_3 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 5, channel 3: broadcast once, used by 3 vectors
+                        acc2_3 = Vector512.FusedMultiplyAdd(x2_3, w5_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x2_4, w5_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x2_5, w5_2, acc2_5);
+                        Vector512<float> w5_3 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 5, channel 3: broadcast once, used by 6 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w5_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w5_3, acc3_1);
                         acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w5_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x2_3, w5_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x2_4, w5_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x2_5, w5_3, acc3_5);
                     }
                     // kernel row 2
                     {
                         Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 28));
                         Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 44));
                         Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 60));
-                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 6, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 76));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 92));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 108));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 6, channel 0: broadcast once, used by 6 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w6_0, acc0_2);
-                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 6, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w6_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w6_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w6_0, acc0_5);
+                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 6, channel 1: broadcast once, used by 6 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w6_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w6_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w6_1, acc1_2);
-                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 6, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x0_3, w6_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x0_4, w6_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x0_5, w6_1, acc1_5);
+                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 6, channel 2: broadcast once, used by 6 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w6_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w6_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w6_2, acc2_2);
-                        Vector512<float> w6_3 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 6, channel 3: broadcast once, used by 3 vectors
+                        acc2_3 = Vector512.FusedMultiplyAdd(x0_3, w6_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x0_4, w6_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x0_5, w6_2, acc2_5);
+                        Vector512<float> w6_3 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 6, channel 3: broadcast once, used by 6 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w6_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w6_3, acc3_1);
                         acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w6_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x0_3, w6_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x0_4, w6_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x0_5, w6_3, acc3_5);
                         Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 29));
                         Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 45));
                         Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 61));
-                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 7, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 77));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 93));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 109));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 7, channel 0: broadcast once, used by 6 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w7_0, acc0_2);
-                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 7, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w7_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w7_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w7_0, acc0_5);
+                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 7, channel 1: broadcast once, used by 6 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w7_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w7_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w7_1, acc1_2);
-                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 30)); // tap 7, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x1_3, w7_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x1_4, w7_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x1_5, w7_1, acc1_5);
+                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 30)); // tap 7, channel 2: broadcast once, used by 6 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w7_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w7_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w7_2, acc2_2);
-                        Vector512<float> w7_3 = Vector512.Create(Unsafe.Add(ref wk, 31)); // tap 7, channel 3: broadcast once, used by 3 vectors
+                        acc2_3 = Vector512.FusedMultiplyAdd(x1_3, w7_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x1_4, w7_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x1_5, w7_2, acc2_5);
+                        Vector512<float> w7_3 = Vector512.Create(Unsafe.Add(ref wk, 31)); // tap 7, channel 3: broadcast once, used by 6 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w7_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w7_3, acc3_1);
                         acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w7_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x1_3, w7_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x1_4, w7_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x1_5, w7_3, acc3_5);
                         Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 30));
                         Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
                         Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 62));
-                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 32)); // tap 8, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 78));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 94));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 110));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 32)); // tap 8, channel 0: broadcast once, used by 6 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w8_0, acc0_2);
-                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 33)); // tap 8, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w8_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w8_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w8_0, acc0_5);
+                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 33)); // tap 8, channel 1: broadcast once, used by 6 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w8_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w8_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w8_1, acc1_2);
-                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 34)); // tap 8, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x2_3, w8_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x2_4, w8_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x2_5, w8_1, acc1_5);
+                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 34)); // tap 8, channel 2: broadcast once, used by 6 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w8_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w8_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w8_2, acc2_2);
-                        Vector512<float> w8_3 = Vector512.Create(Unsafe.Add(ref wk, 35)); // tap 8, channel 3: broadcast once, used by 3 vectors
+                        acc2_3 = Vector512.FusedMultiplyAdd(x2_3, w8_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x2_4, w8_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x2_5, w8_2, acc2_5);
+                        Vector512<float> w8_3 = Vector512.Create(Unsafe.Add(ref wk, 35)); // tap 8, channel 3: broadcast once, used by 6 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w8_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w8_3, acc3_1);
                         acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w8_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x2_3, w8_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x2_4, w8_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x2_5, w8_3, acc3_5);
                     }
                 }
-                // Epilogue: Relu in registers, then store 48 flat positions of each channel.
+                // Epilogue: Relu in registers, then store 96 flat positions of each channel.
                 Vector512.StoreUnsafe(Activations.Relu(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
                 Vector512.StoreUnsafe(Activations.Relu(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
                 Vector512.StoreUnsafe(Activations.Relu(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
@@ -434,6 +572,18 @@ namespace FusedNorm.Generated
                 Vector512.StoreUnsafe(Activations.Relu(acc1_2), ref flat, (nuint)(1 * FlatLength + p + 32));
                 Vector512.StoreUnsafe(Activations.Relu(acc2_2), ref flat, (nuint)(2 * FlatLength + p + 32));
                 Vector512.StoreUnsafe(Activations.Relu(acc3_2), ref flat, (nuint)(3 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc0_3), ref flat, (nuint)(0 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_3), ref flat, (nuint)(1 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_3), ref flat, (nuint)(2 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_3), ref flat, (nuint)(3 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Relu(acc0_4), ref flat, (nuint)(0 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_4), ref flat, (nuint)(1 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_4), ref flat, (nuint)(2 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_4), ref flat, (nuint)(3 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Relu(acc0_5), ref flat, (nuint)(0 * FlatLength + p + 80));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_5), ref flat, (nuint)(1 * FlatLength + p + 80));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_5), ref flat, (nuint)(2 * FlatLength + p + 80));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_5), ref flat, (nuint)(3 * FlatLength + p + 80));
             }
         }
 

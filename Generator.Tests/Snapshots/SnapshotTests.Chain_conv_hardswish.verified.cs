@@ -120,7 +120,7 @@ namespace FusedNorm.Generated
             {
                 if (Vector512.IsHardwareAccelerated)
                 {
-                    // The block's plane as one flat row over the padded width: every tile is 3 full vectors. Then each row's ConvW columns are kept.
+                    // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
                     float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
                     Conv3x3S1_C4K11_BnHardswish_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
                     KeepColumns(8, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial));
@@ -138,7 +138,7 @@ namespace FusedNorm.Generated
             {
                 if (Vector512.IsHardwareAccelerated)
                 {
-                    // The block's plane as one flat row over the padded width: every tile is 3 full vectors. Then each row's ConvW columns are kept.
+                    // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
                     float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
                     Conv3x3S1_C4K11_BnHardswish_R3_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
                     KeepColumns(3, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial));
@@ -865,20 +865,25 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>3 output channel(s) as one flat row of 9×22 positions (2 dropped per row), 3 vectors of 16 per tile: 3×3 accumulators; Hardswish in registers.</summary>
+        /// <summary>3 output channel(s) as one flat row of 9×22 positions (2 dropped per row), 8 vectors of 16 per tile: 3×8 accumulators; Hardswish in registers.</summary>
         private static void Conv3x3S1_C4K11_BnHardswish_R3_Flat_V512(ref float x, ref float w, ref float bias, ref float flat)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
             Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
             Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
-            // The last tile starts at FlatEnd − 48 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
-            for (int p = 0; p < FlatEnd; p += 48)
+            // The last tile starts at FlatEnd − 128 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
+            for (int p = 0; p < FlatEnd; p += 128)
             {
-                if (p > FlatEnd - 48) p = FlatEnd - 48;
+                if (p > FlatEnd - 128) p = FlatEnd - 128;
                 Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2;
                 Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2;
                 Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2;
+                Vector512<float> acc0_3 = bias0, acc1_3 = bias1, acc2_3 = bias2;
+                Vector512<float> acc0_4 = bias0, acc1_4 = bias1, acc2_4 = bias2;
+                Vector512<float> acc0_5 = bias0, acc1_5 = bias1, acc2_5 = bias2;
+                Vector512<float> acc0_6 = bias0, acc1_6 = bias1, acc2_6 = bias2;
+                Vector512<float> acc0_7 = bias0, acc1_7 = bias1, acc2_7 = bias2;
                 int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
                 for (int ic = 0; ic < InPerGroup; ic++)
                 {
@@ -889,147 +894,327 @@ namespace FusedNorm.Generated
                         Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
                         Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
                         Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
-                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 48));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 64));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 80));
+                        Vector512<float> x0_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 96));
+                        Vector512<float> x0_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 112));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
-                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w0_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w0_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w0_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x0_6, w0_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x0_7, w0_0, acc0_7);
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 8 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w0_1, acc1_2);
-                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x0_3, w0_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x0_4, w0_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x0_5, w0_1, acc1_5);
+                        acc1_6 = Vector512.FusedMultiplyAdd(x0_6, w0_1, acc1_6);
+                        acc1_7 = Vector512.FusedMultiplyAdd(x0_7, w0_1, acc1_7);
+                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 8 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w0_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x0_3, w0_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x0_4, w0_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x0_5, w0_2, acc2_5);
+                        acc2_6 = Vector512.FusedMultiplyAdd(x0_6, w0_2, acc2_6);
+                        acc2_7 = Vector512.FusedMultiplyAdd(x0_7, w0_2, acc2_7);
                         Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
                         Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
                         Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
-                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 1, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 49));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 65));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 81));
+                        Vector512<float> x1_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 97));
+                        Vector512<float> x1_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 113));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 1, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
-                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 1, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w1_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w1_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w1_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x1_6, w1_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x1_7, w1_0, acc0_7);
+                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 1, channel 1: broadcast once, used by 8 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w1_1, acc1_2);
-                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 1, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x1_3, w1_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x1_4, w1_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x1_5, w1_1, acc1_5);
+                        acc1_6 = Vector512.FusedMultiplyAdd(x1_6, w1_1, acc1_6);
+                        acc1_7 = Vector512.FusedMultiplyAdd(x1_7, w1_1, acc1_7);
+                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 1, channel 2: broadcast once, used by 8 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w1_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x1_3, w1_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x1_4, w1_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x1_5, w1_2, acc2_5);
+                        acc2_6 = Vector512.FusedMultiplyAdd(x1_6, w1_2, acc2_6);
+                        acc2_7 = Vector512.FusedMultiplyAdd(x1_7, w1_2, acc2_7);
                         Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
                         Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
                         Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
-                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 2, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 50));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 66));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 82));
+                        Vector512<float> x2_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 98));
+                        Vector512<float> x2_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 114));
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 2, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
-                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 2, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w2_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w2_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w2_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x2_6, w2_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x2_7, w2_0, acc0_7);
+                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 2, channel 1: broadcast once, used by 8 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w2_1, acc1_2);
-                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 2, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x2_3, w2_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x2_4, w2_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x2_5, w2_1, acc1_5);
+                        acc1_6 = Vector512.FusedMultiplyAdd(x2_6, w2_1, acc1_6);
+                        acc1_7 = Vector512.FusedMultiplyAdd(x2_7, w2_1, acc1_7);
+                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 2, channel 2: broadcast once, used by 8 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w2_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x2_3, w2_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x2_4, w2_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x2_5, w2_2, acc2_5);
+                        acc2_6 = Vector512.FusedMultiplyAdd(x2_6, w2_2, acc2_6);
+                        acc2_7 = Vector512.FusedMultiplyAdd(x2_7, w2_2, acc2_7);
                     }
                     // kernel row 1
                     {
                         Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 22));
                         Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 38));
                         Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 54));
-                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 3, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 70));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 86));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 102));
+                        Vector512<float> x0_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 118));
+                        Vector512<float> x0_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 134));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 3, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w3_0, acc0_2);
-                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 3, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w3_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w3_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w3_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x0_6, w3_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x0_7, w3_0, acc0_7);
+                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 3, channel 1: broadcast once, used by 8 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w3_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w3_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w3_1, acc1_2);
-                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 3, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x0_3, w3_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x0_4, w3_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x0_5, w3_1, acc1_5);
+                        acc1_6 = Vector512.FusedMultiplyAdd(x0_6, w3_1, acc1_6);
+                        acc1_7 = Vector512.FusedMultiplyAdd(x0_7, w3_1, acc1_7);
+                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 3, channel 2: broadcast once, used by 8 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w3_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w3_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w3_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x0_3, w3_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x0_4, w3_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x0_5, w3_2, acc2_5);
+                        acc2_6 = Vector512.FusedMultiplyAdd(x0_6, w3_2, acc2_6);
+                        acc2_7 = Vector512.FusedMultiplyAdd(x0_7, w3_2, acc2_7);
                         Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 23));
                         Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 39));
                         Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 55));
-                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 4, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 71));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 87));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 103));
+                        Vector512<float> x1_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 119));
+                        Vector512<float> x1_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 135));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 4, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w4_0, acc0_2);
-                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 4, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w4_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w4_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w4_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x1_6, w4_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x1_7, w4_0, acc0_7);
+                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 4, channel 1: broadcast once, used by 8 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w4_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w4_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w4_1, acc1_2);
-                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 4, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x1_3, w4_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x1_4, w4_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x1_5, w4_1, acc1_5);
+                        acc1_6 = Vector512.FusedMultiplyAdd(x1_6, w4_1, acc1_6);
+                        acc1_7 = Vector512.FusedMultiplyAdd(x1_7, w4_1, acc1_7);
+                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 4, channel 2: broadcast once, used by 8 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w4_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w4_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w4_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x1_3, w4_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x1_4, w4_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x1_5, w4_2, acc2_5);
+                        acc2_6 = Vector512.FusedMultiplyAdd(x1_6, w4_2, acc2_6);
+                        acc2_7 = Vector512.FusedMultiplyAdd(x1_7, w4_2, acc2_7);
                         Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 24));
                         Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 40));
                         Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 56));
-                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 5, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 72));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 88));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 104));
+                        Vector512<float> x2_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 120));
+                        Vector512<float> x2_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 136));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 5, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w5_0, acc0_2);
-                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 5, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w5_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w5_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w5_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x2_6, w5_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x2_7, w5_0, acc0_7);
+                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 5, channel 1: broadcast once, used by 8 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w5_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w5_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w5_1, acc1_2);
-                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 5, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x2_3, w5_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x2_4, w5_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x2_5, w5_1, acc1_5);
+                        acc1_6 = Vector512.FusedMultiplyAdd(x2_6, w5_1, acc1_6);
+                        acc1_7 = Vector512.FusedMultiplyAdd(x2_7, w5_1, acc1_7);
+                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 5, channel 2: broadcast once, used by 8 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w5_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w5_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w5_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x2_3, w5_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x2_4, w5_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x2_5, w5_2, acc2_5);
+                        acc2_6 = Vector512.FusedMultiplyAdd(x2_6, w5_2, acc2_6);
+                        acc2_7 = Vector512.FusedMultiplyAdd(x2_7, w5_2, acc2_7);
                     }
                     // kernel row 2
                     {
                         Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 44));
                         Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 60));
                         Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 76));
-                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 6, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 92));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 108));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 124));
+                        Vector512<float> x0_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 140));
+                        Vector512<float> x0_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 156));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 6, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w6_0, acc0_2);
-                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 6, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w6_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w6_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w6_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x0_6, w6_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x0_7, w6_0, acc0_7);
+                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 6, channel 1: broadcast once, used by 8 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w6_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w6_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w6_1, acc1_2);
-                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 6, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x0_3, w6_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x0_4, w6_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x0_5, w6_1, acc1_5);
+                        acc1_6 = Vector512.FusedMultiplyAdd(x0_6, w6_1, acc1_6);
+                        acc1_7 = Vector512.FusedMultiplyAdd(x0_7, w6_1, acc1_7);
+                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 6, channel 2: broadcast once, used by 8 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w6_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w6_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w6_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x0_3, w6_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x0_4, w6_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x0_5, w6_2, acc2_5);
+                        acc2_6 = Vector512.FusedMultiplyAdd(x0_6, w6_2, acc2_6);
+                        acc2_7 = Vector512.FusedMultiplyAdd(x0_7, w6_2, acc2_7);
                         Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 45));
                         Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 61));
                         Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 77));
-                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 7, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 93));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 109));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 125));
+                        Vector512<float> x1_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 141));
+                        Vector512<float> x1_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 157));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 7, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w7_0, acc0_2);
-                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 7, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w7_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w7_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w7_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x1_6, w7_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x1_7, w7_0, acc0_7);
+                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 7, channel 1: broadcast once, used by 8 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w7_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w7_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w7_1, acc1_2);
-                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 7, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x1_3, w7_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x1_4, w7_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x1_5, w7_1, acc1_5);
+                        acc1_6 = Vector512.FusedMultiplyAdd(x1_6, w7_1, acc1_6);
+                        acc1_7 = Vector512.FusedMultiplyAdd(x1_7, w7_1, acc1_7);
+                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 7, channel 2: broadcast once, used by 8 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w7_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w7_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w7_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x1_3, w7_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x1_4, w7_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x1_5, w7_2, acc2_5);
+                        acc2_6 = Vector512.FusedMultiplyAdd(x1_6, w7_2, acc2_6);
+                        acc2_7 = Vector512.FusedMultiplyAdd(x1_7, w7_2, acc2_7);
                         Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
                         Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 62));
                         Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 78));
-                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 8, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 94));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 110));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 126));
+                        Vector512<float> x2_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 142));
+                        Vector512<float> x2_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 158));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 8, channel 0: broadcast once, used by 8 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
                         acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w8_0, acc0_2);
-                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 8, channel 1: broadcast once, used by 3 vectors
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w8_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w8_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w8_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x2_6, w8_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x2_7, w8_0, acc0_7);
+                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 8, channel 1: broadcast once, used by 8 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w8_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w8_1, acc1_1);
                         acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w8_1, acc1_2);
-                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 8, channel 2: broadcast once, used by 3 vectors
+                        acc1_3 = Vector512.FusedMultiplyAdd(x2_3, w8_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x2_4, w8_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x2_5, w8_1, acc1_5);
+                        acc1_6 = Vector512.FusedMultiplyAdd(x2_6, w8_1, acc1_6);
+                        acc1_7 = Vector512.FusedMultiplyAdd(x2_7, w8_1, acc1_7);
+                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 8, channel 2: broadcast once, used by 8 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w8_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w8_2, acc2_1);
                         acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w8_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x2_3, w8_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x2_4, w8_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x2_5, w8_2, acc2_5);
+                        acc2_6 = Vector512.FusedMultiplyAdd(x2_6, w8_2, acc2_6);
+                        acc2_7 = Vector512.FusedMultiplyAdd(x2_7, w8_2, acc2_7);
                     }
                 }
-                // Epilogue: Hardswish in registers, then store 48 flat positions of each channel.
+                // Epilogue: Hardswish in registers, then store 128 flat positions of each channel.
                 Vector512.StoreUnsafe(Activations.Hardswish(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
                 Vector512.StoreUnsafe(Activations.Hardswish(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
                 Vector512.StoreUnsafe(Activations.Hardswish(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
@@ -1039,6 +1224,21 @@ namespace FusedNorm.Generated
                 Vector512.StoreUnsafe(Activations.Hardswish(acc0_2), ref flat, (nuint)(0 * FlatLength + p + 32));
                 Vector512.StoreUnsafe(Activations.Hardswish(acc1_2), ref flat, (nuint)(1 * FlatLength + p + 32));
                 Vector512.StoreUnsafe(Activations.Hardswish(acc2_2), ref flat, (nuint)(2 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Hardswish(acc0_3), ref flat, (nuint)(0 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Hardswish(acc1_3), ref flat, (nuint)(1 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Hardswish(acc2_3), ref flat, (nuint)(2 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Hardswish(acc0_4), ref flat, (nuint)(0 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Hardswish(acc1_4), ref flat, (nuint)(1 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Hardswish(acc2_4), ref flat, (nuint)(2 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Hardswish(acc0_5), ref flat, (nuint)(0 * FlatLength + p + 80));
+                Vector512.StoreUnsafe(Activations.Hardswish(acc1_5), ref flat, (nuint)(1 * FlatLength + p + 80));
+                Vector512.StoreUnsafe(Activations.Hardswish(acc2_5), ref flat, (nuint)(2 * FlatLength + p + 80));
+                Vector512.StoreUnsafe(Activations.Hardswish(acc0_6), ref flat, (nuint)(0 * FlatLength + p + 96));
+                Vector512.StoreUnsafe(Activations.Hardswish(acc1_6), ref flat, (nuint)(1 * FlatLength + p + 96));
+                Vector512.StoreUnsafe(Activations.Hardswish(acc2_6), ref flat, (nuint)(2 * FlatLength + p + 96));
+                Vector512.StoreUnsafe(Activations.Hardswish(acc0_7), ref flat, (nuint)(0 * FlatLength + p + 112));
+                Vector512.StoreUnsafe(Activations.Hardswish(acc1_7), ref flat, (nuint)(1 * FlatLength + p + 112));
+                Vector512.StoreUnsafe(Activations.Hardswish(acc2_7), ref flat, (nuint)(2 * FlatLength + p + 112));
             }
         }
 

@@ -109,7 +109,7 @@ namespace FusedNorm.Generated
             {
                 if (Vector512.IsHardwareAccelerated)
                 {
-                    // The block's plane as one flat row over the padded width: every tile is 3 full vectors. Then each row's ConvW columns are kept.
+                    // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
                     float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
                     Conv5x5S1_C6K16_BnReluMaxPool2_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
                     KeepColumns(8, flat, ref s0);

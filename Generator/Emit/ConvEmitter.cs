@@ -226,7 +226,7 @@ internal static class ConvEmitter
                 {
                     using (w.Block("if (Vector512.IsHardwareAccelerated)"))
                     {
-                        w.Comment("The block's plane as one flat row over the padded width: every tile is 3 full vectors. Then each row's ConvW columns are kept.");
+                        w.Comment("The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.");
                         w.Line("float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);");
                         w.Line($"{FlatName(chain, r)}(ref {Unsafe}.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));");
                         w.Line($"KeepColumns({r}, flat, ref {dst});");
@@ -496,7 +496,8 @@ internal static class ConvEmitter
     private static void EmitFlatBlock(SourceWriter w, ChainPlan chain, int r)
     {
         ConvPlan c = chain.Conv!;
-        const int lanes = 16, cols = ModelPlanner.FlatTileVectors;
+        const int lanes = 16;
+        int cols = c.FlatVectors(r);
         string vec = "Vector512<float>";
         w.Line($"/// <summary>{r} output channel(s) as one flat row of {c.OutHeight}×{c.InWidth} positions ({c.InWidth - c.OutWidth} dropped per row), {cols} vectors of 16 per tile: {r}×{cols} accumulators; {(chain.Activation is { } a ? ActivationName(a) + " in registers" : "no activation")}.</summary>");
         using (w.Block($"private static void {FlatName(chain, r)}({Ref} x, {Ref} w, {Ref} bias, {Ref} flat)"))

@@ -22,7 +22,7 @@ internal static class FusionPlanComment
                 w.Line($"/// pool    {p.Kind} window {p.Kernel}, stride {p.Stride}, padding {p.Padding} → {ShapeText(chain.OutputShape)}, read from a scratch buffer still in cache; the conv output never reaches y");
             w.Line($"/// tiles   {c.OcBlock} output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: {c.FullBlocks} block(s) of {c.OcBlock}" + (c.TailChannels > 0 ? $" + 1 of {c.TailChannels}" : "") + " channels" + (c.Groups > 1 ? " per group" : ""));
             if (c.Flat512)
-                w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row over the padded width {c.InWidth} ({c.InWidth - c.OutWidth} extra positions per row, dropped), so every tile is {c.OcBlock} channels × {ModelPlanner.FlatTileVectors}×16 positions instead of a partial vector per row");
+                w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row over the padded width {c.InWidth} ({c.InWidth - c.OutWidth} extra positions per row, dropped), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
             if (c.PaddedCopy)
                 w.Line($"/// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested");
             if (c.Vectorized)

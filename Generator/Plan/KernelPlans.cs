@@ -31,6 +31,18 @@ public sealed record ConvPlan(
     public int FlatEnd => (OutHeight - 1) * InWidth + OutWidth;
 
     /// <summary>
+    /// Vectors of 16 per tile of the flat kernel for a block of <paramref name="channels"/>: 24 accumulators (8
+    /// channels × 3), and for a narrow block (a depthwise conv has 1 channel) more vectors, up to 8, so that enough
+    /// independent FMAs are in flight; never more than the plane holds.
+    /// </summary>
+    public int FlatVectors(int channels)
+    {
+        int vectors = System.Math.Min(8, System.Math.Max(3, 24 / channels));
+        while (vectors > 3 && FlatEnd < vectors * 16) vectors--;
+        return vectors;
+    }
+
+    /// <summary>
     /// When the conv pads, the kernels read a zero-padded copy of the input (CopyPadding on each side of every
     /// spatial dim) so that every column is interior: In* are then the padded dims and Padding is 0.
     /// </summary>
