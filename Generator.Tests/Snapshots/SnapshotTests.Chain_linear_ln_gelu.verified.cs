@@ -138,7 +138,7 @@ namespace FusedNorm.Generated
             // Broadcast x[i] against the i-th row of each packed block.
             for (int i = 0; i < In; i++)
             {
-                Vector256<float> xi = Vector256.Create(Unsafe.Add(ref x, i + 1));
+                Vector256<float> xi = Vector256.Create(Unsafe.Add(ref x, i));
                 acc0 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w0, (nuint)(i * Lanes)), acc0);
                 acc1 = Vector256.FusedMultiplyAdd(xi, Vector256.LoadUnsafe(ref w1, (nuint)(i * Lanes)), acc1);
             }
