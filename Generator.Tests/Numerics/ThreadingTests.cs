@@ -9,6 +9,7 @@ namespace FusedNorm.Tests.Numerics;
 
 /// <summary>Every task computes its own outputs with a fixed reduction order, so any thread count gives the same bits.</summary>
 [Trait("Category", "Numeric")]
+[Collection(FusedNorm.Tests.Runtime.MaxDegreeCollection.Name)]
 public class ThreadingTests
 {
     [Theory]
@@ -63,6 +64,7 @@ public class ThreadingTests
 }
 
 /// <summary>The worker pool itself: every task runs once, and a task's exception reaches the caller.</summary>
+[Collection(FusedNorm.Tests.Runtime.MaxDegreeCollection.Name)]
 public class ParallelismTests
 {
     [Fact]
