@@ -21,53 +21,109 @@ internal static class ChainGoldens
     {
         Directory.CreateDirectory(directory);
         int seed = 100;
-        foreach (ChainCase chain in ChainCases.All)
-        {
-            torch.manual_seed(seed++);
-            using var scope = torch.NewDisposeScope();
-            Module module = Build(chain, out string description);
-            var state = module.state_dict();
-            using (torch.no_grad())
-            {
-                // Non-trivial statistics and affine parameters, so BatchNorm folding is really exercised.
-                if (state.TryGetValue("bn.weight", out Tensor? gamma)) gamma.uniform_(0.5, 1.5);
-                if (state.TryGetValue("bn.bias", out Tensor? beta)) beta.uniform_(-0.5, 0.5);
-                if (state.TryGetValue("bn.running_mean", out Tensor? mean)) mean.normal_(0, 0.5);
-                if (state.TryGetValue("bn.running_var", out Tensor? variance)) variance.uniform_(0.5, 2.0);
-                if (state.TryGetValue("bn.num_batches_tracked", out Tensor? tracked)) tracked.fill_(10);
-            }
-            long[] shape = new[] { (long)chain.Batch }.Concat(chain.SampleShape.Select(d => (long)d)).ToArray();
-            Tensor input = torch.randn(shape);
+        foreach (ChainCase chain in ChainCases.All) WriteCase(directory, chain, seed++, Array.Empty<Poke>());
+    }
 
-            // The state before the forward is what the model loads; a training-mode forward then updates the
-            // running statistics, which are written again as "after.<key>".
-            var writer = new SafeTensorsWriter();
-            foreach (var (name, tensor) in module.state_dict()) Tensors.Add(writer, name, tensor);
-            Tensor output;
-            if (chain.Training)
-            {
-                module.train();
-                using (torch.no_grad()) output = module.forward(input);
-                foreach (var (name, tensor) in module.state_dict())
-                    if (name.Contains("running_") || name.Contains("num_batches_tracked")) Tensors.Add(writer, "after." + name, tensor);
-                module.eval();
-                Tensor evalOutput;
-                using (torch.no_grad()) evalOutput = module.forward(input);
-                Tensors.Add(writer, "eval_output", evalOutput); // eval mode with the updated running statistics
-            }
-            else
-            {
-                module.eval();
-                using (torch.no_grad()) output = module.forward(input);
-            }
-            Tensors.Add(writer, "input", input);
-            Tensors.Add(writer, "output", output);
-            writer.SetMetadata("case", description);
-            writer.SetMetadata("torch", "libtorch 2.10 via TorchSharp 0.107.0");
-            string path = Path.Combine(directory, chain.Name + ".safetensors");
-            writer.Save(path);
-            Console.WriteLine($"{chain.Name,-26} {description} → [{string.Join(", ", output.shape)}], {new FileInfo(path).Length} bytes");
+    /// <summary>
+    /// The <see cref="NonFiniteCases"/>: built and drawn exactly like a chain golden (with seeds of their own, so the
+    /// chain goldens keep theirs), then the poked values are set in the input or the state_dict before the forward.
+    /// </summary>
+    public static void WriteNonFinite(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        int seed = 900;
+        foreach (NonFiniteCase c in NonFiniteCases.All) WriteCase(directory, c.Chain, seed++, c.Pokes);
+        WriteActivations(directory);
+    }
+
+    private static void WriteCase(string directory, ChainCase chain, int seed, IReadOnlyList<Poke> pokes)
+    {
+        torch.manual_seed(seed);
+        using var scope = torch.NewDisposeScope();
+        Module module = Build(chain, out string description);
+        var state = module.state_dict();
+        using (torch.no_grad())
+        {
+            // Non-trivial statistics and affine parameters, so BatchNorm folding is really exercised.
+            if (state.TryGetValue("bn.weight", out Tensor? gamma)) gamma.uniform_(0.5, 1.5);
+            if (state.TryGetValue("bn.bias", out Tensor? beta)) beta.uniform_(-0.5, 0.5);
+            if (state.TryGetValue("bn.running_mean", out Tensor? mean)) mean.normal_(0, 0.5);
+            if (state.TryGetValue("bn.running_var", out Tensor? variance)) variance.uniform_(0.5, 2.0);
+            if (state.TryGetValue("bn.num_batches_tracked", out Tensor? tracked)) tracked.fill_(10);
         }
+        long[] shape = new[] { (long)chain.Batch }.Concat(chain.SampleShape.Select(d => (long)d)).ToArray();
+        Tensor input = torch.randn(shape);
+        using (torch.no_grad())
+            foreach (Poke poke in pokes)
+            {
+                Tensor target = poke.Tensor == "input" ? input : state[poke.Tensor];
+                if (poke.Index.Length != target.dim()) throw new ArgumentException($"{chain.Name}: {poke} does not index [{string.Join(", ", target.shape)}]");
+                target[poke.Index.Select(i => (long)i).ToArray()].fill_(poke.Value);
+            }
+
+        // The state before the forward is what the model loads; a training-mode forward then updates the
+        // running statistics, which are written again as "after.<key>".
+        var writer = new SafeTensorsWriter();
+        foreach (var (name, tensor) in module.state_dict()) Tensors.Add(writer, name, tensor);
+        Tensor output;
+        if (chain.Training)
+        {
+            module.train();
+            using (torch.no_grad()) output = module.forward(input);
+            foreach (var (name, tensor) in module.state_dict())
+                if (name.Contains("running_") || name.Contains("num_batches_tracked")) Tensors.Add(writer, "after." + name, tensor);
+            module.eval();
+            Tensor evalOutput;
+            using (torch.no_grad()) evalOutput = module.forward(input);
+            Tensors.Add(writer, "eval_output", evalOutput); // eval mode with the updated running statistics
+        }
+        else
+        {
+            module.eval();
+            using (torch.no_grad()) output = module.forward(input);
+        }
+        Tensors.Add(writer, "input", input);
+        Tensors.Add(writer, "output", output);
+        writer.SetMetadata("case", description);
+        writer.SetMetadata("torch", "libtorch 2.10 via TorchSharp 0.107.0");
+        if (pokes.Count > 0) writer.SetMetadata("nonfinite", string.Join(" ", pokes));
+        string path = Path.Combine(directory, chain.Name + ".safetensors");
+        writer.Save(path);
+        Console.WriteLine($"{chain.Name,-26} {description} → [{string.Join(", ", output.shape)}], {new FileInfo(path).Length} bytes");
+    }
+
+    private static Module Activation(Layer a, double p, bool geluTanh) => a switch
+    {
+        Layer.ReLU => nn.ReLU(),
+        Layer.ReLU6 => nn.ReLU6(),
+        Layer.LeakyReLU => nn.LeakyReLU(double.IsNaN(p) ? 0.01 : p),
+        Layer.SiLU => nn.SiLU(),
+        Layer.GELU => geluTanh ? nn.GELU(TorchSharp.Modules.GELU.Approximate.tanh) : nn.GELU(),
+        Layer.Sigmoid => nn.Sigmoid(),
+        Layer.Tanh => nn.Tanh(),
+        Layer.Hardswish => nn.Hardswish(),
+        Layer.ELU => nn.ELU(double.IsNaN(p) ? 1.0 : p),
+        _ => throw new ArgumentOutOfRangeException(nameof(a)),
+    };
+
+    /// <summary>nonfinite_activations.safetensors: <see cref="NonFiniteActivations.Inputs"/> through every activation module.</summary>
+    private static void WriteActivations(string directory)
+    {
+        using var scope = torch.NewDisposeScope();
+        var writer = new SafeTensorsWriter();
+        Tensor input = torch.tensor(NonFiniteActivations.Inputs);
+        Tensors.Add(writer, "input", input);
+        foreach (NonFiniteActivations.Kind kind in NonFiniteActivations.All)
+        {
+            Module module = Activation(kind.Layer, kind.Parameter, kind.GeluTanh);
+            module.eval();
+            using (torch.no_grad()) Tensors.Add(writer, kind.Key, module.forward(input));
+        }
+        writer.SetMetadata("case", "every activation at NaN, ±inf and the largest floats");
+        writer.SetMetadata("torch", "libtorch 2.10 via TorchSharp 0.107.0");
+        string path = Path.Combine(directory, "nonfinite_activations.safetensors");
+        writer.Save(path);
+        Console.WriteLine($"{"nonfinite_activations",-26} {NonFiniteActivations.All.Length} activations × {NonFiniteActivations.Inputs.Length} inputs, {new FileInfo(path).Length} bytes");
     }
 
     private static Module Build(ChainCase chain, out string description)
@@ -117,19 +173,7 @@ internal static class ChainGoldens
         if (chain.Activation is { } a)
         {
             double p = chain.ActivationParameter;
-            modules.Add(("act", a switch
-            {
-                Layer.ReLU => nn.ReLU(),
-                Layer.ReLU6 => nn.ReLU6(),
-                Layer.LeakyReLU => nn.LeakyReLU(double.IsNaN(p) ? 0.01 : p),
-                Layer.SiLU => nn.SiLU(),
-                Layer.GELU => chain.GeluTanh ? nn.GELU(TorchSharp.Modules.GELU.Approximate.tanh) : nn.GELU(),
-                Layer.Sigmoid => nn.Sigmoid(),
-                Layer.Tanh => nn.Tanh(),
-                Layer.Hardswish => nn.Hardswish(),
-                Layer.ELU => nn.ELU(double.IsNaN(p) ? 1.0 : p),
-                _ => throw new ArgumentOutOfRangeException(nameof(chain)),
-            }));
+            modules.Add(("act", Activation(a, p, chain.GeluTanh)));
             parts.Add(a + (chain.GeluTanh ? "(tanh)" : "") + (double.IsNaN(p) ? "" : $"({p})"));
         }
         if (chain.Pool is { } pool)

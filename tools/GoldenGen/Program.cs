@@ -3,7 +3,7 @@ using System.IO;
 using GoldenGen;
 
 // Writes the goldens the tests read and the Sample's weights, with libtorch (PyTorch's own kernels).
-//   dotnet run --project tools/GoldenGen -c Release [-- chains|lenet|blocks]
+//   dotnet run --project tools/GoldenGen -c Release [-- chains|nonfinite|lenet|blocks]
 ElfVersionPatch.PatchBuildOutput(); // before the first torch call loads the native library
 
 string root = Directory.GetCurrentDirectory();
@@ -12,5 +12,6 @@ while (!File.Exists(Path.Combine(root, "FusedNorm.sln")))
 
 string what = args.Length > 0 ? args[0] : "all";
 if (what is "all" or "chains") ChainGoldens.Write(Path.Combine(root, "Generator.Tests", "Goldens"));
+if (what is "all" or "nonfinite") ChainGoldens.WriteNonFinite(Path.Combine(root, "Generator.Tests", "Goldens"));
 if (what is "all" or "lenet") LeNetTraining.TrainAndWrite(Path.Combine(root, "Sample", "weights"));
 if (what is "all" or "blocks") SampleBlocks.Write(Path.Combine(root, "Sample", "weights"));
