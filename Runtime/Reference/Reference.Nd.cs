@@ -7,7 +7,8 @@ namespace FusedNorm;
 public static partial class Reference
 {
     /// <summary>
-    /// torch.nn.functional.conv1d/2d/3d with groups: weight [oc, c/groups, k…] (cubic), zero padding.
+    /// torch.nn.functional.conv1d/2d/3d with groups: weight [oc, c/groups, k…] (cubic), zero padding (multiplied
+    /// like any input, so a non-finite weight over it gives NaN, as in libtorch).
     /// <paramref name="spatial"/> is the input's spatial shape (1 to 3 dims).
     /// </summary>
     public static float[] ConvNd(float[] x, int n, int c, int[] spatial, float[] weight, float[]? bias, int oc, int groups,
@@ -36,9 +37,10 @@ public static partial class Reference
                                         for (int t = 0; t < k[2]; t++)
                                         {
                                             int i0 = z0 * s[0] - p[0] + u * d[0], i1 = z1 * s[1] - p[1] + v * d[1], i2 = z2 * s[2] - p[2] + t * d[2];
-                                            if (i0 < 0 || i0 >= dims[0] || i1 < 0 || i1 >= dims[1] || i2 < 0 || i2 >= dims[2]) continue;
+                                            bool inside = i0 >= 0 && i0 < dims[0] && i1 >= 0 && i1 < dims[1] && i2 >= 0 && i2 < dims[2];
                                             int input = group * cg + ci;
-                                            sum += (double)x[(((b * c + input) * dims[0] + i0) * dims[1] + i1) * dims[2] + i2]
+                                            // zero padding is multiplied like any input: 0·∞ is NaN, as in libtorch
+                                            sum += (inside ? (double)x[(((b * c + input) * dims[0] + i0) * dims[1] + i1) * dims[2] + i2] : 0.0)
                                                  * weight[(((co * cg + ci) * k[0] + u) * k[1] + v) * k[2] + t];
                                         }
                             y[(((b * oc + co) * o[0] + z0) * o[1] + z1) * o[2] + z2] = (float)sum;

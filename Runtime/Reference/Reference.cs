@@ -13,7 +13,10 @@ public static partial class Reference
     public static int OutputSize(int input, int kernel, int stride, int padding, int dilation = 1) =>
         (input + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1;
 
-    /// <summary>torch.nn.functional.conv2d: cross-correlation with zero padding. weight is [oc, c, kh, kw].</summary>
+    /// <summary>
+    /// torch.nn.functional.conv2d: cross-correlation with zero padding. weight is [oc, c, kh, kw]. Taps over the
+    /// padding multiply 0 by the weight, so a ±∞ or NaN weight there gives NaN, as libtorch's kernels do.
+    /// </summary>
     public static float[] Conv2d(float[] x, int n, int c, int h, int w, float[] weight, float[]? bias, int oc, int kh, int kw,
         int strideH, int strideW, int padH, int padW, int dilH, int dilW)
     {
@@ -33,8 +36,9 @@ public static partial class Reference
                                 for (int v = 0; v < kw; v++)
                                 {
                                     int row = i * strideH - padH + u * dilH, col = j * strideW - padW + v * dilW;
-                                    if (row < 0 || row >= h || col < 0 || col >= w) continue; // zero padding
-                                    sum += (double)x[((b * c + ci) * h + row) * w + col] * weight[((o * c + ci) * kh + u) * kw + v];
+                                    bool inside = row >= 0 && row < h && col >= 0 && col < w;
+                                    // zero padding is multiplied like any input, so an infinite weight over it gives NaN (as libtorch's does)
+                                    sum += (inside ? (double)x[((b * c + ci) * h + row) * w + col] : 0.0) * weight[((o * c + ci) * kh + u) * kw + v];
                                 }
                         y[((b * oc + o) * oh + i) * ow + j] = (float)sum;
                     }
@@ -58,7 +62,11 @@ public static partial class Reference
         return y;
     }
 
-    /// <summary>BatchNorm in eval mode: (x − running_mean)/√(running_var + ε)·γ + β per channel; spatial is H·W (1 after a Linear).</summary>
+    /// <summary>
+    /// BatchNorm in eval mode, per channel, as PyTorch's CPU kernel computes it: x·α + (β − running_mean·α) with
+    /// α = γ/√(running_var + ε); spatial is H·W (1 after a Linear). For finite parameters this is
+    /// (x − running_mean)/√(running_var + ε)·γ + β; with an infinite α it is ±∞ or NaN where that would be ±∞.
+    /// </summary>
     public static float[] BatchNormEval(float[] x, int n, int c, int spatial, float[]? gamma, float[]? beta,
         float[] runningMean, float[] runningVar, double eps)
     {
@@ -69,8 +77,8 @@ public static partial class Reference
                 for (int s = 0; s < spatial; s++)
                 {
                     int index = (b * c + ch) * spatial + s;
-                    double normalized = (x[index] - (double)runningMean[ch]) / Math.Sqrt(runningVar[ch] + eps);
-                    y[index] = (float)(normalized * (gamma?[ch] ?? 1.0) + (beta?[ch] ?? 0.0));
+                    double alpha = (gamma?[ch] ?? 1.0) / Math.Sqrt(runningVar[ch] + eps);
+                    y[index] = (float)(x[index] * alpha + ((beta?[ch] ?? 0.0) - runningMean[ch] * alpha));
                 }
         return y;
     }
@@ -94,6 +102,7 @@ public static partial class Reference
         Layer.SiLU => x / (1 + Math.Exp(-x)),
         Layer.GELU => tanhApproximation
             ? 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)))
+            : double.IsInfinity(x) ? double.NaN // libtorch's float32 GELU gives NaN at ±∞
             : 0.5 * x * (1 + Erf(x / Math.Sqrt(2))),
         Layer.Sigmoid => 1 / (1 + Math.Exp(-x)),
         Layer.Tanh => Math.Tanh(x),
