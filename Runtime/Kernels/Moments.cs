@@ -8,7 +8,8 @@ namespace FusedNorm.Kernels;
 /// Running mean and variance of the values a kernel stores, accumulated as it stores them. Sums are kept in
 /// double and shifted by the first value seen (K): Σ(x − K) and Σ(x − K)². With K near the mean the variance
 /// Σ(x−K)²/n − (Σ(x−K)/n)² does not cancel, even for data offset by 1e4 with a tiny spread, where float
-/// E[x²] − mean² returns noise.
+/// E[x²] − mean² returns noise. NaN and ±∞ give what PyTorch's statistics give: a NaN anywhere, or both
+/// infinities, make the mean NaN; +∞ (or −∞) alone makes it +∞ (−∞); either makes the variance NaN.
 /// </summary>
 public struct Moments
 {
@@ -35,18 +36,26 @@ public struct Moments
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(float value)
     {
-        if (_count == 0) _shift = value;
+        if (_count == 0) _shift = Shift(value);
         double d = value - _shift;
         _sum += d;
         _sumOfSquares += d * d;
         _count++;
     }
 
+    /// <summary>
+    /// K: the first value, or 0 when it is NaN or ±∞. An infinite K would make every x − K NaN (∞ − ∞) and the mean
+    /// NaN, where PyTorch's mean of values holding +∞ (and no −∞ or NaN) is +∞, which a training forward writes into
+    /// running_mean. With K = 0 the sums are ±∞ or NaN exactly as the plain sum is.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Shift(float first) => float.IsFinite(first) ? first : 0;
+
     /// <summary>Adds the lanes of <paramref name="values"/> from <paramref name="firstLane"/> on (the lanes before it were counted by an overlapping vector).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(Vector256<float> values, int firstLane = 0)
     {
-        if (_count == 0) _shift = values.GetElement(firstLane);
+        if (_count == 0) _shift = Shift(values.GetElement(firstLane));
         Vector256<double> shift = Vector256.Create(_shift);
         Vector256<double> lo = Vector256.WidenLower(values) - shift, hi = Vector256.WidenUpper(values) - shift;
         if (firstLane != 0)
