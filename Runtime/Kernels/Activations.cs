@@ -74,10 +74,13 @@ public static class Activations
     public static Vector512<float> Elu(Vector512<float> x, float alpha) =>
         Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, Vector512.Create(alpha) * (Vector512.Exp(Vector512.Min(x, Vector512<float>.Zero)) - Vector512<float>.One));
 
-    // ---- GELU (PyTorch's default, exact): x/2·(1 + erf(x/√2)) ----
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Gelu(float x) => 0.5f * x * (1f + Erf(x * InvSqrt2));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Gelu(Vector256<float> x) => Vector256.Create(0.5f) * x * (Vector256<float>.One + Erf(x * InvSqrt2));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Gelu(Vector512<float> x) => Vector512.Create(0.5f) * x * (Vector512<float>.One + Erf(x * InvSqrt2));
+    // ---- GELU (PyTorch's default, exact): x·(1 + erf(x/√2))/2 ----
+    // As libtorch computes it for a contiguous float32 tensor (what a model's layers hand it): x·(1 + erf) is formed
+    // before the halving, so it overflows to +∞ above float.MaxValue/2, and ±∞ give NaN; "+ (x − x)" adds 0, or NaN
+    // at ±∞. (libtorch's other GELU kernel, for float64 or strided tensors, gives +∞ at +∞.)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Gelu(float x) => x * (1f + Erf(x * InvSqrt2)) * 0.5f + (x - x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Gelu(Vector256<float> x) => x * (Vector256<float>.One + Erf(x * InvSqrt2)) * Vector256.Create(0.5f) + (x - x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Gelu(Vector512<float> x) => x * (Vector512<float>.One + Erf(x * InvSqrt2)) * Vector512.Create(0.5f) + (x - x);
 
     // ---- GELU, approximate='tanh': x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))) ----
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float GeluTanh(float x) => 0.5f * x * (1f + Tanh(SqrtTwoOverPi * (x + 0.044715f * x * x * x)));
