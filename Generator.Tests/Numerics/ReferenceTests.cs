@@ -114,7 +114,7 @@ public class ReferenceTests
         Tolerance.AssertClose(expected, actual, chain.Source());
     }
 
-    private sealed record Parameters(float[] Weight, float[]? Bias, float[]? Gamma, float[]? Beta, float[] Mean, float[] Var);
+    internal sealed record Parameters(float[] Weight, float[]? Bias, float[]? Gamma, float[]? Beta, float[] Mean, float[] Var);
 
     private static (SafeTensorsWriter, Parameters) RandomWeights(ChainCase chain, Random random)
     {
@@ -150,8 +150,8 @@ public class ReferenceTests
         return (writer, new Parameters(weight, bias, gamma, beta, mean, variance));
     }
 
-    /// <summary>The chain composed from the reference layers, exactly in PyTorch's order.</summary>
-    private static float[] ReferenceChain(ChainCase chain, Parameters p, float[] x, int batch)
+    /// <summary>The chain (2d conv or Linear) composed from the reference layers, exactly in PyTorch's order.</summary>
+    internal static float[] ReferenceChain(ChainCase chain, Parameters p, float[] x, int batch)
     {
         float[] y;
         int channels, spatial, h = 1, w = 1;
