@@ -16,6 +16,12 @@ using FusedNorm.Benchmarks;
 // dotnet run --project Benchmarks -c Release            every workload, then Benchmarks/RESULTS.md
 // dotnet run --project Benchmarks -c Release -- quick   a shorter job (fewer iterations), same table
 // dotnet run --project Benchmarks -c Release -- probe NAME  a quick Stopwatch comparison while developing (not for RESULTS.md)
+// dotnet run --project Benchmarks -c Release -- generator   the generator's own cost on a 50-chain model (its section of RESULTS.md)
+if (args.Length >= 1 && args[0] == "generator")
+{
+    GeneratorCost.Run(args.Skip(1).ToArray());
+    return;
+}
 if (args.Length >= 2 && args[0] == "probe")
 {
     Probe.Run(args[1], args.Length >= 3 ? int.Parse(args[2]) : 1);
