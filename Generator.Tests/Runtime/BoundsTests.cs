@@ -104,6 +104,36 @@ public unsafe class BoundsTests
         RunAll("Split.Net", model, new[] { "Block", "Forward" });
     }
 
+    /// <summary>
+    /// The kernels also rent buffers of batch × a per-sample size larger than x's or y's (the zero-padded input copy,
+    /// or a channel block's conv output kept for batch statistics with pooling) and index them in int. A batch for
+    /// which batch × input and batch × output fit in an int but that buffer does not is refused at entry, before any
+    /// length check: without that, batch × size would wrap and the kernels would index past the rented buffer.
+    /// </summary>
+    [Theory]
+    [InlineData("conv_relu_maxpool_pad", 3 * 13 * 13)]        // padded copy: 507 floats per sample (x: 363, y: 288)
+    [InlineData("conv_bn_train_cumulative", 6 * 9 * 10)]      // training forward, batch statistics + MaxPool: 540 (x: 270, y: 120)
+    public void Batch_whose_internal_buffer_would_overflow_int_is_refused_at_entry(string name, int bufferPerSample)
+    {
+        ChainCase chain = ChainCases.Get(name);
+        object model = Load(GeneratorHarness.CompileAndLoad(chain.Source()), chain.TypeName, SafeTensorsFile.Open(GoldenTests.GoldenPath(name)));
+        Type type = model.GetType();
+        int inputSize = (int)type.GetField("InputSize")!.GetValue(null)!, outputSize = (int)type.GetField("OutputSize")!.GetValue(null)!;
+        int batch = int.MaxValue / bufferPerSample + 1;
+        Assert.True((long)batch * Math.Max(inputSize, outputSize) <= int.MaxValue, "the case must need the buffer's own check");
+
+        foreach (string method in chain.Training ? new[] { "Chain", "ChainTraining" } : new[] { "Chain" })
+        {
+            var call = (SpanForward)Delegate.CreateDelegate(typeof(SpanForward), model,
+                type.GetMethod(method, new[] { typeof(ReadOnlySpan<float>), typeof(Span<float>), typeof(int) })!);
+            var e = Assert.Throws<ArgumentOutOfRangeException>(() => call(new float[1], new float[1], batch));
+            Assert.Equal("batch", e.ParamName);
+            Assert.Contains("larger than a span can hold", e.Message);
+            // One sample fewer gets as far as the length checks.
+            Assert.IsNotType<ArgumentOutOfRangeException>(Assert.ThrowsAny<ArgumentException>(() => call(new float[1], new float[1], batch - 1)));
+        }
+    }
+
     private static SafeTensorsFile SampleWeights(string name) =>
         SafeTensorsFile.Open(Path.Combine(SampleModels.RepositoryRoot, "Sample", "weights", name + ".safetensors"));
 

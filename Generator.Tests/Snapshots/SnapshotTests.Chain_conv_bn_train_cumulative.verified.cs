@@ -25,7 +25,7 @@ namespace Cases
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            global::FusedNorm.Kernels.ChainGuard.Check("ConvBnTrainCumulative.Chain", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "3, 9, 10", "6, 4, 5", _chainWeights is not null);
+            global::FusedNorm.Kernels.ChainGuard.Check("ConvBnTrainCumulative.Chain", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "3, 9, 10", "6, 4, 5", _chainWeights is not null, 540); // batch × 540 floats for a channel block's conv output before pooling must fit in an int too
             global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainArguments!);
         }
 
@@ -37,7 +37,7 @@ namespace Cases
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
         public void ChainTraining(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            global::FusedNorm.Kernels.ChainGuard.Check("ConvBnTrainCumulative.ChainTraining", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "3, 9, 10", "6, 4, 5", _chainWeights is not null);
+            global::FusedNorm.Kernels.ChainGuard.Check("ConvBnTrainCumulative.ChainTraining", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "3, 9, 10", "6, 4, 5", _chainWeights is not null, 540); // batch × 540 floats for a channel block's conv output before pooling must fit in an int too
             global::FusedNorm.Generated.ChainKernel.RunTraining(x, y, batch, _chainTrainingArguments!);
             global::FusedNorm.WeightFolding.Refold(_chainRawWeights!, _chainRawBias!, _chainWeights!, _chainBias!, _chainNorm!, global::FusedNorm.Generated.ChainKernel.ChannelOfPacked);
         }

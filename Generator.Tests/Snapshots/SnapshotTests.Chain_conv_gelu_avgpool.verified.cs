@@ -19,7 +19,7 @@ namespace Cases
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            global::FusedNorm.Kernels.ChainGuard.Check("ConvGeluAvgpool.Chain", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "6, 15, 15", "9, 8, 8", _chainWeights is not null);
+            global::FusedNorm.Kernels.ChainGuard.Check("ConvGeluAvgpool.Chain", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "6, 15, 15", "9, 8, 8", _chainWeights is not null, 1734); // batch × 1734 floats for the zero-padded input copy must fit in an int too
             global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainArguments!);
         }
 

@@ -97,8 +97,31 @@ internal static class ChainEmitter
         EmitLoad(w, chain);
     }
 
-    private static string Guard(ChainPlan chain, string method, string x, string y, string batch) =>
-        $"global::FusedNorm.Kernels.ChainGuard.Check(\"{chain.Type.ClassName}.{method}\", {x}, {y}, {batch}, {KernelRef(chain)}.InputSize, {KernelRef(chain)}.OutputSize, \"{ShapeInts(chain.InputShape)}\", \"{ShapeInts(chain.OutputShape)}\", {Field(chain)}Weights is not null);";
+    private static string Guard(ChainPlan chain, string method, string x, string y, string batch)
+    {
+        string check = $"global::FusedNorm.Kernels.ChainGuard.Check(\"{chain.Type.ClassName}.{method}\", {x}, {y}, {batch}, {KernelRef(chain)}.InputSize, {KernelRef(chain)}.OutputSize, \"{ShapeInts(chain.InputShape)}\", \"{ShapeInts(chain.OutputShape)}\", {Field(chain)}Weights is not null";
+        var (size, what) = BatchBuffer(chain);
+        // Only a buffer larger than x and y per sample needs its own check: the guard already bounds batch × those.
+        return size > System.Math.Max(chain.InputSize, chain.OutputSize)
+            ? $"{check}, {size}); // batch × {size} floats for {what} must fit in an int too"
+            : check + ");";
+    }
+
+    /// <summary>
+    /// The largest buffer the kernel rents per sample of the batch (its indices are computed in int), and what it
+    /// holds: the zero-padded input copy, or the conv output of one channel block for every sample that batch
+    /// statistics with pooling keep until the block is normalized. Keep in step with ConvEmitter's Rent(batch * …).
+    /// </summary>
+    private static (int Size, string What) BatchBuffer(ChainPlan chain)
+    {
+        if (chain.Conv is not { } c) return (0, "");
+        var (size, what) = (0, "");
+        if (c.PaddedCopy) (size, what) = (c.InChannels * c.InDepth * c.InHeight * c.InWidth, "the zero-padded input copy");
+        bool batchStatistics = chain.Norm is { } n && (n.EvalMode == NormMode.BatchStatistics || chain.TrainingForward && n.TrainingMode == NormMode.BatchStatistics);
+        int scratch = c.OcBlock * c.OutDepth * c.OutHeight * c.OutWidth;
+        if (chain.Pool is not null && batchStatistics && scratch > size) (size, what) = (scratch, "a channel block's conv output before pooling");
+        return (size, what);
+    }
 
 
     private static void EmitLoad(SourceWriter w, ChainPlan chain)

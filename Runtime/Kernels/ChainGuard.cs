@@ -5,7 +5,9 @@ namespace FusedNorm.Kernels;
 /// <summary>
 /// The checks every generated Forward makes once, at entry, before its kernels index memory without bounds
 /// tests: loaded weights, a positive batch, exact span lengths, and no overlap between input and output.
-/// <c>intermediateSize</c> is the largest per-sample tensor a model's Forward hands between its chains, rented for the batch.
+/// <c>intermediateSize</c> is the largest other per-sample buffer rented for the batch: the tensors a model's Forward hands
+/// between its chains, or a chain's own zero-padded input copy or batch-statistics scratch when larger than x and y,
+/// so that batch × every size the kernels index stays within an int.
 /// </summary>
 public static class ChainGuard
 {
