@@ -64,7 +64,7 @@ public sealed class FusedNormGenerator : IIncrementalGenerator
                 static (ctx, _) =>
                 {
                     var method = (IMethodSymbol)ctx.TargetSymbol;
-                    bool inModel = method.ContainingType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeNames.Model);
+                    bool inModel = method.ContainingType.GetAttributes().Any(a => AttributeNames.Of(a) == AttributeNames.Model);
                     return inModel ? null : DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.ChainWithoutModel,
                         LocationInfo.From(((MethodDeclarationSyntax)ctx.TargetNode).Identifier.GetLocation()), method.Name, method.ContainingType.Name);
                 })

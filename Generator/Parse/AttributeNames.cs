@@ -1,3 +1,6 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
 namespace FusedNorm.Generator.Parse;
 
 /// <summary>Metadata names of the Runtime's attributes. The generator never loads the Runtime assembly.</summary>
@@ -22,4 +25,27 @@ internal static class AttributeNames
     public const string LeakyReLU = "FusedNorm.LeakyReLUAttribute";
     public const string ELU = "FusedNorm.ELUAttribute";
     public const string GELU = "FusedNorm.GELUAttribute";
+
+    private static readonly Dictionary<string, string> ByName = new()
+    {
+        [nameof(Model) + "Attribute"] = Model, [nameof(Fuse) + "Attribute"] = Fuse,
+        [nameof(Conv1d) + "Attribute"] = Conv1d, [nameof(Conv2d) + "Attribute"] = Conv2d, [nameof(Conv3d) + "Attribute"] = Conv3d,
+        [nameof(InstanceNorm) + "Attribute"] = InstanceNorm, [nameof(GroupNorm) + "Attribute"] = GroupNorm, [nameof(LayerNorm) + "Attribute"] = LayerNorm,
+        [nameof(MaxPool1d) + "Attribute"] = MaxPool1d, [nameof(MaxPool3d) + "Attribute"] = MaxPool3d, [nameof(AvgPool1d) + "Attribute"] = AvgPool1d,
+        [nameof(AvgPool3d) + "Attribute"] = AvgPool3d, [nameof(Linear) + "Attribute"] = Linear, [nameof(BatchNorm) + "Attribute"] = BatchNorm,
+        [nameof(MaxPool2d) + "Attribute"] = MaxPool2d, [nameof(AvgPool2d) + "Attribute"] = AvgPool2d, [nameof(LeakyReLU) + "Attribute"] = LeakyReLU,
+        [nameof(ELU) + "Attribute"] = ELU, [nameof(GELU) + "Attribute"] = GELU,
+    };
+
+    /// <summary>
+    /// The metadata name of a FusedNorm attribute (one of the constants above), or null for any other attribute.
+    /// Compares the symbol's name and namespace instead of formatting it with ToDisplayString, which allocates and
+    /// runs for every attribute of every member on each compilation.
+    /// </summary>
+    public static string? Of(AttributeData attribute) =>
+        attribute.AttributeClass is { } type
+        && type.ContainingNamespace is { Name: "FusedNorm" } ns && ns.ContainingNamespace is { IsGlobalNamespace: true }
+        && ByName.TryGetValue(type.Name, out string? name)
+            ? name
+            : null;
 }

@@ -49,7 +49,7 @@ internal static class ModelParser
             containing.Insert(0, $"partial {Keyword(outer)} {outer.Name}");
         }
 
-        AttributeData modelAttribute = type.GetAttributes().First(a => a.AttributeClass?.ToDisplayString() == AttributeNames.Model);
+        AttributeData modelAttribute = type.GetAttributes().First(a => AttributeNames.Of(a) == AttributeNames.Model);
         ImmutableArray<int> inputShape = new AttributeReader(modelAttribute).CtorIntArray(0);
 
         bool hasParameterlessCtor = type.InstanceConstructors.Any(c =>
@@ -86,7 +86,7 @@ internal static class ModelParser
     private static IEnumerable<IMethodSymbol> ChainMethodsInSourceOrder(INamedTypeSymbol type) =>
         type.GetMembers()
             .OfType<IMethodSymbol>()
-            .Where(m => m.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeNames.Fuse))
+            .Where(m => m.GetAttributes().Any(a => AttributeNames.Of(a) == AttributeNames.Fuse))
             .OrderBy(m => m.Locations.FirstOrDefault()?.SourceTree?.FilePath, System.StringComparer.Ordinal)
             .ThenBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0);
 
@@ -120,7 +120,7 @@ internal static class ModelParser
         }
 
         // The [Fuse] list: the order of the chain.
-        AttributeData fuse = method.GetAttributes().First(a => a.AttributeClass?.ToDisplayString() == AttributeNames.Fuse);
+        AttributeData fuse = method.GetAttributes().First(a => AttributeNames.Of(a) == AttributeNames.Fuse);
         var layers = new List<LayerKind>();
         foreach (int value in new AttributeReader(fuse).CtorIntArray(0))
         {
@@ -206,8 +206,8 @@ internal static class ModelParser
         LocationInfo? location, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         var queues = method.GetAttributes()
-            .Where(a => a.AttributeClass is not null && ParameterAttributes.Contains(a.AttributeClass.ToDisplayString()))
-            .GroupBy(a => a.AttributeClass!.ToDisplayString())
+            .Where(a => AttributeNames.Of(a) is { } name && ParameterAttributes.Contains(name))
+            .GroupBy(a => AttributeNames.Of(a)!)
             .ToDictionary(g => g.Key, g => new Queue<AttributeData>(g));
         var users = parts.SelectMany(p => p).Select(ParameterAttribute).Where(a => a.Attribute is not null)
             .GroupBy(a => a.Attribute!).ToDictionary(g => g.Key, g => g.Count());
