@@ -119,8 +119,10 @@ public class GeneratorFuzzTests
         ("kernel larger than the padded input", (m, s, t) => Rebuild(m, s, t, c => c.Conv is { } conv
             ? c with { Conv = conv with { Kernel = c.InShape.Skip(1).Min() + 2 * conv.Padding + 1 + t.Next(3), Dilation = 1 } }
             : null) ? "FN0102" : null),
-        ("pool window larger than its input", (m, s, t) => Rebuild(m, s, t, c => c.Pool is { } p
-            ? c with { Pool = p with { Kernel = ConvOutput(c).Min() + 2 * p.Padding + 1 + t.Next(3), Padding = 0 } }
+        ("pool window larger than its input", (m, s, t) => Rebuild(m, s, t, c => c.Conv is { } conv
+            // the chain's own pool, or a max pool of the conv's rank added to it (only a third of the conv chains pool)
+            ? c with { Pool = (c.Pool ?? new FuzzPool(conv.Rank switch { 1 => Layer.MaxPool1d, 2 => Layer.MaxPool2d, _ => Layer.MaxPool3d }, 1, 0, 0, true))
+                with { Kernel = ConvOutput(c).Min() + 1 + t.Next(3), Padding = 0 } }
             : null) ? "FN0102" : null),
         ("norm num_features disagree", (m, s, t) =>
         {
@@ -186,7 +188,7 @@ public class GeneratorFuzzTests
                 s.ModelAttribute = m.Input.Length == 1 ? "[Model(2000000000)]" : $"[Model({m.Input[0]}, {string.Join(", ", m.Input.Skip(1).Select(_ => "300000000"))})]";
                 return "FN0106"; // the model input itself: an invalid input shape
             }
-            return Rebuild(m, s, t, c => c.Conv is { } conv ? c with { Conv = conv with { OutChannels = conv.Groups * (1 << 27) } } : c with { Linear = c.Linear! with { OutFeatures = int.MaxValue } }) ? "FN0109" : null;
+            return Rebuild(m, s, t, c => c.Conv is { } conv ? c with { Conv = conv with { OutChannels = conv.Groups * ((1 << 28) / conv.Groups + 1) } /* > 2^28 out channels, a multiple of the groups, no int overflow */ } : c with { Linear = c.Linear! with { OutFeatures = int.MaxValue } }) ? "FN0109" : null;
         }),
     };
 
@@ -337,8 +339,11 @@ public class GeneratorFuzzTests
         if (Iterations < 10_000) return; // a debugging run: the coverage floors below are for the full run
         Assert.True(counts.GetValueOrDefault("valid") >= 1_000, "too few valid models: " + counts.GetValueOrDefault("valid"));
         Assert.True(counts.GetValueOrDefault(Split) >= 50, "too few split chains: " + counts.GetValueOrDefault(Split));
+        // The rarest mutations (those that need a LayerNorm chain, or a norm at all) land about 35 times in
+        // 10,000; a floor of 10 is some 4 standard deviations below that, so it fails on a mutation that stopped
+        // applying, not on an unlucky seed (a floor of 20 failed once in 7 runs: the pool mutation, then rarer, at 17).
         foreach (var (name, _) in Mutations)
-            Assert.True(counts.GetValueOrDefault(name) >= 20, $"mutation '{name}' ran only {counts.GetValueOrDefault(name)} times");
+            Assert.True(counts.GetValueOrDefault(name) >= 10, $"mutation '{name}' ran only {counts.GetValueOrDefault(name)} times");
     }
 
     [Fact]
