@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Threading;
 
@@ -120,6 +121,7 @@ public static unsafe class Parallelism
 
     private sealed class Worker
     {
+        private static readonly long SpinTicks = TimeSpan.FromMicroseconds(100).Ticks;
         private readonly SemaphoreSlim _wake = new(0);
 
         public Worker(int index)
@@ -134,6 +136,13 @@ public static unsafe class Parallelism
         {
             while (true)
             {
+                // Stay awake for 100 µs before blocking: a Forward runs several jobs back to back (the padded copy,
+                // then the kernel; then the next chain), and waking a blocked thread costs tens of microseconds,
+                // which the caller would otherwise wait for on each job.
+                var spinner = new SpinWait();
+                long since = Stopwatch.GetTimestamp();
+                while (_wake.CurrentCount == 0 && Stopwatch.GetElapsedTime(since).Ticks < SpinTicks)
+                    spinner.SpinOnce(sleep1Threshold: -1); // spins, then yields the core to other ready threads
                 _wake.Wait();
                 Drain();
                 Interlocked.Decrement(ref _active);
