@@ -40,6 +40,22 @@ public class PlannerTests
     }
 
     [Theory]
+    // output width, vector lanes → vectors per register tile of 8 channels
+    [InlineData(16, 16, 1)]
+    [InlineData(32, 16, 2)]
+    [InlineData(48, 16, 3)]
+    [InlineData(56, 16, 3)] // 3 vectors + 1 overlapping single, not 2 + 2 singles
+    [InlineData(64, 16, 2)] // 2 tiles of 2, not 3 + 1 single
+    [InlineData(128, 16, 2)]
+    [InlineData(64, 8, 1)] // Vector256: 8 channels × 1 vector (16 registers)
+    public void Row_tile_is_chosen_by_the_planner_for_the_width_and_the_isa(int width, int lanes, int vectors)
+    {
+        ConvPlan conv = Plan(new[] { 4, 3, width }, Conv("s", 8, 1)).Chains[0].Conv!;
+        Assert.Equal((0, width), (conv.InteriorStart, conv.InteriorEnd));
+        Assert.Equal(vectors, conv.RowTileVectors(lanes, conv.OcBlock));
+    }
+
+    [Theory]
     // input width, kernel, stride, padding, dilation → output width
     [InlineData(32, 5, 1, 0, 1, 28)]
     [InlineData(11, 3, 1, 1, 1, 11)]

@@ -21,12 +21,13 @@ public class ReferenceTests
     public static IEnumerable<object[]> LinearSeeds => Enumerable.Range(1, 20).Select(s => new object[] { s });
 
     /// <summary>A random conv chain that fits its input (the generator would reject one that does not).</summary>
-    private static ChainCase RandomConv(int seed)
+    private static ChainCase RandomConv(int seed, int? width = null)
     {
         var random = new Random(seed);
         while (true)
         {
             int c = random.Next(1, 7), h = random.Next(5, 24), w = random.Next(5, 40);
+            if (width is { } wide) { w = wide; h = random.Next(3, 9); }
             int kernel = new[] { 1, 2, 3, 3, 3, 5, 7 }[random.Next(7)];
             int stride = random.Next(4) == 0 ? 2 : 1;
             int dilation = random.Next(5) == 0 ? 2 : 1;
@@ -99,6 +100,15 @@ public class ReferenceTests
     [Theory]
     [MemberData(nameof(LinearSeeds))]
     public void Random_linear_chain_with_a_large_batch_matches_reference(int seed) => Check(RandomLinear(seed), seed, largeBatch: true);
+
+    // Input rows of 48–130 columns, which the widths above never reach: the planner's row tile changes with the
+    // width (64 output columns run as 2 tiles of 2 Vector512s, 56 as 3 vectors + an overlapping single).
+    public static IEnumerable<object[]> WideRowCases =>
+        new[] { 48, 56, 64, 80, 96, 128, 130, 64, 72, 112, 64, 100 }.Select((width, i) => new object[] { 100 + i, width });
+
+    [Theory]
+    [MemberData(nameof(WideRowCases))]
+    public void Random_conv_chain_with_wide_rows_matches_reference(int seed, int width) => Check(RandomConv(seed, width) with { Name = $"random_wide_conv_{seed}" }, seed);
 
     private static void Check(ChainCase chain, int seed, bool largeBatch = false)
     {

@@ -93,7 +93,7 @@ namespace FusedNorm.Generated
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// train   ChainTraining: batch statistics: mean and biased variance per channel over (batch, spatial); blocks run channel-major so a block's channels are normalized once every sample is computed; then running_mean/var (unbiased) are updated
     /// act     Relu on the accumulators in registers, before the store
-    /// tiles   6 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 6 channels
+    /// tiles   6 output channels × 2×8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 6 channels
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..15 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]

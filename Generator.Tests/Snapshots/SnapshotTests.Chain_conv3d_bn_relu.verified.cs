@@ -59,7 +59,7 @@ namespace FusedNorm.Generated
     /// conv    2×5×6×10 → 4×5×6×10, 3×3×3 window unrolled, stride 1, padding 1, dilation 1
     /// norm    BatchNorm3d(4): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
-    /// tiles   4 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 4 channels
+    /// tiles   4 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 4 channels
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]

@@ -60,7 +60,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(8): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
     /// pool    AvgPool2d window 2, stride 2, padding 1 → 8×5×5, read from a scratch buffer still in cache; the conv output never reaches y
-    /// tiles   8 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 8 channels
+    /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 8 channels
     /// flat    Vector512 eval path: the 9×9 plane is one flat row over the padded width 11 (2 extra positions per row, dropped), so every tile is 8 channels × 3×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..8 are interior (no bounds tests, the last vector overlaps the one before); no border columns

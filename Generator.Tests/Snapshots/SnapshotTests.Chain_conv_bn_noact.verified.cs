@@ -58,7 +58,7 @@ namespace FusedNorm.Generated
     /// <code>
     /// conv    3×10×12 → 10×8×10, 3×3 window unrolled, stride 1, padding 0, dilation 1
     /// norm    BatchNorm2d(10): running statistics folded into the conv weights and bias at load: costs nothing here
-    /// tiles   8 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 8 + 1 of 2 channels
+    /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 8 + 1 of 2 channels
     /// flat    Vector512 eval path: the 8×10 plane is one flat row over the padded width 12 (2 extra positions per row, dropped), so every tile is 8 channels × 3×16 positions instead of a partial vector per row
     /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]

@@ -59,7 +59,7 @@ namespace FusedNorm.Generated
     /// conv    5×13×10 → 12×7×5, 3×3 window unrolled, stride 2, padding 1, dilation 1
     /// norm    BatchNorm2d(12): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu6 on the accumulators in registers, before the store
-    /// tiles   8 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 8 + 1 of 4 channels
+    /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 8 + 1 of 4 channels
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)
     /// weights packed once at load: [block][ic][taps][channel in block]

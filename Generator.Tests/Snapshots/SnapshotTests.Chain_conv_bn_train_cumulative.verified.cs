@@ -94,7 +94,7 @@ namespace FusedNorm.Generated
     /// train   ChainTraining: batch statistics: mean and biased variance per channel over (batch, spatial); blocks run channel-major so a block's channels are normalized once every sample is computed; then running_mean/var (unbiased) are updated
     /// act     Relu on the accumulators in registers, before the store
     /// pool    MaxPool2d window 2, stride 2, padding 0 → 6×4×5, read from a scratch buffer still in cache; the conv output never reaches y
-    /// tiles   6 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 6 channels
+    /// tiles   6 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 6 channels
     /// flat    Vector512 eval path: the 9×10 plane is one flat row over the padded width 12 (2 extra positions per row, dropped), so every tile is 6 channels × 4×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns

@@ -59,7 +59,7 @@ namespace FusedNorm.Generated
     /// conv    2×14×14 → 3×14×14, 7×7 window unrolled, stride 1, padding 3, dilation 1
     /// norm    BatchNorm2d(3): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Elu on the accumulators in registers, before the store
-    /// tiles   3 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 3 channels
+    /// tiles   3 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 3 channels
     /// flat    Vector512 eval path: the 14×14 plane is one flat row over the padded width 20 (6 extra positions per row, dropped), so every tile is 3 channels × 8×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..13 are interior (no bounds tests, the last vector overlaps the one before); no border columns

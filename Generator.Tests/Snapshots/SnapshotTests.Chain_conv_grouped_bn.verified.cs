@@ -59,7 +59,7 @@ namespace FusedNorm.Generated
     /// conv    4×9×12 → 8×9×12, 3×3 window unrolled, stride 1, padding 1, dilation 1, 2 groups of 2 → 4 channels
     /// norm    BatchNorm2d(8): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
-    /// tiles   4 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 4 channels per group
+    /// tiles   4 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 4 channels per group
     /// flat    Vector512 eval path: the 9×12 plane is one flat row over the padded width 14 (2 extra positions per row, dropped), so every tile is 4 channels × 6×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..11 are interior (no bounds tests, the last vector overlaps the one before); no border columns

@@ -92,7 +92,7 @@ namespace FusedNorm.Generated
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// train   ChainTraining: statistics per run of 88 contiguous elements (one channel's plane of one sample); a run is normalized as soon as the block that completes it is stored; then running_mean/var (unbiased) are updated
-    /// tiles   5 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 5 channels
+    /// tiles   5 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 5 channels
     /// flat    Vector512 eval path: the 8×11 plane is one flat row over the padded width 13 (2 extra positions per row, dropped), so every tile is 5 channels × 4×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..10 are interior (no bounds tests, the last vector overlaps the one before); no border columns

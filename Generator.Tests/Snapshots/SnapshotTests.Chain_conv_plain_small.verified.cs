@@ -49,7 +49,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvPlainSmall.Chain: Conv2d(3, 4, kernel_size=3, bias=False)
     /// <code>
     /// conv    3×6×6 → 4×4×4, 3×3 window unrolled, stride 1, padding 0, dilation 1
-    /// tiles   4 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 4 channels
+    /// tiles   4 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 4 channels
     /// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated

@@ -51,7 +51,7 @@ namespace FusedNorm.Generated
     /// conv    3×11×11 → 8×11×11, 3×3 window unrolled, stride 1, padding 1, dilation 1
     /// act     Relu on the accumulators in registers, before the store
     /// pool    MaxPool2d window 3, stride 2, padding 1 → 8×6×6, read from a scratch buffer still in cache; the conv output never reaches y
-    /// tiles   8 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 8 channels
+    /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 8 channels
     /// flat    Vector512 eval path: the 11×11 plane is one flat row over the padded width 13 (2 extra positions per row, dropped), so every tile is 8 channels × 3×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..10 are interior (no bounds tests, the last vector overlaps the one before); no border columns

@@ -50,7 +50,7 @@ namespace FusedNorm.Generated
     /// <code>
     /// conv    8×12×12 → 5×10×10, 3×3 window unrolled, stride 1, padding 0, dilation 1
     /// act     Sigmoid on the accumulators in registers, before the store
-    /// tiles   5 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 5 channels
+    /// tiles   5 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 5 channels
     /// flat    Vector512 eval path: the 10×10 plane is one flat row over the padded width 12 (2 extra positions per row, dropped), so every tile is 5 channels × 4×16 positions instead of a partial vector per row
     /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]

@@ -60,7 +60,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(7): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Silu on the accumulators in registers, before the store
     /// pool    MaxPool2d window 2, stride 2, padding 0 → 7×8×8, read from a scratch buffer still in cache; the conv output never reaches y
-    /// tiles   7 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 7 channels
+    /// tiles   7 output channels × 8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 7 channels
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..15 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]

@@ -59,7 +59,7 @@ namespace FusedNorm.Generated
     /// conv    6×7×35 → 13×7×35, 3×3 window unrolled, stride 1, padding 1, dilation 1
     /// norm    BatchNorm2d(13): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
-    /// tiles   8 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 8 + 1 of 5 channels
+    /// tiles   8 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 8 + 1 of 5 channels
     /// flat    Vector512 eval path: the 7×35 plane is one flat row over the padded width 37 (2 extra positions per row, dropped), so every tile is 8 channels × 3×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..34 are interior (no bounds tests, the last vector overlaps the one before); no border columns

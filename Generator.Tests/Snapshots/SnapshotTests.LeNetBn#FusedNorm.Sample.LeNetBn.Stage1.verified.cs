@@ -60,7 +60,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(6): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
     /// pool    MaxPool2d window 2, stride 2, padding 0 → 6×14×14, read from a scratch buffer still in cache; the conv output never reaches y
-    /// tiles   6 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 1 block(s) of 6 channels
+    /// tiles   6 output channels × 2×8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 6 channels
     /// flat    Vector512 eval path: the 28×28 plane is one flat row over the padded width 32 (4 extra positions per row, dropped), so every tile is 6 channels × 4×16 positions instead of a partial vector per row
     /// columns 0..27 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]

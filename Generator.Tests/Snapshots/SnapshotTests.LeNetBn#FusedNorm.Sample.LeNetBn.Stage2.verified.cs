@@ -60,7 +60,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(16): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
     /// pool    MaxPool2d window 2, stride 2, padding 0 → 16×5×5, read from a scratch buffer still in cache; the conv output never reaches y
-    /// tiles   8 output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: 2 block(s) of 8 channels
+    /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 2 block(s) of 8 channels
     /// flat    Vector512 eval path: the 10×10 plane is one flat row over the padded width 14 (4 extra positions per row, dropped), so every tile is 8 channels × 3×16 positions instead of a partial vector per row
     /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]

@@ -457,11 +457,8 @@ internal static class ConvEmitter
                 if (c.InteriorStart > 0) w.Line($"for (int bx = 0; bx < InteriorStart; bx++) ConvPixel{Suffix(mode)}({r}, {pixelArgs}, bx);");
                 if (c.InteriorEnd < c.OutWidth) w.Line($"for (int bx = InteriorEnd; bx < ConvW; bx++) ConvPixel{Suffix(mode)}({r}, {pixelArgs}, bx);");
             }
-            // Register tile: r channels × `tile` vectors of columns. More accumulators hide the FMA latency and reuse
-            // each broadcast weight; the count stays within the ISA's vector registers (16 for AVX2, 32 for AVX-512).
-            int budget = lanes == 16 ? 24 : 12; // accumulators that leave registers for the inputs and a broadcast weight
-            int tile = System.Math.Max(1, System.Math.Min(4, budget / r));
-            while (tile > 1 && c.InteriorEnd - c.InteriorStart < tile * lanes) tile--;
+            // Register tile: r channels × `tile` vectors of columns, as the plan chose it for this width and ISA.
+            int tile = c.RowTileVectors(lanes, r);
             w.Line("int ox = InteriorStart;");
             if (tile > 1)
             {

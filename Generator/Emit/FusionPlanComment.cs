@@ -20,7 +20,7 @@ internal static class FusionPlanComment
             Activation(w, chain);
             if (chain.Pool is { } p)
                 w.Line($"/// pool    {p.Kind} window {p.Kernel}, stride {p.Stride}, padding {p.Padding} → {ShapeText(chain.OutputShape)}, read from a scratch buffer still in cache; the conv output never reaches y");
-            w.Line($"/// tiles   {c.OcBlock} output channels × 8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators: {c.FullBlocks} block(s) of {c.OcBlock}" + (c.TailChannels > 0 ? $" + 1 of {c.TailChannels}" : "") + " channels" + (c.Groups > 1 ? " per group" : ""));
+            w.Line($"/// tiles   {c.OcBlock} output channels × {Columns(c, 8)} (Vector256){(c.Vectorized512 ? $" or × {Columns(c, 16)} (Vector512)" : "")} of accumulators, then single vectors: {c.FullBlocks} block(s) of {c.OcBlock}" + (c.TailChannels > 0 ? $" + 1 of {c.TailChannels}" : "") + " channels" + (c.Groups > 1 ? " per group" : ""));
             if (c.Flat512)
                 w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row over the padded width {c.InWidth} ({c.InWidth - c.OutWidth} extra positions per row, dropped), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
             if (c.PaddedCopy)
@@ -53,6 +53,11 @@ internal static class FusionPlanComment
     }
 
     private static string ShapeText(EquatableArray<int> shape) => string.Join("×", shape);
+    private static string Columns(ConvPlan c, int lanes)
+    {
+        int tile = c.RowTileVectors(lanes, c.OcBlock);
+        return tile == 1 ? $"{lanes} columns" : $"{tile}×{lanes} columns";
+    }
     private static string Spatial(ConvPlan c) => c.Rank switch { 1 => $"{c.OutWidth}", 2 => $"{c.OutHeight}×{c.OutWidth}", _ => $"{c.OutDepth}×{c.OutHeight}×{c.OutWidth}" };
 
     private static void Norm(SourceWriter w, ChainPlan chain, string into)

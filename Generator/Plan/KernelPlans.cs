@@ -43,6 +43,30 @@ public sealed record ConvPlan(
     }
 
     /// <summary>
+    /// Vectors of <paramref name="lanes"/> columns per register tile of the row kernel for a block of
+    /// <paramref name="channels"/>: at most 24 accumulators with Vector512 (32 registers) and 12 with Vector256 (16),
+    /// at most 4 vectors. The interior is covered by whole tiles, then single vectors (the last one overlapping);
+    /// a single vector does 8 FMAs per 9 loads, so it is counted as 1.5 tile vectors, and the width picks the tile
+    /// with the least cost: 64 columns run as 2 tiles of 2 vectors rather than 3 vectors + 1 single.
+    /// </summary>
+    public int RowTileVectors(int lanes, int channels)
+    {
+        int width = InteriorEnd - InteriorStart;
+        int most = System.Math.Max(1, System.Math.Min(4, (lanes == 16 ? 24 : 12) / channels));
+        int best = 1;
+        double bestCost = double.MaxValue;
+        for (int tile = 1; tile <= most; tile++)
+        {
+            int tiles = width / (tile * lanes);
+            int singles = (width - tiles * tile * lanes + lanes - 1) / lanes;
+            double cost = tiles * tile + singles * (tile == 1 ? 1.0 : 1.5);
+            if (tile == 1) cost *= 1.5; // every vector a single
+            if (cost < bestCost) { best = tile; bestCost = cost; }
+        }
+        return best;
+    }
+
+    /// <summary>
     /// When the conv pads, the kernels read a zero-padded copy of the input (CopyPadding on each side of every
     /// spatial dim) so that every column is interior: In* are then the padded dims and Padding is 0.
     /// </summary>
