@@ -47,7 +47,14 @@ public static unsafe class Parallelism
     private static KernelTask? _task;
     private static KernelArguments? _arguments;
     private static float* _x, _y;
-    private static int _batch, _count, _next, _remaining, _active;
+    private static int _batch, _count, _degree, _remaining, _active;
+    // Tasks are dealt in contiguous ranges, one per participant (the caller is participant 0, worker i is i + 1):
+    // participant p takes tasks from range p first, then from the others' ranges. So in calls of the same shape
+    // the same thread touches the same channels (the padded copy's planes and the kernel's blocks that read them
+    // stay in one core's cache from call to call), while a late thread's range is still taken over by the others.
+    // _next[p * Stride] is range p's next task; the counters sit a cache line apart.
+    private const int Stride = 16;
+    private static int[] _next = new int[Stride];
     private static Exception? _failure; // the first exception a task threw, rethrown on the caller's thread
 
     public static void For(ReadOnlySpan<float> x, Span<float> y, int batch, int count, KernelTask task, KernelArguments arguments)
@@ -65,12 +72,13 @@ public static unsafe class Parallelism
             fixed (float* py = &MemoryMarshal.GetReference(y))
             {
                 _task = task; _arguments = arguments; _x = px; _y = py; _batch = batch; _count = count;
-                _next = -1;
+                _degree = degree;
+                for (int p = 0; p < degree; p++) _next[p * Stride] = RangeStart(p) - 1;
                 _remaining = count;
                 _failure = null;
                 _active = degree - 1;
                 for (int i = 0; i < degree - 1; i++) _workers![i].Wake();
-                Drain();
+                Drain(0);
                 // Wait until every task is done and every woken worker has left Drain, so none can see the next job half set.
                 var spinner = new SpinWait();
                 while (Volatile.Read(ref _remaining) > 0 || Volatile.Read(ref _active) > 0) spinner.SpinOnce(sleep1Threshold: -1);
@@ -92,21 +100,28 @@ public static unsafe class Parallelism
         for (int i = 0; i < count; i++) task(ref x0, ref y0, batch, i, arguments);
     }
 
-    /// <summary>Takes tasks until none are left; the caller and every woken worker run this.</summary>
-    private static void Drain()
+    private static int RangeStart(int participant) => (int)((long)_count * participant / _degree);
+
+    /// <summary>Takes tasks until none are left, its own range first; the caller and every woken worker run this.</summary>
+    private static void Drain(int participant)
     {
         KernelTask task = _task!;
         KernelArguments arguments = _arguments!;
-        int count = _count, batch = _batch;
+        int count = _count, batch = _batch, degree = _degree;
         ref float x0 = ref *_x;
         ref float y0 = ref *_y;
-        while (true)
+        for (int k = 0; k < degree; k++)
         {
-            int i = Interlocked.Increment(ref _next);
-            if (i >= count) return;
-            try { task(ref x0, ref y0, batch, i, arguments); }
-            catch (Exception e) { Interlocked.CompareExchange(ref _failure, e, null); }
-            finally { Interlocked.Decrement(ref _remaining); }
+            int range = (participant + k) % degree;
+            int end = range + 1 == degree ? count : RangeStart(range + 1);
+            while (true)
+            {
+                int i = Interlocked.Increment(ref _next[range * Stride]);
+                if (i >= end) break;
+                try { task(ref x0, ref y0, batch, i, arguments); }
+                catch (Exception e) { Interlocked.CompareExchange(ref _failure, e, null); }
+                finally { Interlocked.Decrement(ref _remaining); }
+            }
         }
     }
 
@@ -116,6 +131,7 @@ public static unsafe class Parallelism
         var workers = new Worker[Math.Max(needed, Environment.ProcessorCount - 1)];
         for (int i = 0; i < workers.Length; i++)
             workers[i] = i < (_workers?.Length ?? 0) ? _workers![i] : new Worker(i);
+        _next = new int[(workers.Length + 1) * Stride];
         _workers = workers;
     }
 
@@ -123,9 +139,11 @@ public static unsafe class Parallelism
     {
         private static readonly long SpinTicks = TimeSpan.FromMicroseconds(100).Ticks;
         private readonly SemaphoreSlim _wake = new(0);
+        private readonly int _participant; // the caller is participant 0
 
         public Worker(int index)
         {
+            _participant = index + 1;
             var thread = new Thread(Loop) { IsBackground = true, Name = $"FusedNorm worker {index + 1}" };
             thread.Start();
         }
@@ -144,7 +162,7 @@ public static unsafe class Parallelism
                 while (_wake.CurrentCount == 0 && Stopwatch.GetElapsedTime(since).Ticks < SpinTicks)
                     spinner.SpinOnce(sleep1Threshold: -1); // spins, then yields the core to other ready threads
                 _wake.Wait();
-                Drain();
+                Drain(_participant);
                 Interlocked.Decrement(ref _active);
             }
         }
