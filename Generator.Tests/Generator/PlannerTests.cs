@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using FusedNorm.Generator.Plan;
 using FusedNorm.Generator.Spec;
@@ -53,6 +54,58 @@ public class PlannerTests
         ConvPlan conv = Plan(new[] { 4, 3, width }, Conv("s", 8, 1)).Chains[0].Conv!;
         Assert.Equal((0, width), (conv.InteriorStart, conv.InteriorEnd));
         Assert.Equal(vectors, conv.RowTileVectors(lanes, conv.OcBlock));
+    }
+
+    [Theory]
+    // input (C, H, W), out channels, kernel, max pool 2 → the most row bands per (sample, channel block) task
+    [InlineData(3, 32, 32, 6, 5, true, 10)]  // LeNet's first stage: 1 block, 14 pooled rows, 353k multiply-adds: 10 bands of 32k or more
+    [InlineData(16, 14, 14, 16, 5, false, 8)] // 2 blocks × 8 bands = 16 tasks per sample
+    [InlineData(64, 56, 56, 64, 3, false, 2)] // 8 blocks × 2 bands
+    [InlineData(3, 9, 9, 8, 3, false, 1)]     // 1 block of 8·7·7·27 = 10.6k multiply-adds: too little work to split
+    [InlineData(3, 40, 20, 4, 3, false, 2)]   // 4·38·18·27 = 73.9k multiply-adds in the block: 2 bands of at least 32k
+    [InlineData(3, 5, 400, 8, 3, false, 3)]   // 3 output rows: at most 3 bands
+    public void Row_bands_are_limited_by_tasks_rows_and_work(int c, int h, int w, int outChannels, int kernel, bool pool, int bands)
+    {
+        ChainPlan chain = Plan(new[] { c, h, w }, Conv("s", outChannels, kernel, pool: pool ? new PoolSpec(LayerKind.MaxPool2d, 2, 2, 0, true) : null)).Chains[0];
+        Assert.Equal(bands, chain.MaxRowBands);
+        // For every band count a call may pick, the bands cover the banded rows exactly once, in order.
+        for (int count = 1; count <= chain.MaxRowBands; count++)
+        {
+            int next = 0;
+            for (int b = 0; b < count; b++)
+            {
+                (int start, int end) = chain.BandRows(b, count);
+                Assert.Equal(next, start);
+                Assert.True(end > start);
+                next = end;
+            }
+            Assert.Equal(chain.BandedRows, next);
+        }
+    }
+
+    [Fact]
+    public void Chains_that_compute_statistics_keep_whole_planes()
+    {
+        var gn = new NormSpec(LayerKind.GroupNorm, "gn", 0, 1e-5, 0.1, true, false, NumGroups: 2);
+        ChainSpec spec = Conv("s", 6, 5) with { Layers = EquatableArray.Of(LayerKind.Conv2d, LayerKind.GroupNorm), Norm = gn };
+        Assert.Equal(1, Plan(new[] { 3, 32, 32 }, spec).Chains[0].MaxRowBands);
+        Assert.Equal(10, Plan(new[] { 3, 32, 32 }, Conv("s", 6, 5)).Chains[0].MaxRowBands); // 28 rows, 353k multiply-adds
+    }
+
+    [Fact]
+    public void A_pooled_band_computes_the_conv_rows_its_windows_read()
+    {
+        // Conv 3×3 on 30 rows → 28 conv rows; MaxPool 3, stride 2, padding 1 → 14 pooled rows, windows overlapping by one row.
+        ChainPlan chain = Plan(new[] { 3, 30, 30 }, Conv("s", 4, 3, pool: new PoolSpec(LayerKind.MaxPool2d, 3, 2, 1, true))).Chains[0];
+        Assert.Equal(14, chain.BandedRows);
+        Assert.True(chain.MaxRowBands > 1);
+        for (int b = 0; b < chain.MaxRowBands; b++)
+        {
+            (int start, int end) = chain.BandRows(b, chain.MaxRowBands);
+            (int convStart, int convEnd) = chain.BandConvRows(b, chain.MaxRowBands);
+            Assert.Equal(Math.Max(0, start * 2 - 1), convStart);
+            Assert.Equal(Math.Min(28, (end - 1) * 2 - 1 + 3), convEnd);
+        }
     }
 
     [Theory]

@@ -21,13 +21,16 @@ public class ReferenceTests
     public static IEnumerable<object[]> LinearSeeds => Enumerable.Range(1, 20).Select(s => new object[] { s });
 
     /// <summary>A random conv chain that fits its input (the generator would reject one that does not).</summary>
-    private static ChainCase RandomConv(int seed, int? width = null)
+    /// <param name="width">An input width to use instead of 5–39 (the rows are then 3–8).</param>
+    /// <param name="fused">Only chains that fuse into (sample, block, row band) tasks: a folded BatchNorm or no norm, and 16–63 input rows.</param>
+    internal static ChainCase RandomConv(int seed, int? width = null, bool fused = false)
     {
         var random = new Random(seed);
         while (true)
         {
             int c = random.Next(1, 7), h = random.Next(5, 24), w = random.Next(5, 40);
             if (width is { } wide) { w = wide; h = random.Next(3, 9); }
+            if (fused) h = random.Next(16, 64);
             int kernel = new[] { 1, 2, 3, 3, 3, 5, 7 }[random.Next(7)];
             int stride = random.Next(4) == 0 ? 2 : 1;
             int dilation = random.Next(5) == 0 ? 2 : 1;
@@ -46,7 +49,7 @@ public class ReferenceTests
             }
             int outChannels = random.Next(1, 14);
             int groups = random.Next(4) == 0 && c % 2 == 0 && outChannels % 2 == 0 ? 2 : 1;
-            NormCase? norm = random.Next(6) switch
+            NormCase? norm = fused ? (random.Next(3) == 0 ? null : new NormCase(Layer.BatchNorm2d, Affine: random.Next(4) != 0)) : random.Next(6) switch
             {
                 0 => null,
                 1 => new NormCase(Layer.BatchNorm2d, Affine: random.Next(4) != 0, Track: false),
@@ -110,7 +113,9 @@ public class ReferenceTests
     [MemberData(nameof(WideRowCases))]
     public void Random_conv_chain_with_wide_rows_matches_reference(int seed, int width) => Check(RandomConv(seed, width) with { Name = $"random_wide_conv_{seed}" }, seed);
 
-    private static void Check(ChainCase chain, int seed, bool largeBatch = false)
+    /// <param name="degrees">Thread counts to run the chain at (setting Parallelism.MaxDegree: callers belong to the
+    /// MaxDegree collection); every output must equal the first bit for bit. Null: the current setting.</param>
+    internal static void Check(ChainCase chain, int seed, bool largeBatch = false, int[]? degrees = null)
     {
         var random = new Random(seed * 7919);
         int batch = largeBatch ? random.Next(6, 21) : random.Next(1, 4) + (chain.NormKind is { IsBatchNorm: true, Track: false } ? 1 : 0);
@@ -119,9 +124,29 @@ public class ReferenceTests
         model.LoadWeights(SafeTensorsFile.FromBytes(weights.ToArray()));
 
         float[] x = Normal(random, batch * model.InputSize);
-        float[] actual = model.Forward(x, batch);
         float[] expected = ReferenceChain(chain, parameters, x, batch);
-        Tolerance.AssertClose(expected, actual, chain.Source());
+        if (degrees is null)
+        {
+            Tolerance.AssertClose(expected, model.Forward(x, batch), chain.Source());
+            return;
+        }
+        int saved = FusedNorm.Kernels.Parallelism.MaxDegree;
+        try
+        {
+            float[]? first = null;
+            foreach (int degree in degrees)
+            {
+                FusedNorm.Kernels.Parallelism.MaxDegree = degree;
+                float[] actual = model.Forward(x, batch);
+                Tolerance.AssertClose(expected, actual, $"at {degree} thread(s), batch {batch}:\n{chain.Source()}");
+                if (first is null) first = actual;
+                else Assert.Equal(first, actual);
+            }
+        }
+        finally
+        {
+            FusedNorm.Kernels.Parallelism.MaxDegree = saved;
+        }
     }
 
     internal sealed record Parameters(float[] Weight, float[]? Bias, float[]? Gamma, float[]? Beta, float[] Mean, float[] Var);

@@ -94,6 +94,7 @@ namespace FusedNorm.Generated
     /// train   ChainTraining: batch statistics: mean and biased variance per channel over (batch, spatial); blocks run channel-major so a block's channels are normalized once every sample is computed; then running_mean/var (unbiased) are updated
     /// act     Relu on the accumulators in registers, before the store
     /// tiles   6 output channels × 2×8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 6 channels
+    /// tasks   sample × channel block: 1 block(s) per sample, dealt to the worker threads; rows are not split into bands (only 2d chains are)
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..15 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
@@ -115,12 +116,13 @@ namespace FusedNorm.Generated
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 6, Taps = InPerGroup * 3; // weights per output channel
         private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
+        private const int MaxRowBands = 1; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
         private const int InteriorStart = 0, InteriorEnd = 16;
 
         /// <summary>Packs weights [OutC, InPerGroup, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
-        /// <summary>Tasks of (sample, channel block) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
+        /// <summary>Tasks of (sample, channel block, row band) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
             // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
@@ -131,7 +133,9 @@ namespace FusedNorm.Generated
             ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
-                Parallelism.For(xs, y, batch, batch * BlocksPerSample, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, a), a);
+                // Row bands per (sample, block): 1 on one thread, else enough for a few tasks per thread. The tasks receive the count.
+                int bands = Parallelism.RowBands(batch * BlocksPerSample, MaxRowBands);
+                Parallelism.For(xs, y, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);
             }
             finally
             {
@@ -139,21 +143,22 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>Task = sample × channel block: the block's outputs for one sample, activation and pooling included.</summary>
-        private static void BlockTask(ref float x0, ref float y0, int task, KernelArguments a)
+        /// <summary>Task = sample × channel block × row band: the band's outputs of the block for one sample, activation and pooling included.</summary>
+        private static void BlockTask(ref float x0, ref float y0, int task, int bands, KernelArguments a)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;
+            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;
             int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             if (Vector512.IsHardwareAccelerated)
-                Conv3S1_C3K6_BnRelu_R6_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                Conv3S1_C3K6_BnRelu_R6_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
             else if (Vector256.IsHardwareAccelerated)
-                Conv3S1_C3K6_BnRelu_R6_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                Conv3S1_C3K6_BnRelu_R6_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
             else
-                ConvScalar(6, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                ConvScalar(6, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
         }
 
         /// <summary>Channel block by channel block, every sample: the moments of a channel span the whole batch, so a block is normalized once all samples are computed.</summary>
@@ -221,8 +226,8 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>6 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv3S1_C3K6_BnRelu_R6_V512(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>6 output channel(s), rows [rowStart, rowEnd): Vector512 over 16 interior columns, scalar at the borders; Relu in registers.</summary>
+        private static void Conv3S1_C3K6_BnRelu_R6_V512(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
@@ -346,8 +351,8 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>6 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv3S1_C3K6_BnRelu_R6_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>6 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
+        private static void Conv3S1_C3K6_BnRelu_R6_V256(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
@@ -659,11 +664,11 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
-        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
+        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             for (int od = 0; od < ConvD; od++)
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                     for (int ox = 0; ox < ConvW; ox++)
                         ConvPixel(r, ref x, ref w, ref bias, ref dst, oc, od, oh, ox);
         }

@@ -438,14 +438,14 @@ namespace FusedNorm.Generated
         }
 
         private const int PoolKernel = 2, PoolStride = 2, PoolPadding = 0;
-        /// <summary>MaxPool1d of <paramref name="channels"/> consecutive planes from <paramref name="src"/> into <paramref name="dst"/>: padding counts as −∞, NaN propagates.</summary>
-        private static void Pool(int channels, ref float src, ref float dst)
+        /// <summary>MaxPool1d of <paramref name="channels"/> consecutive planes from <paramref name="src"/> into <paramref name="dst"/>, pooled rows [rowStart, rowEnd): padding counts as −∞, NaN propagates.</summary>
+        private static void Pool(int channels, ref float src, ref float dst, int rowStart = 0, int rowEnd = PoolH)
         {
             for (int c = 0; c < channels; c++)
             {
                 for (int pd = 0; pd < PoolD; pd++)
                 {
-                    for (int ph = 0; ph < PoolH; ph++)
+                    for (int ph = rowStart; ph < rowEnd; ph++)
                     {
                         for (int pw = 0; pw < PoolW; pw++)
                         {

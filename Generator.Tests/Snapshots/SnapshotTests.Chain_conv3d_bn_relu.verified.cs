@@ -60,6 +60,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm3d(4): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
     /// tiles   4 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 4 channels
+    /// tasks   sample × channel block: 1 block(s) per sample, dealt to the worker threads; rows are not split into bands (only 2d chains are)
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
@@ -81,12 +82,13 @@ namespace FusedNorm.Generated
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 4, Taps = InPerGroup * 27; // weights per output channel
         private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
+        private const int MaxRowBands = 1; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
         private const int InteriorStart = 0, InteriorEnd = 10;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
-        /// <summary>Tasks of (sample, channel block) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
+        /// <summary>Tasks of (sample, channel block, row band) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
             // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
@@ -97,7 +99,9 @@ namespace FusedNorm.Generated
             ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
-                Parallelism.For(xs, y, batch, batch * BlocksPerSample, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, a), a);
+                // Row bands per (sample, block): 1 on one thread, else enough for a few tasks per thread. The tasks receive the count.
+                int bands = Parallelism.RowBands(batch * BlocksPerSample, MaxRowBands);
+                Parallelism.For(xs, y, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);
             }
             finally
             {
@@ -105,23 +109,24 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>Task = sample × channel block: the block's outputs for one sample, activation and pooling included.</summary>
-        private static void BlockTask(ref float x0, ref float y0, int task, KernelArguments a)
+        /// <summary>Task = sample × channel block × row band: the band's outputs of the block for one sample, activation and pooling included.</summary>
+        private static void BlockTask(ref float x0, ref float y0, int task, int bands, KernelArguments a)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;
+            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;
             int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             if (Vector256.IsHardwareAccelerated)
-                Conv3x3x3S1_C2K4_BnRelu_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                Conv3x3x3S1_C2K4_BnRelu_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
             else
-                ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
         }
 
-        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv3x3x3S1_C2K4_BnRelu_R4_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>4 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
+        private static void Conv3x3x3S1_C2K4_BnRelu_R4_V256(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
@@ -130,7 +135,7 @@ namespace FusedNorm.Generated
             Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
             for (int od = 0; od < ConvD; od++)
             {
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                 {
                     int id0 = od * Stride - Padding;
                     int ih0 = oh * Stride - Padding;
@@ -319,11 +324,11 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
-        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
+        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             for (int od = 0; od < ConvD; od++)
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                     for (int ox = 0; ox < ConvW; ox++)
                         ConvPixel(r, ref x, ref w, ref bias, ref dst, oc, od, oh, ox);
         }

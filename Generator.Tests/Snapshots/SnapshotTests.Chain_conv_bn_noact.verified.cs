@@ -59,6 +59,7 @@ namespace FusedNorm.Generated
     /// conv    3×10×12 → 10×8×10, 3×3 window unrolled, stride 1, padding 0, dilation 1
     /// norm    BatchNorm2d(10): running statistics folded into the conv weights and bias at load: costs nothing here
     /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 8 + 1 of 2 channels
+    /// tasks   sample × channel block: 2 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)
     /// flat    Vector512 eval path: the 8×10 plane is one flat row over the padded width 12 (2 extra positions per row, dropped), so every tile is 8 channels × 3×16 positions instead of a partial vector per row
     /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
@@ -77,26 +78,30 @@ namespace FusedNorm.Generated
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 8, Taps = InPerGroup * 9; // weights per output channel
         private const int FullBlocks = 1, BlocksPerGroup = 2, BlocksPerSample = Groups * BlocksPerGroup;
+        private const int MaxRowBands = 1; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
         private const int InteriorStart = 0, InteriorEnd = 10;
         private const int FlatLength = ConvH * InW, FlatEnd = (ConvH - 1) * InW + ConvW; // a channel's outputs as one flat row over the padded width (row oh at oh * InW)
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
-        /// <summary>Tasks of (sample, channel block) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
+        /// <summary>Tasks of (sample, channel block, row band) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
             ReadOnlySpan<float> xs = x;
-            Parallelism.For(xs, y, batch, batch * BlocksPerSample, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, a), a);
+            // Row bands per (sample, block): 1 on one thread, else enough for a few tasks per thread. The tasks receive the count.
+            int bands = Parallelism.RowBands(batch * BlocksPerSample, MaxRowBands);
+            Parallelism.For(xs, y, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);
         }
 
-        /// <summary>Task = sample × channel block: the block's outputs for one sample, activation and pooling included.</summary>
-        private static void BlockTask(ref float x0, ref float y0, int task, KernelArguments a)
+        /// <summary>Task = sample × channel block × row band: the band's outputs of the block for one sample, activation and pooling included.</summary>
+        private static void BlockTask(ref float x0, ref float y0, int task, int bands, KernelArguments a)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;
+            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;
             int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             if (inGroup < FullBlocks)
@@ -105,16 +110,16 @@ namespace FusedNorm.Generated
                 {
                     // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
                     float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
-                    Conv3x3S1_C3K10_Bn_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
-                    KeepColumns(8, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial));
+                    Conv3x3S1_C3K10_Bn_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * InW, (rowEnd - 1) * InW + ConvW);
+                    KeepColumns(8, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial), rowStart, rowEnd);
                     ArrayPool<float>.Shared.Return(flat);
                 }
                 else
                 {
                     if (Vector256.IsHardwareAccelerated)
-                        Conv3x3S1_C3K10_Bn_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        Conv3x3S1_C3K10_Bn_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
                     else
-                        ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
                 }
             }
             else
@@ -123,22 +128,22 @@ namespace FusedNorm.Generated
                 {
                     // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
                     float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
-                    Conv3x3S1_C3K10_Bn_R2_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
-                    KeepColumns(2, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial));
+                    Conv3x3S1_C3K10_Bn_R2_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * InW, (rowEnd - 1) * InW + ConvW);
+                    KeepColumns(2, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial), rowStart, rowEnd);
                     ArrayPool<float>.Shared.Return(flat);
                 }
                 else
                 {
                     if (Vector256.IsHardwareAccelerated)
-                        Conv3x3S1_C3K10_Bn_R2_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        Conv3x3S1_C3K10_Bn_R2_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
                     else
-                        ConvScalar(2, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                        ConvScalar(2, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
                 }
             }
         }
 
-        /// <summary>8 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; no activation.</summary>
-        private static void Conv3x3S1_C3K10_Bn_R8_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>8 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; no activation.</summary>
+        private static void Conv3x3S1_C3K10_Bn_R8_V256(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
@@ -149,7 +154,7 @@ namespace FusedNorm.Generated
             Vector256<float> bias5 = Vector256.Create(Unsafe.Add(ref bias, 5));
             Vector256<float> bias6 = Vector256.Create(Unsafe.Add(ref bias, 6));
             Vector256<float> bias7 = Vector256.Create(Unsafe.Add(ref bias, 7));
-            for (int oh = 0; oh < ConvH; oh++)
+            for (int oh = rowStart; oh < rowEnd; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
@@ -268,13 +273,13 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>2 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; no activation.</summary>
-        private static void Conv3x3S1_C3K10_Bn_R2_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>2 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; no activation.</summary>
+        private static void Conv3x3S1_C3K10_Bn_R2_V256(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
             Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
-            for (int oh = 0; oh < ConvH; oh++)
+            for (int oh = rowStart; oh < rowEnd; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
@@ -333,8 +338,8 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>8 output channel(s) as one flat row of 8×12 positions (2 dropped per row), 3 vectors of 16 per tile: 8×3 accumulators; no activation.</summary>
-        private static void Conv3x3S1_C3K10_Bn_R8_Flat_V512(ref float x, ref float w, ref float bias, ref float flat)
+        /// <summary>8 output channel(s) as one flat row of 8×12 positions (2 dropped per row), flat positions [start, end) of it, 3 vectors of 16 per tile: 8×3 accumulators; no activation.</summary>
+        private static void Conv3x3S1_C3K10_Bn_R8_Flat_V512(ref float x, ref float w, ref float bias, ref float flat, int start, int end)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
@@ -345,10 +350,11 @@ namespace FusedNorm.Generated
             Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
             Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
             Vector512<float> bias7 = Vector512.Create(Unsafe.Add(ref bias, 7));
-            // The last tile starts at FlatEnd − 48 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
-            for (int p = 0; p < FlatEnd; p += 48)
+            // The last tile starts at end − 48 (or 0, for a band that ends before one tile) and recomputes part of the one before instead
+            // of a tail: it ends at or before FlatEnd (≥ 48), so no read passes the plane's last input; positions outside the band are dropped.
+            for (int p = start; p < end; p += 48)
             {
-                if (p > FlatEnd - 48) p = FlatEnd - 48;
+                if (p > end - 48) p = Math.Max(0, end - 48);
                 Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5, acc6_0 = bias6, acc7_0 = bias7;
                 Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5, acc6_1 = bias6, acc7_1 = bias7;
                 Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3, acc4_2 = bias4, acc5_2 = bias5, acc6_2 = bias6, acc7_2 = bias7;
@@ -710,16 +716,17 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>2 output channel(s) as one flat row of 8×12 positions (2 dropped per row), 5 vectors of 16 per tile: 2×5 accumulators; no activation.</summary>
-        private static void Conv3x3S1_C3K10_Bn_R2_Flat_V512(ref float x, ref float w, ref float bias, ref float flat)
+        /// <summary>2 output channel(s) as one flat row of 8×12 positions (2 dropped per row), flat positions [start, end) of it, 5 vectors of 16 per tile: 2×5 accumulators; no activation.</summary>
+        private static void Conv3x3S1_C3K10_Bn_R2_Flat_V512(ref float x, ref float w, ref float bias, ref float flat, int start, int end)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
             Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
-            // The last tile starts at FlatEnd − 80 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
-            for (int p = 0; p < FlatEnd; p += 80)
+            // The last tile starts at end − 80 (or 0, for a band that ends before one tile) and recomputes part of the one before instead
+            // of a tail: it ends at or before FlatEnd (≥ 80), so no read passes the plane's last input; positions outside the band are dropped.
+            for (int p = start; p < end; p += 80)
             {
-                if (p > FlatEnd - 80) p = FlatEnd - 80;
+                if (p > end - 80) p = Math.Max(0, end - 80);
                 Vector512<float> acc0_0 = bias0, acc1_0 = bias1;
                 Vector512<float> acc0_1 = bias0, acc1_1 = bias1;
                 Vector512<float> acc0_2 = bias0, acc1_2 = bias1;
@@ -907,11 +914,11 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
-        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
+        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             for (int od = 0; od < ConvD; od++)
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                     for (int ox = 0; ox < ConvW; ox++)
                         ConvPixel(r, ref x, ref w, ref bias, ref dst, oc, od, oh, ox);
         }
@@ -949,11 +956,11 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>Copies the ConvW real columns of each flat row (InW apart) to the block's output planes.</summary>
-        private static void KeepColumns(int r, float[] flat, ref float dst)
+        /// <summary>Copies the ConvW real columns of flat rows [rowStart, rowEnd) (InW apart) to the block's output planes.</summary>
+        private static void KeepColumns(int r, float[] flat, ref float dst, int rowStart, int rowEnd)
         {
             for (int j = 0; j < r; j++)
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                     new ReadOnlySpan<float>(flat, j * FlatLength + oh * InW, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));
         }
     }

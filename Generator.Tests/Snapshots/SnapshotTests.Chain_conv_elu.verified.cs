@@ -60,6 +60,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(3): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Elu on the accumulators in registers, before the store
     /// tiles   3 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 3 channels
+    /// tasks   sample × channel block: 1 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)
     /// flat    Vector512 eval path: the 14×14 plane is one flat row over the padded width 20 (6 extra positions per row, dropped), so every tile is 3 channels × 8×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..13 are interior (no bounds tests, the last vector overlaps the one before); no border columns
@@ -82,13 +83,14 @@ namespace FusedNorm.Generated
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 3, Taps = InPerGroup * 49; // weights per output channel
         private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
+        private const int MaxRowBands = 1; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
         private const int InteriorStart = 0, InteriorEnd = 14;
         private const int FlatLength = ConvH * InW, FlatEnd = (ConvH - 1) * InW + ConvW; // a channel's outputs as one flat row over the padded width (row oh at oh * InW)
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
-        /// <summary>Tasks of (sample, channel block) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
+        /// <summary>Tasks of (sample, channel block, row band) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
             // Copy the input into a zero-padded buffer (3 on each side): every window then lies inside it, with no bounds tests.
@@ -99,7 +101,9 @@ namespace FusedNorm.Generated
             ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
-                Parallelism.For(xs, y, batch, batch * BlocksPerSample, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, a), a);
+                // Row bands per (sample, block): 1 on one thread, else enough for a few tasks per thread. The tasks receive the count.
+                int bands = Parallelism.RowBands(batch * BlocksPerSample, MaxRowBands);
+                Parallelism.For(xs, y, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);
             }
             finally
             {
@@ -107,40 +111,41 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>Task = sample × channel block: the block's outputs for one sample, activation and pooling included.</summary>
-        private static void BlockTask(ref float x0, ref float y0, int task, KernelArguments a)
+        /// <summary>Task = sample × channel block × row band: the band's outputs of the block for one sample, activation and pooling included.</summary>
+        private static void BlockTask(ref float x0, ref float y0, int task, int bands, KernelArguments a)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;
+            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;
             int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             if (Vector512.IsHardwareAccelerated)
             {
                 // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
                 float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
-                Conv7x7S1_C2K3_BnElu_R3_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));
-                KeepColumns(3, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial));
+                Conv7x7S1_C2K3_BnElu_R3_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * InW, (rowEnd - 1) * InW + ConvW);
+                KeepColumns(3, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial), rowStart, rowEnd);
                 ArrayPool<float>.Shared.Return(flat);
             }
             else
             {
                 if (Vector256.IsHardwareAccelerated)
-                    Conv7x7S1_C2K3_BnElu_R3_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                    Conv7x7S1_C2K3_BnElu_R3_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
                 else
-                    ConvScalar(3, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                    ConvScalar(3, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
             }
         }
 
-        /// <summary>3 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Elu in registers.</summary>
-        private static void Conv7x7S1_C2K3_BnElu_R3_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>3 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; Elu in registers.</summary>
+        private static void Conv7x7S1_C2K3_BnElu_R3_V256(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
             Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
             Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
-            for (int oh = 0; oh < ConvH; oh++)
+            for (int oh = rowStart; oh < rowEnd; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
@@ -381,17 +386,18 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>3 output channel(s) as one flat row of 14×20 positions (6 dropped per row), 8 vectors of 16 per tile: 3×8 accumulators; Elu in registers.</summary>
-        private static void Conv7x7S1_C2K3_BnElu_R3_Flat_V512(ref float x, ref float w, ref float bias, ref float flat)
+        /// <summary>3 output channel(s) as one flat row of 14×20 positions (6 dropped per row), flat positions [start, end) of it, 8 vectors of 16 per tile: 3×8 accumulators; Elu in registers.</summary>
+        private static void Conv7x7S1_C2K3_BnElu_R3_Flat_V512(ref float x, ref float w, ref float bias, ref float flat, int start, int end)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
             Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
             Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
-            // The last tile starts at FlatEnd − 128 and recomputes part of the one before instead of a tail; no read passes the plane's last input.
-            for (int p = 0; p < FlatEnd; p += 128)
+            // The last tile starts at end − 128 (or 0, for a band that ends before one tile) and recomputes part of the one before instead
+            // of a tail: it ends at or before FlatEnd (≥ 128), so no read passes the plane's last input; positions outside the band are dropped.
+            for (int p = start; p < end; p += 128)
             {
-                if (p > FlatEnd - 128) p = FlatEnd - 128;
+                if (p > end - 128) p = Math.Max(0, end - 128);
                 Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2;
                 Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2;
                 Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2;
@@ -2170,11 +2176,11 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
-        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
+        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             for (int od = 0; od < ConvD; od++)
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                     for (int ox = 0; ox < ConvW; ox++)
                         ConvPixel(r, ref x, ref w, ref bias, ref dst, oc, od, oh, ox);
         }
@@ -2212,11 +2218,11 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>Copies the ConvW real columns of each flat row (InW apart) to the block's output planes.</summary>
-        private static void KeepColumns(int r, float[] flat, ref float dst)
+        /// <summary>Copies the ConvW real columns of flat rows [rowStart, rowEnd) (InW apart) to the block's output planes.</summary>
+        private static void KeepColumns(int r, float[] flat, ref float dst, int rowStart, int rowEnd)
         {
             for (int j = 0; j < r; j++)
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                     new ReadOnlySpan<float>(flat, j * FlatLength + oh * InW, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));
         }
     }

@@ -578,14 +578,14 @@ namespace FusedNorm.Generated
         }
 
         private const int PoolKernel = 2, PoolStride = 2, PoolPadding = 0;
-        /// <summary>AvgPool2d of <paramref name="channels"/> consecutive planes from <paramref name="src"/> into <paramref name="dst"/>: the divisor counts the zero padding (count_include_pad=True).</summary>
-        private static void Pool(int channels, ref float src, ref float dst)
+        /// <summary>AvgPool2d of <paramref name="channels"/> consecutive planes from <paramref name="src"/> into <paramref name="dst"/>, pooled rows [rowStart, rowEnd): the divisor counts the zero padding (count_include_pad=True).</summary>
+        private static void Pool(int channels, ref float src, ref float dst, int rowStart = 0, int rowEnd = PoolH)
         {
             for (int c = 0; c < channels; c++)
             {
                 for (int pd = 0; pd < PoolD; pd++)
                 {
-                    for (int ph = 0; ph < PoolH; ph++)
+                    for (int ph = rowStart; ph < rowEnd; ph++)
                     {
                         for (int pw = 0; pw < PoolW; pw++)
                         {

@@ -60,6 +60,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(12): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
     /// tiles   8 output channels × 8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 8 + 1 of 4 channels
+    /// tasks   sample × channel block: 2 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..19 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// loads   stride 2: each input vector is gathered from 2-apart elements
@@ -82,12 +83,13 @@ namespace FusedNorm.Generated
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 8, Taps = InPerGroup * 9; // weights per output channel
         private const int FullBlocks = 1, BlocksPerGroup = 2, BlocksPerSample = Groups * BlocksPerGroup;
+        private const int MaxRowBands = 1; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
         private const int InteriorStart = 0, InteriorEnd = 20;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
-        /// <summary>Tasks of (sample, channel block) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
+        /// <summary>Tasks of (sample, channel block, row band) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
             // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
@@ -98,7 +100,9 @@ namespace FusedNorm.Generated
             ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
-                Parallelism.For(xs, y, batch, batch * BlocksPerSample, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, a), a);
+                // Row bands per (sample, block): 1 on one thread, else enough for a few tasks per thread. The tasks receive the count.
+                int bands = Parallelism.RowBands(batch * BlocksPerSample, MaxRowBands);
+                Parallelism.For(xs, y, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);
             }
             finally
             {
@@ -106,37 +110,38 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>Task = sample × channel block: the block's outputs for one sample, activation and pooling included.</summary>
-        private static void BlockTask(ref float x0, ref float y0, int task, KernelArguments a)
+        /// <summary>Task = sample × channel block × row band: the band's outputs of the block for one sample, activation and pooling included.</summary>
+        private static void BlockTask(ref float x0, ref float y0, int task, int bands, KernelArguments a)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;
+            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;
             int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             if (inGroup < FullBlocks)
             {
                 if (Vector512.IsHardwareAccelerated)
-                    Conv3x3S2_C4K12_BnRelu_R8_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                    Conv3x3S2_C4K12_BnRelu_R8_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
                 else if (Vector256.IsHardwareAccelerated)
-                    Conv3x3S2_C4K12_BnRelu_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                    Conv3x3S2_C4K12_BnRelu_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
                 else
-                    ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                    ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
             }
             else
             {
                 if (Vector512.IsHardwareAccelerated)
-                    Conv3x3S2_C4K12_BnRelu_R4_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                    Conv3x3S2_C4K12_BnRelu_R4_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
                 else if (Vector256.IsHardwareAccelerated)
-                    Conv3x3S2_C4K12_BnRelu_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                    Conv3x3S2_C4K12_BnRelu_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
                 else
-                    ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc);
+                    ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
             }
         }
 
-        /// <summary>8 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv3x3S2_C4K12_BnRelu_R8_V512(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>8 output channel(s), rows [rowStart, rowEnd): Vector512 over 16 interior columns, scalar at the borders; Relu in registers.</summary>
+        private static void Conv3x3S2_C4K12_BnRelu_R8_V512(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
@@ -147,7 +152,7 @@ namespace FusedNorm.Generated
             Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
             Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
             Vector512<float> bias7 = Vector512.Create(Unsafe.Add(ref bias, 7));
-            for (int oh = 0; oh < ConvH; oh++)
+            for (int oh = rowStart; oh < rowEnd; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
@@ -266,15 +271,15 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>4 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv3x3S2_C4K12_BnRelu_R4_V512(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>4 output channel(s), rows [rowStart, rowEnd): Vector512 over 16 interior columns, scalar at the borders; Relu in registers.</summary>
+        private static void Conv3x3S2_C4K12_BnRelu_R4_V512(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
             Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
             Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
             Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
-            for (int oh = 0; oh < ConvH; oh++)
+            for (int oh = rowStart; oh < rowEnd; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
@@ -353,8 +358,8 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>8 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv3x3S2_C4K12_BnRelu_R8_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>8 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
+        private static void Conv3x3S2_C4K12_BnRelu_R8_V256(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
@@ -365,7 +370,7 @@ namespace FusedNorm.Generated
             Vector256<float> bias5 = Vector256.Create(Unsafe.Add(ref bias, 5));
             Vector256<float> bias6 = Vector256.Create(Unsafe.Add(ref bias, 6));
             Vector256<float> bias7 = Vector256.Create(Unsafe.Add(ref bias, 7));
-            for (int oh = 0; oh < ConvH; oh++)
+            for (int oh = rowStart; oh < rowEnd; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
@@ -484,15 +489,15 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv3x3S2_C4K12_BnRelu_R4_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>4 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
+        private static void Conv3x3S2_C4K12_BnRelu_R4_V256(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
             Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
             Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
             Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
-            for (int oh = 0; oh < ConvH; oh++)
+            for (int oh = rowStart; oh < rowEnd; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
@@ -727,11 +732,11 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
-        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
+        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             for (int od = 0; od < ConvD; od++)
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                     for (int ox = 0; ox < ConvW; ox++)
                         ConvPixel(r, ref x, ref w, ref bias, ref dst, oc, od, oh, ox);
         }

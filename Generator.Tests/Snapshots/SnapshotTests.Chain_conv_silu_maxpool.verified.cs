@@ -61,6 +61,7 @@ namespace FusedNorm.Generated
     /// act     Silu on the accumulators in registers, before the store
     /// pool    MaxPool2d window 2, stride 2, padding 0 → 7×8×8, read from a scratch buffer still in cache; the conv output never reaches y
     /// tiles   7 output channels × 8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 7 channels
+    /// tasks   sample × channel block × row band: 1 block(s) × up to 4 bands of the 8 pooled rows per sample, as many as give each thread about 4 tasks (1 band on one thread)
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..15 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
@@ -82,13 +83,14 @@ namespace FusedNorm.Generated
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 7, Taps = InPerGroup * 25; // weights per output channel
         private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
+        private const int MaxRowBands = 4; // a task is (sample, channel block, band of pooled rows); each call picks 1..MaxRowBands bands
         private const int InteriorStart = 0, InteriorEnd = 16;
         private const int PoolD = 1, PoolH = 8, PoolW = 8, PoolSpatial = PoolD * PoolH * PoolW;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
-        /// <summary>Tasks of (sample, channel block) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
+        /// <summary>Tasks of (sample, channel block, row band) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
             // Copy the input into a zero-padded buffer (2 on each side): every window then lies inside it, with no bounds tests.
@@ -99,7 +101,9 @@ namespace FusedNorm.Generated
             ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
-                Parallelism.For(xs, y, batch, batch * BlocksPerSample, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, a), a);
+                // Row bands per (sample, block): 1 on one thread, else enough for a few tasks per thread. The tasks receive the count.
+                int bands = Parallelism.RowBands(batch * BlocksPerSample, MaxRowBands);
+                Parallelism.For(xs, y, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);
             }
             finally
             {
@@ -107,13 +111,15 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>Task = sample × channel block: the block's outputs for one sample, activation and pooling included.</summary>
-        private static void BlockTask(ref float x0, ref float y0, int task, KernelArguments a)
+        /// <summary>Task = sample × channel block × row band: the band's outputs of the block for one sample, activation and pooling included.</summary>
+        private static void BlockTask(ref float x0, ref float y0, int task, int bands, KernelArguments a)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;
+            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;
             int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            int poolStart = band * PoolH / bands, poolEnd = (band + 1) * PoolH / bands; // this band's pooled rows
+            int rowStart = poolStart * 2, rowEnd = Math.Min(ConvH, (poolEnd - 1) * 2 + 2); // the conv rows their windows read
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             // The block's conv output goes to a scratch buffer that stays in cache; only the pooled result is stored.
@@ -122,12 +128,12 @@ namespace FusedNorm.Generated
             try
             {
                 if (Vector512.IsHardwareAccelerated)
-                    Conv5x5S1_C3K7_BnSiluMaxPool2_R7_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                    Conv5x5S1_C3K7_BnSiluMaxPool2_R7_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
                 else if (Vector256.IsHardwareAccelerated)
-                    Conv5x5S1_C3K7_BnSiluMaxPool2_R7_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
+                    Conv5x5S1_C3K7_BnSiluMaxPool2_R7_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
                 else
-                    ConvScalar(7, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc);
-                Pool(7, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial));
+                    ConvScalar(7, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
+                Pool(7, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial), poolStart, poolEnd);
             }
             finally
             {
@@ -135,8 +141,8 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>7 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; Silu in registers.</summary>
-        private static void Conv5x5S1_C3K7_BnSiluMaxPool2_R7_V512(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>7 output channel(s), rows [rowStart, rowEnd): Vector512 over 16 interior columns, scalar at the borders; Silu in registers.</summary>
+        private static void Conv5x5S1_C3K7_BnSiluMaxPool2_R7_V512(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
@@ -146,7 +152,7 @@ namespace FusedNorm.Generated
             Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
             Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
             Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
-            for (int oh = 0; oh < ConvH; oh++)
+            for (int oh = rowStart; oh < rowEnd; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
@@ -389,8 +395,8 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>7 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; Silu in registers.</summary>
-        private static void Conv5x5S1_C3K7_BnSiluMaxPool2_R7_V256(ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>7 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; Silu in registers.</summary>
+        private static void Conv5x5S1_C3K7_BnSiluMaxPool2_R7_V256(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
@@ -400,7 +406,7 @@ namespace FusedNorm.Generated
             Vector256<float> bias4 = Vector256.Create(Unsafe.Add(ref bias, 4));
             Vector256<float> bias5 = Vector256.Create(Unsafe.Add(ref bias, 5));
             Vector256<float> bias6 = Vector256.Create(Unsafe.Add(ref bias, 6));
-            for (int oh = 0; oh < ConvH; oh++)
+            for (int oh = rowStart; oh < rowEnd; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
@@ -643,11 +649,11 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
-        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc)
+        /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
+        private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             for (int od = 0; od < ConvD; od++)
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                     for (int ox = 0; ox < ConvW; ox++)
                         ConvPixel(r, ref x, ref w, ref bias, ref dst, oc, od, oh, ox);
         }
@@ -686,14 +692,14 @@ namespace FusedNorm.Generated
         }
 
         private const int PoolKernel = 2, PoolStride = 2, PoolPadding = 0;
-        /// <summary>MaxPool2d of <paramref name="channels"/> consecutive planes from <paramref name="src"/> into <paramref name="dst"/>: padding counts as −∞, NaN propagates.</summary>
-        private static void Pool(int channels, ref float src, ref float dst)
+        /// <summary>MaxPool2d of <paramref name="channels"/> consecutive planes from <paramref name="src"/> into <paramref name="dst"/>, pooled rows [rowStart, rowEnd): padding counts as −∞, NaN propagates.</summary>
+        private static void Pool(int channels, ref float src, ref float dst, int rowStart = 0, int rowEnd = PoolH)
         {
             for (int c = 0; c < channels; c++)
             {
                 for (int pd = 0; pd < PoolD; pd++)
                 {
-                    for (int ph = 0; ph < PoolH; ph++)
+                    for (int ph = rowStart; ph < rowEnd; ph++)
                     {
                         for (int pw = 0; pw < PoolW; pw++)
                         {

@@ -33,6 +33,8 @@ internal static class ConvEmitter
         w.Line($"private const int Groups = {c.Groups}, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;");
         w.Line($"private const int Block = {c.OcBlock}, Taps = InPerGroup * {c.TapsPerInput}; // weights per output channel");
         w.Line($"private const int FullBlocks = {c.FullBlocks}, BlocksPerGroup = {c.FullBlocks + (c.TailChannels > 0 ? 1 : 0)}, BlocksPerSample = Groups * BlocksPerGroup;");
+        if (chain.Norm?.EvalMode is null or NormMode.Folded)
+            w.Line($"private const int MaxRowBands = {chain.MaxRowBands}; // a task is (sample, channel block, band of {(chain.Pool is null ? "output" : "pooled")} rows); each call picks 1..MaxRowBands bands");
         if (c.Vectorized) w.Line($"private const int InteriorStart = {c.InteriorStart}, InteriorEnd = {c.InteriorEnd};");
         if (c.Flat512) w.Line($"private const int FlatLength = ConvH * InW, FlatEnd = (ConvH - 1) * InW + ConvW; // a channel's outputs as one flat row over the padded width (row oh at oh * InW)");
         if (chain.Pool is { } p) w.Line($"private const int PoolD = {p.OutDepth}, PoolH = {p.OutHeight}, PoolW = {p.OutWidth}, PoolSpatial = PoolD * PoolH * PoolW;");
@@ -90,7 +92,7 @@ internal static class ConvEmitter
         bool blockTasks = mode is null || (mode == NormMode.RunStatistics && RunsWithinBlocks(chain));
         w.Line(mode switch
         {
-            null => "/// <summary>Tasks of (sample, channel block) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>",
+            null => "/// <summary>Tasks of (sample, channel block, row band) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>",
             NormMode.RunStatistics => "/// <summary>" + (threaded ? "One task per sample on the worker threads" : "Sample by sample") + ": each block stores its outputs and adds them to their run's moments; every run a block completes is normalized (affine, activation) while it is still in cache.</summary>",
             _ => "/// <summary>Channel block by channel block, every sample: the moments of a channel span the whole batch, so a block is normalized once all samples are computed.</summary>",
         });
@@ -111,9 +113,18 @@ internal static class ConvEmitter
                 w.Line("ReadOnlySpan<float> xs = x;");
             if (threaded)
             {
-                string task = mode is null ? "BlockTask" : blockTasks ? "RunBlockTask" : "SampleTask";
-                string count = blockTasks ? "batch * BlocksPerSample" : "batch";
-                w.Line($"Parallelism.For(xs, y, batch, {count}, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => {task}(ref x0, ref y0, task, a), a);");
+                if (mode is null)
+                {
+                    w.Comment("Row bands per (sample, block): 1 on one thread, else enough for a few tasks per thread. The tasks receive the count.");
+                    w.Line("int bands = Parallelism.RowBands(batch * BlocksPerSample, MaxRowBands);");
+                    w.Line("Parallelism.For(xs, y, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);");
+                }
+                else
+                {
+                    string task = blockTasks ? "RunBlockTask" : "SampleTask";
+                    string count = blockTasks ? "batch * BlocksPerSample" : "batch";
+                    w.Line($"Parallelism.For(xs, y, batch, {count}, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => {task}(ref x0, ref y0, task, a), a);");
+                }
             }
             else
             {
@@ -203,13 +214,22 @@ internal static class ConvEmitter
     {
         ConvPlan c = chain.Conv!;
         bool pool = chain.Pool is not null;
-        w.Line("/// <summary>Task = sample × channel block: the block's outputs for one sample, activation and pooling included.</summary>");
-        using (w.Block($"private static void BlockTask({Ref} x0, {Ref} y0, int task, KernelArguments a)"))
+        w.Line("/// <summary>Task = sample × channel block × row band: the band's outputs of the block for one sample, activation and pooling included.</summary>");
+        using (w.Block($"private static void BlockTask({Ref} x0, {Ref} y0, int task, int bands, KernelArguments a)"))
         {
             w.Line($"{Ref} w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
             w.Line($"{Ref} b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
-            w.Line("int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;");
+            w.Line("int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;");
             w.Line("int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;");
+            if (chain.Pool is { } bp)
+            {
+                w.Line("int poolStart = band * PoolH / bands, poolEnd = (band + 1) * PoolH / bands; // this band's pooled rows");
+                string pad = bp.PaddingH > 0 ? $" - {bp.PaddingH}" : "";
+                string first = bp.PaddingH > 0 ? $"Math.Max(0, poolStart * {bp.StrideH}{pad})" : $"poolStart * {bp.StrideH}";
+                w.Line($"int rowStart = {first}, rowEnd = Math.Min(ConvH, (poolEnd - 1) * {bp.StrideH}{pad} + {bp.KernelH}); // the conv rows their windows read");
+            }
+            else
+                w.Line("int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows");
             w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
             w.Line($"{Ref} yn = ref {Unsafe}.Add(ref y0, n * OutputSize);");
             if (pool)
@@ -228,15 +248,15 @@ internal static class ConvEmitter
                     {
                         w.Comment("The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.");
                         w.Line("float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);");
-                        w.Line($"{FlatName(chain, r)}(ref {Unsafe}.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat));");
-                        w.Line($"KeepColumns({r}, flat, ref {dst});");
+                        w.Line($"{FlatName(chain, r)}(ref {Unsafe}.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * InW, (rowEnd - 1) * InW + ConvW);");
+                        w.Line($"KeepColumns({r}, flat, ref {dst}, rowStart, rowEnd);");
                         w.Line("ArrayPool<float>.Shared.Return(flat);");
                     }
                     w.Open("else");
                 }
                 w.Line(BlockCall(chain, r, null, "xn", "oc", dst, vector512: !c.Flat512));
                 if (c.Flat512) w.Close();
-                if (pool) w.Line($"Pool({r}, ref s0, ref {Unsafe}.Add(ref yn, oc * PoolSpatial));");
+                if (pool) w.Line($"Pool({r}, ref s0, ref {Unsafe}.Add(ref yn, oc * PoolSpatial), poolStart, poolEnd);");
             }
             if (c.TailChannels == 0) Body(c.OcBlock);
             else
@@ -303,7 +323,8 @@ internal static class ConvEmitter
     {
         ConvPlan c = chain.Conv!;
         string stats = mode is null ? "" : ", stats";
-        string args = $"ref {Unsafe}.Add(ref {xn}, {oc} / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, {oc} * Taps), ref {Unsafe}.Add(ref b0, {oc}), ref {dst}{stats}, {oc}";
+        string rows = mode is null ? ", rowStart, rowEnd" : "";
+        string args = $"ref {Unsafe}.Add(ref {xn}, {oc} / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, {oc} * Taps), ref {Unsafe}.Add(ref b0, {oc}), ref {dst}{stats}, {oc}{rows}";
         string v512 = c.Vectorized512 && vector512 ? $"if (Vector512.IsHardwareAccelerated)\n    {VectorName(chain, r, mode, 16)}({args});\nelse " : "";
         return c.Vectorized
             ? $"{v512}if (Vector256.IsHardwareAccelerated)\n    {VectorName(chain, r, mode)}({args});\nelse\n    ConvScalar{Suffix(mode)}({r}, {args});"
@@ -438,14 +459,15 @@ internal static class ConvEmitter
         string epilogue = mode is null
             ? (chain.Activation is { } a ? ActivationName(a) + " in registers" : "no activation")
             : "stores raw outputs and adds them to their moments";
-        w.Line($"/// <summary>{r} output channel(s), every row: {V} over {lanes} interior columns, scalar at the borders; {epilogue}.</summary>");
-        using (w.Block($"private static void {VectorName(chain, r, mode, lanes)}({Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc)"))
+        string rowsParameter = mode is null ? ", int rowStart, int rowEnd" : "";
+        w.Line($"/// <summary>{r} output channel(s), {(mode is null ? "rows [rowStart, rowEnd)" : "every row")}: {V} over {lanes} interior columns, scalar at the borders; {epilogue}.</summary>");
+        using (w.Block($"private static void {VectorName(chain, r, mode, lanes)}({Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc{rowsParameter})"))
         {
             w.Comment("Per-channel bias" + (chain.Norm?.EvalMode == NormMode.Folded && mode is null ? " (the norm folded in)" : "") + ", broadcast once.");
             for (int j = 0; j < r; j++)
                 w.Line($"{vec} bias{j} = {V}.Create({Unsafe}.Add(ref bias, {j}));");
             if (c.Rank == 3) w.Open("for (int od = 0; od < ConvD; od++)");
-            if (c.Rank >= 2) w.Open("for (int oh = 0; oh < ConvH; oh++)");
+            if (c.Rank >= 2) w.Open(mode is null ? "for (int oh = rowStart; oh < rowEnd; oh++)" : "for (int oh = 0; oh < ConvH; oh++)");
             else w.Open("");
             if (c.Rank == 3) w.Line("int id0 = od * Stride - Padding;");
             if (c.Rank >= 2) w.Line("int ih0 = oh * Stride - Padding;");
@@ -496,16 +518,17 @@ internal static class ConvEmitter
         const int lanes = 16;
         int cols = c.FlatVectors(r);
         string vec = "Vector512<float>";
-        w.Line($"/// <summary>{r} output channel(s) as one flat row of {c.OutHeight}×{c.InWidth} positions ({c.InWidth - c.OutWidth} dropped per row), {cols} vectors of 16 per tile: {r}×{cols} accumulators; {(chain.Activation is { } a ? ActivationName(a) + " in registers" : "no activation")}.</summary>");
-        using (w.Block($"private static void {FlatName(chain, r)}({Ref} x, {Ref} w, {Ref} bias, {Ref} flat)"))
+        w.Line($"/// <summary>{r} output channel(s) as one flat row of {c.OutHeight}×{c.InWidth} positions ({c.InWidth - c.OutWidth} dropped per row), flat positions [start, end) of it, {cols} vectors of 16 per tile: {r}×{cols} accumulators; {(chain.Activation is { } a ? ActivationName(a) + " in registers" : "no activation")}.</summary>");
+        using (w.Block($"private static void {FlatName(chain, r)}({Ref} x, {Ref} w, {Ref} bias, {Ref} flat, int start, int end)"))
         {
             w.Comment("Per-channel bias" + (chain.Norm?.EvalMode == NormMode.Folded ? " (the norm folded in)" : "") + ", broadcast once.");
             for (int j = 0; j < r; j++)
                 w.Line($"{vec} bias{j} = Vector512.Create({Unsafe}.Add(ref bias, {j}));");
-            w.Comment($"The last tile starts at FlatEnd − {cols * lanes} and recomputes part of the one before instead of a tail; no read passes the plane's last input.");
-            using (w.Block($"for (int p = 0; p < FlatEnd; p += {cols * lanes})"))
+            w.Comment($"The last tile starts at end − {cols * lanes} (or 0, for a band that ends before one tile) and recomputes part of the one before instead");
+            w.Comment($"of a tail: it ends at or before FlatEnd (≥ {cols * lanes}), so no read passes the plane's last input; positions outside the band are dropped.");
+            using (w.Block($"for (int p = start; p < end; p += {cols * lanes})"))
             {
-                w.Line($"if (p > FlatEnd - {cols * lanes}) p = FlatEnd - {cols * lanes};");
+                w.Line($"if (p > end - {cols * lanes}) p = Math.Max(0, end - {cols * lanes});");
                 string Acc(int j, int u) => $"acc{j}_{u}";
                 for (int u = 0; u < cols; u++)
                     w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, r).Select(j => $"{Acc(j, u)} = bias{j}")) + ";");
@@ -521,11 +544,11 @@ internal static class ConvEmitter
 
     private static void EmitKeepColumns(SourceWriter w)
     {
-        w.Line("/// <summary>Copies the ConvW real columns of each flat row (InW apart) to the block's output planes.</summary>");
-        using (w.Block($"private static void KeepColumns(int r, float[] flat, {Ref} dst)"))
+        w.Line("/// <summary>Copies the ConvW real columns of flat rows [rowStart, rowEnd) (InW apart) to the block's output planes.</summary>");
+        using (w.Block($"private static void KeepColumns(int r, float[] flat, {Ref} dst, int rowStart, int rowEnd)"))
         {
             w.Line("for (int j = 0; j < r; j++)");
-            w.Line("    for (int oh = 0; oh < ConvH; oh++)");
+            w.Line("    for (int oh = rowStart; oh < rowEnd; oh++)");
             w.Line($"        new ReadOnlySpan<float>(flat, j * FlatLength + oh * InW, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref {Unsafe}.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));");
         }
     }
@@ -611,11 +634,12 @@ internal static class ConvEmitter
     {
         string statsParameter = mode is null ? "" : ", Span<Moments> stats";
         string stats = mode is null ? "" : ", stats";
-        w.Line("/// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>");
-        using (w.Block($"private static void ConvScalar{Suffix(mode)}(int r, {Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc)"))
+        string rowsParameter = mode is null ? ", int rowStart, int rowEnd" : "";
+        w.Line($"/// <summary>The scalar path: every output of r channels{(mode is null ? " in rows [rowStart, rowEnd)" : "")} through the checked pixel kernel.</summary>");
+        using (w.Block($"private static void ConvScalar{Suffix(mode)}(int r, {Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc{rowsParameter})"))
         {
             w.Line("for (int od = 0; od < ConvD; od++)");
-            w.Line("    for (int oh = 0; oh < ConvH; oh++)");
+            w.Line(mode is null ? "    for (int oh = rowStart; oh < rowEnd; oh++)" : "    for (int oh = 0; oh < ConvH; oh++)");
             w.Line("        for (int ox = 0; ox < ConvW; ox++)");
             w.Line($"            ConvPixel{Suffix(mode)}(r, ref x, ref w, ref bias, ref dst{stats}, oc, od, oh, ox);");
         }

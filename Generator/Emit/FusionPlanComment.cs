@@ -21,6 +21,14 @@ internal static class FusionPlanComment
             if (chain.Pool is { } p)
                 w.Line($"/// pool    {p.Kind} window {p.Kernel}, stride {p.Stride}, padding {p.Padding} → {ShapeText(chain.OutputShape)}, read from a scratch buffer still in cache; the conv output never reaches y");
             w.Line($"/// tiles   {c.OcBlock} output channels × {Columns(c, 8)} (Vector256){(c.Vectorized512 ? $" or × {Columns(c, 16)} (Vector512)" : "")} of accumulators, then single vectors: {c.FullBlocks} block(s) of {c.OcBlock}" + (c.TailChannels > 0 ? $" + 1 of {c.TailChannels}" : "") + " channels" + (c.Groups > 1 ? " per group" : ""));
+            if (!chain.ComputesStatistics)
+            {
+                int blocks = c.Groups * (c.FullBlocks + (c.TailChannels > 0 ? 1 : 0));
+                string rows = chain.Pool is null ? "output" : "pooled";
+                w.Line(chain.MaxRowBands == 1
+                    ? $"/// tasks   sample × channel block: {blocks} block(s) per sample, dealt to the worker threads; rows are not split into bands ({(c.Rank != 2 ? "only 2d chains are" : blocks >= ModelPlanner.MaxTasksPerSample ? "the blocks make enough tasks" : chain.BandedRows == 1 ? "one row" : "too little work per band")})"
+                    : $"/// tasks   sample × channel block × row band: {blocks} block(s) × up to {chain.MaxRowBands} bands of the {chain.BandedRows} {rows} rows per sample, as many as give each thread about 4 tasks (1 band on one thread)");
+            }
             if (c.Flat512)
                 w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row over the padded width {c.InWidth} ({c.InWidth - c.OutWidth} extra positions per row, dropped), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
             if (c.PaddedCopy)

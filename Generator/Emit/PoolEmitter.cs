@@ -13,11 +13,11 @@ internal static class PoolEmitter
         string rule = p.IsMax
             ? "padding counts as −∞, NaN propagates"
             : p.CountIncludePad ? "the divisor counts the zero padding (count_include_pad=True)" : "the divisor counts only real inputs (count_include_pad=False)";
-        w.Line($"/// <summary>{p.Kind} of <paramref name=\"channels\"/> consecutive planes from <paramref name=\"src\"/> into <paramref name=\"dst\"/>: {rule}.</summary>");
-        using (w.Block("private static void Pool(int channels, ref float src, ref float dst)"))
+        w.Line($"/// <summary>{p.Kind} of <paramref name=\"channels\"/> consecutive planes from <paramref name=\"src\"/> into <paramref name=\"dst\"/>, pooled rows [rowStart, rowEnd): {rule}.</summary>");
+        using (w.Block("private static void Pool(int channels, ref float src, ref float dst, int rowStart = 0, int rowEnd = PoolH)"))
         using (w.Block("for (int c = 0; c < channels; c++)"))
         using (w.Block("for (int pd = 0; pd < PoolD; pd++)"))
-        using (w.Block("for (int ph = 0; ph < PoolH; ph++)"))
+        using (w.Block("for (int ph = rowStart; ph < rowEnd; ph++)"))
         using (w.Block("for (int pw = 0; pw < PoolW; pw++)"))
         {
             // Window start and end per dim, clipped to the conv output; PyTorch's divisor clips to the padded input.

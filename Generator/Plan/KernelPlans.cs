@@ -169,10 +169,33 @@ public sealed record ChainPlan(
     ActivationSpec? Activation,
     PoolPlan? Pool,
     bool TrainingForward = false,
-    SplitSpec? Split = null)
+    SplitSpec? Split = null,
+    int MaxRowBands = 1)
 {
     /// <summary>The eval-mode forward normalizes with statistics it computes (not folded ones).</summary>
     public bool ComputesStatistics => Norm is { EvalMode: not NormMode.Folded };
+
+    /// <summary>
+    /// The rows a conv chain's tasks split into row bands (up to <see cref="MaxRowBands"/>; how many is chosen per call by
+    /// Parallelism.RowBands from the threads): the pooled rows when the chain pools
+    /// (a band computes the conv rows its pool windows read), else the conv output rows.
+    /// </summary>
+    public int BandedRows => Pool?.OutHeight ?? Conv!.OutHeight;
+
+    /// <summary>Band <paramref name="band"/> of <paramref name="bands"/>: rows [band·rows/bands, (band+1)·rows/bands) of <see cref="BandedRows"/>.</summary>
+    public (int Start, int End) BandRows(int band, int bands) => (band * BandedRows / bands, (band + 1) * BandedRows / bands);
+
+    /// <summary>
+    /// The conv output rows band <paramref name="band"/> computes: its own rows, or with pooling the rows its pool
+    /// windows read (clipped to the conv output; neighbouring bands share a row where windows overlap).
+    /// The generated BlockTask computes the same with the same formula.
+    /// </summary>
+    public (int Start, int End) BandConvRows(int band, int bands)
+    {
+        (int start, int end) = BandRows(band, bands);
+        if (Pool is not { } p) return (start, end);
+        return (System.Math.Max(0, start * p.StrideH - p.PaddingH), System.Math.Min(Conv!.OutHeight, (end - 1) * p.StrideH - p.PaddingH + p.KernelH));
+    }
 
     public int InputSize => Product(InputShape);
     public int OutputSize => Product(OutputShape);

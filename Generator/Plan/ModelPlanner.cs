@@ -29,6 +29,13 @@ public static class ModelPlanner
     /// <summary>Vectors of 16 outputs per register tile of the flat Vector512 conv kernel: 8 channels × 3 = 24 accumulators.</summary>
     public const int FlatTileVectors = 3;
     /// <summary>
+    /// The most tasks per sample a fused conv chain's row bands may make: a batch of 1 can still feed 4 threads with
+    /// 4 tasks each (Parallelism.RowBands picks fewer bands, per call, when fewer threads run).
+    /// </summary>
+    public const int MaxTasksPerSample = 16;
+    /// <summary>The least work per row-band task, in multiply-adds (about 0.1–0.3 µs of FMAs): below it a band is not worth a task.</summary>
+    public const int MinBandMacs = 32768;
+    /// <summary>
     /// The most floats one sample's tensor or one weight tensor may hold (1 GiB). Far above real layers (VGG's
     /// largest Linear holds 1.0e8), and low enough that no index the kernels compute in int can overflow.
     /// </summary>
@@ -215,9 +222,26 @@ public static class ModelPlanner
 
         if (Failed()) return null;
 
-        return new ChainPlan(type, index, chain.MethodName, chain.MethodModifiers, chain.InputParameter, chain.OutputParameter,
+        var plan = new ChainPlan(type, index, chain.MethodName, chain.MethodModifiers, chain.InputParameter, chain.OutputParameter,
             chain.BatchParameter, input.ToEquatableArray(), output.ToEquatableArray(), conv, linear, norm, chain.Activation, pool,
             chain.TrainingForward, chain.Split);
+        return plan with { MaxRowBands = PlanMaxRowBands(plan) };
+    }
+
+    /// <summary>
+    /// The most row bands per (sample, channel block) task of a fused 2d conv chain (its norm folded or absent): up to
+    /// <see cref="MaxTasksPerSample"/> tasks per sample, each band at least one row and about <see cref="MinBandMacs"/>
+    /// of work. How many of them a call uses depends on its threads and batch (Parallelism.RowBands). Chains that
+    /// compute statistics keep whole planes (a band would need its partial moments merged in a fixed order: not
+    /// built); so do 1d (one row) and 3d chains.
+    /// </summary>
+    public static int PlanMaxRowBands(ChainPlan chain)
+    {
+        if (chain.Conv is not { Rank: 2 } c || chain.Norm is { EvalMode: not NormMode.Folded }) return 1;
+        int blocks = c.Groups * (c.FullBlocks + (c.TailChannels > 0 ? 1 : 0));
+        long work = (long)c.OutChannels * c.OutHeight * c.OutWidth * c.InPerGroup * c.TapsPerInput; // multiply-adds per sample
+        long byWork = Math.Max(1, work / blocks / MinBandMacs);
+        return (int)Math.Min(Math.Min((MaxTasksPerSample + blocks - 1) / blocks, chain.BandedRows), byWork);
     }
 
     /// <summary>

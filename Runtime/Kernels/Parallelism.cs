@@ -20,8 +20,12 @@ public sealed class KernelArguments
     public NormState? Norm { get; }
 }
 
-/// <summary>One task of a chain: task index <paramref name="task"/> of the work split the kernel chose.</summary>
-public delegate void KernelTask(ref float x, ref float y, int batch, int task, KernelArguments arguments);
+/// <summary>
+/// One task of a chain: task index <paramref name="task"/> of the work split the kernel chose. <paramref name="state"/>
+/// is the value the kernel passed to <see cref="Parallelism.For"/>, the same for every task of the call: the batch,
+/// or what the tasks need to decode their index (a banded kernel's row bands).
+/// </summary>
+public delegate void KernelTask(ref float x, ref float y, int state, int task, KernelArguments arguments);
 
 /// <summary>
 /// Runs a kernel's tasks on persistent worker threads. Each task writes its own part of the output and reduces
@@ -56,6 +60,23 @@ public static unsafe class Parallelism
     private const int Stride = 16;
     private static int[] _next = new int[Stride];
     private static Exception? _failure; // the first exception a task threw, rethrown on the caller's thread
+
+    /// <summary>Tasks per thread a banded kernel aims for: enough that a thread that starts late finds work left.</summary>
+    public const int TasksPerThread = 4;
+
+    /// <summary>
+    /// Row bands per (sample, channel block) for a kernel whose unbanded work is <paramref name="tasks"/> tasks, at most
+    /// <paramref name="most"/> (the generator's limit for the shape): 1 when a call runs on one thread, else enough for
+    /// about <see cref="TasksPerThread"/> tasks per thread. The kernel reads it once per call and passes it to its tasks,
+    /// so a change of <see cref="MaxDegree"/> during a call cannot split one call two ways. Banding never changes a
+    /// result: every output is computed by the same operations whichever band computes it.
+    /// </summary>
+    public static int RowBands(int tasks, int most)
+    {
+        int degree = _maxDegree;
+        if (degree <= 1 || most <= 1 || tasks >= TasksPerThread * degree) return 1;
+        return Math.Clamp((TasksPerThread * degree + tasks - 1) / tasks, 1, most);
+    }
 
     public static void For(ReadOnlySpan<float> x, Span<float> y, int batch, int count, KernelTask task, KernelArguments arguments)
     {
