@@ -15,6 +15,27 @@ internal static class Probe
         bench.Cleanup();
     }
 
+    /// <summary>Runs one side (fusednorm or ort) of a workload for a few seconds after a warm-up, for a sampling profiler.</summary>
+    public static void Loop(string name, int threads, double seconds, string side)
+    {
+        var bench = new ChainBenchmarks { Workload = name, Threads = threads };
+        bench.Setup();
+        Action action = side switch
+        {
+            "fusednorm" => bench.FusedNorm,
+            "ort" => () => bench.OnnxRuntime(),
+            _ => throw new ArgumentException($"side must be fusednorm or ort, not '{side}'", nameof(side)),
+        };
+        long warm = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(warm).TotalSeconds < 3) action();
+        long start = Stopwatch.GetTimestamp();
+        long calls = 0;
+        Console.WriteLine($"// profiling {side} on {name} at {threads} thread(s) for {seconds} s (pid {Environment.ProcessId})");
+        while (Stopwatch.GetElapsedTime(start).TotalSeconds < seconds) { action(); calls++; }
+        Console.WriteLine($"{calls} calls, {Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls:F1} µs per call");
+        bench.Cleanup();
+    }
+
     private static double Median(Action action)
     {
         long warm = Stopwatch.GetTimestamp();

@@ -17,9 +17,17 @@ using FusedNorm.Benchmarks;
 // dotnet run --project Benchmarks -c Release -- quick   a shorter job (fewer iterations), same table
 // dotnet run --project Benchmarks -c Release -- probe NAME  a quick Stopwatch comparison while developing (not for RESULTS.md)
 // dotnet run --project Benchmarks -c Release -- generator   the generator's own cost on a 50-chain model (its section of RESULTS.md)
+// dotnet run --project Benchmarks -c Release -- profile NAME THREADS SECONDS fusednorm|ort
+//                                                            one side of a workload in a loop, for a sampling profiler
+//                                                            (run under `perf record` with DOTNET_PerfMapEnabled=1)
 if (args.Length >= 1 && args[0] == "generator")
 {
     GeneratorCost.Run(args.Skip(1).ToArray());
+    return;
+}
+if (args.Length >= 5 && args[0] == "profile")
+{
+    Probe.Loop(args[1], int.Parse(args[2]), double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4]);
     return;
 }
 if (args.Length >= 2 && args[0] == "probe")
