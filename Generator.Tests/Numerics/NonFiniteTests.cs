@@ -59,6 +59,37 @@ public class NonFiniteTests
         AssertSame(golden.ReadFloat32("eval_output"), model.Forward(input, batch), shape, $"{name} (generated, eval after training)");
     }
 
+    /// <summary>
+    /// The vectorized MaxPool2d(2) (no golden has it: theirs pool 3×3 with padding) against the Runtime's reference,
+    /// whose max pool the goldens check: NaN and −∞ inputs at chosen places, rows of 40 columns (pooled rows of 20:
+    /// two vector steps of 8 and an overlapping third), 3 input channels so a NaN reaches every output channel.
+    /// </summary>
+    [Fact]
+    public void Max_pool_2x2_propagates_NaN_and_infinity_like_the_reference()
+    {
+        var chain = new ChainCase("nonfinite_maxpool2", new[] { 3, 6, 40 }, new ConvCase(4, 3, Padding: 1), Activation: Layer.ReLU,
+            Pool: new PoolCase(Layer.MaxPool2d, 2), Batch: 2);
+        var random = new Random(77);
+        float[] weight = Enumerable.Range(0, 4 * 3 * 9).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        float[] bias = { 0.1f, -0.2f, 0.3f, float.NegativeInfinity }; // channel 3: every conv output −∞, after ReLU 0
+        var writer = new SafeTensorsWriter();
+        writer.Add("conv.weight", weight, 4, 3, 3, 3);
+        writer.Add("conv.bias", bias, 4);
+        CompiledModel model = CompiledModel.Compile(chain.Source(), chain.TypeName);
+        model.LoadWeights(SafeTensorsFile.FromBytes(writer.ToArray()));
+
+        int batch = 2;
+        float[] x = Enumerable.Range(0, batch * 3 * 6 * 40).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        x[(0 * 3 + 1) * 240 + 2 * 40 + 5] = float.NaN;                   // sample 0, channel 1, row 2, column 5
+        x[(1 * 3 + 0) * 240 + 5 * 40 + 39] = float.NaN;                  // sample 1: the last column, in the overlapping step
+        x[(1 * 3 + 2) * 240 + 0 * 40 + 20] = float.PositiveInfinity;     // +∞ · weights of both signs: +∞, −∞ or NaN outputs
+        var parameters = new ReferenceTests.Parameters(weight, bias, null, null, new float[4], Enumerable.Repeat(1f, 4).ToArray());
+
+        float[] expected = ReferenceTests.ReferenceChain(chain, parameters, x, batch), actual = model.Forward(x, batch);
+        Assert.Contains(expected, float.IsNaN);
+        AssertSame(expected, actual, new[] { batch, 4, 3, 20 }, "MaxPool2d(2) (generated kernel vs Reference)");
+    }
+
     [Theory]
     [MemberData(nameof(NonFiniteCases.Names), MemberType = typeof(NonFiniteCases))]
     public void Reference_propagates_NaN_and_infinity_like_PyTorch(string name)

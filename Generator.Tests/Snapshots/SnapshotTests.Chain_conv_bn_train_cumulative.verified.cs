@@ -974,28 +974,19 @@ namespace FusedNorm.Generated
         }
 
         private const int PoolKernel = 2, PoolStride = 2, PoolPadding = 0;
-        /// <summary>MaxPool2d of <paramref name="channels"/> consecutive planes from <paramref name="src"/> into <paramref name="dst"/>, pooled rows [rowStart, rowEnd): padding counts as −∞, NaN propagates.</summary>
+        /// <summary>MaxPool2d 2×2, stride 2, of <paramref name="channels"/> consecutive planes from <paramref name="src"/> into <paramref name="dst"/>, pooled rows [rowStart, rowEnd): 8 outputs per step in vectors, the last step overlapping the one before; NaN propagates (Vector256.Max and MathF.Max return NaN if either input is NaN).</summary>
         private static void Pool(int channels, ref float src, ref float dst, int rowStart = 0, int rowEnd = PoolH)
         {
             for (int c = 0; c < channels; c++)
             {
-                for (int pd = 0; pd < PoolD; pd++)
+                for (int ph = rowStart; ph < rowEnd; ph++)
                 {
-                    for (int ph = rowStart; ph < rowEnd; ph++)
-                    {
-                        for (int pw = 0; pw < PoolW; pw++)
-                        {
-                            int d0 = pd * 1 - 0, h0 = ph * 2 - 0, w0 = pw * PoolStride - PoolPadding;
-                            int d1 = Math.Min(d0 + 1, ConvD), h1 = Math.Min(h0 + 2, ConvH), w1 = Math.Min(w0 + PoolKernel, ConvW);
-                            d0 = Math.Max(d0, 0); h0 = Math.Max(h0, 0); w0 = Math.Max(w0, 0);
-                            float result = float.NegativeInfinity;
-                            for (int d = d0; d < d1; d++)
-                                for (int h = h0; h < h1; h++)
-                                    for (int i = w0; i < w1; i++)
-                                        result = MathF.Max(result, Unsafe.Add(ref src, ((c * ConvD + d) * ConvH + h) * ConvW + i));
-                            Unsafe.Add(ref dst, ((c * PoolD + pd) * PoolH + ph) * PoolW + pw) = result;
-                        }
-                    }
+                    ref float r0 = ref Unsafe.Add(ref src, (c * ConvH + 2 * ph) * ConvW); // the window's two conv rows
+                    ref float r1 = ref Unsafe.Add(ref r0, ConvW);
+                    ref float o = ref Unsafe.Add(ref dst, (c * PoolH + ph) * PoolW);
+                    int pw = 0;
+                    for (; pw < PoolW; pw++)
+                        Unsafe.Add(ref o, pw) = MathF.Max(MathF.Max(Unsafe.Add(ref r0, 2 * pw), Unsafe.Add(ref r0, 2 * pw + 1)), MathF.Max(Unsafe.Add(ref r1, 2 * pw), Unsafe.Add(ref r1, 2 * pw + 1)));
                 }
             }
         }

@@ -1864,28 +1864,34 @@ namespace FusedNorm.Generated
         }
 
         private const int PoolKernel = 2, PoolStride = 2, PoolPadding = 0;
-        /// <summary>MaxPool2d of <paramref name="channels"/> consecutive planes from <paramref name="src"/> into <paramref name="dst"/>, pooled rows [rowStart, rowEnd): padding counts as −∞, NaN propagates.</summary>
+        /// <summary>MaxPool2d 2×2, stride 2, of <paramref name="channels"/> consecutive planes from <paramref name="src"/> into <paramref name="dst"/>, pooled rows [rowStart, rowEnd): 8 outputs per step in vectors, the last step overlapping the one before; NaN propagates (Vector256.Max and MathF.Max return NaN if either input is NaN).</summary>
         private static void Pool(int channels, ref float src, ref float dst, int rowStart = 0, int rowEnd = PoolH)
         {
             for (int c = 0; c < channels; c++)
             {
-                for (int pd = 0; pd < PoolD; pd++)
+                for (int ph = rowStart; ph < rowEnd; ph++)
                 {
-                    for (int ph = rowStart; ph < rowEnd; ph++)
+                    ref float r0 = ref Unsafe.Add(ref src, (c * ConvH + 2 * ph) * ConvW); // the window's two conv rows
+                    ref float r1 = ref Unsafe.Add(ref r0, ConvW);
+                    ref float o = ref Unsafe.Add(ref dst, (c * PoolH + ph) * PoolW);
+                    int pw = 0;
+                    if (Vector256.IsHardwareAccelerated)
                     {
-                        for (int pw = 0; pw < PoolW; pw++)
+                        // Columns 2·pw … 2·pw + 15 of both rows give pooled columns pw … pw + 7; the last step starts at PoolW − 8 (2·PoolW ≤ ConvW: no read past the row).
+                        for (; pw < PoolW; pw += 8)
                         {
-                            int d0 = pd * 1 - 0, h0 = ph * 2 - 0, w0 = pw * PoolStride - PoolPadding;
-                            int d1 = Math.Min(d0 + 1, ConvD), h1 = Math.Min(h0 + 2, ConvH), w1 = Math.Min(w0 + PoolKernel, ConvW);
-                            d0 = Math.Max(d0, 0); h0 = Math.Max(h0, 0); w0 = Math.Max(w0, 0);
-                            float result = float.NegativeInfinity;
-                            for (int d = d0; d < d1; d++)
-                                for (int h = h0; h < h1; h++)
-                                    for (int i = w0; i < w1; i++)
-                                        result = MathF.Max(result, Unsafe.Add(ref src, ((c * ConvD + d) * ConvH + h) * ConvW + i));
-                            Unsafe.Add(ref dst, ((c * PoolD + pd) * PoolH + ph) * PoolW + pw) = result;
+                            if (pw > PoolW - 8) pw = PoolW - 8;
+                            Vector256<float> a = Vector256.Max(Vector256.LoadUnsafe(ref r0, (nuint)(2 * pw)), Vector256.LoadUnsafe(ref r1, (nuint)(2 * pw)));
+                            Vector256<float> b = Vector256.Max(Vector256.LoadUnsafe(ref r0, (nuint)(2 * pw + 8)), Vector256.LoadUnsafe(ref r1, (nuint)(2 * pw + 8)));
+                            a = Vector256.Shuffle(a, Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7)); // even columns low, odd columns high
+                            b = Vector256.Shuffle(b, Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7));
+                            Vector128.StoreUnsafe(Vector128.Max(a.GetLower(), a.GetUpper()), ref o, (nuint)pw);
+                            Vector128.StoreUnsafe(Vector128.Max(b.GetLower(), b.GetUpper()), ref o, (nuint)(pw + 4));
                         }
+                        continue;
                     }
+                    for (; pw < PoolW; pw++)
+                        Unsafe.Add(ref o, pw) = MathF.Max(MathF.Max(Unsafe.Add(ref r0, 2 * pw), Unsafe.Add(ref r0, 2 * pw + 1)), MathF.Max(Unsafe.Add(ref r1, 2 * pw), Unsafe.Add(ref r1, 2 * pw + 1)));
                 }
             }
         }

@@ -10,6 +10,11 @@ internal static class PoolEmitter
     {
         PoolPlan p = chain.Pool!;
         w.Line($"private const int PoolKernel = {p.Kernel}, PoolStride = {p.Stride}, PoolPadding = {p.Padding};");
+        if (p.IsMax && p.Rank == 2 && p.Kernel == 2 && p.Stride == 2 && p.Padding == 0)
+        {
+            EmitMax2x2(w, p);
+            return;
+        }
         string rule = p.IsMax
             ? "padding counts as −∞, NaN propagates"
             : p.CountIncludePad ? "the divisor counts the zero padding (count_include_pad=True)" : "the divisor counts only real inputs (count_include_pad=False)";
@@ -35,6 +40,46 @@ internal static class PoolEmitter
                 : $"            sum += {Unsafe}.Add(ref src, ((c * ConvD + d) * ConvH + h) * ConvW + i);");
             if (!p.IsMax && !p.CountIncludePad) w.Line("int divisor = (d1 - d0) * (h1 - h0) * (w1 - w0);");
             w.Line($"{Unsafe}.Add(ref dst, ((c * PoolD + pd) * PoolH + ph) * PoolW + pw) = {(p.IsMax ? "result" : "sum / divisor")};");
+        }
+    }
+
+    /// <summary>
+    /// MaxPool2d(2) (window 2, stride 2, no padding), the common CNN pool: with no padding every window is whole, so
+    /// no bounds are computed. A pooled row is the max of two conv rows, taken 16 columns at a time in Vector256s;
+    /// a shuffle puts each pair's even column in the lower half and its odd column in the upper half, and the max of
+    /// the halves is the max of the pairs. Max is exact, so the order of the comparisons cannot change a result.
+    /// </summary>
+    private static void EmitMax2x2(SourceWriter w, PoolPlan p)
+    {
+        w.Line($"/// <summary>{p.Kind} 2×2, stride 2, of <paramref name=\"channels\"/> consecutive planes from <paramref name=\"src\"/> into <paramref name=\"dst\"/>, pooled rows [rowStart, rowEnd): 8 outputs per step in vectors, the last step overlapping the one before; NaN propagates (Vector256.Max and MathF.Max return NaN if either input is NaN).</summary>");
+        using (w.Block("private static void Pool(int channels, ref float src, ref float dst, int rowStart = 0, int rowEnd = PoolH)"))
+        using (w.Block("for (int c = 0; c < channels; c++)"))
+        using (w.Block("for (int ph = rowStart; ph < rowEnd; ph++)"))
+        {
+            w.Line($"ref float r0 = ref {Unsafe}.Add(ref src, (c * ConvH + 2 * ph) * ConvW); // the window's two conv rows");
+            w.Line($"ref float r1 = ref {Unsafe}.Add(ref r0, ConvW);");
+            w.Line($"ref float o = ref {Unsafe}.Add(ref dst, (c * PoolH + ph) * PoolW);");
+            w.Line("int pw = 0;");
+            if (p.OutWidth >= 8)
+            {
+                using (w.Block("if (Vector256.IsHardwareAccelerated)"))
+                {
+                    w.Comment("Columns 2·pw … 2·pw + 15 of both rows give pooled columns pw … pw + 7; the last step starts at PoolW − 8 (2·PoolW ≤ ConvW: no read past the row).");
+                    using (w.Block("for (; pw < PoolW; pw += 8)"))
+                    {
+                        w.Line("if (pw > PoolW - 8) pw = PoolW - 8;");
+                        w.Line("Vector256<float> a = Vector256.Max(Vector256.LoadUnsafe(ref r0, (nuint)(2 * pw)), Vector256.LoadUnsafe(ref r1, (nuint)(2 * pw)));");
+                        w.Line("Vector256<float> b = Vector256.Max(Vector256.LoadUnsafe(ref r0, (nuint)(2 * pw + 8)), Vector256.LoadUnsafe(ref r1, (nuint)(2 * pw + 8)));");
+                        w.Line("a = Vector256.Shuffle(a, Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7)); // even columns low, odd columns high");
+                        w.Line("b = Vector256.Shuffle(b, Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7));");
+                        w.Line("Vector128.StoreUnsafe(Vector128.Max(a.GetLower(), a.GetUpper()), ref o, (nuint)pw);");
+                        w.Line("Vector128.StoreUnsafe(Vector128.Max(b.GetLower(), b.GetUpper()), ref o, (nuint)(pw + 4));");
+                    }
+                    w.Line("continue;");
+                }
+            }
+            w.Line("for (; pw < PoolW; pw++)");
+            w.Line($"    {Unsafe}.Add(ref o, pw) = MathF.Max(MathF.Max({Unsafe}.Add(ref r0, 2 * pw), {Unsafe}.Add(ref r0, 2 * pw + 1)), MathF.Max({Unsafe}.Add(ref r1, 2 * pw), {Unsafe}.Add(ref r1, 2 * pw + 1)));");
         }
     }
 }
