@@ -49,14 +49,14 @@ public static class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Tanh(Vector256<float> x)
     {
-        Vector256<float> t = Vector256.Exp(Vector256.Create(-2f) * Vector256.Abs(x));
+        Vector256<float> t = ExpNonPositive(Vector256.Create(-2f) * Vector256.Abs(x));
         return Vector256.CopySign((Vector256<float>.One - t) / (Vector256<float>.One + t), x);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Tanh(Vector512<float> x)
     {
-        Vector512<float> t = Vector512.Exp(Vector512.Create(-2f) * Vector512.Abs(x));
+        Vector512<float> t = ExpNonPositive(Vector512.Create(-2f) * Vector512.Abs(x));
         return Vector512.CopySign((Vector512<float>.One - t) / (Vector512<float>.One + t), x);
     }
 
@@ -69,10 +69,10 @@ public static class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Elu(float x, float alpha) => x > 0f ? x : alpha * (MathF.Exp(x) - 1f);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Elu(Vector256<float> x, float alpha) =>
-        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256.Create(alpha) * (Vector256.Exp(Vector256.Min(x, Vector256<float>.Zero)) - Vector256<float>.One));
+        Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256.Create(alpha) * (ExpNonPositive(Vector256.Min(x, Vector256<float>.Zero)) - Vector256<float>.One));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Elu(Vector512<float> x, float alpha) =>
-        Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, Vector512.Create(alpha) * (Vector512.Exp(Vector512.Min(x, Vector512<float>.Zero)) - Vector512<float>.One));
+        Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, Vector512.Create(alpha) * (ExpNonPositive(Vector512.Min(x, Vector512<float>.Zero)) - Vector512<float>.One));
 
     // ---- GELU (PyTorch's default, exact): x·(1 + erf(x/√2))/2 ----
     // As libtorch computes it for a contiguous float32 tensor (what a model's layers hand it): x·(1 + erf) is formed
@@ -105,7 +105,7 @@ public static class Activations
         Vector256<float> a = Vector256.Abs(x);
         Vector256<float> t = Vector256<float>.One / (Vector256<float>.One + Vector256.Create(P) * a);
         Vector256<float> poly = ((((Vector256.Create(A5) * t + Vector256.Create(A4)) * t + Vector256.Create(A3)) * t + Vector256.Create(A2)) * t + Vector256.Create(A1)) * t;
-        return Vector256.CopySign(Vector256<float>.One - poly * Vector256.Exp(-(a * a)), x);
+        return Vector256.CopySign(Vector256<float>.One - poly * ExpNonPositive(-(a * a)), x);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -114,6 +114,49 @@ public static class Activations
         Vector512<float> a = Vector512.Abs(x);
         Vector512<float> t = Vector512<float>.One / (Vector512<float>.One + Vector512.Create(P) * a);
         Vector512<float> poly = ((((Vector512.Create(A5) * t + Vector512.Create(A4)) * t + Vector512.Create(A3)) * t + Vector512.Create(A2)) * t + Vector512.Create(A1)) * t;
-        return Vector512.CopySign(Vector512<float>.One - poly * Vector512.Exp(-(a * a)), x);
+        return Vector512.CopySign(Vector512<float>.One - poly * ExpNonPositive(-(a * a)), x);
+    }
+
+    // ---- e^x for x ≤ 0 (or NaN), in float: erf's e^−x², tanh's e^−2|x|, ELU's e^min(x,0). The runtime's
+    // Vector256/512.Exp of float computes in double (its error is below an ulp); these uses need about an ulp, which
+    // a float exp gives at a fraction of the cost: x = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two floats, Cody–Waite), e^r by its Taylor series to r⁷
+    // (truncation below 6e-9 relative), times 2^n built in the exponent bits. x is first raised to −87.3, where 2^n is
+    // still a normal float (e^−87.3 ≈ 1.2e-38; erf's term is then far below its 1-ulp resolution); NaN stays NaN. ----
+    private const float Log2E = 1.44269504f, Ln2Hi = 0.693359375f, Ln2Lo = -2.12194440e-4f, ExpFloor = -87.3f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> ExpNonPositive(Vector256<float> x)
+    {
+        x = Vector256.Max(x, Vector256.Create(ExpFloor));
+        Vector256<float> n = Vector256.Round(x * Vector256.Create(Log2E));
+        Vector256<float> r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), x));
+        Vector256<float> p = Vector256.Create(1f / 5040);
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 720));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 120));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 24));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1f / 6));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(0.5f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
+        Vector256<float> scale = Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
+        return p * scale;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> ExpNonPositive(Vector512<float> x)
+    {
+        x = Vector512.Max(x, Vector512.Create(ExpFloor));
+        Vector512<float> n = Vector512.Round(x * Vector512.Create(Log2E));
+        Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), x));
+        Vector512<float> p = Vector512.Create(1f / 5040);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 720));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 120));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 24));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1f / 6));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(0.5f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
+        Vector512<float> scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
+        return p * scale;
     }
 }
