@@ -7,7 +7,7 @@ using Xunit;
 namespace FusedNorm.Tests.Runtime;
 
 /// <summary>
-/// The vector activations that take e^x of x ≤ 0 in float (GELU's erf, tanh, ELU) against double-precision math
+/// The vector activations that take e^x of x ≤ 0 in float (GELU's erf, tanh, ELU, sigmoid and SiLU as e^−|x|) against double-precision math
 /// (or, for GELU, whose erf is the same Abramowitz–Stegun formula on every path, against the scalar path with the
 /// runtime's MathF.Exp), over a dense grid and the special values. The bounds are a few float ulps of the result.
 /// </summary>
@@ -54,7 +54,7 @@ public class ActivationAccuracyTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Tanh_elu_and_gelu_vectors_are_within_a_few_ulps(bool wide)
+    public void Tanh_elu_sigmoid_silu_and_gelu_vectors_are_within_a_few_ulps(bool wide)
     {
         // Without the ISA the path never runs (the kernels take the narrower or the scalar one), and Vector512 is emulated.
         if (wide ? !Vector512.IsHardwareAccelerated : !Vector256.IsHardwareAccelerated) return;
@@ -65,6 +65,12 @@ public class ActivationAccuracyTests
 
         float[] elu = Lanes(xs, v => Activations.Elu(v, 1.5f), v => Activations.Elu(v, 1.5f), wide);
         AssertWithin(xs, elu, x => float.IsNaN(x) ? double.NaN : x > 0 ? x : 1.5 * (Math.Exp(x) - 1), 2e-7, 4e-7, "elu");
+
+        float[] sigmoid = Lanes(xs, Activations.Sigmoid, Activations.Sigmoid, wide);
+        AssertWithin(xs, sigmoid, x => float.IsNaN(x) ? double.NaN : 1 / (1 + Math.Exp(-(double)x)), 2e-7, 4e-7, "sigmoid");
+
+        float[] silu = Lanes(xs, Activations.Silu, Activations.Silu, wide);
+        AssertWithin(xs, silu, x => float.IsNaN(x) || x == float.NegativeInfinity ? double.NaN : x / (1 + Math.Exp(-(double)x)), 2e-7, 4e-7, "silu");
 
         float[] gelu = Lanes(xs, Activations.Gelu, Activations.Gelu, wide);
         AssertWithin(xs, gelu, x => Activations.Gelu(x), 2e-7, 4e-7, "gelu");

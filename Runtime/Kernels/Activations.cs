@@ -28,15 +28,37 @@ public static class Activations
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LeakyRelu(Vector256<float> x, float slope) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, x * slope);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LeakyRelu(Vector512<float> x, float slope) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, x * slope);
 
-    // ---- Sigmoid: 1 / (1 + e^−x) ----
+    // ---- Sigmoid: 1 / (1 + e^−x). The vector paths take t = e^−|x| ≤ 1 and return (x ≥ 0 ? 1 : t) / (1 + t), the same
+    // value, so their exp never sees a positive argument; ±∞ and NaN give what 1 / (1 + e^−x) gives (0, 1, NaN). ----
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Sigmoid(Vector256<float> x) => Vector256<float>.One / (Vector256<float>.One + Vector256.Exp(-x));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Sigmoid(Vector512<float> x) => Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sigmoid(Vector256<float> x)
+    {
+        Vector256<float> t = ExpNonPositive(-Vector256.Abs(x));
+        return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), Vector256<float>.One, t) / (Vector256<float>.One + t);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Sigmoid(Vector512<float> x)
+    {
+        Vector512<float> t = ExpNonPositive(-Vector512.Abs(x));
+        return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), Vector512<float>.One, t) / (Vector512<float>.One + t);
+    }
 
-    // ---- SiLU: x·sigmoid(x) = x / (1 + e^−x) ----
+    // ---- SiLU: x·sigmoid(x) = x / (1 + e^−x); the vector paths as x · sigmoid's numerator / (1 + t) above (SiLU(−∞) is
+    // −∞ · 0 = NaN there, as −∞ / (1 + ∞) is NaN in PyTorch's formula). ----
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Silu(float x) => x / (1f + MathF.Exp(-x));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Silu(Vector256<float> x) => x / (Vector256<float>.One + Vector256.Exp(-x));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Silu(Vector512<float> x) => x / (Vector512<float>.One + Vector512.Exp(-x));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Silu(Vector256<float> x)
+    {
+        Vector256<float> t = ExpNonPositive(-Vector256.Abs(x));
+        return x * Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), Vector256<float>.One, t) / (Vector256<float>.One + t);
+    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Silu(Vector512<float> x)
+    {
+        Vector512<float> t = ExpNonPositive(-Vector512.Abs(x));
+        return x * Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), Vector512<float>.One, t) / (Vector512<float>.One + t);
+    }
 
     // ---- Tanh: sign(x)·(1 − t)/(1 + t) with t = e^−2|x| (no overflow for large |x|; absolute error ~1e-7 near 0) ----
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -121,12 +143,14 @@ public static class Activations
     // Vector256/512.Exp of float computes in double (its error is below an ulp); these uses need about an ulp, which
     // a float exp gives at a fraction of the cost: x = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two floats, Cody–Waite), e^r by its Taylor series to r⁷
     // (truncation below 6e-9 relative), times 2^n built in the exponent bits. x is first raised to −87.3, where 2^n is
-    // still a normal float (e^−87.3 ≈ 1.2e-38; erf's term is then far below its 1-ulp resolution); NaN stays NaN. ----
+    // still a normal float, and below it the result is 0 (e^−87.3 ≈ 1.2e-38: flushing the denormals below it costs
+    // under 1.2e-38 absolute, and SiLU(−∞) then is −∞ · 0 = NaN, as in PyTorch); NaN stays NaN. ----
     private const float Log2E = 1.44269504f, Ln2Hi = 0.693359375f, Ln2Lo = -2.12194440e-4f, ExpFloor = -87.3f;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> ExpNonPositive(Vector256<float> x)
     {
+        Vector256<float> underflow = Vector256.LessThan(x, Vector256.Create(ExpFloor));
         x = Vector256.Max(x, Vector256.Create(ExpFloor));
         Vector256<float> n = Vector256.Round(x * Vector256.Create(Log2E));
         Vector256<float> r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Lo), Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2Hi), x));
@@ -139,12 +163,13 @@ public static class Activations
         p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
         p = Vector256.FusedMultiplyAdd(p, r, Vector256<float>.One);
         Vector256<float> scale = Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
-        return p * scale;
+        return Vector256.ConditionalSelect(underflow, Vector256<float>.Zero, p * scale);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> ExpNonPositive(Vector512<float> x)
     {
+        Vector512<float> underflow = Vector512.LessThan(x, Vector512.Create(ExpFloor));
         x = Vector512.Max(x, Vector512.Create(ExpFloor));
         Vector512<float> n = Vector512.Round(x * Vector512.Create(Log2E));
         Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Lo), Vector512.FusedMultiplyAdd(n, Vector512.Create(-Ln2Hi), x));
@@ -157,6 +182,6 @@ public static class Activations
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         p = Vector512.FusedMultiplyAdd(p, r, Vector512<float>.One);
         Vector512<float> scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(n) + Vector512.Create(127), 23).AsSingle();
-        return p * scale;
+        return Vector512.ConditionalSelect(underflow, Vector512<float>.Zero, p * scale);
     }
 }
