@@ -4,12 +4,16 @@ using System.Linq;
 using System.Text;
 using FusedNorm;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace FusedNorm.Tests.Runtime;
 
 /// <summary>The safetensors reader: round trips, the documented errors, and malformed files that must not crash it.</summary>
 public class SafeTensorsTests
 {
+    private readonly ITestOutputHelper _output;
+    public SafeTensorsTests(ITestOutputHelper output) => _output = output;
+
     private static byte[] Sample()
     {
         var writer = new SafeTensorsWriter();
@@ -118,6 +122,7 @@ public class SafeTensorsTests
                 rejected++;
             }
         }
+        _output.WriteLine($"[safetensors fuzz] 1000 mutated files: {loaded} loaded, {rejected} rejected with a documented exception");
         Assert.Equal(1000, loaded + rejected);
         Assert.True(rejected > 500, $"only {rejected} of 1000 mutations were rejected");
     }
