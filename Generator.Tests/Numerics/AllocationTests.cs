@@ -40,22 +40,15 @@ public class AllocationTests
         float[] y = new float[batch * model.OutputSize];
         Action<float[], float[], int> forward = model.ForwardDelegate();
 
-        int saved = Parallelism.MaxDegree;
-        try
+        using var restore = new MaxDegreeScope();
+        foreach (int degree in new[] { 1, 2 })
         {
-            foreach (int degree in new[] { 1, 2 })
-            {
-                Parallelism.MaxDegree = degree;
-                for (int i = 0; i < 50; i++) forward(x, y, batch); // tiered JIT, the pools' first rents
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                for (int i = 0; i < 200; i++) forward(x, y, batch);
-                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-                Assert.True(allocated == 0, $"{name} at {degree} thread(s): 200 calls allocated {allocated} bytes");
-            }
-        }
-        finally
-        {
-            Parallelism.MaxDegree = saved;
+            Parallelism.MaxDegree = degree;
+            for (int i = 0; i < 50; i++) forward(x, y, batch); // tiered JIT, the pools' first rents
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 200; i++) forward(x, y, batch);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Assert.True(allocated == 0, $"{name} at {degree} thread(s): 200 calls allocated {allocated} bytes");
         }
     }
 }

@@ -130,22 +130,15 @@ public class ReferenceTests
             Tolerance.AssertClose(expected, model.Forward(x, batch), chain.Source());
             return;
         }
-        int saved = FusedNorm.Kernels.Parallelism.MaxDegree;
-        try
+        using var restore = new MaxDegreeScope();
+        float[]? first = null;
+        foreach (int degree in degrees)
         {
-            float[]? first = null;
-            foreach (int degree in degrees)
-            {
-                FusedNorm.Kernels.Parallelism.MaxDegree = degree;
-                float[] actual = model.Forward(x, batch);
-                Tolerance.AssertClose(expected, actual, $"at {degree} thread(s), batch {batch}:\n{chain.Source()}");
-                if (first is null) first = actual;
-                else Assert.Equal(first, actual);
-            }
-        }
-        finally
-        {
-            FusedNorm.Kernels.Parallelism.MaxDegree = saved;
+            FusedNorm.Kernels.Parallelism.MaxDegree = degree;
+            float[] actual = model.Forward(x, batch);
+            Tolerance.AssertClose(expected, actual, $"at {degree} thread(s), batch {batch}:\n{chain.Source()}");
+            if (first is null) first = actual;
+            else Assert.Equal(first, actual);
         }
     }
 

@@ -48,15 +48,8 @@ public class RowBandTests
     [InlineData(1, 1, 4, 1)]
     public void Row_bands_give_each_thread_about_4_tasks(int tasks, int most, int degree, int bands)
     {
-        int saved = Parallelism.MaxDegree;
-        try
-        {
-            Parallelism.MaxDegree = degree;
-            Assert.Equal(bands, Parallelism.RowBands(tasks, most));
-        }
-        finally
-        {
-            Parallelism.MaxDegree = saved;
-        }
+        using var restore = new MaxDegreeScope();
+        Parallelism.MaxDegree = degree;
+        Assert.Equal(bands, Parallelism.RowBands(tasks, most));
     }
 }

@@ -27,21 +27,14 @@ public class ThreadingTests
         float[] input = golden.ReadFloat32("input");
         int batch = golden.GetInfo("input").Shape[0];
 
-        int saved = Parallelism.MaxDegree;
-        try
+        using var restore = new MaxDegreeScope();
+        float[][] outputs = new[] { 1, 2, 3 }.Select(threads =>
         {
-            float[][] outputs = new[] { 1, 2, 3 }.Select(threads =>
-            {
-                Parallelism.MaxDegree = threads;
-                return model.Forward(input, batch);
-            }).ToArray();
-            Assert.Equal(outputs[0], outputs[1]);
-            Assert.Equal(outputs[0], outputs[2]);
-        }
-        finally
-        {
-            Parallelism.MaxDegree = saved;
-        }
+            Parallelism.MaxDegree = threads;
+            return model.Forward(input, batch);
+        }).ToArray();
+        Assert.Equal(outputs[0], outputs[1]);
+        Assert.Equal(outputs[0], outputs[2]);
     }
 
     [Fact]
@@ -71,14 +64,10 @@ public class ParallelismTests
     public void Every_task_runs_exactly_once()
     {
         float[] x = new float[1], y = new float[64];
-        int saved = Parallelism.MaxDegree;
-        try
-        {
-            Parallelism.MaxDegree = 3;
-            Parallelism.For(x, y, 1, 64, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) =>
-                System.Runtime.CompilerServices.Unsafe.Add(ref y0, task) += task + 1, new KernelArguments(new float[1], new float[1]));
-        }
-        finally { Parallelism.MaxDegree = saved; }
+        using var restore = new MaxDegreeScope();
+        Parallelism.MaxDegree = 3;
+        Parallelism.For(x, y, 1, 64, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) =>
+            System.Runtime.CompilerServices.Unsafe.Add(ref y0, task) += task + 1, new KernelArguments(new float[1], new float[1]));
         Assert.Equal(Enumerable.Range(1, 64).Select(i => (float)i), y);
     }
 

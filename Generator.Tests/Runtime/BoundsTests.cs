@@ -164,22 +164,15 @@ public unsafe class BoundsTests
                     ?? throw new MissingMethodException(type.FullName, m)),
             inputSize, outputSize)).ToList();
 
-        int saved = Parallelism.MaxDegree;
-        try
-        {
-            foreach (Layout layout in Layouts())
-                foreach (Entry entry in entries)
-                    foreach (int batch in Batches)
-                        foreach (int threads in Threads)
-                        {
-                            Parallelism.MaxDegree = threads;
-                            Run($"{name}.{entry.Name}, batch {batch}, {threads} thread(s), {layout}", entry, batch, layout);
-                        }
-        }
-        finally
-        {
-            Parallelism.MaxDegree = saved;
-        }
+        using var restore = new MaxDegreeScope();
+        foreach (Layout layout in Layouts())
+            foreach (Entry entry in entries)
+                foreach (int batch in Batches)
+                    foreach (int threads in Threads)
+                    {
+                        Parallelism.MaxDegree = threads;
+                        Run($"{name}.{entry.Name}, batch {batch}, {threads} thread(s), {layout}", entry, batch, layout);
+                    }
     }
 
     private static void Run(string what, Entry entry, int batch, Layout layout)
