@@ -14,6 +14,10 @@ namespace FusedNorm.Kernels;
 public struct Moments
 {
     private double _shift, _sum, _sumOfSquares;
+    // The vector adds keep their sums lane by lane and reduce them only when a statistic is read: a horizontal sum per
+    // stored vector cost about a tenth of an InstanceNorm conv kernel's time. The order of the additions is fixed by
+    // the order of the Adds, so the result does not depend on the threads.
+    private Vector256<double> _lanes, _laneSquares;
     private long _count;
 
     public readonly long Count => _count;
@@ -25,9 +29,11 @@ public struct Moments
         if (firstLane < 8) Add(values.GetLower(), firstLane);
         Add(values.GetUpper(), Math.Max(0, firstLane - 8));
     }
-    public readonly double Mean => _count == 0 ? double.NaN : _shift + _sum / _count;
+    public readonly double Mean => _count == 0 ? double.NaN : _shift + Sum / _count;
     /// <summary>Σ(x − mean)², the sum of squared deviations.</summary>
-    public readonly double SquaredDeviations => Math.Max(0, _sumOfSquares - _sum * _sum / _count);
+    public readonly double SquaredDeviations => Math.Max(0, SumOfSquares - Sum * Sum / _count);
+    private readonly double Sum => _sum + Vector256.Sum(_lanes);
+    private readonly double SumOfSquares => _sumOfSquares + Vector256.Sum(_laneSquares);
     /// <summary>The biased variance, as normalization uses it.</summary>
     public readonly double Variance => SquaredDeviations / _count;
     /// <summary>The unbiased variance, as running statistics store it.</summary>
@@ -64,8 +70,8 @@ public struct Moments
             lo = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(lane, Vector256.Create((long)firstLane)).AsDouble(), lo, Vector256<double>.Zero);
             hi = Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(lane + Vector256.Create(4L), Vector256.Create((long)firstLane)).AsDouble(), hi, Vector256<double>.Zero);
         }
-        _sum += Vector256.Sum(lo + hi);
-        _sumOfSquares += Vector256.Sum(lo * lo + hi * hi);
+        _lanes += lo + hi;
+        _laneSquares = Vector256.FusedMultiplyAdd(hi, hi, Vector256.FusedMultiplyAdd(lo, lo, _laneSquares));
         _count += 8 - firstLane;
     }
 }
