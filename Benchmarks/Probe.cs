@@ -29,10 +29,11 @@ internal static class Probe
         long warm = Stopwatch.GetTimestamp();
         while (Stopwatch.GetElapsedTime(warm).TotalSeconds < 3) action();
         long start = Stopwatch.GetTimestamp();
-        long calls = 0;
+        long calls = 0, allocated = GC.GetTotalAllocatedBytes(precise: true);
         Console.WriteLine($"// profiling {side} on {name} at {threads} thread(s) for {seconds} s (pid {Environment.ProcessId})");
         while (Stopwatch.GetElapsedTime(start).TotalSeconds < seconds) { action(); calls++; }
-        Console.WriteLine($"{calls} calls, {Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls:F1} µs per call");
+        allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        Console.WriteLine($"{calls} calls, {Stopwatch.GetElapsedTime(start).TotalMicroseconds / calls:F1} µs per call, {allocated} bytes allocated in the process meanwhile (all threads)");
         bench.Cleanup();
     }
 
