@@ -26,8 +26,7 @@ internal static class Probe
             "ort" => () => bench.OnnxRuntime(),
             _ => throw new ArgumentException($"side must be fusednorm or ort, not '{side}'", nameof(side)),
         };
-        long warm = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(warm).TotalSeconds < 3) action();
+        WarmUp(action);
         long start = Stopwatch.GetTimestamp();
         long calls = 0, allocated = GC.GetTotalAllocatedBytes(precise: true);
         Console.WriteLine($"// profiling {side} on {name} at {threads} thread(s) for {seconds} s (pid {Environment.ProcessId})");
@@ -37,10 +36,16 @@ internal static class Probe
         bench.Cleanup();
     }
 
-    private static double Median(Action action)
+    /// <summary>Calls <paramref name="action"/> for 3 s, so that tiered compilation finishes before anything is timed.</summary>
+    private static void WarmUp(Action action)
     {
         long warm = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(warm).TotalSeconds < 3) action(); // let tiered compilation finish
+        while (Stopwatch.GetElapsedTime(warm).TotalSeconds < 3) action();
+    }
+
+    private static double Median(Action action)
+    {
+        WarmUp(action);
         var times = new double[31];
         for (int t = 0; t < times.Length; t++)
         {

@@ -32,7 +32,7 @@ internal static class ConvEmitter
         w.Line($"private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it{(c.PaddedCopy ? " (padded)" : "")}");
         w.Line($"private const int Groups = {c.Groups}, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;");
         w.Line($"private const int Block = {c.OcBlock}, Taps = InPerGroup * {c.TapsPerInput}; // weights per output channel");
-        w.Line($"private const int FullBlocks = {c.FullBlocks}, BlocksPerGroup = {c.FullBlocks + (c.TailChannels > 0 ? 1 : 0)}, BlocksPerSample = Groups * BlocksPerGroup;");
+        w.Line($"private const int FullBlocks = {c.FullBlocks}, BlocksPerGroup = {c.BlocksPerGroup}, BlocksPerSample = Groups * BlocksPerGroup;");
         if (chain.Norm?.EvalMode is null or NormMode.Folded)
             w.Line($"private const int MaxRowBands = {chain.MaxRowBands}; // a task is (sample, channel block, band of {(chain.Pool is null ? "output" : "pooled")} rows); each call picks 1..MaxRowBands bands");
         if (c.Vectorized) w.Line($"private const int InteriorStart = {c.InteriorStart}, InteriorEnd = {c.InteriorEnd};");
@@ -89,7 +89,7 @@ internal static class ConvEmitter
         // Fused chains split into (sample, channel block) tasks, run statistics into samples; both run on
         // Parallelism's workers. Batch statistics and training forwards reduce across the batch: one thread.
         bool threaded = !training && mode != NormMode.BatchStatistics;
-        bool blockTasks = mode is null || (mode == NormMode.RunStatistics && RunsWithinBlocks(chain));
+        bool runBlockTasks = mode == NormMode.RunStatistics && RunsWithinBlocks(chain); // else a run-statistics chain's task is a sample
         w.Line(mode switch
         {
             null => "/// <summary>Tasks of (sample, channel block, row band) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>",
@@ -121,8 +121,8 @@ internal static class ConvEmitter
                 }
                 else
                 {
-                    string task = blockTasks ? "RunBlockTask" : "SampleTask";
-                    string count = blockTasks ? "batch * BlocksPerSample" : "batch";
+                    string task = runBlockTasks ? "RunBlockTask" : "SampleTask";
+                    string count = runBlockTasks ? "batch * BlocksPerSample" : "batch";
                     w.Line($"Parallelism.For(xs, y, batch, {count}, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => {task}(ref x0, ref y0, task, a), a);");
                 }
             }
@@ -146,7 +146,7 @@ internal static class ConvEmitter
         {
             w.Line();
             if (mode is null) EmitBlockTask(w, chain);
-            else if (blockTasks) EmitRunBlockTask(w, chain);
+            else if (runBlockTasks) EmitRunBlockTask(w, chain);
             else EmitSampleTask(w, chain);
         }
     }

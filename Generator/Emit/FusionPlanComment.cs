@@ -23,7 +23,7 @@ internal static class FusionPlanComment
             w.Line($"/// tiles   {c.OcBlock} output channels × {Columns(c, 8)} (Vector256){(c.Vectorized512 ? $" or × {Columns(c, 16)} (Vector512)" : "")} of accumulators, then single vectors: {c.FullBlocks} block(s) of {c.OcBlock}" + (c.TailChannels > 0 ? $" + 1 of {c.TailChannels}" : "") + " channels" + (c.Groups > 1 ? " per group" : ""));
             if (!chain.ComputesStatistics)
             {
-                int blocks = c.Groups * (c.FullBlocks + (c.TailChannels > 0 ? 1 : 0));
+                int blocks = c.BlocksPerSample;
                 string rows = chain.Pool is null ? "output" : "pooled";
                 w.Line(chain.MaxRowBands == 1
                     ? $"/// tasks   sample × channel block: {blocks} block(s) per sample, dealt to the worker threads; rows are not split into bands ({(c.Rank != 2 ? "only 2d chains are" : blocks >= ModelPlanner.MaxTasksPerSample ? "the blocks make enough tasks" : chain.BandedRows == 1 ? "one row" : "too little work per band")})"

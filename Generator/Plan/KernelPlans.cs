@@ -79,6 +79,10 @@ public sealed record ConvPlan(
     public int OutPerGroup => OutChannels / Groups;
     public int FullBlocks => OutPerGroup / OcBlock;
     public int TailChannels => OutPerGroup % OcBlock;
+    /// <summary>Channel blocks per group: the full ones, then one of <see cref="TailChannels"/> if any.</summary>
+    public int BlocksPerGroup => FullBlocks + (TailChannels > 0 ? 1 : 0);
+    /// <summary>Channel blocks of one sample: the (sample, block) tasks before any row bands.</summary>
+    public int BlocksPerSample => Groups * BlocksPerGroup;
     public int KernelD => Rank == 3 ? Kernel : 1;
     public int KernelH => Rank >= 2 ? Kernel : 1;
     public int TapsPerInput => KernelD * KernelH * Kernel;

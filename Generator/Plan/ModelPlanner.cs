@@ -238,7 +238,7 @@ public static class ModelPlanner
     public static int PlanMaxRowBands(ChainPlan chain)
     {
         if (chain.Conv is not { Rank: 2 } c || chain.Norm is { EvalMode: not NormMode.Folded }) return 1;
-        int blocks = c.Groups * (c.FullBlocks + (c.TailChannels > 0 ? 1 : 0));
+        int blocks = c.BlocksPerSample;
         long work = (long)c.OutChannels * c.OutHeight * c.OutWidth * c.InPerGroup * c.TapsPerInput; // multiply-adds per sample
         long byWork = Math.Max(1, work / blocks / MinBandMacs);
         return (int)Math.Min(Math.Min((MaxTasksPerSample + blocks - 1) / blocks, chain.BandedRows), byWork);

@@ -51,7 +51,7 @@ public static unsafe class Parallelism
     private static KernelTask? _task;
     private static KernelArguments? _arguments;
     private static float* _x, _y;
-    private static int _batch, _count, _degree, _remaining, _active;
+    private static int _state, _count, _degree, _remaining, _active;
     // Tasks are dealt in contiguous ranges, one per participant (the caller is participant 0, worker i is i + 1):
     // participant p takes tasks from range p first, then from the others' ranges. So in calls of the same shape
     // the same thread touches the same channels (the padded copy's planes and the kernel's blocks that read them
@@ -78,12 +78,12 @@ public static unsafe class Parallelism
         return Math.Clamp((TasksPerThread * degree + tasks - 1) / tasks, 1, most);
     }
 
-    public static void For(ReadOnlySpan<float> x, Span<float> y, int batch, int count, KernelTask task, KernelArguments arguments)
+    public static void For(ReadOnlySpan<float> x, Span<float> y, int state, int count, KernelTask task, KernelArguments arguments)
     {
         int degree = Math.Min(_maxDegree, count);
         if (degree <= 1 || !Monitor.TryEnter(Gate))
         {
-            RunInline(x, y, batch, count, task, arguments);
+            RunInline(x, y, state, count, task, arguments);
             return;
         }
         try
@@ -92,7 +92,7 @@ public static unsafe class Parallelism
             fixed (float* px = &MemoryMarshal.GetReference(x))
             fixed (float* py = &MemoryMarshal.GetReference(y))
             {
-                _task = task; _arguments = arguments; _x = px; _y = py; _batch = batch; _count = count;
+                _task = task; _arguments = arguments; _x = px; _y = py; _state = state; _count = count;
                 _degree = degree;
                 for (int p = 0; p < degree; p++) _next[p * Stride] = RangeStart(p) - 1;
                 _remaining = count;
@@ -114,11 +114,11 @@ public static unsafe class Parallelism
         }
     }
 
-    private static void RunInline(ReadOnlySpan<float> x, Span<float> y, int batch, int count, KernelTask task, KernelArguments arguments)
+    private static void RunInline(ReadOnlySpan<float> x, Span<float> y, int state, int count, KernelTask task, KernelArguments arguments)
     {
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float y0 = ref MemoryMarshal.GetReference(y);
-        for (int i = 0; i < count; i++) task(ref x0, ref y0, batch, i, arguments);
+        for (int i = 0; i < count; i++) task(ref x0, ref y0, state, i, arguments);
     }
 
     private static int RangeStart(int participant) => (int)((long)_count * participant / _degree);
@@ -128,7 +128,7 @@ public static unsafe class Parallelism
     {
         KernelTask task = _task!;
         KernelArguments arguments = _arguments!;
-        int count = _count, batch = _batch, degree = _degree;
+        int count = _count, state = _state, degree = _degree;
         ref float x0 = ref *_x;
         ref float y0 = ref *_y;
         for (int k = 0; k < degree; k++)
@@ -139,7 +139,7 @@ public static unsafe class Parallelism
             {
                 int i = Interlocked.Increment(ref _next[range * Stride]);
                 if (i >= end) break;
-                try { task(ref x0, ref y0, batch, i, arguments); }
+                try { task(ref x0, ref y0, state, i, arguments); }
                 catch (Exception e) { Interlocked.CompareExchange(ref _failure, e, null); }
                 finally { Interlocked.Decrement(ref _remaining); }
             }
