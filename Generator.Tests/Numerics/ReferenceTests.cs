@@ -113,6 +113,30 @@ public class ReferenceTests
     [MemberData(nameof(WideRowCases))]
     public void Random_conv_chain_with_wide_rows_matches_reference(int seed, int width) => Check(RandomConv(seed, width) with { Name = $"random_wide_conv_{seed}" }, seed);
 
+    /// <summary>
+    /// Kernels of 7 to 65 taps a side, whose whole window is more code than the JIT fully optimizes in one method: the
+    /// plan unrolls one kernel row (2d, 3d) or one tap (1d) and loops over the rest (ConvPlan.RowUnroll). Every kernel
+    /// form is covered: the Vector512 and Vector256 row kernels, the flat Vector512 kernel, strides 2 and 4 (gathered
+    /// loads), dilation, channel tails, and the statistics kernels.
+    /// </summary>
+    public static IEnumerable<object[]> LargeKernelCases => new ChainCase[]
+    {
+        new("large_k7_flat", new[] { 3, 40, 70 }, new ConvCase(16, 7, Padding: 3), Norm: true, Activation: Layer.ReLU),
+        new("large_k9_instancenorm", new[] { 3, 30, 67 }, new ConvCase(13, 9, Padding: 4), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false), Activation: Layer.GELU),
+        new("large_k11_s4_maxpool", new[] { 3, 50, 90 }, new ConvCase(16, 11, Stride: 4, Padding: 2), Norm: true, Activation: Layer.ReLU, Pool: new PoolCase(Layer.MaxPool2d, 3, 2, 1)),
+        new("large_k7_s2_groupnorm", new[] { 2, 36, 80 }, new ConvCase(8, 7, Stride: 2, Padding: 3), NormOf: new(Layer.GroupNorm, Groups: 2), Activation: Layer.SiLU),
+        new("large_k7_dilated_batchstats", new[] { 4, 30, 60 }, new ConvCase(12, 7, Padding: 5, Dilation: 2), NormOf: new(Layer.BatchNorm2d, Track: false)),
+        new("large_k9_grouped", new[] { 4, 20, 50 }, new ConvCase(8, 9, Padding: 4, Groups: 2), Activation: Layer.Tanh),
+        new("large_conv1d_k33", new[] { 3, 300 }, new ConvCase(16, 33, Padding: 16), Rank: 1, Norm: true, Activation: Layer.ReLU),
+        new("large_conv1d_k65_layernorm", new[] { 2, 200 }, new ConvCase(8, 65, Padding: 32), Rank: 1, NormOf: new(Layer.LayerNorm, Shape: new[] { 200 })),
+        new("large_conv3d_k5", new[] { 2, 9, 12, 40 }, new ConvCase(8, 5, Padding: 2), Rank: 3, Norm: true, Activation: Layer.ReLU),
+        new("large_conv3d_k7_instancenorm", new[] { 1, 11, 11, 24 }, new ConvCase(8, 7), Rank: 3, NormOf: new(Layer.InstanceNorm3d, Track: false), Activation: Layer.ReLU),
+    }.Select((chain, i) => new object[] { chain, 300 + i });
+
+    [Theory]
+    [MemberData(nameof(LargeKernelCases))]
+    public void Large_kernel_chain_matches_reference(ChainCase chain, int seed) => Check(chain, seed);
+
     /// <param name="degrees">Thread counts to run the chain at (setting Parallelism.MaxDegree: callers belong to the
     /// MaxDegree collection); every output must equal the first bit for bit. Null: the current setting.</param>
     internal static void Check(ChainCase chain, int seed, bool largeBatch = false, int[]? degrees = null)
@@ -148,11 +172,13 @@ public class ReferenceTests
     {
         var writer = new SafeTensorsWriter();
         int outputs = chain.Conv?.OutChannels ?? chain.LinearOut;
-        int fanIn = chain.Conv is { } c ? chain.SampleShape[0] / c.Groups * c.Kernel * c.Kernel : chain.SampleShape.Aggregate(1, (a, d) => a * d);
+        int fanIn = chain.Conv is { } c ? chain.SampleShape[0] / c.Groups * (int)Math.Pow(c.Kernel, chain.Rank) : chain.SampleShape.Aggregate(1, (a, d) => a * d);
         float bound = 1f / MathF.Sqrt(fanIn); // PyTorch's default init range
         float[] weight = Uniform(random, outputs * fanIn, -bound, bound);
         string prefix = chain.Conv is not null ? "conv" : "linear";
-        writer.Add(prefix + ".weight", weight, chain.Conv is { } cc ? new[] { outputs, chain.SampleShape[0] / cc.Groups, cc.Kernel, cc.Kernel } : new[] { outputs, fanIn });
+        writer.Add(prefix + ".weight", weight, chain.Conv is { } cc
+            ? new[] { outputs, chain.SampleShape[0] / cc.Groups }.Concat(Enumerable.Repeat(cc.Kernel, chain.Rank)).ToArray()
+            : new[] { outputs, fanIn });
         float[]? bias = (chain.Conv?.Bias ?? chain.LinearBias) ? Uniform(random, outputs, -bound, bound) : null;
         if (bias is not null) writer.Add(prefix + ".bias", bias, outputs);
 
@@ -178,17 +204,20 @@ public class ReferenceTests
         return (writer, new Parameters(weight, bias, gamma, beta, mean, variance));
     }
 
-    /// <summary>The chain (2d conv or Linear) composed from the reference layers, exactly in PyTorch's order.</summary>
+    /// <summary>The chain (a conv of any rank, pooling after a 2d one only, or Linear) composed from the reference layers, exactly in PyTorch's order.</summary>
     internal static float[] ReferenceChain(ChainCase chain, Parameters p, float[] x, int batch)
     {
         float[] y;
         int channels, spatial, h = 1, w = 1;
         if (chain.Conv is { } c)
         {
-            int inC = chain.SampleShape[0], inH = chain.SampleShape[1], inW = chain.SampleShape[2];
-            y = Reference.ConvNd(x, batch, inC, new[] { inH, inW }, p.Weight, p.Bias, c.OutChannels, c.Groups, c.Kernel, c.Stride, c.Padding, c.Dilation);
-            h = Reference.OutputSize(inH, c.Kernel, c.Stride, c.Padding, c.Dilation);
-            w = Reference.OutputSize(inW, c.Kernel, c.Stride, c.Padding, c.Dilation);
+            int inC = chain.SampleShape[0];
+            int[] dims = chain.SampleShape.Skip(1).ToArray();
+            y = Reference.ConvNd(x, batch, inC, dims, p.Weight, p.Bias, c.OutChannels, c.Groups, c.Kernel, c.Stride, c.Padding, c.Dilation);
+            int[] outDims = dims.Select(d => Reference.OutputSize(d, c.Kernel, c.Stride, c.Padding, c.Dilation)).ToArray();
+            if (dims.Length == 2) (h, w) = (outDims[0], outDims[1]);
+            else if (chain.Pool is not null) throw new NotSupportedException("the reference chain pools after 2d convolutions only");
+            else h = outDims.Aggregate(1, (a, d) => a * d); // spatial, as one dim: only the norms read it
             channels = c.OutChannels;
         }
         else

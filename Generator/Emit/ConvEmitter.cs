@@ -481,12 +481,13 @@ internal static class ConvEmitter
             }
             // Register tile: r channels × `tile` vectors of columns, as the plan chose it for this width and ISA.
             int tile = c.RowTileVectors(lanes, r);
+            WindowUnroll unroll = c.RowUnroll(lanes, r);
             w.Line("int ox = InteriorStart;");
             if (tile > 1)
             {
                 w.Comment($"Interior columns, {tile} vectors of {lanes} at a time: {r}×{tile} accumulators.");
                 using (w.Block($"for (; ox + {tile * lanes} <= InteriorEnd; ox += {tile * lanes})"))
-                    EmitInteriorTile(w, chain, r, mode, lanes, tile, fresh: false);
+                    EmitInteriorTile(w, chain, r, mode, lanes, tile, fresh: false, unroll);
             }
             w.Comment($"{(tile > 1 ? "The remaining interior columns" : "Interior columns")}, one vector of {lanes} at a time; the last vector overlaps the one before instead of a scalar tail.");
             using (w.Block($"for (; ox < InteriorEnd; ox += {lanes})"))
@@ -497,7 +498,7 @@ internal static class ConvEmitter
                     w.Line("int fresh = 0; // the first lane not already counted by the previous vector");
                     w.Line($"if (ox > InteriorEnd - {lanes}) {{ fresh = ox - (InteriorEnd - {lanes}); ox = InteriorEnd - {lanes}; }}");
                 }
-                EmitInteriorTile(w, chain, r, mode, lanes, 1, fresh: mode is not null);
+                EmitInteriorTile(w, chain, r, mode, lanes, 1, fresh: mode is not null, unroll);
             }
             w.Close();
             if (c.Rank == 3) w.Close();
@@ -533,7 +534,7 @@ internal static class ConvEmitter
                 for (int u = 0; u < cols; u++)
                     w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, r).Select(j => $"{Acc(j, u)} = bias{j}")) + ";");
                 w.Line("int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p");
-                EmitWindow(w, c, r, lanes, cols, Acc);
+                EmitWindow(w, c, r, lanes, cols, Acc, c.FlatUnroll(r));
                 w.Comment($"Epilogue: {(chain.Activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {cols * lanes} flat positions of each channel.");
                 for (int u = 0; u < cols; u++)
                     for (int j = 0; j < r; j++)
@@ -554,7 +555,7 @@ internal static class ConvEmitter
     }
 
     /// <summary>One register tile at column ox: r channels × cols vectors of accumulators over the whole window, then the epilogue.</summary>
-    private static void EmitInteriorTile(SourceWriter w, ChainPlan chain, int r, NormMode? mode, int lanes, int cols, bool fresh)
+    private static void EmitInteriorTile(SourceWriter w, ChainPlan chain, int r, NormMode? mode, int lanes, int cols, bool fresh, WindowUnroll unroll)
     {
         ConvPlan c = chain.Conv!;
         string V = lanes == 16 ? "Vector512" : "Vector256", vec = V + "<float>";
@@ -563,7 +564,7 @@ internal static class ConvEmitter
             w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, r).Select(j => $"{Acc(j, u)} = bias{j}")) + ";");
         string rowOrigin = c.Rank switch { 3 => "(id0 * InH + ih0) * InW", 2 => "ih0 * InW", _ => "0" };
         w.Line($"int xo = {rowOrigin} + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)");
-        EmitWindow(w, c, r, lanes, cols, Acc);
+        EmitWindow(w, c, r, lanes, cols, Acc, unroll);
         if (mode is null)
             w.Comment($"Epilogue: {(chain.Activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {cols * lanes} columns of each channel.");
         else
@@ -584,49 +585,84 @@ internal static class ConvEmitter
 
     /// <summary>
     /// The whole window for one register tile: per input channel and tap, cols input vectors (from xo) and r broadcast
-    /// weights feed r × cols FMAs into the accumulators named by <paramref name="acc"/>.
+    /// weights feed r × cols FMAs into the accumulators named by <paramref name="acc"/>. <paramref name="unroll"/> says
+    /// how much of it is straight-line code: every tap, one kernel row in a loop over the rows, or one tap in a loop.
     /// </summary>
-    private static void EmitWindow(SourceWriter w, ConvPlan c, int r, int lanes, int cols, System.Func<int, int, string> acc)
+    private static void EmitWindow(SourceWriter w, ConvPlan c, int r, int lanes, int cols, System.Func<int, int, string> acc, WindowUnroll unroll)
     {
-        string V = lanes == 16 ? "Vector512" : "Vector256", vec = V + "<float>";
-        string Acc(int j, int u) => acc(j, u);
         using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
         {
             w.Line($"{Ref} wk = ref {Unsafe}.Add(ref w, ic * {c.TapsPerInput} * {r}); // this input channel's {c.TapsPerInput} taps × {r} outputs");
             w.Line("int xc = xo + ic * InD * InH * InW;");
-            int tap = 0;
-            for (int kd = 0; kd < c.KernelD; kd++)
-                for (int kh = 0; kh < c.KernelH; kh++)
-                {
-                    var checks = new List<string>();
-                    if (c.Rank == 3 && c.Padding > 0) checks.Add($"(uint)(id0 + {kd * c.Dilation}) < InD");
-                    if (c.Rank >= 2 && c.Padding > 0) checks.Add($"(uint)(ih0 + {kh * c.Dilation}) < InH");
-                    w.Comment(c.Rank switch { 3 => $"kernel plane {kd}, row {kh}", 2 => $"kernel row {kh}", _ => "the kernel's taps" });
-                    w.Open(checks.Count > 0 ? $"if ({string.Join(" && ", checks)})" : "");
-                    for (int kw = 0; kw < c.Kernel; kw++, tap++)
+            if (unroll == WindowUnroll.Window)
+            {
+                int tap = 0;
+                for (int kd = 0; kd < c.KernelD; kd++)
+                    for (int kh = 0; kh < c.KernelH; kh++)
                     {
-                        int offset = (kd * c.Dilation * c.InHeight + kh * c.Dilation) * c.InWidth + kw * c.Dilation;
-                        for (int u = 0; u < cols; u++)
-                        {
-                            int at = offset + u * lanes * c.Stride;
-                            string load = c.Stride == 1 ? $"{V}.LoadUnsafe(ref x, (nuint)(xc + {at}))" : $"LoadStrided{lanes}(ref x, xc + {at})";
-                            w.Line($"{vec} x{kw}{(cols == 1 ? "" : "_" + u)} = {load};");
-                        }
-                        for (int j = 0; j < r; j++)
-                        {
-                            string weight = $"{V}.Create({Unsafe}.Add(ref wk, {tap * r + j}))";
-                            if (cols == 1)
-                                w.Line($"{Acc(j, 0)} = {V}.FusedMultiplyAdd(x{kw}, {weight}, {Acc(j, 0)});");
-                            else
-                            {
-                                w.Line($"{vec} w{tap}_{j} = {weight}; // tap {tap}, channel {j}: broadcast once, used by {cols} vectors");
-                                for (int u = 0; u < cols; u++)
-                                    w.Line($"{Acc(j, u)} = {V}.FusedMultiplyAdd(x{kw}_{u}, w{tap}_{j}, {Acc(j, u)});");
-                            }
-                        }
+                        var checks = new List<string>();
+                        if (c.Rank == 3 && c.Padding > 0) checks.Add($"(uint)(id0 + {kd * c.Dilation}) < InD");
+                        if (c.Rank >= 2 && c.Padding > 0) checks.Add($"(uint)(ih0 + {kh * c.Dilation}) < InH");
+                        w.Comment(c.Rank switch { 3 => $"kernel plane {kd}, row {kh}", 2 => $"kernel row {kh}", _ => "the kernel's taps" });
+                        w.Open(checks.Count > 0 ? $"if ({string.Join(" && ", checks)})" : "");
+                        for (int kw = 0; kw < c.Kernel; kw++, tap++)
+                            EmitTap(w, c, r, lanes, cols, acc, "xc", (kd * c.Dilation * c.InHeight + kh * c.Dilation) * c.InWidth + kw * c.Dilation, "wk", tap * r, kw.ToString(), tap.ToString(), $"tap {tap}, ");
+                        w.Close();
                     }
-                    w.Close();
+                return;
+            }
+            w.Comment(unroll == WindowUnroll.Row
+                ? $"The window a kernel row at a time ({c.Kernel} taps unrolled): the whole {c.KernelText} window unrolled would pass the JIT's optimization limits."
+                : $"The window a tap at a time ({r}×{cols} FMAs unrolled): even one kernel row unrolled would pass the JIT's optimization limits.");
+            if (c.Rank == 3) w.Open("for (int kd = 0; kd < Kernel; kd++)");
+            if (c.Rank >= 2) w.Open("for (int kh = 0; kh < Kernel; kh++)");
+            else w.Open("");
+            if (c.Rank == 3 && c.Padding > 0) w.Line("if ((uint)(id0 + kd * Dilation) >= InD) continue;");
+            if (c.Rank >= 2 && c.Padding > 0) w.Line("if ((uint)(ih0 + kh * Dilation) >= InH) continue;");
+            string row = c.Rank switch { 3 => "(kd * Kernel + kh)", 2 => "kh", _ => "0" };
+            string rowOffset = c.Rank switch { 3 => "(kd * InH + kh) * Dilation * InW", 2 => "kh * Dilation * InW", _ => "0" };
+            w.Line($"{Ref} wr = ref {Unsafe}.Add(ref wk, {row} * Kernel * {r}); // this kernel row's taps");
+            w.Line($"int xr = xc + {rowOffset};");
+            if (unroll == WindowUnroll.Row)
+                for (int kw = 0; kw < c.Kernel; kw++)
+                    EmitTap(w, c, r, lanes, cols, acc, "xr", kw * c.Dilation, "wr", kw * r, kw.ToString(), kw.ToString(), $"row tap {kw}, ");
+            else
+                using (w.Block("for (int kw = 0; kw < Kernel; kw++)"))
+                {
+                    w.Line($"{Ref} wt = ref {Unsafe}.Add(ref wr, kw * {r});");
+                    w.Line("int xt = xr + kw * Dilation;");
+                    EmitTap(w, c, r, lanes, cols, acc, "xt", 0, "wt", 0, "tap", "tap", "");
                 }
+            w.Close();
+            if (c.Rank == 3) w.Close();
+        }
+    }
+
+    /// <summary>
+    /// One tap: cols input vectors at <paramref name="xBase"/> + <paramref name="offset"/> and r weights at
+    /// <paramref name="wBase"/> + <paramref name="weight"/>, r × cols FMAs. The names tell the input and weight locals apart.
+    /// </summary>
+    private static void EmitTap(SourceWriter w, ConvPlan c, int r, int lanes, int cols, System.Func<int, int, string> acc,
+        string xBase, int offset, string wBase, int weight, string xName, string wName, string tapText)
+    {
+        string V = lanes == 16 ? "Vector512" : "Vector256", vec = V + "<float>";
+        for (int u = 0; u < cols; u++)
+        {
+            int at = offset + u * lanes * c.Stride;
+            string load = c.Stride == 1 ? $"{V}.LoadUnsafe(ref x, (nuint)({xBase} + {at}))" : $"LoadStrided{lanes}(ref x, {xBase} + {at})";
+            w.Line($"{vec} x{xName}{(cols == 1 ? "" : "_" + u)} = {load};");
+        }
+        for (int j = 0; j < r; j++)
+        {
+            string broadcast = $"{V}.Create({Unsafe}.Add(ref {wBase}, {weight + j}))";
+            if (cols == 1)
+                w.Line($"{acc(j, 0)} = {V}.FusedMultiplyAdd(x{xName}, {broadcast}, {acc(j, 0)});");
+            else
+            {
+                w.Line($"{vec} w{wName}_{j} = {broadcast}; // {tapText}channel {j}: broadcast once, used by {cols} vectors");
+                for (int u = 0; u < cols; u++)
+                    w.Line($"{acc(j, u)} = {V}.FusedMultiplyAdd(x{xName}_{u}, w{wName}_{j}, {acc(j, u)});");
+            }
         }
     }
 

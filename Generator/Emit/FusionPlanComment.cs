@@ -1,3 +1,4 @@
+using System.Linq;
 using FusedNorm.Generator.Plan;
 using FusedNorm.Generator.Spec;
 using static FusedNorm.Generator.Emit.Format;
@@ -14,7 +15,7 @@ internal static class FusionPlanComment
         w.Line("/// <code>");
         if (chain.Conv is { } c)
         {
-            w.Line($"/// conv    {ShapeText(chain.InputShape)} → {c.OutChannels}×{Spatial(c)}, {c.KernelText} window unrolled, stride {c.Stride}, padding {c.CopyPadding + c.Padding}, dilation {c.Dilation}" +
+            w.Line($"/// conv    {ShapeText(chain.InputShape)} → {c.OutChannels}×{Spatial(c)}, {c.KernelText} window {UnrollText(chain)}, stride {c.Stride}, padding {c.CopyPadding + c.Padding}, dilation {c.Dilation}" +
                    (c.Groups > 1 ? $", {c.Groups} groups of {c.InPerGroup} → {c.OutPerGroup} channels" : ""));
             Norm(w, chain, "conv");
             Activation(w, chain);
@@ -58,6 +59,26 @@ internal static class FusionPlanComment
         w.Line("/// scalar  the same plan in plain loops when Vector256 is not hardware accelerated");
         w.Line("/// </code>");
         w.Line("/// </summary>");
+    }
+
+    /// <summary>How the chain's vector kernels unroll the window (the plan bounds it per kernel method; see ConvPlan.RowUnroll).</summary>
+    private static string UnrollText(ChainPlan chain)
+    {
+        ConvPlan c = chain.Conv!;
+        var kernels = new System.Collections.Generic.List<(string Label, WindowUnroll Unroll)>();
+        foreach (int r in c.TailChannels > 0 ? new[] { c.OcBlock, c.TailChannels } : new[] { c.OcBlock })
+        {
+            string channels = r == c.OcBlock ? "" : $" {r}-channel";
+            if (c.Flat512) kernels.Add(($"flat Vector512{channels}", c.FlatUnroll(r)));
+            if (c.Vectorized512) kernels.Add(($"Vector512{channels}", c.RowUnroll(16, r)));
+            if (c.Vectorized) kernels.Add(($"Vector256{channels}", c.RowUnroll(8, r)));
+        }
+        string Kernels(WindowUnroll kind) => string.Join(", ", kernels.Where(k => k.Unroll == kind).Select(k => k.Label));
+        var parts = new System.Collections.Generic.List<string>();
+        if (kernels.Any(k => k.Unroll == WindowUnroll.Row)) parts.Add($"a kernel row at a time, in a loop over the rows, in the {Kernels(WindowUnroll.Row)} kernel(s)");
+        if (kernels.Any(k => k.Unroll == WindowUnroll.Tap)) parts.Add($"a tap at a time, in a loop over the taps, in the {Kernels(WindowUnroll.Tap)} kernel(s)");
+        if (parts.Count == 0) return "unrolled";
+        return $"unrolled {string.Join("; ", parts)} (the whole window would pass {ModelPlanner.MaxUnrolledFmas} FMAs per method; the JIT optimizes only methods within its size limits)";
     }
 
     private static string ShapeText(EquatableArray<int> shape) => string.Join("×", shape);

@@ -67,6 +67,29 @@ public sealed record ConvPlan(
     }
 
     /// <summary>
+    /// How much of the window the row kernel for <paramref name="lanes"/> and a block of <paramref name="channels"/>
+    /// writes out as straight-line code. The method holds the window twice when the tile has several vectors (the tile
+    /// loop and the single-vector loop), and every unrolled tap costs channels × vectors FMAs of code.
+    /// </summary>
+    public WindowUnroll RowUnroll(int lanes, int channels)
+    {
+        int tile = RowTileVectors(lanes, channels);
+        return ChooseUnroll(channels * (tile > 1 ? tile + 1 : 1));
+    }
+
+    /// <summary>How much of the window the flat Vector512 kernel for a block of <paramref name="channels"/> unrolls (one tile loop).</summary>
+    public WindowUnroll FlatUnroll(int channels) => ChooseUnroll(channels * FlatVectors(channels));
+
+    /// <summary>
+    /// The whole window while its FMAs fit <see cref="ModelPlanner.MaxUnrolledFmas"/>; else one kernel row (of
+    /// <see cref="Kernel"/> taps) in a loop over the rows; else one tap in a loop over every tap.
+    /// </summary>
+    private WindowUnroll ChooseUnroll(int fmasPerTap) =>
+        TapsPerInput * fmasPerTap <= ModelPlanner.MaxUnrolledFmas ? WindowUnroll.Window
+        : Rank > 1 && Kernel * fmasPerTap <= ModelPlanner.MaxUnrolledFmas ? WindowUnroll.Row
+        : WindowUnroll.Tap;
+
+    /// <summary>
     /// When the conv pads, the kernels read a zero-padded copy of the input (CopyPadding on each side of every
     /// spatial dim) so that every column is interior: In* are then the padded dims and Padding is 0.
     /// </summary>
@@ -90,6 +113,21 @@ public sealed record ConvPlan(
     /// <summary>Whether a Vector512 of 16 interior columns fits (the Vector512 path is emitted beside the Vector256 one).</summary>
     public bool Vectorized512 => InteriorEnd - InteriorStart >= 16;
     public string KernelText => Rank switch { 1 => $"{Kernel}", 2 => $"{Kernel}×{Kernel}", _ => $"{Kernel}×{Kernel}×{Kernel}" };
+}
+
+/// <summary>
+/// How much of a conv window a kernel method writes out as straight-line code (the rest is loops). Unrolling lets the
+/// JIT fold every tap's offset into its loads, but RyuJIT compiles a method over 60,000 IL bytes, 8,000 local
+/// references or 2,000 locals with minimal optimizations and never tiers it up, so the plan bounds it.
+/// </summary>
+public enum WindowUnroll
+{
+    /// <summary>Every tap of the window, per input channel.</summary>
+    Window,
+    /// <summary>One kernel row (its kernel_size taps), in a loop over the window's rows (and planes).</summary>
+    Row,
+    /// <summary>One tap (the register tile's FMAs), in a loop over every tap.</summary>
+    Tap,
 }
 
 /// <summary>

@@ -29,6 +29,13 @@ public static class ModelPlanner
     /// <summary>Vectors of 16 outputs per register tile of the flat Vector512 conv kernel: 8 channels × 3 = 24 accumulators.</summary>
     public const int FlatTileVectors = 3;
     /// <summary>
+    /// The most FMAs one conv kernel method writes out (unrolled taps × channels × vectors, over its tile loops). An
+    /// unrolled FMA costs about 17 IL bytes and 4 local references, so 1,024 keep a method near 18,000 bytes and 4,500
+    /// references, well inside the JIT's full-optimization limits (60,000 and 8,000). A 3×3 or 5×5 window of 8 channels
+    /// × 3 vectors stays whole; a 7×7 or larger unrolls a kernel row and loops over the rows (see ConvPlan.RowUnroll).
+    /// </summary>
+    public const int MaxUnrolledFmas = 1024;
+    /// <summary>
     /// The most tasks per sample a fused conv chain's row bands may make: a batch of 1 can still feed 4 threads with
     /// 4 tasks each (Parallelism.RowBands picks fewer bands, per call, when fewer threads run).
     /// </summary>
