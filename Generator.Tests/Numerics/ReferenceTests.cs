@@ -114,7 +114,7 @@ public class ReferenceTests
     public void Random_conv_chain_with_wide_rows_matches_reference(int seed, int width) => Check(RandomConv(seed, width) with { Name = $"random_wide_conv_{seed}" }, seed);
 
     /// <summary>
-    /// Kernels of 7 to 65 taps a side, whose whole window is more code than the JIT fully optimizes in one method: the
+    /// Kernels of 7 to 65 taps a side (and strided 1d/3d convs), whose whole window is more code than the JIT fully optimizes in one method: the
     /// plan unrolls one kernel row (2d, 3d) or one tap (1d) and loops over the rest (ConvPlan.RowUnroll). Every kernel
     /// form is covered: the Vector512 and Vector256 row kernels, the flat Vector512 kernel, strides 2 and 4 (gathered
     /// loads), dilation, channel tails, and the statistics kernels.
@@ -131,6 +131,10 @@ public class ReferenceTests
         new("large_conv1d_k65_layernorm", new[] { 2, 200 }, new ConvCase(8, 65, Padding: 32), Rank: 1, NormOf: new(Layer.LayerNorm, Shape: new[] { 200 })),
         new("large_conv3d_k5", new[] { 2, 9, 12, 40 }, new ConvCase(8, 5, Padding: 2), Rank: 3, Norm: true, Activation: Layer.ReLU),
         new("large_conv3d_k7_instancenorm", new[] { 1, 11, 11, 24 }, new ConvCase(8, 7), Rank: 3, NormOf: new(Layer.InstanceNorm3d, Track: false), Activation: Layer.ReLU),
+        // Strided 1d and 3d convs: the copy's rows split into column phases (2d strides are in the cases above and the random chains).
+        new("strided_conv1d_k9_s3", new[] { 3, 120 }, new ConvCase(10, 9, Stride: 3, Padding: 4), Rank: 1, Norm: true, Activation: Layer.ReLU6),
+        new("strided_conv3d_k3_s2_unpadded", new[] { 2, 7, 9, 41 }, new ConvCase(8, 3, Stride: 2), Rank: 3, Norm: true, Activation: Layer.ReLU),
+        new("strided_conv2d_k3_s3_dilated", new[] { 3, 20, 70 }, new ConvCase(9, 3, Stride: 3, Padding: 1, Dilation: 2), NormOf: new(Layer.LayerNorm, Shape: new[] { 23 }), Activation: Layer.SiLU),
     }.Select((chain, i) => new object[] { chain, 300 + i });
 
     [Theory]

@@ -62,8 +62,8 @@ namespace FusedNorm.Generated
     /// tiles   8 output channels × 8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 8 + 1 of 4 channels
     /// tasks   sample × channel block: 2 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// phases  the padded copy stores each row as 2 column phases of 21 (columns q, q + 2, …), so a stride-2 tap's inputs for consecutive output columns are consecutive: one vector load each
     /// columns 0..19 are interior (no bounds tests, the last vector overlaps the one before); no border columns
-    /// loads   stride 2: each input vector is gathered from 2-apart elements
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -73,7 +73,8 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 1920; // 4 × 12 × 40 per sample
         public const int OutputSize = 1440; // 12 × 6 × 20 per sample
-        private const int InC = 4, InD = 1, InH = 14, InW = 42;
+        private const int InC = 4, InD = 1, InH = 14, InW = 42; // InW: the copy's row pitch
+        private const int PaddedW = 42, PhaseW = 21; // a padded row of PaddedW columns is stored as Stride segments of PhaseW: segment q holds columns q, q + Stride, …
         private const int OutC = 12, ConvD = 1, ConvH = 6, ConvW = 20, ConvSpatial = ConvD * ConvH * ConvW;
         private const int Kernel = 3, Stride = 2, Padding = 0, Dilation = 1;
         private const int SourceD = 1, SourceH = 12, SourceW = 40; // the caller's input; In* are its zero-padded copy
@@ -92,11 +93,11 @@ namespace FusedNorm.Generated
         /// <summary>Tasks of (sample, channel block, row band) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            // Copy the input into a buffer zero-padded (1 on each side) whose rows are split into 2 column phases: a tap's inputs for consecutive output columns are then consecutive.
             // The planes are split over the worker threads; only the padding is zeroed.
             float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
             Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>
-                PaddedInput.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW), a);
+                PaddedInput.CopyPlanesPhased(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride), a);
             ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
@@ -162,14 +163,14 @@ namespace FusedNorm.Generated
                 {
                     if (ox > InteriorEnd - 16) ox = InteriorEnd - 16;
                     Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5, acc6 = bias6, acc7 = bias7;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    int xo = ih0 * InW + ox; // window origin in input channel 0: column ox · Stride is slot ox of phase 0
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
                         ref float wk = ref Unsafe.Add(ref w, ic * 9 * 8); // this input channel's 9 taps × 8 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
                         {
-                            Vector512<float> x0 = LoadStrided16(ref x, xc + 0);
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
                             acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2);
@@ -178,7 +179,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 5)), acc5);
                             acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 6)), acc6);
                             acc7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 7)), acc7);
-                            Vector512<float> x1 = LoadStrided16(ref x, xc + 1);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 21));
                             acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2);
@@ -187,7 +188,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 13)), acc5);
                             acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 14)), acc6);
                             acc7 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 15)), acc7);
-                            Vector512<float> x2 = LoadStrided16(ref x, xc + 2);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
                             acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2);
@@ -199,7 +200,7 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 1
                         {
-                            Vector512<float> x0 = LoadStrided16(ref x, xc + 42);
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 42));
                             acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2);
@@ -208,7 +209,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 29)), acc5);
                             acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 30)), acc6);
                             acc7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 31)), acc7);
-                            Vector512<float> x1 = LoadStrided16(ref x, xc + 43);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 63));
                             acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 32)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 33)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 34)), acc2);
@@ -217,7 +218,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 37)), acc5);
                             acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 38)), acc6);
                             acc7 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 39)), acc7);
-                            Vector512<float> x2 = LoadStrided16(ref x, xc + 44);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 43));
                             acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 40)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 41)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 42)), acc2);
@@ -229,7 +230,7 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 2
                         {
-                            Vector512<float> x0 = LoadStrided16(ref x, xc + 84);
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 84));
                             acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 48)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 49)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 50)), acc2);
@@ -238,7 +239,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 53)), acc5);
                             acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 54)), acc6);
                             acc7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 55)), acc7);
-                            Vector512<float> x1 = LoadStrided16(ref x, xc + 85);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 105));
                             acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 56)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 57)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 58)), acc2);
@@ -247,7 +248,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 61)), acc5);
                             acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 62)), acc6);
                             acc7 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 63)), acc7);
-                            Vector512<float> x2 = LoadStrided16(ref x, xc + 86);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 85));
                             acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 64)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 65)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 66)), acc2);
@@ -289,24 +290,24 @@ namespace FusedNorm.Generated
                 {
                     if (ox > InteriorEnd - 16) ox = InteriorEnd - 16;
                     Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    int xo = ih0 * InW + ox; // window origin in input channel 0: column ox · Stride is slot ox of phase 0
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
                         ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
                         {
-                            Vector512<float> x0 = LoadStrided16(ref x, xc + 0);
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
                             acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2);
                             acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3);
-                            Vector512<float> x1 = LoadStrided16(ref x, xc + 1);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 21));
                             acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 4)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 5)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc2);
                             acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc3);
-                            Vector512<float> x2 = LoadStrided16(ref x, xc + 2);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
                             acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2);
@@ -314,17 +315,17 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 1
                         {
-                            Vector512<float> x0 = LoadStrided16(ref x, xc + 42);
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 42));
                             acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 14)), acc2);
                             acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 15)), acc3);
-                            Vector512<float> x1 = LoadStrided16(ref x, xc + 43);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 63));
                             acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2);
                             acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 19)), acc3);
-                            Vector512<float> x2 = LoadStrided16(ref x, xc + 44);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 43));
                             acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 20)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 21)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 22)), acc2);
@@ -332,17 +333,17 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 2
                         {
-                            Vector512<float> x0 = LoadStrided16(ref x, xc + 84);
+                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 84));
                             acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2);
                             acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3);
-                            Vector512<float> x1 = LoadStrided16(ref x, xc + 85);
+                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 105));
                             acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 28)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 29)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 30)), acc2);
                             acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 31)), acc3);
-                            Vector512<float> x2 = LoadStrided16(ref x, xc + 86);
+                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 85));
                             acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 32)), acc0);
                             acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 33)), acc1);
                             acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 34)), acc2);
@@ -380,14 +381,14 @@ namespace FusedNorm.Generated
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
                     Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5, acc6 = bias6, acc7 = bias7;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    int xo = ih0 * InW + ox; // window origin in input channel 0: column ox · Stride is slot ox of phase 0
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
                         ref float wk = ref Unsafe.Add(ref w, ic * 9 * 8); // this input channel's 9 taps × 8 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
                         {
-                            Vector256<float> x0 = LoadStrided8(ref x, xc + 0);
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
@@ -396,7 +397,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 5)), acc5);
                             acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 6)), acc6);
                             acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 7)), acc7);
-                            Vector256<float> x1 = LoadStrided8(ref x, xc + 1);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 21));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
@@ -405,7 +406,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 13)), acc5);
                             acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 14)), acc6);
                             acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 15)), acc7);
-                            Vector256<float> x2 = LoadStrided8(ref x, xc + 2);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
@@ -417,7 +418,7 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 1
                         {
-                            Vector256<float> x0 = LoadStrided8(ref x, xc + 42);
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 42));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
@@ -426,7 +427,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 29)), acc5);
                             acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 30)), acc6);
                             acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 31)), acc7);
-                            Vector256<float> x1 = LoadStrided8(ref x, xc + 43);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 63));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);
@@ -435,7 +436,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 37)), acc5);
                             acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 38)), acc6);
                             acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 39)), acc7);
-                            Vector256<float> x2 = LoadStrided8(ref x, xc + 44);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 43));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 40)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 41)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 42)), acc2);
@@ -447,7 +448,7 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 2
                         {
-                            Vector256<float> x0 = LoadStrided8(ref x, xc + 84);
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 84));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 50)), acc2);
@@ -456,7 +457,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 53)), acc5);
                             acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 54)), acc6);
                             acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 55)), acc7);
-                            Vector256<float> x1 = LoadStrided8(ref x, xc + 85);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 105));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 56)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 57)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 58)), acc2);
@@ -465,7 +466,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 61)), acc5);
                             acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 62)), acc6);
                             acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 63)), acc7);
-                            Vector256<float> x2 = LoadStrided8(ref x, xc + 86);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 85));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 64)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 65)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 66)), acc2);
@@ -507,15 +508,15 @@ namespace FusedNorm.Generated
                 {
                     Vector256<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3;
                     Vector256<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    int xo = ih0 * InW + ox; // window origin in input channel 0: column ox · Stride is slot ox of phase 0
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
                         ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
                         {
-                            Vector256<float> x0_0 = LoadStrided8(ref x, xc + 0);
-                            Vector256<float> x0_1 = LoadStrided8(ref x, xc + 16);
+                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
+                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 8));
                             Vector256<float> w0_0 = Vector256.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 2 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
@@ -528,8 +529,8 @@ namespace FusedNorm.Generated
                             Vector256<float> w0_3 = Vector256.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 2 vectors
                             acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
                             acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
-                            Vector256<float> x1_0 = LoadStrided8(ref x, xc + 1);
-                            Vector256<float> x1_1 = LoadStrided8(ref x, xc + 17);
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 21));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 29));
                             Vector256<float> w1_0 = Vector256.Create(Unsafe.Add(ref wk, 4)); // tap 1, channel 0: broadcast once, used by 2 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
@@ -542,8 +543,8 @@ namespace FusedNorm.Generated
                             Vector256<float> w1_3 = Vector256.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 3: broadcast once, used by 2 vectors
                             acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
                             acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
-                            Vector256<float> x2_0 = LoadStrided8(ref x, xc + 2);
-                            Vector256<float> x2_1 = LoadStrided8(ref x, xc + 18);
+                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
+                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 9));
                             Vector256<float> w2_0 = Vector256.Create(Unsafe.Add(ref wk, 8)); // tap 2, channel 0: broadcast once, used by 2 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
@@ -559,8 +560,8 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 1
                         {
-                            Vector256<float> x0_0 = LoadStrided8(ref x, xc + 42);
-                            Vector256<float> x0_1 = LoadStrided8(ref x, xc + 58);
+                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 42));
+                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 50));
                             Vector256<float> w3_0 = Vector256.Create(Unsafe.Add(ref wk, 12)); // tap 3, channel 0: broadcast once, used by 2 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
@@ -573,8 +574,8 @@ namespace FusedNorm.Generated
                             Vector256<float> w3_3 = Vector256.Create(Unsafe.Add(ref wk, 15)); // tap 3, channel 3: broadcast once, used by 2 vectors
                             acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w3_3, acc3_0);
                             acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w3_3, acc3_1);
-                            Vector256<float> x1_0 = LoadStrided8(ref x, xc + 43);
-                            Vector256<float> x1_1 = LoadStrided8(ref x, xc + 59);
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 63));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 71));
                             Vector256<float> w4_0 = Vector256.Create(Unsafe.Add(ref wk, 16)); // tap 4, channel 0: broadcast once, used by 2 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
@@ -587,8 +588,8 @@ namespace FusedNorm.Generated
                             Vector256<float> w4_3 = Vector256.Create(Unsafe.Add(ref wk, 19)); // tap 4, channel 3: broadcast once, used by 2 vectors
                             acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w4_3, acc3_0);
                             acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w4_3, acc3_1);
-                            Vector256<float> x2_0 = LoadStrided8(ref x, xc + 44);
-                            Vector256<float> x2_1 = LoadStrided8(ref x, xc + 60);
+                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 43));
+                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 51));
                             Vector256<float> w5_0 = Vector256.Create(Unsafe.Add(ref wk, 20)); // tap 5, channel 0: broadcast once, used by 2 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
@@ -604,8 +605,8 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 2
                         {
-                            Vector256<float> x0_0 = LoadStrided8(ref x, xc + 84);
-                            Vector256<float> x0_1 = LoadStrided8(ref x, xc + 100);
+                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 84));
+                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 92));
                             Vector256<float> w6_0 = Vector256.Create(Unsafe.Add(ref wk, 24)); // tap 6, channel 0: broadcast once, used by 2 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
@@ -618,8 +619,8 @@ namespace FusedNorm.Generated
                             Vector256<float> w6_3 = Vector256.Create(Unsafe.Add(ref wk, 27)); // tap 6, channel 3: broadcast once, used by 2 vectors
                             acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w6_3, acc3_0);
                             acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w6_3, acc3_1);
-                            Vector256<float> x1_0 = LoadStrided8(ref x, xc + 85);
-                            Vector256<float> x1_1 = LoadStrided8(ref x, xc + 101);
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 105));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 113));
                             Vector256<float> w7_0 = Vector256.Create(Unsafe.Add(ref wk, 28)); // tap 7, channel 0: broadcast once, used by 2 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
@@ -632,8 +633,8 @@ namespace FusedNorm.Generated
                             Vector256<float> w7_3 = Vector256.Create(Unsafe.Add(ref wk, 31)); // tap 7, channel 3: broadcast once, used by 2 vectors
                             acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w7_3, acc3_0);
                             acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w7_3, acc3_1);
-                            Vector256<float> x2_0 = LoadStrided8(ref x, xc + 86);
-                            Vector256<float> x2_1 = LoadStrided8(ref x, xc + 102);
+                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 85));
+                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 93));
                             Vector256<float> w8_0 = Vector256.Create(Unsafe.Add(ref wk, 32)); // tap 8, channel 0: broadcast once, used by 2 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
@@ -663,24 +664,24 @@ namespace FusedNorm.Generated
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
                     Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
+                    int xo = ih0 * InW + ox; // window origin in input channel 0: column ox · Stride is slot ox of phase 0
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
                         ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
                         int xc = xo + ic * InD * InH * InW;
                         // kernel row 0
                         {
-                            Vector256<float> x0 = LoadStrided8(ref x, xc + 0);
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc3);
-                            Vector256<float> x1 = LoadStrided8(ref x, xc + 1);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 21));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc3);
-                            Vector256<float> x2 = LoadStrided8(ref x, xc + 2);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
@@ -688,17 +689,17 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 1
                         {
-                            Vector256<float> x0 = LoadStrided8(ref x, xc + 42);
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 42));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
-                            Vector256<float> x1 = LoadStrided8(ref x, xc + 43);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 63));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
-                            Vector256<float> x2 = LoadStrided8(ref x, xc + 44);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 43));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 20)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 21)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc2);
@@ -706,17 +707,17 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 2
                         {
-                            Vector256<float> x0 = LoadStrided8(ref x, xc + 84);
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 84));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
-                            Vector256<float> x1 = LoadStrided8(ref x, xc + 85);
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 105));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 28)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 29)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 30)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 31)), acc3);
-                            Vector256<float> x2 = LoadStrided8(ref x, xc + 86);
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 85));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);
@@ -763,53 +764,15 @@ namespace FusedNorm.Generated
                             for (int kw = 0; kw < Kernel; kw++)
                             {
                                 int iw = iw0 + kw * Dilation;
-                                if ((uint)iw >= InW) continue;
+                                if ((uint)iw >= PaddedW) continue;
                                 int tap = (kd * 3 + kh) * Kernel + kw;
-                                acc += Unsafe.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw) * Unsafe.Add(ref w, (ic * 9 + tap) * r + j);
+                                acc += Unsafe.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw % Stride * PhaseW + iw / Stride) * Unsafe.Add(ref w, (ic * 9 + tap) * r + j);
                             }
                         }
                     }
                 }
                 Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu(acc);
             }
-        }
-
-        /// <summary>16 inputs 2 apart, for a stride-2 window.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<float> LoadStrided16(ref float x, int offset)
-        {
-            return Vector512.Create(
-                Unsafe.Add(ref x, offset + 0),
-                Unsafe.Add(ref x, offset + 2),
-                Unsafe.Add(ref x, offset + 4),
-                Unsafe.Add(ref x, offset + 6),
-                Unsafe.Add(ref x, offset + 8),
-                Unsafe.Add(ref x, offset + 10),
-                Unsafe.Add(ref x, offset + 12),
-                Unsafe.Add(ref x, offset + 14),
-                Unsafe.Add(ref x, offset + 16),
-                Unsafe.Add(ref x, offset + 18),
-                Unsafe.Add(ref x, offset + 20),
-                Unsafe.Add(ref x, offset + 22),
-                Unsafe.Add(ref x, offset + 24),
-                Unsafe.Add(ref x, offset + 26),
-                Unsafe.Add(ref x, offset + 28),
-                Unsafe.Add(ref x, offset + 30));
-        }
-
-        /// <summary>8 inputs 2 apart, for a stride-2 window.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<float> LoadStrided8(ref float x, int offset)
-        {
-            return Vector256.Create(
-                Unsafe.Add(ref x, offset + 0),
-                Unsafe.Add(ref x, offset + 2),
-                Unsafe.Add(ref x, offset + 4),
-                Unsafe.Add(ref x, offset + 6),
-                Unsafe.Add(ref x, offset + 8),
-                Unsafe.Add(ref x, offset + 10),
-                Unsafe.Add(ref x, offset + 12),
-                Unsafe.Add(ref x, offset + 14));
         }
     }
 }

@@ -19,14 +19,16 @@ internal static class ConvEmitter
     public static void Emit(SourceWriter w, ChainPlan chain)
     {
         ConvPlan c = chain.Conv!;
-        w.Line($"private const int InC = {c.InChannels}, InD = {c.InDepth}, InH = {c.InHeight}, InW = {c.InWidth};");
+        w.Line($"private const int InC = {c.InChannels}, InD = {c.InDepth}, InH = {c.InHeight}, InW = {c.RowPitch};{(c.ColumnPhases > 1 ? " // InW: the copy's row pitch" : "")}");
+        if (c.ColumnPhases > 1)
+            w.Line($"private const int PaddedW = {c.InWidth}, PhaseW = {c.PhaseWidth}; // a padded row of PaddedW columns is stored as Stride segments of PhaseW: segment q holds columns q, q + Stride, …");
         w.Line($"private const int OutC = {c.OutChannels}, ConvD = {c.OutDepth}, ConvH = {c.OutHeight}, ConvW = {c.OutWidth}, ConvSpatial = ConvD * ConvH * ConvW;");
         w.Line($"private const int Kernel = {c.Kernel}, Stride = {c.Stride}, Padding = {c.Padding}, Dilation = {c.Dilation};");
         if (c.PaddedCopy)
         {
             w.Line($"private const int SourceD = {c.SourceDepth}, SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are its zero-padded copy");
             w.Line($"private const int PadD = {(c.Rank == 3 ? c.CopyPadding : 0)}, PadH = {(c.Rank >= 2 ? c.CopyPadding : 0)}, PadW = {c.CopyPadding};");
-            int planeSize = c.InDepth * c.InHeight * c.InWidth;
+            int planeSize = c.InDepth * c.InHeight * c.RowPitch;
             w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
         }
         w.Line($"private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it{(c.PaddedCopy ? " (padded)" : "")}");
@@ -77,7 +79,7 @@ internal static class ConvEmitter
         if (chain.Pool is not null) { w.Line(); PoolEmitter.Emit(w, chain); }
         if (fused && c.Flat512) { w.Line(); EmitKeepColumns(w); }
         foreach (int lanes in widths)
-            if (c.Stride > 1) { w.Line(); EmitStridedLoad(w, c, lanes); }
+            if (c.Stride > 1 && c.ColumnPhases == 1) { w.Line(); EmitStridedLoad(w, c, lanes); }
     }
 
     private static string Suffix(NormMode? mode) => mode switch { NormMode.BatchStatistics => "_BatchStats", NormMode.RunStatistics => "_RunStats", _ => "" };
@@ -101,11 +103,16 @@ internal static class ConvEmitter
         {
             if (c.PaddedCopy)
             {
-                w.Comment($"Copy the input into a zero-padded buffer ({c.CopyPadding} on each side): every window then lies inside it, with no bounds tests.");
+                if (c.ColumnPhases > 1)
+                    w.Comment($"Copy the input into a buffer{(c.CopyPadding > 0 ? $" zero-padded ({c.CopyPadding} on each side)" : "")} whose rows are split into {c.ColumnPhases} column phases: a tap's inputs for consecutive output columns are then consecutive.");
+                else
+                    w.Comment($"Copy the input into a zero-padded buffer ({c.CopyPadding} on each side): every window then lies inside it, with no bounds tests.");
                 w.Comment("The planes are split over the worker threads; only the padding is zeroed.");
                 w.Line("float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);");
                 w.Line("Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>");
-                w.Line("    PaddedInput.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW), a);");
+                w.Line(c.ColumnPhases > 1
+                    ? "    PaddedInput.CopyPlanesPhased(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride), a);"
+                    : "    PaddedInput.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW), a);");
                 w.Line("ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);");
                 w.Open("try");
             }
@@ -563,7 +570,10 @@ internal static class ConvEmitter
         for (int u = 0; u < cols; u++)
             w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, r).Select(j => $"{Acc(j, u)} = bias{j}")) + ";");
         string rowOrigin = c.Rank switch { 3 => "(id0 * InH + ih0) * InW", 2 => "ih0 * InW", _ => "0" };
-        w.Line($"int xo = {rowOrigin} + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)");
+        if (c.ColumnPhases > 1)
+            w.Line($"int xo = {rowOrigin} + ox; // window origin in input channel 0: column ox · Stride is slot ox of phase 0");
+        else
+            w.Line($"int xo = {rowOrigin} + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)");
         EmitWindow(w, c, r, lanes, cols, Acc, unroll);
         if (mode is null)
             w.Comment($"Epilogue: {(chain.Activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {cols * lanes} columns of each channel.");
@@ -606,7 +616,7 @@ internal static class ConvEmitter
                         w.Comment(c.Rank switch { 3 => $"kernel plane {kd}, row {kh}", 2 => $"kernel row {kh}", _ => "the kernel's taps" });
                         w.Open(checks.Count > 0 ? $"if ({string.Join(" && ", checks)})" : "");
                         for (int kw = 0; kw < c.Kernel; kw++, tap++)
-                            EmitTap(w, c, r, lanes, cols, acc, "xc", (kd * c.Dilation * c.InHeight + kh * c.Dilation) * c.InWidth + kw * c.Dilation, "wk", tap * r, kw.ToString(), tap.ToString(), $"tap {tap}, ");
+                            EmitTap(w, c, r, lanes, cols, acc, "xc", (kd * c.Dilation * c.InHeight + kh * c.Dilation) * c.RowPitch + c.ColumnOffset(kw * c.Dilation), "wk", tap * r, kw.ToString(), tap.ToString(), $"tap {tap}, ");
                         w.Close();
                     }
                 return;
@@ -625,12 +635,12 @@ internal static class ConvEmitter
             w.Line($"int xr = xc + {rowOffset};");
             if (unroll == WindowUnroll.Row)
                 for (int kw = 0; kw < c.Kernel; kw++)
-                    EmitTap(w, c, r, lanes, cols, acc, "xr", kw * c.Dilation, "wr", kw * r, kw.ToString(), kw.ToString(), $"row tap {kw}, ");
+                    EmitTap(w, c, r, lanes, cols, acc, "xr", c.ColumnOffset(kw * c.Dilation), "wr", kw * r, kw.ToString(), kw.ToString(), $"row tap {kw}, ");
             else
                 using (w.Block("for (int kw = 0; kw < Kernel; kw++)"))
                 {
                     w.Line($"{Ref} wt = ref {Unsafe}.Add(ref wr, kw * {r});");
-                    w.Line("int xt = xr + kw * Dilation;");
+                    w.Line(c.ColumnPhases > 1 ? "int xt = xr + kw * Dilation % Stride * PhaseW + kw * Dilation / Stride; // the tap's column phase and slot" : "int xt = xr + kw * Dilation;");
                     EmitTap(w, c, r, lanes, cols, acc, "xt", 0, "wt", 0, "tap", "tap", "");
                 }
             w.Close();
@@ -648,8 +658,9 @@ internal static class ConvEmitter
         string V = lanes == 16 ? "Vector512" : "Vector256", vec = V + "<float>";
         for (int u = 0; u < cols; u++)
         {
-            int at = offset + u * lanes * c.Stride;
-            string load = c.Stride == 1 ? $"{V}.LoadUnsafe(ref x, (nuint)({xBase} + {at}))" : $"LoadStrided{lanes}(ref x, {xBase} + {at})";
+            bool contiguous = c.Stride == 1 || c.ColumnPhases > 1;
+            int at = offset + u * lanes * (contiguous ? 1 : c.Stride);
+            string load = contiguous ? $"{V}.LoadUnsafe(ref x, (nuint)({xBase} + {at}))" : $"LoadStrided{lanes}(ref x, {xBase} + {at})";
             w.Line($"{vec} x{xName}{(cols == 1 ? "" : "_" + u)} = {load};");
         }
         for (int j = 0; j < r; j++)
@@ -705,9 +716,10 @@ internal static class ConvEmitter
                         using (w.Block("for (int kw = 0; kw < Kernel; kw++)"))
                         {
                             w.Line("int iw = iw0 + kw * Dilation;");
-                            w.Line("if ((uint)iw >= InW) continue;");
+                            w.Line(chain.Conv.ColumnPhases > 1 ? "if ((uint)iw >= PaddedW) continue;" : "if ((uint)iw >= InW) continue;");
                             w.Line($"int tap = (kd * {chain.Conv.KernelH} + kh) * Kernel + kw;");
-                            w.Line($"acc += {Unsafe}.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw) * {Unsafe}.Add(ref w, (ic * {chain.Conv.TapsPerInput} + tap) * r + j);");
+                            string column = chain.Conv.ColumnPhases > 1 ? "iw % Stride * PhaseW + iw / Stride" : "iw"; // where column iw lies in its row
+                            w.Line($"acc += {Unsafe}.Add(ref x, ((ic * InD + id) * InH + ih) * InW + {column}) * {Unsafe}.Add(ref w, (ic * {chain.Conv.TapsPerInput} + tap) * r + j);");
                         }
                     }
                 }

@@ -32,14 +32,15 @@ internal static class FusionPlanComment
             }
             if (c.Flat512)
                 w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row over the padded width {c.InWidth} ({c.InWidth - c.OutWidth} extra positions per row, dropped), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
-            if (c.PaddedCopy)
+            if (c.CopyPadding > 0)
                 w.Line($"/// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested");
+            if (c.ColumnPhases > 1)
+                w.Line($"/// phases  the {(c.CopyPadding > 0 ? "padded " : "")}copy stores each row as {c.ColumnPhases} column phases of {c.PhaseWidth} (columns q, q + {c.Stride}, …), so a stride-{c.Stride} tap's inputs for consecutive output columns are consecutive: one vector load each");
             if (c.Vectorized)
                 w.Line($"/// columns {c.InteriorStart}..{c.InteriorEnd - 1} are interior (no bounds tests, the last vector overlaps the one before); " +
                        (c.InteriorStart > 0 || c.InteriorEnd < c.OutWidth ? $"{c.InteriorStart + c.OutWidth - c.InteriorEnd} border column(s) take the checked scalar path" : "no border columns"));
             else
                 w.Line("/// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)");
-            if (c.Vectorized && c.Stride > 1) w.Line($"/// loads   stride {c.Stride}: each input vector is gathered from {c.Stride}-apart elements");
             w.Line($"/// weights packed once at load: [block][ic][taps][channel in block]");
         }
         else

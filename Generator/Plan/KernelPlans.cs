@@ -22,8 +22,19 @@ public sealed record ConvPlan(
     int InteriorStart, int InteriorEnd,
     bool Vectorized,
     int CopyPadding = 0,
-    bool Flat512 = false)
+    bool Flat512 = false,
+    int ColumnPhases = 1)
 {
+    /// <summary>
+    /// Columns of one padded row in the copy the kernels read: with <see cref="ColumnPhases"/> &gt; 1 (a strided conv)
+    /// the row is stored as that many segments of <see cref="PhaseWidth"/> (segment q holds columns q, q + stride, …), so
+    /// a tap's inputs for consecutive output columns are consecutive; rows are <see cref="RowPitch"/> apart.
+    /// </summary>
+    public int PhaseWidth => (InWidth + ColumnPhases - 1) / ColumnPhases;
+    public int RowPitch => ColumnPhases * PhaseWidth;
+    /// <summary>Where padded column <paramref name="column"/> lies within its row of the copy.</summary>
+    public int ColumnOffset(int column) => ColumnPhases == 1 ? column : column % ColumnPhases * PhaseWidth + column / ColumnPhases;
+
     /// <summary>
     /// Outputs computed as one flat row over the padded width (see <see cref="Flat512"/>): row oh starts at
     /// oh · InWidth, and the last output is at FlatEnd − 1.
@@ -90,10 +101,11 @@ public sealed record ConvPlan(
         : WindowUnroll.Tap;
 
     /// <summary>
-    /// When the conv pads, the kernels read a zero-padded copy of the input (CopyPadding on each side of every
-    /// spatial dim) so that every column is interior: In* are then the padded dims and Padding is 0.
+    /// When the conv pads or strides, the kernels read a copy of the input, zero-padded (CopyPadding on each side of
+    /// every spatial dim) so that every column is interior, and split into column phases for a stride: In* are then
+    /// the padded dims (rows <see cref="RowPitch"/> apart) and Padding is 0.
     /// </summary>
-    public bool PaddedCopy => CopyPadding > 0;
+    public bool PaddedCopy => CopyPadding > 0 || ColumnPhases > 1;
     public int SourceDepth => Rank == 3 ? InDepth - 2 * CopyPadding : InDepth;
     public int SourceHeight => Rank >= 2 ? InHeight - 2 * CopyPadding : InHeight;
     public int SourceWidth => InWidth - 2 * CopyPadding;

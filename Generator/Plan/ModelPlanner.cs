@@ -170,8 +170,11 @@ public static class ModelPlanner
                 || chain.Norm.Kind.IsInstanceNorm() && chain.Norm.TrackRunningStats;
             bool flat = c.Rank == 2 && c.Stride == 1 && fusedEval && ow % 16 != 0 && interiorStart == 0 && interiorEnd == ow
                 && (oh - 1) * readW + ow >= FlatTileVectors * 16;
+            // A strided vector kernel reads a copy whose rows are split into `stride` column phases, so the inputs of
+            // consecutive output columns are consecutive (one load per vector instead of a gather of `stride`-apart elements).
+            int phases = vectorized && c.Stride > 1 ? c.Stride : 1;
             conv = new ConvPlan(c.Name, c.Rank, inC, c.OutChannels, c.Groups, c.KernelSize, c.Stride, kernelPadding, c.Dilation, c.Bias,
-                readD, readH, readW, od, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), interiorStart, interiorEnd, vectorized, copyPadding, flat);
+                readD, readH, readW, od, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), interiorStart, interiorEnd, vectorized, copyPadding, flat, phases);
             output = c.Rank switch { 1 => new[] { c.OutChannels, ow }, 2 => new[] { c.OutChannels, oh, ow }, _ => new[] { c.OutChannels, od, oh, ow } };
         }
         else

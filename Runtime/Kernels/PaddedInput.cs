@@ -47,4 +47,32 @@ public static class PaddedInput
             }
         }
     }
+
+    /// <summary>
+    /// As <see cref="CopyPlanes"/>, for a stride-<paramref name="phases"/> convolution: each padded row of
+    /// wp = w + 2·pw columns is stored as <paramref name="phases"/> segments of ⌈wp / phases⌉, segment q holding
+    /// columns q, q + phases, q + 2·phases, … So the inputs of consecutive output columns at one tap, which lie
+    /// phases apart in the row, are consecutive in one segment, and the kernel loads them as one vector. Rows are
+    /// phases · ⌈wp / phases⌉ apart; the unused last slots of a segment are zero.
+    /// </summary>
+    public static void CopyPlanesPhased(ref float source, ref float destination, int first, int count, int d, int h, int w, int pd, int ph, int pw, int phases)
+    {
+        int dp = d + 2 * pd, hp = h + 2 * ph, wp = w + 2 * pw;
+        int phaseWidth = (wp + phases - 1) / phases, pitch = phases * phaseWidth;
+        for (int p = first; p < first + count; p++)
+            for (int z = 0; z < dp; z++)
+                for (int y = 0; y < hp; y++)
+                {
+                    Span<float> row = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref destination, ((p * dp + z) * hp + y) * pitch), pitch);
+                    int sz = z - pd, sy = y - ph;
+                    if ((uint)sz >= (uint)d || (uint)sy >= (uint)h) { row.Clear(); continue; }
+                    ref float src = ref Unsafe.Add(ref source, ((p * d + sz) * h + sy) * w);
+                    for (int q = 0; q < phases; q++)
+                        for (int j = 0; j < phaseWidth; j++)
+                        {
+                            int sx = j * phases + q - pw; // the source column of padded column j·phases + q
+                            row[q * phaseWidth + j] = (uint)sx < (uint)w ? Unsafe.Add(ref src, sx) : 0f;
+                        }
+                }
+    }
 }
