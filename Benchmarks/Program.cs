@@ -15,7 +15,10 @@ using FusedNorm.Benchmarks;
 
 // dotnet run --project Benchmarks -c Release            every workload, then Benchmarks/RESULTS.md
 // dotnet run --project Benchmarks -c Release -- quick   a shorter job (fewer iterations), same table
-// dotnet run --project Benchmarks -c Release -- probe NAME  a quick Stopwatch comparison while developing (not for RESULTS.md)
+// dotnet run --project Benchmarks -c Release -- quick --filter '*NAME*'
+//                                                            only the ChainBenchmarks rows whose name (method and parameters) matches the
+//                                                            BenchmarkDotNet filter; the table is printed, RESULTS.md is not rewritten
+// dotnet run --project Benchmarks -c Release -- probe NAME [THREADS]  a quick Stopwatch comparison while developing (not for RESULTS.md)
 // dotnet run --project Benchmarks -c Release -- generator   the generator's own cost on a 50-chain model (its section of RESULTS.md)
 // dotnet run --project Benchmarks -c Release -- profile NAME THREADS SECONDS fusednorm|ort
 //                                                            one side of a workload in a loop, for a sampling profiler
@@ -41,6 +44,17 @@ var job = quick
     : Job.Default.WithWarmupCount(3).WithIterationCount(15).WithLaunchCount(1);
 var config = DefaultConfig.Instance.AddJob(job.AsDefault()).AddDiagnoser(MemoryDiagnoser.Default).WithOptions(ConfigOptions.DisableOptimizationsValidator);
 
+// Anything else is BenchmarkDotNet's own command line (--filter, ...), applied to ChainBenchmarks only; the FMA peak is
+// measured after the rows that ran, for the GFLOP/s columns, and the table is printed, not written to RESULTS.md.
+string[] runnerArgs = args.Where(a => a != "quick").ToArray();
+if (runnerArgs.Length > 0)
+{
+    Summary filtered = BenchmarkRunner.Run<ChainBenchmarks>(config, runnerArgs);
+    if (filtered is null || filtered.Reports.Length == 0) return;
+    Console.WriteLine(Results.Write(BenchmarkRunner.Run<FmaPeakBenchmarks>(config), filtered, quick));
+    Console.WriteLine($"// A partial run ({string.Join(' ', runnerArgs)}): Benchmarks/RESULTS.md not rewritten.");
+    return;
+}
 Summary peak = BenchmarkRunner.Run<FmaPeakBenchmarks>(config);
 Summary chains = BenchmarkRunner.Run<ChainBenchmarks>(config);
 string path = Path.Combine(FindRoot(), "Benchmarks", "RESULTS.md");

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using FusedNorm;
 using static FusedNorm.Benchmarks.OnnxGraph;
@@ -27,18 +28,27 @@ internal static class WorkloadBuilder
             {
                 int taps = s.InC / s.Groups * s.K * s.K;
                 float bound = 1f / MathF.Sqrt(taps);
-                float[] weight = Uniform(s.OutC * taps, -bound, bound), bias = Uniform(s.OutC, -bound, bound);
+                float[] weight = Uniform(s.OutC * taps, -bound, bound);
                 writer.Add(s.Conv + ".weight", weight, s.OutC, s.InC / s.Groups, s.K, s.K);
-                writer.Add(s.Conv + ".bias", bias, s.OutC);
-                current = graph.Node("Conv", new[] { current, graph.Initializer(s.Conv + ".weight", weight, s.OutC, s.InC / s.Groups, s.K, s.K), graph.Initializer(s.Conv + ".bias", bias, s.OutC) },
-                    Ints("kernel_shape", s.K, s.K), Ints("pads", s.Pad, s.Pad, s.Pad, s.Pad), Int("group", s.Groups));
-                (c, h, w) = (s.OutC, h + 2 * s.Pad - s.K + 1, w + 2 * s.Pad - s.K + 1);
+                var convInputs = new List<string> { current, graph.Initializer(s.Conv + ".weight", weight, s.OutC, s.InC / s.Groups, s.K, s.K) };
+                if (s.Bias)
+                {
+                    float[] bias = Uniform(s.OutC, -bound, bound);
+                    writer.Add(s.Conv + ".bias", bias, s.OutC);
+                    convInputs.Add(graph.Initializer(s.Conv + ".bias", bias, s.OutC));
+                }
+                current = graph.Node("Conv", convInputs.ToArray(),
+                    Ints("kernel_shape", s.K, s.K), Ints("pads", s.Pad, s.Pad, s.Pad, s.Pad), Ints("strides", s.Stride, s.Stride), Int("group", s.Groups));
+                (c, h, w) = (s.OutC, s.ConvOut(h), s.ConvOut(w));
                 current = Norm(graph, writer, s.Norm, s.NormKind, s.NormGroups, current, b, c, h, w, Uniform);
                 current = Activation(graph, s.Act, current);
                 if (s.MaxPool > 0)
                 {
-                    current = graph.Node("MaxPool", new[] { current }, Ints("kernel_shape", s.MaxPool, s.MaxPool), Ints("strides", s.MaxPool, s.MaxPool));
-                    (h, w) = (h / s.MaxPool, w / s.MaxPool);
+                    int stride = s.PoolStride > 0 ? s.PoolStride : s.MaxPool;
+                    // ONNX MaxPool pads with -inf, as PyTorch's MaxPool2d does; floor mode (ceil_mode 0) is the default in both.
+                    current = graph.Node("MaxPool", new[] { current }, Ints("kernel_shape", s.MaxPool, s.MaxPool), Ints("strides", stride, stride),
+                        Ints("pads", s.PoolPad, s.PoolPad, s.PoolPad, s.PoolPad));
+                    (h, w) = (s.PoolOut(h), s.PoolOut(w));
                 }
             }
             else if (stage is LinearStage l)

@@ -10,8 +10,19 @@ public delegate void ForwardFunction(ReadOnlySpan<float> x, Span<float> y, int b
 public enum NormKind { None, BatchNorm, InstanceNorm, GroupNorm, LayerNormHW }
 public enum ActKind { None, Relu, Relu6, Silu, Gelu }
 
-/// <summary>One conv chain: weights are named {Conv}.weight/.bias and {Norm}.weight/.bias/.running_*.</summary>
-public sealed record ConvStage(string Conv, string Norm, int InC, int OutC, int K, int Pad, int Groups, NormKind NormKind, int NormGroups, ActKind Act, int MaxPool = 0);
+/// <summary>
+/// One conv chain: weights are named {Conv}.weight/.bias and {Norm}.weight/.bias/.running_*. MaxPool is the pool's
+/// kernel size (0: no pool); PoolStride 0 means stride = kernel, as in PyTorch. Bias false: no {Conv}.bias.
+/// </summary>
+public sealed record ConvStage(string Conv, string Norm, int InC, int OutC, int K, int Pad, int Groups, NormKind NormKind, int NormGroups, ActKind Act, int MaxPool = 0,
+    int Stride = 1, bool Bias = true, int PoolStride = 0, int PoolPad = 0)
+{
+    /// <summary>The convolution's output size along one spatial axis of size <paramref name="n"/>.</summary>
+    public int ConvOut(int n) => (n + 2 * Pad - K) / Stride + 1;
+
+    /// <summary>The pool's output size (floor mode) for a conv output of size <paramref name="n"/>; n without a pool.</summary>
+    public int PoolOut(int n) => MaxPool > 0 ? (n + 2 * PoolPad - MaxPool) / (PoolStride > 0 ? PoolStride : MaxPool) + 1 : n;
+}
 public sealed record LinearStage(string Linear, string Norm, int In, int Out, bool BatchNorm, ActKind Act);
 
 /// <summary>A chain users run, described once: FusedNorm's generated model and the same graph for ONNX Runtime.</summary>
@@ -30,9 +41,9 @@ public sealed record Workload(string Name, int Batch, int[] Sample, object[] Sta
             {
                 if (stage is ConvStage s)
                 {
-                    int oh = h + 2 * s.Pad - s.K + 1, ow = w + 2 * s.Pad - s.K + 1;
+                    int oh = s.ConvOut(h), ow = s.ConvOut(w);
                     flops += 2.0 * Batch * s.OutC * oh * ow * (s.InC / s.Groups) * s.K * s.K;
-                    (c, h, w) = (s.OutC, s.MaxPool > 0 ? oh / s.MaxPool : oh, s.MaxPool > 0 ? ow / s.MaxPool : ow);
+                    (c, h, w) = (s.OutC, s.PoolOut(oh), s.PoolOut(ow));
                 }
                 else if (stage is LinearStage l)
                 {
@@ -56,6 +67,13 @@ public sealed record Workload(string Name, int Batch, int[] Sample, object[] Sta
         new("style_conv3x3_in_relu_64", 1, new[] { 32, 64, 64 }, new object[] { new ConvStage("c", "n", 32, 32, 3, 1, 1, NormKind.InstanceNorm, 0, ActKind.Relu) }, f => LoadModel(new StyleIn64(), f)),
         new("conv3x3_ln_gelu_32", 1, new[] { 32, 32, 32 }, new object[] { new ConvStage("c", "n", 32, 32, 3, 1, 1, NormKind.LayerNormHW, 0, ActKind.Gelu) }, f => LoadModel(new ConvLn32(), f)),
         new("linear_bn1d_relu_b64", 64, new[] { 512 }, new object[] { new LinearStage("c", "n", 512, 256, true, ActKind.Relu) }, f => LoadModel(new LinearBn(), f)),
+        // First layers: a 3-channel image in, large kernels, strides (today's generator unrolls these past the JIT's IL limit).
+        new("resnet_stem_conv7x7s2_bn_relu_maxpool_224", 1, new[] { 3, 224, 224 }, new object[] { new ConvStage("c", "n", 3, 64, 7, 3, 1, NormKind.BatchNorm, 0, ActKind.Relu,
+            MaxPool: 3, Stride: 2, Bias: false, PoolStride: 2, PoolPad: 1) }, f => LoadModel(new ResNetStem224(), f)),
+        new("style_conv9x9_in_relu_256", 1, new[] { 3, 256, 256 }, new object[] { new ConvStage("c", "n", 3, 32, 9, 4, 1, NormKind.InstanceNorm, 0, ActKind.Relu) },
+            f => LoadModel(new StyleFirst256(), f)),
+        new("alexnet_conv11x11s4_bn_relu_224", 1, new[] { 3, 224, 224 }, new object[] { new ConvStage("c", "n", 3, 64, 11, 2, 1, NormKind.BatchNorm, 0, ActKind.Relu, Stride: 4) },
+            f => LoadModel(new AlexNetConv1(), f)),
         new("lenet_bn_b1", 1, new[] { 3, 32, 32 }, LeNetStages, f => LoadModel(new FusedNorm.Sample.LeNetBn(), f)),
         new("lenet_bn_b64", 64, new[] { 3, 32, 32 }, LeNetStages, f => LoadModel(new FusedNorm.Sample.LeNetBn(), f)),
     };
@@ -122,6 +140,32 @@ public sealed partial class StyleIn64
 public sealed partial class ConvLn32
 {
     [Fuse(Layer.Conv2d, Layer.LayerNorm, Layer.GELU)] [Conv2d(32, KernelSize = 3, Padding = 1, Name = "c")] [LayerNorm(32, 32, Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+// torchvision resnet18..152: conv1 = Conv2d(3, 64, 7, stride 2, padding 3, bias=False), bn1, relu, maxpool(3, 2, 1). (3, 224, 224) -> (64, 56, 56).
+[Model(3, 224, 224)]
+public sealed partial class ResNetStem224
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU, Layer.MaxPool2d)]
+    [Conv2d(64, KernelSize = 7, Stride = 2, Padding = 3, Bias = false, Name = "c")] [BatchNorm(Name = "n")] [MaxPool2d(KernelSize = 3, Stride = 2, Padding = 1)]
+    public partial void Stem(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+// Fast neural style transfer (Johnson et al.; pytorch/examples TransformerNet): ConvLayer(3, 32, kernel 9, stride 1) (reflection
+// padding 4 there, zero padding here), InstanceNorm2d(32, affine=True), ReLU. (3, 256, 256) -> (32, 256, 256).
+[Model(3, 256, 256)]
+public sealed partial class StyleFirst256
+{
+    [Fuse(Layer.Conv2d, Layer.InstanceNorm2d, Layer.ReLU)] [Conv2d(32, KernelSize = 9, Padding = 4, Name = "c")] [InstanceNorm(Affine = true, Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+// torchvision alexnet: features[0] = Conv2d(3, 64, 11, stride 4, padding 2), with a BatchNorm (eval) added, ReLU. (3, 224, 224) -> (64, 55, 55).
+[Model(3, 224, 224)]
+public sealed partial class AlexNetConv1
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(64, KernelSize = 11, Stride = 4, Padding = 2, Name = "c")] [BatchNorm(Name = "n")]
     public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
 }
 
