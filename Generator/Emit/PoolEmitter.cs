@@ -15,31 +15,69 @@ internal static class PoolEmitter
             EmitMax2x2(w, p);
             return;
         }
+        EmitSeparable(w, p);
+    }
+
+    /// <summary>
+    /// Any window, stride and padding, separably: for each pooled row, the window's conv rows (over depth and height) are
+    /// reduced column by column into one row, in vectors; then each pooled column reduces its window of that row. A
+    /// k×k window costs (k − 1) vector steps per 8 columns and k scalar steps per output instead of k² scalar steps with
+    /// bounds. Max is exact, so the order cannot change a result; an average adds in (rows, then columns) order.
+    /// </summary>
+    private static void EmitSeparable(SourceWriter w, PoolPlan p)
+    {
         string rule = p.IsMax
             ? "padding counts as −∞, NaN propagates"
             : p.CountIncludePad ? "the divisor counts the zero padding (count_include_pad=True)" : "the divisor counts only real inputs (count_include_pad=False)";
-        w.Line($"/// <summary>{p.Kind} of <paramref name=\"channels\"/> consecutive planes from <paramref name=\"src\"/> into <paramref name=\"dst\"/>, pooled rows [rowStart, rowEnd): {rule}.</summary>");
+        string op = p.IsMax ? "Max" : "Add";
+        string Scalar(string a, string b) => p.IsMax ? $"MathF.Max({a}, {b})" : $"{a} + {b}";
+        w.Line($"/// <summary>{p.Kind} of <paramref name=\"channels\"/> consecutive planes from <paramref name=\"src\"/> into <paramref name=\"dst\"/>, pooled rows [rowStart, rowEnd): {rule}. Every window holds a real input (padding ≤ kernel / 2).</summary>");
         using (w.Block("private static void Pool(int channels, ref float src, ref float dst, int rowStart = 0, int rowEnd = PoolH)"))
-        using (w.Block("for (int c = 0; c < channels; c++)"))
-        using (w.Block("for (int pd = 0; pd < PoolD; pd++)"))
-        using (w.Block("for (int ph = rowStart; ph < rowEnd; ph++)"))
-        using (w.Block("for (int pw = 0; pw < PoolW; pw++)"))
         {
-            // Window start and end per dim, clipped to the conv output; PyTorch's divisor clips to the padded input.
-            w.Line($"int d0 = pd * {p.StrideD} - {p.PaddingD}, h0 = ph * {p.StrideH} - {p.PaddingH}, w0 = pw * PoolStride - PoolPadding;");
-            w.Line($"int d1 = Math.Min(d0 + {p.KernelD}, ConvD), h1 = Math.Min(h0 + {p.KernelH}, ConvH), w1 = Math.Min(w0 + PoolKernel, ConvW);");
-            if (!p.IsMax && p.CountIncludePad)
-                w.Line($"int divisor = (Math.Min(d0 + {p.KernelD}, ConvD + {p.PaddingD}) - d0) * (Math.Min(h0 + {p.KernelH}, ConvH + {p.PaddingH}) - h0) * (Math.Min(w0 + PoolKernel, ConvW + PoolPadding) - w0);");
-            w.Line("d0 = Math.Max(d0, 0); h0 = Math.Max(h0, 0); w0 = Math.Max(w0, 0);");
-            w.Line(p.IsMax ? "float result = float.NegativeInfinity;" : "float sum = 0f;");
-            w.Line("for (int d = d0; d < d1; d++)");
-            w.Line("    for (int h = h0; h < h1; h++)");
-            w.Line("        for (int i = w0; i < w1; i++)");
-            w.Line(p.IsMax
-                ? $"            result = MathF.Max(result, {Unsafe}.Add(ref src, ((c * ConvD + d) * ConvH + h) * ConvW + i));"
-                : $"            sum += {Unsafe}.Add(ref src, ((c * ConvD + d) * ConvH + h) * ConvW + i);");
-            if (!p.IsMax && !p.CountIncludePad) w.Line("int divisor = (d1 - d0) * (h1 - h0) * (w1 - w0);");
-            w.Line($"{Unsafe}.Add(ref dst, ((c * PoolD + pd) * PoolH + ph) * PoolW + pw) = {(p.IsMax ? "result" : "sum / divisor")};");
+            w.Line("float[] rented = ArrayPool<float>.Shared.Rent(ConvW);");
+            w.Line("ref float t = ref MemoryMarshal.GetArrayDataReference(rented); // one pooled row's window rows, reduced");
+            using (w.Block("try"))
+            using (w.Block("for (int c = 0; c < channels; c++)"))
+            using (w.Block("for (int pd = 0; pd < PoolD; pd++)"))
+            using (w.Block("for (int ph = rowStart; ph < rowEnd; ph++)"))
+            {
+                w.Comment("The window's rows, clipped to the conv output; PyTorch's divisor clips to the padded input.");
+                w.Line($"int d0 = pd * {p.StrideD} - {p.PaddingD}, h0 = ph * {p.StrideH} - {p.PaddingH};");
+                w.Line($"int d1 = Math.Min(d0 + {p.KernelD}, ConvD), h1 = Math.Min(h0 + {p.KernelH}, ConvH);");
+                if (!p.IsMax && p.CountIncludePad)
+                    w.Line($"int rows = (Math.Min(d0 + {p.KernelD}, ConvD + {p.PaddingD}) - d0) * (Math.Min(h0 + {p.KernelH}, ConvH + {p.PaddingH}) - h0);");
+                w.Line("d0 = Math.Max(d0, 0); h0 = Math.Max(h0, 0);");
+                if (!p.IsMax && !p.CountIncludePad) w.Line("int rows = (d1 - d0) * (h1 - h0);");
+                w.Comment($"Vertical: t = the first row, then {op} every other row of the window into it.");
+                w.Line($"MemoryMarshal.CreateReadOnlySpan(ref {Unsafe}.Add(ref src, ((c * ConvD + d0) * ConvH + h0) * ConvW), ConvW).CopyTo(MemoryMarshal.CreateSpan(ref t, ConvW));");
+                w.Line("for (int d = d0; d < d1; d++)");
+                w.Line("    for (int h = d == d0 ? h0 + 1 : h0; h < h1; h++)");
+                w.Line($"        ReduceRow(ref t, ref {Unsafe}.Add(ref src, ((c * ConvD + d) * ConvH + h) * ConvW));");
+                w.Comment("Horizontal: each pooled column's window of t.");
+                w.Line($"ref float o = ref {Unsafe}.Add(ref dst, ((c * PoolD + pd) * PoolH + ph) * PoolW);");
+                using (w.Block("for (int pw = 0; pw < PoolW; pw++)"))
+                {
+                    w.Line("int w0 = pw * PoolStride - PoolPadding, w1 = Math.Min(w0 + PoolKernel, ConvW);");
+                    if (!p.IsMax && p.CountIncludePad) w.Line("int divisor = rows * (Math.Min(w0 + PoolKernel, ConvW + PoolPadding) - w0);");
+                    w.Line("w0 = Math.Max(w0, 0);");
+                    if (!p.IsMax && !p.CountIncludePad) w.Line("int divisor = rows * (w1 - w0);");
+                    w.Line($"float result = {Unsafe}.Add(ref t, w0);");
+                    w.Line($"for (int i = w0 + 1; i < w1; i++) result = {Scalar("result", $"{Unsafe}.Add(ref t, i)")};");
+                    w.Line($"{Unsafe}.Add(ref o, pw) = {(p.IsMax ? "result" : "result / divisor")};");
+                }
+            }
+            using (w.Block("finally"))
+                w.Line("ArrayPool<float>.Shared.Return(rented);");
+        }
+        w.Line();
+        w.Line($"/// <summary>t[i] = {(p.IsMax ? "max(t[i], row[i])" : "t[i] + row[i]")} over the ConvW columns{(p.IsMax ? "; NaN propagates (Vector256.Max and MathF.Max return NaN if either input is NaN)" : "")}.</summary>");
+        using (w.Block("private static void ReduceRow(ref float t, ref float row)"))
+        {
+            w.Line("int i = 0;");
+            w.Line("if (Vector256.IsHardwareAccelerated)");
+            w.Line("    for (; i <= ConvW - 8; i += 8)");
+            w.Line($"        Vector256.StoreUnsafe(Vector256.{op}(Vector256.LoadUnsafe(ref t, (nuint)i), Vector256.LoadUnsafe(ref row, (nuint)i)), ref t, (nuint)i);");
+            w.Line($"for (; i < ConvW; i++) {Unsafe}.Add(ref t, i) = {Scalar($"{Unsafe}.Add(ref t, i)", $"{Unsafe}.Add(ref row, i)")};");
         }
     }
 
