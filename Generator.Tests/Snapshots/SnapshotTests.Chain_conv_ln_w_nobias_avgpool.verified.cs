@@ -578,31 +578,58 @@ namespace FusedNorm.Generated
         }
 
         private const int PoolKernel = 2, PoolStride = 2, PoolPadding = 0;
-        /// <summary>AvgPool2d of <paramref name="channels"/> consecutive planes from <paramref name="src"/> into <paramref name="dst"/>, pooled rows [rowStart, rowEnd): the divisor counts the zero padding (count_include_pad=True).</summary>
+        /// <summary>AvgPool2d of <paramref name="channels"/> consecutive planes from <paramref name="src"/> into <paramref name="dst"/>, pooled rows [rowStart, rowEnd): the divisor counts the zero padding (count_include_pad=True). Every window holds a real input (padding ≤ kernel / 2).</summary>
         private static void Pool(int channels, ref float src, ref float dst, int rowStart = 0, int rowEnd = PoolH)
         {
-            for (int c = 0; c < channels; c++)
+            float[] rented = ArrayPool<float>.Shared.Rent(ConvW);
+            ref float t = ref MemoryMarshal.GetArrayDataReference(rented); // one pooled row's window rows, reduced
+            try
             {
-                for (int pd = 0; pd < PoolD; pd++)
+                for (int c = 0; c < channels; c++)
                 {
-                    for (int ph = rowStart; ph < rowEnd; ph++)
+                    for (int pd = 0; pd < PoolD; pd++)
                     {
-                        for (int pw = 0; pw < PoolW; pw++)
+                        for (int ph = rowStart; ph < rowEnd; ph++)
                         {
-                            int d0 = pd * 1 - 0, h0 = ph * 2 - 0, w0 = pw * PoolStride - PoolPadding;
-                            int d1 = Math.Min(d0 + 1, ConvD), h1 = Math.Min(h0 + 2, ConvH), w1 = Math.Min(w0 + PoolKernel, ConvW);
-                            int divisor = (Math.Min(d0 + 1, ConvD + 0) - d0) * (Math.Min(h0 + 2, ConvH + 0) - h0) * (Math.Min(w0 + PoolKernel, ConvW + PoolPadding) - w0);
-                            d0 = Math.Max(d0, 0); h0 = Math.Max(h0, 0); w0 = Math.Max(w0, 0);
-                            float sum = 0f;
+                            // The window's rows, clipped to the conv output; PyTorch's divisor clips to the padded input.
+                            int d0 = pd * 1 - 0, h0 = ph * 2 - 0;
+                            int d1 = Math.Min(d0 + 1, ConvD), h1 = Math.Min(h0 + 2, ConvH);
+                            int rows = (Math.Min(d0 + 1, ConvD + 0) - d0) * (Math.Min(h0 + 2, ConvH + 0) - h0);
+                            d0 = Math.Max(d0, 0); h0 = Math.Max(h0, 0);
+                            // Vertical: t = the first row, then Add every other row of the window into it.
+                            MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref src, ((c * ConvD + d0) * ConvH + h0) * ConvW), ConvW).CopyTo(MemoryMarshal.CreateSpan(ref t, ConvW));
                             for (int d = d0; d < d1; d++)
-                                for (int h = h0; h < h1; h++)
-                                    for (int i = w0; i < w1; i++)
-                                        sum += Unsafe.Add(ref src, ((c * ConvD + d) * ConvH + h) * ConvW + i);
-                            Unsafe.Add(ref dst, ((c * PoolD + pd) * PoolH + ph) * PoolW + pw) = sum / divisor;
+                                for (int h = d == d0 ? h0 + 1 : h0; h < h1; h++)
+                                    ReduceRow(ref t, ref Unsafe.Add(ref src, ((c * ConvD + d) * ConvH + h) * ConvW));
+                            // Horizontal: each pooled column's window of t.
+                            ref float o = ref Unsafe.Add(ref dst, ((c * PoolD + pd) * PoolH + ph) * PoolW);
+                            for (int pw = 0; pw < PoolW; pw++)
+                            {
+                                int w0 = pw * PoolStride - PoolPadding, w1 = Math.Min(w0 + PoolKernel, ConvW);
+                                int divisor = rows * (Math.Min(w0 + PoolKernel, ConvW + PoolPadding) - w0);
+                                w0 = Math.Max(w0, 0);
+                                float result = Unsafe.Add(ref t, w0);
+                                for (int i = w0 + 1; i < w1; i++) result = result + Unsafe.Add(ref t, i);
+                                Unsafe.Add(ref o, pw) = result / divisor;
+                            }
                         }
                     }
                 }
             }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(rented);
+            }
+        }
+
+        /// <summary>t[i] = t[i] + row[i] over the ConvW columns.</summary>
+        private static void ReduceRow(ref float t, ref float row)
+        {
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+                for (; i <= ConvW - 8; i += 8)
+                    Vector256.StoreUnsafe(Vector256.Add(Vector256.LoadUnsafe(ref t, (nuint)i), Vector256.LoadUnsafe(ref row, (nuint)i)), ref t, (nuint)i);
+            for (; i < ConvW; i++) Unsafe.Add(ref t, i) = Unsafe.Add(ref t, i) + Unsafe.Add(ref row, i);
         }
     }
 }
