@@ -131,6 +131,11 @@ public class ReferenceTests
         new("large_conv1d_k65_layernorm", new[] { 2, 200 }, new ConvCase(8, 65, Padding: 32), Rank: 1, NormOf: new(Layer.LayerNorm, Shape: new[] { 200 })),
         new("large_conv3d_k5", new[] { 2, 9, 12, 40 }, new ConvCase(8, 5, Padding: 2), Rank: 3, Norm: true, Activation: Layer.ReLU),
         new("large_conv3d_k7_instancenorm", new[] { 1, 11, 11, 24 }, new ConvCase(8, 7), Rank: 3, NormOf: new(Layer.InstanceNorm3d, Track: false), Activation: Layer.ReLU),
+        // Pools over rows wide enough for the vector horizontal pass (stride 1 and 2, windows 2-5, padding, both divisors).
+        new("wide_avgpool_k3_s1_pad1", new[] { 3, 12, 50 }, new ConvCase(8, 3, Padding: 1), Norm: true, Activation: Layer.ReLU, Pool: new PoolCase(Layer.AvgPool2d, 3, 1, 1)),
+        new("wide_avgpool_k5_s2_nopadcount", new[] { 3, 14, 61 }, new ConvCase(5, 3, Padding: 1), Activation: Layer.SiLU, Pool: new PoolCase(Layer.AvgPool2d, 5, 2, 2, CountIncludePad: false)),
+        new("wide_maxpool_k4_s2_pad2", new[] { 2, 12, 70 }, new ConvCase(8, 1), NormOf: new(Layer.InstanceNorm2d, Track: false), Pool: new PoolCase(Layer.MaxPool2d, 4, 2, 2)),
+        new("wide_maxpool_k2_s1", new[] { 2, 9, 40 }, new ConvCase(4, 3), Activation: Layer.Tanh, Pool: new PoolCase(Layer.MaxPool2d, 2, 1)),
         // Strided 1d and 3d convs: the copy's rows split into column phases (2d strides are in the cases above and the random chains).
         new("strided_conv1d_k9_s3", new[] { 3, 120 }, new ConvCase(10, 9, Stride: 3, Padding: 4), Rank: 1, Norm: true, Activation: Layer.ReLU6),
         new("strided_conv3d_k3_s2_unpadded", new[] { 2, 7, 9, 41 }, new ConvCase(8, 3, Stride: 2), Rank: 3, Norm: true, Activation: Layer.ReLU),

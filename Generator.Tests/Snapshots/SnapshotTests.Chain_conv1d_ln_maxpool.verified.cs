@@ -441,7 +441,7 @@ namespace FusedNorm.Generated
         /// <summary>MaxPool1d of <paramref name="channels"/> consecutive planes from <paramref name="src"/> into <paramref name="dst"/>, pooled rows [rowStart, rowEnd): padding counts as −∞, NaN propagates. Every window holds a real input (padding ≤ kernel / 2).</summary>
         private static void Pool(int channels, ref float src, ref float dst, int rowStart = 0, int rowEnd = PoolH)
         {
-            float[] rented = ArrayPool<float>.Shared.Rent(ConvW);
+            float[] rented = ArrayPool<float>.Shared.Rent(ConvW + 16); // room for a vector step that reads a lane past the row (and drops it)
             ref float t = ref MemoryMarshal.GetArrayDataReference(rented); // one pooled row's window rows, reduced
             try
             {
@@ -460,10 +460,27 @@ namespace FusedNorm.Generated
                             for (int d = d0; d < d1; d++)
                                 for (int h = d == d0 ? h0 + 1 : h0; h < h1; h++)
                                     ReduceRow(ref t, ref Unsafe.Add(ref src, ((c * ConvD + d) * ConvH + h) * ConvW));
-                            // Horizontal: each pooled column's window of t.
                             ref float o = ref Unsafe.Add(ref dst, ((c * PoolD + pd) * PoolH + ph) * PoolW);
-                            for (int pw = 0; pw < PoolW; pw++)
+                            // Horizontal: each pooled column's window of t.
+                            int pw = 0;
+                            if (Vector256.IsHardwareAccelerated)
                             {
+                                // Pooled columns 0..11: whole windows, 8 at a time (the last step overlaps the one before); the border columns below take the scalar loop.
+                                Vector256<int> evenOdd = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7); // 8 columns' even ones low, odd ones high
+                                for (pw = 0; pw < 12; pw += 8)
+                                {
+                                    if (pw > 4) pw = 4;
+                                    Vector256<float> ap0 = Vector256.Shuffle(Vector256.LoadUnsafe(ref t, (nuint)(2 * pw)), evenOdd), bp0 = Vector256.Shuffle(Vector256.LoadUnsafe(ref t, (nuint)(2 * pw + 8)), evenOdd);
+                                    Vector256<float> r = Vector256.Create(ap0.GetLower(), bp0.GetLower());
+                                    r = Vector256.Max(r, Vector256.Create(ap0.GetUpper(), bp0.GetUpper()));
+                                    Vector256.StoreUnsafe(r, ref o, (nuint)pw);
+                                }
+                                pw = 0;
+                            }
+                            for (; pw < PoolW; pw++)
+                            {
+                                if (pw == 0 && Vector256.IsHardwareAccelerated) pw = 12; // done in vectors
+                                if (pw >= PoolW) break;
                                 int w0 = pw * PoolStride - PoolPadding, w1 = Math.Min(w0 + PoolKernel, ConvW);
                                 w0 = Math.Max(w0, 0);
                                 float result = Unsafe.Add(ref t, w0);

@@ -727,9 +727,10 @@ namespace FusedNorm.Generated
                             for (int d = d0; d < d1; d++)
                                 for (int h = d == d0 ? h0 + 1 : h0; h < h1; h++)
                                     ReduceRow(ref t, ref Unsafe.Add(ref src, ((c * ConvD + d) * ConvH + h) * ConvW));
-                            // Horizontal: each pooled column's window of t.
                             ref float o = ref Unsafe.Add(ref dst, ((c * PoolD + pd) * PoolH + ph) * PoolW);
-                            for (int pw = 0; pw < PoolW; pw++)
+                            // Horizontal: each pooled column's window of t.
+                            int pw = 0;
+                            for (; pw < PoolW; pw++)
                             {
                                 int w0 = pw * PoolStride - PoolPadding, w1 = Math.Min(w0 + PoolKernel, ConvW);
                                 w0 = Math.Max(w0, 0);

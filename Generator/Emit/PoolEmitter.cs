@@ -1,3 +1,4 @@
+using System.Linq;
 using FusedNorm.Generator.Plan;
 using static FusedNorm.Generator.Emit.Format;
 
@@ -32,9 +33,14 @@ internal static class PoolEmitter
         string op = p.IsMax ? "Max" : "Add";
         string Scalar(string a, string b) => p.IsMax ? $"MathF.Max({a}, {b})" : $"{a} + {b}";
         w.Line($"/// <summary>{p.Kind} of <paramref name=\"channels\"/> consecutive planes from <paramref name=\"src\"/> into <paramref name=\"dst\"/>, pooled rows [rowStart, rowEnd): {rule}. Every window holds a real input (padding ≤ kernel / 2).</summary>");
+        int lo = (p.Padding + p.Stride - 1) / p.Stride; // the first pooled column whose window starts inside the row
+        int hi = System.Math.Min(p.OutWidth, (p.ConvWidth - p.Kernel + p.Padding) / p.Stride + 1); // past the last one that ends inside it
+        bool vector = p.Stride <= 2 && hi - lo >= 8; // the horizontal pass takes 8 pooled columns at a time
         using (w.Block("private static void Pool(int channels, ref float src, ref float dst, int rowStart = 0, int rowEnd = PoolH)"))
         {
-            w.Line("float[] rented = ArrayPool<float>.Shared.Rent(ConvW);");
+            w.Line(vector
+                ? "float[] rented = ArrayPool<float>.Shared.Rent(ConvW + 16); // room for a vector step that reads a lane past the row (and drops it)"
+                : "float[] rented = ArrayPool<float>.Shared.Rent(ConvW);");
             w.Line("ref float t = ref MemoryMarshal.GetArrayDataReference(rented); // one pooled row's window rows, reduced");
             using (w.Block("try"))
             using (w.Block("for (int c = 0; c < channels; c++)"))
@@ -53,10 +59,27 @@ internal static class PoolEmitter
                 w.Line("for (int d = d0; d < d1; d++)");
                 w.Line("    for (int h = d == d0 ? h0 + 1 : h0; h < h1; h++)");
                 w.Line($"        ReduceRow(ref t, ref {Unsafe}.Add(ref src, ((c * ConvD + d) * ConvH + h) * ConvW));");
-                w.Comment("Horizontal: each pooled column's window of t.");
                 w.Line($"ref float o = ref {Unsafe}.Add(ref dst, ((c * PoolD + pd) * PoolH + ph) * PoolW);");
-                using (w.Block("for (int pw = 0; pw < PoolW; pw++)"))
+                w.Comment("Horizontal: each pooled column's window of t.");
+                w.Line("int pw = 0;");
+                if (vector)
                 {
+                    using (w.Block("if (Vector256.IsHardwareAccelerated)"))
+                    {
+                        w.Comment($"Pooled columns {lo}..{hi - 1}: whole windows, 8 at a time (the last step overlaps the one before); the border columns below take the scalar loop.");
+                        if (p.Stride == 2) w.Line("Vector256<int> evenOdd = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7); // 8 columns' even ones low, odd ones high");
+                        using (w.Block($"for (pw = {lo}; pw < {hi}; pw += 8)"))
+                        {
+                            w.Line($"if (pw > {hi - 8}) pw = {hi - 8};");
+                            EmitHorizontalVector(w, p);
+                        }
+                        w.Line($"pw = 0;");
+                    }
+                }
+                using (w.Block("for (; pw < PoolW; pw++)"))
+                {
+                    if (vector) w.Line($"if (pw == {lo} && Vector256.IsHardwareAccelerated) pw = {hi}; // done in vectors");
+                    if (vector) w.Line("if (pw >= PoolW) break;");
                     w.Line("int w0 = pw * PoolStride - PoolPadding, w1 = Math.Min(w0 + PoolKernel, ConvW);");
                     if (!p.IsMax && p.CountIncludePad) w.Line("int divisor = rows * (Math.Min(w0 + PoolKernel, ConvW + PoolPadding) - w0);");
                     w.Line("w0 = Math.Max(w0, 0);");
@@ -79,6 +102,47 @@ internal static class PoolEmitter
             w.Line($"        Vector256.StoreUnsafe(Vector256.{op}(Vector256.LoadUnsafe(ref t, (nuint)i), Vector256.LoadUnsafe(ref row, (nuint)i)), ref t, (nuint)i);");
             w.Line($"for (; i < ConvW; i++) {Unsafe}.Add(ref t, i) = {Scalar($"{Unsafe}.Add(ref t, i)", $"{Unsafe}.Add(ref row, i)")};");
         }
+    }
+
+    /// <summary>
+    /// 8 pooled columns pw … pw + 7 from the reduced row t, each window whole. Stride 1: tap j reads t[pw − padding + j]
+    /// as one vector. Stride 2: tap j reads columns 2·pw + (j − padding), every other one; 16 consecutive columns are
+    /// split into their even and odd ones (a shuffle puts the even columns low and the odd high), so taps with the same
+    /// (j − padding) ÷ 2 share one split: even offsets read its even half, odd offsets its odd half.
+    /// </summary>
+    private static void EmitHorizontalVector(SourceWriter w, PoolPlan p)
+    {
+        string op = p.IsMax ? "Max" : "Add";
+        string? result = null;
+        void Reduce(string value)
+        {
+            if (result is null) { w.Line($"Vector256<float> r = {value};"); result = "r"; }
+            else w.Line($"r = Vector256.{op}(r, {value});");
+        }
+        if (p.Stride == 1)
+            for (int j = 0; j < p.Kernel; j++)
+                Reduce($"Vector256.LoadUnsafe(ref t, (nuint)(pw + {j - p.Padding}))");
+        else
+        {
+            var shifts = new System.Collections.Generic.SortedDictionary<int, System.Collections.Generic.List<int>>();
+            for (int j = 0; j < p.Kernel; j++)
+            {
+                int offset = j - p.Padding, shift = (int)System.Math.Floor(offset / 2.0);
+                if (!shifts.TryGetValue(shift, out var list)) shifts[shift] = list = new System.Collections.Generic.List<int>();
+                list.Add(offset - 2 * shift); // 0: the even half, 1: the odd half
+            }
+            foreach (var pair in shifts)
+            {
+                string at = $"2 * pw{(pair.Key == 0 ? "" : pair.Key > 0 ? $" + {2 * pair.Key}" : $" - {-2 * pair.Key}")}";
+                string name = pair.Key < 0 ? $"m{-pair.Key}" : $"p{pair.Key}";
+                w.Line($"Vector256<float> a{name} = Vector256.Shuffle(Vector256.LoadUnsafe(ref t, (nuint)({at})), evenOdd), b{name} = Vector256.Shuffle(Vector256.LoadUnsafe(ref t, (nuint)({at} + 8)), evenOdd);");
+                foreach (int half in pair.Value.Distinct())
+                    Reduce(half == 0 ? $"Vector256.Create(a{name}.GetLower(), b{name}.GetLower())" : $"Vector256.Create(a{name}.GetUpper(), b{name}.GetUpper())");
+            }
+        }
+        w.Line(p.IsMax
+            ? "Vector256.StoreUnsafe(r, ref o, (nuint)pw);"
+            : $"Vector256.StoreUnsafe(r / (rows * {p.Kernel}), ref o, (nuint)pw); // a whole window: {p.Kernel} columns of every row");
     }
 
     /// <summary>

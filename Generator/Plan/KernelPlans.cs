@@ -195,7 +195,8 @@ public sealed record NormPlan(
     int RunLength);
 
 /// <summary>Max or average pooling (1d, 2d or 3d, cubic window) with PyTorch's floor-mode output size.</summary>
-public sealed record PoolPlan(LayerKind Kind, int Rank, int Kernel, int Stride, int Padding, bool CountIncludePad, int OutDepth, int OutHeight, int OutWidth)
+/// <remarks><see cref="ConvWidth"/>: the width of the rows it pools (the conv output's).</remarks>
+public sealed record PoolPlan(LayerKind Kind, int Rank, int Kernel, int Stride, int Padding, bool CountIncludePad, int OutDepth, int OutHeight, int OutWidth, int ConvWidth)
 {
     public bool IsMax => Kind.IsMaxPool();
     public int KernelD => Rank == 3 ? Kernel : 1;

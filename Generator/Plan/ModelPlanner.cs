@@ -226,7 +226,7 @@ public static class ModelPlanner
             int[] pooled = dims.Select(d => (d + 2 * p.Padding - p.KernelSize) / p.Stride + 1).ToArray();
             int rank = conv!.Rank;
             pool = new PoolPlan(p.Kind, rank, p.KernelSize, p.Stride, p.Padding, p.CountIncludePad,
-                rank == 3 ? pooled[0] : 1, rank >= 2 ? pooled[rank - 2] : 1, pooled[rank - 1]);
+                rank == 3 ? pooled[0] : 1, rank >= 2 ? pooled[rank - 2] : 1, pooled[rank - 1], dims[rank - 1]);
             output = new[] { output[0] }.Concat(pooled).ToArray();
         }
 
