@@ -23,6 +23,9 @@ using FusedNorm.Benchmarks;
 // dotnet run --project Benchmarks -c Release -- profile NAME THREADS SECONDS fusednorm|ort
 //                                                            one side of a workload in a loop, for a sampling profiler
 //                                                            (run under `perf record` with DOTNET_PerfMapEnabled=1)
+// dotnet run --project Benchmarks -c Release -- concurrency NAME [SECONDS]
+//                                                            one loaded model called from 1, 2, 4 and 16 threads at once:
+//                                                            throughput and latency, FusedNorm beside one shared ONNX Runtime session
 if (args.Length >= 1 && args[0] == "generator")
 {
     GeneratorCost.Run(args.Skip(1).ToArray());
@@ -31,6 +34,11 @@ if (args.Length >= 1 && args[0] == "generator")
 if (args.Length >= 5 && args[0] == "profile")
 {
     Probe.Loop(args[1], int.Parse(args[2]), double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4]);
+    return;
+}
+if (args.Length >= 2 && args[0] == "concurrency")
+{
+    Concurrency.Run(args[1], args.Length >= 3 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3, new[] { 1, 2, 4, 16 });
     return;
 }
 if (args.Length >= 2 && args[0] == "probe")

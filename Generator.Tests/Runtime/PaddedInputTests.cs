@@ -33,4 +33,36 @@ public class PaddedInputTests
                     }
         Assert.All(destination.Skip(planes * dp * hp * wp), v => Assert.True(float.IsNaN(v)));
     }
+
+    /// <summary>
+    /// The strided conv's copy: padded column x of each row is at slot x / stride of phase x % stride (phases of
+    /// ⌈wp / stride⌉ slots, rows stride · that apart); unused slots are zero; nothing past the planes is written.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 1, 1, 11, 0, 0, 3, 2)]  // Conv1d, stride 2, no padding, odd width: phase 1 has an unused slot
+    [InlineData(3, 1, 5, 7, 0, 1, 1, 2)]   // Conv2d, padding 1, stride 2
+    [InlineData(2, 1, 4, 10, 0, 2, 2, 4)]  // stride 4, padding 2: a 14-column row in 4 phases of 4
+    [InlineData(1, 3, 4, 9, 1, 1, 1, 3)]   // Conv3d, stride 3
+    public void The_phased_copy_holds_each_padded_column_in_its_phase(int planes, int d, int h, int w, int pd, int ph, int pw, int stride)
+    {
+        var random = new Random(planes * 100 + d * 10 + h + stride);
+        float[] source = Enumerable.Range(0, planes * d * h * w).Select(_ => (float)random.NextDouble() + 1f).ToArray();
+        int dp = d + 2 * pd, hp = h + 2 * ph, wp = w + 2 * pw;
+        int phaseWidth = (wp + stride - 1) / stride, pitch = stride * phaseWidth;
+        float[] destination = Enumerable.Repeat(float.NaN, planes * dp * hp * pitch + 5).ToArray();
+
+        PaddedInput.CopyPlanesPhased(ref source[0], ref destination[0], 0, planes, d, h, w, pd, ph, pw, stride);
+
+        for (int p = 0; p < planes; p++)
+            for (int z = 0; z < dp; z++)
+                for (int y = 0; y < hp; y++)
+                    for (int slot = 0; slot < pitch; slot++)
+                    {
+                        int x = slot % phaseWidth * stride + slot / phaseWidth; // the padded column stored in this slot
+                        bool inside = x < wp && z >= pd && z < pd + d && y >= ph && y < ph + h && x >= pw && x < pw + w;
+                        float expected = inside ? source[((p * d + z - pd) * h + y - ph) * w + x - pw] : 0f;
+                        Assert.Equal(expected, destination[((p * dp + z) * hp + y) * pitch + slot]);
+                    }
+        Assert.All(destination.Skip(planes * dp * hp * pitch), v => Assert.True(float.IsNaN(v)));
+    }
 }

@@ -30,8 +30,9 @@ public delegate void KernelTask(ref float x, ref float y, int state, int task, K
 /// <summary>
 /// Runs a kernel's tasks on persistent worker threads. Each task writes its own part of the output and reduces
 /// its own statistics in a fixed order, so the result is bit-identical for every degree of parallelism. A call
-/// allocates nothing: the workers are started once, and the caller's thread takes tasks too. Nested or
-/// concurrent calls that find the workers busy run their tasks on the calling thread.
+/// allocates nothing: the workers are started once, and the caller's thread takes tasks too. Concurrent calls share
+/// the threads: each takes MaxDegree ÷ (calls in flight), and one that finds the workers busy (or nested in a task)
+/// runs its tasks on the calling thread.
 /// </summary>
 public static unsafe class Parallelism
 {
@@ -73,19 +74,45 @@ public static unsafe class Parallelism
     /// </summary>
     public static int RowBands(int tasks, int most)
     {
-        int degree = _maxDegree;
+        int degree = DegreeFor(Volatile.Read(ref _inFlight) + 1); // the calls in progress and this one
         if (degree <= 1 || most <= 1 || tasks >= TasksPerThread * degree) return 1;
         return Math.Clamp((TasksPerThread * degree + tasks - 1) / tasks, 1, most);
     }
 
+    /// <summary>
+    /// Jobs in progress on any thread (<see cref="For"/> calls, inline ones included). A service calls one model from
+    /// several request threads; when they overlap, each call takes an equal share of <see cref="MaxDegree"/> (on 2
+    /// cores with 2 calls in flight: 1 thread each, inline), so the threads never outnumber the cores and no caller
+    /// spin-waits for a worker that another caller's thread is keeping off its core.
+    /// </summary>
+    private static int _inFlight;
+
+    /// <summary>The threads one of <paramref name="calls"/> concurrent calls may use.</summary>
+    private static int DegreeFor(int calls) => Math.Max(1, _maxDegree / Math.Max(1, calls));
+
+    /// <summary>Calls in progress on any thread right now (for tests and diagnostics).</summary>
+    public static int CallsInFlight => Volatile.Read(ref _inFlight);
+
     public static void For(ReadOnlySpan<float> x, Span<float> y, int state, int count, KernelTask task, KernelArguments arguments)
     {
-        int degree = Math.Min(_maxDegree, count);
-        if (degree <= 1 || !Monitor.TryEnter(Gate))
+        int calls = Interlocked.Increment(ref _inFlight);
+        try
         {
-            RunInline(x, y, state, count, task, arguments);
-            return;
+            int degree = Math.Min(DegreeFor(calls), count);
+            if (degree <= 1 || !Monitor.TryEnter(Gate))
+                RunInline(x, y, state, count, task, arguments);
+            else
+                RunOnWorkers(x, y, state, count, task, arguments, degree);
         }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    /// <summary>The job on the caller and <paramref name="degree"/> − 1 workers; the caller holds <see cref="Gate"/>.</summary>
+    private static void RunOnWorkers(ReadOnlySpan<float> x, Span<float> y, int state, int count, KernelTask task, KernelArguments arguments, int degree)
+    {
         try
         {
             EnsureWorkers(degree - 1);
