@@ -66,7 +66,7 @@ internal static class ChainEmitter
         w.Line($"/// Input (batch, {ShapeInts(chain.InputShape)}) → output (batch, {ShapeInts(chain.OutputShape)}), {layout} float32.");
         string? skip = chain.SkipParameter;
         if (skip is not null)
-            w.Line($"/// <paramref name=\"{skip}\"/> (batch, {ShapeInts(chain.OutputShape)}) is added after the norm{(chain.Activation is null ? "" : ", before the activation")}, tile by tile as the kernel stores.");
+            w.Line($"/// <paramref name=\"{skip}\"/> (batch, {ShapeInts(chain.OutputShape)}) is added after the norm{(chain.Activation is null ? "" : ", before the activation")}, {(chain.ComputesStatistics ? "in the normalize step" : "tile by tile as the kernel stores")}.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
 

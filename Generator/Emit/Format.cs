@@ -108,7 +108,7 @@ internal static class Format
                 _ => $"LayerNorm([{string.Join(", ", n.NormalizedShape)}]{eps}" + (n.Affine ? (n.AffineBias ? "" : ", bias=False") : ", elementwise_affine=False") + ")",
             });
         }
-        if (chain.HasSkip) parts.Add("+ skip");
+        if (chain.HasSkip) parts.Add("add(skip)"); // out += skip, as a ResNet block's forward writes it
         if (chain.Activation is { } a)
             parts.Add(a.Kind switch
             {

@@ -118,8 +118,10 @@ internal static class ModelEmitter
     {
         w.Line("/// <summary>");
         w.Line($"/// The whole model: {string.Join(" → ", model.Chains.Select(c => c.MethodName))}.");
-        w.Line($"/// x is (batch, {ShapeInts(model.InputShape)}), y is (batch, {ShapeInts(model.OutputShape)}). Intermediate activations live in two");
-        w.Line("/// buffers rented from ArrayPool, so calls allocate nothing in the steady state and may run concurrently.");
+        w.Line($"/// x is (batch, {ShapeInts(model.InputShape)}), y is (batch, {ShapeInts(model.OutputShape)}). Intermediate activations live in " + (model.IsStraight ? "two" : "one"));
+        w.Line(model.IsStraight
+            ? "/// buffers rented from ArrayPool, so calls allocate nothing in the steady state and may run concurrently."
+            : "/// arena rented from ArrayPool per call (the memory plan below), so calls allocate nothing in the steady state and may run concurrently.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
         using (w.Block("public void Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)"))
