@@ -36,6 +36,18 @@ public enum Layer
     MaxPool3d,
     AvgPool1d,
     AvgPool3d,
+    /// <summary>
+    /// Residual add: <c>out += skip</c> at its position in the list, after the norm and before the activation (ResNet's
+    /// <c>bn2(conv2(x)) + identity</c>, then ReLU). <see cref="FuseAttribute.Skip"/> names the tensor that is added.
+    /// </summary>
+    Add,
+}
+
+/// <summary>Names a chain can give as its <see cref="FuseAttribute.Input"/> or <see cref="FuseAttribute.Skip"/> besides <c>nameof(OtherChain)</c>.</summary>
+public static class Graph
+{
+    /// <summary>The model's input (the <c>x</c> of the whole-model <c>Forward</c>). Not a valid method name, so it never names a chain.</summary>
+    public const string Input = "@input";
 }
 
 /// <summary>
@@ -69,6 +81,20 @@ public sealed class FuseAttribute : Attribute
     /// TrackRunningStats). The eval-mode method uses the updated statistics afterwards.
     /// </summary>
     public bool TrainingForward { get; set; }
+
+    /// <summary>
+    /// Where the whole-model <c>Forward</c> takes this chain's input from: <c>nameof(EarlierChain)</c> (its output) or
+    /// <see cref="Graph.Input"/>. Null (the default): the output of the chain declared just before, or the model input
+    /// for the first chain. A source must be declared earlier in the class, so declaration order is a valid run order.
+    /// </summary>
+    public string? Input { get; set; }
+
+    /// <summary>
+    /// The tensor a <see cref="Layer.Add"/> adds: <c>nameof(EarlierChain)</c> or <see cref="Graph.Input"/>; its shape must
+    /// equal the chain's output. The chain method then takes it as a parameter:
+    /// <c>partial void M(ReadOnlySpan&lt;float&gt; x, ReadOnlySpan&lt;float&gt; skip, Span&lt;float&gt; y, int batch)</c>.
+    /// </summary>
+    public string? Skip { get; set; }
 }
 
 /// <summary>The parameters torch.nn.Conv1d/2d/3d share, in PyTorch's names; cubic kernels.</summary>

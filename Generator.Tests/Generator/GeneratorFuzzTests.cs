@@ -181,6 +181,19 @@ public class GeneratorFuzzTests
             wrong[t.Next(wrong.Length)] += 1 + t.Next(2);
             return Rebuild(m, s, i, m.Chains[i] with { Norm = n with { Shape = wrong } }) ? "FN0108" : null;
         }),
+        ("skip without add", (m, s, t) => { EditAttribute(s, t, 0, a => a.TrimEnd(')') + ", Skip = Graph.Input)"); return "FN0018"; }),
+        ("unknown input source", (m, s, t) => { EditAttribute(s, t, 0, a => a.TrimEnd(')') + ", Input = \"Nowhere\")"); return "FN0016"; }),
+        ("input from a later chain", (m, s, t) =>
+        {
+            if (m.Chains.Count < 2) return null;
+            s.Methods[0].Attributes[0] = s.Methods[0].Attributes[0].TrimEnd(')') + $", Input = nameof({m.Chains[^1].Method}))";
+            return "FN0017";
+        }),
+        ("member named like a generated one", (m, s, t) =>
+        {
+            s.Extra = t.Pick(new[] { "    public int InputSize => 1;\n", "    public void Forward(ReadOnlySpan<float> x, Span<float> y, int batch) { }\n", "    public bool IsLoaded;\n" });
+            return "FN0020";
+        }),
         ("huge sizes", (m, s, t) =>
         {
             if (t.OneIn(2))
@@ -277,8 +290,9 @@ public class GeneratorFuzzTests
             }
             // Cosmetic variations after the mutation, which edits methods by chain index.
             if (t.OneIn(5)) source.OuterType ??= "public static partial class Outer";
-            if (t.OneIn(4)) source.Extra = "    // a hand-written member beside the chains\n    public int Helper() => 42;\n";
+            if (t.OneIn(4)) source.Extra += "    // a hand-written member beside the chains\n    public int Helper() => 42;\n";
             if (merge && expected is null && source.Methods.Count > 1) source.TryMerge(model, t.Next(model.Chains.Count)); // two kernels, FN0202
+            else if (expected is null && t.OneIn(2)) source.MakeGraph(model, t); // the same numbers as a graph: Input, Skip, Add
             string text = source.ToString();
             bool broken = syntax == 4 && tape.Length > 0; // one in five: damage the text
             if (broken)

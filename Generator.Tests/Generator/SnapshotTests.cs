@@ -46,4 +46,21 @@ public class SnapshotTests
         var source = Assert.Single(run.Sources, s => s.HintName == "Split.Net.Model.g.cs");
         Snapshot.Verify("SnapshotTests.Split#Split.Net.Model", source.SourceText.ToString());
     }
+
+    /// <summary>
+    /// A residual graph: the whole-model Forward over its arena (the memory plan comment), a chain that adds the
+    /// projection shortcut on the register tile, and an InstanceNorm chain that adds in the normalize step.
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(Numerics.ResidualTests.ProjectionBlock), "Residual.Projection.Model")]
+    [InlineData(nameof(Numerics.ResidualTests.ProjectionBlock), "Residual.Projection.Conv2")]
+    [InlineData(nameof(Numerics.ResidualTests.StatisticsBlocks), "Residual.Statistics.B")]
+    public void Residual_graph(string model, string file)
+    {
+        string source = model == nameof(Numerics.ResidualTests.ProjectionBlock) ? Numerics.ResidualTests.ProjectionBlock : Numerics.ResidualTests.StatisticsBlocks;
+        var run = GeneratorHarness.RunGenerator(source);
+        Assert.Empty(run.CompileErrors);
+        var generated = Assert.Single(run.Sources, s => s.HintName == file + ".g.cs");
+        Snapshot.Verify($"SnapshotTests.Residual#{file}", generated.SourceText.ToString());
+    }
 }

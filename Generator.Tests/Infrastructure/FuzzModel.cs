@@ -227,6 +227,31 @@ public sealed class FuzzSource
         return true;
     }
 
+    /// <summary>
+    /// Makes the straight model a graph of the same numbers, so Input/Skip/Add declarations are fuzzed too: an explicit
+    /// Input naming the chain before (or Graph.Input for the first), and, on a convolution chain whose output has its
+    /// input's shape (and no pool or training forward), a residual Add of that input (Skip = the chain before, or
+    /// Graph.Input) with the (x, skip, y, batch) signature. Applied to unmerged valid models only.
+    /// </summary>
+    public void MakeGraph(FuzzModel model, Tape t)
+    {
+        for (int i = 0; i < model.Chains.Count && i < Methods.Count; i++)
+        {
+            FuzzChain chain = model.Chains[i];
+            string previous = i == 0 ? "Graph.Input" : $"nameof({model.Chains[i - 1].Method})";
+            var attributes = Methods[i].Attributes;
+            if (t.OneIn(3)) attributes[0] = attributes[0].TrimEnd(')') + $", Input = {previous})";
+            bool canAdd = chain.Conv is not null && chain.Pool is null && !chain.Training && chain.InShape.SequenceEqual(chain.OutShape);
+            if (!canAdd || !t.OneIn(2)) continue;
+            Layer[] layers = chain.Layers().ToArray();
+            int at = chain.Norm is null ? 1 : 2; // after the norm, before the activation
+            var withAdd = layers.Take(at).Select(l => "Layer." + l).Append("Layer.Add").Concat(layers.Skip(at).Select(l => "Layer." + l));
+            string extra = attributes[0].Contains(", Input = ") ? attributes[0].Substring(attributes[0].IndexOf(", Input = ")) : ")";
+            attributes[0] = $"Fuse({string.Join(", ", withAdd)}, Skip = {previous}{extra}";
+            Methods[i] = (attributes, $"partial void {chain.Method}(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);");
+        }
+    }
+
     public static string Fuse(FuzzChain chain) =>
         $"Fuse({string.Join(", ", chain.Layers().Select(l => "Layer." + l))}{(chain.Training ? ", TrainingForward = true" : "")})";
 

@@ -36,7 +36,7 @@ public static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor IllegalLayerOrder = Error("FN0005",
         "Illegal layer order",
-        "Chain '{0}': {1}. A chain starts with a convolution or Linear layer; each may be followed by one norm, one activation and (after a convolution) one pooling layer, in that order.");
+        "Chain '{0}': {1}. A chain starts with a convolution or Linear layer; each may be followed by one norm, one residual Add and one activation, and (after a convolution without Add) one pooling layer, in that order.");
 
     public static readonly DiagnosticDescriptor MissingLayerAttribute = Error("FN0006",
         "Layer has no parameter attribute",
@@ -78,6 +78,31 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor TrainingForwardOnSplitChain = Error("FN0015",
         "Training-mode forward on a chain that runs as several kernels",
         "Chain '{0}' asks for TrainingForward, but its layers run as {1} kernels: declare one [Fuse] method per convolution or Linear layer and set TrainingForward on those with a BatchNorm");
+
+    public static readonly DiagnosticDescriptor UnknownSource = Error("FN0016",
+        "Input or Skip names no chain",
+        "Chain '{0}': {1} = \"{2}\" names no [Fuse] method of '{3}': use nameof(...) of a chain declared before it, or Graph.Input for the model input");
+
+    public static readonly DiagnosticDescriptor SourceNotEarlier = Error("FN0017",
+        "Input or Skip is not an earlier chain",
+        "Chain '{0}': {1} = \"{2}\" {3}; chains run in declaration order, so a chain reads the model input (Graph.Input) or a chain declared before it");
+
+    public static readonly DiagnosticDescriptor AddSkipMismatch = Error("FN0018",
+        "Layer.Add and Skip go together",
+        "Chain '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor UnreadOutput = new("FN0019",
+        "Chain output is never read",
+        "Chain '{0}': no later chain takes its output as Input or Skip, and it is not the model's output (the last chain's): its work is wasted. Name it in a later chain's Input or Skip, or remove it.",
+        Usage, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics.md#fn0019");
+
+    public static readonly DiagnosticDescriptor GeneratedMemberCollision = Error("FN0020",
+        "Member has the name of a generated member",
+        "'{0}' declares '{1}', but FusedNorm generates a member of that name ({2}): rename yours");
+
+    public static readonly DiagnosticDescriptor SkipParameter = Error("FN0021",
+        "Chain with Layer.Add needs a skip parameter",
+        "Chain '{0}' {1}: declare it 'partial void {0}(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch)'");
 
     public static readonly DiagnosticDescriptor InternalError = Error("FN0099",
         "FusedNorm could not generate this model",
@@ -127,6 +152,11 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor TensorTooLarge = Error("FN0109",
         "Tensor too large",
         "Chain '{0}': {1} would hold {2} floats, more than the {3} FusedNorm supports per sample and per weight tensor; use smaller sizes",
+        Shape);
+
+    public static readonly DiagnosticDescriptor AddShapeMismatch = Error("FN0110",
+        "Shapes differ at a residual add",
+        "Chain '{0}': its Add adds {1}, of shape ({2}), to the chain's output, of shape ({3}): the shapes must be equal. When a block changes the shape, make the shortcut a chain of its own (ResNet: a 1×1 conv with the block's stride, then BatchNorm) and name it as Skip.",
         Shape);
 
     // ---- FN02xx: fallbacks ----

@@ -64,14 +64,20 @@ internal static class ChainEmitter
         else
             w.Line($"/// Fused chain <c>{Escape(Describe(chain))}</c>.");
         w.Line($"/// Input (batch, {ShapeInts(chain.InputShape)}) → output (batch, {ShapeInts(chain.OutputShape)}), {layout} float32.");
+        string? skip = chain.SkipParameter;
+        if (skip is not null)
+            w.Line($"/// <paramref name=\"{skip}\"/> (batch, {ShapeInts(chain.OutputShape)}) is added after the norm{(chain.Activation is null ? "" : ", before the activation")}, {(chain.ComputesStatistics ? "in the normalize step" : "tile by tile as the kernel stores")}.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
 
         string header = chain.Split is null ? "partial void" : "void"; // a part of a split chain is a private method of its own
-        using (w.Block($"{(chain.MethodModifiers.Length > 0 ? chain.MethodModifiers + " " : "")}{header} {chain.MethodName}(global::System.ReadOnlySpan<float> {x}, global::System.Span<float> {y}, int {batch})"))
+        string skipParameter = skip is null ? "" : $"global::System.ReadOnlySpan<float> {skip}, ";
+        using (w.Block($"{(chain.MethodModifiers.Length > 0 ? chain.MethodModifiers + " " : "")}{header} {chain.MethodName}(global::System.ReadOnlySpan<float> {x}, {skipParameter}global::System.Span<float> {y}, int {batch})"))
         {
             w.Line(Guard(chain, chain.MethodName, x, y, batch));
-            w.Line($"{kernelRef}.Run({x}, {y}, {batch}, {field}Arguments!);");
+            if (skip is not null)
+                w.Line($"global::FusedNorm.Kernels.ChainGuard.CheckSkip(\"{chain.Type.ClassName}.{chain.MethodName}\", {skip}, {y}, {batch}, {KernelRef(chain)}.OutputSize, \"{ShapeInts(chain.OutputShape)}\");");
+            w.Line($"{kernelRef}.Run({x}, {(skip is null ? "" : skip + ", ")}{y}, {batch}, {field}Arguments!);");
         }
         w.Line();
 

@@ -82,6 +82,11 @@ internal static class ConvEmitter
             if (c.Stride > 1 && c.ColumnPhases == 1) { w.Line(); EmitStridedLoad(w, c, lanes); }
     }
 
+    /// <summary>The skip parameter (", ref float name") of a method of a chain with a residual add, else nothing.</summary>
+    internal static string SkipRef(ChainPlan chain, string name) => chain.HasSkip ? $", {Ref} {name}" : "";
+    /// <summary>The skip argument (", ref expression") for a chain with a residual add, else nothing.</summary>
+    internal static string SkipArg(ChainPlan chain, string expression) => chain.HasSkip ? $", ref {expression}" : "";
+
     private static string Suffix(NormMode? mode) => mode switch { NormMode.BatchStatistics => "_BatchStats", NormMode.RunStatistics => "_RunStats", _ => "" };
     private static string VectorName(ChainPlan chain, int r, NormMode? mode, int lanes = 8) => $"{Tag(chain)}_R{r}{Suffix(mode)}_V{lanes * 32}";
 
@@ -99,7 +104,8 @@ internal static class ConvEmitter
             _ => "/// <summary>Channel block by channel block, every sample: the moments of a channel span the whole batch, so a block is normalized once all samples are computed.</summary>",
         });
         if (training) w.Line("/// <remarks>Training mode: also updates the running statistics, as PyTorch does.</remarks>");
-        using (w.Block($"public static void {name}(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)"))
+        string skipSpan = chain.HasSkip ? "ReadOnlySpan<float> skip, " : "";
+        using (w.Block($"public static void {name}(ReadOnlySpan<float> x, {skipSpan}Span<float> y, int batch, KernelArguments a)"))
         {
             if (c.PaddedCopy)
             {
@@ -124,19 +130,24 @@ internal static class ConvEmitter
                 {
                     w.Comment("Row bands per (sample, block): 1 on one thread, else enough for a few tasks per thread. The tasks receive the count.");
                     w.Line("int bands = Parallelism.RowBands(batch * BlocksPerSample, MaxRowBands);");
-                    w.Line("Parallelism.For(xs, y, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);");
+                    w.Line(chain.HasSkip
+                        ? "Parallelism.For(xs, y, skip, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, ref float s0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, ref s0, task, bands, a), a);"
+                        : "Parallelism.For(xs, y, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);");
                 }
                 else
                 {
                     string task = runBlockTasks ? "RunBlockTask" : "SampleTask";
                     string count = runBlockTasks ? "batch * BlocksPerSample" : "batch";
-                    w.Line($"Parallelism.For(xs, y, batch, {count}, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => {task}(ref x0, ref y0, task, a), a);");
+                    w.Line(chain.HasSkip
+                        ? $"Parallelism.For(xs, y, skip, batch, {count}, static (ref float x0, ref float y0, ref float s0, int batch, int task, KernelArguments a) => {task}(ref x0, ref y0, ref s0, task, a), a);"
+                        : $"Parallelism.For(xs, y, batch, {count}, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => {task}(ref x0, ref y0, task, a), a);");
                 }
             }
             else
             {
                 w.Line($"{Ref} x0 = ref MemoryMarshal.GetReference(xs);");
                 w.Line($"{Ref} y0 = ref MemoryMarshal.GetReference(y);");
+                if (chain.HasSkip) w.Line($"{Ref} s0 = ref MemoryMarshal.GetReference(skip); // the residual add's tensor, laid out as y");
                 w.Line($"{Ref} w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
                 w.Line($"{Ref} b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
                 w.Line("NormState norm = a.Norm!;");
@@ -179,7 +190,7 @@ internal static class ConvEmitter
         bool pool = chain.Pool is not null;
         NormPlan n = chain.Norm!;
         w.Line($"/// <summary>Task = sample × channel block: the block holds whole runs ({RunDescription(n)}), so it computes, normalizes{(pool ? " and pools" : "")} them on its own.</summary>");
-        using (w.Block($"private static void RunBlockTask({Ref} x0, {Ref} y0, int task, KernelArguments a)"))
+        using (w.Block($"private static void RunBlockTask({Ref} x0, {Ref} y0{SkipRef(chain, "s0")}, int task, KernelArguments a)"))
         {
             w.Line($"{Ref} w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
             w.Line($"{Ref} b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
@@ -188,6 +199,7 @@ internal static class ConvEmitter
             w.Line("int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;");
             w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
             w.Line($"{Ref} yn = ref {Unsafe}.Add(ref y0, n * OutputSize);");
+            if (chain.HasSkip) w.Line($"{Ref} sn = ref {Unsafe}.Add(ref s0, n * OutputSize);");
             w.Line("Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs); // slots of this block's runs only are used");
             if (pool) w.Line("float[] scratch = ArrayPool<float>.Shared.Rent(OutC * ConvSpatial);");
             using (w.Block("try"))
@@ -198,7 +210,7 @@ internal static class ConvEmitter
                     w.Line($"int first = oc * ConvSpatial / RunLength, end = (oc + {r}) * ConvSpatial / RunLength;");
                     w.Line("Array.Clear(stats, first, end - first);");
                     w.Line(BlockCall(chain, r, NormMode.RunStatistics, "xn", "oc", $"{Unsafe}.Add(ref zn, oc * ConvSpatial)"));
-                    w.Line("NormalizeRuns(ref zn, stats, first, end, norm);");
+                    w.Line($"NormalizeRuns(ref zn{SkipArg(chain, "sn")}, stats, first, end, norm);");
                     if (pool) w.Line($"Pool({r}, ref {Unsafe}.Add(ref zn, oc * ConvSpatial), ref {Unsafe}.Add(ref yn, oc * PoolSpatial));");
                 }
                 if (c.TailChannels == 0) Body(c.OcBlock);
@@ -222,7 +234,7 @@ internal static class ConvEmitter
         ConvPlan c = chain.Conv!;
         bool pool = chain.Pool is not null;
         w.Line("/// <summary>Task = sample × channel block × row band: the band's outputs of the block for one sample, activation and pooling included.</summary>");
-        using (w.Block($"private static void BlockTask({Ref} x0, {Ref} y0, int task, int bands, KernelArguments a)"))
+        using (w.Block($"private static void BlockTask({Ref} x0, {Ref} y0{SkipRef(chain, "s0")}, int task, int bands, KernelArguments a)"))
         {
             w.Line($"{Ref} w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
             w.Line($"{Ref} b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
@@ -239,6 +251,7 @@ internal static class ConvEmitter
                 w.Line("int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows");
             w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
             w.Line($"{Ref} yn = ref {Unsafe}.Add(ref y0, n * OutputSize);");
+            if (chain.HasSkip) w.Line($"{Ref} sn = ref {Unsafe}.Add(ref s0, n * OutputSize); // the skip tensor of this sample, laid out as yn");
             if (pool)
             {
                 w.Comment("The block's conv output goes to a scratch buffer that stays in cache; only the pooled result is stored.");
@@ -261,7 +274,7 @@ internal static class ConvEmitter
                     }
                     w.Open("else");
                 }
-                w.Line(BlockCall(chain, r, null, "xn", "oc", dst, vector512: !c.Flat512));
+                w.Line(BlockCall(chain, r, null, "xn", "oc", dst, vector512: !c.Flat512, skip: chain.HasSkip ? $"{Unsafe}.Add(ref sn, oc * ConvSpatial)" : null));
                 if (c.Flat512) w.Close();
                 if (pool) w.Line($"Pool({r}, ref s0, ref {Unsafe}.Add(ref yn, oc * PoolSpatial), poolStart, poolEnd);");
             }
@@ -285,7 +298,7 @@ internal static class ConvEmitter
         bool pool = chain.Pool is not null;
         NormPlan n = chain.Norm!;
         w.Line("/// <summary>Task = one sample: its channel blocks in order, normalizing each run as soon as it is complete.</summary>");
-        using (w.Block($"private static void SampleTask({Ref} x0, {Ref} y0, int n, KernelArguments a)"))
+        using (w.Block($"private static void SampleTask({Ref} x0, {Ref} y0{SkipRef(chain, "s0")}, int n, KernelArguments a)"))
         {
             w.Line($"{Ref} w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
             w.Line($"{Ref} b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
@@ -309,6 +322,7 @@ internal static class ConvEmitter
         bool pool = chain.Pool is not null;
         w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
         w.Line($"{Ref} yn = ref {Unsafe}.Add(ref y0, n * OutputSize);");
+        if (chain.HasSkip) w.Line($"{Ref} sn = ref {Unsafe}.Add(ref s0, n * OutputSize); // the residual add's tensor, laid out as yn");
         w.Line(pool ? $"{Ref} zn = ref MemoryMarshal.GetArrayDataReference(scratch);" : $"{Ref} zn = ref yn; // normalized in place");
         w.Line("Array.Clear(stats, 0, Runs);");
         w.Line("int normalized = 0; // runs normalized so far");
@@ -319,19 +333,20 @@ internal static class ConvEmitter
             w.Line($"int complete = ({oc} + {r}) * ConvSpatial / RunLength;");
             using (w.Block("if (complete > normalized)"))
             {
-                w.Line($"NormalizeRuns(ref zn, stats, normalized, complete, norm{(training ? ", meanSum, varianceSum" : "")});");
+                w.Line($"NormalizeRuns(ref zn{SkipArg(chain, "sn")}, stats, normalized, complete, norm{(training ? ", meanSum, varianceSum" : "")});");
                 if (pool) w.Line("Pool(complete * RunLength / ConvSpatial - normalized * RunLength / ConvSpatial, ref Unsafe.Add(ref zn, normalized * RunLength), ref Unsafe.Add(ref yn, normalized * RunLength / ConvSpatial * PoolSpatial));");
                 w.Line("normalized = complete;");
             }
         });
     }
 
-    private static string BlockCall(ChainPlan chain, int r, NormMode? mode, string xn, string oc, string dst, bool vector512 = true)
+    private static string BlockCall(ChainPlan chain, int r, NormMode? mode, string xn, string oc, string dst, bool vector512 = true, string? skip = null)
     {
         ConvPlan c = chain.Conv!;
         string stats = mode is null ? "" : ", stats";
         string rows = mode is null ? ", rowStart, rowEnd" : "";
-        string args = $"ref {Unsafe}.Add(ref {xn}, {oc} / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, {oc} * Taps), ref {Unsafe}.Add(ref b0, {oc}), ref {dst}{stats}, {oc}{rows}";
+        string skipArg = skip is null ? "" : $", ref {skip}";
+        string args = $"ref {Unsafe}.Add(ref {xn}, {oc} / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, {oc} * Taps), ref {Unsafe}.Add(ref b0, {oc}), ref {dst}{skipArg}{stats}, {oc}{rows}";
         string v512 = c.Vectorized512 && vector512 ? $"if (Vector512.IsHardwareAccelerated)\n    {VectorName(chain, r, mode, 16)}({args});\nelse " : "";
         return c.Vectorized
             ? $"{v512}if (Vector256.IsHardwareAccelerated)\n    {VectorName(chain, r, mode)}({args});\nelse\n    ConvScalar{Suffix(mode)}({r}, {args});"
@@ -428,7 +443,8 @@ internal static class ConvEmitter
                     using (w.Block("for (int n = 0; n < batch; n++)"))
                     {
                         w.Line($"{Ref} zn = ref {z};");
-                        w.Line($"NormalizeChannel(ref {Unsafe}.Add(ref zn, j * ConvSpatial), {oc} + j, m.Mean, m.Variance, norm);");
+                        if (chain.HasSkip) w.Line($"{Ref} sz = ref {Unsafe}.Add(ref s0, n * OutputSize + {oc} * ConvSpatial); // the skip, laid out as y");
+                        w.Line($"NormalizeChannel(ref {Unsafe}.Add(ref zn, j * ConvSpatial){SkipArg(chain, $"{Unsafe}.Add(ref sz, j * ConvSpatial)")}, {oc} + j, m.Mean, m.Variance, norm);");
                     }
                 }
                 if (pool)
@@ -464,11 +480,12 @@ internal static class ConvEmitter
         string vec = V + "<float>";
         string statsParameter = mode is null ? "" : ", Span<Moments> stats";
         string epilogue = mode is null
-            ? (chain.Activation is { } a ? ActivationName(a) + " in registers" : "no activation")
+            ? (chain.HasSkip ? "+ skip, " : "") + (chain.Activation is { } a ? ActivationName(a) + " in registers" : "no activation")
             : "stores raw outputs and adds them to their moments";
+        string skipParameter = mode is null ? SkipRef(chain, "skip") : "";
         string rowsParameter = mode is null ? ", int rowStart, int rowEnd" : "";
         w.Line($"/// <summary>{r} output channel(s), {(mode is null ? "rows [rowStart, rowEnd)" : "every row")}: {V} over {lanes} interior columns, scalar at the borders; {epilogue}.</summary>");
-        using (w.Block($"private static void {VectorName(chain, r, mode, lanes)}({Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc{rowsParameter})"))
+        using (w.Block($"private static void {VectorName(chain, r, mode, lanes)}({Ref} x, {Ref} w, {Ref} bias, {Ref} dst{skipParameter}{statsParameter}, int oc{rowsParameter})"))
         {
             w.Comment("Per-channel bias" + (chain.Norm?.EvalMode == NormMode.Folded && mode is null ? " (the norm folded in)" : "") + ", broadcast once.");
             for (int j = 0; j < r; j++)
@@ -479,7 +496,7 @@ internal static class ConvEmitter
             if (c.Rank == 3) w.Line("int id0 = od * Stride - Padding;");
             if (c.Rank >= 2) w.Line("int ih0 = oh * Stride - Padding;");
             w.Line($"int row = {RowExpression(c)}; // output row within the channel plane");
-            string pixelArgs = $"ref x, ref w, ref bias, ref dst{(mode is null ? "" : ", stats")}, oc, {(c.Rank == 3 ? "od" : "0")}, {(c.Rank >= 2 ? "oh" : "0")}";
+            string pixelArgs = $"ref x, ref w, ref bias, ref dst{(mode is null ? SkipArg(chain, "skip") : ", stats")}, oc, {(c.Rank == 3 ? "od" : "0")}, {(c.Rank >= 2 ? "oh" : "0")}";
             if (c.InteriorStart > 0 || c.InteriorEnd < c.OutWidth)
             {
                 w.Comment("Border columns: some taps fall in the zero padding, so they take the checked scalar path.");
@@ -576,7 +593,7 @@ internal static class ConvEmitter
             w.Line($"int xo = {rowOrigin} + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)");
         EmitWindow(w, c, r, lanes, cols, Acc, unroll);
         if (mode is null)
-            w.Comment($"Epilogue: {(chain.Activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {cols * lanes} columns of each channel.");
+            w.Comment($"Epilogue: {(chain.HasSkip ? "add the skip tile, " : "")}{(chain.Activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {cols * lanes} columns of each channel.");
         else
             w.Comment($"Epilogue: store {cols * lanes} columns of each channel and add the new lanes to their moments.");
         for (int u = 0; u < cols; u++)
@@ -584,7 +601,11 @@ internal static class ConvEmitter
             {
                 string column = u == 0 ? "ox" : $"ox + {u * lanes}";
                 if (mode is null)
-                    w.Line($"{V}.StoreUnsafe({Activate(chain.Activation, Acc(j, u))}, ref dst, (nuint)({j} * ConvSpatial + row * ConvW + {column}));");
+                {
+                    string index = $"(nuint)({j} * ConvSpatial + row * ConvW + {column})";
+                    string value = chain.HasSkip ? $"{Acc(j, u)} + {V}.LoadUnsafe(ref skip, {index})" : Acc(j, u);
+                    w.Line($"{V}.StoreUnsafe({Activate(chain.Activation, value)}, ref dst, {index});");
+                }
                 else
                 {
                     w.Line($"{V}.StoreUnsafe({Acc(j, u)}, ref dst, (nuint)({j} * ConvSpatial + row * ConvW + {column}));");
@@ -679,8 +700,8 @@ internal static class ConvEmitter
 
     private static void EmitScalarBlock(SourceWriter w, ChainPlan chain, NormMode? mode)
     {
-        string statsParameter = mode is null ? "" : ", Span<Moments> stats";
-        string stats = mode is null ? "" : ", stats";
+        string statsParameter = mode is null ? SkipRef(chain, "skip") : ", Span<Moments> stats";
+        string stats = mode is null ? SkipArg(chain, "skip") : ", stats";
         string rowsParameter = mode is null ? ", int rowStart, int rowEnd" : "";
         w.Line($"/// <summary>The scalar path: every output of r channels{(mode is null ? " in rows [rowStart, rowEnd)" : "")} through the checked pixel kernel.</summary>");
         using (w.Block($"private static void ConvScalar{Suffix(mode)}(int r, {Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc{rowsParameter})"))
@@ -694,7 +715,7 @@ internal static class ConvEmitter
 
     private static void EmitPixel(SourceWriter w, ChainPlan chain, NormMode? mode)
     {
-        string statsParameter = mode is null ? "" : ", Span<Moments> stats";
+        string statsParameter = mode is null ? SkipRef(chain, "skip") : ", Span<Moments> stats";
         w.Line("/// <summary>One output position of r channels with bounds checks: the zero padding is skipped, not read.</summary>");
         using (w.Block($"private static void ConvPixel{Suffix(mode)}(int r, {Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc, int od, int oh, int ox)"))
         {
@@ -723,7 +744,9 @@ internal static class ConvEmitter
                         }
                     }
                 }
-                if (mode is null)
+                if (mode is null && chain.HasSkip)
+                    w.Line($"{Unsafe}.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = {Activate(chain.Activation, $"acc + {Unsafe}.Add(ref skip, j * ConvSpatial + row * ConvW + ox)")}; // + skip, then the activation");
+                else if (mode is null)
                     w.Line($"{Unsafe}.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = {Activate(chain.Activation, "acc")};");
                 else
                 {

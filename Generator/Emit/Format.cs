@@ -54,7 +54,7 @@ internal static class Format
             { Kind: LayerKind.GroupNorm } => "Gn",
             _ => "Ln",
         };
-        string post = norm + (chain.Activation is { } a ? ActivationName(a) : "")
+        string post = norm + (chain.HasSkip ? "Add" : "") + (chain.Activation is { } a ? ActivationName(a) : "")
             + (chain.Pool is { } p ? (p.IsMax ? "MaxPool" : "AvgPool") + p.Kernel : "");
         return post.Length == 0 ? head : head + "_" + post;
     }
@@ -108,6 +108,7 @@ internal static class Format
                 _ => $"LayerNorm([{string.Join(", ", n.NormalizedShape)}]{eps}" + (n.Affine ? (n.AffineBias ? "" : ", bias=False") : ", elementwise_affine=False") + ")",
             });
         }
+        if (chain.HasSkip) parts.Add("add(skip)"); // out += skip, as a ResNet block's forward writes it
         if (chain.Activation is { } a)
             parts.Add(a.Kind switch
             {

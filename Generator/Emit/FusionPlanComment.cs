@@ -18,6 +18,10 @@ internal static class FusionPlanComment
             w.Line($"/// conv    {ShapeText(chain.InputShape)} → {c.OutChannels}×{Spatial(c)}, {c.KernelText} window {UnrollText(chain)}, stride {c.Stride}, padding {c.CopyPadding + c.Padding}, dilation {c.Dilation}" +
                    (c.Groups > 1 ? $", {c.Groups} groups of {c.InPerGroup} → {c.OutPerGroup} channels" : ""));
             Norm(w, chain, "conv");
+            if (chain.HasSkip)
+                w.Line(chain.ComputesStatistics
+                    ? "/// add     + skip in the normalize step, after the affine and before the activation, reading the skip as the step reads the run"
+                    : "/// add     + skip on the register tile before the activation and the store, reading the skip tile by tile (no flat Vector512 path: its tiles cross rows)");
             Activation(w, chain);
             if (chain.Pool is { } p)
                 w.Line($"/// pool    {p.Kind} window {p.Kernel}, stride {p.Stride}, padding {p.Padding} → {ShapeText(chain.OutputShape)}, read from a scratch buffer still in cache; the conv output never reaches y");

@@ -118,19 +118,69 @@ internal static class ModelEmitter
     {
         w.Line("/// <summary>");
         w.Line($"/// The whole model: {string.Join(" → ", model.Chains.Select(c => c.MethodName))}.");
-        w.Line($"/// x is (batch, {ShapeInts(model.InputShape)}), y is (batch, {ShapeInts(model.OutputShape)}). Intermediate activations live in two");
-        w.Line("/// buffers rented from ArrayPool, so calls allocate nothing in the steady state and may run concurrently.");
+        w.Line($"/// x is (batch, {ShapeInts(model.InputShape)}), y is (batch, {ShapeInts(model.OutputShape)}). Intermediate activations live in " + (model.IsStraight ? "two" : "one"));
+        w.Line(model.IsStraight
+            ? "/// buffers rented from ArrayPool, so calls allocate nothing in the steady state and may run concurrently."
+            : "/// arena rented from ArrayPool per call (the memory plan below), so calls allocate nothing in the steady state and may run concurrently.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
         using (w.Block("public void Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)"))
         {
+            if (!model.IsStraight)
+            {
+                EmitGraph(w, model);
+                return;
+            }
             if (model.Chains.Count == 1)
             {
                 w.Line($"{model.Chains[0].MethodName}(x, y, batch);");
                 return;
             }
             w.Line($"global::FusedNorm.Kernels.ChainGuard.Check(\"{model.Type.ClassName}.Forward\", x, y, batch, InputSize, OutputSize, \"{ShapeInts(model.InputShape)}\", \"{ShapeInts(model.OutputShape)}\", IsLoaded, {model.LargestIntermediate});");
-            EmitSequence(w, model.Chains, "x", "y", "batch");
+            EmitSequence(w, model.Chains, "x", "y", "batch", null);
+        }
+    }
+
+    /// <summary>
+    /// The Forward of a graph: the chains in declaration order (a topological order), each reading the model input or
+    /// an earlier chain's output, every intermediate tensor at its planned offset in one arena rented per call.
+    /// </summary>
+    private static void EmitGraph(SourceWriter w, ModelPlan model)
+    {
+        int last = model.Chains.Count - 1;
+        string Name(int source) => source == GraphStep.ModelInput ? "x" : model.Chains[source].MethodName;
+        string Tensor(int source)
+        {
+            if (source == GraphStep.ModelInput) return "x";
+            if (source == last) return "y";
+            return $"new global::System.Span<float>(arena, batch * {model.Steps[source].Offset}, batch * {model.Chains[source].OutputSize})";
+        }
+        w.Line($"global::FusedNorm.Kernels.ChainGuard.Check(\"{model.Type.ClassName}.Forward\", x, y, batch, InputSize, OutputSize, \"{ShapeInts(model.InputShape)}\", \"{ShapeInts(model.OutputShape)}\", IsLoaded, {model.ArenaSize});");
+        w.Comment("Memory plan, in floats per sample (× batch at run time): each chain's output lives from its step to the last step");
+        w.Comment("that reads it, at an offset in one arena; an offset is reused once nothing reads what was there (greedy first fit).");
+        for (int i = 0; i < last; i++)
+        {
+            GraphStep step = model.Steps[i];
+            w.Comment($"  {model.Chains[i].MethodName,-20} [{step.Offset}, {step.Offset + model.Chains[i].OutputSize}) steps {i}..{step.LastRead}");
+        }
+        w.Comment($"Peak: {model.ArenaSize} floats per sample{(last > 0 ? $"; the last chain, {model.Chains[last].MethodName}, writes y" : "")}.");
+        if (model.ArenaSize > 0)
+        {
+            w.Line($"float[] arena = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * {model.ArenaSize});");
+            w.Open("try");
+        }
+        for (int i = 0; i <= last; i++)
+        {
+            ChainPlan chain = model.Chains[i];
+            GraphStep step = model.Steps[i];
+            string skip = chain.HasSkip ? Tensor(step.Skip) + ", " : "";
+            string reads = Name(step.Input) + (chain.HasSkip ? " + skip " + Name(step.Skip) : "");
+            w.Line($"{chain.MethodName}({Tensor(step.Input)}, {skip}{Tensor(i)}, batch); // {reads} → (batch, {ShapeInts(chain.OutputShape)})");
+        }
+        if (model.ArenaSize > 0)
+        {
+            w.Close();
+            using (w.Block("finally")) w.Line("global::System.Buffers.ArrayPool<float>.Shared.Return(arena);");
         }
     }
 
@@ -152,18 +202,25 @@ internal static class ModelEmitter
             w.Line("/// layer with what follows it, so the tensors between the kernels go through two buffers rented from ArrayPool (FN0202).");
             w.Line("/// </summary>");
             w.Line(GeneratedCode);
-            using (w.Block($"{(split.Modifiers.Length > 0 ? split.Modifiers + " " : "")}partial void {split.Method}(global::System.ReadOnlySpan<float> {x}, global::System.Span<float> {y}, int {batch})"))
+            string? skip = split.SkipParameter;
+            string skipParameter = skip is null ? "" : $"global::System.ReadOnlySpan<float> {skip}, ";
+            using (w.Block($"{(split.Modifiers.Length > 0 ? split.Modifiers + " " : "")}partial void {split.Method}(global::System.ReadOnlySpan<float> {x}, {skipParameter}global::System.Span<float> {y}, int {batch})"))
             {
                 string loaded = string.Join(" && ", chains.Select(c => Field(c) + "Weights is not null"));
                 w.Line($"global::FusedNorm.Kernels.ChainGuard.Check(\"{model.Type.ClassName}.{split.Method}\", {x}, {y}, {batch}, {first.InputSize}, {last.OutputSize}, \"{ShapeInts(first.InputShape)}\", \"{ShapeInts(last.OutputShape)}\", {loaded}, {ModelPlan.Largest(chains)});");
-                EmitSequence(w, chains, x, y, batch);
+                if (skip is not null)
+                {
+                    ChainPlan adds = chains.First(c => c.HasSkip);
+                    w.Line($"global::FusedNorm.Kernels.ChainGuard.CheckSkip(\"{model.Type.ClassName}.{split.Method}\", {skip}, {y}, {batch}, {adds.OutputSize}, \"{ShapeInts(adds.OutputShape)}\"); // {adds.MethodName} adds it");
+                }
+                EmitSequence(w, chains, x, y, batch, skip);
             }
             w.Line();
         }
     }
 
     /// <summary>Runs chains one after another; the tensors between them ping-pong between two rented buffers.</summary>
-    private static void EmitSequence(SourceWriter w, IReadOnlyList<ChainPlan> chains, string x, string y, string batch)
+    private static void EmitSequence(SourceWriter w, IReadOnlyList<ChainPlan> chains, string x, string y, string batch, string? skip)
     {
         int largest = ModelPlan.Largest(chains);
         w.Comment($"Ping-pong buffers sized for the largest intermediate: {largest} floats per sample.");
@@ -176,7 +233,8 @@ internal static class ModelEmitter
                 ChainPlan chain = chains[i];
                 string input = i == 0 ? x : $"new global::System.Span<float>({(i % 2 == 1 ? "a" : "b")}, 0, {batch} * {chains[i - 1].OutputSize})";
                 string output = i == chains.Count - 1 ? y : $"new global::System.Span<float>({(i % 2 == 0 ? "a" : "b")}, 0, {batch} * {chain.OutputSize})";
-                w.Line($"{chain.MethodName}({input}, {output}, {batch}); // → (batch, {ShapeInts(chain.OutputShape)})");
+                string skipArgument = chain.HasSkip ? skip + ", " : "";
+                w.Line($"{chain.MethodName}({input}, {skipArgument}{output}, {batch}); // → (batch, {ShapeInts(chain.OutputShape)})");
             }
         }
         using (w.Block("finally"))

@@ -27,11 +27,11 @@ internal static class NormEmitter
         if (!n.Elementwise)
         {
             w.Line("/// <summary>Normalizes one channel's plane with that channel's γ and β folded into one scale and shift.</summary>");
-            using (w.Block("private static void NormalizeChannel(ref float z, int channel, double mean, double variance, NormState norm)"))
+            using (w.Block($"private static void NormalizeChannel(ref float z{ConvEmitter.SkipRef(chain, "skip")}, int channel, double mean, double variance, NormState norm)"))
             {
                 w.Line("float invStd = (float)(1 / Math.Sqrt(variance + Eps));");
                 w.Line(n.Affine ? "float scale = norm.Gamma![channel] * invStd, shift = norm.Beta![channel];" : "float scale = invStd, shift = 0f; // affine=False");
-                w.Line("NormalizeSpan(ref z, ConvSpatial, mean, scale, shift);");
+                w.Line($"NormalizeSpan(ref z{ConvEmitter.SkipArg(chain, "skip")}, ConvSpatial, mean, scale, shift);");
             }
             w.Line();
             EmitNormalizeSpan(w, chain);
@@ -45,7 +45,7 @@ internal static class NormEmitter
         NormPlan n = chain.Norm!;
         string extra = withTraining ? ", double[] meanSum, double[] varianceSum" : "";
         w.Line($"/// <summary>Normalizes runs [first, end) of one sample: {ConvEmitter.RunDescription(n)} per run{(withTraining ? "; adds each instance's mean and unbiased variance for the running statistics" : "")}.</summary>");
-        using (w.Block($"private static void NormalizeRuns(ref float z, Moments[] stats, int first, int end, NormState norm{extra})"))
+        using (w.Block($"private static void NormalizeRuns(ref float z{ConvEmitter.SkipRef(chain, "skip")}, Moments[] stats, int first, int end, NormState norm{extra})"))
         using (w.Block("for (int r = first; r < end; r++)"))
         {
             w.Line("ref Moments m = ref stats[r];");
@@ -56,36 +56,37 @@ internal static class NormEmitter
             }
             w.Line("int start = r * RunLength;");
             if (n.Elementwise)
-                w.Line("NormalizeElementwise(ref Unsafe.Add(ref z, start), m.Mean, m.Variance, norm);");
+                w.Line($"NormalizeElementwise(ref Unsafe.Add(ref z, start){ConvEmitter.SkipArg(chain, "Unsafe.Add(ref skip, start)")}, m.Mean, m.Variance, norm);");
             else
             {
                 w.Comment("The run's channels share its statistics; each has its own γ and β.");
                 w.Line("for (int c = start / ConvSpatial; c < (start + RunLength) / ConvSpatial; c++)");
-                w.Line("    NormalizeChannel(ref Unsafe.Add(ref z, c * ConvSpatial), c, m.Mean, m.Variance, norm);");
+                w.Line($"    NormalizeChannel(ref Unsafe.Add(ref z, c * ConvSpatial){ConvEmitter.SkipArg(chain, "Unsafe.Add(ref skip, c * ConvSpatial)")}, c, m.Mean, m.Variance, norm);");
             }
         }
     }
 
     private static void EmitNormalizeSpan(SourceWriter w, ChainPlan chain)
     {
-        string act = chain.Activation is { } a ? ", then " + ActivationName(a) : "";
+        string act = (chain.HasSkip ? " + skip" : "") + (chain.Activation is { } a ? ", then " + ActivationName(a) : "");
         w.Line($"/// <summary>z = (z − mean)·scale + shift{act}, in place. The mean is split in two floats so large offsets keep their precision.</summary>");
-        using (w.Block("private static void NormalizeSpan(ref float z, int length, double mean, float scale, float shift)"))
+        using (w.Block($"private static void NormalizeSpan(ref float z{ConvEmitter.SkipRef(chain, "skip")}, int length, double mean, float scale, float shift)"))
         {
+            string Plus(string vec, string i) => chain.HasSkip ? $" + {vec}.LoadUnsafe(ref skip, (nuint)({i}))" : "";
             w.Line("(float hi, float lo) = NormState.Split(mean);");
             foreach (var (vec, lanes) in new[] { ("Vector512", 16), ("Vector256", 8) })
             using (w.Block($"if ({vec}.IsHardwareAccelerated && length >= {lanes})"))
             {
                 w.Line($"{vec}<float> vHi = {vec}.Create(hi), vLo = {vec}.Create(lo), vScale = {vec}.Create(scale), vShift = {vec}.Create(shift);");
                 w.Comment("The last vector overlaps the one before it: compute it first, from raw values, and store it last.");
-                w.Line($"{vec}<float> last = {Activate(chain.Activation, $"(({vec}.LoadUnsafe(ref z, (nuint)(length - {lanes})) - vHi) - vLo) * vScale + vShift")};");
+                w.Line($"{vec}<float> last = {Activate(chain.Activation, $"(({vec}.LoadUnsafe(ref z, (nuint)(length - {lanes})) - vHi) - vLo) * vScale + vShift{Plus(vec, $"length - {lanes}")}")};");
                 w.Line($"for (int i = 0; i < length - {lanes}; i += {lanes})");
-                w.Line($"    {vec}.StoreUnsafe({Activate(chain.Activation, $"(({vec}.LoadUnsafe(ref z, (nuint)i) - vHi) - vLo) * vScale + vShift")}, ref z, (nuint)i);");
+                w.Line($"    {vec}.StoreUnsafe({Activate(chain.Activation, $"(({vec}.LoadUnsafe(ref z, (nuint)i) - vHi) - vLo) * vScale + vShift{Plus(vec, "i")}")}, ref z, (nuint)i);");
                 w.Line($"{vec}.StoreUnsafe(last, ref z, (nuint)(length - {lanes}));");
                 w.Line("return;");
             }
             w.Line("for (int i = 0; i < length; i++)");
-            w.Line($"    Unsafe.Add(ref z, i) = {Activate(chain.Activation, "((Unsafe.Add(ref z, i) - hi) - lo) * scale + shift")};");
+            w.Line($"    Unsafe.Add(ref z, i) = {Activate(chain.Activation, "((Unsafe.Add(ref z, i) - hi) - lo) * scale + shift" + (chain.HasSkip ? " + Unsafe.Add(ref skip, i)" : ""))};");
         }
     }
 
@@ -93,8 +94,8 @@ internal static class NormEmitter
     {
         NormPlan n = chain.Norm!;
         string affine = n.Affine ? (n.AffineBias ? "·γ[i] + β[i]" : "·γ[i]") : "";
-        w.Line($"/// <summary>LayerNorm over one run of RunLength elements: z[i] = (z[i] − mean)/√(var+ε){affine}{(chain.Activation is { } a ? ", then " + ActivationName(a) : "")}, in place.</summary>");
-        using (w.Block("private static void NormalizeElementwise(ref float z, double mean, double variance, NormState norm)"))
+        w.Line($"/// <summary>LayerNorm over one run of RunLength elements: z[i] = (z[i] − mean)/√(var+ε){affine}{(chain.HasSkip ? " + skip[i]" : "")}{(chain.Activation is { } a ? ", then " + ActivationName(a) : "")}, in place.</summary>");
+        using (w.Block($"private static void NormalizeElementwise(ref float z{ConvEmitter.SkipRef(chain, "skip")}, double mean, double variance, NormState norm)"))
         {
             w.Line("float invStd = (float)(1 / Math.Sqrt(variance + Eps));");
             w.Line("(float hi, float lo) = NormState.Split(mean);");
@@ -105,6 +106,7 @@ internal static class NormEmitter
                 string e = $"(({vec}.LoadUnsafe(ref z, (nuint)({i})) - vHi) - vLo) * vInvStd";
                 if (n.Affine) e = $"{e} * {vec}.LoadUnsafe(ref gamma, (nuint)({i}))";
                 if (n.AffineBias) e = $"{e} + {vec}.LoadUnsafe(ref beta, (nuint)({i}))";
+                if (chain.HasSkip) e = $"{e} + {vec}.LoadUnsafe(ref skip, (nuint)({i}))";
                 return Activate(chain.Activation, e);
             }
             string Sexpr()
@@ -112,6 +114,7 @@ internal static class NormEmitter
                 string e = "((Unsafe.Add(ref z, i) - hi) - lo) * invStd";
                 if (n.Affine) e = $"{e} * Unsafe.Add(ref gamma, i)";
                 if (n.AffineBias) e = $"{e} + Unsafe.Add(ref beta, i)";
+                if (chain.HasSkip) e = $"{e} + Unsafe.Add(ref skip, i)";
                 return Activate(chain.Activation, e);
             }
             foreach (var (vec, lanes) in new[] { ("Vector512", 16), ("Vector256", 8) })

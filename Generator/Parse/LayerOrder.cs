@@ -4,7 +4,7 @@ using FusedNorm.Generator.Spec;
 namespace FusedNorm.Generator.Parse;
 
 /// <summary>
-/// The grammar of a chain: (Conv1d | Conv2d | Conv3d | Linear) Norm? Activation? Pool?, with each norm and pool
+/// The grammar of a chain: (Conv1d | Conv2d | Conv3d | Linear) Norm? Add? Activation? Pool?, with each norm and pool
 /// matching the data shape the compute layer produces; one kernel runs one such chain. A [Fuse] list may hold
 /// several in a row, which run as one kernel each (FN0202).
 /// </summary>
@@ -18,12 +18,15 @@ internal static class LayerOrder
     {
         if (layers.Count == 0) return "the [Fuse] list is empty";
         if (layers[0].Role() != LayerRole.Compute) return $"it starts with {layers[0]}; the first layer must be Conv1d, Conv2d, Conv3d or Linear";
+        int adds = 0;
+        foreach (LayerKind layer in layers) if (layer == LayerKind.Add) adds++;
+        if (adds > 1) return $"it lists Add {adds} times; a [Fuse] list has one Skip, so at most one Add";
         foreach (var part in Split(layers))
             if (PartProblem(part) is { } problem) return problem;
         return null;
     }
 
-    private static string? PartProblem(IReadOnlyList<LayerKind> layers)
+    private static string? PartProblem(List<LayerKind> layers)
     {
         if (layers[0].Role() != LayerRole.Compute) return $"it starts with {layers[0]}; the first layer must be Conv1d, Conv2d, Conv3d or Linear";
 
@@ -34,7 +37,7 @@ internal static class LayerOrder
         {
             LayerKind layer = layers[i];
             LayerRole role = layer.Role();
-            if (role <= last) return $"{layer} follows {layers[i - 1]}; expected the order convolution/Linear, norm, activation, pooling, each at most once";
+            if (role <= last) return $"{layer} follows {layers[i - 1]}; expected the order convolution/Linear, norm, Add, activation, pooling, each at most once";
             int needs = layer.SpatialRank();
             if (role == LayerRole.Norm && needs >= 0)
             {
@@ -48,6 +51,9 @@ internal static class LayerOrder
                     return $"{layer} follows {compute}, whose output is {produced}: use {suggestion}";
                 }
             }
+            if (role == LayerRole.Add && rank == 0) return "Add follows a Linear layer; a residual add is supported after a convolution";
+            if (role == LayerRole.Pool && layers.Contains(LayerKind.Add))
+                return $"{layer} follows Add; pooling after a residual add is not supported: end the chain with the add (and its activation)";
             if (role == LayerRole.Pool)
             {
                 if (rank == 0) return $"{layer} follows a Linear layer; pooling needs a convolution's output";

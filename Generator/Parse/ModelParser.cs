@@ -74,6 +74,7 @@ internal static class ModelParser
             diagnostics.Add(DiagnosticInfo.Create(ModelWithoutChains, typeLocation, type.Name));
 
         CheckUniqueNames(type.Name, chains, diagnostics);
+        if (chains.Count > 0) CheckGeneratedNames(type, chains, hasParameterlessCtor, diagnostics, cancellationToken);
 
         ModelSpec? model = chains.Count == 0 || diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)
             ? null
@@ -112,19 +113,51 @@ internal static class ModelParser
             return null;
         }
 
-        string? signatureProblem = SignatureProblem(method);
-        if (signatureProblem is not null)
+        AttributeData fuse = method.GetAttributes().First(a => AttributeNames.Of(a) == AttributeNames.Fuse);
+        var fuseReader = new AttributeReader(fuse);
+        ImmutableArray<int> layerValues = fuseReader.CtorIntArray(0);
+        // A chain with a residual add takes the tensor it adds as a second input: (x, skip, y, batch).
+        bool hasAdd = layerValues.Contains((int)LayerKind.Add);
+        if (hasAdd)
         {
-            diagnostics.Add(DiagnosticInfo.Create(BadSignature, location, name, signatureProblem));
-            return null;
+            string? skipProblem = SkipSignatureProblem(method);
+            if (skipProblem is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(SkipParameter, location, name, skipProblem));
+                return null;
+            }
         }
+        else
+        {
+            string? signatureProblem = SignatureProblem(method);
+            if (signatureProblem is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(BadSignature, location, name, signatureProblem));
+                return null;
+            }
+        }
+        int yIndex = hasAdd ? 2 : 1, batchIndex = hasAdd ? 3 : 2;
+        string? skipParameter = hasAdd ? method.Parameters[1].Name : null;
+
+        // Where the chain's input and its Add's skip come from (resolved and checked by Plan, which sees every chain).
+        string? input = fuseReader.String("Input", null);
+        string? skip = fuseReader.String("Skip", null);
+        if (hasAdd && skip is null)
+            diagnostics.Add(DiagnosticInfo.Create(AddSkipMismatch, location, name,
+                "it lists Layer.Add but sets no Skip: name the tensor to add, e.g. Skip = nameof(Downsample), or Skip = Graph.Input for the model input"));
+        else if (!hasAdd && skip is not null)
+            diagnostics.Add(DiagnosticInfo.Create(AddSkipMismatch, location, name,
+                $"it sets Skip = \"{skip}\" but lists no Layer.Add: put Add in the [Fuse] list where PyTorch adds, after the norm and before the activation (Conv2d, BatchNorm2d, Add, ReLU)"));
+        if (hasAdd && fuseReader.Bool("TrainingForward", false))
+            diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, "Fuse", name,
+                "TrainingForward is not supported yet on a chain with Layer.Add; declare the training forward on a chain without the add"));
+        if (diagnostics.Count > errorsBefore) return null;
 
         // The [Fuse] list: the order of the chain.
-        AttributeData fuse = method.GetAttributes().First(a => AttributeNames.Of(a) == AttributeNames.Fuse);
         var layers = new List<LayerKind>();
-        foreach (int value in new AttributeReader(fuse).CtorIntArray(0))
+        foreach (int value in layerValues)
         {
-            if (value < (int)LayerKind.Conv2d || value > (int)LayerKind.AvgPool3d)
+            if (value < (int)LayerKind.Conv2d || value > (int)LayerKind.Add)
                 diagnostics.Add(DiagnosticInfo.Create(UnknownLayer, location, name, value));
             else
                 layers.Add((LayerKind)value);
@@ -159,9 +192,19 @@ internal static class ModelParser
         for (int k = 0; k < parts.Count; k++)
         {
             SplitSpec? split = parts.Count == 1 ? null : new SplitSpec(name, modifiers,
-                method.Parameters[0].Name, method.Parameters[1].Name, method.Parameters[2].Name, k + 1, parts.Count);
+                method.Parameters[0].Name, method.Parameters[yIndex].Name, method.Parameters[batchIndex].Name, k + 1, parts.Count, skipParameter);
             ChainSpec? spec = ParsePart(name, parts[k], assigned[k], training, split, modifiers, method, location, diagnostics);
-            if (spec is not null) specs.Add(spec);
+            if (spec is null) continue;
+            // The method's Input is its first kernel's; its Skip goes to the kernel with the Add.
+            bool partAdds = parts[k].Contains(LayerKind.Add);
+            spec = spec with
+            {
+                Input = k == 0 ? input : null,
+                Skip = partAdds ? skip : null,
+                SkipParameter = partAdds ? (split is null ? skipParameter : "skip") : null,
+            };
+            if (split is null) spec = spec with { OutputParameter = method.Parameters[yIndex].Name, BatchParameter = method.Parameters[batchIndex].Name };
+            specs.Add(spec);
         }
         return diagnostics.Skip(errorsBefore).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error) ? null : specs;
     }
@@ -375,6 +418,23 @@ internal static class ModelParser
         return value!;
     }
 
+    /// <summary>What is wrong with the signature of a chain that lists Layer.Add, or null: it must be (x, skip, y, batch).</summary>
+    private static string? SkipSignatureProblem(IMethodSymbol method)
+    {
+        if (method.IsStatic) return "is static; chains use the model's loaded weights";
+        if (method.IsGenericMethod) return "is generic";
+        if (!method.ReturnsVoid) return "must return void";
+        if (method.Parameters.Length == 3 && SignatureProblem(method) is null)
+            return "lists Layer.Add but has no parameter for the tensor it adds";
+        if (method.Parameters.Length != 4) return $"lists Layer.Add and has {method.Parameters.Length} parameters instead of 4";
+        if (!IsSpanOfFloat(method.Parameters[0].Type, "ReadOnlySpan")) return "has a first parameter that is not ReadOnlySpan<float>";
+        if (!IsSpanOfFloat(method.Parameters[1].Type, "ReadOnlySpan")) return "lists Layer.Add, so its second parameter is the skip tensor, a ReadOnlySpan<float>";
+        if (!IsSpanOfFloat(method.Parameters[2].Type, "Span")) return "has a third parameter that is not Span<float> (the output)";
+        if (method.Parameters[3].Type.SpecialType != SpecialType.System_Int32) return "has a fourth parameter that is not int (the batch size)";
+        if (method.Parameters.Any(p => p.RefKind != RefKind.None)) return "has parameters not passed by value";
+        return null;
+    }
+
     private static string? SignatureProblem(IMethodSymbol method)
     {
         if (method.IsStatic) return "it is static; chains use the model's loaded weights";
@@ -393,6 +453,53 @@ internal static class ModelParser
         && named.Name == name
         && named.ContainingNamespace.ToDisplayString() == "System"
         && named.TypeArguments[0].SpecialType == SpecialType.System_Single;
+
+    /// <summary>
+    /// FN0020: a member the user declared with the name of one the generator writes would otherwise fail inside the
+    /// generated file (CS0102/CS0111) with no hint of what to rename. The [Fuse] declarations themselves are excluded.
+    /// Keep in step with ModelEmitter and ChainEmitter.
+    /// </summary>
+    private static void CheckGeneratedNames(INamedTypeSymbol type, List<ChainSpec> chains, bool hasParameterlessCtor,
+        List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        // Name → what it is, and the parameter lists of the generated methods of that name (null: not a method). A user
+        // method with the same name but other parameters is a legal overload; anything else of that name collides.
+        var generated = new Dictionary<string, (string What, string[]? Signatures)>(System.StringComparer.Ordinal);
+        const string Spans = "System.ReadOnlySpan<float>, System.Span<float>, int";
+        const string SkipSpans = "System.ReadOnlySpan<float>, System.ReadOnlySpan<float>, System.Span<float>, int";
+        foreach (string member in new[] { "InputSize", "OutputSize", "InputShape", "OutputShape", "StateDictKeys", "IsLoaded" })
+            generated[member] = ("the model's " + member, null);
+        generated["LoadWeights"] = ("the model's LoadWeights", new[] { "string", "FusedNorm.SafeTensorsFile" });
+        generated["Forward"] = ("the model's Forward", new[] { Spans });
+        if (hasParameterlessCtor) generated["FromSafetensors"] = ("the model's FromSafetensors", new[] { "string" });
+        if (chains.Any(c => c.TrainingForward && c.Norm is { TrackRunningStats: true }))
+            generated["WriteRunningStatistics"] = ("the model's WriteRunningStatistics", new[] { "FusedNorm.SafeTensorsWriter" });
+        foreach (ChainSpec chain in chains)
+        {
+            string of = $"chain '{chain.GraphName}'";
+            generated["Load" + chain.MethodName] = ($"the load step of {of}", new[] { "FusedNorm.SafeTensorsFile" });
+            if (chain.TrainingForward) generated[chain.MethodName + "Training"] = ($"the training forward of {of}", new[] { Spans });
+            if (chain.Split is not null) generated[chain.MethodName] = ($"kernel {chain.Split.Part} of {of}", new[] { chain.SkipParameter is null ? Spans : SkipSpans });
+            string field = "_" + char.ToLowerInvariant(chain.MethodName[0]) + chain.MethodName.Substring(1);
+            foreach (string suffix in new[] { "Weights", "Bias", "RawWeights", "RawBias", "Norm", "Arguments", "TrainingArguments" })
+                generated[field + suffix] = ($"a weight field of {of}", null);
+        }
+
+        var fuseMethods = new HashSet<string>(chains.Select(c => c.GraphName));
+        foreach (ISymbol member in type.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (member.IsImplicitlyDeclared || !generated.TryGetValue(member.Name, out var entry)) continue;
+            if (member is IMethodSymbol method)
+            {
+                if (fuseMethods.Contains(member.Name) && member.GetAttributes().Any(a => AttributeNames.Of(a) == AttributeNames.Fuse)) continue;
+                string parameters = string.Join(", ", method.Parameters.Select(p => p.Type.ToDisplayString()));
+                if (entry.Signatures is not null && !entry.Signatures.Contains(parameters)) continue; // an overload
+            }
+            LocationInfo? at = LocationInfo.From(member.Locations.FirstOrDefault());
+            diagnostics.Add(DiagnosticInfo.Create(GeneratedMemberCollision, at, type.Name, member.Name, entry.What));
+        }
+    }
 
     private static void CheckUniqueNames(string typeName, List<ChainSpec> chains, List<DiagnosticInfo> diagnostics)
     {

@@ -225,8 +225,12 @@ public sealed record ChainPlan(
     PoolPlan? Pool,
     bool TrainingForward = false,
     SplitSpec? Split = null,
-    int MaxRowBands = 1)
+    int MaxRowBands = 1,
+    string? SkipParameter = null)
 {
+    /// <summary>The chain ends in a residual add: its methods take the skip tensor (of the output's shape) after x.</summary>
+    public bool HasSkip => SkipParameter is not null;
+
     /// <summary>The eval-mode forward normalizes with statistics it computes (not folded ones).</summary>
     public bool ComputesStatistics => Norm is { EvalMode: not NormMode.Folded };
 
@@ -263,13 +267,39 @@ public sealed record ChainPlan(
     }
 }
 
-/// <summary>The whole model: its chains in order, through which Forward runs.</summary>
+/// <summary>
+/// How the whole-model Forward runs one chain: where its input and its Add's skip come from (an earlier step's index,
+/// <see cref="ModelInput"/>, or <see cref="None"/> for no skip), where its output goes (<see cref="Offset"/> floats per
+/// sample into the arena, or <see cref="Output"/>: y), and the last step that reads it (itself when none does).
+/// </summary>
+public sealed record GraphStep(int Input, int Skip, int Offset, int LastRead)
+{
+    public const int ModelInput = -1, None = -2, Output = -1;
+}
+
+/// <summary>
+/// The whole model: its chains in declaration order (a topological order of the graph), the step of each, and the
+/// arena's size in floats per sample (the peak of the tensors alive at once).
+/// </summary>
 public sealed record ModelPlan(
     TypeDeclarationSpec Type,
     EquatableArray<int> InputShape,
     EquatableArray<int> OutputShape,
-    EquatableArray<ChainPlan> Chains)
+    EquatableArray<ChainPlan> Chains,
+    EquatableArray<GraphStep> Steps = default,
+    int ArenaSize = 0)
 {
+    /// <summary>Every chain reads the one before and none adds a skip: Forward runs them through two ping-pong buffers.</summary>
+    public bool IsStraight
+    {
+        get
+        {
+            for (int i = 0; i < Steps.Count; i++)
+                if (Steps[i].Input != i - 1 || Steps[i].Skip != GraphStep.None) return false;
+            return true;
+        }
+    }
+
     /// <summary>The largest per-sample size handed from one chain to the next (0 for a one-chain model).</summary>
     public int LargestIntermediate => Largest(Chains);
 

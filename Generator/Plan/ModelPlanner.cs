@@ -64,24 +64,102 @@ public static class ModelPlanner
             return new Result<ModelPlan>(null, diagnostics.ToEquatableArray());
         }
 
+        // The graph: each chain's input (and its Add's skip) is the model input or an earlier chain's output. Chains run
+        // in declaration order, so a source must be declared earlier; that also rules out cycles.
         var chains = new List<ChainPlan>();
-        string source = "the model input";
+        var sources = new List<(int Input, int Skip)>();
+        var outputOf = new Dictionary<string, int>(StringComparer.Ordinal); // a chain's graph name → its last kernel
         for (int i = 0; i < model.Chains.Count; i++)
         {
             ChainSpec chain = model.Chains[i];
-            ChainPlan? plan = PlanChain(model.Type, i, chain, shape, source, diagnostics);
+            int? input = chain.Split is { Part: > 1 } || chain.Input is null ? i - 1
+                : Resolve(model, i, "Input", chain.Input, outputOf, diagnostics);
+            int? skip = chain.Skip is null ? GraphStep.None : Resolve(model, i, "Skip", chain.Skip, outputOf, diagnostics);
+            if (input is null || skip is null) break; // FN0016/FN0017; later chains would only echo it
+            int[] inputShape = input == GraphStep.ModelInput ? shape : chains[input.Value].OutputShape.ToArray();
+            string source = input == GraphStep.ModelInput ? "the model input" : "chain '" + model.Chains[input.Value].GraphName + "'";
+            ChainPlan? plan = PlanChain(model.Type, i, chain, inputShape, source, diagnostics);
             if (plan is null) break; // later chains' inputs are unknown; their errors would only echo this one
+            if (skip >= GraphStep.ModelInput)
+            {
+                EquatableArray<int> skipShape = skip == GraphStep.ModelInput ? model.InputShape : chains[skip.Value].OutputShape;
+                if (!skipShape.Equals(plan.OutputShape))
+                {
+                    string what = skip == GraphStep.ModelInput ? "the model input" : "the output of chain '" + model.Chains[skip.Value].GraphName + "'";
+                    diagnostics.Add(DiagnosticInfo.Create(AddShapeMismatch, chain.Location, chain.GraphName, what,
+                        string.Join(", ", skipShape), string.Join(", ", plan.OutputShape)));
+                    break;
+                }
+                plan = plan with { SkipParameter = chain.SkipParameter };
+            }
             chains.Add(plan);
-            shape = plan.OutputShape.ToArray();
-            source = "chain '" + chain.MethodName + "'";
+            sources.Add((input.Value, skip.Value));
+            outputOf[chain.GraphName] = i;
         }
 
         if (diagnostics.Any(d => d.Descriptor.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))
             return new Result<ModelPlan>(null, diagnostics.ToEquatableArray());
 
+        EquatableArray<GraphStep> steps = PlanMemory(chains, sources, out int arena);
+        for (int i = 0; i + 1 < chains.Count; i++)
+            if (steps[i].LastRead == i) // read by no later step (a split method's inner kernels are always read by the next)
+                diagnostics.Add(DiagnosticInfo.Create(UnreadOutput, model.Chains[i].Location, model.Chains[i].GraphName));
+
         return new Result<ModelPlan>(
-            new ModelPlan(model.Type, model.InputShape, shape.ToEquatableArray(), chains.ToEquatableArray()),
+            new ModelPlan(model.Type, model.InputShape, chains[chains.Count - 1].OutputShape, chains.ToEquatableArray(), steps, arena),
             diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>The chain <paramref name="name"/> names (GraphStep.ModelInput for Graph.Input), or null after reporting FN0016/FN0017.</summary>
+    private static int? Resolve(ModelSpec model, int index, string property, string name, Dictionary<string, int> outputOf, List<DiagnosticInfo> diagnostics)
+    {
+        ChainSpec chain = model.Chains[index];
+        if (name == GraphNames.ModelInput) return GraphStep.ModelInput;
+        if (name != chain.GraphName && outputOf.TryGetValue(name, out int source)) return source;
+        bool exists = model.Chains.Any(c => c.GraphName == name);
+        if (!exists)
+            diagnostics.Add(DiagnosticInfo.Create(UnknownSource, chain.Location, chain.GraphName, property, name, model.Type.ClassName));
+        else
+            diagnostics.Add(DiagnosticInfo.Create(SourceNotEarlier, chain.Location, chain.GraphName, property, name,
+                name == chain.GraphName ? "is the chain itself" : "is declared after it"));
+        return null;
+    }
+
+    /// <summary>
+    /// Plans the tensors the whole-model Forward hands between chains. Chain i's output lives from step i to the last
+    /// step that reads it; the last chain writes y. Greedy first fit, in step order: each tensor takes the lowest offset
+    /// (per sample; the arena holds batch × that) that overlaps no tensor alive at the same time, so a buffer is reused
+    /// as soon as nothing reads it any more. <paramref name="arena"/> is the peak, in floats per sample.
+    /// </summary>
+    public static EquatableArray<GraphStep> PlanMemory(IReadOnlyList<ChainPlan> chains, IReadOnlyList<(int Input, int Skip)> sources, out int arena)
+    {
+        int count = chains.Count;
+        var lastRead = new int[count];
+        for (int i = 0; i < count; i++) lastRead[i] = i;
+        for (int i = 0; i < count; i++)
+        {
+            if (sources[i].Input >= 0) lastRead[sources[i].Input] = Math.Max(lastRead[sources[i].Input], i);
+            if (sources[i].Skip >= 0) lastRead[sources[i].Skip] = Math.Max(lastRead[sources[i].Skip], i);
+        }
+        var offsets = new int[count];
+        arena = 0;
+        for (int i = 0; i + 1 < count; i++)
+        {
+            int size = chains[i].OutputSize;
+            // The tensors placed so far that are alive while this one is (every earlier one that is read at step i or later).
+            var busy = Enumerable.Range(0, i).Where(j => lastRead[j] >= i).Select(j => (Start: offsets[j], End: offsets[j] + chains[j].OutputSize))
+                .OrderBy(b => b.Start).ToList();
+            int offset = 0;
+            foreach (var b in busy)
+            {
+                if (offset + size <= b.Start) break;
+                offset = Math.Max(offset, b.End);
+            }
+            offsets[i] = offset;
+            arena = Math.Max(arena, offset + size);
+        }
+        offsets[count - 1] = GraphStep.Output;
+        return Enumerable.Range(0, count).Select(i => new GraphStep(sources[i].Input, sources[i].Skip, offsets[i], lastRead[i])).ToEquatableArray();
     }
 
     private static ChainPlan? PlanChain(TypeDeclarationSpec type, int index, ChainSpec chain, int[] input, string source, List<DiagnosticInfo> diagnostics)
@@ -168,7 +246,8 @@ public static class ModelPlanner
             // vectors instead of a partial vector per row. Only the fused eval path (no statistics) does this.
             bool fusedEval = chain.Norm is null || chain.Norm.Kind.IsBatchNorm() && chain.Norm.TrackRunningStats
                 || chain.Norm.Kind.IsInstanceNorm() && chain.Norm.TrackRunningStats;
-            bool flat = c.Rank == 2 && c.Stride == 1 && fusedEval && ow % 16 != 0 && interiorStart == 0 && interiorEnd == ow
+            // Not with a residual add: a flat tile crosses rows, where the skip's rows are ConvW (not InW) apart.
+            bool flat = c.Rank == 2 && c.Stride == 1 && fusedEval && chain.SkipParameter is null && ow % 16 != 0 && interiorStart == 0 && interiorEnd == ow
                 && (oh - 1) * readW + ow >= FlatTileVectors * 16;
             // A strided vector kernel reads a copy whose rows are split into `stride` column phases, so the inputs of
             // consecutive output columns are consecutive (one load per vector instead of a gather of `stride`-apart elements).
@@ -234,7 +313,7 @@ public static class ModelPlanner
 
         var plan = new ChainPlan(type, index, chain.MethodName, chain.MethodModifiers, chain.InputParameter, chain.OutputParameter,
             chain.BatchParameter, input.ToEquatableArray(), output.ToEquatableArray(), conv, linear, norm, chain.Activation, pool,
-            chain.TrainingForward, chain.Split);
+            chain.TrainingForward, chain.Split, SkipParameter: chain.SkipParameter);
         return plan with { MaxRowBands = PlanMaxRowBands(plan) };
     }
 

@@ -34,9 +34,11 @@ public enum LayerKind
     MaxPool3d,
     AvgPool1d,
     AvgPool3d,
+    Add,
 }
 
-public enum LayerRole { Compute, Norm, Activation, Pool, Unknown }
+/// <summary>A layer's place in a chain; a chain lists them in this order (see LayerOrder).</summary>
+public enum LayerRole { Compute, Norm, Add, Activation, Pool, Unknown }
 
 public static class LayerKindFacts
 {
@@ -50,6 +52,7 @@ public static class LayerKindFacts
             or LayerKind.Sigmoid or LayerKind.Tanh or LayerKind.Hardswish or LayerKind.ELU => LayerRole.Activation,
         LayerKind.MaxPool1d or LayerKind.MaxPool2d or LayerKind.MaxPool3d
             or LayerKind.AvgPool1d or LayerKind.AvgPool2d or LayerKind.AvgPool3d => LayerRole.Pool,
+        LayerKind.Add => LayerRole.Add,
         _ => LayerRole.Unknown,
     };
 
@@ -90,7 +93,12 @@ public sealed record ActivationSpec(LayerKind Kind, double Parameter, bool TanhA
 /// <summary>MaxPool2d / AvgPool2d; Stride is already resolved (0 became KernelSize).</summary>
 public sealed record PoolSpec(LayerKind Kind, int KernelSize, int Stride, int Padding, bool CountIncludePad);
 
-/// <summary>One [Fuse] method: its layers in order and the parameters of each.</summary>
+/// <summary>
+/// One [Fuse] method (or one kernel of a split one): its layers in order and the parameters of each. <see cref="Input"/>
+/// names where the whole-model Forward takes its input (null: the chain before; <see cref="GraphNames.ModelInput"/>: the
+/// model input; else a chain's method name), <see cref="Skip"/> what its Add adds, and <see cref="SkipParameter"/> the
+/// user's name for the skip parameter (set exactly when the chain has an Add).
+/// </summary>
 public sealed record ChainSpec(
     string MethodName,
     string MethodModifiers,
@@ -105,13 +113,28 @@ public sealed record ChainSpec(
     PoolSpec? Pool,
     LocationInfo? Location,
     bool TrainingForward = false,
-    SplitSpec? Split = null);
+    SplitSpec? Split = null,
+    string? Input = null,
+    string? Skip = null,
+    string? SkipParameter = null)
+{
+    /// <summary>The name other chains use for this chain's output: the user's method (a split method's last part gives it).</summary>
+    public string GraphName => Split?.Method ?? MethodName;
+}
+
+/// <summary>Mirrors <c>FusedNorm.Graph</c> in the Runtime.</summary>
+public static class GraphNames
+{
+    /// <summary>FusedNorm.Graph.Input: the model input as a chain's Input or Skip.</summary>
+    public const string ModelInput = "@input";
+}
 
 /// <summary>
 /// Set on each part of a [Fuse] method whose layers cannot run as one fused kernel (several convolution or Linear
 /// layers): the part is kernel <see cref="Part"/> of <see cref="Parts"/>, and the user's method runs them in order.
 /// </summary>
-public sealed record SplitSpec(string Method, string Modifiers, string InputParameter, string OutputParameter, string BatchParameter, int Part, int Parts);
+public sealed record SplitSpec(string Method, string Modifiers, string InputParameter, string OutputParameter, string BatchParameter, int Part, int Parts,
+    string? SkipParameter = null);
 
 /// <summary>Where the partial class lives, enough to write its other half.</summary>
 public sealed record TypeDeclarationSpec(

@@ -29,4 +29,17 @@ public static class ChainGuard
         if (x.Overlaps(y))
             throw new ArgumentException($"{chain}: x and y overlap; the kernels read x while they write y, so give y its own memory.", nameof(y));
     }
+
+    /// <summary>
+    /// The extra check of a chain with a residual add: the skip tensor has the output's shape and does not overlap y
+    /// (the epilogue reads a skip tile while other tasks write y). It may be x itself.
+    /// </summary>
+    public static void CheckSkip(string chain, ReadOnlySpan<float> skip, Span<float> y, int batch, int outputSize, string outputShape)
+    {
+        if (skip.Length != batch * outputSize)
+            throw new ArgumentException(
+                $"{chain}: skip must hold batch × ({outputShape}) = {batch} × {outputSize} = {batch * outputSize} floats, but it holds {skip.Length}.", nameof(skip));
+        if (skip.Overlaps(y))
+            throw new ArgumentException($"{chain}: skip and y overlap; the kernels read skip while they write y, so give y its own memory.", nameof(y));
+    }
 }

@@ -27,6 +27,9 @@ public sealed class KernelArguments
 /// </summary>
 public delegate void KernelTask(ref float x, ref float y, int state, int task, KernelArguments arguments);
 
+/// <summary>A task of a chain with a residual add: <see cref="KernelTask"/> plus the tensor the epilogue adds (<paramref name="skip"/>, laid out as y).</summary>
+public delegate void ResidualKernelTask(ref float x, ref float y, ref float skip, int state, int task, KernelArguments arguments);
+
 /// <summary>
 /// Runs a kernel's tasks on persistent worker threads. Each task writes its own part of the output and reduces
 /// its own statistics in a fixed order, so the result is bit-identical for every degree of parallelism. A call
@@ -50,8 +53,9 @@ public static unsafe class Parallelism
 
     // The job being run: set under Gate by the caller that owns the workers.
     private static KernelTask? _task;
+    private static ResidualKernelTask? _residualTask;
     private static KernelArguments? _arguments;
-    private static float* _x, _y;
+    private static float* _x, _y, _skip;
     private static int _state, _count, _degree, _remaining, _active;
     // Tasks are dealt in contiguous ranges, one per participant (the caller is participant 0, worker i is i + 1):
     // participant p takes tasks from range p first, then from the others' ranges. So in calls of the same shape
@@ -79,11 +83,19 @@ public static unsafe class Parallelism
         return Math.Clamp((TasksPerThread * degree + tasks - 1) / tasks, 1, most);
     }
 
+    public static void For(ReadOnlySpan<float> x, Span<float> y, int state, int count, KernelTask task, KernelArguments arguments) =>
+        For(x, y, default, state, count, task, null, arguments);
+
+    /// <summary>The tasks of a chain with a residual add: as <see cref="For(ReadOnlySpan{float}, Span{float}, int, int, KernelTask, KernelArguments)"/>, each task also gets the skip tensor.</summary>
+    public static void For(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> skip, int state, int count, ResidualKernelTask task, KernelArguments arguments) =>
+        For(x, y, skip, state, count, null, task, arguments);
+
     /// <summary>
-    /// Jobs in progress on any thread (<see cref="For"/> calls, inline ones included). A service calls one model from
-    /// several request threads; when they overlap, each call takes an equal share of <see cref="MaxDegree"/> (on 2
-    /// cores with 2 calls in flight: 1 thread each, inline), so the threads never outnumber the cores and no caller
-    /// spin-waits for a worker that another caller's thread is keeping off its core.
+    /// Jobs in progress on any thread (<see cref="For(ReadOnlySpan{float}, Span{float}, int, int, KernelTask, KernelArguments)"/> calls,
+    /// inline ones included). A service calls one model from several request threads; when they overlap, each call takes
+    /// an equal share of <see cref="MaxDegree"/> (on 2 cores with 2 calls in flight: 1 thread each, inline), so the
+    /// threads never outnumber the cores and no caller spin-waits for a worker that another caller's thread is keeping
+    /// off its core.
     /// </summary>
     private static int _inFlight;
 
@@ -93,16 +105,16 @@ public static unsafe class Parallelism
     /// <summary>Calls in progress on any thread right now (for tests and diagnostics).</summary>
     public static int CallsInFlight => Volatile.Read(ref _inFlight);
 
-    public static void For(ReadOnlySpan<float> x, Span<float> y, int state, int count, KernelTask task, KernelArguments arguments)
+    private static void For(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> skip, int state, int count, KernelTask? task, ResidualKernelTask? residualTask, KernelArguments arguments)
     {
         int calls = Interlocked.Increment(ref _inFlight);
         try
         {
             int degree = Math.Min(DegreeFor(calls), count);
             if (degree <= 1 || !Monitor.TryEnter(Gate))
-                RunInline(x, y, state, count, task, arguments);
+                RunInline(x, y, skip, state, count, task, residualTask, arguments);
             else
-                RunOnWorkers(x, y, state, count, task, arguments, degree);
+                RunOnWorkers(x, y, skip, state, count, task, residualTask, arguments, degree);
         }
         finally
         {
@@ -111,15 +123,16 @@ public static unsafe class Parallelism
     }
 
     /// <summary>The job on the caller and <paramref name="degree"/> − 1 workers; the caller holds <see cref="Gate"/>.</summary>
-    private static void RunOnWorkers(ReadOnlySpan<float> x, Span<float> y, int state, int count, KernelTask task, KernelArguments arguments, int degree)
+    private static void RunOnWorkers(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> skip, int state, int count, KernelTask? task, ResidualKernelTask? residualTask, KernelArguments arguments, int degree)
     {
         try
         {
             EnsureWorkers(degree - 1);
             fixed (float* px = &MemoryMarshal.GetReference(x))
             fixed (float* py = &MemoryMarshal.GetReference(y))
+            fixed (float* ps = &MemoryMarshal.GetReference(skip))
             {
-                _task = task; _arguments = arguments; _x = px; _y = py; _state = state; _count = count;
+                _task = task; _residualTask = residualTask; _arguments = arguments; _x = px; _y = py; _skip = ps; _state = state; _count = count;
                 _degree = degree;
                 for (int p = 0; p < degree; p++) _next[p * Stride] = RangeStart(p) - 1;
                 _remaining = count;
@@ -130,7 +143,7 @@ public static unsafe class Parallelism
                 // Wait until every task is done and every woken worker has left Drain, so none can see the next job half set.
                 var spinner = new SpinWait();
                 while (Volatile.Read(ref _remaining) > 0 || Volatile.Read(ref _active) > 0) spinner.SpinOnce(sleep1Threshold: -1);
-                _task = null; _arguments = null; _x = null; _y = null;
+                _task = null; _residualTask = null; _arguments = null; _x = null; _y = null; _skip = null;
                 if (_failure is { } failure)
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
             }
@@ -141,11 +154,16 @@ public static unsafe class Parallelism
         }
     }
 
-    private static void RunInline(ReadOnlySpan<float> x, Span<float> y, int state, int count, KernelTask task, KernelArguments arguments)
+    private static void RunInline(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> skip, int state, int count, KernelTask? task, ResidualKernelTask? residualTask, KernelArguments arguments)
     {
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float y0 = ref MemoryMarshal.GetReference(y);
-        for (int i = 0; i < count; i++) task(ref x0, ref y0, state, i, arguments);
+        ref float s0 = ref MemoryMarshal.GetReference(skip);
+        for (int i = 0; i < count; i++)
+        {
+            if (residualTask is not null) residualTask(ref x0, ref y0, ref s0, state, i, arguments);
+            else task!(ref x0, ref y0, state, i, arguments);
+        }
     }
 
     private static int RangeStart(int participant) => (int)((long)_count * participant / _degree);
@@ -153,11 +171,13 @@ public static unsafe class Parallelism
     /// <summary>Takes tasks until none are left, its own range first; the caller and every woken worker run this.</summary>
     private static void Drain(int participant)
     {
-        KernelTask task = _task!;
+        KernelTask? task = _task;
+        ResidualKernelTask? residualTask = _residualTask;
         KernelArguments arguments = _arguments!;
         int count = _count, state = _state, degree = _degree;
         ref float x0 = ref *_x;
         ref float y0 = ref *_y;
+        ref float s0 = ref *_skip;
         for (int k = 0; k < degree; k++)
         {
             int range = (participant + k) % degree;
@@ -166,7 +186,11 @@ public static unsafe class Parallelism
             {
                 int i = Interlocked.Increment(ref _next[range * Stride]);
                 if (i >= end) break;
-                try { task(ref x0, ref y0, state, i, arguments); }
+                try
+                {
+                    if (residualTask is not null) residualTask(ref x0, ref y0, ref s0, state, i, arguments);
+                    else task!(ref x0, ref y0, state, i, arguments);
+                }
                 catch (Exception e) { Interlocked.CompareExchange(ref _failure, e, null); }
                 finally { Interlocked.Decrement(ref _remaining); }
             }

@@ -153,6 +153,15 @@ public static partial class Reference
         return (means, variances);
     }
 
+    /// <summary>The residual add <c>x + skip</c> (torch.add of two float32 tensors of one shape): elementwise, rounded to float.</summary>
+    public static float[] Add(float[] x, float[] skip)
+    {
+        Check(skip, x.Length, nameof(skip), $"[{x.Length}] (x's shape)");
+        var y = new float[x.Length];
+        for (int i = 0; i < x.Length; i++) y[i] = x[i] + skip[i];
+        return y;
+    }
+
     private static int[] Fill(int rank, int value) { var a = new int[rank]; Array.Fill(a, value); return a; }
 
     /// <summary>Pads a spatial shape on the left to three dims (D, H, W).</summary>
