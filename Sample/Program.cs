@@ -12,8 +12,8 @@ using FusedNorm.Sample;
 
 string weightsDirectory = Path.Combine(AppContext.BaseDirectory, "weights");
 string weightsPath = args.Length > 0 ? args[0] : Path.Combine(weightsDirectory, "lenet_bn.safetensors");
-var reference = SafeTensorsFile.Open(Path.Combine(weightsDirectory, "lenet_bn_reference.safetensors"));
-var weights = SafeTensorsFile.Open(weightsPath);
+using var reference = SafeTensorsFile.Open(Path.Combine(weightsDirectory, "lenet_bn_reference.safetensors"));
+using var weights = SafeTensorsFile.Open(weightsPath);
 
 var model = new LeNetBn();
 model.LoadWeights(weights);
@@ -73,7 +73,7 @@ exitCode |= RunBlock("Style block  Conv2d + InstanceNorm2d + ReLU      ", "style
 
 int RunBlock(string title, string file, int inputSize, int outputSize, Func<SafeTensorsFile, ForwardFunction> load)
 {
-    var tensors = SafeTensorsFile.Open(Path.Combine(weightsDirectory, file));
+    using var tensors = SafeTensorsFile.Open(Path.Combine(weightsDirectory, file));
     ForwardFunction forward = load(tensors);
     float[] x = tensors.ReadFloat32("input"), expected = tensors.ReadFloat32("output");
     int n = x.Length / inputSize;

@@ -49,6 +49,13 @@ public sealed class CompiledModel
     public void LoadWeights(SafeTensorsFile weights) =>
         Invoke(Type.GetMethod("LoadWeights", new[] { typeof(SafeTensorsFile) })!, _instance, weights);
 
+    /// <summary>The generated LoadWeights(path): opens (maps) the file, loads, disposes it.</summary>
+    public void LoadWeights(string path) =>
+        Invoke(Type.GetMethod("LoadWeights", new[] { typeof(string) })!, _instance, path);
+
+    /// <summary>The generated StateDictKeys: the names the model reads.</summary>
+    public string[] StateDictKeys() => ((System.Collections.Generic.IReadOnlyList<string>)Type.GetProperty("StateDictKeys")!.GetValue(null)!).ToArray();
+
     public float[] Forward(float[] x, int batch)
     {
         var y = new float[batch * OutputSize];

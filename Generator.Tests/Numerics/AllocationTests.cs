@@ -42,7 +42,7 @@ public class AllocationTests
     public void Forward_allocates_nothing_in_steady_state(string name)
     {
         ChainCase chain = ChainCases.Get(name);
-        SafeTensorsFile golden = SafeTensorsFile.Open(GoldenTests.GoldenPath(name));
+        using SafeTensorsFile golden = SafeTensorsFile.Open(GoldenTests.GoldenPath(name));
         CompiledModel model = CompiledModel.Compile(chain.Source(), chain.TypeName);
         model.LoadWeights(golden);
         float[] x = golden.ReadFloat32("input");

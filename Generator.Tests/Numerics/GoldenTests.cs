@@ -20,7 +20,7 @@ public class GoldenTests
     public void Chain_matches_PyTorch(string name)
     {
         ChainCase chain = ChainCases.Get(name);
-        SafeTensorsFile golden = SafeTensorsFile.Open(GoldenPath(name));
+        using SafeTensorsFile golden = SafeTensorsFile.Open(GoldenPath(name));
         CompiledModel model = CompiledModel.Compile(chain.Source(), chain.TypeName, chain.Training ? "ChainTraining" : null);
         model.LoadWeights(golden);
 
@@ -50,8 +50,8 @@ public class GoldenTests
     public void LeNetBn_matches_PyTorch_logits()
     {
         string weights = Path.Combine(SampleModels.RepositoryRoot, "Sample", "weights");
-        SafeTensorsFile state = SafeTensorsFile.Open(Path.Combine(weights, "lenet_bn.safetensors"));
-        SafeTensorsFile reference = SafeTensorsFile.Open(Path.Combine(weights, "lenet_bn_reference.safetensors"));
+        using SafeTensorsFile state = SafeTensorsFile.Open(Path.Combine(weights, "lenet_bn.safetensors"));
+        using SafeTensorsFile reference = SafeTensorsFile.Open(Path.Combine(weights, "lenet_bn_reference.safetensors"));
         CompiledModel model = CompiledModel.Compile(SampleModels.LeNetBn, "FusedNorm.Sample.LeNetBn");
         model.LoadWeights(state);
 

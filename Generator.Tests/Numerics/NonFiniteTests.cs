@@ -123,7 +123,7 @@ public class NonFiniteTests
     public void Activation_matches_PyTorch_at_NaN_infinity_and_the_largest_floats(string key)
     {
         NonFiniteActivations.Kind kind = NonFiniteActivations.All.Single(k => k.Key == key);
-        SafeTensorsFile golden = SafeTensorsFile.Open(GoldenTests.GoldenPath("nonfinite_activations"));
+        using SafeTensorsFile golden = SafeTensorsFile.Open(GoldenTests.GoldenPath("nonfinite_activations"));
         float[] x = golden.ReadFloat32("input"), expected = golden.ReadFloat32(key);
         Assert.Equal(NonFiniteActivations.Inputs, x);
         int[] shape = { x.Length };

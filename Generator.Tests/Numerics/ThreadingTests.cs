@@ -21,7 +21,7 @@ public class ThreadingTests
     public void Thread_counts_1_2_and_3_give_identical_outputs(string name)
     {
         ChainCase chain = ChainCases.Get(name);
-        SafeTensorsFile golden = SafeTensorsFile.Open(GoldenTests.GoldenPath(name));
+        using SafeTensorsFile golden = SafeTensorsFile.Open(GoldenTests.GoldenPath(name));
         CompiledModel model = CompiledModel.Compile(chain.Source(), chain.TypeName);
         model.LoadWeights(golden);
         float[] input = golden.ReadFloat32("input");
@@ -41,7 +41,7 @@ public class ThreadingTests
     public void One_model_called_from_8_threads_at_once_matches_sequential_calls()
     {
         ChainCase chain = ChainCases.Get("conv_gn_silu");
-        SafeTensorsFile golden = SafeTensorsFile.Open(GoldenTests.GoldenPath(chain.Name));
+        using SafeTensorsFile golden = SafeTensorsFile.Open(GoldenTests.GoldenPath(chain.Name));
         CompiledModel model = CompiledModel.Compile(chain.Source(), chain.TypeName);
         model.LoadWeights(golden);
         var random = new Random(4);

@@ -43,7 +43,7 @@ internal static class ModelEmitter
         w.Line("/// <summary>Loads, folds and packs the weights from a safetensors file written from PyTorch's <c>model.state_dict()</c>.</summary>");
         w.Line("/// <exception cref=\"global::FusedNorm.WeightLoadException\">A tensor is missing or has the wrong shape or dtype.</exception>");
         w.Line(GeneratedCode);
-        w.Line("public void LoadWeights(string path) => LoadWeights(global::FusedNorm.SafeTensorsFile.Open(path));");
+        w.Line("public void LoadWeights(string path) { using var weights = global::FusedNorm.SafeTensorsFile.Open(path); LoadWeights(weights); }");
         w.Line();
         w.Line("/// <summary>Loads, folds and packs the weights from an opened safetensors file, looked up by PyTorch's state_dict names.</summary>");
         w.Line(GeneratedCode);

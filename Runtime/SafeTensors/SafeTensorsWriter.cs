@@ -8,7 +8,7 @@ using System.Text.Json;
 
 namespace FusedNorm;
 
-/// <summary>Writes F32 and I64 tensors in the safetensors format (tensors in name order, header padded to 8 bytes).</summary>
+/// <summary>Writes F32, F16, BF16, F64 and I64 tensors in the safetensors format (tensors in name order, header padded to 8 bytes).</summary>
 public sealed class SafeTensorsWriter
 {
     private readonly SortedDictionary<string, (string DType, int[] Shape, byte[] Data)> _tensors = new(StringComparer.Ordinal);
@@ -16,6 +16,11 @@ public sealed class SafeTensorsWriter
 
     public void Add(string name, float[] data, params int[] shape) => Add(name, "F32", shape, MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), data.Length);
     public void Add(string name, long[] data, params int[] shape) => Add(name, "I64", shape, MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), data.Length);
+    public void Add(string name, Half[] data, params int[] shape) => Add(name, "F16", shape, MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), data.Length);
+    public void Add(string name, double[] data, params int[] shape) => Add(name, "F64", shape, MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), data.Length);
+
+    /// <summary>A BF16 tensor, given as its raw bit patterns (the upper 16 bits of each float32; .NET has no bfloat16 type).</summary>
+    public void AddBFloat16(string name, ushort[] bits, params int[] shape) => Add(name, "BF16", shape, MemoryMarshal.AsBytes(bits.AsSpan()).ToArray(), bits.Length);
 
     public void SetMetadata(string key, string value) => _metadata[key] = value;
 
