@@ -32,7 +32,7 @@ namespace Residual
         /// <summary>Loads, folds and packs the weights from a safetensors file written from PyTorch's <c>model.state_dict()</c>.</summary>
         /// <exception cref="global::FusedNorm.WeightLoadException">A tensor is missing or has the wrong shape or dtype.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void LoadWeights(string path) => LoadWeights(global::FusedNorm.SafeTensorsFile.Open(path));
+        public void LoadWeights(string path) { using var weights = global::FusedNorm.SafeTensorsFile.Open(path); LoadWeights(weights); }
 
         /// <summary>Loads, folds and packs the weights from an opened safetensors file, looked up by PyTorch's state_dict names.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
