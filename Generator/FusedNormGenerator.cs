@@ -25,22 +25,33 @@ public sealed class FusedNormGenerator : IIncrementalGenerator
         public const string Models = nameof(Models);
         public const string Diagnostics = nameof(Diagnostics);
         public const string OrphanChains = nameof(OrphanChains);
+        public const string Stubs = nameof(Stubs);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        IncrementalValuesProvider<Result<ModelSpec>> specs = context.SyntaxProvider
+        // Each model's spec, and what to write in its place if it cannot be generated (the stub).
+        IncrementalValuesProvider<(Result<ModelSpec> Spec, StubSpec? Stub)> specs = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 AttributeNames.Model,
                 static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax or StructDeclarationSyntax,
-                static (ctx, ct) => Guarded(ctx.TargetSymbol.Name, LocationInfo.From(ctx.TargetNode.GetLocation()),
-                    () => ModelParser.Parse((INamedTypeSymbol)ctx.TargetSymbol, (TypeDeclarationSyntax)ctx.TargetNode, ct)))
+                static (ctx, ct) => (
+                    Guarded(ctx.TargetSymbol.Name, LocationInfo.From(ctx.TargetNode.GetLocation()),
+                        () => ModelParser.Parse((INamedTypeSymbol)ctx.TargetSymbol, (TypeDeclarationSyntax)ctx.TargetNode, ct)),
+                    GuardedStub(() => ModelParser.Stub((INamedTypeSymbol)ctx.TargetSymbol, (TypeDeclarationSyntax)ctx.TargetNode, ct))))
             .WithTrackingName(TrackingNames.Parse);
 
-        IncrementalValuesProvider<(Result<ModelSpec> Spec, Result<ModelPlan>? Plan)> planned = specs
-            .Select(static (spec, _) => (spec, spec.Value is null ? null
-                : Guarded(spec.Value.Type.ClassName, spec.Value.Location, () => ModelPlanner.Plan(spec.Value))))
+        IncrementalValuesProvider<(Result<ModelSpec> Spec, Result<ModelPlan>? Plan, StubSpec? Stub)> planned = specs
+            .Select(static (parsed, _) => (parsed.Spec, parsed.Spec.Value is null ? null
+                : Guarded(parsed.Spec.Value.Type.ClassName, parsed.Spec.Value.Location, () => ModelPlanner.Plan(parsed.Spec.Value)), parsed.Stub))
             .WithTrackingName(TrackingNames.Plan);
+
+        // A model with errors: its stub, with the IDs of the errors it throws about (one error per mistake in the build).
+        IncrementalValuesProvider<(StubSpec Stub, string Errors)> stubs = planned
+            .Where(static p => p.Stub is not null && p.Plan?.Value is null)
+            .Select(static (p, _) => (p.Stub!, string.Join(", ", p.Spec.Diagnostics.Concat(p.Plan?.Diagnostics ?? EquatableArray<DiagnosticInfo>.Empty)
+                .Where(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error).Select(d => d.Descriptor.Id).Distinct().DefaultIfEmpty("the FN errors"))))
+            .WithTrackingName(TrackingNames.Stubs);
 
         IncrementalValuesProvider<ModelPlan> models = planned
             .Select(static (p, _) => p.Plan?.Value)
@@ -78,6 +89,8 @@ public sealed class FusedNormGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(orphans.Combine(context.CompilationProvider), static (spc, p) => spc.ReportDiagnostic(p.Left.ToDiagnostic(p.Right)));
         context.RegisterSourceOutput(models, static (spc, model) =>
             spc.AddSource(HintName(model.Type) + ".Model.g.cs", ModelEmitter.Emit(model)));
+        context.RegisterSourceOutput(stubs, static (spc, stub) =>
+            spc.AddSource(HintName(stub.Stub.Type) + ".NotGenerated.g.cs", StubEmitter.Emit(stub.Stub, stub.Errors)));
         context.RegisterSourceOutput(chains, static (spc, chain) =>
             spc.AddSource(HintName(chain.Type) + "." + chain.MethodName + ".g.cs", ChainEmitter.Emit(chain)));
     }
@@ -95,6 +108,13 @@ public sealed class FusedNormGenerator : IIncrementalGenerator
             return new Result<T>(null, EquatableArray.Of(DiagnosticInfo.Create(
                 Diagnostics.DiagnosticDescriptors.InternalError, location, model, e.GetType().Name, e.Message)));
         }
+    }
+
+    /// <summary>The stub is a convenience: if building it fails, the model's own diagnostics still stand, so it is dropped.</summary>
+    private static StubSpec? GuardedStub(System.Func<StubSpec?> stub)
+    {
+        try { return stub(); }
+        catch (System.Exception e) when (e is not System.OperationCanceledException) { return null; }
     }
 
     private static string HintName(TypeDeclarationSpec type) => type.FullName.Replace('<', '_').Replace('>', '_');

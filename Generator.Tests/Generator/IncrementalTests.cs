@@ -55,7 +55,7 @@ public class IncrementalTests
 
     /// <summary>The steps that run for every model; Diagnostics and OrphanChains are tracked only when they have values.</summary>
     private static readonly string[] RequiredSteps = { Names.Parse, Names.Plan, Names.Models, Names.Chains };
-    private static readonly string[] AllSteps = RequiredSteps.Concat(new[] { Names.Diagnostics, Names.OrphanChains }).ToArray();
+    private static readonly string[] AllSteps = RequiredSteps.Concat(new[] { Names.Diagnostics, Names.OrphanChains, Names.Stubs }).ToArray();
 
     private static Compilation ReplaceModelFile(Compilation c, string text)
     {

@@ -35,32 +35,16 @@ internal static class ModelParser
         }
 
         // Containing types must be partial too, or the generated half cannot be nested in them.
-        var containing = new List<string>();
-        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        if (TypeDeclaration(type, cancellationToken, out string? badOuter) is not { } typeSpec)
         {
-            bool outerPartial = outer.DeclaringSyntaxReferences.Any(r =>
-                r.GetSyntax(cancellationToken) is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
-            if (!outerPartial || outer.IsGenericType)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(UnsupportedType, typeLocation, type.Name,
-                    $"it is nested in '{outer.Name}', which must be a non-generic partial type too"));
-                return new Result<ModelSpec>(null, diagnostics.ToEquatableArray());
-            }
-            containing.Insert(0, $"partial {Keyword(outer)} {outer.Name}");
+            diagnostics.Add(DiagnosticInfo.Create(UnsupportedType, typeLocation, type.Name,
+                $"it is nested in '{badOuter}', which must be a non-generic partial type too"));
+            return new Result<ModelSpec>(null, diagnostics.ToEquatableArray());
         }
+        bool hasParameterlessCtor = typeSpec.HasParameterlessConstructor;
 
         AttributeData modelAttribute = type.GetAttributes().First(a => AttributeNames.Of(a) == AttributeNames.Model);
         ImmutableArray<int> inputShape = new AttributeReader(modelAttribute).CtorIntArray(0);
-
-        bool hasParameterlessCtor = type.InstanceConstructors.Any(c =>
-            c.Parameters.Length == 0 && c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.Private);
-
-        var typeSpec = new TypeDeclarationSpec(
-            type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
-            type.Name,
-            Keyword(type),
-            containing.ToEquatableArray(),
-            hasParameterlessCtor);
 
         var chains = new List<ChainSpec>();
         foreach (IMethodSymbol method in ChainMethodsInSourceOrder(type))
@@ -80,6 +64,62 @@ internal static class ModelParser
             ? null
             : new ModelSpec(typeSpec, inputShape.ToEquatableArray(), chains.ToEquatableArray(), typeLocation);
         return new Result<ModelSpec>(model, diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>
+    /// Where the generated half of the model goes: its namespace and containing types, or null when it cannot be
+    /// written (a containing type that is not partial, or is generic).
+    /// </summary>
+    private static TypeDeclarationSpec? TypeDeclaration(INamedTypeSymbol type, CancellationToken cancellationToken, out string? badOuter)
+    {
+        badOuter = null;
+        var containing = new List<string>();
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            bool outerPartial = outer.DeclaringSyntaxReferences.Any(r =>
+                r.GetSyntax(cancellationToken) is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (!outerPartial || outer.IsGenericType) { badOuter = outer.Name; return null; }
+            containing.Insert(0, $"partial {Keyword(outer)} {outer.Name}");
+        }
+        bool hasParameterlessCtor = type.InstanceConstructors.Any(c =>
+            c.Parameters.Length == 0 && c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.Private);
+        return new TypeDeclarationSpec(
+            type.ContainingNamespace.IsGlobalNamespace ? null : type.ContainingNamespace.ToDisplayString(),
+            type.Name,
+            Keyword(type),
+            containing.ToEquatableArray(),
+            hasParameterlessCtor);
+    }
+
+    /// <summary>
+    /// What to write when the model cannot be generated (see <see cref="StubSpec"/>): null when not even that can be
+    /// written (the class is not partial, generic or static, or sits in a type that cannot take a partial half).
+    /// </summary>
+    public static StubSpec? Stub(INamedTypeSymbol type, TypeDeclarationSyntax syntax, CancellationToken cancellationToken)
+    {
+        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword) || type.IsStatic || type.TypeKind != TypeKind.Class)
+            return null;
+        if (TypeDeclaration(type, cancellationToken, out _) is not { } typeSpec) return null;
+        if (type.IsGenericType) // a generic model is an error (FN0013), but its partial half can still be written, without constraints
+            typeSpec = typeSpec with { ClassName = $"{type.Name}<{string.Join(", ", type.TypeParameters.Select(t => t.Name))}>" };
+        var format = SymbolDisplayFormat.FullyQualifiedFormat.WithMiscellaneousOptions(
+            SymbolDisplayFormat.FullyQualifiedFormat.MiscellaneousOptions | SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+        var methods = new List<string>();
+        foreach (IMethodSymbol method in ChainMethodsInSourceOrder(type))
+        {
+            // Only a partial declaration still waiting for its body, and not a generic one (its constraints would have to be repeated).
+            var declaration = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>()
+                .FirstOrDefault(m => m.Modifiers.Any(SyntaxKind.PartialKeyword) && m.Body is null && m.ExpressionBody is null);
+            if (declaration is null || method.PartialImplementationPart is not null || method.IsGenericMethod) continue;
+            string modifiers = string.Join(" ", declaration.Modifiers.Select(m => m.Text).Where(t => t != "partial"));
+            string parameters = string.Join(", ", method.Parameters.Select(p =>
+                (p.RefKind switch { RefKind.Ref => "ref ", RefKind.Out => "out ", RefKind.In => "in ", RefKind.RefReadOnlyParameter => "ref readonly ", _ => "" })
+                + (p.IsParams ? "params " : "") + p.Type.ToDisplayString(format) + " @" + p.Name));
+            methods.Add($"{modifiers}{(modifiers.Length > 0 ? " " : "")}partial {method.ReturnType.ToDisplayString(format)} {method.Name}({parameters})");
+        }
+        bool Declared(string name) => !type.GetMembers(name).IsEmpty;
+        return new StubSpec(typeSpec, methods.ToEquatableArray(), !Declared("Forward"), !Declared("LoadWeights"),
+            typeSpec.HasParameterlessConstructor && !Declared("FromSafetensors"));
     }
 
     private static string Keyword(INamedTypeSymbol type) => type.IsRecord ? "record" : type.TypeKind == TypeKind.Struct ? "struct" : "class";
