@@ -41,6 +41,22 @@ public enum Layer
     /// <c>bn2(conv2(x)) + identity</c>, then ReLU). <see cref="FuseAttribute.Skip"/> names the tensor that is added.
     /// </summary>
     Add,
+    /// <summary>
+    /// torch.nn.AdaptiveAvgPool2d(1): the mean of each channel's plane, (C, H, W) → (C, 1, 1) (torchvision ResNet's
+    /// <c>avgpool</c>). The pooling step of a Conv2d chain, also after an Add; only output_size 1 is supported.
+    /// </summary>
+    AdaptiveAvgPool2d,
+    /// <summary>
+    /// torch.nn.Flatten(1): no data moves. Right before a Linear it is what the Linear does anyway; at the end of a list
+    /// it makes the chain's output shape (C·H·W), so the next chain sees a flat tensor.
+    /// </summary>
+    Flatten,
+    /// <summary>torch.nn.Dropout (any p): the identity in eval mode, which is what FusedNorm runs. Anywhere in a list.</summary>
+    Dropout,
+    /// <summary>torch.nn.Identity: nothing. Anywhere in a list, so a module transcribes one to one.</summary>
+    Identity,
+    /// <summary>torch.nn.Softmax(dim=1) at the end of a Linear chain: each sample's features → exp(x − max) / Σ exp(x − max).</summary>
+    Softmax,
 }
 
 /// <summary>Names a chain can give as its <see cref="FuseAttribute.Input"/> or <see cref="FuseAttribute.Skip"/> besides <c>nameof(OtherChain)</c>.</summary>
@@ -234,6 +250,17 @@ public sealed class AvgPool2dAttribute : Attribute
     public int Stride { get; set; }
     public int Padding { get; set; }
     public bool CountIncludePad { get; set; } = true;
+}
+
+/// <summary>
+/// torch.nn.AdaptiveAvgPool2d(output_size). Optional: <c>Layer.AdaptiveAvgPool2d</c> alone means output_size 1, the
+/// global average pooling before a classifier; other output sizes are not supported (FN0012).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
+public sealed class AdaptiveAvgPool2dAttribute : Attribute
+{
+    public AdaptiveAvgPool2dAttribute(int outputSize = 1) => OutputSize = outputSize;
+    public int OutputSize { get; }
 }
 
 /// <summary>torch.nn.MaxPool1d. Stride 0 means stride = kernel_size, as in PyTorch.</summary>

@@ -87,7 +87,8 @@ public sealed record ChainCase(
         if (Activation == Layer.LeakyReLU && !double.IsNaN(ActivationParameter)) s.AppendLine($"    [LeakyReLU(NegativeSlope = {F(ActivationParameter)})]");
         if (Activation == Layer.ELU && !double.IsNaN(ActivationParameter)) s.AppendLine($"    [ELU(Alpha = {F(ActivationParameter)})]");
         if (Activation == Layer.GELU && GeluTanh) s.AppendLine("    [GELU(Approximate = \"tanh\")]");
-        if (Pool is { } p)
+        if (Pool is { Kind: Layer.AdaptiveAvgPool2d }) { } // output_size 1 needs no attribute
+        else if (Pool is { } p)
             s.AppendLine($"    [{p.Kind}(KernelSize = {p.Kernel}" + (p.Stride != 0 ? $", Stride = {p.Stride}" : "") +
                 (p.Padding != 0 ? $", Padding = {p.Padding}" : "") + (p.CountIncludePad || p.Kind != Layer.AvgPool2d ? "" : ", CountIncludePad = false") + ")]");
         s.AppendLine("    public partial void Chain(ReadOnlySpan<float> x, Span<float> y, int batch);");
@@ -153,6 +154,14 @@ public static class ChainCases
         new("linear_bn1d_batchstats", new[] { 12 }, LinearOut: 10, NormOf: new(Layer.BatchNorm1d, Track: false), Activation: Layer.ReLU, Batch: 6),
         new("linear_ln_gelu", new[] { 20 }, LinearOut: 16, NormOf: new(Layer.LayerNorm, Shape: new[] { 16 }), Activation: Layer.GELU, Batch: 3),
         new("linear_bn1d_train", new[] { 9 }, LinearOut: 11, NormOf: new(Layer.BatchNorm1d), Activation: Layer.ReLU, Batch: 5, Training: true),
+
+        // Classifier heads: global average pooling (AdaptiveAvgPool2d(1)) fused into a conv chain (the flat Vector512 plane
+        // of 14×14, and a GroupNorm chain that pools after its normalize step), then a Linear over (C, 1, 1).
+        new("conv_bn_relu_gap", new[] { 8, 14, 14 }, new ConvCase(16, 3, Padding: 1), Norm: true, Activation: Layer.ReLU, Pool: new PoolCase(Layer.AdaptiveAvgPool2d, 1)),
+        new("conv_gn_silu_gap_b1", new[] { 4, 9, 11 }, new ConvCase(12, 3, Padding: 1), NormOf: new(Layer.GroupNorm, Groups: 3), Activation: Layer.SiLU, Pool: new PoolCase(Layer.AdaptiveAvgPool2d, 1), Batch: 1),
+        new("linear_head_gap", new[] { 32, 1, 1 }, LinearOut: 10, Batch: 3),
+        new("linear_softmax", new[] { 24, 1, 1 }, LinearOut: 40, Activation: Layer.Softmax, Batch: 7),
+        new("linear_bn1d_softmax_b1", new[] { 12 }, LinearOut: 9, Norm: true, Activation: Layer.Softmax, Batch: 1),
     };
 
     public static IEnumerable<object[]> Names => All.Select(c => new object[] { c.Name });

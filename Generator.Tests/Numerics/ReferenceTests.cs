@@ -263,4 +263,25 @@ public class ReferenceTests
 
     private static float[] Normal(Random random, int n) =>
         Enumerable.Range(0, n).Select(_ => (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()))).ToArray();
+
+    /// <summary>The head layers' reference by hand: a plane's mean, and softmax values that sum to 1 in the expected ratios.</summary>
+    [Fact]
+    public void Reference_global_average_pool_and_softmax_by_hand()
+    {
+        // Two samples × two channels of 2×3 planes.
+        float[] x = { 1, 2, 3, 4, 5, 6, /**/ -1, -1, -1, -1, -1, 5, /**/ 0, 0, 0, 0, 0, 0, /**/ 1e7f, 1, -1e7f, 0, 0, 0 };
+        Assert.Equal(new[] { 3.5f, 0f, 0f, (float)(1.0 / 6) }, Reference.GlobalAveragePool(x, 2, 2, 6));
+
+        float[] p = Reference.Softmax(new[] { 0f, MathF.Log(3), 1000f, 1000f, float.NaN, 1f }, 3, 2);
+        Assert.Equal(0.25f, p[0], 6);
+        Assert.Equal(0.75f, p[1], 6);
+        Assert.Equal(new[] { 0.5f, 0.5f }, p[2..4]); // large inputs: exp(x − max) does not overflow
+        Assert.True(float.IsNaN(p[4]) && float.IsNaN(p[5])); // a NaN makes its row NaN
+
+        // The runtime's in-place row softmax (what the generated Linear chain calls) is the reference's formula.
+        float[] row = { 0.5f, -2f, 3f, 0f };
+        float[] expected = Reference.Softmax(row, 1, 4);
+        FusedNorm.Kernels.Activations.Softmax(row);
+        Assert.Equal(expected, row);
+    }
 }

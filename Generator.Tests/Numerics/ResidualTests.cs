@@ -128,6 +128,32 @@ public class ResidualTests
         }
         """;
 
+    /// <summary>
+    /// A classifier head after a residual block: the add, ReLU and global average pooling (AdaptiveAvgPool2d(1)) in one
+    /// kernel whose skip has the conv output's shape, a Flatten ending that list, then Dropout, Linear and Identity (no-ops
+    /// in eval mode). A plane of 10×12: not square, and not whole vectors.
+    /// </summary>
+    internal const string HeadBlock = """
+        using System;
+        using FusedNorm;
+        namespace Residual;
+        [Model(8, 10, 12)]
+        public sealed partial class Head
+        {
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
+            [Conv2d(16, KernelSize = 3, Padding = 1, Bias = false, Name = "conv1")] [BatchNorm(Name = "bn1")]
+            public partial void Stem(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Layer.AdaptiveAvgPool2d, Layer.Flatten, Skip = nameof(Stem))]
+            [Conv2d(16, KernelSize = 3, Padding = 1, Bias = false, Name = "conv2")] [BatchNorm(Name = "bn2")]
+            public partial void Block(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
+
+            [Fuse(Layer.Dropout, Layer.Linear, Layer.Identity)]
+            [Linear(5, Name = "fc")]
+            public partial void Fc(ReadOnlySpan<float> x, Span<float> y, int batch);
+        }
+        """;
+
     private sealed class Weights
     {
         private readonly Random _random;
@@ -171,6 +197,15 @@ public class ResidualTests
         int outSize = Reference.OutputSize(size, k, stride, padding);
         float[] y = Reference.ConvNd(x, batch, c, new[] { size, size }, cw, null, outC, groups, k, stride, padding, 1);
         return Reference.BatchNormEval(y, batch, outC, outSize * outSize, g, b, m, v, 1e-5);
+    }
+
+    /// <summary>A 3×3, padding 1, bias-free conv + eval BatchNorm over an h×w plane (not necessarily square).</summary>
+    private static float[] ConvBn2(Weights w, float[] x, int batch, int c, int h, int width, string conv, string bn, int outC)
+    {
+        var (cw, _) = w.Conv(conv, outC, c, 3, bias: false);
+        var (g, b, m, v) = w.BatchNorm(bn, outC);
+        float[] y = Reference.ConvNd(x, batch, c, new[] { h, width }, cw, null, outC, 1, 3, 1, 1, 1);
+        return Reference.BatchNormEval(y, batch, outC, h * width, g, b, m, v, 1e-5);
     }
 
     private static float[] Relu(float[] x) => Reference.Activation(x, Layer.ReLU);
@@ -224,6 +259,15 @@ public class ResidualTests
                 var ln5 = w.Affine("ln5", C, 16, 16);
                 return Reference.Activation(Reference.Add(Reference.NormalizeRuns(c5, C * S, S, ln5.G, ln5.B, 1e-5, true, C * S), c), Layer.GELU);
             }
+            case nameof(HeadBlock):
+            {
+                float[] stem = Relu(ConvBn2(w, x, batch, 8, 10, 12, "conv1", "bn1", 16));
+                float[] block = Relu(Reference.Add(ConvBn2(w, stem, batch, 16, 10, 12, "conv2", "bn2", 16), stem));
+                float[] pooled = Reference.GlobalAveragePool(block, batch, 16, 10 * 12);
+                float[] fw = w.Uniform(5 * 16, -0.25f, 0.25f), fb = w.Uniform(5, -0.25f, 0.25f);
+                w.Writer.Add("fc.weight", fw, 5, 16); w.Writer.Add("fc.bias", fb, 5);
+                return Reference.Linear(pooled, batch, 16, fw, fb, 5);
+            }
             default: throw new ArgumentException(model);
         }
     }
@@ -234,6 +278,7 @@ public class ResidualTests
         nameof(IdentityBlock) => "Residual.Identity",
         nameof(ProjectionBlock) => "Residual.Projection",
         nameof(InvertedResidual) => "Residual.Inverted",
+        nameof(HeadBlock) => "Residual.Head",
         _ => "Residual.Statistics",
     };
 
@@ -252,6 +297,7 @@ public class ResidualTests
     [InlineData(nameof(ProjectionBlock), 3)]
     [InlineData(nameof(InvertedResidual), 2)]
     [InlineData(nameof(StatisticsBlocks), 3)]
+    [InlineData(nameof(HeadBlock), 3)]
     public void Residual_graph_matches_reference_and_is_identical_at_1_and_2_threads(string name, int batch)
     {
         var (model, x, expected, _) = Prepare(name, batch, seed: name.Length * 31 + batch);
@@ -299,6 +345,7 @@ public class ResidualTests
     [Theory]
     [InlineData(nameof(ProjectionBlock))]
     [InlineData(nameof(StatisticsBlocks))]
+    [InlineData(nameof(HeadBlock))]
     public void Graph_forward_allocates_nothing_in_steady_state(string name)
     {
         var (model, x, _, batch) = Prepare(name, 2, seed: 3);

@@ -66,7 +66,7 @@ internal static class ChainEmitter
         w.Line($"/// Input (batch, {ShapeInts(chain.InputShape)}) → output (batch, {ShapeInts(chain.OutputShape)}), {layout} float32.");
         string? skip = chain.SkipParameter;
         if (skip is not null)
-            w.Line($"/// <paramref name=\"{skip}\"/> (batch, {ShapeInts(chain.OutputShape)}) is added after the norm{(chain.Activation is null ? "" : ", before the activation")}, {(chain.ComputesStatistics ? "in the normalize step" : "tile by tile as the kernel stores")}.");
+            w.Line($"/// <paramref name=\"{skip}\"/> (batch, {ShapeInts(chain.AddShape)}) is added after the norm{(chain.Activation is null ? "" : ", before the activation")}, {(chain.ComputesStatistics ? "in the normalize step" : "tile by tile as the kernel stores")}.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
 
@@ -76,7 +76,7 @@ internal static class ChainEmitter
         {
             w.Line(Guard(chain, chain.MethodName, x, y, batch));
             if (skip is not null)
-                w.Line($"global::FusedNorm.Kernels.ChainGuard.CheckSkip(\"{chain.Type.ClassName}.{chain.MethodName}\", {skip}, {y}, {batch}, {KernelRef(chain)}.OutputSize, \"{ShapeInts(chain.OutputShape)}\");");
+                w.Line($"global::FusedNorm.Kernels.ChainGuard.CheckSkip(\"{chain.Type.ClassName}.{chain.MethodName}\", {skip}, {y}, {batch}, {KernelRef(chain)}.{(chain.Pool is null ? "OutputSize" : "AddSize")}, \"{ShapeInts(chain.AddShape)}\");");
             w.Line($"{kernelRef}.Run({x}, {(skip is null ? "" : skip + ", ")}{y}, {batch}, {field}Arguments!);");
         }
         w.Line();

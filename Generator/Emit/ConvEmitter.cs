@@ -40,6 +40,7 @@ internal static class ConvEmitter
         if (c.Vectorized) w.Line($"private const int InteriorStart = {c.InteriorStart}, InteriorEnd = {c.InteriorEnd};");
         if (c.Flat512) w.Line($"private const int FlatLength = ConvH * InW, FlatEnd = (ConvH - 1) * InW + ConvW; // a channel's outputs as one flat row over the padded width (row oh at oh * InW)");
         if (chain.Pool is { } p) w.Line($"private const int PoolD = {p.OutDepth}, PoolH = {p.OutHeight}, PoolW = {p.OutWidth}, PoolSpatial = PoolD * PoolH * PoolW;");
+        if (chain.Pool is not null && chain.HasSkip) w.Line("public const int AddSize = OutC * ConvSpatial; // the skip tensor per sample: the conv output's shape, added before pooling");
         if (chain.Norm is { RunLength: > 0 } n && (n.EvalMode == NormMode.RunStatistics || n.TrainingMode == NormMode.RunStatistics))
             w.Line($"private const int RunLength = {n.RunLength}, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample");
         w.Line();
@@ -240,7 +241,12 @@ internal static class ConvEmitter
             w.Line($"{Ref} b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
             w.Line("int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;");
             w.Line("int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;");
-            if (chain.Pool is { } bp)
+            if (chain.Pool is { IsGlobal: true })
+            {
+                w.Line("const int poolStart = 0, poolEnd = 1; // one pooled row: the channel's mean");
+                w.Line("const int rowStart = 0, rowEnd = ConvH; // global average pooling reads the whole plane (one band)");
+            }
+            else if (chain.Pool is { } bp)
             {
                 w.Line("int poolStart = band * PoolH / bands, poolEnd = (band + 1) * PoolH / bands; // this band's pooled rows");
                 string pad = bp.PaddingH > 0 ? $" - {bp.PaddingH}" : "";
@@ -251,17 +257,21 @@ internal static class ConvEmitter
                 w.Line("int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows");
             w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
             w.Line($"{Ref} yn = ref {Unsafe}.Add(ref y0, n * OutputSize);");
-            if (chain.HasSkip) w.Line($"{Ref} sn = ref {Unsafe}.Add(ref s0, n * OutputSize); // the skip tensor of this sample, laid out as yn");
+            if (chain.HasSkip)
+                w.Line(pool
+                    ? $"{Ref} sn = ref {Unsafe}.Add(ref s0, n * AddSize); // the skip tensor of this sample, laid out as the conv output (before pooling)"
+                    : $"{Ref} sn = ref {Unsafe}.Add(ref s0, n * OutputSize); // the skip tensor of this sample, laid out as yn");
+            string scratchRef = chain.HasSkip ? "z0" : "s0"; // s0 is the skip tensor in a chain with an add
             if (pool)
             {
                 w.Comment("The block's conv output goes to a scratch buffer that stays in cache; only the pooled result is stored.");
                 w.Line("float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvSpatial);");
-                w.Line($"{Ref} s0 = ref MemoryMarshal.GetArrayDataReference(scratch);");
+                w.Line($"{Ref} {scratchRef} = ref MemoryMarshal.GetArrayDataReference(scratch);");
                 w.Open("try");
             }
             void Body(int r)
             {
-                string dst = pool ? "s0" : $"{Unsafe}.Add(ref yn, oc * ConvSpatial)";
+                string dst = pool ? scratchRef : $"{Unsafe}.Add(ref yn, oc * ConvSpatial)";
                 if (c.Flat512)
                 {
                     using (w.Block("if (Vector512.IsHardwareAccelerated)"))
@@ -276,7 +286,7 @@ internal static class ConvEmitter
                 }
                 w.Line(BlockCall(chain, r, null, "xn", "oc", dst, vector512: !c.Flat512, skip: chain.HasSkip ? $"{Unsafe}.Add(ref sn, oc * ConvSpatial)" : null));
                 if (c.Flat512) w.Close();
-                if (pool) w.Line($"Pool({r}, ref s0, ref {Unsafe}.Add(ref yn, oc * PoolSpatial), poolStart, poolEnd);");
+                if (pool) w.Line($"Pool({r}, ref {scratchRef}, ref {Unsafe}.Add(ref yn, oc * PoolSpatial), poolStart, poolEnd);");
             }
             if (c.TailChannels == 0) Body(c.OcBlock);
             else

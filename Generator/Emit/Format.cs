@@ -54,8 +54,8 @@ internal static class Format
             { Kind: LayerKind.GroupNorm } => "Gn",
             _ => "Ln",
         };
-        string post = norm + (chain.HasSkip ? "Add" : "") + (chain.Activation is { } a ? ActivationName(a) : "")
-            + (chain.Pool is { } p ? (p.IsMax ? "MaxPool" : "AvgPool") + p.Kernel : "");
+        string post = norm + (chain.HasSkip ? "Add" : "") + (chain.Activation is { } a ? ActivationName(a) : "") + (chain.Softmax ? "Softmax" : "")
+            + (chain.Pool is { } p ? (p.IsGlobal ? "GlobalAvgPool" : (p.IsMax ? "MaxPool" : "AvgPool") + p.Kernel) : "");
         return post.Length == 0 ? head : head + "_" + post;
     }
 
@@ -117,7 +117,10 @@ internal static class Format
                 LayerKind.GELU => a.TanhApproximation ? "GELU(approximate='tanh')" : "GELU()",
                 _ => a.Kind + "()",
             });
-        if (chain.Pool is { } p)
+        if (chain.Softmax) parts.Add("Softmax(dim=1)");
+        if (chain.Pool is { IsGlobal: true })
+            parts.Add("AdaptiveAvgPool2d(1)");
+        else if (chain.Pool is { } p)
             parts.Add($"{p.Kind}({p.Kernel}" + (p.Stride != p.Kernel ? $", stride={p.Stride}" : "") +
                 (p.Padding != 0 ? $", padding={p.Padding}" : "") +
                 (!p.IsMax && !p.CountIncludePad ? ", count_include_pad=False" : "") + ")");

@@ -23,7 +23,9 @@ internal static class FusionPlanComment
                     ? "/// add     + skip in the normalize step, after the affine and before the activation, reading the skip as the step reads the run"
                     : "/// add     + skip on the register tile before the activation and the store, reading the skip tile by tile (no flat Vector512 path: its tiles cross rows)");
             Activation(w, chain);
-            if (chain.Pool is { } p)
+            if (chain.Pool is { IsGlobal: true })
+                w.Line($"/// pool    AdaptiveAvgPool2d(1): each channel's plane summed in double, in a fixed order, from the block's scratch buffer still in cache → {ShapeText(chain.OutputShape)}; the conv output never reaches y");
+            else if (chain.Pool is { } p)
                 w.Line($"/// pool    {p.Kind} window {p.Kernel}, stride {p.Stride}, padding {p.Padding} → {ShapeText(chain.OutputShape)}, read from a scratch buffer still in cache; the conv output never reaches y");
             w.Line($"/// tiles   {c.OcBlock} output channels × {Columns(c, 8)} (Vector256){(c.Vectorized512 ? $" or × {Columns(c, 16)} (Vector512)" : "")} of accumulators, then single vectors: {c.FullBlocks} block(s) of {c.OcBlock}" + (c.TailChannels > 0 ? $" + 1 of {c.TailChannels}" : "") + " channels" + (c.Groups > 1 ? " per group" : ""));
             if (!chain.ComputesStatistics)
@@ -53,6 +55,8 @@ internal static class FusionPlanComment
             w.Line($"/// linear  {l.InFeatures} → {l.OutFeatures}" + (chain.InputShape.Count > 1 ? $", input flattened from {ShapeInts(chain.InputShape)}" : "") + "; x[i] broadcast against 8 output features per vector");
             Norm(w, chain, "linear");
             Activation(w, chain);
+            if (chain.Softmax)
+                w.Line("/// softmax dim=1, after the kernels: each sample's row (still in cache) → exp(x − max) / Σ exp(x − max), max and sum in double, one row at a time in sample order");
             if (l.Vectorized512)
                 w.Line($"/// tiles   Vector512, batch ≥ {ModelPlanner.LinearSamplesPerTile512}: {ModelPlanner.LinearSamplesPerTile512} samples × up to {ModelPlanner.LinearBlocksPerTile512} blocks of 16 outputs per task ({ModelPlanner.LinearSamplesPerTile512 * ModelPlanner.LinearBlocksPerTile512} accumulators), each weight vector serving {ModelPlanner.LinearSamplesPerTile512} samples; the last sample tile overlaps the one before");
             if (l.Vectorized)

@@ -49,12 +49,30 @@ internal static class LinearEmitter
             w.Line();
         }
 
-        EmitRun(w, chain, "Run", eval, false);
-        if (training is not null) { w.Line(); EmitRun(w, chain, "RunTraining", training, true); }
+        if (chain.Softmax)
+        {
+            // Softmax needs a whole row, which the Vector512 tile tasks never hold: it runs after the kernels, row by row.
+            EmitSoftmaxRun(w, "Run");
+            w.Line();
+            if (training is not null) { EmitSoftmaxRun(w, "RunTraining"); w.Line(); }
+        }
+        string suffix = chain.Softmax ? "Linear" : "";
+        EmitRun(w, chain, "Run" + suffix, eval, false);
+        if (training is not null) { w.Line(); EmitRun(w, chain, "RunTraining" + suffix, training, true); }
         w.Line();
         EmitRow(w, chain, activate: eval is null);
         if (stats && eval is null) { w.Line(); EmitRow(w, chain, activate: false); }
         if (stats) { w.Line(); NormEmitter.EmitNormalizers(w, chain); }
+    }
+
+    private static void EmitSoftmaxRun(SourceWriter w, string name)
+    {
+        w.Line($"/// <summary>The Linear chain ({name}Linear), then Softmax(dim=1) over each sample's Out features, in sample order.</summary>");
+        using (w.Block($"public static void {name}(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)"))
+        {
+            w.Line($"{name}Linear(x, y, batch, a);");
+            w.Line("for (int n = 0; n < batch; n++) Activations.Softmax(y.Slice(n * Out, Out));");
+        }
     }
 
     private static string RowName(bool activate) => activate ? "Row" : "RawRow";

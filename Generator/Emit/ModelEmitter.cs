@@ -211,7 +211,7 @@ internal static class ModelEmitter
                 if (skip is not null)
                 {
                     ChainPlan adds = chains.First(c => c.HasSkip);
-                    w.Line($"global::FusedNorm.Kernels.ChainGuard.CheckSkip(\"{model.Type.ClassName}.{split.Method}\", {skip}, {y}, {batch}, {adds.OutputSize}, \"{ShapeInts(adds.OutputShape)}\"); // {adds.MethodName} adds it");
+                    w.Line($"global::FusedNorm.Kernels.ChainGuard.CheckSkip(\"{model.Type.ClassName}.{split.Method}\", {skip}, {y}, {batch}, {adds.AddSize}, \"{ShapeInts(adds.AddShape)}\"); // {adds.MethodName} adds it");
                 }
                 EmitSequence(w, chains, x, y, batch, skip);
             }

@@ -10,6 +10,11 @@ internal static class PoolEmitter
     public static void Emit(SourceWriter w, ChainPlan chain)
     {
         PoolPlan p = chain.Pool!;
+        if (p.IsGlobal)
+        {
+            EmitGlobalAverage(w);
+            return;
+        }
         w.Line($"private const int PoolKernel = {p.Kernel}, PoolStride = {p.Stride}, PoolPadding = {p.Padding};");
         if (p.IsMax && p.Rank == 2 && p.Kernel == 2 && p.Stride == 2 && p.Padding == 0)
         {
@@ -17,6 +22,32 @@ internal static class PoolEmitter
             return;
         }
         EmitSeparable(w, p);
+    }
+
+    /// <summary>
+    /// AdaptiveAvgPool2d(1): each channel's plane, still in cache after the block computed it, summed in double in one
+    /// fixed order (four interleaved partial sums, then (s0 + s1) + (s2 + s3)), so the mean is the same for every thread
+    /// count and batch split; then divided and rounded to float once.
+    /// </summary>
+    private static void EmitGlobalAverage(SourceWriter w)
+    {
+        w.Line("/// <summary>AdaptiveAvgPool2d(1) of <paramref name=\"channels\"/> consecutive planes from <paramref name=\"src\"/>: the mean of each plane's ConvSpatial values, summed in double in a fixed order, into one float per channel of <paramref name=\"dst\"/>. NaN propagates; +∞ and −∞ together give NaN.</summary>");
+        using (w.Block("private static void Pool(int channels, ref float src, ref float dst, int rowStart = 0, int rowEnd = PoolH)"))
+        using (w.Block("for (int c = 0; c < channels; c++)"))
+        {
+            w.Line($"ref float plane = ref {Unsafe}.Add(ref src, c * ConvSpatial);");
+            w.Line("double s0 = 0, s1 = 0, s2 = 0, s3 = 0; // four chains of adds in flight; element i goes to chain i % 4");
+            w.Line("int i = 0;");
+            using (w.Block("for (; i <= ConvSpatial - 4; i += 4)"))
+            {
+                w.Line($"s0 += {Unsafe}.Add(ref plane, i);");
+                w.Line($"s1 += {Unsafe}.Add(ref plane, i + 1);");
+                w.Line($"s2 += {Unsafe}.Add(ref plane, i + 2);");
+                w.Line($"s3 += {Unsafe}.Add(ref plane, i + 3);");
+            }
+            w.Line($"for (; i < ConvSpatial; i++) s0 += {Unsafe}.Add(ref plane, i);");
+            w.Line($"{Unsafe}.Add(ref dst, c) = (float)(((s0 + s1) + (s2 + s3)) / ConvSpatial);");
+        }
     }
 
     /// <summary>

@@ -25,6 +25,7 @@ internal static class AttributeNames
     public const string LeakyReLU = "FusedNorm.LeakyReLUAttribute";
     public const string ELU = "FusedNorm.ELUAttribute";
     public const string GELU = "FusedNorm.GELUAttribute";
+    public const string AdaptiveAvgPool2d = "FusedNorm.AdaptiveAvgPool2dAttribute";
 
     private static readonly Dictionary<string, string> ByName = new()
     {
@@ -34,7 +35,7 @@ internal static class AttributeNames
         [nameof(MaxPool1d) + "Attribute"] = MaxPool1d, [nameof(MaxPool3d) + "Attribute"] = MaxPool3d, [nameof(AvgPool1d) + "Attribute"] = AvgPool1d,
         [nameof(AvgPool3d) + "Attribute"] = AvgPool3d, [nameof(Linear) + "Attribute"] = Linear, [nameof(BatchNorm) + "Attribute"] = BatchNorm,
         [nameof(MaxPool2d) + "Attribute"] = MaxPool2d, [nameof(AvgPool2d) + "Attribute"] = AvgPool2d, [nameof(LeakyReLU) + "Attribute"] = LeakyReLU,
-        [nameof(ELU) + "Attribute"] = ELU, [nameof(GELU) + "Attribute"] = GELU,
+        [nameof(ELU) + "Attribute"] = ELU, [nameof(GELU) + "Attribute"] = GELU, [nameof(AdaptiveAvgPool2d) + "Attribute"] = AdaptiveAvgPool2d,
     };
 
     /// <summary>

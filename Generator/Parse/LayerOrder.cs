@@ -51,9 +51,10 @@ internal static class LayerOrder
                     return $"{layer} follows {compute}, whose output is {produced}: use {suggestion}";
                 }
             }
+            if (layer == LayerKind.Softmax && rank != 0) return $"Softmax follows {compute}; Softmax (dim=1) is supported at the end of a Linear chain";
             if (role == LayerRole.Add && rank == 0) return "Add follows a Linear layer; a residual add is supported after a convolution";
-            if (role == LayerRole.Pool && layers.Contains(LayerKind.Add))
-                return $"{layer} follows Add; pooling after a residual add is not supported: end the chain with the add (and its activation)";
+            if (role == LayerRole.Pool && layers.Contains(LayerKind.Add) && layer != LayerKind.AdaptiveAvgPool2d)
+                return $"{layer} follows Add; of the pooling layers only AdaptiveAvgPool2d may follow a residual add: end the chain with the add (and its activation)";
             if (role == LayerRole.Pool)
             {
                 if (rank == 0) return $"{layer} follows a Linear layer; pooling needs a convolution's output";
@@ -62,6 +63,28 @@ internal static class LayerOrder
             last = role;
         }
         return null;
+    }
+
+    /// <summary>
+    /// Removes the layers that compute nothing in eval mode (Dropout, Identity, Flatten) from <paramref name="layers"/>, and
+    /// returns what is wrong with a Flatten's place, or null. A Flatten may stand right before a Linear (which flattens its
+    /// input anyway) or end the list (<paramref name="flattenOutput"/>: the chain's output shape becomes flat); anywhere
+    /// else it would change the shape a later layer of the same kernel sees.
+    /// </summary>
+    public static string? StripNoOps(List<LayerKind> layers, out bool flattenOutput)
+    {
+        flattenOutput = false;
+        layers.RemoveAll(l => l is LayerKind.Dropout or LayerKind.Identity);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (layers[i] != LayerKind.Flatten) continue;
+            bool last = i == layers.Count - 1;
+            if (!last && layers[i + 1] != LayerKind.Linear)
+                return $"Flatten is followed by {layers[i + 1]}; Flatten can stand right before a Linear or end the list";
+            if (last) flattenOutput = true;
+            layers.RemoveAt(i--);
+        }
+        return layers.Count == 0 ? "the [Fuse] list holds only layers that compute nothing (Flatten, Dropout, Identity); start it with Conv1d, Conv2d, Conv3d or Linear" : null;
     }
 
     /// <summary>

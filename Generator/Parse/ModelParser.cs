@@ -197,12 +197,20 @@ internal static class ModelParser
         var layers = new List<LayerKind>();
         foreach (int value in layerValues)
         {
-            if (value < (int)LayerKind.Conv2d || value > (int)LayerKind.Add)
+            if (value < (int)LayerKind.Conv2d || value > (int)LayerKind.Softmax)
                 diagnostics.Add(DiagnosticInfo.Create(UnknownLayer, location, name, value));
             else
                 layers.Add((LayerKind)value);
         }
         if (diagnostics.Count > errorsBefore) return null;
+
+        // Dropout and Identity compute nothing in eval mode, and Flatten moves no data: drop them, remembering a Flatten
+        // that ends the list (the chain's output shape becomes flat).
+        if (LayerOrder.StripNoOps(layers, out bool flattenOutput) is { } noOpProblem)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(IllegalLayerOrder, location, name, noOpProblem));
+            return null;
+        }
 
         // One kernel runs (Conv | Linear) Norm? Activation? Pool?; a longer list runs as one kernel per compute layer.
         if (LayerOrder.Problem(layers) is { } orderProblem)
@@ -239,6 +247,7 @@ internal static class ModelParser
             bool partAdds = parts[k].Contains(LayerKind.Add);
             spec = spec with
             {
+                FlattenOutput = flattenOutput && k == parts.Count - 1,
                 Input = k == 0 ? input : null,
                 Skip = partAdds ? skip : null,
                 SkipParameter = partAdds ? (split is null ? skipParameter : "skip") : null,
@@ -266,6 +275,7 @@ internal static class ModelParser
         LayerKind.AvgPool1d => (AttributeNames.AvgPool1d, false),
         LayerKind.AvgPool2d => (AttributeNames.AvgPool2d, false),
         LayerKind.AvgPool3d => (AttributeNames.AvgPool3d, false),
+        LayerKind.AdaptiveAvgPool2d => (AttributeNames.AdaptiveAvgPool2d, true), // output_size 1 needs no attribute
         LayerKind.LeakyReLU => (AttributeNames.LeakyReLU, true),
         LayerKind.ELU => (AttributeNames.ELU, true),
         LayerKind.GELU => (AttributeNames.GELU, true),
@@ -277,7 +287,7 @@ internal static class ModelParser
         AttributeNames.Conv1d, AttributeNames.Conv2d, AttributeNames.Conv3d, AttributeNames.Linear, AttributeNames.BatchNorm,
         AttributeNames.InstanceNorm, AttributeNames.GroupNorm, AttributeNames.LayerNorm, AttributeNames.MaxPool1d, AttributeNames.MaxPool2d,
         AttributeNames.MaxPool3d, AttributeNames.AvgPool1d, AttributeNames.AvgPool2d, AttributeNames.AvgPool3d, AttributeNames.LeakyReLU,
-        AttributeNames.ELU, AttributeNames.GELU,
+        AttributeNames.ELU, AttributeNames.GELU, AttributeNames.AdaptiveAvgPool2d,
     };
 
     /// <summary>
@@ -379,7 +389,15 @@ internal static class ModelParser
         }
 
         PoolSpec? poolSpec = null;
-        if (pool is { } poolKind)
+        if (pool == LayerKind.AdaptiveAvgPool2d)
+        {
+            int outputSize = Get(AttributeNames.AdaptiveAvgPool2d)?.CtorInt(0, 1) ?? 1;
+            if (outputSize != 1)
+                diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, "AdaptiveAvgPool2d", name,
+                    $"output_size {outputSize} is not supported; only output_size 1 (global average pooling, (C, H, W) → (C, 1, 1)) is"));
+            poolSpec = new PoolSpec(LayerKind.AdaptiveAvgPool2d, 0, 0, 0, true, outputSize);
+        }
+        else if (pool is { } poolKind)
         {
             string attributeName = poolKind switch
             {
@@ -401,6 +419,13 @@ internal static class ModelParser
         if (training && !(normSpec is { } ns && (ns.Kind.IsBatchNorm() || ns.Kind.IsInstanceNorm() && ns.TrackRunningStats)))
             diagnostics.Add(DiagnosticInfo.Create(TrainingWithoutBatchStatistics, location, name,
                 normSpec is null ? "it has no normalization" : $"its {normSpec.Kind} computes the same statistics in training and eval mode and keeps no running statistics"));
+
+        // After an add, the kernel pools its register tiles as it stores them; a norm with statistics adds in its
+        // normalize step instead, which does not pool (yet).
+        if (poolSpec is not null && layers.Contains(LayerKind.Add) && normSpec is { } statistics
+            && !((statistics.Kind.IsBatchNorm() || statistics.Kind.IsInstanceNorm()) && statistics.TrackRunningStats))
+            diagnostics.Add(DiagnosticInfo.Create(IllegalLayerOrder, location, name,
+                $"{poolSpec.Kind} follows Add after {statistics.Kind} with statistics computed per call; pooling after an add is supported when the norm is folded (running statistics) or absent"));
 
         if (diagnostics.Skip(errorsBefore).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
             return null;

@@ -199,6 +199,8 @@ public sealed record NormPlan(
 public sealed record PoolPlan(LayerKind Kind, int Rank, int Kernel, int Stride, int Padding, bool CountIncludePad, int OutDepth, int OutHeight, int OutWidth, int ConvWidth)
 {
     public bool IsMax => Kind.IsMaxPool();
+    /// <summary>AdaptiveAvgPool2d(1): the mean of each channel's whole plane (Kernel, Stride and Padding are 0).</summary>
+    public bool IsGlobal => Kind == LayerKind.AdaptiveAvgPool2d;
     public int KernelD => Rank == 3 ? Kernel : 1;
     public int KernelH => Rank >= 2 ? Kernel : 1;
     public int StrideD => Rank == 3 ? Stride : 1;
@@ -226,10 +228,26 @@ public sealed record ChainPlan(
     bool TrainingForward = false,
     SplitSpec? Split = null,
     int MaxRowBands = 1,
-    string? SkipParameter = null)
+    string? SkipParameter = null,
+    bool Softmax = false)
 {
     /// <summary>The chain ends in a residual add: its methods take the skip tensor (of the output's shape) after x.</summary>
     public bool HasSkip => SkipParameter is not null;
+
+    /// <summary>
+    /// The shape the chain's Add adds at: the conv (or Linear) output, before any pooling; with no pooling, the output
+    /// shape (a Flatten at the end of the list flattens only what the chain hands on).
+    /// </summary>
+    public EquatableArray<int> AddShape => Pool is null ? OutputShape
+        : (Conv!.Rank switch
+        {
+            1 => new[] { Conv.OutChannels, Conv.OutWidth },
+            2 => new[] { Conv.OutChannels, Conv.OutHeight, Conv.OutWidth },
+            _ => new[] { Conv.OutChannels, Conv.OutDepth, Conv.OutHeight, Conv.OutWidth },
+        }).ToEquatableArray();
+
+    /// <summary>Floats per sample of the tensor the Add adds (<see cref="AddShape"/>).</summary>
+    public int AddSize => Product(AddShape);
 
     /// <summary>The eval-mode forward normalizes with statistics it computes (not folded ones).</summary>
     public bool ComputesStatistics => Norm is { EvalMode: not NormMode.Folded };
@@ -253,6 +271,7 @@ public sealed record ChainPlan(
     {
         (int start, int end) = BandRows(band, bands);
         if (Pool is not { } p) return (start, end);
+        if (p.IsGlobal) return (0, Conv!.OutHeight); // one window: the whole plane (and one band)
         return (System.Math.Max(0, start * p.StrideH - p.PaddingH), System.Math.Min(Conv!.OutHeight, (end - 1) * p.StrideH - p.PaddingH + p.KernelH));
     }
 

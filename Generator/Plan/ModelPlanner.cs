@@ -83,11 +83,11 @@ public static class ModelPlanner
             if (skip >= GraphStep.ModelInput)
             {
                 EquatableArray<int> skipShape = skip == GraphStep.ModelInput ? model.InputShape : chains[skip.Value].OutputShape;
-                if (!skipShape.Equals(plan.OutputShape))
+                if (!skipShape.Equals(plan.AddShape))
                 {
                     string what = skip == GraphStep.ModelInput ? "the model input" : "the output of chain '" + model.Chains[skip.Value].GraphName + "'";
                     diagnostics.Add(DiagnosticInfo.Create(AddShapeMismatch, chain.Location, chain.GraphName, what,
-                        string.Join(", ", skipShape), string.Join(", ", plan.OutputShape)));
+                        string.Join(", ", skipShape), string.Join(", ", plan.AddShape)));
                     break;
                 }
                 plan = plan with { SkipParameter = chain.SkipParameter };
@@ -286,7 +286,13 @@ public static class ModelPlanner
         }
 
         PoolPlan? pool = null;
-        if (chain.Pool is { } p)
+        if (chain.Pool is { Kind: LayerKind.AdaptiveAvgPool2d })
+        {
+            // Global average pooling: one window of the whole plane per channel.
+            pool = new PoolPlan(LayerKind.AdaptiveAvgPool2d, conv!.Rank, 0, 0, 0, true, 1, 1, 1, conv.OutWidth);
+            output = new[] { output[0], 1, 1 };
+        }
+        else if (chain.Pool is { } p)
         {
             string what = $"{p.Kind}";
             if (p.KernelSize <= 0) Report(NonPositiveSize, chain.MethodName, $"{what} kernel_size", "positive (set KernelSize)", p.KernelSize);
@@ -310,10 +316,12 @@ public static class ModelPlanner
         }
 
         if (Failed()) return null;
+        if (chain.FlattenOutput) output = new[] { output.Aggregate(1, (a, d) => a * d) }; // torch.flatten(x, 1): the same floats
 
         var plan = new ChainPlan(type, index, chain.MethodName, chain.MethodModifiers, chain.InputParameter, chain.OutputParameter,
-            chain.BatchParameter, input.ToEquatableArray(), output.ToEquatableArray(), conv, linear, norm, chain.Activation, pool,
-            chain.TrainingForward, chain.Split, SkipParameter: chain.SkipParameter);
+            chain.BatchParameter, input.ToEquatableArray(), output.ToEquatableArray(), conv, linear, norm,
+            chain.Activation is { Kind: LayerKind.Softmax } ? null : chain.Activation, pool, // Softmax is a row step of its own, not an elementwise activation
+            chain.TrainingForward, chain.Split, SkipParameter: chain.SkipParameter, Softmax: chain.Activation is { Kind: LayerKind.Softmax });
         return plan with { MaxRowBands = PlanMaxRowBands(plan) };
     }
 

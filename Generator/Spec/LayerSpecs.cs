@@ -35,10 +35,15 @@ public enum LayerKind
     AvgPool1d,
     AvgPool3d,
     Add,
+    AdaptiveAvgPool2d,
+    Flatten,
+    Dropout,
+    Identity,
+    Softmax,
 }
 
 /// <summary>A layer's place in a chain; a chain lists them in this order (see LayerOrder).</summary>
-public enum LayerRole { Compute, Norm, Add, Activation, Pool, Unknown }
+public enum LayerRole { Compute, Norm, Add, Activation, Pool, Unknown, NoOp }
 
 public static class LayerKindFacts
 {
@@ -49,9 +54,11 @@ public static class LayerKindFacts
             or LayerKind.InstanceNorm1d or LayerKind.InstanceNorm2d or LayerKind.InstanceNorm3d
             or LayerKind.GroupNorm or LayerKind.LayerNorm => LayerRole.Norm,
         LayerKind.ReLU or LayerKind.ReLU6 or LayerKind.LeakyReLU or LayerKind.SiLU or LayerKind.GELU
-            or LayerKind.Sigmoid or LayerKind.Tanh or LayerKind.Hardswish or LayerKind.ELU => LayerRole.Activation,
+            or LayerKind.Sigmoid or LayerKind.Tanh or LayerKind.Hardswish or LayerKind.ELU or LayerKind.Softmax => LayerRole.Activation,
         LayerKind.MaxPool1d or LayerKind.MaxPool2d or LayerKind.MaxPool3d
-            or LayerKind.AvgPool1d or LayerKind.AvgPool2d or LayerKind.AvgPool3d => LayerRole.Pool,
+            or LayerKind.AvgPool1d or LayerKind.AvgPool2d or LayerKind.AvgPool3d or LayerKind.AdaptiveAvgPool2d => LayerRole.Pool,
+        // Nothing to compute in eval mode: Parse drops them (Flatten only changes the declared output shape).
+        LayerKind.Flatten or LayerKind.Dropout or LayerKind.Identity => LayerRole.NoOp,
         LayerKind.Add => LayerRole.Add,
         _ => LayerRole.Unknown,
     };
@@ -60,7 +67,7 @@ public static class LayerKindFacts
     public static int SpatialRank(this LayerKind kind) => kind switch
     {
         LayerKind.Conv1d or LayerKind.BatchNorm1d or LayerKind.InstanceNorm1d or LayerKind.MaxPool1d or LayerKind.AvgPool1d => 1,
-        LayerKind.Conv2d or LayerKind.BatchNorm2d or LayerKind.InstanceNorm2d or LayerKind.MaxPool2d or LayerKind.AvgPool2d => 2,
+        LayerKind.Conv2d or LayerKind.BatchNorm2d or LayerKind.InstanceNorm2d or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.AdaptiveAvgPool2d => 2,
         LayerKind.Conv3d or LayerKind.BatchNorm3d or LayerKind.InstanceNorm3d or LayerKind.MaxPool3d or LayerKind.AvgPool3d => 3,
         LayerKind.Linear => 0,
         _ => -1,
@@ -90,8 +97,11 @@ public sealed record NormSpec(
 /// <summary>An activation and its one parameter (LeakyReLU's negative_slope, ELU's alpha), if any.</summary>
 public sealed record ActivationSpec(LayerKind Kind, double Parameter, bool TanhApproximation);
 
-/// <summary>MaxPool2d / AvgPool2d; Stride is already resolved (0 became KernelSize).</summary>
-public sealed record PoolSpec(LayerKind Kind, int KernelSize, int Stride, int Padding, bool CountIncludePad);
+/// <summary>
+/// MaxPool / AvgPool (Stride is already resolved: 0 became KernelSize), or AdaptiveAvgPool2d with its
+/// <see cref="OutputSize"/> (the window fields are then 0).
+/// </summary>
+public sealed record PoolSpec(LayerKind Kind, int KernelSize, int Stride, int Padding, bool CountIncludePad, int OutputSize = 0);
 
 /// <summary>
 /// One [Fuse] method (or one kernel of a split one): its layers in order and the parameters of each. <see cref="Input"/>
@@ -116,7 +126,8 @@ public sealed record ChainSpec(
     SplitSpec? Split = null,
     string? Input = null,
     string? Skip = null,
-    string? SkipParameter = null)
+    string? SkipParameter = null,
+    bool FlattenOutput = false)
 {
     /// <summary>The name other chains use for this chain's output: the user's method (a split method's last part gives it).</summary>
     public string GraphName => Split?.Method ?? MethodName;

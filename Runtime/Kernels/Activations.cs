@@ -10,6 +10,19 @@ namespace FusedNorm.Kernels;
 /// </summary>
 public static class Activations
 {
+    /// <summary>
+    /// torch.nn.Softmax(dim=1) of one sample's row, in place: exp(x − max) / Σ exp(x − max), with the max, each exp and the
+    /// sum in double and one rounding to float. A NaN makes the row NaN (Math.Max and Math.Exp propagate it).
+    /// </summary>
+    public static void Softmax(Span<float> row)
+    {
+        double max = double.NegativeInfinity;
+        foreach (float v in row) max = Math.Max(max, v);
+        double sum = 0;
+        foreach (float v in row) sum += Math.Exp(v - max);
+        for (int i = 0; i < row.Length; i++) row[i] = (float)(Math.Exp(row[i] - max) / sum);
+    }
+
     private const float InvSqrt2 = 0.70710678118654752f;
     private const float SqrtTwoOverPi = 0.79788456080286536f;
 

@@ -103,6 +103,7 @@ internal static class ChainGoldens
         Layer.Tanh => nn.Tanh(),
         Layer.Hardswish => nn.Hardswish(),
         Layer.ELU => nn.ELU(double.IsNaN(p) ? 1.0 : p),
+        Layer.Softmax => nn.Softmax(1),
         _ => throw new ArgumentOutOfRangeException(nameof(a)),
     };
 
@@ -176,7 +177,12 @@ internal static class ChainGoldens
             modules.Add(("act", Activation(a, p, chain.GeluTanh)));
             parts.Add(a + (chain.GeluTanh ? "(tanh)" : "") + (double.IsNaN(p) ? "" : $"({p})"));
         }
-        if (chain.Pool is { } pool)
+        if (chain.Pool is { Kind: Layer.AdaptiveAvgPool2d } global)
+        {
+            modules.Add(("pool", nn.AdaptiveAvgPool2d(global.Kernel)));
+            parts.Add($"AdaptiveAvgPool2d({global.Kernel})");
+        }
+        else if (chain.Pool is { } pool)
         {
             long stride = pool.Stride == 0 ? pool.Kernel : pool.Stride;
             modules.Add(("pool", pool.Kind switch

@@ -1,0 +1,209 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using FusedNorm.Kernels;
+using FusedNorm.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace FusedNorm.Tests.Numerics;
+
+/// <summary>
+/// torchvision's ResNet-18 end to end at 224×224, against libtorch. The golden (tools/GoldenGen resnet) holds only
+/// libtorch's output and the input's first values: the 11.7 M parameters are drawn here with
+/// <see cref="ResNet18Recipe"/>, the recipe GoldenGen wrote into torchvision's module, and written under torchvision's
+/// state_dict keys, so the generated LoadWeights reads a file laid out as <c>save_file(resnet18().state_dict())</c>.
+/// </summary>
+[Trait("Category", "Numeric")]
+[Collection(FusedNorm.Tests.Runtime.MaxDegreeCollection.Name)]
+public class ResNet18Tests
+{
+    internal const string Source = """
+        using System;
+        using FusedNorm;
+        namespace Models;
+
+        /// <summary>torchvision.models.resnet18 in eval mode, one chain per conv (BatchNorm folded), by its state_dict names.</summary>
+        [Model(3, 224, 224)]
+        public sealed partial class ResNet18
+        {
+            // conv1 → bn1 → relu → maxpool: 3×224×224 → 64×112×112 → 64×56×56
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU, Layer.MaxPool2d)]
+            [Conv2d(64, KernelSize = 7, Stride = 2, Padding = 3, Bias = false, Name = "conv1")] [BatchNorm(Name = "bn1")] [MaxPool2d(KernelSize = 3, Stride = 2, Padding = 1)]
+            public partial void Stem(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            // layer1.0: BasicBlock, identity shortcut → 64×56×56
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
+            [Conv2d(64, KernelSize = 3, Padding = 1, Bias = false, Name = "layer1.0.conv1")] [BatchNorm(Name = "layer1.0.bn1")]
+            public partial void L1B0Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Skip = nameof(Stem))]
+            [Conv2d(64, KernelSize = 3, Padding = 1, Bias = false, Name = "layer1.0.conv2")] [BatchNorm(Name = "layer1.0.bn2")]
+            public partial void L1B0Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
+
+            // layer1.1: BasicBlock, identity shortcut → 64×56×56
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
+            [Conv2d(64, KernelSize = 3, Padding = 1, Bias = false, Name = "layer1.1.conv1")] [BatchNorm(Name = "layer1.1.bn1")]
+            public partial void L1B1Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Skip = nameof(L1B0Conv2))]
+            [Conv2d(64, KernelSize = 3, Padding = 1, Bias = false, Name = "layer1.1.conv2")] [BatchNorm(Name = "layer1.1.bn2")]
+            public partial void L1B1Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
+
+            // layer2.0: BasicBlock with a projection shortcut, stride 2 → 128×28×28
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
+            [Conv2d(128, KernelSize = 3, Stride = 2, Padding = 1, Bias = false, Name = "layer2.0.conv1")] [BatchNorm(Name = "layer2.0.bn1")]
+            public partial void L2B0Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Input = nameof(L1B1Conv2))]
+            [Conv2d(128, KernelSize = 1, Stride = 2, Bias = false, Name = "layer2.0.downsample.0")] [BatchNorm(Name = "layer2.0.downsample.1")]
+            public partial void L2B0Downsample(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Input = nameof(L2B0Conv1), Skip = nameof(L2B0Downsample))]
+            [Conv2d(128, KernelSize = 3, Padding = 1, Bias = false, Name = "layer2.0.conv2")] [BatchNorm(Name = "layer2.0.bn2")]
+            public partial void L2B0Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
+
+            // layer2.1: BasicBlock, identity shortcut → 128×28×28
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
+            [Conv2d(128, KernelSize = 3, Padding = 1, Bias = false, Name = "layer2.1.conv1")] [BatchNorm(Name = "layer2.1.bn1")]
+            public partial void L2B1Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Skip = nameof(L2B0Conv2))]
+            [Conv2d(128, KernelSize = 3, Padding = 1, Bias = false, Name = "layer2.1.conv2")] [BatchNorm(Name = "layer2.1.bn2")]
+            public partial void L2B1Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
+
+            // layer3.0: BasicBlock with a projection shortcut, stride 2 → 256×14×14
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
+            [Conv2d(256, KernelSize = 3, Stride = 2, Padding = 1, Bias = false, Name = "layer3.0.conv1")] [BatchNorm(Name = "layer3.0.bn1")]
+            public partial void L3B0Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Input = nameof(L2B1Conv2))]
+            [Conv2d(256, KernelSize = 1, Stride = 2, Bias = false, Name = "layer3.0.downsample.0")] [BatchNorm(Name = "layer3.0.downsample.1")]
+            public partial void L3B0Downsample(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Input = nameof(L3B0Conv1), Skip = nameof(L3B0Downsample))]
+            [Conv2d(256, KernelSize = 3, Padding = 1, Bias = false, Name = "layer3.0.conv2")] [BatchNorm(Name = "layer3.0.bn2")]
+            public partial void L3B0Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
+
+            // layer3.1: BasicBlock, identity shortcut → 256×14×14
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
+            [Conv2d(256, KernelSize = 3, Padding = 1, Bias = false, Name = "layer3.1.conv1")] [BatchNorm(Name = "layer3.1.bn1")]
+            public partial void L3B1Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Skip = nameof(L3B0Conv2))]
+            [Conv2d(256, KernelSize = 3, Padding = 1, Bias = false, Name = "layer3.1.conv2")] [BatchNorm(Name = "layer3.1.bn2")]
+            public partial void L3B1Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
+
+            // layer4.0: BasicBlock with a projection shortcut, stride 2 → 512×7×7
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
+            [Conv2d(512, KernelSize = 3, Stride = 2, Padding = 1, Bias = false, Name = "layer4.0.conv1")] [BatchNorm(Name = "layer4.0.bn1")]
+            public partial void L4B0Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Input = nameof(L3B1Conv2))]
+            [Conv2d(512, KernelSize = 1, Stride = 2, Bias = false, Name = "layer4.0.downsample.0")] [BatchNorm(Name = "layer4.0.downsample.1")]
+            public partial void L4B0Downsample(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Input = nameof(L4B0Conv1), Skip = nameof(L4B0Downsample))]
+            [Conv2d(512, KernelSize = 3, Padding = 1, Bias = false, Name = "layer4.0.conv2")] [BatchNorm(Name = "layer4.0.bn2")]
+            public partial void L4B0Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
+
+            // layer4.1: BasicBlock, identity shortcut → 512×7×7
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
+            [Conv2d(512, KernelSize = 3, Padding = 1, Bias = false, Name = "layer4.1.conv1")] [BatchNorm(Name = "layer4.1.bn1")]
+            public partial void L4B1Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            // ... + avgpool (AdaptiveAvgPool2d(1)) and torch.flatten(x, 1), fused: 512×7×7 → 512
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Layer.AdaptiveAvgPool2d, Layer.Flatten, Skip = nameof(L4B0Conv2))]
+            [Conv2d(512, KernelSize = 3, Padding = 1, Bias = false, Name = "layer4.1.conv2")] [BatchNorm(Name = "layer4.1.bn2")]
+            public partial void L4B1Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
+
+            // fc: 512 → 1000 logits
+            [Fuse(Layer.Linear)] [Linear(1000, Name = "fc")]
+            public partial void Fc(ReadOnlySpan<float> x, Span<float> y, int batch);
+        }
+        """;
+
+    private readonly ITestOutputHelper _output;
+    public ResNet18Tests(ITestOutputHelper output) => _output = output;
+
+    /// <summary>The recipe's state_dict as a safetensors file: every float tensor, and the I64 num_batches_tracked (0).</summary>
+    private static string WriteStateDict()
+    {
+        var writer = new SafeTensorsWriter();
+        foreach (var (key, shape) in ResNet18Recipe.FloatTensors()) writer.Add(key, ResNet18Recipe.Values(key, shape), shape);
+        foreach (string key in ResNet18Recipe.Counters()) writer.Add(key, new long[] { 0 });
+        string path = Path.Combine(Path.GetTempPath(), $"fusednorm-resnet18-{Environment.ProcessId}.safetensors");
+        writer.Save(path);
+        return path;
+    }
+
+    [Fact]
+    public void ResNet18_matches_libtorch_at_1_and_2_threads_and_allocates_nothing()
+    {
+        using SafeTensorsFile golden = SafeTensorsFile.Open(GoldenTests.GoldenPath("resnet18"));
+        int[] inputShape = { 1, 3, ResNet18Recipe.Size, ResNet18Recipe.Size };
+        float[] x = ResNet18Recipe.Values("input", inputShape);
+        Assert.Equal(golden.ReadFloat32("input_head"), x.AsSpan(0, 64).ToArray()); // the recipe draws libtorch's input
+
+        var clock = Stopwatch.StartNew();
+        CompiledModel model = CompiledModel.Compile(Source, "Models.ResNet18");
+        _output.WriteLine($"generate + compile + load the assembly: {clock.ElapsedMilliseconds} ms");
+        Assert.Equal(3 * 224 * 224, model.InputSize);
+        Assert.Equal(1000, model.OutputSize);
+
+        string path = WriteStateDict();
+        try
+        {
+            clock.Restart();
+            model.LoadWeights(path);
+            _output.WriteLine($"load weights (fold, pack): {clock.ElapsedMilliseconds} ms");
+        }
+        finally { File.Delete(path); }
+        // The model reads every float tensor of the state_dict, by torchvision's names.
+        Assert.Equal(ResNet18Recipe.FloatTensors().Select(t => t.Key).OrderBy(k => k, StringComparer.Ordinal),
+            model.StateDictKeys().OrderBy(k => k, StringComparer.Ordinal));
+
+        float[] expected = golden.ReadFloat32("output");
+        using var restore = new MaxDegreeScope();
+        float[]? first = null;
+        foreach (int degree in new[] { 1, 2 })
+        {
+            Parallelism.MaxDegree = degree;
+            clock.Restart();
+            float[] actual = model.Forward(x, 1);
+            long firstCall = clock.ElapsedMilliseconds;
+            AssertClose(expected, actual, $"ResNet-18 at {degree} thread(s)");
+            if (first is null) first = actual;
+            else Assert.Equal(first, actual); // bit-identical across thread counts
+
+            // Steady state: no allocation per call (a few warm-up calls for tiered JIT and the pools' first rents).
+            float[] y = new float[1000];
+            Action<float[], float[], int> forward = model.ForwardDelegate();
+            for (int i = 0; i < 3; i++) forward(x, y, 1);
+            clock.Restart();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            forward(x, y, 1);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            _output.WriteLine($"{degree} thread(s): first Forward {firstCall} ms, a later one {clock.ElapsedMilliseconds} ms (noisy; not asserted), {allocated} bytes allocated");
+            Assert.Equal(0, allocated);
+            Assert.Equal(first, y);
+        }
+    }
+
+    /// <summary>rtol 1e-3, atol 1e-4 (a 20-layer network compounds float32 rounding); reports the largest errors.</summary>
+    private void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double maxAbs = 0, maxRel = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double e = expected[i], difference = Math.Abs(actual[i] - e);
+            Assert.True(difference <= 1e-4 + 1e-3 * Math.Abs(e), $"{what}: logit {i} is {actual[i]:R}, libtorch {e:R} (difference {difference:E2})");
+            maxAbs = Math.Max(maxAbs, difference);
+            if (Math.Abs(e) > 1e-2) maxRel = Math.Max(maxRel, difference / Math.Abs(e));
+        }
+        _output.WriteLine($"{what}: max |Δ| {maxAbs:E2}, max relative {maxRel:E2} (over logits with |x| > 0.01)");
+    }
+}
