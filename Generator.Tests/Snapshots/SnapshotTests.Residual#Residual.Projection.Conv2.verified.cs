@@ -60,7 +60,7 @@ namespace FusedNorm.Generated
     /// <code>
     /// conv    32×16×16 → 32×16×16, 3×3 window unrolled, stride 1, padding 1, dilation 1
     /// norm    BatchNorm2d(32): running statistics folded into the conv weights and bias at load: costs nothing here
-    /// add     + skip on the register tile before the activation and the store, reading the skip tile by tile (no flat Vector512 path: its tiles cross rows)
+    /// add     + skip on the register tile before the activation and the store, reading the skip tile by tile
     /// act     Relu on the accumulators in registers, before the store
     /// tiles   8 output channels × 8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 4 block(s) of 8 channels
     /// tasks   sample × channel block × row band: 4 block(s) × up to 4 bands of the 16 output rows per sample, as many as give each thread about 4 tasks (1 band on one thread)

@@ -78,7 +78,7 @@ internal static class ConvEmitter
         }
         if (stats) { w.Line(); NormEmitter.EmitNormalizers(w, chain); }
         if (chain.Pool is not null) { w.Line(); PoolEmitter.Emit(w, chain); }
-        if (fused && c.Flat512) { w.Line(); EmitKeepColumns(w); }
+        if (fused && c.Flat512) { w.Line(); if (chain.HasSkip) EmitKeepColumnsAdd(w, chain); else EmitKeepColumns(w); }
         foreach (int lanes in widths)
             if (c.Stride > 1 && c.ColumnPhases == 1) { w.Line(); EmitStridedLoad(w, c, lanes); }
     }
@@ -279,7 +279,9 @@ internal static class ConvEmitter
                         w.Comment("The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.");
                         w.Line("float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);");
                         w.Line($"{FlatName(chain, r)}(ref {Unsafe}.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * InW, (rowEnd - 1) * InW + ConvW);");
-                        w.Line($"KeepColumns({r}, flat, ref {dst}, rowStart, rowEnd);");
+                        w.Line(chain.HasSkip
+                            ? $"KeepColumnsAdd({r}, flat, ref {dst}, ref {Unsafe}.Add(ref sn, oc * ConvSpatial), rowStart, rowEnd);"
+                            : $"KeepColumns({r}, flat, ref {dst}, rowStart, rowEnd);");
                         w.Line("ArrayPool<float>.Shared.Return(flat);");
                     }
                     w.Open("else");
@@ -569,10 +571,39 @@ internal static class ConvEmitter
                     w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, r).Select(j => $"{Acc(j, u)} = bias{j}")) + ";");
                 w.Line("int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p");
                 EmitWindow(w, c, r, lanes, cols, Acc, c.FlatUnroll(r));
-                w.Comment($"Epilogue: {(chain.Activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {cols * lanes} flat positions of each channel.");
+                // With a residual add the activation comes after the add, which KeepColumnsAdd makes as it copies the kept columns.
+                ActivationSpec? activation = chain.HasSkip ? null : chain.Activation;
+                w.Comment(chain.HasSkip
+                    ? $"Epilogue: store {cols * lanes} flat positions of each channel; the skip is added (then the activation) as the kept columns are copied."
+                    : $"Epilogue: {(activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {cols * lanes} flat positions of each channel.");
                 for (int u = 0; u < cols; u++)
                     for (int j = 0; j < r; j++)
-                        w.Line($"Vector512.StoreUnsafe({Activate(chain.Activation, Acc(j, u))}, ref flat, (nuint)({j} * FlatLength + p{(u == 0 ? "" : " + " + u * lanes)}));");
+                        w.Line($"Vector512.StoreUnsafe({Activate(activation, Acc(j, u))}, ref flat, (nuint)({j} * FlatLength + p{(u == 0 ? "" : " + " + u * lanes)}));");
+            }
+        }
+    }
+
+    /// <summary>KeepColumns for a chain with a residual add: each kept column gets its skip value added, then the activation.</summary>
+    private static void EmitKeepColumnsAdd(SourceWriter w, ChainPlan chain)
+    {
+        ConvPlan c = chain.Conv!;
+        string then = chain.Activation is { } a ? ", then " + ActivationName(a) : "";
+        w.Line($"/// <summary>The ConvW real columns of flat rows [rowStart, rowEnd) (InW apart) plus the skip (laid out as the output planes){then}, into the block's output planes.</summary>");
+        using (w.Block($"private static void KeepColumnsAdd(int r, float[] flat, {Ref} dst, {Ref} skip, int rowStart, int rowEnd)"))
+        {
+            w.Line($"{Ref} f0 = ref MemoryMarshal.GetArrayDataReference(flat);");
+            using (w.Block("for (int j = 0; j < r; j++)"))
+            using (w.Block("for (int oh = rowStart; oh < rowEnd; oh++)"))
+            {
+                w.Line($"{Ref} f = ref {Unsafe}.Add(ref f0, j * FlatLength + oh * InW);");
+                w.Line("int at = j * ConvSpatial + oh * ConvW, ox = 0;");
+                if (c.OutWidth >= 16)
+                    using (w.Block("for (; ox < ConvW; ox += 16)"))
+                    {
+                        w.Line("if (ox > ConvW - 16) ox = ConvW - 16; // the last vector overlaps the one before: the same values again");
+                        w.Line($"Vector512.StoreUnsafe({Activate(chain.Activation, $"Vector512.LoadUnsafe(ref f, (nuint)ox) + Vector512.LoadUnsafe(ref skip, (nuint)(at + ox))")}, ref dst, (nuint)(at + ox));");
+                    }
+                w.Line($"for (; ox < ConvW; ox++) {Unsafe}.Add(ref dst, at + ox) = {Activate(chain.Activation, $"{Unsafe}.Add(ref f, ox) + {Unsafe}.Add(ref skip, at + ox)")};");
             }
         }
     }

@@ -21,7 +21,9 @@ internal static class FusionPlanComment
             if (chain.HasSkip)
                 w.Line(chain.ComputesStatistics
                     ? "/// add     + skip in the normalize step, after the affine and before the activation, reading the skip as the step reads the run"
-                    : "/// add     + skip on the register tile before the activation and the store, reading the skip tile by tile (no flat Vector512 path: its tiles cross rows)");
+                    : chain.Conv!.Flat512
+                        ? "/// add     + skip on the register tile before the activation and the store, reading the skip tile by tile; the flat Vector512 path (its tiles cross rows) adds it, then activates, as it copies each row's kept columns"
+                        : "/// add     + skip on the register tile before the activation and the store, reading the skip tile by tile");
             Activation(w, chain);
             if (chain.Pool is { IsGlobal: true })
                 w.Line($"/// pool    AdaptiveAvgPool2d(1): each channel's plane summed in double, in a fixed order, from the block's scratch buffer still in cache → {ShapeText(chain.OutputShape)}; the conv output never reaches y");

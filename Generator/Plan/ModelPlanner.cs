@@ -246,8 +246,8 @@ public static class ModelPlanner
             // vectors instead of a partial vector per row. Only the fused eval path (no statistics) does this.
             bool fusedEval = chain.Norm is null || chain.Norm.Kind.IsBatchNorm() && chain.Norm.TrackRunningStats
                 || chain.Norm.Kind.IsInstanceNorm() && chain.Norm.TrackRunningStats;
-            // Not with a residual add: a flat tile crosses rows, where the skip's rows are ConvW (not InW) apart.
-            bool flat = c.Rank == 2 && c.Stride == 1 && fusedEval && chain.SkipParameter is null && ow % 16 != 0 && interiorStart == 0 && interiorEnd == ow
+            // With a residual add the flat kernel stores raw sums, and the copy of each row's kept columns adds the skip and activates.
+            bool flat = c.Rank == 2 && c.Stride == 1 && fusedEval && ow % 16 != 0 && interiorStart == 0 && interiorEnd == ow
                 && (oh - 1) * readW + ow >= FlatTileVectors * 16;
             // A strided vector kernel reads a copy whose rows are split into `stride` column phases, so the inputs of
             // consecutive output columns are consecutive (one load per vector instead of a gather of `stride`-apart elements).
