@@ -136,6 +136,10 @@ public class ReferenceTests
         new("wide_avgpool_k5_s2_nopadcount", new[] { 3, 14, 61 }, new ConvCase(5, 3, Padding: 1), Activation: Layer.SiLU, Pool: new PoolCase(Layer.AvgPool2d, 5, 2, 2, CountIncludePad: false)),
         new("wide_maxpool_k4_s2_pad2", new[] { 2, 12, 70 }, new ConvCase(8, 1), NormOf: new(Layer.InstanceNorm2d, Track: false), Pool: new PoolCase(Layer.MaxPool2d, 4, 2, 2)),
         new("wide_maxpool_k2_s1", new[] { 2, 9, 40 }, new ConvCase(4, 3), Activation: Layer.Tanh, Pool: new PoolCase(Layer.MaxPool2d, 2, 1)),
+        // Strided planes narrower than a Vector256 (ResNet's last stage): the flat Vector512 kernel over the phased copy.
+        new("narrow_strided_flat_k3_s2", new[] { 24, 14, 14 }, new ConvCase(16, 3, Stride: 2, Padding: 1), Norm: true, Activation: Layer.ReLU),
+        new("narrow_strided_flat_k1_s2_tail", new[] { 16, 13, 13 }, new ConvCase(11, 1, Stride: 2), Norm: true),
+        new("narrow_strided_flat_k3_s3_pool", new[] { 8, 20, 20 }, new ConvCase(8, 3, Stride: 3, Padding: 1), Activation: Layer.SiLU, Pool: new PoolCase(Layer.MaxPool2d, 2)),
         // Strided 1d and 3d convs: the copy's rows split into column phases (2d strides are in the cases above and the random chains).
         new("strided_conv1d_k9_s3", new[] { 3, 120 }, new ConvCase(10, 9, Stride: 3, Padding: 4), Rank: 1, Norm: true, Activation: Layer.ReLU6),
         new("strided_conv3d_k3_s2_unpadded", new[] { 2, 7, 9, 41 }, new ConvCase(8, 3, Stride: 2), Rank: 3, Norm: true, Activation: Layer.ReLU),

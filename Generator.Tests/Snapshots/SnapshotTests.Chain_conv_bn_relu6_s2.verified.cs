@@ -61,7 +61,9 @@ namespace FusedNorm.Generated
     /// act     Relu6 on the accumulators in registers, before the store
     /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 8 + 1 of 4 channels
     /// tasks   sample × channel block: 2 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)
+    /// flat    Vector512 eval path: the 7×5 plane is one flat row of 24 positions per output row (2 rows of the phased copy; 19 extra positions per row, dropped), so every tile is 8 channels × 3×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// phases  the padded copy stores each row as 2 column phases of 6 (columns q, q + 2, …), so a stride-2 tap's inputs for consecutive output columns are consecutive: one vector load each
     /// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -72,7 +74,8 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 650; // 5 × 13 × 10 per sample
         public const int OutputSize = 420; // 12 × 7 × 5 per sample
-        private const int InC = 5, InD = 1, InH = 15, InW = 12;
+        private const int InC = 5, InD = 1, InH = 15, InW = 12; // InW: the copy's row pitch
+        private const int PaddedW = 12, PhaseW = 6; // a padded row of PaddedW columns is stored as Stride segments of PhaseW: segment q holds columns q, q + Stride, …
         private const int OutC = 12, ConvD = 1, ConvH = 7, ConvW = 5, ConvSpatial = ConvD * ConvH * ConvW;
         private const int Kernel = 3, Stride = 2, Padding = 0, Dilation = 1;
         private const int SourceD = 1, SourceH = 13, SourceW = 10; // the caller's input; In* are its zero-padded copy
@@ -83,6 +86,7 @@ namespace FusedNorm.Generated
         private const int Block = 8, Taps = InPerGroup * 9; // weights per output channel
         private const int FullBlocks = 1, BlocksPerGroup = 2, BlocksPerSample = Groups * BlocksPerGroup;
         private const int MaxRowBands = 1; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
+        private const int FlatPitch = Stride * InW, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch: Stride rows of the phased copy)
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -90,11 +94,11 @@ namespace FusedNorm.Generated
         /// <summary>Tasks of (sample, channel block, row band) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
+            // Copy the input into a buffer zero-padded (1 on each side) whose rows are split into 2 column phases: a tap's inputs for consecutive output columns are then consecutive.
             // The planes are split over the worker threads; only the padding is zeroed.
             float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
             Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>
-                PaddedInput.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW), a);
+                PaddedInput.CopyPlanesPhased(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride), a);
             ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
@@ -120,11 +124,779 @@ namespace FusedNorm.Generated
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             if (inGroup < FullBlocks)
             {
-                ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
+                    float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
+                    Conv3x3S2_C5K12_BnRelu6_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
+                    KeepColumns(8, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial), rowStart, rowEnd);
+                    ArrayPool<float>.Shared.Return(flat);
+                }
+                else
+                {
+                    ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                }
             }
             else
             {
-                ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
+                    float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
+                    Conv3x3S2_C5K12_BnRelu6_R4_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
+                    KeepColumns(4, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial), rowStart, rowEnd);
+                    ArrayPool<float>.Shared.Return(flat);
+                }
+                else
+                {
+                    ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                }
+            }
+        }
+
+        /// <summary>8 output channel(s) as one flat row of 7×24 positions (19 dropped per row), flat positions [start, end) of it, 3 vectors of 16 per tile: 8×3 accumulators; Relu6 in registers.</summary>
+        private static void Conv3x3S2_C5K12_BnRelu6_R8_Flat_V512(ref float x, ref float w, ref float bias, ref float flat, int start, int end)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
+            Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
+            Vector512<float> bias7 = Vector512.Create(Unsafe.Add(ref bias, 7));
+            // The last tile starts at end − 48 (or 0, for a band that ends before one tile) and recomputes part of the one before instead
+            // of a tail: it ends at or before FlatEnd (≥ 48), so no read passes the plane's last input; positions outside the band are dropped.
+            for (int p = start; p < end; p += 48)
+            {
+                if (p > end - 48) p = Math.Max(0, end - 48);
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5, acc6_0 = bias6, acc7_0 = bias7;
+                Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5, acc6_1 = bias6, acc7_1 = bias7;
+                Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3, acc4_2 = bias4, acc5_2 = bias5, acc6_2 = bias6, acc7_2 = bias7;
+                int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at input row oh · Stride, slot ox of phase 0, which is position p of the phased copy
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 9 * 8); // this input channel's 9 taps × 8 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w0_1, acc1_2);
+                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w0_2, acc2_2);
+                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w0_3, acc3_2);
+                        Vector512<float> w0_4 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 0, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w0_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w0_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w0_4, acc4_2);
+                        Vector512<float> w0_5 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 0, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w0_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w0_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w0_5, acc5_2);
+                        Vector512<float> w0_6 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 0, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w0_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w0_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w0_6, acc6_2);
+                        Vector512<float> w0_7 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 0, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w0_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w0_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w0_7, acc7_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 6));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 22));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 38));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 1, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
+                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 1, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w1_1, acc1_2);
+                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 1, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w1_2, acc2_2);
+                        Vector512<float> w1_3 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 1, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w1_3, acc3_2);
+                        Vector512<float> w1_4 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 1, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w1_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w1_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w1_4, acc4_2);
+                        Vector512<float> w1_5 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 1, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w1_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w1_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w1_5, acc5_2);
+                        Vector512<float> w1_6 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 1, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w1_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w1_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w1_6, acc6_2);
+                        Vector512<float> w1_7 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 1, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w1_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w1_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w1_7, acc7_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 2, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
+                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 2, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w2_1, acc1_2);
+                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 2, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w2_2, acc2_2);
+                        Vector512<float> w2_3 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 2, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w2_3, acc3_2);
+                        Vector512<float> w2_4 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 2, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w2_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w2_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w2_4, acc4_2);
+                        Vector512<float> w2_5 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 2, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w2_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w2_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w2_5, acc5_2);
+                        Vector512<float> w2_6 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 2, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w2_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w2_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w2_6, acc6_2);
+                        Vector512<float> w2_7 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 2, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w2_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w2_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w2_7, acc7_2);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 12));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 28));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 44));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 3, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w3_0, acc0_2);
+                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 3, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w3_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w3_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w3_1, acc1_2);
+                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 3, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w3_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w3_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w3_2, acc2_2);
+                        Vector512<float> w3_3 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 3, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w3_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w3_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w3_3, acc3_2);
+                        Vector512<float> w3_4 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 3, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w3_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w3_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w3_4, acc4_2);
+                        Vector512<float> w3_5 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 3, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w3_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w3_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w3_5, acc5_2);
+                        Vector512<float> w3_6 = Vector512.Create(Unsafe.Add(ref wk, 30)); // tap 3, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w3_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w3_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w3_6, acc6_2);
+                        Vector512<float> w3_7 = Vector512.Create(Unsafe.Add(ref wk, 31)); // tap 3, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w3_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w3_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w3_7, acc7_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 50));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 32)); // tap 4, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w4_0, acc0_2);
+                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 33)); // tap 4, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w4_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w4_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w4_1, acc1_2);
+                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 34)); // tap 4, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w4_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w4_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w4_2, acc2_2);
+                        Vector512<float> w4_3 = Vector512.Create(Unsafe.Add(ref wk, 35)); // tap 4, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w4_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w4_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w4_3, acc3_2);
+                        Vector512<float> w4_4 = Vector512.Create(Unsafe.Add(ref wk, 36)); // tap 4, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w4_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w4_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w4_4, acc4_2);
+                        Vector512<float> w4_5 = Vector512.Create(Unsafe.Add(ref wk, 37)); // tap 4, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w4_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w4_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w4_5, acc5_2);
+                        Vector512<float> w4_6 = Vector512.Create(Unsafe.Add(ref wk, 38)); // tap 4, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w4_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w4_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w4_6, acc6_2);
+                        Vector512<float> w4_7 = Vector512.Create(Unsafe.Add(ref wk, 39)); // tap 4, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w4_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w4_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w4_7, acc7_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 13));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 29));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 45));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 40)); // tap 5, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w5_0, acc0_2);
+                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 41)); // tap 5, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w5_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w5_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w5_1, acc1_2);
+                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 42)); // tap 5, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w5_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w5_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w5_2, acc2_2);
+                        Vector512<float> w5_3 = Vector512.Create(Unsafe.Add(ref wk, 43)); // tap 5, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w5_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w5_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w5_3, acc3_2);
+                        Vector512<float> w5_4 = Vector512.Create(Unsafe.Add(ref wk, 44)); // tap 5, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w5_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w5_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w5_4, acc4_2);
+                        Vector512<float> w5_5 = Vector512.Create(Unsafe.Add(ref wk, 45)); // tap 5, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w5_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w5_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w5_5, acc5_2);
+                        Vector512<float> w5_6 = Vector512.Create(Unsafe.Add(ref wk, 46)); // tap 5, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w5_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w5_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w5_6, acc6_2);
+                        Vector512<float> w5_7 = Vector512.Create(Unsafe.Add(ref wk, 47)); // tap 5, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w5_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w5_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w5_7, acc7_2);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 24));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 40));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 56));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 48)); // tap 6, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w6_0, acc0_2);
+                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 49)); // tap 6, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w6_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w6_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w6_1, acc1_2);
+                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 50)); // tap 6, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w6_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w6_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w6_2, acc2_2);
+                        Vector512<float> w6_3 = Vector512.Create(Unsafe.Add(ref wk, 51)); // tap 6, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w6_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w6_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w6_3, acc3_2);
+                        Vector512<float> w6_4 = Vector512.Create(Unsafe.Add(ref wk, 52)); // tap 6, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w6_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w6_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w6_4, acc4_2);
+                        Vector512<float> w6_5 = Vector512.Create(Unsafe.Add(ref wk, 53)); // tap 6, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w6_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w6_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w6_5, acc5_2);
+                        Vector512<float> w6_6 = Vector512.Create(Unsafe.Add(ref wk, 54)); // tap 6, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w6_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w6_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w6_6, acc6_2);
+                        Vector512<float> w6_7 = Vector512.Create(Unsafe.Add(ref wk, 55)); // tap 6, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w6_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w6_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w6_7, acc7_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 30));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 62));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 56)); // tap 7, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w7_0, acc0_2);
+                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 57)); // tap 7, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w7_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w7_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w7_1, acc1_2);
+                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 58)); // tap 7, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w7_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w7_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w7_2, acc2_2);
+                        Vector512<float> w7_3 = Vector512.Create(Unsafe.Add(ref wk, 59)); // tap 7, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w7_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w7_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w7_3, acc3_2);
+                        Vector512<float> w7_4 = Vector512.Create(Unsafe.Add(ref wk, 60)); // tap 7, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w7_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w7_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w7_4, acc4_2);
+                        Vector512<float> w7_5 = Vector512.Create(Unsafe.Add(ref wk, 61)); // tap 7, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w7_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w7_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w7_5, acc5_2);
+                        Vector512<float> w7_6 = Vector512.Create(Unsafe.Add(ref wk, 62)); // tap 7, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w7_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w7_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w7_6, acc6_2);
+                        Vector512<float> w7_7 = Vector512.Create(Unsafe.Add(ref wk, 63)); // tap 7, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w7_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w7_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w7_7, acc7_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 25));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 41));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 57));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 64)); // tap 8, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w8_0, acc0_2);
+                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 65)); // tap 8, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w8_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w8_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w8_1, acc1_2);
+                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 66)); // tap 8, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w8_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w8_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w8_2, acc2_2);
+                        Vector512<float> w8_3 = Vector512.Create(Unsafe.Add(ref wk, 67)); // tap 8, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w8_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w8_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w8_3, acc3_2);
+                        Vector512<float> w8_4 = Vector512.Create(Unsafe.Add(ref wk, 68)); // tap 8, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w8_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w8_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w8_4, acc4_2);
+                        Vector512<float> w8_5 = Vector512.Create(Unsafe.Add(ref wk, 69)); // tap 8, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w8_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w8_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w8_5, acc5_2);
+                        Vector512<float> w8_6 = Vector512.Create(Unsafe.Add(ref wk, 70)); // tap 8, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w8_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w8_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w8_6, acc6_2);
+                        Vector512<float> w8_7 = Vector512.Create(Unsafe.Add(ref wk, 71)); // tap 8, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w8_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w8_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w8_7, acc7_2);
+                    }
+                }
+                // Epilogue: Relu6 in registers, then store 48 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu6(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu6(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu6(acc3_0), ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu6(acc4_0), ref flat, (nuint)(4 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu6(acc5_0), ref flat, (nuint)(5 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu6(acc6_0), ref flat, (nuint)(6 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu6(acc7_0), ref flat, (nuint)(7 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_1), ref flat, (nuint)(0 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu6(acc1_1), ref flat, (nuint)(1 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu6(acc2_1), ref flat, (nuint)(2 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu6(acc3_1), ref flat, (nuint)(3 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu6(acc4_1), ref flat, (nuint)(4 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu6(acc5_1), ref flat, (nuint)(5 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu6(acc6_1), ref flat, (nuint)(6 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu6(acc7_1), ref flat, (nuint)(7 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_2), ref flat, (nuint)(0 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu6(acc1_2), ref flat, (nuint)(1 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu6(acc2_2), ref flat, (nuint)(2 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu6(acc3_2), ref flat, (nuint)(3 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu6(acc4_2), ref flat, (nuint)(4 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu6(acc5_2), ref flat, (nuint)(5 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu6(acc6_2), ref flat, (nuint)(6 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu6(acc7_2), ref flat, (nuint)(7 * FlatLength + p + 32));
+            }
+        }
+
+        /// <summary>4 output channel(s) as one flat row of 7×24 positions (19 dropped per row), flat positions [start, end) of it, 6 vectors of 16 per tile: 4×6 accumulators; Relu6 in registers.</summary>
+        private static void Conv3x3S2_C5K12_BnRelu6_R4_Flat_V512(ref float x, ref float w, ref float bias, ref float flat, int start, int end)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            // The last tile starts at end − 96 (or 0, for a band that ends before one tile) and recomputes part of the one before instead
+            // of a tail: it ends at or before FlatEnd (≥ 96), so no read passes the plane's last input; positions outside the band are dropped.
+            for (int p = start; p < end; p += 96)
+            {
+                if (p > end - 96) p = Math.Max(0, end - 96);
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3;
+                Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3;
+                Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3;
+                Vector512<float> acc0_3 = bias0, acc1_3 = bias1, acc2_3 = bias2, acc3_3 = bias3;
+                Vector512<float> acc0_4 = bias0, acc1_4 = bias1, acc2_4 = bias2, acc3_4 = bias3;
+                Vector512<float> acc0_5 = bias0, acc1_5 = bias1, acc2_5 = bias2, acc3_5 = bias3;
+                int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at input row oh · Stride, slot ox of phase 0, which is position p of the phased copy
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 48));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 64));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 80));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w0_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w0_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w0_0, acc0_5);
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w0_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x0_3, w0_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x0_4, w0_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x0_5, w0_1, acc1_5);
+                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w0_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x0_3, w0_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x0_4, w0_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x0_5, w0_2, acc2_5);
+                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w0_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x0_3, w0_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x0_4, w0_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x0_5, w0_3, acc3_5);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 6));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 22));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 38));
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 54));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 70));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 86));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 1, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w1_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w1_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w1_0, acc0_5);
+                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 1, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w1_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x1_3, w1_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x1_4, w1_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x1_5, w1_1, acc1_5);
+                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 1, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w1_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x1_3, w1_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x1_4, w1_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x1_5, w1_2, acc2_5);
+                        Vector512<float> w1_3 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w1_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x1_3, w1_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x1_4, w1_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x1_5, w1_3, acc3_5);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 49));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 65));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 81));
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 2, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w2_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w2_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w2_0, acc0_5);
+                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 2, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w2_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x2_3, w2_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x2_4, w2_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x2_5, w2_1, acc1_5);
+                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 2, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w2_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x2_3, w2_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x2_4, w2_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x2_5, w2_2, acc2_5);
+                        Vector512<float> w2_3 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 2, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w2_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x2_3, w2_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x2_4, w2_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x2_5, w2_3, acc3_5);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 12));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 28));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 44));
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 60));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 76));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 92));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 3, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w3_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w3_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w3_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w3_0, acc0_5);
+                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 3, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w3_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w3_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w3_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x0_3, w3_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x0_4, w3_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x0_5, w3_1, acc1_5);
+                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 3, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w3_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w3_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w3_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x0_3, w3_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x0_4, w3_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x0_5, w3_2, acc2_5);
+                        Vector512<float> w3_3 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 3, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w3_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w3_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w3_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x0_3, w3_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x0_4, w3_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x0_5, w3_3, acc3_5);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 50));
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 66));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 82));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 98));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 4, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w4_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w4_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w4_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w4_0, acc0_5);
+                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 4, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w4_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w4_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w4_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x1_3, w4_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x1_4, w4_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x1_5, w4_1, acc1_5);
+                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 4, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w4_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w4_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w4_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x1_3, w4_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x1_4, w4_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x1_5, w4_2, acc2_5);
+                        Vector512<float> w4_3 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 4, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w4_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w4_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w4_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x1_3, w4_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x1_4, w4_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x1_5, w4_3, acc3_5);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 13));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 29));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 45));
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 61));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 77));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 93));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 5, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w5_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w5_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w5_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w5_0, acc0_5);
+                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 5, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w5_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w5_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w5_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x2_3, w5_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x2_4, w5_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x2_5, w5_1, acc1_5);
+                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 5, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w5_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w5_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w5_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x2_3, w5_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x2_4, w5_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x2_5, w5_2, acc2_5);
+                        Vector512<float> w5_3 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 5, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w5_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w5_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w5_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x2_3, w5_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x2_4, w5_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x2_5, w5_3, acc3_5);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 24));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 40));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 56));
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 72));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 88));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 104));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 6, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w6_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w6_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w6_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w6_0, acc0_5);
+                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 6, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w6_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w6_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w6_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x0_3, w6_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x0_4, w6_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x0_5, w6_1, acc1_5);
+                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 6, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w6_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w6_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w6_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x0_3, w6_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x0_4, w6_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x0_5, w6_2, acc2_5);
+                        Vector512<float> w6_3 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 6, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w6_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w6_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w6_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x0_3, w6_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x0_4, w6_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x0_5, w6_3, acc3_5);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 30));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 62));
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 78));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 94));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 110));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 7, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w7_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w7_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w7_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w7_0, acc0_5);
+                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 7, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w7_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w7_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w7_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x1_3, w7_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x1_4, w7_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x1_5, w7_1, acc1_5);
+                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 30)); // tap 7, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w7_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w7_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w7_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x1_3, w7_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x1_4, w7_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x1_5, w7_2, acc2_5);
+                        Vector512<float> w7_3 = Vector512.Create(Unsafe.Add(ref wk, 31)); // tap 7, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w7_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w7_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w7_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x1_3, w7_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x1_4, w7_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x1_5, w7_3, acc3_5);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 25));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 41));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 57));
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 73));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 89));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 105));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 32)); // tap 8, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w8_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w8_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w8_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w8_0, acc0_5);
+                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 33)); // tap 8, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w8_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w8_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w8_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x2_3, w8_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x2_4, w8_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x2_5, w8_1, acc1_5);
+                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 34)); // tap 8, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w8_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w8_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w8_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x2_3, w8_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x2_4, w8_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x2_5, w8_2, acc2_5);
+                        Vector512<float> w8_3 = Vector512.Create(Unsafe.Add(ref wk, 35)); // tap 8, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w8_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w8_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w8_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x2_3, w8_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x2_4, w8_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x2_5, w8_3, acc3_5);
+                    }
+                }
+                // Epilogue: Relu6 in registers, then store 96 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu6(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu6(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu6(acc3_0), ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_1), ref flat, (nuint)(0 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu6(acc1_1), ref flat, (nuint)(1 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu6(acc2_1), ref flat, (nuint)(2 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu6(acc3_1), ref flat, (nuint)(3 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_2), ref flat, (nuint)(0 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu6(acc1_2), ref flat, (nuint)(1 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu6(acc2_2), ref flat, (nuint)(2 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu6(acc3_2), ref flat, (nuint)(3 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_3), ref flat, (nuint)(0 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Relu6(acc1_3), ref flat, (nuint)(1 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Relu6(acc2_3), ref flat, (nuint)(2 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Relu6(acc3_3), ref flat, (nuint)(3 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_4), ref flat, (nuint)(0 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Relu6(acc1_4), ref flat, (nuint)(1 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Relu6(acc2_4), ref flat, (nuint)(2 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Relu6(acc3_4), ref flat, (nuint)(3 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_5), ref flat, (nuint)(0 * FlatLength + p + 80));
+                Vector512.StoreUnsafe(Activations.Relu6(acc1_5), ref flat, (nuint)(1 * FlatLength + p + 80));
+                Vector512.StoreUnsafe(Activations.Relu6(acc2_5), ref flat, (nuint)(2 * FlatLength + p + 80));
+                Vector512.StoreUnsafe(Activations.Relu6(acc3_5), ref flat, (nuint)(3 * FlatLength + p + 80));
             }
         }
 
@@ -159,15 +931,23 @@ namespace FusedNorm.Generated
                             for (int kw = 0; kw < Kernel; kw++)
                             {
                                 int iw = iw0 + kw * Dilation;
-                                if ((uint)iw >= InW) continue;
+                                if ((uint)iw >= PaddedW) continue;
                                 int tap = (kd * 3 + kh) * Kernel + kw;
-                                acc += Unsafe.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw) * Unsafe.Add(ref w, (ic * 9 + tap) * r + j);
+                                acc += Unsafe.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw % Stride * PhaseW + iw / Stride) * Unsafe.Add(ref w, (ic * 9 + tap) * r + j);
                             }
                         }
                     }
                 }
                 Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
             }
+        }
+
+        /// <summary>Copies the ConvW real columns of flat rows [rowStart, rowEnd) (FlatPitch apart) to the block's output planes.</summary>
+        private static void KeepColumns(int r, float[] flat, ref float dst, int rowStart, int rowEnd)
+        {
+            for (int j = 0; j < r; j++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
+                    new ReadOnlySpan<float>(flat, j * FlatLength + oh * FlatPitch, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));
         }
     }
 }

@@ -61,7 +61,7 @@ namespace FusedNorm.Generated
     /// act     Relu on the accumulators in registers, before the store
     /// tiles   4 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 4 channels per group
     /// tasks   sample × channel block: 2 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)
-    /// flat    Vector512 eval path: the 9×12 plane is one flat row over the padded width 14 (2 extra positions per row, dropped), so every tile is 4 channels × 6×16 positions instead of a partial vector per row
+    /// flat    Vector512 eval path: the 9×12 plane is one flat row of 14 positions per output row (the padded width; 2 extra positions per row, dropped), so every tile is 4 channels × 6×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..11 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
@@ -85,7 +85,7 @@ namespace FusedNorm.Generated
         private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
         private const int MaxRowBands = 1; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
         private const int InteriorStart = 0, InteriorEnd = 12;
-        private const int FlatLength = ConvH * InW, FlatEnd = (ConvH - 1) * InW + ConvW; // a channel's outputs as one flat row over the padded width (row oh at oh * InW)
+        private const int FlatPitch = InW, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch, the padded width)
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -125,7 +125,7 @@ namespace FusedNorm.Generated
             {
                 // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
                 float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
-                Conv3x3S1G2_C4K8_BnRelu_R4_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * InW, (rowEnd - 1) * InW + ConvW);
+                Conv3x3S1G2_C4K8_BnRelu_R4_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
                 KeepColumns(4, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial), rowStart, rowEnd);
                 ArrayPool<float>.Shared.Return(flat);
             }
@@ -635,12 +635,12 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>Copies the ConvW real columns of flat rows [rowStart, rowEnd) (InW apart) to the block's output planes.</summary>
+        /// <summary>Copies the ConvW real columns of flat rows [rowStart, rowEnd) (FlatPitch apart) to the block's output planes.</summary>
         private static void KeepColumns(int r, float[] flat, ref float dst, int rowStart, int rowEnd)
         {
             for (int j = 0; j < r; j++)
                 for (int oh = rowStart; oh < rowEnd; oh++)
-                    new ReadOnlySpan<float>(flat, j * FlatLength + oh * InW, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));
+                    new ReadOnlySpan<float>(flat, j * FlatLength + oh * FlatPitch, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));
         }
     }
 }

@@ -38,7 +38,7 @@ internal static class ConvEmitter
         if (chain.Norm?.EvalMode is null or NormMode.Folded)
             w.Line($"private const int MaxRowBands = {chain.MaxRowBands}; // a task is (sample, channel block, band of {(chain.Pool is null ? "output" : "pooled")} rows); each call picks 1..MaxRowBands bands");
         if (c.Vectorized) w.Line($"private const int InteriorStart = {c.InteriorStart}, InteriorEnd = {c.InteriorEnd};");
-        if (c.Flat512) w.Line($"private const int FlatLength = ConvH * InW, FlatEnd = (ConvH - 1) * InW + ConvW; // a channel's outputs as one flat row over the padded width (row oh at oh * InW)");
+        if (c.Flat512) w.Line($"private const int FlatPitch = {(c.Stride == 1 ? "InW" : "Stride * InW")}, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch{(c.Stride == 1 ? ", the padded width" : ": Stride rows of the phased copy")})");
         if (chain.Pool is { } p) w.Line($"private const int PoolD = {p.OutDepth}, PoolH = {p.OutHeight}, PoolW = {p.OutWidth}, PoolSpatial = PoolD * PoolH * PoolW;");
         if (chain.Pool is not null && chain.HasSkip) w.Line("public const int AddSize = OutC * ConvSpatial; // the skip tensor per sample: the conv output's shape, added before pooling");
         if (chain.Norm is { RunLength: > 0 } n && (n.EvalMode == NormMode.RunStatistics || n.TrainingMode == NormMode.RunStatistics))
@@ -278,7 +278,7 @@ internal static class ConvEmitter
                     {
                         w.Comment("The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.");
                         w.Line("float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);");
-                        w.Line($"{FlatName(chain, r)}(ref {Unsafe}.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * InW, (rowEnd - 1) * InW + ConvW);");
+                        w.Line($"{FlatName(chain, r)}(ref {Unsafe}.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);");
                         w.Line(chain.HasSkip
                             ? $"KeepColumnsAdd({r}, flat, ref {dst}, ref {Unsafe}.Add(ref sn, oc * ConvSpatial), rowStart, rowEnd);"
                             : $"KeepColumns({r}, flat, ref {dst}, rowStart, rowEnd);");
@@ -544,8 +544,8 @@ internal static class ConvEmitter
     private static string FlatName(ChainPlan chain, int r) => $"{Tag(chain)}_R{r}_Flat_V512";
 
     /// <summary>
-    /// r output channels over the plane taken as one flat row of ConvH × InW positions: output (oh, ox) is flat
-    /// position oh·InW + ox, and for stride 1 its window starts at the same flat position of the input, so a vector
+    /// r output channels over the plane taken as one flat row of ConvH × FlatPitch positions: output (oh, ox) is flat
+    /// position oh·FlatPitch + ox, and its window starts at the same position of the (for a stride, column-phased) input, so a vector
     /// of 16 consecutive positions reads 16 consecutive inputs even where it crosses a row. The InW − ConvW extra
     /// positions of each row are computed and dropped by KeepColumns; in exchange every tile is 3 full vectors.
     /// </summary>
@@ -555,7 +555,7 @@ internal static class ConvEmitter
         const int lanes = 16;
         int cols = c.FlatVectors(r);
         string vec = "Vector512<float>";
-        w.Line($"/// <summary>{r} output channel(s) as one flat row of {c.OutHeight}×{c.InWidth} positions ({c.InWidth - c.OutWidth} dropped per row), flat positions [start, end) of it, {cols} vectors of 16 per tile: {r}×{cols} accumulators; {(chain.Activation is { } a ? ActivationName(a) + " in registers" : "no activation")}.</summary>");
+        w.Line($"/// <summary>{r} output channel(s) as one flat row of {c.OutHeight}×{c.FlatPitch} positions ({c.FlatPitch - c.OutWidth} dropped per row), flat positions [start, end) of it, {cols} vectors of 16 per tile: {r}×{cols} accumulators; {(chain.Activation is { } a ? ActivationName(a) + " in registers" : "no activation")}.</summary>");
         using (w.Block($"private static void {FlatName(chain, r)}({Ref} x, {Ref} w, {Ref} bias, {Ref} flat, int start, int end)"))
         {
             w.Comment("Per-channel bias" + (chain.Norm?.EvalMode == NormMode.Folded ? " (the norm folded in)" : "") + ", broadcast once.");
@@ -569,7 +569,9 @@ internal static class ConvEmitter
                 string Acc(int j, int u) => $"acc{j}_{u}";
                 for (int u = 0; u < cols; u++)
                     w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, r).Select(j => $"{Acc(j, u)} = bias{j}")) + ";");
-                w.Line("int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p");
+                w.Line(c.Stride == 1
+                    ? "int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p"
+                    : "int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at input row oh · Stride, slot ox of phase 0, which is position p of the phased copy");
                 EmitWindow(w, c, r, lanes, cols, Acc, c.FlatUnroll(r));
                 // With a residual add the activation comes after the add, which KeepColumnsAdd makes as it copies the kept columns.
                 ActivationSpec? activation = chain.HasSkip ? null : chain.Activation;
@@ -588,14 +590,14 @@ internal static class ConvEmitter
     {
         ConvPlan c = chain.Conv!;
         string then = chain.Activation is { } a ? ", then " + ActivationName(a) : "";
-        w.Line($"/// <summary>The ConvW real columns of flat rows [rowStart, rowEnd) (InW apart) plus the skip (laid out as the output planes){then}, into the block's output planes.</summary>");
+        w.Line($"/// <summary>The ConvW real columns of flat rows [rowStart, rowEnd) (FlatPitch apart) plus the skip (laid out as the output planes){then}, into the block's output planes.</summary>");
         using (w.Block($"private static void KeepColumnsAdd(int r, float[] flat, {Ref} dst, {Ref} skip, int rowStart, int rowEnd)"))
         {
             w.Line($"{Ref} f0 = ref MemoryMarshal.GetArrayDataReference(flat);");
             using (w.Block("for (int j = 0; j < r; j++)"))
             using (w.Block("for (int oh = rowStart; oh < rowEnd; oh++)"))
             {
-                w.Line($"{Ref} f = ref {Unsafe}.Add(ref f0, j * FlatLength + oh * InW);");
+                w.Line($"{Ref} f = ref {Unsafe}.Add(ref f0, j * FlatLength + oh * FlatPitch);");
                 w.Line("int at = j * ConvSpatial + oh * ConvW, ox = 0;");
                 if (c.OutWidth >= 16)
                     using (w.Block("for (; ox < ConvW; ox += 16)"))
@@ -610,12 +612,12 @@ internal static class ConvEmitter
 
     private static void EmitKeepColumns(SourceWriter w)
     {
-        w.Line("/// <summary>Copies the ConvW real columns of flat rows [rowStart, rowEnd) (InW apart) to the block's output planes.</summary>");
+        w.Line("/// <summary>Copies the ConvW real columns of flat rows [rowStart, rowEnd) (FlatPitch apart) to the block's output planes.</summary>");
         using (w.Block($"private static void KeepColumns(int r, float[] flat, {Ref} dst, int rowStart, int rowEnd)"))
         {
             w.Line("for (int j = 0; j < r; j++)");
             w.Line("    for (int oh = rowStart; oh < rowEnd; oh++)");
-            w.Line($"        new ReadOnlySpan<float>(flat, j * FlatLength + oh * InW, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref {Unsafe}.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));");
+            w.Line($"        new ReadOnlySpan<float>(flat, j * FlatLength + oh * FlatPitch, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref {Unsafe}.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));");
         }
     }
 

@@ -39,7 +39,7 @@ internal static class FusionPlanComment
                     : $"/// tasks   sample × channel block × row band: {blocks} block(s) × up to {chain.MaxRowBands} bands of the {chain.BandedRows} {rows} rows per sample, as many as give each thread about 4 tasks (1 band on one thread)");
             }
             if (c.Flat512)
-                w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row over the padded width {c.InWidth} ({c.InWidth - c.OutWidth} extra positions per row, dropped), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
+                w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row of {c.FlatPitch} positions per output row ({(c.Stride == 1 ? "the padded width" : $"{c.Stride} rows of the phased copy")}; {c.FlatPitch - c.OutWidth} extra positions per row, dropped), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
             if (c.CopyPadding > 0)
                 w.Line($"/// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested");
             if (c.ColumnPhases > 1)

@@ -37,9 +37,16 @@ public sealed record ConvPlan(
 
     /// <summary>
     /// Outputs computed as one flat row over the padded width (see <see cref="Flat512"/>): row oh starts at
-    /// oh · InWidth, and the last output is at FlatEnd − 1.
+    /// oh · FlatPitch, and the last output is at FlatEnd − 1.
     /// </summary>
-    public int FlatEnd => (OutHeight - 1) * InWidth + OutWidth;
+    public int FlatEnd => (OutHeight - 1) * FlatPitch + OutWidth;
+
+    /// <summary>
+    /// Flat positions per output row: output (oh, ox) is flat position oh · FlatPitch + ox, and its window starts at input
+    /// position oh · Stride · RowPitch + ox (+ the tap's offset) of the copy: the same for every output when FlatPitch =
+    /// Stride · RowPitch (the padded width at stride 1; Stride rows of the column-phased copy when strided).
+    /// </summary>
+    public int FlatPitch => Stride * RowPitch;
 
     /// <summary>
     /// Vectors of 16 per tile of the flat kernel for a block of <paramref name="channels"/>: 24 accumulators (8

@@ -237,9 +237,6 @@ public static class ModelPlanner
             int lastStart = readW - extent + kernelPadding; // largest ox*stride with the window inside
             int interiorEnd = lastStart < 0 ? 0 : Math.Min(ow, lastStart / c.Stride + 1);
             bool vectorized = interiorEnd - interiorStart >= VectorWidth;
-            if (!vectorized)
-                diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
-                    $"the conv output rows have {Math.Max(0, interiorEnd - interiorStart)} columns, fewer than one Vector256 of {VectorWidth}"));
 
             // A 2d stride-1 plane whose rows are not a whole number of Vector512s: compute it as one flat row over the
             // padded width (each row's extra columns are computed and dropped), so every register tile is 3 full
@@ -249,9 +246,18 @@ public static class ModelPlanner
             // With a residual add the flat kernel stores raw sums, and the copy of each row's kept columns adds the skip and activates.
             bool flat = c.Rank == 2 && c.Stride == 1 && fusedEval && ow % 16 != 0 && interiorStart == 0 && interiorEnd == ow
                 && (oh - 1) * readW + ow >= FlatTileVectors * 16;
+            // A strided plane too narrow for a vector row (ResNet's last stage: 7 columns) runs flat as well, over the
+            // column-phased copy: output row oh is flat positions oh · stride · pitch …, most of them dropped, but in vectors.
+            int stridedPitch = c.Stride * ((readW + c.Stride - 1) / c.Stride);
+            flat |= c.Rank == 2 && c.Stride > 1 && !vectorized && fusedEval && interiorStart == 0 && interiorEnd == ow
+                && (oh - 1) * c.Stride * stridedPitch + ow >= FlatTileVectors * 16;
+            if (!vectorized)
+                diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
+                    $"the conv output rows have {Math.Max(0, interiorEnd - interiorStart)} columns, fewer than one Vector256 of {VectorWidth}" +
+                    (flat ? " (where Vector512 is accelerated, the flat Vector512 kernel runs it instead)" : "")));
             // A strided vector kernel reads a copy whose rows are split into `stride` column phases, so the inputs of
             // consecutive output columns are consecutive (one load per vector instead of a gather of `stride`-apart elements).
-            int phases = vectorized && c.Stride > 1 ? c.Stride : 1;
+            int phases = (vectorized || flat) && c.Stride > 1 ? c.Stride : 1;
             conv = new ConvPlan(c.Name, c.Rank, inC, c.OutChannels, c.Groups, c.KernelSize, c.Stride, kernelPadding, c.Dilation, c.Bias,
                 readD, readH, readW, od, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), interiorStart, interiorEnd, vectorized, copyPadding, flat, phases);
             output = c.Rank switch { 1 => new[] { c.OutChannels, ow }, 2 => new[] { c.OutChannels, oh, ow }, _ => new[] { c.OutChannels, od, oh, ow } };
