@@ -22,7 +22,7 @@ public sealed class KernelArguments
 
 /// <summary>
 /// One task of a chain: task index <paramref name="task"/> of the work split the kernel chose. <paramref name="state"/>
-/// is the value the kernel passed to <see cref="Parallelism.For"/>, the same for every task of the call: the batch,
+/// is the value the kernel passed to <see cref="Parallelism.For(ReadOnlySpan{float}, Span{float}, int, int, KernelTask, KernelArguments)"/>, the same for every task of the call: the batch,
 /// or what the tasks need to decode their index (a banded kernel's row bands).
 /// </summary>
 public delegate void KernelTask(ref float x, ref float y, int state, int task, KernelArguments arguments);
