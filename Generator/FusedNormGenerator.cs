@@ -35,10 +35,16 @@ public sealed class FusedNormGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(
                 AttributeNames.Model,
                 static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax or StructDeclarationSyntax,
-                static (ctx, ct) => (
-                    Guarded(ctx.TargetSymbol.Name, LocationInfo.From(ctx.TargetNode.GetLocation()),
-                        () => ModelParser.Parse((INamedTypeSymbol)ctx.TargetSymbol, (TypeDeclarationSyntax)ctx.TargetNode, ct)),
-                    GuardedStub(() => ModelParser.Stub((INamedTypeSymbol)ctx.TargetSymbol, (TypeDeclarationSyntax)ctx.TargetNode, ct))))
+                static (ctx, ct) =>
+                {
+                    Result<ModelSpec> spec = Guarded(ctx.TargetSymbol.Name, LocationInfo.From(ctx.TargetNode.GetLocation()),
+                        () => ModelParser.Parse((INamedTypeSymbol)ctx.TargetSymbol, (TypeDeclarationSyntax)ctx.TargetNode, ct));
+                    // Only a model Parse rejected needs the symbols to write its stub; a parsed one's stub follows from its spec.
+                    StubSpec? stub = spec.Value is null
+                        ? GuardedStub(() => ModelParser.Stub((INamedTypeSymbol)ctx.TargetSymbol, (TypeDeclarationSyntax)ctx.TargetNode, ct))
+                        : null;
+                    return (spec, stub);
+                })
             .WithTrackingName(TrackingNames.Parse);
 
         IncrementalValuesProvider<(Result<ModelSpec> Spec, Result<ModelPlan>? Plan, StubSpec? Stub)> planned = specs
@@ -48,8 +54,8 @@ public sealed class FusedNormGenerator : IIncrementalGenerator
 
         // A model with errors: its stub, with the IDs of the errors it throws about (one error per mistake in the build).
         IncrementalValuesProvider<(StubSpec Stub, string Errors)> stubs = planned
-            .Where(static p => p.Stub is not null && p.Plan?.Value is null)
-            .Select(static (p, _) => (p.Stub!, string.Join(", ", p.Spec.Diagnostics.Concat(p.Plan?.Diagnostics ?? EquatableArray<DiagnosticInfo>.Empty)
+            .Where(static p => p.Plan?.Value is null && (p.Stub is not null || p.Spec.Value is not null))
+            .Select(static (p, _) => (p.Stub ?? StubSpec.From(p.Spec.Value!), string.Join(", ", p.Spec.Diagnostics.Concat(p.Plan?.Diagnostics ?? EquatableArray<DiagnosticInfo>.Empty)
                 .Where(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error).Select(d => d.Descriptor.Id).Distinct().DefaultIfEmpty("the FN errors"))))
             .WithTrackingName(TrackingNames.Stubs);
 
