@@ -19,11 +19,8 @@ internal static class Networks
     public static void ResNet18(int threads, int batch, int rounds)
     {
         var tensors = ResNet18Recipe.FloatTensors().ToDictionary(t => t.Key, t => (Shape: t.Shape, Data: ResNet18Recipe.Values(t.Key, t.Shape)));
-        var writer = new SafeTensorsWriter();
-        foreach (var (key, tensor) in tensors) writer.Add(key, tensor.Data, tensor.Shape);
-        foreach (string key in ResNet18Recipe.Counters()) writer.Add(key, new long[] { 0 });
         var model = new FusedNorm.Sample.ResNet18();
-        model.LoadWeights(SafeTensorsFile.FromBytes(writer.ToArray(), "resnet18"));
+        model.LoadWeights(SafeTensorsFile.FromBytes(ResNet18Recipe.StateDict().ToArray(), "resnet18"));
         global::FusedNorm.Kernels.Parallelism.MaxDegree = threads;
 
         byte[] onnx = Graph(tensors, batch);

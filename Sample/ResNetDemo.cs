@@ -19,9 +19,7 @@ internal static class ResNetDemo
         string directory = Path.Combine(AppContext.BaseDirectory, "weights");
         using SafeTensorsFile reference = SafeTensorsFile.Open(Path.Combine(directory, "resnet18_reference.safetensors"));
 
-        var writer = new SafeTensorsWriter();
-        foreach (var (key, shape) in ResNet18Recipe.FloatTensors()) writer.Add(key, ResNet18Recipe.Values(key, shape), shape);
-        foreach (string key in ResNet18Recipe.Counters()) writer.Add(key, new long[] { 0 });
+        SafeTensorsWriter writer = ResNet18Recipe.StateDict();
         var model = new ResNet18();
         var clock = Stopwatch.StartNew();
         model.LoadWeights(SafeTensorsFile.FromBytes(writer.ToArray(), "resnet18 (recipe)"));

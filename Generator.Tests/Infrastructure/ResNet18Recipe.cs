@@ -104,4 +104,13 @@ public static class ResNet18Recipe
         foreach (var (key, _) in FloatTensors())
             if (key.EndsWith(".running_var")) yield return key.Substring(0, key.Length - ".running_var".Length) + ".num_batches_tracked";
     }
+
+    /// <summary>The whole state_dict as torchvision names it: every float tensor drawn from the recipe, the counters 0.</summary>
+    public static FusedNorm.SafeTensorsWriter StateDict()
+    {
+        var writer = new FusedNorm.SafeTensorsWriter();
+        foreach (var (key, shape) in FloatTensors()) writer.Add(key, Values(key, shape), shape);
+        foreach (string key in Counters()) writer.Add(key, new long[] { 0 });
+        return writer;
+    }
 }

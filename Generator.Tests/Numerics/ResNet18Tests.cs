@@ -29,9 +29,7 @@ public class ResNet18Tests
     /// <summary>The recipe's state_dict as a safetensors file: every float tensor, and the I64 num_batches_tracked (0).</summary>
     private static string WriteStateDict()
     {
-        var writer = new SafeTensorsWriter();
-        foreach (var (key, shape) in ResNet18Recipe.FloatTensors()) writer.Add(key, ResNet18Recipe.Values(key, shape), shape);
-        foreach (string key in ResNet18Recipe.Counters()) writer.Add(key, new long[] { 0 });
+        SafeTensorsWriter writer = ResNet18Recipe.StateDict();
         string path = Path.Combine(Path.GetTempPath(), $"fusednorm-resnet18-{Environment.ProcessId}.safetensors");
         writer.Save(path);
         return path;
