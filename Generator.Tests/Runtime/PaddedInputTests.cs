@@ -43,6 +43,7 @@ public class PaddedInputTests
     [InlineData(3, 1, 5, 7, 0, 1, 1, 2)]   // Conv2d, padding 1, stride 2
     [InlineData(2, 1, 4, 10, 0, 2, 2, 4)]  // stride 4, padding 2: a 14-column row in 4 phases of 4
     [InlineData(1, 3, 4, 9, 1, 1, 1, 3)]   // Conv3d, stride 3
+    [InlineData(2, 1, 3, 1, 0, 0, 0, 4)]   // a 1-column row in 4 phases: phases 1–3 hold nothing
     public void The_phased_copy_holds_each_padded_column_in_its_phase(int planes, int d, int h, int w, int pd, int ph, int pw, int stride)
     {
         var random = new Random(planes * 100 + d * 10 + h + stride);

@@ -63,16 +63,20 @@ public static class PaddedInput
             for (int z = 0; z < dp; z++)
                 for (int y = 0; y < hp; y++)
                 {
-                    Span<float> row = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref destination, ((p * dp + z) * hp + y) * pitch), pitch);
+                    ref float row = ref Unsafe.Add(ref destination, ((p * dp + z) * hp + y) * pitch);
+                    MemoryMarshal.CreateSpan(ref row, pitch).Clear(); // the padding and a segment's unused last slot
                     int sz = z - pd, sy = y - ph;
-                    if ((uint)sz >= (uint)d || (uint)sy >= (uint)h) { row.Clear(); continue; }
+                    if ((uint)sz >= (uint)d || (uint)sy >= (uint)h) continue;
                     ref float src = ref Unsafe.Add(ref source, ((p * d + sz) * h + sy) * w);
                     for (int q = 0; q < phases; q++)
-                        for (int j = 0; j < phaseWidth; j++)
-                        {
-                            int sx = j * phases + q - pw; // the source column of padded column j·phases + q
-                            row[q * phaseWidth + j] = (uint)sx < (uint)w ? Unsafe.Add(ref src, sx) : 0f;
-                        }
+                    {
+                        // Slot j of phase q holds padded column j·phases + q, source column j·phases + q − pw: the slots whose
+                        // source column is inside the row are j0 … j1 − 1.
+                        int last = pw + w - 1 - q; // the last padded column of phase q that holds an input, ·phases: floor, so test the sign
+                        int j0 = (pw - q + phases - 1) / phases, j1 = last < 0 ? 0 : Math.Min(phaseWidth, last / phases + 1);
+                        ref float segment = ref Unsafe.Add(ref row, q * phaseWidth);
+                        for (int j = j0; j < j1; j++) Unsafe.Add(ref segment, j) = Unsafe.Add(ref src, j * phases + q - pw);
+                    }
                 }
     }
 }
