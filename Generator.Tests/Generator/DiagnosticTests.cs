@@ -345,7 +345,7 @@ public class DiagnosticTests
     public void FN0103_group_norm_num_channels_mismatch()
     {
         var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.GroupNorm)] [Conv2d(8, KernelSize = 3, Name = \"c\")] [GroupNorm(2, NumChannels = 6, Name = \"gn\")] public partial void S{Signature}"), "FN0103");
-        AssertMessage(d, "num_features = 6", "receives 8");
+        AssertMessage(d, "num_channels = 6", "receives 8", "NumChannels = 8");
     }
 
     [Fact]

@@ -121,7 +121,7 @@ public static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NormFeatureMismatch = Error("FN0103",
         "Norm num_features differs from its input channels",
-        "Chain '{0}': {1} has num_features = {2} but receives {3} channels from {4}: set NumFeatures = {3} (or leave it 0 to infer it)",
+        "Chain '{0}': {1} has {5} = {2} but receives {3} channels from {4}: set {6} = {3} (or leave it 0 to infer it)",
         Shape);
 
     public static readonly DiagnosticDescriptor NonPositiveSize = Error("FN0104",

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
+using FusedNorm.Generator.Diagnostics;
 using FusedNorm.Generator.Spec;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -163,7 +164,7 @@ internal static class ModelParser
             string? skipProblem = SkipSignatureProblem(method);
             if (skipProblem is not null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(SkipParameter, location, name, skipProblem));
+                diagnostics.Add(DiagnosticInfo.Create(SkipParameter, location, name, skipProblem).WithFix((FixProperties.HasSkip, "true")));
                 return null;
             }
         }
@@ -172,7 +173,7 @@ internal static class ModelParser
             string? signatureProblem = SignatureProblem(method);
             if (signatureProblem is not null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(BadSignature, location, name, signatureProblem));
+                diagnostics.Add(DiagnosticInfo.Create(BadSignature, location, name, signatureProblem).WithFix((FixProperties.HasSkip, "false")));
                 return null;
             }
         }
@@ -215,7 +216,11 @@ internal static class ModelParser
         // One kernel runs (Conv | Linear) Norm? Activation? Pool?; a longer list runs as one kernel per compute layer.
         if (LayerOrder.Problem(layers) is { } orderProblem)
         {
-            diagnostics.Add(DiagnosticInfo.Create(IllegalLayerOrder, location, name, orderProblem));
+            var orderDiagnostic = DiagnosticInfo.Create(IllegalLayerOrder, location, name, orderProblem);
+            // A list with a no-op layer keeps its order problem without a fix: where the Dropout belongs is the user's call.
+            if (layers.Count == layerValues.Length && LayerOrder.Reordered(layers) is { } reordered)
+                orderDiagnostic = orderDiagnostic.WithFix((FixProperties.Layers, string.Join(",", reordered)));
+            diagnostics.Add(orderDiagnostic);
             return null;
         }
         List<List<LayerKind>> parts = LayerOrder.Split(layers);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using FusedNorm.Generator.Diagnostics;
 using FusedNorm.Generator.Spec;
 using static FusedNorm.Generator.Diagnostics.DiagnosticDescriptors;
 
@@ -168,7 +169,13 @@ public static class ModelPlanner
         bool Failed() => diagnostics.Skip(errors).Any(d => d.Descriptor.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
         void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor d, params object[] args) =>
             diagnostics.Add(DiagnosticInfo.Create(d, chain.Location, args));
-        void ReportArray(Microsoft.CodeAnalysis.DiagnosticDescriptor d, object[] args) => Report(d, args);
+        void ReportArray(Microsoft.CodeAnalysis.DiagnosticDescriptor d, object[] args, (string, string)[]? fix) =>
+            diagnostics.Add(fix is null ? DiagnosticInfo.Create(d, chain.Location, args) : DiagnosticInfo.Create(d, chain.Location, args).WithFix(fix));
+        // The attribute, layer, property and value FusedNorm.CodeFixes writes to repair a shape mismatch.
+        (string, string)[] SetProperty(string attribute, string layerName, string property, object value) => new[]
+        {
+            (FixProperties.Attribute, attribute), (FixProperties.LayerName, layerName), (FixProperties.Property, property), (FixProperties.Value, value.ToString()!),
+        };
         bool TooLarge(double elements, string what)
         {
             if (elements <= MaxElements) return false;
@@ -201,7 +208,8 @@ public static class ModelPlanner
             if (c.Groups <= 0) Report(NonPositiveSize, chain.MethodName, $"{layer} groups", "positive", c.Groups);
             if (c.InChannels < 0) Report(NonPositiveSize, chain.MethodName, $"{layer} in_channels", "positive (or 0 to infer it)", c.InChannels);
             else if (c.InChannels != 0 && c.InChannels != inC)
-                Report(ChannelMismatch, chain.MethodName, layer, "InChannels", c.InChannels, inC, source);
+                ReportArray(ChannelMismatch, new object[] { chain.MethodName, layer, "InChannels", c.InChannels, inC, source },
+                    SetProperty($"Conv{c.Rank}d", c.Name, "InChannels", inC));
             if (Failed()) return null;
             if (inC % c.Groups != 0 || c.OutChannels % c.Groups != 0)
             {
@@ -269,8 +277,9 @@ public static class ModelPlanner
             if (l.OutFeatures <= 0) Report(NonPositiveSize, chain.MethodName, $"Linear '{l.Name}' out_features", "positive", l.OutFeatures);
             if (l.InFeatures < 0) Report(NonPositiveSize, chain.MethodName, $"Linear '{l.Name}' in_features", "positive (or 0 to infer it)", l.InFeatures);
             else if (l.InFeatures != 0 && l.InFeatures != inFeatures)
-                Report(ChannelMismatch, chain.MethodName, $"Linear '{l.Name}'", "InFeatures", l.InFeatures,
-                    input.Length == 1 ? inFeatures.ToString() : $"{inFeatures} (flattened from {In(input)})", source);
+                ReportArray(ChannelMismatch, new object[] { chain.MethodName, $"Linear '{l.Name}'", "InFeatures", l.InFeatures,
+                    input.Length == 1 ? inFeatures.ToString() : $"{inFeatures} (flattened from {In(input)})", source },
+                    SetProperty("Linear", l.Name, "InFeatures", inFeatures));
             if (Failed()) return null;
             if (TooLarge((double)inFeatures * l.OutFeatures, $"the weight of Linear '{l.Name}'")) return null;
 
@@ -351,15 +360,29 @@ public static class ModelPlanner
     /// Resolves a norm against the shape it receives (C first, then the spatial dims) and decides where its
     /// statistics come from: folded running statistics, the batch, or runs of one sample.
     /// </summary>
-    private static NormPlan? PlanNorm(ChainSpec chain, NormSpec n, int[] shape, string producer, Action<Microsoft.CodeAnalysis.DiagnosticDescriptor, object[]> report)
+    private static NormPlan? PlanNorm(ChainSpec chain, NormSpec n, int[] shape, string producer,
+        Action<Microsoft.CodeAnalysis.DiagnosticDescriptor, object[], (string, string)[]?> reportFix)
     {
+        void report(Microsoft.CodeAnalysis.DiagnosticDescriptor d, object[] args) => reportFix(d, args, null);
+        string attribute = n.Kind.IsBatchNorm() ? "BatchNorm" : n.Kind.IsInstanceNorm() ? "InstanceNorm" : n.Kind.ToString();
+        (string, string)[] SetProperty(string property, string value) => new[]
+        {
+            (FixProperties.Attribute, attribute), (FixProperties.LayerName, n.Name), (FixProperties.Property, property), (FixProperties.Value, value),
+        };
         int channels = shape[0];
         int spatial = shape.Skip(1).Aggregate(1, (a, d) => a * d);
         string what = $"{n.Kind}" + (n.Name.Length > 0 ? $" '{n.Name}'" : "");
         if (n.Kind != LayerKind.LayerNorm)
         {
             if (n.NumFeatures < 0) { report(NonPositiveSize, new object[] { chain.MethodName, $"{what} num_features", "positive (or 0 to infer it)", n.NumFeatures }); return null; }
-            if (n.NumFeatures != 0 && n.NumFeatures != channels) { report(NormFeatureMismatch, new object[] { chain.MethodName, what, n.NumFeatures, channels, producer }); return null; }
+            if (n.NumFeatures != 0 && n.NumFeatures != channels)
+            {
+                bool group = n.Kind == LayerKind.GroupNorm; // PyTorch's GroupNorm calls it num_channels
+                reportFix(NormFeatureMismatch, new object[] { chain.MethodName, what, n.NumFeatures, channels, producer,
+                    group ? "num_channels" : "num_features", group ? "NumChannels" : "NumFeatures" },
+                    SetProperty(group ? "NumChannels" : "NumFeatures", channels.ToString()));
+                return null;
+            }
         }
 
         NormMode eval, run = NormMode.RunStatistics;
@@ -397,7 +420,8 @@ public static class ModelPlanner
             if (!matches)
             {
                 string example = string.Join(", ", shape.Skip(1).Any() ? shape.Skip(1) : shape);
-                report(NormalizedShapeMismatch, new object[] { chain.MethodName, string.Join(", ", normalized), string.Join(", ", shape), example });
+                reportFix(NormalizedShapeMismatch, new object[] { chain.MethodName, string.Join(", ", normalized), string.Join(", ", shape), example },
+                    SetProperty(FixProperties.Constructor, example));
                 return null;
             }
             eval = run;
