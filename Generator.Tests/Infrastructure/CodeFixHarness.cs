@@ -32,7 +32,8 @@ public static class CodeFixHarness
             compilationOptions: new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable),
             parseOptions: GeneratorHarness.ParseOptions,
             metadataReferences: Net100.References.All.Cast<MetadataReference>()
-                .Append(MetadataReference.CreateFromFile(typeof(FuseAttribute).Assembly.Location))));
+                .Append(MetadataReference.CreateFromFile(typeof(FuseAttribute).Assembly.Location))
+                .Append(MetadataReference.CreateFromFile(typeof(System.Numerics.Tensors.Tensor).Assembly.Location))));
         Document document = workspace.AddDocument(DocumentInfo.Create(DocumentId.CreateNewId(project.Id), "Model0.cs",
             loader: TextLoader.From(TextAndVersion.Create(SourceText.From(source), VersionStamp.Create())), filePath: "Model0.cs"));
 

@@ -91,6 +91,8 @@ internal static class ModelEmitter
 
         EmitSplitChains(w, model);
         EmitForward(w, model);
+        w.Line();
+        TensorOverloadEmitter.Emit(w, model);
         TypeEmitter.CloseType(w, model.Type);
         return w.ToString();
     }

@@ -537,10 +537,14 @@ internal static class ModelParser
         var generated = new Dictionary<string, (string What, string[]? Signatures)>(System.StringComparer.Ordinal);
         const string Spans = "System.ReadOnlySpan<float>, System.Span<float>, int";
         const string SkipSpans = "System.ReadOnlySpan<float>, System.ReadOnlySpan<float>, System.Span<float>, int";
-        foreach (string member in new[] { "InputSize", "OutputSize", "InputShape", "OutputShape", "StateDictKeys", "IsLoaded" })
+        const string Tensors = "System.Numerics.Tensors.ReadOnlyTensorSpan<float>, System.Numerics.Tensors.TensorSpan<float>";
+        const string SkipTensors = "System.Numerics.Tensors.ReadOnlyTensorSpan<float>, System.Numerics.Tensors.ReadOnlyTensorSpan<float>, System.Numerics.Tensors.TensorSpan<float>";
+        foreach (string member in new[] { "InputSize", "OutputSize", "InputShape", "OutputShape", "InputLengths", "OutputLengths", "StateDictKeys", "IsLoaded" })
             generated[member] = ("the model's " + member, null);
         generated["LoadWeights"] = ("the model's LoadWeights", new[] { "string", "FusedNorm.SafeTensorsFile" });
-        generated["Forward"] = ("the model's Forward", new[] { Spans });
+        generated["Forward"] = ("the model's Forward", new[] { Spans, Tensors });
+        generated["CreateInput"] = ("the model's CreateInput", new[] { "int" });
+        generated["CreateOutput"] = ("the model's CreateOutput", new[] { "int" });
         if (hasParameterlessCtor) generated["FromSafetensors"] = ("the model's FromSafetensors", new[] { "string" });
         if (chains.Any(c => c.TrainingForward && c.Norm is { TrackRunningStats: true }))
             generated["WriteRunningStatistics"] = ("the model's WriteRunningStatistics", new[] { "FusedNorm.SafeTensorsWriter" });
@@ -550,6 +554,10 @@ internal static class ModelParser
             generated["Load" + chain.MethodName] = ($"the load step of {of}", new[] { "FusedNorm.SafeTensorsFile" });
             if (chain.TrainingForward) generated[chain.MethodName + "Training"] = ($"the training forward of {of}", new[] { Spans });
             if (chain.Split is not null) generated[chain.MethodName] = ($"kernel {chain.Split.Part} of {of}", new[] { chain.SkipParameter is null ? Spans : SkipSpans });
+            // The tensor overload of the method the user declared (a split chain's method once, with the skip if any part adds).
+            string declared = chain.Split?.Method ?? chain.MethodName;
+            bool skips = chains.Any(c => (c.Split?.Method ?? c.MethodName) == declared && c.SkipParameter is not null);
+            generated[declared] = ($"the tensor overload of {of}", new[] { skips ? SkipTensors : Tensors });
             string field = "_" + char.ToLowerInvariant(chain.MethodName[0]) + chain.MethodName.Substring(1);
             foreach (string suffix in new[] { "Weights", "Bias", "RawWeights", "RawBias", "Norm", "Arguments", "TrainingArguments" })
                 generated[field + suffix] = ($"a weight field of {of}", null);
