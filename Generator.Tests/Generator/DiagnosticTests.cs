@@ -289,11 +289,11 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void FN0201_scalar_fallback_is_info_and_still_generates()
+    public void FN0201_scalar_fallback_is_a_warning_and_still_generates()
     {
         var run = GeneratorHarness.RunGenerator(Model($"[Fuse(Layer.Linear)] [Linear(5, Name = \"fc\")] public partial void S{Signature}"));
         var d = Assert.Single(run.GeneratorDiagnostics, x => x.Id == "FN0201");
-        Assert.Equal(DiagnosticSeverity.Info, d.Severity);
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
         Assert.Contains("fewer than one Vector256", d.GetMessage());
         Assert.NotEmpty(run.Sources);
         Assert.Empty(run.CompileErrors);

@@ -4,7 +4,7 @@ namespace FusedNorm.Generator.Diagnostics;
 
 /// <summary>
 /// Every diagnostic FusedNorm reports. IDs come in blocks: FN00xx misuse of the attributes, FN01xx shapes that
-/// do not fit, FN02xx fallbacks (informational: the chain works, but not on the fastest path).
+/// do not fit, FN02xx fallbacks (the chain works, but not on the fastest path: a warning when it costs speed, FN0201, else info).
 /// docs/diagnostics.md lists them with examples; each one has a test in Generator.Tests.
 /// </summary>
 public static class DiagnosticDescriptors
@@ -13,9 +13,20 @@ public static class DiagnosticDescriptors
     private const string Shape = "FusedNorm.Shape";
     private const string Performance = "FusedNorm.Performance";
 
+    /// <summary>
+    /// Where the docs are published: FusedNormDocsUrl in Directory.Build.props, baked into this assembly's metadata, so
+    /// every help link is an absolute page an IDE opens. The same docs ship in the package (docs/diagnostics.md).
+    /// </summary>
+    public static readonly string DocsUrl =
+        System.Linq.Enumerable.FirstOrDefault(System.Linq.Enumerable.OfType<System.Reflection.AssemblyMetadataAttribute>(
+            typeof(DiagnosticDescriptors).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)),
+            a => a.Key == "FusedNormDocsUrl")?.Value ?? "docs/";
+
+    /// <summary>The help link of a diagnostic: its section of diagnostics.md.</summary>
+    public static string HelpLink(string id) => DocsUrl + "diagnostics.md#" + id.ToLowerInvariant();
+
     private static DiagnosticDescriptor Error(string id, string title, string message, string category = Usage) =>
-        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true,
-            helpLinkUri: "docs/diagnostics.md#" + id.ToLowerInvariant());
+        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
 
     // ---- FN00xx: misuse ----
     public static readonly DiagnosticDescriptor ClassNotPartial = Error("FN0001",
@@ -61,7 +72,7 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ModelWithoutChains = new("FN0011",
         "Model has no chains",
         "Class '{0}' has [Model] but no [Fuse] methods: nothing will be generated",
-        Usage, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics.md#fn0011");
+        Usage, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("FN0011"));
 
     public static readonly DiagnosticDescriptor InvalidParameter = Error("FN0012",
         "Invalid or unsupported layer parameter",
@@ -94,7 +105,7 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnreadOutput = new("FN0019",
         "Chain output is never read",
         "Chain '{0}': no later chain takes its output as Input or Skip, and it is not the model's output (the last chain's): its work is wasted. Name it in a later chain's Input or Skip, or remove it.",
-        Usage, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics.md#fn0019");
+        Usage, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("FN0019"));
 
     public static readonly DiagnosticDescriptor GeneratedMemberCollision = Error("FN0020",
         "Member has the name of a generated member",
@@ -163,10 +174,10 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ScalarFallback = new("FN0201",
         "Chain runs on the scalar path",
         "Chain '{0}' runs on the scalar path: {1}",
-        Performance, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics.md#fn0201");
+        Performance, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("FN0201"));
 
     public static readonly DiagnosticDescriptor SplitChain = new("FN0202",
         "Chain runs as several kernels",
         "Chain '{0}' runs as {1} kernels ({2}): one kernel fuses a convolution or Linear layer with the norm, activation and pooling after it, so {3} intermediate tensor(s) go through memory. The results are the same.",
-        Performance, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics.md#fn0202");
+        Performance, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpLink("FN0202"));
 }
