@@ -300,6 +300,15 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void FN0127_avgpool3d_window_beyond_the_unpadded_input()
+    {
+        // Within the padded input (4 + 2·2 ≥ 5), which MaxPool3d and AvgPool2d accept; avg_pool3d does not (libtorch 2.10).
+        var d = Single(Model($"[Fuse(Layer.Conv3d, Layer.AvgPool3d)] [Conv3d(4, KernelSize = 1, Name = \"c\")] [AvgPool3d(KernelSize = 5, Padding = 2)] public partial void S{Signature}",
+            model: "[Model(2, 4, 4, 4)]"), "FN0127");
+        AssertMessage(d, "AvgPool3d window 5×5×5", "unpadded input (4×4×4)", "kernel_size 4 or less");
+    }
+
+    [Fact]
     public void FN0014_training_forward_without_batch_statistics()
     {
         var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.GroupNorm, TrainingForward = true)] [Conv2d(4, KernelSize = 3, Name = \"c\")] [GroupNorm(2, Name = \"gn\")] public partial void S{Signature}"), "FN0014");

@@ -170,6 +170,11 @@ public static class DiagnosticDescriptors
         "Chain '{0}': its Add adds {1}, of shape ({2}), to the chain's output, of shape ({3}): the shapes must be equal. When a block changes the shape, make the shortcut a chain of its own (ResNet: a 1×1 conv with the block's stride, then BatchNorm) and name it as Skip.",
         Shape);
 
+    public static readonly DiagnosticDescriptor AvgPool3dWindowBeyondInput = Error("FN0127",
+        "AvgPool3d window larger than its unpadded input",
+        "Chain '{0}': the AvgPool3d window {1} is larger than its unpadded input ({2}); PyTorch's avg_pool3d refuses that even when the padding covers it: use kernel_size {3} or less",
+        Shape);
+
     // ---- FN02xx: fallbacks ----
     public static readonly DiagnosticDescriptor ScalarFallback = new("FN0201",
         "Chain runs on the scalar path",

@@ -323,6 +323,12 @@ public static class ModelPlanner
                     string.Join("×", dims.Select(d => d + 2L * p.Padding)), $"conv output {string.Join("×", dims)}, padding {p.Padding}");
                 return null;
             }
+            // PyTorch's avg_pool3d (and only it) also wants the window within the unpadded input.
+            if (p.Kind == LayerKind.AvgPool3d && dims.Any(d => p.KernelSize > d))
+            {
+                Report(AvgPool3dWindowBeyondInput, chain.MethodName, string.Join("×", dims.Select(_ => p.KernelSize)), string.Join("×", dims), dims.Min());
+                return null;
+            }
             int[] pooled = dims.Select(d => (d + 2 * p.Padding - p.KernelSize) / p.Stride + 1).ToArray();
             int rank = conv!.Rank;
             pool = new PoolPlan(p.Kind, rank, p.KernelSize, p.Stride, p.Padding, p.CountIncludePad,
