@@ -337,7 +337,8 @@ public class GeneratorFuzzTests
             }
             else
             {
-                var unexpected = fn.Where(d => d.Severity != DiagnosticSeverity.Info).ToList();
+                // A valid model may still run slower than it could: the FusedNorm.Performance diagnostics (FN02xx) are allowed.
+                var unexpected = fn.Where(d => d.Severity != DiagnosticSeverity.Info && d.Descriptor.Category != "FusedNorm.Performance").ToList();
                 if (unexpected.Count > 0)
                     throw new XunitException("A valid model got " + string.Join("; ", unexpected.Select(d => $"{d.Id}: {d.GetMessage()}")));
                 AssertValidOutput(run);
