@@ -48,7 +48,9 @@ internal static class FusionPlanComment
                 w.Line($"/// columns {c.InteriorStart}..{c.InteriorEnd - 1} are interior (no bounds tests, the last vector overlaps the one before); " +
                        (c.InteriorStart > 0 || c.InteriorEnd < c.OutWidth ? $"{c.InteriorStart + c.OutWidth - c.InteriorEnd} border column(s) take the checked scalar path" : "no border columns"));
             else
-                w.Line("/// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)");
+                w.Line(c.ChannelVectorPixels
+                    ? "/// columns fewer than 8 interior columns, so no column vectors (diagnostic FN0201): each output position computes a full block's 8 channels as one Vector256, a tail block in scalar"
+                    : "/// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)");
             w.Line($"/// weights packed once at load: [block][ic][taps][channel in block]");
         }
         else
