@@ -59,12 +59,12 @@ namespace FusedNorm.Generated
     /// conv    5×13×10 → 12×7×5, 3×3 window unrolled, stride 2, padding 1, dilation 1
     /// norm    BatchNorm2d(12): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu6 on the accumulators in registers, before the store
-    /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 8 + 1 of 4 channels
+    /// tiles   no column tiles (rows narrower than a Vector256, see columns and flat): 1 block(s) of 8 + 1 of 4 channels
     /// tasks   sample × channel block: 2 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)
     /// flat    Vector512 eval path: the 7×5 plane is one flat row of 24 positions per output row (2 rows of the phased copy; 19 extra positions per row, dropped), so every tile is 8 channels × 3×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// phases  the padded copy stores each row as 2 column phases of 6 (columns q, q + 2, …), so a stride-2 tap's inputs for consecutive output columns are consecutive: one vector load each
-    /// columns fewer than 8 interior columns, so no column vectors (diagnostic FN0201): each output position computes a full block's 8 channels as one Vector256, a tail block in scalar
+    /// columns fewer than 8 interior columns, so no column vectors (diagnostic FN0201): each output position computes a full block's 8 channels as one Vector256, the tail block in scalar
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
