@@ -83,5 +83,15 @@ public class SnapshotTests
             catch (Xunit.Sdk.XunitException e) { failures.Add(e.Message); }
         }
         Assert.True(failures.Count == 0, string.Join("\n\n", failures));
+
+        // The kernel paths at 96×96: every chain on a plane at least a Vector256 wide (the stem, blocks 1-6: 48², 24², 12²,
+        // depthwise included) has column vectors; below that (blocks 7-17 and the head: 6² and 3²) FN0201 says so, and
+        // every conv there but the depthwise ones computes 8 channels per Vector256.
+        var scalar = run.GeneratorDiagnostics.Where(d => d.Id == "FN0201").ToDictionary(d => d.GetMessage().Split('\'')[1], d => d.GetMessage());
+        var narrow = Enumerable.Range(7, 11).SelectMany(b => b == 7 ? new[] { "B7Depthwise", "B7Project" } : new[] { $"B{b}Expand", $"B{b}Depthwise", $"B{b}Project" })
+            .Append("Head").ToList();
+        Assert.Equal(narrow.OrderBy(n => n, System.StringComparer.Ordinal), scalar.Keys.OrderBy(n => n, System.StringComparer.Ordinal));
+        foreach (var (chain, message) in scalar)
+            Assert.Equal(!chain.EndsWith("Depthwise"), message.Contains("a block of 8 channels as one Vector256"));
     }
 }
