@@ -32,18 +32,21 @@ public static class ResNet18Recipe
     }
 
     /// <summary>The recipe's values for one float tensor of the state_dict (or "input").</summary>
-    public static float[] Values(string key, int[] shape)
+    public static float[] Values(string key, int[] shape) => Values(key, shape, Range(key, shape));
+
+    /// <summary>The recipe's draw for one tensor in a range the caller chose (another network's recipe may widen one).</summary>
+    public static float[] Values(string key, int[] shape, (double Low, double High) range)
     {
         int count = 1;
         foreach (int d in shape) count *= d;
-        (double low, double high) = Range(key, shape);
+        (double low, double high) = range;
         var random = new Random((int)Fnv1a(key));
         var values = new float[count];
         for (int i = 0; i < count; i++) values[i] = (float)(low + (high - low) * random.NextDouble());
         return values;
     }
 
-    private static (double Low, double High) Range(string key, int[] shape)
+    public static (double Low, double High) Range(string key, int[] shape)
     {
         if (key == "input") return (-1, 1);
         if (key.EndsWith(".running_mean")) return (-0.5, 0.5);
@@ -99,18 +102,31 @@ public static class ResNet18Recipe
     }
 
     /// <summary>The BatchNorm modules' num_batches_tracked keys (I64, shape []).</summary>
-    public static IEnumerable<string> Counters()
+    public static IEnumerable<string> Counters() => Counters(FloatTensors());
+
+    /// <summary>The whole state_dict as torchvision names it: every float tensor drawn from the recipe, the counters 0.</summary>
+    public static FusedNorm.SafeTensorsWriter StateDict() => StateDict(FloatTensors());
+
+    // The same recipe for any torchvision network whose state_dict holds conv/linear weights, biases and BatchNorms
+    // (MobileNetV2Recipe lists its keys and draws them with Values above).
+
+    /// <summary>The num_batches_tracked key (I64, shape []) of each BatchNorm among <paramref name="floatTensors"/>.</summary>
+    public static IEnumerable<string> Counters(IEnumerable<(string Key, int[] Shape)> floatTensors)
     {
-        foreach (var (key, _) in FloatTensors())
+        foreach (var (key, _) in floatTensors)
             if (key.EndsWith(".running_var")) yield return key.Substring(0, key.Length - ".running_var".Length) + ".num_batches_tracked";
     }
 
-    /// <summary>The whole state_dict as torchvision names it: every float tensor drawn from the recipe, the counters 0.</summary>
-    public static FusedNorm.SafeTensorsWriter StateDict()
+    /// <summary>
+    /// A state_dict of <paramref name="floatTensors"/> drawn by <paramref name="values"/> (default: this recipe's
+    /// <see cref="Values(string, int[])"/>), with their BatchNorms' counters 0.
+    /// </summary>
+    public static FusedNorm.SafeTensorsWriter StateDict(IReadOnlyList<(string Key, int[] Shape)> floatTensors, Func<string, int[], float[]>? values = null)
     {
+        values ??= Values;
         var writer = new FusedNorm.SafeTensorsWriter();
-        foreach (var (key, shape) in FloatTensors()) writer.Add(key, Values(key, shape), shape);
-        foreach (string key in Counters()) writer.Add(key, new long[] { 0 });
+        foreach (var (key, shape) in floatTensors) writer.Add(key, values(key, shape), shape);
+        foreach (string key in Counters(floatTensors)) writer.Add(key, new long[] { 0 });
         return writer;
     }
 }

@@ -758,45 +758,80 @@ internal static class ConvEmitter
 
     private static void EmitPixel(SourceWriter w, ChainPlan chain, NormMode? mode)
     {
+        ConvPlan c = chain.Conv!;
         string statsParameter = mode is null ? SkipRef(chain, "skip") : ", Span<Moments> stats";
         w.Line("/// <summary>One output position of r channels with bounds checks: the zero padding is skipped, not read.</summary>");
         using (w.Block($"private static void ConvPixel{Suffix(mode)}(int r, {Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc, int od, int oh, int ox)"))
         {
             w.Line("int id0 = od * Stride - Padding, ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;");
-            if (chain.Conv!.Rank < 3) w.Line(chain.Conv.Rank == 2 ? "id0 = 0; // 2d: one plane" : "id0 = 0; ih0 = 0; // 1d: one row");
+            if (c.Rank < 3) w.Line(c.Rank == 2 ? "id0 = 0; // 2d: one plane" : "id0 = 0; ih0 = 0; // 1d: one row");
             w.Line("int row = od * ConvH + oh;");
+            if (c.ChannelVectorPixels)
+            {
+                w.Comment("Rows too narrow for column vectors: a full block's 8 channels in one Vector256 instead (the packed");
+                w.Comment("weights hold them side by side for each input channel and tap): each channel sums in the scalar loop's order, fused.");
+                using (w.Block("if (Vector256.IsHardwareAccelerated && r == Block)"))
+                {
+                    w.Line($"Vector256<float> sum = Vector256.LoadUnsafe(ref bias);");
+                    EmitWindowLoops(w, c, "sum = Vector256.FusedMultiplyAdd(Vector256.Create(" + InputAt(c) + $"), Vector256.LoadUnsafe(ref w, (nuint)((ic * {c.TapsPerInput} + tap) * Block)), sum);");
+                    using (w.Block("for (int j = 0; j < Block; j++)"))
+                    {
+                        w.Line("float acc = sum.GetElement(j);");
+                        EmitPixelStore(w, chain, mode);
+                    }
+                    w.Line("return;");
+                }
+            }
             using (w.Block("for (int j = 0; j < r; j++)"))
             {
                 w.Line($"float acc = {Unsafe}.Add(ref bias, j);");
-                using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
-                using (w.Block($"for (int kd = 0; kd < {chain.Conv.KernelD}; kd++)"))
+                EmitWindowLoops(w, c, $"acc += {InputAt(c)} * {Unsafe}.Add(ref w, (ic * {c.TapsPerInput} + tap) * r + j);");
+                EmitPixelStore(w, chain, mode);
+            }
+        }
+    }
+
+    /// <summary>The input under tap (kd, kh, kw) of input channel ic, inside the bounds the window loops checked.</summary>
+    private static string InputAt(ConvPlan c)
+    {
+        string column = c.ColumnPhases > 1 ? "iw % Stride * PhaseW + iw / Stride" : "iw"; // where column iw lies in its row
+        return $"{Unsafe}.Add(ref x, ((ic * InD + id) * InH + ih) * InW + {column})";
+    }
+
+    /// <summary>The checked loops over input channels and taps of one output position, with <paramref name="accumulate"/> inside.</summary>
+    private static void EmitWindowLoops(SourceWriter w, ConvPlan c, string accumulate)
+    {
+        using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
+        using (w.Block($"for (int kd = 0; kd < {c.KernelD}; kd++)"))
+        {
+            w.Line("int id = id0 + kd * Dilation;");
+            w.Line("if ((uint)id >= InD) continue;");
+            using (w.Block($"for (int kh = 0; kh < {c.KernelH}; kh++)"))
+            {
+                w.Line("int ih = ih0 + kh * Dilation;");
+                w.Line("if ((uint)ih >= InH) continue;");
+                using (w.Block("for (int kw = 0; kw < Kernel; kw++)"))
                 {
-                    w.Line("int id = id0 + kd * Dilation;");
-                    w.Line("if ((uint)id >= InD) continue;");
-                    using (w.Block($"for (int kh = 0; kh < {chain.Conv.KernelH}; kh++)"))
-                    {
-                        w.Line("int ih = ih0 + kh * Dilation;");
-                        w.Line("if ((uint)ih >= InH) continue;");
-                        using (w.Block("for (int kw = 0; kw < Kernel; kw++)"))
-                        {
-                            w.Line("int iw = iw0 + kw * Dilation;");
-                            w.Line(chain.Conv.ColumnPhases > 1 ? "if ((uint)iw >= PaddedW) continue;" : "if ((uint)iw >= InW) continue;");
-                            w.Line($"int tap = (kd * {chain.Conv.KernelH} + kh) * Kernel + kw;");
-                            string column = chain.Conv.ColumnPhases > 1 ? "iw % Stride * PhaseW + iw / Stride" : "iw"; // where column iw lies in its row
-                            w.Line($"acc += {Unsafe}.Add(ref x, ((ic * InD + id) * InH + ih) * InW + {column}) * {Unsafe}.Add(ref w, (ic * {chain.Conv.TapsPerInput} + tap) * r + j);");
-                        }
-                    }
-                }
-                if (mode is null && chain.HasSkip)
-                    w.Line($"{Unsafe}.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = {Activate(chain.Activation, $"acc + {Unsafe}.Add(ref skip, j * ConvSpatial + row * ConvW + ox)")}; // + skip, then the activation");
-                else if (mode is null)
-                    w.Line($"{Unsafe}.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = {Activate(chain.Activation, "acc")};");
-                else
-                {
-                    w.Line($"{Unsafe}.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = acc;");
-                    w.Line($"stats[{Slot(mode.Value, "j")}].Add(acc);");
+                    w.Line("int iw = iw0 + kw * Dilation;");
+                    w.Line(c.ColumnPhases > 1 ? "if ((uint)iw >= PaddedW) continue;" : "if ((uint)iw >= InW) continue;");
+                    w.Line($"int tap = (kd * {c.KernelH} + kh) * Kernel + kw;");
+                    w.Line(accumulate);
                 }
             }
+        }
+    }
+
+    /// <summary>Stores channel j's sum acc: + skip and the activation, or into the statistics.</summary>
+    private static void EmitPixelStore(SourceWriter w, ChainPlan chain, NormMode? mode)
+    {
+        if (mode is null && chain.HasSkip)
+            w.Line($"{Unsafe}.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = {Activate(chain.Activation, $"acc + {Unsafe}.Add(ref skip, j * ConvSpatial + row * ConvW + ox)")}; // + skip, then the activation");
+        else if (mode is null)
+            w.Line($"{Unsafe}.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = {Activate(chain.Activation, "acc")};");
+        else
+        {
+            w.Line($"{Unsafe}.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = acc;");
+            w.Line($"stats[{Slot(mode.Value, "j")}].Add(acc);");
         }
     }
 

@@ -29,7 +29,10 @@ internal static class FusionPlanComment
                 w.Line($"/// pool    AdaptiveAvgPool2d(1): each channel's plane summed in double, in a fixed order, from the block's scratch buffer still in cache → {ShapeText(chain.OutputShape)}; the conv output never reaches y");
             else if (chain.Pool is { } p)
                 w.Line($"/// pool    {p.Kind} window {p.Kernel}, stride {p.Stride}, padding {p.Padding} → {ShapeText(chain.OutputShape)}, read from a scratch buffer still in cache; the conv output never reaches y");
-            w.Line($"/// tiles   {c.OcBlock} output channels × {Columns(c, 8)} (Vector256){(c.Vectorized512 ? $" or × {Columns(c, 16)} (Vector512)" : "")} of accumulators, then single vectors: {c.FullBlocks} block(s) of {c.OcBlock}" + (c.TailChannels > 0 ? $" + 1 of {c.TailChannels}" : "") + " channels" + (c.Groups > 1 ? " per group" : ""));
+            string blockCount = $"{c.FullBlocks} block(s) of {c.OcBlock}" + (c.TailChannels > 0 ? $" + 1 of {c.TailChannels}" : "") + " channels" + (c.Groups > 1 ? " per group" : "");
+            w.Line(c.Vectorized
+                ? $"/// tiles   {c.OcBlock} output channels × {Columns(c, 8)} (Vector256){(c.Vectorized512 ? $" or × {Columns(c, 16)} (Vector512)" : "")} of accumulators, then single vectors: {blockCount}"
+                : $"/// tiles   no column tiles (rows narrower than a Vector256, see columns{(c.Flat512 ? " and flat" : "")}): {blockCount}");
             if (!chain.ComputesStatistics)
             {
                 int blocks = c.BlocksPerSample;
@@ -48,7 +51,9 @@ internal static class FusionPlanComment
                 w.Line($"/// columns {c.InteriorStart}..{c.InteriorEnd - 1} are interior (no bounds tests, the last vector overlaps the one before); " +
                        (c.InteriorStart > 0 || c.InteriorEnd < c.OutWidth ? $"{c.InteriorStart + c.OutWidth - c.InteriorEnd} border column(s) take the checked scalar path" : "no border columns"));
             else
-                w.Line("/// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)");
+                w.Line(c.ChannelVectorPixels
+                    ? "/// columns fewer than 8 interior columns, so no column vectors (diagnostic FN0201): each output position computes a full block's 8 channels as one Vector256" + (c.TailChannels > 0 ? ", the tail block in scalar" : "")
+                    : "/// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)");
             w.Line($"/// weights packed once at load: [block][ic][taps][channel in block]");
         }
         else

@@ -117,6 +117,14 @@ public sealed record ConvPlan(
     public int SourceHeight => Rank >= 2 ? InHeight - 2 * CopyPadding : InHeight;
     public int SourceWidth => InWidth - 2 * CopyPadding;
 
+    /// <summary>
+    /// Whether the checked pixel kernel of a chain without column vectors (rows narrower than a Vector256) computes a full
+    /// block of 8 output channels as one Vector256: the late stages of MobileNetV2 and ResNet at small inputs (6×6, 3×3
+    /// planes), whose 1×1 convolutions would otherwise run one multiply-add at a time. A block of fewer channels (a
+    /// depthwise conv's 1) stays scalar.
+    /// </summary>
+    public bool ChannelVectorPixels => !Vectorized && OcBlock == 8;
+
     public int InPerGroup => InChannels / Groups;
     public int OutPerGroup => OutChannels / Groups;
     public int FullBlocks => OutPerGroup / OcBlock;

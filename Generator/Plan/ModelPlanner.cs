@@ -262,7 +262,8 @@ public static class ModelPlanner
             if (!vectorized)
                 diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
                     $"the conv output rows have {Math.Max(0, interiorEnd - interiorStart)} columns, fewer than one Vector256 of {VectorWidth}" +
-                    (flat ? " (where Vector512 is accelerated, the flat Vector512 kernel runs it instead)" : "")));
+                    (flat ? " (where Vector512 is accelerated, the flat Vector512 kernel runs it instead)" : "") +
+                    (Math.Min(ConvOcBlock, c.OutChannels / c.Groups) == ConvOcBlock ? "; each output position computes a block of 8 channels as one Vector256" : "")));
             // A strided vector kernel reads a copy whose rows are split into `stride` column phases, so the inputs of
             // consecutive output columns are consecutive (one load per vector instead of a gather of `stride`-apart elements).
             int phases = (vectorized || flat) && c.Stride > 1 ? c.Stride : 1;
