@@ -111,6 +111,15 @@ public sealed class FuseAttribute : Attribute
     /// <c>partial void M(ReadOnlySpan&lt;float&gt; x, ReadOnlySpan&lt;float&gt; skip, Span&lt;float&gt; y, int batch)</c>.
     /// </summary>
     public string? Skip { get; set; }
+
+    /// <summary>
+    /// The chain's input is the channel concatenation of these tensors, in this order, as
+    /// <c>torch.cat([a, b], dim=1)</c>: each <c>nameof(EarlierChain)</c> or <see cref="Graph.Input"/>. Their shapes must
+    /// agree in every dim but the channels. Set it instead of <see cref="Input"/>; the chain method still takes one x,
+    /// the concatenated tensor (batch, C₁ + C₂ + …, …). In the whole-model <c>Forward</c> the concatenation is one
+    /// buffer into whose channel slices the sources' chains write their outputs directly, so nothing is copied.
+    /// </summary>
+    public string[]? Concat { get; set; }
 }
 
 /// <summary>The parameters torch.nn.Conv1d/2d/3d share, in PyTorch's names; cubic kernels.</summary>

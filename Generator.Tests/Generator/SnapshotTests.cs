@@ -63,4 +63,21 @@ public class SnapshotTests
         var generated = Assert.Single(run.Sources, s => s.HintName == file + ".g.cs");
         Snapshot.Verify($"SnapshotTests.Residual#{file}", generated.SourceText.ToString());
     }
+
+    /// <summary>
+    /// Channel concatenations: the memory plan with each concat as one tensor, the chains that write their slices run
+    /// per sample, the copies of the model input and of a slice of another concat, and batch statistics (copied).
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(Numerics.ConcatTests.Dense), "Concat.Dense.Model")]
+    [InlineData(nameof(Numerics.ConcatTests.BatchStats), "Concat.BatchStats.Model")]
+    public void Concat_graph(string model, string file)
+    {
+        string source = model == nameof(Numerics.ConcatTests.Dense) ? Numerics.ConcatTests.Dense : Numerics.ConcatTests.BatchStats;
+        var run = GeneratorHarness.RunGenerator(source);
+        Assert.Empty(run.CompileErrors);
+        Assert.Empty(run.GeneratorDiagnostics.Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
+        var generated = Assert.Single(run.Sources, s => s.HintName == file + ".g.cs");
+        Snapshot.Verify($"SnapshotTests.Concat#{file}", generated.SourceText.ToString());
+    }
 }

@@ -188,6 +188,20 @@ internal static class ModelParser
         else if (!hasAdd && skip is not null)
             diagnostics.Add(DiagnosticInfo.Create(AddSkipMismatch, location, name,
                 $"it sets Skip = \"{skip}\" but lists no Layer.Add: put Add in the [Fuse] list where PyTorch adds, after the norm and before the activation (Conv2d, BatchNorm2d, Add, ReLU)"));
+        // Concat = new[] { … }: the chain's input is torch.cat of those sources along the channels (checked by Plan).
+        ImmutableArray<string?>? concatValues = fuseReader.StringArray("Concat");
+        var concat = EquatableArray<string>.Empty;
+        if (concatValues is { } sources)
+        {
+            if (input is not null)
+                diagnostics.Add(DiagnosticInfo.Create(ConcatWithInput, location, name, input));
+            else if (sources.Length < 2)
+                diagnostics.Add(DiagnosticInfo.Create(ConcatSources, location, name, $"lists {sources.Length} source{(sources.Length == 1 ? "" : "s")}"));
+            else if (sources.Any(string.IsNullOrEmpty))
+                diagnostics.Add(DiagnosticInfo.Create(ConcatSources, location, name, "lists a null or empty name"));
+            else
+                concat = sources.Select(source => source!).ToEquatableArray();
+        }
         if (hasAdd && fuseReader.Bool("TrainingForward", false))
             diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, "Fuse", name,
                 "TrainingForward is not supported yet on a chain with Layer.Add; declare the training forward on a chain without the add"));
@@ -249,6 +263,7 @@ internal static class ModelParser
             {
                 FlattenOutput = flattenOutput && k == parts.Count - 1,
                 Input = k == 0 ? input : null,
+                Concat = k == 0 ? concat : EquatableArray<string>.Empty,
                 Skip = partAdds ? skip : null,
                 SkipParameter = partAdds ? (split is null ? skipParameter : "skip") : null,
             };

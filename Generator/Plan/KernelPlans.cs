@@ -297,11 +297,29 @@ public sealed record ChainPlan(
 /// How the whole-model Forward runs one chain: where its input and its Add's skip come from (an earlier step's index,
 /// <see cref="ModelInput"/>, or <see cref="None"/> for no skip), where its output goes (<see cref="Offset"/> floats per
 /// sample into the arena, or <see cref="Output"/>: y), and the last step that reads it (itself when none does).
+/// A chain whose input is a Concat has Input = <see cref="Concatenated"/> and <see cref="InputConcat"/>, the index of
+/// its <see cref="ConcatPlan"/>; a chain that writes straight into a channel slice of one has
+/// <see cref="OutputConcat"/> set, and then <see cref="Offset"/> is the slice's offset within each sample of it.
 /// </summary>
-public sealed record GraphStep(int Input, int Skip, int Offset, int LastRead)
+public sealed record GraphStep(int Input, int Skip, int Offset, int LastRead, int InputConcat = -1, int OutputConcat = -1)
 {
-    public const int ModelInput = -1, None = -2, Output = -1;
+    public const int ModelInput = -1, None = -2, Output = -1, Concatenated = -3;
 }
+
+/// <summary>
+/// One concatenation in the whole-model Forward: torch.cat(sources, dim=1) as one tensor of <see cref="Size"/> floats
+/// per sample at <see cref="Offset"/> (per sample; batch × that at run time) in the arena, which chain
+/// <see cref="Consumer"/> reads as its input. It is alive over steps [<see cref="Start"/>, <see cref="LastRead"/>].
+/// Sample n of it starts at batch · Offset + n · Size, so a slice's samples are Size apart.
+/// </summary>
+public sealed record ConcatPlan(int Consumer, int Offset, int Size, int Start, int LastRead, EquatableArray<ConcatPart> Parts);
+
+/// <summary>
+/// One source of a concatenation: a chain's output (or <see cref="GraphStep.ModelInput"/>) of <see cref="Size"/>
+/// floats per sample, at <see cref="Offset"/> within each sample of the concatenation (its first channel × the plane).
+/// <see cref="Direct"/>: the source's chain writes there itself; else the Forward copies it there before the consumer runs.
+/// </summary>
+public sealed record ConcatPart(int Source, int Offset, int Size, bool Direct);
 
 /// <summary>
 /// The whole model: its chains in declaration order (a topological order of the graph), the step of each, and the
@@ -313,7 +331,8 @@ public sealed record ModelPlan(
     EquatableArray<int> OutputShape,
     EquatableArray<ChainPlan> Chains,
     EquatableArray<GraphStep> Steps = default,
-    int ArenaSize = 0)
+    int ArenaSize = 0,
+    EquatableArray<ConcatPlan> Concats = default)
 {
     /// <summary>Every chain reads the one before and none adds a skip: Forward runs them through two ping-pong buffers.</summary>
     public bool IsStraight

@@ -68,16 +68,32 @@ public static class ModelPlanner
         // in declaration order, so a source must be declared earlier; that also rules out cycles.
         var chains = new List<ChainPlan>();
         var sources = new List<(int Input, int Skip)>();
+        var concats = new List<(int Consumer, int[] Sources)>(); // each chain whose input is a Concat, with its sources in order
         var outputOf = new Dictionary<string, int>(StringComparer.Ordinal); // a chain's graph name → its last kernel
         for (int i = 0; i < model.Chains.Count; i++)
         {
             ChainSpec chain = model.Chains[i];
-            int? input = chain.Split is { Part: > 1 } || chain.Input is null ? i - 1
+            bool concatenates = chain.HasConcat && chain.Split is not { Part: > 1 };
+            int? input = concatenates ? GraphStep.Concatenated
+                : chain.Split is { Part: > 1 } || chain.Input is null ? i - 1
                 : Resolve(model, i, "Input", chain.Input, outputOf, diagnostics);
             int? skip = chain.Skip is null ? GraphStep.None : Resolve(model, i, "Skip", chain.Skip, outputOf, diagnostics);
-            if (input is null || skip is null) break; // FN0016/FN0017; later chains would only echo it
-            int[] inputShape = input == GraphStep.ModelInput ? shape : chains[input.Value].OutputShape.ToArray();
-            string source = input == GraphStep.ModelInput ? "the model input" : "chain '" + model.Chains[input.Value].GraphName + "'";
+            int[]? concatSources = concatenates ? ResolveAll(model, i, chain.Concat, outputOf, diagnostics) : null;
+            if (input is null || skip is null || concatenates && concatSources is null) break; // FN0016/FN0017; later chains would only echo it
+            int[] inputShape;
+            string source;
+            if (concatenates)
+            {
+                int[]? joined = ConcatShape(model, chain, concatSources!, shape, chains, diagnostics);
+                if (joined is null) break; // FN0032
+                inputShape = joined;
+                source = "the concatenation of " + string.Join(", ", concatSources!.Select(s => s == GraphStep.ModelInput ? "the model input" : "'" + model.Chains[s].GraphName + "'"));
+            }
+            else
+            {
+                inputShape = input == GraphStep.ModelInput ? shape : chains[input.Value].OutputShape.ToArray();
+                source = input == GraphStep.ModelInput ? "the model input" : "chain '" + model.Chains[input.Value].GraphName + "'";
+            }
             ChainPlan? plan = PlanChain(model.Type, i, chain, inputShape, source, diagnostics);
             if (plan is null) break; // later chains' inputs are unknown; their errors would only echo this one
             if (skip >= GraphStep.ModelInput)
@@ -94,19 +110,20 @@ public static class ModelPlanner
             }
             chains.Add(plan);
             sources.Add((input.Value, skip.Value));
+            if (concatenates) concats.Add((i, concatSources!));
             outputOf[chain.GraphName] = i;
         }
 
         if (diagnostics.Any(d => d.Descriptor.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))
             return new Result<ModelPlan>(null, diagnostics.ToEquatableArray());
 
-        EquatableArray<GraphStep> steps = PlanMemory(chains, sources, out int arena);
+        EquatableArray<GraphStep> steps = PlanMemory(chains, sources, concats, ChainPlan.Product(model.InputShape), out EquatableArray<ConcatPlan> concatPlans, out int arena);
         for (int i = 0; i + 1 < chains.Count; i++)
             if (steps[i].LastRead == i) // read by no later step (a split method's inner kernels are always read by the next)
                 diagnostics.Add(DiagnosticInfo.Create(UnreadOutput, model.Chains[i].Location, model.Chains[i].GraphName));
 
         return new Result<ModelPlan>(
-            new ModelPlan(model.Type, model.InputShape, chains[chains.Count - 1].OutputShape, chains.ToEquatableArray(), steps, arena),
+            new ModelPlan(model.Type, model.InputShape, chains[chains.Count - 1].OutputShape, chains.ToEquatableArray(), steps, arena, concatPlans),
             diagnostics.ToEquatableArray());
     }
 
@@ -125,13 +142,69 @@ public static class ModelPlanner
         return null;
     }
 
+    /// <summary>Every source a Concat names, resolved as Input is (null after reporting FN0016/FN0017 for the first bad one).</summary>
+    private static int[]? ResolveAll(ModelSpec model, int index, EquatableArray<string> names, Dictionary<string, int> outputOf, List<DiagnosticInfo> diagnostics)
+    {
+        var resolved = new int[names.Count];
+        for (int k = 0; k < names.Count; k++)
+        {
+            int? source = Resolve(model, index, "Concat", names[k], outputOf, diagnostics);
+            if (source is null) return null;
+            resolved[k] = source.Value;
+        }
+        return resolved;
+    }
+
+    /// <summary>
+    /// torch.cat(sources, dim=1) of one sample: the channels (first dims) add up, every other dim must agree (else FN0032).
+    /// </summary>
+    private static int[]? ConcatShape(ModelSpec model, ChainSpec chain, int[] sources, int[] modelInput, List<ChainPlan> chains, List<DiagnosticInfo> diagnostics)
+    {
+        int[] ShapeOf(int s) => s == GraphStep.ModelInput ? modelInput : chains[s].OutputShape.ToArray();
+        string What(int s) => s == GraphStep.ModelInput ? "the model input" : "the output of chain '" + model.Chains[s].GraphName + "'";
+        int[] first = ShapeOf(sources[0]);
+        long channels = first[0];
+        for (int k = 1; k < sources.Length; k++)
+        {
+            int[] other = ShapeOf(sources[k]);
+            if (other.Length != first.Length || !other.Skip(1).SequenceEqual(first.Skip(1)))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(ConcatShapeMismatch, chain.Location, chain.GraphName,
+                    What(sources[0]), string.Join(", ", first), What(sources[k]), string.Join(", ", other)));
+                return null;
+            }
+            channels += other[0];
+        }
+        int[] joined = first.ToArray();
+        if (channels * first.Skip(1).Aggregate(1L, (a, d) => a * d) > MaxElements)
+        {
+            var invariant = System.Globalization.CultureInfo.InvariantCulture;
+            diagnostics.Add(DiagnosticInfo.Create(TensorTooLarge, chain.Location, chain.GraphName, "the concatenated input",
+                (channels * first.Skip(1).Aggregate(1L, (a, d) => a * d)).ToString("N0", invariant), MaxElements.ToString("N0", invariant)));
+            return null;
+        }
+        joined[0] = (int)channels;
+        return joined;
+    }
+
     /// <summary>
     /// Plans the tensors the whole-model Forward hands between chains. Chain i's output lives from step i to the last
     /// step that reads it; the last chain writes y. Greedy first fit, in step order: each tensor takes the lowest offset
     /// (per sample; the arena holds batch × that) that overlaps no tensor alive at the same time, so a buffer is reused
     /// as soon as nothing reads it any more. <paramref name="arena"/> is the peak, in floats per sample.
     /// </summary>
-    public static EquatableArray<GraphStep> PlanMemory(IReadOnlyList<ChainPlan> chains, IReadOnlyList<(int Input, int Skip)> sources, out int arena)
+    /// <remarks>
+    /// A concatenation (a chain whose input is Concat) is one tensor of its own, of the concatenated size, alive from the
+    /// first chain that writes into it to the last step that reads it or one of its slices. A source's chain writes its
+    /// output straight into its channel slice (it has no tensor of its own; <see cref="ConcatPart.Direct"/>) when it is a
+    /// chain, is not already placed in another concatenation (or earlier in this one), and it and every chain that reads
+    /// it can run one sample at a time: within the arena a slice's samples are the concatenation's C·H·W apart, not its
+    /// own size, so the Forward calls those chains per sample (batch 1) on contiguous slices. A chain whose norm takes
+    /// batch statistics needs the whole batch at once; its output, and the model input, are copied into the slice just
+    /// before the concatenation is read.
+    /// </remarks>
+    public static EquatableArray<GraphStep> PlanMemory(IReadOnlyList<ChainPlan> chains, IReadOnlyList<(int Input, int Skip)> sources,
+        IReadOnlyList<(int Consumer, int[] Sources)> concats, int inputSize, out EquatableArray<ConcatPlan> concatPlans, out int arena)
     {
         int count = chains.Count;
         var lastRead = new int[count];
@@ -141,25 +214,85 @@ public static class ModelPlanner
             if (sources[i].Input >= 0) lastRead[sources[i].Input] = Math.Max(lastRead[sources[i].Input], i);
             if (sources[i].Skip >= 0) lastRead[sources[i].Skip] = Math.Max(lastRead[sources[i].Skip], i);
         }
-        var offsets = new int[count];
-        arena = 0;
-        for (int i = 0; i + 1 < count; i++)
+        foreach (var (consumer, parts) in concats)
+            foreach (int s in parts)
+                if (s >= 0) lastRead[s] = Math.Max(lastRead[s], consumer);
+
+        // Which sources write straight into their slice: see the remarks.
+        bool PerSample(int chain) => chains[chain].Norm?.EvalMode != NormMode.BatchStatistics;
+        bool CanBeSliced(int s) => s >= 0 && s < count - 1 && PerSample(s)
+            && Enumerable.Range(0, count).All(r => (sources[r].Input != s && sources[r].Skip != s) || PerSample(r));
+        var placedIn = new int[count]; // the concatenation a chain's output is a slice of, or -1
+        var sliceOffset = new int[count];
+        for (int i = 0; i < count; i++) placedIn[i] = -1;
+        var layouts = new List<(int Consumer, int Size, ConcatPart[] Parts)>();
+        foreach (var (consumer, parts) in concats)
         {
-            int size = chains[i].OutputSize;
-            // The tensors placed so far that are alive while this one is (every earlier one that is read at step i or later).
-            var busy = Enumerable.Range(0, i).Where(j => lastRead[j] >= i).Select(j => (Start: offsets[j], End: offsets[j] + chains[j].OutputSize))
-                .OrderBy(b => b.Start).ToList();
+            var planned = new ConcatPart[parts.Length];
+            int offset = 0;
+            for (int p = 0; p < parts.Length; p++)
+            {
+                int s = parts[p];
+                int size = s == GraphStep.ModelInput ? inputSize : chains[s].OutputSize;
+                bool direct = s >= 0 && placedIn[s] < 0 && CanBeSliced(s);
+                if (direct) { placedIn[s] = layouts.Count; sliceOffset[s] = offset; }
+                planned[p] = new ConcatPart(s, offset, size, direct);
+                offset += size;
+            }
+            layouts.Add((consumer, offset, planned));
+        }
+
+        // The tensors to place: each chain's own output (but the last's, which is y, and the slices), then each concatenation.
+        var tensors = new List<(int Start, int End, int Size, int Chain, int Concat)>();
+        for (int i = 0; i + 1 < count; i++)
+            if (placedIn[i] < 0) tensors.Add((i, lastRead[i], chains[i].OutputSize, i, -1));
+        for (int k = 0; k < layouts.Count; k++)
+        {
+            var (consumer, size, parts) = layouts[k];
+            int start = consumer, end = consumer;
+            foreach (ConcatPart part in parts.Where(p => p.Direct))
+            {
+                start = Math.Min(start, part.Source);
+                end = Math.Max(end, lastRead[part.Source]);
+            }
+            tensors.Add((start, end, size, -1, k));
+        }
+        // Greedy first fit in order of the first step each tensor is alive (a chain's own output before a concatenation
+        // that starts at the same step, so a graph without Concat is placed as before).
+        var order = tensors.Select((t, index) => (t, index)).OrderBy(e => e.t.Start).ThenBy(e => e.index).Select(e => e.t).ToList();
+        var placed = new List<(int Start, int End, int Offset, int Size)>();
+        var offsets = new int[count];
+        var concatOffsets = new int[layouts.Count];
+        arena = 0;
+        foreach (var t in order)
+        {
+            // The tensors placed so far that are alive while this one is (they start no later, so: those read at its start or later).
+            var busy = placed.Where(b => b.End >= t.Start).Select(b => (Start: b.Offset, End: b.Offset + b.Size)).OrderBy(b => b.Start).ToList();
             int offset = 0;
             foreach (var b in busy)
             {
-                if (offset + size <= b.Start) break;
+                if (offset + t.Size <= b.Start) break;
                 offset = Math.Max(offset, b.End);
             }
-            offsets[i] = offset;
-            arena = Math.Max(arena, offset + size);
+            placed.Add((t.Start, t.End, offset, t.Size));
+            if (t.Chain >= 0) offsets[t.Chain] = offset;
+            else concatOffsets[t.Concat] = offset;
+            arena = Math.Max(arena, offset + t.Size);
         }
         offsets[count - 1] = GraphStep.Output;
-        return Enumerable.Range(0, count).Select(i => new GraphStep(sources[i].Input, sources[i].Skip, offsets[i], lastRead[i])).ToEquatableArray();
+        for (int i = 0; i < count; i++)
+            if (placedIn[i] >= 0) offsets[i] = sliceOffset[i]; // within each sample of the concatenation
+        var plans = new List<ConcatPlan>();
+        for (int k = 0; k < layouts.Count; k++)
+        {
+            var t = tensors.First(e => e.Concat == k);
+            plans.Add(new ConcatPlan(layouts[k].Consumer, concatOffsets[k], layouts[k].Size, t.Start, t.End, layouts[k].Parts.ToEquatableArray()));
+        }
+        concatPlans = plans.ToEquatableArray();
+        var concatOf = new Dictionary<int, int>();
+        for (int k = 0; k < layouts.Count; k++) concatOf[layouts[k].Consumer] = k;
+        return Enumerable.Range(0, count).Select(i => new GraphStep(sources[i].Input, sources[i].Skip, offsets[i], lastRead[i],
+            InputConcat: concatOf.TryGetValue(i, out int k) ? k : -1, OutputConcat: placedIn[i])).ToEquatableArray();
     }
 
     private static ChainPlan? PlanChain(TypeDeclarationSpec type, int index, ChainSpec chain, int[] input, string source, List<DiagnosticInfo> diagnostics)

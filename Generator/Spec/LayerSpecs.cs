@@ -107,7 +107,8 @@ public sealed record PoolSpec(LayerKind Kind, int KernelSize, int Stride, int Pa
 /// One [Fuse] method (or one kernel of a split one): its layers in order and the parameters of each. <see cref="Input"/>
 /// names where the whole-model Forward takes its input (null: the chain before; <see cref="GraphNames.ModelInput"/>: the
 /// model input; else a chain's method name), <see cref="Skip"/> what its Add adds, and <see cref="SkipParameter"/> the
-/// user's name for the skip parameter (set exactly when the chain has an Add).
+/// user's name for the skip parameter (set exactly when the chain has an Add). <see cref="Concat"/>, when not empty, replaces
+/// Input: the chain reads the channel concatenation of those sources (torch.cat(..., dim=1)).
 /// </summary>
 public sealed record ChainSpec(
     string MethodName,
@@ -127,8 +128,12 @@ public sealed record ChainSpec(
     string? Input = null,
     string? Skip = null,
     string? SkipParameter = null,
-    bool FlattenOutput = false)
+    bool FlattenOutput = false,
+    EquatableArray<string> Concat = default)
 {
+    /// <summary>The chain's input is the channel concatenation of <see cref="Concat"/> (sources named as in Input), in order.</summary>
+    public bool HasConcat => !Concat.IsEmpty;
+
     /// <summary>The name other chains use for this chain's output: the user's method (a split method's last part gives it).</summary>
     public string GraphName => Split?.Method ?? MethodName;
 }
