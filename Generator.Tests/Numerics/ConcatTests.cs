@@ -173,6 +173,29 @@ public class ConcatTests
         }
     }
 
+    /// <summary>
+    /// The same graphs against libtorch: tools/GoldenGen's modules call torch.cat(..., dim=1) in their forward; the file
+    /// holds their eval-mode state_dict (read by the generated LoadWeights), an input of 3 samples and PyTorch's output.
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(Dense), "concat_dense")]
+    [InlineData(nameof(BatchStats), "concat_batchstats")]
+    public void Concat_graph_matches_pytorch_at_1_and_2_threads(string name, string golden)
+    {
+        CompiledModel model = CompiledModel.Compile(Source(name), "Concat." + name);
+        using SafeTensorsFile file = SafeTensorsFile.Open(GoldenTests.GoldenPath(golden));
+        model.LoadWeights(file);
+        float[] input = file.ReadFloat32("input");
+        int batch = input.Length / model.InputSize;
+        Assert.Equal(3, batch);
+        using var restore = new MaxDegreeScope();
+        foreach (int degree in new[] { 1, 2 })
+        {
+            Parallelism.MaxDegree = degree;
+            Tolerance.AssertClose(file.ReadFloat32("output"), model.Forward(input, batch), $"{name} vs libtorch at {degree} thread(s)");
+        }
+    }
+
     [Fact]
     public void A_concat_chain_runs_alone_on_the_concatenated_tensor()
     {
