@@ -57,6 +57,11 @@ public enum Layer
     Identity,
     /// <summary>torch.nn.Softmax(dim=1) at the end of a Linear chain: each sample's features → exp(x − max) / Σ exp(x − max).</summary>
     Softmax,
+    /// <summary>
+    /// torch.nn.ConvTranspose2d (<see cref="ConvTranspose2dAttribute"/>): the gradient of a Conv2d, which upsamples by its
+    /// stride (a UNet's decoder). Followed by the same norm, Add, activation and pooling as a Conv2d.
+    /// </summary>
+    ConvTranspose2d,
 }
 
 /// <summary>Names a chain can give as its <see cref="FuseAttribute.Input"/> or <see cref="FuseAttribute.Skip"/> besides <c>nameof(OtherChain)</c>.</summary>
@@ -151,6 +156,19 @@ public sealed class Conv1dAttribute : ConvolutionAttribute
 public sealed class Conv2dAttribute : ConvolutionAttribute
 {
     public Conv2dAttribute(int outChannels) : base(outChannels) { }
+}
+
+/// <summary>
+/// torch.nn.ConvTranspose2d (input (N, C, H, W)), square kernel: output size (H − 1)·stride − 2·padding +
+/// dilation·(kernel_size − 1) + output_padding + 1. Its weight is PyTorch's (in_channels, out_channels / groups, k, k).
+/// <see cref="ConvolutionAttribute.Name"/> is the state_dict prefix.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
+public sealed class ConvTranspose2dAttribute : ConvolutionAttribute
+{
+    public ConvTranspose2dAttribute(int outChannels) : base(outChannels) { }
+    /// <summary>output_padding: extra rows and columns on the bottom and right of the output; smaller than stride or dilation.</summary>
+    public int OutputPadding { get; set; }
 }
 
 /// <summary>torch.nn.Conv3d (input (N, C, D, H, W)), cubic kernel. <see cref="ConvolutionAttribute.Name"/> is the state_dict prefix.</summary>

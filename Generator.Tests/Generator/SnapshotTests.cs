@@ -80,4 +80,16 @@ public class SnapshotTests
         var generated = Assert.Single(run.Sources, s => s.HintName == file + ".g.cs");
         Snapshot.Verify($"SnapshotTests.Concat#{file}", generated.SourceText.ToString());
     }
+
+    /// <summary>ConvTranspose2d: the weight turned into the equivalent conv's at load, the zero-upsampled input copy, the fusion plan.</summary>
+    [Theory]
+    [InlineData("k3s2_p1_op1_gn_silu")]
+    [InlineData("k2s2_bn_relu")]
+    public void ConvTranspose2d_chain(string name)
+    {
+        var run = GeneratorHarness.RunGenerator(ConvTransposeCases.All.Single(c => c.Name == name).Source());
+        Assert.Empty(run.CompileErrors);
+        var source = Assert.Single(run.Sources, s => s.HintName == "Convt.Net.Up.g.cs");
+        Snapshot.Verify($"SnapshotTests.ConvTranspose2d_{name}", source.SourceText.ToString());
+    }
 }

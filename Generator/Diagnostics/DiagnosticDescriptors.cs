@@ -182,4 +182,12 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ConcatShapeMismatch = Error("FN0032",
         "Shapes differ at a concatenation in more than the channels",
         "Chain '{0}': Concat joins {1}, of shape ({2}), and {3}, of shape ({4}): torch.cat(dim=1) needs the same rank and the same size in every dim but the channels (the first). Make the sources agree (e.g. the same stride and padding, or an upsampling chain before the smaller one).");
+
+    public static readonly DiagnosticDescriptor TransposedOutputPadding = Error("FN0033",
+        "ConvTranspose2d output_padding too large",
+        "Chain '{0}': {1} has output_padding = {2}, but PyTorch requires it to be smaller than either stride ({3}) or dilation ({4}): lower OutputPadding (it adds rows and columns that no input reaches), or raise Stride");
+
+    public static readonly DiagnosticDescriptor TransposedOutputEmpty = Error("FN0034",
+        "ConvTranspose2d output is empty",
+        "Chain '{0}': {1} would give an output of {2}×{3} from its {4} input ((in − 1)·stride − 2·padding + dilation·(kernel_size − 1) + output_padding + 1): use less Padding or a larger KernelSize or Stride");
 }

@@ -211,7 +211,7 @@ internal static class ModelParser
         var layers = new List<LayerKind>();
         foreach (int value in layerValues)
         {
-            if (value < (int)LayerKind.Conv2d || value > (int)LayerKind.Softmax)
+            if (value < (int)LayerKind.Conv2d || value > (int)LayerKind.ConvTranspose2d)
                 diagnostics.Add(DiagnosticInfo.Create(UnknownLayer, location, name, value));
             else
                 layers.Add((LayerKind)value);
@@ -279,6 +279,7 @@ internal static class ModelParser
         LayerKind.Conv1d => (AttributeNames.Conv1d, false),
         LayerKind.Conv2d => (AttributeNames.Conv2d, false),
         LayerKind.Conv3d => (AttributeNames.Conv3d, false),
+        LayerKind.ConvTranspose2d => (AttributeNames.ConvTranspose2d, false),
         LayerKind.Linear => (AttributeNames.Linear, false),
         _ when layer.IsBatchNorm() => (AttributeNames.BatchNorm, false),
         _ when layer.IsInstanceNorm() => (AttributeNames.InstanceNorm, true), // PyTorch's defaults need no attribute
@@ -302,7 +303,7 @@ internal static class ModelParser
         AttributeNames.Conv1d, AttributeNames.Conv2d, AttributeNames.Conv3d, AttributeNames.Linear, AttributeNames.BatchNorm,
         AttributeNames.InstanceNorm, AttributeNames.GroupNorm, AttributeNames.LayerNorm, AttributeNames.MaxPool1d, AttributeNames.MaxPool2d,
         AttributeNames.MaxPool3d, AttributeNames.AvgPool1d, AttributeNames.AvgPool2d, AttributeNames.AvgPool3d, AttributeNames.LeakyReLU,
-        AttributeNames.ELU, AttributeNames.GELU, AttributeNames.AdaptiveAvgPool2d,
+        AttributeNames.ELU, AttributeNames.GELU, AttributeNames.AdaptiveAvgPool2d, AttributeNames.ConvTranspose2d,
     };
 
     /// <summary>
@@ -367,6 +368,14 @@ internal static class ModelParser
             if (Get(AttributeNames.Linear) is { } a)
                 linear = new LinearSpec(RequireName(a, "Linear", name, "fc1", location, diagnostics),
                     a.Int("InFeatures", 0), a.CtorInt(0, 0), a.Bool("Bias", true));
+        }
+        else if (compute == LayerKind.ConvTranspose2d)
+        {
+            if (Get(AttributeNames.ConvTranspose2d) is { } a)
+                conv = new ConvSpec(RequireName(a, "ConvTranspose2d", name, "up1", location, diagnostics),
+                    a.Int("InChannels", 0), a.CtorInt(0, 0), a.Int("KernelSize", 0), a.Int("Stride", 1),
+                    a.Int("Padding", 0), a.Int("Dilation", 1), a.Bool("Bias", true), 2, a.Int("Groups", 1),
+                    Transposed: true, OutputPadding: a.Int("OutputPadding", 0));
         }
         else
         {

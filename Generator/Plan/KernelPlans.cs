@@ -23,7 +23,8 @@ public sealed record ConvPlan(
     bool Vectorized,
     int CopyPadding = 0,
     bool Flat512 = false,
-    int ColumnPhases = 1)
+    int ColumnPhases = 1,
+    TransposedConv? Transposed = null)
 {
     /// <summary>
     /// Columns of one padded row in the copy the kernels read: with <see cref="ColumnPhases"/> &gt; 1 (a strided conv)
@@ -112,10 +113,12 @@ public sealed record ConvPlan(
     /// every spatial dim) so that every column is interior, and split into column phases for a stride: In* are then
     /// the padded dims (rows <see cref="RowPitch"/> apart) and Padding is 0.
     /// </summary>
-    public bool PaddedCopy => CopyPadding > 0 || ColumnPhases > 1;
+    public bool PaddedCopy => CopyPadding > 0 || ColumnPhases > 1 || Transposed is not null;
     public int SourceDepth => Rank == 3 ? InDepth - 2 * CopyPadding : InDepth;
-    public int SourceHeight => Rank >= 2 ? InHeight - 2 * CopyPadding : InHeight;
-    public int SourceWidth => InWidth - 2 * CopyPadding;
+    public int SourceHeight => Transposed?.InHeight ?? (Rank >= 2 ? InHeight - 2 * CopyPadding : InHeight);
+    public int SourceWidth => Transposed?.InWidth ?? InWidth - 2 * CopyPadding;
+    /// <summary>A transposed conv's copy: zero rows and columns before the first input (negative: the input is cropped).</summary>
+    public int UpsamplePadding => Dilation * (Kernel - 1) - (Transposed?.Padding ?? 0);
 
     public int InPerGroup => InChannels / Groups;
     public int OutPerGroup => OutChannels / Groups;
@@ -133,6 +136,12 @@ public sealed record ConvPlan(
     public bool Vectorized512 => InteriorEnd - InteriorStart >= 16;
     public string KernelText => Rank switch { 1 => $"{Kernel}", 2 => $"{Kernel}×{Kernel}", _ => $"{Kernel}×{Kernel}×{Kernel}" };
 }
+
+/// <summary>
+/// torch.nn.ConvTranspose2d's own parameters, on the <see cref="ConvPlan"/> of the stride-1 convolution that computes it
+/// (Kernels.UpsampledInput): its stride, padding and output_padding, and the size of the input it upsamples.
+/// </summary>
+public sealed record TransposedConv(int Stride, int Padding, int OutputPadding, int InHeight, int InWidth);
 
 /// <summary>
 /// How much of a conv window a kernel method writes out as straight-line code (the rest is loops). Unrolling lets the

@@ -317,7 +317,7 @@ public static class ModelPlanner
 
         if (chain.Conv is { } c)
         {
-            string layer = $"Conv{c.Rank}d '{c.Name}'";
+            string layer = c.Transposed ? $"ConvTranspose2d '{c.Name}'" : $"Conv{c.Rank}d '{c.Name}'";
             if (input.Length != c.Rank + 1)
             {
                 string wanted = c.Rank switch { 1 => "(C, L)", 2 => "(C, H, W)", _ => "(C, D, H, W)" };
@@ -342,58 +342,66 @@ public static class ModelPlanner
                 return null;
             }
 
-            long window = (long)c.Dilation * (c.KernelSize - 1) + 1;
-            int[] dims = c.Rank switch { 1 => new[] { inW }, 2 => new[] { inH, inW }, _ => new[] { inD, inH, inW } };
-            if (dims.Any(d => window > d + 2L * c.Padding))
+            if (c.Transposed)
             {
-                Report(KernelLargerThanInput, chain.MethodName, layer, string.Join("×", dims.Select(_ => window)),
-                    string.Join("×", dims.Select(d => d + 2L * c.Padding)), $"input {string.Join("×", dims)}, padding {c.Padding}");
-                return null;
+                (conv, output) = PlanTransposed(chain, c, layer, inC, inH, inW, Report, TooLarge, diagnostics);
+                if (conv is null) return null;
             }
-            // In double: the products of absurd sizes must not overflow before they are compared.
-            double padded = (double)inC * dims.Aggregate(1.0, (a, d) => a * (d + 2.0 * c.Padding));
-            double weights = (double)c.OutChannels * (inC / c.Groups) * Math.Pow(c.KernelSize, c.Rank);
-            double produced = (double)c.OutChannels * dims.Aggregate(1.0, (a, d) => a * ((d + 2L * c.Padding - window) / c.Stride + 1));
-            if (TooLarge(padded, $"the zero-padded input of {layer}") || TooLarge(weights, $"the weight of {layer}") || TooLarge(produced, $"the output of {layer}"))
-                return null;
-            int extent = (int)window;
-            int Out(int size) => (size + 2 * c.Padding - extent) / c.Stride + 1;
-            int od = c.Rank == 3 ? Out(inD) : 1, oh = c.Rank >= 2 ? Out(inH) : 1, ow = Out(inW);
+            else
+            {
+                long window = (long)c.Dilation * (c.KernelSize - 1) + 1;
+                int[] dims = c.Rank switch { 1 => new[] { inW }, 2 => new[] { inH, inW }, _ => new[] { inD, inH, inW } };
+                if (dims.Any(d => window > d + 2L * c.Padding))
+                {
+                    Report(KernelLargerThanInput, chain.MethodName, layer, string.Join("×", dims.Select(_ => window)),
+                        string.Join("×", dims.Select(d => d + 2L * c.Padding)), $"input {string.Join("×", dims)}, padding {c.Padding}");
+                    return null;
+                }
+                // In double: the products of absurd sizes must not overflow before they are compared.
+                double padded = (double)inC * dims.Aggregate(1.0, (a, d) => a * (d + 2.0 * c.Padding));
+                double weights = (double)c.OutChannels * (inC / c.Groups) * Math.Pow(c.KernelSize, c.Rank);
+                double produced = (double)c.OutChannels * dims.Aggregate(1.0, (a, d) => a * ((d + 2L * c.Padding - window) / c.Stride + 1));
+                if (TooLarge(padded, $"the zero-padded input of {layer}") || TooLarge(weights, $"the weight of {layer}") || TooLarge(produced, $"the output of {layer}"))
+                    return null;
+                int extent = (int)window;
+                int Out(int size) => (size + 2 * c.Padding - extent) / c.Stride + 1;
+                int od = c.Rank == 3 ? Out(inD) : 1, oh = c.Rank >= 2 ? Out(inH) : 1, ow = Out(inW);
 
-            // With padding, the kernels read a zero-padded copy of the input: every column is then interior and
-            // no tap needs a bounds test (the copy costs one pass over the input; the conv reads it K² times).
-            int copyPadding = c.Padding;
-            int kernelPadding = 0;
-            int readD = c.Rank == 3 ? inD + 2 * copyPadding : inD, readH = c.Rank >= 2 ? inH + 2 * copyPadding : inH, readW = inW + 2 * copyPadding;
-            // Interior columns: every tap of the window is inside the row, so the vector loop needs no bounds tests.
-            int interiorStart = (kernelPadding + c.Stride - 1) / c.Stride;
-            int lastStart = readW - extent + kernelPadding; // largest ox*stride with the window inside
-            int interiorEnd = lastStart < 0 ? 0 : Math.Min(ow, lastStart / c.Stride + 1);
-            bool vectorized = interiorEnd - interiorStart >= VectorWidth;
+                // With padding, the kernels read a zero-padded copy of the input: every column is then interior and
+                // no tap needs a bounds test (the copy costs one pass over the input; the conv reads it K² times).
+                int copyPadding = c.Padding;
+                int kernelPadding = 0;
+                int readD = c.Rank == 3 ? inD + 2 * copyPadding : inD, readH = c.Rank >= 2 ? inH + 2 * copyPadding : inH, readW = inW + 2 * copyPadding;
+                // Interior columns: every tap of the window is inside the row, so the vector loop needs no bounds tests.
+                int interiorStart = (kernelPadding + c.Stride - 1) / c.Stride;
+                int lastStart = readW - extent + kernelPadding; // largest ox*stride with the window inside
+                int interiorEnd = lastStart < 0 ? 0 : Math.Min(ow, lastStart / c.Stride + 1);
+                bool vectorized = interiorEnd - interiorStart >= VectorWidth;
 
-            // A 2d stride-1 plane whose rows are not a whole number of Vector512s: compute it as one flat row over the
-            // padded width (each row's extra columns are computed and dropped), so every register tile is 3 full
-            // vectors instead of a partial vector per row. Only the fused eval path (no statistics) does this.
-            bool fusedEval = chain.Norm is null || chain.Norm.Kind.IsBatchNorm() && chain.Norm.TrackRunningStats
-                || chain.Norm.Kind.IsInstanceNorm() && chain.Norm.TrackRunningStats;
-            // With a residual add the flat kernel stores raw sums, and the copy of each row's kept columns adds the skip and activates.
-            bool flat = c.Rank == 2 && c.Stride == 1 && fusedEval && ow % 16 != 0 && interiorStart == 0 && interiorEnd == ow
-                && (oh - 1) * readW + ow >= FlatTileVectors * 16;
-            // A strided plane too narrow for a vector row (ResNet's last stage: 7 columns) runs flat as well, over the
-            // column-phased copy: output row oh is flat positions oh · stride · pitch …, most of them dropped, but in vectors.
-            int stridedPitch = c.Stride * ((readW + c.Stride - 1) / c.Stride);
-            flat |= c.Rank == 2 && c.Stride > 1 && !vectorized && fusedEval && interiorStart == 0 && interiorEnd == ow
-                && (oh - 1) * c.Stride * stridedPitch + ow >= FlatTileVectors * 16;
-            if (!vectorized)
-                diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
-                    $"the conv output rows have {Math.Max(0, interiorEnd - interiorStart)} columns, fewer than one Vector256 of {VectorWidth}" +
-                    (flat ? " (where Vector512 is accelerated, the flat Vector512 kernel runs it instead)" : "")));
-            // A strided vector kernel reads a copy whose rows are split into `stride` column phases, so the inputs of
-            // consecutive output columns are consecutive (one load per vector instead of a gather of `stride`-apart elements).
-            int phases = (vectorized || flat) && c.Stride > 1 ? c.Stride : 1;
-            conv = new ConvPlan(c.Name, c.Rank, inC, c.OutChannels, c.Groups, c.KernelSize, c.Stride, kernelPadding, c.Dilation, c.Bias,
-                readD, readH, readW, od, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), interiorStart, interiorEnd, vectorized, copyPadding, flat, phases);
-            output = c.Rank switch { 1 => new[] { c.OutChannels, ow }, 2 => new[] { c.OutChannels, oh, ow }, _ => new[] { c.OutChannels, od, oh, ow } };
+                // A 2d stride-1 plane whose rows are not a whole number of Vector512s: compute it as one flat row over the
+                // padded width (each row's extra columns are computed and dropped), so every register tile is 3 full
+                // vectors instead of a partial vector per row. Only the fused eval path (no statistics) does this.
+                bool fusedEval = chain.Norm is null || chain.Norm.Kind.IsBatchNorm() && chain.Norm.TrackRunningStats
+                    || chain.Norm.Kind.IsInstanceNorm() && chain.Norm.TrackRunningStats;
+                // With a residual add the flat kernel stores raw sums, and the copy of each row's kept columns adds the skip and activates.
+                bool flat = c.Rank == 2 && c.Stride == 1 && fusedEval && ow % 16 != 0 && interiorStart == 0 && interiorEnd == ow
+                    && (oh - 1) * readW + ow >= FlatTileVectors * 16;
+                // A strided plane too narrow for a vector row (ResNet's last stage: 7 columns) runs flat as well, over the
+                // column-phased copy: output row oh is flat positions oh · stride · pitch …, most of them dropped, but in vectors.
+                int stridedPitch = c.Stride * ((readW + c.Stride - 1) / c.Stride);
+                flat |= c.Rank == 2 && c.Stride > 1 && !vectorized && fusedEval && interiorStart == 0 && interiorEnd == ow
+                    && (oh - 1) * c.Stride * stridedPitch + ow >= FlatTileVectors * 16;
+                if (!vectorized)
+                    diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
+                        $"the conv output rows have {Math.Max(0, interiorEnd - interiorStart)} columns, fewer than one Vector256 of {VectorWidth}" +
+                        (flat ? " (where Vector512 is accelerated, the flat Vector512 kernel runs it instead)" : "")));
+                // A strided vector kernel reads a copy whose rows are split into `stride` column phases, so the inputs of
+                // consecutive output columns are consecutive (one load per vector instead of a gather of `stride`-apart elements).
+                int phases = (vectorized || flat) && c.Stride > 1 ? c.Stride : 1;
+                conv = new ConvPlan(c.Name, c.Rank, inC, c.OutChannels, c.Groups, c.KernelSize, c.Stride, kernelPadding, c.Dilation, c.Bias,
+                    readD, readH, readW, od, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), interiorStart, interiorEnd, vectorized, copyPadding, flat, phases);
+                output = c.Rank switch { 1 => new[] { c.OutChannels, ow }, 2 => new[] { c.OutChannels, oh, ow }, _ => new[] { c.OutChannels, od, oh, ow } };
+            }
         }
         else
         {
@@ -420,7 +428,7 @@ public static class ModelPlanner
         NormPlan? norm = null;
         if (chain.Norm is { } n)
         {
-            norm = PlanNorm(chain, n, output, conv is not null ? $"Conv{conv.Rank}d '{conv.Name}'" : $"Linear '{linear!.Name}'", ReportArray);
+            norm = PlanNorm(chain, n, output, conv is not null ? (conv.Transposed is null ? $"Conv{conv.Rank}d '{conv.Name}'" : $"ConvTranspose2d '{conv.Name}'") : $"Linear '{linear!.Name}'", ReportArray);
             if (Failed()) return null;
         }
 
@@ -462,6 +470,51 @@ public static class ModelPlanner
             chain.Activation is { Kind: LayerKind.Softmax } ? null : chain.Activation, pool, // Softmax is a row step of its own, not an elementwise activation
             chain.TrainingForward, chain.Split, SkipParameter: chain.SkipParameter, Softmax: chain.Activation is { Kind: LayerKind.Softmax });
         return plan with { MaxRowBands = PlanMaxRowBands(plan) };
+    }
+
+    /// <summary>
+    /// ConvTranspose2d as the convolution the kernels run: a stride-1 Conv2d with the flipped, transposed weight (packed at
+    /// load) over a copy of the input with stride − 1 zeros between its rows and columns and dilation·(k − 1) − padding
+    /// zero rows and columns before them (output_padding more after), so every epilogue of a Conv2d chain applies. The
+    /// copy has the output's size plus dilation·(k − 1), and every output column is interior. It multiplies the inserted
+    /// zeros too: about stride² times the FMAs the transposed convolution needs (splitting the output into stride²
+    /// phases, each a small conv over the input with a subset of the taps, would not; not built).
+    /// </summary>
+    private static (ConvPlan? Conv, int[] Output) PlanTransposed(ChainSpec chain, ConvSpec c, string layer, int inC, int inH, int inW,
+        Action<Microsoft.CodeAnalysis.DiagnosticDescriptor, object[]> report, Func<double, string, bool> tooLarge, List<DiagnosticInfo> diagnostics)
+    {
+        void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor d, params object[] args) => report(d, args);
+        if (c.OutputPadding < 0) { Report(NonPositiveSize, chain.MethodName, $"{layer} output_padding", "zero or more", c.OutputPadding); return (null, Array.Empty<int>()); }
+        if (c.OutputPadding >= c.Stride && c.OutputPadding >= c.Dilation)
+        {
+            Report(TransposedOutputPadding, chain.MethodName, layer, c.OutputPadding, c.Stride, c.Dilation);
+            return (null, Array.Empty<int>());
+        }
+        long span = (long)c.Dilation * (c.KernelSize - 1);
+        long outH = (long)(inH - 1) * c.Stride - 2L * c.Padding + span + c.OutputPadding + 1;
+        long outW = (long)(inW - 1) * c.Stride - 2L * c.Padding + span + c.OutputPadding + 1;
+        if (outH <= 0 || outW <= 0)
+        {
+            Report(TransposedOutputEmpty, chain.MethodName, layer, outH, outW, $"{inH}×{inW}");
+            return (null, Array.Empty<int>());
+        }
+        if (tooLarge((double)c.OutChannels * outH * outW, $"the output of {layer}")
+            || tooLarge((double)inC * (outH + span) * (outW + span), $"the zero-upsampled input of {layer}")
+            || tooLarge((double)c.OutChannels * (inC / c.Groups) * c.KernelSize * c.KernelSize, $"the weight of {layer}"))
+            return (null, Array.Empty<int>());
+        int oh = (int)outH, ow = (int)outW, readH = (int)(outH + span), readW = (int)(outW + span);
+        bool vectorized = ow >= VectorWidth;
+        bool fusedEval = chain.Norm is null || chain.Norm.Kind.IsBatchNorm() && chain.Norm.TrackRunningStats
+            || chain.Norm.Kind.IsInstanceNorm() && chain.Norm.TrackRunningStats;
+        bool flat = fusedEval && ow % 16 != 0 && (oh - 1) * readW + ow >= FlatTileVectors * 16;
+        if (!vectorized)
+            diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
+                $"the conv output rows have {ow} columns, fewer than one Vector256 of {VectorWidth}" +
+                (flat ? " (where Vector512 is accelerated, the flat Vector512 kernel runs it instead)" : "")));
+        var plan = new ConvPlan(c.Name, 2, inC, c.OutChannels, c.Groups, c.KernelSize, 1, 0, c.Dilation, c.Bias,
+            1, readH, readW, 1, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), 0, ow, vectorized, 0, flat, 1,
+            new TransposedConv(c.Stride, c.Padding, c.OutputPadding, inH, inW));
+        return (plan, new[] { c.OutChannels, oh, ow });
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using System.IO;
 using GoldenGen;
 
 // Writes the goldens the tests read and the Sample's weights, with libtorch (PyTorch's own kernels).
-//   dotnet run --project tools/GoldenGen -c Release [-- chains|nonfinite|lenet|blocks|resnet|concat]
+//   dotnet run --project tools/GoldenGen -c Release [-- chains|nonfinite|lenet|blocks|resnet|concat|convtranspose]
 ElfVersionPatch.PatchBuildOutput(); // before the first torch call loads the native library
 
 string root = Directory.GetCurrentDirectory();
@@ -17,3 +17,4 @@ if (what is "all" or "lenet") LeNetTraining.TrainAndWrite(Path.Combine(root, "Sa
 if (what is "all" or "blocks") SampleBlocks.Write(Path.Combine(root, "Sample", "weights"));
 if (what is "all" or "resnet") ResNetGolden.Write(Path.Combine(root, "Generator.Tests", "Goldens"));
 if (what is "all" or "concat") ConcatGoldens.Write(Path.Combine(root, "Generator.Tests", "Goldens"));
+if (what is "all" or "convtranspose") ConvTransposeGoldens.Write(Path.Combine(root, "Generator.Tests", "Goldens"));
