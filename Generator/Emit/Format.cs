@@ -90,6 +90,8 @@ internal static class Format
     public static string Describe(ChainPlan chain)
     {
         var parts = new System.Collections.Generic.List<string>();
+        if (chain.Conv?.InputPool is { } ip)
+            parts.Add($"{ip.Kind}({ip.Kernel}" + (ip.Stride != ip.Kernel ? $", stride={ip.Stride}" : "") + (ip.Padding != 0 ? $", padding={ip.Padding}" : "") + ")");
         if (chain.Conv is { Transposed: { } t } tc)
             parts.Add($"ConvTranspose2d({tc.InChannels}, {tc.OutChannels}, kernel_size={tc.Kernel}" +
                 (t.Stride != 1 ? $", stride={t.Stride}" : "") + (t.Padding != 0 ? $", padding={t.Padding}" : "") + (t.OutputPadding != 0 ? $", output_padding={t.OutputPadding}" : "") +

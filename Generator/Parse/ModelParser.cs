@@ -226,6 +226,14 @@ internal static class ModelParser
             return null;
         }
 
+        // A MaxPool2d or AvgPool2d before a Conv2d or ConvTranspose2d pools the chain's input as the conv reads it.
+        LayerKind? inputPool = null;
+        if (layers.Count >= 2 && layers[0] is LayerKind.MaxPool2d or LayerKind.AvgPool2d && layers[1] is LayerKind.Conv2d or LayerKind.ConvTranspose2d)
+        {
+            inputPool = layers[0];
+            layers.RemoveAt(0);
+        }
+
         // One kernel runs (Conv | Linear) Norm? Activation? Pool?; a longer list runs as one kernel per compute layer.
         if (LayerOrder.Problem(layers) is { } orderProblem)
         {
@@ -245,7 +253,7 @@ internal static class ModelParser
                 string.Join(" | ", parts.Select(p => string.Join(", ", p))), parts.Count - 1));
         }
 
-        var assigned = AssignAttributes(method, name, parts, location, diagnostics, cancellationToken);
+        var assigned = AssignAttributes(method, name, parts, location, diagnostics, cancellationToken, inputPool);
         if (diagnostics.Skip(errorsBefore).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
             return null;
 
@@ -261,6 +269,7 @@ internal static class ModelParser
             bool partAdds = parts[k].Contains(LayerKind.Add);
             spec = spec with
             {
+                InputPool = k == 0 && inputPool is { } leading ? ReadPool(leading, assigned[parts.Count]) : null,
                 FlattenOutput = flattenOutput && k == parts.Count - 1,
                 Input = k == 0 ? input : null,
                 Concat = k == 0 ? concat : EquatableArray<string>.Empty,
@@ -312,8 +321,10 @@ internal static class ModelParser
     /// kind but not all is FN0006 too, because which layer it belongs to would be a guess.
     /// </summary>
     private static List<Dictionary<string, AttributeData>> AssignAttributes(IMethodSymbol method, string name, List<List<LayerKind>> parts,
-        LocationInfo? location, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        LocationInfo? location, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken, LayerKind? inputPool = null)
     {
+        // An input pool (listed first) takes the first attribute of its kind; its dictionary is returned after the parts'.
+        if (inputPool is { } leading) parts = new[] { new List<LayerKind> { leading } }.Concat(parts).ToList();
         var queues = method.GetAttributes()
             .Where(a => AttributeNames.Of(a) is { } name && ParameterAttributes.Contains(name))
             .GroupBy(a => AttributeNames.Of(a)!)
@@ -336,6 +347,7 @@ internal static class ModelParser
             }
             assigned.Add(mine);
         }
+        if (inputPool is not null) { assigned.Add(assigned[0]); assigned.RemoveAt(0); }
 
         foreach (var pair in queues)
             foreach (AttributeData extra in pair.Value)
@@ -346,6 +358,16 @@ internal static class ModelParser
                     name, shortName, users.ContainsKey(pair.Key) ? "further " + shortName + " layer" : shortName));
             }
         return assigned;
+    }
+
+    /// <summary>A MaxPool2d/AvgPool2d from its attribute (null when FN0006 already reported it missing).</summary>
+    private static PoolSpec? ReadPool(LayerKind kind, Dictionary<string, AttributeData> attributes)
+    {
+        string attributeName = kind == LayerKind.MaxPool2d ? AttributeNames.MaxPool2d : AttributeNames.AvgPool2d;
+        if (!attributes.TryGetValue(attributeName, out AttributeData? data)) return null;
+        var a = new AttributeReader(data);
+        int kernel = a.Int("KernelSize", 0), stride = a.Int("Stride", 0);
+        return new PoolSpec(kind, kernel, stride == 0 ? kernel : stride, a.Int("Padding", 0), a.Bool("CountIncludePad", true));
     }
 
     private static string ShortName(string attributeName) => attributeName.Substring("FusedNorm.".Length).Replace("Attribute", "");

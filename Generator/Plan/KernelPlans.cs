@@ -24,7 +24,8 @@ public sealed record ConvPlan(
     int CopyPadding = 0,
     bool Flat512 = false,
     int ColumnPhases = 1,
-    TransposedConv? Transposed = null)
+    TransposedConv? Transposed = null,
+    InputPoolPlan? InputPool = null)
 {
     /// <summary>
     /// Columns of one padded row in the copy the kernels read: with <see cref="ColumnPhases"/> &gt; 1 (a strided conv)
@@ -113,7 +114,7 @@ public sealed record ConvPlan(
     /// every spatial dim) so that every column is interior, and split into column phases for a stride: In* are then
     /// the padded dims (rows <see cref="RowPitch"/> apart) and Padding is 0.
     /// </summary>
-    public bool PaddedCopy => CopyPadding > 0 || ColumnPhases > 1 || Transposed is not null;
+    public bool PaddedCopy => CopyPadding > 0 || ColumnPhases > 1 || Transposed is not null || InputPool is not null;
     public int SourceDepth => Rank == 3 ? InDepth - 2 * CopyPadding : InDepth;
     public int SourceHeight => Transposed?.InHeight ?? (Rank >= 2 ? InHeight - 2 * CopyPadding : InHeight);
     public int SourceWidth => Transposed?.InWidth ?? InWidth - 2 * CopyPadding;
@@ -142,6 +143,15 @@ public sealed record ConvPlan(
 /// (Kernels.UpsampledInput): its stride, padding and output_padding, and the size of the input it upsamples.
 /// </summary>
 public sealed record TransposedConv(int Stride, int Padding, int OutputPadding, int InHeight, int InWidth);
+
+/// <summary>
+/// A MaxPool2d/AvgPool2d listed before the conv: each plane of the chain's (RawHeight × RawWidth) input is pooled
+/// (Kernels.PooledInput) as the conv's input copy is made, so the conv reads the pooled plane and nothing else is stored.
+/// </summary>
+public sealed record InputPoolPlan(LayerKind Kind, int Kernel, int Stride, int Padding, bool CountIncludePad, int RawHeight, int RawWidth)
+{
+    public bool IsMax => Kind == LayerKind.MaxPool2d;
+}
 
 /// <summary>
 /// How much of a conv window a kernel method writes out as straight-line code (the rest is loops). Unrolling lets the

@@ -315,6 +315,34 @@ public static class ModelPlanner
         LinearPlan? linear = null;
         int[] output;
 
+        // A pool before the conv: the conv sees the pooled input; the chain still takes the input as given.
+        int[] raw = input;
+        InputPoolPlan? inputPool = null;
+        if (chain.InputPool is { } ip)
+        {
+            string what = $"{ip.Kind} (before the conv)";
+            if (input.Length != 3)
+            {
+                Report(InputRankMismatch, chain.MethodName, what, "(C, H, W)", In(input), source);
+                return null;
+            }
+            if (ip.KernelSize <= 0) Report(NonPositiveSize, chain.MethodName, $"{what} kernel_size", "positive (set KernelSize)", ip.KernelSize);
+            if (ip.Stride <= 0) Report(NonPositiveSize, chain.MethodName, $"{what} stride", "positive (or 0 for stride = kernel_size)", ip.Stride);
+            if (ip.Padding < 0) Report(NonPositiveSize, chain.MethodName, $"{what} padding", "zero or more", ip.Padding);
+            else if (ip.KernelSize > 0 && 2 * ip.Padding > ip.KernelSize)
+                Report(NonPositiveSize, chain.MethodName, $"{what} padding", $"at most half of kernel_size ({ip.KernelSize / 2}), as in PyTorch", ip.Padding);
+            if (Failed()) return null;
+            if (input.Skip(1).Any(d => ip.KernelSize > d + 2L * ip.Padding))
+            {
+                Report(KernelLargerThanInput, chain.MethodName, what, $"{ip.KernelSize}×{ip.KernelSize}",
+                    string.Join("×", input.Skip(1).Select(d => d + 2L * ip.Padding)), $"input {input[1]}×{input[2]}, padding {ip.Padding}");
+                return null;
+            }
+            int Pooled(int d) => (d + 2 * ip.Padding - ip.KernelSize) / ip.Stride + 1;
+            inputPool = new InputPoolPlan(ip.Kind, ip.KernelSize, ip.Stride, ip.Padding, ip.CountIncludePad, input[1], input[2]);
+            input = new[] { input[0], Pooled(input[1]), Pooled(input[2]) };
+        }
+
         if (chain.Conv is { } c)
         {
             string layer = c.Transposed ? $"ConvTranspose2d '{c.Name}'" : $"Conv{c.Rank}d '{c.Name}'";
@@ -464,6 +492,11 @@ public static class ModelPlanner
 
         if (Failed()) return null;
         if (chain.FlattenOutput) output = new[] { output.Aggregate(1, (a, d) => a * d) }; // torch.flatten(x, 1): the same floats
+        if (inputPool is not null)
+        {
+            conv = conv! with { InputPool = inputPool };
+            input = raw;
+        }
 
         var plan = new ChainPlan(type, index, chain.MethodName, chain.MethodModifiers, chain.InputParameter, chain.OutputParameter,
             chain.BatchParameter, input.ToEquatableArray(), output.ToEquatableArray(), conv, linear, norm,

@@ -113,7 +113,8 @@ public sealed record PoolSpec(LayerKind Kind, int KernelSize, int Stride, int Pa
 /// names where the whole-model Forward takes its input (null: the chain before; <see cref="GraphNames.ModelInput"/>: the
 /// model input; else a chain's method name), <see cref="Skip"/> what its Add adds, and <see cref="SkipParameter"/> the
 /// user's name for the skip parameter (set exactly when the chain has an Add). <see cref="Concat"/>, when not empty, replaces
-/// Input: the chain reads the channel concatenation of those sources (torch.cat(..., dim=1)).
+/// Input: the chain reads the channel concatenation of those sources (torch.cat(..., dim=1)). <see cref="InputPool"/>: a
+/// MaxPool2d/AvgPool2d listed before the convolution, applied to the input as it is read.
 /// </summary>
 public sealed record ChainSpec(
     string MethodName,
@@ -134,7 +135,8 @@ public sealed record ChainSpec(
     string? Skip = null,
     string? SkipParameter = null,
     bool FlattenOutput = false,
-    EquatableArray<string> Concat = default)
+    EquatableArray<string> Concat = default,
+    PoolSpec? InputPool = null)
 {
     /// <summary>The chain's input is the channel concatenation of <see cref="Concat"/> (sources named as in Input), in order.</summary>
     public bool HasConcat => !Concat.IsEmpty;
