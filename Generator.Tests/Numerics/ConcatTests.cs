@@ -72,6 +72,27 @@ public class ConcatTests
         }
         """;
 
+    /// <summary>
+    /// A source named twice, torch.cat([a, x, a], 1): A writes the first slice and is copied into the third, of the same
+    /// concatenation; the concat chain's input channels (4 + 2 + 4) are not a multiple of 8.
+    /// </summary>
+    internal const string Repeat = """
+        using System;
+        using FusedNorm;
+        namespace Concat;
+        [Model(2, 7, 13)]
+        public sealed partial class Repeat
+        {
+            [Fuse(Layer.Conv2d, Layer.ReLU)]
+            [Conv2d(4, KernelSize = 3, Padding = 1, Name = "a")]
+            public partial void A(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Fuse(Layer.Conv2d, Layer.Sigmoid, Concat = new[] { nameof(A), Graph.Input, nameof(A) })]
+            [Conv2d(3, KernelSize = 3, Padding = 1, Name = "b")]
+            public partial void B(ReadOnlySpan<float> x, Span<float> y, int batch);
+        }
+        """;
+
     private sealed class Weights
     {
         private readonly Random _random;
@@ -137,6 +158,13 @@ public class ConcatTests
                 var rn = w.Affine("r_bn", 5);
                 return Reference.BatchNormBatch(rConv, batch, 5, S, rn.G, rn.B, 1e-5).Y;
             }
+            case nameof(Repeat):
+            {
+                const int H = 7, W = 13, S = H * W;
+                float[] a = Reference.Activation(w.Conv("a", x, batch, 2, H, W, 4, 3, bias: true), Layer.ReLU);
+                float[] cat = Reference.Concat(batch, (a, 4 * S), (x, 2 * S), (a, 4 * S));
+                return Reference.Activation(w.Conv("b", cat, batch, 10, H, W, 3, 3, bias: true), Layer.Sigmoid);
+            }
             default: throw new ArgumentException(model);
         }
     }
@@ -158,6 +186,7 @@ public class ConcatTests
     [InlineData(nameof(Dense), 3)]
     [InlineData(nameof(BatchStats), 2)]
     [InlineData(nameof(BatchStats), 3)]
+    [InlineData(nameof(Repeat), 3)]
     public void Concat_graph_matches_reference_and_is_identical_at_1_and_2_threads(string name, int batch)
     {
         var (model, x, expected) = Prepare(name, batch, seed: name.Length * 17 + batch);
