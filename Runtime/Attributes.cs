@@ -84,6 +84,11 @@ public enum Layer
     Identity,
     /// <summary>torch.nn.Softmax(dim=1) at the end of a Linear chain: each sample's features → exp(x − max) / Σ exp(x − max).</summary>
     Softmax,
+    /// <summary>
+    /// torch.nn.ConvTranspose2d (<see cref="ConvTranspose2dAttribute"/>): the gradient of a Conv2d, which upsamples by its
+    /// stride (a UNet's decoder). Followed by the same norm, Add, activation and pooling as a Conv2d.
+    /// </summary>
+    ConvTranspose2d,
 }
 
 /// <summary>Names a chain can give as its <see cref="FuseAttribute.Input"/> or <see cref="FuseAttribute.Skip"/> besides <c>nameof(OtherChain)</c>.</summary>
@@ -142,6 +147,15 @@ public sealed class FuseAttribute : Attribute
     /// <c>partial void M(ReadOnlySpan&lt;float&gt; x, ReadOnlySpan&lt;float&gt; skip, Span&lt;float&gt; y, int batch)</c>.
     /// </summary>
     public string? Skip { get; set; }
+
+    /// <summary>
+    /// The chain's input is the channel concatenation of these tensors, in this order, as
+    /// <c>torch.cat([a, b], dim=1)</c>: each <c>nameof(EarlierChain)</c> or <see cref="Graph.Input"/>. Their shapes must
+    /// agree in every dim but the channels. Set it instead of <see cref="Input"/>; the chain method still takes one x,
+    /// the concatenated tensor (batch, C₁ + C₂ + …, …). In the whole-model <c>Forward</c> the concatenation is one
+    /// buffer into whose channel slices the sources' chains write their outputs directly, so nothing is copied.
+    /// </summary>
+    public string[]? Concat { get; set; }
 }
 
 /// <summary>The parameters torch.nn.Conv1d/2d/3d share, in PyTorch's names; cubic kernels.</summary>
@@ -183,6 +197,20 @@ public sealed class Conv2dAttribute : ConvolutionAttribute
 {
     /// <summary>Declares the layer; see the class summary.</summary><param name="outChannels">out_channels.</param>
     public Conv2dAttribute(int outChannels) : base(outChannels) { }
+}
+
+/// <summary>
+/// torch.nn.ConvTranspose2d (input (N, C, H, W)), square kernel: output size (H − 1)·stride − 2·padding +
+/// dilation·(kernel_size − 1) + output_padding + 1. Its weight is PyTorch's (in_channels, out_channels / groups, k, k).
+/// <see cref="ConvolutionAttribute.Name"/> is the state_dict prefix.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
+public sealed class ConvTranspose2dAttribute : ConvolutionAttribute
+{
+    /// <summary>Declares the layer; see the class summary.</summary><param name="outChannels">out_channels.</param>
+    public ConvTranspose2dAttribute(int outChannels) : base(outChannels) { }
+    /// <summary>output_padding: extra rows and columns on the bottom and right of the output; smaller than stride or dilation.</summary>
+    public int OutputPadding { get; set; }
 }
 
 /// <summary>torch.nn.Conv3d (input (N, C, D, H, W)), cubic kernel. <see cref="ConvolutionAttribute.Name"/> is the state_dict prefix.</summary>

@@ -94,4 +94,33 @@ public class SnapshotTests
         foreach (var (chain, message) in scalar)
             Assert.Equal(!chain.EndsWith("Depthwise"), message.Contains("a block of 8 channels as one Vector256"));
     }
+
+    /// <summary>
+    /// Channel concatenations: the memory plan with each concat as one tensor, the chains that write their slices run
+    /// per sample, the copies of the model input and of a slice of another concat, and batch statistics (copied).
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(Numerics.ConcatTests.Dense), "Concat.Dense.Model")]
+    [InlineData(nameof(Numerics.ConcatTests.BatchStats), "Concat.BatchStats.Model")]
+    public void Concat_graph(string model, string file)
+    {
+        string source = model == nameof(Numerics.ConcatTests.Dense) ? Numerics.ConcatTests.Dense : Numerics.ConcatTests.BatchStats;
+        var run = GeneratorHarness.RunGenerator(source);
+        Assert.Empty(run.CompileErrors);
+        Assert.Empty(run.GeneratorDiagnostics.Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning));
+        var generated = Assert.Single(run.Sources, s => s.HintName == file + ".g.cs");
+        Snapshot.Verify($"SnapshotTests.Concat#{file}", generated.SourceText.ToString());
+    }
+
+    /// <summary>ConvTranspose2d: the weight turned into the equivalent conv's at load, the zero-upsampled input copy, the fusion plan.</summary>
+    [Theory]
+    [InlineData("k3s2_p1_op1_gn_silu")]
+    [InlineData("k2s2_bn_relu")]
+    public void ConvTranspose2d_chain(string name)
+    {
+        var run = GeneratorHarness.RunGenerator(ConvTransposeCases.All.Single(c => c.Name == name).Source());
+        Assert.Empty(run.CompileErrors);
+        var source = Assert.Single(run.Sources, s => s.HintName == "Convt.Net.Up.g.cs");
+        Snapshot.Verify($"SnapshotTests.ConvTranspose2d_{name}", source.SourceText.ToString());
+    }
 }

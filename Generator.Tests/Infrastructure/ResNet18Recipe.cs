@@ -19,17 +19,8 @@ public static class ResNet18Recipe
         "conv and fc weights ±1/sqrt(fan_in), BN weight 0.5..1.5, every bias ±0.5, running_mean ±0.5, running_var 0.5..2, " +
         "num_batches_tracked as torchvision leaves it (0); input key \"input\", shape [1, 3, 224, 224], ±1";
 
-    /// <summary>FNV-1a, 32 bits, of the key's UTF-8 bytes.</summary>
-    public static uint Fnv1a(string key)
-    {
-        uint hash = 2166136261;
-        foreach (byte b in Encoding.UTF8.GetBytes(key))
-        {
-            hash ^= b;
-            hash *= 16777619;
-        }
-        return hash;
-    }
+    /// <summary>FNV-1a, 32 bits, of the key's UTF-8 bytes (see <see cref="SeededRecipe"/>).</summary>
+    public static uint Fnv1a(string key) => SeededRecipe.Fnv1a(key);
 
     /// <summary>The recipe's values for one float tensor of the state_dict (or "input").</summary>
     public static float[] Values(string key, int[] shape) => Values(key, shape, Range(key, shape));

@@ -185,4 +185,25 @@ public static class DiagnosticDescriptors
         "Chain runs as several kernels",
         "Chain '{0}' runs as {1} kernels ({2}): one kernel fuses a convolution or Linear layer with the norm, activation and pooling after it, so {3} intermediate tensor(s) go through memory. The results are the same.",
         Performance, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpLink("FN0202"));
+
+    // ---- Concatenation (FN0030–FN0039) ----
+    public static readonly DiagnosticDescriptor ConcatWithInput = Error("FN0030",
+        "Concat and Input both set",
+        "Chain '{0}' sets both Input = \"{1}\" and Concat: Concat is the chain's input (torch.cat of its sources, dim=1); remove Input, or list it among the Concat sources in torch.cat's order");
+
+    public static readonly DiagnosticDescriptor ConcatSources = Error("FN0031",
+        "Concat needs two or more named sources",
+        "Chain '{0}': Concat {1}; list two or more tensors in torch.cat's order, e.g. Concat = new[] {{ nameof(Down1), nameof(Up1) }}, each nameof(an earlier chain) or Graph.Input (for one source, use Input)");
+
+    public static readonly DiagnosticDescriptor ConcatShapeMismatch = Error("FN0032",
+        "Shapes differ at a concatenation in more than the channels",
+        "Chain '{0}': Concat joins {1}, of shape ({2}), and {3}, of shape ({4}): torch.cat(dim=1) needs the same rank and the same size in every dim but the channels (the first). Make the sources agree (e.g. the same stride and padding, or an upsampling chain before the smaller one).");
+
+    public static readonly DiagnosticDescriptor TransposedOutputPadding = Error("FN0033",
+        "ConvTranspose2d output_padding too large",
+        "Chain '{0}': {1} has output_padding = {2}, but PyTorch requires it to be smaller than either stride ({3}) or dilation ({4}): lower OutputPadding (it adds rows and columns that no input reaches), or raise Stride");
+
+    public static readonly DiagnosticDescriptor TransposedOutputEmpty = Error("FN0034",
+        "ConvTranspose2d output is empty",
+        "Chain '{0}': {1} would give an output of {2}×{3} from its {4} input ((in − 1)·stride − 2·padding + dilation·(kernel_size − 1) + output_padding + 1): use less Padding or a larger KernelSize or Stride");
 }

@@ -24,13 +24,22 @@ internal static class ConvEmitter
             w.Line($"private const int PaddedW = {c.InWidth}, PhaseW = {c.PhaseWidth}; // a padded row of PaddedW columns is stored as Stride segments of PhaseW: segment q holds columns q, q + Stride, …");
         w.Line($"private const int OutC = {c.OutChannels}, ConvD = {c.OutDepth}, ConvH = {c.OutHeight}, ConvW = {c.OutWidth}, ConvSpatial = ConvD * ConvH * ConvW;");
         w.Line($"private const int Kernel = {c.Kernel}, Stride = {c.Stride}, Padding = {c.Padding}, Dilation = {c.Dilation};");
-        if (c.PaddedCopy)
+        if (c.Transposed is { } transposed)
+        {
+            w.Line($"private const int SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are its zero-upsampled copy");
+            w.Line($"private const int UpStride = {transposed.Stride}, UpPad = {c.UpsamplePadding}; // input (y, x) lies at (UpPad + y·UpStride, UpPad + x·UpStride) of the copy");
+            int planeSize = c.InDepth * c.InHeight * c.RowPitch;
+            w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
+        }
+        else if (c.PaddedCopy)
         {
             w.Line($"private const int SourceD = {c.SourceDepth}, SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are its zero-padded copy");
             w.Line($"private const int PadD = {(c.Rank == 3 ? c.CopyPadding : 0)}, PadH = {(c.Rank >= 2 ? c.CopyPadding : 0)}, PadW = {c.CopyPadding};");
             int planeSize = c.InDepth * c.InHeight * c.RowPitch;
             w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
         }
+        if (c.InputPool is { } ip)
+            w.Line($"private const int RawH = {ip.RawHeight}, RawW = {ip.RawWidth}; // the chain's input planes, pooled ({ip.Kind} {ip.Kernel}, stride {ip.Stride}, padding {ip.Padding}) to SourceH × SourceW as they are copied");
         w.Line($"private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it{(c.PaddedCopy ? " (padded)" : "")}");
         w.Line($"private const int Groups = {c.Groups}, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;");
         w.Line($"private const int Block = {c.OcBlock}, Taps = InPerGroup * {c.TapsPerInput}; // weights per output channel");
@@ -81,6 +90,30 @@ internal static class ConvEmitter
         if (fused && c.Flat512) { w.Line(); if (chain.HasSkip) EmitKeepColumnsAdd(w, chain); else EmitKeepColumns(w); }
         foreach (int lanes in widths)
             if (c.Stride > 1 && c.ColumnPhases == 1) { w.Line(); EmitStridedLoad(w, c, lanes); }
+        if (c.InputPool is not null) { w.Line(); EmitCopyInput(w, c); }
+    }
+
+    /// <summary>The copy of an input pooled as it is read: each plane pooled into a rented buffer, then copied as the conv reads it.</summary>
+    private static void EmitCopyInput(SourceWriter w, ConvPlan c)
+    {
+        InputPoolPlan p = c.InputPool!;
+        w.Line($"/// <summary>Planes first … first + count − 1 of the input: each {p.Kind}-pooled (RawH × RawW → SourceH × SourceW), then copied as the conv reads it.</summary>");
+        using (w.Block($"private static void CopyInput({Ref} x0, {Ref} p0, int first, int count)"))
+        {
+            w.Line("float[] pooled = ArrayPool<float>.Shared.Rent(SourceH * SourceW);");
+            using (w.Block("try"))
+            using (w.Block("for (int p = first; p < first + count; p++)"))
+            {
+                w.Line($"PooledInput.PoolPlane(ref {Unsafe}.Add(ref x0, p * RawH * RawW), pooled, RawH, RawW, SourceH, SourceW, {p.Kernel}, {p.Stride}, {p.Padding}, max: {(p.IsMax ? "true" : "false")}, countIncludePad: {(p.CountIncludePad ? "true" : "false")});");
+                string source = "ref MemoryMarshal.GetArrayDataReference(pooled)", target = $"ref {Unsafe}.Add(ref p0, p * InD * InH * InW)";
+                w.Line(c.Transposed is not null
+                    ? $"UpsampledInput.CopyPlanes({source}, {target}, 0, 1, SourceH, SourceW, InH, InW, UpStride, UpPad);"
+                    : c.ColumnPhases > 1
+                    ? $"PaddedInput.CopyPlanesPhased({source}, {target}, 0, 1, SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride);"
+                    : $"PaddedInput.CopyPlanes({source}, {target}, 0, 1, SourceD, SourceH, SourceW, PadD, PadH, PadW);");
+            }
+            using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(pooled);");
+        }
     }
 
     /// <summary>The skip parameter (", ref float name") of a method of a chain with a residual add, else nothing.</summary>
@@ -110,14 +143,21 @@ internal static class ConvEmitter
         {
             if (c.PaddedCopy)
             {
-                if (c.ColumnPhases > 1)
+                if (c.Transposed is not null)
+                    w.Comment("ConvTranspose2d: copy the input with UpStride − 1 zeros between its rows and columns and UpPad around, the input the equivalent stride-1 conv reads.");
+                else if (c.ColumnPhases > 1)
                     w.Comment($"Copy the input into a buffer{(c.CopyPadding > 0 ? $" zero-padded ({c.CopyPadding} on each side)" : "")} whose rows are split into {c.ColumnPhases} column phases: a tap's inputs for consecutive output columns are then consecutive.");
                 else
                     w.Comment($"Copy the input into a zero-padded buffer ({c.CopyPadding} on each side): every window then lies inside it, with no bounds tests.");
                 w.Comment("The planes are split over the worker threads; only the padding is zeroed.");
                 w.Line("float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);");
                 w.Line("Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>");
-                w.Line(c.ColumnPhases > 1
+                if (c.InputPool is not null)
+                    w.Line("    CopyInput(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes)), a);");
+                else
+                w.Line(c.Transposed is not null
+                    ? "    UpsampledInput.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceH, SourceW, InH, InW, UpStride, UpPad), a);"
+                    : c.ColumnPhases > 1
                     ? "    PaddedInput.CopyPlanesPhased(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride), a);"
                     : "    PaddedInput.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW), a);");
                 w.Line("ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);");

@@ -17,6 +17,10 @@ internal static class FusionPlanComment
         {
             w.Line($"/// conv    {ShapeText(chain.InputShape)} → {c.OutChannels}×{Spatial(c)}, {c.KernelText} window {UnrollText(chain)}, stride {c.Stride}, padding {c.CopyPadding + c.Padding}, dilation {c.Dilation}" +
                    (c.Groups > 1 ? $", {c.Groups} groups of {c.InPerGroup} → {c.OutPerGroup} channels" : ""));
+            if (c.InputPool is { } ip)
+                w.Line($"/// prologue {ip.Kind} window {ip.Kernel}, stride {ip.Stride}, padding {ip.Padding} of each {ip.RawHeight}×{ip.RawWidth} input plane as the conv's input copy is made (the un-pooled input is not changed, so it can also be another chain's skip)");
+            if (c.Transposed is { } t)
+                w.Line($"/// upsample ConvTranspose2d (stride {t.Stride}, padding {t.Padding}, output_padding {t.OutputPadding}) of the {t.InHeight}×{t.InWidth} input, run as the stride-1 conv above with the flipped, transposed weight (packed at load) over a {c.InHeight}×{c.InWidth} copy: input (y, x) at ({c.UpsamplePadding} + {t.Stride}·y, {c.UpsamplePadding} + {t.Stride}·x), zeros elsewhere ({(t.Stride > 1 ? $"{t.Stride * t.Stride - 1} of every {t.Stride * t.Stride} multiplies are by an inserted zero" : "no inserted zeros")})");
             Norm(w, chain, "conv");
             if (chain.HasSkip)
                 w.Line(chain.ComputesStatistics

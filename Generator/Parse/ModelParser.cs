@@ -189,6 +189,20 @@ internal static class ModelParser
         else if (!hasAdd && skip is not null)
             diagnostics.Add(DiagnosticInfo.Create(AddSkipMismatch, location, name,
                 $"it sets Skip = \"{skip}\" but lists no Layer.Add: put Add in the [Fuse] list where PyTorch adds, after the norm and before the activation (Conv2d, BatchNorm2d, Add, ReLU)"));
+        // Concat = new[] { … }: the chain's input is torch.cat of those sources along the channels (checked by Plan).
+        ImmutableArray<string?>? concatValues = fuseReader.StringArray("Concat");
+        var concat = EquatableArray<string>.Empty;
+        if (concatValues is { } sources)
+        {
+            if (input is not null)
+                diagnostics.Add(DiagnosticInfo.Create(ConcatWithInput, location, name, input));
+            else if (sources.Length < 2)
+                diagnostics.Add(DiagnosticInfo.Create(ConcatSources, location, name, $"lists {sources.Length} source{(sources.Length == 1 ? "" : "s")}"));
+            else if (sources.Any(string.IsNullOrEmpty))
+                diagnostics.Add(DiagnosticInfo.Create(ConcatSources, location, name, "lists a null or empty name"));
+            else
+                concat = sources.Select(source => source!).ToEquatableArray();
+        }
         if (hasAdd && fuseReader.Bool("TrainingForward", false))
             diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, "Fuse", name,
                 "TrainingForward is not supported yet on a chain with Layer.Add; declare the training forward on a chain without the add"));
@@ -198,7 +212,7 @@ internal static class ModelParser
         var layers = new List<LayerKind>();
         foreach (int value in layerValues)
         {
-            if (value < (int)LayerKind.Conv2d || value > (int)LayerKind.Softmax)
+            if (value < (int)LayerKind.Conv2d || value > (int)LayerKind.ConvTranspose2d)
                 diagnostics.Add(DiagnosticInfo.Create(UnknownLayer, location, name, value));
             else
                 layers.Add((LayerKind)value);
@@ -211,6 +225,14 @@ internal static class ModelParser
         {
             diagnostics.Add(DiagnosticInfo.Create(IllegalLayerOrder, location, name, noOpProblem));
             return null;
+        }
+
+        // A MaxPool2d or AvgPool2d before a Conv2d or ConvTranspose2d pools the chain's input as the conv reads it.
+        LayerKind? inputPool = null;
+        if (layers.Count >= 2 && layers[0] is LayerKind.MaxPool2d or LayerKind.AvgPool2d && layers[1] is LayerKind.Conv2d or LayerKind.ConvTranspose2d)
+        {
+            inputPool = layers[0];
+            layers.RemoveAt(0);
         }
 
         // One kernel runs (Conv | Linear) Norm? Activation? Pool?; a longer list runs as one kernel per compute layer.
@@ -236,7 +258,7 @@ internal static class ModelParser
                 string.Join(" | ", parts.Select(p => string.Join(", ", p))), parts.Count - 1));
         }
 
-        var assigned = AssignAttributes(method, name, parts, location, diagnostics, cancellationToken);
+        var assigned = AssignAttributes(method, name, parts, location, diagnostics, cancellationToken, inputPool);
         if (diagnostics.Skip(errorsBefore).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
             return null;
 
@@ -252,8 +274,10 @@ internal static class ModelParser
             bool partAdds = parts[k].Contains(LayerKind.Add);
             spec = spec with
             {
+                InputPool = k == 0 && inputPool is { } leading ? ReadPool(leading, assigned[parts.Count]) : null,
                 FlattenOutput = flattenOutput && k == parts.Count - 1,
                 Input = k == 0 ? input : null,
+                Concat = k == 0 ? concat : EquatableArray<string>.Empty,
                 Skip = partAdds ? skip : null,
                 SkipParameter = partAdds ? (split is null ? skipParameter : "skip") : null,
             };
@@ -269,6 +293,7 @@ internal static class ModelParser
         LayerKind.Conv1d => (AttributeNames.Conv1d, false),
         LayerKind.Conv2d => (AttributeNames.Conv2d, false),
         LayerKind.Conv3d => (AttributeNames.Conv3d, false),
+        LayerKind.ConvTranspose2d => (AttributeNames.ConvTranspose2d, false),
         LayerKind.Linear => (AttributeNames.Linear, false),
         _ when layer.IsBatchNorm() => (AttributeNames.BatchNorm, false),
         _ when layer.IsInstanceNorm() => (AttributeNames.InstanceNorm, true), // PyTorch's defaults need no attribute
@@ -292,7 +317,7 @@ internal static class ModelParser
         AttributeNames.Conv1d, AttributeNames.Conv2d, AttributeNames.Conv3d, AttributeNames.Linear, AttributeNames.BatchNorm,
         AttributeNames.InstanceNorm, AttributeNames.GroupNorm, AttributeNames.LayerNorm, AttributeNames.MaxPool1d, AttributeNames.MaxPool2d,
         AttributeNames.MaxPool3d, AttributeNames.AvgPool1d, AttributeNames.AvgPool2d, AttributeNames.AvgPool3d, AttributeNames.LeakyReLU,
-        AttributeNames.ELU, AttributeNames.GELU, AttributeNames.AdaptiveAvgPool2d,
+        AttributeNames.ELU, AttributeNames.GELU, AttributeNames.AdaptiveAvgPool2d, AttributeNames.ConvTranspose2d,
     };
 
     /// <summary>
@@ -301,8 +326,10 @@ internal static class ModelParser
     /// kind but not all is FN0006 too, because which layer it belongs to would be a guess.
     /// </summary>
     private static List<Dictionary<string, AttributeData>> AssignAttributes(IMethodSymbol method, string name, List<List<LayerKind>> parts,
-        LocationInfo? location, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        LocationInfo? location, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken, LayerKind? inputPool = null)
     {
+        // An input pool (listed first) takes the first attribute of its kind; its dictionary is returned after the parts'.
+        if (inputPool is { } leading) parts = new[] { new List<LayerKind> { leading } }.Concat(parts).ToList();
         var queues = method.GetAttributes()
             .Where(a => AttributeNames.Of(a) is { } name && ParameterAttributes.Contains(name))
             .GroupBy(a => AttributeNames.Of(a)!)
@@ -325,6 +352,7 @@ internal static class ModelParser
             }
             assigned.Add(mine);
         }
+        if (inputPool is not null) { assigned.Add(assigned[0]); assigned.RemoveAt(0); }
 
         foreach (var pair in queues)
             foreach (AttributeData extra in pair.Value)
@@ -335,6 +363,16 @@ internal static class ModelParser
                     name, shortName, users.ContainsKey(pair.Key) ? "further " + shortName + " layer" : shortName));
             }
         return assigned;
+    }
+
+    /// <summary>A MaxPool2d/AvgPool2d from its attribute (null when FN0006 already reported it missing).</summary>
+    private static PoolSpec? ReadPool(LayerKind kind, Dictionary<string, AttributeData> attributes)
+    {
+        string attributeName = kind == LayerKind.MaxPool2d ? AttributeNames.MaxPool2d : AttributeNames.AvgPool2d;
+        if (!attributes.TryGetValue(attributeName, out AttributeData? data)) return null;
+        var a = new AttributeReader(data);
+        int kernel = a.Int("KernelSize", 0), stride = a.Int("Stride", 0);
+        return new PoolSpec(kind, kernel, stride == 0 ? kernel : stride, a.Int("Padding", 0), a.Bool("CountIncludePad", true));
     }
 
     private static string ShortName(string attributeName) => attributeName.Substring("FusedNorm.".Length).Replace("Attribute", "");
@@ -357,6 +395,14 @@ internal static class ModelParser
             if (Get(AttributeNames.Linear) is { } a)
                 linear = new LinearSpec(RequireName(a, "Linear", name, "fc1", location, diagnostics),
                     a.Int("InFeatures", 0), a.CtorInt(0, 0), a.Bool("Bias", true));
+        }
+        else if (compute == LayerKind.ConvTranspose2d)
+        {
+            if (Get(AttributeNames.ConvTranspose2d) is { } a)
+                conv = new ConvSpec(RequireName(a, "ConvTranspose2d", name, "up1", location, diagnostics),
+                    a.Int("InChannels", 0), a.CtorInt(0, 0), a.Int("KernelSize", 0), a.Int("Stride", 1),
+                    a.Int("Padding", 0), a.Int("Dilation", 1), a.Bool("Bias", true), 2, a.Int("Groups", 1),
+                    Transposed: true, OutputPadding: a.Int("OutputPadding", 0));
         }
         else
         {
