@@ -80,9 +80,12 @@ public static unsafe class Parallelism
     /// so a change of <see cref="MaxDegree"/> during a call cannot split one call two ways. Banding never changes a
     /// result: every output is computed by the same operations whichever band computes it.
     /// </summary>
-    public static int RowBands(int tasks, int most)
+    public static int RowBands(int tasks, int most) =>
+        RowBandsAt(tasks, most, DegreeFor(Volatile.Read(ref _inFlight) + 1)); // the calls in progress and this one
+
+    /// <summary><see cref="RowBands"/> for a call that gets <paramref name="degree"/> threads (the rule alone, without the calls in flight).</summary>
+    public static int RowBandsAt(int tasks, int most, int degree)
     {
-        int degree = DegreeFor(Volatile.Read(ref _inFlight) + 1); // the calls in progress and this one
         if (degree <= 1 || most <= 1 || tasks >= TasksPerThread * degree) return 1;
         return Math.Clamp((TasksPerThread * degree + tasks - 1) / tasks, 1, most);
     }
