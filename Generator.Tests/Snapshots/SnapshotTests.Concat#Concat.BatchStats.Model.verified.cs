@@ -83,5 +83,67 @@ namespace Concat
                 global::System.Buffers.ArrayPool<float>.Shared.Return(arena);
             }
         }
+
+        /// <summary>Shape of one input sample as the tensor APIs take it (nint lengths), without the batch dimension.</summary>
+        public static global::System.ReadOnlySpan<nint> InputLengths => new nint[] { 4, 9, 11 };
+        /// <summary>Shape of one output sample as the tensor APIs take it (nint lengths), without the batch dimension.</summary>
+        public static global::System.ReadOnlySpan<nint> OutputLengths => new nint[] { 5, 9, 11 };
+        /// <summary>A zeroed input tensor of <paramref name="batch"/> samples: (batch, 4, 9, 11).</summary>
+        public static global::System.Numerics.Tensors.Tensor<float> CreateInput(int batch) => global::FusedNorm.Kernels.TensorGuard.Create(batch, InputShape);
+        /// <summary>A zeroed output tensor of <paramref name="batch"/> samples: (batch, 5, 9, 11).</summary>
+        public static global::System.Numerics.Tensors.Tensor<float> CreateOutput(int batch) => global::FusedNorm.Kernels.TensorGuard.Create(batch, OutputShape);
+
+        /// <summary>
+        /// The whole model over tensors: <paramref name="x"/> is (batch, 4, 9, 11), <paramref name="y"/> (batch, 5, 9, 11);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void Forward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "BatchStats.Forward", "x", new int[] { 4, 9, 11 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "BatchStats.Forward", "y", new int[] { 5, 9, 11 }, batch);
+            Forward(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain P over tensors: <paramref name="x"/> is (batch, 4, 9, 11), <paramref name="y"/> (batch, 6, 9, 11);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void P(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "BatchStats.P", "x", new int[] { 4, 9, 11 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "BatchStats.P", "y", new int[] { 6, 9, 11 }, batch);
+            P(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain Q over tensors: <paramref name="x"/> is (batch, 4, 9, 11), <paramref name="y"/> (batch, 3, 9, 11);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void Q(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "BatchStats.Q", "x", new int[] { 4, 9, 11 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "BatchStats.Q", "y", new int[] { 3, 9, 11 }, batch);
+            Q(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain R over tensors: <paramref name="x"/> is (batch, 13, 9, 11), <paramref name="y"/> (batch, 5, 9, 11);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void R(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "BatchStats.R", "x", new int[] { 13, 9, 11 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "BatchStats.R", "y", new int[] { 5, 9, 11 }, batch);
+            R(xData, yData, batch);
+        }
+
     }
 }

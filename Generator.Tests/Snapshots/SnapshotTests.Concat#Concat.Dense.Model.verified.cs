@@ -92,5 +92,81 @@ namespace Concat
                 global::System.Buffers.ArrayPool<float>.Shared.Return(arena);
             }
         }
+
+        /// <summary>Shape of one input sample as the tensor APIs take it (nint lengths), without the batch dimension.</summary>
+        public static global::System.ReadOnlySpan<nint> InputLengths => new nint[] { 3, 12, 10 };
+        /// <summary>Shape of one output sample as the tensor APIs take it (nint lengths), without the batch dimension.</summary>
+        public static global::System.ReadOnlySpan<nint> OutputLengths => new nint[] { 4, 12, 10 };
+        /// <summary>A zeroed input tensor of <paramref name="batch"/> samples: (batch, 3, 12, 10).</summary>
+        public static global::System.Numerics.Tensors.Tensor<float> CreateInput(int batch) => global::FusedNorm.Kernels.TensorGuard.Create(batch, InputShape);
+        /// <summary>A zeroed output tensor of <paramref name="batch"/> samples: (batch, 4, 12, 10).</summary>
+        public static global::System.Numerics.Tensors.Tensor<float> CreateOutput(int batch) => global::FusedNorm.Kernels.TensorGuard.Create(batch, OutputShape);
+
+        /// <summary>
+        /// The whole model over tensors: <paramref name="x"/> is (batch, 3, 12, 10), <paramref name="y"/> (batch, 4, 12, 10);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void Forward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "Dense.Forward", "x", new int[] { 3, 12, 10 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "Dense.Forward", "y", new int[] { 4, 12, 10 }, batch);
+            Forward(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain A over tensors: <paramref name="x"/> is (batch, 3, 12, 10), <paramref name="y"/> (batch, 8, 12, 10);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void A(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "Dense.A", "x", new int[] { 3, 12, 10 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "Dense.A", "y", new int[] { 8, 12, 10 }, batch);
+            A(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B over tensors: <paramref name="x"/> is (batch, 8, 12, 10), <paramref name="y"/> (batch, 4, 12, 10);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "Dense.B", "x", new int[] { 8, 12, 10 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "Dense.B", "y", new int[] { 4, 12, 10 }, batch);
+            B(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain C over tensors: <paramref name="x"/> is (batch, 15, 12, 10), <paramref name="y"/> (batch, 6, 12, 10);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void C(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "Dense.C", "x", new int[] { 15, 12, 10 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "Dense.C", "y", new int[] { 6, 12, 10 }, batch);
+            C(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain D over tensors: <paramref name="x"/> is (batch, 14, 12, 10), <paramref name="skip"/> (batch, 4, 12, 10), <paramref name="y"/> (batch, 4, 12, 10);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void D(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "Dense.D", "x", new int[] { 14, 12, 10 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "Dense.D", "skip", new int[] { 4, 12, 10 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "Dense.D", "y", new int[] { 4, 12, 10 }, batch);
+            D(xData, skipData, yData, batch);
+        }
+
     }
 }

@@ -276,5 +276,727 @@ namespace FusedNorm.Sample
                 global::System.Buffers.ArrayPool<float>.Shared.Return(arena);
             }
         }
+
+        /// <summary>Shape of one input sample as the tensor APIs take it (nint lengths), without the batch dimension.</summary>
+        public static global::System.ReadOnlySpan<nint> InputLengths => new nint[] { 3, 96, 96 };
+        /// <summary>Shape of one output sample as the tensor APIs take it (nint lengths), without the batch dimension.</summary>
+        public static global::System.ReadOnlySpan<nint> OutputLengths => new nint[] { 1000 };
+        /// <summary>A zeroed input tensor of <paramref name="batch"/> samples: (batch, 3, 96, 96).</summary>
+        public static global::System.Numerics.Tensors.Tensor<float> CreateInput(int batch) => global::FusedNorm.Kernels.TensorGuard.Create(batch, InputShape);
+        /// <summary>A zeroed output tensor of <paramref name="batch"/> samples: (batch, 1000).</summary>
+        public static global::System.Numerics.Tensors.Tensor<float> CreateOutput(int batch) => global::FusedNorm.Kernels.TensorGuard.Create(batch, OutputShape);
+
+        /// <summary>
+        /// The whole model over tensors: <paramref name="x"/> is (batch, 3, 96, 96), <paramref name="y"/> (batch, 1000);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void Forward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Forward", "x", new int[] { 3, 96, 96 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Forward", "y", new int[] { 1000 }, batch);
+            Forward(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain Stem over tensors: <paramref name="x"/> is (batch, 3, 96, 96), <paramref name="y"/> (batch, 32, 48, 48);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void Stem(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Stem", "x", new int[] { 3, 96, 96 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Stem", "y", new int[] { 32, 48, 48 }, batch);
+            Stem(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B1Depthwise over tensors: <paramref name="x"/> is (batch, 32, 48, 48), <paramref name="y"/> (batch, 32, 48, 48);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B1Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B1Depthwise", "x", new int[] { 32, 48, 48 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B1Depthwise", "y", new int[] { 32, 48, 48 }, batch);
+            B1Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B1Project over tensors: <paramref name="x"/> is (batch, 32, 48, 48), <paramref name="y"/> (batch, 16, 48, 48);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B1Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B1Project", "x", new int[] { 32, 48, 48 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B1Project", "y", new int[] { 16, 48, 48 }, batch);
+            B1Project(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B2Expand over tensors: <paramref name="x"/> is (batch, 16, 48, 48), <paramref name="y"/> (batch, 96, 48, 48);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B2Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B2Expand", "x", new int[] { 16, 48, 48 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B2Expand", "y", new int[] { 96, 48, 48 }, batch);
+            B2Expand(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B2Depthwise over tensors: <paramref name="x"/> is (batch, 96, 48, 48), <paramref name="y"/> (batch, 96, 24, 24);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B2Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B2Depthwise", "x", new int[] { 96, 48, 48 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B2Depthwise", "y", new int[] { 96, 24, 24 }, batch);
+            B2Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B2Project over tensors: <paramref name="x"/> is (batch, 96, 24, 24), <paramref name="y"/> (batch, 24, 24, 24);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B2Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B2Project", "x", new int[] { 96, 24, 24 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B2Project", "y", new int[] { 24, 24, 24 }, batch);
+            B2Project(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B3Expand over tensors: <paramref name="x"/> is (batch, 24, 24, 24), <paramref name="y"/> (batch, 144, 24, 24);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B3Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B3Expand", "x", new int[] { 24, 24, 24 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B3Expand", "y", new int[] { 144, 24, 24 }, batch);
+            B3Expand(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B3Depthwise over tensors: <paramref name="x"/> is (batch, 144, 24, 24), <paramref name="y"/> (batch, 144, 24, 24);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B3Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B3Depthwise", "x", new int[] { 144, 24, 24 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B3Depthwise", "y", new int[] { 144, 24, 24 }, batch);
+            B3Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B3Project over tensors: <paramref name="x"/> is (batch, 144, 24, 24), <paramref name="skip"/> (batch, 24, 24, 24), <paramref name="y"/> (batch, 24, 24, 24);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B3Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B3Project", "x", new int[] { 144, 24, 24 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B3Project", "skip", new int[] { 24, 24, 24 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B3Project", "y", new int[] { 24, 24, 24 }, batch);
+            B3Project(xData, skipData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B4Expand over tensors: <paramref name="x"/> is (batch, 24, 24, 24), <paramref name="y"/> (batch, 144, 24, 24);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B4Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B4Expand", "x", new int[] { 24, 24, 24 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B4Expand", "y", new int[] { 144, 24, 24 }, batch);
+            B4Expand(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B4Depthwise over tensors: <paramref name="x"/> is (batch, 144, 24, 24), <paramref name="y"/> (batch, 144, 12, 12);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B4Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B4Depthwise", "x", new int[] { 144, 24, 24 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B4Depthwise", "y", new int[] { 144, 12, 12 }, batch);
+            B4Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B4Project over tensors: <paramref name="x"/> is (batch, 144, 12, 12), <paramref name="y"/> (batch, 32, 12, 12);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B4Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B4Project", "x", new int[] { 144, 12, 12 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B4Project", "y", new int[] { 32, 12, 12 }, batch);
+            B4Project(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B5Expand over tensors: <paramref name="x"/> is (batch, 32, 12, 12), <paramref name="y"/> (batch, 192, 12, 12);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B5Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B5Expand", "x", new int[] { 32, 12, 12 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B5Expand", "y", new int[] { 192, 12, 12 }, batch);
+            B5Expand(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B5Depthwise over tensors: <paramref name="x"/> is (batch, 192, 12, 12), <paramref name="y"/> (batch, 192, 12, 12);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B5Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B5Depthwise", "x", new int[] { 192, 12, 12 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B5Depthwise", "y", new int[] { 192, 12, 12 }, batch);
+            B5Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B5Project over tensors: <paramref name="x"/> is (batch, 192, 12, 12), <paramref name="skip"/> (batch, 32, 12, 12), <paramref name="y"/> (batch, 32, 12, 12);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B5Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B5Project", "x", new int[] { 192, 12, 12 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B5Project", "skip", new int[] { 32, 12, 12 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B5Project", "y", new int[] { 32, 12, 12 }, batch);
+            B5Project(xData, skipData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B6Expand over tensors: <paramref name="x"/> is (batch, 32, 12, 12), <paramref name="y"/> (batch, 192, 12, 12);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B6Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B6Expand", "x", new int[] { 32, 12, 12 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B6Expand", "y", new int[] { 192, 12, 12 }, batch);
+            B6Expand(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B6Depthwise over tensors: <paramref name="x"/> is (batch, 192, 12, 12), <paramref name="y"/> (batch, 192, 12, 12);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B6Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B6Depthwise", "x", new int[] { 192, 12, 12 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B6Depthwise", "y", new int[] { 192, 12, 12 }, batch);
+            B6Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B6Project over tensors: <paramref name="x"/> is (batch, 192, 12, 12), <paramref name="skip"/> (batch, 32, 12, 12), <paramref name="y"/> (batch, 32, 12, 12);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B6Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B6Project", "x", new int[] { 192, 12, 12 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B6Project", "skip", new int[] { 32, 12, 12 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B6Project", "y", new int[] { 32, 12, 12 }, batch);
+            B6Project(xData, skipData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B7Expand over tensors: <paramref name="x"/> is (batch, 32, 12, 12), <paramref name="y"/> (batch, 192, 12, 12);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B7Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B7Expand", "x", new int[] { 32, 12, 12 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B7Expand", "y", new int[] { 192, 12, 12 }, batch);
+            B7Expand(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B7Depthwise over tensors: <paramref name="x"/> is (batch, 192, 12, 12), <paramref name="y"/> (batch, 192, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B7Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B7Depthwise", "x", new int[] { 192, 12, 12 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B7Depthwise", "y", new int[] { 192, 6, 6 }, batch);
+            B7Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B7Project over tensors: <paramref name="x"/> is (batch, 192, 6, 6), <paramref name="y"/> (batch, 64, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B7Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B7Project", "x", new int[] { 192, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B7Project", "y", new int[] { 64, 6, 6 }, batch);
+            B7Project(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B8Expand over tensors: <paramref name="x"/> is (batch, 64, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B8Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B8Expand", "x", new int[] { 64, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B8Expand", "y", new int[] { 384, 6, 6 }, batch);
+            B8Expand(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B8Depthwise over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B8Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B8Depthwise", "x", new int[] { 384, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B8Depthwise", "y", new int[] { 384, 6, 6 }, batch);
+            B8Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B8Project over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="skip"/> (batch, 64, 6, 6), <paramref name="y"/> (batch, 64, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B8Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B8Project", "x", new int[] { 384, 6, 6 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B8Project", "skip", new int[] { 64, 6, 6 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B8Project", "y", new int[] { 64, 6, 6 }, batch);
+            B8Project(xData, skipData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B9Expand over tensors: <paramref name="x"/> is (batch, 64, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B9Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B9Expand", "x", new int[] { 64, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B9Expand", "y", new int[] { 384, 6, 6 }, batch);
+            B9Expand(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B9Depthwise over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B9Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B9Depthwise", "x", new int[] { 384, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B9Depthwise", "y", new int[] { 384, 6, 6 }, batch);
+            B9Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B9Project over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="skip"/> (batch, 64, 6, 6), <paramref name="y"/> (batch, 64, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B9Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B9Project", "x", new int[] { 384, 6, 6 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B9Project", "skip", new int[] { 64, 6, 6 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B9Project", "y", new int[] { 64, 6, 6 }, batch);
+            B9Project(xData, skipData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B10Expand over tensors: <paramref name="x"/> is (batch, 64, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B10Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B10Expand", "x", new int[] { 64, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B10Expand", "y", new int[] { 384, 6, 6 }, batch);
+            B10Expand(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B10Depthwise over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B10Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B10Depthwise", "x", new int[] { 384, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B10Depthwise", "y", new int[] { 384, 6, 6 }, batch);
+            B10Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B10Project over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="skip"/> (batch, 64, 6, 6), <paramref name="y"/> (batch, 64, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B10Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B10Project", "x", new int[] { 384, 6, 6 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B10Project", "skip", new int[] { 64, 6, 6 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B10Project", "y", new int[] { 64, 6, 6 }, batch);
+            B10Project(xData, skipData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B11Expand over tensors: <paramref name="x"/> is (batch, 64, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B11Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B11Expand", "x", new int[] { 64, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B11Expand", "y", new int[] { 384, 6, 6 }, batch);
+            B11Expand(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B11Depthwise over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B11Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B11Depthwise", "x", new int[] { 384, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B11Depthwise", "y", new int[] { 384, 6, 6 }, batch);
+            B11Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B11Project over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="y"/> (batch, 96, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B11Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B11Project", "x", new int[] { 384, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B11Project", "y", new int[] { 96, 6, 6 }, batch);
+            B11Project(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B12Expand over tensors: <paramref name="x"/> is (batch, 96, 6, 6), <paramref name="y"/> (batch, 576, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B12Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B12Expand", "x", new int[] { 96, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B12Expand", "y", new int[] { 576, 6, 6 }, batch);
+            B12Expand(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B12Depthwise over tensors: <paramref name="x"/> is (batch, 576, 6, 6), <paramref name="y"/> (batch, 576, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B12Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B12Depthwise", "x", new int[] { 576, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B12Depthwise", "y", new int[] { 576, 6, 6 }, batch);
+            B12Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B12Project over tensors: <paramref name="x"/> is (batch, 576, 6, 6), <paramref name="skip"/> (batch, 96, 6, 6), <paramref name="y"/> (batch, 96, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B12Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B12Project", "x", new int[] { 576, 6, 6 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B12Project", "skip", new int[] { 96, 6, 6 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B12Project", "y", new int[] { 96, 6, 6 }, batch);
+            B12Project(xData, skipData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B13Expand over tensors: <paramref name="x"/> is (batch, 96, 6, 6), <paramref name="y"/> (batch, 576, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B13Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B13Expand", "x", new int[] { 96, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B13Expand", "y", new int[] { 576, 6, 6 }, batch);
+            B13Expand(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B13Depthwise over tensors: <paramref name="x"/> is (batch, 576, 6, 6), <paramref name="y"/> (batch, 576, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B13Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B13Depthwise", "x", new int[] { 576, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B13Depthwise", "y", new int[] { 576, 6, 6 }, batch);
+            B13Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B13Project over tensors: <paramref name="x"/> is (batch, 576, 6, 6), <paramref name="skip"/> (batch, 96, 6, 6), <paramref name="y"/> (batch, 96, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B13Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B13Project", "x", new int[] { 576, 6, 6 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B13Project", "skip", new int[] { 96, 6, 6 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B13Project", "y", new int[] { 96, 6, 6 }, batch);
+            B13Project(xData, skipData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B14Expand over tensors: <paramref name="x"/> is (batch, 96, 6, 6), <paramref name="y"/> (batch, 576, 6, 6);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B14Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B14Expand", "x", new int[] { 96, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B14Expand", "y", new int[] { 576, 6, 6 }, batch);
+            B14Expand(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B14Depthwise over tensors: <paramref name="x"/> is (batch, 576, 6, 6), <paramref name="y"/> (batch, 576, 3, 3);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B14Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B14Depthwise", "x", new int[] { 576, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B14Depthwise", "y", new int[] { 576, 3, 3 }, batch);
+            B14Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B14Project over tensors: <paramref name="x"/> is (batch, 576, 3, 3), <paramref name="y"/> (batch, 160, 3, 3);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B14Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B14Project", "x", new int[] { 576, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B14Project", "y", new int[] { 160, 3, 3 }, batch);
+            B14Project(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B15Expand over tensors: <paramref name="x"/> is (batch, 160, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B15Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B15Expand", "x", new int[] { 160, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B15Expand", "y", new int[] { 960, 3, 3 }, batch);
+            B15Expand(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B15Depthwise over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B15Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B15Depthwise", "x", new int[] { 960, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B15Depthwise", "y", new int[] { 960, 3, 3 }, batch);
+            B15Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B15Project over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="skip"/> (batch, 160, 3, 3), <paramref name="y"/> (batch, 160, 3, 3);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B15Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B15Project", "x", new int[] { 960, 3, 3 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B15Project", "skip", new int[] { 160, 3, 3 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B15Project", "y", new int[] { 160, 3, 3 }, batch);
+            B15Project(xData, skipData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B16Expand over tensors: <paramref name="x"/> is (batch, 160, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B16Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B16Expand", "x", new int[] { 160, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B16Expand", "y", new int[] { 960, 3, 3 }, batch);
+            B16Expand(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B16Depthwise over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B16Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B16Depthwise", "x", new int[] { 960, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B16Depthwise", "y", new int[] { 960, 3, 3 }, batch);
+            B16Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B16Project over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="skip"/> (batch, 160, 3, 3), <paramref name="y"/> (batch, 160, 3, 3);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B16Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B16Project", "x", new int[] { 960, 3, 3 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B16Project", "skip", new int[] { 160, 3, 3 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B16Project", "y", new int[] { 160, 3, 3 }, batch);
+            B16Project(xData, skipData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B17Expand over tensors: <paramref name="x"/> is (batch, 160, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B17Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B17Expand", "x", new int[] { 160, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B17Expand", "y", new int[] { 960, 3, 3 }, batch);
+            B17Expand(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B17Depthwise over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B17Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B17Depthwise", "x", new int[] { 960, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B17Depthwise", "y", new int[] { 960, 3, 3 }, batch);
+            B17Depthwise(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain B17Project over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="y"/> (batch, 320, 3, 3);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void B17Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B17Project", "x", new int[] { 960, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B17Project", "y", new int[] { 320, 3, 3 }, batch);
+            B17Project(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain Head over tensors: <paramref name="x"/> is (batch, 320, 3, 3), <paramref name="y"/> (batch, 1280);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void Head(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Head", "x", new int[] { 320, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Head", "y", new int[] { 1280 }, batch);
+            Head(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain Classifier over tensors: <paramref name="x"/> is (batch, 1280), <paramref name="y"/> (batch, 1000);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void Classifier(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Classifier", "x", new int[] { 1280 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Classifier", "y", new int[] { 1000 }, batch);
+            Classifier(xData, yData, batch);
+        }
+
     }
 }
