@@ -169,4 +169,25 @@ public static class DiagnosticDescriptors
         "Chain runs as several kernels",
         "Chain '{0}' runs as {1} kernels ({2}): one kernel fuses a convolution or Linear layer with the norm, activation and pooling after it, so {3} intermediate tensor(s) go through memory. The results are the same.",
         Performance, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics.md#fn0202");
+
+    // ---- FN0040–FN0049: blocks declared once and used at several shapes ----
+    public static readonly DiagnosticDescriptor UnknownBlock = Error("FN0040",
+        "Use names a class that is not a block",
+        "[Use<{0}>(\"{1}\")]: '{0}' is not a block: mark it [Block] and declare the block's [Fuse] chains in it, named relative to the block (Name = \"conv1\")");
+
+    public static readonly DiagnosticDescriptor BadBlockArgument = Error("FN0041",
+        "Block use has a bad prefix or argument",
+        "[Use<{0}>(\"{1}\")]: {2}");
+
+    public static readonly DiagnosticDescriptor BlockExpression = Error("FN0042",
+        "Block parameter expression cannot be computed",
+        "Use '{0}' of block '{1}': the argument '{2}' of chain '{3}' {4}");
+
+    public static readonly DiagnosticDescriptor BadWhen = Error("FN0043",
+        "When names no bool parameter of the block",
+        "Chain '{0}' sets When = \"{1}\", but {2}");
+
+    public static readonly DiagnosticDescriptor EmptyBlock = Error("FN0044",
+        "Block has no chains",
+        "Block '{0}' declares no [Fuse] chain, so use '{1}' computes nothing: declare its chains as 'partial void Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);' in the block");
 }

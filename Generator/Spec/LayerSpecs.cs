@@ -107,7 +107,8 @@ public sealed record PoolSpec(LayerKind Kind, int KernelSize, int Stride, int Pa
 /// One [Fuse] method (or one kernel of a split one): its layers in order and the parameters of each. <see cref="Input"/>
 /// names where the whole-model Forward takes its input (null: the chain before; <see cref="GraphNames.ModelInput"/>: the
 /// model input; else a chain's method name), <see cref="Skip"/> what its Add adds, and <see cref="SkipParameter"/> the
-/// user's name for the skip parameter (set exactly when the chain has an Add).
+/// user's name for the skip parameter (set exactly when the chain has an Add). <see cref="Block"/> is set on a chain a
+/// block use expanded ("layer2.0: BasicBlock.Conv1"): the generator writes its whole method, as no user declaration exists.
 /// </summary>
 public sealed record ChainSpec(
     string MethodName,
@@ -127,7 +128,8 @@ public sealed record ChainSpec(
     string? Input = null,
     string? Skip = null,
     string? SkipParameter = null,
-    bool FlattenOutput = false)
+    bool FlattenOutput = false,
+    string? Block = null)
 {
     /// <summary>The name other chains use for this chain's output: the user's method (a split method's last part gives it).</summary>
     public string GraphName => Split?.Method ?? MethodName;
