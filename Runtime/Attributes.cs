@@ -136,7 +136,7 @@ public sealed class BlockAttribute : Attribute
 
 /// <summary>
 /// Runs block <typeparamref name="TBlock"/> at this point of the model: each of its chains becomes a chain of the model, with
-/// its own shape-specialized kernels, named <paramref name="prefix"/> + "." + the block's name (<c>layer2.0.conv1</c>) in the
+/// its own shape-specialized kernels, named <c>prefix</c> + "." + the block's name (<c>layer2.0.conv1</c>) in the
 /// state_dict and <c>Layer2_0_Conv1</c> as a generated method. Put uses on a member without a body in the model class
 /// (<c>partial void Layer1();</c>, which C# drops); several on one member run in attribute order, and members run in
 /// declaration order with the model's own chains.
