@@ -12,7 +12,7 @@ namespace FusedNorm.Tests.Generator;
 
 /// <summary>
 /// Blocks declared once and used at several shapes ([Block] + [Use&lt;TBlock&gt;]): how a use expands (names, state_dict
-/// keys, the graph inside the block, parameters computed per use), its snapshot, the block diagnostics FN0040–FN0044, shape
+/// keys, the graph inside the block, parameters computed per use), its snapshot, the block diagnostics FN0040–FN0045, shape
 /// errors that name the use, and incremental caching with the block in another file. The numbers of an expanded model are
 /// checked against the scalar reference in ResidualTests (ProjectionBlocks) and against libtorch in ResNet18Tests.
 /// </summary>
@@ -224,6 +224,16 @@ public class BlockTests
         Diagnostic d = Single(GeneratorHarness.RunGenerator(Source("[Use<Res>(\"layer1\")] partial void Blocks();\n[Fuse(Layer.Conv2d)] [Conv2d(8, KernelSize = 1, Name = \"c\")] public partial void C" + Signature,
             "const int Planes = 8;")), "FN0044");
         Assert.Contains("Block 'Res' declares no [Fuse] chain, so use 'layer1' computes nothing", d.GetMessage());
+    }
+
+    [Fact]
+    public void FN0045_a_block_that_uses_a_block()
+    {
+        string source = Source("[Use<Res>(\"layer1\")] partial void Blocks();", Basic + "\n[Use<Inner>(\"inner\")] partial void Nested();")
+            + "\n[Block] public sealed partial class Inner { [Fuse(Layer.Conv2d)] [Conv2d(8, KernelSize = 1, Name = \"c\")] partial void C" + Signature + " }";
+        Diagnostic d = Single(GeneratorHarness.RunGenerator(source), "FN0045");
+        Assert.Contains("Block 'Res' has [Use<Inner>(\"inner\")]: a block cannot use blocks yet", d.GetMessage());
+        Assert.Equal("Use<Inner>(\"inner\")", Text(d));
     }
 
     [Fact]

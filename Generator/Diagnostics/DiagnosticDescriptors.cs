@@ -190,4 +190,8 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor EmptyBlock = Error("FN0044",
         "Block has no chains",
         "Block '{0}' declares no [Fuse] chain, so use '{1}' computes nothing: declare its chains as 'partial void Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);' in the block");
+
+    public static readonly DiagnosticDescriptor NestedBlockUse = Error("FN0045",
+        "Block uses another block",
+        "Block '{0}' has [Use<{1}>(\"{2}\")]: a block cannot use blocks yet; use '{1}' from the model, after or before '{0}'");
 }

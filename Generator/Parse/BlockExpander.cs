@@ -249,6 +249,13 @@ internal static class BlockExpander
         if (blockChains.Count == 0)
             diagnostics.Add(DiagnosticInfo.Create(EmptyBlock, LocationInfo.From(block.Locations.FirstOrDefault()), block.Name, prefix));
 
+        // A [Use] inside a block would be dropped without a word: nested blocks are not expanded (yet).
+        foreach (IMethodSymbol member in block.GetMembers().OfType<IMethodSymbol>())
+            foreach (AttributeData nested in member.GetAttributes().Where(a => AttributeNames.Of(a) == AttributeNames.Use))
+                diagnostics.Add(DiagnosticInfo.Create(NestedBlockUse, LocationInfo.From(nested.ApplicationSyntaxReference?.GetSyntax(cancellationToken).GetLocation()),
+                    block.Name, nested.AttributeClass?.TypeArguments.FirstOrDefault()?.Name ?? "?",
+                    nested.ConstructorArguments.Length > 0 ? nested.ConstructorArguments[0].Value as string ?? "" : ""));
+
         // Which chains this use has: a chain with When runs only when its bool parameter is true. The last chain is the
         // block's output, so it always runs.
         var present = new List<bool>();
