@@ -75,6 +75,37 @@ public class BlockTests
     public void A_prefix_becomes_the_start_of_the_generated_method_names(string prefix, string expected) =>
         Assert.Equal(expected, BlockExpander.MethodPrefix(prefix));
 
+    /// <summary>Parse alone: the spec a use expands to, chain by chain, and that it is plain data equal across compilations.</summary>
+    [Fact]
+    public void Parse_expands_each_use_into_chain_specs_with_resolved_sources()
+    {
+        FusedNorm.Generator.Spec.ModelSpec Parse()
+        {
+            var compilation = GeneratorHarness.CreateCompilation(Numerics.ResidualTests.ProjectionBlocks);
+            var type = compilation.GetTypeByMetadataName("Residual.ProjectionBlocks")!;
+            var syntax = (Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax)type.DeclaringSyntaxReferences[0].GetSyntax();
+            var result = ModelParser.Parse(type, syntax, compilation, default);
+            Assert.Empty(result.Diagnostics);
+            return result.Value!;
+        }
+        var spec = Parse();
+        var rows = spec.Chains.Select(c => $"{c.MethodName} {c.MethodModifiers} in={c.Input ?? "-"} skip={c.Skip ?? "-"} conv={c.Conv!.Name} k={c.Conv.KernelSize} s={c.Conv.Stride} p={c.Conv.Padding} out={c.Conv.OutChannels} norm={c.Norm!.Name} block={c.Block ?? "-"}").ToArray();
+        Assert.Equal(new[]
+        {
+            "Stem public in=- skip=- conv=stem k=3 s=1 p=1 out=16 norm=bn0 block=-",
+            "Layer_Conv1 public in=Stem skip=- conv=layer.conv1 k=3 s=2 p=1 out=32 norm=layer.bn1 block=layer: Basic.Conv1",
+            "Layer_Shortcut public in=Stem skip=- conv=layer.downsample.0 k=1 s=2 p=0 out=32 norm=layer.downsample.1 block=layer: Basic.Shortcut",
+            "Layer_Conv2 public in=Layer_Conv1 skip=Layer_Shortcut conv=layer.conv2 k=3 s=1 p=1 out=32 norm=layer.bn2 block=layer: Basic.Conv2",
+            "Next_Conv1 public in=Layer_Conv2 skip=- conv=next.conv1 k=3 s=1 p=1 out=32 norm=next.bn1 block=next: Basic.Conv1",
+            "Next_Conv2 public in=Next_Conv1 skip=Layer_Conv2 conv=next.conv2 k=3 s=1 p=1 out=32 norm=next.bn2 block=next: Basic.Conv2",
+        }, rows);
+        // The chains of a use point at the use, where Plan's shape errors about them belong.
+        Assert.All(spec.Chains.Skip(1), c => Assert.Equal(spec.Chains[1].Location!.FilePath, c.Location!.FilePath));
+        Assert.NotEqual(spec.Chains[1].Location, spec.Chains[4].Location);
+        // A new compilation of the same text gives an equal spec: the cached model is plain data.
+        Assert.Equal(spec, Parse());
+    }
+
     [Fact]
     public void Uses_expand_into_chains_named_by_prefix_with_the_graph_of_the_block()
     {
