@@ -294,6 +294,13 @@ public class BlockTests
 
         var collision = GeneratorHarness.RunGenerator(Source("[Use<Res>(\"layer1\")] partial void Blocks();\npublic int Layer1_Conv1;", Basic));
         Assert.Contains("Layer1_Conv1", Single(collision, "FN0020").GetMessage());
+
+        // A declared chain, or another use's chain, that gets the same method name: one FN0020, not a clash in generated code.
+        var chain = GeneratorHarness.RunGenerator(Source("[Use<Res>(\"layer1\")] partial void Blocks();\n" +
+            "[Fuse(Layer.Conv2d)] [Conv2d(8, KernelSize = 1, Name = \"c\")] public partial void Layer1_Conv2" + Signature, Basic));
+        Assert.Contains("declares 'Layer1_Conv2', but FusedNorm generates a member of that name (the chain layer1: Res.Conv2)", Single(chain, "FN0020").GetMessage());
+        var uses = GeneratorHarness.RunGenerator(Source("[Use<Res>(\"layer.1\")] [Use<Res>(\"layer_1\")] partial void Blocks();", Basic));
+        Assert.Equal(2, uses.GeneratorDiagnostics.Count(d => d.Id == "FN0020")); // both uses would write Layer_1_Conv1 and Layer_1_Conv2
     }
 
     // ---- incremental caching with the block in a file of its own ----

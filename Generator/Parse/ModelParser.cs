@@ -62,6 +62,16 @@ internal static class ModelParser
         }
         // A mistake inside a block is found once per use: report it once.
         diagnostics = diagnostics.Distinct().ToList();
+        // A use's generated method (Layer1_Conv1) may meet a chain the class declares under that name: two chains, one
+        // method and one generated file, which the compiler would reject inside generated code.
+        // (Two uses with one prefix are FN0009, duplicate state_dict names, already.)
+        foreach (var same in chains.Where(c => c.Split is null || c.Split.Part == 1).GroupBy(c => c.GraphName)
+                     .Where(g => g.Select(c => c.Block).Distinct().Count() > 1))
+        {
+            ChainSpec declared = same.FirstOrDefault(c => c.Block is null) ?? same.Last();
+            ChainSpec other = same.First(c => c.Block != declared.Block);
+            diagnostics.Add(DiagnosticInfo.Create(GeneratedMemberCollision, declared.Location, type.Name, same.Key, "the chain " + other.Block));
+        }
 
         if (chains.Count == 0 && diagnostics.Count == 0)
             diagnostics.Add(DiagnosticInfo.Create(ModelWithoutChains, typeLocation, type.Name));
