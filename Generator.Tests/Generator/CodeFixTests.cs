@@ -88,8 +88,8 @@ public class CodeFixTests
     [Fact]
     public async Task FN0005_keeps_a_qualified_prefix()
     {
-        string source = Model($"[Fuse(FusedNorm.Layer.MaxPool2d, FusedNorm.Layer.Conv2d)] [Conv2d(8, KernelSize = 3, Name = \"c\")] [MaxPool2d(KernelSize = 2)] public partial void S{Signature}");
-        await Fixed(new LayerOrderFix(), source, "FN0005", "[Fuse(FusedNorm.Layer.Conv2d, FusedNorm.Layer.MaxPool2d)]");
+        string source = Model($"[Fuse(FusedNorm.Layer.ReLU, FusedNorm.Layer.Conv2d)] [Conv2d(8, KernelSize = 3, Name = \"c\")] public partial void S{Signature}");
+        await Fixed(new LayerOrderFix(), source, "FN0005", "[Fuse(FusedNorm.Layer.Conv2d, FusedNorm.Layer.ReLU)]");
     }
 
     [Theory]
