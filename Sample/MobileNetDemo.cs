@@ -36,7 +36,7 @@ internal static class MobileNetDemo
         for (int i = 0; i < logits.Length; i++) largest = Math.Max(largest, Math.Abs(logits[i] - (double)expected[i]));
         bool close = logits.Select((v, i) => Math.Abs(v - (double)expected[i]) <= 1e-4 + 1e-3 * Math.Abs(expected[i])).All(ok => ok);
         int top = Array.IndexOf(logits, logits.Max()), libtorchTop = Array.IndexOf(expected, expected.Max());
-        Console.WriteLine($"1000 logits against libtorch 2.10's: largest difference {largest:E2} (tolerance 1e-4 + 1e-3·|x|: {(close ? "within" : "OUTSIDE")}); top class {top} (libtorch: {libtorchTop})");
+        Console.WriteLine($"1000 logits against libtorch 2.10's: largest difference {Format.Small(largest)} (tolerance 1e-4 + 1e-3·|x|: {(close ? "within" : "OUTSIDE")}); top class {top} (libtorch: {libtorchTop})");
 
         // Throughput at batch 1: median of 7 runs of 20 calls, after a warm-up (tiered JIT).
         for (int i = 0; i < 10; i++) model.Forward(image, logits, 1);

@@ -22,6 +22,9 @@ using var weights = SafeTensorsFile.Open(weightsPath);
 
 var model = new LeNetBn();
 model.LoadWeights(weights);
+Console.WriteLine("LeNet-5 with BatchNorm (Sample/LeNetBn.cs: 2 conv chains + 3 Linear chains, BatchNorm folded at load),");
+Console.WriteLine("trained in PyTorch on 32×32 drawn shapes (circle, square, triangle, cross, bar), run by the kernels the");
+Console.WriteLine("generator wrote for it. Other modes: resnet, mobilenet (see the first lines of Program.cs).");
 Console.WriteLine($"Loaded {LeNetBn.StateDictKeys.Count} tensors from {weightsPath}");
 
 // The reference images and what PyTorch computed for them (eval mode).
@@ -34,7 +37,9 @@ float[] logits = new float[batch * LeNetBn.OutputSize];
 model.Forward(images, logits, batch);
 
 Console.WriteLine();
-Console.WriteLine($"{"image",5}  {"label",-10} {"predicted",-10} {"p",6}");
+Console.WriteLine($"{batch} held-out images the model never saw in training: the true shape, the model's prediction, and the");
+Console.WriteLine("softmax probability it gives that prediction (✗ marks a wrong prediction).");
+Console.WriteLine($"{"image",5}  {"true",-10} {"predicted",-10} {"prob.",6}");
 int correct = 0;
 for (int n = 0; n < batch; n++)
 {
@@ -63,7 +68,7 @@ if (sameWeights)
         within &= difference <= 1e-4 + 1e-4 * Math.Abs(torchLogits[i]);
         allowed = Math.Max(allowed, 1e-4 + 1e-4 * Math.Abs(torchLogits[i]));
     }
-    Console.WriteLine($"Largest difference from PyTorch's logits: {largest:E2} ({(within ? "within" : "OUTSIDE")} 1e-4 absolute + 1e-4 relative)");
+    Console.WriteLine($"Largest difference from PyTorch's logits: {Format.Small(largest)} ({(within ? "within" : "OUTSIDE")} 1e-4 absolute + 1e-4 relative)");
     if (!within) exitCode = 1;
 }
 else
@@ -92,7 +97,7 @@ int RunBlock(string title, string file, int inputSize, int outputSize, Func<Safe
         largest = Math.Max(largest, difference);
         within &= difference <= 1e-4 + 1e-4 * Math.Abs(expected[i]);
     }
-    Console.WriteLine($"{title} largest difference from PyTorch: {largest:E2} ({(within ? "within" : "OUTSIDE")} 1e-4)");
+    Console.WriteLine($"{title} largest difference from PyTorch: {Format.Small(largest)} ({(within ? "within" : "OUTSIDE")} 1e-4)");
     return within ? 0 : 1;
 }
 
