@@ -169,4 +169,14 @@ public static class DiagnosticDescriptors
         "Chain runs as several kernels",
         "Chain '{0}' runs as {1} kernels ({2}): one kernel fuses a convolution or Linear layer with the norm, activation and pooling after it, so {3} intermediate tensor(s) go through memory. The results are the same.",
         Performance, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics.md#fn0202");
+
+    // ---- prologue layers (Upsample, padding layers, padding_mode) ----
+    public static readonly DiagnosticDescriptor PrologueOutOfPlace = Error("FN0022",
+        "Upsample or padding layer out of place",
+        "Chain '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor PaddingTooLarge = Error("FN0023",
+        "Reflect or circular padding too large for its input",
+        "Chain '{0}': {1} (PyTorch raises): use less padding, another padding mode, or a larger input",
+        Shape);
 }

@@ -23,7 +23,8 @@ public sealed record ConvPlan(
     bool Vectorized,
     int CopyPadding = 0,
     bool Flat512 = false,
-    int ColumnPhases = 1)
+    int ColumnPhases = 1,
+    ProloguePlan? Prologue = null)
 {
     /// <summary>
     /// Columns of one padded row in the copy the kernels read: with <see cref="ColumnPhases"/> &gt; 1 (a strided conv)
@@ -112,10 +113,10 @@ public sealed record ConvPlan(
     /// every spatial dim) so that every column is interior, and split into column phases for a stride: In* are then
     /// the padded dims (rows <see cref="RowPitch"/> apart) and Padding is 0.
     /// </summary>
-    public bool PaddedCopy => CopyPadding > 0 || ColumnPhases > 1;
-    public int SourceDepth => Rank == 3 ? InDepth - 2 * CopyPadding : InDepth;
-    public int SourceHeight => Rank >= 2 ? InHeight - 2 * CopyPadding : InHeight;
-    public int SourceWidth => InWidth - 2 * CopyPadding;
+    public bool PaddedCopy => CopyPadding > 0 || ColumnPhases > 1 || Prologue is not null;
+    public int SourceDepth => Prologue?.SourceDepth ?? (Rank == 3 ? InDepth - 2 * CopyPadding : InDepth);
+    public int SourceHeight => Prologue?.SourceHeight ?? (Rank >= 2 ? InHeight - 2 * CopyPadding : InHeight);
+    public int SourceWidth => Prologue?.SourceWidth ?? InWidth - 2 * CopyPadding;
 
     public int InPerGroup => InChannels / Groups;
     public int OutPerGroup => OutChannels / Groups;
@@ -132,6 +133,22 @@ public sealed record ConvPlan(
     /// <summary>Whether a Vector512 of 16 interior columns fits (the Vector512 path is emitted beside the Vector256 one).</summary>
     public bool Vectorized512 => InteriorEnd - InteriorStart >= 16;
     public string KernelText => Rank switch { 1 => $"{Kernel}", 2 => $"{Kernel}×{Kernel}", _ => $"{Kernel}×{Kernel}×{Kernel}" };
+}
+
+/// <summary>
+/// What a convolution applies to its input as its copy is made (Runtime's InputPrologue): an upsampling (<see cref="Scale"/>
+/// 1: none), a padding layer (<see cref="Left"/>, <see cref="Right"/>, <see cref="Top"/>, <see cref="Bottom"/> in
+/// <see cref="LayerMode"/>), then the conv's own padding (ConvPlan.CopyPadding) in <see cref="ConvMode"/>. Set only when
+/// the copy is more than a zero-padded one; Source* are the caller's input dims.
+/// </summary>
+public sealed record ProloguePlan(
+    int SourceDepth, int SourceHeight, int SourceWidth,
+    int Scale, UpsampleKind Upsample, bool AlignCorners,
+    LayerKind PadLayer, int Left, int Right, int Top, int Bottom, PadMode LayerMode,
+    PadMode ConvMode)
+{
+    public bool Upsamples => Scale > 1;
+    public bool PadsLayer => Left + Right + Top + Bottom > 0;
 }
 
 /// <summary>

@@ -40,10 +40,14 @@ public enum LayerKind
     Dropout,
     Identity,
     Softmax,
+    Upsample,
+    ReflectionPad2d,
+    ReplicationPad2d,
+    ZeroPad2d,
 }
 
 /// <summary>A layer's place in a chain; a chain lists them in this order (see LayerOrder).</summary>
-public enum LayerRole { Compute, Norm, Add, Activation, Pool, Unknown, NoOp }
+public enum LayerRole { Compute, Norm, Add, Activation, Pool, Unknown, NoOp, Prologue }
 
 public static class LayerKindFacts
 {
@@ -60,6 +64,8 @@ public static class LayerKindFacts
         // Nothing to compute in eval mode: Parse drops them (Flatten only changes the declared output shape).
         LayerKind.Flatten or LayerKind.Dropout or LayerKind.Identity => LayerRole.NoOp,
         LayerKind.Add => LayerRole.Add,
+        // Applied as the convolution after them reads its input (see PrologueSpec).
+        LayerKind.Upsample or LayerKind.ReflectionPad2d or LayerKind.ReplicationPad2d or LayerKind.ZeroPad2d => LayerRole.Prologue,
         _ => LayerRole.Unknown,
     };
 
@@ -76,12 +82,33 @@ public static class LayerKindFacts
     public static bool IsBatchNorm(this LayerKind kind) => kind is LayerKind.BatchNorm1d or LayerKind.BatchNorm2d or LayerKind.BatchNorm3d;
     public static bool IsInstanceNorm(this LayerKind kind) => kind is LayerKind.InstanceNorm1d or LayerKind.InstanceNorm2d or LayerKind.InstanceNorm3d;
     public static bool IsMaxPool(this LayerKind kind) => kind is LayerKind.MaxPool1d or LayerKind.MaxPool2d or LayerKind.MaxPool3d;
+    public static bool IsPaddingLayer(this LayerKind kind) => kind is LayerKind.ReflectionPad2d or LayerKind.ReplicationPad2d or LayerKind.ZeroPad2d;
+
+    /// <summary>The padding mode a padding layer applies (PadMode.Zeros for any other kind).</summary>
+    public static PadMode PaddingLayerMode(this LayerKind kind) => kind switch
+    {
+        LayerKind.ReflectionPad2d => PadMode.Reflect,
+        LayerKind.ReplicationPad2d => PadMode.Replicate,
+        _ => PadMode.Zeros,
+    };
 }
+
+/// <summary>Mirrors <c>FusedNorm.PaddingMode</c> (PyTorch's padding_mode / F.pad mode); same names, same values.</summary>
+public enum PadMode { Zeros = 0, Reflect, Replicate, Circular }
+
+/// <summary>Mirrors <c>FusedNorm.UpsampleMode</c>; same names, same values.</summary>
+public enum UpsampleKind { Nearest = 0, Bilinear }
+
+/// <summary>
+/// The layers a convolution applies as it reads its input, as written: an Upsample (Scale 0: none) and a padding layer
+/// (<see cref="PadLayer"/> Unknown: none) with PyTorch's (left, right, top, bottom).
+/// </summary>
+public sealed record PrologueSpec(int Scale, UpsampleKind Upsample, bool AlignCorners, LayerKind PadLayer, int Left, int Right, int Top, int Bottom);
 
 /// <summary>torch.nn.Conv1d/2d/3d as written (cubic kernels); InChannels 0 means "take it from the input".</summary>
 public sealed record ConvSpec(
     string Name, int InChannels, int OutChannels, int KernelSize, int Stride, int Padding, int Dilation, bool Bias,
-    int Rank = 2, int Groups = 1);
+    int Rank = 2, int Groups = 1, PadMode PaddingMode = PadMode.Zeros);
 
 /// <summary>torch.nn.Linear as written; InFeatures 0 means "take it from the input".</summary>
 public sealed record LinearSpec(string Name, int InFeatures, int OutFeatures, bool Bias);
@@ -127,7 +154,8 @@ public sealed record ChainSpec(
     string? Input = null,
     string? Skip = null,
     string? SkipParameter = null,
-    bool FlattenOutput = false)
+    bool FlattenOutput = false,
+    PrologueSpec? Prologue = null)
 {
     /// <summary>The name other chains use for this chain's output: the user's method (a split method's last part gives it).</summary>
     public string GraphName => Split?.Method ?? MethodName;
