@@ -177,6 +177,5 @@ public static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor PaddingTooLarge = Error("FN0023",
         "Reflect or circular padding too large for its input",
-        "Chain '{0}': {1} (PyTorch raises): use less padding, another padding mode, or a larger input",
-        Shape);
+        "Chain '{0}': {1} (PyTorch raises): use less padding, another padding mode, or a larger input");
 }
