@@ -19,6 +19,50 @@ public class PrologueTests
     public void Prologue_chain_matches_reference_at_1_and_2_threads(ChainCase chain, int seed) =>
         ReferenceTests.Check(chain, seed, degrees: new[] { 1, 2 });
 
+    /// <summary>
+    /// fast_neural_style's ResidualBlock declared as one [Fuse] list: it runs as two kernels (FN0202), each ReflectionPad2d
+    /// starting the kernel of the Conv2d after it and taking the next [ReflectionPad2d] in source order (here 1 and 2, so a
+    /// mix-up changes the output shape's numbers), and the add of the block's input after the second InstanceNorm.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Residual_block_as_one_list_matches_the_reference(int batch)
+    {
+        const string source = """
+            using System;
+            using FusedNorm;
+            namespace Split;
+            [Model(8, 12, 10)]
+            public sealed partial class Block
+            {
+                [Fuse(Layer.ReflectionPad2d, Layer.Conv2d, Layer.InstanceNorm2d, Layer.ReLU, Layer.ReflectionPad2d, Layer.Conv2d, Layer.InstanceNorm2d, Layer.Add, Skip = Graph.Input)]
+                [ReflectionPad2d(1)] [Conv2d(8, KernelSize = 3, Name = "conv1.conv2d")] [InstanceNorm(Affine = true, Name = "in1")]
+                [ReflectionPad2d(2)] [Conv2d(8, KernelSize = 5, Name = "conv2.conv2d")] [InstanceNorm(Affine = true, Name = "in2")]
+                public partial void Residual(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
+            }
+            """;
+        var random = new Random(31 + batch);
+        float[] Uniform(int n, float low, float high) { var v = new float[n]; for (int i = 0; i < n; i++) v[i] = (float)(low + (high - low) * random.NextDouble()); return v; }
+        float[] w1 = Uniform(8 * 8 * 9, -0.12f, 0.12f), b1 = Uniform(8, -0.5f, 0.5f), g1 = Uniform(8, 0.5f, 1.5f), be1 = Uniform(8, -0.5f, 0.5f);
+        float[] w2 = Uniform(8 * 8 * 25, -0.07f, 0.07f), b2 = Uniform(8, -0.5f, 0.5f), g2 = Uniform(8, 0.5f, 1.5f), be2 = Uniform(8, -0.5f, 0.5f);
+        var writer = new SafeTensorsWriter();
+        writer.Add("conv1.conv2d.weight", w1, 8, 8, 3, 3); writer.Add("conv1.conv2d.bias", b1, 8); writer.Add("in1.weight", g1, 8); writer.Add("in1.bias", be1, 8);
+        writer.Add("conv2.conv2d.weight", w2, 8, 8, 5, 5); writer.Add("conv2.conv2d.bias", b2, 8); writer.Add("in2.weight", g2, 8); writer.Add("in2.bias", be2, 8);
+        CompiledModel model = CompiledModel.Compile(source, "Split.Block");
+        model.LoadWeights(SafeTensorsFile.FromBytes(writer.ToArray()));
+
+        float[] x = Uniform(batch * 8 * 12 * 10, -1, 1);
+        const int plane = 12 * 10, sample = 8 * plane;
+        float[] y = Reference.Pad(x, batch, 8, new[] { 12, 10 }, new[] { 1, 1 }, new[] { 1, 1 }, PaddingMode.Reflect);
+        y = Reference.ConvNd(y, batch, 8, new[] { 14, 12 }, w1, b1, 8, 1, 3, 1, 0, 1);
+        y = Reference.Activation(Reference.NormalizeRuns(y, plane, plane, g1, be1, 1e-5, elementwise: false, sample), Layer.ReLU);
+        y = Reference.Pad(y, batch, 8, new[] { 12, 10 }, new[] { 2, 2 }, new[] { 2, 2 }, PaddingMode.Reflect);
+        y = Reference.ConvNd(y, batch, 8, new[] { 16, 14 }, w2, b2, 8, 1, 5, 1, 0, 1);
+        y = Reference.Add(Reference.NormalizeRuns(y, plane, plane, g2, be2, 1e-5, elementwise: false, sample), x);
+        Tolerance.AssertClose(y, model.Forward(x, batch), "ResidualBlock as one list");
+    }
+
     [Fact]
     public void Reference_padding_modes_by_hand()
     {
