@@ -373,6 +373,7 @@ public sealed class UpsampleAttribute : Attribute
 {
     /// <summary>scale_factor: a whole number ≥ 1, the same for height and width.</summary>
     public int ScaleFactor { get; set; }
+    /// <summary>mode: 'nearest' (PyTorch's default) or 'bilinear'.</summary>
     public UpsampleMode Mode { get; set; }
     /// <summary>align_corners (bilinear only; PyTorch refuses it for nearest).</summary>
     public bool AlignCorners { get; set; }
@@ -384,7 +385,9 @@ public sealed class UpsampleAttribute : Attribute
 /// </summary>
 public abstract class Padding2dAttribute : Attribute
 {
+    /// <summary>One padding for every side, or (left, right, top, bottom).</summary>
     protected Padding2dAttribute(int[] padding) => Padding = padding;
+    /// <summary>padding as written: one value, or (left, right, top, bottom).</summary>
     public int[] Padding { get; }
 }
 
@@ -392,6 +395,7 @@ public abstract class Padding2dAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class ReflectionPad2dAttribute : Padding2dAttribute
 {
+    /// <summary>padding: one value for every side, or four: (left, right, top, bottom).</summary>
     public ReflectionPad2dAttribute(params int[] padding) : base(padding) { }
 }
 
@@ -399,6 +403,7 @@ public sealed class ReflectionPad2dAttribute : Padding2dAttribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class ReplicationPad2dAttribute : Padding2dAttribute
 {
+    /// <summary>padding: one value for every side, or four: (left, right, top, bottom).</summary>
     public ReplicationPad2dAttribute(params int[] padding) : base(padding) { }
 }
 
@@ -406,5 +411,6 @@ public sealed class ReplicationPad2dAttribute : Padding2dAttribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class ZeroPad2dAttribute : Padding2dAttribute
 {
+    /// <summary>padding: one value for every side, or four: (left, right, top, bottom).</summary>
     public ZeroPad2dAttribute(params int[] padding) : base(padding) { }
 }

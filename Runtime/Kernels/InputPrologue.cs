@@ -20,9 +20,13 @@ public sealed class InputPrologue
     /// </summary>
     public sealed class Axis
     {
+        /// <summary>Per position of the copy: the input index it reads, or -1 for a zero of the padding.</summary>
         public int[] First { get; }
+        /// <summary>Per position: the second input index a bilinear axis reads (the same as <see cref="First"/> at the last input).</summary>
         public int[] Second { get; }
+        /// <summary>Per position: the weight of <see cref="First"/> (1 − λ; 1 when the axis does not interpolate).</summary>
         public float[] FirstWeight { get; }
+        /// <summary>Per position: the weight of <see cref="Second"/> (λ; 0 when the axis does not interpolate).</summary>
         public float[] SecondWeight { get; }
         /// <summary>Bilinear: a position is First·FirstWeight + Second·SecondWeight; else it is First.</summary>
         public bool Interpolates { get; }
@@ -116,12 +120,17 @@ public sealed class InputPrologue
         return new Axis(first, second, firstWeight, secondWeight, interpolates);
     }
 
+    /// <summary>The depth axis (a Conv3d's; one position otherwise): only the conv's padding applies to it.</summary>
     public Axis Depth { get; }
+    /// <summary>The height axis: upsampled, then padded by the layer's top and bottom, then by the conv.</summary>
     public Axis Height { get; }
+    /// <summary>The width axis: upsampled, padded by the layer's left and right, then by the conv; its positions are the copy's row slots.</summary>
     public Axis Width { get; }
-    /// <summary>The input's spatial dims per plane.</summary>
+    /// <summary>The input's depth per plane.</summary>
     public int SourceDepth { get; }
+    /// <summary>The input's height per plane.</summary>
     public int SourceHeight { get; }
+    /// <summary>The input's width per plane.</summary>
     public int SourceWidth { get; }
 
     /// <summary>
