@@ -30,6 +30,7 @@ internal static class GeneratorCost
     private static readonly ImmutableArray<MetadataReference> References =
         Net100.References.All.Cast<MetadataReference>()
             .Append(MetadataReference.CreateFromFile(typeof(FuseAttribute).Assembly.Location))
+            .Append(MetadataReference.CreateFromFile(typeof(System.Numerics.Tensors.Tensor).Assembly.Location))
             .ToImmutableArray();
 
     /// <summary>The model: 44 conv chains over (3, 32, 32) with three pooling steps, then 6 Linear chains.</summary>

@@ -9,32 +9,59 @@ namespace FusedNorm;
 /// <summary>The kinds of layer a <see cref="FuseAttribute"/> chain can list, in PyTorch's names.</summary>
 public enum Layer
 {
+    /// <summary>torch.nn.Conv2d: 2-d cross-correlation over (N, C, H, W); its parameters in <see cref="Conv2dAttribute"/>.</summary>
     Conv2d = 1,
+    /// <summary>torch.nn.Linear: x·Wᵀ + b over (N, features); a (C, H, W) input is flattened first. Parameters in <see cref="LinearAttribute"/>.</summary>
     Linear,
+    /// <summary>torch.nn.BatchNorm1d, after a Conv1d or a Linear; parameters in <see cref="BatchNormAttribute"/>.</summary>
     BatchNorm1d,
+    /// <summary>torch.nn.BatchNorm2d, after a Conv2d; parameters in <see cref="BatchNormAttribute"/> (folded into the conv with running statistics).</summary>
     BatchNorm2d,
+    /// <summary>torch.nn.ReLU: max(x, 0).</summary>
     ReLU,
+    /// <summary>torch.nn.ReLU6: min(max(x, 0), 6) (MobileNetV2).</summary>
     ReLU6,
+    /// <summary>torch.nn.LeakyReLU: x, or x·negative_slope below 0 (default 0.01; set it with <see cref="LeakyReLUAttribute"/>).</summary>
     LeakyReLU,
+    /// <summary>torch.nn.SiLU (swish): x·sigmoid(x).</summary>
     SiLU,
+    /// <summary>torch.nn.GELU: x·Φ(x), exact (erf) by default or the tanh approximation (<see cref="GELUAttribute"/>).</summary>
     GELU,
+    /// <summary>torch.nn.Sigmoid: 1 / (1 + e⁻ˣ).</summary>
     Sigmoid,
+    /// <summary>torch.nn.Tanh.</summary>
     Tanh,
+    /// <summary>torch.nn.Hardswish: x·ReLU6(x + 3) / 6.</summary>
     Hardswish,
+    /// <summary>torch.nn.ELU: x, or alpha·(eˣ − 1) below 0 (default alpha 1.0; set it with <see cref="ELUAttribute"/>).</summary>
     ELU,
+    /// <summary>torch.nn.MaxPool2d after the activation; parameters in <see cref="MaxPool2dAttribute"/>.</summary>
     MaxPool2d,
+    /// <summary>torch.nn.AvgPool2d after the activation; parameters in <see cref="AvgPool2dAttribute"/>.</summary>
     AvgPool2d,
+    /// <summary>torch.nn.Conv1d: 1-d cross-correlation over (N, C, L); parameters in <see cref="Conv1dAttribute"/>.</summary>
     Conv1d,
+    /// <summary>torch.nn.Conv3d: 3-d cross-correlation over (N, C, D, H, W); parameters in <see cref="Conv3dAttribute"/>.</summary>
     Conv3d,
+    /// <summary>torch.nn.BatchNorm3d, after a Conv3d; parameters in <see cref="BatchNormAttribute"/>.</summary>
     BatchNorm3d,
+    /// <summary>torch.nn.InstanceNorm1d, after a Conv1d: statistics per (sample, channel); optional <see cref="InstanceNormAttribute"/>.</summary>
     InstanceNorm1d,
+    /// <summary>torch.nn.InstanceNorm2d, after a Conv2d: statistics per (sample, channel) over H×W; optional <see cref="InstanceNormAttribute"/>.</summary>
     InstanceNorm2d,
+    /// <summary>torch.nn.InstanceNorm3d, after a Conv3d; optional <see cref="InstanceNormAttribute"/>.</summary>
     InstanceNorm3d,
+    /// <summary>torch.nn.GroupNorm: statistics per (sample, group of channels); parameters in <see cref="GroupNormAttribute"/>.</summary>
     GroupNorm,
+    /// <summary>torch.nn.LayerNorm: statistics over the trailing normalized_shape dims of each sample; parameters in <see cref="LayerNormAttribute"/>.</summary>
     LayerNorm,
+    /// <summary>torch.nn.MaxPool1d after the activation; parameters in <see cref="MaxPool1dAttribute"/>.</summary>
     MaxPool1d,
+    /// <summary>torch.nn.MaxPool3d after the activation; parameters in <see cref="MaxPool3dAttribute"/>.</summary>
     MaxPool3d,
+    /// <summary>torch.nn.AvgPool1d after the activation; parameters in <see cref="AvgPool1dAttribute"/>.</summary>
     AvgPool1d,
+    /// <summary>torch.nn.AvgPool3d after the activation; parameters in <see cref="AvgPool3dAttribute"/>.</summary>
     AvgPool3d,
     /// <summary>
     /// Residual add: <c>out += skip</c> at its position in the list, after the norm and before the activation (ResNet's
@@ -57,6 +84,11 @@ public enum Layer
     Identity,
     /// <summary>torch.nn.Softmax(dim=1) at the end of a Linear chain: each sample's features → exp(x − max) / Σ exp(x − max).</summary>
     Softmax,
+    /// <summary>
+    /// torch.nn.ConvTranspose2d (<see cref="ConvTranspose2dAttribute"/>): the gradient of a Conv2d, which upsamples by its
+    /// stride (a UNet's decoder). Followed by the same norm, Add, activation and pooling as a Conv2d.
+    /// </summary>
+    ConvTranspose2d,
     /// <summary>
     /// torch.nn.Upsample / F.interpolate with an integer scale_factor, mode 'nearest' or 'bilinear' (<see cref="UpsampleAttribute"/>),
     /// on a 2d input. A prologue layer: it stands first in a list, before an optional padding layer and the Conv2d it feeds,
@@ -108,7 +140,9 @@ public static class Graph
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class ModelAttribute : Attribute
 {
+    /// <summary>Declares the model and the shape of one input sample.</summary><param name="inputShape">The shape of one sample without the batch dimension, e.g. 3, 224, 224.</param>
     public ModelAttribute(params int[] inputShape) => InputShape = inputShape;
+    /// <summary>The shape of one input sample without the batch dimension: (C, H, W) for a conv net, (features) for an MLP.</summary>
     public int[] InputShape { get; }
 }
 
@@ -122,7 +156,9 @@ public sealed class ModelAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false)]
 public sealed class FuseAttribute : Attribute
 {
+    /// <summary>Declares the chain.</summary><param name="layers">The layers of the chain in PyTorch's order, e.g. Conv2d, BatchNorm2d, ReLU.</param>
     public FuseAttribute(params Layer[] layers) => Layers = layers;
+    /// <summary>The layers of the chain, in the order they run.</summary>
     public Layer[] Layers { get; }
 
     /// <summary>
@@ -145,22 +181,39 @@ public sealed class FuseAttribute : Attribute
     /// <c>partial void M(ReadOnlySpan&lt;float&gt; x, ReadOnlySpan&lt;float&gt; skip, Span&lt;float&gt; y, int batch)</c>.
     /// </summary>
     public string? Skip { get; set; }
+
+    /// <summary>
+    /// The chain's input is the channel concatenation of these tensors, in this order, as
+    /// <c>torch.cat([a, b], dim=1)</c>: each <c>nameof(EarlierChain)</c> or <see cref="Graph.Input"/>. Their shapes must
+    /// agree in every dim but the channels. Set it instead of <see cref="Input"/>; the chain method still takes one x,
+    /// the concatenated tensor (batch, C₁ + C₂ + …, …). In the whole-model <c>Forward</c> the concatenation is one
+    /// buffer into whose channel slices the sources' chains write their outputs directly, so nothing is copied.
+    /// </summary>
+    public string[]? Concat { get; set; }
 }
 
 /// <summary>The parameters torch.nn.Conv1d/2d/3d share, in PyTorch's names; cubic kernels.</summary>
 public abstract class ConvolutionAttribute : Attribute
 {
+    /// <summary>Declares the layer; see the class summary.</summary><param name="outChannels">out_channels: the number of output channels.</param>
     protected ConvolutionAttribute(int outChannels) => OutChannels = outChannels;
+    /// <summary>out_channels (required): the number of output channels.</summary>
     public int OutChannels { get; }
-    /// <summary>in_channels; 0 takes the channel count of the chain's input (checked when given).</summary>
+    /// <summary>in_channels; 0 (the default) takes the channel count of the chain's input (checked when given).</summary>
     public int InChannels { get; set; }
+    /// <summary>kernel_size (required): the side of the cubic kernel.</summary>
     public int KernelSize { get; set; }
+    /// <summary>stride; PyTorch's default 1.</summary>
     public int Stride { get; set; } = 1;
+    /// <summary>padding: zeros added on every side of each spatial dim; PyTorch's default 0.</summary>
     public int Padding { get; set; }
+    /// <summary>dilation: the spacing between kernel taps; PyTorch's default 1.</summary>
     public int Dilation { get; set; } = 1;
-    /// <summary>groups: in and out channels are split into this many independent groups (= in_channels: depthwise).</summary>
+    /// <summary>groups: in and out channels are split into this many independent groups (= in_channels: depthwise); PyTorch's default 1.</summary>
     public int Groups { get; set; } = 1;
+    /// <summary>bias: whether the layer has a learnable bias (<c>{Name}.bias</c>); PyTorch's default true.</summary>
     public bool Bias { get; set; } = true;
+    /// <summary>The state_dict prefix: Name = "conv1" reads <c>conv1.weight</c> and <c>conv1.bias</c>. Required.</summary>
     public string? Name { get; set; }
     /// <summary>
     /// padding_mode: 'zeros' (default), 'reflect', 'replicate' or 'circular'. The border is made while the kernel's input copy is
@@ -173,6 +226,7 @@ public abstract class ConvolutionAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class Conv1dAttribute : ConvolutionAttribute
 {
+    /// <summary>Declares the layer; see the class summary.</summary><param name="outChannels">out_channels.</param>
     public Conv1dAttribute(int outChannels) : base(outChannels) { }
 }
 
@@ -180,13 +234,29 @@ public sealed class Conv1dAttribute : ConvolutionAttribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class Conv2dAttribute : ConvolutionAttribute
 {
+    /// <summary>Declares the layer; see the class summary.</summary><param name="outChannels">out_channels.</param>
     public Conv2dAttribute(int outChannels) : base(outChannels) { }
+}
+
+/// <summary>
+/// torch.nn.ConvTranspose2d (input (N, C, H, W)), square kernel: output size (H − 1)·stride − 2·padding +
+/// dilation·(kernel_size − 1) + output_padding + 1. Its weight is PyTorch's (in_channels, out_channels / groups, k, k).
+/// <see cref="ConvolutionAttribute.Name"/> is the state_dict prefix.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
+public sealed class ConvTranspose2dAttribute : ConvolutionAttribute
+{
+    /// <summary>Declares the layer; see the class summary.</summary><param name="outChannels">out_channels.</param>
+    public ConvTranspose2dAttribute(int outChannels) : base(outChannels) { }
+    /// <summary>output_padding: extra rows and columns on the bottom and right of the output; smaller than stride or dilation.</summary>
+    public int OutputPadding { get; set; }
 }
 
 /// <summary>torch.nn.Conv3d (input (N, C, D, H, W)), cubic kernel. <see cref="ConvolutionAttribute.Name"/> is the state_dict prefix.</summary>
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class Conv3dAttribute : ConvolutionAttribute
 {
+    /// <summary>Declares the layer; see the class summary.</summary><param name="outChannels">out_channels.</param>
     public Conv3dAttribute(int outChannels) : base(outChannels) { }
 }
 
@@ -194,11 +264,15 @@ public sealed class Conv3dAttribute : ConvolutionAttribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class LinearAttribute : Attribute
 {
+    /// <summary>Declares the layer; see the class summary.</summary><param name="outFeatures">out_features.</param>
     public LinearAttribute(int outFeatures) => OutFeatures = outFeatures;
+    /// <summary>out_features (required): the number of outputs.</summary>
     public int OutFeatures { get; }
-    /// <summary>in_features; 0 takes the element count of the chain's input (checked when given).</summary>
+    /// <summary>in_features; 0 (the default) takes the element count of the chain's input (checked when given).</summary>
     public int InFeatures { get; set; }
+    /// <summary>bias: whether the layer has a learnable bias; PyTorch's default true.</summary>
     public bool Bias { get; set; } = true;
+    /// <summary>The state_dict prefix: Name = "fc" reads <c>fc.weight</c> and <c>fc.bias</c>. Required.</summary>
     public string? Name { get; set; }
 }
 
@@ -212,13 +286,17 @@ public sealed class BatchNormAttribute : Attribute
 {
     /// <summary>num_features; 0 takes the channel count it receives (checked when given).</summary>
     public int NumFeatures { get; set; }
+    /// <summary>eps: added to the variance before the square root; PyTorch's default 1e-5.</summary>
     public double Eps { get; set; } = 1e-5;
-    /// <summary>momentum of the running statistics' update in a training-mode forward.</summary>
+    /// <summary>momentum of the running statistics' update in a training-mode forward; PyTorch's default 0.1.</summary>
     public double Momentum { get; set; } = 0.1;
-    /// <summary>PyTorch's momentum=None: the running statistics are the cumulative average over num_batches_tracked.</summary>
+    /// <summary>PyTorch's momentum=None: the running statistics are the cumulative average over num_batches_tracked. Default false (momentum is used).</summary>
     public bool CumulativeAverage { get; set; }
+    /// <summary>affine: whether there is a learnable γ (<c>weight</c>) and β (<c>bias</c>); PyTorch's default true.</summary>
     public bool Affine { get; set; } = true;
+    /// <summary>track_running_stats: keep running_mean / running_var (the eval-mode statistics); PyTorch's default true. False: normalize with the batch's statistics.</summary>
     public bool TrackRunningStats { get; set; } = true;
+    /// <summary>The state_dict prefix: Name = "bn1" reads <c>bn1.weight</c>, <c>bn1.bias</c>, <c>bn1.running_mean</c>, <c>bn1.running_var</c>. Required.</summary>
     public string? Name { get; set; }
 }
 
@@ -231,11 +309,15 @@ public sealed class InstanceNormAttribute : Attribute
 {
     /// <summary>num_features; 0 takes the channel count it receives (checked when given).</summary>
     public int NumFeatures { get; set; }
+    /// <summary>eps; PyTorch's default 1e-5.</summary>
     public double Eps { get; set; } = 1e-5;
+    /// <summary>momentum of the running statistics' update (with TrackRunningStats); PyTorch's default 0.1.</summary>
     public double Momentum { get; set; } = 0.1;
-    /// <summary>PyTorch's momentum=None: the running statistics are the cumulative average over num_batches_tracked.</summary>
+    /// <summary>PyTorch's momentum=None: the running statistics are the cumulative average over num_batches_tracked. Default false (momentum is used).</summary>
     public bool CumulativeAverage { get; set; }
+    /// <summary>affine: a learnable per-channel γ and β; PyTorch's default false (unlike BatchNorm).</summary>
     public bool Affine { get; set; }
+    /// <summary>track_running_stats; PyTorch's default false: each instance is normalized with its own statistics in eval mode too.</summary>
     public bool TrackRunningStats { get; set; }
     /// <summary>The state_dict prefix; needed when Affine or TrackRunningStats.</summary>
     public string? Name { get; set; }
@@ -245,11 +327,15 @@ public sealed class InstanceNormAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class GroupNormAttribute : Attribute
 {
+    /// <summary>Declares the layer; see the class summary.</summary><param name="numGroups">num_groups: it must divide the channel count.</param>
     public GroupNormAttribute(int numGroups) => NumGroups = numGroups;
+    /// <summary>num_groups (required): the channels are split into this many groups, each normalized on its own.</summary>
     public int NumGroups { get; }
     /// <summary>num_channels; 0 takes the channel count it receives (checked when given).</summary>
     public int NumChannels { get; set; }
+    /// <summary>eps; PyTorch's default 1e-5.</summary>
     public double Eps { get; set; } = 1e-5;
+    /// <summary>affine: a learnable per-channel γ and β; PyTorch's default true.</summary>
     public bool Affine { get; set; } = true;
     /// <summary>The state_dict prefix; needed when Affine.</summary>
     public string? Name { get; set; }
@@ -262,11 +348,15 @@ public sealed class GroupNormAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class LayerNormAttribute : Attribute
 {
+    /// <summary>Declares the layer; see the class summary.</summary><param name="normalizedShape">normalized_shape: the trailing dims of each sample to normalize over.</param>
     public LayerNormAttribute(params int[] normalizedShape) => NormalizedShape = normalizedShape;
+    /// <summary>normalized_shape (required): the trailing dims normalized over, e.g. [C, H, W] or [W].</summary>
     public int[] NormalizedShape { get; }
+    /// <summary>eps; PyTorch's default 1e-5.</summary>
     public double Eps { get; set; } = 1e-5;
+    /// <summary>elementwise_affine: a learnable γ (and β, see Bias) of normalized_shape; PyTorch's default true.</summary>
     public bool ElementwiseAffine { get; set; } = true;
-    /// <summary>bias (PyTorch 2.1+): whether the elementwise affine has a bias.</summary>
+    /// <summary>bias (PyTorch 2.1+): whether the elementwise affine has a bias; PyTorch's default true.</summary>
     public bool Bias { get; set; } = true;
     /// <summary>The state_dict prefix; needed when ElementwiseAffine.</summary>
     public string? Name { get; set; }
@@ -276,8 +366,11 @@ public sealed class LayerNormAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class MaxPool2dAttribute : Attribute
 {
+    /// <summary>kernel_size (required): the side of the pooling window.</summary>
     public int KernelSize { get; set; }
+    /// <summary>stride; 0 (the default) means stride = kernel_size, PyTorch's default.</summary>
     public int Stride { get; set; }
+    /// <summary>padding: implicit padding on every side, at most half the kernel (PyTorch's rule); PyTorch's default 0.</summary>
     public int Padding { get; set; }
 }
 
@@ -285,9 +378,13 @@ public sealed class MaxPool2dAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class AvgPool2dAttribute : Attribute
 {
+    /// <summary>kernel_size (required): the side of the pooling window.</summary>
     public int KernelSize { get; set; }
+    /// <summary>stride; 0 (the default) means stride = kernel_size, PyTorch's default.</summary>
     public int Stride { get; set; }
+    /// <summary>padding: implicit padding on every side, at most half the kernel (PyTorch's rule); PyTorch's default 0.</summary>
     public int Padding { get; set; }
+    /// <summary>count_include_pad: whether padded positions count in the average's divisor; PyTorch's default true.</summary>
     public bool CountIncludePad { get; set; } = true;
 }
 
@@ -298,7 +395,9 @@ public sealed class AvgPool2dAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class AdaptiveAvgPool2dAttribute : Attribute
 {
+    /// <summary>Declares the layer; see the class summary.</summary><param name="outputSize">output_size; only 1 is supported.</param>
     public AdaptiveAvgPool2dAttribute(int outputSize = 1) => OutputSize = outputSize;
+    /// <summary>output_size: the side of the pooled plane; only 1 (global average pooling) is supported.</summary>
     public int OutputSize { get; }
 }
 
@@ -306,8 +405,11 @@ public sealed class AdaptiveAvgPool2dAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class MaxPool1dAttribute : Attribute
 {
+    /// <summary>kernel_size (required): the side of the pooling window.</summary>
     public int KernelSize { get; set; }
+    /// <summary>stride; 0 (the default) means stride = kernel_size, PyTorch's default.</summary>
     public int Stride { get; set; }
+    /// <summary>padding: implicit padding on every side, at most half the kernel (PyTorch's rule); PyTorch's default 0.</summary>
     public int Padding { get; set; }
 }
 
@@ -315,8 +417,11 @@ public sealed class MaxPool1dAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class MaxPool3dAttribute : Attribute
 {
+    /// <summary>kernel_size (required): the side of the pooling window.</summary>
     public int KernelSize { get; set; }
+    /// <summary>stride; 0 (the default) means stride = kernel_size, PyTorch's default.</summary>
     public int Stride { get; set; }
+    /// <summary>padding: implicit padding on every side, at most half the kernel (PyTorch's rule); PyTorch's default 0.</summary>
     public int Padding { get; set; }
 }
 
@@ -324,9 +429,13 @@ public sealed class MaxPool3dAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class AvgPool1dAttribute : Attribute
 {
+    /// <summary>kernel_size (required): the side of the pooling window.</summary>
     public int KernelSize { get; set; }
+    /// <summary>stride; 0 (the default) means stride = kernel_size, PyTorch's default.</summary>
     public int Stride { get; set; }
+    /// <summary>padding: implicit padding on every side, at most half the kernel (PyTorch's rule); PyTorch's default 0.</summary>
     public int Padding { get; set; }
+    /// <summary>count_include_pad: whether padded positions count in the average's divisor; PyTorch's default true.</summary>
     public bool CountIncludePad { get; set; } = true;
 }
 
@@ -334,9 +443,13 @@ public sealed class AvgPool1dAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class AvgPool3dAttribute : Attribute
 {
+    /// <summary>kernel_size (required): the side of the pooling window.</summary>
     public int KernelSize { get; set; }
+    /// <summary>stride; 0 (the default) means stride = kernel_size, PyTorch's default.</summary>
     public int Stride { get; set; }
+    /// <summary>padding: implicit padding on every side, at most half the kernel (PyTorch's rule); PyTorch's default 0.</summary>
     public int Padding { get; set; }
+    /// <summary>count_include_pad: whether padded positions count in the average's divisor; PyTorch's default true.</summary>
     public bool CountIncludePad { get; set; } = true;
 }
 
@@ -344,6 +457,7 @@ public sealed class AvgPool3dAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class LeakyReLUAttribute : Attribute
 {
+    /// <summary>negative_slope: the slope below 0; PyTorch's default 0.01.</summary>
     public double NegativeSlope { get; set; } = 0.01;
 }
 
@@ -351,6 +465,7 @@ public sealed class LeakyReLUAttribute : Attribute
 [AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
 public sealed class ELUAttribute : Attribute
 {
+    /// <summary>alpha: the value approached as x → −∞; PyTorch's default 1.0.</summary>
     public double Alpha { get; set; } = 1.0;
 }
 

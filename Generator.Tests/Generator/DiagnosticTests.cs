@@ -289,14 +289,23 @@ public class DiagnosticTests
     }
 
     [Fact]
-    public void FN0201_scalar_fallback_is_info_and_still_generates()
+    public void FN0201_scalar_fallback_is_a_warning_and_still_generates()
     {
         var run = GeneratorHarness.RunGenerator(Model($"[Fuse(Layer.Linear)] [Linear(5, Name = \"fc\")] public partial void S{Signature}"));
         var d = Assert.Single(run.GeneratorDiagnostics, x => x.Id == "FN0201");
-        Assert.Equal(DiagnosticSeverity.Info, d.Severity);
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
         Assert.Contains("fewer than one Vector256", d.GetMessage());
         Assert.NotEmpty(run.Sources);
         Assert.Empty(run.CompileErrors);
+    }
+
+    [Fact]
+    public void FN0127_avgpool3d_window_beyond_the_unpadded_input()
+    {
+        // Within the padded input (4 + 2·2 ≥ 5), which MaxPool3d and AvgPool2d accept; avg_pool3d does not (libtorch 2.10).
+        var d = Single(Model($"[Fuse(Layer.Conv3d, Layer.AvgPool3d)] [Conv3d(4, KernelSize = 1, Name = \"c\")] [AvgPool3d(KernelSize = 5, Padding = 2)] public partial void S{Signature}",
+            model: "[Model(2, 4, 4, 4)]"), "FN0127");
+        AssertMessage(d, "AvgPool3d window 5×5×5", "unpadded input (4×4×4)", "kernel_size 4 or less");
     }
 
     [Fact]
@@ -345,7 +354,7 @@ public class DiagnosticTests
     public void FN0103_group_norm_num_channels_mismatch()
     {
         var d = Single(Model($"[Fuse(Layer.Conv2d, Layer.GroupNorm)] [Conv2d(8, KernelSize = 3, Name = \"c\")] [GroupNorm(2, NumChannels = 6, Name = \"gn\")] public partial void S{Signature}"), "FN0103");
-        AssertMessage(d, "num_features = 6", "receives 8");
+        AssertMessage(d, "num_channels = 6", "receives 8", "NumChannels = 8");
     }
 
     [Fact]

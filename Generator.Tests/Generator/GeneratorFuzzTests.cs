@@ -116,7 +116,7 @@ public class GeneratorFuzzTests
             s.Methods[i].Attributes[1] = AddArgument(s.Methods[i].Attributes[1], argument);
             return "FN0101";
         }),
-        ("kernel larger than the padded input", (m, s, t) => Rebuild(m, s, t, c => c.Conv is { } conv
+        ("kernel larger than the padded input", (m, s, t) => Rebuild(m, s, t, c => c.Conv is { Transposed: false } conv // a transposed conv takes any kernel
             ? c with { Conv = conv with { Kernel = c.ConvDims().Min() + 2 * conv.Padding + 1 + t.Next(3), Dilation = 1 } }
             : null) ? "FN0102" : null),
         ("pool window larger than its input", (m, s, t) => Rebuild(m, s, t, c => c.Conv is { } conv
@@ -235,9 +235,7 @@ public class GeneratorFuzzTests
 
     private static int[] ConvOutput(FuzzChain c)
     {
-        FuzzConv conv = c.Conv!;
-        int extent = conv.Dilation * (conv.Kernel - 1) + 1;
-        return c.ConvDims().Select(d => (d + 2 * conv.Padding - extent) / conv.Stride + 1).ToArray();
+        return c.Conv!.Output(c.ConvDims());
     }
 
     /// <summary>Replaces one chain by an edited copy and re-renders its attributes; false when the edit does not apply.</summary>
@@ -337,7 +335,8 @@ public class GeneratorFuzzTests
             }
             else
             {
-                var unexpected = fn.Where(d => d.Severity != DiagnosticSeverity.Info).ToList();
+                // A valid model may still run slower than it could: the FusedNorm.Performance diagnostics (FN02xx) are allowed.
+                var unexpected = fn.Where(d => d.Severity != DiagnosticSeverity.Info && d.Descriptor.Category != "FusedNorm.Performance").ToList();
                 if (unexpected.Count > 0)
                     throw new XunitException("A valid model got " + string.Join("; ", unexpected.Select(d => $"{d.Id}: {d.GetMessage()}")));
                 AssertValidOutput(run);

@@ -110,6 +110,9 @@ public class GraphDiagnosticTests
     [InlineData("public void LoadWeights(string path) { }", "LoadWeights", "the model's LoadWeights")]
     [InlineData("private float[]? _aWeights;", "_aWeights", "a weight field of chain 'A'")]
     [InlineData("private void LoadA(FusedNorm.SafeTensorsFile f) { }", "LoadA", "the load step of chain 'A'")]
+    [InlineData("public void A(System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, System.Numerics.Tensors.TensorSpan<float> y) { }", "A", "the tensor overload of chain 'A'")]
+    [InlineData("public static System.Numerics.Tensors.Tensor<float> CreateInput(int batch) => null!;", "CreateInput", "the model's CreateInput")]
+    [InlineData("public static int[] InputLengths => new int[0];", "InputLengths", "the model's InputLengths")]
     public void FN0020_member_named_like_a_generated_one(string member, string name, string what)
     {
         var d = Single(Model(Chain("A", "Layer.Conv2d") + member), "FN0020");

@@ -36,6 +36,25 @@ public class PrologueDiagnosticTests
     }
 
     [Theory]
+    [InlineData("Layer.MaxPool2d, Layer.ReflectionPad2d, Layer.Conv2d", "MaxPool2d comes before ReflectionPad2d")]
+    [InlineData("Layer.AvgPool2d, Layer.Upsample, Layer.Conv2d", "AvgPool2d comes before Upsample")]
+    public void FN0022_input_pool_and_prologue_layer_together(string layers, string expected)
+    {
+        // Both make the conv's input copy (main's input pool, this branch's prologue); they are not composed, so refused.
+        var d = Single(Model($"[Fuse({layers})] [MaxPool2d(KernelSize = 2)] [AvgPool2d(KernelSize = 2)] [Upsample(ScaleFactor = 2)] [ReflectionPad2d(1)] " +
+            $"[Conv2d(4, KernelSize = 3, Name = \"c\")] public partial void S{Signature}"), "FN0022");
+        AssertMessage(d, "'S'", expected, "not supported together");
+    }
+
+    [Fact]
+    public void FN0012_input_pool_with_a_conv_padding_mode()
+    {
+        var d = Single(Model("[Fuse(Layer.MaxPool2d, Layer.Conv2d)] [MaxPool2d(KernelSize = 2)] " +
+            $"[Conv2d(4, KernelSize = 3, Padding = 1, PaddingMode = PaddingMode.Reflect, Name = \"c\")] public partial void S{Signature}"), "FN0012");
+        AssertMessage(d, "'S'", "PaddingMode = Reflect", "input pool");
+    }
+
+    [Theory]
     [InlineData("[ReflectionPad2d(16)]", "", "ReflectionPad2d (16, 16, 16, 16) pads an input of 16×16")]
     [InlineData("[ReflectionPad2d(0, 0, 0, 8)]", "[Upsample(ScaleFactor = 2)] ", "(the input upsampled ×2)")] // 32×32 after the upsample: 8 is fine …
     public void FN0023_reflection_pad_too_large(string pad, string upsample, string expected)

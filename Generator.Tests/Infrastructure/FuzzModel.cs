@@ -28,7 +28,13 @@ public sealed class Tape
 }
 
 public sealed record FuzzConv(int Rank, int OutChannels, int Kernel, int Stride, int Padding, int Dilation, int Groups, bool Bias, string Name,
-    PaddingMode Mode = PaddingMode.Zeros);
+    PaddingMode Mode = PaddingMode.Zeros, bool Transposed = false, int OutputPadding = 0)
+{
+    /// <summary>The output's spatial dims for an input's, with PyTorch's formula for Conv{Rank}d or ConvTranspose2d.</summary>
+    public int[] Output(IEnumerable<int> dims) => Transposed
+        ? dims.Select(d => (d - 1) * Stride - 2 * Padding + Dilation * (Kernel - 1) + OutputPadding + 1).ToArray()
+        : dims.Select(d => (d + 2 * Padding - (Dilation * (Kernel - 1) + 1)) / Stride + 1).ToArray();
+}
 /// <summary>A 2d conv's prologue: an Upsample (Scale 0: none) and a padding layer (Pad null: none) with (left, right, top, bottom).</summary>
 public sealed record FuzzPrologue(int Scale, UpsampleMode Mode, Layer? Pad, int Left, int Right, int Top, int Bottom);
 public sealed record FuzzLinear(int OutFeatures, bool Bias, string Name);
@@ -53,7 +59,8 @@ public sealed record FuzzChain(
     {
         if (Prologue is { Scale: > 0 }) yield return Layer.Upsample;
         if (Prologue is { Pad: { } pad }) yield return pad;
-        yield return Conv is { } c ? c.Rank switch { 1 => Layer.Conv1d, 2 => Layer.Conv2d, _ => Layer.Conv3d } : Layer.Linear;
+        yield return Conv is { Transposed: true } ? Layer.ConvTranspose2d
+            : Conv is { } c ? c.Rank switch { 1 => Layer.Conv1d, 2 => Layer.Conv2d, _ => Layer.Conv3d } : Layer.Linear;
         if (Norm is { } n) yield return n.Kind;
         if (Activation is { } a) yield return a;
         if (Pool is { } p) yield return p.Kind;
@@ -132,6 +139,14 @@ public sealed record FuzzModel(string Namespace, string TypeName, int[] Input, I
         int extent = dilation * (kernel - 1) + 1;
         int[] outDims = dims.Select(d => (d + 2 * padding - extent) / stride + 1).ToArray();
         var conv = new FuzzConv(rank, outChannels, kernel, stride, padding, dilation, groups, !t.OneIn(3), $"conv{index}", mode);
+        if (rank == 2 && prologue is null && t.OneIn(6)) // a prologue stands only before a Conv2d
+        {
+            // ConvTranspose2d: any kernel and stride; padding at most half the dilated window (the output is then never
+            // smaller than the input), output_padding below stride or dilation.
+            int k = t.Range(1, 4), s = t.Range(1, 3), d = t.OneIn(4) ? 2 : 1;
+            conv = conv with { Transposed = true, Mode = PaddingMode.Zeros, Kernel = k, Stride = s, Dilation = d, Padding = t.Next(d * (k - 1) / 2 + 1), OutputPadding = t.Next(Math.Max(s, d)) };
+            outDims = conv.Output(dims);
+        }
 
         FuzzNorm? norm = t.Next(6) switch
         {
@@ -293,7 +308,13 @@ public sealed class FuzzSource
     private static List<string> Attributes(FuzzChain chain)
     {
         var attributes = new List<string> { Fuse(chain) };
-        if (chain.Conv is { } c)
+        if (chain.Conv is { Transposed: true } tc)
+            attributes.Add($"ConvTranspose2d({tc.OutChannels}, KernelSize = {tc.Kernel}" +
+                (tc.Stride != 1 ? $", Stride = {tc.Stride}" : "") + (tc.Padding != 0 ? $", Padding = {tc.Padding}" : "") +
+                (tc.OutputPadding != 0 ? $", OutputPadding = {tc.OutputPadding}" : "") +
+                (tc.Dilation != 1 ? $", Dilation = {tc.Dilation}" : "") + (tc.Groups != 1 ? $", Groups = {tc.Groups}" : "") +
+                (tc.Bias ? "" : ", Bias = false") + $", Name = \"{tc.Name}\")");
+        else if (chain.Conv is { } c)
             attributes.Add($"Conv{c.Rank}d({c.OutChannels}, KernelSize = {c.Kernel}" +
                 (c.Stride != 1 ? $", Stride = {c.Stride}" : "") + (c.Padding != 0 ? $", Padding = {c.Padding}" : "") +
                 (c.Dilation != 1 ? $", Dilation = {c.Dilation}" : "") + (c.Groups != 1 ? $", Groups = {c.Groups}" : "") +
@@ -367,7 +388,8 @@ public sealed class FuzzWeights
                 int perGroup = chain.InShape[0] / c.Groups;
                 int fanIn = perGroup * (int)Math.Pow(c.Kernel, c.Rank);
                 float bound = 1f / MathF.Sqrt(fanIn);
-                Add(c.Name + ".weight", Uniform(random, outputs * fanIn, -bound, bound), new[] { outputs, perGroup }.Concat(Enumerable.Repeat(c.Kernel, c.Rank)).ToArray());
+                Add(c.Name + ".weight", Uniform(random, outputs * fanIn, -bound, bound), (c.Transposed ? new[] { chain.InShape[0], outputs / c.Groups } : new[] { outputs, perGroup })
+                    .Concat(Enumerable.Repeat(c.Kernel, c.Rank)).ToArray());
                 if (c.Bias) Add(c.Name + ".bias", Uniform(random, outputs, -bound, bound), outputs);
             }
             else
@@ -433,10 +455,19 @@ public sealed class FuzzWeights
                     dims = dims.Select(d => d + 2 * c.Padding).ToArray();
                     padding = 0;
                 }
-                y = FusedNorm.Reference.ConvNd(y, batch, inC, dims, Get(c.Name + ".weight")!, Get(c.Name + ".bias"),
-                    c.OutChannels, c.Groups, c.Kernel, c.Stride, padding, c.Dilation);
-                int extent = c.Dilation * (c.Kernel - 1) + 1;
-                shape = new[] { c.OutChannels }.Concat(dims.Select(d => (d + 2 * padding - extent) / c.Stride + 1)).ToArray();
+                if (c.Transposed)
+                {
+                    y = FusedNorm.Reference.ConvTranspose2d(y, batch, inC, dims[0], dims[1], Get(c.Name + ".weight")!, Get(c.Name + ".bias"),
+                        c.OutChannels, c.Groups, c.Kernel, c.Stride, c.Padding, c.OutputPadding, c.Dilation);
+                    shape = new[] { c.OutChannels }.Concat(c.Output(dims)).ToArray();
+                }
+                else
+                {
+                    y = FusedNorm.Reference.ConvNd(y, batch, inC, dims, Get(c.Name + ".weight")!, Get(c.Name + ".bias"),
+                        c.OutChannels, c.Groups, c.Kernel, c.Stride, padding, c.Dilation);
+                    int extent = c.Dilation * (c.Kernel - 1) + 1;
+                    shape = new[] { c.OutChannels }.Concat(dims.Select(d => (d + 2 * padding - extent) / c.Stride + 1)).ToArray();
+                }
             }
             else
             {

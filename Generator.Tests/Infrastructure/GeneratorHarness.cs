@@ -23,6 +23,7 @@ public static class GeneratorHarness
     private static readonly ImmutableArray<MetadataReference> References =
         Net100.References.All.Cast<MetadataReference>()
             .Append(MetadataReference.CreateFromFile(typeof(FuseAttribute).Assembly.Location))
+            .Append(MetadataReference.CreateFromFile(typeof(System.Numerics.Tensors.Tensor).Assembly.Location))
             .ToImmutableArray();
 
     public sealed record Run(

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Text;
 
 namespace FusedNorm.Tests.Infrastructure;
 
@@ -7,8 +8,8 @@ namespace FusedNorm.Tests.Infrastructure;
 /// torchvision's resnet18 state_dict, every tensor drawn from a recipe that both sides reproduce exactly: tools/GoldenGen
 /// overwrites the torchvision module's tensors with these values and runs libtorch; the test draws the same values,
 /// writes them under the same keys and loads the generated model. Only the input check and the output are committed.
-/// The values are <see cref="WeightRecipe"/>'s (per tensor a System.Random seeded with the FNV-1a hash of its key, uniform
-/// in a range that keeps the activations in a sane range through 8 residual blocks); this class lists torchvision's keys.
+/// Per tensor: System.Random seeded with the FNV-1a hash of its key (UTF-8), uniform in a range that keeps the
+/// activations in a sane range through 8 residual blocks.
 /// </summary>
 public static class ResNet18Recipe
 {
@@ -18,11 +19,40 @@ public static class ResNet18Recipe
         "conv and fc weights ±1/sqrt(fan_in), BN weight 0.5..1.5, every bias ±0.5, running_mean ±0.5, running_var 0.5..2, " +
         "num_batches_tracked as torchvision leaves it (0); input key \"input\", shape [1, 3, 224, 224], ±1";
 
-    /// <summary>FNV-1a, 32 bits, of the key's UTF-8 bytes (<see cref="WeightRecipe.Fnv1a"/>).</summary>
-    public static uint Fnv1a(string key) => WeightRecipe.Fnv1a(key);
+    /// <summary>FNV-1a, 32 bits, of the key's UTF-8 bytes (see <see cref="SeededRecipe"/>).</summary>
+    public static uint Fnv1a(string key) => SeededRecipe.Fnv1a(key);
 
-    /// <summary>The recipe's values for one float tensor of the state_dict (or "input"): <see cref="WeightRecipe.Values"/>.</summary>
-    public static float[] Values(string key, int[] shape) => WeightRecipe.Values(key, shape);
+    /// <summary>The recipe's values for one float tensor of the state_dict (or "input").</summary>
+    public static float[] Values(string key, int[] shape) => Values(key, shape, Range(key, shape));
+
+    /// <summary>The recipe's draw for one tensor in a range the caller chose (another network's recipe may widen one).</summary>
+    public static float[] Values(string key, int[] shape, (double Low, double High) range)
+    {
+        int count = 1;
+        foreach (int d in shape) count *= d;
+        (double low, double high) = range;
+        var random = new Random((int)Fnv1a(key));
+        var values = new float[count];
+        for (int i = 0; i < count; i++) values[i] = (float)(low + (high - low) * random.NextDouble());
+        return values;
+    }
+
+    public static (double Low, double High) Range(string key, int[] shape)
+    {
+        if (key == "input") return (-1, 1);
+        if (key.EndsWith(".running_mean")) return (-0.5, 0.5);
+        if (key.EndsWith(".running_var")) return (0.5, 2);
+        if (key.EndsWith(".bias")) return (-0.5, 0.5);
+        if (key.EndsWith(".weight") && shape.Length == 1) return (0.5, 1.5); // a BatchNorm's γ
+        if (key.EndsWith(".weight"))
+        {
+            int fanIn = 1;
+            for (int i = 1; i < shape.Length; i++) fanIn *= shape[i];
+            double bound = 1 / Math.Sqrt(fanIn);
+            return (-bound, bound);
+        }
+        throw new ArgumentException($"The recipe has no range for '{key}'.", nameof(key));
+    }
 
     /// <summary>
     /// Every float tensor of torchvision.models.resnet18().state_dict(), by key and shape, in its order (num_batches_tracked,
@@ -63,12 +93,31 @@ public static class ResNet18Recipe
     }
 
     /// <summary>The BatchNorm modules' num_batches_tracked keys (I64, shape []).</summary>
-    public static IEnumerable<string> Counters()
+    public static IEnumerable<string> Counters() => Counters(FloatTensors());
+
+    /// <summary>The whole state_dict as torchvision names it: every float tensor drawn from the recipe, the counters 0.</summary>
+    public static FusedNorm.SafeTensorsWriter StateDict() => StateDict(FloatTensors());
+
+    // The same recipe for any torchvision network whose state_dict holds conv/linear weights, biases and BatchNorms
+    // (MobileNetV2Recipe lists its keys and draws them with Values above).
+
+    /// <summary>The num_batches_tracked key (I64, shape []) of each BatchNorm among <paramref name="floatTensors"/>.</summary>
+    public static IEnumerable<string> Counters(IEnumerable<(string Key, int[] Shape)> floatTensors)
     {
-        foreach (var (key, _) in FloatTensors())
+        foreach (var (key, _) in floatTensors)
             if (key.EndsWith(".running_var")) yield return key.Substring(0, key.Length - ".running_var".Length) + ".num_batches_tracked";
     }
 
-    /// <summary>The whole state_dict as torchvision names it: every float tensor drawn from the recipe, the counters 0.</summary>
-    public static FusedNorm.SafeTensorsWriter StateDict() => WeightRecipe.StateDict(FloatTensors(), Counters());
+    /// <summary>
+    /// A state_dict of <paramref name="floatTensors"/> drawn by <paramref name="values"/> (default: this recipe's
+    /// <see cref="Values(string, int[])"/>), with their BatchNorms' counters 0.
+    /// </summary>
+    public static FusedNorm.SafeTensorsWriter StateDict(IReadOnlyList<(string Key, int[] Shape)> floatTensors, Func<string, int[], float[]>? values = null)
+    {
+        values ??= Values;
+        var writer = new FusedNorm.SafeTensorsWriter();
+        foreach (var (key, shape) in floatTensors) writer.Add(key, values(key, shape), shape);
+        foreach (string key in Counters(floatTensors)) writer.Add(key, new long[] { 0 });
+        return writer;
+    }
 }

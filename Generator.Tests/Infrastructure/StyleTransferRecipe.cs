@@ -3,7 +3,7 @@ using System.Collections.Generic;
 namespace FusedNorm.Tests.Infrastructure;
 
 /// <summary>
-/// pytorch/examples fast_neural_style's TransformerNet, its state_dict drawn from <see cref="WeightRecipe"/> (the same
+/// pytorch/examples fast_neural_style's TransformerNet, its state_dict drawn from <see cref="SeededRecipe"/> (the same
 /// per-key recipe as ResNet-18): tools/GoldenGen writes these values into a TorchSharp TransformerNet built with the same
 /// submodule names and runs libtorch; the test and the Sample draw them again, under the same keys.
 /// </summary>
@@ -11,7 +11,7 @@ public static class StyleTransferRecipe
 {
     /// <summary>The input (1, 3, Size, Size): small, so the file and the scalar-path run stay small.</summary>
     public const int Size = 64;
-    public const string Description = WeightRecipe.Description + "; shape [1, 3, 64, 64]";
+    public const string Description = SeededRecipe.Description + "; shape [1, 3, 64, 64]";
 
     /// <summary>
     /// Every tensor of TransformerNet().state_dict(), by key and shape, in its order: ConvLayer / UpsampleConvLayer hold
@@ -45,5 +45,5 @@ public static class StyleTransferRecipe
     }
 
     /// <summary>The whole state_dict, every tensor drawn from the recipe.</summary>
-    public static FusedNorm.SafeTensorsWriter StateDict() => WeightRecipe.StateDict(FloatTensors(), new string[0]);
+    public static FusedNorm.SafeTensorsWriter StateDict() => SeededRecipe.StateDict(FloatTensors());
 }

@@ -144,6 +144,14 @@ public class ReferenceTests
         new("strided_conv1d_k9_s3", new[] { 3, 120 }, new ConvCase(10, 9, Stride: 3, Padding: 4), Rank: 1, Norm: true, Activation: Layer.ReLU6),
         new("strided_conv3d_k3_s2_unpadded", new[] { 2, 7, 9, 41 }, new ConvCase(8, 3, Stride: 2), Rank: 3, Norm: true, Activation: Layer.ReLU),
         new("strided_conv2d_k3_s3_dilated", new[] { 3, 20, 70 }, new ConvCase(9, 3, Stride: 3, Padding: 1, Dilation: 2), NormOf: new(Layer.LayerNorm, Shape: new[] { 23 }), Activation: Layer.SiLU),
+        // Planes narrower than a Vector256 (MobileNetV2's 6×6 and 3×3 stages): the pixel kernel computes each full block of 8
+        // channels as one Vector256 (ConvPlan.ChannelVectorPixels), eval, residual-free and with every statistics mode.
+        new("narrow_channels_k1_6x6_relu6", new[] { 24, 6, 6 }, new ConvCase(64, 1, Bias: false), Norm: true, Activation: Layer.ReLU6),
+        new("narrow_channels_k1_3x3_tail", new[] { 96, 3, 3 }, new ConvCase(44, 1, Bias: false), Norm: true),
+        new("narrow_channels_k3_s2_phased", new[] { 16, 5, 5 }, new ConvCase(24, 3, Stride: 2, Padding: 1), Norm: true, Activation: Layer.ReLU6),
+        new("narrow_channels_k3_groupnorm", new[] { 8, 5, 5 }, new ConvCase(16, 3, Padding: 1), NormOf: new(Layer.GroupNorm, Groups: 4), Activation: Layer.SiLU),
+        new("narrow_channels_k3_batchstats_grouped", new[] { 32, 4, 4 }, new ConvCase(32, 3, Padding: 1, Groups: 2), NormOf: new(Layer.BatchNorm2d, Track: false), Activation: Layer.ReLU),
+        new("narrow_channels_k1_instancenorm", new[] { 16, 3, 3 }, new ConvCase(16, 1), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false)),
     }.Select((chain, i) => new object[] { chain, 300 + i });
 
     [Theory]

@@ -51,8 +51,8 @@ public class PackageTests(ITestOutputHelper output)
                 public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
             }
 
-            // Two chains on the scalar path (5 outputs < one Vector256): FN0201, raised to a warning by the
-            // project's .editorconfig; the second is silenced with #pragma, as a user would.
+            // Two chains on the scalar path (5 outputs < one Vector256): FN0201, a warning (also set in the
+            // project's .editorconfig); the second is silenced with #pragma, as a user would.
             [Model(4)]
             public sealed partial class Small
             {
@@ -119,7 +119,15 @@ public class PackageTests(ITestOutputHelper output)
 
             string result = Run(project, "dotnet", "run -c Release --no-build");
             Assert.Contains("package smoke test: largest difference", result);
-            Assert.True(Directory.Exists(Path.Combine(packages, "fusednorm", version, "analyzers", "dotnet", "cs")));
+            string analyzers = Path.Combine(packages, "fusednorm", version, "analyzers", "dotnet", "cs");
+            Assert.True(File.Exists(Path.Combine(analyzers, "FusedNorm.Generator.dll")));
+            Assert.True(File.Exists(Path.Combine(analyzers, "FusedNorm.CodeFixes.dll")));
+            // The docs the help links point to travel with the package.
+            Assert.True(File.Exists(Path.Combine(packages, "fusednorm", version, "docs", "diagnostics.md")));
+            // The command-line compiler loads every assembly in that folder; the code fixes' must not trouble it
+            // (CS8032: an analyzer could not be created; CS8034: an analyzer assembly could not be loaded).
+            Assert.DoesNotContain("CS8032", build);
+            Assert.DoesNotContain("CS8034", build);
         }
         finally
         {

@@ -59,12 +59,12 @@ namespace FusedNorm.Generated
     /// conv    5×13×10 → 12×7×5, 3×3 window unrolled, stride 2, padding 1, dilation 1
     /// norm    BatchNorm2d(12): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu6 on the accumulators in registers, before the store
-    /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 8 + 1 of 4 channels
+    /// tiles   no column tiles (rows narrower than a Vector256, see columns and flat): 1 block(s) of 8 + 1 of 4 channels
     /// tasks   sample × channel block: 2 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)
     /// flat    Vector512 eval path: the 7×5 plane is one flat row of 24 positions per output row (2 rows of the phased copy; 19 extra positions per row, dropped), so every tile is 8 channels × 3×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// phases  the padded copy stores each row as 2 column phases of 6 (columns q, q + 2, …), so a stride-2 tap's inputs for consecutive output columns are consecutive: one vector load each
-    /// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)
+    /// columns fewer than 8 interior columns, so no column vectors (diagnostic FN0201): each output position computes a full block's 8 channels as one Vector256, the tail block in scalar
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -915,6 +915,38 @@ namespace FusedNorm.Generated
             int id0 = od * Stride - Padding, ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;
             id0 = 0; // 2d: one plane
             int row = od * ConvH + oh;
+            // Rows too narrow for column vectors: a full block's 8 channels in one Vector256 instead (the packed
+            // weights hold them side by side for each input channel and tap): each channel sums in the scalar loop's order, fused.
+            if (Vector256.IsHardwareAccelerated && r == Block)
+            {
+                Vector256<float> sum = Vector256.LoadUnsafe(ref bias);
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    for (int kd = 0; kd < 1; kd++)
+                    {
+                        int id = id0 + kd * Dilation;
+                        if ((uint)id >= InD) continue;
+                        for (int kh = 0; kh < 3; kh++)
+                        {
+                            int ih = ih0 + kh * Dilation;
+                            if ((uint)ih >= InH) continue;
+                            for (int kw = 0; kw < Kernel; kw++)
+                            {
+                                int iw = iw0 + kw * Dilation;
+                                if ((uint)iw >= PaddedW) continue;
+                                int tap = (kd * 3 + kh) * Kernel + kw;
+                                sum = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw % Stride * PhaseW + iw / Stride)), Vector256.LoadUnsafe(ref w, (nuint)((ic * 9 + tap) * Block)), sum);
+                            }
+                        }
+                    }
+                }
+                for (int j = 0; j < Block; j++)
+                {
+                    float acc = sum.GetElement(j);
+                    Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
+                }
+                return;
+            }
             for (int j = 0; j < r; j++)
             {
                 float acc = Unsafe.Add(ref bias, j);

@@ -49,7 +49,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvPlainSmall.Chain: Conv2d(3, 4, kernel_size=3, bias=False)
     /// <code>
     /// conv    3×6×6 → 4×4×4, 3×3 window unrolled, stride 1, padding 0, dilation 1
-    /// tiles   4 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 4 channels
+    /// tiles   no column tiles (rows narrower than a Vector256, see columns): 1 block(s) of 4 channels
     /// tasks   sample × channel block: 1 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)
     /// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)
     /// weights packed once at load: [block][ic][taps][channel in block]

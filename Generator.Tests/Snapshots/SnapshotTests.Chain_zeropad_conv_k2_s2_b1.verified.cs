@@ -50,7 +50,7 @@ namespace FusedNorm.Generated
     /// <code>
     /// conv    3×9×11 → 5×5×6, 2×2 window unrolled, stride 2, padding 0, dilation 1
     /// act     Silu on the accumulators in registers, before the store
-    /// tiles   5 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 5 channels
+    /// tiles   no column tiles (rows narrower than a Vector256, see columns and flat): 1 block(s) of 5 channels
     /// tasks   sample × channel block: 1 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)
     /// flat    Vector512 eval path: the 5×6 plane is one flat row of 24 positions per output row (2 rows of the phased copy; 18 extra positions per row, dropped), so every tile is 5 channels × 4×16 positions instead of a partial vector per row
     /// prologue ZeroPad2d (0, 1, 0, 1), no conv padding: applied while the input is copied into the buffer the kernels read (one gathering pass, indices computed once), so no upsampled or padded tensor is stored and no tap is bounds-tested

@@ -88,5 +88,108 @@ namespace Residual
                 global::System.Buffers.ArrayPool<float>.Shared.Return(arena);
             }
         }
+
+        /// <summary>Shape of one input sample as the tensor APIs take it (nint lengths), without the batch dimension.</summary>
+        public static global::System.ReadOnlySpan<nint> InputLengths => new nint[] { 3, 32, 32 };
+        /// <summary>Shape of one output sample as the tensor APIs take it (nint lengths), without the batch dimension.</summary>
+        public static global::System.ReadOnlySpan<nint> OutputLengths => new nint[] { 32, 16, 16 };
+        /// <summary>A zeroed input tensor of <paramref name="batch"/> samples: (batch, 3, 32, 32).</summary>
+        public static global::System.Numerics.Tensors.Tensor<float> CreateInput(int batch) => global::FusedNorm.Kernels.TensorGuard.Create(batch, InputShape);
+        /// <summary>A zeroed output tensor of <paramref name="batch"/> samples: (batch, 32, 16, 16).</summary>
+        public static global::System.Numerics.Tensors.Tensor<float> CreateOutput(int batch) => global::FusedNorm.Kernels.TensorGuard.Create(batch, OutputShape);
+
+        /// <summary>
+        /// The whole model over tensors: <paramref name="x"/> is (batch, 3, 32, 32), <paramref name="y"/> (batch, 32, 16, 16);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void Forward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "Projection.Forward", "x", new int[] { 3, 32, 32 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "Projection.Forward", "y", new int[] { 32, 16, 16 }, batch);
+            Forward(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain Stem over tensors: <paramref name="x"/> is (batch, 3, 32, 32), <paramref name="y"/> (batch, 16, 32, 32);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void Stem(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "Projection.Stem", "x", new int[] { 3, 32, 32 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "Projection.Stem", "y", new int[] { 16, 32, 32 }, batch);
+            Stem(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain Conv1 over tensors: <paramref name="x"/> is (batch, 16, 32, 32), <paramref name="y"/> (batch, 32, 16, 16);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void Conv1(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "Projection.Conv1", "x", new int[] { 16, 32, 32 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "Projection.Conv1", "y", new int[] { 32, 16, 16 }, batch);
+            Conv1(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain Downsample over tensors: <paramref name="x"/> is (batch, 16, 32, 32), <paramref name="y"/> (batch, 32, 16, 16);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void Downsample(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "Projection.Downsample", "x", new int[] { 16, 32, 32 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "Projection.Downsample", "y", new int[] { 32, 16, 16 }, batch);
+            Downsample(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain Conv2 over tensors: <paramref name="x"/> is (batch, 32, 16, 16), <paramref name="skip"/> (batch, 32, 16, 16), <paramref name="y"/> (batch, 32, 16, 16);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void Conv2(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "Projection.Conv2", "x", new int[] { 32, 16, 16 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "Projection.Conv2", "skip", new int[] { 32, 16, 16 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "Projection.Conv2", "y", new int[] { 32, 16, 16 }, batch);
+            Conv2(xData, skipData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain Conv3 over tensors: <paramref name="x"/> is (batch, 32, 16, 16), <paramref name="y"/> (batch, 32, 16, 16);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void Conv3(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "Projection.Conv3", "x", new int[] { 32, 16, 16 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "Projection.Conv3", "y", new int[] { 32, 16, 16 }, batch);
+            Conv3(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain Conv4 over tensors: <paramref name="x"/> is (batch, 32, 16, 16), <paramref name="skip"/> (batch, 32, 16, 16), <paramref name="y"/> (batch, 32, 16, 16);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void Conv4(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "Projection.Conv4", "x", new int[] { 32, 16, 16 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "Projection.Conv4", "skip", new int[] { 32, 16, 16 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "Projection.Conv4", "y", new int[] { 32, 16, 16 }, batch);
+            Conv4(xData, skipData, yData, batch);
+        }
+
     }
 }

@@ -99,5 +99,41 @@ namespace Split
                 global::System.Buffers.ArrayPool<float>.Shared.Return(b);
             }
         }
+
+        /// <summary>Shape of one input sample as the tensor APIs take it (nint lengths), without the batch dimension.</summary>
+        public static global::System.ReadOnlySpan<nint> InputLengths => new nint[] { 3, 12, 12 };
+        /// <summary>Shape of one output sample as the tensor APIs take it (nint lengths), without the batch dimension.</summary>
+        public static global::System.ReadOnlySpan<nint> OutputLengths => new nint[] { 10 };
+        /// <summary>A zeroed input tensor of <paramref name="batch"/> samples: (batch, 3, 12, 12).</summary>
+        public static global::System.Numerics.Tensors.Tensor<float> CreateInput(int batch) => global::FusedNorm.Kernels.TensorGuard.Create(batch, InputShape);
+        /// <summary>A zeroed output tensor of <paramref name="batch"/> samples: (batch, 10).</summary>
+        public static global::System.Numerics.Tensors.Tensor<float> CreateOutput(int batch) => global::FusedNorm.Kernels.TensorGuard.Create(batch, OutputShape);
+
+        /// <summary>
+        /// The whole model over tensors: <paramref name="x"/> is (batch, 3, 12, 12), <paramref name="y"/> (batch, 10);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void Forward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        {
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "Net.Forward", "x", new int[] { 3, 12, 12 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "Net.Forward", "y", new int[] { 10 }, batch);
+            Forward(xData, yData, batch);
+        }
+
+        /// <summary>
+        /// Chain Block over tensors: <paramref name="input"/> is (batch, 3, 12, 12), <paramref name="output"/> (batch, 10);
+        /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
+        public void Block(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> input, global::System.Numerics.Tensors.TensorSpan<float> output)
+        {
+            global::System.ReadOnlySpan<float> inputData = global::FusedNorm.Kernels.TensorGuard.Input(in input, "Net.Block", "input", new int[] { 3, 12, 12 }, out int batch);
+            global::System.Span<float> outputData = global::FusedNorm.Kernels.TensorGuard.Output(in output, "Net.Block", "output", new int[] { 10 }, batch);
+            Block(inputData, outputData, batch);
+        }
+
     }
 }

@@ -4,7 +4,7 @@ namespace FusedNorm.Generator.Diagnostics;
 
 /// <summary>
 /// Every diagnostic FusedNorm reports. IDs come in blocks: FN00xx misuse of the attributes, FN01xx shapes that
-/// do not fit, FN02xx fallbacks (informational: the chain works, but not on the fastest path).
+/// do not fit, FN02xx fallbacks (the chain works, but not on the fastest path: a warning when it costs speed, FN0201, else info).
 /// docs/diagnostics.md lists them with examples; each one has a test in Generator.Tests.
 /// </summary>
 public static class DiagnosticDescriptors
@@ -13,9 +13,20 @@ public static class DiagnosticDescriptors
     private const string Shape = "FusedNorm.Shape";
     private const string Performance = "FusedNorm.Performance";
 
+    /// <summary>
+    /// Where the docs are published: FusedNormDocsUrl in Directory.Build.props, baked into this assembly's metadata, so
+    /// every help link is an absolute page an IDE opens. The same docs ship in the package (docs/diagnostics.md).
+    /// </summary>
+    public static readonly string DocsUrl =
+        System.Linq.Enumerable.FirstOrDefault(System.Linq.Enumerable.OfType<System.Reflection.AssemblyMetadataAttribute>(
+            typeof(DiagnosticDescriptors).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)),
+            a => a.Key == "FusedNormDocsUrl")?.Value ?? "docs/";
+
+    /// <summary>The help link of a diagnostic: its section of diagnostics.md.</summary>
+    public static string HelpLink(string id) => DocsUrl + "diagnostics.md#" + id.ToLowerInvariant();
+
     private static DiagnosticDescriptor Error(string id, string title, string message, string category = Usage) =>
-        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true,
-            helpLinkUri: "docs/diagnostics.md#" + id.ToLowerInvariant());
+        new(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
 
     // ---- FN00xx: misuse ----
     public static readonly DiagnosticDescriptor ClassNotPartial = Error("FN0001",
@@ -61,7 +72,7 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ModelWithoutChains = new("FN0011",
         "Model has no chains",
         "Class '{0}' has [Model] but no [Fuse] methods: nothing will be generated",
-        Usage, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics.md#fn0011");
+        Usage, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("FN0011"));
 
     public static readonly DiagnosticDescriptor InvalidParameter = Error("FN0012",
         "Invalid or unsupported layer parameter",
@@ -94,7 +105,7 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnreadOutput = new("FN0019",
         "Chain output is never read",
         "Chain '{0}': no later chain takes its output as Input or Skip, and it is not the model's output (the last chain's): its work is wasted. Name it in a later chain's Input or Skip, or remove it.",
-        Usage, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics.md#fn0019");
+        Usage, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("FN0019"));
 
     public static readonly DiagnosticDescriptor GeneratedMemberCollision = Error("FN0020",
         "Member has the name of a generated member",
@@ -121,7 +132,7 @@ public static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor NormFeatureMismatch = Error("FN0103",
         "Norm num_features differs from its input channels",
-        "Chain '{0}': {1} has num_features = {2} but receives {3} channels from {4}: set NumFeatures = {3} (or leave it 0 to infer it)",
+        "Chain '{0}': {1} has {5} = {2} but receives {3} channels from {4}: set {6} = {3} (or leave it 0 to infer it)",
         Shape);
 
     public static readonly DiagnosticDescriptor NonPositiveSize = Error("FN0104",
@@ -159,16 +170,42 @@ public static class DiagnosticDescriptors
         "Chain '{0}': its Add adds {1}, of shape ({2}), to the chain's output, of shape ({3}): the shapes must be equal. When a block changes the shape, make the shortcut a chain of its own (ResNet: a 1×1 conv with the block's stride, then BatchNorm) and name it as Skip.",
         Shape);
 
+    public static readonly DiagnosticDescriptor AvgPool3dWindowBeyondInput = Error("FN0127",
+        "AvgPool3d window larger than its unpadded input",
+        "Chain '{0}': the AvgPool3d window {1} is larger than its unpadded input ({2}); PyTorch's avg_pool3d refuses that even when the padding covers it: use kernel_size {3} or less",
+        Shape);
+
     // ---- FN02xx: fallbacks ----
     public static readonly DiagnosticDescriptor ScalarFallback = new("FN0201",
         "Chain runs on the scalar path",
         "Chain '{0}' runs on the scalar path: {1}",
-        Performance, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics.md#fn0201");
+        Performance, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpLink("FN0201"));
 
     public static readonly DiagnosticDescriptor SplitChain = new("FN0202",
         "Chain runs as several kernels",
         "Chain '{0}' runs as {1} kernels ({2}): one kernel fuses a convolution or Linear layer with the norm, activation and pooling after it, so {3} intermediate tensor(s) go through memory. The results are the same.",
-        Performance, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: "docs/diagnostics.md#fn0202");
+        Performance, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpLink("FN0202"));
+
+    // ---- Concatenation (FN0030–FN0039) ----
+    public static readonly DiagnosticDescriptor ConcatWithInput = Error("FN0030",
+        "Concat and Input both set",
+        "Chain '{0}' sets both Input = \"{1}\" and Concat: Concat is the chain's input (torch.cat of its sources, dim=1); remove Input, or list it among the Concat sources in torch.cat's order");
+
+    public static readonly DiagnosticDescriptor ConcatSources = Error("FN0031",
+        "Concat needs two or more named sources",
+        "Chain '{0}': Concat {1}; list two or more tensors in torch.cat's order, e.g. Concat = new[] {{ nameof(Down1), nameof(Up1) }}, each nameof(an earlier chain) or Graph.Input (for one source, use Input)");
+
+    public static readonly DiagnosticDescriptor ConcatShapeMismatch = Error("FN0032",
+        "Shapes differ at a concatenation in more than the channels",
+        "Chain '{0}': Concat joins {1}, of shape ({2}), and {3}, of shape ({4}): torch.cat(dim=1) needs the same rank and the same size in every dim but the channels (the first). Make the sources agree (e.g. the same stride and padding, or an upsampling chain before the smaller one).");
+
+    public static readonly DiagnosticDescriptor TransposedOutputPadding = Error("FN0033",
+        "ConvTranspose2d output_padding too large",
+        "Chain '{0}': {1} has output_padding = {2}, but PyTorch requires it to be smaller than either stride ({3}) or dilation ({4}): lower OutputPadding (it adds rows and columns that no input reaches), or raise Stride");
+
+    public static readonly DiagnosticDescriptor TransposedOutputEmpty = Error("FN0034",
+        "ConvTranspose2d output is empty",
+        "Chain '{0}': {1} would give an output of {2}×{3} from its {4} input ((in − 1)·stride − 2·padding + dilation·(kernel_size − 1) + output_padding + 1): use less Padding or a larger KernelSize or Stride");
 
     // ---- prologue layers (Upsample, padding layers, padding_mode) ----
     public static readonly DiagnosticDescriptor PrologueOutOfPlace = Error("FN0022",

@@ -137,7 +137,9 @@ internal static class ChainEmitter
         if (chain.Conv is { } c)
         {
             name = c.Name; outputs = c.OutChannels; bias = c.Bias;
-            weightShape = $"{c.OutChannels}, {c.InPerGroup}, {string.Join(", ", Enumerable.Repeat(c.Kernel, c.Rank))}";
+            weightShape = c.Transposed is null
+                ? $"{c.OutChannels}, {c.InPerGroup}, {string.Join(", ", Enumerable.Repeat(c.Kernel, c.Rank))}"
+                : $"{c.InChannels}, {c.OutPerGroup}, {c.Kernel}, {c.Kernel}"; // ConvTranspose2d: (in_channels, out_channels / groups, k, k)
         }
         else { LinearPlan l = chain.Linear!; name = l.Name; outputs = l.OutFeatures; weightShape = $"{l.OutFeatures}, {l.InFeatures}"; bias = l.Bias; }
 
@@ -145,6 +147,11 @@ internal static class ChainEmitter
         using (w.Block($"private void Load{chain.MethodName}(global::FusedNorm.SafeTensorsFile weights)"))
         {
             w.Line($"float[] weight = weights.ReadFloat32(\"{name}.weight\", {weightShape});");
+            if (chain.Conv is { Transposed: not null } t)
+            {
+                w.Comment("The equivalent stride-1 conv's weight: in and out channels swapped within each group, the window turned by 180°.");
+                w.Line($"weight = global::FusedNorm.TransposedConvWeights.ToConv(weight, {t.InChannels}, {t.OutPerGroup}, {t.Groups}, {t.Kernel});");
+            }
             w.Line(bias ? $"float[] bias = weights.ReadFloat32(\"{name}.bias\", {outputs});"
                         : $"float[] bias = new float[{outputs}]; // bias=False");
             if (chain.Norm is { } n)

@@ -36,6 +36,13 @@ internal static class ConvEmitter
             int planeSize = c.InDepth * c.InHeight * c.RowPitch;
             w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
         }
+        else if (c.Transposed is { } transposed)
+        {
+            w.Line($"private const int SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are its zero-upsampled copy");
+            w.Line($"private const int UpStride = {transposed.Stride}, UpPad = {c.UpsamplePadding}; // input (y, x) lies at (UpPad + y·UpStride, UpPad + x·UpStride) of the copy");
+            int planeSize = c.InDepth * c.InHeight * c.RowPitch;
+            w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
+        }
         else if (c.PaddedCopy)
         {
             w.Line($"private const int SourceD = {c.SourceDepth}, SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are its zero-padded copy");
@@ -43,6 +50,8 @@ internal static class ConvEmitter
             int planeSize = c.InDepth * c.InHeight * c.RowPitch;
             w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
         }
+        if (c.InputPool is { } ip)
+            w.Line($"private const int RawH = {ip.RawHeight}, RawW = {ip.RawWidth}; // the chain's input planes, pooled ({ip.Kind} {ip.Kernel}, stride {ip.Stride}, padding {ip.Padding}) to SourceH × SourceW as they are copied");
         w.Line($"private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it{(c.PaddedCopy ? " (padded)" : "")}");
         w.Line($"private const int Groups = {c.Groups}, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;");
         w.Line($"private const int Block = {c.OcBlock}, Taps = InPerGroup * {c.TapsPerInput}; // weights per output channel");
@@ -93,6 +102,30 @@ internal static class ConvEmitter
         if (fused && c.Flat512) { w.Line(); if (chain.HasSkip) EmitKeepColumnsAdd(w, chain); else EmitKeepColumns(w); }
         foreach (int lanes in widths)
             if (c.Stride > 1 && c.ColumnPhases == 1) { w.Line(); EmitStridedLoad(w, c, lanes); }
+        if (c.InputPool is not null) { w.Line(); EmitCopyInput(w, c); }
+    }
+
+    /// <summary>The copy of an input pooled as it is read: each plane pooled into a rented buffer, then copied as the conv reads it.</summary>
+    private static void EmitCopyInput(SourceWriter w, ConvPlan c)
+    {
+        InputPoolPlan p = c.InputPool!;
+        w.Line($"/// <summary>Planes first … first + count − 1 of the input: each {p.Kind}-pooled (RawH × RawW → SourceH × SourceW), then copied as the conv reads it.</summary>");
+        using (w.Block($"private static void CopyInput({Ref} x0, {Ref} p0, int first, int count)"))
+        {
+            w.Line("float[] pooled = ArrayPool<float>.Shared.Rent(SourceH * SourceW);");
+            using (w.Block("try"))
+            using (w.Block("for (int p = first; p < first + count; p++)"))
+            {
+                w.Line($"PooledInput.PoolPlane(ref {Unsafe}.Add(ref x0, p * RawH * RawW), pooled, RawH, RawW, SourceH, SourceW, {p.Kernel}, {p.Stride}, {p.Padding}, max: {(p.IsMax ? "true" : "false")}, countIncludePad: {(p.CountIncludePad ? "true" : "false")});");
+                string source = "ref MemoryMarshal.GetArrayDataReference(pooled)", target = $"ref {Unsafe}.Add(ref p0, p * InD * InH * InW)";
+                w.Line(c.Transposed is not null
+                    ? $"UpsampledInput.CopyPlanes({source}, {target}, 0, 1, SourceH, SourceW, InH, InW, UpStride, UpPad);"
+                    : c.ColumnPhases > 1
+                    ? $"PaddedInput.CopyPlanesPhased({source}, {target}, 0, 1, SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride);"
+                    : $"PaddedInput.CopyPlanes({source}, {target}, 0, 1, SourceD, SourceH, SourceW, PadD, PadH, PadW);");
+            }
+            using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(pooled);");
+        }
     }
 
     /// <summary>What the prologue does, in PyTorch's terms: "nearest upsample ×2, ReflectionPad2d (1, 1, 1, 1), conv padding 0".</summary>
@@ -144,14 +177,21 @@ internal static class ConvEmitter
             }
             else if (c.PaddedCopy)
             {
-                if (c.ColumnPhases > 1)
+                if (c.Transposed is not null)
+                    w.Comment("ConvTranspose2d: copy the input with UpStride − 1 zeros between its rows and columns and UpPad around, the input the equivalent stride-1 conv reads.");
+                else if (c.ColumnPhases > 1)
                     w.Comment($"Copy the input into a buffer{(c.CopyPadding > 0 ? $" zero-padded ({c.CopyPadding} on each side)" : "")} whose rows are split into {c.ColumnPhases} column phases: a tap's inputs for consecutive output columns are then consecutive.");
                 else
                     w.Comment($"Copy the input into a zero-padded buffer ({c.CopyPadding} on each side): every window then lies inside it, with no bounds tests.");
                 w.Comment("The planes are split over the worker threads; only the padding is zeroed.");
                 w.Line("float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);");
                 w.Line("Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>");
-                w.Line(c.ColumnPhases > 1
+                if (c.InputPool is not null)
+                    w.Line("    CopyInput(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes)), a);");
+                else
+                w.Line(c.Transposed is not null
+                    ? "    UpsampledInput.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceH, SourceW, InH, InW, UpStride, UpPad), a);"
+                    : c.ColumnPhases > 1
                     ? "    PaddedInput.CopyPlanesPhased(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride), a);"
                     : "    PaddedInput.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW), a);");
                 w.Line("ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);");
@@ -792,45 +832,80 @@ internal static class ConvEmitter
 
     private static void EmitPixel(SourceWriter w, ChainPlan chain, NormMode? mode)
     {
+        ConvPlan c = chain.Conv!;
         string statsParameter = mode is null ? SkipRef(chain, "skip") : ", Span<Moments> stats";
         w.Line("/// <summary>One output position of r channels with bounds checks: the zero padding is skipped, not read.</summary>");
         using (w.Block($"private static void ConvPixel{Suffix(mode)}(int r, {Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc, int od, int oh, int ox)"))
         {
             w.Line("int id0 = od * Stride - Padding, ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;");
-            if (chain.Conv!.Rank < 3) w.Line(chain.Conv.Rank == 2 ? "id0 = 0; // 2d: one plane" : "id0 = 0; ih0 = 0; // 1d: one row");
+            if (c.Rank < 3) w.Line(c.Rank == 2 ? "id0 = 0; // 2d: one plane" : "id0 = 0; ih0 = 0; // 1d: one row");
             w.Line("int row = od * ConvH + oh;");
+            if (c.ChannelVectorPixels)
+            {
+                w.Comment("Rows too narrow for column vectors: a full block's 8 channels in one Vector256 instead (the packed");
+                w.Comment("weights hold them side by side for each input channel and tap): each channel sums in the scalar loop's order, fused.");
+                using (w.Block("if (Vector256.IsHardwareAccelerated && r == Block)"))
+                {
+                    w.Line($"Vector256<float> sum = Vector256.LoadUnsafe(ref bias);");
+                    EmitWindowLoops(w, c, "sum = Vector256.FusedMultiplyAdd(Vector256.Create(" + InputAt(c) + $"), Vector256.LoadUnsafe(ref w, (nuint)((ic * {c.TapsPerInput} + tap) * Block)), sum);");
+                    using (w.Block("for (int j = 0; j < Block; j++)"))
+                    {
+                        w.Line("float acc = sum.GetElement(j);");
+                        EmitPixelStore(w, chain, mode);
+                    }
+                    w.Line("return;");
+                }
+            }
             using (w.Block("for (int j = 0; j < r; j++)"))
             {
                 w.Line($"float acc = {Unsafe}.Add(ref bias, j);");
-                using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
-                using (w.Block($"for (int kd = 0; kd < {chain.Conv.KernelD}; kd++)"))
+                EmitWindowLoops(w, c, $"acc += {InputAt(c)} * {Unsafe}.Add(ref w, (ic * {c.TapsPerInput} + tap) * r + j);");
+                EmitPixelStore(w, chain, mode);
+            }
+        }
+    }
+
+    /// <summary>The input under tap (kd, kh, kw) of input channel ic, inside the bounds the window loops checked.</summary>
+    private static string InputAt(ConvPlan c)
+    {
+        string column = c.ColumnPhases > 1 ? "iw % Stride * PhaseW + iw / Stride" : "iw"; // where column iw lies in its row
+        return $"{Unsafe}.Add(ref x, ((ic * InD + id) * InH + ih) * InW + {column})";
+    }
+
+    /// <summary>The checked loops over input channels and taps of one output position, with <paramref name="accumulate"/> inside.</summary>
+    private static void EmitWindowLoops(SourceWriter w, ConvPlan c, string accumulate)
+    {
+        using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
+        using (w.Block($"for (int kd = 0; kd < {c.KernelD}; kd++)"))
+        {
+            w.Line("int id = id0 + kd * Dilation;");
+            w.Line("if ((uint)id >= InD) continue;");
+            using (w.Block($"for (int kh = 0; kh < {c.KernelH}; kh++)"))
+            {
+                w.Line("int ih = ih0 + kh * Dilation;");
+                w.Line("if ((uint)ih >= InH) continue;");
+                using (w.Block("for (int kw = 0; kw < Kernel; kw++)"))
                 {
-                    w.Line("int id = id0 + kd * Dilation;");
-                    w.Line("if ((uint)id >= InD) continue;");
-                    using (w.Block($"for (int kh = 0; kh < {chain.Conv.KernelH}; kh++)"))
-                    {
-                        w.Line("int ih = ih0 + kh * Dilation;");
-                        w.Line("if ((uint)ih >= InH) continue;");
-                        using (w.Block("for (int kw = 0; kw < Kernel; kw++)"))
-                        {
-                            w.Line("int iw = iw0 + kw * Dilation;");
-                            w.Line(chain.Conv.ColumnPhases > 1 ? "if ((uint)iw >= PaddedW) continue;" : "if ((uint)iw >= InW) continue;");
-                            w.Line($"int tap = (kd * {chain.Conv.KernelH} + kh) * Kernel + kw;");
-                            string column = chain.Conv.ColumnPhases > 1 ? "iw % Stride * PhaseW + iw / Stride" : "iw"; // where column iw lies in its row
-                            w.Line($"acc += {Unsafe}.Add(ref x, ((ic * InD + id) * InH + ih) * InW + {column}) * {Unsafe}.Add(ref w, (ic * {chain.Conv.TapsPerInput} + tap) * r + j);");
-                        }
-                    }
-                }
-                if (mode is null && chain.HasSkip)
-                    w.Line($"{Unsafe}.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = {Activate(chain.Activation, $"acc + {Unsafe}.Add(ref skip, j * ConvSpatial + row * ConvW + ox)")}; // + skip, then the activation");
-                else if (mode is null)
-                    w.Line($"{Unsafe}.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = {Activate(chain.Activation, "acc")};");
-                else
-                {
-                    w.Line($"{Unsafe}.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = acc;");
-                    w.Line($"stats[{Slot(mode.Value, "j")}].Add(acc);");
+                    w.Line("int iw = iw0 + kw * Dilation;");
+                    w.Line(c.ColumnPhases > 1 ? "if ((uint)iw >= PaddedW) continue;" : "if ((uint)iw >= InW) continue;");
+                    w.Line($"int tap = (kd * {c.KernelH} + kh) * Kernel + kw;");
+                    w.Line(accumulate);
                 }
             }
+        }
+    }
+
+    /// <summary>Stores channel j's sum acc: + skip and the activation, or into the statistics.</summary>
+    private static void EmitPixelStore(SourceWriter w, ChainPlan chain, NormMode? mode)
+    {
+        if (mode is null && chain.HasSkip)
+            w.Line($"{Unsafe}.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = {Activate(chain.Activation, $"acc + {Unsafe}.Add(ref skip, j * ConvSpatial + row * ConvW + ox)")}; // + skip, then the activation");
+        else if (mode is null)
+            w.Line($"{Unsafe}.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = {Activate(chain.Activation, "acc")};");
+        else
+        {
+            w.Line($"{Unsafe}.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = acc;");
+            w.Line($"stats[{Slot(mode.Value, "j")}].Add(acc);");
         }
     }
 

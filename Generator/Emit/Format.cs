@@ -97,7 +97,13 @@ internal static class Format
             if (pro.PadLayer != LayerKind.Unknown)
                 parts.Add($"{pro.PadLayer}(({pro.Left}, {pro.Right}, {pro.Top}, {pro.Bottom}))");
         }
-        if (chain.Conv is { } c)
+        if (chain.Conv?.InputPool is { } ip)
+            parts.Add($"{ip.Kind}({ip.Kernel}" + (ip.Stride != ip.Kernel ? $", stride={ip.Stride}" : "") + (ip.Padding != 0 ? $", padding={ip.Padding}" : "") + ")");
+        if (chain.Conv is { Transposed: { } t } tc)
+            parts.Add($"ConvTranspose2d({tc.InChannels}, {tc.OutChannels}, kernel_size={tc.Kernel}" +
+                (t.Stride != 1 ? $", stride={t.Stride}" : "") + (t.Padding != 0 ? $", padding={t.Padding}" : "") + (t.OutputPadding != 0 ? $", output_padding={t.OutputPadding}" : "") +
+                (tc.Groups != 1 ? $", groups={tc.Groups}" : "") + (tc.Bias ? "" : ", bias=False") + (tc.Dilation != 1 ? $", dilation={tc.Dilation}" : "") + ")");
+        else if (chain.Conv is { } c)
             parts.Add($"Conv{c.Rank}d({c.InChannels}, {c.OutChannels}, kernel_size={c.Kernel}" +
                 (c.Stride != 1 ? $", stride={c.Stride}" : "") + (c.CopyPadding + c.Padding != 0 ? $", padding={c.CopyPadding + c.Padding}" : "") +
                 (c.Dilation != 1 ? $", dilation={c.Dilation}" : "") + (c.Groups != 1 ? $", groups={c.Groups}" : "") + (c.Bias ? "" : ", bias=False") +

@@ -17,6 +17,10 @@ internal static class FusionPlanComment
         {
             w.Line($"/// conv    {ShapeText(chain.InputShape)} → {c.OutChannels}×{Spatial(c)}, {c.KernelText} window {UnrollText(chain)}, stride {c.Stride}, padding {c.CopyPadding + c.Padding}, dilation {c.Dilation}" +
                    (c.Groups > 1 ? $", {c.Groups} groups of {c.InPerGroup} → {c.OutPerGroup} channels" : ""));
+            if (c.InputPool is { } ip)
+                w.Line($"/// prologue {ip.Kind} window {ip.Kernel}, stride {ip.Stride}, padding {ip.Padding} of each {ip.RawHeight}×{ip.RawWidth} input plane as the conv's input copy is made (the un-pooled input is not changed, so it can also be another chain's skip)");
+            if (c.Transposed is { } t)
+                w.Line($"/// upsample ConvTranspose2d (stride {t.Stride}, padding {t.Padding}, output_padding {t.OutputPadding}) of the {t.InHeight}×{t.InWidth} input, run as the stride-1 conv above with the flipped, transposed weight (packed at load) over a {c.InHeight}×{c.InWidth} copy: input (y, x) at ({c.UpsamplePadding} + {t.Stride}·y, {c.UpsamplePadding} + {t.Stride}·x), zeros elsewhere ({(t.Stride > 1 ? $"{t.Stride * t.Stride - 1} of every {t.Stride * t.Stride} multiplies are by an inserted zero" : "no inserted zeros")})");
             Norm(w, chain, "conv");
             if (chain.HasSkip)
                 w.Line(chain.ComputesStatistics
@@ -29,7 +33,10 @@ internal static class FusionPlanComment
                 w.Line($"/// pool    AdaptiveAvgPool2d(1): each channel's plane summed in double, in a fixed order, from the block's scratch buffer still in cache → {ShapeText(chain.OutputShape)}; the conv output never reaches y");
             else if (chain.Pool is { } p)
                 w.Line($"/// pool    {p.Kind} window {p.Kernel}, stride {p.Stride}, padding {p.Padding} → {ShapeText(chain.OutputShape)}, read from a scratch buffer still in cache; the conv output never reaches y");
-            w.Line($"/// tiles   {c.OcBlock} output channels × {Columns(c, 8)} (Vector256){(c.Vectorized512 ? $" or × {Columns(c, 16)} (Vector512)" : "")} of accumulators, then single vectors: {c.FullBlocks} block(s) of {c.OcBlock}" + (c.TailChannels > 0 ? $" + 1 of {c.TailChannels}" : "") + " channels" + (c.Groups > 1 ? " per group" : ""));
+            string blockCount = $"{c.FullBlocks} block(s) of {c.OcBlock}" + (c.TailChannels > 0 ? $" + 1 of {c.TailChannels}" : "") + " channels" + (c.Groups > 1 ? " per group" : "");
+            w.Line(c.Vectorized
+                ? $"/// tiles   {c.OcBlock} output channels × {Columns(c, 8)} (Vector256){(c.Vectorized512 ? $" or × {Columns(c, 16)} (Vector512)" : "")} of accumulators, then single vectors: {blockCount}"
+                : $"/// tiles   no column tiles (rows narrower than a Vector256, see columns{(c.Flat512 ? " and flat" : "")}): {blockCount}");
             if (!chain.ComputesStatistics)
             {
                 int blocks = c.BlocksPerSample;
@@ -50,7 +57,9 @@ internal static class FusionPlanComment
                 w.Line($"/// columns {c.InteriorStart}..{c.InteriorEnd - 1} are interior (no bounds tests, the last vector overlaps the one before); " +
                        (c.InteriorStart > 0 || c.InteriorEnd < c.OutWidth ? $"{c.InteriorStart + c.OutWidth - c.InteriorEnd} border column(s) take the checked scalar path" : "no border columns"));
             else
-                w.Line("/// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)");
+                w.Line(c.ChannelVectorPixels
+                    ? "/// columns fewer than 8 interior columns, so no column vectors (diagnostic FN0201): each output position computes a full block's 8 channels as one Vector256" + (c.TailChannels > 0 ? ", the tail block in scalar" : "")
+                    : "/// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)");
             w.Line($"/// weights packed once at load: [block][ic][taps][channel in block]");
         }
         else

@@ -91,6 +91,8 @@ internal static class ModelEmitter
 
         EmitSplitChains(w, model);
         EmitForward(w, model);
+        w.Line();
+        TensorOverloadEmitter.Emit(w, model);
         TypeEmitter.CloseType(w, model.Type);
         return w.ToString();
     }
@@ -143,27 +145,55 @@ internal static class ModelEmitter
 
     /// <summary>
     /// The Forward of a graph: the chains in declaration order (a topological order), each reading the model input or
-    /// an earlier chain's output, every intermediate tensor at its planned offset in one arena rented per call.
+    /// an earlier chain's output, every intermediate tensor at its planned offset in one arena rented per call. A
+    /// concatenation is one tensor of the arena; the chains that write into its channel slices run one sample at a time
+    /// (a slice's samples are the concatenation's size apart), on contiguous spans, so nothing is copied.
     /// </summary>
     private static void EmitGraph(SourceWriter w, ModelPlan model)
     {
         int last = model.Chains.Count - 1;
         string Name(int source) => source == GraphStep.ModelInput ? "x" : model.Chains[source].MethodName;
-        string Tensor(int source)
+        // A tensor of the graph: where sample 0 starts in x, y or the arena, how far apart its samples are, and its size.
+        (string Base, string Start, int Stride, int Size) View(int source)
         {
-            if (source == GraphStep.ModelInput) return "x";
-            if (source == last) return "y";
-            return $"new global::System.Span<float>(arena, batch * {model.Steps[source].Offset}, batch * {model.Chains[source].OutputSize})";
+            if (source == GraphStep.ModelInput) return ("x", "0", ChainPlan.Product(model.InputShape), ChainPlan.Product(model.InputShape));
+            if (source == last) return ("y", "0", model.Chains[last].OutputSize, model.Chains[last].OutputSize);
+            GraphStep step = model.Steps[source];
+            int size = model.Chains[source].OutputSize;
+            if (step.OutputConcat < 0) return ("arena", $"batch * {step.Offset}", size, size);
+            ConcatPlan concat = model.Concats[step.OutputConcat];
+            return ("arena", $"batch * {concat.Offset} + {step.Offset}", concat.Size, size);
         }
+        (string Base, string Start, int Stride, int Size) ConcatView(int k) =>
+            ("arena", $"batch * {model.Concats[k].Offset}", model.Concats[k].Size, model.Concats[k].Size);
+        string Batched((string Base, string Start, int Stride, int Size) v) =>
+            v.Base == "arena" ? $"new global::System.Span<float>(arena, {v.Start}, batch * {v.Size})" : v.Base;
+        string Sample((string Base, string Start, int Stride, int Size) v) =>
+            v.Base == "arena" ? $"new global::System.Span<float>(arena, {v.Start} + n * {v.Stride}, {v.Size})" : $"{v.Base}.Slice(n * {v.Stride}, {v.Size})";
+        string Parts(ConcatPlan c) => string.Join(", ", c.Parts.Select(p => $"{Name(p.Source)} [{p.Offset}, {p.Offset + p.Size}){(p.Direct ? "" : " copied")}"));
+
         w.Line($"global::FusedNorm.Kernels.ChainGuard.Check(\"{model.Type.ClassName}.Forward\", x, y, batch, InputSize, OutputSize, \"{ShapeInts(model.InputShape)}\", \"{ShapeInts(model.OutputShape)}\", IsLoaded, {model.ArenaSize});");
         w.Comment("Memory plan, in floats per sample (× batch at run time): each chain's output lives from its step to the last step");
         w.Comment("that reads it, at an offset in one arena; an offset is reused once nothing reads what was there (greedy first fit).");
         for (int i = 0; i < last; i++)
         {
             GraphStep step = model.Steps[i];
-            w.Comment($"  {model.Chains[i].MethodName,-20} [{step.Offset}, {step.Offset + model.Chains[i].OutputSize}) steps {i}..{step.LastRead}");
+            if (step.OutputConcat >= 0)
+                w.Comment($"  {model.Chains[i].MethodName,-20} slice [{step.Offset}, {step.Offset + model.Chains[i].OutputSize}) of each sample of concat {step.OutputConcat}, steps {i}..{step.LastRead}");
+            else
+                w.Comment($"  {model.Chains[i].MethodName,-20} [{step.Offset}, {step.Offset + model.Chains[i].OutputSize}) steps {i}..{step.LastRead}");
+        }
+        for (int k = 0; k < model.Concats.Count; k++)
+        {
+            ConcatPlan c = model.Concats[k];
+            w.Comment($"  concat {k} ({model.Chains[c.Consumer].MethodName}'s input) [{c.Offset}, {c.Offset + c.Size}) steps {c.Start}..{c.LastRead}: {Parts(c)}");
         }
         w.Comment($"Peak: {model.ArenaSize} floats per sample{(last > 0 ? $"; the last chain, {model.Chains[last].MethodName}, writes y" : "")}.");
+        if (model.Concats.Count > 0)
+        {
+            w.Comment("A concatenation's sample n is [n · size, (n + 1) · size) of its tensor, so a slice's samples are that far apart: the");
+            w.Comment("chains that write or read a slice run one sample at a time (batch 1), each on its contiguous span of the slice.");
+        }
         if (model.ArenaSize > 0)
         {
             w.Line($"float[] arena = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * {model.ArenaSize});");
@@ -173,9 +203,31 @@ internal static class ModelEmitter
         {
             ChainPlan chain = model.Chains[i];
             GraphStep step = model.Steps[i];
-            string skip = chain.HasSkip ? Tensor(step.Skip) + ", " : "";
-            string reads = Name(step.Input) + (chain.HasSkip ? " + skip " + Name(step.Skip) : "");
-            w.Line($"{chain.MethodName}({Tensor(step.Input)}, {skip}{Tensor(i)}, batch); // {reads} → (batch, {ShapeInts(chain.OutputShape)})");
+            var input = step.InputConcat >= 0 ? ConcatView(step.InputConcat) : View(step.Input);
+            if (step.InputConcat >= 0)
+            {
+                ConcatPlan c = model.Concats[step.InputConcat];
+                var copied = c.Parts.Where(p => !p.Direct).ToList();
+                w.Comment($"concat {step.InputConcat} = torch.cat([{string.Join(", ", c.Parts.Select(p => Name(p.Source)))}], dim=1): " +
+                    (copied.Count == 0 ? "every source wrote its own slice." : $"copy {string.Join(", ", copied.Select(p => Name(p.Source)))} into {(copied.Count == 1 ? "its slice" : "their slices")}."));
+                foreach (ConcatPart part in copied)
+                {
+                    var from = View(part.Source);
+                    w.Line($"global::FusedNorm.Kernels.ConcatCopy.Samples({from.Base}, {from.Start}, {from.Stride}, arena, batch * {c.Offset} + {part.Offset}, {c.Size}, {part.Size}, batch);");
+                }
+            }
+            var skip = chain.HasSkip ? View(step.Skip) : default;
+            var output = View(i);
+            string reads = (step.InputConcat >= 0 ? $"concat {step.InputConcat}" : Name(step.Input)) + (chain.HasSkip ? " + skip " + Name(step.Skip) : "");
+            bool perSample = input.Stride != input.Size || output.Stride != output.Size || chain.HasSkip && skip.Stride != skip.Size;
+            if (perSample)
+            {
+                string into = output.Stride != output.Size ? $" into its slice of concat {step.OutputConcat}" : "";
+                w.Line($"for (int n = 0; n < batch; n++) // {reads} → (1, {ShapeInts(chain.OutputShape)}){into}, one sample at a time");
+                w.Line($"    {chain.MethodName}({Sample(input)}, {(chain.HasSkip ? Sample(skip) + ", " : "")}{Sample(output)}, 1);");
+            }
+            else
+                w.Line($"{chain.MethodName}({Batched(input)}, {(chain.HasSkip ? Batched(skip) + ", " : "")}{Batched(output)}, batch); // {reads} → (batch, {ShapeInts(chain.OutputShape)})");
         }
         if (model.ArenaSize > 0)
         {

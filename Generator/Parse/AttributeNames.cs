@@ -26,6 +26,7 @@ internal static class AttributeNames
     public const string ELU = "FusedNorm.ELUAttribute";
     public const string GELU = "FusedNorm.GELUAttribute";
     public const string AdaptiveAvgPool2d = "FusedNorm.AdaptiveAvgPool2dAttribute";
+    public const string ConvTranspose2d = "FusedNorm.ConvTranspose2dAttribute";
     public const string Upsample = "FusedNorm.UpsampleAttribute";
     public const string ReflectionPad2d = "FusedNorm.ReflectionPad2dAttribute";
     public const string ReplicationPad2d = "FusedNorm.ReplicationPad2dAttribute";
@@ -40,6 +41,7 @@ internal static class AttributeNames
         [nameof(AvgPool3d) + "Attribute"] = AvgPool3d, [nameof(Linear) + "Attribute"] = Linear, [nameof(BatchNorm) + "Attribute"] = BatchNorm,
         [nameof(MaxPool2d) + "Attribute"] = MaxPool2d, [nameof(AvgPool2d) + "Attribute"] = AvgPool2d, [nameof(LeakyReLU) + "Attribute"] = LeakyReLU,
         [nameof(ELU) + "Attribute"] = ELU, [nameof(GELU) + "Attribute"] = GELU, [nameof(AdaptiveAvgPool2d) + "Attribute"] = AdaptiveAvgPool2d,
+        [nameof(ConvTranspose2d) + "Attribute"] = ConvTranspose2d,
         [nameof(Upsample) + "Attribute"] = Upsample, [nameof(ReflectionPad2d) + "Attribute"] = ReflectionPad2d,
         [nameof(ReplicationPad2d) + "Attribute"] = ReplicationPad2d, [nameof(ZeroPad2d) + "Attribute"] = ZeroPad2d,
     };

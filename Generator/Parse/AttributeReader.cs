@@ -42,6 +42,16 @@ internal readonly struct AttributeReader
     public bool Bool(string name, bool fallback) => _named.TryGetValue(name, out TypedConstant c) && c.Value is bool v ? v : fallback;
     public string? String(string name, string? fallback) => _named.TryGetValue(name, out TypedConstant c) ? c.Value as string : fallback;
 
+    /// <summary>A named string[] argument: null when it is not set (or set to null); a null element stays null.</summary>
+    public ImmutableArray<string?>? StringArray(string name)
+    {
+        if (!_named.TryGetValue(name, out TypedConstant c) || c.Kind != TypedConstantKind.Array || c.IsNull) return null;
+        ImmutableArray<string?>.Builder values = ImmutableArray.CreateBuilder<string?>();
+        foreach (TypedConstant item in c.Values)
+            values.Add(item.Value as string);
+        return values.ToImmutable();
+    }
+
     public double Double(string name, double fallback) =>
         _named.TryGetValue(name, out TypedConstant c)
             ? c.Value switch { double d => d, float f => f, int i => i, _ => fallback }

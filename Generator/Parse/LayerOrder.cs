@@ -137,5 +137,27 @@ internal static class LayerOrder
         return parts;
     }
 
+    /// <summary>
+    /// The list in an order the grammar accepts, for FN0005's code fix, or null when reordering alone cannot repair it:
+    /// a list with one convolution or Linear layer, sorted stably by role (compute, norm, Add, activation, pooling).
+    /// </summary>
+    public static List<LayerKind>? Reordered(IReadOnlyList<LayerKind> layers)
+    {
+        int computes = 0;
+        foreach (LayerKind layer in layers)
+        {
+            if (layer.Role() is LayerRole.Unknown or LayerRole.NoOp) return null;
+            if (layer.Role() == LayerRole.Compute) computes++;
+        }
+        if (computes != 1) return null;
+        var sorted = new List<LayerKind>(layers);
+        var position = new Dictionary<LayerKind, int>();
+        for (int i = 0; i < layers.Count; i++) if (!position.ContainsKey(layers[i])) position[layers[i]] = i;
+        // Prologue layers (Upsample, a padding layer) stay first, before the compute layer they feed.
+        static int Rank(LayerKind l) => l.Role() == LayerRole.Prologue ? -1 : (int)l.Role();
+        sorted.Sort((a, b) => Rank(a) != Rank(b) ? Rank(a).CompareTo(Rank(b)) : position[a].CompareTo(position[b]));
+        return Problem(sorted) is null && PrologueProblem(sorted) is null ? sorted : null;
+    }
+
     private static string Spatial(int rank) => rank switch { 1 => "L", 2 => "H, W", _ => "D, H, W" };
 }

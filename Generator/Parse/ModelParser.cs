@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
+using FusedNorm.Generator.Diagnostics;
 using FusedNorm.Generator.Spec;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -163,7 +164,7 @@ internal static class ModelParser
             string? skipProblem = SkipSignatureProblem(method);
             if (skipProblem is not null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(SkipParameter, location, name, skipProblem));
+                diagnostics.Add(DiagnosticInfo.Create(SkipParameter, location, name, skipProblem).WithFix((FixProperties.HasSkip, "true")));
                 return null;
             }
         }
@@ -172,7 +173,7 @@ internal static class ModelParser
             string? signatureProblem = SignatureProblem(method);
             if (signatureProblem is not null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(BadSignature, location, name, signatureProblem));
+                diagnostics.Add(DiagnosticInfo.Create(BadSignature, location, name, signatureProblem).WithFix((FixProperties.HasSkip, "false")));
                 return null;
             }
         }
@@ -188,6 +189,20 @@ internal static class ModelParser
         else if (!hasAdd && skip is not null)
             diagnostics.Add(DiagnosticInfo.Create(AddSkipMismatch, location, name,
                 $"it sets Skip = \"{skip}\" but lists no Layer.Add: put Add in the [Fuse] list where PyTorch adds, after the norm and before the activation (Conv2d, BatchNorm2d, Add, ReLU)"));
+        // Concat = new[] { … }: the chain's input is torch.cat of those sources along the channels (checked by Plan).
+        ImmutableArray<string?>? concatValues = fuseReader.StringArray("Concat");
+        var concat = EquatableArray<string>.Empty;
+        if (concatValues is { } sources)
+        {
+            if (input is not null)
+                diagnostics.Add(DiagnosticInfo.Create(ConcatWithInput, location, name, input));
+            else if (sources.Length < 2)
+                diagnostics.Add(DiagnosticInfo.Create(ConcatSources, location, name, $"lists {sources.Length} source{(sources.Length == 1 ? "" : "s")}"));
+            else if (sources.Any(string.IsNullOrEmpty))
+                diagnostics.Add(DiagnosticInfo.Create(ConcatSources, location, name, "lists a null or empty name"));
+            else
+                concat = sources.Select(source => source!).ToEquatableArray();
+        }
         if (hasAdd && fuseReader.Bool("TrainingForward", false))
             diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, "Fuse", name,
                 "TrainingForward is not supported yet on a chain with Layer.Add; declare the training forward on a chain without the add"));
@@ -219,10 +234,31 @@ internal static class ModelParser
             return null;
         }
 
+        // An input pool and a prologue would both make the conv's input copy (one pools it, the other upsamples or pads
+        // it); the two are not composed, so a list with both is refused rather than run in some unstated order.
+        if (layers.Count >= 2 && layers[0] is LayerKind.MaxPool2d or LayerKind.AvgPool2d && layers[1].Role() == LayerRole.Prologue)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(PrologueOutOfPlace, location, name,
+                $"{layers[0]} comes before {layers[1]}; a pooling layer before a Conv2d (an input pool) and an upsampling or padding layer before it (a prologue) both make the conv's input copy and are not supported together: pool in the previous chain (end it with the {layers[0]}), or start this chain with the pooling layer right before the Conv2d and drop the {layers[1]}"));
+            return null;
+        }
+
+        // A MaxPool2d or AvgPool2d before a Conv2d or ConvTranspose2d pools the chain's input as the conv reads it.
+        LayerKind? inputPool = null;
+        if (layers.Count >= 2 && layers[0] is LayerKind.MaxPool2d or LayerKind.AvgPool2d && layers[1] is LayerKind.Conv2d or LayerKind.ConvTranspose2d)
+        {
+            inputPool = layers[0];
+            layers.RemoveAt(0);
+        }
+
         // One kernel runs (Conv | Linear) Norm? Activation? Pool?; a longer list runs as one kernel per compute layer.
         if (LayerOrder.Problem(layers) is { } orderProblem)
         {
-            diagnostics.Add(DiagnosticInfo.Create(IllegalLayerOrder, location, name, orderProblem));
+            var orderDiagnostic = DiagnosticInfo.Create(IllegalLayerOrder, location, name, orderProblem);
+            // A list with a no-op layer keeps its order problem without a fix: where the Dropout belongs is the user's call.
+            if (layers.Count == layerValues.Length && LayerOrder.Reordered(layers) is { } reordered)
+                orderDiagnostic = orderDiagnostic.WithFix((FixProperties.Layers, string.Join(",", reordered)));
+            diagnostics.Add(orderDiagnostic);
             return null;
         }
         List<List<LayerKind>> parts = LayerOrder.Split(layers);
@@ -238,7 +274,7 @@ internal static class ModelParser
                 string.Join(" | ", parts.Select(p => string.Join(", ", p))), parts.Count - 1));
         }
 
-        var assigned = AssignAttributes(method, name, parts, location, diagnostics, cancellationToken);
+        var assigned = AssignAttributes(method, name, parts, location, diagnostics, cancellationToken, inputPool);
         if (diagnostics.Skip(errorsBefore).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
             return null;
 
@@ -254,8 +290,10 @@ internal static class ModelParser
             bool partAdds = parts[k].Contains(LayerKind.Add);
             spec = spec with
             {
+                InputPool = k == 0 && inputPool is { } leading ? ReadPool(leading, assigned[parts.Count]) : null,
                 FlattenOutput = flattenOutput && k == parts.Count - 1,
                 Input = k == 0 ? input : null,
+                Concat = k == 0 ? concat : EquatableArray<string>.Empty,
                 Skip = partAdds ? skip : null,
                 SkipParameter = partAdds ? (split is null ? skipParameter : "skip") : null,
             };
@@ -271,6 +309,7 @@ internal static class ModelParser
         LayerKind.Conv1d => (AttributeNames.Conv1d, false),
         LayerKind.Conv2d => (AttributeNames.Conv2d, false),
         LayerKind.Conv3d => (AttributeNames.Conv3d, false),
+        LayerKind.ConvTranspose2d => (AttributeNames.ConvTranspose2d, false),
         LayerKind.Linear => (AttributeNames.Linear, false),
         _ when layer.IsBatchNorm() => (AttributeNames.BatchNorm, false),
         _ when layer.IsInstanceNorm() => (AttributeNames.InstanceNorm, true), // PyTorch's defaults need no attribute
@@ -298,7 +337,7 @@ internal static class ModelParser
         AttributeNames.Conv1d, AttributeNames.Conv2d, AttributeNames.Conv3d, AttributeNames.Linear, AttributeNames.BatchNorm,
         AttributeNames.InstanceNorm, AttributeNames.GroupNorm, AttributeNames.LayerNorm, AttributeNames.MaxPool1d, AttributeNames.MaxPool2d,
         AttributeNames.MaxPool3d, AttributeNames.AvgPool1d, AttributeNames.AvgPool2d, AttributeNames.AvgPool3d, AttributeNames.LeakyReLU,
-        AttributeNames.ELU, AttributeNames.GELU, AttributeNames.AdaptiveAvgPool2d,
+        AttributeNames.ELU, AttributeNames.GELU, AttributeNames.AdaptiveAvgPool2d, AttributeNames.ConvTranspose2d,
         AttributeNames.Upsample, AttributeNames.ReflectionPad2d, AttributeNames.ReplicationPad2d, AttributeNames.ZeroPad2d,
     };
 
@@ -308,8 +347,10 @@ internal static class ModelParser
     /// kind but not all is FN0006 too, because which layer it belongs to would be a guess.
     /// </summary>
     private static List<Dictionary<string, AttributeData>> AssignAttributes(IMethodSymbol method, string name, List<List<LayerKind>> parts,
-        LocationInfo? location, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        LocationInfo? location, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken, LayerKind? inputPool = null)
     {
+        // An input pool (listed first) takes the first attribute of its kind; its dictionary is returned after the parts'.
+        if (inputPool is { } leading) parts = new[] { new List<LayerKind> { leading } }.Concat(parts).ToList();
         var queues = method.GetAttributes()
             .Where(a => AttributeNames.Of(a) is { } name && ParameterAttributes.Contains(name))
             .GroupBy(a => AttributeNames.Of(a)!)
@@ -332,6 +373,7 @@ internal static class ModelParser
             }
             assigned.Add(mine);
         }
+        if (inputPool is not null) { assigned.Add(assigned[0]); assigned.RemoveAt(0); }
 
         foreach (var pair in queues)
             foreach (AttributeData extra in pair.Value)
@@ -342,6 +384,16 @@ internal static class ModelParser
                     name, shortName, users.ContainsKey(pair.Key) ? "further " + shortName + " layer" : shortName));
             }
         return assigned;
+    }
+
+    /// <summary>A MaxPool2d/AvgPool2d from its attribute (null when FN0006 already reported it missing).</summary>
+    private static PoolSpec? ReadPool(LayerKind kind, Dictionary<string, AttributeData> attributes)
+    {
+        string attributeName = kind == LayerKind.MaxPool2d ? AttributeNames.MaxPool2d : AttributeNames.AvgPool2d;
+        if (!attributes.TryGetValue(attributeName, out AttributeData? data)) return null;
+        var a = new AttributeReader(data);
+        int kernel = a.Int("KernelSize", 0), stride = a.Int("Stride", 0);
+        return new PoolSpec(kind, kernel, stride == 0 ? kernel : stride, a.Int("Padding", 0), a.Bool("CountIncludePad", true));
     }
 
     private static string ShortName(string attributeName) => attributeName.Substring("FusedNorm.".Length).Replace("Attribute", "");
@@ -365,6 +417,14 @@ internal static class ModelParser
                 linear = new LinearSpec(RequireName(a, "Linear", name, "fc1", location, diagnostics),
                     a.Int("InFeatures", 0), a.CtorInt(0, 0), a.Bool("Bias", true));
         }
+        else if (compute == LayerKind.ConvTranspose2d)
+        {
+            if (Get(AttributeNames.ConvTranspose2d) is { } a)
+                conv = new ConvSpec(RequireName(a, "ConvTranspose2d", name, "up1", location, diagnostics),
+                    a.Int("InChannels", 0), a.CtorInt(0, 0), a.Int("KernelSize", 0), a.Int("Stride", 1),
+                    a.Int("Padding", 0), a.Int("Dilation", 1), a.Bool("Bias", true), 2, a.Int("Groups", 1),
+                    Transposed: true, OutputPadding: a.Int("OutputPadding", 0));
+        }
         else
         {
             int rank = compute.SpatialRank();
@@ -377,7 +437,7 @@ internal static class ModelParser
                         $"PaddingMode = {mode} is not a FusedNorm.PaddingMode (Zeros, Reflect, Replicate or Circular)"));
                 conv = new ConvSpec(RequireName(a, compute.ToString(), name, "conv1", location, diagnostics),
                     a.Int("InChannels", 0), a.CtorInt(0, 0), a.Int("KernelSize", 0), a.Int("Stride", 1),
-                    a.Int("Padding", 0), a.Int("Dilation", 1), a.Bool("Bias", true), rank, a.Int("Groups", 1), (PadMode)mode);
+                    a.Int("Padding", 0), a.Int("Dilation", 1), a.Bool("Bias", true), rank, a.Int("Groups", 1), PaddingMode: (PadMode)mode);
             }
         }
 
@@ -605,10 +665,14 @@ internal static class ModelParser
         var generated = new Dictionary<string, (string What, string[]? Signatures)>(System.StringComparer.Ordinal);
         const string Spans = "System.ReadOnlySpan<float>, System.Span<float>, int";
         const string SkipSpans = "System.ReadOnlySpan<float>, System.ReadOnlySpan<float>, System.Span<float>, int";
-        foreach (string member in new[] { "InputSize", "OutputSize", "InputShape", "OutputShape", "StateDictKeys", "IsLoaded" })
+        const string Tensors = "System.Numerics.Tensors.ReadOnlyTensorSpan<float>, System.Numerics.Tensors.TensorSpan<float>";
+        const string SkipTensors = "System.Numerics.Tensors.ReadOnlyTensorSpan<float>, System.Numerics.Tensors.ReadOnlyTensorSpan<float>, System.Numerics.Tensors.TensorSpan<float>";
+        foreach (string member in new[] { "InputSize", "OutputSize", "InputShape", "OutputShape", "InputLengths", "OutputLengths", "StateDictKeys", "IsLoaded" })
             generated[member] = ("the model's " + member, null);
         generated["LoadWeights"] = ("the model's LoadWeights", new[] { "string", "FusedNorm.SafeTensorsFile" });
-        generated["Forward"] = ("the model's Forward", new[] { Spans });
+        generated["Forward"] = ("the model's Forward", new[] { Spans, Tensors });
+        generated["CreateInput"] = ("the model's CreateInput", new[] { "int" });
+        generated["CreateOutput"] = ("the model's CreateOutput", new[] { "int" });
         if (hasParameterlessCtor) generated["FromSafetensors"] = ("the model's FromSafetensors", new[] { "string" });
         if (chains.Any(c => c.TrainingForward && c.Norm is { TrackRunningStats: true }))
             generated["WriteRunningStatistics"] = ("the model's WriteRunningStatistics", new[] { "FusedNorm.SafeTensorsWriter" });
@@ -618,6 +682,10 @@ internal static class ModelParser
             generated["Load" + chain.MethodName] = ($"the load step of {of}", new[] { "FusedNorm.SafeTensorsFile" });
             if (chain.TrainingForward) generated[chain.MethodName + "Training"] = ($"the training forward of {of}", new[] { Spans });
             if (chain.Split is not null) generated[chain.MethodName] = ($"kernel {chain.Split.Part} of {of}", new[] { chain.SkipParameter is null ? Spans : SkipSpans });
+            // The tensor overload of the method the user declared (a split chain's method once, with the skip if any part adds).
+            string declared = chain.Split?.Method ?? chain.MethodName;
+            bool skips = chains.Any(c => (c.Split?.Method ?? c.MethodName) == declared && c.SkipParameter is not null);
+            generated[declared] = ($"the tensor overload of {of}", new[] { skips ? SkipTensors : Tensors });
             string field = "_" + char.ToLowerInvariant(chain.MethodName[0]) + chain.MethodName.Substring(1);
             foreach (string suffix in new[] { "Weights", "Bias", "RawWeights", "RawBias", "Norm", "Arguments", "TrainingArguments" })
                 generated[field + suffix] = ($"a weight field of {of}", null);

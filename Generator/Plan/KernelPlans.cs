@@ -24,6 +24,8 @@ public sealed record ConvPlan(
     int CopyPadding = 0,
     bool Flat512 = false,
     int ColumnPhases = 1,
+    TransposedConv? Transposed = null,
+    InputPoolPlan? InputPool = null,
     ProloguePlan? Prologue = null)
 {
     /// <summary>
@@ -113,10 +115,20 @@ public sealed record ConvPlan(
     /// every spatial dim) so that every column is interior, and split into column phases for a stride: In* are then
     /// the padded dims (rows <see cref="RowPitch"/> apart) and Padding is 0.
     /// </summary>
-    public bool PaddedCopy => CopyPadding > 0 || ColumnPhases > 1 || Prologue is not null;
+    public bool PaddedCopy => CopyPadding > 0 || ColumnPhases > 1 || Transposed is not null || InputPool is not null || Prologue is not null;
     public int SourceDepth => Prologue?.SourceDepth ?? (Rank == 3 ? InDepth - 2 * CopyPadding : InDepth);
-    public int SourceHeight => Prologue?.SourceHeight ?? (Rank >= 2 ? InHeight - 2 * CopyPadding : InHeight);
-    public int SourceWidth => Prologue?.SourceWidth ?? InWidth - 2 * CopyPadding;
+    public int SourceHeight => Prologue?.SourceHeight ?? Transposed?.InHeight ?? (Rank >= 2 ? InHeight - 2 * CopyPadding : InHeight);
+    public int SourceWidth => Prologue?.SourceWidth ?? Transposed?.InWidth ?? InWidth - 2 * CopyPadding;
+    /// <summary>A transposed conv's copy: zero rows and columns before the first input (negative: the input is cropped).</summary>
+    public int UpsamplePadding => Dilation * (Kernel - 1) - (Transposed?.Padding ?? 0);
+
+    /// <summary>
+    /// Whether the checked pixel kernel of a chain without column vectors (rows narrower than a Vector256) computes a full
+    /// block of 8 output channels as one Vector256: the late stages of MobileNetV2 and ResNet at small inputs (6×6, 3×3
+    /// planes), whose 1×1 convolutions would otherwise run one multiply-add at a time. A block of fewer channels (a
+    /// depthwise conv's 1) stays scalar.
+    /// </summary>
+    public bool ChannelVectorPixels => !Vectorized && OcBlock == 8;
 
     public int InPerGroup => InChannels / Groups;
     public int OutPerGroup => OutChannels / Groups;
@@ -133,6 +145,21 @@ public sealed record ConvPlan(
     /// <summary>Whether a Vector512 of 16 interior columns fits (the Vector512 path is emitted beside the Vector256 one).</summary>
     public bool Vectorized512 => InteriorEnd - InteriorStart >= 16;
     public string KernelText => Rank switch { 1 => $"{Kernel}", 2 => $"{Kernel}×{Kernel}", _ => $"{Kernel}×{Kernel}×{Kernel}" };
+}
+
+/// <summary>
+/// torch.nn.ConvTranspose2d's own parameters, on the <see cref="ConvPlan"/> of the stride-1 convolution that computes it
+/// (Kernels.UpsampledInput): its stride, padding and output_padding, and the size of the input it upsamples.
+/// </summary>
+public sealed record TransposedConv(int Stride, int Padding, int OutputPadding, int InHeight, int InWidth);
+
+/// <summary>
+/// A MaxPool2d/AvgPool2d listed before the conv: each plane of the chain's (RawHeight × RawWidth) input is pooled
+/// (Kernels.PooledInput) as the conv's input copy is made, so the conv reads the pooled plane and nothing else is stored.
+/// </summary>
+public sealed record InputPoolPlan(LayerKind Kind, int Kernel, int Stride, int Padding, bool CountIncludePad, int RawHeight, int RawWidth)
+{
+    public bool IsMax => Kind == LayerKind.MaxPool2d;
 }
 
 /// <summary>
@@ -314,11 +341,29 @@ public sealed record ChainPlan(
 /// How the whole-model Forward runs one chain: where its input and its Add's skip come from (an earlier step's index,
 /// <see cref="ModelInput"/>, or <see cref="None"/> for no skip), where its output goes (<see cref="Offset"/> floats per
 /// sample into the arena, or <see cref="Output"/>: y), and the last step that reads it (itself when none does).
+/// A chain whose input is a Concat has Input = <see cref="Concatenated"/> and <see cref="InputConcat"/>, the index of
+/// its <see cref="ConcatPlan"/>; a chain that writes straight into a channel slice of one has
+/// <see cref="OutputConcat"/> set, and then <see cref="Offset"/> is the slice's offset within each sample of it.
 /// </summary>
-public sealed record GraphStep(int Input, int Skip, int Offset, int LastRead)
+public sealed record GraphStep(int Input, int Skip, int Offset, int LastRead, int InputConcat = -1, int OutputConcat = -1)
 {
-    public const int ModelInput = -1, None = -2, Output = -1;
+    public const int ModelInput = -1, None = -2, Output = -1, Concatenated = -3;
 }
+
+/// <summary>
+/// One concatenation in the whole-model Forward: torch.cat(sources, dim=1) as one tensor of <see cref="Size"/> floats
+/// per sample at <see cref="Offset"/> (per sample; batch × that at run time) in the arena, which chain
+/// <see cref="Consumer"/> reads as its input. It is alive over steps [<see cref="Start"/>, <see cref="LastRead"/>].
+/// Sample n of it starts at batch · Offset + n · Size, so a slice's samples are Size apart.
+/// </summary>
+public sealed record ConcatPlan(int Consumer, int Offset, int Size, int Start, int LastRead, EquatableArray<ConcatPart> Parts);
+
+/// <summary>
+/// One source of a concatenation: a chain's output (or <see cref="GraphStep.ModelInput"/>) of <see cref="Size"/>
+/// floats per sample, at <see cref="Offset"/> within each sample of the concatenation (its first channel × the plane).
+/// <see cref="Direct"/>: the source's chain writes there itself; else the Forward copies it there before the consumer runs.
+/// </summary>
+public sealed record ConcatPart(int Source, int Offset, int Size, bool Direct);
 
 /// <summary>
 /// The whole model: its chains in declaration order (a topological order of the graph), the step of each, and the
@@ -330,7 +375,8 @@ public sealed record ModelPlan(
     EquatableArray<int> OutputShape,
     EquatableArray<ChainPlan> Chains,
     EquatableArray<GraphStep> Steps = default,
-    int ArenaSize = 0)
+    int ArenaSize = 0,
+    EquatableArray<ConcatPlan> Concats = default)
 {
     /// <summary>Every chain reads the one before and none adds a skip: Forward runs them through two ping-pong buffers.</summary>
     public bool IsStraight

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using FusedNorm.Generator.Diagnostics;
 using FusedNorm.Generator.Spec;
 using static FusedNorm.Generator.Diagnostics.DiagnosticDescriptors;
 
@@ -68,16 +69,32 @@ public static class ModelPlanner
         // in declaration order, so a source must be declared earlier; that also rules out cycles.
         var chains = new List<ChainPlan>();
         var sources = new List<(int Input, int Skip)>();
+        var concats = new List<(int Consumer, int[] Sources)>(); // each chain whose input is a Concat, with its sources in order
         var outputOf = new Dictionary<string, int>(StringComparer.Ordinal); // a chain's graph name → its last kernel
         for (int i = 0; i < model.Chains.Count; i++)
         {
             ChainSpec chain = model.Chains[i];
-            int? input = chain.Split is { Part: > 1 } || chain.Input is null ? i - 1
+            bool concatenates = chain.HasConcat && chain.Split is not { Part: > 1 };
+            int? input = concatenates ? GraphStep.Concatenated
+                : chain.Split is { Part: > 1 } || chain.Input is null ? i - 1
                 : Resolve(model, i, "Input", chain.Input, outputOf, diagnostics);
             int? skip = chain.Skip is null ? GraphStep.None : Resolve(model, i, "Skip", chain.Skip, outputOf, diagnostics);
-            if (input is null || skip is null) break; // FN0016/FN0017; later chains would only echo it
-            int[] inputShape = input == GraphStep.ModelInput ? shape : chains[input.Value].OutputShape.ToArray();
-            string source = input == GraphStep.ModelInput ? "the model input" : "chain '" + model.Chains[input.Value].GraphName + "'";
+            int[]? concatSources = concatenates ? ResolveAll(model, i, chain.Concat, outputOf, diagnostics) : null;
+            if (input is null || skip is null || concatenates && concatSources is null) break; // FN0016/FN0017; later chains would only echo it
+            int[] inputShape;
+            string source;
+            if (concatenates)
+            {
+                int[]? joined = ConcatShape(model, chain, concatSources!, shape, chains, diagnostics);
+                if (joined is null) break; // FN0032
+                inputShape = joined;
+                source = "the concatenation of " + string.Join(", ", concatSources!.Select(s => s == GraphStep.ModelInput ? "the model input" : "'" + model.Chains[s].GraphName + "'"));
+            }
+            else
+            {
+                inputShape = input == GraphStep.ModelInput ? shape : chains[input.Value].OutputShape.ToArray();
+                source = input == GraphStep.ModelInput ? "the model input" : "chain '" + model.Chains[input.Value].GraphName + "'";
+            }
             ChainPlan? plan = PlanChain(model.Type, i, chain, inputShape, source, diagnostics);
             if (plan is null) break; // later chains' inputs are unknown; their errors would only echo this one
             if (skip >= GraphStep.ModelInput)
@@ -94,19 +111,20 @@ public static class ModelPlanner
             }
             chains.Add(plan);
             sources.Add((input.Value, skip.Value));
+            if (concatenates) concats.Add((i, concatSources!));
             outputOf[chain.GraphName] = i;
         }
 
         if (diagnostics.Any(d => d.Descriptor.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error))
             return new Result<ModelPlan>(null, diagnostics.ToEquatableArray());
 
-        EquatableArray<GraphStep> steps = PlanMemory(chains, sources, out int arena);
+        EquatableArray<GraphStep> steps = PlanMemory(chains, sources, concats, ChainPlan.Product(model.InputShape), out EquatableArray<ConcatPlan> concatPlans, out int arena);
         for (int i = 0; i + 1 < chains.Count; i++)
             if (steps[i].LastRead == i) // read by no later step (a split method's inner kernels are always read by the next)
                 diagnostics.Add(DiagnosticInfo.Create(UnreadOutput, model.Chains[i].Location, model.Chains[i].GraphName));
 
         return new Result<ModelPlan>(
-            new ModelPlan(model.Type, model.InputShape, chains[chains.Count - 1].OutputShape, chains.ToEquatableArray(), steps, arena),
+            new ModelPlan(model.Type, model.InputShape, chains[chains.Count - 1].OutputShape, chains.ToEquatableArray(), steps, arena, concatPlans),
             diagnostics.ToEquatableArray());
     }
 
@@ -125,13 +143,69 @@ public static class ModelPlanner
         return null;
     }
 
+    /// <summary>Every source a Concat names, resolved as Input is (null after reporting FN0016/FN0017 for the first bad one).</summary>
+    private static int[]? ResolveAll(ModelSpec model, int index, EquatableArray<string> names, Dictionary<string, int> outputOf, List<DiagnosticInfo> diagnostics)
+    {
+        var resolved = new int[names.Count];
+        for (int k = 0; k < names.Count; k++)
+        {
+            int? source = Resolve(model, index, "Concat", names[k], outputOf, diagnostics);
+            if (source is null) return null;
+            resolved[k] = source.Value;
+        }
+        return resolved;
+    }
+
+    /// <summary>
+    /// torch.cat(sources, dim=1) of one sample: the channels (first dims) add up, every other dim must agree (else FN0032).
+    /// </summary>
+    private static int[]? ConcatShape(ModelSpec model, ChainSpec chain, int[] sources, int[] modelInput, List<ChainPlan> chains, List<DiagnosticInfo> diagnostics)
+    {
+        int[] ShapeOf(int s) => s == GraphStep.ModelInput ? modelInput : chains[s].OutputShape.ToArray();
+        string What(int s) => s == GraphStep.ModelInput ? "the model input" : "the output of chain '" + model.Chains[s].GraphName + "'";
+        int[] first = ShapeOf(sources[0]);
+        long channels = first[0];
+        for (int k = 1; k < sources.Length; k++)
+        {
+            int[] other = ShapeOf(sources[k]);
+            if (other.Length != first.Length || !other.Skip(1).SequenceEqual(first.Skip(1)))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(ConcatShapeMismatch, chain.Location, chain.GraphName,
+                    What(sources[0]), string.Join(", ", first), What(sources[k]), string.Join(", ", other)));
+                return null;
+            }
+            channels += other[0];
+        }
+        int[] joined = first.ToArray();
+        if (channels * first.Skip(1).Aggregate(1L, (a, d) => a * d) > MaxElements)
+        {
+            var invariant = System.Globalization.CultureInfo.InvariantCulture;
+            diagnostics.Add(DiagnosticInfo.Create(TensorTooLarge, chain.Location, chain.GraphName, "the concatenated input",
+                (channels * first.Skip(1).Aggregate(1L, (a, d) => a * d)).ToString("N0", invariant), MaxElements.ToString("N0", invariant)));
+            return null;
+        }
+        joined[0] = (int)channels;
+        return joined;
+    }
+
     /// <summary>
     /// Plans the tensors the whole-model Forward hands between chains. Chain i's output lives from step i to the last
     /// step that reads it; the last chain writes y. Greedy first fit, in step order: each tensor takes the lowest offset
     /// (per sample; the arena holds batch × that) that overlaps no tensor alive at the same time, so a buffer is reused
     /// as soon as nothing reads it any more. <paramref name="arena"/> is the peak, in floats per sample.
     /// </summary>
-    public static EquatableArray<GraphStep> PlanMemory(IReadOnlyList<ChainPlan> chains, IReadOnlyList<(int Input, int Skip)> sources, out int arena)
+    /// <remarks>
+    /// A concatenation (a chain whose input is Concat) is one tensor of its own, of the concatenated size, alive from the
+    /// first chain that writes into it to the last step that reads it or one of its slices. A source's chain writes its
+    /// output straight into its channel slice (it has no tensor of its own; <see cref="ConcatPart.Direct"/>) when it is a
+    /// chain, is not already placed in another concatenation (or earlier in this one), and it and every chain that reads
+    /// it can run one sample at a time: within the arena a slice's samples are the concatenation's C·H·W apart, not its
+    /// own size, so the Forward calls those chains per sample (batch 1) on contiguous slices. A chain whose norm takes
+    /// batch statistics needs the whole batch at once; its output, and the model input, are copied into the slice just
+    /// before the concatenation is read.
+    /// </remarks>
+    public static EquatableArray<GraphStep> PlanMemory(IReadOnlyList<ChainPlan> chains, IReadOnlyList<(int Input, int Skip)> sources,
+        IReadOnlyList<(int Consumer, int[] Sources)> concats, int inputSize, out EquatableArray<ConcatPlan> concatPlans, out int arena)
     {
         int count = chains.Count;
         var lastRead = new int[count];
@@ -141,25 +215,85 @@ public static class ModelPlanner
             if (sources[i].Input >= 0) lastRead[sources[i].Input] = Math.Max(lastRead[sources[i].Input], i);
             if (sources[i].Skip >= 0) lastRead[sources[i].Skip] = Math.Max(lastRead[sources[i].Skip], i);
         }
-        var offsets = new int[count];
-        arena = 0;
-        for (int i = 0; i + 1 < count; i++)
+        foreach (var (consumer, parts) in concats)
+            foreach (int s in parts)
+                if (s >= 0) lastRead[s] = Math.Max(lastRead[s], consumer);
+
+        // Which sources write straight into their slice: see the remarks.
+        bool PerSample(int chain) => chains[chain].Norm?.EvalMode != NormMode.BatchStatistics;
+        bool CanBeSliced(int s) => s >= 0 && s < count - 1 && PerSample(s)
+            && Enumerable.Range(0, count).All(r => (sources[r].Input != s && sources[r].Skip != s) || PerSample(r));
+        var placedIn = new int[count]; // the concatenation a chain's output is a slice of, or -1
+        var sliceOffset = new int[count];
+        for (int i = 0; i < count; i++) placedIn[i] = -1;
+        var layouts = new List<(int Consumer, int Size, ConcatPart[] Parts)>();
+        foreach (var (consumer, parts) in concats)
         {
-            int size = chains[i].OutputSize;
-            // The tensors placed so far that are alive while this one is (every earlier one that is read at step i or later).
-            var busy = Enumerable.Range(0, i).Where(j => lastRead[j] >= i).Select(j => (Start: offsets[j], End: offsets[j] + chains[j].OutputSize))
-                .OrderBy(b => b.Start).ToList();
+            var planned = new ConcatPart[parts.Length];
+            int offset = 0;
+            for (int p = 0; p < parts.Length; p++)
+            {
+                int s = parts[p];
+                int size = s == GraphStep.ModelInput ? inputSize : chains[s].OutputSize;
+                bool direct = s >= 0 && placedIn[s] < 0 && CanBeSliced(s);
+                if (direct) { placedIn[s] = layouts.Count; sliceOffset[s] = offset; }
+                planned[p] = new ConcatPart(s, offset, size, direct);
+                offset += size;
+            }
+            layouts.Add((consumer, offset, planned));
+        }
+
+        // The tensors to place: each chain's own output (but the last's, which is y, and the slices), then each concatenation.
+        var tensors = new List<(int Start, int End, int Size, int Chain, int Concat)>();
+        for (int i = 0; i + 1 < count; i++)
+            if (placedIn[i] < 0) tensors.Add((i, lastRead[i], chains[i].OutputSize, i, -1));
+        for (int k = 0; k < layouts.Count; k++)
+        {
+            var (consumer, size, parts) = layouts[k];
+            int start = consumer, end = consumer;
+            foreach (ConcatPart part in parts.Where(p => p.Direct))
+            {
+                start = Math.Min(start, part.Source);
+                end = Math.Max(end, lastRead[part.Source]);
+            }
+            tensors.Add((start, end, size, -1, k));
+        }
+        // Greedy first fit in order of the first step each tensor is alive (a chain's own output before a concatenation
+        // that starts at the same step, so a graph without Concat is placed as before).
+        var order = tensors.Select((t, index) => (t, index)).OrderBy(e => e.t.Start).ThenBy(e => e.index).Select(e => e.t).ToList();
+        var placed = new List<(int Start, int End, int Offset, int Size)>();
+        var offsets = new int[count];
+        var concatOffsets = new int[layouts.Count];
+        arena = 0;
+        foreach (var t in order)
+        {
+            // The tensors placed so far that are alive while this one is (they start no later, so: those read at its start or later).
+            var busy = placed.Where(b => b.End >= t.Start).Select(b => (Start: b.Offset, End: b.Offset + b.Size)).OrderBy(b => b.Start).ToList();
             int offset = 0;
             foreach (var b in busy)
             {
-                if (offset + size <= b.Start) break;
+                if (offset + t.Size <= b.Start) break;
                 offset = Math.Max(offset, b.End);
             }
-            offsets[i] = offset;
-            arena = Math.Max(arena, offset + size);
+            placed.Add((t.Start, t.End, offset, t.Size));
+            if (t.Chain >= 0) offsets[t.Chain] = offset;
+            else concatOffsets[t.Concat] = offset;
+            arena = Math.Max(arena, offset + t.Size);
         }
         offsets[count - 1] = GraphStep.Output;
-        return Enumerable.Range(0, count).Select(i => new GraphStep(sources[i].Input, sources[i].Skip, offsets[i], lastRead[i])).ToEquatableArray();
+        for (int i = 0; i < count; i++)
+            if (placedIn[i] >= 0) offsets[i] = sliceOffset[i]; // within each sample of the concatenation
+        var plans = new List<ConcatPlan>();
+        for (int k = 0; k < layouts.Count; k++)
+        {
+            var t = tensors.First(e => e.Concat == k);
+            plans.Add(new ConcatPlan(layouts[k].Consumer, concatOffsets[k], layouts[k].Size, t.Start, t.End, layouts[k].Parts.ToEquatableArray()));
+        }
+        concatPlans = plans.ToEquatableArray();
+        var concatOf = new Dictionary<int, int>();
+        for (int k = 0; k < layouts.Count; k++) concatOf[layouts[k].Consumer] = k;
+        return Enumerable.Range(0, count).Select(i => new GraphStep(sources[i].Input, sources[i].Skip, offsets[i], lastRead[i],
+            InputConcat: concatOf.TryGetValue(i, out int k) ? k : -1, OutputConcat: placedIn[i])).ToEquatableArray();
     }
 
     private static ChainPlan? PlanChain(TypeDeclarationSpec type, int index, ChainSpec chain, int[] input, string source, List<DiagnosticInfo> diagnostics)
@@ -168,7 +302,13 @@ public static class ModelPlanner
         bool Failed() => diagnostics.Skip(errors).Any(d => d.Descriptor.DefaultSeverity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
         void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor d, params object[] args) =>
             diagnostics.Add(DiagnosticInfo.Create(d, chain.Location, args));
-        void ReportArray(Microsoft.CodeAnalysis.DiagnosticDescriptor d, object[] args) => Report(d, args);
+        void ReportArray(Microsoft.CodeAnalysis.DiagnosticDescriptor d, object[] args, (string, string)[]? fix) =>
+            diagnostics.Add(fix is null ? DiagnosticInfo.Create(d, chain.Location, args) : DiagnosticInfo.Create(d, chain.Location, args).WithFix(fix));
+        // The attribute, layer, property and value FusedNorm.CodeFixes writes to repair a shape mismatch.
+        (string, string)[] SetProperty(string attribute, string layerName, string property, object value) => new[]
+        {
+            (FixProperties.Attribute, attribute), (FixProperties.LayerName, layerName), (FixProperties.Property, property), (FixProperties.Value, value.ToString()!),
+        };
         bool TooLarge(double elements, string what)
         {
             if (elements <= MaxElements) return false;
@@ -182,9 +322,37 @@ public static class ModelPlanner
         LinearPlan? linear = null;
         int[] output;
 
+        // A pool before the conv: the conv sees the pooled input; the chain still takes the input as given.
+        int[] raw = input;
+        InputPoolPlan? inputPool = null;
+        if (chain.InputPool is { } ip)
+        {
+            string what = $"{ip.Kind} (before the conv)";
+            if (input.Length != 3)
+            {
+                Report(InputRankMismatch, chain.MethodName, what, "(C, H, W)", In(input), source);
+                return null;
+            }
+            if (ip.KernelSize <= 0) Report(NonPositiveSize, chain.MethodName, $"{what} kernel_size", "positive (set KernelSize)", ip.KernelSize);
+            if (ip.Stride <= 0) Report(NonPositiveSize, chain.MethodName, $"{what} stride", "positive (or 0 for stride = kernel_size)", ip.Stride);
+            if (ip.Padding < 0) Report(NonPositiveSize, chain.MethodName, $"{what} padding", "zero or more", ip.Padding);
+            else if (ip.KernelSize > 0 && 2 * ip.Padding > ip.KernelSize)
+                Report(NonPositiveSize, chain.MethodName, $"{what} padding", $"at most half of kernel_size ({ip.KernelSize / 2}), as in PyTorch", ip.Padding);
+            if (Failed()) return null;
+            if (input.Skip(1).Any(d => ip.KernelSize > d + 2L * ip.Padding))
+            {
+                Report(KernelLargerThanInput, chain.MethodName, what, $"{ip.KernelSize}×{ip.KernelSize}",
+                    string.Join("×", input.Skip(1).Select(d => d + 2L * ip.Padding)), $"input {input[1]}×{input[2]}, padding {ip.Padding}");
+                return null;
+            }
+            int Pooled(int d) => (d + 2 * ip.Padding - ip.KernelSize) / ip.Stride + 1;
+            inputPool = new InputPoolPlan(ip.Kind, ip.KernelSize, ip.Stride, ip.Padding, ip.CountIncludePad, input[1], input[2]);
+            input = new[] { input[0], Pooled(input[1]), Pooled(input[2]) };
+        }
+
         if (chain.Conv is { } c)
         {
-            string layer = $"Conv{c.Rank}d '{c.Name}'";
+            string layer = c.Transposed ? $"ConvTranspose2d '{c.Name}'" : $"Conv{c.Rank}d '{c.Name}'";
             if (input.Length != c.Rank + 1)
             {
                 string wanted = c.Rank switch { 1 => "(C, L)", 2 => "(C, H, W)", _ => "(C, D, H, W)" };
@@ -201,7 +369,8 @@ public static class ModelPlanner
             if (c.Groups <= 0) Report(NonPositiveSize, chain.MethodName, $"{layer} groups", "positive", c.Groups);
             if (c.InChannels < 0) Report(NonPositiveSize, chain.MethodName, $"{layer} in_channels", "positive (or 0 to infer it)", c.InChannels);
             else if (c.InChannels != 0 && c.InChannels != inC)
-                Report(ChannelMismatch, chain.MethodName, layer, "InChannels", c.InChannels, inC, source);
+                ReportArray(ChannelMismatch, new object[] { chain.MethodName, layer, "InChannels", c.InChannels, inC, source },
+                    SetProperty($"Conv{c.Rank}d", c.Name, "InChannels", inC));
             if (Failed()) return null;
             if (inC % c.Groups != 0 || c.OutChannels % c.Groups != 0)
             {
@@ -210,7 +379,7 @@ public static class ModelPlanner
             }
 
             // The prologue (an Upsample, a padding layer) changes what the conv sees: plan the conv on those dims.
-            ProloguePlan? prologue = PlanPrologue(chain, c, inD, inH, inW, ReportArray);
+            ProloguePlan? prologue = PlanPrologue(chain, c, inD, inH, inW, (d, args) => ReportArray(d, args, null));
             if (Failed()) return null;
             if (prologue is not null)
             {
@@ -219,63 +388,81 @@ public static class ModelPlanner
                     inH = inH * prologue.Scale + prologue.Top + prologue.Bottom;
                     inW = inW * prologue.Scale + prologue.Left + prologue.Right;
                 }
-                if (CheckConvPaddingMode(chain, c, layer, c.Rank switch { 1 => new[] { inW }, 2 => new[] { inH, inW }, _ => new[] { inD, inH, inW } }, ReportArray))
+                if (CheckConvPaddingMode(chain, c, layer, c.Rank switch { 1 => new[] { inW }, 2 => new[] { inH, inW }, _ => new[] { inD, inH, inW } }, (d, args) => ReportArray(d, args, null)))
                     return null;
             }
 
-            long window = (long)c.Dilation * (c.KernelSize - 1) + 1;
-            int[] dims = c.Rank switch { 1 => new[] { inW }, 2 => new[] { inH, inW }, _ => new[] { inD, inH, inW } };
-            if (dims.Any(d => window > d + 2L * c.Padding))
+            // An input pool and a prologue both make the conv's input copy; they are not composed (the parser refuses an
+            // Upsample or padding layer after a leading pool, this is a conv padding_mode other than 'zeros' after one).
+            if (inputPool is not null && prologue is not null)
             {
-                Report(KernelLargerThanInput, chain.MethodName, layer, string.Join("×", dims.Select(_ => window)),
-                    string.Join("×", dims.Select(d => d + 2L * c.Padding)), $"input {string.Join("×", dims)}, padding {c.Padding}");
+                Report(InvalidParameter, layer, chain.MethodName,
+                    $"PaddingMode = {c.PaddingMode} with an input pool ({inputPool.Kind} before the conv) is not supported: both are applied as the conv's input copy is made, and the two are not composed. Pool in the previous chain, or use PaddingMode.Zeros");
                 return null;
             }
-            // In double: the products of absurd sizes must not overflow before they are compared.
-            double padded = (double)inC * dims.Aggregate(1.0, (a, d) => a * (d + 2.0 * c.Padding));
-            double weights = (double)c.OutChannels * (inC / c.Groups) * Math.Pow(c.KernelSize, c.Rank);
-            double produced = (double)c.OutChannels * dims.Aggregate(1.0, (a, d) => a * ((d + 2L * c.Padding - window) / c.Stride + 1));
-            if (TooLarge(padded, $"the zero-padded input of {layer}") || TooLarge(weights, $"the weight of {layer}") || TooLarge(produced, $"the output of {layer}"))
-                return null;
-            int extent = (int)window;
-            int Out(int size) => (size + 2 * c.Padding - extent) / c.Stride + 1;
-            int od = c.Rank == 3 ? Out(inD) : 1, oh = c.Rank >= 2 ? Out(inH) : 1, ow = Out(inW);
 
-            // With padding, the kernels read a zero-padded copy of the input: every column is then interior and
-            // no tap needs a bounds test (the copy costs one pass over the input; the conv reads it K² times).
-            int copyPadding = c.Padding;
-            int kernelPadding = 0;
-            int readD = c.Rank == 3 ? inD + 2 * copyPadding : inD, readH = c.Rank >= 2 ? inH + 2 * copyPadding : inH, readW = inW + 2 * copyPadding;
-            // Interior columns: every tap of the window is inside the row, so the vector loop needs no bounds tests.
-            int interiorStart = (kernelPadding + c.Stride - 1) / c.Stride;
-            int lastStart = readW - extent + kernelPadding; // largest ox*stride with the window inside
-            int interiorEnd = lastStart < 0 ? 0 : Math.Min(ow, lastStart / c.Stride + 1);
-            bool vectorized = interiorEnd - interiorStart >= VectorWidth;
+            if (c.Transposed)
+            {
+                (conv, output) = PlanTransposed(chain, c, layer, inC, inH, inW, Report, TooLarge, diagnostics);
+                if (conv is null) return null;
+            }
+            else
+            {
+                long window = (long)c.Dilation * (c.KernelSize - 1) + 1;
+                int[] dims = c.Rank switch { 1 => new[] { inW }, 2 => new[] { inH, inW }, _ => new[] { inD, inH, inW } };
+                if (dims.Any(d => window > d + 2L * c.Padding))
+                {
+                    Report(KernelLargerThanInput, chain.MethodName, layer, string.Join("×", dims.Select(_ => window)),
+                        string.Join("×", dims.Select(d => d + 2L * c.Padding)), $"input {string.Join("×", dims)}, padding {c.Padding}");
+                    return null;
+                }
+                // In double: the products of absurd sizes must not overflow before they are compared.
+                double padded = (double)inC * dims.Aggregate(1.0, (a, d) => a * (d + 2.0 * c.Padding));
+                double weights = (double)c.OutChannels * (inC / c.Groups) * Math.Pow(c.KernelSize, c.Rank);
+                double produced = (double)c.OutChannels * dims.Aggregate(1.0, (a, d) => a * ((d + 2L * c.Padding - window) / c.Stride + 1));
+                if (TooLarge(padded, $"the zero-padded input of {layer}") || TooLarge(weights, $"the weight of {layer}") || TooLarge(produced, $"the output of {layer}"))
+                    return null;
+                int extent = (int)window;
+                int Out(int size) => (size + 2 * c.Padding - extent) / c.Stride + 1;
+                int od = c.Rank == 3 ? Out(inD) : 1, oh = c.Rank >= 2 ? Out(inH) : 1, ow = Out(inW);
 
-            // A 2d stride-1 plane whose rows are not a whole number of Vector512s: compute it as one flat row over the
-            // padded width (each row's extra columns are computed and dropped), so every register tile is 3 full
-            // vectors instead of a partial vector per row. Only the fused eval path (no statistics) does this.
-            bool fusedEval = chain.Norm is null || chain.Norm.Kind.IsBatchNorm() && chain.Norm.TrackRunningStats
-                || chain.Norm.Kind.IsInstanceNorm() && chain.Norm.TrackRunningStats;
-            // With a residual add the flat kernel stores raw sums, and the copy of each row's kept columns adds the skip and activates.
-            bool flat = c.Rank == 2 && c.Stride == 1 && fusedEval && ow % 16 != 0 && interiorStart == 0 && interiorEnd == ow
-                && (oh - 1) * readW + ow >= FlatTileVectors * 16;
-            // A strided plane too narrow for a vector row (ResNet's last stage: 7 columns) runs flat as well, over the
-            // column-phased copy: output row oh is flat positions oh · stride · pitch …, most of them dropped, but in vectors.
-            int stridedPitch = c.Stride * ((readW + c.Stride - 1) / c.Stride);
-            flat |= c.Rank == 2 && c.Stride > 1 && !vectorized && fusedEval && interiorStart == 0 && interiorEnd == ow
-                && (oh - 1) * c.Stride * stridedPitch + ow >= FlatTileVectors * 16;
-            if (!vectorized)
-                diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
-                    $"the conv output rows have {Math.Max(0, interiorEnd - interiorStart)} columns, fewer than one Vector256 of {VectorWidth}" +
-                    (flat ? " (where Vector512 is accelerated, the flat Vector512 kernel runs it instead)" : "")));
-            // A strided vector kernel reads a copy whose rows are split into `stride` column phases, so the inputs of
-            // consecutive output columns are consecutive (one load per vector instead of a gather of `stride`-apart elements).
-            int phases = (vectorized || flat) && c.Stride > 1 ? c.Stride : 1;
-            conv = new ConvPlan(c.Name, c.Rank, inC, c.OutChannels, c.Groups, c.KernelSize, c.Stride, kernelPadding, c.Dilation, c.Bias,
-                readD, readH, readW, od, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), interiorStart, interiorEnd, vectorized, copyPadding, flat, phases,
-                prologue);
-            output = c.Rank switch { 1 => new[] { c.OutChannels, ow }, 2 => new[] { c.OutChannels, oh, ow }, _ => new[] { c.OutChannels, od, oh, ow } };
+                // With padding, the kernels read a zero-padded copy of the input: every column is then interior and
+                // no tap needs a bounds test (the copy costs one pass over the input; the conv reads it K² times).
+                int copyPadding = c.Padding;
+                int kernelPadding = 0;
+                int readD = c.Rank == 3 ? inD + 2 * copyPadding : inD, readH = c.Rank >= 2 ? inH + 2 * copyPadding : inH, readW = inW + 2 * copyPadding;
+                // Interior columns: every tap of the window is inside the row, so the vector loop needs no bounds tests.
+                int interiorStart = (kernelPadding + c.Stride - 1) / c.Stride;
+                int lastStart = readW - extent + kernelPadding; // largest ox*stride with the window inside
+                int interiorEnd = lastStart < 0 ? 0 : Math.Min(ow, lastStart / c.Stride + 1);
+                bool vectorized = interiorEnd - interiorStart >= VectorWidth;
+
+                // A 2d stride-1 plane whose rows are not a whole number of Vector512s: compute it as one flat row over the
+                // padded width (each row's extra columns are computed and dropped), so every register tile is 3 full
+                // vectors instead of a partial vector per row. Only the fused eval path (no statistics) does this.
+                bool fusedEval = chain.Norm is null || chain.Norm.Kind.IsBatchNorm() && chain.Norm.TrackRunningStats
+                    || chain.Norm.Kind.IsInstanceNorm() && chain.Norm.TrackRunningStats;
+                // With a residual add the flat kernel stores raw sums, and the copy of each row's kept columns adds the skip and activates.
+                bool flat = c.Rank == 2 && c.Stride == 1 && fusedEval && ow % 16 != 0 && interiorStart == 0 && interiorEnd == ow
+                    && (oh - 1) * readW + ow >= FlatTileVectors * 16;
+                // A strided plane too narrow for a vector row (ResNet's last stage: 7 columns) runs flat as well, over the
+                // column-phased copy: output row oh is flat positions oh · stride · pitch …, most of them dropped, but in vectors.
+                int stridedPitch = c.Stride * ((readW + c.Stride - 1) / c.Stride);
+                flat |= c.Rank == 2 && c.Stride > 1 && !vectorized && fusedEval && interiorStart == 0 && interiorEnd == ow
+                    && (oh - 1) * c.Stride * stridedPitch + ow >= FlatTileVectors * 16;
+                if (!vectorized)
+                    diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
+                        $"the conv output rows have {Math.Max(0, interiorEnd - interiorStart)} columns, fewer than one Vector256 of {VectorWidth}" +
+                        (flat ? " (where Vector512 is accelerated, the flat Vector512 kernel runs it instead)" : "") +
+                        (Math.Min(ConvOcBlock, c.OutChannels / c.Groups) == ConvOcBlock ? "; each output position computes a block of 8 channels as one Vector256" : "")));
+                // A strided vector kernel reads a copy whose rows are split into `stride` column phases, so the inputs of
+                // consecutive output columns are consecutive (one load per vector instead of a gather of `stride`-apart elements).
+                int phases = (vectorized || flat) && c.Stride > 1 ? c.Stride : 1;
+                conv = new ConvPlan(c.Name, c.Rank, inC, c.OutChannels, c.Groups, c.KernelSize, c.Stride, kernelPadding, c.Dilation, c.Bias,
+                    readD, readH, readW, od, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), interiorStart, interiorEnd, vectorized, copyPadding, flat, phases,
+                    Prologue: prologue);
+                output = c.Rank switch { 1 => new[] { c.OutChannels, ow }, 2 => new[] { c.OutChannels, oh, ow }, _ => new[] { c.OutChannels, od, oh, ow } };
+            }
         }
         else
         {
@@ -284,8 +471,9 @@ public static class ModelPlanner
             if (l.OutFeatures <= 0) Report(NonPositiveSize, chain.MethodName, $"Linear '{l.Name}' out_features", "positive", l.OutFeatures);
             if (l.InFeatures < 0) Report(NonPositiveSize, chain.MethodName, $"Linear '{l.Name}' in_features", "positive (or 0 to infer it)", l.InFeatures);
             else if (l.InFeatures != 0 && l.InFeatures != inFeatures)
-                Report(ChannelMismatch, chain.MethodName, $"Linear '{l.Name}'", "InFeatures", l.InFeatures,
-                    input.Length == 1 ? inFeatures.ToString() : $"{inFeatures} (flattened from {In(input)})", source);
+                ReportArray(ChannelMismatch, new object[] { chain.MethodName, $"Linear '{l.Name}'", "InFeatures", l.InFeatures,
+                    input.Length == 1 ? inFeatures.ToString() : $"{inFeatures} (flattened from {In(input)})", source },
+                    SetProperty("Linear", l.Name, "InFeatures", inFeatures));
             if (Failed()) return null;
             if (TooLarge((double)inFeatures * l.OutFeatures, $"the weight of Linear '{l.Name}'")) return null;
 
@@ -302,7 +490,7 @@ public static class ModelPlanner
         NormPlan? norm = null;
         if (chain.Norm is { } n)
         {
-            norm = PlanNorm(chain, n, output, conv is not null ? $"Conv{conv.Rank}d '{conv.Name}'" : $"Linear '{linear!.Name}'", ReportArray);
+            norm = PlanNorm(chain, n, output, conv is not null ? (conv.Transposed is null ? $"Conv{conv.Rank}d '{conv.Name}'" : $"ConvTranspose2d '{conv.Name}'") : $"Linear '{linear!.Name}'", ReportArray);
             if (Failed()) return null;
         }
 
@@ -329,6 +517,12 @@ public static class ModelPlanner
                     string.Join("×", dims.Select(d => d + 2L * p.Padding)), $"conv output {string.Join("×", dims)}, padding {p.Padding}");
                 return null;
             }
+            // PyTorch's avg_pool3d (and only it) also wants the window within the unpadded input.
+            if (p.Kind == LayerKind.AvgPool3d && dims.Any(d => p.KernelSize > d))
+            {
+                Report(AvgPool3dWindowBeyondInput, chain.MethodName, string.Join("×", dims.Select(_ => p.KernelSize)), string.Join("×", dims), dims.Min());
+                return null;
+            }
             int[] pooled = dims.Select(d => (d + 2 * p.Padding - p.KernelSize) / p.Stride + 1).ToArray();
             int rank = conv!.Rank;
             pool = new PoolPlan(p.Kind, rank, p.KernelSize, p.Stride, p.Padding, p.CountIncludePad,
@@ -338,6 +532,11 @@ public static class ModelPlanner
 
         if (Failed()) return null;
         if (chain.FlattenOutput) output = new[] { output.Aggregate(1, (a, d) => a * d) }; // torch.flatten(x, 1): the same floats
+        if (inputPool is not null)
+        {
+            conv = conv! with { InputPool = inputPool };
+            input = raw;
+        }
 
         var plan = new ChainPlan(type, index, chain.MethodName, chain.MethodModifiers, chain.InputParameter, chain.OutputParameter,
             chain.BatchParameter, input.ToEquatableArray(), output.ToEquatableArray(), conv, linear, norm,
@@ -392,6 +591,51 @@ public static class ModelPlanner
     }
 
     /// <summary>
+    /// ConvTranspose2d as the convolution the kernels run: a stride-1 Conv2d with the flipped, transposed weight (packed at
+    /// load) over a copy of the input with stride − 1 zeros between its rows and columns and dilation·(k − 1) − padding
+    /// zero rows and columns before them (output_padding more after), so every epilogue of a Conv2d chain applies. The
+    /// copy has the output's size plus dilation·(k − 1), and every output column is interior. It multiplies the inserted
+    /// zeros too: about stride² times the FMAs the transposed convolution needs (splitting the output into stride²
+    /// phases, each a small conv over the input with a subset of the taps, would not; not built).
+    /// </summary>
+    private static (ConvPlan? Conv, int[] Output) PlanTransposed(ChainSpec chain, ConvSpec c, string layer, int inC, int inH, int inW,
+        Action<Microsoft.CodeAnalysis.DiagnosticDescriptor, object[]> report, Func<double, string, bool> tooLarge, List<DiagnosticInfo> diagnostics)
+    {
+        void Report(Microsoft.CodeAnalysis.DiagnosticDescriptor d, params object[] args) => report(d, args);
+        if (c.OutputPadding < 0) { Report(NonPositiveSize, chain.MethodName, $"{layer} output_padding", "zero or more", c.OutputPadding); return (null, Array.Empty<int>()); }
+        if (c.OutputPadding >= c.Stride && c.OutputPadding >= c.Dilation)
+        {
+            Report(TransposedOutputPadding, chain.MethodName, layer, c.OutputPadding, c.Stride, c.Dilation);
+            return (null, Array.Empty<int>());
+        }
+        long span = (long)c.Dilation * (c.KernelSize - 1);
+        long outH = (long)(inH - 1) * c.Stride - 2L * c.Padding + span + c.OutputPadding + 1;
+        long outW = (long)(inW - 1) * c.Stride - 2L * c.Padding + span + c.OutputPadding + 1;
+        if (outH <= 0 || outW <= 0)
+        {
+            Report(TransposedOutputEmpty, chain.MethodName, layer, outH, outW, $"{inH}×{inW}");
+            return (null, Array.Empty<int>());
+        }
+        if (tooLarge((double)c.OutChannels * outH * outW, $"the output of {layer}")
+            || tooLarge((double)inC * (outH + span) * (outW + span), $"the zero-upsampled input of {layer}")
+            || tooLarge((double)c.OutChannels * (inC / c.Groups) * c.KernelSize * c.KernelSize, $"the weight of {layer}"))
+            return (null, Array.Empty<int>());
+        int oh = (int)outH, ow = (int)outW, readH = (int)(outH + span), readW = (int)(outW + span);
+        bool vectorized = ow >= VectorWidth;
+        bool fusedEval = chain.Norm is null || chain.Norm.Kind.IsBatchNorm() && chain.Norm.TrackRunningStats
+            || chain.Norm.Kind.IsInstanceNorm() && chain.Norm.TrackRunningStats;
+        bool flat = fusedEval && ow % 16 != 0 && (oh - 1) * readW + ow >= FlatTileVectors * 16;
+        if (!vectorized)
+            diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
+                $"the conv output rows have {ow} columns, fewer than one Vector256 of {VectorWidth}" +
+                (flat ? " (where Vector512 is accelerated, the flat Vector512 kernel runs it instead)" : "")));
+        var plan = new ConvPlan(c.Name, 2, inC, c.OutChannels, c.Groups, c.KernelSize, 1, 0, c.Dilation, c.Bias,
+            1, readH, readW, 1, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), 0, ow, vectorized, 0, flat, 1,
+            new TransposedConv(c.Stride, c.Padding, c.OutputPadding, inH, inW));
+        return (plan, new[] { c.OutChannels, oh, ow });
+    }
+
+    /// <summary>
     /// The most row bands per (sample, channel block) task of a fused 2d conv chain (its norm folded or absent): up to
     /// <see cref="MaxTasksPerSample"/> tasks per sample, each band at least one row and about <see cref="MinBandMacs"/>
     /// of work. How many of them a call uses depends on its threads and batch (Parallelism.RowBands). Chains that
@@ -411,15 +655,29 @@ public static class ModelPlanner
     /// Resolves a norm against the shape it receives (C first, then the spatial dims) and decides where its
     /// statistics come from: folded running statistics, the batch, or runs of one sample.
     /// </summary>
-    private static NormPlan? PlanNorm(ChainSpec chain, NormSpec n, int[] shape, string producer, Action<Microsoft.CodeAnalysis.DiagnosticDescriptor, object[]> report)
+    private static NormPlan? PlanNorm(ChainSpec chain, NormSpec n, int[] shape, string producer,
+        Action<Microsoft.CodeAnalysis.DiagnosticDescriptor, object[], (string, string)[]?> reportFix)
     {
+        void report(Microsoft.CodeAnalysis.DiagnosticDescriptor d, object[] args) => reportFix(d, args, null);
+        string attribute = n.Kind.IsBatchNorm() ? "BatchNorm" : n.Kind.IsInstanceNorm() ? "InstanceNorm" : n.Kind.ToString();
+        (string, string)[] SetProperty(string property, string value) => new[]
+        {
+            (FixProperties.Attribute, attribute), (FixProperties.LayerName, n.Name), (FixProperties.Property, property), (FixProperties.Value, value),
+        };
         int channels = shape[0];
         int spatial = shape.Skip(1).Aggregate(1, (a, d) => a * d);
         string what = $"{n.Kind}" + (n.Name.Length > 0 ? $" '{n.Name}'" : "");
         if (n.Kind != LayerKind.LayerNorm)
         {
             if (n.NumFeatures < 0) { report(NonPositiveSize, new object[] { chain.MethodName, $"{what} num_features", "positive (or 0 to infer it)", n.NumFeatures }); return null; }
-            if (n.NumFeatures != 0 && n.NumFeatures != channels) { report(NormFeatureMismatch, new object[] { chain.MethodName, what, n.NumFeatures, channels, producer }); return null; }
+            if (n.NumFeatures != 0 && n.NumFeatures != channels)
+            {
+                bool group = n.Kind == LayerKind.GroupNorm; // PyTorch's GroupNorm calls it num_channels
+                reportFix(NormFeatureMismatch, new object[] { chain.MethodName, what, n.NumFeatures, channels, producer,
+                    group ? "num_channels" : "num_features", group ? "NumChannels" : "NumFeatures" },
+                    SetProperty(group ? "NumChannels" : "NumFeatures", channels.ToString()));
+                return null;
+            }
         }
 
         NormMode eval, run = NormMode.RunStatistics;
@@ -457,7 +715,8 @@ public static class ModelPlanner
             if (!matches)
             {
                 string example = string.Join(", ", shape.Skip(1).Any() ? shape.Skip(1) : shape);
-                report(NormalizedShapeMismatch, new object[] { chain.MethodName, string.Join(", ", normalized), string.Join(", ", shape), example });
+                reportFix(NormalizedShapeMismatch, new object[] { chain.MethodName, string.Join(", ", normalized), string.Join(", ", shape), example },
+                    SetProperty(FixProperties.Constructor, example));
                 return null;
             }
             eval = run;

@@ -25,12 +25,24 @@ public sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSp
             : new LocationInfo(location.SourceTree.FilePath, location.SourceSpan, location.GetLineSpan().Span);
 }
 
-/// <summary>A diagnostic that travels beside the cached model and is reported through its own output.</summary>
-public sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationInfo? Location, EquatableArray<string> MessageArgs)
+/// <summary>
+/// A diagnostic that travels beside the cached model and is reported through its own output. <see cref="Properties"/>
+/// are key, value, key, value, ...: what a code fix needs to repair the mistake (keys in <see cref="Diagnostics.FixProperties"/>).
+/// </summary>
+public sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationInfo? Location, EquatableArray<string> MessageArgs,
+    EquatableArray<string> Properties = default)
 {
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params object[] args) =>
         new(descriptor, location, System.Linq.Enumerable.Select(args, a => a?.ToString() ?? "").ToEquatableArray());
 
-    public Diagnostic ToDiagnostic(Compilation? compilation = null) =>
-        Diagnostic.Create(Descriptor, Location?.ToLocation(compilation), System.Linq.Enumerable.ToArray<object>(MessageArgs));
+    /// <summary>This diagnostic with the properties a code fix reads (pairs of key and value).</summary>
+    public DiagnosticInfo WithFix(params (string Key, string Value)[] properties) =>
+        this with { Properties = System.Linq.Enumerable.SelectMany(properties, p => new[] { p.Key, p.Value }).ToEquatableArray() };
+
+    public Diagnostic ToDiagnostic(Compilation? compilation = null)
+    {
+        var properties = System.Collections.Immutable.ImmutableDictionary<string, string?>.Empty;
+        for (int i = 0; i + 1 < Properties.Count; i += 2) properties = properties.SetItem(Properties[i], Properties[i + 1]);
+        return Diagnostic.Create(Descriptor, Location?.ToLocation(compilation), properties, System.Linq.Enumerable.ToArray<object>(MessageArgs));
+    }
 }

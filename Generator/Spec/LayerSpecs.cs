@@ -40,6 +40,7 @@ public enum LayerKind
     Dropout,
     Identity,
     Softmax,
+    ConvTranspose2d,
     Upsample,
     ReflectionPad2d,
     ReplicationPad2d,
@@ -53,7 +54,7 @@ public static class LayerKindFacts
 {
     public static LayerRole Role(this LayerKind kind) => kind switch
     {
-        LayerKind.Conv1d or LayerKind.Conv2d or LayerKind.Conv3d or LayerKind.Linear => LayerRole.Compute,
+        LayerKind.Conv1d or LayerKind.Conv2d or LayerKind.Conv3d or LayerKind.Linear or LayerKind.ConvTranspose2d => LayerRole.Compute,
         LayerKind.BatchNorm1d or LayerKind.BatchNorm2d or LayerKind.BatchNorm3d
             or LayerKind.InstanceNorm1d or LayerKind.InstanceNorm2d or LayerKind.InstanceNorm3d
             or LayerKind.GroupNorm or LayerKind.LayerNorm => LayerRole.Norm,
@@ -73,7 +74,8 @@ public static class LayerKindFacts
     public static int SpatialRank(this LayerKind kind) => kind switch
     {
         LayerKind.Conv1d or LayerKind.BatchNorm1d or LayerKind.InstanceNorm1d or LayerKind.MaxPool1d or LayerKind.AvgPool1d => 1,
-        LayerKind.Conv2d or LayerKind.BatchNorm2d or LayerKind.InstanceNorm2d or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.AdaptiveAvgPool2d => 2,
+        LayerKind.Conv2d or LayerKind.BatchNorm2d or LayerKind.InstanceNorm2d or LayerKind.MaxPool2d or LayerKind.AvgPool2d or LayerKind.AdaptiveAvgPool2d
+            or LayerKind.ConvTranspose2d => 2,
         LayerKind.Conv3d or LayerKind.BatchNorm3d or LayerKind.InstanceNorm3d or LayerKind.MaxPool3d or LayerKind.AvgPool3d => 3,
         LayerKind.Linear => 0,
         _ => -1,
@@ -93,6 +95,14 @@ public static class LayerKindFacts
     };
 }
 
+/// <summary>
+/// torch.nn.Conv1d/2d/3d as written (cubic kernels); InChannels 0 means "take it from the input". <see cref="Transposed"/>:
+/// torch.nn.ConvTranspose2d, with its <see cref="OutputPadding"/>. <see cref="PaddingMode"/>: PyTorch's padding_mode.
+/// </summary>
+public sealed record ConvSpec(
+    string Name, int InChannels, int OutChannels, int KernelSize, int Stride, int Padding, int Dilation, bool Bias,
+    int Rank = 2, int Groups = 1, bool Transposed = false, int OutputPadding = 0, PadMode PaddingMode = PadMode.Zeros);
+
 /// <summary>Mirrors <c>FusedNorm.PaddingMode</c> (PyTorch's padding_mode / F.pad mode); same names, same values.</summary>
 public enum PadMode { Zeros = 0, Reflect, Replicate, Circular }
 
@@ -104,11 +114,6 @@ public enum UpsampleKind { Nearest = 0, Bilinear }
 /// (<see cref="PadLayer"/> Unknown: none) with PyTorch's (left, right, top, bottom).
 /// </summary>
 public sealed record PrologueSpec(int Scale, UpsampleKind Upsample, bool AlignCorners, LayerKind PadLayer, int Left, int Right, int Top, int Bottom);
-
-/// <summary>torch.nn.Conv1d/2d/3d as written (cubic kernels); InChannels 0 means "take it from the input".</summary>
-public sealed record ConvSpec(
-    string Name, int InChannels, int OutChannels, int KernelSize, int Stride, int Padding, int Dilation, bool Bias,
-    int Rank = 2, int Groups = 1, PadMode PaddingMode = PadMode.Zeros);
 
 /// <summary>torch.nn.Linear as written; InFeatures 0 means "take it from the input".</summary>
 public sealed record LinearSpec(string Name, int InFeatures, int OutFeatures, bool Bias);
@@ -134,7 +139,9 @@ public sealed record PoolSpec(LayerKind Kind, int KernelSize, int Stride, int Pa
 /// One [Fuse] method (or one kernel of a split one): its layers in order and the parameters of each. <see cref="Input"/>
 /// names where the whole-model Forward takes its input (null: the chain before; <see cref="GraphNames.ModelInput"/>: the
 /// model input; else a chain's method name), <see cref="Skip"/> what its Add adds, and <see cref="SkipParameter"/> the
-/// user's name for the skip parameter (set exactly when the chain has an Add).
+/// user's name for the skip parameter (set exactly when the chain has an Add). <see cref="Concat"/>, when not empty, replaces
+/// Input: the chain reads the channel concatenation of those sources (torch.cat(..., dim=1)). <see cref="InputPool"/>: a
+/// MaxPool2d/AvgPool2d listed before the convolution, applied to the input as it is read.
 /// </summary>
 public sealed record ChainSpec(
     string MethodName,
@@ -155,8 +162,13 @@ public sealed record ChainSpec(
     string? Skip = null,
     string? SkipParameter = null,
     bool FlattenOutput = false,
+    EquatableArray<string> Concat = default,
+    PoolSpec? InputPool = null,
     PrologueSpec? Prologue = null)
 {
+    /// <summary>The chain's input is the channel concatenation of <see cref="Concat"/> (sources named as in Input), in order.</summary>
+    public bool HasConcat => !Concat.IsEmpty;
+
     /// <summary>The name other chains use for this chain's output: the user's method (a split method's last part gives it).</summary>
     public string GraphName => Split?.Method ?? MethodName;
 }

@@ -27,29 +27,41 @@ public static class Activations
     private const float SqrtTwoOverPi = 0.79788456080286536f;
 
     // ---- ReLU: max(x, 0) ----
+    /// <summary>ReLU: max(x, 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Relu(float x) => MathF.Max(x, 0f);
+    /// <summary>ReLU on each lane: max(x, 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Relu(Vector256<float> x) => Vector256.Max(x, Vector256<float>.Zero);
+    /// <summary>ReLU on each lane: max(x, 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Relu(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
 
     // ---- ReLU6: min(max(x, 0), 6) ----
+    /// <summary>ReLU6: min(max(x, 0), 6).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Relu6(float x) => MathF.Min(MathF.Max(x, 0f), 6f);
+    /// <summary>ReLU6 on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Relu6(Vector256<float> x) => Vector256.Min(Vector256.Max(x, Vector256<float>.Zero), Vector256.Create(6f));
+    /// <summary>ReLU6 on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Relu6(Vector512<float> x) => Vector512.Min(Vector512.Max(x, Vector512<float>.Zero), Vector512.Create(6f));
 
     // ---- LeakyReLU: x > 0 ? x : slope·x ----
+    /// <summary>ReLU on each lane: max(x, 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float LeakyRelu(float x, float slope) => x > 0f ? x : x * slope;
+    /// <summary>ReLU on each lane: max(x, 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> LeakyRelu(Vector256<float> x, float slope) => Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, x * slope);
+    /// <summary>ReLU on each lane: max(x, 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> LeakyRelu(Vector512<float> x, float slope) => Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, x * slope);
 
     // ---- Sigmoid: 1 / (1 + e^−x). The vector paths take t = e^−|x| ≤ 1 and return (x ≥ 0 ? 1 : t) / (1 + t), the same
     // value, so their exp never sees a positive argument; ±∞ and NaN give what 1 / (1 + e^−x) gives (0, 1, NaN). ----
+    /// <summary>Sigmoid: 1 / (1 + e⁻ˣ).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sigmoid(float x) => 1f / (1f + MathF.Exp(-x));
+    /// <summary>Sigmoid on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Sigmoid(Vector256<float> x)
     {
         Vector256<float> t = ExpNonPositive(-Vector256.Abs(x));
         return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), Vector256<float>.One, t) / (Vector256<float>.One + t);
     }
+    /// <summary>Sigmoid on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Sigmoid(Vector512<float> x)
     {
@@ -59,13 +71,16 @@ public static class Activations
 
     // ---- SiLU: x·sigmoid(x) = x / (1 + e^−x); the vector paths as x · sigmoid's numerator / (1 + t) above (SiLU(−∞) is
     // −∞ · 0 = NaN there, as −∞ / (1 + ∞) is NaN in PyTorch's formula). ----
+    /// <summary>SiLU: x·sigmoid(x).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Silu(float x) => x / (1f + MathF.Exp(-x));
+    /// <summary>SiLU on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Silu(Vector256<float> x)
     {
         Vector256<float> t = ExpNonPositive(-Vector256.Abs(x));
         return x * Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), Vector256<float>.One, t) / (Vector256<float>.One + t);
     }
+    /// <summary>SiLU on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Silu(Vector512<float> x)
     {
@@ -74,6 +89,7 @@ public static class Activations
     }
 
     // ---- Tanh: sign(x)·(1 − t)/(1 + t) with t = e^−2|x| (no overflow for large |x|; absolute error ~1e-7 near 0) ----
+    /// <summary>tanh, as the vector forms compute it (the same bits on every path).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Tanh(float x)
     {
@@ -81,6 +97,7 @@ public static class Activations
         return MathF.CopySign((1f - t) / (1f + t), x);
     }
 
+    /// <summary>tanh on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Tanh(Vector256<float> x)
     {
@@ -88,6 +105,7 @@ public static class Activations
         return Vector256.CopySign((Vector256<float>.One - t) / (Vector256<float>.One + t), x);
     }
 
+    /// <summary>tanh on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Tanh(Vector512<float> x)
     {
@@ -96,15 +114,21 @@ public static class Activations
     }
 
     // ---- Hardswish: x·relu6(x + 3)/6 ----
+    /// <summary>ReLU6 on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Hardswish(float x) => x * Relu6(x + 3f) / 6f;
+    /// <summary>ReLU6 on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Hardswish(Vector256<float> x) => x * Relu6(x + Vector256.Create(3f)) / Vector256.Create(6f);
+    /// <summary>ReLU6 on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Hardswish(Vector512<float> x) => x * Relu6(x + Vector512.Create(3f)) / Vector512.Create(6f);
 
     // ---- ELU: x > 0 ? x : α·(e^x − 1) ----
+    /// <summary>ELU: x, or alpha·(eˣ − 1) below 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Elu(float x, float alpha) => x > 0f ? x : alpha * (MathF.Exp(x) - 1f);
+    /// <summary>ELU on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Elu(Vector256<float> x, float alpha) =>
         Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256<float>.Zero), x, Vector256.Create(alpha) * (ExpNonPositive(Vector256.Min(x, Vector256<float>.Zero)) - Vector256<float>.One));
+    /// <summary>ELU on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Elu(Vector512<float> x, float alpha) =>
         Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<float>.Zero), x, Vector512.Create(alpha) * (ExpNonPositive(Vector512.Min(x, Vector512<float>.Zero)) - Vector512<float>.One));
@@ -113,18 +137,25 @@ public static class Activations
     // As libtorch computes it for a contiguous float32 tensor (what a model's layers hand it): x·(1 + erf) is formed
     // before the halving, so it overflows to +∞ above float.MaxValue/2, and ±∞ give NaN; "+ (x − x)" adds 0, or NaN
     // at ±∞. (libtorch's other GELU kernel, for float64 or strided tensors, gives +∞ at +∞.)
+    /// <summary>GELU, exact: x·(1 + erf(x/√2))/2.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Gelu(float x) => x * (1f + Erf(x * InvSqrt2)) * 0.5f + (x - x);
+    /// <summary>GELU (exact) on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Gelu(Vector256<float> x) => x * (Vector256<float>.One + Erf(x * InvSqrt2)) * Vector256.Create(0.5f) + (x - x);
+    /// <summary>GELU (exact) on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Gelu(Vector512<float> x) => x * (Vector512<float>.One + Erf(x * InvSqrt2)) * Vector512.Create(0.5f) + (x - x);
 
     // ---- GELU, approximate='tanh': x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))) ----
+    /// <summary>tanh on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float GeluTanh(float x) => 0.5f * x * (1f + Tanh(SqrtTwoOverPi * (x + 0.044715f * x * x * x)));
+    /// <summary>tanh on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> GeluTanh(Vector256<float> x) => Vector256.Create(0.5f) * x * (Vector256<float>.One + Tanh(Vector256.Create(SqrtTwoOverPi) * (x + Vector256.Create(0.044715f) * x * x * x)));
+    /// <summary>tanh on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> GeluTanh(Vector512<float> x) => Vector512.Create(0.5f) * x * (Vector512<float>.One + Tanh(Vector512.Create(SqrtTwoOverPi) * (x + Vector512.Create(0.044715f) * x * x * x)));
 
     // ---- erf, Abramowitz & Stegun 7.1.26: 1 − (a1·t + … + a5·t⁵)·e^−x², t = 1/(1 + p·|x|); |error| ≤ 1.5e-7 ----
     private const float P = 0.3275911f, A1 = 0.254829592f, A2 = -0.284496736f, A3 = 1.421413741f, A4 = -1.453152027f, A5 = 1.061405429f;
 
+    /// <summary>erf, as the vector forms compute it (the same bits on every path).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Erf(float x)
     {
@@ -134,6 +165,7 @@ public static class Activations
         return MathF.CopySign(1f - poly * MathF.Exp(-a * a), x);
     }
 
+    /// <summary>erf on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Erf(Vector256<float> x)
     {
@@ -143,6 +175,7 @@ public static class Activations
         return Vector256.CopySign(Vector256<float>.One - poly * ExpNonPositive(-(a * a)), x);
     }
 
+    /// <summary>erf on each lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Erf(Vector512<float> x)
     {

@@ -11,6 +11,7 @@ namespace FusedNorm.Kernels;
 /// </summary>
 public static class ChainGuard
 {
+    /// <summary>Throws unless the weights are loaded, the batch is positive and fits, and x and y have exactly batch × their sample sizes and do not overlap.</summary>
     public static void Check(string chain, ReadOnlySpan<float> x, Span<float> y, int batch,
         int inputSize, int outputSize, string inputShape, string outputShape, bool weightsLoaded, int intermediateSize = 0)
     {

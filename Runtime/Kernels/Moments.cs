@@ -20,6 +20,7 @@ public struct Moments
     private Vector256<double> _lanes, _laneSquares;
     private long _count;
 
+    /// <summary>How many values were added.</summary>
     public readonly long Count => _count;
 
     /// <summary>Adds the lanes of <paramref name="values"/> from <paramref name="firstLane"/> on, as two Vector256 halves.</summary>
@@ -29,6 +30,7 @@ public struct Moments
         if (firstLane < 8) Add(values.GetLower(), firstLane);
         Add(values.GetUpper(), Math.Max(0, firstLane - 8));
     }
+    /// <summary>The mean of the values added (NaN before any).</summary>
     public readonly double Mean => _count == 0 ? double.NaN : _shift + Sum / _count;
     /// <summary>Σ(x − mean)², the sum of squared deviations.</summary>
     public readonly double SquaredDeviations => Math.Max(0, SumOfSquares - Sum * Sum / _count);
@@ -39,6 +41,7 @@ public struct Moments
     /// <summary>The unbiased variance, as running statistics store it.</summary>
     public readonly double UnbiasedVariance => SquaredDeviations / (_count - 1);
 
+    /// <summary>Adds one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(float value)
     {
@@ -99,18 +102,26 @@ public sealed class NormState
         CountsBatches = countsBatches;
     }
 
+    /// <summary>Whether num_batches_tracked is counted (PyTorch's BatchNorm and tracked InstanceNorm do).</summary>
     public bool CountsBatches { get; }
 
+    /// <summary>The number of channels normalized.</summary>
     public int Channels { get; }
+    /// <summary>eps, added to the variance.</summary>
     public double Eps { get; }
+    /// <summary>momentum of the running statistics' update.</summary>
     public double Momentum { get; }
+    /// <summary>PyTorch's momentum=None: running statistics as a cumulative average.</summary>
     public bool CumulativeAverage { get; }
     /// <summary>γ (weight): per channel, or elementwise for LayerNorm; null without an affine.</summary>
     public float[]? Gamma { get; set; }
     /// <summary>β (bias); null without one.</summary>
     public float[]? Beta { get; set; }
+    /// <summary>running_mean per channel; null when not tracked.</summary>
     public float[]? RunningMean { get; set; }
+    /// <summary>running_var (unbiased) per channel; null when not tracked.</summary>
     public float[]? RunningVar { get; set; }
+    /// <summary>num_batches_tracked.</summary>
     public long NumBatchesTracked { get; set; }
 
     /// <summary>Starts one training step's update and returns its factor: momentum, or 1/num_batches_tracked for the cumulative average.</summary>

@@ -8,6 +8,7 @@ namespace FusedNorm.Kernels;
 /// <summary>What one task of a generated kernel needs besides the input and output: its packed weights and norm state.</summary>
 public sealed class KernelArguments
 {
+    /// <summary>Bundles a chain's packed weights, bias and norm state once, at load.</summary>
     public KernelArguments(float[] weights, float[] bias, NormState? norm = null)
     {
         Weights = weights;
@@ -15,8 +16,11 @@ public sealed class KernelArguments
         Norm = norm;
     }
 
+    /// <summary>The packed (BatchNorm-folded where eval mode allows) weights.</summary>
     public float[] Weights { get; }
+    /// <summary>The bias per output channel (folded).</summary>
     public float[] Bias { get; }
+    /// <summary>The norm's parameters and statistics when it is not folded; else null.</summary>
     public NormState? Norm { get; }
 }
 
@@ -76,13 +80,17 @@ public static unsafe class Parallelism
     /// so a change of <see cref="MaxDegree"/> during a call cannot split one call two ways. Banding never changes a
     /// result: every output is computed by the same operations whichever band computes it.
     /// </summary>
-    public static int RowBands(int tasks, int most)
+    public static int RowBands(int tasks, int most) =>
+        RowBandsAt(tasks, most, DegreeFor(Volatile.Read(ref _inFlight) + 1)); // the calls in progress and this one
+
+    /// <summary><see cref="RowBands"/> for a call that gets <paramref name="degree"/> threads (the rule alone, without the calls in flight).</summary>
+    public static int RowBandsAt(int tasks, int most, int degree)
     {
-        int degree = DegreeFor(Volatile.Read(ref _inFlight) + 1); // the calls in progress and this one
         if (degree <= 1 || most <= 1 || tasks >= TasksPerThread * degree) return 1;
         return Math.Clamp((TasksPerThread * degree + tasks - 1) / tasks, 1, most);
     }
 
+    /// <summary>Runs <paramref name="count"/> tasks of a chain on the calling thread and the pool's workers, as many as the call's share of <see cref="Parallelism.MaxDegree"/>.</summary>
     public static void For(ReadOnlySpan<float> x, Span<float> y, int state, int count, KernelTask task, KernelArguments arguments) =>
         For(x, y, default, state, count, task, null, arguments);
 

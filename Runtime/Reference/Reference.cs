@@ -94,6 +94,7 @@ public static partial class Reference
         return y;
     }
 
+    /// <summary>An activation of one value, in double: <paramref name="parameter"/> is LeakyReLU's slope or ELU's alpha.</summary>
     public static double Activation(double x, Layer kind, double parameter = double.NaN, bool tanhApproximation = false) => kind switch
     {
         Layer.ReLU => double.IsNaN(x) ? x : Math.Max(x, 0),

@@ -13,7 +13,9 @@ namespace FusedNorm;
 /// <summary>Where one tensor lives in a safetensors file.</summary>
 public sealed record SafeTensorInfo(string Name, string DType, int[] Shape, long DataOffset, long ByteLength)
 {
+    /// <summary>The number of elements: the product of the shape.</summary>
     public long ElementCount => Shape.Aggregate(1L, (a, d) => a * d);
+    /// <summary>name: dtype [shape].</summary>
     public override string ToString() => $"{Name}: {DType} [{string.Join(", ", Shape)}]";
 }
 
@@ -51,8 +53,11 @@ public sealed class SafeTensorsFile : IDisposable
     private readonly Dictionary<string, SafeTensorInfo> _tensors;
     private bool _disposed;
 
+    /// <summary>The file's path, or a name given to bytes, for messages.</summary>
     public string SourceName { get; }
+    /// <summary>The header's __metadata__ strings.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
+    /// <summary>Every tensor's name (the state_dict keys).</summary>
     public IReadOnlyCollection<string> Names => _tensors.Keys;
 
     private SafeTensorsFile(byte[] bytes, string sourceName)
@@ -104,6 +109,7 @@ public sealed class SafeTensorsFile : IDisposable
         }
     }
 
+    /// <summary>Reads safetensors data already in memory; <paramref name="sourceName"/> names it in messages.</summary>
     public static SafeTensorsFile FromBytes(byte[] bytes, string? sourceName = null) =>
         new(bytes ?? throw new ArgumentNullException(nameof(bytes)), sourceName ?? "safetensors data");
 
@@ -116,8 +122,10 @@ public sealed class SafeTensorsFile : IDisposable
         _map?.Dispose();
     }
 
+    /// <summary>Whether the file has a tensor of that name.</summary>
     public bool Contains(string name) => _tensors.ContainsKey(name);
 
+    /// <summary>The dtype, shape and place of a tensor; throws <see cref="WeightLoadException"/> naming the closest keys when it is missing.</summary>
     public SafeTensorInfo GetInfo(string name) =>
         _tensors.TryGetValue(name, out SafeTensorInfo? info) ? info : throw Missing(name, "any dtype and shape");
 
@@ -148,6 +156,7 @@ public sealed class SafeTensorsFile : IDisposable
         ReadFloats(info, destination);
     }
 
+    /// <summary>An I64 tensor (such as num_batches_tracked) as longs.</summary>
     public long[] ReadInt64(string name)
     {
         SafeTensorInfo info = Get(name, "I64", null);

@@ -14,14 +14,19 @@ public sealed class SafeTensorsWriter
     private readonly SortedDictionary<string, (string DType, int[] Shape, byte[] Data)> _tensors = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, string> _metadata = new(StringComparer.Ordinal);
 
+    /// <summary>Adds an F32 tensor of the given shape.</summary>
     public void Add(string name, float[] data, params int[] shape) => Add(name, "F32", shape, MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), data.Length);
+    /// <summary>Adds an I64 tensor of the given shape.</summary>
     public void Add(string name, long[] data, params int[] shape) => Add(name, "I64", shape, MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), data.Length);
+    /// <summary>Adds an F16 tensor of the given shape.</summary>
     public void Add(string name, Half[] data, params int[] shape) => Add(name, "F16", shape, MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), data.Length);
+    /// <summary>Adds an F64 tensor of the given shape.</summary>
     public void Add(string name, double[] data, params int[] shape) => Add(name, "F64", shape, MemoryMarshal.AsBytes(data.AsSpan()).ToArray(), data.Length);
 
     /// <summary>A BF16 tensor, given as its raw bit patterns (the upper 16 bits of each float32; .NET has no bfloat16 type).</summary>
     public void AddBFloat16(string name, ushort[] bits, params int[] shape) => Add(name, "BF16", shape, MemoryMarshal.AsBytes(bits.AsSpan()).ToArray(), bits.Length);
 
+    /// <summary>Sets a string of the header's __metadata__.</summary>
     public void SetMetadata(string key, string value) => _metadata[key] = value;
 
     private void Add(string name, string dtype, int[] shape, byte[] bytes, int count)
@@ -32,6 +37,7 @@ public sealed class SafeTensorsWriter
         _tensors[name] = (dtype, (int[])shape.Clone(), bytes);
     }
 
+    /// <summary>The file's bytes: header, then the tensors in the order added.</summary>
     public byte[] ToArray()
     {
         using var json = new MemoryStream();
@@ -72,5 +78,6 @@ public sealed class SafeTensorsWriter
         return output.ToArray();
     }
 
+    /// <summary>The file's bytes: header, then the tensors in the order added.</summary>
     public void Save(string path) => File.WriteAllBytes(path, ToArray());
 }

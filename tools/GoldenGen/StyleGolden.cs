@@ -105,11 +105,11 @@ internal static class StyleGolden
                 Tensor target = state[key];
                 if (!target.shape.Select(d => (int)d).SequenceEqual(shape))
                     throw new InvalidOperationException($"{key}: TransformerNet has [{string.Join(", ", target.shape)}], the recipe [{string.Join(", ", shape)}]");
-                target.copy_(torch.tensor(WeightRecipe.Values(key, shape), shape.Select(d => (long)d).ToArray()));
+                target.copy_(torch.tensor(SeededRecipe.Values(key, shape), shape.Select(d => (long)d).ToArray()));
             }
 
         int[] inputShape = { 1, 3, StyleTransferRecipe.Size, StyleTransferRecipe.Size };
-        Tensor input = torch.tensor(WeightRecipe.Values("input", inputShape), inputShape.Select(d => (long)d).ToArray());
+        Tensor input = torch.tensor(SeededRecipe.Values("input", inputShape), inputShape.Select(d => (long)d).ToArray());
         Tensor output;
         using (torch.no_grad()) output = model.forward(input);
 
