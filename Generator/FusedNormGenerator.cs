@@ -38,7 +38,7 @@ public sealed class FusedNormGenerator : IIncrementalGenerator
                 static (ctx, ct) =>
                 {
                     Result<ModelSpec> spec = Guarded(ctx.TargetSymbol.Name, LocationInfo.From(ctx.TargetNode.GetLocation()),
-                        () => ModelParser.Parse((INamedTypeSymbol)ctx.TargetSymbol, (TypeDeclarationSyntax)ctx.TargetNode, ct));
+                        () => ModelParser.Parse((INamedTypeSymbol)ctx.TargetSymbol, (TypeDeclarationSyntax)ctx.TargetNode, ctx.SemanticModel.Compilation, ct));
                     // Only a model Parse rejected needs the symbols to write its stub; a parsed one's stub follows from its spec.
                     StubSpec? stub = spec.Value is null
                         ? GuardedStub(() => ModelParser.Stub((INamedTypeSymbol)ctx.TargetSymbol, (TypeDeclarationSyntax)ctx.TargetNode, ct))
@@ -81,7 +81,8 @@ public sealed class FusedNormGenerator : IIncrementalGenerator
                 static (ctx, _) =>
                 {
                     var method = (IMethodSymbol)ctx.TargetSymbol;
-                    bool inModel = method.ContainingType.GetAttributes().Any(a => AttributeNames.Of(a) == AttributeNames.Model);
+                    // A [Block] class's chains are templates: its uses expand them inside a model.
+                    bool inModel = method.ContainingType.GetAttributes().Any(a => AttributeNames.Of(a) is AttributeNames.Model or AttributeNames.Block);
                     return inModel ? null : DiagnosticInfo.Create(Diagnostics.DiagnosticDescriptors.ChainWithoutModel,
                         LocationInfo.From(((MethodDeclarationSyntax)ctx.TargetNode).Identifier.GetLocation()), method.Name, method.ContainingType.Name);
                 })

@@ -190,6 +190,57 @@ public sealed class FuseAttribute : Attribute
     /// buffer into whose channel slices the sources' chains write their outputs directly, so nothing is copied.
     /// </summary>
     public string[]? Concat { get; set; }
+
+    /// <summary>
+    /// In a <see cref="BlockAttribute"/> class only: <c>nameof(BoolParameter)</c>, a <c>const bool</c> of the block; the chain
+    /// is part of a use only when the use sets that parameter true (torchvision's <c>downsample=None</c> or not). When it is
+    /// absent, a chain that names it as <see cref="Input"/> or <see cref="Skip"/> gets its input instead, as PyTorch's
+    /// <c>identity = x</c> when there is no downsample.
+    /// </summary>
+    public string? When { get; set; }
+}
+
+/// <summary>
+/// A block declared once and used at several shapes (torchvision's <c>BasicBlock</c>, <c>Bottleneck</c>): a <c>partial</c>
+/// class of <see cref="FuseAttribute"/> chains, declared without an access modifier (<c>partial void Conv1(ReadOnlySpan&lt;float&gt; x,
+/// Span&lt;float&gt; y, int batch);</c>, which C# lets go without a body), named relative to the block (<c>Name = "conv1"</c>).
+/// Its <c>const int</c> and <c>const bool</c> fields, in declaration order, are its parameters, their values the defaults;
+/// layer attributes may use them (<c>[Conv2d(Planes * 4, Stride = Stride)]</c>). <see cref="Graph.Input"/> in a block is the
+/// block's input; its last chain's output is the block's output. A model uses it with <see cref="UseAttribute{TBlock}"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class BlockAttribute : Attribute
+{
+}
+
+/// <summary>
+/// Runs block <typeparamref name="TBlock"/> at this point of the model: each of its chains becomes a chain of the model, with
+/// its own shape-specialized kernels, named <c>prefix</c> + "." + the block's name (<c>layer2.0.conv1</c>) in the
+/// state_dict and <c>Layer2_0_Conv1</c> as a generated method. Put uses on a member without a body in the model class
+/// (<c>partial void Layer1();</c>, which C# drops); several on one member run in attribute order, and members run in
+/// declaration order with the model's own chains.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
+public sealed class UseAttribute<TBlock> : Attribute where TBlock : class
+{
+    /// <param name="prefix">The block's state_dict prefix, e.g. "layer2.0".</param>
+    /// <param name="arguments">The block's parameters in declaration order (int or bool constants); omitted trailing ones keep their defaults.</param>
+    public UseAttribute(string prefix, params object[] arguments)
+    {
+        Prefix = prefix;
+        Arguments = arguments;
+    }
+
+    /// <summary>The block's state_dict prefix, e.g. "layer2.0": its chains read "layer2.0.conv1.weight", ….</summary>
+    public string Prefix { get; }
+    /// <summary>The block's parameters in declaration order; omitted trailing ones keep their defaults.</summary>
+    public object[] Arguments { get; }
+
+    /// <summary>
+    /// Layers fused onto the end of the block's last chain, e.g. <c>new[] { Layer.AdaptiveAvgPool2d, Layer.Flatten }</c> for a
+    /// network's head after its last block; only layers that need no parameter attribute.
+    /// </summary>
+    public Layer[]? Then { get; set; }
 }
 
 /// <summary>The parameters torch.nn.Conv1d/2d/3d share, in PyTorch's names; cubic kernels.</summary>

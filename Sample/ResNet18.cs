@@ -4,7 +4,7 @@ using System;
 using FusedNorm;
 namespace FusedNorm.Sample;
 
-/// <summary>torchvision.models.resnet18 in eval mode, one chain per conv (BatchNorm folded), by its state_dict names.</summary>
+/// <summary>torchvision.models.resnet18 in eval mode: the stem, eight <see cref="BasicBlock"/> uses and fc, by its state_dict names.</summary>
 [Model(3, 224, 224)]
 public sealed partial class ResNet18
 {
@@ -13,92 +13,37 @@ public sealed partial class ResNet18
     [Conv2d(64, KernelSize = 7, Stride = 2, Padding = 3, Bias = false, Name = "conv1")] [BatchNorm(Name = "bn1")] [MaxPool2d(KernelSize = 3, Stride = 2, Padding = 1)]
     public partial void Stem(ReadOnlySpan<float> x, Span<float> y, int batch);
 
-    // layer1.0: BasicBlock, identity shortcut → 64×56×56
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
-    [Conv2d(64, KernelSize = 3, Padding = 1, Bias = false, Name = "layer1.0.conv1")] [BatchNorm(Name = "layer1.0.bn1")]
-    public partial void L1B0Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
-
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Skip = nameof(Stem))]
-    [Conv2d(64, KernelSize = 3, Padding = 1, Bias = false, Name = "layer1.0.conv2")] [BatchNorm(Name = "layer1.0.bn2")]
-    public partial void L1B0Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
-
-    // layer1.1: BasicBlock, identity shortcut → 64×56×56
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
-    [Conv2d(64, KernelSize = 3, Padding = 1, Bias = false, Name = "layer1.1.conv1")] [BatchNorm(Name = "layer1.1.bn1")]
-    public partial void L1B1Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
-
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Skip = nameof(L1B0Conv2))]
-    [Conv2d(64, KernelSize = 3, Padding = 1, Bias = false, Name = "layer1.1.conv2")] [BatchNorm(Name = "layer1.1.bn2")]
-    public partial void L1B1Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
-
-    // layer2.0: BasicBlock with a projection shortcut, stride 2 → 128×28×28
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
-    [Conv2d(128, KernelSize = 3, Stride = 2, Padding = 1, Bias = false, Name = "layer2.0.conv1")] [BatchNorm(Name = "layer2.0.bn1")]
-    public partial void L2B0Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
-
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Input = nameof(L1B1Conv2))]
-    [Conv2d(128, KernelSize = 1, Stride = 2, Bias = false, Name = "layer2.0.downsample.0")] [BatchNorm(Name = "layer2.0.downsample.1")]
-    public partial void L2B0Downsample(ReadOnlySpan<float> x, Span<float> y, int batch);
-
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Input = nameof(L2B0Conv1), Skip = nameof(L2B0Downsample))]
-    [Conv2d(128, KernelSize = 3, Padding = 1, Bias = false, Name = "layer2.0.conv2")] [BatchNorm(Name = "layer2.0.bn2")]
-    public partial void L2B0Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
-
-    // layer2.1: BasicBlock, identity shortcut → 128×28×28
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
-    [Conv2d(128, KernelSize = 3, Padding = 1, Bias = false, Name = "layer2.1.conv1")] [BatchNorm(Name = "layer2.1.bn1")]
-    public partial void L2B1Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
-
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Skip = nameof(L2B0Conv2))]
-    [Conv2d(128, KernelSize = 3, Padding = 1, Bias = false, Name = "layer2.1.conv2")] [BatchNorm(Name = "layer2.1.bn2")]
-    public partial void L2B1Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
-
-    // layer3.0: BasicBlock with a projection shortcut, stride 2 → 256×14×14
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
-    [Conv2d(256, KernelSize = 3, Stride = 2, Padding = 1, Bias = false, Name = "layer3.0.conv1")] [BatchNorm(Name = "layer3.0.bn1")]
-    public partial void L3B0Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
-
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Input = nameof(L2B1Conv2))]
-    [Conv2d(256, KernelSize = 1, Stride = 2, Bias = false, Name = "layer3.0.downsample.0")] [BatchNorm(Name = "layer3.0.downsample.1")]
-    public partial void L3B0Downsample(ReadOnlySpan<float> x, Span<float> y, int batch);
-
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Input = nameof(L3B0Conv1), Skip = nameof(L3B0Downsample))]
-    [Conv2d(256, KernelSize = 3, Padding = 1, Bias = false, Name = "layer3.0.conv2")] [BatchNorm(Name = "layer3.0.bn2")]
-    public partial void L3B0Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
-
-    // layer3.1: BasicBlock, identity shortcut → 256×14×14
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
-    [Conv2d(256, KernelSize = 3, Padding = 1, Bias = false, Name = "layer3.1.conv1")] [BatchNorm(Name = "layer3.1.bn1")]
-    public partial void L3B1Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
-
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Skip = nameof(L3B0Conv2))]
-    [Conv2d(256, KernelSize = 3, Padding = 1, Bias = false, Name = "layer3.1.conv2")] [BatchNorm(Name = "layer3.1.bn2")]
-    public partial void L3B1Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
-
-    // layer4.0: BasicBlock with a projection shortcut, stride 2 → 512×7×7
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
-    [Conv2d(512, KernelSize = 3, Stride = 2, Padding = 1, Bias = false, Name = "layer4.0.conv1")] [BatchNorm(Name = "layer4.0.bn1")]
-    public partial void L4B0Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
-
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Input = nameof(L3B1Conv2))]
-    [Conv2d(512, KernelSize = 1, Stride = 2, Bias = false, Name = "layer4.0.downsample.0")] [BatchNorm(Name = "layer4.0.downsample.1")]
-    public partial void L4B0Downsample(ReadOnlySpan<float> x, Span<float> y, int batch);
-
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Input = nameof(L4B0Conv1), Skip = nameof(L4B0Downsample))]
-    [Conv2d(512, KernelSize = 3, Padding = 1, Bias = false, Name = "layer4.0.conv2")] [BatchNorm(Name = "layer4.0.bn2")]
-    public partial void L4B0Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
-
-    // layer4.1: BasicBlock, identity shortcut → 512×7×7
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
-    [Conv2d(512, KernelSize = 3, Padding = 1, Bias = false, Name = "layer4.1.conv1")] [BatchNorm(Name = "layer4.1.bn1")]
-    public partial void L4B1Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
-
-    // ... + avgpool (AdaptiveAvgPool2d(1)) and torch.flatten(x, 1), fused: 512×7×7 → 512
-    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Layer.AdaptiveAvgPool2d, Layer.Flatten, Skip = nameof(L4B0Conv2))]
-    [Conv2d(512, KernelSize = 3, Padding = 1, Bias = false, Name = "layer4.1.conv2")] [BatchNorm(Name = "layer4.1.bn2")]
-    public partial void L4B1Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
+    // layer1..layer4 = _make_layer(BasicBlock, planes, 2, stride): BasicBlock(planes, stride, downsample)
+    [Use<BasicBlock>("layer1.0", 64)] [Use<BasicBlock>("layer1.1", 64)] partial void Layer1();
+    [Use<BasicBlock>("layer2.0", 128, 2, true)] [Use<BasicBlock>("layer2.1", 128)] partial void Layer2();
+    [Use<BasicBlock>("layer3.0", 256, 2, true)] [Use<BasicBlock>("layer3.1", 256)] partial void Layer3();
+    // ... and avgpool (AdaptiveAvgPool2d(1)) + torch.flatten(x, 1), fused into layer4.1's last conv: 512×7×7 → 512
+    [Use<BasicBlock>("layer4.0", 512, 2, true)] [Use<BasicBlock>("layer4.1", 512, Then = new[] { Layer.AdaptiveAvgPool2d, Layer.Flatten })] partial void Layer4();
 
     // fc: 512 → 1000 logits
     [Fuse(Layer.Linear)] [Linear(1000, Name = "fc")]
     public partial void Fc(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+/// <summary>torchvision.models.resnet.BasicBlock(inplanes, planes, stride=1, downsample=None): two 3×3 convs and the shortcut.</summary>
+[Block]
+public sealed partial class BasicBlock
+{
+    const int Planes = 64, Stride = 1;
+    const bool Downsample = false; // a 1×1 conv + BatchNorm shortcut (the first block of a stage that changes the shape)
+
+    // out = relu(bn1(conv1(x)))
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
+    [Conv2d(Planes, KernelSize = 3, Stride = Stride, Padding = 1, Bias = false, Name = "conv1")] [BatchNorm(Name = "bn1")]
+    partial void Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+    // identity = downsample(x), when there is one (else identity = x)
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Input = Graph.Input, When = nameof(Downsample))]
+    [Conv2d(Planes, KernelSize = 1, Stride = Stride, Bias = false, Name = "downsample.0")] [BatchNorm(Name = "downsample.1")]
+    partial void Shortcut(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+    // out = relu(bn2(conv2(out)) + identity)
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Input = nameof(Conv1), Skip = nameof(Shortcut))]
+    [Conv2d(Planes, KernelSize = 3, Padding = 1, Bias = false, Name = "conv2")] [BatchNorm(Name = "bn2")]
+    partial void Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
 }

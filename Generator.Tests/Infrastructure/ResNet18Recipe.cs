@@ -14,10 +14,13 @@ namespace FusedNorm.Tests.Infrastructure;
 public static class ResNet18Recipe
 {
     public const int Size = 224, Classes = 1000;
-    public const string Description =
+    public const string Description = PerTensorDescription + "; input key \"input\", shape [1, 3, 224, 224], ±1";
+
+    /// <summary>The per-tensor part of <see cref="Description"/>, shared with <see cref="ResNet50Recipe"/>.</summary>
+    public const string PerTensorDescription =
         "per tensor: System.Random((int)FNV-1a-32(UTF-8 key)), value = (float)(lo + (hi - lo) * NextDouble()) in element order; " +
         "conv and fc weights ±1/sqrt(fan_in), BN weight 0.5..1.5, every bias ±0.5, running_mean ±0.5, running_var 0.5..2, " +
-        "num_batches_tracked as torchvision leaves it (0); input key \"input\", shape [1, 3, 224, 224], ±1";
+        "num_batches_tracked as torchvision leaves it (0)";
 
     /// <summary>FNV-1a, 32 bits, of the key's UTF-8 bytes (see <see cref="SeededRecipe"/>).</summary>
     public static uint Fnv1a(string key) => SeededRecipe.Fnv1a(key);

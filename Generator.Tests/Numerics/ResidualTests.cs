@@ -73,6 +73,45 @@ public class ResidualTests
         }
         """;
 
+    /// <summary>
+    /// <see cref="ProjectionBlock"/> declared with a block used twice: "layer" (stride 2, with the downsample chain) and "next"
+    /// (identity shortcut). Same state_dict keys, same graph; its padding is computed from a block parameter (Kernel / 2).
+    /// </summary>
+    internal const string ProjectionBlocks = """
+        using System;
+        using FusedNorm;
+        namespace Residual;
+        [Model(3, 32, 32)]
+        public sealed partial class ProjectionBlocks
+        {
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
+            [Conv2d(16, KernelSize = 3, Padding = 1, Bias = false, Name = "stem")] [BatchNorm(Name = "bn0")]
+            public partial void Stem(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Use<Basic>("layer", 32, 2, true)] [Use<Basic>("next", 32)] partial void Blocks();
+        }
+
+        [Block]
+        public sealed partial class Basic
+        {
+            const int Planes = 16, Stride = 1;
+            const bool Downsample = false;
+            const int Kernel = 3;
+
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
+            [Conv2d(Planes, KernelSize = Kernel, Stride = Stride, Padding = Kernel / 2, Bias = false, Name = "conv1")] [BatchNorm(Name = "bn1")]
+            partial void Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Input = Graph.Input, When = nameof(Downsample))]
+            [Conv2d(Planes, KernelSize = 1, Stride = Stride, Bias = false, Name = "downsample.0")] [BatchNorm(Name = "downsample.1")]
+            partial void Shortcut(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Input = nameof(Conv1), Skip = nameof(Shortcut))]
+            [Conv2d(Planes, KernelSize = Kernel, Padding = Kernel / 2, Bias = false, Name = "conv2")] [BatchNorm(Name = "bn2")]
+            partial void Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
+        }
+        """;
+
     /// <summary>MobileNetV2's inverted residual: expand 1×1 + ReLU6, depthwise 3×3 + ReLU6, project 1×1 + bn, + x (no activation).</summary>
     internal const string InvertedResidual = """
         using System;
@@ -221,6 +260,7 @@ public class ResidualTests
                 return Relu(Reference.Add(ConvBn(w, h, batch, 16, 20, "conv2", "bn2", 16, 3, 1, 1), x));
             }
             case nameof(ProjectionBlock):
+            case nameof(ProjectionBlocks): // the same network, declared with a block
             {
                 float[] stem = Relu(ConvBn(w, x, batch, 3, 32, "stem", "bn0", 16, 3, 1, 1));
                 float[] h = Relu(ConvBn(w, stem, batch, 16, 32, "layer.conv1", "layer.bn1", 32, 3, 2, 1));
@@ -277,6 +317,7 @@ public class ResidualTests
     {
         nameof(IdentityBlock) => "Residual.Identity",
         nameof(ProjectionBlock) => "Residual.Projection",
+        nameof(ProjectionBlocks) => "Residual.ProjectionBlocks",
         nameof(InvertedResidual) => "Residual.Inverted",
         nameof(HeadBlock) => "Residual.Head",
         _ => "Residual.Statistics",
@@ -295,6 +336,7 @@ public class ResidualTests
     [Theory]
     [InlineData(nameof(IdentityBlock), 2)]
     [InlineData(nameof(ProjectionBlock), 3)]
+    [InlineData(nameof(ProjectionBlocks), 3)]
     [InlineData(nameof(InvertedResidual), 2)]
     [InlineData(nameof(StatisticsBlocks), 3)]
     [InlineData(nameof(HeadBlock), 3)]

@@ -207,6 +207,31 @@ public static class DiagnosticDescriptors
         "ConvTranspose2d output is empty",
         "Chain '{0}': {1} would give an output of {2}×{3} from its {4} input ((in − 1)·stride − 2·padding + dilation·(kernel_size − 1) + output_padding + 1): use less Padding or a larger KernelSize or Stride");
 
+    // ---- FN0040–FN0049: blocks declared once and used at several shapes ----
+    public static readonly DiagnosticDescriptor UnknownBlock = Error("FN0040",
+        "Use names a class that is not a block",
+        "[Use<{0}>(\"{1}\")]: '{0}' is not a block: mark it [Block] and declare the block's [Fuse] chains in it, named relative to the block (Name = \"conv1\")");
+
+    public static readonly DiagnosticDescriptor BadBlockArgument = Error("FN0041",
+        "Block use has a bad prefix or argument",
+        "[Use<{0}>(\"{1}\")]: {2}");
+
+    public static readonly DiagnosticDescriptor BlockExpression = Error("FN0042",
+        "Block parameter expression cannot be computed",
+        "Use '{0}' of block '{1}': the argument '{2}' of chain '{3}' {4}");
+
+    public static readonly DiagnosticDescriptor BadWhen = Error("FN0043",
+        "When names no bool parameter of the block",
+        "Chain '{0}' sets When = \"{1}\", but {2}");
+
+    public static readonly DiagnosticDescriptor EmptyBlock = Error("FN0044",
+        "Block has no chains",
+        "Block '{0}' declares no [Fuse] chain, so use '{1}' computes nothing: declare its chains as 'partial void Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);' in the block");
+
+    public static readonly DiagnosticDescriptor NestedBlockUse = Error("FN0045",
+        "Block uses another block",
+        "Block '{0}' has [Use<{1}>(\"{2}\")]: a block cannot use blocks yet; use '{1}' from the model, after or before '{0}'");
+
     // ---- prologue layers (Upsample, padding layers, padding_mode) ----
     public static readonly DiagnosticDescriptor PrologueOutOfPlace = Error("FN0022",
         "Upsample or padding layer out of place",

@@ -62,7 +62,7 @@ internal static class ChainEmitter
         if (chain.Split is { } split)
             w.Line($"/// Kernel {split.Part} of the {split.Parts} that run {split.Method}: fused chain <c>{Escape(Describe(chain))}</c>.");
         else
-            w.Line($"/// Fused chain <c>{Escape(Describe(chain))}</c>.");
+            w.Line($"/// Fused chain <c>{Escape(Describe(chain))}</c>{(chain.Block is null ? "" : $", from block use {Escape(chain.Block)}")}.");
         w.Line($"/// Input (batch, {ShapeInts(chain.InputShape)}) → output (batch, {ShapeInts(chain.OutputShape)}), {layout} float32.");
         string? skip = chain.SkipParameter;
         if (skip is not null)
@@ -70,7 +70,8 @@ internal static class ChainEmitter
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
 
-        string header = chain.Split is null ? "partial void" : "void"; // a part of a split chain is a private method of its own
+        // A part of a split chain is a private method of its own; a block's chain has no user declaration to complete.
+        string header = chain.Split is null && chain.Block is null ? "partial void" : "void";
         string skipParameter = skip is null ? "" : $"global::System.ReadOnlySpan<float> {skip}, ";
         using (w.Block($"{(chain.MethodModifiers.Length > 0 ? chain.MethodModifiers + " " : "")}{header} {chain.MethodName}(global::System.ReadOnlySpan<float> {x}, {skipParameter}global::System.Span<float> {y}, int {batch})"))
         {

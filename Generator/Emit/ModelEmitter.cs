@@ -199,10 +199,15 @@ internal static class ModelEmitter
             w.Line($"float[] arena = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * {model.ArenaSize});");
             w.Open("try");
         }
+        string? use = null;
         for (int i = 0; i <= last; i++)
         {
             ChainPlan chain = model.Chains[i];
             GraphStep step = model.Steps[i];
+            // A block use's chains run together; say where each use starts ("layer2.0: BasicBlock.Conv1" → "layer2.0: BasicBlock").
+            string? chainUse = chain.Block is null ? null : chain.Block.Substring(0, chain.Block.LastIndexOf('.'));
+            if (chainUse is not null && chainUse != use) w.Comment($"{chainUse} (block use)");
+            use = chainUse;
             var input = step.InputConcat >= 0 ? ConcatView(step.InputConcat) : View(step.Input);
             if (step.InputConcat >= 0)
             {
@@ -256,7 +261,8 @@ internal static class ModelEmitter
             w.Line(GeneratedCode);
             string? skip = split.SkipParameter;
             string skipParameter = skip is null ? "" : $"global::System.ReadOnlySpan<float> {skip}, ";
-            using (w.Block($"{(split.Modifiers.Length > 0 ? split.Modifiers + " " : "")}partial void {split.Method}(global::System.ReadOnlySpan<float> {x}, {skipParameter}global::System.Span<float> {y}, int {batch})"))
+            string header = first.Block is null ? "partial void" : "void"; // a block's chain has no user declaration to complete
+            using (w.Block($"{(split.Modifiers.Length > 0 ? split.Modifiers + " " : "")}{header} {split.Method}(global::System.ReadOnlySpan<float> {x}, {skipParameter}global::System.Span<float> {y}, int {batch})"))
             {
                 string loaded = string.Join(" && ", chains.Select(c => Field(c) + "Weights is not null"));
                 w.Line($"global::FusedNorm.Kernels.ChainGuard.Check(\"{model.Type.ClassName}.{split.Method}\", {x}, {y}, {batch}, {first.InputSize}, {last.OutputSize}, \"{ShapeInts(first.InputShape)}\", \"{ShapeInts(last.OutputShape)}\", {loaded}, {ModelPlan.Largest(chains)});");

@@ -18,7 +18,7 @@ namespace FusedNorm.Generator.Parse;
 /// </summary>
 internal static class ModelParser
 {
-    public static Result<ModelSpec> Parse(INamedTypeSymbol type, TypeDeclarationSyntax syntax, CancellationToken cancellationToken)
+    public static Result<ModelSpec> Parse(INamedTypeSymbol type, TypeDeclarationSyntax syntax, Compilation compilation, CancellationToken cancellationToken)
     {
         var diagnostics = new List<DiagnosticInfo>();
         LocationInfo? typeLocation = LocationInfo.From(syntax.Identifier.GetLocation());
@@ -47,12 +47,31 @@ internal static class ModelParser
         AttributeData modelAttribute = type.GetAttributes().First(a => AttributeNames.Of(a) == AttributeNames.Model);
         ImmutableArray<int> inputShape = new AttributeReader(modelAttribute).CtorIntArray(0);
 
+        // The model's own chains and its block uses, in declaration order; a use expands into ordinary chains here, so
+        // Plan and Emit see one flat graph (each use's chains with their own shapes and kernels).
         var chains = new List<ChainSpec>();
-        foreach (IMethodSymbol method in ChainMethodsInSourceOrder(type))
+        foreach (IMethodSymbol method in MembersInSourceOrder(type, m => HasAttribute(m, AttributeNames.Fuse) || HasAttribute(m, AttributeNames.Use)))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            List<ChainSpec>? parsed = ParseChain(method, diagnostics, cancellationToken);
-            if (parsed is not null) chains.AddRange(parsed);
+            if (HasAttribute(method, AttributeNames.Fuse))
+            {
+                List<ChainSpec>? parsed = ParseChain(method, diagnostics, cancellationToken);
+                if (parsed is not null) chains.AddRange(parsed);
+            }
+            foreach (AttributeData use in method.GetAttributes().Where(a => AttributeNames.Of(a) == AttributeNames.Use))
+                BlockExpander.Expand(use, chains, diagnostics, compilation, cancellationToken);
+        }
+        // A mistake inside a block is found once per use: report it once.
+        diagnostics = diagnostics.Distinct().ToList();
+        // A use's generated method (Layer1_Conv1) may meet a chain the class declares under that name: two chains, one
+        // method and one generated file, which the compiler would reject inside generated code.
+        // (Two uses with one prefix are FN0009, duplicate state_dict names, already.)
+        foreach (var same in chains.Where(c => c.Split is null || c.Split.Part == 1).GroupBy(c => c.GraphName)
+                     .Where(g => g.Select(c => c.Block).Distinct().Count() > 1))
+        {
+            ChainSpec declared = same.FirstOrDefault(c => c.Block is null) ?? same.Last();
+            ChainSpec other = same.First(c => c.Block != declared.Block);
+            diagnostics.Add(DiagnosticInfo.Create(GeneratedMemberCollision, declared.Location, type.Name, same.Key, "the chain " + other.Block));
         }
 
         if (chains.Count == 0 && diagnostics.Count == 0)
@@ -125,14 +144,24 @@ internal static class ModelParser
 
     private static string Keyword(INamedTypeSymbol type) => type.IsRecord ? "record" : type.TypeKind == TypeKind.Struct ? "struct" : "class";
 
-    private static IEnumerable<IMethodSymbol> ChainMethodsInSourceOrder(INamedTypeSymbol type) =>
+    internal static bool HasAttribute(ISymbol symbol, string name) => symbol.GetAttributes().Any(a => AttributeNames.Of(a) == name);
+
+    internal static IEnumerable<IMethodSymbol> ChainMethodsInSourceOrder(INamedTypeSymbol type) =>
+        MembersInSourceOrder(type, m => HasAttribute(m, AttributeNames.Fuse));
+
+    private static IEnumerable<IMethodSymbol> MembersInSourceOrder(INamedTypeSymbol type, System.Func<IMethodSymbol, bool> include) =>
         type.GetMembers()
             .OfType<IMethodSymbol>()
-            .Where(m => m.GetAttributes().Any(a => AttributeNames.Of(a) == AttributeNames.Fuse))
+            .Where(include)
             .OrderBy(m => m.Locations.FirstOrDefault()?.SourceTree?.FilePath, System.StringComparer.Ordinal)
             .ThenBy(m => m.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0);
 
-    private static List<ChainSpec>? ParseChain(IMethodSymbol method, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    /// <summary>
+    /// One [Fuse] method as one chain spec, or one per kernel when its layers run as several. <paramref name="block"/> is
+    /// set for a block's chain at one use: its layer attributes are read with that use's parameter values.
+    /// </summary>
+    internal static List<ChainSpec>? ParseChain(IMethodSymbol method, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken,
+        BlockExpander.Use? block = null)
     {
         var methodSyntax = method.DeclaringSyntaxReferences
             .Select(r => r.GetSyntax(cancellationToken))
@@ -157,6 +186,12 @@ internal static class ModelParser
         AttributeData fuse = method.GetAttributes().First(a => AttributeNames.Of(a) == AttributeNames.Fuse);
         var fuseReader = new AttributeReader(fuse);
         ImmutableArray<int> layerValues = fuseReader.CtorIntArray(0);
+        if (block?.Then is { } then) layerValues = layerValues.AddRange(then); // the use's layers after the block's last chain
+        if (block is null && fuseReader.String("When", null) is { } when)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(BadWhen, location, name, when, "When is for the chains of a [Block] class: a model's own chain always runs"));
+            return null;
+        }
         // A chain with a residual add takes the tensor it adds as a second input: (x, skip, y, batch).
         bool hasAdd = layerValues.Contains((int)LayerKind.Add);
         if (hasAdd)
@@ -284,7 +319,7 @@ internal static class ModelParser
         {
             SplitSpec? split = parts.Count == 1 ? null : new SplitSpec(name, modifiers,
                 method.Parameters[0].Name, method.Parameters[yIndex].Name, method.Parameters[batchIndex].Name, k + 1, parts.Count, skipParameter);
-            ChainSpec? spec = ParsePart(name, parts[k], assigned[k], training, split, modifiers, method, location, diagnostics);
+            ChainSpec? spec = ParsePart(name, parts[k], assigned[k], training, split, modifiers, method, location, diagnostics, block);
             if (spec is null) continue;
             // The method's Input is its first kernel's; its Skip goes to the kernel with the Add.
             bool partAdds = parts[k].Contains(LayerKind.Add);
@@ -399,10 +434,12 @@ internal static class ModelParser
     private static string ShortName(string attributeName) => attributeName.Substring("FusedNorm.".Length).Replace("Attribute", "");
 
     private static ChainSpec? ParsePart(string name, List<LayerKind> layers, Dictionary<string, AttributeData> attributes, bool training,
-        SplitSpec? split, string modifiers, IMethodSymbol method, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+        SplitSpec? split, string modifiers, IMethodSymbol method, LocationInfo? location, List<DiagnosticInfo> diagnostics, BlockExpander.Use? block)
     {
         int errorsBefore = diagnostics.Count;
-        AttributeReader? Get(string attributeName) => attributes.TryGetValue(attributeName, out AttributeData? d) ? new AttributeReader(d) : null;
+        AttributeReader? Get(string attributeName) => attributes.TryGetValue(attributeName, out AttributeData? d)
+            ? (block is null ? new AttributeReader(d) : block.Read(d, name, diagnostics))
+            : null;
 
         LayerKind compute = layers.First(l => l.Role() == LayerRole.Compute);
         LayerKind? norm = layers.Where(l => l.Role() == LayerRole.Norm).Select(l => (LayerKind?)l).FirstOrDefault();
@@ -682,10 +719,13 @@ internal static class ModelParser
             generated["Load" + chain.MethodName] = ($"the load step of {of}", new[] { "FusedNorm.SafeTensorsFile" });
             if (chain.TrainingForward) generated[chain.MethodName + "Training"] = ($"the training forward of {of}", new[] { Spans });
             if (chain.Split is not null) generated[chain.MethodName] = ($"kernel {chain.Split.Part} of {of}", new[] { chain.SkipParameter is null ? Spans : SkipSpans });
-            // The tensor overload of the method the user declared (a split chain's method once, with the skip if any part adds).
+            // The tensor overload of the method the user declared (a split chain's method once, with the skip if any part adds);
+            // a chain a block use expanded is generated whole, so its span method is generated too.
             string declared = chain.Split?.Method ?? chain.MethodName;
             bool skips = chains.Any(c => (c.Split?.Method ?? c.MethodName) == declared && c.SkipParameter is not null);
-            generated[declared] = ($"the tensor overload of {of}", new[] { skips ? SkipTensors : Tensors });
+            generated[declared] = chain.Block is null
+                ? ($"the tensor overload of {of}", new[] { skips ? SkipTensors : Tensors })
+                : ($"the chain {chain.Block}", new[] { skips ? SkipSpans : Spans, skips ? SkipTensors : Tensors });
             string field = "_" + char.ToLowerInvariant(chain.MethodName[0]) + chain.MethodName.Substring(1);
             foreach (string suffix in new[] { "Weights", "Bias", "RawWeights", "RawBias", "Norm", "Arguments", "TrainingArguments" })
                 generated[field + suffix] = ($"a weight field of {of}", null);

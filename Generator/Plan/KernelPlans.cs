@@ -280,7 +280,8 @@ public sealed record ChainPlan(
     SplitSpec? Split = null,
     int MaxRowBands = 1,
     string? SkipParameter = null,
-    bool Softmax = false)
+    bool Softmax = false,
+    string? Block = null)
 {
     /// <summary>The chain ends in a residual add: its methods take the skip tensor (of the output's shape) after x.</summary>
     public bool HasSkip => SkipParameter is not null;

@@ -541,7 +541,7 @@ public static class ModelPlanner
         var plan = new ChainPlan(type, index, chain.MethodName, chain.MethodModifiers, chain.InputParameter, chain.OutputParameter,
             chain.BatchParameter, input.ToEquatableArray(), output.ToEquatableArray(), conv, linear, norm,
             chain.Activation is { Kind: LayerKind.Softmax } ? null : chain.Activation, pool, // Softmax is a row step of its own, not an elementwise activation
-            chain.TrainingForward, chain.Split, SkipParameter: chain.SkipParameter, Softmax: chain.Activation is { Kind: LayerKind.Softmax });
+            chain.TrainingForward, chain.Split, SkipParameter: chain.SkipParameter, Softmax: chain.Activation is { Kind: LayerKind.Softmax }, Block: chain.Block);
         return plan with { MaxRowBands = PlanMaxRowBands(plan) };
     }
 

@@ -23,7 +23,9 @@ public sealed record StubSpec(TypeDeclarationSpec Type, EquatableArray<string> P
                 ? (split.Modifiers, split.InputParameter, split.SkipParameter, split.OutputParameter, split.BatchParameter)
                 : (chain.MethodModifiers, chain.InputParameter, chain.SkipParameter, chain.OutputParameter, chain.BatchParameter);
             string skipParameter = skip is null ? "" : $"global::System.ReadOnlySpan<float> @{skip}, ";
-            methods.Add($"{modifiers}{(modifiers.Length > 0 ? " " : "")}partial void {chain.GraphName}(global::System.ReadOnlySpan<float> @{x}, {skipParameter}global::System.Span<float> @{y}, int @{batch})");
+            // A block use's chain has no user declaration: its stub is a whole method, so code that calls it still compiles.
+            string partial = chain.Block is null ? "partial " : "";
+            methods.Add($"{modifiers}{(modifiers.Length > 0 ? " " : "")}{partial}void {chain.GraphName}(global::System.ReadOnlySpan<float> @{x}, {skipParameter}global::System.Span<float> @{y}, int @{batch})");
         }
         return new StubSpec(model.Type, methods.ToEquatableArray(), Forward: true, LoadWeights: true, FromSafetensors: model.Type.HasParameterlessConstructor);
     }
