@@ -89,6 +89,40 @@ public enum Layer
     /// stride (a UNet's decoder). Followed by the same norm, Add, activation and pooling as a Conv2d.
     /// </summary>
     ConvTranspose2d,
+    /// <summary>
+    /// torch.nn.Upsample / F.interpolate with an integer scale_factor, mode 'nearest' or 'bilinear' (<see cref="UpsampleAttribute"/>),
+    /// on a 2d input. A prologue layer: it stands first in a list, before an optional padding layer and the Conv2d it feeds,
+    /// and is applied while the conv's input copy is made, so the upsampled tensor is never stored.
+    /// </summary>
+    Upsample,
+    /// <summary>torch.nn.ReflectionPad2d (<see cref="ReflectionPad2dAttribute"/>): a prologue layer right before a Conv2d (after an Upsample, if any).</summary>
+    ReflectionPad2d,
+    /// <summary>torch.nn.ReplicationPad2d (<see cref="ReplicationPad2dAttribute"/>): a prologue layer right before a Conv2d (after an Upsample, if any).</summary>
+    ReplicationPad2d,
+    /// <summary>torch.nn.ZeroPad2d (<see cref="ZeroPad2dAttribute"/>): a prologue layer right before a Conv2d (after an Upsample, if any).</summary>
+    ZeroPad2d,
+}
+
+/// <summary>A convolution's padding_mode, in PyTorch's names.</summary>
+public enum PaddingMode
+{
+    /// <summary>'zeros' (PyTorch's default): the border is 0.</summary>
+    Zeros = 0,
+    /// <summary>'reflect': the border mirrors the input without repeating the edge (padding must be less than the input size).</summary>
+    Reflect,
+    /// <summary>'replicate': the border repeats the edge value.</summary>
+    Replicate,
+    /// <summary>'circular': the border wraps around to the other side (padding at most the input size).</summary>
+    Circular,
+}
+
+/// <summary>torch.nn.Upsample's mode.</summary>
+public enum UpsampleMode
+{
+    /// <summary>'nearest' (PyTorch's default): output index i reads input ⌊i · (1/scale)⌋, as PyTorch computes it in float.</summary>
+    Nearest = 0,
+    /// <summary>'bilinear': with AlignCorners false, source = (i + 0.5)/scale − 0.5 clamped at 0, weighted between its two neighbours.</summary>
+    Bilinear,
 }
 
 /// <summary>Names a chain can give as its <see cref="FuseAttribute.Input"/> or <see cref="FuseAttribute.Skip"/> besides <c>nameof(OtherChain)</c>.</summary>
@@ -232,6 +266,11 @@ public abstract class ConvolutionAttribute : Attribute
     public bool Bias { get; set; } = true;
     /// <summary>The state_dict prefix: Name = "conv1" reads <c>conv1.weight</c> and <c>conv1.bias</c>. Required.</summary>
     public string? Name { get; set; }
+    /// <summary>
+    /// padding_mode: 'zeros' (default), 'reflect', 'replicate' or 'circular'. The border is made while the kernel's input copy is
+    /// made, so it costs no extra pass. Reflect needs Padding &lt; the input size in every padded dim, circular Padding ≤ it (as PyTorch).
+    /// </summary>
+    public PaddingMode PaddingMode { get; set; }
 }
 
 /// <summary>torch.nn.Conv1d (input (N, C, L)). <see cref="ConvolutionAttribute.Name"/> is the state_dict prefix.</summary>
@@ -487,4 +526,57 @@ public sealed class GELUAttribute : Attribute
 {
     /// <summary>"none" (the exact erf form, PyTorch's default) or "tanh".</summary>
     public string Approximate { get; set; } = "none";
+}
+
+/// <summary>
+/// torch.nn.Upsample(scale_factor, mode, align_corners) with an integer scale on a 2d input, as the first layer of a Conv2d
+/// chain: <c>[Fuse(Layer.Upsample, Layer.ReflectionPad2d, Layer.Conv2d, …)]</c>. The upsampled input exists only in the
+/// conv's input copy. The index math is PyTorch's (nearest: ⌊i · (1/scale)⌋; bilinear, align_corners=False: source
+/// (i + 0.5)/scale − 0.5 clamped at 0).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
+public sealed class UpsampleAttribute : Attribute
+{
+    /// <summary>scale_factor: a whole number ≥ 1, the same for height and width.</summary>
+    public int ScaleFactor { get; set; }
+    /// <summary>mode: 'nearest' (PyTorch's default) or 'bilinear'.</summary>
+    public UpsampleMode Mode { get; set; }
+    /// <summary>align_corners (bilinear only; PyTorch refuses it for nearest).</summary>
+    public bool AlignCorners { get; set; }
+}
+
+/// <summary>
+/// The padding of torch.nn.ReflectionPad2d / ReplicationPad2d / ZeroPad2d: one value for every side, or four in PyTorch's
+/// order (left, right, top, bottom).
+/// </summary>
+public abstract class Padding2dAttribute : Attribute
+{
+    /// <summary>One padding for every side, or (left, right, top, bottom).</summary>
+    protected Padding2dAttribute(int[] padding) => Padding = padding;
+    /// <summary>padding as written: one value, or (left, right, top, bottom).</summary>
+    public int[] Padding { get; }
+}
+
+/// <summary>torch.nn.ReflectionPad2d(padding): <c>[ReflectionPad2d(4)]</c> or <c>[ReflectionPad2d(left, right, top, bottom)]</c>; each &lt; the input size.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
+public sealed class ReflectionPad2dAttribute : Padding2dAttribute
+{
+    /// <summary>padding: one value for every side, or four: (left, right, top, bottom).</summary>
+    public ReflectionPad2dAttribute(params int[] padding) : base(padding) { }
+}
+
+/// <summary>torch.nn.ReplicationPad2d(padding): <c>[ReplicationPad2d(1)]</c> or <c>[ReplicationPad2d(left, right, top, bottom)]</c>.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
+public sealed class ReplicationPad2dAttribute : Padding2dAttribute
+{
+    /// <summary>padding: one value for every side, or four: (left, right, top, bottom).</summary>
+    public ReplicationPad2dAttribute(params int[] padding) : base(padding) { }
+}
+
+/// <summary>torch.nn.ZeroPad2d(padding): <c>[ZeroPad2d(1)]</c> or <c>[ZeroPad2d(left, right, top, bottom)]</c>.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false, AllowMultiple = true)]
+public sealed class ZeroPad2dAttribute : Padding2dAttribute
+{
+    /// <summary>padding: one value for every side, or four: (left, right, top, bottom).</summary>
+    public ZeroPad2dAttribute(params int[] padding) : base(padding) { }
 }

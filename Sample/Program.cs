@@ -11,9 +11,11 @@ using FusedNorm.Sample;
 //   dotnet run --project Sample -c Release -- my.safetensors uses your own state_dict of the same module
 //   dotnet run --project Sample -c Release -- resnet         torchvision's ResNet-18 (ResNet18.cs) against libtorch, and its speed
 //   dotnet run --project Sample -c Release -- mobilenet      torchvision's MobileNetV2 (MobileNetV2.cs) against libtorch, and its speed
+//   dotnet run --project Sample -c Release -- style          fast_neural_style's TransformerNet (StyleTransfer.cs) against libtorch, and its speed
 
 if (args is ["resnet"]) return ResNetDemo.Run(); // torchvision's ResNet-18 against libtorch, and its throughput
 if (args is ["mobilenet"]) return MobileNetDemo.Run(); // torchvision's MobileNetV2 against libtorch, and its throughput
+if (args is ["style"]) return StyleTransferDemo.Run(); // fast_neural_style's TransformerNet against libtorch, and its throughput
 
 string weightsDirectory = Path.Combine(AppContext.BaseDirectory, "weights");
 string weightsPath = args.Length > 0 ? args[0] : Path.Combine(weightsDirectory, "lenet_bn.safetensors");

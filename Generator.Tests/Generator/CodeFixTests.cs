@@ -86,6 +86,13 @@ public class CodeFixTests
     }
 
     [Fact]
+    public async Task FN0005_keeps_a_prologue_layer_before_its_conv()
+    {
+        string source = Model($"[Fuse(Layer.ReflectionPad2d, Layer.Conv2d, Layer.ReLU, Layer.InstanceNorm2d)] [ReflectionPad2d(1)] [Conv2d(8, KernelSize = 3, Name = \"c\")] public partial void S{Signature}");
+        await Fixed(new LayerOrderFix(), source, "FN0005", "[Fuse(Layer.ReflectionPad2d, Layer.Conv2d, Layer.InstanceNorm2d, Layer.ReLU)]");
+    }
+
+    [Fact]
     public async Task FN0005_keeps_a_qualified_prefix()
     {
         string source = Model($"[Fuse(FusedNorm.Layer.ReLU, FusedNorm.Layer.Conv2d)] [Conv2d(8, KernelSize = 3, Name = \"c\")] public partial void S{Signature}");

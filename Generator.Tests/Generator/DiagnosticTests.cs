@@ -8,7 +8,7 @@ namespace FusedNorm.Tests.Generator;
 /// <summary>One test per diagnostic: the misuse, the ID, and that the message says what to change.</summary>
 public class DiagnosticTests
 {
-    private static string Model(string members, string classModifiers = "public sealed partial", string model = "[Model(3, 16, 16)]") => $$"""
+    internal static string Model(string members, string classModifiers = "public sealed partial", string model = "[Model(3, 16, 16)]") => $$"""
         using System;
         using FusedNorm;
         namespace Tests;
@@ -19,11 +19,11 @@ public class DiagnosticTests
         }
         """;
 
-    private const string Signature = "(ReadOnlySpan<float> x, Span<float> y, int batch);";
+    internal const string Signature = "(ReadOnlySpan<float> x, Span<float> y, int batch);";
 
     /// <param name="missingBodies">The mistake leaves the generator no partial half to write (a class that is not partial,
     /// a [Fuse] method outside a [Model]), so C# also reports the partial methods without a body.</param>
-    private static Diagnostic Single(string source, string id, bool missingBodies = false)
+    internal static Diagnostic Single(string source, string id, bool missingBodies = false)
     {
         var run = GeneratorHarness.RunGenerator(source);
         var matching = run.GeneratorDiagnostics.Where(d => d.Id == id).ToList();
@@ -35,7 +35,7 @@ public class DiagnosticTests
         return matching[0];
     }
 
-    private static void AssertMessage(Diagnostic d, params string[] fragments)
+    internal static void AssertMessage(Diagnostic d, params string[] fragments)
     {
         string message = d.GetMessage();
         foreach (string fragment in fragments) Assert.Contains(fragment, message);

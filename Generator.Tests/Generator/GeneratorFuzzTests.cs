@@ -117,7 +117,7 @@ public class GeneratorFuzzTests
             return "FN0101";
         }),
         ("kernel larger than the padded input", (m, s, t) => Rebuild(m, s, t, c => c.Conv is { Transposed: false } conv // a transposed conv takes any kernel
-            ? c with { Conv = conv with { Kernel = c.InShape.Skip(1).Min() + 2 * conv.Padding + 1 + t.Next(3), Dilation = 1 } }
+            ? c with { Conv = conv with { Kernel = c.ConvDims().Min() + 2 * conv.Padding + 1 + t.Next(3), Dilation = 1 } }
             : null) ? "FN0102" : null),
         ("pool window larger than its input", (m, s, t) => Rebuild(m, s, t, c => c.Conv is { } conv
             // the chain's own pool, or a max pool of the conv's rank added to it (only a third of the conv chains pool)
@@ -235,7 +235,7 @@ public class GeneratorFuzzTests
 
     private static int[] ConvOutput(FuzzChain c)
     {
-        return c.Conv!.Output(c.InShape.Skip(1));
+        return c.Conv!.Output(c.ConvDims());
     }
 
     /// <summary>Replaces one chain by an edited copy and re-renders its attributes; false when the edit does not apply.</summary>

@@ -5,7 +5,30 @@ using System.Text;
 
 namespace FusedNorm.Tests.Infrastructure;
 
-public sealed record ConvCase(int OutChannels, int Kernel, int Stride = 1, int Padding = 0, int Dilation = 1, bool Bias = true, int Groups = 1);
+public sealed record ConvCase(int OutChannels, int Kernel, int Stride = 1, int Padding = 0, int Dilation = 1, bool Bias = true, int Groups = 1,
+    PaddingMode Mode = PaddingMode.Zeros);
+
+/// <summary>
+/// The prologue layers before a Conv2d: an Upsample (Scale 0: none) and a padding layer (Pad null: none) with one value
+/// (<see cref="Padding"/> of length 1) or PyTorch's (left, right, top, bottom).
+/// </summary>
+public sealed record PrologueCase(int Scale = 0, UpsampleMode Mode = UpsampleMode.Nearest, Layer? Pad = null, int[]? Padding = null, bool AlignCorners = false)
+{
+    public (int Left, int Right, int Top, int Bottom) Sides => Padding switch
+    {
+        null => (0, 0, 0, 0),
+        { Length: 1 } p => (p[0], p[0], p[0], p[0]),
+        var p => (p[0], p[1], p[2], p[3]),
+    };
+
+    /// <summary>The (H, W) the conv sees: the input upsampled, then padded by the layer.</summary>
+    public (int H, int W) Dims(int h, int w)
+    {
+        var (l, r, t, b) = Sides;
+        int s = Scale == 0 ? 1 : Scale;
+        return (h * s + t + b, w * s + l + r);
+    }
+}
 
 /// <summary>
 /// A normalization other than the default folded BatchNorm: BatchNorm (Track false = batch statistics),
@@ -38,7 +61,8 @@ public sealed record ChainCase(
     int Batch = 2,
     NormCase? NormOf = null,
     bool Training = false,
-    int Rank = 2)
+    int Rank = 2,
+    PrologueCase? Prologue = null)
 {
     /// <summary>The norm as one description: <see cref="NormOf"/>, or the folded BatchNorm that Norm = true means.</summary>
     public NormCase? NormKind => NormOf ?? (Norm
@@ -50,6 +74,8 @@ public sealed record ChainCase(
 
     public IEnumerable<Layer> Layers()
     {
+        if (Prologue is { Scale: > 0 }) yield return Layer.Upsample;
+        if (Prologue is { Pad: { } pad }) yield return pad;
         yield return Conv is null ? Layer.Linear : Rank switch { 1 => Layer.Conv1d, 3 => Layer.Conv3d, _ => Layer.Conv2d };
         if (NormKind is { } norm) yield return norm.Kind;
         if (Activation is { } a) yield return a;
@@ -70,9 +96,14 @@ public sealed record ChainCase(
         if (Conv is { } c)
             s.AppendLine($"    [Conv{Rank}d({c.OutChannels}, KernelSize = {c.Kernel}" +
                 (c.Stride != 1 ? $", Stride = {c.Stride}" : "") + (c.Padding != 0 ? $", Padding = {c.Padding}" : "") +
-                (c.Dilation != 1 ? $", Dilation = {c.Dilation}" : "") + (c.Groups != 1 ? $", Groups = {c.Groups}" : "") + (c.Bias ? "" : ", Bias = false") + ", Name = \"conv\")]");
+                (c.Dilation != 1 ? $", Dilation = {c.Dilation}" : "") + (c.Groups != 1 ? $", Groups = {c.Groups}" : "") + (c.Bias ? "" : ", Bias = false") +
+                (c.Mode != PaddingMode.Zeros ? $", PaddingMode = PaddingMode.{c.Mode}" : "") + ", Name = \"conv\")]");
         else
             s.AppendLine($"    [Linear({LinearOut}{(LinearBias ? "" : ", Bias = false")}, Name = \"linear\")]");
+        if (Prologue is { Scale: > 0 } up)
+            s.AppendLine($"    [Upsample(ScaleFactor = {up.Scale}" + (up.Mode != UpsampleMode.Nearest ? $", Mode = UpsampleMode.{up.Mode}" : "") + (up.AlignCorners ? ", AlignCorners = true" : "") + ")]");
+        if (Prologue is { Pad: { } padLayer, Padding: { } padding })
+            s.AppendLine($"    [{padLayer}({string.Join(", ", padding)})]");
         if (NormKind is { } n)
         {
             string momentum = n.Cumulative ? ", CumulativeAverage = true" : n.Momentum != 0.1 ? $", Momentum = {F(n.Momentum)}" : "";
@@ -162,6 +193,27 @@ public static class ChainCases
         new("linear_head_gap", new[] { 32, 1, 1 }, LinearOut: 10, Batch: 3),
         new("linear_softmax", new[] { 24, 1, 1 }, LinearOut: 40, Activation: Layer.Softmax, Batch: 7),
         new("linear_bn1d_softmax_b1", new[] { 12 }, LinearOut: 9, Norm: true, Activation: Layer.Softmax, Batch: 1),
+
+        // Prologues: what a conv applies as it reads its input (padding layers, padding_mode, Upsample), in the copy its kernels read.
+        new("reflect_conv_in_relu", new[] { 3, 11, 13 }, new ConvCase(8, 5), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false), Activation: Layer.ReLU,
+            Prologue: new(Pad: Layer.ReflectionPad2d, Padding: new[] { 2 })),
+        new("reflect_tuple_conv_zero_pad", new[] { 3, 9, 12 }, new ConvCase(6, 3, Padding: 1), Norm: true, Activation: Layer.ReLU, Batch: 3,
+            Prologue: new(Pad: Layer.ReflectionPad2d, Padding: new[] { 1, 2, 0, 3 })),
+        new("replicate_pad_conv_s2_in", new[] { 4, 16, 40 }, new ConvCase(12, 3, Stride: 2), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false), Activation: Layer.ReLU,
+            Prologue: new(Pad: Layer.ReplicationPad2d, Padding: new[] { 1 })),
+        new("zeropad_conv_k2_s2_b1", new[] { 3, 9, 11 }, new ConvCase(5, 2, Stride: 2), Activation: Layer.SiLU, Batch: 1,
+            Prologue: new(Pad: Layer.ZeroPad2d, Padding: new[] { 0, 1, 0, 1 })),
+        new("conv_reflect_mode_bn_silu", new[] { 3, 9, 20 }, new ConvCase(8, 3, Padding: 1, Mode: PaddingMode.Reflect), Norm: true, Activation: Layer.SiLU),
+        new("conv_replicate_mode_flat_b1", new[] { 8, 14, 14 }, new ConvCase(16, 3, Padding: 1, Mode: PaddingMode.Replicate), Norm: true, Activation: Layer.ReLU, Batch: 1),
+        new("conv_circular_mode", new[] { 3, 7, 10 }, new ConvCase(6, 3, Padding: 2, Mode: PaddingMode.Circular), Activation: Layer.Tanh),
+        new("conv1d_reflect_mode", new[] { 3, 20 }, new ConvCase(6, 5, Padding: 2, Mode: PaddingMode.Reflect), Rank: 1, Norm: true, Activation: Layer.ReLU),
+        new("conv3d_replicate_mode", new[] { 2, 4, 5, 9 }, new ConvCase(4, 3, Padding: 1, Mode: PaddingMode.Replicate), Rank: 3, Norm: true),
+        new("upsample_reflect_conv_in_relu", new[] { 4, 7, 9 }, new ConvCase(8, 3), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false), Activation: Layer.ReLU,
+            Prologue: new(Scale: 2, Pad: Layer.ReflectionPad2d, Padding: new[] { 1 })),
+        new("upsample_bilinear_conv_relu", new[] { 3, 5, 7 }, new ConvCase(6, 3, Padding: 1), Activation: Layer.ReLU, Prologue: new(Scale: 2, Mode: UpsampleMode.Bilinear)),
+        new("upsample_nearest3_conv_b1", new[] { 2, 4, 5 }, new ConvCase(4, 3, Padding: 1), Norm: true, Batch: 1, Prologue: new(Scale: 3)),
+        new("upsample_bilinear_corners_replicate", new[] { 2, 6, 5 }, new ConvCase(5, 3), Activation: Layer.ReLU,
+            Prologue: new(Scale: 2, Mode: UpsampleMode.Bilinear, AlignCorners: true, Pad: Layer.ReplicationPad2d, Padding: new[] { 1 })),
     };
 
     public static IEnumerable<object[]> Names => All.Select(c => new object[] { c.Name });

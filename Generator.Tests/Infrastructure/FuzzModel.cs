@@ -28,13 +28,15 @@ public sealed class Tape
 }
 
 public sealed record FuzzConv(int Rank, int OutChannels, int Kernel, int Stride, int Padding, int Dilation, int Groups, bool Bias, string Name,
-    bool Transposed = false, int OutputPadding = 0)
+    PaddingMode Mode = PaddingMode.Zeros, bool Transposed = false, int OutputPadding = 0)
 {
     /// <summary>The output's spatial dims for an input's, with PyTorch's formula for Conv{Rank}d or ConvTranspose2d.</summary>
     public int[] Output(IEnumerable<int> dims) => Transposed
         ? dims.Select(d => (d - 1) * Stride - 2 * Padding + Dilation * (Kernel - 1) + OutputPadding + 1).ToArray()
         : dims.Select(d => (d + 2 * Padding - (Dilation * (Kernel - 1) + 1)) / Stride + 1).ToArray();
 }
+/// <summary>A 2d conv's prologue: an Upsample (Scale 0: none) and a padding layer (Pad null: none) with (left, right, top, bottom).</summary>
+public sealed record FuzzPrologue(int Scale, UpsampleMode Mode, Layer? Pad, int Left, int Right, int Top, int Bottom);
 public sealed record FuzzLinear(int OutFeatures, bool Bias, string Name);
 public sealed record FuzzNorm(Layer Kind, bool Affine, bool Track, int Groups, int[]? Shape, bool LnBias, string? Name, bool Cumulative);
 public sealed record FuzzPool(Layer Kind, int Kernel, int Stride, int Padding, bool CountIncludePad);
@@ -42,10 +44,21 @@ public sealed record FuzzPool(Layer Kind, int Kernel, int Stride, int Padding, b
 /// <summary>One [Fuse] chain of a fuzzed model, with its input and output shapes (one sample, no batch).</summary>
 public sealed record FuzzChain(
     string Method, int[] InShape, int[] OutShape, FuzzConv? Conv, FuzzLinear? Linear, FuzzNorm? Norm,
-    Layer? Activation, double ActivationParameter, bool GeluTanh, FuzzPool? Pool, bool Training)
+    Layer? Activation, double ActivationParameter, bool GeluTanh, FuzzPool? Pool, bool Training, FuzzPrologue? Prologue = null)
 {
+    /// <summary>The spatial dims the conv reads: the input's, upsampled and padded by the prologue layers.</summary>
+    public int[] ConvDims()
+    {
+        int[] dims = InShape.Skip(1).ToArray();
+        if (Prologue is not { } p) return dims;
+        int s = Math.Max(1, p.Scale);
+        return new[] { dims[0] * s + p.Top + p.Bottom, dims[1] * s + p.Left + p.Right };
+    }
+
     public IEnumerable<Layer> Layers()
     {
+        if (Prologue is { Scale: > 0 }) yield return Layer.Upsample;
+        if (Prologue is { Pad: { } pad }) yield return pad;
         yield return Conv is { Transposed: true } ? Layer.ConvTranspose2d
             : Conv is { } c ? c.Rank switch { 1 => Layer.Conv1d, 2 => Layer.Conv2d, _ => Layer.Conv3d } : Layer.Linear;
         if (Norm is { } n) yield return n.Kind;
@@ -91,10 +104,30 @@ public sealed record FuzzModel(string Namespace, string TypeName, int[] Input, I
     {
         int rank = inShape.Length - 1, c = inShape[0];
         int[] dims = inShape.Skip(1).ToArray();
+        // A 2d conv may read its input through a prologue: an Upsample (nearest or bilinear, ×1–3) and a padding layer
+        // (reflect padding less than the upsampled dim, as PyTorch requires).
+        FuzzPrologue? prologue = null;
+        if (rank == 2 && t.OneIn(4))
+        {
+            int scale = t.Next(4); // 0: no Upsample
+            var upMode = t.OneIn(3) ? UpsampleMode.Bilinear : UpsampleMode.Nearest;
+            int h = dims[0] * Math.Max(1, scale), w = dims[1] * Math.Max(1, scale);
+            Layer? pad = t.Next(4) switch { 1 => Layer.ReflectionPad2d, 2 => Layer.ReplicationPad2d, 3 => Layer.ZeroPad2d, _ => null };
+            int Side(int size) => pad == Layer.ReflectionPad2d ? t.Next(Math.Min(3, size)) : t.Next(3);
+            int l = pad is null ? 0 : Side(w), r = pad is null ? 0 : Side(w), top = pad is null ? 0 : Side(h), bottom = pad is null ? 0 : Side(h);
+            if (scale > 0 || pad is not null)
+            {
+                prologue = new FuzzPrologue(scale, upMode, pad, l, r, top, bottom);
+                dims = new[] { h + top + bottom, w + l + r };
+            }
+        }
         int smallest = dims.Min();
         int kernel = Math.Min(t.Range(1, 3), smallest);
         int dilation = t.OneIn(5) && 2 * (kernel - 1) + 1 <= smallest ? 2 : 1;
         int padding = t.Next(kernel / 2 * dilation + 1);
+        // padding_mode: reflect needs padding < every dim, circular padding ≤ it (else PyTorch raises); replicate always fits.
+        var mode = padding == 0 ? PaddingMode.Zeros : (PaddingMode)t.Next(4);
+        if (mode == PaddingMode.Reflect && padding >= smallest || mode == PaddingMode.Circular && padding > smallest) mode = PaddingMode.Zeros;
         int stride = t.OneIn(4) ? 2 : 1;
         int groups = 1;
         int outChannels = t.Range(1, 12);
@@ -105,13 +138,13 @@ public sealed record FuzzModel(string Namespace, string TypeName, int[] Input, I
         }
         int extent = dilation * (kernel - 1) + 1;
         int[] outDims = dims.Select(d => (d + 2 * padding - extent) / stride + 1).ToArray();
-        var conv = new FuzzConv(rank, outChannels, kernel, stride, padding, dilation, groups, !t.OneIn(3), $"conv{index}");
-        if (rank == 2 && t.OneIn(6))
+        var conv = new FuzzConv(rank, outChannels, kernel, stride, padding, dilation, groups, !t.OneIn(3), $"conv{index}", mode);
+        if (rank == 2 && prologue is null && t.OneIn(6)) // a prologue stands only before a Conv2d
         {
             // ConvTranspose2d: any kernel and stride; padding at most half the dilated window (the output is then never
             // smaller than the input), output_padding below stride or dilation.
             int k = t.Range(1, 4), s = t.Range(1, 3), d = t.OneIn(4) ? 2 : 1;
-            conv = conv with { Transposed = true, Kernel = k, Stride = s, Dilation = d, Padding = t.Next(d * (k - 1) / 2 + 1), OutputPadding = t.Next(Math.Max(s, d)) };
+            conv = conv with { Transposed = true, Mode = PaddingMode.Zeros, Kernel = k, Stride = s, Dilation = d, Padding = t.Next(d * (k - 1) / 2 + 1), OutputPadding = t.Next(Math.Max(s, d)) };
             outDims = conv.Output(dims);
         }
 
@@ -143,7 +176,7 @@ public sealed record FuzzModel(string Namespace, string TypeName, int[] Input, I
             outShape = new[] { outChannels }.Concat(outDims.Select(d => (d + 2 * pp - pk) / effective + 1)).ToArray();
         }
         bool training = norm is { } n && (n.Kind is Layer.BatchNorm1d or Layer.BatchNorm2d or Layer.BatchNorm3d || n.Track && n.Kind is Layer.InstanceNorm1d or Layer.InstanceNorm2d or Layer.InstanceNorm3d) && t.OneIn(4);
-        return new FuzzChain($"Stage{index}", inShape, outShape, conv, null, norm, activation, parameter, tanh, pool, training);
+        return new FuzzChain($"Stage{index}", inShape, outShape, conv, null, norm, activation, parameter, tanh, pool, training, prologue);
     }
 
     private static FuzzChain LinearChain(Tape t, int index, int[] inShape)
@@ -260,7 +293,8 @@ public sealed class FuzzSource
             bool canAdd = chain.Conv is not null && chain.Pool is null && !chain.Training && chain.InShape.SequenceEqual(chain.OutShape);
             if (!canAdd || !t.OneIn(2)) continue;
             Layer[] layers = chain.Layers().ToArray();
-            int at = chain.Norm is null ? 1 : 2; // after the norm, before the activation
+            int at = layers.TakeWhile(l => l is Layer.Upsample or Layer.ReflectionPad2d or Layer.ReplicationPad2d or Layer.ZeroPad2d).Count()
+                + (chain.Norm is null ? 1 : 2); // after the norm, before the activation
             var withAdd = layers.Take(at).Select(l => "Layer." + l).Append("Layer.Add").Concat(layers.Skip(at).Select(l => "Layer." + l));
             string extra = attributes[0].Contains(", Input = ") ? attributes[0].Substring(attributes[0].IndexOf(", Input = ")) : ")";
             attributes[0] = $"Fuse({string.Join(", ", withAdd)}, Skip = {previous}{extra}";
@@ -284,7 +318,7 @@ public sealed class FuzzSource
             attributes.Add($"Conv{c.Rank}d({c.OutChannels}, KernelSize = {c.Kernel}" +
                 (c.Stride != 1 ? $", Stride = {c.Stride}" : "") + (c.Padding != 0 ? $", Padding = {c.Padding}" : "") +
                 (c.Dilation != 1 ? $", Dilation = {c.Dilation}" : "") + (c.Groups != 1 ? $", Groups = {c.Groups}" : "") +
-                (c.Bias ? "" : ", Bias = false") + $", Name = \"{c.Name}\")");
+                (c.Bias ? "" : ", Bias = false") + (c.Mode != PaddingMode.Zeros ? $", PaddingMode = PaddingMode.{c.Mode}" : "") + $", Name = \"{c.Name}\")");
         if (chain.Linear is { } l)
             attributes.Add($"Linear({l.OutFeatures}{(l.Bias ? "" : ", Bias = false")}, Name = \"{l.Name}\")");
         if (chain.Norm is { } n)
@@ -311,6 +345,9 @@ public sealed class FuzzSource
         if (chain.Activation == Layer.LeakyReLU) attributes.Add($"LeakyReLU(NegativeSlope = {chain.ActivationParameter:R})");
         if (chain.Activation == Layer.ELU) attributes.Add($"ELU(Alpha = {chain.ActivationParameter:R})");
         if (chain.Activation == Layer.GELU && chain.GeluTanh) attributes.Add("GELU(Approximate = \"tanh\")");
+        // The prologue's attributes go last, so attribute 1 stays the compute layer's (the mutations edit it).
+        if (chain.Prologue is { Scale: > 0 } up) attributes.Add($"Upsample(ScaleFactor = {up.Scale}{(up.Mode == UpsampleMode.Bilinear ? ", Mode = UpsampleMode.Bilinear" : "")})");
+        if (chain.Prologue is { Pad: { } padLayer } pro) attributes.Add($"{padLayer}({pro.Left}, {pro.Right}, {pro.Top}, {pro.Bottom})");
         if (chain.Pool is { } p)
             attributes.Add($"{p.Kind}(KernelSize = {p.Kernel}" + (p.Stride != 0 ? $", Stride = {p.Stride}" : "") +
                 (p.Padding != 0 ? $", Padding = {p.Padding}" : "") +
@@ -398,12 +435,39 @@ public sealed class FuzzWeights
             if (chain.Conv is { } c)
             {
                 int[] dims = chain.InShape.Skip(1).ToArray();
-                y = c.Transposed
-                    ? FusedNorm.Reference.ConvTranspose2d(y, batch, chain.InShape[0], dims[0], dims[1], Get(c.Name + ".weight")!, Get(c.Name + ".bias"),
-                        c.OutChannels, c.Groups, c.Kernel, c.Stride, c.Padding, c.OutputPadding, c.Dilation)
-                    : FusedNorm.Reference.ConvNd(y, batch, chain.InShape[0], dims, Get(c.Name + ".weight")!, Get(c.Name + ".bias"),
-                        c.OutChannels, c.Groups, c.Kernel, c.Stride, c.Padding, c.Dilation);
-                shape = new[] { c.OutChannels }.Concat(c.Output(dims)).ToArray();
+                int inC = chain.InShape[0];
+                if (chain.Prologue is { Scale: > 0 } up)
+                {
+                    y = FusedNorm.Reference.Upsample2d(y, batch, inC, dims[0], dims[1], up.Scale, up.Mode);
+                    dims = new[] { dims[0] * up.Scale, dims[1] * up.Scale };
+                }
+                if (chain.Prologue is { Pad: { } padLayer } pro)
+                {
+                    var padMode = padLayer switch { Layer.ReflectionPad2d => PaddingMode.Reflect, Layer.ReplicationPad2d => PaddingMode.Replicate, _ => PaddingMode.Zeros };
+                    y = FusedNorm.Reference.Pad(y, batch, inC, dims, new[] { pro.Top, pro.Left }, new[] { pro.Bottom, pro.Right }, padMode);
+                    dims = new[] { dims[0] + pro.Top + pro.Bottom, dims[1] + pro.Left + pro.Right };
+                }
+                int padding = c.Padding;
+                if (c.Mode != PaddingMode.Zeros)
+                {
+                    int[] sides = dims.Select(_ => c.Padding).ToArray();
+                    y = FusedNorm.Reference.Pad(y, batch, inC, dims, sides, sides, c.Mode);
+                    dims = dims.Select(d => d + 2 * c.Padding).ToArray();
+                    padding = 0;
+                }
+                if (c.Transposed)
+                {
+                    y = FusedNorm.Reference.ConvTranspose2d(y, batch, inC, dims[0], dims[1], Get(c.Name + ".weight")!, Get(c.Name + ".bias"),
+                        c.OutChannels, c.Groups, c.Kernel, c.Stride, c.Padding, c.OutputPadding, c.Dilation);
+                    shape = new[] { c.OutChannels }.Concat(c.Output(dims)).ToArray();
+                }
+                else
+                {
+                    y = FusedNorm.Reference.ConvNd(y, batch, inC, dims, Get(c.Name + ".weight")!, Get(c.Name + ".bias"),
+                        c.OutChannels, c.Groups, c.Kernel, c.Stride, padding, c.Dilation);
+                    int extent = c.Dilation * (c.Kernel - 1) + 1;
+                    shape = new[] { c.OutChannels }.Concat(dims.Select(d => (d + 2 * padding - extent) / c.Stride + 1)).ToArray();
+                }
             }
             else
             {

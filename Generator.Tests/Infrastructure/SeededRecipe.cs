@@ -7,7 +7,7 @@ namespace FusedNorm.Tests.Infrastructure;
 /// <summary>
 /// Parameters for a whole network that a test and tools/GoldenGen both draw, so only the network's output is committed:
 /// per tensor a System.Random seeded with the FNV-1a hash of its state_dict key (UTF-8), uniform in a range chosen by the
-/// key and shape. Used by <see cref="ResNet18Recipe"/> and <see cref="UNetRecipe"/>.
+/// key and shape. Used by <see cref="ResNet18Recipe"/>, <see cref="UNetRecipe"/> and <see cref="StyleTransferRecipe"/>.
 /// </summary>
 public static class SeededRecipe
 {

@@ -158,6 +158,38 @@ public class ReferenceTests
     [MemberData(nameof(LargeKernelCases))]
     public void Large_kernel_chain_matches_reference(ChainCase chain, int seed) => Check(chain, seed);
 
+    /// <summary>
+    /// Prologues against the reference's modules one by one (Upsample2d, Pad, then the conv): every kernel form the copy
+    /// feeds — the row kernels (Vector512 and Vector256), the flat Vector512 kernel (planes of 14 and 28 columns), column
+    /// phases for strides 2 and 3, the scalar path, 7×7 and 9×9 windows unrolled a row at a time — with odd sizes,
+    /// asymmetric padding, reflect + the conv's zero padding, every padding mode and both upsampling modes at scales 1–4.
+    /// </summary>
+    public static IEnumerable<object[]> PrologueCases => new ChainCase[]
+    {
+        new("prologue_style_first_k9", new[] { 3, 21, 37 }, new ConvCase(16, 9), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false), Activation: Layer.ReLU,
+            Prologue: new(Pad: Layer.ReflectionPad2d, Padding: new[] { 4 })),
+        new("prologue_reflect_s2_in", new[] { 5, 17, 33 }, new ConvCase(12, 3, Stride: 2), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false), Activation: Layer.ReLU,
+            Prologue: new(Pad: Layer.ReflectionPad2d, Padding: new[] { 1 })),
+        new("prologue_reflect_flat_14", new[] { 8, 14, 14 }, new ConvCase(16, 3), Norm: true, Activation: Layer.ReLU,
+            Prologue: new(Pad: Layer.ReflectionPad2d, Padding: new[] { 1 })),
+        new("prologue_upsample_flat_28_add_free", new[] { 6, 14, 14 }, new ConvCase(8, 3), Norm: true,
+            Prologue: new(Scale: 2, Pad: Layer.ReflectionPad2d, Padding: new[] { 1 })),
+        new("prologue_upsample4_bilinear_s3", new[] { 2, 6, 9 }, new ConvCase(9, 3, Stride: 3, Padding: 1), Activation: Layer.SiLU,
+            Prologue: new(Scale: 4, Mode: UpsampleMode.Bilinear)),
+        new("prologue_bilinear_scale1", new[] { 3, 8, 19 }, new ConvCase(5, 3, Padding: 1), Prologue: new(Scale: 1, Mode: UpsampleMode.Bilinear)),
+        new("prologue_nearest3_reflect_tuple_gn", new[] { 4, 5, 7 }, new ConvCase(8, 3, Padding: 2, Mode: PaddingMode.Reflect), NormOf: new(Layer.GroupNorm, Groups: 2), Activation: Layer.GELU,
+            Prologue: new(Scale: 3, Pad: Layer.ReflectionPad2d, Padding: new[] { 2, 0, 1, 3 })),
+        new("prologue_replicate_pad_and_circular_mode", new[] { 3, 9, 30 }, new ConvCase(7, 5, Padding: 2, Mode: PaddingMode.Circular), Norm: true, Activation: Layer.Tanh,
+            Prologue: new(Pad: Layer.ReplicationPad2d, Padding: new[] { 3, 1, 0, 2 })),
+        new("prologue_zeropad_scalar_narrow", new[] { 2, 5, 4 }, new ConvCase(3, 3), Activation: Layer.ReLU,
+            Prologue: new(Pad: Layer.ZeroPad2d, Padding: new[] { 1, 2, 2, 1 })),
+        new("prologue_reflect_mode_dilated_maxpool", new[] { 3, 12, 40 }, new ConvCase(8, 3, Padding: 2, Dilation: 2, Mode: PaddingMode.Reflect), Norm: true, Activation: Layer.ReLU,
+            Pool: new PoolCase(Layer.MaxPool2d, 2)),
+        new("prologue_replicate_mode_k7_rows", new[] { 2, 20, 50 }, new ConvCase(16, 7, Padding: 3, Mode: PaddingMode.Replicate), Norm: true, Activation: Layer.ReLU),
+        new("prologue_conv1d_circular_s2", new[] { 3, 41 }, new ConvCase(8, 5, Stride: 2, Padding: 4, Mode: PaddingMode.Circular), Rank: 1, Norm: true),
+        new("prologue_conv3d_reflect", new[] { 2, 5, 6, 20 }, new ConvCase(8, 3, Padding: 1, Mode: PaddingMode.Reflect), Rank: 3, NormOf: new(Layer.InstanceNorm3d, Affine: true, Track: false)),
+    }.Select((chain, i) => new object[] { chain, 400 + i });
+
     /// <param name="degrees">Thread counts to run the chain at (setting Parallelism.MaxDegree: callers belong to the
     /// MaxDegree collection); every output must equal the first bit for bit. Null: the current setting.</param>
     internal static void Check(ChainCase chain, int seed, bool largeBatch = false, int[]? degrees = null)
@@ -234,8 +266,29 @@ public class ReferenceTests
         {
             int inC = chain.SampleShape[0];
             int[] dims = chain.SampleShape.Skip(1).ToArray();
-            y = Reference.ConvNd(x, batch, inC, dims, p.Weight, p.Bias, c.OutChannels, c.Groups, c.Kernel, c.Stride, c.Padding, c.Dilation);
-            int[] outDims = dims.Select(d => Reference.OutputSize(d, c.Kernel, c.Stride, c.Padding, c.Dilation)).ToArray();
+            // The prologue, one PyTorch module at a time: Upsample, the padding layer, then the conv's padding_mode (F.pad, then a conv without padding).
+            if (chain.Prologue is { Scale: > 0 } up)
+            {
+                x = Reference.Upsample2d(x, batch, inC, dims[0], dims[1], up.Scale, up.Mode, up.AlignCorners);
+                dims = new[] { dims[0] * up.Scale, dims[1] * up.Scale };
+            }
+            if (chain.Prologue is { Pad: { } padLayer } pro)
+            {
+                var (l, r, t, b) = pro.Sides;
+                PaddingMode mode = padLayer switch { Layer.ReflectionPad2d => PaddingMode.Reflect, Layer.ReplicationPad2d => PaddingMode.Replicate, _ => PaddingMode.Zeros };
+                x = Reference.Pad(x, batch, inC, dims, new[] { t, l }, new[] { b, r }, mode);
+                dims = new[] { dims[0] + t + b, dims[1] + l + r };
+            }
+            int convPadding = c.Padding;
+            if (c.Mode != PaddingMode.Zeros && c.Padding > 0)
+            {
+                int[] pads = dims.Select(_ => c.Padding).ToArray();
+                x = Reference.Pad(x, batch, inC, dims, pads, pads, c.Mode);
+                dims = dims.Select(d => d + 2 * c.Padding).ToArray();
+                convPadding = 0;
+            }
+            y = Reference.ConvNd(x, batch, inC, dims, p.Weight, p.Bias, c.OutChannels, c.Groups, c.Kernel, c.Stride, convPadding, c.Dilation);
+            int[] outDims = dims.Select(d => Reference.OutputSize(d, c.Kernel, c.Stride, convPadding, c.Dilation)).ToArray();
             if (dims.Length == 2) (h, w) = (outDims[0], outDims[1]);
             else if (chain.Pool is not null) throw new NotSupportedException("the reference chain pools after 2d convolutions only");
             else h = outDims.Aggregate(1, (a, d) => a * d); // spatial, as one dim: only the norms read it

@@ -231,4 +231,13 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NestedBlockUse = Error("FN0045",
         "Block uses another block",
         "Block '{0}' has [Use<{1}>(\"{2}\")]: a block cannot use blocks yet; use '{1}' from the model, after or before '{0}'");
+
+    // ---- prologue layers (Upsample, padding layers, padding_mode) ----
+    public static readonly DiagnosticDescriptor PrologueOutOfPlace = Error("FN0022",
+        "Upsample or padding layer out of place",
+        "Chain '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor PaddingTooLarge = Error("FN0023",
+        "Reflect or circular padding too large for its input",
+        "Chain '{0}': {1} (PyTorch raises): use less padding, another padding mode, or a larger input");
 }

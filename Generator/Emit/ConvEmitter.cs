@@ -24,7 +24,19 @@ internal static class ConvEmitter
             w.Line($"private const int PaddedW = {c.InWidth}, PhaseW = {c.PhaseWidth}; // a padded row of PaddedW columns is stored as Stride segments of PhaseW: segment q holds columns q, q + Stride, …");
         w.Line($"private const int OutC = {c.OutChannels}, ConvD = {c.OutDepth}, ConvH = {c.OutHeight}, ConvW = {c.OutWidth}, ConvSpatial = ConvD * ConvH * ConvW;");
         w.Line($"private const int Kernel = {c.Kernel}, Stride = {c.Stride}, Padding = {c.Padding}, Dilation = {c.Dilation};");
-        if (c.Transposed is { } transposed)
+        if (c.Prologue is { } pr)
+        {
+            w.Line($"private const int SourceD = {c.SourceDepth}, SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are the copy the prologue makes of it");
+            w.Line($"/// <summary>The prologue: {PrologueText(c)}. Each position of the copy is mapped once to the input positions it reads.</summary>");
+            string mode(PadMode m) => $"global::FusedNorm.PaddingMode.{m}";
+            w.Line($"private static readonly InputPrologue Prologue = new InputPrologue(SourceD, SourceH, SourceW, scale: {pr.Scale}, " +
+                   $"upsample: global::FusedNorm.UpsampleMode.{pr.Upsample}, alignCorners: {(pr.AlignCorners ? "true" : "false")}, " +
+                   $"left: {pr.Left}, right: {pr.Right}, top: {pr.Top}, bottom: {pr.Bottom}, layerMode: {mode(pr.LayerMode)}, " +
+                   $"convPadding: {c.CopyPadding}, convMode: {mode(pr.ConvMode)}, rank: {c.Rank}, phases: {c.ColumnPhases}, copyDepth: InD, copyHeight: InH, copyPitch: InW);");
+            int planeSize = c.InDepth * c.InHeight * c.RowPitch;
+            w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
+        }
+        else if (c.Transposed is { } transposed)
         {
             w.Line($"private const int SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are its zero-upsampled copy");
             w.Line($"private const int UpStride = {transposed.Stride}, UpPad = {c.UpsamplePadding}; // input (y, x) lies at (UpPad + y·UpStride, UpPad + x·UpStride) of the copy");
@@ -116,6 +128,18 @@ internal static class ConvEmitter
         }
     }
 
+    /// <summary>What the prologue does, in PyTorch's terms: "nearest upsample ×2, ReflectionPad2d (1, 1, 1, 1), conv padding 0".</summary>
+    internal static string PrologueText(ConvPlan c)
+    {
+        ProloguePlan p = c.Prologue!;
+        var parts = new List<string>();
+        if (p.Scale > 1 || p.Upsample == UpsampleKind.Bilinear)
+            parts.Add($"{p.Upsample.ToString().ToLowerInvariant()} upsample ×{p.Scale}{(p.AlignCorners ? " (align_corners)" : "")} ({p.SourceHeight}×{p.SourceWidth} → {p.SourceHeight * p.Scale}×{p.SourceWidth * p.Scale})");
+        if (p.PadLayer != LayerKind.Unknown) parts.Add($"{p.PadLayer} ({p.Left}, {p.Right}, {p.Top}, {p.Bottom})");
+        parts.Add(c.CopyPadding > 0 ? $"the conv's {p.ConvMode.ToString().ToLowerInvariant()} padding {c.CopyPadding}" : "no conv padding");
+        return string.Join(", ", parts);
+    }
+
     /// <summary>The skip parameter (", ref float name") of a method of a chain with a residual add, else nothing.</summary>
     internal static string SkipRef(ChainPlan chain, string name) => chain.HasSkip ? $", {Ref} {name}" : "";
     /// <summary>The skip argument (", ref expression") for a chain with a residual add, else nothing.</summary>
@@ -141,7 +165,17 @@ internal static class ConvEmitter
         string skipSpan = chain.HasSkip ? "ReadOnlySpan<float> skip, " : "";
         using (w.Block($"public static void {name}(ReadOnlySpan<float> x, {skipSpan}Span<float> y, int batch, KernelArguments a)"))
         {
-            if (c.PaddedCopy)
+            if (c.Prologue is not null)
+            {
+                w.Comment($"Copy the input through the prologue ({PrologueText(c)}) into the buffer the kernels read{(c.ColumnPhases > 1 ? $", its rows split into {c.ColumnPhases} column phases" : "")}:");
+                w.Comment("the upsampled or padded input is never stored on its own. The planes are split over the worker threads.");
+                w.Line("float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);");
+                w.Line("Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>");
+                w.Line("    Prologue.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes)), a);");
+                w.Line("ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);");
+                w.Open("try");
+            }
+            else if (c.PaddedCopy)
             {
                 if (c.Transposed is not null)
                     w.Comment("ConvTranspose2d: copy the input with UpStride − 1 zeros between its rows and columns and UpPad around, the input the equivalent stride-1 conv reads.");

@@ -90,6 +90,13 @@ internal static class Format
     public static string Describe(ChainPlan chain)
     {
         var parts = new System.Collections.Generic.List<string>();
+        if (chain.Conv?.Prologue is { } pro)
+        {
+            if (pro.Scale > 1 || pro.Upsample == UpsampleKind.Bilinear)
+                parts.Add($"Upsample(scale_factor={pro.Scale}, mode='{pro.Upsample.ToString().ToLowerInvariant()}'{(pro.AlignCorners ? ", align_corners=True" : "")})");
+            if (pro.PadLayer != LayerKind.Unknown)
+                parts.Add($"{pro.PadLayer}(({pro.Left}, {pro.Right}, {pro.Top}, {pro.Bottom}))");
+        }
         if (chain.Conv?.InputPool is { } ip)
             parts.Add($"{ip.Kind}({ip.Kernel}" + (ip.Stride != ip.Kernel ? $", stride={ip.Stride}" : "") + (ip.Padding != 0 ? $", padding={ip.Padding}" : "") + ")");
         if (chain.Conv is { Transposed: { } t } tc)
@@ -99,7 +106,8 @@ internal static class Format
         else if (chain.Conv is { } c)
             parts.Add($"Conv{c.Rank}d({c.InChannels}, {c.OutChannels}, kernel_size={c.Kernel}" +
                 (c.Stride != 1 ? $", stride={c.Stride}" : "") + (c.CopyPadding + c.Padding != 0 ? $", padding={c.CopyPadding + c.Padding}" : "") +
-                (c.Dilation != 1 ? $", dilation={c.Dilation}" : "") + (c.Groups != 1 ? $", groups={c.Groups}" : "") + (c.Bias ? "" : ", bias=False") + ")");
+                (c.Dilation != 1 ? $", dilation={c.Dilation}" : "") + (c.Groups != 1 ? $", groups={c.Groups}" : "") + (c.Bias ? "" : ", bias=False") +
+                (c.Prologue is { ConvMode: not PadMode.Zeros } pm && c.CopyPadding > 0 ? $", padding_mode='{pm.ConvMode.ToString().ToLowerInvariant()}'" : "") + ")");
         if (chain.Linear is { } l)
             parts.Add($"Linear({l.InFeatures}, {l.OutFeatures}" + (l.Bias ? "" : ", bias=False") + ")");
         if (chain.Norm is { } n)

@@ -47,7 +47,9 @@ internal static class FusionPlanComment
             }
             if (c.Flat512)
                 w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row of {c.FlatPitch} positions per output row ({(c.Stride == 1 ? "the padded width" : $"{c.Stride} rows of the phased copy")}; {c.FlatPitch - c.OutWidth} extra positions per row, dropped), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
-            if (c.CopyPadding > 0)
+            if (c.Prologue is not null)
+                w.Line($"/// prologue {ConvEmitter.PrologueText(c)}: applied while the input is copied into the buffer the kernels read (one gathering pass, indices computed once), so no upsampled or padded tensor is stored and no tap is bounds-tested");
+            else if (c.CopyPadding > 0)
                 w.Line($"/// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested");
             if (c.ColumnPhases > 1)
                 w.Line($"/// phases  the {(c.CopyPadding > 0 ? "padded " : "")}copy stores each row as {c.ColumnPhases} column phases of {c.PhaseWidth} (columns q, q + {c.Stride}, …), so a stride-{c.Stride} tap's inputs for consecutive output columns are consecutive: one vector load each");

@@ -30,6 +30,10 @@ internal static class AttributeNames
     public const string Block = "FusedNorm.BlockAttribute";
     /// <summary>UseAttribute&lt;TBlock&gt;, matched by its name without the arity.</summary>
     public const string Use = "FusedNorm.UseAttribute`1";
+    public const string Upsample = "FusedNorm.UpsampleAttribute";
+    public const string ReflectionPad2d = "FusedNorm.ReflectionPad2dAttribute";
+    public const string ReplicationPad2d = "FusedNorm.ReplicationPad2dAttribute";
+    public const string ZeroPad2d = "FusedNorm.ZeroPad2dAttribute";
 
     private static readonly Dictionary<string, string> ByName = new()
     {
@@ -42,6 +46,8 @@ internal static class AttributeNames
         [nameof(ELU) + "Attribute"] = ELU, [nameof(GELU) + "Attribute"] = GELU, [nameof(AdaptiveAvgPool2d) + "Attribute"] = AdaptiveAvgPool2d,
         [nameof(ConvTranspose2d) + "Attribute"] = ConvTranspose2d,
         [nameof(Block) + "Attribute"] = Block, [nameof(Use) + "Attribute"] = Use,
+        [nameof(Upsample) + "Attribute"] = Upsample, [nameof(ReflectionPad2d) + "Attribute"] = ReflectionPad2d,
+        [nameof(ReplicationPad2d) + "Attribute"] = ReplicationPad2d, [nameof(ZeroPad2d) + "Attribute"] = ZeroPad2d,
     };
 
     /// <summary>

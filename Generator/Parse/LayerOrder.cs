@@ -4,7 +4,8 @@ using FusedNorm.Generator.Spec;
 namespace FusedNorm.Generator.Parse;
 
 /// <summary>
-/// The grammar of a chain: (Conv1d | Conv2d | Conv3d | Linear) Norm? Add? Activation? Pool?, with each norm and pool
+/// The grammar of a chain: Prologue (Conv1d | Conv2d | Conv3d | Linear) Norm? Add? Activation? Pool?, where the prologue
+/// (before a Conv2d only) is Upsample? then one padding layer?; each norm and pool
 /// matching the data shape the compute layer produces; one kernel runs one such chain. A [Fuse] list may hold
 /// several in a row, which run as one kernel each (FN0202).
 /// </summary>
@@ -17,7 +18,7 @@ internal static class LayerOrder
     public static string? Problem(IReadOnlyList<LayerKind> layers)
     {
         if (layers.Count == 0) return "the [Fuse] list is empty";
-        if (layers[0].Role() != LayerRole.Compute) return $"it starts with {layers[0]}; the first layer must be Conv1d, Conv2d, Conv3d or Linear";
+        if (layers[0].Role() is not (LayerRole.Compute or LayerRole.Prologue)) return $"it starts with {layers[0]}; the first layer must be Conv1d, Conv2d, Conv3d or Linear";
         int adds = 0;
         foreach (LayerKind layer in layers) if (layer == LayerKind.Add) adds++;
         if (adds > 1) return $"it lists Add {adds} times; a [Fuse] list has one Skip, so at most one Add";
@@ -26,9 +27,39 @@ internal static class LayerOrder
         return null;
     }
 
+    /// <summary>
+    /// What is wrong with the place of a prologue layer (Upsample, ReflectionPad2d, ReplicationPad2d, ZeroPad2d), or null
+    /// (FN0022). Each run of them must be Upsample? then one padding layer?, right before a Conv2d: they are applied as that
+    /// convolution reads its input, so one that ends the list or stands before anything else has nothing to fuse into.
+    /// </summary>
+    public static string? PrologueProblem(IReadOnlyList<LayerKind> layers)
+    {
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (layers[i].Role() != LayerRole.Prologue) continue;
+            int end = i;
+            while (end < layers.Count && layers[end].Role() == LayerRole.Prologue) end++;
+            var run = new List<LayerKind>();
+            for (int k = i; k < end; k++) run.Add(layers[k]);
+            string listed = string.Join(", ", run);
+            if (end == layers.Count)
+                return $"{listed} ends the list; an upsampling or padding layer is applied as the next convolution reads its input, so it must stand right before that Conv2d: start the next chain with it ([Fuse(Layer.Upsample, Layer.ReflectionPad2d, Layer.Conv2d, …)]). A standalone or trailing {run[0]} is not supported";
+            if (layers[end] != LayerKind.Conv2d)
+                return $"{listed} comes before {layers[end]}; Upsample and the 2d padding layers stand right before a Conv2d";
+            int upsamples = run.FindAll(l => l == LayerKind.Upsample).Count, pads = run.Count - upsamples;
+            if (upsamples > 1 || pads > 1 || (upsamples == 1 && run[0] != LayerKind.Upsample))
+                return $"the layers before {layers[end]} are {listed}; before a Conv2d the order is Upsample, then one padding layer (ReflectionPad2d, ReplicationPad2d or ZeroPad2d), each at most once";
+            i = end;
+        }
+        return null;
+    }
+
     private static string? PartProblem(List<LayerKind> layers)
     {
-        if (layers[0].Role() != LayerRole.Compute) return $"it starts with {layers[0]}; the first layer must be Conv1d, Conv2d, Conv3d or Linear";
+        int start = 0;
+        while (start < layers.Count && layers[start].Role() == LayerRole.Prologue) start++; // checked by PrologueProblem
+        layers = layers.GetRange(start, layers.Count - start);
+        if (layers.Count == 0 || layers[0].Role() != LayerRole.Compute) return $"it starts with {(layers.Count == 0 ? "nothing" : layers[0].ToString())}; the first layer must be Conv1d, Conv2d, Conv3d or Linear";
 
         LayerKind compute = layers[0];
         int rank = compute.SpatialRank(); // 0 for Linear
@@ -88,16 +119,20 @@ internal static class LayerOrder
     }
 
     /// <summary>
-    /// Cuts a list before each convolution or Linear layer: the chains one kernel each can run. A list that starts
-    /// with a compute layer (see <see cref="Problem"/>) gives at least one part.
+    /// Cuts a list before each convolution or Linear layer (before its prologue layers, if any): the chains one kernel
+    /// each can run. A list that starts with a compute or prologue layer (see <see cref="Problem"/>) gives at least one part.
     /// </summary>
     public static List<List<LayerKind>> Split(IReadOnlyList<LayerKind> layers)
     {
         var parts = new List<List<LayerKind>>();
+        LayerRole previous = LayerRole.Unknown;
         foreach (LayerKind layer in layers)
         {
-            if (layer.Role() == LayerRole.Compute || parts.Count == 0) parts.Add(new List<LayerKind>());
+            LayerRole role = layer.Role();
+            bool starts = (role == LayerRole.Compute || role == LayerRole.Prologue) && previous != LayerRole.Prologue;
+            if (starts || parts.Count == 0) parts.Add(new List<LayerKind>());
             parts[parts.Count - 1].Add(layer);
+            previous = role;
         }
         return parts;
     }
@@ -118,8 +153,10 @@ internal static class LayerOrder
         var sorted = new List<LayerKind>(layers);
         var position = new Dictionary<LayerKind, int>();
         for (int i = 0; i < layers.Count; i++) if (!position.ContainsKey(layers[i])) position[layers[i]] = i;
-        sorted.Sort((a, b) => a.Role() != b.Role() ? a.Role().CompareTo(b.Role()) : position[a].CompareTo(position[b]));
-        return Problem(sorted) is null ? sorted : null;
+        // Prologue layers (Upsample, a padding layer) stay first, before the compute layer they feed.
+        static int Rank(LayerKind l) => l.Role() == LayerRole.Prologue ? -1 : (int)l.Role();
+        sorted.Sort((a, b) => Rank(a) != Rank(b) ? Rank(a).CompareTo(Rank(b)) : position[a].CompareTo(position[b]));
+        return Problem(sorted) is null && PrologueProblem(sorted) is null ? sorted : null;
     }
 
     private static string Spatial(int rank) => rank switch { 1 => "L", 2 => "H, W", _ => "D, H, W" };

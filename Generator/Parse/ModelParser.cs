@@ -247,7 +247,7 @@ internal static class ModelParser
         var layers = new List<LayerKind>();
         foreach (int value in layerValues)
         {
-            if (value < (int)LayerKind.Conv2d || value > (int)LayerKind.ConvTranspose2d)
+            if (value < (int)LayerKind.Conv2d || value > (int)LayerKind.ZeroPad2d)
                 diagnostics.Add(DiagnosticInfo.Create(UnknownLayer, location, name, value));
             else
                 layers.Add((LayerKind)value);
@@ -259,6 +259,22 @@ internal static class ModelParser
         if (LayerOrder.StripNoOps(layers, out bool flattenOutput) is { } noOpProblem)
         {
             diagnostics.Add(DiagnosticInfo.Create(IllegalLayerOrder, location, name, noOpProblem));
+            return null;
+        }
+
+        // Upsample and the padding layers are applied as the Conv2d right after them reads its input.
+        if (LayerOrder.PrologueProblem(layers) is { } prologueProblem)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(PrologueOutOfPlace, location, name, prologueProblem));
+            return null;
+        }
+
+        // An input pool and a prologue would both make the conv's input copy (one pools it, the other upsamples or pads
+        // it); the two are not composed, so a list with both is refused rather than run in some unstated order.
+        if (layers.Count >= 2 && layers[0] is LayerKind.MaxPool2d or LayerKind.AvgPool2d && layers[1].Role() == LayerRole.Prologue)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(PrologueOutOfPlace, location, name,
+                $"{layers[0]} comes before {layers[1]}; a pooling layer before a Conv2d (an input pool) and an upsampling or padding layer before it (a prologue) both make the conv's input copy and are not supported together: pool in the previous chain (end it with the {layers[0]}), or start this chain with the pooling layer right before the Conv2d and drop the {layers[1]}"));
             return null;
         }
 
@@ -344,6 +360,10 @@ internal static class ModelParser
         LayerKind.LeakyReLU => (AttributeNames.LeakyReLU, true),
         LayerKind.ELU => (AttributeNames.ELU, true),
         LayerKind.GELU => (AttributeNames.GELU, true),
+        LayerKind.Upsample => (AttributeNames.Upsample, false), // scale_factor has no default
+        LayerKind.ReflectionPad2d => (AttributeNames.ReflectionPad2d, false),
+        LayerKind.ReplicationPad2d => (AttributeNames.ReplicationPad2d, false),
+        LayerKind.ZeroPad2d => (AttributeNames.ZeroPad2d, false),
         _ => (null, true),
     };
 
@@ -353,6 +373,7 @@ internal static class ModelParser
         AttributeNames.InstanceNorm, AttributeNames.GroupNorm, AttributeNames.LayerNorm, AttributeNames.MaxPool1d, AttributeNames.MaxPool2d,
         AttributeNames.MaxPool3d, AttributeNames.AvgPool1d, AttributeNames.AvgPool2d, AttributeNames.AvgPool3d, AttributeNames.LeakyReLU,
         AttributeNames.ELU, AttributeNames.GELU, AttributeNames.AdaptiveAvgPool2d, AttributeNames.ConvTranspose2d,
+        AttributeNames.Upsample, AttributeNames.ReflectionPad2d, AttributeNames.ReplicationPad2d, AttributeNames.ZeroPad2d,
     };
 
     /// <summary>
@@ -420,7 +441,7 @@ internal static class ModelParser
             ? (block is null ? new AttributeReader(d) : block.Read(d, name, diagnostics))
             : null;
 
-        LayerKind compute = layers[0];
+        LayerKind compute = layers.First(l => l.Role() == LayerRole.Compute);
         LayerKind? norm = layers.Where(l => l.Role() == LayerRole.Norm).Select(l => (LayerKind?)l).FirstOrDefault();
         LayerKind? activation = layers.Where(l => l.Role() == LayerRole.Activation).Select(l => (LayerKind?)l).FirstOrDefault();
         LayerKind? pool = layers.Where(l => l.Role() == LayerRole.Pool).Select(l => (LayerKind?)l).FirstOrDefault();
@@ -446,10 +467,18 @@ internal static class ModelParser
             int rank = compute.SpatialRank();
             string attributeName = rank switch { 1 => AttributeNames.Conv1d, 2 => AttributeNames.Conv2d, _ => AttributeNames.Conv3d };
             if (Get(attributeName) is { } a)
+            {
+                int mode = a.Int("PaddingMode", 0);
+                if (mode is < 0 or > (int)PadMode.Circular)
+                    diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, compute, name,
+                        $"PaddingMode = {mode} is not a FusedNorm.PaddingMode (Zeros, Reflect, Replicate or Circular)"));
                 conv = new ConvSpec(RequireName(a, compute.ToString(), name, "conv1", location, diagnostics),
                     a.Int("InChannels", 0), a.CtorInt(0, 0), a.Int("KernelSize", 0), a.Int("Stride", 1),
-                    a.Int("Padding", 0), a.Int("Dilation", 1), a.Bool("Bias", true), rank, a.Int("Groups", 1));
+                    a.Int("Padding", 0), a.Int("Dilation", 1), a.Bool("Bias", true), rank, a.Int("Groups", 1), PaddingMode: (PadMode)mode);
+            }
         }
+
+        PrologueSpec? prologue = ParsePrologue(layers, Get, name, location, diagnostics);
 
         NormSpec? normSpec = null;
         if (norm is { } normKind)
@@ -520,9 +549,62 @@ internal static class ModelParser
 
         if (split is not null)
             return new ChainSpec(name + "Part" + split.Part, "private", "x", "y", "batch",
-                layers.ToEquatableArray(), conv, linear, normSpec, activationSpec, poolSpec, location, training, split);
+                layers.ToEquatableArray(), conv, linear, normSpec, activationSpec, poolSpec, location, training, split, Prologue: prologue);
         return new ChainSpec(name, modifiers, method.Parameters[0].Name, method.Parameters[1].Name, method.Parameters[2].Name,
-            layers.ToEquatableArray(), conv, linear, normSpec, activationSpec, poolSpec, location, training);
+            layers.ToEquatableArray(), conv, linear, normSpec, activationSpec, poolSpec, location, training, Prologue: prologue);
+    }
+
+    /// <summary>
+    /// The Upsample and padding layer before the chain's Conv2d (their order is checked by LayerOrder.PrologueProblem), or
+    /// null when it has neither. Values PyTorch would refuse are FN0012.
+    /// </summary>
+    private static PrologueSpec? ParsePrologue(List<LayerKind> layers, System.Func<string, AttributeReader?> get, string chain, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        LayerKind padLayer = layers.FirstOrDefault(l => l.IsPaddingLayer());
+        bool upsample = layers.Contains(LayerKind.Upsample);
+        if (!upsample && padLayer == LayerKind.Unknown) return null;
+
+        int scale = 0, mode = 0;
+        bool alignCorners = false;
+        if (upsample && get(AttributeNames.Upsample) is { } u)
+        {
+            scale = u.Int("ScaleFactor", 0);
+            mode = u.Int("Mode", 0);
+            alignCorners = u.Bool("AlignCorners", false);
+            if (scale < 1)
+                diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, "Upsample", chain,
+                    $"ScaleFactor must be a whole number of at least 1 (PyTorch's scale_factor), but it is {scale}: set e.g. ScaleFactor = 2"));
+            if (mode is < 0 or > (int)UpsampleKind.Bilinear)
+                diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, "Upsample", chain,
+                    $"Mode = {mode} is not a FusedNorm.UpsampleMode (Nearest or Bilinear)"));
+            else if (alignCorners && mode == (int)UpsampleKind.Nearest)
+                diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, "Upsample", chain,
+                    "AlignCorners is set with Mode = Nearest; PyTorch allows align_corners only for the interpolating modes: remove it or use Mode = UpsampleMode.Bilinear"));
+        }
+
+        int left = 0, right = 0, top = 0, bottom = 0;
+        if (padLayer != LayerKind.Unknown)
+        {
+            string attributeName = padLayer switch
+            {
+                LayerKind.ReflectionPad2d => AttributeNames.ReflectionPad2d,
+                LayerKind.ReplicationPad2d => AttributeNames.ReplicationPad2d,
+                _ => AttributeNames.ZeroPad2d,
+            };
+            if (get(attributeName) is { } a)
+            {
+                var padding = a.CtorIntArray(0);
+                if (padding.Length == 1) left = right = top = bottom = padding[0];
+                else if (padding.Length == 4) (left, right, top, bottom) = (padding[0], padding[1], padding[2], padding[3]);
+                else
+                    diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, padLayer, chain,
+                        $"it gives {padding.Length} padding values; give one for every side, [{padLayer}(1)], or four in PyTorch's order, [{padLayer}(left, right, top, bottom)]"));
+                if (padding.Any(v => v < 0))
+                    diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, padLayer, chain,
+                        $"padding ({string.Join(", ", padding)}) must not be negative (FusedNorm does not crop)"));
+            }
+        }
+        return new PrologueSpec(scale, (UpsampleKind)mode, alignCorners, padLayer, left, right, top, bottom);
     }
 
     private static NormSpec? ParseNorm(LayerKind kind, System.Func<string, AttributeReader?> get, string chain, LocationInfo? location, List<DiagnosticInfo> diagnostics)

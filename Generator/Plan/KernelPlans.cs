@@ -25,7 +25,8 @@ public sealed record ConvPlan(
     bool Flat512 = false,
     int ColumnPhases = 1,
     TransposedConv? Transposed = null,
-    InputPoolPlan? InputPool = null)
+    InputPoolPlan? InputPool = null,
+    ProloguePlan? Prologue = null)
 {
     /// <summary>
     /// Columns of one padded row in the copy the kernels read: with <see cref="ColumnPhases"/> &gt; 1 (a strided conv)
@@ -114,10 +115,10 @@ public sealed record ConvPlan(
     /// every spatial dim) so that every column is interior, and split into column phases for a stride: In* are then
     /// the padded dims (rows <see cref="RowPitch"/> apart) and Padding is 0.
     /// </summary>
-    public bool PaddedCopy => CopyPadding > 0 || ColumnPhases > 1 || Transposed is not null || InputPool is not null;
-    public int SourceDepth => Rank == 3 ? InDepth - 2 * CopyPadding : InDepth;
-    public int SourceHeight => Transposed?.InHeight ?? (Rank >= 2 ? InHeight - 2 * CopyPadding : InHeight);
-    public int SourceWidth => Transposed?.InWidth ?? InWidth - 2 * CopyPadding;
+    public bool PaddedCopy => CopyPadding > 0 || ColumnPhases > 1 || Transposed is not null || InputPool is not null || Prologue is not null;
+    public int SourceDepth => Prologue?.SourceDepth ?? (Rank == 3 ? InDepth - 2 * CopyPadding : InDepth);
+    public int SourceHeight => Prologue?.SourceHeight ?? Transposed?.InHeight ?? (Rank >= 2 ? InHeight - 2 * CopyPadding : InHeight);
+    public int SourceWidth => Prologue?.SourceWidth ?? Transposed?.InWidth ?? InWidth - 2 * CopyPadding;
     /// <summary>A transposed conv's copy: zero rows and columns before the first input (negative: the input is cropped).</summary>
     public int UpsamplePadding => Dilation * (Kernel - 1) - (Transposed?.Padding ?? 0);
 
@@ -159,6 +160,22 @@ public sealed record TransposedConv(int Stride, int Padding, int OutputPadding, 
 public sealed record InputPoolPlan(LayerKind Kind, int Kernel, int Stride, int Padding, bool CountIncludePad, int RawHeight, int RawWidth)
 {
     public bool IsMax => Kind == LayerKind.MaxPool2d;
+}
+
+/// <summary>
+/// What a convolution applies to its input as its copy is made (Runtime's InputPrologue): an upsampling (<see cref="Scale"/>
+/// 1: none), a padding layer (<see cref="Left"/>, <see cref="Right"/>, <see cref="Top"/>, <see cref="Bottom"/> in
+/// <see cref="LayerMode"/>), then the conv's own padding (ConvPlan.CopyPadding) in <see cref="ConvMode"/>. Set only when
+/// the copy is more than a zero-padded one; Source* are the caller's input dims.
+/// </summary>
+public sealed record ProloguePlan(
+    int SourceDepth, int SourceHeight, int SourceWidth,
+    int Scale, UpsampleKind Upsample, bool AlignCorners,
+    LayerKind PadLayer, int Left, int Right, int Top, int Bottom, PadMode LayerMode,
+    PadMode ConvMode)
+{
+    public bool Upsamples => Scale > 1;
+    public bool PadsLayer => Left + Right + Top + Bottom > 0;
 }
 
 /// <summary>

@@ -378,6 +378,29 @@ public static class ModelPlanner
                 return null;
             }
 
+            // The prologue (an Upsample, a padding layer) changes what the conv sees: plan the conv on those dims.
+            ProloguePlan? prologue = PlanPrologue(chain, c, inD, inH, inW, (d, args) => ReportArray(d, args, null));
+            if (Failed()) return null;
+            if (prologue is not null)
+            {
+                if (c.Rank == 2) // Upsample and the padding layers stand only before a Conv2d
+                {
+                    inH = inH * prologue.Scale + prologue.Top + prologue.Bottom;
+                    inW = inW * prologue.Scale + prologue.Left + prologue.Right;
+                }
+                if (CheckConvPaddingMode(chain, c, layer, c.Rank switch { 1 => new[] { inW }, 2 => new[] { inH, inW }, _ => new[] { inD, inH, inW } }, (d, args) => ReportArray(d, args, null)))
+                    return null;
+            }
+
+            // An input pool and a prologue both make the conv's input copy; they are not composed (the parser refuses an
+            // Upsample or padding layer after a leading pool, this is a conv padding_mode other than 'zeros' after one).
+            if (inputPool is not null && prologue is not null)
+            {
+                Report(InvalidParameter, layer, chain.MethodName,
+                    $"PaddingMode = {c.PaddingMode} with an input pool ({inputPool.Kind} before the conv) is not supported: both are applied as the conv's input copy is made, and the two are not composed. Pool in the previous chain, or use PaddingMode.Zeros");
+                return null;
+            }
+
             if (c.Transposed)
             {
                 (conv, output) = PlanTransposed(chain, c, layer, inC, inH, inW, Report, TooLarge, diagnostics);
@@ -436,7 +459,8 @@ public static class ModelPlanner
                 // consecutive output columns are consecutive (one load per vector instead of a gather of `stride`-apart elements).
                 int phases = (vectorized || flat) && c.Stride > 1 ? c.Stride : 1;
                 conv = new ConvPlan(c.Name, c.Rank, inC, c.OutChannels, c.Groups, c.KernelSize, c.Stride, kernelPadding, c.Dilation, c.Bias,
-                    readD, readH, readW, od, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), interiorStart, interiorEnd, vectorized, copyPadding, flat, phases);
+                    readD, readH, readW, od, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), interiorStart, interiorEnd, vectorized, copyPadding, flat, phases,
+                    Prologue: prologue);
                 output = c.Rank switch { 1 => new[] { c.OutChannels, ow }, 2 => new[] { c.OutChannels, oh, ow }, _ => new[] { c.OutChannels, od, oh, ow } };
             }
         }
@@ -519,6 +543,51 @@ public static class ModelPlanner
             chain.Activation is { Kind: LayerKind.Softmax } ? null : chain.Activation, pool, // Softmax is a row step of its own, not an elementwise activation
             chain.TrainingForward, chain.Split, SkipParameter: chain.SkipParameter, Softmax: chain.Activation is { Kind: LayerKind.Softmax }, Block: chain.Block);
         return plan with { MaxRowBands = PlanMaxRowBands(plan) };
+    }
+
+    /// <summary>
+    /// The chain's prologue (its Upsample, its padding layer, its conv's padding_mode) resolved against the input dims, or
+    /// null when the conv reads a plain (zero-padded) copy. A padding layer's reflect padding must be less than the
+    /// upsampled input in its dim, as in PyTorch (FN0023).
+    /// </summary>
+    private static ProloguePlan? PlanPrologue(ChainSpec chain, ConvSpec c, int inD, int inH, int inW,
+        Action<Microsoft.CodeAnalysis.DiagnosticDescriptor, object[]> report)
+    {
+        PrologueSpec? p = chain.Prologue;
+        bool convMode = c.PaddingMode != PadMode.Zeros && c.Padding > 0;
+        if (p is null && !convMode) return null;
+        int scale = p is { Scale: > 0 } ? p.Scale : 1;
+        if (p is { PadLayer: LayerKind.ReflectionPad2d })
+        {
+            int h = inH * scale, w = inW * scale;
+            string upsampled = scale > 1 ? $" (the input upsampled ×{scale})" : "";
+            if (Math.Max(p.Left, p.Right) >= w || Math.Max(p.Top, p.Bottom) >= h)
+            {
+                report(PaddingTooLarge, new object[] { chain.MethodName,
+                    $"ReflectionPad2d ({p.Left}, {p.Right}, {p.Top}, {p.Bottom}) pads an input of {h}×{w}{upsampled}, but reflect padding must be less than the input size in its dim" });
+                return null;
+            }
+        }
+        return new ProloguePlan(inD, inH, inW, scale, p?.Upsample ?? UpsampleKind.Nearest, p?.AlignCorners ?? false,
+            p?.PadLayer ?? LayerKind.Unknown, p?.Left ?? 0, p?.Right ?? 0, p?.Top ?? 0, p?.Bottom ?? 0,
+            (p?.PadLayer ?? LayerKind.Unknown).PaddingLayerMode(), c.PaddingMode);
+    }
+
+    /// <summary>A conv's reflect padding must be less than, its circular padding at most, each dim it pads (FN0023); true when it is not.</summary>
+    private static bool CheckConvPaddingMode(ChainSpec chain, ConvSpec c, string layer, int[] dims, Action<Microsoft.CodeAnalysis.DiagnosticDescriptor, object[]> report)
+    {
+        if (c.Padding <= 0) return false;
+        bool tooLarge = c.PaddingMode switch
+        {
+            PadMode.Reflect => dims.Any(d => c.Padding >= d),
+            PadMode.Circular => dims.Any(d => c.Padding > d),
+            _ => false,
+        };
+        if (!tooLarge) return false;
+        string rule = c.PaddingMode == PadMode.Reflect ? "less than" : "at most";
+        report(PaddingTooLarge, new object[] { chain.MethodName,
+            $"{layer} pads with padding_mode '{c.PaddingMode.ToString().ToLowerInvariant()}' and Padding = {c.Padding}, but its input is {string.Join("×", dims)}: the padding must be {rule} the input size in every dim" });
+        return true;
     }
 
     /// <summary>

@@ -41,10 +41,14 @@ public enum LayerKind
     Identity,
     Softmax,
     ConvTranspose2d,
+    Upsample,
+    ReflectionPad2d,
+    ReplicationPad2d,
+    ZeroPad2d,
 }
 
 /// <summary>A layer's place in a chain; a chain lists them in this order (see LayerOrder).</summary>
-public enum LayerRole { Compute, Norm, Add, Activation, Pool, Unknown, NoOp }
+public enum LayerRole { Compute, Norm, Add, Activation, Pool, Unknown, NoOp, Prologue }
 
 public static class LayerKindFacts
 {
@@ -61,6 +65,8 @@ public static class LayerKindFacts
         // Nothing to compute in eval mode: Parse drops them (Flatten only changes the declared output shape).
         LayerKind.Flatten or LayerKind.Dropout or LayerKind.Identity => LayerRole.NoOp,
         LayerKind.Add => LayerRole.Add,
+        // Applied as the convolution after them reads its input (see PrologueSpec).
+        LayerKind.Upsample or LayerKind.ReflectionPad2d or LayerKind.ReplicationPad2d or LayerKind.ZeroPad2d => LayerRole.Prologue,
         _ => LayerRole.Unknown,
     };
 
@@ -78,15 +84,36 @@ public static class LayerKindFacts
     public static bool IsBatchNorm(this LayerKind kind) => kind is LayerKind.BatchNorm1d or LayerKind.BatchNorm2d or LayerKind.BatchNorm3d;
     public static bool IsInstanceNorm(this LayerKind kind) => kind is LayerKind.InstanceNorm1d or LayerKind.InstanceNorm2d or LayerKind.InstanceNorm3d;
     public static bool IsMaxPool(this LayerKind kind) => kind is LayerKind.MaxPool1d or LayerKind.MaxPool2d or LayerKind.MaxPool3d;
+    public static bool IsPaddingLayer(this LayerKind kind) => kind is LayerKind.ReflectionPad2d or LayerKind.ReplicationPad2d or LayerKind.ZeroPad2d;
+
+    /// <summary>The padding mode a padding layer applies (PadMode.Zeros for any other kind).</summary>
+    public static PadMode PaddingLayerMode(this LayerKind kind) => kind switch
+    {
+        LayerKind.ReflectionPad2d => PadMode.Reflect,
+        LayerKind.ReplicationPad2d => PadMode.Replicate,
+        _ => PadMode.Zeros,
+    };
 }
 
 /// <summary>
 /// torch.nn.Conv1d/2d/3d as written (cubic kernels); InChannels 0 means "take it from the input". <see cref="Transposed"/>:
-/// torch.nn.ConvTranspose2d, with its <see cref="OutputPadding"/>.
+/// torch.nn.ConvTranspose2d, with its <see cref="OutputPadding"/>. <see cref="PaddingMode"/>: PyTorch's padding_mode.
 /// </summary>
 public sealed record ConvSpec(
     string Name, int InChannels, int OutChannels, int KernelSize, int Stride, int Padding, int Dilation, bool Bias,
-    int Rank = 2, int Groups = 1, bool Transposed = false, int OutputPadding = 0);
+    int Rank = 2, int Groups = 1, bool Transposed = false, int OutputPadding = 0, PadMode PaddingMode = PadMode.Zeros);
+
+/// <summary>Mirrors <c>FusedNorm.PaddingMode</c> (PyTorch's padding_mode / F.pad mode); same names, same values.</summary>
+public enum PadMode { Zeros = 0, Reflect, Replicate, Circular }
+
+/// <summary>Mirrors <c>FusedNorm.UpsampleMode</c>; same names, same values.</summary>
+public enum UpsampleKind { Nearest = 0, Bilinear }
+
+/// <summary>
+/// The layers a convolution applies as it reads its input, as written: an Upsample (Scale 0: none) and a padding layer
+/// (<see cref="PadLayer"/> Unknown: none) with PyTorch's (left, right, top, bottom).
+/// </summary>
+public sealed record PrologueSpec(int Scale, UpsampleKind Upsample, bool AlignCorners, LayerKind PadLayer, int Left, int Right, int Top, int Bottom);
 
 /// <summary>torch.nn.Linear as written; InFeatures 0 means "take it from the input".</summary>
 public sealed record LinearSpec(string Name, int InFeatures, int OutFeatures, bool Bias);
@@ -139,7 +166,9 @@ public sealed record ChainSpec(
     bool FlattenOutput = false,
     EquatableArray<string> Concat = default,
     PoolSpec? InputPool = null,
-    string? Block = null)
+    string? Block = null,
+
+    PrologueSpec? Prologue = null)
 {
     /// <summary>The chain's input is the channel concatenation of <see cref="Concat"/> (sources named as in Input), in order.</summary>
     public bool HasConcat => !Concat.IsEmpty;

@@ -25,6 +25,19 @@ internal static class ChainGoldens
     }
 
     /// <summary>
+    /// Only the chains with a prologue (an Upsample, a padding layer or a conv padding_mode), with seeds of their own (700
+    /// on): the other chain goldens are left as they are.
+    /// </summary>
+    public static void WritePrologue(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        int seed = 700;
+        foreach (ChainCase chain in ChainCases.All.Where(HasPrologue)) WriteCase(directory, chain, seed++, Array.Empty<Poke>());
+    }
+
+    public static bool HasPrologue(ChainCase chain) => chain.Prologue is not null || chain.Conv is { Mode: not PaddingMode.Zeros };
+
+    /// <summary>
     /// The <see cref="NonFiniteCases"/>: built and drawn exactly like a chain golden (with seeds of their own, so the
     /// chain goldens keep theirs), then the poked values are set in the input or the state_dict before the forward.
     /// </summary>
@@ -132,16 +145,41 @@ internal static class ChainGoldens
         var modules = new List<(string, Module)>();
         var parts = new List<string>();
         int channels;
+        if (chain.Prologue is { Scale: > 0 } up)
+        {
+            var mode = up.Mode == FusedNorm.UpsampleMode.Bilinear ? torch.UpsampleMode.Bilinear : torch.UpsampleMode.Nearest;
+            modules.Add(("up", nn.Upsample(scale_factor: new double[] { up.Scale, up.Scale }, mode: mode, align_corners: up.Mode == FusedNorm.UpsampleMode.Bilinear ? up.AlignCorners : null)));
+            parts.Add($"Upsample(scale_factor={up.Scale},mode={up.Mode.ToString().ToLowerInvariant()}{(up.AlignCorners ? ",align_corners=True" : "")})");
+        }
+        if (chain.Prologue is { Pad: { } padLayer } pro)
+        {
+            var (l, r, t, b) = pro.Sides;
+            var sides = ((long)l, (long)r, (long)t, (long)b);
+            modules.Add(("pad", padLayer switch
+            {
+                Layer.ReflectionPad2d => nn.ReflectionPad2d(sides),
+                Layer.ReplicationPad2d => nn.ReplicationPad2d(sides),
+                _ => nn.ZeroPad2d(sides),
+            }));
+            parts.Add($"{padLayer}(({l},{r},{t},{b}))");
+        }
         if (chain.Conv is { } c)
         {
             int inChannels = chain.SampleShape[0];
+            var paddingMode = c.Mode switch
+            {
+                PaddingMode.Reflect => PaddingModes.Reflect,
+                PaddingMode.Replicate => PaddingModes.Replicate,
+                PaddingMode.Circular => PaddingModes.Circular,
+                _ => PaddingModes.Zeros,
+            };
             modules.Add(("conv", chain.Rank switch
             {
-                1 => nn.Conv1d(inChannels, c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, groups: c.Groups, bias: c.Bias),
-                3 => nn.Conv3d(inChannels, c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, groups: c.Groups, bias: c.Bias),
-                _ => nn.Conv2d(inChannels, c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, groups: c.Groups, bias: c.Bias),
+                1 => nn.Conv1d(inChannels, c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, padding_mode: paddingMode, groups: c.Groups, bias: c.Bias),
+                3 => nn.Conv3d(inChannels, c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, padding_mode: paddingMode, groups: c.Groups, bias: c.Bias),
+                _ => nn.Conv2d(inChannels, c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, padding_mode: paddingMode, groups: c.Groups, bias: c.Bias),
             }));
-            parts.Add($"Conv{chain.Rank}d({inChannels},{c.OutChannels},k{c.Kernel},s{c.Stride},p{c.Padding},d{c.Dilation}{(c.Groups != 1 ? $",groups={c.Groups}" : "")}{(c.Bias ? "" : ",bias=False")})");
+            parts.Add($"Conv{chain.Rank}d({inChannels},{c.OutChannels},k{c.Kernel},s{c.Stride},p{c.Padding},d{c.Dilation}{(c.Groups != 1 ? $",groups={c.Groups}" : "")}{(c.Bias ? "" : ",bias=False")}{(c.Mode != PaddingMode.Zeros ? $",padding_mode={c.Mode.ToString().ToLowerInvariant()}" : "")})");
             channels = c.OutChannels;
         }
         else
