@@ -11,16 +11,17 @@ namespace FusedNorm.Tests.Generator;
 /// <summary>
 /// FusedNorm accepts exactly what PyTorch accepts at the boundary of every size rule: a conv window against its padded
 /// input (with dilation), groups that divide, a pooling window against its padded input, pooling padding against half
-/// the kernel, AvgPool3d's window against the unpadded input. Goldens/pytorch_size_rules.tsv records what libtorch did
+/// the kernel, AvgPool3d's window against the unpadded input, reflect and circular padding against the input size. Goldens/pytorch_size_rules.tsv records what libtorch did
 /// with each layer (tools/GoldenGen 'sizerules'); the same layer, compiled here, must give an error exactly where
 /// PyTorch raised one.
 /// </summary>
 public class PyTorchSizeRuleTests
 {
-    public sealed record Rule(string Layer, int Rank, int Size, int Kernel, int Stride, int Padding, int Dilation, int Groups, int Channels, bool Accepted, string Message)
+    public sealed record Rule(string Layer, int Rank, int Size, int Kernel, int Stride, int Padding, int Dilation, int Groups, int Channels, bool Accepted, string Message,
+        string PaddingMode)
     {
         public override string ToString() =>
-            $"{Layer} size {Size} k{Kernel} s{Stride} p{Padding} d{Dilation} g{Groups}: PyTorch {(Accepted ? "accepts" : "refuses: " + Message)}";
+            $"{Layer} size {Size} k{Kernel} s{Stride} p{Padding} d{Dilation} g{Groups} {PaddingMode}: PyTorch {(Accepted ? "accepts" : "refuses: " + Message)}";
     }
 
     private static readonly Lazy<List<Rule>> Rules = new(() =>
@@ -28,7 +29,7 @@ public class PyTorchSizeRuleTests
             .Where(l => l.Length > 0 && !l.StartsWith('#') && !l.StartsWith("layer\t"))
             .Select(l => l.Split('\t'))
             .Select(f => new Rule(f[0], int.Parse(f[1]), int.Parse(f[2]), int.Parse(f[3]), int.Parse(f[4]), int.Parse(f[5]), int.Parse(f[6]),
-                int.Parse(f[7]), int.Parse(f[8]), f[9] == "1", f.Length > 10 ? f[10] : ""))
+                int.Parse(f[7]), int.Parse(f[8]), f[9] == "1", f[10], f[11]))
             .ToList());
 
     public static TheoryData<int> Indices
@@ -61,7 +62,8 @@ public class PyTorchSizeRuleTests
         string sizes = string.Join(", ", Enumerable.Repeat(rule.Size, rule.Rank));
         string conv = $"Conv{rule.Rank}d";
         string chain = rule.Layer.StartsWith("Conv")
-            ? $"[Fuse(Layer.{conv})] [{conv}(4, KernelSize = {rule.Kernel}, Stride = {rule.Stride}, Padding = {rule.Padding}, Dilation = {rule.Dilation}, Groups = {rule.Groups}, Name = \"c\")]"
+            ? $"[Fuse(Layer.{conv})] [{conv}(4, KernelSize = {rule.Kernel}, Stride = {rule.Stride}, Padding = {rule.Padding}, Dilation = {rule.Dilation}, Groups = {rule.Groups}, " +
+              $"PaddingMode = PaddingMode.{char.ToUpperInvariant(rule.PaddingMode[0])}{rule.PaddingMode.Substring(1)}, Name = \"c\")]"
             : $"[Fuse(Layer.{conv}, Layer.{rule.Layer})] [{conv}(4, KernelSize = 1, Name = \"c\")] [{rule.Layer}(KernelSize = {rule.Kernel}, Stride = {rule.Stride}, Padding = {rule.Padding})]";
         string source = $$"""
             using System;

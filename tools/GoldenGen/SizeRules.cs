@@ -11,14 +11,15 @@ namespace GoldenGen;
 /// <summary>
 /// pytorch_size_rules.tsv: the boundary cases of every size rule FusedNorm checks (a conv window against its padded
 /// input, dilation, a pooling window against its padded input, pooling padding against half the kernel, AvgPool3d's
-/// window against the unpadded input, groups that divide), each run through libtorch's own module to record whether
+/// window against the unpadded input, groups that divide, reflect/circular padding against the input size), each run through libtorch's own module to record whether
 /// PyTorch accepts it. Generator.Tests' PyTorchSizeRuleTests compiles the same layer and expects an error exactly
 /// where PyTorch raised one. Columns: layer, rank, size (every spatial dim), kernel, stride, padding, dilation, groups,
-/// channels, accepted (1/0), PyTorch's message (first line) when refused.
+/// channels, accepted (1/0), PyTorch's message (first line) when refused, the conv's padding_mode.
 /// </summary>
 public static class SizeRules
 {
-    private sealed record Case(string Layer, int Rank, int Size, int Kernel, int Stride, int Padding, int Dilation = 1, int Groups = 1, int Channels = 4);
+    private sealed record Case(string Layer, int Rank, int Size, int Kernel, int Stride, int Padding, int Dilation = 1, int Groups = 1, int Channels = 4,
+        string Mode = "zeros");
 
     private static IEnumerable<Case> Cases()
     {
@@ -36,6 +37,11 @@ public static class SizeRules
             yield return new(conv, rank, 5, 1, 7, 0); // a stride beyond the input: one output
             yield return new(conv, rank, 5, 3, 1, 0, Groups: 2);
             yield return new(conv, rank, 5, 3, 1, 0, Groups: 3); // 3 does not divide 4 channels
+
+            // padding_mode: reflect needs padding < the input size, circular padding <= the input size, replicate any.
+            foreach (string mode in new[] { "reflect", "replicate", "circular" })
+                foreach (int padding in new[] { 4, 5, 6 })
+                    yield return new(conv, rank, 5, 3, 1, padding, Mode: mode);
 
             foreach (string kind in new[] { "MaxPool", "AvgPool" })
             {
@@ -56,12 +62,12 @@ public static class SizeRules
     {
         var text = new StringBuilder();
         text.AppendLine("# Written by tools/GoldenGen 'sizerules' with libtorch: whether PyTorch accepts each layer on an input of the given size.");
-        text.AppendLine("layer\trank\tsize\tkernel\tstride\tpadding\tdilation\tgroups\tchannels\taccepted\tpytorch_message");
+        text.AppendLine("layer\trank\tsize\tkernel\tstride\tpadding\tdilation\tgroups\tchannels\taccepted\tpytorch_message\tpadding_mode");
         foreach (Case c in Cases())
         {
             string? error = Run(c);
             text.Append(string.Join("\t", c.Layer, c.Rank, c.Size, c.Kernel, c.Stride, c.Padding, c.Dilation, c.Groups, c.Channels,
-                error is null ? 1 : 0, error ?? "")).Append('\n');
+                error is null ? 1 : 0, error ?? "", c.Mode)).Append('\n');
             Console.WriteLine($"{c} -> {(error is null ? "accepted" : error)}");
         }
         File.WriteAllText(Path.Combine(goldens, "pytorch_size_rules.tsv"), text.ToString());
@@ -77,11 +83,12 @@ public static class SizeRules
         {
             Tensor x = zeros(shape);
             long? stride = c.Stride == 0 ? null : c.Stride;
+            PaddingModes mode = c.Mode switch { "reflect" => PaddingModes.Reflect, "replicate" => PaddingModes.Replicate, "circular" => PaddingModes.Circular, _ => PaddingModes.Zeros };
             nn.Module<Tensor, Tensor> layer = c.Layer switch
             {
-                "Conv1d" => nn.Conv1d(c.Channels, 4, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, groups: c.Groups),
-                "Conv2d" => nn.Conv2d(c.Channels, 4, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, groups: c.Groups),
-                "Conv3d" => nn.Conv3d(c.Channels, 4, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, groups: c.Groups),
+                "Conv1d" => nn.Conv1d(c.Channels, 4, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, groups: c.Groups, padding_mode: mode),
+                "Conv2d" => nn.Conv2d(c.Channels, 4, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, groups: c.Groups, padding_mode: mode),
+                "Conv3d" => nn.Conv3d(c.Channels, 4, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, groups: c.Groups, padding_mode: mode),
                 "MaxPool1d" => nn.MaxPool1d(c.Kernel, stride: stride, padding: c.Padding),
                 "MaxPool2d" => nn.MaxPool2d(c.Kernel, stride: stride, padding: c.Padding),
                 "MaxPool3d" => nn.MaxPool3d(c.Kernel, stride: stride, padding: c.Padding),
