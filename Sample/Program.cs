@@ -26,7 +26,7 @@ var model = new LeNetBn();
 model.LoadWeights(weights);
 Console.WriteLine("LeNet-5 with BatchNorm (Sample/LeNetBn.cs: 2 conv chains + 3 Linear chains, BatchNorm folded at load),");
 Console.WriteLine("trained in PyTorch on 32×32 drawn shapes (circle, square, triangle, cross, bar), run by the kernels the");
-Console.WriteLine("generator wrote for it. Other modes: resnet, mobilenet (see the first lines of Program.cs).");
+Console.WriteLine("generator wrote for it. Other modes: resnet, mobilenet, style (see the first lines of Program.cs).");
 Console.WriteLine($"Loaded {LeNetBn.StateDictKeys.Count} tensors from {weightsPath}");
 
 // The reference images and what PyTorch computed for them (eval mode).
