@@ -91,11 +91,11 @@ public static class DiagnosticDescriptors
         "Chain '{0}' asks for TrainingForward, but its layers run as {1} kernels: declare one [Fuse] method per convolution or Linear layer and set TrainingForward on those with a BatchNorm");
 
     public static readonly DiagnosticDescriptor UnknownSource = Error("FN0016",
-        "Input or Skip names no chain",
+        "Input, Skip or Concat names no chain",
         "Chain '{0}': {1} = \"{2}\" names no [Fuse] method of '{3}': use nameof(...) of a chain declared before it, or Graph.Input for the model input");
 
     public static readonly DiagnosticDescriptor SourceNotEarlier = Error("FN0017",
-        "Input or Skip is not an earlier chain",
+        "Input, Skip or Concat is not an earlier chain",
         "Chain '{0}': {1} = \"{2}\" {3}; chains run in declaration order, so a chain reads the model input (Graph.Input) or a chain declared before it");
 
     public static readonly DiagnosticDescriptor AddSkipMismatch = Error("FN0018",
