@@ -25,37 +25,14 @@ public static class ResNet18Recipe
     /// <summary>FNV-1a, 32 bits, of the key's UTF-8 bytes (see <see cref="SeededRecipe"/>).</summary>
     public static uint Fnv1a(string key) => SeededRecipe.Fnv1a(key);
 
-    /// <summary>The recipe's values for one float tensor of the state_dict (or "input").</summary>
-    public static float[] Values(string key, int[] shape) => Values(key, shape, Range(key, shape));
+    /// <summary>The recipe's values for one float tensor of the state_dict (or "input"): <see cref="SeededRecipe.Values(string, int[])"/>.</summary>
+    public static float[] Values(string key, int[] shape) => SeededRecipe.Values(key, shape);
 
-    /// <summary>The recipe's draw for one tensor in a range the caller chose (another network's recipe may widen one).</summary>
-    public static float[] Values(string key, int[] shape, (double Low, double High) range)
-    {
-        int count = 1;
-        foreach (int d in shape) count *= d;
-        (double low, double high) = range;
-        var random = new Random((int)Fnv1a(key));
-        var values = new float[count];
-        for (int i = 0; i < count; i++) values[i] = (float)(low + (high - low) * random.NextDouble());
-        return values;
-    }
+    /// <summary>The recipe's draw for one tensor in a range the caller chose: <see cref="SeededRecipe.Values(string, int[], ValueTuple{double, double})"/>.</summary>
+    public static float[] Values(string key, int[] shape, (double Low, double High) range) => SeededRecipe.Values(key, shape, range);
 
-    public static (double Low, double High) Range(string key, int[] shape)
-    {
-        if (key == "input") return (-1, 1);
-        if (key.EndsWith(".running_mean")) return (-0.5, 0.5);
-        if (key.EndsWith(".running_var")) return (0.5, 2);
-        if (key.EndsWith(".bias")) return (-0.5, 0.5);
-        if (key.EndsWith(".weight") && shape.Length == 1) return (0.5, 1.5); // a BatchNorm's γ
-        if (key.EndsWith(".weight"))
-        {
-            int fanIn = 1;
-            for (int i = 1; i < shape.Length; i++) fanIn *= shape[i];
-            double bound = 1 / Math.Sqrt(fanIn);
-            return (-bound, bound);
-        }
-        throw new ArgumentException($"The recipe has no range for '{key}'.", nameof(key));
-    }
+    /// <summary>The range of one tensor: <see cref="SeededRecipe.Range"/>.</summary>
+    public static (double Low, double High) Range(string key, int[] shape) => SeededRecipe.Range(key, shape);
 
     /// <summary>
     /// Every float tensor of torchvision.models.resnet18().state_dict(), by key and shape, in its order (num_batches_tracked,

@@ -29,18 +29,22 @@ public static class SeededRecipe
     }
 
     /// <summary>The recipe's values for one float tensor of a state_dict (or "input").</summary>
-    public static float[] Values(string key, int[] shape)
+    public static float[] Values(string key, int[] shape) => Values(key, shape, Range(key, shape));
+
+    /// <summary>The recipe's draw for one tensor in a range the caller chose (another network's recipe may widen one).</summary>
+    public static float[] Values(string key, int[] shape, (double Low, double High) range)
     {
         int count = 1;
         foreach (int d in shape) count *= d;
-        (double low, double high) = Range(key, shape);
+        (double low, double high) = range;
         var random = new Random((int)Fnv1a(key));
         var values = new float[count];
         for (int i = 0; i < count; i++) values[i] = (float)(low + (high - low) * random.NextDouble());
         return values;
     }
 
-    private static (double Low, double High) Range(string key, int[] shape)
+    /// <summary>The range the recipe draws a tensor from, by its key and shape.</summary>
+    public static (double Low, double High) Range(string key, int[] shape)
     {
         if (key == "input") return (-1, 1);
         if (key.EndsWith(".running_mean")) return (-0.5, 0.5);
