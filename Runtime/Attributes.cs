@@ -198,6 +198,13 @@ public sealed class FuseAttribute : Attribute
     /// <c>identity = x</c> when there is no downsample.
     /// </summary>
     public string? When { get; set; }
+
+    /// <summary>
+    /// In a <see cref="BlockAttribute"/> class only: <c>nameof(BoolParameter)</c>; the chain is part of a use only when that
+    /// <c>const bool</c> is false there: the other half of <see cref="When"/>, so two chains can be alternatives (MobileNetV2's
+    /// projection with the residual add when <c>use_res_connect</c>, without it otherwise).
+    /// </summary>
+    public string? Unless { get; set; }
 }
 
 /// <summary>
@@ -205,8 +212,11 @@ public sealed class FuseAttribute : Attribute
 /// class of <see cref="FuseAttribute"/> chains, declared without an access modifier (<c>partial void Conv1(ReadOnlySpan&lt;float&gt; x,
 /// Span&lt;float&gt; y, int batch);</c>, which C# lets go without a body), named relative to the block (<c>Name = "conv1"</c>).
 /// Its <c>const int</c> and <c>const bool</c> fields, in declaration order, are its parameters, their values the defaults;
-/// layer attributes may use them (<c>[Conv2d(Planes * 4, Stride = Stride)]</c>). <see cref="Graph.Input"/> in a block is the
-/// block's input; its last chain's output is the block's output. A model uses it with <see cref="UseAttribute{TBlock}"/>.
+/// a constant computed from other constants (<c>const int Hidden = In * ExpandRatio;</c>) is not a parameter but is
+/// computed again at each use. Layer attributes may use both (<c>[Conv2d(Planes * 4, Stride = Stride)]</c>, and
+/// <c>Name = Expands ? "conv.2" : "conv.1"</c> for keys that depend on a parameter). <see cref="Graph.Input"/> in a block is
+/// the block's input; the output of its last chain present at a use is the block's output. A model uses it with
+/// <see cref="UseAttribute{TBlock}"/>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class BlockAttribute : Attribute

@@ -229,8 +229,8 @@ public class BlockTests
     }
 
     [Theory]
-    [InlineData("Stride", "'Stride' is an int: When takes a const bool parameter")]
-    [InlineData("Nope", "block 'Res' has no parameter of that name")]
+    [InlineData("Stride", "'Stride' is an int: When takes a const bool of the block")]
+    [InlineData("Nope", "block 'Res' has no constant of that name")]
     public void FN0043_when_names_no_bool_parameter(string when, string expected)
     {
         string block = Basic.Replace("When = nameof(Downsample)", $"When = \"{when}\"");
@@ -239,15 +239,81 @@ public class BlockTests
         Assert.Equal("Shortcut", Text(d)); // at the block's chain, where the fix goes
     }
 
-    [Fact]
-    public void FN0043_when_on_a_model_chain_or_on_the_block_output()
+    [Theory]
+    [InlineData("When")]
+    [InlineData("Unless")]
+    public void FN0043_when_or_unless_on_a_model_chain(string property)
     {
-        var model = GeneratorHarness.RunGenerator(Source("[Fuse(Layer.Conv2d, When = \"X\")] [Conv2d(8, KernelSize = 1, Name = \"c\")] public partial void C" + Signature, Basic));
-        Assert.Contains("When is for the chains of a [Block] class", Single(model, "FN0043").GetMessage());
+        var model = GeneratorHarness.RunGenerator(Source($"[Fuse(Layer.Conv2d, {property} = \"X\")] [Conv2d(8, KernelSize = 1, Name = \"c\")] public partial void C" + Signature, Basic));
+        Assert.Contains($"{property} is for the chains of a [Block] class", Single(model, "FN0043").GetMessage());
+    }
 
-        string last = Basic.Replace("Skip = nameof(Shortcut))]", "Skip = nameof(Shortcut), When = nameof(Downsample))]");
-        var block = GeneratorHarness.RunGenerator(Source("[Use<Res>(\"layer1\")] partial void Blocks();", last));
-        Assert.Contains("it is the block's last chain", Single(block, "FN0043").GetMessage());
+    /// <summary>
+    /// MobileNetV2's inverted residual in small: the projection adds the block's input only when the use keeps the shape
+    /// (stride 1, In == Out). Two alternative last chains (When / Unless on a derived bool), the hidden width a derived
+    /// constant, and state_dict names that depend on a parameter (a string conditional).
+    /// </summary>
+    private const string Inverted = """
+            const int In = 8, Out = 8, Stride = 1, Ratio = 2;
+            const int Hidden = In * Ratio;
+            const bool Expands = Ratio != 1, Residual = Stride == 1 && In == Out;
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU6, When = nameof(Expands))]
+            [Conv2d(Hidden, KernelSize = 1, Bias = false, Name = "conv.0.0")] [BatchNorm(Name = "conv.0.1")]
+            partial void Expand(ReadOnlySpan<float> x, Span<float> y, int batch);
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU6)]
+            [Conv2d(Hidden, KernelSize = 3, Stride = Stride, Padding = 1, Groups = Hidden, Bias = false, Name = Expands ? "conv.1.0" : "conv.0.0")] [BatchNorm(Name = Expands ? "conv.1.1" : "conv.0.1")]
+            partial void Depthwise(ReadOnlySpan<float> x, Span<float> y, int batch);
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Skip = Graph.Input, When = nameof(Residual))]
+            [Conv2d(Out, KernelSize = 1, Bias = false, Name = Expands ? "conv.2" : "conv.1")] [BatchNorm(Name = Expands ? "conv.3" : "conv.2")]
+            partial void ProjectAdd(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Input = nameof(Depthwise), Unless = nameof(Residual))]
+            [Conv2d(Out, KernelSize = 1, Bias = false, Name = Expands ? "conv.2" : "conv.1")] [BatchNorm(Name = Expands ? "conv.3" : "conv.2")]
+            partial void Project(ReadOnlySpan<float> x, Span<float> y, int batch);
+        """;
+
+    [Fact]
+    public void Derived_constants_string_names_and_alternative_last_chains_follow_each_use()
+    {
+        // f1: no expansion (ratio 1), 8 → 4: depthwise then the plain projection. f2: 4 → 4, ratio 3: expand to 12, then the
+        // projection with the add. f3: 4 → 6 stride 2: expand to 8, projection without the add.
+        var run = GeneratorHarness.RunGenerator(Source(
+            "[Use<Res>(\"f1\", 8, 4, 1, 1)] [Use<Res>(\"f2\", 4, 4, 1, 3)] [Use<Res>(\"f3\", 4, 6, 2, 2)] partial void Blocks();", Inverted));
+        Assert.Empty(run.GeneratorDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Empty(run.CompileErrors);
+        string model = ModelFile(run);
+        // Keys depend on Expands: f1 has no expand, so its depthwise is conv.0.0 and its projection conv.1.
+        foreach (string key in new[] { "f1.conv.0.0.weight", "f1.conv.1.weight", "f1.conv.2.running_mean", "f2.conv.0.0.weight",
+                     "f2.conv.1.0.weight", "f2.conv.2.weight", "f2.conv.3.bias", "f3.conv.1.1.running_var", "f3.conv.2.weight" })
+            Assert.Contains($"\"{key}\"", model);
+        Assert.DoesNotContain("\"f1.conv.1.0.weight\"", model);
+        Assert.DoesNotContain("\"f1.conv.3.bias\"", model);
+        // Which chains each use has: f2 adds its input; f1 and f3 do not.
+        Assert.Contains("public void F1_Project(", model);
+        Assert.DoesNotContain("F1_ProjectAdd(", model);
+        Assert.DoesNotContain("F1_Expand(", model);
+        Assert.Contains("public void F2_ProjectAdd(", model);
+        Assert.DoesNotContain("F2_Project(", model);
+        Assert.Contains("public void F3_Project(", model);
+        // Hidden = In · Ratio at each use: 12 channels at f2, 8 at f3 (on f2's 4-channel 16×16 output, stride 2 → 8×8).
+        Assert.Contains("→ (batch, 12, 16, 16)", model);
+        Assert.Contains("→ (batch, 8, 8, 8)", model);
+        Assert.Contains("→ (batch, 6, 8, 8)", model);
+    }
+
+    [Fact]
+    public void A_derived_constant_is_not_a_parameter_and_a_use_that_leaves_out_every_chain_is_an_error()
+    {
+        // Five arguments: the block has four parameters (In, Out, Stride, Ratio); Hidden, Expands and Residual are computed.
+        var tooMany = GeneratorHarness.RunGenerator(Source("[Use<Res>(\"f\", 8, 8, 1, 2, 16)] partial void Blocks();", Inverted));
+        Assert.Contains("the block has 4 parameter(s): int In = 8, int Out = 8, int Stride = 1, int Ratio = 2", Single(tooMany, "FN0041").GetMessage());
+
+        const string none = """
+                const bool Kept = false;
+                [Fuse(Layer.Conv2d, When = nameof(Kept))] [Conv2d(8, KernelSize = 1, Name = "a")] partial void A(ReadOnlySpan<float> x, Span<float> y, int batch);
+                [Fuse(Layer.Conv2d, When = nameof(Kept))] [Conv2d(8, KernelSize = 1, Name = "b")] partial void B(ReadOnlySpan<float> x, Span<float> y, int batch);
+            """;
+        var empty = GeneratorHarness.RunGenerator(Source("[Use<Res>(\"f\")] partial void Blocks();", none));
+        Assert.Contains("every chain of the block is left out by its When or Unless", Single(empty, "FN0041").GetMessage());
     }
 
     [Fact]

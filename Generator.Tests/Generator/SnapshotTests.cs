@@ -76,7 +76,7 @@ public class SnapshotTests
         var run = GeneratorHarness.RunGenerator(Numerics.MobileNetV2Tests.Source);
         Assert.Empty(run.CompileErrors);
         var failures = new System.Collections.Generic.List<string>();
-        foreach (string file in new[] { "Model", "B2Depthwise", "B8Project", "Head", "Classifier" })
+        foreach (string file in new[] { "Model", "Features_2_Depthwise", "Features_8_ProjectAdd", "Head", "Classifier" })
         {
             var source = Assert.Single(run.Sources, s => s.HintName == $"FusedNorm.Sample.MobileNetV2.{file}.g.cs");
             try { Snapshot.Verify($"SnapshotTests.MobileNetV2#{file}", source.SourceText.ToString()); }
@@ -88,11 +88,13 @@ public class SnapshotTests
         // depthwise included) has column vectors; below that (blocks 7-17 and the head: 6² and 3²) FN0201 says so, and
         // every conv there but the depthwise ones computes 8 channels per Vector256.
         var scalar = run.GeneratorDiagnostics.Where(d => d.Id == "FN0201").ToDictionary(d => d.GetMessage().Split('\'')[1], d => d.GetMessage());
-        var narrow = Enumerable.Range(7, 11).SelectMany(b => b == 7 ? new[] { "B7Depthwise", "B7Project" } : new[] { $"B{b}Expand", $"B{b}Depthwise", $"B{b}Project" })
+        var residual = new[] { 8, 9, 10, 12, 13, 15, 16 }; // stride 1 and in == out: the projection adds the block's input
+        var narrow = Enumerable.Range(7, 11).SelectMany(b => (b == 7 ? new[] { "Depthwise" } : new[] { "Expand", "Depthwise" })
+                .Append(residual.Contains(b) ? "ProjectAdd" : "Project").Select(chain => $"Features_{b}_{chain}"))
             .Append("Head").ToList();
         Assert.Equal(narrow.OrderBy(n => n, System.StringComparer.Ordinal), scalar.Keys.OrderBy(n => n, System.StringComparer.Ordinal));
         foreach (var (chain, message) in scalar)
-            Assert.Equal(!chain.EndsWith("Depthwise"), message.Contains("a block of 8 channels as one Vector256"));
+            Assert.Equal(!chain.EndsWith("Depthwise", System.StringComparison.Ordinal), message.Contains("a block of 8 channels as one Vector256"));
     }
 
     /// <summary>

@@ -74,7 +74,7 @@ namespace FusedNorm.Sample
         };
 
         /// <summary>Whether every chain's weights have been loaded.</summary>
-        public bool IsLoaded => _stemWeights is not null && _b1DepthwiseWeights is not null && _b1ProjectWeights is not null && _b2ExpandWeights is not null && _b2DepthwiseWeights is not null && _b2ProjectWeights is not null && _b3ExpandWeights is not null && _b3DepthwiseWeights is not null && _b3ProjectWeights is not null && _b4ExpandWeights is not null && _b4DepthwiseWeights is not null && _b4ProjectWeights is not null && _b5ExpandWeights is not null && _b5DepthwiseWeights is not null && _b5ProjectWeights is not null && _b6ExpandWeights is not null && _b6DepthwiseWeights is not null && _b6ProjectWeights is not null && _b7ExpandWeights is not null && _b7DepthwiseWeights is not null && _b7ProjectWeights is not null && _b8ExpandWeights is not null && _b8DepthwiseWeights is not null && _b8ProjectWeights is not null && _b9ExpandWeights is not null && _b9DepthwiseWeights is not null && _b9ProjectWeights is not null && _b10ExpandWeights is not null && _b10DepthwiseWeights is not null && _b10ProjectWeights is not null && _b11ExpandWeights is not null && _b11DepthwiseWeights is not null && _b11ProjectWeights is not null && _b12ExpandWeights is not null && _b12DepthwiseWeights is not null && _b12ProjectWeights is not null && _b13ExpandWeights is not null && _b13DepthwiseWeights is not null && _b13ProjectWeights is not null && _b14ExpandWeights is not null && _b14DepthwiseWeights is not null && _b14ProjectWeights is not null && _b15ExpandWeights is not null && _b15DepthwiseWeights is not null && _b15ProjectWeights is not null && _b16ExpandWeights is not null && _b16DepthwiseWeights is not null && _b16ProjectWeights is not null && _b17ExpandWeights is not null && _b17DepthwiseWeights is not null && _b17ProjectWeights is not null && _headWeights is not null && _classifierWeights is not null;
+        public bool IsLoaded => _stemWeights is not null && _features_1_DepthwiseWeights is not null && _features_1_ProjectWeights is not null && _features_2_ExpandWeights is not null && _features_2_DepthwiseWeights is not null && _features_2_ProjectWeights is not null && _features_3_ExpandWeights is not null && _features_3_DepthwiseWeights is not null && _features_3_ProjectAddWeights is not null && _features_4_ExpandWeights is not null && _features_4_DepthwiseWeights is not null && _features_4_ProjectWeights is not null && _features_5_ExpandWeights is not null && _features_5_DepthwiseWeights is not null && _features_5_ProjectAddWeights is not null && _features_6_ExpandWeights is not null && _features_6_DepthwiseWeights is not null && _features_6_ProjectAddWeights is not null && _features_7_ExpandWeights is not null && _features_7_DepthwiseWeights is not null && _features_7_ProjectWeights is not null && _features_8_ExpandWeights is not null && _features_8_DepthwiseWeights is not null && _features_8_ProjectAddWeights is not null && _features_9_ExpandWeights is not null && _features_9_DepthwiseWeights is not null && _features_9_ProjectAddWeights is not null && _features_10_ExpandWeights is not null && _features_10_DepthwiseWeights is not null && _features_10_ProjectAddWeights is not null && _features_11_ExpandWeights is not null && _features_11_DepthwiseWeights is not null && _features_11_ProjectWeights is not null && _features_12_ExpandWeights is not null && _features_12_DepthwiseWeights is not null && _features_12_ProjectAddWeights is not null && _features_13_ExpandWeights is not null && _features_13_DepthwiseWeights is not null && _features_13_ProjectAddWeights is not null && _features_14_ExpandWeights is not null && _features_14_DepthwiseWeights is not null && _features_14_ProjectWeights is not null && _features_15_ExpandWeights is not null && _features_15_DepthwiseWeights is not null && _features_15_ProjectAddWeights is not null && _features_16_ExpandWeights is not null && _features_16_DepthwiseWeights is not null && _features_16_ProjectAddWeights is not null && _features_17_ExpandWeights is not null && _features_17_DepthwiseWeights is not null && _features_17_ProjectWeights is not null && _headWeights is not null && _classifierWeights is not null;
 
         /// <summary>Loads, folds and packs the weights from a safetensors file written from PyTorch's <c>model.state_dict()</c>.</summary>
         /// <exception cref="global::FusedNorm.WeightLoadException">A tensor is missing or has the wrong shape or dtype.</exception>
@@ -87,56 +87,56 @@ namespace FusedNorm.Sample
         {
             if (weights is null) throw new global::System.ArgumentNullException(nameof(weights));
             LoadStem(weights);
-            LoadB1Depthwise(weights);
-            LoadB1Project(weights);
-            LoadB2Expand(weights);
-            LoadB2Depthwise(weights);
-            LoadB2Project(weights);
-            LoadB3Expand(weights);
-            LoadB3Depthwise(weights);
-            LoadB3Project(weights);
-            LoadB4Expand(weights);
-            LoadB4Depthwise(weights);
-            LoadB4Project(weights);
-            LoadB5Expand(weights);
-            LoadB5Depthwise(weights);
-            LoadB5Project(weights);
-            LoadB6Expand(weights);
-            LoadB6Depthwise(weights);
-            LoadB6Project(weights);
-            LoadB7Expand(weights);
-            LoadB7Depthwise(weights);
-            LoadB7Project(weights);
-            LoadB8Expand(weights);
-            LoadB8Depthwise(weights);
-            LoadB8Project(weights);
-            LoadB9Expand(weights);
-            LoadB9Depthwise(weights);
-            LoadB9Project(weights);
-            LoadB10Expand(weights);
-            LoadB10Depthwise(weights);
-            LoadB10Project(weights);
-            LoadB11Expand(weights);
-            LoadB11Depthwise(weights);
-            LoadB11Project(weights);
-            LoadB12Expand(weights);
-            LoadB12Depthwise(weights);
-            LoadB12Project(weights);
-            LoadB13Expand(weights);
-            LoadB13Depthwise(weights);
-            LoadB13Project(weights);
-            LoadB14Expand(weights);
-            LoadB14Depthwise(weights);
-            LoadB14Project(weights);
-            LoadB15Expand(weights);
-            LoadB15Depthwise(weights);
-            LoadB15Project(weights);
-            LoadB16Expand(weights);
-            LoadB16Depthwise(weights);
-            LoadB16Project(weights);
-            LoadB17Expand(weights);
-            LoadB17Depthwise(weights);
-            LoadB17Project(weights);
+            LoadFeatures_1_Depthwise(weights);
+            LoadFeatures_1_Project(weights);
+            LoadFeatures_2_Expand(weights);
+            LoadFeatures_2_Depthwise(weights);
+            LoadFeatures_2_Project(weights);
+            LoadFeatures_3_Expand(weights);
+            LoadFeatures_3_Depthwise(weights);
+            LoadFeatures_3_ProjectAdd(weights);
+            LoadFeatures_4_Expand(weights);
+            LoadFeatures_4_Depthwise(weights);
+            LoadFeatures_4_Project(weights);
+            LoadFeatures_5_Expand(weights);
+            LoadFeatures_5_Depthwise(weights);
+            LoadFeatures_5_ProjectAdd(weights);
+            LoadFeatures_6_Expand(weights);
+            LoadFeatures_6_Depthwise(weights);
+            LoadFeatures_6_ProjectAdd(weights);
+            LoadFeatures_7_Expand(weights);
+            LoadFeatures_7_Depthwise(weights);
+            LoadFeatures_7_Project(weights);
+            LoadFeatures_8_Expand(weights);
+            LoadFeatures_8_Depthwise(weights);
+            LoadFeatures_8_ProjectAdd(weights);
+            LoadFeatures_9_Expand(weights);
+            LoadFeatures_9_Depthwise(weights);
+            LoadFeatures_9_ProjectAdd(weights);
+            LoadFeatures_10_Expand(weights);
+            LoadFeatures_10_Depthwise(weights);
+            LoadFeatures_10_ProjectAdd(weights);
+            LoadFeatures_11_Expand(weights);
+            LoadFeatures_11_Depthwise(weights);
+            LoadFeatures_11_Project(weights);
+            LoadFeatures_12_Expand(weights);
+            LoadFeatures_12_Depthwise(weights);
+            LoadFeatures_12_ProjectAdd(weights);
+            LoadFeatures_13_Expand(weights);
+            LoadFeatures_13_Depthwise(weights);
+            LoadFeatures_13_ProjectAdd(weights);
+            LoadFeatures_14_Expand(weights);
+            LoadFeatures_14_Depthwise(weights);
+            LoadFeatures_14_Project(weights);
+            LoadFeatures_15_Expand(weights);
+            LoadFeatures_15_Depthwise(weights);
+            LoadFeatures_15_ProjectAdd(weights);
+            LoadFeatures_16_Expand(weights);
+            LoadFeatures_16_Depthwise(weights);
+            LoadFeatures_16_ProjectAdd(weights);
+            LoadFeatures_17_Expand(weights);
+            LoadFeatures_17_Depthwise(weights);
+            LoadFeatures_17_Project(weights);
             LoadHead(weights);
             LoadClassifier(weights);
         }
@@ -151,7 +151,7 @@ namespace FusedNorm.Sample
         }
 
         /// <summary>
-        /// The whole model: Stem → B1Depthwise → B1Project → B2Expand → B2Depthwise → B2Project → B3Expand → B3Depthwise → B3Project → B4Expand → B4Depthwise → B4Project → B5Expand → B5Depthwise → B5Project → B6Expand → B6Depthwise → B6Project → B7Expand → B7Depthwise → B7Project → B8Expand → B8Depthwise → B8Project → B9Expand → B9Depthwise → B9Project → B10Expand → B10Depthwise → B10Project → B11Expand → B11Depthwise → B11Project → B12Expand → B12Depthwise → B12Project → B13Expand → B13Depthwise → B13Project → B14Expand → B14Depthwise → B14Project → B15Expand → B15Depthwise → B15Project → B16Expand → B16Depthwise → B16Project → B17Expand → B17Depthwise → B17Project → Head → Classifier.
+        /// The whole model: Stem → Features_1_Depthwise → Features_1_Project → Features_2_Expand → Features_2_Depthwise → Features_2_Project → Features_3_Expand → Features_3_Depthwise → Features_3_ProjectAdd → Features_4_Expand → Features_4_Depthwise → Features_4_Project → Features_5_Expand → Features_5_Depthwise → Features_5_ProjectAdd → Features_6_Expand → Features_6_Depthwise → Features_6_ProjectAdd → Features_7_Expand → Features_7_Depthwise → Features_7_Project → Features_8_Expand → Features_8_Depthwise → Features_8_ProjectAdd → Features_9_Expand → Features_9_Depthwise → Features_9_ProjectAdd → Features_10_Expand → Features_10_Depthwise → Features_10_ProjectAdd → Features_11_Expand → Features_11_Depthwise → Features_11_Project → Features_12_Expand → Features_12_Depthwise → Features_12_ProjectAdd → Features_13_Expand → Features_13_Depthwise → Features_13_ProjectAdd → Features_14_Expand → Features_14_Depthwise → Features_14_Project → Features_15_Expand → Features_15_Depthwise → Features_15_ProjectAdd → Features_16_Expand → Features_16_Depthwise → Features_16_ProjectAdd → Features_17_Expand → Features_17_Depthwise → Features_17_Project → Head → Classifier.
         /// x is (batch, 3, 96, 96), y is (batch, 1000). Intermediate activations live in one
         /// arena rented from ArrayPool per call (the memory plan below), so calls allocate nothing in the steady state and may run concurrently.
         /// </summary>
@@ -162,113 +162,130 @@ namespace FusedNorm.Sample
             // Memory plan, in floats per sample (× batch at run time): each chain's output lives from its step to the last step
             // that reads it, at an offset in one arena; an offset is reused once nothing reads what was there (greedy first fit).
             //   Stem                 [0, 73728) steps 0..1
-            //   B1Depthwise          [73728, 147456) steps 1..2
-            //   B1Project            [0, 36864) steps 2..3
-            //   B2Expand             [36864, 258048) steps 3..4
-            //   B2Depthwise          [258048, 313344) steps 4..5
-            //   B2Project            [0, 13824) steps 5..8
-            //   B3Expand             [13824, 96768) steps 6..7
-            //   B3Depthwise          [96768, 179712) steps 7..8
-            //   B3Project            [13824, 27648) steps 8..9
-            //   B4Expand             [27648, 110592) steps 9..10
-            //   B4Depthwise          [0, 20736) steps 10..11
-            //   B4Project            [20736, 25344) steps 11..14
-            //   B5Expand             [25344, 52992) steps 12..13
-            //   B5Depthwise          [52992, 80640) steps 13..14
-            //   B5Project            [0, 4608) steps 14..17
-            //   B6Expand             [4608, 32256) steps 15..16
-            //   B6Depthwise          [32256, 59904) steps 16..17
-            //   B6Project            [4608, 9216) steps 17..18
-            //   B7Expand             [9216, 36864) steps 18..19
-            //   B7Depthwise          [0, 6912) steps 19..20
-            //   B7Project            [6912, 9216) steps 20..23
-            //   B8Expand             [9216, 23040) steps 21..22
-            //   B8Depthwise          [23040, 36864) steps 22..23
-            //   B8Project            [0, 2304) steps 23..26
-            //   B9Expand             [2304, 16128) steps 24..25
-            //   B9Depthwise          [16128, 29952) steps 25..26
-            //   B9Project            [2304, 4608) steps 26..29
-            //   B10Expand            [4608, 18432) steps 27..28
-            //   B10Depthwise         [18432, 32256) steps 28..29
-            //   B10Project           [0, 2304) steps 29..30
-            //   B11Expand            [2304, 16128) steps 30..31
-            //   B11Depthwise         [16128, 29952) steps 31..32
-            //   B11Project           [0, 3456) steps 32..35
-            //   B12Expand            [3456, 24192) steps 33..34
-            //   B12Depthwise         [24192, 44928) steps 34..35
-            //   B12Project           [3456, 6912) steps 35..38
-            //   B13Expand            [6912, 27648) steps 36..37
-            //   B13Depthwise         [27648, 48384) steps 37..38
-            //   B13Project           [0, 3456) steps 38..39
-            //   B14Expand            [3456, 24192) steps 39..40
-            //   B14Depthwise         [24192, 29376) steps 40..41
-            //   B14Project           [0, 1440) steps 41..44
-            //   B15Expand            [1440, 10080) steps 42..43
-            //   B15Depthwise         [10080, 18720) steps 43..44
-            //   B15Project           [1440, 2880) steps 44..47
-            //   B16Expand            [2880, 11520) steps 45..46
-            //   B16Depthwise         [11520, 20160) steps 46..47
-            //   B16Project           [0, 1440) steps 47..48
-            //   B17Expand            [1440, 10080) steps 48..49
-            //   B17Depthwise         [10080, 18720) steps 49..50
-            //   B17Project           [0, 2880) steps 50..51
+            //   Features_1_Depthwise [73728, 147456) steps 1..2
+            //   Features_1_Project   [0, 36864) steps 2..3
+            //   Features_2_Expand    [36864, 258048) steps 3..4
+            //   Features_2_Depthwise [258048, 313344) steps 4..5
+            //   Features_2_Project   [0, 13824) steps 5..8
+            //   Features_3_Expand    [13824, 96768) steps 6..7
+            //   Features_3_Depthwise [96768, 179712) steps 7..8
+            //   Features_3_ProjectAdd [13824, 27648) steps 8..9
+            //   Features_4_Expand    [27648, 110592) steps 9..10
+            //   Features_4_Depthwise [0, 20736) steps 10..11
+            //   Features_4_Project   [20736, 25344) steps 11..14
+            //   Features_5_Expand    [25344, 52992) steps 12..13
+            //   Features_5_Depthwise [52992, 80640) steps 13..14
+            //   Features_5_ProjectAdd [0, 4608) steps 14..17
+            //   Features_6_Expand    [4608, 32256) steps 15..16
+            //   Features_6_Depthwise [32256, 59904) steps 16..17
+            //   Features_6_ProjectAdd [4608, 9216) steps 17..18
+            //   Features_7_Expand    [9216, 36864) steps 18..19
+            //   Features_7_Depthwise [0, 6912) steps 19..20
+            //   Features_7_Project   [6912, 9216) steps 20..23
+            //   Features_8_Expand    [9216, 23040) steps 21..22
+            //   Features_8_Depthwise [23040, 36864) steps 22..23
+            //   Features_8_ProjectAdd [0, 2304) steps 23..26
+            //   Features_9_Expand    [2304, 16128) steps 24..25
+            //   Features_9_Depthwise [16128, 29952) steps 25..26
+            //   Features_9_ProjectAdd [2304, 4608) steps 26..29
+            //   Features_10_Expand   [4608, 18432) steps 27..28
+            //   Features_10_Depthwise [18432, 32256) steps 28..29
+            //   Features_10_ProjectAdd [0, 2304) steps 29..30
+            //   Features_11_Expand   [2304, 16128) steps 30..31
+            //   Features_11_Depthwise [16128, 29952) steps 31..32
+            //   Features_11_Project  [0, 3456) steps 32..35
+            //   Features_12_Expand   [3456, 24192) steps 33..34
+            //   Features_12_Depthwise [24192, 44928) steps 34..35
+            //   Features_12_ProjectAdd [3456, 6912) steps 35..38
+            //   Features_13_Expand   [6912, 27648) steps 36..37
+            //   Features_13_Depthwise [27648, 48384) steps 37..38
+            //   Features_13_ProjectAdd [0, 3456) steps 38..39
+            //   Features_14_Expand   [3456, 24192) steps 39..40
+            //   Features_14_Depthwise [24192, 29376) steps 40..41
+            //   Features_14_Project  [0, 1440) steps 41..44
+            //   Features_15_Expand   [1440, 10080) steps 42..43
+            //   Features_15_Depthwise [10080, 18720) steps 43..44
+            //   Features_15_ProjectAdd [1440, 2880) steps 44..47
+            //   Features_16_Expand   [2880, 11520) steps 45..46
+            //   Features_16_Depthwise [11520, 20160) steps 46..47
+            //   Features_16_ProjectAdd [0, 1440) steps 47..48
+            //   Features_17_Expand   [1440, 10080) steps 48..49
+            //   Features_17_Depthwise [10080, 18720) steps 49..50
+            //   Features_17_Project  [0, 2880) steps 50..51
             //   Head                 [2880, 4160) steps 51..52
             // Peak: 313344 floats per sample; the last chain, Classifier, writes y.
             float[] arena = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * 313344);
             try
             {
                 Stem(x, new global::System.Span<float>(arena, batch * 0, batch * 73728), batch); // x → (batch, 32, 48, 48)
-                B1Depthwise(new global::System.Span<float>(arena, batch * 0, batch * 73728), new global::System.Span<float>(arena, batch * 73728, batch * 73728), batch); // Stem → (batch, 32, 48, 48)
-                B1Project(new global::System.Span<float>(arena, batch * 73728, batch * 73728), new global::System.Span<float>(arena, batch * 0, batch * 36864), batch); // B1Depthwise → (batch, 16, 48, 48)
-                B2Expand(new global::System.Span<float>(arena, batch * 0, batch * 36864), new global::System.Span<float>(arena, batch * 36864, batch * 221184), batch); // B1Project → (batch, 96, 48, 48)
-                B2Depthwise(new global::System.Span<float>(arena, batch * 36864, batch * 221184), new global::System.Span<float>(arena, batch * 258048, batch * 55296), batch); // B2Expand → (batch, 96, 24, 24)
-                B2Project(new global::System.Span<float>(arena, batch * 258048, batch * 55296), new global::System.Span<float>(arena, batch * 0, batch * 13824), batch); // B2Depthwise → (batch, 24, 24, 24)
-                B3Expand(new global::System.Span<float>(arena, batch * 0, batch * 13824), new global::System.Span<float>(arena, batch * 13824, batch * 82944), batch); // B2Project → (batch, 144, 24, 24)
-                B3Depthwise(new global::System.Span<float>(arena, batch * 13824, batch * 82944), new global::System.Span<float>(arena, batch * 96768, batch * 82944), batch); // B3Expand → (batch, 144, 24, 24)
-                B3Project(new global::System.Span<float>(arena, batch * 96768, batch * 82944), new global::System.Span<float>(arena, batch * 0, batch * 13824), new global::System.Span<float>(arena, batch * 13824, batch * 13824), batch); // B3Depthwise + skip B2Project → (batch, 24, 24, 24)
-                B4Expand(new global::System.Span<float>(arena, batch * 13824, batch * 13824), new global::System.Span<float>(arena, batch * 27648, batch * 82944), batch); // B3Project → (batch, 144, 24, 24)
-                B4Depthwise(new global::System.Span<float>(arena, batch * 27648, batch * 82944), new global::System.Span<float>(arena, batch * 0, batch * 20736), batch); // B4Expand → (batch, 144, 12, 12)
-                B4Project(new global::System.Span<float>(arena, batch * 0, batch * 20736), new global::System.Span<float>(arena, batch * 20736, batch * 4608), batch); // B4Depthwise → (batch, 32, 12, 12)
-                B5Expand(new global::System.Span<float>(arena, batch * 20736, batch * 4608), new global::System.Span<float>(arena, batch * 25344, batch * 27648), batch); // B4Project → (batch, 192, 12, 12)
-                B5Depthwise(new global::System.Span<float>(arena, batch * 25344, batch * 27648), new global::System.Span<float>(arena, batch * 52992, batch * 27648), batch); // B5Expand → (batch, 192, 12, 12)
-                B5Project(new global::System.Span<float>(arena, batch * 52992, batch * 27648), new global::System.Span<float>(arena, batch * 20736, batch * 4608), new global::System.Span<float>(arena, batch * 0, batch * 4608), batch); // B5Depthwise + skip B4Project → (batch, 32, 12, 12)
-                B6Expand(new global::System.Span<float>(arena, batch * 0, batch * 4608), new global::System.Span<float>(arena, batch * 4608, batch * 27648), batch); // B5Project → (batch, 192, 12, 12)
-                B6Depthwise(new global::System.Span<float>(arena, batch * 4608, batch * 27648), new global::System.Span<float>(arena, batch * 32256, batch * 27648), batch); // B6Expand → (batch, 192, 12, 12)
-                B6Project(new global::System.Span<float>(arena, batch * 32256, batch * 27648), new global::System.Span<float>(arena, batch * 0, batch * 4608), new global::System.Span<float>(arena, batch * 4608, batch * 4608), batch); // B6Depthwise + skip B5Project → (batch, 32, 12, 12)
-                B7Expand(new global::System.Span<float>(arena, batch * 4608, batch * 4608), new global::System.Span<float>(arena, batch * 9216, batch * 27648), batch); // B6Project → (batch, 192, 12, 12)
-                B7Depthwise(new global::System.Span<float>(arena, batch * 9216, batch * 27648), new global::System.Span<float>(arena, batch * 0, batch * 6912), batch); // B7Expand → (batch, 192, 6, 6)
-                B7Project(new global::System.Span<float>(arena, batch * 0, batch * 6912), new global::System.Span<float>(arena, batch * 6912, batch * 2304), batch); // B7Depthwise → (batch, 64, 6, 6)
-                B8Expand(new global::System.Span<float>(arena, batch * 6912, batch * 2304), new global::System.Span<float>(arena, batch * 9216, batch * 13824), batch); // B7Project → (batch, 384, 6, 6)
-                B8Depthwise(new global::System.Span<float>(arena, batch * 9216, batch * 13824), new global::System.Span<float>(arena, batch * 23040, batch * 13824), batch); // B8Expand → (batch, 384, 6, 6)
-                B8Project(new global::System.Span<float>(arena, batch * 23040, batch * 13824), new global::System.Span<float>(arena, batch * 6912, batch * 2304), new global::System.Span<float>(arena, batch * 0, batch * 2304), batch); // B8Depthwise + skip B7Project → (batch, 64, 6, 6)
-                B9Expand(new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 13824), batch); // B8Project → (batch, 384, 6, 6)
-                B9Depthwise(new global::System.Span<float>(arena, batch * 2304, batch * 13824), new global::System.Span<float>(arena, batch * 16128, batch * 13824), batch); // B9Expand → (batch, 384, 6, 6)
-                B9Project(new global::System.Span<float>(arena, batch * 16128, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), batch); // B9Depthwise + skip B8Project → (batch, 64, 6, 6)
-                B10Expand(new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 4608, batch * 13824), batch); // B9Project → (batch, 384, 6, 6)
-                B10Depthwise(new global::System.Span<float>(arena, batch * 4608, batch * 13824), new global::System.Span<float>(arena, batch * 18432, batch * 13824), batch); // B10Expand → (batch, 384, 6, 6)
-                B10Project(new global::System.Span<float>(arena, batch * 18432, batch * 13824), new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 0, batch * 2304), batch); // B10Depthwise + skip B9Project → (batch, 64, 6, 6)
-                B11Expand(new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 13824), batch); // B10Project → (batch, 384, 6, 6)
-                B11Depthwise(new global::System.Span<float>(arena, batch * 2304, batch * 13824), new global::System.Span<float>(arena, batch * 16128, batch * 13824), batch); // B11Expand → (batch, 384, 6, 6)
-                B11Project(new global::System.Span<float>(arena, batch * 16128, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 3456), batch); // B11Depthwise → (batch, 96, 6, 6)
-                B12Expand(new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 3456, batch * 20736), batch); // B11Project → (batch, 576, 6, 6)
-                B12Depthwise(new global::System.Span<float>(arena, batch * 3456, batch * 20736), new global::System.Span<float>(arena, batch * 24192, batch * 20736), batch); // B12Expand → (batch, 576, 6, 6)
-                B12Project(new global::System.Span<float>(arena, batch * 24192, batch * 20736), new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 3456, batch * 3456), batch); // B12Depthwise + skip B11Project → (batch, 96, 6, 6)
-                B13Expand(new global::System.Span<float>(arena, batch * 3456, batch * 3456), new global::System.Span<float>(arena, batch * 6912, batch * 20736), batch); // B12Project → (batch, 576, 6, 6)
-                B13Depthwise(new global::System.Span<float>(arena, batch * 6912, batch * 20736), new global::System.Span<float>(arena, batch * 27648, batch * 20736), batch); // B13Expand → (batch, 576, 6, 6)
-                B13Project(new global::System.Span<float>(arena, batch * 27648, batch * 20736), new global::System.Span<float>(arena, batch * 3456, batch * 3456), new global::System.Span<float>(arena, batch * 0, batch * 3456), batch); // B13Depthwise + skip B12Project → (batch, 96, 6, 6)
-                B14Expand(new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 3456, batch * 20736), batch); // B13Project → (batch, 576, 6, 6)
-                B14Depthwise(new global::System.Span<float>(arena, batch * 3456, batch * 20736), new global::System.Span<float>(arena, batch * 24192, batch * 5184), batch); // B14Expand → (batch, 576, 3, 3)
-                B14Project(new global::System.Span<float>(arena, batch * 24192, batch * 5184), new global::System.Span<float>(arena, batch * 0, batch * 1440), batch); // B14Depthwise → (batch, 160, 3, 3)
-                B15Expand(new global::System.Span<float>(arena, batch * 0, batch * 1440), new global::System.Span<float>(arena, batch * 1440, batch * 8640), batch); // B14Project → (batch, 960, 3, 3)
-                B15Depthwise(new global::System.Span<float>(arena, batch * 1440, batch * 8640), new global::System.Span<float>(arena, batch * 10080, batch * 8640), batch); // B15Expand → (batch, 960, 3, 3)
-                B15Project(new global::System.Span<float>(arena, batch * 10080, batch * 8640), new global::System.Span<float>(arena, batch * 0, batch * 1440), new global::System.Span<float>(arena, batch * 1440, batch * 1440), batch); // B15Depthwise + skip B14Project → (batch, 160, 3, 3)
-                B16Expand(new global::System.Span<float>(arena, batch * 1440, batch * 1440), new global::System.Span<float>(arena, batch * 2880, batch * 8640), batch); // B15Project → (batch, 960, 3, 3)
-                B16Depthwise(new global::System.Span<float>(arena, batch * 2880, batch * 8640), new global::System.Span<float>(arena, batch * 11520, batch * 8640), batch); // B16Expand → (batch, 960, 3, 3)
-                B16Project(new global::System.Span<float>(arena, batch * 11520, batch * 8640), new global::System.Span<float>(arena, batch * 1440, batch * 1440), new global::System.Span<float>(arena, batch * 0, batch * 1440), batch); // B16Depthwise + skip B15Project → (batch, 160, 3, 3)
-                B17Expand(new global::System.Span<float>(arena, batch * 0, batch * 1440), new global::System.Span<float>(arena, batch * 1440, batch * 8640), batch); // B16Project → (batch, 960, 3, 3)
-                B17Depthwise(new global::System.Span<float>(arena, batch * 1440, batch * 8640), new global::System.Span<float>(arena, batch * 10080, batch * 8640), batch); // B17Expand → (batch, 960, 3, 3)
-                B17Project(new global::System.Span<float>(arena, batch * 10080, batch * 8640), new global::System.Span<float>(arena, batch * 0, batch * 2880), batch); // B17Depthwise → (batch, 320, 3, 3)
-                Head(new global::System.Span<float>(arena, batch * 0, batch * 2880), new global::System.Span<float>(arena, batch * 2880, batch * 1280), batch); // B17Project → (batch, 1280)
+                // features.1: InvertedResidual (block use)
+                Features_1_Depthwise(new global::System.Span<float>(arena, batch * 0, batch * 73728), new global::System.Span<float>(arena, batch * 73728, batch * 73728), batch); // Stem → (batch, 32, 48, 48)
+                Features_1_Project(new global::System.Span<float>(arena, batch * 73728, batch * 73728), new global::System.Span<float>(arena, batch * 0, batch * 36864), batch); // Features_1_Depthwise → (batch, 16, 48, 48)
+                // features.2: InvertedResidual (block use)
+                Features_2_Expand(new global::System.Span<float>(arena, batch * 0, batch * 36864), new global::System.Span<float>(arena, batch * 36864, batch * 221184), batch); // Features_1_Project → (batch, 96, 48, 48)
+                Features_2_Depthwise(new global::System.Span<float>(arena, batch * 36864, batch * 221184), new global::System.Span<float>(arena, batch * 258048, batch * 55296), batch); // Features_2_Expand → (batch, 96, 24, 24)
+                Features_2_Project(new global::System.Span<float>(arena, batch * 258048, batch * 55296), new global::System.Span<float>(arena, batch * 0, batch * 13824), batch); // Features_2_Depthwise → (batch, 24, 24, 24)
+                // features.3: InvertedResidual (block use)
+                Features_3_Expand(new global::System.Span<float>(arena, batch * 0, batch * 13824), new global::System.Span<float>(arena, batch * 13824, batch * 82944), batch); // Features_2_Project → (batch, 144, 24, 24)
+                Features_3_Depthwise(new global::System.Span<float>(arena, batch * 13824, batch * 82944), new global::System.Span<float>(arena, batch * 96768, batch * 82944), batch); // Features_3_Expand → (batch, 144, 24, 24)
+                Features_3_ProjectAdd(new global::System.Span<float>(arena, batch * 96768, batch * 82944), new global::System.Span<float>(arena, batch * 0, batch * 13824), new global::System.Span<float>(arena, batch * 13824, batch * 13824), batch); // Features_3_Depthwise + skip Features_2_Project → (batch, 24, 24, 24)
+                // features.4: InvertedResidual (block use)
+                Features_4_Expand(new global::System.Span<float>(arena, batch * 13824, batch * 13824), new global::System.Span<float>(arena, batch * 27648, batch * 82944), batch); // Features_3_ProjectAdd → (batch, 144, 24, 24)
+                Features_4_Depthwise(new global::System.Span<float>(arena, batch * 27648, batch * 82944), new global::System.Span<float>(arena, batch * 0, batch * 20736), batch); // Features_4_Expand → (batch, 144, 12, 12)
+                Features_4_Project(new global::System.Span<float>(arena, batch * 0, batch * 20736), new global::System.Span<float>(arena, batch * 20736, batch * 4608), batch); // Features_4_Depthwise → (batch, 32, 12, 12)
+                // features.5: InvertedResidual (block use)
+                Features_5_Expand(new global::System.Span<float>(arena, batch * 20736, batch * 4608), new global::System.Span<float>(arena, batch * 25344, batch * 27648), batch); // Features_4_Project → (batch, 192, 12, 12)
+                Features_5_Depthwise(new global::System.Span<float>(arena, batch * 25344, batch * 27648), new global::System.Span<float>(arena, batch * 52992, batch * 27648), batch); // Features_5_Expand → (batch, 192, 12, 12)
+                Features_5_ProjectAdd(new global::System.Span<float>(arena, batch * 52992, batch * 27648), new global::System.Span<float>(arena, batch * 20736, batch * 4608), new global::System.Span<float>(arena, batch * 0, batch * 4608), batch); // Features_5_Depthwise + skip Features_4_Project → (batch, 32, 12, 12)
+                // features.6: InvertedResidual (block use)
+                Features_6_Expand(new global::System.Span<float>(arena, batch * 0, batch * 4608), new global::System.Span<float>(arena, batch * 4608, batch * 27648), batch); // Features_5_ProjectAdd → (batch, 192, 12, 12)
+                Features_6_Depthwise(new global::System.Span<float>(arena, batch * 4608, batch * 27648), new global::System.Span<float>(arena, batch * 32256, batch * 27648), batch); // Features_6_Expand → (batch, 192, 12, 12)
+                Features_6_ProjectAdd(new global::System.Span<float>(arena, batch * 32256, batch * 27648), new global::System.Span<float>(arena, batch * 0, batch * 4608), new global::System.Span<float>(arena, batch * 4608, batch * 4608), batch); // Features_6_Depthwise + skip Features_5_ProjectAdd → (batch, 32, 12, 12)
+                // features.7: InvertedResidual (block use)
+                Features_7_Expand(new global::System.Span<float>(arena, batch * 4608, batch * 4608), new global::System.Span<float>(arena, batch * 9216, batch * 27648), batch); // Features_6_ProjectAdd → (batch, 192, 12, 12)
+                Features_7_Depthwise(new global::System.Span<float>(arena, batch * 9216, batch * 27648), new global::System.Span<float>(arena, batch * 0, batch * 6912), batch); // Features_7_Expand → (batch, 192, 6, 6)
+                Features_7_Project(new global::System.Span<float>(arena, batch * 0, batch * 6912), new global::System.Span<float>(arena, batch * 6912, batch * 2304), batch); // Features_7_Depthwise → (batch, 64, 6, 6)
+                // features.8: InvertedResidual (block use)
+                Features_8_Expand(new global::System.Span<float>(arena, batch * 6912, batch * 2304), new global::System.Span<float>(arena, batch * 9216, batch * 13824), batch); // Features_7_Project → (batch, 384, 6, 6)
+                Features_8_Depthwise(new global::System.Span<float>(arena, batch * 9216, batch * 13824), new global::System.Span<float>(arena, batch * 23040, batch * 13824), batch); // Features_8_Expand → (batch, 384, 6, 6)
+                Features_8_ProjectAdd(new global::System.Span<float>(arena, batch * 23040, batch * 13824), new global::System.Span<float>(arena, batch * 6912, batch * 2304), new global::System.Span<float>(arena, batch * 0, batch * 2304), batch); // Features_8_Depthwise + skip Features_7_Project → (batch, 64, 6, 6)
+                // features.9: InvertedResidual (block use)
+                Features_9_Expand(new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 13824), batch); // Features_8_ProjectAdd → (batch, 384, 6, 6)
+                Features_9_Depthwise(new global::System.Span<float>(arena, batch * 2304, batch * 13824), new global::System.Span<float>(arena, batch * 16128, batch * 13824), batch); // Features_9_Expand → (batch, 384, 6, 6)
+                Features_9_ProjectAdd(new global::System.Span<float>(arena, batch * 16128, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), batch); // Features_9_Depthwise + skip Features_8_ProjectAdd → (batch, 64, 6, 6)
+                // features.10: InvertedResidual (block use)
+                Features_10_Expand(new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 4608, batch * 13824), batch); // Features_9_ProjectAdd → (batch, 384, 6, 6)
+                Features_10_Depthwise(new global::System.Span<float>(arena, batch * 4608, batch * 13824), new global::System.Span<float>(arena, batch * 18432, batch * 13824), batch); // Features_10_Expand → (batch, 384, 6, 6)
+                Features_10_ProjectAdd(new global::System.Span<float>(arena, batch * 18432, batch * 13824), new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 0, batch * 2304), batch); // Features_10_Depthwise + skip Features_9_ProjectAdd → (batch, 64, 6, 6)
+                // features.11: InvertedResidual (block use)
+                Features_11_Expand(new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 13824), batch); // Features_10_ProjectAdd → (batch, 384, 6, 6)
+                Features_11_Depthwise(new global::System.Span<float>(arena, batch * 2304, batch * 13824), new global::System.Span<float>(arena, batch * 16128, batch * 13824), batch); // Features_11_Expand → (batch, 384, 6, 6)
+                Features_11_Project(new global::System.Span<float>(arena, batch * 16128, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 3456), batch); // Features_11_Depthwise → (batch, 96, 6, 6)
+                // features.12: InvertedResidual (block use)
+                Features_12_Expand(new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 3456, batch * 20736), batch); // Features_11_Project → (batch, 576, 6, 6)
+                Features_12_Depthwise(new global::System.Span<float>(arena, batch * 3456, batch * 20736), new global::System.Span<float>(arena, batch * 24192, batch * 20736), batch); // Features_12_Expand → (batch, 576, 6, 6)
+                Features_12_ProjectAdd(new global::System.Span<float>(arena, batch * 24192, batch * 20736), new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 3456, batch * 3456), batch); // Features_12_Depthwise + skip Features_11_Project → (batch, 96, 6, 6)
+                // features.13: InvertedResidual (block use)
+                Features_13_Expand(new global::System.Span<float>(arena, batch * 3456, batch * 3456), new global::System.Span<float>(arena, batch * 6912, batch * 20736), batch); // Features_12_ProjectAdd → (batch, 576, 6, 6)
+                Features_13_Depthwise(new global::System.Span<float>(arena, batch * 6912, batch * 20736), new global::System.Span<float>(arena, batch * 27648, batch * 20736), batch); // Features_13_Expand → (batch, 576, 6, 6)
+                Features_13_ProjectAdd(new global::System.Span<float>(arena, batch * 27648, batch * 20736), new global::System.Span<float>(arena, batch * 3456, batch * 3456), new global::System.Span<float>(arena, batch * 0, batch * 3456), batch); // Features_13_Depthwise + skip Features_12_ProjectAdd → (batch, 96, 6, 6)
+                // features.14: InvertedResidual (block use)
+                Features_14_Expand(new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 3456, batch * 20736), batch); // Features_13_ProjectAdd → (batch, 576, 6, 6)
+                Features_14_Depthwise(new global::System.Span<float>(arena, batch * 3456, batch * 20736), new global::System.Span<float>(arena, batch * 24192, batch * 5184), batch); // Features_14_Expand → (batch, 576, 3, 3)
+                Features_14_Project(new global::System.Span<float>(arena, batch * 24192, batch * 5184), new global::System.Span<float>(arena, batch * 0, batch * 1440), batch); // Features_14_Depthwise → (batch, 160, 3, 3)
+                // features.15: InvertedResidual (block use)
+                Features_15_Expand(new global::System.Span<float>(arena, batch * 0, batch * 1440), new global::System.Span<float>(arena, batch * 1440, batch * 8640), batch); // Features_14_Project → (batch, 960, 3, 3)
+                Features_15_Depthwise(new global::System.Span<float>(arena, batch * 1440, batch * 8640), new global::System.Span<float>(arena, batch * 10080, batch * 8640), batch); // Features_15_Expand → (batch, 960, 3, 3)
+                Features_15_ProjectAdd(new global::System.Span<float>(arena, batch * 10080, batch * 8640), new global::System.Span<float>(arena, batch * 0, batch * 1440), new global::System.Span<float>(arena, batch * 1440, batch * 1440), batch); // Features_15_Depthwise + skip Features_14_Project → (batch, 160, 3, 3)
+                // features.16: InvertedResidual (block use)
+                Features_16_Expand(new global::System.Span<float>(arena, batch * 1440, batch * 1440), new global::System.Span<float>(arena, batch * 2880, batch * 8640), batch); // Features_15_ProjectAdd → (batch, 960, 3, 3)
+                Features_16_Depthwise(new global::System.Span<float>(arena, batch * 2880, batch * 8640), new global::System.Span<float>(arena, batch * 11520, batch * 8640), batch); // Features_16_Expand → (batch, 960, 3, 3)
+                Features_16_ProjectAdd(new global::System.Span<float>(arena, batch * 11520, batch * 8640), new global::System.Span<float>(arena, batch * 1440, batch * 1440), new global::System.Span<float>(arena, batch * 0, batch * 1440), batch); // Features_16_Depthwise + skip Features_15_ProjectAdd → (batch, 160, 3, 3)
+                // features.17: InvertedResidual (block use)
+                Features_17_Expand(new global::System.Span<float>(arena, batch * 0, batch * 1440), new global::System.Span<float>(arena, batch * 1440, batch * 8640), batch); // Features_16_ProjectAdd → (batch, 960, 3, 3)
+                Features_17_Depthwise(new global::System.Span<float>(arena, batch * 1440, batch * 8640), new global::System.Span<float>(arena, batch * 10080, batch * 8640), batch); // Features_17_Expand → (batch, 960, 3, 3)
+                Features_17_Project(new global::System.Span<float>(arena, batch * 10080, batch * 8640), new global::System.Span<float>(arena, batch * 0, batch * 2880), batch); // Features_17_Depthwise → (batch, 320, 3, 3)
+                Head(new global::System.Span<float>(arena, batch * 0, batch * 2880), new global::System.Span<float>(arena, batch * 2880, batch * 1280), batch); // Features_17_Project → (batch, 1280)
                 Classifier(new global::System.Span<float>(arena, batch * 2880, batch * 1280), y, batch); // Head → (batch, 1000)
             }
             finally
@@ -313,663 +330,663 @@ namespace FusedNorm.Sample
         }
 
         /// <summary>
-        /// Chain B1Depthwise over tensors: <paramref name="x"/> is (batch, 32, 48, 48), <paramref name="y"/> (batch, 32, 48, 48);
+        /// Chain Features_1_Depthwise over tensors: <paramref name="x"/> is (batch, 32, 48, 48), <paramref name="y"/> (batch, 32, 48, 48);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B1Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_1_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B1Depthwise", "x", new int[] { 32, 48, 48 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B1Depthwise", "y", new int[] { 32, 48, 48 }, batch);
-            B1Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_1_Depthwise", "x", new int[] { 32, 48, 48 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_1_Depthwise", "y", new int[] { 32, 48, 48 }, batch);
+            Features_1_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B1Project over tensors: <paramref name="x"/> is (batch, 32, 48, 48), <paramref name="y"/> (batch, 16, 48, 48);
+        /// Chain Features_1_Project over tensors: <paramref name="x"/> is (batch, 32, 48, 48), <paramref name="y"/> (batch, 16, 48, 48);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B1Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_1_Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B1Project", "x", new int[] { 32, 48, 48 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B1Project", "y", new int[] { 16, 48, 48 }, batch);
-            B1Project(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_1_Project", "x", new int[] { 32, 48, 48 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_1_Project", "y", new int[] { 16, 48, 48 }, batch);
+            Features_1_Project(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B2Expand over tensors: <paramref name="x"/> is (batch, 16, 48, 48), <paramref name="y"/> (batch, 96, 48, 48);
+        /// Chain Features_2_Expand over tensors: <paramref name="x"/> is (batch, 16, 48, 48), <paramref name="y"/> (batch, 96, 48, 48);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B2Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_2_Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B2Expand", "x", new int[] { 16, 48, 48 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B2Expand", "y", new int[] { 96, 48, 48 }, batch);
-            B2Expand(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_2_Expand", "x", new int[] { 16, 48, 48 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_2_Expand", "y", new int[] { 96, 48, 48 }, batch);
+            Features_2_Expand(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B2Depthwise over tensors: <paramref name="x"/> is (batch, 96, 48, 48), <paramref name="y"/> (batch, 96, 24, 24);
+        /// Chain Features_2_Depthwise over tensors: <paramref name="x"/> is (batch, 96, 48, 48), <paramref name="y"/> (batch, 96, 24, 24);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B2Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_2_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B2Depthwise", "x", new int[] { 96, 48, 48 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B2Depthwise", "y", new int[] { 96, 24, 24 }, batch);
-            B2Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_2_Depthwise", "x", new int[] { 96, 48, 48 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_2_Depthwise", "y", new int[] { 96, 24, 24 }, batch);
+            Features_2_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B2Project over tensors: <paramref name="x"/> is (batch, 96, 24, 24), <paramref name="y"/> (batch, 24, 24, 24);
+        /// Chain Features_2_Project over tensors: <paramref name="x"/> is (batch, 96, 24, 24), <paramref name="y"/> (batch, 24, 24, 24);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B2Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_2_Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B2Project", "x", new int[] { 96, 24, 24 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B2Project", "y", new int[] { 24, 24, 24 }, batch);
-            B2Project(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_2_Project", "x", new int[] { 96, 24, 24 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_2_Project", "y", new int[] { 24, 24, 24 }, batch);
+            Features_2_Project(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B3Expand over tensors: <paramref name="x"/> is (batch, 24, 24, 24), <paramref name="y"/> (batch, 144, 24, 24);
+        /// Chain Features_3_Expand over tensors: <paramref name="x"/> is (batch, 24, 24, 24), <paramref name="y"/> (batch, 144, 24, 24);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B3Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_3_Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B3Expand", "x", new int[] { 24, 24, 24 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B3Expand", "y", new int[] { 144, 24, 24 }, batch);
-            B3Expand(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_3_Expand", "x", new int[] { 24, 24, 24 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_3_Expand", "y", new int[] { 144, 24, 24 }, batch);
+            Features_3_Expand(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B3Depthwise over tensors: <paramref name="x"/> is (batch, 144, 24, 24), <paramref name="y"/> (batch, 144, 24, 24);
+        /// Chain Features_3_Depthwise over tensors: <paramref name="x"/> is (batch, 144, 24, 24), <paramref name="y"/> (batch, 144, 24, 24);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B3Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_3_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B3Depthwise", "x", new int[] { 144, 24, 24 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B3Depthwise", "y", new int[] { 144, 24, 24 }, batch);
-            B3Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_3_Depthwise", "x", new int[] { 144, 24, 24 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_3_Depthwise", "y", new int[] { 144, 24, 24 }, batch);
+            Features_3_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B3Project over tensors: <paramref name="x"/> is (batch, 144, 24, 24), <paramref name="skip"/> (batch, 24, 24, 24), <paramref name="y"/> (batch, 24, 24, 24);
+        /// Chain Features_3_ProjectAdd over tensors: <paramref name="x"/> is (batch, 144, 24, 24), <paramref name="skip"/> (batch, 24, 24, 24), <paramref name="y"/> (batch, 24, 24, 24);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B3Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_3_ProjectAdd(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B3Project", "x", new int[] { 144, 24, 24 }, out int batch);
-            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B3Project", "skip", new int[] { 24, 24, 24 }, batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B3Project", "y", new int[] { 24, 24, 24 }, batch);
-            B3Project(xData, skipData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_3_ProjectAdd", "x", new int[] { 144, 24, 24 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.Features_3_ProjectAdd", "skip", new int[] { 24, 24, 24 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_3_ProjectAdd", "y", new int[] { 24, 24, 24 }, batch);
+            Features_3_ProjectAdd(xData, skipData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B4Expand over tensors: <paramref name="x"/> is (batch, 24, 24, 24), <paramref name="y"/> (batch, 144, 24, 24);
+        /// Chain Features_4_Expand over tensors: <paramref name="x"/> is (batch, 24, 24, 24), <paramref name="y"/> (batch, 144, 24, 24);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B4Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_4_Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B4Expand", "x", new int[] { 24, 24, 24 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B4Expand", "y", new int[] { 144, 24, 24 }, batch);
-            B4Expand(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_4_Expand", "x", new int[] { 24, 24, 24 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_4_Expand", "y", new int[] { 144, 24, 24 }, batch);
+            Features_4_Expand(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B4Depthwise over tensors: <paramref name="x"/> is (batch, 144, 24, 24), <paramref name="y"/> (batch, 144, 12, 12);
+        /// Chain Features_4_Depthwise over tensors: <paramref name="x"/> is (batch, 144, 24, 24), <paramref name="y"/> (batch, 144, 12, 12);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B4Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_4_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B4Depthwise", "x", new int[] { 144, 24, 24 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B4Depthwise", "y", new int[] { 144, 12, 12 }, batch);
-            B4Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_4_Depthwise", "x", new int[] { 144, 24, 24 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_4_Depthwise", "y", new int[] { 144, 12, 12 }, batch);
+            Features_4_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B4Project over tensors: <paramref name="x"/> is (batch, 144, 12, 12), <paramref name="y"/> (batch, 32, 12, 12);
+        /// Chain Features_4_Project over tensors: <paramref name="x"/> is (batch, 144, 12, 12), <paramref name="y"/> (batch, 32, 12, 12);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B4Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_4_Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B4Project", "x", new int[] { 144, 12, 12 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B4Project", "y", new int[] { 32, 12, 12 }, batch);
-            B4Project(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_4_Project", "x", new int[] { 144, 12, 12 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_4_Project", "y", new int[] { 32, 12, 12 }, batch);
+            Features_4_Project(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B5Expand over tensors: <paramref name="x"/> is (batch, 32, 12, 12), <paramref name="y"/> (batch, 192, 12, 12);
+        /// Chain Features_5_Expand over tensors: <paramref name="x"/> is (batch, 32, 12, 12), <paramref name="y"/> (batch, 192, 12, 12);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B5Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_5_Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B5Expand", "x", new int[] { 32, 12, 12 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B5Expand", "y", new int[] { 192, 12, 12 }, batch);
-            B5Expand(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_5_Expand", "x", new int[] { 32, 12, 12 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_5_Expand", "y", new int[] { 192, 12, 12 }, batch);
+            Features_5_Expand(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B5Depthwise over tensors: <paramref name="x"/> is (batch, 192, 12, 12), <paramref name="y"/> (batch, 192, 12, 12);
+        /// Chain Features_5_Depthwise over tensors: <paramref name="x"/> is (batch, 192, 12, 12), <paramref name="y"/> (batch, 192, 12, 12);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B5Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_5_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B5Depthwise", "x", new int[] { 192, 12, 12 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B5Depthwise", "y", new int[] { 192, 12, 12 }, batch);
-            B5Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_5_Depthwise", "x", new int[] { 192, 12, 12 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_5_Depthwise", "y", new int[] { 192, 12, 12 }, batch);
+            Features_5_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B5Project over tensors: <paramref name="x"/> is (batch, 192, 12, 12), <paramref name="skip"/> (batch, 32, 12, 12), <paramref name="y"/> (batch, 32, 12, 12);
+        /// Chain Features_5_ProjectAdd over tensors: <paramref name="x"/> is (batch, 192, 12, 12), <paramref name="skip"/> (batch, 32, 12, 12), <paramref name="y"/> (batch, 32, 12, 12);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B5Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_5_ProjectAdd(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B5Project", "x", new int[] { 192, 12, 12 }, out int batch);
-            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B5Project", "skip", new int[] { 32, 12, 12 }, batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B5Project", "y", new int[] { 32, 12, 12 }, batch);
-            B5Project(xData, skipData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_5_ProjectAdd", "x", new int[] { 192, 12, 12 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.Features_5_ProjectAdd", "skip", new int[] { 32, 12, 12 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_5_ProjectAdd", "y", new int[] { 32, 12, 12 }, batch);
+            Features_5_ProjectAdd(xData, skipData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B6Expand over tensors: <paramref name="x"/> is (batch, 32, 12, 12), <paramref name="y"/> (batch, 192, 12, 12);
+        /// Chain Features_6_Expand over tensors: <paramref name="x"/> is (batch, 32, 12, 12), <paramref name="y"/> (batch, 192, 12, 12);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B6Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_6_Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B6Expand", "x", new int[] { 32, 12, 12 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B6Expand", "y", new int[] { 192, 12, 12 }, batch);
-            B6Expand(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_6_Expand", "x", new int[] { 32, 12, 12 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_6_Expand", "y", new int[] { 192, 12, 12 }, batch);
+            Features_6_Expand(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B6Depthwise over tensors: <paramref name="x"/> is (batch, 192, 12, 12), <paramref name="y"/> (batch, 192, 12, 12);
+        /// Chain Features_6_Depthwise over tensors: <paramref name="x"/> is (batch, 192, 12, 12), <paramref name="y"/> (batch, 192, 12, 12);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B6Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_6_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B6Depthwise", "x", new int[] { 192, 12, 12 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B6Depthwise", "y", new int[] { 192, 12, 12 }, batch);
-            B6Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_6_Depthwise", "x", new int[] { 192, 12, 12 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_6_Depthwise", "y", new int[] { 192, 12, 12 }, batch);
+            Features_6_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B6Project over tensors: <paramref name="x"/> is (batch, 192, 12, 12), <paramref name="skip"/> (batch, 32, 12, 12), <paramref name="y"/> (batch, 32, 12, 12);
+        /// Chain Features_6_ProjectAdd over tensors: <paramref name="x"/> is (batch, 192, 12, 12), <paramref name="skip"/> (batch, 32, 12, 12), <paramref name="y"/> (batch, 32, 12, 12);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B6Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_6_ProjectAdd(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B6Project", "x", new int[] { 192, 12, 12 }, out int batch);
-            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B6Project", "skip", new int[] { 32, 12, 12 }, batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B6Project", "y", new int[] { 32, 12, 12 }, batch);
-            B6Project(xData, skipData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_6_ProjectAdd", "x", new int[] { 192, 12, 12 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.Features_6_ProjectAdd", "skip", new int[] { 32, 12, 12 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_6_ProjectAdd", "y", new int[] { 32, 12, 12 }, batch);
+            Features_6_ProjectAdd(xData, skipData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B7Expand over tensors: <paramref name="x"/> is (batch, 32, 12, 12), <paramref name="y"/> (batch, 192, 12, 12);
+        /// Chain Features_7_Expand over tensors: <paramref name="x"/> is (batch, 32, 12, 12), <paramref name="y"/> (batch, 192, 12, 12);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B7Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_7_Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B7Expand", "x", new int[] { 32, 12, 12 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B7Expand", "y", new int[] { 192, 12, 12 }, batch);
-            B7Expand(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_7_Expand", "x", new int[] { 32, 12, 12 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_7_Expand", "y", new int[] { 192, 12, 12 }, batch);
+            Features_7_Expand(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B7Depthwise over tensors: <paramref name="x"/> is (batch, 192, 12, 12), <paramref name="y"/> (batch, 192, 6, 6);
+        /// Chain Features_7_Depthwise over tensors: <paramref name="x"/> is (batch, 192, 12, 12), <paramref name="y"/> (batch, 192, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B7Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_7_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B7Depthwise", "x", new int[] { 192, 12, 12 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B7Depthwise", "y", new int[] { 192, 6, 6 }, batch);
-            B7Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_7_Depthwise", "x", new int[] { 192, 12, 12 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_7_Depthwise", "y", new int[] { 192, 6, 6 }, batch);
+            Features_7_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B7Project over tensors: <paramref name="x"/> is (batch, 192, 6, 6), <paramref name="y"/> (batch, 64, 6, 6);
+        /// Chain Features_7_Project over tensors: <paramref name="x"/> is (batch, 192, 6, 6), <paramref name="y"/> (batch, 64, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B7Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_7_Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B7Project", "x", new int[] { 192, 6, 6 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B7Project", "y", new int[] { 64, 6, 6 }, batch);
-            B7Project(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_7_Project", "x", new int[] { 192, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_7_Project", "y", new int[] { 64, 6, 6 }, batch);
+            Features_7_Project(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B8Expand over tensors: <paramref name="x"/> is (batch, 64, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
+        /// Chain Features_8_Expand over tensors: <paramref name="x"/> is (batch, 64, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B8Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_8_Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B8Expand", "x", new int[] { 64, 6, 6 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B8Expand", "y", new int[] { 384, 6, 6 }, batch);
-            B8Expand(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_8_Expand", "x", new int[] { 64, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_8_Expand", "y", new int[] { 384, 6, 6 }, batch);
+            Features_8_Expand(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B8Depthwise over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
+        /// Chain Features_8_Depthwise over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B8Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_8_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B8Depthwise", "x", new int[] { 384, 6, 6 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B8Depthwise", "y", new int[] { 384, 6, 6 }, batch);
-            B8Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_8_Depthwise", "x", new int[] { 384, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_8_Depthwise", "y", new int[] { 384, 6, 6 }, batch);
+            Features_8_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B8Project over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="skip"/> (batch, 64, 6, 6), <paramref name="y"/> (batch, 64, 6, 6);
+        /// Chain Features_8_ProjectAdd over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="skip"/> (batch, 64, 6, 6), <paramref name="y"/> (batch, 64, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B8Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_8_ProjectAdd(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B8Project", "x", new int[] { 384, 6, 6 }, out int batch);
-            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B8Project", "skip", new int[] { 64, 6, 6 }, batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B8Project", "y", new int[] { 64, 6, 6 }, batch);
-            B8Project(xData, skipData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_8_ProjectAdd", "x", new int[] { 384, 6, 6 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.Features_8_ProjectAdd", "skip", new int[] { 64, 6, 6 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_8_ProjectAdd", "y", new int[] { 64, 6, 6 }, batch);
+            Features_8_ProjectAdd(xData, skipData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B9Expand over tensors: <paramref name="x"/> is (batch, 64, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
+        /// Chain Features_9_Expand over tensors: <paramref name="x"/> is (batch, 64, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B9Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_9_Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B9Expand", "x", new int[] { 64, 6, 6 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B9Expand", "y", new int[] { 384, 6, 6 }, batch);
-            B9Expand(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_9_Expand", "x", new int[] { 64, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_9_Expand", "y", new int[] { 384, 6, 6 }, batch);
+            Features_9_Expand(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B9Depthwise over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
+        /// Chain Features_9_Depthwise over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B9Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_9_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B9Depthwise", "x", new int[] { 384, 6, 6 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B9Depthwise", "y", new int[] { 384, 6, 6 }, batch);
-            B9Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_9_Depthwise", "x", new int[] { 384, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_9_Depthwise", "y", new int[] { 384, 6, 6 }, batch);
+            Features_9_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B9Project over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="skip"/> (batch, 64, 6, 6), <paramref name="y"/> (batch, 64, 6, 6);
+        /// Chain Features_9_ProjectAdd over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="skip"/> (batch, 64, 6, 6), <paramref name="y"/> (batch, 64, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B9Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_9_ProjectAdd(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B9Project", "x", new int[] { 384, 6, 6 }, out int batch);
-            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B9Project", "skip", new int[] { 64, 6, 6 }, batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B9Project", "y", new int[] { 64, 6, 6 }, batch);
-            B9Project(xData, skipData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_9_ProjectAdd", "x", new int[] { 384, 6, 6 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.Features_9_ProjectAdd", "skip", new int[] { 64, 6, 6 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_9_ProjectAdd", "y", new int[] { 64, 6, 6 }, batch);
+            Features_9_ProjectAdd(xData, skipData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B10Expand over tensors: <paramref name="x"/> is (batch, 64, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
+        /// Chain Features_10_Expand over tensors: <paramref name="x"/> is (batch, 64, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B10Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_10_Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B10Expand", "x", new int[] { 64, 6, 6 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B10Expand", "y", new int[] { 384, 6, 6 }, batch);
-            B10Expand(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_10_Expand", "x", new int[] { 64, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_10_Expand", "y", new int[] { 384, 6, 6 }, batch);
+            Features_10_Expand(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B10Depthwise over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
+        /// Chain Features_10_Depthwise over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B10Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_10_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B10Depthwise", "x", new int[] { 384, 6, 6 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B10Depthwise", "y", new int[] { 384, 6, 6 }, batch);
-            B10Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_10_Depthwise", "x", new int[] { 384, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_10_Depthwise", "y", new int[] { 384, 6, 6 }, batch);
+            Features_10_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B10Project over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="skip"/> (batch, 64, 6, 6), <paramref name="y"/> (batch, 64, 6, 6);
+        /// Chain Features_10_ProjectAdd over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="skip"/> (batch, 64, 6, 6), <paramref name="y"/> (batch, 64, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B10Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_10_ProjectAdd(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B10Project", "x", new int[] { 384, 6, 6 }, out int batch);
-            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B10Project", "skip", new int[] { 64, 6, 6 }, batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B10Project", "y", new int[] { 64, 6, 6 }, batch);
-            B10Project(xData, skipData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_10_ProjectAdd", "x", new int[] { 384, 6, 6 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.Features_10_ProjectAdd", "skip", new int[] { 64, 6, 6 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_10_ProjectAdd", "y", new int[] { 64, 6, 6 }, batch);
+            Features_10_ProjectAdd(xData, skipData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B11Expand over tensors: <paramref name="x"/> is (batch, 64, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
+        /// Chain Features_11_Expand over tensors: <paramref name="x"/> is (batch, 64, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B11Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_11_Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B11Expand", "x", new int[] { 64, 6, 6 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B11Expand", "y", new int[] { 384, 6, 6 }, batch);
-            B11Expand(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_11_Expand", "x", new int[] { 64, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_11_Expand", "y", new int[] { 384, 6, 6 }, batch);
+            Features_11_Expand(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B11Depthwise over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
+        /// Chain Features_11_Depthwise over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="y"/> (batch, 384, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B11Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_11_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B11Depthwise", "x", new int[] { 384, 6, 6 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B11Depthwise", "y", new int[] { 384, 6, 6 }, batch);
-            B11Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_11_Depthwise", "x", new int[] { 384, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_11_Depthwise", "y", new int[] { 384, 6, 6 }, batch);
+            Features_11_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B11Project over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="y"/> (batch, 96, 6, 6);
+        /// Chain Features_11_Project over tensors: <paramref name="x"/> is (batch, 384, 6, 6), <paramref name="y"/> (batch, 96, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B11Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_11_Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B11Project", "x", new int[] { 384, 6, 6 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B11Project", "y", new int[] { 96, 6, 6 }, batch);
-            B11Project(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_11_Project", "x", new int[] { 384, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_11_Project", "y", new int[] { 96, 6, 6 }, batch);
+            Features_11_Project(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B12Expand over tensors: <paramref name="x"/> is (batch, 96, 6, 6), <paramref name="y"/> (batch, 576, 6, 6);
+        /// Chain Features_12_Expand over tensors: <paramref name="x"/> is (batch, 96, 6, 6), <paramref name="y"/> (batch, 576, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B12Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_12_Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B12Expand", "x", new int[] { 96, 6, 6 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B12Expand", "y", new int[] { 576, 6, 6 }, batch);
-            B12Expand(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_12_Expand", "x", new int[] { 96, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_12_Expand", "y", new int[] { 576, 6, 6 }, batch);
+            Features_12_Expand(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B12Depthwise over tensors: <paramref name="x"/> is (batch, 576, 6, 6), <paramref name="y"/> (batch, 576, 6, 6);
+        /// Chain Features_12_Depthwise over tensors: <paramref name="x"/> is (batch, 576, 6, 6), <paramref name="y"/> (batch, 576, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B12Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_12_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B12Depthwise", "x", new int[] { 576, 6, 6 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B12Depthwise", "y", new int[] { 576, 6, 6 }, batch);
-            B12Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_12_Depthwise", "x", new int[] { 576, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_12_Depthwise", "y", new int[] { 576, 6, 6 }, batch);
+            Features_12_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B12Project over tensors: <paramref name="x"/> is (batch, 576, 6, 6), <paramref name="skip"/> (batch, 96, 6, 6), <paramref name="y"/> (batch, 96, 6, 6);
+        /// Chain Features_12_ProjectAdd over tensors: <paramref name="x"/> is (batch, 576, 6, 6), <paramref name="skip"/> (batch, 96, 6, 6), <paramref name="y"/> (batch, 96, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B12Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_12_ProjectAdd(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B12Project", "x", new int[] { 576, 6, 6 }, out int batch);
-            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B12Project", "skip", new int[] { 96, 6, 6 }, batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B12Project", "y", new int[] { 96, 6, 6 }, batch);
-            B12Project(xData, skipData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_12_ProjectAdd", "x", new int[] { 576, 6, 6 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.Features_12_ProjectAdd", "skip", new int[] { 96, 6, 6 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_12_ProjectAdd", "y", new int[] { 96, 6, 6 }, batch);
+            Features_12_ProjectAdd(xData, skipData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B13Expand over tensors: <paramref name="x"/> is (batch, 96, 6, 6), <paramref name="y"/> (batch, 576, 6, 6);
+        /// Chain Features_13_Expand over tensors: <paramref name="x"/> is (batch, 96, 6, 6), <paramref name="y"/> (batch, 576, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B13Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_13_Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B13Expand", "x", new int[] { 96, 6, 6 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B13Expand", "y", new int[] { 576, 6, 6 }, batch);
-            B13Expand(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_13_Expand", "x", new int[] { 96, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_13_Expand", "y", new int[] { 576, 6, 6 }, batch);
+            Features_13_Expand(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B13Depthwise over tensors: <paramref name="x"/> is (batch, 576, 6, 6), <paramref name="y"/> (batch, 576, 6, 6);
+        /// Chain Features_13_Depthwise over tensors: <paramref name="x"/> is (batch, 576, 6, 6), <paramref name="y"/> (batch, 576, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B13Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_13_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B13Depthwise", "x", new int[] { 576, 6, 6 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B13Depthwise", "y", new int[] { 576, 6, 6 }, batch);
-            B13Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_13_Depthwise", "x", new int[] { 576, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_13_Depthwise", "y", new int[] { 576, 6, 6 }, batch);
+            Features_13_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B13Project over tensors: <paramref name="x"/> is (batch, 576, 6, 6), <paramref name="skip"/> (batch, 96, 6, 6), <paramref name="y"/> (batch, 96, 6, 6);
+        /// Chain Features_13_ProjectAdd over tensors: <paramref name="x"/> is (batch, 576, 6, 6), <paramref name="skip"/> (batch, 96, 6, 6), <paramref name="y"/> (batch, 96, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B13Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_13_ProjectAdd(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B13Project", "x", new int[] { 576, 6, 6 }, out int batch);
-            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B13Project", "skip", new int[] { 96, 6, 6 }, batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B13Project", "y", new int[] { 96, 6, 6 }, batch);
-            B13Project(xData, skipData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_13_ProjectAdd", "x", new int[] { 576, 6, 6 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.Features_13_ProjectAdd", "skip", new int[] { 96, 6, 6 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_13_ProjectAdd", "y", new int[] { 96, 6, 6 }, batch);
+            Features_13_ProjectAdd(xData, skipData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B14Expand over tensors: <paramref name="x"/> is (batch, 96, 6, 6), <paramref name="y"/> (batch, 576, 6, 6);
+        /// Chain Features_14_Expand over tensors: <paramref name="x"/> is (batch, 96, 6, 6), <paramref name="y"/> (batch, 576, 6, 6);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B14Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_14_Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B14Expand", "x", new int[] { 96, 6, 6 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B14Expand", "y", new int[] { 576, 6, 6 }, batch);
-            B14Expand(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_14_Expand", "x", new int[] { 96, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_14_Expand", "y", new int[] { 576, 6, 6 }, batch);
+            Features_14_Expand(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B14Depthwise over tensors: <paramref name="x"/> is (batch, 576, 6, 6), <paramref name="y"/> (batch, 576, 3, 3);
+        /// Chain Features_14_Depthwise over tensors: <paramref name="x"/> is (batch, 576, 6, 6), <paramref name="y"/> (batch, 576, 3, 3);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B14Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_14_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B14Depthwise", "x", new int[] { 576, 6, 6 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B14Depthwise", "y", new int[] { 576, 3, 3 }, batch);
-            B14Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_14_Depthwise", "x", new int[] { 576, 6, 6 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_14_Depthwise", "y", new int[] { 576, 3, 3 }, batch);
+            Features_14_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B14Project over tensors: <paramref name="x"/> is (batch, 576, 3, 3), <paramref name="y"/> (batch, 160, 3, 3);
+        /// Chain Features_14_Project over tensors: <paramref name="x"/> is (batch, 576, 3, 3), <paramref name="y"/> (batch, 160, 3, 3);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B14Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_14_Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B14Project", "x", new int[] { 576, 3, 3 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B14Project", "y", new int[] { 160, 3, 3 }, batch);
-            B14Project(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_14_Project", "x", new int[] { 576, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_14_Project", "y", new int[] { 160, 3, 3 }, batch);
+            Features_14_Project(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B15Expand over tensors: <paramref name="x"/> is (batch, 160, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
+        /// Chain Features_15_Expand over tensors: <paramref name="x"/> is (batch, 160, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B15Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_15_Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B15Expand", "x", new int[] { 160, 3, 3 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B15Expand", "y", new int[] { 960, 3, 3 }, batch);
-            B15Expand(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_15_Expand", "x", new int[] { 160, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_15_Expand", "y", new int[] { 960, 3, 3 }, batch);
+            Features_15_Expand(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B15Depthwise over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
+        /// Chain Features_15_Depthwise over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B15Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_15_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B15Depthwise", "x", new int[] { 960, 3, 3 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B15Depthwise", "y", new int[] { 960, 3, 3 }, batch);
-            B15Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_15_Depthwise", "x", new int[] { 960, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_15_Depthwise", "y", new int[] { 960, 3, 3 }, batch);
+            Features_15_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B15Project over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="skip"/> (batch, 160, 3, 3), <paramref name="y"/> (batch, 160, 3, 3);
+        /// Chain Features_15_ProjectAdd over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="skip"/> (batch, 160, 3, 3), <paramref name="y"/> (batch, 160, 3, 3);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B15Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_15_ProjectAdd(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B15Project", "x", new int[] { 960, 3, 3 }, out int batch);
-            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B15Project", "skip", new int[] { 160, 3, 3 }, batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B15Project", "y", new int[] { 160, 3, 3 }, batch);
-            B15Project(xData, skipData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_15_ProjectAdd", "x", new int[] { 960, 3, 3 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.Features_15_ProjectAdd", "skip", new int[] { 160, 3, 3 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_15_ProjectAdd", "y", new int[] { 160, 3, 3 }, batch);
+            Features_15_ProjectAdd(xData, skipData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B16Expand over tensors: <paramref name="x"/> is (batch, 160, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
+        /// Chain Features_16_Expand over tensors: <paramref name="x"/> is (batch, 160, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B16Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_16_Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B16Expand", "x", new int[] { 160, 3, 3 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B16Expand", "y", new int[] { 960, 3, 3 }, batch);
-            B16Expand(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_16_Expand", "x", new int[] { 160, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_16_Expand", "y", new int[] { 960, 3, 3 }, batch);
+            Features_16_Expand(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B16Depthwise over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
+        /// Chain Features_16_Depthwise over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B16Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_16_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B16Depthwise", "x", new int[] { 960, 3, 3 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B16Depthwise", "y", new int[] { 960, 3, 3 }, batch);
-            B16Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_16_Depthwise", "x", new int[] { 960, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_16_Depthwise", "y", new int[] { 960, 3, 3 }, batch);
+            Features_16_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B16Project over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="skip"/> (batch, 160, 3, 3), <paramref name="y"/> (batch, 160, 3, 3);
+        /// Chain Features_16_ProjectAdd over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="skip"/> (batch, 160, 3, 3), <paramref name="y"/> (batch, 160, 3, 3);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B16Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_16_ProjectAdd(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> skip, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B16Project", "x", new int[] { 960, 3, 3 }, out int batch);
-            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.B16Project", "skip", new int[] { 160, 3, 3 }, batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B16Project", "y", new int[] { 160, 3, 3 }, batch);
-            B16Project(xData, skipData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_16_ProjectAdd", "x", new int[] { 960, 3, 3 }, out int batch);
+            global::System.ReadOnlySpan<float> skipData = global::FusedNorm.Kernels.TensorGuard.Input(in skip, "MobileNetV2.Features_16_ProjectAdd", "skip", new int[] { 160, 3, 3 }, batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_16_ProjectAdd", "y", new int[] { 160, 3, 3 }, batch);
+            Features_16_ProjectAdd(xData, skipData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B17Expand over tensors: <paramref name="x"/> is (batch, 160, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
+        /// Chain Features_17_Expand over tensors: <paramref name="x"/> is (batch, 160, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B17Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_17_Expand(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B17Expand", "x", new int[] { 160, 3, 3 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B17Expand", "y", new int[] { 960, 3, 3 }, batch);
-            B17Expand(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_17_Expand", "x", new int[] { 160, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_17_Expand", "y", new int[] { 960, 3, 3 }, batch);
+            Features_17_Expand(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B17Depthwise over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
+        /// Chain Features_17_Depthwise over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="y"/> (batch, 960, 3, 3);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B17Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_17_Depthwise(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B17Depthwise", "x", new int[] { 960, 3, 3 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B17Depthwise", "y", new int[] { 960, 3, 3 }, batch);
-            B17Depthwise(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_17_Depthwise", "x", new int[] { 960, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_17_Depthwise", "y", new int[] { 960, 3, 3 }, batch);
+            Features_17_Depthwise(xData, yData, batch);
         }
 
         /// <summary>
-        /// Chain B17Project over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="y"/> (batch, 320, 3, 3);
+        /// Chain Features_17_Project over tensors: <paramref name="x"/> is (batch, 960, 3, 3), <paramref name="y"/> (batch, 320, 3, 3);
         /// the batch is the first dimension. Dense row-major tensors are used in place, without a copy.
         /// </summary>
         /// <exception cref="global::System.ArgumentException">A shape differs, or a tensor is a slice, transpose or broadcast.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public void B17Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+        public void Features_17_Project(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.B17Project", "x", new int[] { 960, 3, 3 }, out int batch);
-            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.B17Project", "y", new int[] { 320, 3, 3 }, batch);
-            B17Project(xData, yData, batch);
+            global::System.ReadOnlySpan<float> xData = global::FusedNorm.Kernels.TensorGuard.Input(in x, "MobileNetV2.Features_17_Project", "x", new int[] { 960, 3, 3 }, out int batch);
+            global::System.Span<float> yData = global::FusedNorm.Kernels.TensorGuard.Output(in y, "MobileNetV2.Features_17_Project", "y", new int[] { 320, 3, 3 }, batch);
+            Features_17_Project(xData, yData, batch);
         }
 
         /// <summary>

@@ -221,8 +221,8 @@ public static class DiagnosticDescriptors
         "Use '{0}' of block '{1}': the argument '{2}' of chain '{3}' {4}");
 
     public static readonly DiagnosticDescriptor BadWhen = Error("FN0043",
-        "When names no bool parameter of the block",
-        "Chain '{0}' sets When = \"{1}\", but {2}");
+        "When or Unless names no bool constant of the block",
+        "Chain '{0}' sets {1}, but {2}");
 
     public static readonly DiagnosticDescriptor EmptyBlock = Error("FN0044",
         "Block has no chains",

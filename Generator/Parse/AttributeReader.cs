@@ -53,7 +53,9 @@ internal readonly struct AttributeReader
     public bool Bool(string name, bool fallback) =>
         _namedOverrides is not null && _namedOverrides.TryGetValue(name, out object? o) ? (o is bool ob ? ob : fallback) :
         _named.TryGetValue(name, out TypedConstant c) && c.Value is bool v ? v : fallback;
-    public string? String(string name, string? fallback) => _named.TryGetValue(name, out TypedConstant c) ? c.Value as string : fallback;
+    public string? String(string name, string? fallback) =>
+        _namedOverrides is not null && _namedOverrides.TryGetValue(name, out object? o) ? (o as string ?? fallback) :
+        _named.TryGetValue(name, out TypedConstant c) ? c.Value as string : fallback;
 
     /// <summary>A named string[] argument: null when it is not set (or set to null); a null element stays null.</summary>
     public ImmutableArray<string?>? StringArray(string name)

@@ -128,6 +128,7 @@ internal static class BlockExpander
                     SpecialType.System_Int32 => value is int,
                     SpecialType.System_Boolean => value is bool,
                     SpecialType.System_Double => value is int,
+                    SpecialType.System_String => value is string,
                     _ => false,
                 };
                 if (fits) return value;
@@ -146,8 +147,8 @@ internal static class BlockExpander
             if (!Mentions(expression, model))
             {
                 Optional<object?> constant = model.GetConstantValue(expression);
-                if (constant.HasValue && constant.Value is int or bool) return constant.Value!;
-                throw new BlockExpressionException("is not an int or bool constant");
+                if (constant.HasValue && constant.Value is int or bool or string) return constant.Value!;
+                throw new BlockExpressionException("is not an int, bool or string constant");
             }
             switch (expression)
             {
@@ -176,6 +177,8 @@ internal static class BlockExpander
                         return (b.Kind(), left, right) switch
                         {
                             (SyntaxKind.AddExpression, int l, int r) => checked(l + r),
+                            (SyntaxKind.AddExpression, string l, int or string) => l + Describe(right),
+                            (SyntaxKind.AddExpression, int, string r) => Describe(left) + r,
                             (SyntaxKind.SubtractExpression, int l, int r) => checked(l - r),
                             (SyntaxKind.MultiplyExpression, int l, int r) => checked(l * r),
                             (SyntaxKind.DivideExpression, int l, int r) => r == 0 ? throw new BlockExpressionException("divides by zero") : l / r,
@@ -194,9 +197,28 @@ internal static class BlockExpander
                     catch (System.OverflowException) { throw new BlockExpressionException("overflows int"); }
                 }
                 default:
-                    throw new BlockExpressionException("uses a block parameter in an expression FusedNorm does not compute: write it with the parameters, literals and + - * / % == != < > && || ! ?:");
+                    throw new BlockExpressionException("uses a block parameter in an expression FusedNorm does not compute: write it with the parameters, literals and + - * / % == != < > && || ! ?: (+ also joins strings)");
             }
         }
+
+        /// <summary>
+        /// A block constant computed from other constants (<c>const int Hidden = In * ExpandRatio;</c>), at this use; null
+        /// after FN0042, or when it reads a constant that has no value at this use yet (the caller retries in dependency order).
+        /// </summary>
+        public object? Derive(IFieldSymbol field, ExpressionSyntax initializer, List<DiagnosticInfo> diagnostics)
+        {
+            SemanticModel model = Model(initializer.SyntaxTree);
+            if (ReadsUnknown(initializer, model)) return null;
+            object? value = Compute(initializer, field.Type, model, field.Name, diagnostics);
+            if (value is not null) _values[field.Name] = value;
+            return value;
+        }
+
+        /// <summary>Whether the expression reads a constant of the block that has no value at this use yet.</summary>
+        private bool ReadsUnknown(ExpressionSyntax expression, SemanticModel model) =>
+            expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(id =>
+                model.GetSymbolInfo(id).Symbol is IFieldSymbol { IsConst: true } field
+                && SymbolEqualityComparer.Default.Equals(field.ContainingType, _block) && !_values.ContainsKey(field.Name));
     }
 
     private sealed class BlockExpressionException : System.Exception
@@ -222,12 +244,19 @@ internal static class BlockExpander
             diagnostics.Add(DiagnosticInfo.Create(BadBlockArgument, at, block.Name, prefix,
                 "the prefix must be the block's state_dict path, such as \"layer2.0\": not empty, no spaces, no leading or trailing '.'"));
 
-        // The block's parameters: its int and bool constants in declaration order; their values are the defaults.
-        var parameters = block.GetMembers().OfType<IFieldSymbol>()
+        // The block's parameters: its int and bool constants in declaration order; their values are the defaults. A
+        // constant whose initializer reads another constant of the block is derived: computed again at each use below
+        // (the compiler's value holds only for the defaults), and not a parameter.
+        var constants = block.GetMembers().OfType<IFieldSymbol>()
             .Where(f => f.IsConst && f.Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Boolean)
             .OrderBy(f => f.Locations.FirstOrDefault()?.SourceTree?.FilePath, System.StringComparer.Ordinal)
             .ThenBy(f => f.Locations.FirstOrDefault()?.SourceSpan.Start ?? 0)
             .ToList();
+        var derived = new List<(IFieldSymbol Field, ExpressionSyntax Initializer)>();
+        foreach (IFieldSymbol constant in constants)
+            if (Initializer(constant, cancellationToken) is { } initializer && ReadsBlockConstant(initializer, block, compilation))
+                derived.Add((constant, initializer));
+        var parameters = constants.Where(c => !derived.Any(d => SymbolEqualityComparer.Default.Equals(d.Field, c))).ToList();
         var values = parameters.ToDictionary(f => f.Name, f => f.ConstantValue!);
         TypedConstant arguments = use.ConstructorArguments.Length > 1 ? use.ConstructorArguments[1] : default;
         var given = arguments.Kind == TypedConstantKind.Array && !arguments.IsNull ? arguments.Values : System.Collections.Immutable.ImmutableArray<TypedConstant>.Empty;
@@ -245,6 +274,25 @@ internal static class BlockExpander
                     $"argument {i + 1} is {(value is null ? "null" : Literal(value))}, but parameter '{parameters[i].Name}' is {(isInt ? "an int" : "a bool")} (the parameters: {Signature()})"));
         }
 
+        // Derived constants at this use, each once the constants it reads have values (C# allows any order).
+        if (derived.Count > 0)
+        {
+            var deriving = new Use(block, prefix, values, compilation, at);
+            var pending = new List<(IFieldSymbol Field, ExpressionSyntax Initializer)>(derived);
+            bool progress = true;
+            while (pending.Count > 0 && progress) // no progress: a cycle, which C# reports (CS0110)
+            {
+                progress = false;
+                for (int i = 0; i < pending.Count; i++)
+                {
+                    int before = diagnostics.Count;
+                    if (deriving.Derive(pending[i].Field, pending[i].Initializer, diagnostics) is null && diagnostics.Count == before) continue;
+                    pending.RemoveAt(i--); // computed, or FN0042 reported
+                    progress = true;
+                }
+            }
+        }
+
         List<IMethodSymbol> blockChains = ModelParser.ChainMethodsInSourceOrder(block).ToList();
         if (blockChains.Count == 0)
             diagnostics.Add(DiagnosticInfo.Create(EmptyBlock, LocationInfo.From(block.Locations.FirstOrDefault()), block.Name, prefix));
@@ -256,26 +304,32 @@ internal static class BlockExpander
                     block.Name, nested.AttributeClass?.TypeArguments.FirstOrDefault()?.Name ?? "?",
                     nested.ConstructorArguments.Length > 0 ? nested.ConstructorArguments[0].Value as string ?? "" : ""));
 
-        // Which chains this use has: a chain with When runs only when its bool parameter is true. The last chain is the
-        // block's output, so it always runs.
+        // Which chains this use has: a chain with When runs only when its bool constant is true at the use, one with
+        // Unless only when it is false. The last chain present is the block's output.
         var present = new List<bool>();
         for (int i = 0; i < blockChains.Count; i++)
         {
             IMethodSymbol method = blockChains[i];
-            string? when = method.GetAttributes().First(a => AttributeNames.Of(a) == AttributeNames.Fuse)
-                .NamedArguments.FirstOrDefault(n => n.Key == "When").Value.Value as string;
+            AttributeData fuseAttribute = method.GetAttributes().First(a => AttributeNames.Of(a) == AttributeNames.Fuse);
             LocationInfo? chainAt = LocationInfo.From(method.Locations.FirstOrDefault());
-            if (when is null) { present.Add(true); continue; }
-            IFieldSymbol? flag = parameters.FirstOrDefault(p => p.Name == when);
-            if (flag is null || flag.Type.SpecialType != SpecialType.System_Boolean)
-                diagnostics.Add(DiagnosticInfo.Create(BadWhen, chainAt, method.Name, when,
-                    flag is null ? $"block '{block.Name}' has no parameter of that name: declare 'const bool {when} = false;' in it" : $"'{when}' is an int: When takes a const bool parameter"));
-            else if (i == blockChains.Count - 1)
-                diagnostics.Add(DiagnosticInfo.Create(BadWhen, chainAt, method.Name, when,
-                    "it is the block's last chain, whose output is the block's output, so it must always run"));
-            present.Add(flag is not null && values[when] is true);
+            bool runs = true;
+            foreach ((string property, bool runsWhen) in new[] { ("When", true), ("Unless", false) })
+            {
+                if (fuseAttribute.NamedArguments.FirstOrDefault(n => n.Key == property).Value.Value is not string flagName) continue;
+                IFieldSymbol? flag = constants.FirstOrDefault(p => p.Name == flagName);
+                if (flag is null || flag.Type.SpecialType != SpecialType.System_Boolean)
+                    diagnostics.Add(DiagnosticInfo.Create(BadWhen, chainAt, method.Name, $"{property} = \"{flagName}\"",
+                        flag is null ? $"block '{block.Name}' has no constant of that name: declare 'const bool {flagName} = false;' in it" : $"'{flagName}' is an int: {property} takes a const bool of the block"));
+                else
+                    runs &= values.TryGetValue(flagName, out object? value) && value is bool b && b == runsWhen;
+            }
+            present.Add(runs);
         }
+        if (blockChains.Count > 0 && !present.Contains(true))
+            diagnostics.Add(DiagnosticInfo.Create(BadBlockArgument, at, block.Name, prefix,
+                "at this use every chain of the block is left out by its When or Unless, so the use computes nothing: give the arguments that keep at least one chain"));
         if (diagnostics.Skip(errors).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)) return;
+        int last = present.LastIndexOf(true);
 
         // Names inside the block → the tensors they are at this use. Graph.Input is the block's input: the output of the
         // chain before the use (or the model input). A chain this use leaves out passes its input on, as PyTorch's
@@ -301,7 +355,7 @@ internal static class BlockExpander
                 continue;
             }
             var context = new Use(block, prefix, values, compilation, at);
-            if (i == blockChains.Count - 1 && use.NamedArguments.FirstOrDefault(n => n.Key == "Then").Value is { Kind: TypedConstantKind.Array, IsNull: false } then)
+            if (i == last && use.NamedArguments.FirstOrDefault(n => n.Key == "Then").Value is { Kind: TypedConstantKind.Array, IsNull: false } then)
                 context.Then = then.Values.Select(v => v.Value is int l ? l : 0).ToArray();
             List<ChainSpec>? parsed = ModelParser.ParseChain(method, diagnostics, cancellationToken, context);
             if (parsed is null) continue;
@@ -327,6 +381,21 @@ internal static class BlockExpander
             tensorOf[method.Name] = graphName;
             previous = graphName;
         }
+    }
+
+    /// <summary>The initializer of a block constant, as written.</summary>
+    private static ExpressionSyntax? Initializer(IFieldSymbol constant, CancellationToken cancellationToken) =>
+        constant.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer.Value: { } value }
+            ? value : null;
+
+    /// <summary>Whether an initializer reads another int or bool constant of the block (then the constant is derived, not a parameter).</summary>
+    private static bool ReadsBlockConstant(ExpressionSyntax initializer, INamedTypeSymbol block, Compilation compilation)
+    {
+        SemanticModel model = compilation.GetSemanticModel(initializer.SyntaxTree);
+        return initializer.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(id =>
+            model.GetSymbolInfo(id).Symbol is IFieldSymbol { IsConst: true } field
+            && SymbolEqualityComparer.Default.Equals(field.ContainingType, block)
+            && field.Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Boolean);
     }
 
     private static string Prefixed(string prefix, string name) => name.Length == 0 ? name : prefix + "." + name;

@@ -187,11 +187,12 @@ internal static class ModelParser
         var fuseReader = new AttributeReader(fuse);
         ImmutableArray<int> layerValues = fuseReader.CtorIntArray(0);
         if (block?.Then is { } then) layerValues = layerValues.AddRange(then); // the use's layers after the block's last chain
-        if (block is null && fuseReader.String("When", null) is { } when)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(BadWhen, location, name, when, "When is for the chains of a [Block] class: a model's own chain always runs"));
-            return null;
-        }
+        foreach (string property in new[] { "When", "Unless" })
+            if (block is null && fuseReader.String(property, null) is { } flag)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(BadWhen, location, name, $"{property} = \"{flag}\"", $"{property} is for the chains of a [Block] class: a model's own chain always runs"));
+                return null;
+            }
         // A chain with a residual add takes the tensor it adds as a second input: (x, skip, y, batch).
         bool hasAdd = layerValues.Contains((int)LayerKind.Add);
         if (hasAdd)
@@ -325,7 +326,7 @@ internal static class ModelParser
             bool partAdds = parts[k].Contains(LayerKind.Add);
             spec = spec with
             {
-                InputPool = k == 0 && inputPool is { } leading ? ReadPool(leading, assigned[parts.Count]) : null,
+                InputPool = k == 0 && inputPool is { } leading ? ReadPool(leading, assigned[parts.Count], block, name, diagnostics) : null,
                 FlattenOutput = flattenOutput && k == parts.Count - 1,
                 Input = k == 0 ? input : null,
                 Concat = k == 0 ? concat : EquatableArray<string>.Empty,
@@ -422,11 +423,11 @@ internal static class ModelParser
     }
 
     /// <summary>A MaxPool2d/AvgPool2d from its attribute (null when FN0006 already reported it missing).</summary>
-    private static PoolSpec? ReadPool(LayerKind kind, Dictionary<string, AttributeData> attributes)
+    private static PoolSpec? ReadPool(LayerKind kind, Dictionary<string, AttributeData> attributes, BlockExpander.Use? block, string chain, List<DiagnosticInfo> diagnostics)
     {
         string attributeName = kind == LayerKind.MaxPool2d ? AttributeNames.MaxPool2d : AttributeNames.AvgPool2d;
         if (!attributes.TryGetValue(attributeName, out AttributeData? data)) return null;
-        var a = new AttributeReader(data);
+        AttributeReader a = block is null ? new AttributeReader(data) : block.Read(data, chain, diagnostics); // in a block: at this use's values
         int kernel = a.Int("KernelSize", 0), stride = a.Int("Stride", 0);
         return new PoolSpec(kind, kernel, stride == 0 ? kernel : stride, a.Int("Padding", 0), a.Bool("CountIncludePad", true));
     }

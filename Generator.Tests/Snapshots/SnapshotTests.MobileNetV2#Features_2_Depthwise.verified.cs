@@ -6,25 +6,25 @@ namespace FusedNorm.Sample
 {
     partial class MobileNetV2
     {
-        // B2Depthwise's parameters: features.2.conv.1.0.weight with features.2.conv.1.1 folded in, packed by B2DepthwiseKernel.PackWeights; and the bias with features.2.conv.1.1 folded in.
-        private float[]? _b2DepthwiseWeights;
-        private float[]? _b2DepthwiseBias;
+        // Features_2_Depthwise's parameters: features.2.conv.1.0.weight with features.2.conv.1.1 folded in, packed by Features_2_DepthwiseKernel.PackWeights; and the bias with features.2.conv.1.1 folded in.
+        private float[]? _features_2_DepthwiseWeights;
+        private float[]? _features_2_DepthwiseBias;
         // What the kernel's tasks read: the arrays above, bundled once at load.
-        private global::FusedNorm.Kernels.KernelArguments? _b2DepthwiseArguments;
+        private global::FusedNorm.Kernels.KernelArguments? _features_2_DepthwiseArguments;
 
         /// <summary>
-        /// Fused chain <c>Conv2d(96, 96, kernel_size=3, stride=2, padding=1, groups=96, bias=False) → BatchNorm2d(96) → ReLU6()</c>.
+        /// Fused chain <c>Conv2d(96, 96, kernel_size=3, stride=2, padding=1, groups=96, bias=False) → BatchNorm2d(96) → ReLU6()</c>, from block use features.2: InvertedResidual.Depthwise.
         /// Input (batch, 96, 48, 48) → output (batch, 96, 24, 24), NCHW float32.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public partial void B2Depthwise(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
+        public void Features_2_Depthwise(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            global::FusedNorm.Kernels.ChainGuard.Check("MobileNetV2.B2Depthwise", x, y, batch, global::FusedNorm.Generated.B2DepthwiseKernel.InputSize, global::FusedNorm.Generated.B2DepthwiseKernel.OutputSize, "96, 48, 48", "96, 24, 24", _b2DepthwiseWeights is not null, 240000); // batch × 240000 floats for the zero-padded input copy must fit in an int too
-            global::FusedNorm.Generated.B2DepthwiseKernel.Run(x, y, batch, _b2DepthwiseArguments!);
+            global::FusedNorm.Kernels.ChainGuard.Check("MobileNetV2.Features_2_Depthwise", x, y, batch, global::FusedNorm.Generated.Features_2_DepthwiseKernel.InputSize, global::FusedNorm.Generated.Features_2_DepthwiseKernel.OutputSize, "96, 48, 48", "96, 24, 24", _features_2_DepthwiseWeights is not null, 240000); // batch × 240000 floats for the zero-padded input copy must fit in an int too
+            global::FusedNorm.Generated.Features_2_DepthwiseKernel.Run(x, y, batch, _features_2_DepthwiseArguments!);
         }
 
-        // Reads B2Depthwise's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
-        private void LoadB2Depthwise(global::FusedNorm.SafeTensorsFile weights)
+        // Reads Features_2_Depthwise's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
+        private void LoadFeatures_2_Depthwise(global::FusedNorm.SafeTensorsFile weights)
         {
             float[] weight = weights.ReadFloat32("features.2.conv.1.0.weight", 96, 1, 3, 3);
             float[] bias = new float[96]; // bias=False
@@ -36,9 +36,9 @@ namespace FusedNorm.Sample
                 runningMean: weights.ReadFloat32("features.2.conv.1.1.running_mean", 96),
                 runningVar: weights.ReadFloat32("features.2.conv.1.1.running_var", 96),
                 eps: 1E-05);
-            _b2DepthwiseWeights = global::FusedNorm.Generated.B2DepthwiseKernel.PackWeights(weight);
-            _b2DepthwiseBias = bias;
-            _b2DepthwiseArguments = new global::FusedNorm.Kernels.KernelArguments(_b2DepthwiseWeights, _b2DepthwiseBias);
+            _features_2_DepthwiseWeights = global::FusedNorm.Generated.Features_2_DepthwiseKernel.PackWeights(weight);
+            _features_2_DepthwiseBias = bias;
+            _features_2_DepthwiseArguments = new global::FusedNorm.Kernels.KernelArguments(_features_2_DepthwiseWeights, _features_2_DepthwiseBias);
         }
     }
 }
@@ -54,7 +54,7 @@ namespace FusedNorm.Generated
     using global::FusedNorm.Kernels;
 
     /// <summary>
-    /// Fusion plan for MobileNetV2.B2Depthwise: Conv2d(96, 96, kernel_size=3, stride=2, padding=1, groups=96, bias=False) + BatchNorm2d(96) + ReLU6()
+    /// Fusion plan for MobileNetV2.Features_2_Depthwise: Conv2d(96, 96, kernel_size=3, stride=2, padding=1, groups=96, bias=False) + BatchNorm2d(96) + ReLU6()
     /// <code>
     /// conv    96×48×48 → 96×24×24, 3×3 window unrolled, stride 2, padding 1, dilation 1, 96 groups of 1 → 1 channels
     /// norm    BatchNorm2d(96): running statistics folded into the conv weights and bias at load: costs nothing here
@@ -69,7 +69,7 @@ namespace FusedNorm.Generated
     /// </code>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-    file static class B2DepthwiseKernel
+    file static class Features_2_DepthwiseKernel
     {
         public const int InputSize = 221184; // 96 × 48 × 48 per sample
         public const int OutputSize = 55296; // 96 × 24 × 24 per sample

@@ -6,27 +6,27 @@ namespace FusedNorm.Sample
 {
     partial class MobileNetV2
     {
-        // B8Project's parameters: features.8.conv.2.weight with features.8.conv.3 folded in, packed by B8ProjectKernel.PackWeights; and the bias with features.8.conv.3 folded in.
-        private float[]? _b8ProjectWeights;
-        private float[]? _b8ProjectBias;
+        // Features_8_ProjectAdd's parameters: features.8.conv.2.weight with features.8.conv.3 folded in, packed by Features_8_ProjectAddKernel.PackWeights; and the bias with features.8.conv.3 folded in.
+        private float[]? _features_8_ProjectAddWeights;
+        private float[]? _features_8_ProjectAddBias;
         // What the kernel's tasks read: the arrays above, bundled once at load.
-        private global::FusedNorm.Kernels.KernelArguments? _b8ProjectArguments;
+        private global::FusedNorm.Kernels.KernelArguments? _features_8_ProjectAddArguments;
 
         /// <summary>
-        /// Fused chain <c>Conv2d(384, 64, kernel_size=1, bias=False) → BatchNorm2d(64) → add(skip)</c>.
+        /// Fused chain <c>Conv2d(384, 64, kernel_size=1, bias=False) → BatchNorm2d(64) → add(skip)</c>, from block use features.8: InvertedResidual.ProjectAdd.
         /// Input (batch, 384, 6, 6) → output (batch, 64, 6, 6), NCHW float32.
         /// <paramref name="skip"/> (batch, 64, 6, 6) is added after the norm, tile by tile as the kernel stores.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-        public partial void B8Project(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> skip, global::System.Span<float> y, int batch)
+        public void Features_8_ProjectAdd(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> skip, global::System.Span<float> y, int batch)
         {
-            global::FusedNorm.Kernels.ChainGuard.Check("MobileNetV2.B8Project", x, y, batch, global::FusedNorm.Generated.B8ProjectKernel.InputSize, global::FusedNorm.Generated.B8ProjectKernel.OutputSize, "384, 6, 6", "64, 6, 6", _b8ProjectWeights is not null);
-            global::FusedNorm.Kernels.ChainGuard.CheckSkip("MobileNetV2.B8Project", skip, y, batch, global::FusedNorm.Generated.B8ProjectKernel.OutputSize, "64, 6, 6");
-            global::FusedNorm.Generated.B8ProjectKernel.Run(x, skip, y, batch, _b8ProjectArguments!);
+            global::FusedNorm.Kernels.ChainGuard.Check("MobileNetV2.Features_8_ProjectAdd", x, y, batch, global::FusedNorm.Generated.Features_8_ProjectAddKernel.InputSize, global::FusedNorm.Generated.Features_8_ProjectAddKernel.OutputSize, "384, 6, 6", "64, 6, 6", _features_8_ProjectAddWeights is not null);
+            global::FusedNorm.Kernels.ChainGuard.CheckSkip("MobileNetV2.Features_8_ProjectAdd", skip, y, batch, global::FusedNorm.Generated.Features_8_ProjectAddKernel.OutputSize, "64, 6, 6");
+            global::FusedNorm.Generated.Features_8_ProjectAddKernel.Run(x, skip, y, batch, _features_8_ProjectAddArguments!);
         }
 
-        // Reads B8Project's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
-        private void LoadB8Project(global::FusedNorm.SafeTensorsFile weights)
+        // Reads Features_8_ProjectAdd's tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.
+        private void LoadFeatures_8_ProjectAdd(global::FusedNorm.SafeTensorsFile weights)
         {
             float[] weight = weights.ReadFloat32("features.8.conv.2.weight", 64, 384, 1, 1);
             float[] bias = new float[64]; // bias=False
@@ -38,9 +38,9 @@ namespace FusedNorm.Sample
                 runningMean: weights.ReadFloat32("features.8.conv.3.running_mean", 64),
                 runningVar: weights.ReadFloat32("features.8.conv.3.running_var", 64),
                 eps: 1E-05);
-            _b8ProjectWeights = global::FusedNorm.Generated.B8ProjectKernel.PackWeights(weight);
-            _b8ProjectBias = bias;
-            _b8ProjectArguments = new global::FusedNorm.Kernels.KernelArguments(_b8ProjectWeights, _b8ProjectBias);
+            _features_8_ProjectAddWeights = global::FusedNorm.Generated.Features_8_ProjectAddKernel.PackWeights(weight);
+            _features_8_ProjectAddBias = bias;
+            _features_8_ProjectAddArguments = new global::FusedNorm.Kernels.KernelArguments(_features_8_ProjectAddWeights, _features_8_ProjectAddBias);
         }
     }
 }
@@ -56,7 +56,7 @@ namespace FusedNorm.Generated
     using global::FusedNorm.Kernels;
 
     /// <summary>
-    /// Fusion plan for MobileNetV2.B8Project: Conv2d(384, 64, kernel_size=1, bias=False) + BatchNorm2d(64) + add(skip)
+    /// Fusion plan for MobileNetV2.Features_8_ProjectAdd: Conv2d(384, 64, kernel_size=1, bias=False) + BatchNorm2d(64) + add(skip)
     /// <code>
     /// conv    384×6×6 → 64×6×6, 1×1 window unrolled, stride 1, padding 0, dilation 1
     /// norm    BatchNorm2d(64): running statistics folded into the conv weights and bias at load: costs nothing here
@@ -69,7 +69,7 @@ namespace FusedNorm.Generated
     /// </code>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
-    file static class B8ProjectKernel
+    file static class Features_8_ProjectAddKernel
     {
         public const int InputSize = 13824; // 384 × 6 × 6 per sample
         public const int OutputSize = 2304; // 64 × 6 × 6 per sample
