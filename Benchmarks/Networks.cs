@@ -9,21 +9,65 @@ using static FusedNorm.Benchmarks.OnnxGraph;
 namespace FusedNorm.Benchmarks;
 
 /// <summary>
-/// Whole networks side by side: FusedNorm's generated ResNet-18 (Sample/ResNet18.cs) and ONNX Runtime on the same graph
-/// as torchvision builds it (Conv, BatchNormalization, Relu, MaxPool, Add, GlobalAveragePool, Flatten, Gemm; ORT folds
-/// the BatchNorms and fuses the adds and activations into its convolutions), with the same weights (ResNet18Recipe)
-/// and input; the outputs are compared before anything is timed. A Stopwatch comparison: medians of alternated rounds.
+/// Whole networks side by side: a FusedNorm model as the Sample declares it and ONNX Runtime on the same graph as
+/// torchvision builds it (Conv, BatchNormalization, Relu or Clip, MaxPool, Add, GlobalAveragePool, Flatten, Gemm; ORT
+/// folds the BatchNorms and fuses the adds and activations into its convolutions), with the same weights (the seeded
+/// recipes the tests use) and input; the outputs are compared before anything is timed. A Stopwatch comparison: medians
+/// of alternated rounds. GFLOP/s counts 2 × the multiply-adds of the convolutions and the classifier.
 /// </summary>
 internal static class Networks
 {
-    public static void ResNet18(int threads, int batch, int rounds)
-    {
-        var tensors = ResNet18Recipe.FloatTensors().ToDictionary(t => t.Key, t => (Shape: t.Shape, Data: ResNet18Recipe.Values(t.Key, t.Shape)));
-        var model = new FusedNorm.Sample.ResNet18();
-        model.LoadWeights(SafeTensorsFile.FromBytes(ResNet18Recipe.StateDict().ToArray(), "resnet18"));
-        global::FusedNorm.Kernels.Parallelism.MaxDegree = threads;
+    public static readonly string[] Names = { "resnet18", "resnet50", "mobilenetv2", "mobilenetv2-224" };
 
-        byte[] onnx = Graph(tensors, batch);
+    /// <summary>One network: its input (C, H, W), its classes, FusedNorm's Forward and the ONNX graph for a batch.</summary>
+    private sealed record Network(string Title, int[] Input, int Outputs, Action<float[], float[], int> Forward, Func<int, (byte[] Onnx, double Gflop)> Graph);
+
+    private static Network Create(string name)
+    {
+        switch (name)
+        {
+            case "resnet18":
+            {
+                var model = new FusedNorm.Sample.ResNet18();
+                model.LoadWeights(SafeTensorsFile.FromBytes(ResNet18Recipe.StateDict().ToArray(), name));
+                return new Network("resnet18 224²", new[] { 3, 224, 224 }, 1000, (x, y, batch) => model.Forward(x, y, batch),
+                    batch => ResNetGraph(Tensors(ResNet18Recipe.FloatTensors(), ResNet18Recipe.Values), batch, 224, bottleneck: false,
+                        new[] { (64, 2, 1), (128, 2, 2), (256, 2, 2), (512, 2, 2) }));
+            }
+            case "resnet50":
+            {
+                var model = new FusedNorm.Sample.ResNet50();
+                model.LoadWeights(SafeTensorsFile.FromBytes(ResNet50Recipe.StateDict().ToArray(), name));
+                return new Network("resnet50 64²", new[] { 3, 64, 64 }, 1000, (x, y, batch) => model.Forward(x, y, batch),
+                    batch => ResNetGraph(Tensors(ResNet50Recipe.FloatTensors(), ResNet50Recipe.Values), batch, 64, bottleneck: true, ResNet50Recipe.Stages));
+            }
+            case "mobilenetv2":
+            {
+                var model = new FusedNorm.Sample.MobileNetV2();
+                model.LoadWeights(SafeTensorsFile.FromBytes(MobileNetV2Recipe.StateDict().ToArray(), name));
+                return new Network("mobilenetv2 96²", new[] { 3, 96, 96 }, MobileNetV2Recipe.Classes, (x, y, batch) => model.Forward(x, y, batch),
+                    batch => MobileNetGraph(Tensors(MobileNetV2Recipe.FloatTensors(), MobileNetV2Recipe.Values), batch, 96));
+            }
+            case "mobilenetv2-224":
+            {
+                var model = new MobileNetV2At224();
+                model.LoadWeights(SafeTensorsFile.FromBytes(MobileNetV2Recipe.StateDict().ToArray(), name));
+                return new Network("mobilenetv2 224²", new[] { 3, 224, 224 }, MobileNetV2Recipe.Classes, (x, y, batch) => model.Forward(x, y, batch),
+                    batch => MobileNetGraph(Tensors(MobileNetV2Recipe.FloatTensors(), MobileNetV2Recipe.Values), batch, 224));
+            }
+            default:
+                throw new ArgumentException($"unknown network '{name}': one of {string.Join(", ", Names)}");
+        }
+    }
+
+    private static Dictionary<string, (int[] Shape, float[] Data)> Tensors(List<(string Key, int[] Shape)> keys, Func<string, int[], float[]> values) =>
+        keys.ToDictionary(t => t.Key, t => (t.Shape, values(t.Key, t.Shape)));
+
+    public static void Run(string name, int threads, int batch, int rounds)
+    {
+        Network network = Create(name);
+        global::FusedNorm.Kernels.Parallelism.MaxDegree = threads;
+        (byte[] onnx, double gflop) = network.Graph(batch);
         using var options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads, InterOpNumThreads = 1,
@@ -31,14 +75,15 @@ internal static class Networks
         };
         using var session = new InferenceSession(onnx, options);
         var random = new Random(5);
-        float[] x = Enumerable.Range(0, batch * 3 * 224 * 224).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-        float[] y = new float[batch * 1000], ortY = new float[batch * 1000];
-        using var input = OrtValue.CreateTensorValueFromMemory(x, new long[] { batch, 3, 224, 224 });
-        using var output = OrtValue.CreateTensorValueFromMemory(ortY, new long[] { batch, 1000 });
+        int[] shape = network.Input;
+        float[] x = Enumerable.Range(0, batch * shape[0] * shape[1] * shape[2]).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float[] y = new float[batch * network.Outputs], ortY = new float[batch * network.Outputs];
+        using var input = OrtValue.CreateTensorValueFromMemory(x, new long[] { batch, shape[0], shape[1], shape[2] });
+        using var output = OrtValue.CreateTensorValueFromMemory(ortY, new long[] { batch, network.Outputs });
         using var runOptions = new RunOptions();
         string[] inputNames = { session.InputMetadata.Keys.Single() }, outputNames = { session.OutputMetadata.Keys.Single() };
         OrtValue[] inputs = { input }, outputs = { output };
-        Action fused = () => model.Forward(x, y, batch);
+        Action fused = () => network.Forward(x, y, batch);
         Action ort = () => session.Run(runOptions, inputNames, inputs, outputNames, outputs);
 
         fused(); ort();
@@ -47,9 +92,9 @@ internal static class Networks
         {
             double difference = Math.Abs(y[i] - (double)ortY[i]);
             largest = Math.Max(largest, difference);
-            if (difference > 1e-3 + 1e-3 * Math.Abs(ortY[i])) throw new InvalidOperationException($"ResNet-18: FusedNorm and ONNX Runtime disagree at {i}: {y[i]} vs {ortY[i]}.");
+            if (!(difference <= 1e-3 + 1e-3 * Math.Abs(ortY[i]))) throw new InvalidOperationException($"{network.Title}: FusedNorm and ONNX Runtime disagree at {i}: {y[i]} vs {ortY[i]}.");
         }
-        Console.WriteLine($"// resnet18, batch {batch}, {threads} thread(s): outputs agree, largest difference {largest:E2}");
+        Console.WriteLine($"// {network.Title}, batch {batch}, {threads} thread(s): outputs agree, largest difference {largest:E2}");
 
         // Warm up both (tiered JIT, ORT's arena), then alternate rounds of a few calls each.
         long until = Stopwatch.GetTimestamp() + 3 * Stopwatch.Frequency;
@@ -61,8 +106,8 @@ internal static class Networks
             fusedTimes.Add(Time(fused));
             ortTimes.Add(Time(ort));
         }
-        double f = Median(fusedTimes), o = Median(ortTimes), gflop = 3.64 * batch;
-        Console.WriteLine($"resnet18 224², batch {batch}, {threads} thread(s): FusedNorm {f:F2} ms ({gflop / f * 1000:F0} GFLOP/s), ONNX Runtime {o:F2} ms ({gflop / o * 1000:F0} GFLOP/s), speed-up {o / f:F2}× (medians of {rounds} alternated rounds)");
+        double f = Median(fusedTimes), o = Median(ortTimes);
+        Console.WriteLine($"{network.Title}, batch {batch}, {threads} thread(s): FusedNorm {f:F2} ms ({gflop / f * 1000:F0} GFLOP/s), ONNX Runtime {o:F2} ms ({gflop / o * 1000:F0} GFLOP/s), speed-up {o / f:F2}× (medians of {rounds} alternated rounds)");
     }
 
     private static double Time(Action action)
@@ -74,33 +119,119 @@ internal static class Networks
 
     private static double Median(List<double> values) => values.OrderBy(v => v).ElementAt(values.Count / 2);
 
-    /// <summary>torchvision's resnet18 forward as ONNX nodes, the weights under their state_dict names.</summary>
-    private static byte[] Graph(Dictionary<string, (int[] Shape, float[] Data)> tensors, int batch)
+    /// <summary>An ONNX graph with the tensors' shapes tracked, so each conv's multiply-adds are counted as it is added.</summary>
+    private sealed class Builder
     {
-        var graph = new OnnxGraph();
-        string W(string key) => graph.Initializer(key, tensors[key].Data, tensors[key].Shape.Select(d => (long)d).ToArray());
-        string Conv(string x, string key, int kernel, int stride, int padding) =>
-            graph.Node("Conv", new[] { x, W(key) }, Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride), Ints("pads", padding, padding, padding, padding));
-        string Bn(string x, string key) =>
-            graph.Node("BatchNormalization", new[] { x, W(key + ".weight"), W(key + ".bias"), W(key + ".running_mean"), W(key + ".running_var") }, Float("epsilon", 1e-5f));
-        string Relu(string x) => graph.Node("Relu", new[] { x });
+        private readonly Dictionary<string, (int[] Shape, float[] Data)> _tensors;
+        private readonly Dictionary<string, (int C, int H, int W)> _shapes = new();
+        public readonly OnnxGraph Graph = new();
+        public double MultiplyAdds;
 
-        graph.Input("x", batch, 3, 224, 224);
-        string h = Relu(Bn(Conv("x", "conv1.weight", 7, 2, 3), "bn1"));
-        h = graph.Node("MaxPool", new[] { h }, Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Ints("pads", 1, 1, 1, 1));
-        for (int layer = 1; layer <= 4; layer++)
-            for (int block = 0; block < 2; block++)
+        public Builder(Dictionary<string, (int[] Shape, float[] Data)> tensors, string input, int batch, int channels, int size)
+        {
+            _tensors = tensors;
+            Graph.Input(input, batch, channels, size, size);
+            _shapes[input] = (channels, size, size);
+        }
+
+        public (int C, int H, int W) Shape(string x) => _shapes[x];
+        private string Keep(string output, (int, int, int) shape) { _shapes[output] = shape; return output; }
+        public string W(string key) => Graph.Initializer(key, _tensors[key].Data, _tensors[key].Shape.Select(d => (long)d).ToArray());
+
+        public string Conv(string x, string key, int kernel, int stride, int padding, int groups = 1)
+        {
+            var (c, h, w) = _shapes[x];
+            int outC = _tensors[key].Shape[0], oh = (h + 2 * padding - kernel) / stride + 1, ow = (w + 2 * padding - kernel) / stride + 1;
+            MultiplyAdds += (double)outC * oh * ow * (c / groups) * kernel * kernel;
+            return Keep(Graph.Node("Conv", new[] { x, W(key) }, Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride),
+                Ints("pads", padding, padding, padding, padding), Int("group", groups)), (outC, oh, ow));
+        }
+
+        public string Bn(string x, string key) => Keep(Graph.Node("BatchNormalization",
+            new[] { x, W(key + ".weight"), W(key + ".bias"), W(key + ".running_mean"), W(key + ".running_var") }, Float("epsilon", 1e-5f)), _shapes[x]);
+
+        public string Relu(string x) => Keep(Graph.Node("Relu", new[] { x }), _shapes[x]);
+
+        public string Relu6(string x) => Keep(Graph.Node("Clip", new[] { x, Graph.Initializer(Graph.Fresh("zero"), new[] { 0f }), Graph.Initializer(Graph.Fresh("six"), new[] { 6f }) }), _shapes[x]);
+
+        public string Add(string a, string b) => Keep(Graph.Node("Add", new[] { a, b }), _shapes[a]);
+
+        public string MaxPool(string x, int kernel, int stride, int padding)
+        {
+            var (c, h, w) = _shapes[x];
+            return Keep(Graph.Node("MaxPool", new[] { x }, Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride), Ints("pads", padding, padding, padding, padding)),
+                (c, (h + 2 * padding - kernel) / stride + 1, (w + 2 * padding - kernel) / stride + 1));
+        }
+
+        /// <summary>GlobalAveragePool, Flatten and the classifier's Gemm: the logits.</summary>
+        public string Head(string x, string key)
+        {
+            var (c, _, _) = _shapes[x];
+            MultiplyAdds += (double)_tensors[key + ".weight"].Shape[0] * c;
+            string flat = Graph.Node("Flatten", new[] { Graph.Node("GlobalAveragePool", new[] { x }) });
+            return Graph.Node("Gemm", new[] { flat, W(key + ".weight"), W(key + ".bias") }, Int("transB", 1));
+        }
+
+        public (byte[], double) Finish(string logits, int batch, int classes)
+        {
+            Graph.Output(logits, batch, classes);
+            return (Graph.ToBytes(), 2 * MultiplyAdds * batch / 1e9);
+        }
+    }
+
+    /// <summary>torchvision's resnet18 / resnet50 forward as ONNX nodes, the weights under their state_dict names.</summary>
+    private static (byte[], double) ResNetGraph(Dictionary<string, (int[] Shape, float[] Data)> tensors, int batch, int size, bool bottleneck, (int Planes, int Blocks, int Stride)[] stages)
+    {
+        var g = new Builder(tensors, "x", batch, 3, size);
+        string h = g.MaxPool(g.Relu(g.Bn(g.Conv("x", "conv1.weight", 7, 2, 3), "bn1")), 3, 2, 1);
+        for (int layer = 1; layer <= stages.Length; layer++)
+        {
+            var (planes, blocks, firstStride) = stages[layer - 1];
+            for (int block = 0; block < blocks; block++)
             {
                 string p = $"layer{layer}.{block}";
-                int stride = layer > 1 && block == 0 ? 2 : 1;
-                string o = Relu(Bn(Conv(h, p + ".conv1.weight", 3, stride, 1), p + ".bn1"));
-                o = Bn(Conv(o, p + ".conv2.weight", 3, 1, 1), p + ".bn2");
-                string identity = stride == 2 ? Bn(Conv(h, p + ".downsample.0.weight", 1, 2, 0), p + ".downsample.1") : h;
-                h = Relu(graph.Node("Add", new[] { o, identity }));
+                int stride = block == 0 ? firstStride : 1;
+                string o;
+                if (bottleneck)
+                {
+                    o = g.Relu(g.Bn(g.Conv(h, p + ".conv1.weight", 1, 1, 0), p + ".bn1"));
+                    o = g.Relu(g.Bn(g.Conv(o, p + ".conv2.weight", 3, stride, 1), p + ".bn2"));
+                    o = g.Bn(g.Conv(o, p + ".conv3.weight", 1, 1, 0), p + ".bn3");
+                }
+                else
+                {
+                    o = g.Relu(g.Bn(g.Conv(h, p + ".conv1.weight", 3, stride, 1), p + ".bn1"));
+                    o = g.Bn(g.Conv(o, p + ".conv2.weight", 3, 1, 1), p + ".bn2");
+                }
+                string identity = tensors.ContainsKey(p + ".downsample.0.weight") ? g.Bn(g.Conv(h, p + ".downsample.0.weight", 1, stride, 0), p + ".downsample.1") : h;
+                h = g.Relu(g.Add(o, identity));
             }
-        h = graph.Node("Flatten", new[] { graph.Node("GlobalAveragePool", new[] { h }) });
-        string logits = graph.Node("Gemm", new[] { h, W("fc.weight"), W("fc.bias") }, Int("transB", 1));
-        graph.Output(logits, batch, 1000);
-        return graph.ToBytes();
+        }
+        return g.Finish(g.Head(h, "fc"), batch, 1000);
+    }
+
+    /// <summary>torchvision's mobilenet_v2 forward as ONNX nodes (ReLU6 as Clip(0, 6)), the weights under their state_dict names.</summary>
+    private static (byte[], double) MobileNetGraph(Dictionary<string, (int[] Shape, float[] Data)> tensors, int batch, int size)
+    {
+        var g = new Builder(tensors, "x", batch, 3, size);
+        string h = g.Relu6(g.Bn(g.Conv("x", "features.0.0.weight", 3, 2, 1), "features.0.1"));
+        int index = 1;
+        foreach (var (t, c, n, s) in MobileNetV2Recipe.Settings)
+            for (int i = 0; i < n; i++, index++)
+            {
+                string p = $"features.{index}.conv";
+                int inC = g.Shape(h).C, hidden = inC * t, stride = i == 0 ? s : 1, layer = 0;
+                string o = h;
+                if (t != 1)
+                {
+                    o = g.Relu6(g.Bn(g.Conv(o, $"{p}.0.0.weight", 1, 1, 0), $"{p}.0.1"));
+                    layer = 1;
+                }
+                o = g.Relu6(g.Bn(g.Conv(o, $"{p}.{layer}.0.weight", 3, stride, 1, groups: hidden), $"{p}.{layer}.1"));
+                o = g.Bn(g.Conv(o, $"{p}.{layer + 1}.weight", 1, 1, 0), $"{p}.{layer + 2}");
+                h = stride == 1 && inC == c ? g.Add(o, h) : o;
+            }
+        h = g.Relu6(g.Bn(g.Conv(h, "features.18.0.weight", 1, 1, 0), "features.18.1"));
+        return g.Finish(g.Head(h, "classifier.1"), batch, MobileNetV2Recipe.Classes);
     }
 }

@@ -23,8 +23,9 @@ using FusedNorm.Benchmarks;
 // dotnet run --project Benchmarks -c Release -- profile NAME THREADS SECONDS fusednorm|ort
 //                                                            one side of a workload in a loop, for a sampling profiler
 //                                                            (run under `perf record` with DOTNET_PerfMapEnabled=1)
-// dotnet run --project Benchmarks -c Release -- resnet18 [THREADS] [BATCH] [ROUNDS]
-//                                                            torchvision's ResNet-18 at 224², FusedNorm beside ONNX Runtime on the same graph
+// dotnet run --project Benchmarks -c Release -- resnet18|resnet50|mobilenetv2|mobilenetv2-224 [THREADS] [BATCH] [ROUNDS]
+//                                                            a whole torchvision network (ResNet-18 224², ResNet-50 64², MobileNetV2
+//                                                            96² or 224²), FusedNorm beside ONNX Runtime on the same graph
 // dotnet run --project Benchmarks -c Release -- concurrency NAME [SECONDS]
 //                                                            one loaded model called from 1, 2, 4 and 16 threads at once:
 //                                                            throughput and latency, FusedNorm beside one shared ONNX Runtime session
@@ -38,10 +39,10 @@ if (args.Length >= 5 && args[0] == "profile")
     Probe.Loop(args[1], int.Parse(args[2]), double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4]);
     return;
 }
-if (args.Length >= 1 && args[0] == "resnet18")
+if (args.Length >= 1 && Networks.Names.Contains(args[0]))
 {
     int threads = args.Length >= 2 ? int.Parse(args[1]) : 1, batch = args.Length >= 3 ? int.Parse(args[2]) : 1;
-    Networks.ResNet18(threads, batch, rounds: args.Length >= 4 ? int.Parse(args[3]) : 15);
+    Networks.Run(args[0], threads, batch, rounds: args.Length >= 4 ? int.Parse(args[3]) : 15);
     return;
 }
 if (args.Length >= 2 && args[0] == "concurrency")
