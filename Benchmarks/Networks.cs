@@ -110,6 +110,22 @@ internal static class Networks
         Console.WriteLine($"{network.Title}, batch {batch}, {threads} thread(s): FusedNorm {f:F2} ms ({gflop / f * 1000:F0} GFLOP/s), ONNX Runtime {o:F2} ms ({gflop / o * 1000:F0} GFLOP/s), speed-up {o / f:F2}× (medians of {rounds} alternated rounds)");
     }
 
+    /// <summary>FusedNorm's side alone in a loop for <paramref name="seconds"/> (for a sampling profiler: `perf record`).</summary>
+    public static void Loop(string name, int threads, double seconds)
+    {
+        Network network = Create(name);
+        global::FusedNorm.Kernels.Parallelism.MaxDegree = threads;
+        int[] shape = network.Input;
+        float[] x = new float[shape[0] * shape[1] * shape[2]], y = new float[network.Outputs];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)Math.Sin(i);
+        long until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+        int calls = 0;
+        for (; Stopwatch.GetTimestamp() < until; calls++) network.Forward(x, y, 1);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        network.Forward(x, y, 1);
+        Console.WriteLine($"{network.Title}: {calls} calls in {seconds} s at {threads} thread(s); a call allocates {GC.GetAllocatedBytesForCurrentThread() - before} bytes on the calling thread");
+    }
+
     private static double Time(Action action)
     {
         long start = Stopwatch.GetTimestamp();

@@ -26,6 +26,8 @@ using FusedNorm.Benchmarks;
 // dotnet run --project Benchmarks -c Release -- resnet18|resnet50|mobilenetv2|mobilenetv2-224 [THREADS] [BATCH] [ROUNDS]
 //                                                            a whole torchvision network (ResNet-18 224², ResNet-50 64², MobileNetV2
 //                                                            96² or 224²), FusedNorm beside ONNX Runtime on the same graph
+// dotnet run --project Benchmarks -c Release -- network-profile NAME THREADS SECONDS
+//                                                            FusedNorm's side of a network alone in a loop, for `perf record`
 // dotnet run --project Benchmarks -c Release -- concurrency NAME [SECONDS]
 //                                                            one loaded model called from 1, 2, 4 and 16 threads at once:
 //                                                            throughput and latency, FusedNorm beside one shared ONNX Runtime session
@@ -37,6 +39,11 @@ if (args.Length >= 1 && args[0] == "generator")
 if (args.Length >= 5 && args[0] == "profile")
 {
     Probe.Loop(args[1], int.Parse(args[2]), double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4]);
+    return;
+}
+if (args.Length >= 4 && args[0] == "network-profile")
+{
+    Networks.Loop(args[1], int.Parse(args[2]), double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
     return;
 }
 if (args.Length >= 1 && Networks.Names.Contains(args[0]))

@@ -44,6 +44,14 @@ public class PaddedInputTests
     [InlineData(2, 1, 4, 10, 0, 2, 2, 4)]  // stride 4, padding 2: a 14-column row in 4 phases of 4
     [InlineData(1, 3, 4, 9, 1, 1, 1, 3)]   // Conv3d, stride 3
     [InlineData(2, 1, 3, 1, 0, 0, 0, 4)]   // a 1-column row in 4 phases: phases 1–3 hold nothing
+    // Rows wide enough for the vector gathers (16 or 8 slots per step for stride 2, 16 for stride 4) and their remainders
+    [InlineData(2, 1, 3, 67, 0, 1, 3, 2)]
+    [InlineData(1, 1, 2, 64, 0, 0, 0, 2)]
+    [InlineData(1, 1, 2, 33, 0, 1, 1, 2)]
+    [InlineData(1, 1, 2, 112, 0, 1, 1, 2)]  // MobileNetV2's 112² stride-2 depthwise at 224²
+    [InlineData(2, 1, 2, 130, 0, 1, 5, 4)]
+    [InlineData(1, 1, 1, 64, 0, 0, 0, 4)]
+    [InlineData(1, 1, 2, 224, 0, 2, 2, 4)]  // AlexNet's 11×11 stride-4 first layer (padding 2)
     public void The_phased_copy_holds_each_padded_column_in_its_phase(int planes, int d, int h, int w, int pd, int ph, int pw, int stride)
     {
         var random = new Random(planes * 100 + d * 10 + h + stride);

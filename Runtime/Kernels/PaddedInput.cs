@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace FusedNorm.Kernels;
 
@@ -75,8 +76,58 @@ public static class PaddedInput
                         int last = pw + w - 1 - q; // the last padded column of phase q that holds an input, ·phases: floor, so test the sign
                         int j0 = (pw - q + phases - 1) / phases, j1 = last < 0 ? 0 : Math.Min(phaseWidth, last / phases + 1);
                         ref float segment = ref Unsafe.Add(ref row, q * phaseWidth);
-                        for (int j = j0; j < j1; j++) Unsafe.Add(ref segment, j) = Unsafe.Add(ref src, j * phases + q - pw);
+                        if (j1 > j0) GatherEvery(ref Unsafe.Add(ref src, j0 * phases + q - pw), ref Unsafe.Add(ref segment, j0), j1 - j0, phases);
                     }
                 }
+    }
+
+    /// <summary>
+    /// destination[j] = source[j · step] for j &lt; count. Steps 2 and 4 (stride-2 and stride-4 convolutions) run in
+    /// vectors: load step vectors of consecutive source elements, keep each one's lanes 0, step, 2·step, … (one permute),
+    /// and join them. A vector step never reads past source[(count − 1) · step], the last element the copy needs, so
+    /// the read stays inside the caller's row; the remainder is copied one element at a time.
+    /// </summary>
+    internal static void GatherEvery(ref float source, ref float destination, int count, int step)
+    {
+        int j = 0;
+        if (step == 2)
+        {
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<int> evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+                // 16 outputs read source[32j … 32j + 31]; the last needed is 2·(count − 1), so it must be ≥ 32j + 31.
+                for (; 2 * (j + 15) + 1 <= 2 * (count - 1); j += 16)
+                {
+                    Vector512<float> a = Vector512.Shuffle(Vector512.LoadUnsafe(ref source, (nuint)(2 * j)), evens);
+                    Vector512<float> b = Vector512.Shuffle(Vector512.LoadUnsafe(ref source, (nuint)(2 * j + 16)), evens);
+                    Vector512.Create(a.GetLower(), b.GetLower()).StoreUnsafe(ref destination, (nuint)j);
+                }
+            }
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256<int> evens = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+                for (; 2 * (j + 7) + 1 <= 2 * (count - 1); j += 8)
+                {
+                    Vector256<float> a = Vector256.Shuffle(Vector256.LoadUnsafe(ref source, (nuint)(2 * j)), evens);
+                    Vector256<float> b = Vector256.Shuffle(Vector256.LoadUnsafe(ref source, (nuint)(2 * j + 8)), evens);
+                    Vector256.Create(a.GetLower(), b.GetLower()).StoreUnsafe(ref destination, (nuint)j);
+                }
+            }
+        }
+        else if (step == 4 && Vector512.IsHardwareAccelerated)
+        {
+            Vector512<int> fourths = Vector512.Create(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+            // 16 outputs read source[64j … 64j + 63]; the last needed is 4·(count − 1).
+            for (; 4 * (j + 15) + 3 <= 4 * (count - 1); j += 16)
+            {
+                ref float at = ref Unsafe.Add(ref source, 4 * j);
+                Vector128<float> a = Vector512.Shuffle(Vector512.LoadUnsafe(ref at), fourths).GetLower().GetLower();
+                Vector128<float> b = Vector512.Shuffle(Vector512.LoadUnsafe(ref at, 16), fourths).GetLower().GetLower();
+                Vector128<float> c = Vector512.Shuffle(Vector512.LoadUnsafe(ref at, 32), fourths).GetLower().GetLower();
+                Vector128<float> d = Vector512.Shuffle(Vector512.LoadUnsafe(ref at, 48), fourths).GetLower().GetLower();
+                Vector512.Create(Vector256.Create(a, b), Vector256.Create(c, d)).StoreUnsafe(ref destination, (nuint)j);
+            }
+        }
+        for (; j < count; j++) Unsafe.Add(ref destination, j) = Unsafe.Add(ref source, j * step);
     }
 }
