@@ -17,10 +17,13 @@ namespace FusedNorm.Benchmarks;
 /// </summary>
 internal static class Networks
 {
-    public static readonly string[] Names = { "resnet18", "resnet50", "mobilenetv2", "mobilenetv2-224" };
+    public static readonly string[] Names = { "resnet18", "resnet50", "mobilenetv2", "mobilenetv2-224", "unet", "style" };
 
-    /// <summary>One network: its input (C, H, W), its classes, FusedNorm's Forward and the ONNX graph for a batch.</summary>
-    private sealed record Network(string Title, int[] Input, int Outputs, Action<float[], float[], int> Forward, Func<int, (byte[] Onnx, double Gflop)> Graph);
+    /// <summary>One network: its input (C, H, W), its output per sample, FusedNorm's Forward and the ONNX graph for a batch.</summary>
+    private sealed record Network(string Title, int[] Input, int[] Output, Action<float[], float[], int> Forward, Func<int, (byte[] Onnx, double Gflop)> Graph)
+    {
+        public int Outputs => Output.Aggregate(1, (a, b) => a * b);
+    }
 
     private static Network Create(string name)
     {
@@ -30,7 +33,7 @@ internal static class Networks
             {
                 var model = new FusedNorm.Sample.ResNet18();
                 model.LoadWeights(SafeTensorsFile.FromBytes(ResNet18Recipe.StateDict().ToArray(), name));
-                return new Network("resnet18 224²", new[] { 3, 224, 224 }, 1000, (x, y, batch) => model.Forward(x, y, batch),
+                return new Network("resnet18 224²", new[] { 3, 224, 224 }, new[] { 1000 }, (x, y, batch) => model.Forward(x, y, batch),
                     batch => ResNetGraph(Tensors(ResNet18Recipe.FloatTensors(), ResNet18Recipe.Values), batch, 224, bottleneck: false,
                         new[] { (64, 2, 1), (128, 2, 2), (256, 2, 2), (512, 2, 2) }));
             }
@@ -38,22 +41,36 @@ internal static class Networks
             {
                 var model = new FusedNorm.Sample.ResNet50();
                 model.LoadWeights(SafeTensorsFile.FromBytes(ResNet50Recipe.StateDict().ToArray(), name));
-                return new Network("resnet50 64²", new[] { 3, 64, 64 }, 1000, (x, y, batch) => model.Forward(x, y, batch),
+                return new Network("resnet50 64²", new[] { 3, 64, 64 }, new[] { 1000 }, (x, y, batch) => model.Forward(x, y, batch),
                     batch => ResNetGraph(Tensors(ResNet50Recipe.FloatTensors(), ResNet50Recipe.Values), batch, 64, bottleneck: true, ResNet50Recipe.Stages));
             }
             case "mobilenetv2":
             {
                 var model = new FusedNorm.Sample.MobileNetV2();
                 model.LoadWeights(SafeTensorsFile.FromBytes(MobileNetV2Recipe.StateDict().ToArray(), name));
-                return new Network("mobilenetv2 96²", new[] { 3, 96, 96 }, MobileNetV2Recipe.Classes, (x, y, batch) => model.Forward(x, y, batch),
+                return new Network("mobilenetv2 96²", new[] { 3, 96, 96 }, new[] { MobileNetV2Recipe.Classes }, (x, y, batch) => model.Forward(x, y, batch),
                     batch => MobileNetGraph(Tensors(MobileNetV2Recipe.FloatTensors(), MobileNetV2Recipe.Values), batch, 96));
             }
             case "mobilenetv2-224":
             {
                 var model = new MobileNetV2At224();
                 model.LoadWeights(SafeTensorsFile.FromBytes(MobileNetV2Recipe.StateDict().ToArray(), name));
-                return new Network("mobilenetv2 224²", new[] { 3, 224, 224 }, MobileNetV2Recipe.Classes, (x, y, batch) => model.Forward(x, y, batch),
+                return new Network("mobilenetv2 224²", new[] { 3, 224, 224 }, new[] { MobileNetV2Recipe.Classes }, (x, y, batch) => model.Forward(x, y, batch),
                     batch => MobileNetGraph(Tensors(MobileNetV2Recipe.FloatTensors(), MobileNetV2Recipe.Values), batch, 224));
+            }
+            case "unet":
+            {
+                var model = new FusedNorm.Sample.UNet();
+                model.LoadWeights(SafeTensorsFile.FromBytes(SeededRecipe.StateDict(UNetRecipe.FloatTensors()).ToArray(), name));
+                return new Network("unet 64²", new[] { UNetRecipe.InChannels, UNetRecipe.Size, UNetRecipe.Size }, new[] { UNetRecipe.Classes, UNetRecipe.Size, UNetRecipe.Size },
+                    (x, y, batch) => model.Forward(x, y, batch), batch => UNetGraph(Tensors(UNetRecipe.FloatTensors(), SeededRecipe.Values), batch));
+            }
+            case "style":
+            {
+                var model = new FusedNorm.Sample.StyleTransfer();
+                model.LoadWeights(SafeTensorsFile.FromBytes(StyleTransferRecipe.StateDict().ToArray(), name));
+                return new Network("style transfer 64²", new[] { 3, StyleTransferRecipe.Size, StyleTransferRecipe.Size }, new[] { 3, StyleTransferRecipe.Size, StyleTransferRecipe.Size },
+                    (x, y, batch) => model.Forward(x, y, batch), batch => StyleGraph(Tensors(StyleTransferRecipe.FloatTensors(), SeededRecipe.Values), batch));
             }
             default:
                 throw new ArgumentException($"unknown network '{name}': one of {string.Join(", ", Names)}");
@@ -79,7 +96,7 @@ internal static class Networks
         float[] x = Enumerable.Range(0, batch * shape[0] * shape[1] * shape[2]).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         float[] y = new float[batch * network.Outputs], ortY = new float[batch * network.Outputs];
         using var input = OrtValue.CreateTensorValueFromMemory(x, new long[] { batch, shape[0], shape[1], shape[2] });
-        using var output = OrtValue.CreateTensorValueFromMemory(ortY, new long[] { batch, network.Outputs });
+        using var output = OrtValue.CreateTensorValueFromMemory(ortY, new long[] { batch }.Concat(network.Output.Select(d => (long)d)).ToArray());
         using var runOptions = new RunOptions();
         string[] inputNames = { session.InputMetadata.Keys.Single() }, outputNames = { session.OutputMetadata.Keys.Single() };
         OrtValue[] inputs = { input }, outputs = { output };
@@ -159,8 +176,64 @@ internal static class Networks
             var (c, h, w) = _shapes[x];
             int outC = _tensors[key].Shape[0], oh = (h + 2 * padding - kernel) / stride + 1, ow = (w + 2 * padding - kernel) / stride + 1;
             MultiplyAdds += (double)outC * oh * ow * (c / groups) * kernel * kernel;
-            return Keep(Graph.Node("Conv", new[] { x, W(key) }, Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride),
+            string bias = key.Replace(".weight", ".bias");
+            string[] inputs = key.EndsWith(".weight", StringComparison.Ordinal) && _tensors.ContainsKey(bias) ? new[] { x, W(key), W(bias) } : new[] { x, W(key) };
+            return Keep(Graph.Node("Conv", inputs, Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride),
                 Ints("pads", padding, padding, padding, padding), Int("group", groups)), (outC, oh, ow));
+        }
+
+        /// <summary>ConvTranspose with kernel = stride, no padding (a UNet's up-sampling), with its bias.</summary>
+        public string ConvTranspose(string x, string key, int kernel)
+        {
+            var (c, h, w) = _shapes[x];
+            int outC = _tensors[key + ".weight"].Shape[1];
+            MultiplyAdds += (double)c * outC * h * w * kernel * kernel;
+            return Keep(Graph.Node("ConvTranspose", new[] { x, W(key + ".weight"), W(key + ".bias") }, Ints("kernel_shape", kernel, kernel), Ints("strides", kernel, kernel)),
+                (outC, h * kernel, w * kernel));
+        }
+
+        /// <summary>
+        /// GroupNorm as torch.onnx exports it for ONNX opsets without a per-channel GroupNormalization: reshape to
+        /// (N, groups, rest), InstanceNormalization without affine, reshape back, then γ and β per channel.
+        /// </summary>
+        public string GroupNorm(string x, string key, int groups, int batch)
+        {
+            var (c, h, w) = _shapes[x];
+            string grouped = Graph.Node("Reshape", new[] { x, Graph.Initializer(Graph.Fresh("shape"), new long[] { batch, groups, -1 }) });
+            string normalized = Graph.Node("InstanceNormalization", new[] { grouped, Graph.Initializer(Graph.Fresh("ones"), Enumerable.Repeat(1f, groups).ToArray(), groups),
+                Graph.Initializer(Graph.Fresh("zeros"), new float[groups], groups) }, Float("epsilon", 1e-5f));
+            string back = Graph.Node("Reshape", new[] { normalized, Graph.Initializer(Graph.Fresh("shape"), new long[] { batch, c, h, w }) });
+            string gamma = Graph.Initializer(key + ".weight", _tensors[key + ".weight"].Data, c, 1, 1);
+            string beta = Graph.Initializer(key + ".bias", _tensors[key + ".bias"].Data, c, 1, 1);
+            return Keep(Graph.Node("Add", new[] { Graph.Node("Mul", new[] { back, gamma }), beta }), (c, h, w));
+        }
+
+        public string InstanceNorm(string x, string key) =>
+            Keep(Graph.Node("InstanceNormalization", new[] { x, W(key + ".weight"), W(key + ".bias") }, Float("epsilon", 1e-5f)), _shapes[x]);
+
+        /// <summary>SiLU as torch.onnx exports it: x · Sigmoid(x).</summary>
+        public string SiLU(string x) => Keep(Graph.Node("Mul", new[] { x, Graph.Node("Sigmoid", new[] { x }) }), _shapes[x]);
+
+        public string Concat(string a, string b)
+        {
+            var (ca, h, w) = _shapes[a];
+            return Keep(Graph.Node("Concat", new[] { a, b }, Int("axis", 1)), (ca + _shapes[b].C, h, w));
+        }
+
+        public string ReflectPad(string x, int padding)
+        {
+            var (c, h, w) = _shapes[x];
+            string pads = Graph.Initializer(Graph.Fresh("pads"), new long[] { 0, 0, padding, padding, 0, 0, padding, padding });
+            return Keep(Graph.Node("Pad", new[] { x, pads }, String("mode", "reflect")), (c, h + 2 * padding, w + 2 * padding));
+        }
+
+        /// <summary>nn.Upsample(scale_factor=2) (nearest), as Resize with scales (1, 1, 2, 2).</summary>
+        public string UpsampleNearest2(string x)
+        {
+            var (c, h, w) = _shapes[x];
+            string scales = Graph.Initializer(Graph.Fresh("scales"), new[] { 1f, 1f, 2f, 2f }, 4);
+            return Keep(Graph.Node("Resize", new[] { x, "", scales }, String("mode", "nearest"), String("nearest_mode", "floor"),
+                String("coordinate_transformation_mode", "asymmetric")), (c, 2 * h, 2 * w));
         }
 
         public string Bn(string x, string key) => Keep(Graph.Node("BatchNormalization",
@@ -191,6 +264,13 @@ internal static class Networks
         public (byte[], double) Finish(string logits, int batch, int classes)
         {
             Graph.Output(logits, batch, classes);
+            return (Graph.ToBytes(), 2 * MultiplyAdds * batch / 1e9);
+        }
+
+        public (byte[], double) Finish(string output, int batch)
+        {
+            var (c, h, w) = _shapes[output];
+            Graph.Output(output, batch, c, h, w);
             return (Graph.ToBytes(), 2 * MultiplyAdds * batch / 1e9);
         }
     }
@@ -224,6 +304,41 @@ internal static class Networks
             }
         }
         return g.Finish(g.Head(h, "fc"), batch, 1000);
+    }
+
+    /// <summary>The Sample's UNet (UNetRecipe): two conv + GroupNorm(8) + SiLU per level, max-pool down, ConvTranspose up, concat skips.</summary>
+    private static (byte[], double) UNetGraph(Dictionary<string, (int[] Shape, float[] Data)> tensors, int batch)
+    {
+        var g = new Builder(tensors, "x", batch, UNetRecipe.InChannels, UNetRecipe.Size);
+        string Block(string x, string name)
+        {
+            string h = g.SiLU(g.GroupNorm(g.Conv(x, name + ".block.0.weight", 3, 1, 1), name + ".block.1", 8, batch));
+            return g.SiLU(g.GroupNorm(g.Conv(h, name + ".block.3.weight", 3, 1, 1), name + ".block.4", 8, batch));
+        }
+        string down1 = Block("x", "down1");
+        string down2 = Block(g.MaxPool(down1, 2, 2, 0), "down2");
+        string mid = Block(g.MaxPool(down2, 2, 2, 0), "mid");
+        string dec2 = Block(g.Concat(down2, g.ConvTranspose(mid, "up2", 2)), "dec2");
+        string dec1 = Block(g.Concat(down1, g.ConvTranspose(dec2, "up1", 2)), "dec1");
+        return g.Finish(g.Conv(dec1, "out.weight", 1, 1, 0), batch);
+    }
+
+    /// <summary>pytorch/examples' fast-neural-style TransformerNet: reflection padding, InstanceNorm(affine), 5 residual blocks, nearest ×2 upsampling.</summary>
+    private static (byte[], double) StyleGraph(Dictionary<string, (int[] Shape, float[] Data)> tensors, int batch)
+    {
+        var g = new Builder(tensors, "x", batch, 3, StyleTransferRecipe.Size);
+        string ConvLayer(string x, string name, int kernel, int stride) => g.Conv(g.ReflectPad(x, kernel / 2), name + ".conv2d.weight", kernel, stride, 0);
+        string h = g.Relu(g.InstanceNorm(ConvLayer("x", "conv1", 9, 1), "in1"));
+        h = g.Relu(g.InstanceNorm(ConvLayer(h, "conv2", 3, 2), "in2"));
+        h = g.Relu(g.InstanceNorm(ConvLayer(h, "conv3", 3, 2), "in3"));
+        for (int r = 1; r <= 5; r++)
+        {
+            string o = g.Relu(g.InstanceNorm(ConvLayer(h, $"res{r}.conv1", 3, 1), $"res{r}.in1"));
+            h = g.Add(g.InstanceNorm(ConvLayer(o, $"res{r}.conv2", 3, 1), $"res{r}.in2"), h);
+        }
+        h = g.Relu(g.InstanceNorm(ConvLayer(g.UpsampleNearest2(h), "deconv1", 3, 1), "in4"));
+        h = g.Relu(g.InstanceNorm(ConvLayer(g.UpsampleNearest2(h), "deconv2", 3, 1), "in5"));
+        return g.Finish(ConvLayer(h, "deconv3", 9, 1), batch);
     }
 
     /// <summary>torchvision's mobilenet_v2 forward as ONNX nodes (ReLU6 as Clip(0, 6)), the weights under their state_dict names.</summary>
