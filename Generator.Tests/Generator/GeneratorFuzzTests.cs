@@ -28,6 +28,7 @@ public class GeneratorFuzzTests
     private static readonly int Iterations = int.TryParse(Environment.GetEnvironmentVariable("FUZZ_ITERATIONS"), out int n) ? n : 10_000;
 
     private const string Split = "of them valid with one [Fuse] list run as several kernels";
+    private const string Concatenated = "of them valid graphs with a Concat";
 
     private delegate string? Mutation(FuzzModel model, FuzzSource source, Tape t);
 
@@ -290,7 +291,7 @@ public class GeneratorFuzzTests
             if (t.OneIn(5)) source.OuterType ??= "public static partial class Outer";
             if (t.OneIn(4)) source.Extra += "    // a hand-written member beside the chains\n    public int Helper() => 42;\n";
             if (merge && expected is null && source.Methods.Count > 1) source.TryMerge(model, t.Next(model.Chains.Count)); // two kernels, FN0202
-            else if (expected is null && t.OneIn(2)) source.MakeGraph(model, t); // the same numbers as a graph: Input, Skip, Add
+            else if (expected is null && t.Next(2) == 0) source.MakeGraph(model, t); // as a graph: Input, Skip + Add, Concat
             string text = source.ToString();
             bool broken = syntax == 4 && tape.Length > 0; // one in five: damage the text
             if (broken)
@@ -342,16 +343,18 @@ public class GeneratorFuzzTests
                 AssertValidOutput(run);
                 counts.AddOrUpdate("valid", 1, (_, n) => n + 1);
                 if (fn.Any(d => d.Id == "FN0202")) counts.AddOrUpdate(Split, 1, (_, n) => n + 1);
+                if (declaration.Source.Contains("Concat = new[]", StringComparison.Ordinal)) counts.AddOrUpdate(Concatenated, 1, (_, n) => n + 1);
             }
         }, iter: Iterations, seed: Environment.GetEnvironmentVariable("FUZZ_SEED"));
 
-        int total = counts.Where(p => p.Key != Split).Sum(p => p.Value);
+        int total = counts.Where(p => p.Key != Split && p.Key != Concatenated).Sum(p => p.Value);
         _output.WriteLine($"{total} declarations: " + string.Join(", ", counts.OrderByDescending(p => p.Value).Select(p => $"{p.Key} {p.Value}")));
         Console.WriteLine($"[generator fuzz] {total} declarations, {counts.GetValueOrDefault("valid")} valid, {total - counts.GetValueOrDefault("valid") - counts.GetValueOrDefault("syntax error")} invalid, {counts.GetValueOrDefault("syntax error")} with syntax errors");
         Assert.Equal(Iterations, total);
         if (Iterations < 10_000) return; // a debugging run: the coverage floors below are for the full run
         Assert.True(counts.GetValueOrDefault("valid") >= 1_000, "too few valid models: " + counts.GetValueOrDefault("valid"));
         Assert.True(counts.GetValueOrDefault(Split) >= 50, "too few split chains: " + counts.GetValueOrDefault(Split));
+        Assert.True(counts.GetValueOrDefault(Concatenated) >= 50, "too few valid models with a Concat: " + counts.GetValueOrDefault(Concatenated));
         // The rarest mutations (those that need a LayerNorm chain, or a norm at all) land about 35 times in
         // 10,000; a floor of 10 is some 4 standard deviations below that, so it fails on a mutation that stopped
         // applying, not on an unlucky seed (a floor of 20 failed once in 7 runs: the pool mutation, then rarer, at 17).

@@ -280,7 +280,8 @@ public sealed class FuzzSource
     /// Makes the straight model a graph of the same numbers, so Input/Skip/Add declarations are fuzzed too: an explicit
     /// Input naming the chain before (or Graph.Input for the first), and, on a convolution chain whose output has its
     /// input's shape (and no pool or training forward), a residual Add of that input (Skip = the chain before, or
-    /// Graph.Input) with the (x, skip, y, batch) signature. Applied to unmerged valid models only.
+    /// Graph.Input) with the (x, skip, y, batch) signature; or, on a plain convolution, a Concat of two earlier tensors as
+    /// its input. Applied to unmerged valid models only.
     /// </summary>
     public void MakeGraph(FuzzModel model, Tape t)
     {
@@ -289,6 +290,17 @@ public sealed class FuzzSource
             FuzzChain chain = model.Chains[i];
             string previous = i == 0 ? "Graph.Input" : $"nameof({model.Chains[i - 1].Method})";
             var attributes = Methods[i].Attributes;
+            // A channel concatenation as the conv's input (torch.cat of two earlier tensors): the chain before with the
+            // one before it when their dims agree, else with itself. Only where more input channels keep the model
+            // valid: a plain (groups 1) convolution, whose in_channels the generator takes from its input.
+            if (chain.Conv is { Groups: 1 } && i > 0 && t.Next(2) == 0) // also when the tape has run out, as it often has here
+            {
+                FuzzChain before = model.Chains[i - 1];
+                string other = i >= 2 && model.Chains[i - 2].OutShape.Skip(1).SequenceEqual(before.OutShape.Skip(1))
+                    && model.Chains[i - 2].OutShape.Length == before.OutShape.Length ? $"nameof({model.Chains[i - 2].Method})" : previous;
+                attributes[0] = attributes[0].TrimEnd(')') + $", Concat = new[] {{ {other}, {previous} }})";
+                continue;
+            }
             if (t.OneIn(3)) attributes[0] = attributes[0].TrimEnd(')') + $", Input = {previous})";
             bool canAdd = chain.Conv is not null && chain.Pool is null && !chain.Training && chain.InShape.SequenceEqual(chain.OutShape);
             if (!canAdd || !t.OneIn(2)) continue;
