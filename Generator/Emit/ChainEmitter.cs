@@ -194,7 +194,25 @@ internal static class ChainEmitter
             w.Line($"{field}Weights = {kernelRef}.PackWeights(weight);");
             w.Line($"{field}Bias = bias;");
             string norm = KeepsNormState(chain) ? $", {field}Norm" : "";
-            w.Line($"{field}Arguments = new global::FusedNorm.Kernels.KernelArguments({field}Weights, {field}Bias{norm});");
+            if (chain.Conv?.PreAct is { } pre)
+            {
+                w.Comment(pre.HasNorm
+                    ? $"The pre-activation: {pre.NormKind} '{pre.NormName}' as α = γ/√(running_var+ε), β − running_mean·α per input channel, then {(pre.Activation is { } pa0 ? ActivationModule(pa0) : "no activation")}, applied as the conv's input copy is made (not folded: the conv pads the activated input)."
+                    : $"The pre-activation: {ActivationModule(pre.Activation!)} of the input, applied as the conv's input copy is made.");
+                int channels = pre.Channels;
+                string Read(string key) => $"weights.ReadFloat32(\"{pre.NormName}.{key}\", {channels})";
+                string act = pre.Activation is { } pa ? pa.Kind.ToString() : "Identity";
+                w.Line($"var preActivation = new global::FusedNorm.Kernels.PreActivation({channels},");
+                w.Line($"    gamma: {(pre.HasNorm && pre.Affine ? Read("weight") : "null")},");
+                w.Line($"    beta: {(pre.HasNorm && pre.Affine ? Read("bias") : "null")},");
+                w.Line($"    runningMean: {(pre.HasNorm ? Read("running_mean") : "null")},");
+                w.Line($"    runningVar: {(pre.HasNorm ? Read("running_var") : "null")},");
+                w.Line($"    eps: {(pre.HasNorm ? Double(pre.Eps) : "0")},");
+                w.Line($"    activation: global::FusedNorm.Layer.{act}{(pre.Activation is { Kind: LayerKind.LeakyReLU or LayerKind.ELU } p1 ? $", parameter: {Float(p1.Parameter)}" : "")}{(pre.Activation is { TanhApproximation: true } ? ", tanhApproximation: true" : "")});");
+                w.Line($"{field}Arguments = new global::FusedNorm.Kernels.KernelArguments({field}Weights, {field}Bias{norm}) {{ PreActivation = preActivation }};");
+            }
+            else
+                w.Line($"{field}Arguments = new global::FusedNorm.Kernels.KernelArguments({field}Weights, {field}Bias{norm});");
             if (chain.TrainingForward)
             {
                 string raw = KeepsRawWeights(chain) ? "Raw" : "";

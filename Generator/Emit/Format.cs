@@ -46,6 +46,8 @@ internal static class Format
             ? $"Conv{string.Join("x", System.Linq.Enumerable.Repeat(c.Kernel, c.Rank))}S{c.Stride}" + (c.Dilation > 1 ? $"D{c.Dilation}" : "")
               + (c.Groups > 1 ? (c.Groups == c.InChannels && c.Groups == c.OutChannels ? "DW" : $"G{c.Groups}") : "") + $"_C{c.InChannels}K{c.OutChannels}"
             : $"Linear_I{chain.Linear!.InFeatures}O{chain.Linear.OutFeatures}";
+        if (chain.Conv?.PreAct is { } pre)
+            head = (pre.HasNorm ? "Bn" : "") + (pre.Activation is { } pa ? ActivationName(pa) : "") + head; // the pre-activation first: BnReluConv3x3S1_…
         string norm = chain.Norm switch
         {
             null => "",
@@ -90,6 +92,12 @@ internal static class Format
     public static string Describe(ChainPlan chain)
     {
         var parts = new System.Collections.Generic.List<string>();
+        if (chain.Conv?.PreAct is { } pre)
+        {
+            if (pre.HasNorm)
+                parts.Add($"{pre.NormKind}({pre.Channels}" + (pre.Eps != 1e-5 ? $", eps={Double(pre.Eps)}" : "") + (pre.Affine ? "" : ", affine=False") + ")");
+            if (pre.Activation is { } pa) parts.Add(ActivationModule(pa));
+        }
         if (chain.Conv?.Prologue is { } pro)
         {
             if (pro.Scale > 1 || pro.Upsample == UpsampleKind.Bilinear)
@@ -124,13 +132,7 @@ internal static class Format
         }
         if (chain.HasSkip) parts.Add("add(skip)"); // out += skip, as a ResNet block's forward writes it
         if (chain.Activation is { } a)
-            parts.Add(a.Kind switch
-            {
-                LayerKind.LeakyReLU => $"LeakyReLU({Double(a.Parameter)})",
-                LayerKind.ELU => $"ELU(alpha={Double(a.Parameter)})",
-                LayerKind.GELU => a.TanhApproximation ? "GELU(approximate='tanh')" : "GELU()",
-                _ => a.Kind + "()",
-            });
+            parts.Add(ActivationModule(a));
         if (chain.Softmax) parts.Add("Softmax(dim=1)");
         if (chain.Pool is { IsGlobal: true })
             parts.Add("AdaptiveAvgPool2d(1)");
@@ -140,6 +142,15 @@ internal static class Format
                 (!p.IsMax && !p.CountIncludePad ? ", count_include_pad=False" : "") + ")");
         return string.Join(" → ", parts);
     }
+
+    /// <summary>PyTorch's module string of an activation, e.g. LeakyReLU(0.2).</summary>
+    public static string ActivationModule(ActivationSpec a) => a.Kind switch
+    {
+        LayerKind.LeakyReLU => $"LeakyReLU({Double(a.Parameter)})",
+        LayerKind.ELU => $"ELU(alpha={Double(a.Parameter)})",
+        LayerKind.GELU => a.TanhApproximation ? "GELU(approximate='tanh')" : "GELU()",
+        _ => a.Kind + "()",
+    };
 
     public static string Join(params string[] parts) => string.Join(", ", parts.Where(p => p.Length > 0));
 }

@@ -17,6 +17,8 @@ internal static class FusionPlanComment
         {
             w.Line($"/// conv    {ShapeText(chain.InputShape)} → {c.OutChannels}×{Spatial(c)}, {c.KernelText} window {UnrollText(chain)}, stride {c.Stride}, padding {c.CopyPadding + c.Padding}, dilation {c.Dilation}" +
                    (c.Groups > 1 ? $", {c.Groups} groups of {c.InPerGroup} → {c.OutPerGroup} channels" : ""));
+            if (c.PreAct is not null)
+                w.Line($"/// preact  {ConvEmitter.PreActText(c)} of each input plane as the conv's input copy is made, before {(c.Prologue is not null ? "the prologue" : c.CopyPadding > 0 ? "the zero padding (which stays 0, as PyTorch pads the activated tensor)" : "the conv reads it")}; the input itself is not changed");
             if (c.InputPool is { } ip)
                 w.Line($"/// prologue {ip.Kind} window {ip.Kernel}, stride {ip.Stride}, padding {ip.Padding} of each {ip.RawHeight}×{ip.RawWidth} input plane as the conv's input copy is made (the un-pooled input is not changed, so it can also be another chain's skip)");
             if (c.Transposed is { } t)

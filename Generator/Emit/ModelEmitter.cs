@@ -100,6 +100,12 @@ internal static class ModelEmitter
     private static string[] Keys(ChainPlan chain)
     {
         var keys = new System.Collections.Generic.List<string>();
+        if (chain.Conv?.PreAct is { HasNorm: true } pre)
+        {
+            if (pre.Affine) { keys.Add(pre.NormName + ".weight"); keys.Add(pre.NormName + ".bias"); }
+            keys.Add(pre.NormName + ".running_mean");
+            keys.Add(pre.NormName + ".running_var");
+        }
         string name = chain.Conv?.Name ?? chain.Linear!.Name;
         keys.Add(name + ".weight");
         if (chain.Conv?.Bias ?? chain.Linear!.Bias) keys.Add(name + ".bias");

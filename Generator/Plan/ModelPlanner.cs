@@ -487,6 +487,25 @@ public static class ModelPlanner
             output = new[] { l.OutFeatures };
         }
 
+        // A BatchNorm and/or activation before the conv: applied to the input as the conv's copy is made (see PreActPlan).
+        if (conv is not null && (chain.PreNorm is not null || chain.PreActivation is not null))
+        {
+            NormSpec? pn = chain.PreNorm;
+            if (pn is not null)
+            {
+                string what = $"{pn.Kind} '{pn.Name}'";
+                if (pn.NumFeatures < 0) Report(NonPositiveSize, chain.MethodName, $"{what} num_features", "positive (or 0 to infer it)", pn.NumFeatures);
+                else if (pn.NumFeatures != 0 && pn.NumFeatures != conv.InChannels)
+                    ReportArray(NormFeatureMismatch, new object[] { chain.MethodName, what + $" (before {(conv.Transposed is null ? $"Conv{conv.Rank}d" : "ConvTranspose2d")} '{conv.Name}')", pn.NumFeatures, conv.InChannels, source, "num_features", "NumFeatures" },
+                        SetProperty("BatchNorm", pn.Name, "NumFeatures", conv.InChannels));
+                if (Failed()) return null;
+            }
+            conv = conv with
+            {
+                PreAct = new PreActPlan(pn?.Kind ?? LayerKind.Unknown, pn?.Name ?? "", conv.InChannels, pn?.Eps ?? 0, pn?.Affine ?? false, chain.PreActivation),
+            };
+        }
+
         NormPlan? norm = null;
         if (chain.Norm is { } n)
         {
