@@ -45,7 +45,7 @@ internal static class ConvEmitter
         }
         else if (c.PaddedCopy)
         {
-            w.Line($"private const int SourceD = {c.SourceDepth}, SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are its zero-padded copy");
+            w.Line($"private const int SourceD = {c.SourceDepth}, SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are its {(c.PreActOnlyCopy ? "pre-activated" : "zero-padded")} copy");
             w.Line($"private const int PadD = {(c.Rank == 3 ? c.CopyPadding : 0)}, PadH = {(c.Rank >= 2 ? c.CopyPadding : 0)}, PadW = {c.CopyPadding};");
             int planeSize = c.InDepth * c.InHeight * c.RowPitch;
             w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
