@@ -49,12 +49,30 @@ public class PreActDiagnosticTests
     }
 
     [Theory]
-    [InlineData("Layer.BatchNorm2d, Layer.ReLU", "[BatchNorm(Name = \"bn\")]", "BatchNorm2d, ReLU")]
-    [InlineData("Layer.ReLU", "", "ReLU")]
-    public void FN0052_no_compute_layer(string layers, string attributes, string listed)
+    [InlineData("Layer.BatchNorm2d, Layer.GroupNorm", "[BatchNorm(Name = \"bn\")] [GroupNorm(2, Name = \"gn\")]", "at most one norm, then at most one activation")]
+    [InlineData("Layer.ReLU, Layer.BatchNorm2d", "[BatchNorm(Name = \"bn\")]", "at most one norm, then at most one activation")]
+    [InlineData("Layer.Softmax", "", "end the Linear chain with Layer.Softmax")]
+    public void FN0052_standalone_chain_not_supported(string layers, string attributes, string expected)
     {
         var d = Single(Model($"[Fuse({layers})] {attributes} public partial void S{Signature}"), "FN0052");
-        AssertMessage(d, $"lists only {listed}", "not supported yet");
+        AssertMessage(d, "'S'", "lists no convolution or Linear layer", expected);
+    }
+
+    [Fact]
+    public void FN0052_standalone_chain_with_a_training_forward()
+    {
+        var d = Single(Model($"[Fuse(Layer.BatchNorm2d, TrainingForward = true)] [BatchNorm(Name = \"bn\")] public partial void S{Signature}"), "FN0052");
+        AssertMessage(d, "TrainingForward");
+    }
+
+    /// <summary>A standalone BatchNorm2d on a (C, L) input, and a standalone norm after a Linear ((features) input): FN0105.</summary>
+    [Fact]
+    public void FN0105_standalone_norm_of_the_wrong_rank()
+    {
+        var d = Single(Model($"[Fuse(Layer.BatchNorm2d)] [BatchNorm(Name = \"bn\")] public partial void S{Signature}", model: "[Model(3, 16)]"), "FN0105");
+        AssertMessage(d, "BatchNorm2d (standalone)", "(C, H, W)", "(3, 16)");
+        var flat = Single(Model($"[Fuse(Layer.ReLU)] public partial void S{Signature}", model: "[Model(16)]"), "FN0105");
+        AssertMessage(flat, "after a Linear, end the Linear chain with it instead");
     }
 
     [Fact]

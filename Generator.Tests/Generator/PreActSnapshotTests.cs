@@ -23,6 +23,16 @@ public class PreActSnapshotTests
         Snapshot.Verify($"SnapshotTests.PreAct_{name}", source.SourceText.ToString());
     }
 
+    /// <summary>A standalone GroupNorm + SiLU chain: the identity depthwise pass whose epilogue is the norm.</summary>
+    [Fact]
+    public void Standalone_gn_silu_chain()
+    {
+        var run = GeneratorHarness.RunGenerator(StandaloneCases.All.Single(c => c.Name == "gn_silu").Source());
+        Assert.Empty(run.CompileErrors);
+        var source = Assert.Single(run.Sources, s => s.HintName.EndsWith(".Pass.g.cs"));
+        Snapshot.Verify("SnapshotTests.Standalone_gn_silu", source.SourceText.ToString());
+    }
+
     [Fact]
     public void PreAct_block_first_chain()
     {

@@ -62,3 +62,62 @@ public static class PreActCases
         new("relu_conv3x3", Batch: 2, Rank: 2, InChannels: 3, Size: 8, Width: 17, OutChannels: 5, Kernel: 3, Padding: 1),
     };
 }
+
+/// <summary>
+/// One standalone norm and/or activation chain (no compute layer) with a PyTorch golden (tools/GoldenGen 'standalone'
+/// writes Generator.Tests/Goldens/standalone_{Name}.safetensors from this list): nn.Sequential of "norm" (BatchNorm in eval
+/// mode with drawn running statistics, GroupNorm with <see cref="Groups"/>, InstanceNorm with affine, or LayerNorm over the
+/// last <see cref="LayerNormDims"/> dims) if any, then "act" if any.
+/// </summary>
+public sealed record StandaloneCase(string Name, int Batch, int Channels, int[] Dims, Layer? Norm, Layer? Activation, int Groups = 0, int LayerNormDims = 0)
+{
+    public int Size => Channels * Dims.Aggregate(1, (a, d) => a * d);
+    /// <summary>LayerNorm's normalized_shape: the last LayerNormDims dims of (C, dims…).</summary>
+    public int[] NormalizedShape => new[] { Channels }.Concat(Dims).Skip(Dims.Length + 1 - LayerNormDims).ToArray();
+
+    public string Source()
+    {
+        var layers = new List<string>();
+        string attribute = "";
+        if (Norm is { } n)
+        {
+            layers.Add("Layer." + n);
+            attribute = n switch
+            {
+                Layer.GroupNorm => $"[GroupNorm({Groups}, Name = \"norm\")]",
+                Layer.LayerNorm => $"[LayerNorm({string.Join(", ", NormalizedShape)}, Name = \"norm\")]",
+                Layer.InstanceNorm1d or Layer.InstanceNorm2d or Layer.InstanceNorm3d => "[InstanceNorm(Affine = true, Name = \"norm\")]",
+                _ => "[BatchNorm(Name = \"norm\")]",
+            };
+        }
+        if (Activation is { } a) layers.Add("Layer." + a);
+        return $$"""
+            using System;
+            using FusedNorm;
+            namespace Standalone;
+            [Model({{Channels}}, {{string.Join(", ", Dims)}})]
+            public sealed partial class Net
+            {
+                [Fuse({{string.Join(", ", layers)}})] {{attribute}}
+                public partial void Pass(ReadOnlySpan<float> x, Span<float> y, int batch);
+            }
+            """;
+    }
+}
+
+public static class StandaloneCases
+{
+    public static readonly StandaloneCase[] All =
+    {
+        // DenseNet's final norm5 + relu: BatchNorm2d (running statistics) and ReLU with nothing to fuse into.
+        new("bn_relu", Batch: 2, Channels: 6, Dims: new[] { 9, 13 }, Norm: Layer.BatchNorm2d, Activation: Layer.ReLU),
+        // A UNet's GroupNorm → SiLU before a conv, as a chain of its own.
+        new("gn_silu", Batch: 2, Channels: 8, Dims: new[] { 10, 12 }, Norm: Layer.GroupNorm, Activation: Layer.SiLU, Groups: 4),
+        // LayerNorm over (C, H, W), no activation.
+        new("ln_chw", Batch: 3, Channels: 4, Dims: new[] { 6, 10 }, Norm: Layer.LayerNorm, Activation: null, LayerNormDims: 3),
+        // InstanceNorm1d with affine, then GELU.
+        new("in1d_gelu", Batch: 2, Channels: 5, Dims: new[] { 37 }, Norm: Layer.InstanceNorm1d, Activation: Layer.GELU),
+        // A lone activation on a 3d tensor.
+        new("relu3d", Batch: 2, Channels: 3, Dims: new[] { 4, 5, 9 }, Norm: null, Activation: Layer.ReLU),
+    };
+}

@@ -66,7 +66,7 @@ namespace FusedNorm.Generated
     /// <code>
     /// conv    8×10×16 → 8×10×16, 3×3 window unrolled, stride 1, padding 1, dilation 1
     /// preact  BatchNorm2d 'bn1' (running statistics: x·α + β per channel) then ReLU() of each input plane as the conv's input copy is made, before the zero padding (which stays 0, as PyTorch pads the activated tensor); the input itself is not changed
-    /// norm    ReLU(): running statistics folded into the conv weights and bias at load: costs nothing here
+    /// norm    BatchNorm2d(8): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
     /// tiles   8 output channels × 8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 8 channels
     /// tasks   sample × channel block × row band: 1 block(s) × up to 2 bands of the 10 output rows per sample, as many as give each thread about 4 tasks (1 band on one thread)

@@ -248,9 +248,9 @@ public static class DiagnosticDescriptors
 
     public static readonly DiagnosticDescriptor StatisticsNormBeforeConv = Error("FN0051",
         "Norm with per-call statistics before a convolution",
-        "Chain '{0}': {1} comes before {2}, but it computes its statistics from the input at run time ({3}), which the conv's input copy cannot: end the chain that produces this input with the {1} and its activation ([Fuse(..., Layer.{1}, Layer.SiLU)]), then start this chain with {2}");
+        "Chain '{0}': {1} comes before {2}, but it computes its statistics from the input at run time ({3}), which the conv's input copy cannot: end the chain that produces this input with the {1} and its activation ([Fuse(..., Layer.{1}, Layer.SiLU)]), or make them a chain of their own ([Fuse(Layer.{1}, Layer.SiLU)]), then start this chain with {2}");
 
     public static readonly DiagnosticDescriptor NoComputeLayer = Error("FN0052",
-        "Chain has no convolution or Linear layer",
-        "Chain '{0}': it lists only {1}, with no Conv1d, Conv2d, Conv3d, ConvTranspose2d or Linear after them; a standalone norm or activation is not supported yet: end the chain that produces its input with them ([Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]), or list them before the next convolution ([Fuse(Layer.BatchNorm2d, Layer.ReLU, Layer.Conv2d)])");
+        "Standalone norm or activation chain not supported there",
+        "Chain '{0}' lists no convolution or Linear layer, only {1}: {2}");
 }

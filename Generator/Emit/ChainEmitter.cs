@@ -37,7 +37,10 @@ internal static class ChainEmitter
         string source = chain.Conv?.Name ?? chain.Linear!.Name;
         bool folded = chain.Norm?.EvalMode == NormMode.Folded;
         string foldedText = folded ? $" with {chain.Norm!.Name} folded in" : "";
-        w.Comment($"{chain.MethodName}'s parameters: {source}.weight{foldedText}, packed by {kernel}.PackWeights; and the bias{foldedText}.");
+        if (chain.Conv is { Identity: true })
+            w.Comment($"{chain.MethodName}'s parameters: the identity depthwise 1×1 weights its pass runs on (1 per channel, built at load){foldedText}, packed by {kernel}.PackWeights; and the bias (0){foldedText}.");
+        else
+            w.Comment($"{chain.MethodName}'s parameters: {source}.weight{foldedText}, packed by {kernel}.PackWeights; and the bias{foldedText}.");
         w.Line($"private float[]? {field}Weights;");
         w.Line($"private float[]? {field}Bias;");
         if (KeepsRawWeights(chain))
@@ -147,7 +150,14 @@ internal static class ChainEmitter
         w.Comment($"Reads {chain.MethodName}'s tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.");
         using (w.Block($"private void Load{chain.MethodName}(global::FusedNorm.SafeTensorsFile weights)"))
         {
-            w.Line($"float[] weight = weights.ReadFloat32(\"{name}.weight\", {weightShape});");
+            if (chain.Conv is { Identity: true })
+            {
+                w.Comment("A standalone pass: the identity depthwise 1×1 conv (weight 1, bias 0) whose epilogue is the chain; x·1 + 0 is x exactly.");
+                w.Line($"float[] weight = new float[{outputs}];");
+                w.Line("global::System.Array.Fill(weight, 1f);");
+            }
+            else
+                w.Line($"float[] weight = weights.ReadFloat32(\"{name}.weight\", {weightShape});");
             if (chain.Conv is { Transposed: not null } t)
             {
                 w.Comment("The equivalent stride-1 conv's weight: in and out channels swapped within each group, the window turned by 180°.");

@@ -205,6 +205,22 @@ internal static class LayerOrder
         return null;
     }
 
+    /// <summary>
+    /// What is wrong with a list that holds only norms and activations (a standalone chain, one pass of its own), or null:
+    /// at most one norm, then at most one activation, not Softmax (FN0052).
+    /// </summary>
+    public static string? StandaloneProblem(IReadOnlyList<LayerKind> layers)
+    {
+        int norms = 0, activations = 0;
+        foreach (LayerKind layer in layers)
+            if (layer.Role() == LayerRole.Norm) norms++; else activations++;
+        if (norms > 1 || activations > 1 || norms == 1 && layers[0].Role() != LayerRole.Norm)
+            return "a standalone chain is at most one norm, then at most one activation ([Fuse(Layer.GroupNorm, Layer.SiLU)], [Fuse(Layer.ReLU)])";
+        if (System.Linq.Enumerable.Contains(layers, LayerKind.Softmax))
+            return "Softmax is supported at the end of a Linear chain: end the Linear chain with Layer.Softmax";
+        return null;
+    }
+
     /// <summary>A norm whose statistics come from the input at run time whatever its attributes say (not BatchNorm).</summary>
     public static bool IsStatisticsNorm(LayerKind layer) => layer.Role() == LayerRole.Norm && !layer.IsBatchNorm();
 

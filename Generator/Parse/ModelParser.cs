@@ -267,11 +267,8 @@ internal static class ModelParser
         List<LayerKind> preAct = LayerOrder.TakePreActivation(layers);
         if (preAct.Count > 0)
         {
-            if (layers.Count == 0)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(NoComputeLayer, location, name, string.Join(", ", preAct)));
-                return null;
-            }
+            if (layers.Count == 0) // only a norm and/or activation: a standalone chain
+                return ParseStandalone(method, name, preAct, fuseReader, location, diagnostics, cancellationToken, block, input, concat, flattenOutput, methodSyntax!);
             LayerKind preCompute = layers.FirstOrDefault(l => l.Role() == LayerRole.Compute);
             LayerKind statistics = preAct.FirstOrDefault(LayerOrder.IsStatisticsNorm);
             if (statistics != LayerKind.Unknown && preCompute is not (LayerKind.Unknown or LayerKind.Linear))
@@ -624,6 +621,44 @@ internal static class ModelParser
             }
         }
         return new PrologueSpec(scale, (UpsampleKind)mode, alignCorners, padLayer, left, right, top, bottom);
+    }
+
+    /// <summary>
+    /// A chain of only a norm and/or activation ([Fuse(Layer.GroupNorm, Layer.SiLU)], [Fuse(Layer.ReLU)]): one pass of its
+    /// own, which Plan runs as the epilogue of an identity depthwise 1×1 convolution (see ChainSpec.Standalone).
+    /// </summary>
+    private static List<ChainSpec>? ParseStandalone(IMethodSymbol method, string name, List<LayerKind> layers, AttributeReader fuseReader, LocationInfo? location,
+        List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken, BlockExpander.Use? block, string? input, EquatableArray<string> concat,
+        bool flattenOutput, MethodDeclarationSyntax methodSyntax)
+    {
+        string listed = string.Join(", ", layers);
+        string? problem = LayerOrder.StandaloneProblem(layers)
+            ?? (fuseReader.Bool("TrainingForward", false) ? "TrainingForward is not supported on a standalone chain; declare the training forward on a chain with a convolution or Linear" : null);
+        if (problem is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(NoComputeLayer, location, name, listed, problem));
+            return null;
+        }
+        int errorsBefore = diagnostics.Count;
+        var attributes = AssignAttributes(method, name, new List<List<LayerKind>> { layers }, location, diagnostics, cancellationToken)[0];
+        AttributeReader? Get(string attributeName) => attributes.TryGetValue(attributeName, out AttributeData? d)
+            ? (block is null ? new AttributeReader(d) : block.Read(d, name, diagnostics))
+            : null;
+        NormSpec? norm = null;
+        ActivationSpec? activation = null;
+        foreach (LayerKind layer in layers)
+        {
+            if (layer.Role() == LayerRole.Activation) activation = ParseActivation(layer, Get, name, location, diagnostics);
+            else norm = ParseNorm(layer, Get, name, location, diagnostics);
+        }
+        if (diagnostics.Skip(errorsBefore).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)) return null;
+        string modifiers = string.Join(" ", methodSyntax.Modifiers.Select(m => m.Text).Where(t => t != "partial"));
+        return new List<ChainSpec>
+        {
+            new ChainSpec(name, modifiers, method.Parameters[0].Name, method.Parameters[1].Name, method.Parameters[2].Name,
+                layers.ToEquatableArray(), null, null, norm, activation, null, location,
+                Input: input, Concat: concat, FlattenOutput: flattenOutput, Standalone: true),
+        };
     }
 
     /// <summary>An activation and its one parameter, from its optional attribute.</summary>

@@ -27,8 +27,11 @@ public sealed record ConvPlan(
     TransposedConv? Transposed = null,
     InputPoolPlan? InputPool = null,
     ProloguePlan? Prologue = null,
-    PreActPlan? PreAct = null)
+    PreActPlan? PreAct = null,
+    bool Identity = false)
 {
+    // Identity: a standalone norm/activation chain's pass, run as this conv with groups = channels, a 1×1 kernel, weight 1
+    // and no bias (built at load, not read from the state_dict): x·1 + 0 is x exactly, and the epilogue is the chain.
     /// <summary>
     /// Columns of one padded row in the copy the kernels read: with <see cref="ColumnPhases"/> &gt; 1 (a strided conv)
     /// the row is stored as that many segments of <see cref="PhaseWidth"/> (segment q holds columns q, q + stride, …), so

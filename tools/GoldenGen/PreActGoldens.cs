@@ -24,10 +24,51 @@ internal static class PreActGoldens
         WriteBlock(directory, 1599);
     }
 
+    /// <summary>standalone_{case}.safetensors, one per <see cref="StandaloneCases"/> entry: norm and/or act. Seeds 1600 on.</summary>
+    public static void WriteStandalone(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        int seed = 1600;
+        foreach (StandaloneCase c in StandaloneCases.All)
+        {
+            torch.manual_seed(seed++);
+            using var scope = torch.NewDisposeScope();
+            var children = new System.Collections.Generic.List<(string, Module)>();
+            if (c.Norm is { } n)
+                children.Add(("norm", n switch
+                {
+                    Layer.BatchNorm2d => nn.BatchNorm2d(c.Channels),
+                    Layer.GroupNorm => nn.GroupNorm(c.Groups, c.Channels),
+                    Layer.LayerNorm => nn.LayerNorm(Array.ConvertAll(c.NormalizedShape, d => (long)d)),
+                    Layer.InstanceNorm1d => nn.InstanceNorm1d(c.Channels, affine: true),
+                    _ => throw new ArgumentException(n.ToString()),
+                }));
+            if (c.Activation is { } a) children.Add(("act", Activation(a)));
+            var module = nn.Sequential(children.ToArray());
+            using (torch.no_grad())
+                foreach (var (name, tensor) in module.state_dict())
+                {
+                    if (name.EndsWith(".weight")) tensor.uniform_(0.5, 1.5);
+                    else if (name.EndsWith(".bias")) tensor.uniform_(-0.5, 0.5);
+                    else if (name.EndsWith("running_mean")) tensor.normal_(0, 0.5);
+                    else if (name.EndsWith("running_var")) tensor.uniform_(0.5, 2.0);
+                }
+            module.eval();
+            var shape = new long[c.Dims.Length + 2];
+            shape[0] = c.Batch; shape[1] = c.Channels;
+            for (int d = 0; d < c.Dims.Length; d++) shape[d + 2] = c.Dims[d];
+            Tensor input = torch.randn(shape) * 2 + 0.5;
+            Tensor output;
+            using (torch.no_grad()) output = module.forward(input);
+            Save(directory, "standalone_" + c.Name, module, input, output, c.ToString());
+        }
+    }
+
     private static Module Activation(Layer a) => a switch
     {
         Layer.ReLU => nn.ReLU(),
         Layer.SiLU => nn.SiLU(),
+        Layer.GELU => nn.GELU(),
         _ => throw new ArgumentException(a.ToString()),
     };
 
