@@ -347,7 +347,7 @@ public class BlockTests
     [Fact]
     public void A_mistake_inside_a_block_is_reported_once_at_the_block()
     {
-        string broken = Basic.Replace("[Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]", "[Fuse(Layer.ReLU, Layer.Conv2d, Layer.BatchNorm2d)]");
+        string broken = Basic.Replace("[Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]", "[Fuse(Layer.Conv2d, Layer.ReLU, Layer.BatchNorm2d)]");
         var run = GeneratorHarness.RunGenerator(Source("[Use<Res>(\"layer1.0\")] [Use<Res>(\"layer1.1\")] partial void Blocks();", broken));
         Diagnostic d = Single(run, "FN0005");
         Assert.Equal("Conv1", Text(d));

@@ -95,8 +95,9 @@ public class CodeFixTests
     [Fact]
     public async Task FN0005_keeps_a_qualified_prefix()
     {
-        string source = Model($"[Fuse(FusedNorm.Layer.ReLU, FusedNorm.Layer.Conv2d)] [Conv2d(8, KernelSize = 3, Name = \"c\")] public partial void S{Signature}");
-        await Fixed(new LayerOrderFix(), source, "FN0005", "[Fuse(FusedNorm.Layer.Conv2d, FusedNorm.Layer.ReLU)]");
+        // (ReLU before the Conv2d is a pre-activation, a legal order: the mistake is the ReLU before the BatchNorm after it.)
+        string source = Model($"[Fuse(FusedNorm.Layer.Conv2d, FusedNorm.Layer.ReLU, FusedNorm.Layer.BatchNorm2d)] [Conv2d(8, KernelSize = 3, Name = \"c\")] [BatchNorm(Name = \"bn\")] public partial void S{Signature}");
+        await Fixed(new LayerOrderFix(), source, "FN0005", "[Fuse(FusedNorm.Layer.Conv2d, FusedNorm.Layer.BatchNorm2d, FusedNorm.Layer.ReLU)]");
     }
 
     [Theory]

@@ -71,7 +71,7 @@ public class DiagnosticTests
     }
 
     [Theory]
-    [InlineData("Layer.ReLU, Layer.Conv2d", "first layer must be Conv1d, Conv2d, Conv3d or Linear")]
+    [InlineData("Layer.MaxPool1d, Layer.Conv2d", "first layer must be Conv1d, Conv2d, Conv3d or Linear")]
     [InlineData("Layer.Conv2d, Layer.ReLU, Layer.BatchNorm2d", "BatchNorm2d follows ReLU")]
     [InlineData("Layer.Conv2d, Layer.BatchNorm1d", "use BatchNorm2d")]
     [InlineData("Layer.Conv2d, Layer.ReLU, Layer.Tanh", "Tanh follows ReLU")]

@@ -29,7 +29,7 @@ public class OneErrorPerMistakeTests
             public partial void S1{{Signature}}
             [Fuse(Layer.Conv2d, Layer.ReLU)] [Conv2d(8, KernelSize = 3, Padding = 1, Name = "c2")]
             public partial void S2{{Signature}}
-            [Fuse(Layer.ReLU, Layer.Conv2d)] [Conv2d(8, KernelSize = 3, Padding = 1, Name = "c3")]
+            [Fuse(Layer.Conv2d, Layer.ReLU, Layer.ReLU)] [Conv2d(8, KernelSize = 3, Padding = 1, Name = "c3")]
             public partial void S3{{Signature}}
             [Fuse(Layer.Conv2d, Layer.ReLU)] [Conv2d(8, KernelSize = 3, Padding = 1, Name = "c4")]
             internal partial void S4{{Signature}}

@@ -56,7 +56,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ReplicatePadConvS2In.Chain: ReplicationPad2d((1, 1, 1, 1)) + Conv2d(4, 12, kernel_size=3, stride=2) + InstanceNorm2d(12, affine=True) + ReLU()
     /// <code>
     /// conv    4×16×40 → 12×8×20, 3×3 window unrolled, stride 2, padding 0, dilation 1
-    /// norm    Conv2d(4, 12, kernel_size=3, stride=2): statistics per run of 160 contiguous elements (one channel's plane of one sample); a run is normalized as soon as the block that completes it is stored
+    /// norm    InstanceNorm2d(12, affine=True): statistics per run of 160 contiguous elements (one channel's plane of one sample); a run is normalized as soon as the block that completes it is stored
     /// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation

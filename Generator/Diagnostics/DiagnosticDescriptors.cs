@@ -240,4 +240,17 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor PaddingTooLarge = Error("FN0023",
         "Reflect or circular padding too large for its input",
         "Chain '{0}': {1} (PyTorch raises): use less padding, another padding mode, or a larger input");
+
+    // ---- FN0050–FN0054: a norm or activation before a convolution (pre-activation), or with no compute layer ----
+    public static readonly DiagnosticDescriptor PreActivationOutOfPlace = Error("FN0050",
+        "Norm or activation before a convolution is not supported there",
+        "Chain '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor StatisticsNormBeforeConv = Error("FN0051",
+        "Norm with per-call statistics before a convolution",
+        "Chain '{0}': {1} comes before {2}, but it computes its statistics from the input at run time ({3}), which the conv's input copy cannot: end the chain that produces this input with the {1} and its activation ([Fuse(..., Layer.{1}, Layer.SiLU)]), or make them a chain of their own ([Fuse(Layer.{1}, Layer.SiLU)]), then start this chain with {2}");
+
+    public static readonly DiagnosticDescriptor NoComputeLayer = Error("FN0052",
+        "Standalone norm or activation chain not supported there",
+        "Chain '{0}' lists no convolution or Linear layer, only {1}: {2}");
 }

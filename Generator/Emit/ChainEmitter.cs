@@ -37,7 +37,10 @@ internal static class ChainEmitter
         string source = chain.Conv?.Name ?? chain.Linear!.Name;
         bool folded = chain.Norm?.EvalMode == NormMode.Folded;
         string foldedText = folded ? $" with {chain.Norm!.Name} folded in" : "";
-        w.Comment($"{chain.MethodName}'s parameters: {source}.weight{foldedText}, packed by {kernel}.PackWeights; and the bias{foldedText}.");
+        if (chain.Conv is { Identity: true })
+            w.Comment($"{chain.MethodName}'s parameters: the identity depthwise 1×1 weights its pass runs on (1 per channel, built at load){foldedText}, packed by {kernel}.PackWeights; and the bias (0){foldedText}.");
+        else
+            w.Comment($"{chain.MethodName}'s parameters: {source}.weight{foldedText}, packed by {kernel}.PackWeights; and the bias{foldedText}.");
         w.Line($"private float[]? {field}Weights;");
         w.Line($"private float[]? {field}Bias;");
         if (KeepsRawWeights(chain))
@@ -147,7 +150,14 @@ internal static class ChainEmitter
         w.Comment($"Reads {chain.MethodName}'s tensors by their state_dict names, checks their shapes, then folds or keeps the norm's, and packs.");
         using (w.Block($"private void Load{chain.MethodName}(global::FusedNorm.SafeTensorsFile weights)"))
         {
-            w.Line($"float[] weight = weights.ReadFloat32(\"{name}.weight\", {weightShape});");
+            if (chain.Conv is { Identity: true })
+            {
+                w.Comment("A standalone pass: the identity depthwise 1×1 conv (weight 1, bias 0) whose epilogue is the chain; x·1 + 0 is x exactly.");
+                w.Line($"float[] weight = new float[{outputs}];");
+                w.Line("global::System.Array.Fill(weight, 1f);");
+            }
+            else
+                w.Line($"float[] weight = weights.ReadFloat32(\"{name}.weight\", {weightShape});");
             if (chain.Conv is { Transposed: not null } t)
             {
                 w.Comment("The equivalent stride-1 conv's weight: in and out channels swapped within each group, the window turned by 180°.");
@@ -194,7 +204,25 @@ internal static class ChainEmitter
             w.Line($"{field}Weights = {kernelRef}.PackWeights(weight);");
             w.Line($"{field}Bias = bias;");
             string norm = KeepsNormState(chain) ? $", {field}Norm" : "";
-            w.Line($"{field}Arguments = new global::FusedNorm.Kernels.KernelArguments({field}Weights, {field}Bias{norm});");
+            if (chain.Conv?.PreAct is { } pre)
+            {
+                w.Comment(pre.HasNorm
+                    ? $"The pre-activation: {pre.NormKind} '{pre.NormName}' as α = γ/√(running_var+ε), β − running_mean·α per input channel, then {(pre.Activation is { } pa0 ? ActivationModule(pa0) : "no activation")}, applied as the conv's input copy is made (not folded: the conv pads the activated input)."
+                    : $"The pre-activation: {ActivationModule(pre.Activation!)} of the input, applied as the conv's input copy is made.");
+                int channels = pre.Channels;
+                string Read(string key) => $"weights.ReadFloat32(\"{pre.NormName}.{key}\", {channels})";
+                string act = pre.Activation is { } pa ? pa.Kind.ToString() : "Identity";
+                w.Line($"var preActivation = new global::FusedNorm.Kernels.PreActivation({channels},");
+                w.Line($"    gamma: {(pre.HasNorm && pre.Affine ? Read("weight") : "null")},");
+                w.Line($"    beta: {(pre.HasNorm && pre.Affine ? Read("bias") : "null")},");
+                w.Line($"    runningMean: {(pre.HasNorm ? Read("running_mean") : "null")},");
+                w.Line($"    runningVar: {(pre.HasNorm ? Read("running_var") : "null")},");
+                w.Line($"    eps: {(pre.HasNorm ? Double(pre.Eps) : "0")},");
+                w.Line($"    activation: global::FusedNorm.Layer.{act}{(pre.Activation is { Kind: LayerKind.LeakyReLU or LayerKind.ELU } p1 ? $", parameter: {Float(p1.Parameter)}" : "")}{(pre.Activation is { TanhApproximation: true } ? ", tanhApproximation: true" : "")});");
+                w.Line($"{field}Arguments = new global::FusedNorm.Kernels.KernelArguments({field}Weights, {field}Bias{norm}) {{ PreActivation = preActivation }};");
+            }
+            else
+                w.Line($"{field}Arguments = new global::FusedNorm.Kernels.KernelArguments({field}Weights, {field}Bias{norm});");
             if (chain.TrainingForward)
             {
                 string raw = KeepsRawWeights(chain) ? "Raw" : "";

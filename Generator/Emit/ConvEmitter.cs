@@ -45,11 +45,13 @@ internal static class ConvEmitter
         }
         else if (c.PaddedCopy)
         {
-            w.Line($"private const int SourceD = {c.SourceDepth}, SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are its zero-padded copy");
+            w.Line($"private const int SourceD = {c.SourceDepth}, SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are its {(c.PreActOnlyCopy ? "pre-activated" : "zero-padded")} copy");
             w.Line($"private const int PadD = {(c.Rank == 3 ? c.CopyPadding : 0)}, PadH = {(c.Rank >= 2 ? c.CopyPadding : 0)}, PadW = {c.CopyPadding};");
             int planeSize = c.InDepth * c.InHeight * c.RowPitch;
             w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
         }
+        if (c.PreAct is not null)
+            w.Line($"private const int SourcePlane = {c.SourceDepth * c.SourceHeight * c.SourceWidth}; // one plane of the caller's input, pre-activated as the copy is made");
         if (c.InputPool is { } ip)
             w.Line($"private const int RawH = {ip.RawHeight}, RawW = {ip.RawWidth}; // the chain's input planes, pooled ({ip.Kind} {ip.Kernel}, stride {ip.Stride}, padding {ip.Padding}) to SourceH × SourceW as they are copied");
         w.Line($"private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it{(c.PaddedCopy ? " (padded)" : "")}");
@@ -103,6 +105,53 @@ internal static class ConvEmitter
         foreach (int lanes in widths)
             if (c.Stride > 1 && c.ColumnPhases == 1) { w.Line(); EmitStridedLoad(w, c, lanes); }
         if (c.InputPool is not null) { w.Line(); EmitCopyInput(w, c); }
+        if (c.PreAct is not null) { w.Line(); EmitCopyPreActivated(w, c); }
+    }
+
+    /// <summary>
+    /// The copy of a pre-activated input: each plane through the BatchNorm's scale and shift of its channel and the
+    /// activation (Kernels.PreActivation), then copied as the conv reads it, so any padding is added after and stays 0.
+    /// </summary>
+    private static void EmitCopyPreActivated(SourceWriter w, ConvPlan c)
+    {
+        w.Line($"/// <summary>Planes first … first + count − 1 of the input: each {PreActText(c)}, then copied as the conv reads it (its padding added after, so it stays 0).</summary>");
+        using (w.Block($"private static void CopyPreActivated({Ref} x0, {Ref} p0, int first, int count, KernelArguments a)"))
+        {
+            w.Line("PreActivation pre = a.PreActivation!;");
+            if (c.PreActOnlyCopy)
+            {
+                w.Comment("The conv neither pads nor strides: the pre-activated planes are the copy.");
+                w.Line("pre.ApplyPlanes(ref x0, ref p0, first, count, SourcePlane);");
+                return;
+            }
+            w.Line("float[] plane = ArrayPool<float>.Shared.Rent(SourcePlane);");
+            using (w.Block("try"))
+            {
+                w.Line($"{Ref} t0 = ref MemoryMarshal.GetArrayDataReference(plane);");
+                using (w.Block("for (int p = first; p < first + count; p++)"))
+                {
+                    w.Line($"pre.ApplyPlane(ref {Unsafe}.Add(ref x0, p * SourcePlane), ref t0, p % InC, SourcePlane);");
+                    string target = $"ref {Unsafe}.Add(ref p0, p * InD * InH * InW)";
+                    w.Line(c.Prologue is not null
+                        ? $"Prologue.CopyPlanes(ref t0, {target}, 0, 1);"
+                        : c.Transposed is not null
+                        ? $"UpsampledInput.CopyPlanes(ref t0, {target}, 0, 1, SourceH, SourceW, InH, InW, UpStride, UpPad);"
+                        : c.ColumnPhases > 1
+                        ? $"PaddedInput.CopyPlanesPhased(ref t0, {target}, 0, 1, SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride);"
+                        : $"PaddedInput.CopyPlanes(ref t0, {target}, 0, 1, SourceD, SourceH, SourceW, PadD, PadH, PadW);");
+                }
+            }
+            using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(plane);");
+        }
+    }
+
+    /// <summary>What the pre-activation does, in PyTorch's terms: "BatchNorm2d 'bn1' (running statistics) then ReLU".</summary>
+    internal static string PreActText(ConvPlan c)
+    {
+        PreActPlan p = c.PreAct!;
+        string norm = p.HasNorm ? $"{p.NormKind} '{p.NormName}' (running statistics: x·α + β per channel)" : "";
+        string act = p.Activation is { } a ? ActivationModule(a) : "";
+        return norm.Length > 0 && act.Length > 0 ? $"{norm} then {act}" : norm + act;
     }
 
     /// <summary>The copy of an input pooled as it is read: each plane pooled into a rented buffer, then copied as the conv reads it.</summary>
@@ -165,29 +214,37 @@ internal static class ConvEmitter
         string skipSpan = chain.HasSkip ? "ReadOnlySpan<float> skip, " : "";
         using (w.Block($"public static void {name}(ReadOnlySpan<float> x, {skipSpan}Span<float> y, int batch, KernelArguments a)"))
         {
+            if (c.PreAct is not null)
+                w.Comment($"Pre-activation: {PreActText(c)} is applied to each input plane as the copy below is made; the input itself is not changed.");
             if (c.Prologue is not null)
             {
                 w.Comment($"Copy the input through the prologue ({PrologueText(c)}) into the buffer the kernels read{(c.ColumnPhases > 1 ? $", its rows split into {c.ColumnPhases} column phases" : "")}:");
                 w.Comment("the upsampled or padded input is never stored on its own. The planes are split over the worker threads.");
                 w.Line("float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);");
                 w.Line("Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>");
-                w.Line("    Prologue.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes)), a);");
+                w.Line(c.PreAct is not null
+                    ? "    CopyPreActivated(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), a), a);"
+                    : "    Prologue.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes)), a);");
                 w.Line("ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);");
                 w.Open("try");
             }
             else if (c.PaddedCopy)
             {
-                if (c.Transposed is not null)
+                if (c.PreActOnlyCopy)
+                    w.Comment("Copy the input, pre-activated, into the buffer the kernels read (the conv itself neither pads nor strides).");
+                else if (c.Transposed is not null)
                     w.Comment("ConvTranspose2d: copy the input with UpStride − 1 zeros between its rows and columns and UpPad around, the input the equivalent stride-1 conv reads.");
                 else if (c.ColumnPhases > 1)
                     w.Comment($"Copy the input into a buffer{(c.CopyPadding > 0 ? $" zero-padded ({c.CopyPadding} on each side)" : "")} whose rows are split into {c.ColumnPhases} column phases: a tap's inputs for consecutive output columns are then consecutive.");
                 else
                     w.Comment($"Copy the input into a zero-padded buffer ({c.CopyPadding} on each side): every window then lies inside it, with no bounds tests.");
-                w.Comment("The planes are split over the worker threads; only the padding is zeroed.");
+                w.Comment(c.PreActOnlyCopy ? "The planes are split over the worker threads." : "The planes are split over the worker threads; only the padding is zeroed.");
                 w.Line("float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);");
                 w.Line("Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>");
                 if (c.InputPool is not null)
                     w.Line("    CopyInput(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes)), a);");
+                else if (c.PreAct is not null)
+                    w.Line("    CopyPreActivated(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), a), a);");
                 else
                 w.Line(c.Transposed is not null
                     ? "    UpsampledInput.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceH, SourceW, InH, InW, UpStride, UpPad), a);"

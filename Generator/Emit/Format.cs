@@ -46,6 +46,10 @@ internal static class Format
             ? $"Conv{string.Join("x", System.Linq.Enumerable.Repeat(c.Kernel, c.Rank))}S{c.Stride}" + (c.Dilation > 1 ? $"D{c.Dilation}" : "")
               + (c.Groups > 1 ? (c.Groups == c.InChannels && c.Groups == c.OutChannels ? "DW" : $"G{c.Groups}") : "") + $"_C{c.InChannels}K{c.OutChannels}"
             : $"Linear_I{chain.Linear!.InFeatures}O{chain.Linear.OutFeatures}";
+        if (chain.Conv is { Identity: true } pass)
+            head = $"Pass{pass.Rank}d_C{pass.InChannels}"; // a standalone norm/activation pass
+        if (chain.Conv?.PreAct is { } pre)
+            head = (pre.HasNorm ? "Bn" : "") + (pre.Activation is { } pa ? ActivationName(pa) : "") + head; // the pre-activation first: BnReluConv3x3S1_…
         string norm = chain.Norm switch
         {
             null => "",
@@ -90,6 +94,12 @@ internal static class Format
     public static string Describe(ChainPlan chain)
     {
         var parts = new System.Collections.Generic.List<string>();
+        if (chain.Conv?.PreAct is { } pre)
+        {
+            if (pre.HasNorm)
+                parts.Add($"{pre.NormKind}({pre.Channels}" + (pre.Eps != 1e-5 ? $", eps={Double(pre.Eps)}" : "") + (pre.Affine ? "" : ", affine=False") + ")");
+            if (pre.Activation is { } pa) parts.Add(ActivationModule(pa));
+        }
         if (chain.Conv?.Prologue is { } pro)
         {
             if (pro.Scale > 1 || pro.Upsample == UpsampleKind.Bilinear)
@@ -103,34 +113,17 @@ internal static class Format
             parts.Add($"ConvTranspose2d({tc.InChannels}, {tc.OutChannels}, kernel_size={tc.Kernel}" +
                 (t.Stride != 1 ? $", stride={t.Stride}" : "") + (t.Padding != 0 ? $", padding={t.Padding}" : "") + (t.OutputPadding != 0 ? $", output_padding={t.OutputPadding}" : "") +
                 (tc.Groups != 1 ? $", groups={tc.Groups}" : "") + (tc.Bias ? "" : ", bias=False") + (tc.Dilation != 1 ? $", dilation={tc.Dilation}" : "") + ")");
-        else if (chain.Conv is { } c)
+        else if (chain.Conv is { Identity: false } c)
             parts.Add($"Conv{c.Rank}d({c.InChannels}, {c.OutChannels}, kernel_size={c.Kernel}" +
                 (c.Stride != 1 ? $", stride={c.Stride}" : "") + (c.CopyPadding + c.Padding != 0 ? $", padding={c.CopyPadding + c.Padding}" : "") +
                 (c.Dilation != 1 ? $", dilation={c.Dilation}" : "") + (c.Groups != 1 ? $", groups={c.Groups}" : "") + (c.Bias ? "" : ", bias=False") +
                 (c.Prologue is { ConvMode: not PadMode.Zeros } pm && c.CopyPadding > 0 ? $", padding_mode='{pm.ConvMode.ToString().ToLowerInvariant()}'" : "") + ")");
         if (chain.Linear is { } l)
             parts.Add($"Linear({l.InFeatures}, {l.OutFeatures}" + (l.Bias ? "" : ", bias=False") + ")");
-        if (chain.Norm is { } n)
-        {
-            string eps = n.Eps != 1e-5 ? $", eps={Double(n.Eps)}" : "";
-            string momentum = n.CumulativeAverage ? ", momentum=None" : n.Momentum != 0.1 && n.TrackRunningStats ? $", momentum={Double(n.Momentum)}" : "";
-            parts.Add(n.Kind switch
-            {
-                _ when n.Kind.IsBatchNorm() => $"{n.Kind}({n.Channels}{eps}{momentum}" + (n.Affine ? "" : ", affine=False") + (n.TrackRunningStats ? "" : ", track_running_stats=False") + ")",
-                _ when n.Kind.IsInstanceNorm() => $"{n.Kind}({n.Channels}{eps}{momentum}" + (n.Affine ? ", affine=True" : "") + (n.TrackRunningStats ? ", track_running_stats=True" : "") + ")",
-                LayerKind.GroupNorm => $"GroupNorm({n.Groups}, {n.Channels}{eps}" + (n.Affine ? "" : ", affine=False") + ")",
-                _ => $"LayerNorm([{string.Join(", ", n.NormalizedShape)}]{eps}" + (n.Affine ? (n.AffineBias ? "" : ", bias=False") : ", elementwise_affine=False") + ")",
-            });
-        }
+        if (chain.Norm is { } n) parts.Add(NormModule(n));
         if (chain.HasSkip) parts.Add("add(skip)"); // out += skip, as a ResNet block's forward writes it
         if (chain.Activation is { } a)
-            parts.Add(a.Kind switch
-            {
-                LayerKind.LeakyReLU => $"LeakyReLU({Double(a.Parameter)})",
-                LayerKind.ELU => $"ELU(alpha={Double(a.Parameter)})",
-                LayerKind.GELU => a.TanhApproximation ? "GELU(approximate='tanh')" : "GELU()",
-                _ => a.Kind + "()",
-            });
+            parts.Add(ActivationModule(a));
         if (chain.Softmax) parts.Add("Softmax(dim=1)");
         if (chain.Pool is { IsGlobal: true })
             parts.Add("AdaptiveAvgPool2d(1)");
@@ -140,6 +133,29 @@ internal static class Format
                 (!p.IsMax && !p.CountIncludePad ? ", count_include_pad=False" : "") + ")");
         return string.Join(" → ", parts);
     }
+
+    /// <summary>PyTorch's module string of a chain's norm, e.g. GroupNorm(4, 32).</summary>
+    public static string NormModule(NormPlan n)
+    {
+        string eps = n.Eps != 1e-5 ? $", eps={Double(n.Eps)}" : "";
+        string momentum = n.CumulativeAverage ? ", momentum=None" : n.Momentum != 0.1 && n.TrackRunningStats ? $", momentum={Double(n.Momentum)}" : "";
+        return n.Kind switch
+        {
+            _ when n.Kind.IsBatchNorm() => $"{n.Kind}({n.Channels}{eps}{momentum}" + (n.Affine ? "" : ", affine=False") + (n.TrackRunningStats ? "" : ", track_running_stats=False") + ")",
+            _ when n.Kind.IsInstanceNorm() => $"{n.Kind}({n.Channels}{eps}{momentum}" + (n.Affine ? ", affine=True" : "") + (n.TrackRunningStats ? ", track_running_stats=True" : "") + ")",
+            LayerKind.GroupNorm => $"GroupNorm({n.Groups}, {n.Channels}{eps}" + (n.Affine ? "" : ", affine=False") + ")",
+            _ => $"LayerNorm([{string.Join(", ", n.NormalizedShape)}]{eps}" + (n.Affine ? (n.AffineBias ? "" : ", bias=False") : ", elementwise_affine=False") + ")",
+        };
+    }
+
+    /// <summary>PyTorch's module string of an activation, e.g. LeakyReLU(0.2).</summary>
+    public static string ActivationModule(ActivationSpec a) => a.Kind switch
+    {
+        LayerKind.LeakyReLU => $"LeakyReLU({Double(a.Parameter)})",
+        LayerKind.ELU => $"ELU(alpha={Double(a.Parameter)})",
+        LayerKind.GELU => a.TanhApproximation ? "GELU(approximate='tanh')" : "GELU()",
+        _ => a.Kind + "()",
+    };
 
     public static string Join(params string[] parts) => string.Join(", ", parts.Where(p => p.Length > 0));
 }

@@ -17,6 +17,10 @@ internal static class FusionPlanComment
         {
             w.Line($"/// conv    {ShapeText(chain.InputShape)} → {c.OutChannels}×{Spatial(c)}, {c.KernelText} window {UnrollText(chain)}, stride {c.Stride}, padding {c.CopyPadding + c.Padding}, dilation {c.Dilation}" +
                    (c.Groups > 1 ? $", {c.Groups} groups of {c.InPerGroup} → {c.OutPerGroup} channels" : ""));
+            if (c.Identity)
+                w.Line($"/// pass    a standalone {(chain.Norm is null ? "activation" : "norm")} pass, run as the identity depthwise 1×1 conv above (weight 1, bias 0: x·1 + 0 is x exactly) so that the {(chain.Norm is null ? "activation" : "norm and activation")} below run as its epilogue, with the conv chains' statistics, tiles and threads");
+            if (c.PreAct is not null)
+                w.Line($"/// preact  {ConvEmitter.PreActText(c)} of each input plane as the conv's input copy is made, before {(c.Prologue is not null ? "the prologue" : c.CopyPadding > 0 ? "the zero padding (which stays 0, as PyTorch pads the activated tensor)" : "the conv reads it")}; the input itself is not changed");
             if (c.InputPool is { } ip)
                 w.Line($"/// prologue {ip.Kind} window {ip.Kernel}, stride {ip.Stride}, padding {ip.Padding} of each {ip.RawHeight}×{ip.RawWidth} input plane as the conv's input copy is made (the un-pooled input is not changed, so it can also be another chain's skip)");
             if (c.Transposed is { } t)
@@ -120,7 +124,7 @@ internal static class FusionPlanComment
             NormMode.BatchStatistics => "batch statistics: mean and biased variance per channel over (batch, spatial); blocks run channel-major so a block's channels are normalized once every sample is computed",
             _ => $"statistics per run of {n.RunLength} contiguous elements ({ConvEmitter.RunDescription(n)}); a run is normalized as soon as the block that completes it is stored",
         };
-        w.Line($"/// norm    {Describe(chain).Split('→')[1].Trim()}: {Mode(n.EvalMode)}");
+        w.Line($"/// norm    {NormModule(n)}: {Mode(n.EvalMode)}");
         if (n.EvalMode != NormMode.Folded || chain.TrainingForward)
         {
             w.Line("/// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²");

@@ -32,7 +32,8 @@ internal static class ModelEmitter
         w.Line("public static global::System.Collections.Generic.IReadOnlyList<string> StateDictKeys { get; } = new string[]");
         w.Line("{");
         foreach (ChainPlan chain in model.Chains)
-            w.Line("    " + string.Join(", ", Keys(chain).Select(k => "\"" + k + "\"")) + ",");
+            if (Keys(chain).Length > 0) // a standalone activation reads nothing
+                w.Line("    " + string.Join(", ", Keys(chain).Select(k => "\"" + k + "\"")) + ",");
         w.Line("};");
         w.Line();
 
@@ -100,9 +101,18 @@ internal static class ModelEmitter
     private static string[] Keys(ChainPlan chain)
     {
         var keys = new System.Collections.Generic.List<string>();
+        if (chain.Conv?.PreAct is { HasNorm: true } pre)
+        {
+            if (pre.Affine) { keys.Add(pre.NormName + ".weight"); keys.Add(pre.NormName + ".bias"); }
+            keys.Add(pre.NormName + ".running_mean");
+            keys.Add(pre.NormName + ".running_var");
+        }
         string name = chain.Conv?.Name ?? chain.Linear!.Name;
-        keys.Add(name + ".weight");
-        if (chain.Conv?.Bias ?? chain.Linear!.Bias) keys.Add(name + ".bias");
+        if (chain.Conv is not { Identity: true }) // a standalone pass's identity weights are not in the state_dict
+        {
+            keys.Add(name + ".weight");
+            if (chain.Conv?.Bias ?? chain.Linear!.Bias) keys.Add(name + ".bias");
+        }
         if (chain.Norm is { } n)
         {
             if (n.Affine) keys.Add(n.Name + ".weight");

@@ -372,6 +372,7 @@ internal static class BlockExpander
                     Conv = part.Conv is null ? null : part.Conv with { Name = Prefixed(prefix, part.Conv.Name) },
                     Linear = part.Linear is null ? null : part.Linear with { Name = Prefixed(prefix, part.Linear.Name) },
                     Norm = part.Norm is null ? null : part.Norm with { Name = Prefixed(prefix, part.Norm.Name) },
+                    PreNorm = part.PreNorm is null ? null : part.PreNorm with { Name = Prefixed(prefix, part.PreNorm.Name) },
                     Input = part.Split is { Part: > 1 } ? null : Source(part.Input),
                     Skip = part.Skip is null ? null : Source(part.Skip),
                     Location = at,

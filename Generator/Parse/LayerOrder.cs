@@ -159,5 +159,70 @@ internal static class LayerOrder
         return Problem(sorted) is null && PrologueProblem(sorted) is null ? sorted : null;
     }
 
+    /// <summary>
+    /// Removes and returns the norm and activation layers a list starts with, before its first convolution (the
+    /// pre-activation of PreAct-ResNet and DenseNet: BatchNorm2d, ReLU, Conv2d). Norms and activations after a compute layer
+    /// stay: they are that layer's epilogue.
+    /// </summary>
+    public static List<LayerKind> TakePreActivation(List<LayerKind> layers)
+    {
+        int count = 0;
+        while (count < layers.Count && layers[count].Role() is LayerRole.Norm or LayerRole.Activation) count++;
+        var taken = layers.GetRange(0, count);
+        layers.RemoveRange(0, count);
+        return taken;
+    }
+
+    /// <summary>
+    /// What is wrong with a pre-activation <paramref name="pre"/> before the rest of the list, or null (FN0050); a norm that
+    /// computes statistics per call (InstanceNorm, GroupNorm, LayerNorm) is FN0051, reported by the caller (see
+    /// <see cref="IsStatisticsNorm"/>). The pre-activation is at most one BatchNorm of the convolution's rank, then at most one
+    /// activation, right before a convolution or its Upsample / padding layer.
+    /// </summary>
+    public static string? PreActivationProblem(IReadOnlyList<LayerKind> pre, IReadOnlyList<LayerKind> rest)
+    {
+        string listed = string.Join(", ", pre);
+        int norms = 0, activations = 0;
+        foreach (LayerKind layer in pre)
+            if (layer.Role() == LayerRole.Norm) norms++; else activations++;
+        LayerKind next = rest[0];
+        LayerKind compute = LayerKind.Unknown;
+        foreach (LayerKind layer in rest)
+            if (layer.Role() == LayerRole.Compute) { compute = layer; break; }
+        if (norms > 1 || activations > 1 || norms == 1 && pre[0].Role() != LayerRole.Norm)
+            return $"it starts with {listed}; before a convolution a chain takes at most one BatchNorm, then at most one activation ([Fuse(Layer.BatchNorm2d, Layer.ReLU, Layer.Conv2d)])";
+        if (System.Linq.Enumerable.Contains(pre, LayerKind.Softmax))
+            return "it starts with Softmax; Softmax is supported at the end of a Linear chain, not before a convolution";
+        if (next.Role() == LayerRole.Pool)
+            return $"{listed} comes before {next}; a pre-activation and a pooling layer before the conv both make the conv's input copy and are not composed: end the chain that produces this input with {listed}, {next} ([Fuse(Layer.Conv2d, {string.Join(", ", System.Linq.Enumerable.Select(pre, l => "Layer." + l))}, Layer.{next})]) and start this one with the convolution";
+        if (next.Role() != LayerRole.Compute && next.Role() != LayerRole.Prologue)
+            return $"{listed} is followed by {next}; a norm or activation before the compute layer is applied as a convolution reads its input, so a Conv1d, Conv2d, Conv3d or ConvTranspose2d must follow";
+        if (compute == LayerKind.Linear)
+            return $"{listed} comes before Linear; a pre-activation is supported before a convolution: end the chain that produces this input with {listed} instead";
+        foreach (LayerKind layer in pre)
+            if (layer.IsBatchNorm() && compute != LayerKind.Unknown && layer.SpatialRank() != compute.SpatialRank())
+                return $"{layer} comes before {compute}, whose input is {compute.SpatialRank() + 2}-d: use BatchNorm{compute.SpatialRank()}d";
+        return null;
+    }
+
+    /// <summary>
+    /// What is wrong with a list that holds only norms and activations (a standalone chain, one pass of its own), or null:
+    /// at most one norm, then at most one activation, not Softmax (FN0052).
+    /// </summary>
+    public static string? StandaloneProblem(IReadOnlyList<LayerKind> layers)
+    {
+        int norms = 0, activations = 0;
+        foreach (LayerKind layer in layers)
+            if (layer.Role() == LayerRole.Norm) norms++; else activations++;
+        if (norms > 1 || activations > 1 || norms == 1 && layers[0].Role() != LayerRole.Norm)
+            return "a standalone chain is at most one norm, then at most one activation ([Fuse(Layer.GroupNorm, Layer.SiLU)], [Fuse(Layer.ReLU)])";
+        if (System.Linq.Enumerable.Contains(layers, LayerKind.Softmax))
+            return "Softmax is supported at the end of a Linear chain: end the Linear chain with Layer.Softmax";
+        return null;
+    }
+
+    /// <summary>A norm whose statistics come from the input at run time whatever its attributes say (not BatchNorm).</summary>
+    public static bool IsStatisticsNorm(LayerKind layer) => layer.Role() == LayerRole.Norm && !layer.IsBatchNorm();
+
     private static string Spatial(int rank) => rank switch { 1 => "L", 2 => "H, W", _ => "D, H, W" };
 }

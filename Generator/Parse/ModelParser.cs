@@ -263,6 +263,33 @@ internal static class ModelParser
             return null;
         }
 
+        // A BatchNorm and/or activation before the first convolution (pre-activation, BN → ReLU → Conv) is applied as the
+        // conv reads its input; a norm that computes statistics per call cannot be.
+        List<LayerKind> preAct = LayerOrder.TakePreActivation(layers);
+        if (preAct.Count > 0)
+        {
+            if (layers.Count == 0) // only a norm and/or activation: a standalone chain
+                return ParseStandalone(method, name, preAct, fuseReader, location, diagnostics, cancellationToken, block, input, concat, flattenOutput, methodSyntax!);
+            LayerKind preCompute = layers.FirstOrDefault(l => l.Role() == LayerRole.Compute);
+            LayerKind statistics = preAct.FirstOrDefault(LayerOrder.IsStatisticsNorm);
+            if (statistics != LayerKind.Unknown && preCompute is not (LayerKind.Unknown or LayerKind.Linear))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(StatisticsNormBeforeConv, location, name, statistics, preCompute, StatisticsText(statistics)));
+                return null;
+            }
+            if (LayerOrder.PreActivationProblem(preAct, layers) is { } preProblem)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(PreActivationOutOfPlace, location, name, preProblem));
+                return null;
+            }
+            if (fuseReader.Bool("TrainingForward", false))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(PreActivationOutOfPlace, location, name,
+                    $"it sets TrainingForward and starts with {string.Join(", ", preAct)}; the training forward of a pre-activation (batch statistics of its BatchNorm) is not supported: declare the training forward on a chain without it"));
+                return null;
+            }
+        }
+
         // Upsample and the padding layers are applied as the Conv2d right after them reads its input.
         if (LayerOrder.PrologueProblem(layers) is { } prologueProblem)
         {
@@ -310,7 +337,10 @@ internal static class ModelParser
                 string.Join(" | ", parts.Select(p => string.Join(", ", p))), parts.Count - 1));
         }
 
-        var assigned = AssignAttributes(method, name, parts, location, diagnostics, cancellationToken, inputPool);
+        var assigned = AssignAttributes(method, name, parts, location, diagnostics, cancellationToken, inputPool, preAct);
+        if (diagnostics.Skip(errorsBefore).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
+            return null;
+        var (preNorm, preActivation) = preAct.Count > 0 ? ParsePreActivation(preAct, assigned[parts.Count], layers.First(l => l.Role() == LayerRole.Compute), name, location, diagnostics, block) : (null, null);
         if (diagnostics.Skip(errorsBefore).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error))
             return null;
 
@@ -327,6 +357,8 @@ internal static class ModelParser
             spec = spec with
             {
                 InputPool = k == 0 && inputPool is { } leading ? ReadPool(leading, assigned[parts.Count], block, name, diagnostics) : null,
+                PreNorm = k == 0 ? preNorm : null,
+                PreActivation = k == 0 ? preActivation : null,
                 FlattenOutput = flattenOutput && k == parts.Count - 1,
                 Input = k == 0 ? input : null,
                 Concat = k == 0 ? concat : EquatableArray<string>.Empty,
@@ -383,10 +415,13 @@ internal static class ModelParser
     /// kind but not all is FN0006 too, because which layer it belongs to would be a guess.
     /// </summary>
     private static List<Dictionary<string, AttributeData>> AssignAttributes(IMethodSymbol method, string name, List<List<LayerKind>> parts,
-        LocationInfo? location, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken, LayerKind? inputPool = null)
+        LocationInfo? location, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken, LayerKind? inputPool = null,
+        List<LayerKind>? preAct = null)
     {
-        // An input pool (listed first) takes the first attribute of its kind; its dictionary is returned after the parts'.
-        if (inputPool is { } leading) parts = new[] { new List<LayerKind> { leading } }.Concat(parts).ToList();
+        // An input pool or a pre-activation (listed first) takes the first attributes of its kinds; its dictionary is returned
+        // after the parts'. (The parser refuses the two together.)
+        List<LayerKind>? leadingPart = inputPool is { } pool ? new List<LayerKind> { pool } : preAct is { Count: > 0 } ? preAct : null;
+        if (leadingPart is not null) parts = new[] { leadingPart }.Concat(parts).ToList();
         var queues = method.GetAttributes()
             .Where(a => AttributeNames.Of(a) is { } name && ParameterAttributes.Contains(name))
             .GroupBy(a => AttributeNames.Of(a)!)
@@ -409,7 +444,7 @@ internal static class ModelParser
             }
             assigned.Add(mine);
         }
-        if (inputPool is not null) { assigned.Add(assigned[0]); assigned.RemoveAt(0); }
+        if (leadingPart is not null) { assigned.Add(assigned[0]); assigned.RemoveAt(0); }
 
         foreach (var pair in queues)
             foreach (AttributeData extra in pair.Value)
@@ -485,26 +520,7 @@ internal static class ModelParser
         if (norm is { } normKind)
             normSpec = ParseNorm(normKind, Get, name, location, diagnostics);
 
-        ActivationSpec? activationSpec = null;
-        if (activation is { } act)
-        {
-            double parameter = act switch
-            {
-                LayerKind.LeakyReLU => Get(AttributeNames.LeakyReLU)?.Double("NegativeSlope", 0.01) ?? 0.01,
-                LayerKind.ELU => Get(AttributeNames.ELU)?.Double("Alpha", 1.0) ?? 1.0,
-                _ => 0,
-            };
-            bool tanh = false;
-            if (act == LayerKind.GELU && Get(AttributeNames.GELU) is { } g)
-            {
-                string? approximate = g.String("Approximate", "none");
-                if (approximate == "tanh") tanh = true;
-                else if (approximate != "none")
-                    diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, "GELU", name,
-                        $"Approximate = \"{approximate}\" is not one of PyTorch's values \"none\" or \"tanh\""));
-            }
-            activationSpec = new ActivationSpec(act, parameter, tanh);
-        }
+        ActivationSpec? activationSpec = activation is { } act ? ParseActivation(act, Get, name, location, diagnostics) : null;
 
         PoolSpec? poolSpec = null;
         if (pool == LayerKind.AdaptiveAvgPool2d)
@@ -607,6 +623,100 @@ internal static class ModelParser
         }
         return new PrologueSpec(scale, (UpsampleKind)mode, alignCorners, padLayer, left, right, top, bottom);
     }
+
+    /// <summary>
+    /// A chain of only a norm and/or activation ([Fuse(Layer.GroupNorm, Layer.SiLU)], [Fuse(Layer.ReLU)]): one pass of its
+    /// own, which Plan runs as the epilogue of an identity depthwise 1×1 convolution (see ChainSpec.Standalone).
+    /// </summary>
+    private static List<ChainSpec>? ParseStandalone(IMethodSymbol method, string name, List<LayerKind> layers, AttributeReader fuseReader, LocationInfo? location,
+        List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken, BlockExpander.Use? block, string? input, EquatableArray<string> concat,
+        bool flattenOutput, MethodDeclarationSyntax methodSyntax)
+    {
+        string listed = string.Join(", ", layers);
+        string? problem = LayerOrder.StandaloneProblem(layers)
+            ?? (fuseReader.Bool("TrainingForward", false) ? "TrainingForward is not supported on a standalone chain; declare the training forward on a chain with a convolution or Linear" : null);
+        if (problem is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(NoComputeLayer, location, name, listed, problem));
+            return null;
+        }
+        int errorsBefore = diagnostics.Count;
+        var attributes = AssignAttributes(method, name, new List<List<LayerKind>> { layers }, location, diagnostics, cancellationToken)[0];
+        AttributeReader? Get(string attributeName) => attributes.TryGetValue(attributeName, out AttributeData? d)
+            ? (block is null ? new AttributeReader(d) : block.Read(d, name, diagnostics))
+            : null;
+        NormSpec? norm = null;
+        ActivationSpec? activation = null;
+        foreach (LayerKind layer in layers)
+        {
+            if (layer.Role() == LayerRole.Activation) activation = ParseActivation(layer, Get, name, location, diagnostics);
+            else norm = ParseNorm(layer, Get, name, location, diagnostics);
+        }
+        if (diagnostics.Skip(errorsBefore).Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error)) return null;
+        string modifiers = string.Join(" ", methodSyntax.Modifiers.Select(m => m.Text).Where(t => t != "partial"));
+        return new List<ChainSpec>
+        {
+            new ChainSpec(name, modifiers, method.Parameters[0].Name, method.Parameters[1].Name, method.Parameters[2].Name,
+                layers.ToEquatableArray(), null, null, norm, activation, null, location,
+                Input: input, Concat: concat, FlattenOutput: flattenOutput, Standalone: true),
+        };
+    }
+
+    /// <summary>An activation and its one parameter, from its optional attribute.</summary>
+    private static ActivationSpec ParseActivation(LayerKind act, System.Func<string, AttributeReader?> get, string name, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        double parameter = act switch
+        {
+            LayerKind.LeakyReLU => get(AttributeNames.LeakyReLU)?.Double("NegativeSlope", 0.01) ?? 0.01,
+            LayerKind.ELU => get(AttributeNames.ELU)?.Double("Alpha", 1.0) ?? 1.0,
+            _ => 0,
+        };
+        bool tanh = false;
+        if (act == LayerKind.GELU && get(AttributeNames.GELU) is { } g)
+        {
+            string? approximate = g.String("Approximate", "none");
+            if (approximate == "tanh") tanh = true;
+            else if (approximate != "none")
+                diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, "GELU", name,
+                    $"Approximate = \"{approximate}\" is not one of PyTorch's values \"none\" or \"tanh\""));
+        }
+        return new ActivationSpec(act, parameter, tanh);
+    }
+
+    /// <summary>
+    /// The BatchNorm and activation a chain lists before its convolution (checked by LayerOrder.PreActivationProblem), read
+    /// from the attributes <see cref="AssignAttributes"/> gave them. A BatchNorm without running statistics computes them
+    /// from the batch at run time, which the conv's input copy cannot: FN0051.
+    /// </summary>
+    private static (NormSpec? Norm, ActivationSpec? Activation) ParsePreActivation(List<LayerKind> pre, Dictionary<string, AttributeData> attributes,
+        LayerKind compute, string name, LocationInfo? location, List<DiagnosticInfo> diagnostics, BlockExpander.Use? block)
+    {
+        AttributeReader? Get(string attributeName) => attributes.TryGetValue(attributeName, out AttributeData? d)
+            ? (block is null ? new AttributeReader(d) : block.Read(d, name, diagnostics))
+            : null;
+        NormSpec? norm = null;
+        ActivationSpec? activation = null;
+        foreach (LayerKind layer in pre)
+        {
+            if (layer.Role() == LayerRole.Activation) activation = ParseActivation(layer, Get, name, location, diagnostics);
+            else if (ParseNorm(layer, Get, name, location, diagnostics) is { } n)
+            {
+                if (!n.TrackRunningStats)
+                    diagnostics.Add(DiagnosticInfo.Create(StatisticsNormBeforeConv, location, name, layer, compute,
+                        "TrackRunningStats = false: the batch's mean and variance per channel"));
+                norm = n;
+            }
+        }
+        return (norm, activation);
+    }
+
+    /// <summary>What a norm that computes statistics per call reduces over, for FN0051.</summary>
+    private static string StatisticsText(LayerKind norm) => norm switch
+    {
+        LayerKind.GroupNorm => "mean and variance per sample and group",
+        LayerKind.LayerNorm => "mean and variance per sample over the normalized shape",
+        _ => "mean and variance per sample and channel",
+    };
 
     private static NormSpec? ParseNorm(LayerKind kind, System.Func<string, AttributeReader?> get, string chain, LocationInfo? location, List<DiagnosticInfo> diagnostics)
     {
@@ -752,7 +862,7 @@ internal static class ModelParser
     {
         var seen = new HashSet<string>();
         foreach (ChainSpec chain in chains)
-            foreach (string? layerName in new[] { chain.Conv?.Name, chain.Linear?.Name, chain.Norm?.Name })
+            foreach (string? layerName in new[] { chain.PreNorm?.Name, chain.Conv?.Name, chain.Linear?.Name, chain.Norm?.Name })
                 if (!string.IsNullOrEmpty(layerName) && !seen.Add(layerName!))
                     diagnostics.Add(DiagnosticInfo.Create(DuplicateName, chain.Location, layerName!, typeName));
     }

@@ -26,8 +26,12 @@ public sealed record ConvPlan(
     int ColumnPhases = 1,
     TransposedConv? Transposed = null,
     InputPoolPlan? InputPool = null,
-    ProloguePlan? Prologue = null)
+    ProloguePlan? Prologue = null,
+    PreActPlan? PreAct = null,
+    bool Identity = false)
 {
+    // Identity: a standalone norm/activation chain's pass, run as this conv with groups = channels, a 1×1 kernel, weight 1
+    // and no bias (built at load, not read from the state_dict): x·1 + 0 is x exactly, and the epilogue is the chain.
     /// <summary>
     /// Columns of one padded row in the copy the kernels read: with <see cref="ColumnPhases"/> &gt; 1 (a strided conv)
     /// the row is stored as that many segments of <see cref="PhaseWidth"/> (segment q holds columns q, q + stride, …), so
@@ -115,7 +119,12 @@ public sealed record ConvPlan(
     /// every spatial dim) so that every column is interior, and split into column phases for a stride: In* are then
     /// the padded dims (rows <see cref="RowPitch"/> apart) and Padding is 0.
     /// </summary>
-    public bool PaddedCopy => CopyPadding > 0 || ColumnPhases > 1 || Transposed is not null || InputPool is not null || Prologue is not null;
+    public bool PaddedCopy => CopyPadding > 0 || ColumnPhases > 1 || Transposed is not null || InputPool is not null || Prologue is not null || PreAct is not null;
+    /// <summary>
+    /// Whether the copy is the pre-activated input and nothing more (no padding, phases, upsampling or prologue): the
+    /// pre-activation then writes each plane straight into the copy, with no plane buffer between.
+    /// </summary>
+    public bool PreActOnlyCopy => PreAct is not null && CopyPadding == 0 && ColumnPhases == 1 && Transposed is null && InputPool is null && Prologue is null;
     public int SourceDepth => Prologue?.SourceDepth ?? (Rank == 3 ? InDepth - 2 * CopyPadding : InDepth);
     public int SourceHeight => Prologue?.SourceHeight ?? Transposed?.InHeight ?? (Rank >= 2 ? InHeight - 2 * CopyPadding : InHeight);
     public int SourceWidth => Prologue?.SourceWidth ?? Transposed?.InWidth ?? InWidth - 2 * CopyPadding;
@@ -176,6 +185,18 @@ public sealed record ProloguePlan(
 {
     public bool Upsamples => Scale > 1;
     public bool PadsLayer => Left + Right + Top + Bottom > 0;
+}
+
+/// <summary>
+/// A convolution's pre-activation (<c>[Fuse(Layer.BatchNorm2d, Layer.ReLU, Layer.Conv2d)]</c>): an eval-mode BatchNorm
+/// (<see cref="NormName"/> empty: none) then an activation (null: none), applied per input channel to each plane of the
+/// input as the conv's copy is made (Kernels.PreActivation), before any upsampling or padding, so the conv pads the
+/// activated tensor with zeros as PyTorch does. Never folded into the conv's weights: with padding that would be wrong, and
+/// without it the copy keeps PyTorch's rounding.
+/// </summary>
+public sealed record PreActPlan(LayerKind NormKind, string NormName, int Channels, double Eps, bool Affine, ActivationSpec? Activation)
+{
+    public bool HasNorm => NormKind != LayerKind.Unknown;
 }
 
 /// <summary>

@@ -350,6 +350,21 @@ public static class ModelPlanner
             input = new[] { input[0], Pooled(input[1]), Pooled(input[2]) };
         }
 
+        // A standalone norm and/or activation: the epilogue of an identity depthwise 1×1 conv (see ConvPlan.Identity), so the
+        // norm's statistics, the threads and the graph are the conv chains' own.
+        if (chain.Standalone)
+        {
+            string what = chain.Norm is { } sn ? sn.Kind.ToString() : chain.Activation!.Kind.ToString();
+            int needs = chain.Norm is { } rn && (rn.Kind.IsBatchNorm() || rn.Kind.IsInstanceNorm()) ? rn.Kind.SpatialRank() : 0;
+            string wanted = needs switch { 1 => "(C, L)", 2 => "(C, H, W)", 3 => "(C, D, H, W)", _ => "(C, L), (C, H, W) or (C, D, H, W)" };
+            if (input.Length is < 2 or > 4 || needs > 0 && input.Length != needs + 1)
+            {
+                Report(InputRankMismatch, chain.MethodName, what + " (standalone)", wanted + (input.Length == 1 ? "; after a Linear, end the Linear chain with it instead" : ""), In(input), source);
+                return null;
+            }
+            chain = chain with { Conv = new ConvSpec("", 0, input[0], 1, 1, 0, 1, false, input.Length - 1, Groups: input[0]) };
+        }
+
         if (chain.Conv is { } c)
         {
             string layer = c.Transposed ? $"ConvTranspose2d '{c.Name}'" : $"Conv{c.Rank}d '{c.Name}'";
@@ -487,10 +502,31 @@ public static class ModelPlanner
             output = new[] { l.OutFeatures };
         }
 
+        if (chain.Standalone) conv = conv! with { Identity = true };
+
+        // A BatchNorm and/or activation before the conv: applied to the input as the conv's copy is made (see PreActPlan).
+        if (conv is not null && (chain.PreNorm is not null || chain.PreActivation is not null))
+        {
+            NormSpec? pn = chain.PreNorm;
+            if (pn is not null)
+            {
+                string what = $"{pn.Kind} '{pn.Name}'";
+                if (pn.NumFeatures < 0) Report(NonPositiveSize, chain.MethodName, $"{what} num_features", "positive (or 0 to infer it)", pn.NumFeatures);
+                else if (pn.NumFeatures != 0 && pn.NumFeatures != conv.InChannels)
+                    ReportArray(NormFeatureMismatch, new object[] { chain.MethodName, what + $" (before {(conv.Transposed is null ? $"Conv{conv.Rank}d" : "ConvTranspose2d")} '{conv.Name}')", pn.NumFeatures, conv.InChannels, source, "num_features", "NumFeatures" },
+                        SetProperty("BatchNorm", pn.Name, "NumFeatures", conv.InChannels));
+                if (Failed()) return null;
+            }
+            conv = conv with
+            {
+                PreAct = new PreActPlan(pn?.Kind ?? LayerKind.Unknown, pn?.Name ?? "", conv.InChannels, pn?.Eps ?? 0, pn?.Affine ?? false, chain.PreActivation),
+            };
+        }
+
         NormPlan? norm = null;
         if (chain.Norm is { } n)
         {
-            norm = PlanNorm(chain, n, output, conv is not null ? (conv.Transposed is null ? $"Conv{conv.Rank}d '{conv.Name}'" : $"ConvTranspose2d '{conv.Name}'") : $"Linear '{linear!.Name}'", ReportArray);
+            norm = PlanNorm(chain, n, output, chain.Standalone ? source : conv is not null ? (conv.Transposed is null ? $"Conv{conv.Rank}d '{conv.Name}'" : $"ConvTranspose2d '{conv.Name}'") : $"Linear '{linear!.Name}'", ReportArray);
             if (Failed()) return null;
         }
 

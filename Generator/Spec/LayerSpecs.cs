@@ -142,6 +142,10 @@ public sealed record PoolSpec(LayerKind Kind, int KernelSize, int Stride, int Pa
 /// user's name for the skip parameter (set exactly when the chain has an Add). <see cref="Concat"/>, when not empty, replaces
 /// Input: the chain reads the channel concatenation of those sources (torch.cat(..., dim=1)). <see cref="InputPool"/>: a
 /// MaxPool2d/AvgPool2d listed before the convolution, applied to the input as it is read.
+/// <see cref="PreNorm"/> and <see cref="PreActivation"/>: an eval-mode BatchNorm and/or an activation listed before the
+/// convolution (pre-activation, BN → ReLU → Conv), applied to the input as the conv's copy of it is made.
+/// <see cref="Standalone"/>: the list has no compute layer, only a norm and/or activation (Norm, Activation), which Plan
+/// runs as the epilogue of an identity depthwise 1×1 convolution.
 /// <see cref="Block"/> is set on a chain a
 /// block use expanded ("layer2.0: BasicBlock.Conv1"): the generator writes its whole method, as no user declaration exists.
 /// </summary>
@@ -168,7 +172,10 @@ public sealed record ChainSpec(
     PoolSpec? InputPool = null,
     string? Block = null,
 
-    PrologueSpec? Prologue = null)
+    PrologueSpec? Prologue = null,
+    NormSpec? PreNorm = null,
+    ActivationSpec? PreActivation = null,
+    bool Standalone = false)
 {
     /// <summary>The chain's input is the channel concatenation of <see cref="Concat"/> (sources named as in Input), in order.</summary>
     public bool HasConcat => !Concat.IsEmpty;

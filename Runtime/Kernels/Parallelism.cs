@@ -22,6 +22,8 @@ public sealed class KernelArguments
     public float[] Bias { get; }
     /// <summary>The norm's parameters and statistics when it is not folded; else null.</summary>
     public NormState? Norm { get; }
+    /// <summary>The conv's pre-activation (a BatchNorm and/or activation applied to its input as its copy is made), if any.</summary>
+    public PreActivation? PreActivation { get; init; }
 }
 
 /// <summary>
