@@ -25,6 +25,9 @@ using FusedNorm.Benchmarks;
 //                                                            (run under `perf record` with DOTNET_PerfMapEnabled=1)
 // dotnet run --project Benchmarks -c Release -- resnet18 [THREADS] [BATCH] [ROUNDS]
 //                                                            torchvision's ResNet-18 at 224², FusedNorm beside ONNX Runtime on the same graph
+// dotnet run --project Benchmarks -c Release -- jobs lenet|resnet18 [ROUNDS]
+//                                                            batch 1 at 1 thread, at 2 with a dispatch per parallel loop, at 2 as one job
+//                                                            (Parallelism.WholeCallJobs), alternated in one process: medians and ratios
 // dotnet run --project Benchmarks -c Release -- concurrency NAME [SECONDS]
 //                                                            one loaded model called from 1, 2, 4 and 16 threads at once:
 //                                                            throughput and latency, FusedNorm beside one shared ONNX Runtime session
@@ -42,6 +45,11 @@ if (args.Length >= 1 && args[0] == "resnet18")
 {
     int threads = args.Length >= 2 ? int.Parse(args[1]) : 1, batch = args.Length >= 3 ? int.Parse(args[2]) : 1;
     Networks.ResNet18(threads, batch, rounds: args.Length >= 4 ? int.Parse(args[3]) : 15);
+    return;
+}
+if (args.Length >= 2 && args[0] == "jobs")
+{
+    JobProbe.Run(args[1], args.Length >= 3 ? int.Parse(args[2]) : 21);
     return;
 }
 if (args.Length >= 2 && args[0] == "concurrency")

@@ -43,22 +43,29 @@ public static unsafe partial class Parallelism
     }
 
     /// <summary>
+    /// Whether <see cref="BeginJob"/> opens jobs (default true). False makes every parallel loop of a whole-model call
+    /// dispatch on its own, as before jobs existed: for measuring what the job saves, not for production.
+    /// </summary>
+    public static bool WholeCallJobs { get; set; } = true;
+
+    /// <summary>
     /// Opens a job for one whole-model call on this thread; dispose it when the call ends (<c>using var job = …</c>).
     /// Inside a task or inside another open job it does nothing: the enclosing call's rule applies.
     /// </summary>
     public static ParallelJob BeginJob()
     {
-        if (t_taskDepth > 0 || t_scope != JobScope.None) return default;
+        if (t_taskDepth > 0 || t_scope != JobScope.None || !WholeCallJobs) return default;
         int calls = Interlocked.Increment(ref _inFlight);
         int degree = DegreeFor(calls);
         if (degree > 1 && Monitor.TryEnter(Gate))
         {
             try
             {
+                AwaitWorkers(); // the workers of the last job have left it
                 EnsureWorkers(degree - 1);
                 _jobStart = _generation;
                 _jobDegree = degree;
-                for (int i = 0; i < degree - 1; i++) _workers![i].Wake(); // they spin until the first step is published
+                _jobWoken = false; // the first step that needs them wakes them
             }
             catch
             {
@@ -83,15 +90,15 @@ public static unsafe partial class Parallelism
                 try
                 {
                     int workers = _jobDegree - 1;
-                    if (workers > 0)
+                    if (workers > 0 && _jobWoken)
                     {
                         // A last, empty step that no participant takes tasks from; every worker leaves the job after it.
+                        // The call returns without waiting for them: the next owner waits (AwaitWorkers) before it sets anything.
                         _count = 0;
                         _degree = 1;
                         _acks = workers;
                         _jobDegree = 1;
                         Publish(workers, wake: false);
-                        AwaitWorkers();
                     }
                 }
                 finally { Monitor.Exit(Gate); }

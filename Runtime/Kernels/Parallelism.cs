@@ -80,8 +80,10 @@ public static unsafe partial class Parallelism
 
     // The job: _generation counts published steps (a worker waits for it to move past the last step it ran);
     // _jobStart is its value when the job began; _jobDegree the participants still in the job (the owner and workers
-    // 1 … _jobDegree − 1); _acks the workers that have not finished the current step (the barrier).
+    // 1 … _jobDegree − 1); _acks the workers that have not finished the current step (the barrier; after a job's
+    // last step nobody waits for it: the next owner does, before it sets anything). _jobWoken: the job's workers are awake.
     private static int _generation, _jobStart, _jobDegree, _acks;
+    private static bool _jobWoken;
 
     // Per thread: inside a task (a nested call runs inline), and the kind of job scope this thread has open.
     [ThreadStatic] private static int t_taskDepth;
@@ -165,6 +167,7 @@ public static unsafe partial class Parallelism
         }
         try
         {
+            AwaitWorkers(); // the workers of the last job have left it
             EnsureWorkers(degree - 1);
             _jobStart = _generation;
             _jobDegree = degree;
@@ -180,15 +183,19 @@ public static unsafe partial class Parallelism
     {
         // Concurrent calls that began since the job did shrink it (never grow it): the workers past its share leave after this step.
         int stays = Math.Min(_jobDegree, DegreeFor(Volatile.Read(ref _inFlight)));
+        if (!_jobWoken) _jobDegree = stays; // no worker is in the job yet: shrinking needs no step
         int degree = Math.Min(stays, count);
         if (degree <= 1 && stays == _jobDegree)
         {
             // A step of one task (or none): the owner runs it while the workers wait for the next step. Publishing it
-            // would only add the barrier's round trip (measured: a one-task step published costs more than inline).
+            // would only add the barrier's round trip and keep the owner waiting for a worker to report.
             RunInline(x, y, skip, state, count, task, residualTask, arguments);
             return;
         }
-        RunPublished(x, y, skip, state, count, task, residualTask, arguments, Math.Max(1, degree), stays, wake: false);
+        // The job's first published step wakes its workers (so a job whose steps all ran inline never wakes them).
+        bool wake = !_jobWoken;
+        _jobWoken = true;
+        RunPublished(x, y, skip, state, count, task, residualTask, arguments, Math.Max(1, degree), stays, wake);
     }
 
     /// <summary>
@@ -230,7 +237,7 @@ public static unsafe partial class Parallelism
         }
     }
 
-    /// <summary>The barrier: spins until every worker of the job has finished the current step.</summary>
+    /// <summary>The barrier: spins until every worker of the job has finished the current step (or left the last job).</summary>
     private static void AwaitWorkers()
     {
         var spinner = new SpinWait();
