@@ -7,11 +7,12 @@ namespace FusedNorm.Kernels;
 /// A whole-model call as one parallel job (<see cref="Parallelism.BeginJob"/>): while it is open, the worker threads are
 /// this call's, and every <see cref="Parallelism.For(ReadOnlySpan{float}, Span{float}, int, int, KernelTask, KernelArguments)"/>
 /// the calling thread makes (a chain's padded copy, its kernel tasks, the next chain's …) is one step of the job: the
-/// workers, spinning between steps, take their share, and the threads meet at a barrier before the next step. So a
-/// Forward wakes the workers once, not once per chain. Dispose ends the job and gives the workers back.
+/// workers, spinning between steps, take their share, and the caller waits at a barrier until the step's tasks are done
+/// before it publishes the next. So a call takes the workers once, not once per loop, and no other call's step comes
+/// between its steps. A step of one task runs on the calling thread. Dispose ends the job and gives the workers back.
 /// <para>
-/// The rules of a single For still hold: the job takes MaxDegree ÷ (calls in flight) threads and gives workers back when
-/// more calls begin; a call that finds the workers busy, or one made inside a task (a nested call), runs inline; a task's
+/// The rules of a single For still hold: each step takes MaxDegree ÷ (calls in flight) threads (fewer when more calls
+/// begin); a call that finds the workers busy, or one made inside a task (a nested call), runs inline; a task's
 /// exception surfaces from the For of its step. Each step's task → output mapping is that of the For alone, so results are
 /// bit-identical for any thread count.
 /// </para>
@@ -25,7 +26,7 @@ public readonly struct ParallelJob : IDisposable
     /// <summary>Whether this call owns the worker threads (false: it runs inline or inside an enclosing job).</summary>
     public bool OwnsWorkers => _scope == Parallelism.JobScope.Owner;
 
-    /// <summary>Ends the job: the workers leave it and go back to waiting for work.</summary>
+    /// <summary>Ends the job: another call may take the workers.</summary>
     public void Dispose() => Parallelism.EndJob(_scope);
 }
 
@@ -56,23 +57,8 @@ public static unsafe partial class Parallelism
     {
         if (t_taskDepth > 0 || t_scope != JobScope.None || !WholeCallJobs) return default;
         int calls = Interlocked.Increment(ref _inFlight);
-        int degree = DegreeFor(calls);
-        if (degree > 1 && Monitor.TryEnter(Gate))
+        if (DegreeFor(calls) > 1 && Monitor.TryEnter(Gate))
         {
-            try
-            {
-                AwaitWorkers(); // the workers of the last job have left it
-                EnsureWorkers(degree - 1);
-                _jobStart = _generation;
-                _jobDegree = degree;
-                _jobWoken = false; // the first step that needs them wakes them
-            }
-            catch
-            {
-                Monitor.Exit(Gate);
-                Interlocked.Decrement(ref _inFlight);
-                throw;
-            }
             t_scope = JobScope.Owner;
             return new ParallelJob(JobScope.Owner);
         }
@@ -83,31 +69,9 @@ public static unsafe partial class Parallelism
     internal static void EndJob(JobScope scope)
     {
         if (scope == JobScope.None) return;
-        try
-        {
-            if (scope == JobScope.Owner)
-            {
-                try
-                {
-                    int workers = _jobDegree - 1;
-                    if (workers > 0 && _jobWoken)
-                    {
-                        // A last, empty step that no participant takes tasks from; every worker leaves the job after it.
-                        // The call returns without waiting for them: the next owner waits (AwaitWorkers) before it sets anything.
-                        _count = 0;
-                        _degree = 1;
-                        _acks = workers;
-                        _jobDegree = 1;
-                        Publish(workers, wake: false);
-                    }
-                }
-                finally { Monitor.Exit(Gate); }
-            }
-        }
-        finally
-        {
-            t_scope = JobScope.None;
-            Interlocked.Decrement(ref _inFlight);
-        }
+        // Nothing to tell the workers: every step of the job has finished, and they wait for the next owner's steps.
+        if (scope == JobScope.Owner) Monitor.Exit(Gate);
+        t_scope = JobScope.None;
+        Interlocked.Decrement(ref _inFlight);
     }
 }

@@ -41,11 +41,13 @@ public delegate void ResidualKernelTask(ref float x, ref float y, ref float skip
 /// the threads: each takes MaxDegree ÷ (calls in flight), and one that finds the workers busy (or nested in a task)
 /// runs its tasks on the calling thread.
 /// <para>
-/// The workers run jobs. A job is a list of steps published one at a time by the thread that owns the workers: each
-/// step is one <see cref="For(ReadOnlySpan{float}, Span{float}, int, int, KernelTask, KernelArguments)"/>'s tasks, and the
-/// threads meet at a barrier after it (the owner waits until every worker has finished the step). A For called alone is
-/// a job of one step. A whole-model Forward opens a <see cref="ParallelJob"/> (<see cref="BeginJob"/>), so its workers are
-/// woken once per call and wait for the next step spinning instead of blocking between the chains.
+/// The thread that owns the workers (it holds <c>Gate</c>) publishes steps one at a time: a step is one For's tasks. The
+/// workers follow the published steps (spinning between them, sleeping after 100 µs without one), take tasks of the
+/// current step, their own range first, and the owner waits until every task of the step has finished (the barrier)
+/// before it publishes the next. A task is claimed by a compare-and-swap on a counter tagged with its step, so a worker
+/// that arrives late finds the step over and claims nothing: the owner never waits for a worker that took no task.
+/// A For alone owns the workers for one step; a whole-model Forward opens a <see cref="ParallelJob"/> (<see cref="BeginJob"/>)
+/// and owns them for all the steps of the call.
 /// </para>
 /// </summary>
 public static unsafe partial class Parallelism
@@ -63,27 +65,23 @@ public static unsafe partial class Parallelism
     private static readonly object Gate = new();
     private static Worker[]? _workers;
 
-    // The step being run: set under Gate by the owner before it publishes the step (bumps _generation).
+    // The current step: written by the owner while _generation is odd, published when it turns even.
     private static KernelTask? _task;
     private static ResidualKernelTask? _residualTask;
     private static KernelArguments? _arguments;
     private static float* _x, _y, _skip;
     private static int _state, _count, _degree;
+    private static int _generation; // odd while a step is being written; a published step's number is even
+    private static int _done; // tasks of the current step finished
     // Tasks are dealt in contiguous ranges, one per participant (the caller is participant 0, worker i is i + 1):
     // participant p takes tasks from range p first, then from the others' ranges. So in calls of the same shape
     // the same thread touches the same channels (the padded copy's planes and the kernel's blocks that read them
     // stay in one core's cache from call to call), while a late thread's range is still taken over by the others.
-    // _next[p * Stride] is range p's next task; the counters sit a cache line apart.
-    private const int Stride = 16;
-    private static int[] _next = new int[Stride];
+    // _next[p * Stride] is range p's next task in its low 32 bits and the step's number in its high 32 bits (a
+    // claim of a task of a finished step fails); the counters sit a cache line apart.
+    private const int Stride = 8;
+    private static long[] _next = new long[Stride];
     private static Exception? _failure; // the first exception a task threw, rethrown on the caller's thread
-
-    // The job: _generation counts published steps (a worker waits for it to move past the last step it ran);
-    // _jobStart is its value when the job began; _jobDegree the participants still in the job (the owner and workers
-    // 1 … _jobDegree − 1); _acks the workers that have not finished the current step (the barrier; after a job's
-    // last step nobody waits for it: the next owner does, before it sets anything). _jobWoken: the job's workers are awake.
-    private static int _generation, _jobStart, _jobDegree, _acks;
-    private static bool _jobWoken;
 
     // Per thread: inside a task (a nested call runs inline), and the kind of job scope this thread has open.
     [ThreadStatic] private static int t_taskDepth;
@@ -109,12 +107,10 @@ public static unsafe partial class Parallelism
     }
 
     /// <summary>The threads the next For on this thread would get (before it is limited by its task count).</summary>
-    private static int CurrentDegree() => t_taskDepth > 0 ? 1 : t_scope switch
-    {
-        JobScope.Owner => Math.Min(_jobDegree, DegreeFor(Volatile.Read(ref _inFlight))),
-        JobScope.Counted => DegreeFor(Volatile.Read(ref _inFlight)),
-        _ => DegreeFor(Volatile.Read(ref _inFlight) + 1), // the calls in progress and this one
-    };
+    private static int CurrentDegree() =>
+        t_taskDepth > 0 ? 1 // nested in a task: inline
+        : t_scope != JobScope.None ? DegreeFor(Volatile.Read(ref _inFlight)) // this call is counted already
+        : DegreeFor(Volatile.Read(ref _inFlight) + 1); // the calls in progress and this one
 
     /// <summary>Runs <paramref name="count"/> tasks of a chain on the calling thread and the pool's workers, as many as the call's share of <see cref="Parallelism.MaxDegree"/>.</summary>
     public static void For(ReadOnlySpan<float> x, Span<float> y, int state, int count, KernelTask task, KernelArguments arguments) =>
@@ -144,10 +140,18 @@ public static unsafe partial class Parallelism
         if (t_taskDepth > 0) { RunInline(x, y, skip, state, count, task, residualTask, arguments); return; } // nested in a task
         switch (t_scope)
         {
-            case JobScope.Owner: // a step of this thread's job
-                RunStep(x, y, skip, state, count, task, residualTask, arguments);
+            case JobScope.Owner: // a step of this thread's job: the workers are this call's already
+            {
+                int degree = Math.Min(DegreeFor(Volatile.Read(ref _inFlight)), count);
+                if (degree <= 1)
+                    // One task (or one thread's share): the owner runs it while the workers wait for the next step;
+                    // publishing it would only add the barrier's round trip.
+                    RunInline(x, y, skip, state, count, task, residualTask, arguments);
+                else
+                    RunStep(x, y, skip, state, count, task, residualTask, arguments, degree);
                 return;
-            case JobScope.Counted: // inside a call that is already counted in flight but did not get the workers
+            }
+            case JobScope.Counted: // inside a call that is counted in flight already but did not get the workers
                 RunAlone(x, y, skip, state, count, task, residualTask, arguments, Volatile.Read(ref _inFlight));
                 return;
         }
@@ -156,7 +160,7 @@ public static unsafe partial class Parallelism
         finally { Interlocked.Decrement(ref _inFlight); }
     }
 
-    /// <summary>A For outside a job: a job of one step on the workers, or inline when it gets one thread or they are busy.</summary>
+    /// <summary>A For outside a job: one step on the workers, or inline when it gets one thread or they are busy.</summary>
     private static void RunAlone(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> skip, int state, int count, KernelTask? task, ResidualKernelTask? residualTask, KernelArguments arguments, int calls)
     {
         int degree = Math.Min(DegreeFor(calls), count);
@@ -165,83 +169,39 @@ public static unsafe partial class Parallelism
             RunInline(x, y, skip, state, count, task, residualTask, arguments);
             return;
         }
-        try
-        {
-            AwaitWorkers(); // the workers of the last job have left it
-            EnsureWorkers(degree - 1);
-            _jobStart = _generation;
-            _jobDegree = degree;
-            // The step's fields are set and published before the workers are woken, so they start on it at once;
-            // it is the job's last step (job degree 1 afterwards), so they leave the job when they have finished it.
-            RunPublished(x, y, skip, state, count, task, residualTask, arguments, degree, 1, wake: true);
-        }
+        try { RunStep(x, y, skip, state, count, task, residualTask, arguments, degree); }
         finally { Monitor.Exit(Gate); }
     }
 
-    /// <summary>One step of the owner's job: inline when only the owner would take tasks, else published to the job's workers.</summary>
-    private static void RunStep(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> skip, int state, int count, KernelTask? task, ResidualKernelTask? residualTask, KernelArguments arguments)
-    {
-        // Concurrent calls that began since the job did shrink it (never grow it): the workers past its share leave after this step.
-        int stays = Math.Min(_jobDegree, DegreeFor(Volatile.Read(ref _inFlight)));
-        if (!_jobWoken) _jobDegree = stays; // no worker is in the job yet: shrinking needs no step
-        int degree = Math.Min(stays, count);
-        if (degree <= 1 && stays == _jobDegree)
-        {
-            // A step of one task (or none): the owner runs it while the workers wait for the next step. Publishing it
-            // would only add the barrier's round trip and keep the owner waiting for a worker to report.
-            RunInline(x, y, skip, state, count, task, residualTask, arguments);
-            return;
-        }
-        // The job's first published step wakes its workers (so a job whose steps all ran inline never wakes them).
-        bool wake = !_jobWoken;
-        _jobWoken = true;
-        RunPublished(x, y, skip, state, count, task, residualTask, arguments, Math.Max(1, degree), stays, wake);
-    }
-
     /// <summary>
-    /// Publishes a step of <paramref name="count"/> tasks shared by participants 0 … <paramref name="degree"/> − 1, runs the
-    /// owner's share, and waits at the barrier until every worker of the job has finished it (so the next step may reuse the
-    /// fields). Afterwards the job has <paramref name="jobDegreeAfter"/> participants: workers past that leave it.
-    /// Rethrows the first exception a task threw.
+    /// Publishes a step of <paramref name="count"/> tasks for participants 0 … <paramref name="degree"/> − 1 (the owner holds
+    /// Gate), takes tasks itself, and waits until every task has finished: the barrier. Rethrows the first exception a task threw.
     /// </summary>
-    private static void RunPublished(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> skip, int state, int count, KernelTask? task, ResidualKernelTask? residualTask, KernelArguments arguments, int degree, int jobDegreeAfter, bool wake)
+    private static void RunStep(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> skip, int state, int count, KernelTask? task, ResidualKernelTask? residualTask, KernelArguments arguments, int degree)
     {
+        EnsureWorkers(degree - 1); // MaxDegree may have been raised since the job began
         fixed (float* px = &MemoryMarshal.GetReference(x))
         fixed (float* py = &MemoryMarshal.GetReference(y))
         fixed (float* ps = &MemoryMarshal.GetReference(skip))
         {
+            Interlocked.Increment(ref _generation); // odd: a worker that reads the step now reads it again
             _task = task; _residualTask = residualTask; _arguments = arguments; _x = px; _y = py; _skip = ps; _state = state; _count = count;
             _degree = degree;
-            for (int p = 0; p < degree; p++) _next[p * Stride] = RangeStart(p) - 1;
             _failure = null;
-            int workers = _jobDegree - 1;
-            _acks = workers;
-            _jobDegree = jobDegreeAfter;
-            Publish(workers, wake);
-            Drain(0);
-            AwaitWorkers();
+            _done = 0;
+            int step = _generation + 1;
+            long tag = (long)step << 32;
+            for (int p = 0; p < degree; p++) _next[p * Stride] = tag | (uint)RangeStart(p, count, degree);
+            Interlocked.Increment(ref _generation); // even: published (a full fence: the fields are written before it)
+            for (int i = 0; i < degree - 1; i++) _workers![i].Unpark();
+
+            Drain(ReadStep(), 0, step);
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref _done) < count) spinner.SpinOnce(sleep1Threshold: -1);
             _task = null; _residualTask = null; _arguments = null; _x = null; _y = null; _skip = null;
             if (_failure is { } failure)
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         }
-    }
-
-    /// <summary>Makes the step set in the fields visible to the job's <paramref name="workers"/> workers, waking those that sleep.</summary>
-    private static void Publish(int workers, bool wake)
-    {
-        Interlocked.Increment(ref _generation); // a full fence: the step's fields are written before it
-        for (int i = 0; i < workers; i++)
-        {
-            if (wake) _workers![i].Wake(); // the first step of a job: the workers are idle
-            else _workers![i].Unpark(); // later steps: only a worker that stopped spinning needs a wake-up
-        }
-    }
-
-    /// <summary>The barrier: spins until every worker of the job has finished the current step (or left the last job).</summary>
-    private static void AwaitWorkers()
-    {
-        var spinner = new SpinWait();
-        while (Volatile.Read(ref _acks) > 0) spinner.SpinOnce(sleep1Threshold: -1);
     }
 
     private static void RunInline(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> skip, int state, int count, KernelTask? task, ResidualKernelTask? residualTask, KernelArguments arguments)
@@ -261,33 +221,56 @@ public static unsafe partial class Parallelism
         finally { t_taskDepth--; }
     }
 
-    private static int RangeStart(int participant) => (int)((long)_count * participant / _degree);
+    private static int RangeStart(int participant, int count, int degree) => (int)((long)count * participant / degree);
 
-    /// <summary>Takes tasks until none are left, its own range first; the owner and every participating worker run this.</summary>
-    private static void Drain(int participant)
+    /// <summary>A step as a worker read it (the fields may be rewritten for the next step while it still holds this copy).</summary>
+    private readonly struct Step
     {
-        KernelTask? task = _task;
-        ResidualKernelTask? residualTask = _residualTask;
-        KernelArguments arguments = _arguments!;
-        int count = _count, state = _state, degree = _degree;
-        ref float x0 = ref *_x;
-        ref float y0 = ref *_y;
-        ref float s0 = ref *_skip;
-        t_taskDepth++;
-        for (int k = 0; k < degree; k++)
+        public readonly KernelTask? Task;
+        public readonly ResidualKernelTask? ResidualTask;
+        public readonly KernelArguments? Arguments;
+        public readonly float* X, Y, Skip;
+        public readonly int State, Count, Degree;
+
+        public Step(KernelTask? task, ResidualKernelTask? residualTask, KernelArguments? arguments, float* x, float* y, float* skip, int state, int count, int degree)
         {
-            int range = (participant + k) % degree;
-            int end = range + 1 == degree ? count : RangeStart(range + 1);
+            Task = task; ResidualTask = residualTask; Arguments = arguments; X = x; Y = y; Skip = skip; State = state; Count = count; Degree = degree;
+        }
+    }
+
+    private static Step ReadStep() => new(_task, _residualTask, _arguments, _x, _y, _skip, _state, _count, _degree);
+
+    /// <summary>
+    /// Takes tasks of step number <paramref name="number"/> until none are left, its own range first; the owner and every
+    /// participating worker run this. A claim succeeds only while the range's counter still carries the step's number.
+    /// </summary>
+    private static void Drain(in Step step, int participant, int number)
+    {
+        long tag = (long)number << 32;
+        ref float x0 = ref *step.X;
+        ref float y0 = ref *step.Y;
+        ref float s0 = ref *step.Skip;
+        long[] next = _next;
+        t_taskDepth++;
+        for (int k = 0; k < step.Degree; k++)
+        {
+            int range = (participant + k) % step.Degree;
+            int end = range + 1 == step.Degree ? step.Count : RangeStart(range + 1, step.Count, step.Degree);
+            ref long counter = ref next[range * Stride];
             while (true)
             {
-                int i = Interlocked.Increment(ref _next[range * Stride]);
+                long claim = Volatile.Read(ref counter);
+                if ((claim & ~0xFFFF_FFFFL) != tag) { k = step.Degree; break; } // a later step: this one is over
+                int i = (int)(uint)claim;
                 if (i >= end) break;
+                if (Interlocked.CompareExchange(ref counter, claim + 1, claim) != claim) continue;
                 try
                 {
-                    if (residualTask is not null) residualTask(ref x0, ref y0, ref s0, state, i, arguments);
-                    else task!(ref x0, ref y0, state, i, arguments);
+                    if (step.ResidualTask is not null) step.ResidualTask(ref x0, ref y0, ref s0, step.State, i, step.Arguments!);
+                    else step.Task!(ref x0, ref y0, step.State, i, step.Arguments!);
                 }
                 catch (Exception e) { Interlocked.CompareExchange(ref _failure, e, null); }
+                finally { Interlocked.Increment(ref _done); }
             }
         }
         t_taskDepth--;
@@ -299,7 +282,7 @@ public static unsafe partial class Parallelism
         var workers = new Worker[Math.Max(needed, Environment.ProcessorCount - 1)];
         for (int i = 0; i < workers.Length; i++)
             workers[i] = i < (_workers?.Length ?? 0) ? _workers![i] : new Worker(i);
-        _next = new int[(workers.Length + 1) * Stride];
+        _next = new long[(workers.Length + 1) * Stride];
         _workers = workers;
     }
 
@@ -308,7 +291,7 @@ public static unsafe partial class Parallelism
         private static readonly long SpinTicks = TimeSpan.FromMicroseconds(100).Ticks;
         private readonly SemaphoreSlim _wake = new(0);
         private readonly int _participant; // the caller is participant 0
-        private int _parked; // 1 while the worker, inside a job, sleeps on _wake waiting for the next step
+        private int _parked; // 1 while the worker sleeps on _wake
 
         public Worker(int index)
         {
@@ -317,9 +300,7 @@ public static unsafe partial class Parallelism
             thread.Start();
         }
 
-        public void Wake() => _wake.Release();
-
-        /// <summary>Wakes the worker if it stopped spinning for the next step (called after the step is published).</summary>
+        /// <summary>Wakes the worker if it sleeps (the owner calls it after publishing a step that needs it).</summary>
         public void Unpark()
         {
             if (Interlocked.Exchange(ref _parked, 0) == 1) _wake.Release();
@@ -327,48 +308,37 @@ public static unsafe partial class Parallelism
 
         private void Loop()
         {
+            int seen = 0; // the last step this worker looked at
             while (true)
             {
-                // Stay awake for 100 µs before blocking: calls to chain methods (or Forwards) often come back to
-                // back, and waking a blocked thread costs tens of microseconds, which the caller would wait for.
-                var spinner = new SpinWait();
-                long since = Stopwatch.GetTimestamp();
-                while (_wake.CurrentCount == 0 && Stopwatch.GetElapsedTime(since).Ticks < SpinTicks)
-                    spinner.SpinOnce(sleep1Threshold: -1); // spins, then yields the core to other ready threads
-                _wake.Wait();
-                RunJob();
+                int number = WaitForStep(seen);
+                seen = number;
+                Step step = ReadStep();
+                Interlocked.MemoryBarrier(); // the fields are read before the number is checked again
+                if (Volatile.Read(ref _generation) != number) continue; // rewritten meanwhile: look at the newer step
+                if (_participant < step.Degree) Drain(step, _participant, number);
             }
         }
 
-        /// <summary>The steps of one job: wait for a step, take tasks if it needs this worker, report at the barrier; until the job lets it go.</summary>
-        private void RunJob()
-        {
-            int seen = Volatile.Read(ref _jobStart);
-            while (true)
-            {
-                seen = WaitForStep(seen);
-                // Read before reporting: once every worker has reported, the owner may publish the next step.
-                bool stays = _participant < Volatile.Read(ref _jobDegree);
-                if (_participant < _degree) Drain(_participant);
-                Interlocked.Decrement(ref _acks);
-                if (!stays) return;
-            }
-        }
-
-        /// <summary>Spins until a step after <paramref name="seen"/> is published (then sleeps until the owner wakes it); returns its generation.</summary>
+        /// <summary>
+        /// Spins until a step other than <paramref name="seen"/> is published and returns its number. After 100 µs without
+        /// one it sleeps until an owner publishes a step and wakes it: between the steps of a Forward (and between calls that
+        /// come back to back) the worker stays awake, since waking a sleeping thread costs tens of microseconds.
+        /// </summary>
         private int WaitForStep(int seen)
         {
             var spinner = new SpinWait();
             long since = Stopwatch.GetTimestamp();
             while (true)
             {
-                int generation = Volatile.Read(ref _generation);
-                if (generation != seen) return generation;
-                if (Stopwatch.GetElapsedTime(since).Ticks < SpinTicks) { spinner.SpinOnce(sleep1Threshold: -1); continue; }
-                // The owner is busy with work of its own (an inline step): sleep. Parked, then look once more: the owner
-                // publishes, then clears _parked and releases; whichever of the two clears _parked decides who waits.
+                int number = Volatile.Read(ref _generation);
+                if (number != seen && (number & 1) == 0) return number;
+                if (Stopwatch.GetElapsedTime(since).Ticks < SpinTicks) { spinner.SpinOnce(sleep1Threshold: -1); continue; } // spins, then yields the core to other ready threads
+                // Park, then look once more: the owner publishes, then clears _parked and releases; whichever of the two
+                // clears _parked decides whether a release is coming that this worker must take.
                 Interlocked.Exchange(ref _parked, 1);
-                if (Volatile.Read(ref _generation) != seen && Interlocked.Exchange(ref _parked, 0) == 1) continue;
+                number = Volatile.Read(ref _generation);
+                if (number != seen && (number & 1) == 0 && Interlocked.Exchange(ref _parked, 0) == 1) return number;
                 _wake.Wait();
                 spinner = new SpinWait();
                 since = Stopwatch.GetTimestamp();
