@@ -69,7 +69,23 @@ public class ParallelJobTests
             // Keep the values small: restart from the same input each round.
             for (int i = 0; i < N; i++) { a[i] = expectedA[i] = i % 7; b[i] = expectedB[i] = 0; }
         }
-        Assert.Equal(0, Parallelism.CallsInFlight);
+    }
+
+    /// <summary>
+    /// A job that owns the workers. Tests of other collections run beside this one and may hold the workers for a
+    /// moment (a For of theirs), so try again until this call gets them.
+    /// </summary>
+    private static ParallelJob OwningJob()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            ParallelJob job = Parallelism.BeginJob();
+            if (job.OwnsWorkers) return job;
+            job.Dispose();
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "no job got the workers in 60 s");
+            Thread.Sleep(1);
+        }
     }
 
     private static ref float Unsafe(ref float origin, int offset) => ref System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset);
@@ -104,7 +120,6 @@ public class ParallelJobTests
             Parallelism.For(x, y, 0, 32, static (ref float x0, ref float y0, int state, int task, KernelArguments a) => Unsafe(ref y0, task) = 4, NoArguments);
             throw new TimeoutException("between steps");
         }));
-        Assert.Equal(0, Parallelism.CallsInFlight);
         Parallelism.For(x, y, 0, 32, static (ref float x0, ref float y0, int state, int task, KernelArguments a) => Unsafe(ref y0, task) = 5, NoArguments);
         Assert.All(y, v => Assert.Equal(5f, v));
     }
@@ -116,9 +131,8 @@ public class ParallelJobTests
         Parallelism.MaxDegree = 2;
         float[] x = new float[1], y = new float[1];
         var threads = new ConcurrentBag<int>();
-        using (var job = Parallelism.BeginJob())
+        using (OwningJob())
         {
-            Assert.True(job.OwnsWorkers);
             for (int i = 0; i < 50; i++)
                 Parallelism.For(x, y, 0, 1, (ref float x0, ref float y0, int state, int task, KernelArguments a) => threads.Add(Environment.CurrentManagedThreadId), NoArguments);
         }
@@ -134,10 +148,9 @@ public class ParallelJobTests
         float[] x = new float[1], y = new float[8];
         bool[] nestedOwns = new bool[8];
         var nestedThreads = new ConcurrentBag<(int Outer, int Inner)>();
-        using (var job = Parallelism.BeginJob())
+        using (OwningJob())
         {
-            Assert.True(job.OwnsWorkers);
-            Assert.Equal(1, Parallelism.CallsInFlight);
+            Assert.True(Parallelism.CallsInFlight >= 1); // this job (and perhaps another test's call)
             using (var inner = Parallelism.BeginJob()) Assert.False(inner.OwnsWorkers); // a job inside a job adds nothing
             Parallelism.For(x, y, 0, 8, (ref float x0, ref float y0, int state, int task, KernelArguments a) =>
             {
@@ -167,7 +180,6 @@ public class ParallelJobTests
         Assert.All(nestedOwns, Assert.False);
         Assert.Equal(32, nestedThreads.Count);
         Assert.All(nestedThreads, pair => Assert.Equal(pair.Outer, pair.Inner)); // a nested For runs on its task's thread
-        Assert.Equal(0, Parallelism.CallsInFlight);
     }
 
     [Fact]
@@ -193,6 +205,5 @@ public class ParallelJobTests
         }));
         Assert.True(done.Wait(TimeSpan.FromMinutes(2)), "concurrent jobs did not finish (deadlock?)");
         Assert.All(runs, r => Assert.All(r, n => Assert.Equal(1, n)));
-        Assert.Equal(0, Parallelism.CallsInFlight);
     }
 }

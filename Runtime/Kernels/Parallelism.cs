@@ -309,23 +309,26 @@ public static unsafe partial class Parallelism
         private void Loop()
         {
             int seen = 0; // the last step this worker looked at
+            bool needed = true; // whether the last step took this worker; one that did not sleeps at once
             while (true)
             {
-                int number = WaitForStep(seen);
+                int number = WaitForStep(seen, spin: needed);
                 seen = number;
                 Step step = ReadStep();
                 Interlocked.MemoryBarrier(); // the fields are read before the number is checked again
                 if (Volatile.Read(ref _generation) != number) continue; // rewritten meanwhile: look at the newer step
-                if (_participant < step.Degree) Drain(step, _participant, number);
+                needed = _participant < step.Degree;
+                if (needed) Drain(step, _participant, number);
             }
         }
 
         /// <summary>
         /// Spins until a step other than <paramref name="seen"/> is published and returns its number. After 100 µs without
-        /// one it sleeps until an owner publishes a step and wakes it: between the steps of a Forward (and between calls that
-        /// come back to back) the worker stays awake, since waking a sleeping thread costs tens of microseconds.
+        /// one it sleeps until an owner publishes a step that needs it and wakes it: between the steps of a Forward (and
+        /// between calls that come back to back) the worker stays awake, since waking a sleeping thread costs tens of
+        /// microseconds. A worker the last step did not need (MaxDegree below the pool's size) sleeps at once.
         /// </summary>
-        private int WaitForStep(int seen)
+        private int WaitForStep(int seen, bool spin)
         {
             var spinner = new SpinWait();
             long since = Stopwatch.GetTimestamp();
@@ -333,13 +336,14 @@ public static unsafe partial class Parallelism
             {
                 int number = Volatile.Read(ref _generation);
                 if (number != seen && (number & 1) == 0) return number;
-                if (Stopwatch.GetElapsedTime(since).Ticks < SpinTicks) { spinner.SpinOnce(sleep1Threshold: -1); continue; } // spins, then yields the core to other ready threads
+                if (spin && Stopwatch.GetElapsedTime(since).Ticks < SpinTicks) { spinner.SpinOnce(sleep1Threshold: -1); continue; } // spins, then yields the core to other ready threads
                 // Park, then look once more: the owner publishes, then clears _parked and releases; whichever of the two
                 // clears _parked decides whether a release is coming that this worker must take.
                 Interlocked.Exchange(ref _parked, 1);
                 number = Volatile.Read(ref _generation);
                 if (number != seen && (number & 1) == 0 && Interlocked.Exchange(ref _parked, 0) == 1) return number;
                 _wake.Wait();
+                spin = true;
                 spinner = new SpinWait();
                 since = Stopwatch.GetTimestamp();
             }
