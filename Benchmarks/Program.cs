@@ -23,11 +23,14 @@ using FusedNorm.Benchmarks;
 // dotnet run --project Benchmarks -c Release -- profile NAME THREADS SECONDS fusednorm|ort
 //                                                            one side of a workload in a loop, for a sampling profiler
 //                                                            (run under `perf record` with DOTNET_PerfMapEnabled=1)
-// dotnet run --project Benchmarks -c Release -- resnet18|resnet50|mobilenetv2|mobilenetv2-224 [THREADS] [BATCH] [ROUNDS]
+// dotnet run --project Benchmarks -c Release -- resnet18|resnet50|mobilenetv2|mobilenetv2-224|unet|style [THREADS] [BATCH] [ROUNDS]
 //                                                            a whole torchvision network (ResNet-18 224², ResNet-50 64², MobileNetV2
-//                                                            96² or 224²), FusedNorm beside ONNX Runtime on the same graph
+//                                                            96² or 224², the UNet, TransformerNet), FusedNorm beside ONNX Runtime
 // dotnet run --project Benchmarks -c Release -- network-profile NAME THREADS SECONDS
 //                                                            FusedNorm's side of a network alone in a loop, for `perf record`
+// dotnet run --project Benchmarks -c Release -- jobs lenet|resnet18 [ROUNDS]
+//                                                            batch 1 at 1 thread, at 2 with a dispatch per parallel loop, at 2 as one job
+//                                                            (Parallelism.WholeCallJobs), alternated in one process: medians and ratios
 // dotnet run --project Benchmarks -c Release -- concurrency NAME [SECONDS]
 //                                                            one loaded model called from 1, 2, 4 and 16 threads at once:
 //                                                            throughput and latency, FusedNorm beside one shared ONNX Runtime session
@@ -50,6 +53,11 @@ if (args.Length >= 1 && Networks.Names.Contains(args[0]))
 {
     int threads = args.Length >= 2 ? int.Parse(args[1]) : 1, batch = args.Length >= 3 ? int.Parse(args[2]) : 1;
     Networks.Run(args[0], threads, batch, rounds: args.Length >= 4 ? int.Parse(args[3]) : 15);
+    return;
+}
+if (args.Length >= 2 && args[0] == "jobs")
+{
+    JobProbe.Run(args[1], args.Length >= 3 ? int.Parse(args[2]) : 21);
     return;
 }
 if (args.Length >= 2 && args[0] == "concurrency")

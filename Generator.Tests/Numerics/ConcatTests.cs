@@ -171,7 +171,7 @@ public class ConcatTests
 
     private static string Source(string model) => (string)typeof(ConcatTests).GetField(model, BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
 
-    private static (CompiledModel Model, float[] X, float[] Expected) Prepare(string name, int batch, int seed)
+    internal static (CompiledModel Model, float[] X, float[] Expected) Prepare(string name, int batch, int seed)
     {
         var weights = new Weights(seed);
         CompiledModel model = CompiledModel.Compile(Source(name), "Concat." + name);

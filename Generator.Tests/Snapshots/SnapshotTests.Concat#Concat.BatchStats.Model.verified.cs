@@ -59,6 +59,9 @@ namespace Concat
         public void Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("BatchStats.Forward", x, y, batch, InputSize, OutputSize, "4, 9, 11", "5, 9, 11", IsLoaded, 1881);
+            // One parallel job for the whole call: the worker threads are taken once, each parallel loop of the chains below
+            // (padded copies, kernel tasks) is a step of it, and the threads meet at a barrier between steps.
+            using var job = global::FusedNorm.Kernels.Parallelism.BeginJob();
             // Memory plan, in floats per sample (× batch at run time): each chain's output lives from its step to the last step
             // that reads it, at an offset in one arena; an offset is reused once nothing reads what was there (greedy first fit).
             //   P                    [0, 594) steps 0..2

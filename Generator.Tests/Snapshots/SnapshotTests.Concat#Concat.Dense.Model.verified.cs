@@ -61,6 +61,9 @@ namespace Concat
         public void Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("Dense.Forward", x, y, batch, InputSize, OutputSize, "3, 12, 10", "4, 12, 10", IsLoaded, 3480);
+            // One parallel job for the whole call: the worker threads are taken once, each parallel loop of the chains below
+            // (padded copies, kernel tasks) is a step of it, and the threads meet at a barrier between steps.
+            using var job = global::FusedNorm.Kernels.Parallelism.BeginJob();
             // Memory plan, in floats per sample (× batch at run time): each chain's output lives from its step to the last step
             // that reads it, at an offset in one arena; an offset is reused once nothing reads what was there (greedy first fit).
             //   A                    slice [0, 960) of each sample of concat 0, steps 0..3

@@ -63,6 +63,9 @@ namespace FusedNorm.Sample
         public void Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("LeNetBn.Forward", x, y, batch, InputSize, OutputSize, "3, 32, 32", "5", IsLoaded, 1176);
+            // One parallel job for the whole call: the worker threads are taken once, each parallel loop of the chains below
+            // (padded copies, kernel tasks) is a step of it, and the threads meet at a barrier between steps.
+            using var job = global::FusedNorm.Kernels.Parallelism.BeginJob();
             // Ping-pong buffers sized for the largest intermediate: 1176 floats per sample.
             float[] a = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * 1176);
             float[] b = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * 1176);

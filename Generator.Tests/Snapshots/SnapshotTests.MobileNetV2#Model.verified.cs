@@ -159,6 +159,9 @@ namespace FusedNorm.Sample
         public void Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("MobileNetV2.Forward", x, y, batch, InputSize, OutputSize, "3, 96, 96", "1000", IsLoaded, 313344);
+            // One parallel job for the whole call: the worker threads are taken once, each parallel loop of the chains below
+            // (padded copies, kernel tasks) is a step of it, and the threads meet at a barrier between steps.
+            using var job = global::FusedNorm.Kernels.Parallelism.BeginJob();
             // Memory plan, in floats per sample (× batch at run time): each chain's output lives from its step to the last step
             // that reads it, at an offset in one arena; an offset is reused once nothing reads what was there (greedy first fit).
             //   Stem                 [0, 73728) steps 0..1

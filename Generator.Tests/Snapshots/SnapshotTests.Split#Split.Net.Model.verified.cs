@@ -59,6 +59,9 @@ namespace Split
         public partial void Block(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int n)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("Net.Block", input, output, n, 432, 10, "3, 12, 12", "10", _blockPart1Weights is not null && _blockPart2Weights is not null && _blockPart3Weights is not null, 1152);
+            // One parallel job for the whole call: the worker threads are taken once, each parallel loop of the chains below
+            // (padded copies, kernel tasks) is a step of it, and the threads meet at a barrier between steps.
+            using var job = global::FusedNorm.Kernels.Parallelism.BeginJob();
             // Ping-pong buffers sized for the largest intermediate: 1152 floats per sample.
             float[] a = global::System.Buffers.ArrayPool<float>.Shared.Rent(n * 1152);
             float[] b = global::System.Buffers.ArrayPool<float>.Shared.Rent(n * 1152);
@@ -84,6 +87,9 @@ namespace Split
         public void Forward(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
             global::FusedNorm.Kernels.ChainGuard.Check("Net.Forward", x, y, batch, InputSize, OutputSize, "3, 12, 12", "10", IsLoaded, 1152);
+            // One parallel job for the whole call: the worker threads are taken once, each parallel loop of the chains below
+            // (padded copies, kernel tasks) is a step of it, and the threads meet at a barrier between steps.
+            using var job = global::FusedNorm.Kernels.Parallelism.BeginJob();
             // Ping-pong buffers sized for the largest intermediate: 1152 floats per sample.
             float[] a = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * 1152);
             float[] b = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * 1152);

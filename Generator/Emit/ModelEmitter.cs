@@ -145,6 +145,7 @@ internal static class ModelEmitter
             }
             if (model.Chains.Count == 1)
             {
+                EmitJob(w);
                 w.Line($"{model.Chains[0].MethodName}(x, y, batch);");
                 return;
             }
@@ -183,6 +184,7 @@ internal static class ModelEmitter
         string Parts(ConcatPlan c) => string.Join(", ", c.Parts.Select(p => $"{Name(p.Source)} [{p.Offset}, {p.Offset + p.Size}){(p.Direct ? "" : " copied")}"));
 
         w.Line($"global::FusedNorm.Kernels.ChainGuard.Check(\"{model.Type.ClassName}.Forward\", x, y, batch, InputSize, OutputSize, \"{ShapeInts(model.InputShape)}\", \"{ShapeInts(model.OutputShape)}\", IsLoaded, {model.ArenaSize});");
+        EmitJob(w);
         w.Comment("Memory plan, in floats per sample (× batch at run time): each chain's output lives from its step to the last step");
         w.Comment("that reads it, at an offset in one arena; an offset is reused once nothing reads what was there (greedy first fit).");
         for (int i = 0; i < last; i++)
@@ -287,10 +289,22 @@ internal static class ModelEmitter
         }
     }
 
+    /// <summary>
+    /// Opens the call's parallel job: the worker threads are taken once per call, and each parallel loop of the chains
+    /// below is a step of the job (ParallelJob in the Runtime says how), instead of a hand-off per loop.
+    /// </summary>
+    private static void EmitJob(SourceWriter w)
+    {
+        w.Comment("One parallel job for the whole call: the worker threads are taken once, each parallel loop of the chains below");
+        w.Comment("(padded copies, kernel tasks) is a step of it, and the threads meet at a barrier between steps.");
+        w.Line("using var job = global::FusedNorm.Kernels.Parallelism.BeginJob();");
+    }
+
     /// <summary>Runs chains one after another; the tensors between them ping-pong between two rented buffers.</summary>
     private static void EmitSequence(SourceWriter w, IReadOnlyList<ChainPlan> chains, string x, string y, string batch, string? skip)
     {
         int largest = ModelPlan.Largest(chains);
+        EmitJob(w);
         w.Comment($"Ping-pong buffers sized for the largest intermediate: {largest} floats per sample.");
         w.Line($"float[] a = global::System.Buffers.ArrayPool<float>.Shared.Rent({batch} * {largest});");
         if (chains.Count > 2) w.Line($"float[] b = global::System.Buffers.ArrayPool<float>.Shared.Rent({batch} * {largest});");
