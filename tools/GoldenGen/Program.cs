@@ -23,4 +23,5 @@ if (what is "all" or "convtranspose") ConvTransposeGoldens.Write(Path.Combine(ro
 if (what is "all" or "unet") UNetGolden.Write(Path.Combine(root, "Generator.Tests", "Goldens"));
 if (what is "all" or "resnet50") ResNetGolden.Write50(Path.Combine(root, "Generator.Tests", "Goldens"));
 if (what is "all" or "style") StyleGolden.Write(Path.Combine(root, "Generator.Tests", "Goldens"));
+if (what is "tuples") ChainGoldens.WriteTuples(Path.Combine(root, "Generator.Tests", "Goldens")); // per-dim conv tuples; not part of "all" (new files only)
 if (what is "prologue") ChainGoldens.WritePrologue(Path.Combine(root, "Generator.Tests", "Goldens")); // also part of "chains" (other seeds)
