@@ -6,7 +6,7 @@ namespace FusedNorm.Generator.Plan;
 // equatable values. Emit only formats these; it decides nothing.
 
 /// <summary>
-/// A convolution (1d, 2d or 3d, cubic kernel) with everything resolved. Internally every rank is (D, H, W):
+/// A convolution (1d, 2d or 3d; a cubic kernel, or per-dim values in <see cref="Outer"/>) with everything resolved. Internally every rank is (D, H, W):
 /// a Conv1d has D = H = 1, a Conv2d D = 1. The vector path computes <see cref="OcBlock"/> output channels at a
 /// time, eight output columns per Vector256, over the interior columns [<see cref="InteriorStart"/>,
 /// <see cref="InteriorEnd"/>) where every tap is inside the row; the last vector overlaps the one before it

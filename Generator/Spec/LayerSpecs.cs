@@ -96,7 +96,7 @@ public static class LayerKindFacts
 }
 
 /// <summary>
-/// torch.nn.Conv1d/2d/3d as written (cubic kernels); InChannels 0 means "take it from the input". <see cref="Transposed"/>:
+/// torch.nn.Conv1d/2d/3d as written (per-dim tuples in <see cref="Axes"/>); InChannels 0 means "take it from the input". <see cref="Transposed"/>:
 /// torch.nn.ConvTranspose2d, with its <see cref="OutputPadding"/>. <see cref="PaddingMode"/>: PyTorch's padding_mode.
 /// </summary>
 /// <remarks>
