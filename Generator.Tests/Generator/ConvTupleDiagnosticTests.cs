@@ -139,4 +139,33 @@ public class ConvTupleDiagnosticTests
         Assert.Contains("Conv2d(4, 8, kernel_size=(1, 7), stride=(2, 1), padding=(0, 3), dilation=(1, 2))", source);
         Assert.Contains("1×7 window", source);
     }
+
+    /// <summary>In a block, a tuple's entries may read the block's parameters; each use computes them at its own values.</summary>
+    [Fact]
+    public void A_block_computes_tuple_entries_per_use()
+    {
+        string source = """
+            using System;
+            using FusedNorm;
+            namespace Tests;
+            [Model(4, 9, 20)]
+            public sealed partial class Net
+            {
+                [Use<Factorized>("b3")] [Use<Factorized>("b7", 7)] partial void Branches();
+            }
+            [Block]
+            public sealed partial class Factorized
+            {
+                const int K = 3;
+                [Fuse(Layer.Conv2d, Layer.ReLU)] [Conv2d(4, KernelSizes = new[] { 1, K }, Paddings = new[] { 0, K / 2 }, Name = "conv")]
+                partial void Conv(ReadOnlySpan<float> x, Span<float> y, int batch);
+            }
+            """;
+        var run = GeneratorHarness.RunGenerator(source);
+        Assert.Empty(run.GeneratorDiagnostics.Where(d => d.Severity == DiagnosticSeverity.Error));
+        Assert.Empty(run.CompileErrors);
+        string all = string.Join("\n", run.Sources.Select(s => s.SourceText.ToString()));
+        Assert.Contains("Conv2d(4, 4, kernel_size=(1, 3), padding=(0, 1))", all);
+        Assert.Contains("Conv2d(4, 4, kernel_size=(1, 7), padding=(0, 3))", all);
+    }
 }
