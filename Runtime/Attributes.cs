@@ -262,7 +262,7 @@ public abstract class ConvolutionAttribute : Attribute
     public int OutChannels { get; }
     /// <summary>in_channels; 0 (the default) takes the channel count of the chain's input (checked when given).</summary>
     public int InChannels { get; set; }
-    /// <summary>kernel_size (required): the side of the cubic kernel.</summary>
+    /// <summary>kernel_size (required unless <see cref="KernelSizes"/> is set): the side of the cubic kernel.</summary>
     public int KernelSize { get; set; }
     /// <summary>stride; PyTorch's default 1.</summary>
     public int Stride { get; set; } = 1;
@@ -281,6 +281,18 @@ public abstract class ConvolutionAttribute : Attribute
     /// made, so it costs no extra pass. Reflect needs Padding &lt; the input size in every padded dim, circular Padding ≤ it (as PyTorch).
     /// </summary>
     public PaddingMode PaddingMode { get; set; }
+    /// <summary>
+    /// kernel_size as PyTorch's tuple, one entry per spatial dim in the input's order ((kH, kW) for Conv2d, (kD, kH, kW) for
+    /// Conv3d, (kL) for Conv1d): <c>KernelSizes = new[] { 1, 7 }</c> is Inception's <c>kernel_size=(1, 7)</c>. Set either this or
+    /// <see cref="KernelSize"/>, not both. Not for ConvTranspose2d (yet).
+    /// </summary>
+    public int[]? KernelSizes { get; set; }
+    /// <summary>stride as PyTorch's tuple, one entry per spatial dim (e.g. <c>new[] { 2, 1 }</c>); PyTorch's default 1 on every dim. Set either this or <see cref="Stride"/>.</summary>
+    public int[]? Strides { get; set; }
+    /// <summary>padding as PyTorch's tuple, one entry per spatial dim (e.g. <c>new[] { 0, 3 }</c> with kernel (1, 7)): zeros on both sides of that dim; PyTorch's default 0. Set either this or <see cref="Padding"/>.</summary>
+    public int[]? Paddings { get; set; }
+    /// <summary>dilation as PyTorch's tuple, one entry per spatial dim (e.g. <c>new[] { 1, 2 }</c>); PyTorch's default 1 on every dim. Set either this or <see cref="Dilation"/>.</summary>
+    public int[]? Dilations { get; set; }
 }
 
 /// <summary>torch.nn.Conv1d (input (N, C, L)). <see cref="ConvolutionAttribute.Name"/> is the state_dict prefix.</summary>

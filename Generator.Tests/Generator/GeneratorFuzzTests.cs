@@ -118,7 +118,7 @@ public class GeneratorFuzzTests
             return "FN0101";
         }),
         ("kernel larger than the padded input", (m, s, t) => Rebuild(m, s, t, c => c.Conv is { Transposed: false } conv // a transposed conv takes any kernel
-            ? c with { Conv = conv with { Kernel = c.ConvDims().Min() + 2 * conv.Padding + 1 + t.Next(3), Dilation = 1 } }
+            ? c with { Conv = conv with { Kernel = c.ConvDims().Min() + 2 * conv.Padding + 1 + t.Next(3), Dilation = 1, KernelSizes = null, Paddings = null } }
             : null) ? "FN0102" : null),
         ("pool window larger than its input", (m, s, t) => Rebuild(m, s, t, c => c.Conv is { } conv
             // the chain's own pool, or a max pool of the conv's rank added to it (only a third of the conv chains pool)
@@ -141,13 +141,13 @@ public class GeneratorFuzzTests
             {
                 0 when c.Conv is { } conv => c with { Conv = conv with { OutChannels = bad } },
                 1 when c.Conv is { } conv => c with { Conv = conv with { Stride = bad } },
-                2 when c.Conv is { } conv => c with { Conv = conv with { Kernel = bad } },
+                2 when c.Conv is { } conv => c with { Conv = conv with { Kernel = bad, KernelSizes = null } },
                 3 when c.Conv is { } conv => c with { Conv = conv with { Dilation = bad } },
                 _ when c.Linear is { } linear => c with { Linear = linear with { OutFeatures = bad } },
                 _ => null,
             };
         }) ? "FN0104" : null),
-        ("negative padding", (m, s, t) => Rebuild(m, s, t, c => c.Conv is { } conv ? c with { Conv = conv with { Padding = -1 - t.Next(3) } } : null) ? "FN0104" : null),
+        ("negative padding", (m, s, t) => Rebuild(m, s, t, c => c.Conv is { } conv ? c with { Conv = conv with { Padding = -1 - t.Next(3), Paddings = null } } : null) ? "FN0104" : null),
         ("conv after a Linear", (m, s, t) =>
         {
             if (m.Chains[^1].OutShape.Length != 1) return null;

@@ -83,6 +83,16 @@ public class JitBudgetTests
         {
             C("c3d_k11_c3to8_bn_relu", new[] { 3, 1, 1, 48 }, new(8, 11, Padding: 5), 3, folded: true, act: Layer.ReLU),
         }, Array.Empty<string>()),
+        // Per-dim tuples at their extremes: the longest row (1×11) and the tallest column (11×1) of 512 channels, and the
+        // (3, 11, 11) and (11, 1, 1) Conv3d windows, whose taps per input channel differ from any cubic kernel's.
+        ["non_square"] = (new[]
+        {
+            C("t2d_k1x11_c512to512_bn_relu", new[] { 512, 4, 48 }, new(512, 0, Kernels: new[] { 1, 11 }, Paddings: new[] { 0, 5 }), 2, folded: true, act: Layer.ReLU),
+            C("t2d_k11x1_c512to512_bn_relu", new[] { 512, 12, 48 }, new(512, 0, Kernels: new[] { 11, 1 }, Paddings: new[] { 5, 0 }), 2, folded: true, act: Layer.ReLU),
+            C("t2d_k11x1_s2x1_d1x3_c64to13_in_silu", new[] { 64, 24, 54 }, new(13, 0, Kernels: new[] { 11, 3 }, Strides: new[] { 2, 1 }, Dilations: new[] { 1, 3 }), 2, new(Layer.InstanceNorm2d, Affine: true, Track: false), act: Layer.SiLU),
+            C("t3d_k3x11x11_c64to8_bn_relu", new[] { 64, 3, 11, 58 }, new(8, 0, Kernels: new[] { 3, 11, 11 }), 3, folded: true, act: Layer.ReLU),
+            C("t3d_k11x1x1_c64to8_gn_gelu", new[] { 64, 11, 2, 48 }, new(8, 0, Kernels: new[] { 11, 1, 1 }), 3, new(Layer.GroupNorm, Groups: 2), act: Layer.GELU),
+        }, Array.Empty<string>()),
     };
 
     /// <summary>

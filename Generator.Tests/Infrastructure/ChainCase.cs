@@ -5,8 +5,29 @@ using System.Text;
 
 namespace FusedNorm.Tests.Infrastructure;
 
+/// <summary>
+/// A convolution. <see cref="Kernels"/>, <see cref="Strides"/>, <see cref="Paddings"/>, <see cref="Dilations"/>: PyTorch's
+/// per-dim tuples (kernel_size=(1, 7)), written as KernelSizes = new[] { 1, 7 } …; each replaces its int when set.
+/// </summary>
 public sealed record ConvCase(int OutChannels, int Kernel, int Stride = 1, int Padding = 0, int Dilation = 1, bool Bias = true, int Groups = 1,
-    PaddingMode Mode = PaddingMode.Zeros);
+    PaddingMode Mode = PaddingMode.Zeros, int[]? Kernels = null, int[]? Strides = null, int[]? Paddings = null, int[]? Dilations = null)
+{
+    /// <summary>kernel_size per spatial dim (PyTorch's order).</summary>
+    public int[] KernelsOf(int rank) => Kernels ?? Enumerable.Repeat(Kernel, rank).ToArray();
+    public int[] StridesOf(int rank) => Strides ?? Enumerable.Repeat(Stride, rank).ToArray();
+    public int[] PaddingsOf(int rank) => Paddings ?? Enumerable.Repeat(Padding, rank).ToArray();
+    public int[] DilationsOf(int rank) => Dilations ?? Enumerable.Repeat(Dilation, rank).ToArray();
+
+    /// <summary>The conv's size arguments as the attribute is written: the int form, or the tuple form where one is set.</summary>
+    public string SizeArguments()
+    {
+        static string Tuple(int[] values) => $"new[] {{ {string.Join(", ", values)} }}";
+        return (Kernels is null ? $"KernelSize = {Kernel}" : $"KernelSizes = {Tuple(Kernels)}") +
+            (Strides is not null ? $", Strides = {Tuple(Strides)}" : Stride != 1 ? $", Stride = {Stride}" : "") +
+            (Paddings is not null ? $", Paddings = {Tuple(Paddings)}" : Padding != 0 ? $", Padding = {Padding}" : "") +
+            (Dilations is not null ? $", Dilations = {Tuple(Dilations)}" : Dilation != 1 ? $", Dilation = {Dilation}" : "");
+    }
+}
 
 /// <summary>
 /// The prologue layers before a Conv2d: an Upsample (Scale 0: none) and a padding layer (Pad null: none) with one value
@@ -94,9 +115,8 @@ public sealed record ChainCase(
         s.AppendLine("{");
         s.AppendLine($"    [Fuse({string.Join(", ", Layers().Select(l => "Layer." + l))}{(Training ? ", TrainingForward = true" : "")})]");
         if (Conv is { } c)
-            s.AppendLine($"    [Conv{Rank}d({c.OutChannels}, KernelSize = {c.Kernel}" +
-                (c.Stride != 1 ? $", Stride = {c.Stride}" : "") + (c.Padding != 0 ? $", Padding = {c.Padding}" : "") +
-                (c.Dilation != 1 ? $", Dilation = {c.Dilation}" : "") + (c.Groups != 1 ? $", Groups = {c.Groups}" : "") + (c.Bias ? "" : ", Bias = false") +
+            s.AppendLine($"    [Conv{Rank}d({c.OutChannels}, {c.SizeArguments()}" +
+                (c.Groups != 1 ? $", Groups = {c.Groups}" : "") + (c.Bias ? "" : ", Bias = false") +
                 (c.Mode != PaddingMode.Zeros ? $", PaddingMode = PaddingMode.{c.Mode}" : "") + ", Name = \"conv\")]");
         else
             s.AppendLine($"    [Linear({LinearOut}{(LinearBias ? "" : ", Bias = false")}, Name = \"linear\")]");
@@ -214,6 +234,37 @@ public static class ChainCases
         new("upsample_nearest3_conv_b1", new[] { 2, 4, 5 }, new ConvCase(4, 3, Padding: 1), Norm: true, Batch: 1, Prologue: new(Scale: 3)),
         new("upsample_bilinear_corners_replicate", new[] { 2, 6, 5 }, new ConvCase(5, 3), Activation: Layer.ReLU,
             Prologue: new(Scale: 2, Mode: UpsampleMode.Bilinear, AlignCorners: true, Pad: Layer.ReplicationPad2d, Padding: new[] { 1 })),
+    };
+
+    public static IEnumerable<object[]> Names => All.Select(c => new object[] { c.Name });
+    public static ChainCase Get(string name) => All.Single(c => c.Name == name);
+}
+
+/// <summary>
+/// Chains whose conv has PyTorch's per-dim tuples (kernel_size=(1, 7), stride=(2, 1), …), with PyTorch goldens
+/// (tools/GoldenGen 'tuples', seeds 1500 on; a list of their own so the other chain goldens are not rewritten).
+/// </summary>
+public static class TupleCases
+{
+    public static readonly ChainCase[] All =
+    {
+        // Inception's factorized 7×7: (1, 7) padding (0, 3), then (7, 1) padding (3, 0), with BatchNorm + ReLU.
+        new("tuple_k1x7_p0x3_bn_relu", new[] { 6, 9, 20 }, new ConvCase(12, 0, Kernels: new[] { 1, 7 }, Paddings: new[] { 0, 3 }), Norm: true, Activation: Layer.ReLU),
+        new("tuple_k7x1_p3x0_bn_relu", new[] { 5, 17, 12 }, new ConvCase(10, 0, Kernels: new[] { 7, 1 }, Paddings: new[] { 3, 0 }), Norm: true, Activation: Layer.ReLU, Batch: 3),
+        // The flat Vector512 plane (14 columns) with a (1, 7) window, batch 1.
+        new("tuple_k1x7_flat_b1", new[] { 8, 14, 14 }, new ConvCase(16, 0, Kernels: new[] { 1, 7 }, Paddings: new[] { 0, 3 }), Norm: true, Activation: Layer.ReLU, Batch: 1),
+        // Strides per dim: rows stride 2 with unit column stride (no column phases), and the other way round (phases of 2), with GroupNorm.
+        new("tuple_s2x1_bn_relu6_maxpool", new[] { 4, 13, 24 }, new ConvCase(8, 3, Padding: 1, Strides: new[] { 2, 1 }), Norm: true, Activation: Layer.ReLU6, Pool: new PoolCase(Layer.MaxPool2d, 2)),
+        new("tuple_s1x2_gn_silu", new[] { 4, 7, 37 }, new ConvCase(8, 3, Strides: new[] { 1, 2 }, Paddings: new[] { 1, 0 }), NormOf: new(Layer.GroupNorm, Groups: 2), Activation: Layer.SiLU),
+        // Dilation (1, 2) with padding (1, 2), InstanceNorm (statistics per sample) and batch 3.
+        new("tuple_d1x2_p1x2_in_relu", new[] { 3, 10, 21 }, new ConvCase(8, 3, Paddings: new[] { 1, 2 }, Dilations: new[] { 1, 2 }), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false), Activation: Layer.ReLU, Batch: 3),
+        // Per-dim padding in padding_mode 'reflect': the prologue pads rows and columns differently.
+        new("tuple_k1x5_reflect_p0x2", new[] { 3, 6, 19 }, new ConvCase(8, 0, Kernels: new[] { 1, 5 }, Paddings: new[] { 0, 2 }, Mode: PaddingMode.Reflect), Norm: true, Activation: Layer.Tanh),
+        // R(2+1)D: a (1, 3, 3) spatial conv and a (3, 1, 1) temporal conv.
+        new("tuple_conv3d_k1x3x3_bn_relu", new[] { 3, 4, 8, 12 }, new ConvCase(8, 0, Kernels: new[] { 1, 3, 3 }, Paddings: new[] { 0, 1, 1 }), Rank: 3, Norm: true, Activation: Layer.ReLU),
+        new("tuple_conv3d_k3x1x1_s2x1x1_gn", new[] { 4, 7, 5, 10 }, new ConvCase(6, 0, Kernels: new[] { 3, 1, 1 }, Strides: new[] { 2, 1, 1 }, Paddings: new[] { 1, 0, 0 }), Rank: 3, NormOf: new(Layer.GroupNorm, Groups: 3), Activation: Layer.GELU),
+        // Conv1d written with one-entry tuples: the same conv as KernelSize = 5, Stride = 2, Padding = 2.
+        new("tuple_conv1d_k5_s2", new[] { 3, 29 }, new ConvCase(8, 0, Kernels: new[] { 5 }, Strides: new[] { 2 }, Paddings: new[] { 2 }), Rank: 1, Norm: true, Activation: Layer.ReLU),
     };
 
     public static IEnumerable<object[]> Names => All.Select(c => new object[] { c.Name });

@@ -27,13 +27,17 @@ public sealed class Tape
     public T Pick<T>(IReadOnlyList<T> options) => options[Next(options.Count)];
 }
 
+/// <remarks><see cref="KernelSizes"/>, <see cref="Paddings"/>: per-dim tuples (written KernelSizes = new[] { … }) instead of Kernel, Padding.</remarks>
 public sealed record FuzzConv(int Rank, int OutChannels, int Kernel, int Stride, int Padding, int Dilation, int Groups, bool Bias, string Name,
-    PaddingMode Mode = PaddingMode.Zeros, bool Transposed = false, int OutputPadding = 0)
+    PaddingMode Mode = PaddingMode.Zeros, bool Transposed = false, int OutputPadding = 0, int[]? KernelSizes = null, int[]? Paddings = null)
 {
+    public int KernelAt(int axis) => KernelSizes?[axis] ?? Kernel;
+    public int PaddingAt(int axis) => Paddings?[axis] ?? Padding;
+
     /// <summary>The output's spatial dims for an input's, with PyTorch's formula for Conv{Rank}d or ConvTranspose2d.</summary>
     public int[] Output(IEnumerable<int> dims) => Transposed
         ? dims.Select(d => (d - 1) * Stride - 2 * Padding + Dilation * (Kernel - 1) + OutputPadding + 1).ToArray()
-        : dims.Select(d => (d + 2 * Padding - (Dilation * (Kernel - 1) + 1)) / Stride + 1).ToArray();
+        : dims.Select((d, a) => (d + 2 * PaddingAt(a) - (Dilation * (KernelAt(a) - 1) + 1)) / Stride + 1).ToArray();
 }
 /// <summary>A 2d conv's prologue: an Upsample (Scale 0: none) and a padding layer (Pad null: none) with (left, right, top, bottom).</summary>
 public sealed record FuzzPrologue(int Scale, UpsampleMode Mode, Layer? Pad, int Left, int Right, int Top, int Bottom);
@@ -139,12 +143,20 @@ public sealed record FuzzModel(string Namespace, string TypeName, int[] Input, I
         int extent = dilation * (kernel - 1) + 1;
         int[] outDims = dims.Select(d => (d + 2 * padding - extent) / stride + 1).ToArray();
         var conv = new FuzzConv(rank, outChannels, kernel, stride, padding, dilation, groups, !t.OneIn(3), $"conv{index}", mode);
+        if (rank >= 2 && t.OneIn(4))
+        {
+            // PyTorch's per-dim tuples: a kernel of 1–4 and a padding of up to half the dilated window on each dim.
+            int[] kernels = dims.Select(d => { int k = t.Range(1, 4); while (dilation * (k - 1) + 1 > d) k--; return k; }).ToArray();
+            int[] paddings = kernels.Select(k => t.Next(k / 2 * dilation + 1)).ToArray();
+            conv = conv with { KernelSizes = kernels, Paddings = paddings, Mode = PaddingMode.Zeros };
+            outDims = conv.Output(dims);
+        }
         if (rank == 2 && prologue is null && t.OneIn(6)) // a prologue stands only before a Conv2d
         {
             // ConvTranspose2d: any kernel and stride; padding at most half the dilated window (the output is then never
             // smaller than the input), output_padding below stride or dilation.
             int k = t.Range(1, 4), s = t.Range(1, 3), d = t.OneIn(4) ? 2 : 1;
-            conv = conv with { Transposed = true, Mode = PaddingMode.Zeros, Kernel = k, Stride = s, Dilation = d, Padding = t.Next(d * (k - 1) / 2 + 1), OutputPadding = t.Next(Math.Max(s, d)) };
+            conv = conv with { Transposed = true, KernelSizes = null, Paddings = null, Mode = PaddingMode.Zeros, Kernel = k, Stride = s, Dilation = d, Padding = t.Next(d * (k - 1) / 2 + 1), OutputPadding = t.Next(Math.Max(s, d)) };
             outDims = conv.Output(dims);
         }
 
@@ -327,8 +339,9 @@ public sealed class FuzzSource
                 (tc.Dilation != 1 ? $", Dilation = {tc.Dilation}" : "") + (tc.Groups != 1 ? $", Groups = {tc.Groups}" : "") +
                 (tc.Bias ? "" : ", Bias = false") + $", Name = \"{tc.Name}\")");
         else if (chain.Conv is { } c)
-            attributes.Add($"Conv{c.Rank}d({c.OutChannels}, KernelSize = {c.Kernel}" +
-                (c.Stride != 1 ? $", Stride = {c.Stride}" : "") + (c.Padding != 0 ? $", Padding = {c.Padding}" : "") +
+            attributes.Add($"Conv{c.Rank}d({c.OutChannels}, " + (c.KernelSizes is { } ks ? $"KernelSizes = new[] {{ {string.Join(", ", ks)} }}" : $"KernelSize = {c.Kernel}") +
+                (c.Stride != 1 ? $", Stride = {c.Stride}" : "") +
+                (c.Paddings is { } ps ? $", Paddings = new[] {{ {string.Join(", ", ps)} }}" : c.Padding != 0 ? $", Padding = {c.Padding}" : "") +
                 (c.Dilation != 1 ? $", Dilation = {c.Dilation}" : "") + (c.Groups != 1 ? $", Groups = {c.Groups}" : "") +
                 (c.Bias ? "" : ", Bias = false") + (c.Mode != PaddingMode.Zeros ? $", PaddingMode = PaddingMode.{c.Mode}" : "") + $", Name = \"{c.Name}\")");
         if (chain.Linear is { } l)
@@ -398,10 +411,11 @@ public sealed class FuzzWeights
             if (chain.Conv is { } c)
             {
                 int perGroup = chain.InShape[0] / c.Groups;
-                int fanIn = perGroup * (int)Math.Pow(c.Kernel, c.Rank);
+                int[] kernel = Enumerable.Range(0, c.Rank).Select(c.KernelAt).ToArray();
+                int fanIn = perGroup * kernel.Aggregate(1, (a, k) => a * k);
                 float bound = 1f / MathF.Sqrt(fanIn);
                 Add(c.Name + ".weight", Uniform(random, outputs * fanIn, -bound, bound), (c.Transposed ? new[] { chain.InShape[0], outputs / c.Groups } : new[] { outputs, perGroup })
-                    .Concat(Enumerable.Repeat(c.Kernel, c.Rank)).ToArray());
+                    .Concat(kernel).ToArray());
                 if (c.Bias) Add(c.Name + ".bias", Uniform(random, outputs, -bound, bound), outputs);
             }
             else
@@ -475,10 +489,12 @@ public sealed class FuzzWeights
                 }
                 else
                 {
+                    // Per dim: a tuple conv (KernelSizes, Paddings) has its own kernel and padding on each dim (padding_mode is then zeros).
+                    int[] kernel = Enumerable.Range(0, c.Rank).Select(c.KernelAt).ToArray();
+                    int[] paddings = Enumerable.Range(0, c.Rank).Select(a => c.Paddings is null ? padding : c.Paddings[a]).ToArray();
                     y = FusedNorm.Reference.ConvNd(y, batch, inC, dims, Get(c.Name + ".weight")!, Get(c.Name + ".bias"),
-                        c.OutChannels, c.Groups, c.Kernel, c.Stride, padding, c.Dilation);
-                    int extent = c.Dilation * (c.Kernel - 1) + 1;
-                    shape = new[] { c.OutChannels }.Concat(dims.Select(d => (d + 2 * padding - extent) / c.Stride + 1)).ToArray();
+                        c.OutChannels, c.Groups, kernel, Enumerable.Repeat(c.Stride, c.Rank).ToArray(), paddings, Enumerable.Repeat(c.Dilation, c.Rank).ToArray());
+                    shape = new[] { c.OutChannels }.Concat(dims.Select((d, a) => (d + 2 * paddings[a] - (c.Dilation * (kernel[a] - 1) + 1)) / c.Stride + 1)).ToArray();
                 }
             }
             else

@@ -225,12 +225,12 @@ public class ReferenceTests
     {
         var writer = new SafeTensorsWriter();
         int outputs = chain.Conv?.OutChannels ?? chain.LinearOut;
-        int fanIn = chain.Conv is { } c ? chain.SampleShape[0] / c.Groups * (int)Math.Pow(c.Kernel, chain.Rank) : chain.SampleShape.Aggregate(1, (a, d) => a * d);
+        int fanIn = chain.Conv is { } c ? chain.SampleShape[0] / c.Groups * c.KernelsOf(chain.Rank).Aggregate(1, (a, k) => a * k) : chain.SampleShape.Aggregate(1, (a, d) => a * d);
         float bound = 1f / MathF.Sqrt(fanIn); // PyTorch's default init range
         float[] weight = Uniform(random, outputs * fanIn, -bound, bound);
         string prefix = chain.Conv is not null ? "conv" : "linear";
         writer.Add(prefix + ".weight", weight, chain.Conv is { } cc
-            ? new[] { outputs, chain.SampleShape[0] / cc.Groups }.Concat(Enumerable.Repeat(cc.Kernel, chain.Rank)).ToArray()
+            ? new[] { outputs, chain.SampleShape[0] / cc.Groups }.Concat(cc.KernelsOf(chain.Rank)).ToArray()
             : new[] { outputs, fanIn });
         float[]? bias = (chain.Conv?.Bias ?? chain.LinearBias) ? Uniform(random, outputs, -bound, bound) : null;
         if (bias is not null) writer.Add(prefix + ".bias", bias, outputs);
@@ -279,16 +279,18 @@ public class ReferenceTests
                 x = Reference.Pad(x, batch, inC, dims, new[] { t, l }, new[] { b, r }, mode);
                 dims = new[] { dims[0] + t + b, dims[1] + l + r };
             }
-            int convPadding = c.Padding;
-            if (c.Mode != PaddingMode.Zeros && c.Padding > 0)
+            int rank = dims.Length;
+            int[] kernel = c.KernelsOf(rank), stride = c.StridesOf(rank), dilation = c.DilationsOf(rank);
+            int[] convPadding = c.PaddingsOf(rank);
+            if (c.Mode != PaddingMode.Zeros && convPadding.Any(v => v > 0))
             {
-                int[] pads = dims.Select(_ => c.Padding).ToArray();
+                int[] pads = convPadding;
                 x = Reference.Pad(x, batch, inC, dims, pads, pads, c.Mode);
-                dims = dims.Select(d => d + 2 * c.Padding).ToArray();
-                convPadding = 0;
+                dims = dims.Select((d, i) => d + 2 * pads[i]).ToArray();
+                convPadding = new int[rank];
             }
-            y = Reference.ConvNd(x, batch, inC, dims, p.Weight, p.Bias, c.OutChannels, c.Groups, c.Kernel, c.Stride, convPadding, c.Dilation);
-            int[] outDims = dims.Select(d => Reference.OutputSize(d, c.Kernel, c.Stride, convPadding, c.Dilation)).ToArray();
+            y = Reference.ConvNd(x, batch, inC, dims, p.Weight, p.Bias, c.OutChannels, c.Groups, kernel, stride, convPadding, dilation);
+            int[] outDims = dims.Select((d, i) => Reference.OutputSize(d, kernel[i], stride[i], convPadding[i], dilation[i])).ToArray();
             if (dims.Length == 2) (h, w) = (outDims[0], outDims[1]);
             else if (chain.Pool is not null) throw new NotSupportedException("the reference chain pools after 2d convolutions only");
             else h = outDims.Aggregate(1, (a, d) => a * d); // spatial, as one dim: only the norms read it

@@ -241,6 +241,23 @@ public static class DiagnosticDescriptors
         "Reflect or circular padding too large for its input",
         "Chain '{0}': {1} (PyTorch raises): use less padding, another padding mode, or a larger input");
 
+    // ---- FN0046–FN0049: per-dim tuples (KernelSizes, Strides, Paddings, Dilations) ----
+    public static readonly DiagnosticDescriptor TupleAndIntBothSet = Error("FN0046",
+        "A conv parameter is set both as an int and as a tuple",
+        "Chain '{0}': {1} sets both {2} and {3}: keep one, e.g. {3} = new[] {{ {4} }} (per dim) or {2} = {5} (every dim)");
+
+    public static readonly DiagnosticDescriptor TupleLength = Error("FN0047",
+        "A conv tuple has the wrong number of entries",
+        "Chain '{0}': {1} has {2} = {{ {3} }} ({4} entries), but it takes one entry per spatial dim {5}: write {2} = new[] {{ {6} }}");
+
+    public static readonly DiagnosticDescriptor TupleEntry = Error("FN0048",
+        "A conv tuple entry is out of range",
+        "Chain '{0}': {1} has {2} = {{ {3} }}, but every entry of {4} must be {5}");
+
+    public static readonly DiagnosticDescriptor TupleNotSupported = Error("FN0049",
+        "Per-dim tuples are not supported on this layer",
+        "Chain '{0}': {1} sets {2}, but per-dim tuples are supported on Conv1d, Conv2d and Conv3d only: give ConvTranspose2d a square kernel with {3}");
+
     // ---- FN0050–FN0054: a norm or activation before a convolution (pre-activation), or with no compute layer ----
     public static readonly DiagnosticDescriptor PreActivationOutOfPlace = Error("FN0050",
         "Norm or activation before a convolution is not supported there",

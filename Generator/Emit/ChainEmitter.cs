@@ -142,7 +142,7 @@ internal static class ChainEmitter
         {
             name = c.Name; outputs = c.OutChannels; bias = c.Bias;
             weightShape = c.Transposed is null
-                ? $"{c.OutChannels}, {c.InPerGroup}, {string.Join(", ", Enumerable.Repeat(c.Kernel, c.Rank))}"
+                ? $"{c.OutChannels}, {c.InPerGroup}, {string.Join(", ", new[] { c.KernelD, c.KernelH, c.Kernel }.Skip(3 - c.Rank))}"
                 : $"{c.InChannels}, {c.OutPerGroup}, {c.Kernel}, {c.Kernel}"; // ConvTranspose2d: (in_channels, out_channels / groups, k, k)
         }
         else { LinearPlan l = chain.Linear!; name = l.Name; outputs = l.OutFeatures; weightShape = $"{l.OutFeatures}, {l.InFeatures}"; bias = l.Bias; }

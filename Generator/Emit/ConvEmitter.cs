@@ -23,7 +23,9 @@ internal static class ConvEmitter
         if (c.ColumnPhases > 1)
             w.Line($"private const int PaddedW = {c.InWidth}, PhaseW = {c.PhaseWidth}; // a padded row of PaddedW columns is stored as Stride segments of PhaseW: segment q holds columns q, q + Stride, …");
         w.Line($"private const int OutC = {c.OutChannels}, ConvD = {c.OutDepth}, ConvH = {c.OutHeight}, ConvW = {c.OutWidth}, ConvSpatial = ConvD * ConvH * ConvW;");
-        w.Line($"private const int Kernel = {c.Kernel}, Stride = {c.Stride}, Padding = {c.Padding}, Dilation = {c.Dilation};");
+        w.Line($"private const int Kernel = {c.Kernel}, Stride = {c.Stride}, Padding = {c.Padding}, Dilation = {c.Dilation};{(c.IsCubic ? "" : " // the width dim's (columns)")}");
+        if (!c.IsCubic)
+            w.Line($"private const int KernelD = {c.KernelD}, KernelH = {c.KernelH}, StrideD = {c.StrideD}, StrideH = {c.StrideH}, DilationD = {c.DilationD}, DilationH = {c.DilationH}; // the depth and height dims': kernel_size {c.AxesText(c.KernelD, c.KernelH, c.Kernel)}, stride {c.StrideText}, dilation {c.DilationText}");
         if (c.Prologue is { } pr)
         {
             w.Line($"private const int SourceD = {c.SourceDepth}, SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are the copy the prologue makes of it");
@@ -32,7 +34,8 @@ internal static class ConvEmitter
             w.Line($"private static readonly InputPrologue Prologue = new InputPrologue(SourceD, SourceH, SourceW, scale: {pr.Scale}, " +
                    $"upsample: global::FusedNorm.UpsampleMode.{pr.Upsample}, alignCorners: {(pr.AlignCorners ? "true" : "false")}, " +
                    $"left: {pr.Left}, right: {pr.Right}, top: {pr.Top}, bottom: {pr.Bottom}, layerMode: {mode(pr.LayerMode)}, " +
-                   $"convPadding: {c.CopyPadding}, convMode: {mode(pr.ConvMode)}, rank: {c.Rank}, phases: {c.ColumnPhases}, copyDepth: InD, copyHeight: InH, copyPitch: InW);");
+                   $"convPadding: {c.CopyPadding}, convMode: {mode(pr.ConvMode)}, rank: {c.Rank}, phases: {c.ColumnPhases}, copyDepth: InD, copyHeight: InH, copyPitch: InW" +
+                   (c.IsCubic ? "" : $", convPaddingDepth: {c.CopyPaddingD}, convPaddingHeight: {c.CopyPaddingH}") + ");");
             int planeSize = c.InDepth * c.InHeight * c.RowPitch;
             w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
         }
@@ -46,7 +49,7 @@ internal static class ConvEmitter
         else if (c.PaddedCopy)
         {
             w.Line($"private const int SourceD = {c.SourceDepth}, SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are its {(c.PreActOnlyCopy ? "pre-activated" : "zero-padded")} copy");
-            w.Line($"private const int PadD = {(c.Rank == 3 ? c.CopyPadding : 0)}, PadH = {(c.Rank >= 2 ? c.CopyPadding : 0)}, PadW = {c.CopyPadding};");
+            w.Line($"private const int PadD = {c.CopyPaddingD}, PadH = {c.CopyPaddingH}, PadW = {c.CopyPadding};");
             int planeSize = c.InDepth * c.InHeight * c.RowPitch;
             w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
         }
@@ -68,7 +71,8 @@ internal static class ConvEmitter
             w.Line($"private const int RunLength = {n.RunLength}, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample");
         w.Line();
 
-        w.Line($"/// <summary>Packs weights [OutC, InPerGroup, {string.Join(", ", Enumerable.Repeat("K", c.Rank))}] as [block][ic][taps][channel in block].</summary>");
+        string taps = c.IsCubic ? string.Join(", ", Enumerable.Repeat("K", c.Rank)) : c.Rank switch { 1 => "KW", 2 => "KH, KW", _ => "KD, KH, KW" };
+        w.Line($"/// <summary>Packs weights [OutC, InPerGroup, {taps}] as [block][ic][taps][channel in block].</summary>");
         w.Line($"public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);");
         w.Line();
 
@@ -185,9 +189,15 @@ internal static class ConvEmitter
         if (p.Scale > 1 || p.Upsample == UpsampleKind.Bilinear)
             parts.Add($"{p.Upsample.ToString().ToLowerInvariant()} upsample ×{p.Scale}{(p.AlignCorners ? " (align_corners)" : "")} ({p.SourceHeight}×{p.SourceWidth} → {p.SourceHeight * p.Scale}×{p.SourceWidth * p.Scale})");
         if (p.PadLayer != LayerKind.Unknown) parts.Add($"{p.PadLayer} ({p.Left}, {p.Right}, {p.Top}, {p.Bottom})");
-        parts.Add(c.CopyPadding > 0 ? $"the conv's {p.ConvMode.ToString().ToLowerInvariant()} padding {c.CopyPadding}" : "no conv padding");
+        parts.Add(c.Pads ? $"the conv's {p.ConvMode.ToString().ToLowerInvariant()} padding {c.PaddingText}" : "no conv padding");
         return string.Join(", ", parts);
     }
+
+    /// <summary>
+    /// The generated constant that holds <paramref name="name"/> (Kernel, Stride, Dilation) on the depth or height dim: the one
+    /// shared constant for a cubic kernel, else its own (StrideH): the bare names are the width dim's.
+    /// </summary>
+    private static string Axis(ConvPlan c, string name, char dim) => c.IsCubic ? name : name + dim;
 
     /// <summary>The skip parameter (", ref float name") of a method of a chain with a residual add, else nothing.</summary>
     internal static string SkipRef(ChainPlan chain, string name) => chain.HasSkip ? $", {Ref} {name}" : "";
@@ -235,9 +245,9 @@ internal static class ConvEmitter
                 else if (c.Transposed is not null)
                     w.Comment("ConvTranspose2d: copy the input with UpStride − 1 zeros between its rows and columns and UpPad around, the input the equivalent stride-1 conv reads.");
                 else if (c.ColumnPhases > 1)
-                    w.Comment($"Copy the input into a buffer{(c.CopyPadding > 0 ? $" zero-padded ({c.CopyPadding} on each side)" : "")} whose rows are split into {c.ColumnPhases} column phases: a tap's inputs for consecutive output columns are then consecutive.");
+                    w.Comment($"Copy the input into a buffer{(c.Pads ? $" zero-padded ({c.PaddingText} on each side)" : "")} whose rows are split into {c.ColumnPhases} column phases: a tap's inputs for consecutive output columns are then consecutive.");
                 else
-                    w.Comment($"Copy the input into a zero-padded buffer ({c.CopyPadding} on each side): every window then lies inside it, with no bounds tests.");
+                    w.Comment($"Copy the input into a zero-padded buffer ({c.PaddingText} on each side): every window then lies inside it, with no bounds tests.");
                 w.Comment(c.PreActOnlyCopy ? "The planes are split over the worker threads." : "The planes are split over the worker threads; only the padding is zeroed.");
                 w.Line("float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);");
                 w.Line("Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>");
@@ -636,8 +646,8 @@ internal static class ConvEmitter
             if (c.Rank == 3) w.Open("for (int od = 0; od < ConvD; od++)");
             if (c.Rank >= 2) w.Open(mode is null ? "for (int oh = rowStart; oh < rowEnd; oh++)" : "for (int oh = 0; oh < ConvH; oh++)");
             else w.Open("");
-            if (c.Rank == 3) w.Line("int id0 = od * Stride - Padding;");
-            if (c.Rank >= 2) w.Line("int ih0 = oh * Stride - Padding;");
+            if (c.Rank == 3) w.Line($"int id0 = od * {Axis(c, "Stride", 'D')} - Padding;");
+            if (c.Rank >= 2) w.Line($"int ih0 = oh * {Axis(c, "Stride", 'H')} - Padding;");
             w.Line($"int row = {RowExpression(c)}; // output row within the channel plane");
             string pixelArgs = $"ref x, ref w, ref bias, ref dst{(mode is null ? SkipArg(chain, "skip") : ", stats")}, oc, {(c.Rank == 3 ? "od" : "0")}, {(c.Rank >= 2 ? "oh" : "0")}";
             if (c.InteriorStart > 0 || c.InteriorEnd < c.OutWidth)
@@ -806,12 +816,12 @@ internal static class ConvEmitter
                     for (int kh = 0; kh < c.KernelH; kh++)
                     {
                         var checks = new List<string>();
-                        if (c.Rank == 3 && c.Padding > 0) checks.Add($"(uint)(id0 + {kd * c.Dilation}) < InD");
-                        if (c.Rank >= 2 && c.Padding > 0) checks.Add($"(uint)(ih0 + {kh * c.Dilation}) < InH");
+                        if (c.Rank == 3 && c.Padding > 0) checks.Add($"(uint)(id0 + {kd * c.DilationD}) < InD");
+                        if (c.Rank >= 2 && c.Padding > 0) checks.Add($"(uint)(ih0 + {kh * c.DilationH}) < InH");
                         w.Comment(c.Rank switch { 3 => $"kernel plane {kd}, row {kh}", 2 => $"kernel row {kh}", _ => "the kernel's taps" });
                         w.Open(checks.Count > 0 ? $"if ({string.Join(" && ", checks)})" : "");
                         for (int kw = 0; kw < c.Kernel; kw++, tap++)
-                            EmitTap(w, c, r, lanes, cols, acc, "xc", (kd * c.Dilation * c.InHeight + kh * c.Dilation) * c.RowPitch + c.ColumnOffset(kw * c.Dilation), "wk", tap * r, kw.ToString(), tap.ToString(), $"tap {tap}, ");
+                            EmitTap(w, c, r, lanes, cols, acc, "xc", (kd * c.DilationD * c.InHeight + kh * c.DilationH) * c.RowPitch + c.ColumnOffset(kw * c.Dilation), "wk", tap * r, kw.ToString(), tap.ToString(), $"tap {tap}, ");
                         w.Close();
                     }
                 return;
@@ -819,13 +829,16 @@ internal static class ConvEmitter
             w.Comment(unroll == WindowUnroll.Row
                 ? $"The window a kernel row at a time ({c.Kernel} taps unrolled): the whole {c.KernelText} window unrolled would pass the JIT's optimization limits."
                 : $"The window a tap at a time ({r}×{cols} FMAs unrolled): even one kernel row unrolled would pass the JIT's optimization limits.");
-            if (c.Rank == 3) w.Open("for (int kd = 0; kd < Kernel; kd++)");
-            if (c.Rank >= 2) w.Open("for (int kh = 0; kh < Kernel; kh++)");
+            string kernelD = Axis(c, "Kernel", 'D'), kernelH = Axis(c, "Kernel", 'H'), dilationD = Axis(c, "Dilation", 'D'), dilationH = Axis(c, "Dilation", 'H');
+            if (c.Rank == 3) w.Open($"for (int kd = 0; kd < {kernelD}; kd++)");
+            if (c.Rank >= 2) w.Open($"for (int kh = 0; kh < {kernelH}; kh++)");
             else w.Open("");
-            if (c.Rank == 3 && c.Padding > 0) w.Line("if ((uint)(id0 + kd * Dilation) >= InD) continue;");
-            if (c.Rank >= 2 && c.Padding > 0) w.Line("if ((uint)(ih0 + kh * Dilation) >= InH) continue;");
-            string row = c.Rank switch { 3 => "(kd * Kernel + kh)", 2 => "kh", _ => "0" };
-            string rowOffset = c.Rank switch { 3 => "(kd * InH + kh) * Dilation * InW", 2 => "kh * Dilation * InW", _ => "0" };
+            if (c.Rank == 3 && c.Padding > 0) w.Line($"if ((uint)(id0 + kd * {dilationD}) >= InD) continue;");
+            if (c.Rank >= 2 && c.Padding > 0) w.Line($"if ((uint)(ih0 + kh * {dilationH}) >= InH) continue;");
+            string row = c.Rank switch { 3 => $"(kd * {kernelH} + kh)", 2 => "kh", _ => "0" };
+            string rowOffset = c.IsCubic
+                ? c.Rank switch { 3 => "(kd * InH + kh) * Dilation * InW", 2 => "kh * Dilation * InW", _ => "0" }
+                : c.Rank switch { 3 => "(kd * DilationD * InH + kh * DilationH) * InW", 2 => "kh * DilationH * InW", _ => "0" };
             w.Line($"{Ref} wr = ref {Unsafe}.Add(ref wk, {row} * Kernel * {r}); // this kernel row's taps");
             w.Line($"int xr = xc + {rowOffset};");
             if (unroll == WindowUnroll.Row)
@@ -894,7 +907,7 @@ internal static class ConvEmitter
         w.Line("/// <summary>One output position of r channels with bounds checks: the zero padding is skipped, not read.</summary>");
         using (w.Block($"private static void ConvPixel{Suffix(mode)}(int r, {Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc, int od, int oh, int ox)"))
         {
-            w.Line("int id0 = od * Stride - Padding, ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;");
+            w.Line($"int id0 = od * {Axis(c, "Stride", 'D')} - Padding, ih0 = oh * {Axis(c, "Stride", 'H')} - Padding, iw0 = ox * Stride - Padding;");
             if (c.Rank < 3) w.Line(c.Rank == 2 ? "id0 = 0; // 2d: one plane" : "id0 = 0; ih0 = 0; // 1d: one row");
             w.Line("int row = od * ConvH + oh;");
             if (c.ChannelVectorPixels)
@@ -935,11 +948,11 @@ internal static class ConvEmitter
         using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
         using (w.Block($"for (int kd = 0; kd < {c.KernelD}; kd++)"))
         {
-            w.Line("int id = id0 + kd * Dilation;");
+            w.Line($"int id = id0 + kd * {Axis(c, "Dilation", 'D')};");
             w.Line("if ((uint)id >= InD) continue;");
             using (w.Block($"for (int kh = 0; kh < {c.KernelH}; kh++)"))
             {
-                w.Line("int ih = ih0 + kh * Dilation;");
+                w.Line($"int ih = ih0 + kh * {Axis(c, "Dilation", 'H')};");
                 w.Line("if ((uint)ih >= InH) continue;");
                 using (w.Block("for (int kw = 0; kw < Kernel; kw++)"))
                 {

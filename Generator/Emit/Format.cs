@@ -43,7 +43,8 @@ internal static class Format
     public static string Tag(ChainPlan chain)
     {
         string head = chain.Conv is { } c
-            ? $"Conv{string.Join("x", System.Linq.Enumerable.Repeat(c.Kernel, c.Rank))}S{c.Stride}" + (c.Dilation > 1 ? $"D{c.Dilation}" : "")
+            ? $"Conv{string.Join("x", new[] { c.KernelD, c.KernelH, c.Kernel }.Skip(3 - c.Rank))}S{TagAxes(c, c.StrideD, c.StrideH, c.Stride)}"
+              + (c.DilationD > 1 || c.DilationH > 1 || c.Dilation > 1 ? $"D{TagAxes(c, c.DilationD, c.DilationH, c.Dilation)}" : "")
               + (c.Groups > 1 ? (c.Groups == c.InChannels && c.Groups == c.OutChannels ? "DW" : $"G{c.Groups}") : "") + $"_C{c.InChannels}K{c.OutChannels}"
             : $"Linear_I{chain.Linear!.InFeatures}O{chain.Linear.OutFeatures}";
         if (chain.Conv is { Identity: true } pass)
@@ -62,6 +63,10 @@ internal static class Format
             + (chain.Pool is { } p ? (p.IsGlobal ? "GlobalAvgPool" : (p.IsMax ? "MaxPool" : "AvgPool") + p.Kernel) : "");
         return post.Length == 0 ? head : head + "_" + post;
     }
+
+    /// <summary>A stride or dilation in a kernel's tag: "2" when the same on every dim, else per dim ("2x1").</summary>
+    private static string TagAxes(ConvPlan c, int d, int h, int w) =>
+        (c.Rank == 3 ? d == w && h == w : c.Rank < 2 || h == w) ? $"{w}" : string.Join("x", new[] { d, h, w }.Skip(3 - c.Rank));
 
     public static string ActivationName(ActivationSpec a) => a.Kind switch
     {
@@ -114,10 +119,10 @@ internal static class Format
                 (t.Stride != 1 ? $", stride={t.Stride}" : "") + (t.Padding != 0 ? $", padding={t.Padding}" : "") + (t.OutputPadding != 0 ? $", output_padding={t.OutputPadding}" : "") +
                 (tc.Groups != 1 ? $", groups={tc.Groups}" : "") + (tc.Bias ? "" : ", bias=False") + (tc.Dilation != 1 ? $", dilation={tc.Dilation}" : "") + ")");
         else if (chain.Conv is { Identity: false } c)
-            parts.Add($"Conv{c.Rank}d({c.InChannels}, {c.OutChannels}, kernel_size={c.Kernel}" +
-                (c.Stride != 1 ? $", stride={c.Stride}" : "") + (c.CopyPadding + c.Padding != 0 ? $", padding={c.CopyPadding + c.Padding}" : "") +
-                (c.Dilation != 1 ? $", dilation={c.Dilation}" : "") + (c.Groups != 1 ? $", groups={c.Groups}" : "") + (c.Bias ? "" : ", bias=False") +
-                (c.Prologue is { ConvMode: not PadMode.Zeros } pm && c.CopyPadding > 0 ? $", padding_mode='{pm.ConvMode.ToString().ToLowerInvariant()}'" : "") + ")");
+            parts.Add($"Conv{c.Rank}d({c.InChannels}, {c.OutChannels}, kernel_size={c.AxesText(c.KernelD, c.KernelH, c.Kernel)}" +
+                (c.StrideD * c.StrideH * c.Stride != 1 ? $", stride={c.StrideText}" : "") + (c.CopyPaddingD + c.CopyPaddingH + c.CopyPadding + c.Padding != 0 ? $", padding={c.PaddingText}" : "") +
+                (c.DilationD * c.DilationH * c.Dilation != 1 ? $", dilation={c.DilationText}" : "") + (c.Groups != 1 ? $", groups={c.Groups}" : "") + (c.Bias ? "" : ", bias=False") +
+                (c.Prologue is { ConvMode: not PadMode.Zeros } pm && c.CopyPaddingD + c.CopyPaddingH + c.CopyPadding > 0 ? $", padding_mode='{pm.ConvMode.ToString().ToLowerInvariant()}'" : "") + ")");
         if (chain.Linear is { } l)
             parts.Add($"Linear({l.InFeatures}, {l.OutFeatures}" + (l.Bias ? "" : ", bias=False") + ")");
         if (chain.Norm is { } n) parts.Add(NormModule(n));

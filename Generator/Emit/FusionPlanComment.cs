@@ -15,7 +15,7 @@ internal static class FusionPlanComment
         w.Line("/// <code>");
         if (chain.Conv is { } c)
         {
-            w.Line($"/// conv    {ShapeText(chain.InputShape)} → {c.OutChannels}×{Spatial(c)}, {c.KernelText} window {UnrollText(chain)}, stride {c.Stride}, padding {c.CopyPadding + c.Padding}, dilation {c.Dilation}" +
+            w.Line($"/// conv    {ShapeText(chain.InputShape)} → {c.OutChannels}×{Spatial(c)}, {c.KernelText} window {UnrollText(chain)}, stride {c.StrideText}, padding {c.PaddingText}, dilation {c.DilationText}" +
                    (c.Groups > 1 ? $", {c.Groups} groups of {c.InPerGroup} → {c.OutPerGroup} channels" : ""));
             if (c.Identity)
                 w.Line($"/// pass    a standalone {(chain.Norm is null ? "activation" : "norm")} pass, run as the identity depthwise 1×1 conv above (weight 1, bias 0: x·1 + 0 is x exactly) so that the {(chain.Norm is null ? "activation" : "norm and activation")} below run as its epilogue, with the conv chains' statistics, tiles and threads");
@@ -50,13 +50,13 @@ internal static class FusionPlanComment
                     : $"/// tasks   sample × channel block × row band: {blocks} block(s) × up to {chain.MaxRowBands} bands of the {chain.BandedRows} {rows} rows per sample, as many as give each thread about 4 tasks (1 band on one thread)");
             }
             if (c.Flat512)
-                w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row of {c.FlatPitch} positions per output row ({(c.Stride == 1 ? "the padded width" : $"{c.Stride} rows of the phased copy")}; {c.FlatPitch - c.OutWidth} extra positions per row, dropped), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
+                w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row of {c.FlatPitch} positions per output row ({(c.Stride == 1 ? (c.StrideH == 1 ? "the padded width" : $"{c.StrideH} rows of the padded copy") : $"{c.Stride} rows of the phased copy")}; {c.FlatPitch - c.OutWidth} extra positions per row, dropped), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
             if (c.Prologue is not null)
                 w.Line($"/// prologue {ConvEmitter.PrologueText(c)}: applied while the input is copied into the buffer the kernels read (one gathering pass, indices computed once), so no upsampled or padded tensor is stored and no tap is bounds-tested");
-            else if (c.CopyPadding > 0)
+            else if (c.Pads)
                 w.Line($"/// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested");
             if (c.ColumnPhases > 1)
-                w.Line($"/// phases  the {(c.CopyPadding > 0 ? "padded " : "")}copy stores each row as {c.ColumnPhases} column phases of {c.PhaseWidth} (columns q, q + {c.Stride}, …), so a stride-{c.Stride} tap's inputs for consecutive output columns are consecutive: one vector load each");
+                w.Line($"/// phases  the {(c.Pads ? "padded " : "")}copy stores each row as {c.ColumnPhases} column phases of {c.PhaseWidth} (columns q, q + {c.Stride}, …), so a stride-{c.Stride} tap's inputs for consecutive output columns are consecutive: one vector load each");
             if (c.Vectorized)
                 w.Line($"/// columns {c.InteriorStart}..{c.InteriorEnd - 1} are interior (no bounds tests, the last vector overlaps the one before); " +
                        (c.InteriorStart > 0 || c.InteriorEnd < c.OutWidth ? $"{c.InteriorStart + c.OutWidth - c.InteriorEnd} border column(s) take the checked scalar path" : "no border columns"));

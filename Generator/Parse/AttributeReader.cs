@@ -67,6 +67,21 @@ internal readonly struct AttributeReader
         return values.ToImmutable();
     }
 
+    /// <summary>Whether the named argument <paramref name="name"/> is written (or a block's use gives it).</summary>
+    public bool Has(string name) => _named.ContainsKey(name) || _namedOverrides is not null && _namedOverrides.ContainsKey(name);
+
+    /// <summary>A named int[] argument: null when it is not set (or set to null).</summary>
+    public ImmutableArray<int>? IntArray(string name)
+    {
+        if (_namedOverrides is not null && _namedOverrides.TryGetValue(name, out object? o) && o is int[] overridden)
+            return ImmutableArray.Create(overridden);
+        if (!_named.TryGetValue(name, out TypedConstant c) || c.Kind != TypedConstantKind.Array || c.IsNull) return null;
+        ImmutableArray<int>.Builder values = ImmutableArray.CreateBuilder<int>();
+        foreach (TypedConstant item in c.Values)
+            values.Add(item.Value is int v ? v : 0);
+        return values.ToImmutable();
+    }
+
     public double Double(string name, double fallback) =>
         _namedOverrides is not null && _namedOverrides.TryGetValue(name, out object? o) ? (o is int oi ? oi : fallback) :
         _named.TryGetValue(name, out TypedConstant c)

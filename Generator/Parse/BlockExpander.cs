@@ -63,6 +63,17 @@ internal static class BlockExpander
                 {
                     string property = nameEquals.Name.Identifier.ValueText;
                     ITypeSymbol? type = PropertyType(attribute.AttributeClass, property);
+                    // An int[] property (a conv's KernelSizes = new[] { 1, K }): each element computed at this use.
+                    if (type is IArrayTypeSymbol { ElementType.SpecialType: SpecialType.System_Int32 } array && Mentions(argument.Expression, model)
+                        && Elements(argument.Expression) is { } elements)
+                    {
+                        List<int>? computed = new List<int>();
+                        foreach (ExpressionSyntax e in elements)
+                            if (Compute(e, array.ElementType, model, chain, diagnostics) is int i) computed.Add(i);
+                            else { computed = null; break; }
+                        if (computed is not null) (named ??= new Dictionary<string, object>())[property] = computed.ToArray();
+                        continue;
+                    }
                     if (Mentions(argument.Expression, model) && Compute(argument.Expression, type, model, chain, diagnostics) is { } value)
                         (named ??= new Dictionary<string, object>())[property] = value;
                     continue;
@@ -88,6 +99,16 @@ internal static class BlockExpander
             }
             return new AttributeReader(attribute, ctor, named);
         }
+
+        /// <summary>The elements of an array written in place (new[] { … }, new int[] { … }, [ … ]), or null for any other expression.</summary>
+        private static IEnumerable<ExpressionSyntax>? Elements(ExpressionSyntax expression) => expression switch
+        {
+            ImplicitArrayCreationExpressionSyntax implicitArray => implicitArray.Initializer.Expressions,
+            ArrayCreationExpressionSyntax { Initializer: { } initializer } => initializer.Expressions,
+            CollectionExpressionSyntax collection when collection.Elements.All(e => e is ExpressionElementSyntax) =>
+                collection.Elements.OfType<ExpressionElementSyntax>().Select(e => e.Expression),
+            _ => null,
+        };
 
         /// <summary>The type of an attribute property, declared on the attribute class or a base (ConvolutionAttribute).</summary>
         private static ITypeSymbol? PropertyType(INamedTypeSymbol? type, string property)

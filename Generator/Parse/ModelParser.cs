@@ -493,10 +493,13 @@ internal static class ModelParser
         else if (compute == LayerKind.ConvTranspose2d)
         {
             if (Get(AttributeNames.ConvTranspose2d) is { } a)
+            {
+                ConvTuples.Read(a, 2, transposed: true, $"ConvTranspose2d '{a.String("Name", null)}'", name, location, diagnostics); // FN0049: no tuples here yet
                 conv = new ConvSpec(RequireName(a, "ConvTranspose2d", name, "up1", location, diagnostics),
                     a.Int("InChannels", 0), a.CtorInt(0, 0), a.Int("KernelSize", 0), a.Int("Stride", 1),
                     a.Int("Padding", 0), a.Int("Dilation", 1), a.Bool("Bias", true), 2, a.Int("Groups", 1),
                     Transposed: true, OutputPadding: a.Int("OutputPadding", 0));
+            }
         }
         else
         {
@@ -508,9 +511,12 @@ internal static class ModelParser
                 if (mode is < 0 or > (int)PadMode.Circular)
                     diagnostics.Add(DiagnosticInfo.Create(InvalidParameter, location, compute, name,
                         $"PaddingMode = {mode} is not a FusedNorm.PaddingMode (Zeros, Reflect, Replicate or Circular)"));
+                // KernelSize … Dilation as ints or as per-dim tuples (FN0046–FN0048 when a tuple is misused).
+                var sizes = ConvTuples.Read(a, rank, transposed: false, $"{compute} '{a.String("Name", null)}'", name, location, diagnostics);
                 conv = new ConvSpec(RequireName(a, compute.ToString(), name, "conv1", location, diagnostics),
-                    a.Int("InChannels", 0), a.CtorInt(0, 0), a.Int("KernelSize", 0), a.Int("Stride", 1),
-                    a.Int("Padding", 0), a.Int("Dilation", 1), a.Bool("Bias", true), rank, a.Int("Groups", 1), PaddingMode: (PadMode)mode);
+                    a.Int("InChannels", 0), a.CtorInt(0, 0), sizes?.Kernel ?? a.Int("KernelSize", 0), sizes?.Stride ?? a.Int("Stride", 1),
+                    sizes?.Padding ?? a.Int("Padding", 0), sizes?.Dilation ?? a.Int("Dilation", 1), a.Bool("Bias", true), rank, a.Int("Groups", 1), PaddingMode: (PadMode)mode,
+                    Axes: sizes?.Axes);
             }
         }
 

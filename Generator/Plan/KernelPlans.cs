@@ -6,7 +6,7 @@ namespace FusedNorm.Generator.Plan;
 // equatable values. Emit only formats these; it decides nothing.
 
 /// <summary>
-/// A convolution (1d, 2d or 3d, cubic kernel) with everything resolved. Internally every rank is (D, H, W):
+/// A convolution (1d, 2d or 3d; a cubic kernel, or per-dim values in <see cref="Outer"/>) with everything resolved. Internally every rank is (D, H, W):
 /// a Conv1d has D = H = 1, a Conv2d D = 1. The vector path computes <see cref="OcBlock"/> output channels at a
 /// time, eight output columns per Vector256, over the interior columns [<see cref="InteriorStart"/>,
 /// <see cref="InteriorEnd"/>) where every tap is inside the row; the last vector overlaps the one before it
@@ -27,11 +27,26 @@ public sealed record ConvPlan(
     TransposedConv? Transposed = null,
     InputPoolPlan? InputPool = null,
     ProloguePlan? Prologue = null,
+    OuterAxes? Outer = null,
     PreActPlan? PreAct = null,
     bool Identity = false)
 {
     // Identity: a standalone norm/activation chain's pass, run as this conv with groups = channels, a 1×1 kernel, weight 1
     // and no bias (built at load, not read from the state_dict): x·1 + 0 is x exactly, and the epilogue is the chain.
+    /// <summary>
+    /// Kernel, stride, dilation and padding are the same on every dim (<see cref="Outer"/> is null): the generated code names
+    /// one value of each. Otherwise <see cref="Kernel"/>, <see cref="Stride"/>, <see cref="Dilation"/> and <see cref="CopyPadding"/>
+    /// are the width dim's, and <see cref="Outer"/> holds the depth and height dims' (PyTorch's tuples, e.g. kernel_size (1, 7)).
+    /// </summary>
+    public bool IsCubic => Outer is null;
+    public int StrideD => Rank == 3 ? Outer?.StrideD ?? Stride : 1;
+    public int StrideH => Rank >= 2 ? Outer?.StrideH ?? Stride : 1;
+    public int DilationD => Rank == 3 ? Outer?.DilationD ?? Dilation : 1;
+    public int DilationH => Rank >= 2 ? Outer?.DilationH ?? Dilation : 1;
+    /// <summary>The zero (or prologue) padding the input copy has on each side of the depth and height dims (CopyPadding: the width's).</summary>
+    public int CopyPaddingD => Rank == 3 ? Outer?.PaddingD ?? CopyPadding : 0;
+    public int CopyPaddingH => Rank >= 2 ? Outer?.PaddingH ?? CopyPadding : 0;
+
     /// <summary>
     /// Columns of one padded row in the copy the kernels read: with <see cref="ColumnPhases"/> &gt; 1 (a strided conv)
     /// the row is stored as that many segments of <see cref="PhaseWidth"/> (segment q holds columns q, q + stride, …), so
@@ -119,14 +134,16 @@ public sealed record ConvPlan(
     /// every spatial dim) so that every column is interior, and split into column phases for a stride: In* are then
     /// the padded dims (rows <see cref="RowPitch"/> apart) and Padding is 0.
     /// </summary>
-    public bool PaddedCopy => CopyPadding > 0 || ColumnPhases > 1 || Transposed is not null || InputPool is not null || Prologue is not null || PreAct is not null;
+    public bool PaddedCopy => Pads || ColumnPhases > 1 || Transposed is not null || InputPool is not null || Prologue is not null || PreAct is not null;
+    /// <summary>The conv pads some dim (its copy has <see cref="CopyPaddingD"/>, <see cref="CopyPaddingH"/>, <see cref="CopyPadding"/> on each side).</summary>
+    public bool Pads => CopyPadding > 0 || CopyPaddingH > 0 || CopyPaddingD > 0;
     /// <summary>
     /// Whether the copy is the pre-activated input and nothing more (no padding, phases, upsampling or prologue): the
     /// pre-activation then writes each plane straight into the copy, with no plane buffer between.
     /// </summary>
-    public bool PreActOnlyCopy => PreAct is not null && CopyPadding == 0 && ColumnPhases == 1 && Transposed is null && InputPool is null && Prologue is null;
-    public int SourceDepth => Prologue?.SourceDepth ?? (Rank == 3 ? InDepth - 2 * CopyPadding : InDepth);
-    public int SourceHeight => Prologue?.SourceHeight ?? Transposed?.InHeight ?? (Rank >= 2 ? InHeight - 2 * CopyPadding : InHeight);
+    public bool PreActOnlyCopy => PreAct is not null && !Pads && ColumnPhases == 1 && Transposed is null && InputPool is null && Prologue is null;
+    public int SourceDepth => Prologue?.SourceDepth ?? InDepth - 2 * CopyPaddingD;
+    public int SourceHeight => Prologue?.SourceHeight ?? Transposed?.InHeight ?? InHeight - 2 * CopyPaddingH;
     public int SourceWidth => Prologue?.SourceWidth ?? Transposed?.InWidth ?? InWidth - 2 * CopyPadding;
     /// <summary>A transposed conv's copy: zero rows and columns before the first input (negative: the input is cropped).</summary>
     public int UpsamplePadding => Dilation * (Kernel - 1) - (Transposed?.Padding ?? 0);
@@ -147,14 +164,27 @@ public sealed record ConvPlan(
     public int BlocksPerGroup => FullBlocks + (TailChannels > 0 ? 1 : 0);
     /// <summary>Channel blocks of one sample: the (sample, block) tasks before any row bands.</summary>
     public int BlocksPerSample => Groups * BlocksPerGroup;
-    public int KernelD => Rank == 3 ? Kernel : 1;
-    public int KernelH => Rank >= 2 ? Kernel : 1;
+    public int KernelD => Rank == 3 ? Outer?.KernelD ?? Kernel : 1;
+    public int KernelH => Rank >= 2 ? Outer?.KernelH ?? Kernel : 1;
     public int TapsPerInput => KernelD * KernelH * Kernel;
     public int OutSpatial => OutDepth * OutHeight * OutWidth;
     /// <summary>Whether a Vector512 of 16 interior columns fits (the Vector512 path is emitted beside the Vector256 one).</summary>
     public bool Vectorized512 => InteriorEnd - InteriorStart >= 16;
-    public string KernelText => Rank switch { 1 => $"{Kernel}", 2 => $"{Kernel}×{Kernel}", _ => $"{Kernel}×{Kernel}×{Kernel}" };
+    public string KernelText => Rank switch { 1 => $"{Kernel}", 2 => $"{KernelH}×{Kernel}", _ => $"{KernelD}×{KernelH}×{Kernel}" };
+
+    /// <summary>One parameter as PyTorch prints it: "2" when it is the same on every dim, else the tuple "(2, 1)".</summary>
+    public string AxesText(int d, int h, int w) => IsCubic ? $"{w}" : Rank switch { 1 => $"({w})", 2 => $"({h}, {w})", _ => $"({d}, {h}, {w})" };
+    public string StrideText => AxesText(StrideD, StrideH, Stride);
+    public string DilationText => AxesText(DilationD, DilationH, Dilation);
+    /// <summary>The conv's own padding (the copy's padding plus what the kernel still pads), per dim when it differs.</summary>
+    public string PaddingText => AxesText(CopyPaddingD + Padding, CopyPaddingH + Padding, CopyPadding + Padding);
 }
+
+/// <summary>
+/// The depth and height dims' kernel_size, stride, padding and dilation of a conv whose per-dim tuples differ
+/// (<see cref="ConvPlan.Outer"/>); a Conv2d has D values of 1 (kernel, stride, dilation) and 0 (padding).
+/// </summary>
+public sealed record OuterAxes(int KernelD, int KernelH, int StrideD, int StrideH, int PaddingD, int PaddingH, int DilationD, int DilationH);
 
 /// <summary>
 /// torch.nn.ConvTranspose2d's own parameters, on the <see cref="ConvPlan"/> of the stride-1 convolution that computes it

@@ -423,33 +423,44 @@ public static class ModelPlanner
             }
             else
             {
-                long window = (long)c.Dilation * (c.KernelSize - 1) + 1;
+                // Per spatial dim (PyTorch's order: D, H, W; the ints when the kernel is cubic): the window each dim spans.
                 int[] dims = c.Rank switch { 1 => new[] { inW }, 2 => new[] { inH, inW }, _ => new[] { inD, inH, inW } };
-                if (dims.Any(d => window > d + 2L * c.Padding))
+                int[] kernel = Enumerable.Range(0, c.Rank).Select(c.KernelAt).ToArray(), stride = Enumerable.Range(0, c.Rank).Select(c.StrideAt).ToArray();
+                int[] padding = Enumerable.Range(0, c.Rank).Select(c.PaddingAt).ToArray(), dilation = Enumerable.Range(0, c.Rank).Select(c.DilationAt).ToArray();
+                long[] window = Enumerable.Range(0, c.Rank).Select(a => (long)dilation[a] * (kernel[a] - 1) + 1).ToArray();
+                if (Enumerable.Range(0, c.Rank).Any(a => window[a] > dims[a] + 2L * padding[a]))
                 {
-                    Report(KernelLargerThanInput, chain.MethodName, layer, string.Join("×", dims.Select(_ => window)),
-                        string.Join("×", dims.Select(d => d + 2L * c.Padding)), $"input {string.Join("×", dims)}, padding {c.Padding}");
+                    string paddingText = c.Axes is null ? $"{c.Padding}" : ConvAxes.Tuple(c.Axes.Padding);
+                    Report(KernelLargerThanInput, chain.MethodName, layer, string.Join("×", window),
+                        string.Join("×", dims.Select((d, a) => d + 2L * padding[a])), $"input {string.Join("×", dims)}, padding {paddingText}");
                     return null;
                 }
                 // In double: the products of absurd sizes must not overflow before they are compared.
-                double padded = (double)inC * dims.Aggregate(1.0, (a, d) => a * (d + 2.0 * c.Padding));
-                double weights = (double)c.OutChannels * (inC / c.Groups) * Math.Pow(c.KernelSize, c.Rank);
-                double produced = (double)c.OutChannels * dims.Aggregate(1.0, (a, d) => a * ((d + 2L * c.Padding - window) / c.Stride + 1));
+                double padded = (double)inC * dims.Select((d, a) => d + 2.0 * padding[a]).Aggregate(1.0, (x, y) => x * y);
+                double weights = (double)c.OutChannels * (inC / c.Groups) * kernel.Aggregate(1.0, (x, y) => x * y);
+                double produced = (double)c.OutChannels * dims.Select((d, a) => (double)((d + 2L * padding[a] - window[a]) / stride[a] + 1)).Aggregate(1.0, (x, y) => x * y);
                 if (TooLarge(padded, $"the zero-padded input of {layer}") || TooLarge(weights, $"the weight of {layer}") || TooLarge(produced, $"the output of {layer}"))
                     return null;
-                int extent = (int)window;
-                int Out(int size) => (size + 2 * c.Padding - extent) / c.Stride + 1;
-                int od = c.Rank == 3 ? Out(inD) : 1, oh = c.Rank >= 2 ? Out(inH) : 1, ow = Out(inW);
+                int Out(int axis) => (dims[axis] + 2 * padding[axis] - (int)window[axis]) / stride[axis] + 1;
+                int wAxis = c.Rank - 1, hAxis = c.Rank - 2, dAxis = c.Rank - 3;
+                int od = c.Rank == 3 ? Out(dAxis) : 1, oh = c.Rank >= 2 ? Out(hAxis) : 1, ow = Out(wAxis);
+                int extent = (int)window[wAxis];
+                int strideW = stride[wAxis];
+                // The row (and plane) stride the flat kernel steps by is the column stride's, so it needs them equal.
+                bool rowStrideIsColumnStride = c.Rank < 2 || stride[hAxis] == strideW;
+                OuterAxes? outer = c.Axes is null ? null : new OuterAxes(
+                    c.Rank == 3 ? kernel[dAxis] : 1, c.Rank >= 2 ? kernel[hAxis] : 1, c.Rank == 3 ? stride[dAxis] : 1, c.Rank >= 2 ? stride[hAxis] : 1,
+                    c.Rank == 3 ? padding[dAxis] : 0, c.Rank >= 2 ? padding[hAxis] : 0, c.Rank == 3 ? dilation[dAxis] : 1, c.Rank >= 2 ? dilation[hAxis] : 1);
 
                 // With padding, the kernels read a zero-padded copy of the input: every column is then interior and
                 // no tap needs a bounds test (the copy costs one pass over the input; the conv reads it K² times).
-                int copyPadding = c.Padding;
+                int copyPadding = padding[wAxis];
                 int kernelPadding = 0;
-                int readD = c.Rank == 3 ? inD + 2 * copyPadding : inD, readH = c.Rank >= 2 ? inH + 2 * copyPadding : inH, readW = inW + 2 * copyPadding;
+                int readD = c.Rank == 3 ? inD + 2 * padding[dAxis] : inD, readH = c.Rank >= 2 ? inH + 2 * padding[hAxis] : inH, readW = inW + 2 * copyPadding;
                 // Interior columns: every tap of the window is inside the row, so the vector loop needs no bounds tests.
-                int interiorStart = (kernelPadding + c.Stride - 1) / c.Stride;
+                int interiorStart = (kernelPadding + strideW - 1) / strideW;
                 int lastStart = readW - extent + kernelPadding; // largest ox*stride with the window inside
-                int interiorEnd = lastStart < 0 ? 0 : Math.Min(ow, lastStart / c.Stride + 1);
+                int interiorEnd = lastStart < 0 ? 0 : Math.Min(ow, lastStart / strideW + 1);
                 bool vectorized = interiorEnd - interiorStart >= VectorWidth;
 
                 // A 2d stride-1 plane whose rows are not a whole number of Vector512s: compute it as one flat row over the
@@ -458,13 +469,13 @@ public static class ModelPlanner
                 bool fusedEval = chain.Norm is null || chain.Norm.Kind.IsBatchNorm() && chain.Norm.TrackRunningStats
                     || chain.Norm.Kind.IsInstanceNorm() && chain.Norm.TrackRunningStats;
                 // With a residual add the flat kernel stores raw sums, and the copy of each row's kept columns adds the skip and activates.
-                bool flat = c.Rank == 2 && c.Stride == 1 && fusedEval && ow % 16 != 0 && interiorStart == 0 && interiorEnd == ow
+                bool flat = c.Rank == 2 && strideW == 1 && rowStrideIsColumnStride && fusedEval && ow % 16 != 0 && interiorStart == 0 && interiorEnd == ow
                     && (oh - 1) * readW + ow >= FlatTileVectors * 16;
                 // A strided plane too narrow for a vector row (ResNet's last stage: 7 columns) runs flat as well, over the
                 // column-phased copy: output row oh is flat positions oh · stride · pitch …, most of them dropped, but in vectors.
-                int stridedPitch = c.Stride * ((readW + c.Stride - 1) / c.Stride);
-                flat |= c.Rank == 2 && c.Stride > 1 && !vectorized && fusedEval && interiorStart == 0 && interiorEnd == ow
-                    && (oh - 1) * c.Stride * stridedPitch + ow >= FlatTileVectors * 16;
+                int stridedPitch = strideW * ((readW + strideW - 1) / strideW);
+                flat |= c.Rank == 2 && strideW > 1 && rowStrideIsColumnStride && !vectorized && fusedEval && interiorStart == 0 && interiorEnd == ow
+                    && (oh - 1) * strideW * stridedPitch + ow >= FlatTileVectors * 16;
                 if (!vectorized)
                     diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
                         $"the conv output rows have {Math.Max(0, interiorEnd - interiorStart)} columns, fewer than one Vector256 of {VectorWidth}" +
@@ -472,10 +483,10 @@ public static class ModelPlanner
                         (Math.Min(ConvOcBlock, c.OutChannels / c.Groups) == ConvOcBlock ? "; each output position computes a block of 8 channels as one Vector256" : "")));
                 // A strided vector kernel reads a copy whose rows are split into `stride` column phases, so the inputs of
                 // consecutive output columns are consecutive (one load per vector instead of a gather of `stride`-apart elements).
-                int phases = (vectorized || flat) && c.Stride > 1 ? c.Stride : 1;
-                conv = new ConvPlan(c.Name, c.Rank, inC, c.OutChannels, c.Groups, c.KernelSize, c.Stride, kernelPadding, c.Dilation, c.Bias,
+                int phases = (vectorized || flat) && strideW > 1 ? strideW : 1;
+                conv = new ConvPlan(c.Name, c.Rank, inC, c.OutChannels, c.Groups, kernel[wAxis], strideW, kernelPadding, dilation[wAxis], c.Bias,
                     readD, readH, readW, od, oh, ow, Math.Min(ConvOcBlock, c.OutChannels / c.Groups), interiorStart, interiorEnd, vectorized, copyPadding, flat, phases,
-                    Prologue: prologue);
+                    Prologue: prologue, Outer: outer);
                 output = c.Rank switch { 1 => new[] { c.OutChannels, ow }, 2 => new[] { c.OutChannels, oh, ow }, _ => new[] { c.OutChannels, od, oh, ow } };
             }
         }
@@ -590,7 +601,7 @@ public static class ModelPlanner
         Action<Microsoft.CodeAnalysis.DiagnosticDescriptor, object[]> report)
     {
         PrologueSpec? p = chain.Prologue;
-        bool convMode = c.PaddingMode != PadMode.Zeros && c.Padding > 0;
+        bool convMode = c.PaddingMode != PadMode.Zeros && Enumerable.Range(0, c.Rank).Any(a => c.PaddingAt(a) > 0);
         if (p is null && !convMode) return null;
         int scale = p is { Scale: > 0 } ? p.Scale : 1;
         if (p is { PadLayer: LayerKind.ReflectionPad2d })
@@ -612,17 +623,18 @@ public static class ModelPlanner
     /// <summary>A conv's reflect padding must be less than, its circular padding at most, each dim it pads (FN0023); true when it is not.</summary>
     private static bool CheckConvPaddingMode(ChainSpec chain, ConvSpec c, string layer, int[] dims, Action<Microsoft.CodeAnalysis.DiagnosticDescriptor, object[]> report)
     {
-        if (c.Padding <= 0) return false;
+        if (Enumerable.Range(0, c.Rank).All(a => c.PaddingAt(a) <= 0)) return false;
         bool tooLarge = c.PaddingMode switch
         {
-            PadMode.Reflect => dims.Any(d => c.Padding >= d),
-            PadMode.Circular => dims.Any(d => c.Padding > d),
+            PadMode.Reflect => dims.Where((d, a) => c.PaddingAt(a) >= d).Any(),
+            PadMode.Circular => dims.Where((d, a) => c.PaddingAt(a) > d).Any(),
             _ => false,
         };
         if (!tooLarge) return false;
         string rule = c.PaddingMode == PadMode.Reflect ? "less than" : "at most";
+        string written = c.Axes is null ? $"Padding = {c.Padding}" : $"Paddings = {ConvAxes.Tuple(c.Axes.Padding)}";
         report(PaddingTooLarge, new object[] { chain.MethodName,
-            $"{layer} pads with padding_mode '{c.PaddingMode.ToString().ToLowerInvariant()}' and Padding = {c.Padding}, but its input is {string.Join("×", dims)}: the padding must be {rule} the input size in every dim" });
+            $"{layer} pads with padding_mode '{c.PaddingMode.ToString().ToLowerInvariant()}' and {written}, but its input is {string.Join("×", dims)}: the padding must be {rule} the input size in every dim" });
         return true;
     }
 

@@ -96,12 +96,32 @@ public static class LayerKindFacts
 }
 
 /// <summary>
-/// torch.nn.Conv1d/2d/3d as written (cubic kernels); InChannels 0 means "take it from the input". <see cref="Transposed"/>:
+/// torch.nn.Conv1d/2d/3d as written (per-dim tuples in <see cref="Axes"/>); InChannels 0 means "take it from the input". <see cref="Transposed"/>:
 /// torch.nn.ConvTranspose2d, with its <see cref="OutputPadding"/>. <see cref="PaddingMode"/>: PyTorch's padding_mode.
 /// </summary>
+/// <remarks>
+/// <see cref="Axes"/>: PyTorch's per-dim tuples when they differ between dims (KernelSizes = { 1, 7 }); the int fields then
+/// hold the last (width) dim's values. Null for a cubic kernel with the same stride, padding and dilation on every dim, however
+/// it was written, so such a conv is planned and generated exactly as before.
+/// </remarks>
 public sealed record ConvSpec(
     string Name, int InChannels, int OutChannels, int KernelSize, int Stride, int Padding, int Dilation, bool Bias,
-    int Rank = 2, int Groups = 1, bool Transposed = false, int OutputPadding = 0, PadMode PaddingMode = PadMode.Zeros);
+    int Rank = 2, int Groups = 1, bool Transposed = false, int OutputPadding = 0, PadMode PaddingMode = PadMode.Zeros,
+    ConvAxes? Axes = null)
+{
+    /// <summary>kernel_size on spatial dim <paramref name="axis"/> (0 … Rank − 1, PyTorch's order: D, H, W).</summary>
+    public int KernelAt(int axis) => Axes is { } a ? a.Kernel[axis] : KernelSize;
+    public int StrideAt(int axis) => Axes is { } a ? a.Stride[axis] : Stride;
+    public int PaddingAt(int axis) => Axes is { } a ? a.Padding[axis] : Padding;
+    public int DilationAt(int axis) => Axes is { } a ? a.Dilation[axis] : Dilation;
+}
+
+/// <summary>A conv's kernel_size, stride, padding and dilation per spatial dim (Rank entries each, PyTorch's order).</summary>
+public sealed record ConvAxes(EquatableArray<int> Kernel, EquatableArray<int> Stride, EquatableArray<int> Padding, EquatableArray<int> Dilation)
+{
+    /// <summary>PyTorch's tuple text of one of them: "(1, 7)".</summary>
+    public static string Tuple(EquatableArray<int> values) => "(" + string.Join(", ", values) + ")";
+}
 
 /// <summary>Mirrors <c>FusedNorm.PaddingMode</c> (PyTorch's padding_mode / F.pad mode); same names, same values.</summary>
 public enum PadMode { Zeros = 0, Reflect, Replicate, Circular }

@@ -137,14 +137,17 @@ public sealed class InputPrologue
     /// A prologue for planes of (<paramref name="sourceDepth"/>, <paramref name="sourceHeight"/>, <paramref name="sourceWidth"/>);
     /// the depth axis only takes the conv's padding (upsampling and padding layers are 2d). The copy's dims must be
     /// (<paramref name="copyDepth"/>, <paramref name="copyHeight"/>, <paramref name="copyPitch"/>), which the generator computed.
+    /// <paramref name="convPadding"/> pads every dim the conv has, unless <paramref name="convPaddingDepth"/> /
+    /// <paramref name="convPaddingHeight"/> (a conv with per-dim padding, e.g. (0, 3)) give the depth / height dim's own.
     /// </summary>
     public InputPrologue(int sourceDepth, int sourceHeight, int sourceWidth, int scale, UpsampleMode upsample, bool alignCorners,
         int left, int right, int top, int bottom, PaddingMode layerMode, int convPadding, PaddingMode convMode, int rank, int phases,
-        int copyDepth, int copyHeight, int copyPitch)
+        int copyDepth, int copyHeight, int copyPitch, int convPaddingDepth = -1, int convPaddingHeight = -1)
     {
         SourceDepth = sourceDepth; SourceHeight = sourceHeight; SourceWidth = sourceWidth;
-        Depth = BuildAxis(sourceDepth, 1, UpsampleMode.Nearest, false, 0, 0, PaddingMode.Zeros, rank == 3 ? convPadding : 0, convMode);
-        Height = BuildAxis(sourceHeight, rank >= 2 ? scale : 1, upsample, alignCorners, top, bottom, layerMode, rank >= 2 ? convPadding : 0, convMode);
+        int padDepth = convPaddingDepth >= 0 ? convPaddingDepth : convPadding, padHeight = convPaddingHeight >= 0 ? convPaddingHeight : convPadding;
+        Depth = BuildAxis(sourceDepth, 1, UpsampleMode.Nearest, false, 0, 0, PaddingMode.Zeros, rank == 3 ? padDepth : 0, convMode);
+        Height = BuildAxis(sourceHeight, rank >= 2 ? scale : 1, upsample, alignCorners, top, bottom, layerMode, rank >= 2 ? padHeight : 0, convMode);
         Width = BuildAxis(sourceWidth, scale, upsample, alignCorners, left, right, layerMode, convPadding, convMode, phases);
         if (Depth.Length != copyDepth || Height.Length != copyHeight || Width.Length != copyPitch)
             throw new InvalidOperationException($"The input prologue makes a copy of ({Depth.Length}, {Height.Length}, {Width.Length}) per plane; the kernel reads ({copyDepth}, {copyHeight}, {copyPitch}).");

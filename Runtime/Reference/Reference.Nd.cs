@@ -15,13 +15,27 @@ public static partial class Reference
         int kernel, int stride, int padding, int dilation)
     {
         int rank = spatial.Length;
+        return ConvNd(x, n, c, spatial, weight, bias, oc, groups, Fill(rank, kernel), Fill(rank, stride), Fill(rank, padding), Fill(rank, dilation));
+    }
+
+    /// <summary>
+    /// torch.nn.functional.conv1d/2d/3d with PyTorch's per-dim tuples: <paramref name="kernel"/>, <paramref name="stride"/>,
+    /// <paramref name="padding"/> and <paramref name="dilation"/> have one entry per spatial dim (kernel_size=(1, 7), …);
+    /// weight [oc, c/groups, k₀, k₁…].
+    /// </summary>
+    public static float[] ConvNd(float[] x, int n, int c, int[] spatial, float[] weight, float[]? bias, int oc, int groups,
+        int[] kernel, int[] stride, int[] padding, int[] dilation)
+    {
+        int rank = spatial.Length;
+        if (kernel.Length != rank || stride.Length != rank || padding.Length != rank || dilation.Length != rank)
+            throw new ArgumentException($"kernel, stride, padding and dilation need one entry per spatial dim ({rank}).");
         int[] dims = Pad3(spatial, 1);
-        int[] k = Pad3(Fill(rank, kernel), 1), s = Pad3(Fill(rank, stride), 1), p = Pad3(Fill(rank, padding), 0), d = Pad3(Fill(rank, dilation), 1);
+        int[] k = Pad3(kernel, 1), s = Pad3(stride, 1), p = Pad3(padding, 0), d = Pad3(dilation, 1);
         int[] o = new int[3];
         for (int i = 0; i < 3; i++) o[i] = OutputSize(dims[i], k[i], s[i], p[i], d[i]);
         int cg = c / groups, og = oc / groups;
         Check(x, n * c * dims[0] * dims[1] * dims[2], nameof(x), $"[{n}, {c}, {string.Join(", ", spatial)}]");
-        Check(weight, oc * cg * k[0] * k[1] * k[2], nameof(weight), $"[{oc}, {cg}, {kernel}…]");
+        Check(weight, oc * cg * k[0] * k[1] * k[2], nameof(weight), $"[{oc}, {cg}, {string.Join(", ", kernel)}]");
         var y = new float[n * oc * o[0] * o[1] * o[2]];
         for (int b = 0; b < n; b++)
             for (int co = 0; co < oc; co++)

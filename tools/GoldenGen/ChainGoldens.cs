@@ -140,6 +140,27 @@ internal static class ChainGoldens
         Console.WriteLine($"{"nonfinite_activations",-26} {NonFiniteActivations.All.Length} activations × {NonFiniteActivations.Inputs.Length} inputs, {new FileInfo(path).Length} bytes");
     }
 
+    /// <summary>A conv built with PyTorch's per-dim tuples (kernel_size=(1, 7), …): nn.Conv2d/Conv3d's tuple overloads.</summary>
+    private static Module TupleConv(int rank, int inChannels, ConvCase c, PaddingModes paddingMode)
+    {
+        long[] k = c.KernelsOf(rank).Select(v => (long)v).ToArray(), s = c.StridesOf(rank).Select(v => (long)v).ToArray();
+        long[] p = c.PaddingsOf(rank).Select(v => (long)v).ToArray(), d = c.DilationsOf(rank).Select(v => (long)v).ToArray();
+        return rank switch
+        {
+            1 => nn.Conv1d(inChannels, c.OutChannels, k[0], stride: s[0], padding: p[0], dilation: d[0], padding_mode: paddingMode, groups: c.Groups, bias: c.Bias),
+            2 => nn.Conv2d(inChannels, c.OutChannels, (k[0], k[1]), stride: (s[0], s[1]), padding: (p[0], p[1]), dilation: (d[0], d[1]), padding_mode: paddingMode, groups: c.Groups, bias: c.Bias),
+            _ => nn.Conv3d(inChannels, c.OutChannels, (k[0], k[1], k[2]), stride: (s[0], s[1], s[2]), padding: (p[0], p[1], p[2]), dilation: (d[0], d[1], d[2]), padding_mode: paddingMode, groups: c.Groups, bias: c.Bias),
+        };
+    }
+
+    /// <summary>Only the <see cref="TupleCases"/> (per-dim kernel_size, stride, padding, dilation), with seeds of their own (1500 on).</summary>
+    public static void WriteTuples(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        int seed = 1500;
+        foreach (ChainCase chain in TupleCases.All) WriteCase(directory, chain, seed++, Array.Empty<Poke>());
+    }
+
     private static Module Build(ChainCase chain, out string description)
     {
         var modules = new List<(string, Module)>();
@@ -173,13 +194,17 @@ internal static class ChainGoldens
                 PaddingMode.Circular => PaddingModes.Circular,
                 _ => PaddingModes.Zeros,
             };
-            modules.Add(("conv", chain.Rank switch
+            bool tuples = c.Kernels is not null || c.Strides is not null || c.Paddings is not null || c.Dilations is not null;
+            modules.Add(("conv", tuples ? TupleConv(chain.Rank, inChannels, c, paddingMode) : chain.Rank switch
             {
                 1 => nn.Conv1d(inChannels, c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, padding_mode: paddingMode, groups: c.Groups, bias: c.Bias),
                 3 => nn.Conv3d(inChannels, c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, padding_mode: paddingMode, groups: c.Groups, bias: c.Bias),
                 _ => nn.Conv2d(inChannels, c.OutChannels, c.Kernel, stride: c.Stride, padding: c.Padding, dilation: c.Dilation, padding_mode: paddingMode, groups: c.Groups, bias: c.Bias),
             }));
-            parts.Add($"Conv{chain.Rank}d({inChannels},{c.OutChannels},k{c.Kernel},s{c.Stride},p{c.Padding},d{c.Dilation}{(c.Groups != 1 ? $",groups={c.Groups}" : "")}{(c.Bias ? "" : ",bias=False")}{(c.Mode != PaddingMode.Zeros ? $",padding_mode={c.Mode.ToString().ToLowerInvariant()}" : "")})");
+            static string T(int[] v) => v.Length == 1 ? $"{v[0]}" : "(" + string.Join(",", v) + ")";
+            parts.Add(tuples
+                ? $"Conv{chain.Rank}d({inChannels},{c.OutChannels},k{T(c.KernelsOf(chain.Rank))},s{T(c.StridesOf(chain.Rank))},p{T(c.PaddingsOf(chain.Rank))},d{T(c.DilationsOf(chain.Rank))}{(c.Groups != 1 ? $",groups={c.Groups}" : "")}{(c.Bias ? "" : ",bias=False")}{(c.Mode != PaddingMode.Zeros ? $",padding_mode={c.Mode.ToString().ToLowerInvariant()}" : "")})"
+                : $"Conv{chain.Rank}d({inChannels},{c.OutChannels},k{c.Kernel},s{c.Stride},p{c.Padding},d{c.Dilation}{(c.Groups != 1 ? $",groups={c.Groups}" : "")}{(c.Bias ? "" : ",bias=False")}{(c.Mode != PaddingMode.Zeros ? $",padding_mode={c.Mode.ToString().ToLowerInvariant()}" : "")})");
             channels = c.OutChannels;
         }
         else

@@ -3,7 +3,7 @@ using System.IO;
 using GoldenGen;
 
 // Writes the goldens the tests read and the Sample's weights, with libtorch (PyTorch's own kernels).
-//   dotnet run --project tools/GoldenGen -c Release [-- chains|nonfinite|lenet|blocks|resnet|resnet50|sizerules|mobilenet|concat|convtranspose|unet|style|prologue|preact|standalone]
+//   dotnet run --project tools/GoldenGen -c Release [-- chains|nonfinite|lenet|blocks|resnet|resnet50|sizerules|mobilenet|concat|convtranspose|unet|style|prologue|preact|standalone|tuples|tuplesizerules]
 ElfVersionPatch.PatchBuildOutput(); // before the first torch call loads the native library
 
 string root = Directory.GetCurrentDirectory();
@@ -25,4 +25,6 @@ if (what is "all" or "resnet50") ResNetGolden.Write50(Path.Combine(root, "Genera
 if (what is "all" or "style") StyleGolden.Write(Path.Combine(root, "Generator.Tests", "Goldens"));
 if (what is "preact") PreActGoldens.Write(Path.Combine(root, "Generator.Tests", "Goldens")); // only on request: new files, seeds of their own
 if (what is "standalone") PreActGoldens.WriteStandalone(Path.Combine(root, "Generator.Tests", "Goldens")); // only on request: new files, seeds of their own
+if (what is "tuplesizerules") TupleSizeRules.Write(Path.Combine(root, "Generator.Tests", "Goldens")); // per-dim conv tuples at the size rule's boundary; not part of "all"
+if (what is "tuples") ChainGoldens.WriteTuples(Path.Combine(root, "Generator.Tests", "Goldens")); // per-dim conv tuples; not part of "all" (new files only)
 if (what is "prologue") ChainGoldens.WritePrologue(Path.Combine(root, "Generator.Tests", "Goldens")); // also part of "chains" (other seeds)
