@@ -323,7 +323,7 @@ public class ResidualTests
         _ => "Residual.Statistics",
     };
 
-    private static (CompiledModel Model, float[] X, float[] Expected, int Batch) Prepare(string name, int batch, int seed)
+    internal static (CompiledModel Model, float[] X, float[] Expected, int Batch) Prepare(string name, int batch, int seed)
     {
         var weights = new Weights(seed);
         CompiledModel model = CompiledModel.Compile(Source(name), TypeName(name));

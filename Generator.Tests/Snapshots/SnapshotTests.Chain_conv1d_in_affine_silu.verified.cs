@@ -62,6 +62,7 @@ namespace FusedNorm.Generated
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// act     Silu in the normalize step, on the normalized values in registers
     /// tiles   6 output channels × 2×8 columns (Vector256) or × 2×16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 6 channels
+    /// tasks   sample × channel block (1 per sample); not split into statistics row bands (1d: one row)
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..32 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]

@@ -63,6 +63,7 @@ namespace FusedNorm.Generated
     /// act     Relu in the normalize step, on the normalized values in registers
     /// pool    MaxPool3d window 2, stride 2, padding 0 → 4×2×3×4, read from a scratch buffer still in cache; the conv output never reaches y
     /// tiles   4 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 4 channels
+    /// tasks   one thread: channel blocks in order over the whole batch; not split into statistics row bands (the pool's windows would read rows of two bands)
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..8 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]

@@ -62,6 +62,7 @@ namespace FusedNorm.Generated
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// act     Gelu in the normalize step, on the normalized values in registers
     /// tiles   6 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 6 channels
+    /// tasks   sample × channel block (1 per sample); not split into statistics row bands (too little work per band)
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]

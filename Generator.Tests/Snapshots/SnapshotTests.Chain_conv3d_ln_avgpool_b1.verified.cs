@@ -63,6 +63,7 @@ namespace FusedNorm.Generated
     /// act     Relu in the normalize step, on the normalized values in registers
     /// pool    AvgPool3d window 2, stride 1, padding 0 → 3×2×3×7, read from a scratch buffer still in cache; the conv output never reaches y
     /// tiles   3 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 3 channels
+    /// tasks   sample × channel block (1 per sample); not split into statistics row bands (the pool's windows would read rows of two bands)
     /// columns 0..7 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated

@@ -63,6 +63,7 @@ namespace FusedNorm.Generated
     /// act     Silu in the normalize step, on the normalized values in registers
     /// pool    AdaptiveAvgPool2d(1): each channel's plane summed in double, in a fixed order, from the block's scratch buffer still in cache → 12×1×1; the conv output never reaches y
     /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 8 + 1 of 4 channels
+    /// tasks   sample × channel block (2 per sample); not split into statistics row bands (the pool's windows would read rows of two bands)
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..10 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]

@@ -63,6 +63,7 @@ namespace FusedNorm.Generated
     /// act     Relu in the normalize step, on the normalized values in registers
     /// pool    AvgPool2d window 2, stride 2, padding 0 → 4×3×8, read from a scratch buffer still in cache; the conv output never reaches y
     /// tiles   4 output channels × 2×8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 4 channels
+    /// tasks   sample × channel block (1 per sample); not split into statistics row bands (the pool's windows would read rows of two bands)
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..15 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]

@@ -56,12 +56,17 @@ namespace FusedNorm.Generated
     /// Fusion plan for ReflectConvInRelu.Chain: ReflectionPad2d((2, 2, 2, 2)) + Conv2d(3, 8, kernel_size=5) + InstanceNorm2d(8, affine=True) + ReLU()
     /// <code>
     /// conv    3×11×13 → 8×11×13, 5×5 window unrolled, stride 1, padding 0, dilation 1
-    /// norm    Conv2d(3, 8, kernel_size=5): statistics per run of 143 contiguous elements (one channel's plane of one sample); a run is normalized as soon as the block that completes it is stored
+    /// norm    Conv2d(3, 8, kernel_size=5): statistics per run of 143 contiguous elements (one channel's plane of one sample); runs are normalized once every row band has its moments (see tasks)
     /// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// act     Relu in the normalize step, on the normalized values in registers
     /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 8 channels
+    /// tasks   2 row bands of the 11 conv rows, a number fixed here from the shape, never from the threads. Two jobs:
+    ///         1. sample × channel block (1) × band: the band's conv rows stored raw, their moments added to the band's own slots;
+    ///         2. sample × channel block × band: each run's band moments merged in band order (re-based onto the first's shift:
+    ///         Σ(x−K) = Σ(x−K_b) + n_b·d, Σ(x−K)² = Σ(x−K_b)² + 2d·Σ(x−K_b) + n_b·d², d = K_b − K, no cancellation), then the band's rows normalized.
+    ///         Fixed bands and a fixed merge order: the same bits at any thread count.
     /// prologue ReflectionPad2d (2, 2, 2, 2), no conv padding: applied while the input is copied into the buffer the kernels read (one gathering pass, indices computed once), so no upsampled or padded tensor is stored and no tap is bounds-tested
     /// columns 0..12 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]

@@ -62,6 +62,7 @@ namespace FusedNorm.Generated
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// act     Relu in the normalize step, on the normalized values in registers
     /// tiles   8 output channels × 8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 8 + 1 of 4 channels
+    /// tasks   sample × channel block (2 per sample); not split into statistics row bands (too little work per band)
     /// prologue ReplicationPad2d (1, 1, 1, 1), no conv padding: applied while the input is copied into the buffer the kernels read (one gathering pass, indices computed once), so no upsampled or padded tensor is stored and no tap is bounds-tested
     /// phases  the copy stores each row as 2 column phases of 21 (columns q, q + 2, …), so a stride-2 tap's inputs for consecutive output columns are consecutive: one vector load each
     /// columns 0..19 are interior (no bounds tests, the last vector overlaps the one before); no border columns

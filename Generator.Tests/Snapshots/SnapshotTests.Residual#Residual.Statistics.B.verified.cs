@@ -58,13 +58,18 @@ namespace FusedNorm.Generated
     /// Fusion plan for Statistics.B: Conv2d(16, 16, kernel_size=3, padding=1) + InstanceNorm2d(16, affine=True) + add(skip) + ReLU()
     /// <code>
     /// conv    16×16×16 → 16×16×16, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    /// norm    InstanceNorm2d(16, affine=True): statistics per run of 256 contiguous elements (one channel's plane of one sample); a run is normalized as soon as the block that completes it is stored
+    /// norm    InstanceNorm2d(16, affine=True): statistics per run of 256 contiguous elements (one channel's plane of one sample); runs are normalized once every row band has its moments (see tasks)
     /// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// add     + skip in the normalize step, after the affine and before the activation, reading the skip as the step reads the run
     /// act     Relu in the normalize step, on the normalized values in registers
     /// tiles   8 output channels × 8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 2 block(s) of 8 channels
+    /// tasks   8 row bands of the 16 conv rows, a number fixed here from the shape, never from the threads. Two jobs:
+    ///         1. sample × channel block (2) × band: the band's conv rows stored raw, their moments added to the band's own slots;
+    ///         2. sample × channel block × band: each run's band moments merged in band order (re-based onto the first's shift:
+    ///         Σ(x−K) = Σ(x−K_b) + n_b·d, Σ(x−K)² = Σ(x−K_b)² + 2d·Σ(x−K_b) + n_b·d², d = K_b − K, no cancellation), then the band's rows normalized.
+    ///         Fixed bands and a fixed merge order: the same bits at any thread count.
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..15 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
