@@ -66,6 +66,7 @@ namespace FusedNorm.Generated
     ///         1. sample × channel block (1) × band: the band's conv rows stored raw, their moments added to the band's own slots;
     ///         2. sample × channel block × band: each run's band moments merged in band order (re-based onto the first's shift:
     ///         Σ(x−K) = Σ(x−K_b) + n_b·d, Σ(x−K)² = Σ(x−K_b)² + 2d·Σ(x−K_b) + n_b·d², d = K_b − K, no cancellation), then the band's rows normalized.
+    ///         A call with enough (sample, block) tasks for its threads (or one thread) runs both jobs' band tasks of each in one task, in order.
     ///         Fixed bands and a fixed merge order: the same bits at any thread count.
     /// prologue nearest upsample ×2 (7×9 → 14×18), ReflectionPad2d (1, 1, 1, 1), no conv padding: applied while the input is copied into the buffer the kernels read (one gathering pass, indices computed once), so no upsampled or padded tensor is stored and no tap is bounds-tested
     /// columns 0..17 are interior (no bounds tests, the last vector overlaps the one before); no border columns
@@ -111,6 +112,13 @@ namespace FusedNorm.Generated
                 int lease = MomentSlots.Rent(batch * StatBands * BandSlots, batch);
                 try
                 {
+                    // Enough (sample, block) tasks for the threads (or one thread): each task runs its bands one after the other, then
+                    // normalizes them while they are in cache; the same bands and merges as the split jobs below, so the same bits.
+                    if (Parallelism.RowBands(batch * BlocksPerSample, StatBands) == 1)
+                    {
+                        Parallelism.For(xs, y, lease, batch * BlocksPerSample, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => WholeTask(ref x0, ref y0, task, MomentSlots.Get(lease), a), a);
+                        return;
+                    }
                     // 1. Conv rows and their moments, band by band.
                     Parallelism.For(xs, y, lease, batch * BlocksPerSample * StatBands, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => MomentsTask(ref x0, ref y0, task, MomentSlots.Get(lease).Slots, a), a);
                     // 2. Normalize (affine, activation) band by band, in place.
@@ -147,6 +155,13 @@ namespace FusedNorm.Generated
                 Conv3x3S1_C4K8_InRelu_R8_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), stats, oc, rowStart, rowEnd);
             else
                 ConvScalar_RunStats(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), stats, oc, rowStart, rowEnd);
+        }
+
+        /// <summary>Task = sample × channel block, every band: the band tasks of both jobs in order, on one thread (the normalize step reads the block in cache).</summary>
+        private static void WholeTask(ref float x0, ref float y0, int task, MomentSlots.Lease lease, KernelArguments a)
+        {
+            for (int band = 0; band < StatBands; band++) MomentsTask(ref x0, ref y0, task * StatBands + band, lease.Slots, a);
+            for (int band = 0; band < StatBands; band++) NormalizeTask(ref y0, task * StatBands + band, lease, a);
         }
 
         /// <summary>Task = sample × channel block × row band: the band's rows of the block's channels normalized, then Relu, in place.</summary>

@@ -39,6 +39,18 @@ internal static class BandedStatisticsEmitter
         w.Line($"int lease = MomentSlots.Rent(batch * StatBands * BandSlots{(BatchStats(mode) ? " + OutC" : "")}, batch);");
         using (w.Block("try"))
         {
+            if (!BatchStats(mode))
+            {
+                w.Comment($"Enough (sample, {(BlockTasks(chain, mode) ? "block" : "run")}) tasks for the threads (or one thread): each task runs its bands one after the other, then");
+                w.Comment("normalizes them while they are in cache; the same bands and merges as the split jobs below, so the same bits.");
+                using (w.Block($"if (Parallelism.RowBands({(BlockTasks(chain, mode) ? "batch * BlocksPerSample" : "batch")}, StatBands) == 1)"))
+                {
+                    w.Line(chain.HasSkip
+                        ? $"Parallelism.For(xs, y, skip, lease, {(BlockTasks(chain, mode) ? "batch * BlocksPerSample" : "batch")}, static (ref float x0, ref float y0, ref float s0, int lease, int task, KernelArguments a) => WholeTask(ref x0, ref y0, ref s0, task, MomentSlots.Get(lease), a), a);"
+                        : $"Parallelism.For(xs, y, lease, {(BlockTasks(chain, mode) ? "batch * BlocksPerSample" : "batch")}, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => WholeTask(ref x0, ref y0, task, MomentSlots.Get(lease), a), a);");
+                    w.Line("return;");
+                }
+            }
             w.Comment("1. Conv rows and their moments, band by band.");
             w.Line($"Parallelism.For(xs, y, lease, {count}, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => MomentsTask(ref x0, ref y0, task, MomentSlots.Get(lease).Slots, a), a);");
             if (BatchStats(mode))
@@ -63,6 +75,7 @@ internal static class BandedStatisticsEmitter
         w.Line();
         EmitMomentsTask(w, chain, mode);
         w.Line();
+        if (!BatchStats(mode)) { EmitWholeTask(w, chain, mode); w.Line(); }
         if (BatchStats(mode)) { EmitMergeBatchMoments(w); w.Line(); }
         EmitNormalizeTask(w, chain, mode);
         if (!BatchStats(mode)) { w.Line(); EmitNormalizeRows(w, chain); }
@@ -117,6 +130,28 @@ internal static class BandedStatisticsEmitter
             {
                 using (w.Block("if (inGroup < FullBlocks)")) Body(c.OcBlock);
                 using (w.Block("else")) Body(c.TailChannels);
+            }
+        }
+    }
+
+    /// <summary>One (sample, block) — or one sample when a run spans blocks — with all its bands: MomentsTask for each band, then NormalizeTask for each.</summary>
+    private static void EmitWholeTask(SourceWriter w, ChainPlan chain, NormMode mode)
+    {
+        bool blockTasks = BlockTasks(chain, mode);
+        w.Line(blockTasks
+            ? "/// <summary>Task = sample × channel block, every band: the band tasks of both jobs in order, on one thread (the normalize step reads the block in cache).</summary>"
+            : "/// <summary>Task = sample, every band: the band tasks of both jobs in order, on one thread.</summary>");
+        using (w.Block($"private static void WholeTask({Ref} x0, {Ref} y0{ConvEmitter.SkipRef(chain, "s0")}, int task, MomentSlots.Lease lease, KernelArguments a)"))
+        {
+            if (blockTasks)
+            {
+                w.Line("for (int band = 0; band < StatBands; band++) MomentsTask(ref x0, ref y0, task * StatBands + band, lease.Slots, a);");
+                w.Line($"for (int band = 0; band < StatBands; band++) NormalizeTask(ref y0{ConvEmitter.SkipArg(chain, "s0")}, task * StatBands + band, lease, a);");
+            }
+            else
+            {
+                w.Line("for (int band = 0; band < StatBands; band++) MomentsTask(ref x0, ref y0, task * StatBands + band, lease.Slots, a);");
+                w.Line($"for (int t = 0; t < BlocksPerSample * StatBands; t++) NormalizeTask(ref y0{ConvEmitter.SkipArg(chain, "s0")}, task * BlocksPerSample * StatBands + t, lease, a);");
             }
         }
     }

@@ -154,7 +154,8 @@ internal static class ConvEmitter
     {
         ConvPlan c = chain.Conv!;
         // Fused chains split into (sample, channel block) tasks, run statistics into samples; both run on
-        // Parallelism's workers. Batch statistics and training forwards reduce across the batch: one thread.
+        // Parallelism's workers. Batch statistics and training forwards reduce across the batch: one thread, unless the
+        // plan split the chain into statistics row bands (eval forwards only).
         bool threaded = !training && mode != NormMode.BatchStatistics;
         bool runBlockTasks = mode == NormMode.RunStatistics && RunsWithinBlocks(chain); // else a run-statistics chain's task is a sample
         // Statistics chains the plan split into row bands: two jobs of (sample, block, band) tasks, BandedStatisticsEmitter.
@@ -428,10 +429,10 @@ internal static class ConvEmitter
     }
 
     /// <param name="rows">The row range argument: the band's rows, or for a statistics kernel not split into bands every row.</param>
-    internal static string BlockCall(ChainPlan chain, int r, NormMode? mode, string xn, string oc, string dst, bool vector512 = true, string? skip = null, string? rows = null, string stats = "stats")
+    internal static string BlockCall(ChainPlan chain, int r, NormMode? mode, string xn, string oc, string dst, bool vector512 = true, string? skip = null, string? rows = null)
     {
         ConvPlan c = chain.Conv!;
-        stats = mode is null ? "" : ", " + stats;
+        string stats = mode is null ? "" : ", stats";
         rows ??= mode is null ? ", rowStart, rowEnd" : ", 0, ConvH";
         string skipArg = skip is null ? "" : $", ref {skip}";
         string args = $"ref {Unsafe}.Add(ref {xn}, {oc} / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, {oc} * Taps), ref {Unsafe}.Add(ref b0, {oc}), ref {dst}{skipArg}{stats}, {oc}{rows}";

@@ -152,6 +152,8 @@ internal static class FusionPlanComment
         w.Line($"///         1. sample × {(blocks ? $"channel block ({c.BlocksPerSample}) × " : "")}band: the band's conv rows stored raw{(blocks ? "" : ", every block in order (a run spans blocks)")}, their moments added to the band's own slots;");
         w.Line($"///         2. sample × channel block × band: each {(batch ? "channel's moments over (sample, band), merged once in that order," : "run's band moments merged in band order")} (re-based onto the first's shift:");
         w.Line("///         Σ(x−K) = Σ(x−K_b) + n_b·d, Σ(x−K)² = Σ(x−K_b)² + 2d·Σ(x−K_b) + n_b·d², d = K_b − K, no cancellation), then the band's rows normalized.");
+        if (!batch)
+            w.Line($"///         A call with enough (sample{(blocks ? ", block" : "")}) tasks for its threads (or one thread) runs both jobs' band tasks of each in one task, in order.");
         w.Line("///         Fixed bands and a fixed merge order: the same bits at any thread count.");
     }
 

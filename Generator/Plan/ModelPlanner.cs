@@ -639,8 +639,8 @@ public static class ModelPlanner
     /// The most row bands per (sample, channel block) task of a fused 2d conv chain (its norm folded or absent): up to
     /// <see cref="MaxTasksPerSample"/> tasks per sample, each band at least one row and about <see cref="MinBandMacs"/>
     /// of work. How many of them a call uses depends on its threads and batch (Parallelism.RowBands). Chains that
-    /// compute statistics keep whole planes (a band would need its partial moments merged in a fixed order: not
-    /// built); so do 1d (one row) and 3d chains.
+    /// compute statistics take bands fixed by the shape instead (<see cref="PlanStatBands"/>); 1d (one row) and 3d fused
+    /// chains keep whole planes.
     /// </summary>
     public static int PlanMaxRowBands(ChainPlan chain)
     {
