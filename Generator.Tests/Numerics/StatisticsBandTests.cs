@@ -38,6 +38,8 @@ public class StatisticsBandTests
         (new("bands_ln_chw", new[] { 3, 16, 18 }, new ConvCase(12, 3, Padding: 1), NormOf: new(Layer.LayerNorm, Shape: new[] { 12, 16, 18 }), Activation: Layer.GELU), 2),
         (new("bands_ln_hw", new[] { 4, 16, 16 }, new ConvCase(16, 3, Padding: 1), NormOf: new(Layer.LayerNorm, Shape: new[] { 16, 16 }), Activation: Layer.GELU), 2),
         (new("bands_ln_w_nobias", new[] { 4, 14, 24 }, new ConvCase(16, 3, Padding: 1), NormOf: new(Layer.LayerNorm, Shape: new[] { 24 }, Bias: false)), 2),
+        // LayerNorm over rows of a tall plane: 1600 runs per band, so the slots (at most 4096 per sample) allow only 2 bands.
+        (new("bands_ln_w_tall", new[] { 4, 200, 40 }, new ConvCase(8, 3, Padding: 1), NormOf: new(Layer.LayerNorm, Shape: new[] { 40 }), Activation: Layer.ReLU), 2),
         // BatchNorm with batch statistics: a channel's moments over (sample, band).
         (new("bands_bn_batchstats", new[] { 4, 19, 20 }, new ConvCase(16, 3, Padding: 1), NormOf: new(Layer.BatchNorm2d, Track: false), Activation: Layer.ReLU), 2),
         (new("bands_bn_batchstats_noaffine_tail", new[] { 6, 16, 30 }, new ConvCase(10, 3, Padding: 1), NormOf: new(Layer.BatchNorm2d, Affine: false, Track: false)), 2),
@@ -70,6 +72,13 @@ public class StatisticsBandTests
         if (minBands == 1) Assert.Equal(1, bands);
         else Assert.True(bands >= minBands, $"{name}: the plan gave {bands} statistics band(s), expected at least {minBands}");
         ReferenceTests.Check(chain, seed: name.Length * 13 + batch, degrees: Degrees, batch: batch);
+    }
+
+    [Fact]
+    public void Bands_keep_at_most_4096_moment_slots_per_sample()
+    {
+        var (chain, _) = Cases.Single(c => c.Chain.Name == "bands_ln_w_tall");
+        Assert.Equal(2, StatBands(chain)); // 16 by the tasks and the work, 4096 / (8 channels × 200 rows) = 2 by the slots
     }
 
     /// <summary>Residual adds in the normalize step of banded chains (InstanceNorm, GroupNorm, batch statistics, LayerNorm), as a graph, at batch 1.</summary>

@@ -144,7 +144,8 @@ internal static class FusionPlanComment
         if (chain.StatBands == 1)
         {
             string unit = batch ? "one thread: channel blocks in order over the whole batch" : blocks ? $"sample × channel block ({c.BlocksPerSample} per sample)" : "one task per sample (a run spans channel blocks)";
-            string why = c.Rank == 1 ? "1d: one row" : chain.Pool is not null ? "the pool's windows would read rows of two bands" : (blocks ? c.BlocksPerSample : 1) >= ModelPlanner.MaxTasksPerSample ? "the blocks make enough tasks" : "too little work per band";
+            string why = c.Rank == 1 ? "1d: one row" : chain.Pool is not null ? "the pool's windows would read rows of two bands" : (blocks ? c.BlocksPerSample : 1) >= ModelPlanner.MaxTasksPerSample ? "the blocks make enough tasks"
+                : 2 * ModelPlanner.StatSlotsPerBand(chain) > ModelPlanner.MaxStatSlotsPerSample ? "too many statistics runs to keep per band" : "too little work per band";
             w.Line($"/// tasks   {unit}; not split into statistics row bands ({why})");
             return;
         }

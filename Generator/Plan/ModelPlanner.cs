@@ -658,7 +658,7 @@ public static class ModelPlanner
     /// Were it chosen per call from the thread count (as the fused chains' <see cref="PlanMaxRowBands"/>), 1 and 2 threads
     /// would round differently. It makes up to <see cref="MaxTasksPerSample"/> tasks per sample with the tasks the chain
     /// already has (its channel blocks when every run lies inside one; else the sample), at least one row and about
-    /// <see cref="MinBandMacs"/> of work per band. Not banded (1): 1d chains (one row), chains with pooling (a window
+    /// <see cref="MinBandMacs"/> of work per band, at most <see cref="MaxStatSlotsPerSample"/> slots per sample. Not banded (1): 1d chains (one row), chains with pooling (a window
     /// reads rows of two bands, which normalize at different times), and training forwards (one thread).
     /// </summary>
     public static int PlanStatBands(ChainPlan chain)
@@ -669,8 +669,18 @@ public static class ModelPlanner
         if (tasks >= MaxTasksPerSample) return 1;
         long work = (long)c.OutChannels * c.OutSpatial * c.InPerGroup * c.TapsPerInput; // multiply-adds per sample
         long byWork = Math.Max(1, work / tasks / MinBandMacs);
-        return (int)Math.Min(Math.Min((MaxTasksPerSample + tasks - 1) / tasks, c.OutHeight), byWork);
+        // Each band keeps a Moments (96 bytes) per run of the sample: LayerNorm over rows has a run per row.
+        long bySlots = Math.Max(1, MaxStatSlotsPerSample / StatSlotsPerBand(chain));
+        return (int)Math.Min(Math.Min(Math.Min((MaxTasksPerSample + tasks - 1) / tasks, c.OutHeight), byWork), bySlots);
     }
+
+    /// <summary>The most partial-moment slots the bands of one sample keep together (about 400 KB).</summary>
+    public const int MaxStatSlotsPerSample = 4096;
+
+    /// <summary>Partial-moment slots one band of one sample keeps: one per channel (batch statistics) or per run.</summary>
+    public static int StatSlotsPerBand(ChainPlan chain) => chain.Norm!.EvalMode == NormMode.BatchStatistics
+        ? chain.Conv!.OutChannels
+        : (int)((long)chain.Conv!.OutChannels * chain.Conv.OutSpatial / chain.Norm.RunLength);
 
     /// <summary>Whether every statistics run of a run-statistics conv chain lies inside one channel block, so (sample, block) tasks can own their runs.</summary>
     public static bool RunsWithinBlocks(ChainPlan chain)
