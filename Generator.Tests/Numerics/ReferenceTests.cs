@@ -192,19 +192,21 @@ public class ReferenceTests
 
     /// <param name="degrees">Thread counts to run the chain at (setting Parallelism.MaxDegree: callers belong to the
     /// MaxDegree collection); every output must equal the first bit for bit. Null: the current setting.</param>
-    internal static void Check(ChainCase chain, int seed, bool largeBatch = false, int[]? degrees = null)
+    /// <param name="batch">The batch to run (drawn from the seed when null).</param>
+    internal static void Check(ChainCase chain, int seed, bool largeBatch = false, int[]? degrees = null, int? batch = null)
     {
         var random = new Random(seed * 7919);
-        int batch = largeBatch ? random.Next(6, 21) : random.Next(1, 4) + (chain.NormKind is { IsBatchNorm: true, Track: false } ? 1 : 0);
+        int drawn = largeBatch ? random.Next(6, 21) : random.Next(1, 4) + (chain.NormKind is { IsBatchNorm: true, Track: false } ? 1 : 0);
+        int batchSize = batch ?? drawn;
         var (weights, parameters) = RandomWeights(chain, random);
         CompiledModel model = CompiledModel.Compile(chain.Source(), chain.TypeName);
         model.LoadWeights(SafeTensorsFile.FromBytes(weights.ToArray()));
 
-        float[] x = Normal(random, batch * model.InputSize);
-        float[] expected = ReferenceChain(chain, parameters, x, batch);
+        float[] x = Normal(random, batchSize * model.InputSize);
+        float[] expected = ReferenceChain(chain, parameters, x, batchSize);
         if (degrees is null)
         {
-            Tolerance.AssertClose(expected, model.Forward(x, batch), chain.Source());
+            Tolerance.AssertClose(expected, model.Forward(x, batchSize), chain.Source());
             return;
         }
         using var restore = new MaxDegreeScope();
@@ -212,8 +214,8 @@ public class ReferenceTests
         foreach (int degree in degrees)
         {
             FusedNorm.Kernels.Parallelism.MaxDegree = degree;
-            float[] actual = model.Forward(x, batch);
-            Tolerance.AssertClose(expected, actual, $"at {degree} thread(s), batch {batch}:\n{chain.Source()}");
+            float[] actual = model.Forward(x, batchSize);
+            Tolerance.AssertClose(expected, actual, $"at {degree} thread(s), batch {batchSize}:\n{chain.Source()}");
             if (first is null) first = actual;
             else Assert.Equal(first, actual);
         }
@@ -221,7 +223,7 @@ public class ReferenceTests
 
     internal sealed record Parameters(float[] Weight, float[]? Bias, float[]? Gamma, float[]? Beta, float[] Mean, float[] Var);
 
-    private static (SafeTensorsWriter, Parameters) RandomWeights(ChainCase chain, Random random)
+    internal static (SafeTensorsWriter, Parameters) RandomWeights(ChainCase chain, Random random)
     {
         var writer = new SafeTensorsWriter();
         int outputs = chain.Conv?.OutChannels ?? chain.LinearOut;

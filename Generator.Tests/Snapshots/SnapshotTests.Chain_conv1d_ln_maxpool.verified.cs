@@ -63,6 +63,7 @@ namespace FusedNorm.Generated
     /// act     Relu in the normalize step, on the normalized values in registers
     /// pool    MaxPool1d window 2, stride 2, padding 0 → 5×12, read from a scratch buffer still in cache; the conv output never reaches y
     /// tiles   5 output channels × 2×8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 5 channels
+    /// tasks   sample × channel block (1 per sample); not split into statistics row bands (1d: one row)
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..23 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
@@ -128,11 +129,11 @@ namespace FusedNorm.Generated
                 int first = oc * ConvSpatial / RunLength, end = (oc + 5) * ConvSpatial / RunLength;
                 Array.Clear(stats, first, end - first);
                 if (Vector512.IsHardwareAccelerated)
-                    Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                    Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc, 0, ConvH);
                 else if (Vector256.IsHardwareAccelerated)
-                    Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                    Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc, 0, ConvH);
                 else
-                    ConvScalar_RunStats(5, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                    ConvScalar_RunStats(5, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc, 0, ConvH);
                 NormalizeRuns(ref zn, stats, first, end, norm);
                 Pool(5, ref Unsafe.Add(ref zn, oc * ConvSpatial), ref Unsafe.Add(ref yn, oc * PoolSpatial));
             }
@@ -143,8 +144,8 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>5 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V512(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>5 output channel(s), rows [rowStart, rowEnd): Vector512 over 16 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V512(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias, broadcast once.
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
@@ -203,8 +204,8 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>5 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>5 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3S1_C3K5_LnReluMaxPool2_R5_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias, broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
@@ -350,11 +351,11 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
-        private static void ConvScalar_RunStats(int r, ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
+        private static void ConvScalar_RunStats(int r, ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
         {
             for (int od = 0; od < ConvD; od++)
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                     for (int ox = 0; ox < ConvW; ox++)
                         ConvPixel_RunStats(r, ref x, ref w, ref bias, ref dst, stats, oc, od, oh, ox);
         }

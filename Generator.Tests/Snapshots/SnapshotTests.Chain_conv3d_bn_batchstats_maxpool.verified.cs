@@ -63,6 +63,7 @@ namespace FusedNorm.Generated
     /// act     Relu in the normalize step, on the normalized values in registers
     /// pool    MaxPool3d window 2, stride 2, padding 0 → 4×2×3×4, read from a scratch buffer still in cache; the conv output never reaches y
     /// tiles   4 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 4 channels
+    /// tasks   one thread: channel blocks in order over the whole batch; not split into statistics row bands (the pool's windows would read rows of two bands)
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..8 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
@@ -124,9 +125,9 @@ namespace FusedNorm.Generated
                                 ref float xn = ref Unsafe.Add(ref x0, n * XSize);
                                 ref float zn = ref Unsafe.Add(ref s0, n * 4 * ConvSpatial);
                                 if (Vector256.IsHardwareAccelerated)
-                                    Conv3x3x3S1_C2K4_BnReluMaxPool2_R4_BatchStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
+                                    Conv3x3x3S1_C2K4_BnReluMaxPool2_R4_BatchStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc, 0, ConvH);
                                 else
-                                    ConvScalar_BatchStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
+                                    ConvScalar_BatchStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc, 0, ConvH);
                             }
                             // The block's channels now have their batch statistics: normalize every sample's planes, then pool them.
                             for (int j = 0; j < 4; j++)
@@ -157,8 +158,8 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3x3x3S1_C2K4_BnReluMaxPool2_R4_BatchStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>4 output channel(s), rows [rowStart, rowEnd) of every plane: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3x3x3S1_C2K4_BnReluMaxPool2_R4_BatchStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias, broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
@@ -167,7 +168,7 @@ namespace FusedNorm.Generated
             Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
             for (int od = 0; od < ConvD; od++)
             {
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                 {
                     int id0 = od * Stride - Padding;
                     int ih0 = oh * Stride - Padding;
@@ -361,11 +362,11 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
-        private static void ConvScalar_BatchStats(int r, ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
+        private static void ConvScalar_BatchStats(int r, ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
         {
             for (int od = 0; od < ConvD; od++)
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                     for (int ox = 0; ox < ConvW; ox++)
                         ConvPixel_BatchStats(r, ref x, ref w, ref bias, ref dst, stats, oc, od, oh, ox);
         }

@@ -191,9 +191,9 @@ namespace FusedNorm.Generated
                                 ref float xn = ref Unsafe.Add(ref x0, n * XSize);
                                 ref float zn = ref Unsafe.Add(ref y0, n * OutputSize + oc * ConvSpatial);
                                 if (Vector256.IsHardwareAccelerated)
-                                    Conv3x3x3S1_C2K3_Bn_R3_BatchStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
+                                    Conv3x3x3S1_C2K3_Bn_R3_BatchStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc, 0, ConvH);
                                 else
-                                    ConvScalar_BatchStats(3, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc);
+                                    ConvScalar_BatchStats(3, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref zn, stats, oc, 0, ConvH);
                             }
                             // The block's channels now have their batch statistics: normalize every sample's planes.
                             for (int j = 0; j < 3; j++)
@@ -221,7 +221,7 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>3 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; no activation.</summary>
+        /// <summary>3 output channel(s), rows [rowStart, rowEnd) of every plane: Vector256 over 8 interior columns, scalar at the borders; no activation.</summary>
         private static void Conv3x3x3S1_C2K3_Bn_R3_V256(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias (the norm folded in), broadcast once.
@@ -391,8 +391,8 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>3 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3x3x3S1_C2K3_Bn_R3_BatchStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>3 output channel(s), rows [rowStart, rowEnd) of every plane: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3x3x3S1_C2K3_Bn_R3_BatchStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias, broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
@@ -400,7 +400,7 @@ namespace FusedNorm.Generated
             Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
             for (int od = 0; od < ConvD; od++)
             {
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                 {
                     int id0 = od * Stride - Padding;
                     int ih0 = oh * Stride - Padding;
@@ -606,11 +606,11 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
-        private static void ConvScalar_BatchStats(int r, ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
+        private static void ConvScalar_BatchStats(int r, ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
         {
             for (int od = 0; od < ConvD; od++)
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                     for (int ox = 0; ox < ConvW; ox++)
                         ConvPixel_BatchStats(r, ref x, ref w, ref bias, ref dst, stats, oc, od, oh, ox);
         }

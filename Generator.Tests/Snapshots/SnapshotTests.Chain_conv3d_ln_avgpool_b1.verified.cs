@@ -63,6 +63,7 @@ namespace FusedNorm.Generated
     /// act     Relu in the normalize step, on the normalized values in registers
     /// pool    AvgPool3d window 2, stride 1, padding 0 → 3×2×3×7, read from a scratch buffer still in cache; the conv output never reaches y
     /// tiles   3 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 3 channels
+    /// tasks   sample × channel block (1 per sample); not split into statistics row bands (the pool's windows would read rows of two bands)
     /// columns 0..7 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -112,9 +113,9 @@ namespace FusedNorm.Generated
                 int first = oc * ConvSpatial / RunLength, end = (oc + 3) * ConvSpatial / RunLength;
                 Array.Clear(stats, first, end - first);
                 if (Vector256.IsHardwareAccelerated)
-                    Conv2x2x2S1_C2K3_LnReluAvgPool2_R3_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                    Conv2x2x2S1_C2K3_LnReluAvgPool2_R3_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc, 0, ConvH);
                 else
-                    ConvScalar_RunStats(3, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                    ConvScalar_RunStats(3, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc, 0, ConvH);
                 NormalizeRuns(ref zn, stats, first, end, norm);
                 Pool(3, ref Unsafe.Add(ref zn, oc * ConvSpatial), ref Unsafe.Add(ref yn, oc * PoolSpatial));
             }
@@ -125,8 +126,8 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>3 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv2x2x2S1_C2K3_LnReluAvgPool2_R3_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>3 output channel(s), rows [rowStart, rowEnd) of every plane: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv2x2x2S1_C2K3_LnReluAvgPool2_R3_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias, broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
@@ -134,7 +135,7 @@ namespace FusedNorm.Generated
             Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
             for (int od = 0; od < ConvD; od++)
             {
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                 {
                     int id0 = od * Stride - Padding;
                     int ih0 = oh * Stride - Padding;
@@ -208,11 +209,11 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
-        private static void ConvScalar_RunStats(int r, ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
+        private static void ConvScalar_RunStats(int r, ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
         {
             for (int od = 0; od < ConvD; od++)
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                     for (int ox = 0; ox < ConvW; ox++)
                         ConvPixel_RunStats(r, ref x, ref w, ref bias, ref dst, stats, oc, od, oh, ox);
         }

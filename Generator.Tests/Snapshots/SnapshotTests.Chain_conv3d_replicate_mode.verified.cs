@@ -125,7 +125,7 @@ namespace FusedNorm.Generated
                 ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
         }
 
-        /// <summary>4 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; no activation.</summary>
+        /// <summary>4 output channel(s), rows [rowStart, rowEnd) of every plane: Vector256 over 8 interior columns, scalar at the borders; no activation.</summary>
         private static void Conv3x3x3S1_C2K4_Bn_R4_V256(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias (the norm folded in), broadcast once.

@@ -63,6 +63,7 @@ namespace FusedNorm.Generated
     /// act     Relu in the normalize step, on the normalized values in registers
     /// pool    AvgPool2d window 2, stride 2, padding 0 → 4×3×8, read from a scratch buffer still in cache; the conv output never reaches y
     /// tiles   4 output channels × 2×8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 4 channels
+    /// tasks   sample × channel block (1 per sample); not split into statistics row bands (the pool's windows would read rows of two bands)
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..15 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
@@ -128,11 +129,11 @@ namespace FusedNorm.Generated
                 int first = oc * ConvSpatial / RunLength, end = (oc + 4) * ConvSpatial / RunLength;
                 Array.Clear(stats, first, end - first);
                 if (Vector512.IsHardwareAccelerated)
-                    Conv3x3S1_C2K4_LnReluAvgPool2_R4_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                    Conv3x3S1_C2K4_LnReluAvgPool2_R4_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc, 0, ConvH);
                 else if (Vector256.IsHardwareAccelerated)
-                    Conv3x3S1_C2K4_LnReluAvgPool2_R4_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                    Conv3x3S1_C2K4_LnReluAvgPool2_R4_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc, 0, ConvH);
                 else
-                    ConvScalar_RunStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
+                    ConvScalar_RunStats(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc, 0, ConvH);
                 NormalizeRuns(ref zn, stats, first, end, norm);
                 Pool(4, ref Unsafe.Add(ref zn, oc * ConvSpatial), ref Unsafe.Add(ref yn, oc * PoolSpatial));
             }
@@ -143,15 +144,15 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>4 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3x3S1_C2K4_LnReluAvgPool2_R4_RunStats_V512(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>4 output channel(s), rows [rowStart, rowEnd): Vector512 over 16 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3x3S1_C2K4_LnReluAvgPool2_R4_RunStats_V512(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias, broadcast once.
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
             Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
             Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
             Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
-            for (int oh = 0; oh < ConvH; oh++)
+            for (int oh = rowStart; oh < rowEnd; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
@@ -235,15 +236,15 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>4 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3x3S1_C2K4_LnReluAvgPool2_R4_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>4 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3x3S1_C2K4_LnReluAvgPool2_R4_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias, broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
             Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
             Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
             Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
-            for (int oh = 0; oh < ConvH; oh++)
+            for (int oh = rowStart; oh < rowEnd; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
@@ -491,11 +492,11 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
-        private static void ConvScalar_RunStats(int r, ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
+        private static void ConvScalar_RunStats(int r, ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
         {
             for (int od = 0; od < ConvD; od++)
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                     for (int ox = 0; ox < ConvW; ox++)
                         ConvPixel_RunStats(r, ref x, ref w, ref bias, ref dst, stats, oc, od, oh, ox);
         }

@@ -58,13 +58,19 @@ namespace FusedNorm.Generated
     /// Fusion plan for Statistics.B: Conv2d(16, 16, kernel_size=3, padding=1) + InstanceNorm2d(16, affine=True) + add(skip) + ReLU()
     /// <code>
     /// conv    16×16×16 → 16×16×16, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    /// norm    InstanceNorm2d(16, affine=True): statistics per run of 256 contiguous elements (one channel's plane of one sample); a run is normalized as soon as the block that completes it is stored
+    /// norm    InstanceNorm2d(16, affine=True): statistics per run of 256 contiguous elements (one channel's plane of one sample); runs are normalized once every row band has its moments (see tasks)
     /// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them
     ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
     /// add     + skip in the normalize step, after the affine and before the activation, reading the skip as the step reads the run
     /// act     Relu in the normalize step, on the normalized values in registers
     /// tiles   8 output channels × 8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 2 block(s) of 8 channels
+    /// tasks   8 row bands of the 16 conv rows, a number fixed here from the shape, never from the threads. Two jobs:
+    ///         1. sample × channel block (2) × band: the band's conv rows stored raw, their moments added to the band's own slots;
+    ///         2. sample × channel block × band: each run's band moments merged in band order (re-based onto the first's shift:
+    ///         Σ(x−K) = Σ(x−K_b) + n_b·d, Σ(x−K)² = Σ(x−K_b)² + 2d·Σ(x−K_b) + n_b·d², d = K_b − K, no cancellation), then the band's rows normalized.
+    ///         A call with enough (sample, block) tasks for its threads (or one thread) runs both jobs' band tasks of each in one task, in order.
+    ///         Fixed bands and a fixed merge order: the same bits at any thread count.
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
     /// columns 0..15 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
@@ -86,13 +92,14 @@ namespace FusedNorm.Generated
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 8, Taps = InPerGroup * 9; // weights per output channel
         private const int FullBlocks = 2, BlocksPerGroup = 2, BlocksPerSample = Groups * BlocksPerGroup;
+        private const int StatBands = 8; // row bands of every (sample, channel block), fixed by the shape so the moments merge in the same order at any thread count
         private const int InteriorStart = 0, InteriorEnd = 16;
         private const int RunLength = 256, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
 
-        /// <summary>One task per sample on the worker threads: each block stores its outputs and adds them to their run's moments; every run a block completes is normalized (affine, activation) while it is still in cache.</summary>
+        /// <summary>Two jobs on the worker threads: (sample, channel block, row band) tasks store the conv output and each band's partial moments; then (sample, channel block, row band) tasks normalize with the bands' moments merged in band order.</summary>
         public static void Run(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch, KernelArguments a)
         {
             // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
@@ -103,7 +110,26 @@ namespace FusedNorm.Generated
             ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
-                Parallelism.For(xs, y, skip, batch, batch * BlocksPerSample, static (ref float x0, ref float y0, ref float s0, int batch, int task, KernelArguments a) => RunBlockTask(ref x0, ref y0, ref s0, task, a), a);
+                // Partial moments: BandSlots per (sample, band), leased for this call (reused: no allocation).
+                int lease = MomentSlots.Rent(batch * StatBands * BandSlots, batch);
+                try
+                {
+                    // Enough (sample, block) tasks for the threads (or one thread): each task runs its bands one after the other, then
+                    // normalizes them while they are in cache; the same bands and merges as the split jobs below, so the same bits.
+                    if (Parallelism.RowBands(batch * BlocksPerSample, StatBands) == 1)
+                    {
+                        Parallelism.For(xs, y, skip, lease, batch * BlocksPerSample, static (ref float x0, ref float y0, ref float s0, int lease, int task, KernelArguments a) => WholeTask(ref x0, ref y0, ref s0, task, MomentSlots.Get(lease), a), a);
+                        return;
+                    }
+                    // 1. Conv rows and their moments, band by band.
+                    Parallelism.For(xs, y, lease, batch * BlocksPerSample * StatBands, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => MomentsTask(ref x0, ref y0, task, MomentSlots.Get(lease).Slots, a), a);
+                    // 2. Normalize (affine, + skip, activation) band by band, in place.
+                    Parallelism.For(xs, y, skip, lease, batch * BlocksPerSample * StatBands, static (ref float x0, ref float y0, ref float s0, int lease, int task, KernelArguments a) => NormalizeTask(ref y0, ref s0, task, MomentSlots.Get(lease), a), a);
+                }
+                finally
+                {
+                    MomentSlots.Return(lease);
+                }
             }
             finally
             {
@@ -111,39 +137,81 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>Task = sample × channel block: the block holds whole runs (one channel's plane of one sample), so it computes, normalizes them on its own.</summary>
-        private static void RunBlockTask(ref float x0, ref float y0, ref float s0, int task, KernelArguments a)
+        private const int BandSlots = Runs; // Moments per (sample, band): one per statistics run
+
+        /// <summary>Task = sample × channel block × row band: the band's raw conv outputs of the block, and their moments in the band's own slots.</summary>
+        private static void MomentsTask(ref float x0, ref float y0, int task, Moments[] slots, KernelArguments a)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            NormState norm = a.Norm!;
-            int n = task / BlocksPerSample, block = task % BlocksPerSample, inGroup = block % BlocksPerGroup;
+            int n = task / (BlocksPerSample * StatBands), block = task / StatBands % BlocksPerSample, band = task % StatBands, inGroup = block % BlocksPerGroup;
             int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            int rowStart = band * ConvH / StatBands, rowEnd = (band + 1) * ConvH / StatBands; // this band's rows (of every plane)
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-            ref float sn = ref Unsafe.Add(ref s0, n * OutputSize);
-            Moments[] stats = ArrayPool<Moments>.Shared.Rent(Runs); // slots of this block's runs only are used
-            try
+            Span<Moments> stats = slots.AsSpan((n * StatBands + band) * BandSlots, BandSlots); // this band's slots of sample n
+            stats.Slice(oc * ConvSpatial / RunLength, 8 * ConvSpatial / RunLength).Clear(); // the block's runs
+            if (Vector512.IsHardwareAccelerated)
+                Conv3x3S1_C16K16_InAddRelu_R8_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), stats, oc, rowStart, rowEnd);
+            else if (Vector256.IsHardwareAccelerated)
+                Conv3x3S1_C16K16_InAddRelu_R8_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), stats, oc, rowStart, rowEnd);
+            else
+                ConvScalar_RunStats(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), stats, oc, rowStart, rowEnd);
+        }
+
+        /// <summary>Task = sample × channel block, every band: the band tasks of both jobs in order, on one thread (the normalize step reads the block in cache).</summary>
+        private static void WholeTask(ref float x0, ref float y0, ref float s0, int task, MomentSlots.Lease lease, KernelArguments a)
+        {
+            for (int band = 0; band < StatBands; band++) MomentsTask(ref x0, ref y0, task * StatBands + band, lease.Slots, a);
+            for (int band = 0; band < StatBands; band++) NormalizeTask(ref y0, ref s0, task * StatBands + band, lease, a);
+        }
+
+        /// <summary>Task = sample × channel block × row band: the band's rows of the block's channels normalized, + skip, then Relu, in place.</summary>
+        private static void NormalizeTask(ref float y0, ref float s0, int task, MomentSlots.Lease lease, KernelArguments a)
+        {
+            NormState norm = a.Norm!;
+            int n = task / (BlocksPerSample * StatBands), block = task / StatBands % BlocksPerSample, band = task % StatBands, inGroup = block % BlocksPerGroup;
+            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            int rowStart = band * ConvH / StatBands, rowEnd = (band + 1) * ConvH / StatBands; // this band's rows (of every plane)
+            const int channels = Block;
+            ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+            ref float sn = ref Unsafe.Add(ref s0, n * OutputSize); // the skip, laid out as yn
+            ref Moments sample = ref lease.Slots[n * StatBands * BandSlots]; // sample n's bands, BandSlots apart
+            for (int ch = oc; ch < oc + channels; ch++)
             {
-                ref float zn = ref yn; // normalized in place
-                int first = oc * ConvSpatial / RunLength, end = (oc + 8) * ConvSpatial / RunLength;
-                Array.Clear(stats, first, end - first);
-                if (Vector512.IsHardwareAccelerated)
-                    Conv3x3S1_C16K16_InAddRelu_R8_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                else if (Vector256.IsHardwareAccelerated)
-                    Conv3x3S1_C16K16_InAddRelu_R8_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                else
-                    ConvScalar_RunStats(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref zn, oc * ConvSpatial), stats, oc);
-                NormalizeRuns(ref zn, ref sn, stats, first, end, norm);
-            }
-            finally
-            {
-                ArrayPool<Moments>.Shared.Return(stats);
+                for (int od = 0; od < ConvD; od++)
+                {
+                    int start = ch * ConvSpatial + (od * ConvH + rowStart) * ConvW;
+                    NormalizeRows(ref yn, ref sn, ref sample, ch, start, start + (rowEnd - rowStart) * ConvW, norm);
+                }
             }
         }
 
-        /// <summary>8 output channel(s), every row: Vector512 over 16 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3x3S1_C16K16_InAddRelu_R8_RunStats_V512(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>
+        /// Elements [start, end) of one sample (rows of channel <paramref name="channel"/>), run by run: each run's moments merged over the
+        /// bands in band order (every task that touches the run merges the same partials in the same order: the same bits), then normalized.
+        /// </summary>
+        private static void NormalizeRows(ref float zn, ref float sn, ref Moments sample, int channel, int start, int end, NormState norm)
+        {
+            for (int run = start / RunLength; run * RunLength < end; run++)
+            {
+                Moments m = default;
+                for (int b = 0; b < StatBands; b++) m.Merge(Unsafe.Add(ref sample, b * BandSlots + run));
+                int from = Math.Max(start, run * RunLength), to = Math.Min(end, run * RunLength + RunLength);
+                NormalizeChannelRows(ref Unsafe.Add(ref zn, from), ref Unsafe.Add(ref sn, from), channel, to - from, m.Mean, m.Variance, norm);
+            }
+        }
+
+        /// <summary>Normalizes <paramref name="length"/> values of one channel with its γ and β folded into one scale and shift (as NormalizeChannel does for a whole plane).</summary>
+        private static void NormalizeChannelRows(ref float z, ref float skip, int channel, int length, double mean, double variance, NormState norm)
+        {
+            float invStd = (float)(1 / Math.Sqrt(variance + Eps));
+            float scale = norm.Gamma![channel] * invStd, shift = norm.Beta![channel];
+            NormalizeSpan(ref z, ref skip, length, mean, scale, shift);
+        }
+
+        /// <summary>8 output channel(s), rows [rowStart, rowEnd): Vector512 over 16 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3x3S1_C16K16_InAddRelu_R8_RunStats_V512(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias, broadcast once.
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
@@ -154,7 +222,7 @@ namespace FusedNorm.Generated
             Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
             Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
             Vector512<float> bias7 = Vector512.Create(Unsafe.Add(ref bias, 7));
-            for (int oh = 0; oh < ConvH; oh++)
+            for (int oh = rowStart; oh < rowEnd; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
@@ -282,8 +350,8 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>8 output channel(s), every row: Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3x3S1_C16K16_InAddRelu_R8_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>8 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
+        private static void Conv3x3S1_C16K16_InAddRelu_R8_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
         {
             // Per-channel bias, broadcast once.
             Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
@@ -294,7 +362,7 @@ namespace FusedNorm.Generated
             Vector256<float> bias5 = Vector256.Create(Unsafe.Add(ref bias, 5));
             Vector256<float> bias6 = Vector256.Create(Unsafe.Add(ref bias, 6));
             Vector256<float> bias7 = Vector256.Create(Unsafe.Add(ref bias, 7));
-            for (int oh = 0; oh < ConvH; oh++)
+            for (int oh = rowStart; oh < rowEnd; oh++)
             {
                 int ih0 = oh * Stride - Padding;
                 int row = oh; // output row within the channel plane
@@ -422,11 +490,11 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>The scalar path: every output of r channels through the checked pixel kernel.</summary>
-        private static void ConvScalar_RunStats(int r, ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc)
+        /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
+        private static void ConvScalar_RunStats(int r, ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
         {
             for (int od = 0; od < ConvD; od++)
-                for (int oh = 0; oh < ConvH; oh++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
                     for (int ox = 0; ox < ConvW; ox++)
                         ConvPixel_RunStats(r, ref x, ref w, ref bias, ref dst, stats, oc, od, oh, ox);
         }
@@ -466,19 +534,6 @@ namespace FusedNorm.Generated
         }
 
         private const double Eps = 1E-05;
-
-        /// <summary>Normalizes runs [first, end) of one sample: one channel's plane of one sample per run.</summary>
-        private static void NormalizeRuns(ref float z, ref float skip, Moments[] stats, int first, int end, NormState norm)
-        {
-            for (int r = first; r < end; r++)
-            {
-                ref Moments m = ref stats[r];
-                int start = r * RunLength;
-                // The run's channels share its statistics; each has its own γ and β.
-                for (int c = start / ConvSpatial; c < (start + RunLength) / ConvSpatial; c++)
-                    NormalizeChannel(ref Unsafe.Add(ref z, c * ConvSpatial), ref Unsafe.Add(ref skip, c * ConvSpatial), c, m.Mean, m.Variance, norm);
-            }
-        }
 
         /// <summary>Normalizes one channel's plane with that channel's γ and β folded into one scale and shift.</summary>
         private static void NormalizeChannel(ref float z, ref float skip, int channel, double mean, double variance, NormState norm)

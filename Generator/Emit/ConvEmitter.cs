@@ -63,6 +63,8 @@ internal static class ConvEmitter
         w.Line($"private const int FullBlocks = {c.FullBlocks}, BlocksPerGroup = {c.BlocksPerGroup}, BlocksPerSample = Groups * BlocksPerGroup;");
         if (chain.Norm?.EvalMode is null or NormMode.Folded)
             w.Line($"private const int MaxRowBands = {chain.MaxRowBands}; // a task is (sample, channel block, band of {(chain.Pool is null ? "output" : "pooled")} rows); each call picks 1..MaxRowBands bands");
+        if (chain.StatBands > 1)
+            w.Line($"private const int StatBands = {chain.StatBands}; // row bands of every (sample, {(chain.Norm!.EvalMode == NormMode.BatchStatistics || RunsWithinBlocks(chain) ? "channel block" : "sample")}), fixed by the shape so the moments merge in the same order at any thread count");
         if (c.Vectorized) w.Line($"private const int InteriorStart = {c.InteriorStart}, InteriorEnd = {c.InteriorEnd};");
         if (c.Flat512) w.Line($"private const int FlatPitch = {(c.Stride == 1 ? "InW" : "Stride * InW")}, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch{(c.Stride == 1 ? ", the padded width" : ": Stride rows of the phased copy")})");
         if (chain.Pool is { } p) w.Line($"private const int PoolD = {p.OutDepth}, PoolH = {p.OutHeight}, PoolW = {p.OutWidth}, PoolSpatial = PoolD * PoolH * PoolW;");
@@ -211,10 +213,14 @@ internal static class ConvEmitter
     {
         ConvPlan c = chain.Conv!;
         // Fused chains split into (sample, channel block) tasks, run statistics into samples; both run on
-        // Parallelism's workers. Batch statistics and training forwards reduce across the batch: one thread.
+        // Parallelism's workers. Batch statistics and training forwards reduce across the batch: one thread, unless the
+        // plan split the chain into statistics row bands (eval forwards only).
         bool threaded = !training && mode != NormMode.BatchStatistics;
         bool runBlockTasks = mode == NormMode.RunStatistics && RunsWithinBlocks(chain); // else a run-statistics chain's task is a sample
-        w.Line(mode switch
+        // Statistics chains the plan split into row bands: two jobs of (sample, block, band) tasks, BandedStatisticsEmitter.
+        bool banded = !training && mode is not null && chain.StatBands > 1;
+        if (banded) threaded = false;
+        w.Line(banded ? BandedStatisticsEmitter.RunSummary(chain, mode!.Value) : mode switch
         {
             null => "/// <summary>Tasks of (sample, channel block, row band) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>",
             NormMode.RunStatistics => "/// <summary>" + (threaded ? "One task per sample on the worker threads" : "Sample by sample") + ": each block stores its outputs and adds them to their run's moments; every run a block completes is normalized (affine, activation) while it is still in cache.</summary>",
@@ -266,7 +272,9 @@ internal static class ConvEmitter
             }
             else
                 w.Line("ReadOnlySpan<float> xs = x;");
-            if (threaded)
+            if (banded)
+                BandedStatisticsEmitter.EmitRunBody(w, chain, mode!.Value);
+            else if (threaded)
             {
                 if (mode is null)
                 {
@@ -302,6 +310,11 @@ internal static class ConvEmitter
                 using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(padded);");
             }
         }
+        if (banded)
+        {
+            w.Line();
+            BandedStatisticsEmitter.EmitTasks(w, chain, mode!.Value);
+        }
         if (threaded)
         {
             w.Line();
@@ -312,18 +325,7 @@ internal static class ConvEmitter
     }
 
     /// <summary>Whether every statistics run lies inside one channel block, so (sample, block) tasks can normalize on their own.</summary>
-    private static bool RunsWithinBlocks(ChainPlan chain)
-    {
-        ConvPlan c = chain.Conv!;
-        int length = chain.Norm!.RunLength, spatial = c.OutSpatial;
-        for (int g = 0; g < c.Groups; g++)
-            for (int oc = g * c.OutPerGroup; oc < (g + 1) * c.OutPerGroup; oc += c.OcBlock)
-            {
-                int end = System.Math.Min(oc + c.OcBlock, (g + 1) * c.OutPerGroup);
-                if (oc * spatial % length != 0 || end * spatial % length != 0) return false;
-            }
-        return true;
-    }
+    private static bool RunsWithinBlocks(ChainPlan chain) => ModelPlanner.RunsWithinBlocks(chain);
 
     /// <summary>One (sample, channel block) of a run-statistics chain whose runs never cross a block.</summary>
     private static void EmitRunBlockTask(SourceWriter w, ChainPlan chain)
@@ -493,11 +495,12 @@ internal static class ConvEmitter
         });
     }
 
-    private static string BlockCall(ChainPlan chain, int r, NormMode? mode, string xn, string oc, string dst, bool vector512 = true, string? skip = null)
+    /// <param name="rows">The row range argument: the band's rows, or for a statistics kernel not split into bands every row.</param>
+    internal static string BlockCall(ChainPlan chain, int r, NormMode? mode, string xn, string oc, string dst, bool vector512 = true, string? skip = null, string? rows = null)
     {
         ConvPlan c = chain.Conv!;
         string stats = mode is null ? "" : ", stats";
-        string rows = mode is null ? ", rowStart, rowEnd" : "";
+        rows ??= mode is null ? ", rowStart, rowEnd" : ", 0, ConvH";
         string skipArg = skip is null ? "" : $", ref {skip}";
         string args = $"ref {Unsafe}.Add(ref {xn}, {oc} / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, {oc} * Taps), ref {Unsafe}.Add(ref b0, {oc}), ref {dst}{skipArg}{stats}, {oc}{rows}";
         string v512 = c.Vectorized512 && vector512 ? $"if (Vector512.IsHardwareAccelerated)\n    {VectorName(chain, r, mode, 16)}({args});\nelse " : "";
@@ -507,7 +510,7 @@ internal static class ConvEmitter
     }
 
     /// <summary>Loops the channel blocks of one sample (or of one batch step): every group, its full blocks, then its tail.</summary>
-    private static void ForEachBlock(SourceWriter w, ChainPlan chain, System.Action<int, string> body)
+    internal static void ForEachBlock(SourceWriter w, ChainPlan chain, System.Action<int, string> body)
     {
         ConvPlan c = chain.Conv!;
         string groups = c.Groups == 1 ? "" : $" of each of the {c.Groups} groups";
@@ -636,15 +639,15 @@ internal static class ConvEmitter
             ? (chain.HasSkip ? "+ skip, " : "") + (chain.Activation is { } a ? ActivationName(a) + " in registers" : "no activation")
             : "stores raw outputs and adds them to their moments";
         string skipParameter = mode is null ? SkipRef(chain, "skip") : "";
-        string rowsParameter = mode is null ? ", int rowStart, int rowEnd" : "";
-        w.Line($"/// <summary>{r} output channel(s), {(mode is null ? "rows [rowStart, rowEnd)" : "every row")}: {V} over {lanes} interior columns, scalar at the borders; {epilogue}.</summary>");
+        string rowsParameter = ", int rowStart, int rowEnd";
+        w.Line($"/// <summary>{r} output channel(s), rows [rowStart, rowEnd){(c.Rank == 3 ? " of every plane" : "")}: {V} over {lanes} interior columns, scalar at the borders; {epilogue}.</summary>");
         using (w.Block($"private static void {VectorName(chain, r, mode, lanes)}({Ref} x, {Ref} w, {Ref} bias, {Ref} dst{skipParameter}{statsParameter}, int oc{rowsParameter})"))
         {
             w.Comment("Per-channel bias" + (chain.Norm?.EvalMode == NormMode.Folded && mode is null ? " (the norm folded in)" : "") + ", broadcast once.");
             for (int j = 0; j < r; j++)
                 w.Line($"{vec} bias{j} = {V}.Create({Unsafe}.Add(ref bias, {j}));");
             if (c.Rank == 3) w.Open("for (int od = 0; od < ConvD; od++)");
-            if (c.Rank >= 2) w.Open(mode is null ? "for (int oh = rowStart; oh < rowEnd; oh++)" : "for (int oh = 0; oh < ConvH; oh++)");
+            if (c.Rank >= 2) w.Open("for (int oh = rowStart; oh < rowEnd; oh++)");
             else w.Open("");
             if (c.Rank == 3) w.Line($"int id0 = od * {Axis(c, "Stride", 'D')} - Padding;");
             if (c.Rank >= 2) w.Line($"int ih0 = oh * {Axis(c, "Stride", 'H')} - Padding;");
@@ -889,12 +892,12 @@ internal static class ConvEmitter
     {
         string statsParameter = mode is null ? SkipRef(chain, "skip") : ", Span<Moments> stats";
         string stats = mode is null ? SkipArg(chain, "skip") : ", stats";
-        string rowsParameter = mode is null ? ", int rowStart, int rowEnd" : "";
-        w.Line($"/// <summary>The scalar path: every output of r channels{(mode is null ? " in rows [rowStart, rowEnd)" : "")} through the checked pixel kernel.</summary>");
+        string rowsParameter = ", int rowStart, int rowEnd";
+        w.Line("/// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>");
         using (w.Block($"private static void ConvScalar{Suffix(mode)}(int r, {Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc{rowsParameter})"))
         {
             w.Line("for (int od = 0; od < ConvD; od++)");
-            w.Line(mode is null ? "    for (int oh = rowStart; oh < rowEnd; oh++)" : "    for (int oh = 0; oh < ConvH; oh++)");
+            w.Line("    for (int oh = rowStart; oh < rowEnd; oh++)");
             w.Line("        for (int ox = 0; ox < ConvW; ox++)");
             w.Line($"            ConvPixel{Suffix(mode)}(r, ref x, ref w, ref bias, ref dst{stats}, oc, od, oh, ox);");
         }

@@ -49,6 +49,8 @@ internal static class FusionPlanComment
                     ? $"/// tasks   sample × channel block: {blocks} block(s) per sample, dealt to the worker threads; rows are not split into bands ({(c.Rank != 2 ? "only 2d chains are" : blocks >= ModelPlanner.MaxTasksPerSample ? "the blocks make enough tasks" : chain.BandedRows == 1 ? "one row" : "too little work per band")})"
                     : $"/// tasks   sample × channel block × row band: {blocks} block(s) × up to {chain.MaxRowBands} bands of the {chain.BandedRows} {rows} rows per sample, as many as give each thread about 4 tasks (1 band on one thread)");
             }
+            else
+                StatisticsTasks(w, chain);
             if (c.Flat512)
                 w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row of {c.FlatPitch} positions per output row ({(c.Stride == 1 ? (c.StrideH == 1 ? "the padded width" : $"{c.StrideH} rows of the padded copy") : $"{c.Stride} rows of the phased copy")}; {c.FlatPitch - c.OutWidth} extra positions per row, dropped), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
             if (c.Prologue is not null)
@@ -118,13 +120,15 @@ internal static class FusionPlanComment
     private static void Norm(SourceWriter w, ChainPlan chain, string into)
     {
         if (chain.Norm is not { } n) return;
-        string Mode(NormMode mode) => mode switch
+        string Mode(NormMode mode, bool banded = false) => mode switch
         {
             NormMode.Folded => $"running statistics folded into the {into} weights and bias at load: costs nothing here",
-            NormMode.BatchStatistics => "batch statistics: mean and biased variance per channel over (batch, spatial); blocks run channel-major so a block's channels are normalized once every sample is computed",
-            _ => $"statistics per run of {n.RunLength} contiguous elements ({ConvEmitter.RunDescription(n)}); a run is normalized as soon as the block that completes it is stored",
+            NormMode.BatchStatistics => "batch statistics: mean and biased variance per channel over (batch, spatial); " +
+                (banded ? "channels are normalized once every band of every sample has its moments (see tasks)" : "blocks run channel-major so a block's channels are normalized once every sample is computed"),
+            _ => $"statistics per run of {n.RunLength} contiguous elements ({ConvEmitter.RunDescription(n)}); " +
+                 (banded ? "runs are normalized once every row band has its moments (see tasks)" : "a run is normalized as soon as the block that completes it is stored"),
         };
-        w.Line($"/// norm    {NormModule(n)}: {Mode(n.EvalMode)}");
+        w.Line($"/// norm    {NormModule(n)}: {Mode(n.EvalMode, chain.StatBands > 1)}");
         if (n.EvalMode != NormMode.Folded || chain.TrainingForward)
         {
             w.Line("/// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²");
@@ -133,6 +137,29 @@ internal static class FusionPlanComment
         }
         if (chain.TrainingForward && n.TrainingMode is { } t)
             w.Line($"/// train   {chain.MethodName}Training: {Mode(t)}" + (n.TrackRunningStats ? "; then running_mean/var (unbiased) are updated" : ""));
+    }
+
+    /// <summary>How the eval forward of a statistics chain splits into tasks: row bands fixed by the shape, or why not.</summary>
+    private static void StatisticsTasks(SourceWriter w, ChainPlan chain)
+    {
+        ConvPlan c = chain.Conv!;
+        NormPlan n = chain.Norm!;
+        bool batch = n.EvalMode == NormMode.BatchStatistics, blocks = batch || ModelPlanner.RunsWithinBlocks(chain);
+        if (chain.StatBands == 1)
+        {
+            string unit = batch ? "one thread: channel blocks in order over the whole batch" : blocks ? $"sample × channel block ({c.BlocksPerSample} per sample)" : "one task per sample (a run spans channel blocks)";
+            string why = c.Rank == 1 ? "1d: one row" : chain.Pool is not null ? "the pool's windows would read rows of two bands" : (blocks ? c.BlocksPerSample : 1) >= ModelPlanner.MaxTasksPerSample ? "the blocks make enough tasks"
+                : 2 * ModelPlanner.StatSlotsPerBand(chain) > ModelPlanner.MaxStatSlotsPerSample ? "too many statistics runs to keep per band" : "too little work per band";
+            w.Line($"/// tasks   {unit}; not split into statistics row bands ({why})");
+            return;
+        }
+        w.Line($"/// tasks   {chain.StatBands} row bands of the {c.OutHeight} conv rows{(c.Rank == 3 ? " of every plane" : "")}, a number fixed here from the shape, never from the threads. Two jobs:");
+        w.Line($"///         1. sample × {(blocks ? $"channel block ({c.BlocksPerSample}) × " : "")}band: the band's conv rows stored raw{(blocks ? "" : ", every block in order (a run spans blocks)")}, their moments added to the band's own slots;");
+        w.Line($"///         2. sample × channel block × band: each {(batch ? "channel's moments over (sample, band), merged once in that order," : "run's band moments merged in band order")} (re-based onto the first's shift:");
+        w.Line("///         Σ(x−K) = Σ(x−K_b) + n_b·d, Σ(x−K)² = Σ(x−K_b)² + 2d·Σ(x−K_b) + n_b·d², d = K_b − K, no cancellation), then the band's rows normalized.");
+        if (!batch)
+            w.Line($"///         A call with enough (sample{(blocks ? ", block" : "")}) tasks for its threads (or one thread) runs both jobs' band tasks of each in one task, in order.");
+        w.Line("///         Fixed bands and a fixed merge order: the same bits at any thread count.");
     }
 
     private static void Activation(SourceWriter w, ChainPlan chain)

@@ -16,8 +16,9 @@ internal static class NormEmitter
         NormPlan n = chain.Norm!;
         w.Line($"private const double Eps = {Double(n.Eps)};");
         w.Line();
-        bool runs = n.EvalMode == NormMode.RunStatistics || (chain.TrainingForward && n.TrainingMode == NormMode.RunStatistics);
         bool training = chain.TrainingForward && n.TrainingMode == NormMode.RunStatistics;
+        // A chain split into statistics row bands normalizes its eval forward through BandedStatisticsEmitter's span methods.
+        bool runs = (n.EvalMode == NormMode.RunStatistics && chain.StatBands == 1) || training;
         if (runs)
         {
             EmitNormalizeRuns(w, chain, withTraining: false);
@@ -36,7 +37,7 @@ internal static class NormEmitter
             w.Line();
             EmitNormalizeSpan(w, chain);
         }
-        else
+        else if (runs)
             EmitNormalizeElementwise(w, chain);
     }
 

@@ -332,7 +332,8 @@ public sealed record ChainPlan(
     int MaxRowBands = 1,
     string? SkipParameter = null,
     bool Softmax = false,
-    string? Block = null)
+    string? Block = null,
+    int StatBands = 1)
 {
     /// <summary>The chain ends in a residual add: its methods take the skip tensor (of the output's shape) after x.</summary>
     public bool HasSkip => SkipParameter is not null;
@@ -377,6 +378,12 @@ public sealed record ChainPlan(
         if (p.IsGlobal) return (0, Conv!.OutHeight); // one window: the whole plane (and one band)
         return (System.Math.Max(0, start * p.StrideH - p.PaddingH), System.Math.Min(Conv!.OutHeight, (end - 1) * p.StrideH - p.PaddingH + p.KernelH));
     }
+
+    /// <summary>
+    /// Band <paramref name="band"/> of a statistics chain's <see cref="StatBands"/>: conv output rows
+    /// [band·OutHeight/StatBands, (band+1)·OutHeight/StatBands) of every depth plane. The generated tasks use the same formula.
+    /// </summary>
+    public (int Start, int End) StatBandRows(int band) => (band * Conv!.OutHeight / StatBands, (band + 1) * Conv.OutHeight / StatBands);
 
     public int InputSize => Product(InputShape);
     public int OutputSize => Product(OutputShape);

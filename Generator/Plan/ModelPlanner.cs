@@ -589,7 +589,7 @@ public static class ModelPlanner
             chain.BatchParameter, input.ToEquatableArray(), output.ToEquatableArray(), conv, linear, norm,
             chain.Activation is { Kind: LayerKind.Softmax } ? null : chain.Activation, pool, // Softmax is a row step of its own, not an elementwise activation
             chain.TrainingForward, chain.Split, SkipParameter: chain.SkipParameter, Softmax: chain.Activation is { Kind: LayerKind.Softmax }, Block: chain.Block);
-        return plan with { MaxRowBands = PlanMaxRowBands(plan) };
+        return plan with { MaxRowBands = PlanMaxRowBands(plan), StatBands = PlanStatBands(plan) };
     }
 
     /// <summary>
@@ -687,8 +687,8 @@ public static class ModelPlanner
     /// The most row bands per (sample, channel block) task of a fused 2d conv chain (its norm folded or absent): up to
     /// <see cref="MaxTasksPerSample"/> tasks per sample, each band at least one row and about <see cref="MinBandMacs"/>
     /// of work. How many of them a call uses depends on its threads and batch (Parallelism.RowBands). Chains that
-    /// compute statistics keep whole planes (a band would need its partial moments merged in a fixed order: not
-    /// built); so do 1d (one row) and 3d chains.
+    /// compute statistics take bands fixed by the shape instead (<see cref="PlanStatBands"/>); 1d (one row) and 3d fused
+    /// chains keep whole planes.
     /// </summary>
     public static int PlanMaxRowBands(ChainPlan chain)
     {
@@ -697,6 +697,51 @@ public static class ModelPlanner
         long work = (long)c.OutChannels * c.OutHeight * c.OutWidth * c.InPerGroup * c.TapsPerInput; // multiply-adds per sample
         long byWork = Math.Max(1, work / blocks / MinBandMacs);
         return (int)Math.Min(Math.Min((MaxTasksPerSample + blocks - 1) / blocks, chain.BandedRows), byWork);
+    }
+
+    /// <summary>
+    /// Row bands of a conv chain that computes its statistics (InstanceNorm, GroupNorm, LayerNorm, BatchNorm with batch
+    /// statistics), fixed here from the shape and never from the threads: each band accumulates partial moments of its rows
+    /// and the normalize step merges the bands in band order, so the band count decides the order of the double additions.
+    /// Were it chosen per call from the thread count (as the fused chains' <see cref="PlanMaxRowBands"/>), 1 and 2 threads
+    /// would round differently. It makes up to <see cref="MaxTasksPerSample"/> tasks per sample with the tasks the chain
+    /// already has (its channel blocks when every run lies inside one; else the sample), at least one row and about
+    /// <see cref="MinBandMacs"/> of work per band, at most <see cref="MaxStatSlotsPerSample"/> slots per sample. Not banded (1): 1d chains (one row), chains with pooling (a window
+    /// reads rows of two bands, which normalize at different times), and training forwards (one thread).
+    /// </summary>
+    public static int PlanStatBands(ChainPlan chain)
+    {
+        if (chain.Conv is not { Rank: >= 2 } c || chain.Pool is not null
+            || chain.Norm is not { EvalMode: NormMode.RunStatistics or NormMode.BatchStatistics } n) return 1;
+        int tasks = n.EvalMode == NormMode.BatchStatistics || RunsWithinBlocks(chain) ? c.BlocksPerSample : 1;
+        if (tasks >= MaxTasksPerSample) return 1;
+        long work = (long)c.OutChannels * c.OutSpatial * c.InPerGroup * c.TapsPerInput; // multiply-adds per sample
+        long byWork = Math.Max(1, work / tasks / MinBandMacs);
+        // Each band keeps a Moments (96 bytes) per run of the sample: LayerNorm over rows has a run per row.
+        long bySlots = Math.Max(1, MaxStatSlotsPerSample / StatSlotsPerBand(chain));
+        return (int)Math.Min(Math.Min(Math.Min((MaxTasksPerSample + tasks - 1) / tasks, c.OutHeight), byWork), bySlots);
+    }
+
+    /// <summary>The most partial-moment slots the bands of one sample keep together (about 400 KB).</summary>
+    public const int MaxStatSlotsPerSample = 4096;
+
+    /// <summary>Partial-moment slots one band of one sample keeps: one per channel (batch statistics) or per run.</summary>
+    public static int StatSlotsPerBand(ChainPlan chain) => chain.Norm!.EvalMode == NormMode.BatchStatistics
+        ? chain.Conv!.OutChannels
+        : (int)((long)chain.Conv!.OutChannels * chain.Conv.OutSpatial / chain.Norm.RunLength);
+
+    /// <summary>Whether every statistics run of a run-statistics conv chain lies inside one channel block, so (sample, block) tasks can own their runs.</summary>
+    public static bool RunsWithinBlocks(ChainPlan chain)
+    {
+        ConvPlan c = chain.Conv!;
+        int length = chain.Norm!.RunLength, spatial = c.OutSpatial;
+        for (int g = 0; g < c.Groups; g++)
+            for (int oc = g * c.OutPerGroup; oc < (g + 1) * c.OutPerGroup; oc += c.OcBlock)
+            {
+                int end = Math.Min(oc + c.OcBlock, (g + 1) * c.OutPerGroup);
+                if (oc * spatial % length != 0 || end * spatial % length != 0) return false;
+            }
+        return true;
     }
 
     /// <summary>

@@ -60,6 +60,23 @@ public struct Moments
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static double Shift(float first) => float.IsFinite(first) ? first : 0;
 
+    /// <summary>
+    /// Adds the values another accumulator saw (a row band's partial moments), re-based onto this one's shift K: with
+    /// d = K_b − K, Σ(x−K) = Σ(x−K_b) + n_b·d and Σ(x−K)² = Σ(x−K_b)² + 2d·Σ(x−K_b) + n_b·d² (Chan et al.'s pairwise
+    /// update). Both shifts are values of the same run, so d is of the order of the run's spread, not its offset: no
+    /// cancellation. Merging the same partials in the same order gives the same bits; an empty one changes nothing,
+    /// and merging into an empty accumulator copies the other.
+    /// </summary>
+    public void Merge(in Moments other)
+    {
+        if (other._count == 0) return;
+        if (_count == 0) { this = other; return; }
+        double d = other._shift - _shift, sum = other.Sum, squares = other.SumOfSquares;
+        _sum += sum + other._count * d;
+        _sumOfSquares += squares + 2 * d * sum + other._count * d * d;
+        _count += other._count;
+    }
+
     /// <summary>Adds the lanes of <paramref name="values"/> from <paramref name="firstLane"/> on (the lanes before it were counted by an overlapping vector).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(Vector256<float> values, int firstLane = 0)
