@@ -26,7 +26,8 @@ public sealed record ConvPlan(
     int ColumnPhases = 1,
     TransposedConv? Transposed = null,
     InputPoolPlan? InputPool = null,
-    ProloguePlan? Prologue = null)
+    ProloguePlan? Prologue = null,
+    WinogradPlan? Winograd = null)
 {
     /// <summary>
     /// Columns of one padded row in the copy the kernels read: with <see cref="ColumnPhases"/> &gt; 1 (a strided conv)

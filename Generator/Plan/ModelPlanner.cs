@@ -537,6 +537,8 @@ public static class ModelPlanner
             conv = conv! with { InputPool = inputPool };
             input = raw;
         }
+        if (conv is not null && WinogradPlanner.Choose(conv, norm, pool is not null, chain.TrainingForward) is { } winograd)
+            conv = conv with { Winograd = winograd }; // Winograd F(4×4, 3×3) instead of the direct kernel (see WinogradPlanner)
 
         var plan = new ChainPlan(type, index, chain.MethodName, chain.MethodModifiers, chain.InputParameter, chain.OutputParameter,
             chain.BatchParameter, input.ToEquatableArray(), output.ToEquatableArray(), conv, linear, norm,

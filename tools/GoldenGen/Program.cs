@@ -3,7 +3,7 @@ using System.IO;
 using GoldenGen;
 
 // Writes the goldens the tests read and the Sample's weights, with libtorch (PyTorch's own kernels).
-//   dotnet run --project tools/GoldenGen -c Release [-- chains|nonfinite|lenet|blocks|resnet|resnet50|sizerules|mobilenet|concat|convtranspose|unet|style|prologue]
+//   dotnet run --project tools/GoldenGen -c Release [-- chains|nonfinite|lenet|blocks|resnet|resnet50|sizerules|mobilenet|concat|convtranspose|unet|style|prologue|winograd]
 ElfVersionPatch.PatchBuildOutput(); // before the first torch call loads the native library
 
 string root = Directory.GetCurrentDirectory();
@@ -24,3 +24,4 @@ if (what is "all" or "unet") UNetGolden.Write(Path.Combine(root, "Generator.Test
 if (what is "all" or "resnet50") ResNetGolden.Write50(Path.Combine(root, "Generator.Tests", "Goldens"));
 if (what is "all" or "style") StyleGolden.Write(Path.Combine(root, "Generator.Tests", "Goldens"));
 if (what is "prologue") ChainGoldens.WritePrologue(Path.Combine(root, "Generator.Tests", "Goldens")); // also part of "chains" (other seeds)
+if (what is "winograd") ChainGoldens.WriteWinograd(Path.Combine(root, "Generator.Tests", "Goldens")); // only on request: its own seeds, no other file rewritten
