@@ -76,6 +76,8 @@ public sealed record Workload(string Name, int Batch, int[] Sample, object[] Sta
             f => LoadModel(new AlexNetConv1(), f)),
         new("lenet_bn_b1", 1, new[] { 3, 32, 32 }, LeNetStages, f => LoadModel(new FusedNorm.Sample.LeNetBn(), f)),
         new("lenet_bn_b64", 64, new[] { 3, 32, 32 }, LeNetStages, f => LoadModel(new FusedNorm.Sample.LeNetBn(), f)),
+        // ResNet layer3's 3×3 block (256 channels on 14²): with the 56² and 28² rows, the three shapes Winograd F(4×4, 3×3) targets.
+        new("resnet_conv3x3_bn_relu_14", 1, new[] { 256, 14, 14 }, new object[] { new ConvStage("c", "n", 256, 256, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new ResNet14(), f)),
     };
 
     private static object[] LeNetStages => new object[]
@@ -173,5 +175,12 @@ public sealed partial class AlexNetConv1
 public sealed partial class LinearBn
 {
     [Fuse(Layer.Linear, Layer.BatchNorm1d, Layer.ReLU)] [Linear(256, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(256, 14, 14)]
+public sealed partial class ResNet14
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(256, KernelSize = 3, Padding = 1, Name = "c")] [BatchNorm(Name = "n")]
     public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
 }

@@ -125,7 +125,7 @@ internal static class WinogradEmitter
         w.Line($"///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (chosen: 3×3 stride 1, groups 1, ≥ {WinogradPlanner.MinChannels} in and out channels,");
         w.Line($"///         out channels a multiple of {WinogradPlanner.Panel}, plane ≥ {WinogradPlanner.MinPlane}×{WinogradPlanner.MinPlane}, an epilogue the tile store applies)");
         w.Line("/// weights U = G g Gᵀ per (out, in) pair, once at load (after the norm is folded), in double, laid out [ξ][16-channel panel][in][16]");
-        w.Line($"/// input   Bᵀ d B of each 6×6 input tile per input channel, read from the unpadded input: the padding and the rows and columns past the {p.TilesH}×{p.TilesW} tiles read as zeros");
+        w.Line($"/// input   Bᵀ d B of each 6×6 input tile per input channel, read from the unpadded input ({p.TilesH}×{p.TilesW} tiles): the padding, and the rows and columns the last tiles reach past the input, read as zeros");
         w.Line("/// gemm    per position ξ of 36: [tiles × in] · [in × 16] (Vector512: 8 tiles × 16 channels of accumulators; Vector256: 6 tiles × 2×8)");
         w.Line($"/// output  Aᵀ M A + bias per tile and 16-channel panel, then the epilogue, stored to the planes (partial tiles clipped at the right and bottom edges)");
         Norm(w, chain);
