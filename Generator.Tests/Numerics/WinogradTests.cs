@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace FusedNorm.Tests.Numerics;
 
 /// <summary>
-/// Chains the plan runs as Winograd F(4×4, 3×3): against PyTorch goldens (1e-4 abs + 1e-4 rel), a residual block against
+/// Chains that ask for Winograd F(4×4, 3×3) (Winograd = true) and that the plan runs so: against PyTorch goldens (1e-4 abs + 1e-4 rel), a residual block against
 /// the scalar reference at 1, 2 and 4 threads (bit-identical), the rounding error of the transforms on large-magnitude
 /// inputs, and no allocation per call. Each test first checks that the generated kernel is the Winograd one, so a change
 /// of the plan's choice cannot make these tests pass on the direct kernel.
@@ -31,9 +31,10 @@ public class WinogradTests
     public void Chain_matches_PyTorch(string name)
     {
         ChainCase chain = WinogradCases.Get(name);
-        Assert.Equal(1, WinogradKernels(chain.Source()));
+        Assert.Equal(1, WinogradKernels(WinogradCases.Source(chain)));
+        Assert.Equal(0, WinogradKernels(chain.Source())); // without Winograd = true: the direct kernel
         using SafeTensorsFile golden = SafeTensorsFile.Open(GoldenTests.GoldenPath(name));
-        CompiledModel model = CompiledModel.Compile(chain.Source(), chain.TypeName);
+        CompiledModel model = CompiledModel.Compile(WinogradCases.Source(chain), chain.TypeName);
         model.LoadWeights(golden);
         float[] input = golden.ReadFloat32("input");
         int batch = golden.GetInfo("input").Shape[0];
@@ -50,7 +51,7 @@ public class WinogradTests
     }
 
     /// <summary>A ResNet basic block at 64 channels on a 15×15 plane (partial tiles): both convs run as Winograd, the second adds x.</summary>
-    private const string Block = """
+    internal const string Block = """
         using System;
         using FusedNorm;
         namespace Wino;
@@ -58,11 +59,11 @@ public class WinogradTests
         public sealed partial class Block
         {
             [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
-            [Conv2d(64, KernelSize = 3, Padding = 1, Bias = false, Name = "conv1")] [BatchNorm(Name = "bn1")]
+            [Conv2d(64, KernelSize = 3, Padding = 1, Bias = false, Winograd = true, Name = "conv1")] [BatchNorm(Name = "bn1")]
             public partial void Conv1(ReadOnlySpan<float> x, Span<float> y, int batch);
 
             [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Skip = Graph.Input)]
-            [Conv2d(64, KernelSize = 3, Padding = 1, Bias = false, Name = "conv2")] [BatchNorm(Name = "bn2")]
+            [Conv2d(64, KernelSize = 3, Padding = 1, Bias = false, Winograd = true, Name = "conv2")] [BatchNorm(Name = "bn2")]
             public partial void Conv2(ReadOnlySpan<float> x, ReadOnlySpan<float> identity, Span<float> y, int batch);
         }
         """;
@@ -143,7 +144,7 @@ public class WinogradTests
         public sealed partial class Plain
         {
             [Fuse(Layer.Conv2d)]
-            [Conv2d(64, KernelSize = 3, Padding = 1, Name = "conv")]
+            [Conv2d(64, KernelSize = 3, Padding = 1, Winograd = true, Name = "conv")]
             public partial void Chain(ReadOnlySpan<float> x, Span<float> y, int batch);
         }
         """;

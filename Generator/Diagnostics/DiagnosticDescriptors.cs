@@ -240,4 +240,10 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor PaddingTooLarge = Error("FN0023",
         "Reflect or circular padding too large for its input",
         "Chain '{0}': {1} (PyTorch raises): use less padding, another padding mode, or a larger input");
+
+    // ---- Winograd (FN0203–FN0204) ----
+    public static readonly DiagnosticDescriptor WinogradNotApplicable = new("FN0203",
+        "Winograd requested but the direct kernel runs",
+        "Chain '{0}' asks for Winograd = true, but runs the direct convolution: {1}. The results are the same.",
+        Performance, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpLink("FN0203"));
 }

@@ -121,8 +121,8 @@ internal static class WinogradEmitter
     {
         ConvPlan c = chain.Conv!;
         WinogradPlan p = c.Winograd!;
-        w.Line($"/// conv    {string.Join("×", chain.InputShape)} → {c.OutChannels}×{c.OutHeight}×{c.OutWidth}, 3×3 window, stride 1, padding {c.CopyPadding}, dilation 1: Winograd F(4×4,3×3), not the direct kernel:");
-        w.Line($"///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (chosen: 3×3 stride 1, groups 1, ≥ {WinogradPlanner.MinChannels} in and out channels,");
+        w.Line($"/// conv    {string.Join("×", chain.InputShape)} → {c.OutChannels}×{c.OutHeight}×{c.OutWidth}, 3×3 window, stride 1, padding {c.CopyPadding}, dilation 1: Winograd F(4×4,3×3), not the direct kernel (Winograd = true):");
+        w.Line($"///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (the shape allows it: 3×3 stride 1, groups 1, ≥ {WinogradPlanner.MinChannels} in and out channels,");
         w.Line($"///         out channels a multiple of {WinogradPlanner.Panel}, plane ≥ {WinogradPlanner.MinPlane}×{WinogradPlanner.MinPlane}, an epilogue the tile store applies)");
         w.Line("/// weights U = G g Gᵀ per (out, in) pair, once at load (after the norm is folded), in double, laid out [ξ][16-channel panel][in][16]");
         w.Line($"/// input   Bᵀ d B of each 6×6 input tile per input channel, read from the unpadded input ({p.TilesH}×{p.TilesW} tiles): the padding, and the rows and columns the last tiles reach past the input, read as zeros");

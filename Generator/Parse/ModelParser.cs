@@ -474,7 +474,8 @@ internal static class ModelParser
                         $"PaddingMode = {mode} is not a FusedNorm.PaddingMode (Zeros, Reflect, Replicate or Circular)"));
                 conv = new ConvSpec(RequireName(a, compute.ToString(), name, "conv1", location, diagnostics),
                     a.Int("InChannels", 0), a.CtorInt(0, 0), a.Int("KernelSize", 0), a.Int("Stride", 1),
-                    a.Int("Padding", 0), a.Int("Dilation", 1), a.Bool("Bias", true), rank, a.Int("Groups", 1), PaddingMode: (PadMode)mode);
+                    a.Int("Padding", 0), a.Int("Dilation", 1), a.Bool("Bias", true), rank, a.Int("Groups", 1), PaddingMode: (PadMode)mode,
+                    Winograd: rank == 2 && a.Bool("Winograd", false));
             }
         }
 

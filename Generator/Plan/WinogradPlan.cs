@@ -31,27 +31,37 @@ public static class WinogradPlanner
     public const int Panel = 16;
     /// <summary>The smallest plane edge: below 8 the partial tiles waste most of the work (a 7×7 plane computes 8×8).</summary>
     public const int MinPlane = 8;
-    /// <summary>Bytes of transformed input a task keeps (36 · tiles · in_channels floats): within a core's L2 cache.</summary>
-    public const int TransformedInputBytes = 256 * 1024;
+    /// <summary>
+    /// Bytes of transformed input a task keeps (36 · tiles · in_channels floats): half a core's L2 (2 MB here), so the
+    /// panel of transformed weights each GEMM streams fits beside it; the larger the group, the more tiles each weight serves.
+    /// </summary>
+    public const int TransformedInputBytes = 1024 * 1024;
     /// <summary>Tiles per GEMM register tile (Vector512: 8 tiles × 16 channels): tile groups are a multiple of it.</summary>
     public const int GemmTiles = 8;
     /// <summary>Tasks per sample the split aims for, so that a batch of 1 keeps two to four threads busy.</summary>
     public const int MinTasksPerSample = 4;
 
     /// <summary>
-    /// The Winograd plan for <paramref name="conv"/>, or null when the direct kernel runs it: only a 2d 3×3 conv with stride 1,
-    /// dilation 1, groups 1 and zero padding read straight from the input (no prologue, input pool or transposed conv), at
-    /// least <see cref="MinChannels"/> input and output channels, output channels a multiple of <see cref="Panel"/>, a plane
-    /// of at least <see cref="MinPlane"/>² outputs, and an epilogue the tile store applies (a folded norm or none, a residual
-    /// add, an activation; no pooling, no statistics, no training forward).
+    /// The Winograd plan for <paramref name="conv"/>, or null and the reason when the direct kernel must run it: only a 2d 3×3
+    /// conv with stride 1, dilation 1, groups 1 and zero padding read straight from the input (no prologue, input pool or
+    /// transposed conv), at least <see cref="MinChannels"/> input and output channels, output channels a multiple of
+    /// <see cref="Panel"/>, a plane of at least <see cref="MinPlane"/>² outputs, and an epilogue the tile store applies (a
+    /// folded norm or none, a residual add, an activation; no pooling, no statistics, no training forward).
     /// </summary>
-    public static WinogradPlan? Choose(ConvPlan conv, NormPlan? norm, bool pool, bool trainingForward)
+    public static (WinogradPlan? Plan, string Reason) Choose(ConvPlan conv, NormPlan? norm, bool pool, bool trainingForward)
     {
-        if (conv.Rank != 2 || conv.Kernel != 3 || conv.Stride != 1 || conv.Dilation != 1 || conv.Groups != 1) return null;
-        if (conv.Transposed is not null || conv.InputPool is not null || conv.Prologue is not null) return null;
-        if (norm is { EvalMode: not NormMode.Folded } || trainingForward || pool) return null;
-        if (conv.InChannels < MinChannels || conv.OutChannels < MinChannels || conv.OutChannels % Panel != 0) return null;
-        if (conv.OutHeight < MinPlane || conv.OutWidth < MinPlane) return null;
+        string? reason =
+            conv.Kernel != 3 || conv.Stride != 1 || conv.Dilation != 1 ? $"the conv is {conv.Kernel}×{conv.Kernel}, stride {conv.Stride}, dilation {conv.Dilation}; Winograd F(4×4, 3×3) needs 3×3, stride 1, dilation 1" :
+            conv.Groups != 1 ? $"the conv has groups = {conv.Groups}; Winograd needs groups = 1" :
+            conv.Transposed is not null ? "a transposed conv runs on its upsampled copy" :
+            conv.InputPool is not null || conv.Prologue is not null ? "the conv reads a copy made by a prologue (a pool, an upsample, a padding layer or a padding_mode other than zeros)" :
+            trainingForward || norm is { EvalMode: not NormMode.Folded } ? "the norm computes statistics (or the chain has a training forward); Winograd's epilogue applies folded norms only" :
+            pool ? "the chain pools; Winograd's tile store does not" :
+            conv.InChannels < MinChannels || conv.OutChannels < MinChannels ? $"the conv has {conv.InChannels} → {conv.OutChannels} channels; Winograd needs at least {MinChannels} of each" :
+            conv.OutChannels % Panel != 0 ? $"out_channels ({conv.OutChannels}) is not a multiple of {Panel}" :
+            conv.OutHeight < MinPlane || conv.OutWidth < MinPlane ? $"the output plane is {conv.OutHeight}×{conv.OutWidth}; Winograd needs at least {MinPlane}×{MinPlane}" :
+            conv.Rank != 2 ? "only Conv2d runs as Winograd" : null;
+        if (reason is not null) return (null, reason);
 
         int tilesH = (conv.OutHeight + Tile - 1) / Tile, tilesW = (conv.OutWidth + Tile - 1) / Tile, tiles = tilesH * tilesW;
         int perTile = 36 * conv.InChannels * sizeof(float);
@@ -61,6 +71,6 @@ public static class WinogradPlanner
         while (Groups(group) < MinTasksPerSample && group > GemmTiles) group -= GemmTiles;
         int panels = conv.OutChannels / Panel;
         int chunks = System.Math.Min(panels, (MinTasksPerSample + Groups(group) - 1) / Groups(group));
-        return new WinogradPlan(tilesH, tilesW, group, chunks, panels);
+        return (new WinogradPlan(tilesH, tilesW, group, chunks, panels), "");
     }
 }

@@ -101,7 +101,8 @@ public static class LayerKindFacts
 /// </summary>
 public sealed record ConvSpec(
     string Name, int InChannels, int OutChannels, int KernelSize, int Stride, int Padding, int Dilation, bool Bias,
-    int Rank = 2, int Groups = 1, bool Transposed = false, int OutputPadding = 0, PadMode PaddingMode = PadMode.Zeros);
+    int Rank = 2, int Groups = 1, bool Transposed = false, int OutputPadding = 0, PadMode PaddingMode = PadMode.Zeros,
+    bool Winograd = false);
 
 /// <summary>Mirrors <c>FusedNorm.PaddingMode</c> (PyTorch's padding_mode / F.pad mode); same names, same values.</summary>
 public enum PadMode { Zeros = 0, Reflect, Replicate, Circular }
