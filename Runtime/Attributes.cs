@@ -309,6 +309,13 @@ public sealed class Conv2dAttribute : ConvolutionAttribute
 {
     /// <summary>Declares the layer; see the class summary.</summary><param name="outChannels">out_channels.</param>
     public Conv2dAttribute(int outChannels) : base(outChannels) { }
+    /// <summary>
+    /// Run this conv as Winograd F(4×4, 3×3) where the plan can (3×3, stride 1, dilation 1, groups 1, zero padding, at least
+    /// 32 input and output channels, output channels a multiple of 16, a plane of at least 8×8, a folded or no norm, no
+    /// pooling); elsewhere the direct kernel runs and info diagnostic FN0203 says why. Off by default: the Winograd kernel
+    /// is within 1e-4 of PyTorch but not yet reliably faster than the direct kernel on the ResNet 3×3 blocks measured.
+    /// </summary>
+    public bool Winograd { get; set; }
 }
 
 /// <summary>

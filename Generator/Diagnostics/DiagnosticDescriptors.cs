@@ -270,4 +270,10 @@ public static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NoComputeLayer = Error("FN0052",
         "Standalone norm or activation chain not supported there",
         "Chain '{0}' lists no convolution or Linear layer, only {1}: {2}");
+
+    // ---- Winograd (FN0203–FN0204) ----
+    public static readonly DiagnosticDescriptor WinogradNotApplicable = new("FN0203",
+        "Winograd requested but the direct kernel runs",
+        "Chain '{0}' asks for Winograd = true, but runs the direct convolution: {1}. The results are the same.",
+        Performance, DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpLink("FN0203"));
 }

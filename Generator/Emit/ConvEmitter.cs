@@ -19,6 +19,7 @@ internal static class ConvEmitter
     public static void Emit(SourceWriter w, ChainPlan chain)
     {
         ConvPlan c = chain.Conv!;
+        if (c.Winograd is not null) { WinogradEmitter.Emit(w, chain); return; } // the plan chose Winograd F(4×4, 3×3)
         w.Line($"private const int InC = {c.InChannels}, InD = {c.InDepth}, InH = {c.InHeight}, InW = {c.RowPitch};{(c.ColumnPhases > 1 ? " // InW: the copy's row pitch" : "")}");
         if (c.ColumnPhases > 1)
             w.Line($"private const int PaddedW = {c.InWidth}, PhaseW = {c.PhaseWidth}; // a padded row of PaddedW columns is stored as Stride segments of PhaseW: segment q holds columns q, q + Stride, …");

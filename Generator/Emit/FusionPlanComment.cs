@@ -13,7 +13,9 @@ internal static class FusionPlanComment
         w.Line("/// <summary>");
         w.Line($"/// Fusion plan for {chain.Type.ClassName}.{chain.MethodName}: {Describe(chain).Replace("→", "+")}");
         w.Line("/// <code>");
-        if (chain.Conv is { } c)
+        if (chain.Conv is { Winograd: not null })
+            WinogradEmitter.WritePlan(w, chain);
+        else if (chain.Conv is { } c)
         {
             w.Line($"/// conv    {ShapeText(chain.InputShape)} → {c.OutChannels}×{Spatial(c)}, {c.KernelText} window {UnrollText(chain)}, stride {c.StrideText}, padding {c.PaddingText}, dilation {c.DilationText}" +
                    (c.Groups > 1 ? $", {c.Groups} groups of {c.InPerGroup} → {c.OutPerGroup} channels" : ""));

@@ -584,6 +584,13 @@ public static class ModelPlanner
             conv = conv! with { InputPool = inputPool };
             input = raw;
         }
+        if (conv is not null && chain.Conv is { Winograd: true })
+        {
+            // Winograd = true asks for F(4×4, 3×3) instead of the direct kernel; where the plan cannot run it, FN0203 says why.
+            var (winograd, reason) = WinogradPlanner.Choose(conv, norm, pool is not null, chain.TrainingForward);
+            if (winograd is not null) conv = conv with { Winograd = winograd };
+            else diagnostics.Add(DiagnosticInfo.Create(WinogradNotApplicable, chain.Location, chain.MethodName, reason));
+        }
 
         var plan = new ChainPlan(type, index, chain.MethodName, chain.MethodModifiers, chain.InputParameter, chain.OutputParameter,
             chain.BatchParameter, input.ToEquatableArray(), output.ToEquatableArray(), conv, linear, norm,

@@ -107,7 +107,7 @@ public static class LayerKindFacts
 public sealed record ConvSpec(
     string Name, int InChannels, int OutChannels, int KernelSize, int Stride, int Padding, int Dilation, bool Bias,
     int Rank = 2, int Groups = 1, bool Transposed = false, int OutputPadding = 0, PadMode PaddingMode = PadMode.Zeros,
-    ConvAxes? Axes = null)
+    ConvAxes? Axes = null, bool Winograd = false)
 {
     /// <summary>kernel_size on spatial dim <paramref name="axis"/> (0 … Rank − 1, PyTorch's order: D, H, W).</summary>
     public int KernelAt(int axis) => Axes is { } a ? a.Kernel[axis] : KernelSize;

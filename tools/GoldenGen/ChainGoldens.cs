@@ -35,6 +35,14 @@ internal static class ChainGoldens
         foreach (ChainCase chain in ChainCases.All.Where(HasPrologue)) WriteCase(directory, chain, seed++, Array.Empty<Poke>());
     }
 
+    /// <summary>The <see cref="WinogradCases"/> (chains the plan runs as Winograd F(4×4, 3×3)), with seeds of their own (1300 on).</summary>
+    public static void WriteWinograd(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        int seed = 1300;
+        foreach (ChainCase chain in WinogradCases.All) WriteCase(directory, chain, seed++, Array.Empty<Poke>());
+    }
+
     public static bool HasPrologue(ChainCase chain) => chain.Prologue is not null || chain.Conv is { Mode: not PaddingMode.Zeros };
 
     /// <summary>

@@ -3,7 +3,7 @@ using System.IO;
 using GoldenGen;
 
 // Writes the goldens the tests read and the Sample's weights, with libtorch (PyTorch's own kernels).
-//   dotnet run --project tools/GoldenGen -c Release [-- chains|nonfinite|lenet|blocks|resnet|resnet50|sizerules|mobilenet|concat|convtranspose|unet|style|prologue|preact|standalone|tuples|tuplesizerules]
+//   dotnet run --project tools/GoldenGen -c Release [-- chains|nonfinite|lenet|blocks|resnet|resnet50|sizerules|mobilenet|concat|convtranspose|unet|style|prologue|preact|standalone|tuples|tuplesizerules|winograd]
 ElfVersionPatch.PatchBuildOutput(); // before the first torch call loads the native library
 
 string root = Directory.GetCurrentDirectory();
@@ -28,3 +28,4 @@ if (what is "standalone") PreActGoldens.WriteStandalone(Path.Combine(root, "Gene
 if (what is "tuplesizerules") TupleSizeRules.Write(Path.Combine(root, "Generator.Tests", "Goldens")); // per-dim conv tuples at the size rule's boundary; not part of "all"
 if (what is "tuples") ChainGoldens.WriteTuples(Path.Combine(root, "Generator.Tests", "Goldens")); // per-dim conv tuples; not part of "all" (new files only)
 if (what is "prologue") ChainGoldens.WritePrologue(Path.Combine(root, "Generator.Tests", "Goldens")); // also part of "chains" (other seeds)
+if (what is "winograd") ChainGoldens.WriteWinograd(Path.Combine(root, "Generator.Tests", "Goldens")); // only on request: its own seeds, no other file rewritten

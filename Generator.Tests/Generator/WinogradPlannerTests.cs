@@ -1,0 +1,103 @@
+using System.Linq;
+using FusedNorm.Generator.Plan;
+using FusedNorm.Generator.Spec;
+using FusedNorm.Tests.Infrastructure;
+using Xunit;
+
+namespace FusedNorm.Tests.Generator;
+
+/// <summary>Where the plan runs a conv that asks for Winograd = true as Winograd F(4×4, 3×3), and where it keeps the direct kernel (no Roslyn).</summary>
+public class WinogradPlannerTests
+{
+    private static readonly TypeDeclarationSpec Type = new("T", "Net", "class", EquatableArray<string>.Empty, true);
+
+    private static ChainSpec Conv(int outChannels, int kernel = 3, int stride = 1, int padding = 1, int dilation = 1, PoolSpec? pool = null, bool winograd = true) =>
+        new("c", "public", "x", "y", "batch", EquatableArray.Of(LayerKind.Conv2d),
+            new ConvSpec("conv", 0, outChannels, kernel, stride, padding, dilation, true, Winograd: winograd), null, null, null, pool, null);
+
+    private static ConvPlan Plan(int[] input, ChainSpec chain) => PlanWithDiagnostics(input, chain).Conv;
+
+    private static (ConvPlan Conv, string[] Diagnostics) PlanWithDiagnostics(int[] input, ChainSpec chain)
+    {
+        var result = ModelPlanner.Plan(new ModelSpec(Type, input.ToEquatableArray(), EquatableArray.Of(chain), null));
+        Assert.True(result.Value is not null, string.Join("; ", result.Diagnostics.Select(d => d.Descriptor.Id)));
+        return (result.Value!.Chains[0].Conv!, result.Diagnostics.Select(d => d.Descriptor.Id).ToArray());
+    }
+
+    [Fact]
+    public void Without_Winograd_true_the_direct_kernel_runs_and_nothing_is_reported()
+    {
+        var (conv, diagnostics) = PlanWithDiagnostics(new[] { 64, 56, 56 }, Conv(64, winograd: false));
+        Assert.Null(conv.Winograd);
+        Assert.DoesNotContain("FN0203", diagnostics);
+    }
+
+    [Theory]
+    [InlineData(64, 56, 64, 14, 14, 64, 1)]  // ResNet layer1: 196 tiles in 4 groups of up to 64 (V = 576 KB)
+    [InlineData(128, 28, 128, 7, 7, 16, 1)]  // layer2: 49 tiles in 4 groups of up to 16
+    [InlineData(256, 14, 256, 4, 4, 8, 2)]   // layer3: 16 tiles make 2 groups, so the 16 panels split in 2 chunks
+    [InlineData(64, 15, 64, 4, 4, 8, 2)]     // 15 → 4 tiles per side, the last one partial
+    public void ResNet_shapes_run_as_Winograd(int inC, int size, int outC, int tilesH, int tilesW, int groupTiles, int chunks)
+    {
+        WinogradPlan? w = Plan(new[] { inC, size, size }, Conv(outC)).Winograd;
+        Assert.NotNull(w);
+        Assert.Equal((tilesH, tilesW, groupTiles, chunks, outC / 16), (w!.TilesH, w.TilesW, w.GroupTiles, w.ChannelChunks, w.Panels));
+        Assert.True(36 * w.GroupTiles * inC * 4 <= WinogradPlanner.TransformedInputBytes || w.GroupTiles == WinogradPlanner.GemmTiles);
+    }
+
+    [Fact]
+    public void Padding_0_runs_as_Winograd_on_the_smaller_plane()
+    {
+        WinogradPlan? w = Plan(new[] { 64, 15, 15 }, Conv(64, padding: 0)).Winograd;
+        Assert.NotNull(w);
+        Assert.Equal((4, 4), (w!.TilesH, w.TilesW)); // 13×13 outputs
+    }
+
+    [Theory]
+    [InlineData(64, 14, 64, 3, 2, 1, 1)]  // stride 2
+    [InlineData(64, 14, 64, 3, 1, 2, 2)]  // dilation 2
+    [InlineData(64, 14, 64, 5, 1, 1, 2)]  // 5×5
+    [InlineData(64, 14, 64, 1, 1, 1, 0)]  // 1×1
+    [InlineData(16, 14, 64, 3, 1, 1, 1)]  // too few input channels
+    [InlineData(64, 14, 16, 3, 1, 1, 1)]  // too few output channels
+    [InlineData(64, 14, 40, 3, 1, 1, 1)]  // output channels not a multiple of 16
+    [InlineData(512, 7, 512, 3, 1, 1, 1)] // a 7×7 plane: mostly partial tiles
+    public void Other_convs_keep_the_direct_kernel(int inC, int size, int outC, int kernel, int stride, int dilation, int padding)
+    {
+        var (conv, diagnostics) = PlanWithDiagnostics(new[] { inC, size, size }, Conv(outC, kernel, stride, padding, dilation));
+        Assert.Null(conv.Winograd);
+        Assert.Contains("FN0203", diagnostics); // Winograd = true was asked for: the info says why not
+    }
+
+    [Fact]
+    public void A_chain_that_pools_keeps_the_direct_kernel()
+    {
+        Assert.Null(Plan(new[] { 64, 16, 16 }, Conv(64, pool: new PoolSpec(LayerKind.MaxPool2d, 2, 2, 0, true))).Winograd);
+    }
+
+    [Theory]
+    [InlineData("[BatchNorm(Name = \"bn0\")] ", "Layer.BatchNorm2d, Layer.ReLU, ", "KernelSize = 3, Padding = 1", "pre-activation")]
+    [InlineData("", "", "KernelSizes = new[] { 3, 3 }, Paddings = new[] { 1, 0 }", "per-dim tuple")]
+    public void A_pre_activated_or_per_dim_conv_keeps_the_direct_kernel(string preNorm, string preLayers, string window, string reason)
+    {
+        var run = GeneratorHarness.RunGenerator(DiagnosticTests.Model(
+            $"[Fuse({preLayers}Layer.Conv2d, Layer.ReLU)] {preNorm}[Conv2d(64, {window}, Winograd = true, Name = \"c\")] public partial void S{DiagnosticTests.Signature}",
+            model: "[Model(64, 16, 16)]"));
+        Assert.Contains(reason, Assert.Single(run.GeneratorDiagnostics, x => x.Id == "FN0203").GetMessage());
+        Assert.Empty(run.CompileErrors);
+        Assert.DoesNotContain(run.Sources, s => s.SourceText.ToString().Contains("WinogradF4x4", System.StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void FN0203_Winograd_requested_where_the_plan_cannot_run_it_is_info_and_still_generates()
+    {
+        var run = GeneratorHarness.RunGenerator(DiagnosticTests.Model(
+            $"[Fuse(Layer.Conv2d, Layer.ReLU)] [Conv2d(64, KernelSize = 3, Stride = 2, Padding = 1, Winograd = true, Name = \"c\")] public partial void S{DiagnosticTests.Signature}",
+            model: "[Model(64, 16, 16)]"));
+        var d = Assert.Single(run.GeneratorDiagnostics, x => x.Id == "FN0203");
+        Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Info, d.Severity);
+        Assert.Contains("runs the direct convolution: the conv is 3×3, stride 2, dilation 1; Winograd F(4×4, 3×3) needs 3×3, stride 1, dilation 1", d.GetMessage());
+        Assert.NotEmpty(run.Sources);
+        Assert.Empty(run.CompileErrors);
+    }
+}

@@ -1,0 +1,24 @@
+namespace FusedNorm.Tests.Infrastructure;
+
+/// <summary>
+/// Chains the plan runs as Winograd F(4×4, 3×3) (3×3, stride 1, ≥ 32 channels), with PyTorch goldens of their own
+/// (tools/GoldenGen "winograd", seeds 1300 on, so no other golden is rewritten): planes that are and are not a multiple
+/// of the 4×4 tile (partial tiles at the right and bottom edges), padding 1 and 0, a plane that is not square, batch 1 and 2.
+/// </summary>
+public static class WinogradCases
+{
+    public static readonly ChainCase[] All =
+    {
+        new("winograd_c64_14_bn_relu", new[] { 64, 14, 14 }, new ConvCase(64, 3, Padding: 1, Bias: false), Norm: true, Activation: Layer.ReLU, Batch: 2),
+        new("winograd_c64_15_pad0_bn_relu", new[] { 64, 15, 15 }, new ConvCase(64, 3), Norm: true, Activation: Layer.ReLU, Batch: 1),
+        new("winograd_c32_15_bn_relu", new[] { 32, 15, 15 }, new ConvCase(32, 3, Padding: 1), Norm: true, Activation: Layer.ReLU, Batch: 2),
+        new("winograd_c32_17x12_silu", new[] { 32, 17, 12 }, new ConvCase(48, 3, Padding: 1), Activation: Layer.SiLU, Batch: 1),
+        new("winograd_c48_10_bn_noact_pad0", new[] { 48, 10, 11 }, new ConvCase(32, 3, Bias: false), Norm: true, Batch: 2),
+    };
+
+    /// <summary>The case's model source with Winograd = true on its conv (the chain cases' source asks for the default, the direct kernel).</summary>
+    public static string Source(ChainCase chain) => chain.Source().Replace(", Name = \"conv\")]", ", Winograd = true, Name = \"conv\")]");
+
+    public static System.Collections.Generic.IEnumerable<object[]> Names => System.Linq.Enumerable.Select(All, c => new object[] { c.Name });
+    public static ChainCase Get(string name) => System.Linq.Enumerable.Single(All, c => c.Name == name);
+}

@@ -1,0 +1,143 @@
+using FusedNorm.Generator.Plan;
+using FusedNorm.Generator.Spec;
+using static FusedNorm.Generator.Emit.Format;
+
+namespace FusedNorm.Generator.Emit;
+
+/// <summary>
+/// The kernel of a conv chain the plan runs as Winograd F(4×4, 3×3) (<see cref="WinogradPlan"/>): weights transformed at
+/// load, then per task the input transform of a group of tiles, the 36 GEMMs per 16-channel panel and the output transform
+/// (Runtime's Kernels.Winograd), with the chain's epilogue (residual add, activation) and the store of each tile emitted here.
+/// </summary>
+internal static class WinogradEmitter
+{
+    private const string Ref = "ref float";
+
+    /// <summary>Kernel method names say the algorithm: Winograd F(4×4,3×3) of the chain's conv and epilogue.</summary>
+    public static string Name(ChainPlan chain) => $"WinogradF4x4_{Tag(chain)}";
+
+    public static void Emit(SourceWriter w, ChainPlan chain)
+    {
+        ConvPlan c = chain.Conv!;
+        WinogradPlan p = c.Winograd!;
+        w.Line($"private const int InC = {c.InChannels}, InH = {c.SourceHeight}, InW = {c.SourceWidth}, Padding = {c.CopyPadding}; // the caller's input, read as it is: the padding reads as zeros");
+        w.Line($"private const int OutC = {c.OutChannels}, ConvH = {c.OutHeight}, ConvW = {c.OutWidth}, ConvSpatial = ConvH * ConvW;");
+        w.Line("private const int XSize = InC * InH * InW; // one sample of the input");
+        w.Line($"private const int TilesH = {p.TilesH}, TilesW = {p.TilesW}, Tiles = TilesH * TilesW; // 4×4 output tiles{(c.OutHeight % 4 != 0 || c.OutWidth % 4 != 0 ? " (the last row or column of them partial)" : "")}");
+        w.Line($"private const int GroupTiles = {p.GroupTiles}, TileGroups = {p.TileGroups}; // tiles per task: their transformed input, 36 × GroupTiles × InC floats, stays in L2");
+        w.Line($"private const int Panels = {p.Panels}, ChannelChunks = {p.ChannelChunks}; // panels of 16 output channels; a task computes one chunk of them");
+        w.Line("private const int VPitch = GroupTiles * InC, MPitch = GroupTiles * 16; // floats per transform position of V (tiles × InC) and of M (tiles × 16)");
+        w.Line("private const int Scratch = 36 * VPitch + 36 * MPitch + 16 * 16; // V, M and one output tile of 16 channels per task");
+        w.Line();
+
+        w.Line("/// <summary>Packs weights [OutC, InC, 3, 3] (any norm already folded) as U = G g Gᵀ per (out, in) pair, laid out [ξ][panel][in][16].</summary>");
+        w.Line("public static float[] PackWeights(float[] weight) => WinogradWeights.Pack(weight, OutC, InC);");
+        w.Line();
+
+        string skipSpan = chain.HasSkip ? "ReadOnlySpan<float> skip, " : "";
+        w.Line("/// <summary>Tasks of (sample, tile group, channel chunk) on the worker threads; each stores its tiles' outputs, epilogue applied.</summary>");
+        using (w.Block($"public static void Run(ReadOnlySpan<float> x, {skipSpan}Span<float> y, int batch, KernelArguments a)"))
+        {
+            w.Line(chain.HasSkip
+                ? $"Parallelism.For(x, y, skip, batch, batch * TileGroups * ChannelChunks, static (ref float x0, ref float y0, ref float s0, int batch, int task, KernelArguments a) => {Name(chain)}(ref x0, ref y0, ref s0, task, a), a);"
+                : $"Parallelism.For(x, y, batch, batch * TileGroups * ChannelChunks, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => {Name(chain)}(ref x0, ref y0, task, a), a);");
+        }
+        w.Line();
+        EmitTask(w, chain);
+        w.Line();
+        EmitStore(w, chain);
+    }
+
+    private static void EmitTask(SourceWriter w, ChainPlan chain)
+    {
+        w.Line("/// <summary>One task: the input transform of a tile group, then per 16-channel panel of its chunk the 36 GEMMs and each tile's output transform and store.</summary>");
+        using (w.Block($"private static void {Name(chain)}({Ref} x0, {Ref} y0{ConvEmitter.SkipRef(chain, "s0")}, int task, KernelArguments a)"))
+        {
+            w.Line("int n = task / (TileGroups * ChannelChunks), group = task / ChannelChunks % TileGroups, chunk = task % ChannelChunks;");
+            w.Line("int first = group * GroupTiles, tiles = Math.Min(GroupTiles, Tiles - first);");
+            w.Line("int panelStart = chunk * Panels / ChannelChunks, panelEnd = (chunk + 1) * Panels / ChannelChunks;");
+            w.Line($"{Ref} w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
+            w.Line($"{Ref} b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
+            w.Line("float[] scratch = ArrayPool<float>.Shared.Rent(Scratch);");
+            using (w.Block("try"))
+            {
+                w.Line($"{Ref} v = ref MemoryMarshal.GetArrayDataReference(scratch); // V[ξ][tile][in]");
+                w.Line($"{Ref} m = ref {Unsafe}.Add(ref v, 36 * VPitch); // M[ξ][tile][16] of one panel");
+                w.Line($"{Ref} tile = ref {Unsafe}.Add(ref m, 36 * MPitch); // one tile's 4×4 outputs × 16 channels");
+                w.Comment("Input transform: Bᵀ d B of each 6×6 input tile of every input channel, read once per task.");
+                w.Line($"Winograd.InputTiles(ref {Unsafe}.Add(ref x0, n * XSize), InC, InH, InW, Padding, TilesW, first, tiles, VPitch, ref v);");
+                using (w.Block("for (int panel = panelStart; panel < panelEnd; panel++)"))
+                {
+                    w.Comment("36 GEMMs [tiles × InC] · [InC × 16]: the panel's transformed weights for each position ξ.");
+                    w.Line("for (int xi = 0; xi < 36; xi++)");
+                    w.Line($"    Winograd.Multiply(ref {Unsafe}.Add(ref v, xi * VPitch), InC, ref {Unsafe}.Add(ref w0, (xi * Panels + panel) * InC * 16), ref {Unsafe}.Add(ref m, xi * MPitch), tiles);");
+                    w.Line($"{Ref} yp = ref {Unsafe}.Add(ref y0, n * OutputSize + panel * 16 * ConvSpatial);");
+                    if (chain.HasSkip) w.Line($"{Ref} sp = ref {Unsafe}.Add(ref s0, n * OutputSize + panel * 16 * ConvSpatial); // the skip, laid out as y");
+                    w.Comment("Output transform Aᵀ M A + bias of each tile, then the epilogue and the store.");
+                    using (w.Block("for (int t = 0; t < tiles; t++)"))
+                    {
+                        w.Line($"Winograd.OutputTile(ref m, MPitch, t, ref {Unsafe}.Add(ref b0, panel * 16), ref tile);");
+                        w.Line($"StoreTile(ref tile, ref yp{ConvEmitter.SkipArg(chain, "sp")}, first + t);");
+                    }
+                }
+            }
+            using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(scratch);");
+        }
+    }
+
+    private static void EmitStore(SourceWriter w, ChainPlan chain)
+    {
+        ActivationSpec? act = chain.Activation;
+        w.Line($"/// <summary>Epilogue of one tile of 16 channels ([position][channel] in <paramref name=\"tile\"/>): {(chain.HasSkip ? "+ skip, " : "")}{(act is null ? "" : ActivationName(act) + ", ")}stored to the channels' planes, clipped at the right and bottom edges.</summary>");
+        using (w.Block($"private static void StoreTile({Ref} tile, {Ref} dst{ConvEmitter.SkipRef(chain, "skip")}, int index)"))
+        {
+            w.Line("int oh0 = index / TilesW * 4, ow0 = index % TilesW * 4;");
+            w.Line("int rows = Math.Min(4, ConvH - oh0), columns = Math.Min(4, ConvW - ow0);");
+            if (act is not null && !chain.HasSkip)
+            {
+                w.Comment($"{ActivationName(act)} on the tile in vectors of channels, before it is scattered to the planes.");
+                using (w.Block("if (Vector512.IsHardwareAccelerated)"))
+                    w.Line($"for (int p = 0; p < 16; p++) {Activate(act, $"Vector512.LoadUnsafe(ref tile, (nuint)(p * 16))")}.StoreUnsafe(ref tile, (nuint)(p * 16));");
+                using (w.Block("else if (Vector256.IsHardwareAccelerated)"))
+                    w.Line($"for (int p = 0; p < 32; p++) {Activate(act, $"Vector256.LoadUnsafe(ref tile, (nuint)(p * 8))")}.StoreUnsafe(ref tile, (nuint)(p * 8));");
+                using (w.Block("else"))
+                    w.Line($"for (int p = 0; p < 256; p++) {Unsafe}.Add(ref tile, p) = {Activate(act, $"{Unsafe}.Add(ref tile, p)")};");
+            }
+            using (w.Block("for (int j = 0; j < 16; j++)"))
+            {
+                w.Line("int at = j * ConvSpatial + oh0 * ConvW + ow0;");
+                w.Line("for (int r = 0; r < rows; r++)");
+                w.Line("    for (int q = 0; q < columns; q++)");
+                string value = $"{Unsafe}.Add(ref tile, (r * 4 + q) * 16 + j)";
+                w.Line(chain.HasSkip
+                    ? $"        {Unsafe}.Add(ref dst, at + r * ConvW + q) = {Activate(act, $"{value} + {Unsafe}.Add(ref skip, at + r * ConvW + q)")}; // + skip, then the activation"
+                    : $"        {Unsafe}.Add(ref dst, at + r * ConvW + q) = {value};");
+            }
+        }
+    }
+
+    /// <summary>The fusion plan's conv lines for a Winograd chain: what runs and why the plan chose it.</summary>
+    public static void WritePlan(SourceWriter w, ChainPlan chain)
+    {
+        ConvPlan c = chain.Conv!;
+        WinogradPlan p = c.Winograd!;
+        w.Line($"/// conv    {string.Join("×", chain.InputShape)} → {c.OutChannels}×{c.OutHeight}×{c.OutWidth}, 3×3 window, stride 1, padding {c.CopyPadding}, dilation 1: Winograd F(4×4,3×3), not the direct kernel (Winograd = true):");
+        w.Line($"///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (the shape allows it: 3×3 stride 1, groups 1, ≥ {WinogradPlanner.MinChannels} in and out channels,");
+        w.Line($"///         out channels a multiple of {WinogradPlanner.Panel}, plane ≥ {WinogradPlanner.MinPlane}×{WinogradPlanner.MinPlane}, an epilogue the tile store applies)");
+        w.Line("/// weights U = G g Gᵀ per (out, in) pair, once at load (after the norm is folded), in double, laid out [ξ][16-channel panel][in][16]");
+        w.Line($"/// input   Bᵀ d B of each 6×6 input tile per input channel, read from the unpadded input ({p.TilesH}×{p.TilesW} tiles): the padding, and the rows and columns the last tiles reach past the input, read as zeros");
+        w.Line("/// gemm    per position ξ of 36: [tiles × in] · [in × 16] (Vector512: 8 tiles × 16 channels of accumulators; Vector256: 6 tiles × 2×8)");
+        w.Line($"/// output  Aᵀ M A + bias per tile and 16-channel panel, then the epilogue, stored to the planes (partial tiles clipped at the right and bottom edges)");
+        Norm(w, chain);
+        if (chain.HasSkip) w.Line("/// add     + skip on each output as the tile is stored, before the activation");
+        if (chain.Activation is { } a) w.Line($"/// act     {ActivationName(a)} on the tile {(chain.HasSkip ? "as it is stored" : "in vectors of 16 channels, before it is stored")}");
+        w.Line($"/// tasks   sample × tile group × channel chunk: {p.TileGroups} group(s) of up to {p.GroupTiles} tiles (their transformed input, {36 * p.GroupTiles * c.InChannels * 4 / 1024} KB, stays in L2) × {p.ChannelChunks} chunk(s) of the {p.Panels} panels");
+        w.Line("/// accuracy the transforms add rounding: within 1e-4 of PyTorch on the tested chains (F(4×4) rather than F(6×6), whose error is larger)");
+    }
+
+    private static void Norm(SourceWriter w, ChainPlan chain)
+    {
+        if (chain.Norm is { } n)
+            w.Line($"/// norm    {Describe(chain).Split('→')[1].Trim()}: running statistics folded into the conv weights and bias at load, before the transform: costs nothing here");
+    }
+}
