@@ -122,6 +122,49 @@ namespace FusedNorm.Generated
         /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
         private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
+            // Rows too narrow for column vectors: each row's 3 output position(s) at once, one Vector256 of the block's 8 channels each
+            // (independent FMAs, one weight load per tap for the row); every tap is inside the input, so none is bounds-tested.
+            if (Vector256.IsHardwareAccelerated && r == Block)
+            {
+                for (int oh = rowStart; oh < rowEnd; oh++)
+                {
+                    int row = oh;
+                    Vector256<float> s0 = Vector256.LoadUnsafe(ref bias);
+                    Vector256<float> s1 = Vector256.LoadUnsafe(ref bias);
+                    Vector256<float> s2 = Vector256.LoadUnsafe(ref bias);
+                    for (int ic = 0; ic < InPerGroup; ic++)
+                    {
+                        for (int kh = 0; kh < 1; kh++)
+                        {
+                            int xr = (ic * InD * InH + oh * Stride + kh * Dilation) * InW; // this tap row's input, column 0
+                            for (int kw = 0; kw < Kernel; kw++)
+                            {
+                                Vector256<float> wv = Vector256.LoadUnsafe(ref w, (nuint)((ic * 1 + kh * Kernel + kw) * Block));
+                                int xc = xr + kw * Dilation;
+                                s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref x, xc + 0 * Stride)), wv, s0);
+                                s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref x, xc + 1 * Stride)), wv, s1);
+                                s2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref x, xc + 2 * Stride)), wv, s2);
+                            }
+                        }
+                    }
+                    for (int j = 0, ox = 0; j < Block; j++)
+                    {
+                        float acc = s0.GetElement(j);
+                        Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
+                    }
+                    for (int j = 0, ox = 1; j < Block; j++)
+                    {
+                        float acc = s1.GetElement(j);
+                        Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
+                    }
+                    for (int j = 0, ox = 2; j < Block; j++)
+                    {
+                        float acc = s2.GetElement(j);
+                        Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
+                    }
+                }
+                return;
+            }
             for (int od = 0; od < ConvD; od++)
                 for (int oh = rowStart; oh < rowEnd; oh++)
                     for (int ox = 0; ox < ConvW; ox++)

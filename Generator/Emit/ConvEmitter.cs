@@ -897,10 +897,60 @@ internal static class ConvEmitter
         w.Line("/// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>");
         using (w.Block($"private static void ConvScalar{Suffix(mode)}(int r, {Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc{rowsParameter})"))
         {
+            if (RowOfChannelVectors(chain.Conv!)) EmitChannelVectorRows(w, chain, mode);
             w.Line("for (int od = 0; od < ConvD; od++)");
             w.Line("    for (int oh = rowStart; oh < rowEnd; oh++)");
             w.Line("        for (int ox = 0; ox < ConvW; ox++)");
             w.Line($"            ConvPixel{Suffix(mode)}(r, ref x, ref w, ref bias, ref dst{stats}, oc, od, oh, ox);");
+        }
+    }
+
+    /// <summary>
+    /// Whether a narrow plane's channel-vector path can take a whole output row at once: a 2d conv that reads its input with
+    /// no padding of its own (a zero-padded copy or none needed) and no column phases, so no tap needs a bounds test.
+    /// </summary>
+    private static bool RowOfChannelVectors(ConvPlan c) =>
+        c.ChannelVectorPixels && c.Rank == 2 && c.Outer is null && c.Padding == 0 && c.ColumnPhases == 1 && c.Transposed is null && c.OutWidth <= 8;
+
+    /// <summary>
+    /// Rows narrower than a vector: every output position of a row at once, each with its own Vector256 of the block's 8
+    /// channels, so the FMAs of one tap are independent (one accumulator alone waits on each FMA before the next) and each
+    /// weight vector is loaded once for the whole row. No tap is bounds-tested (see <see cref="RowOfChannelVectors"/>).
+    /// Each output still sums bias, then input channels and taps in the scalar loop's order, fused: the same bits.
+    /// </summary>
+    private static void EmitChannelVectorRows(SourceWriter w, ChainPlan chain, NormMode? mode)
+    {
+        ConvPlan c = chain.Conv!;
+        int columns = c.OutWidth;
+        w.Comment($"Rows too narrow for column vectors: each row's {columns} output position(s) at once, one Vector256 of the block's 8 channels each");
+        w.Comment("(independent FMAs, one weight load per tap for the row); every tap is inside the input, so none is bounds-tested.");
+        using (w.Block("if (Vector256.IsHardwareAccelerated && r == Block)"))
+        {
+            using (w.Block("for (int oh = rowStart; oh < rowEnd; oh++)"))
+            {
+                w.Line("int row = oh;");
+                for (int u = 0; u < columns; u++)
+                    w.Line($"Vector256<float> s{u} = Vector256.LoadUnsafe(ref bias);");
+                using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
+                using (w.Block($"for (int kh = 0; kh < {c.KernelH}; kh++)"))
+                {
+                    w.Line($"int xr = (ic * InD * InH + oh * {Axis(c, "Stride", 'H')} + kh * {Axis(c, "Dilation", 'H')}) * InW; // this tap row's input, column 0");
+                    using (w.Block("for (int kw = 0; kw < Kernel; kw++)"))
+                    {
+                        w.Line($"Vector256<float> wv = Vector256.LoadUnsafe(ref w, (nuint)((ic * {c.TapsPerInput} + kh * Kernel + kw) * Block));");
+                        w.Line("int xc = xr + kw * Dilation;");
+                        for (int u = 0; u < columns; u++)
+                            w.Line($"s{u} = Vector256.FusedMultiplyAdd(Vector256.Create({Unsafe}.Add(ref x, xc + {u} * Stride)), wv, s{u});");
+                    }
+                }
+                for (int u = 0; u < columns; u++)
+                    using (w.Block($"for (int j = 0, ox = {u}; j < Block; j++)"))
+                    {
+                        w.Line($"float acc = s{u}.GetElement(j);");
+                        EmitPixelStore(w, chain, mode);
+                    }
+            }
+            w.Line("return;");
         }
     }
 
