@@ -241,7 +241,14 @@ internal static class Networks
 
         public string Relu(string x) => Keep(Graph.Node("Relu", new[] { x }), _shapes[x]);
 
-        public string Relu6(string x) => Keep(Graph.Node("Clip", new[] { x, Graph.Initializer(Graph.Fresh("zero"), new[] { 0f }), Graph.Initializer(Graph.Fresh("six"), new[] { 6f }) }), _shapes[x]);
+        private string? _zero, _six; // Clip's bounds, one pair of scalars for every ReLU6
+
+        public string Relu6(string x)
+        {
+            _zero ??= Graph.Initializer("relu6_min", new[] { 0f });
+            _six ??= Graph.Initializer("relu6_max", new[] { 6f });
+            return Keep(Graph.Node("Clip", new[] { x, _zero, _six }), _shapes[x]);
+        }
 
         public string Add(string a, string b) => Keep(Graph.Node("Add", new[] { a, b }), _shapes[a]);
 

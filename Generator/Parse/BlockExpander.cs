@@ -235,11 +235,9 @@ internal static class BlockExpander
             return value;
         }
 
-        /// <summary>Whether the expression reads a constant of the block that has no value at this use yet.</summary>
+        /// <summary>Whether the expression reads an int or bool constant of the block that has no value at this use yet.</summary>
         private bool ReadsUnknown(ExpressionSyntax expression, SemanticModel model) =>
-            expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(id =>
-                model.GetSymbolInfo(id).Symbol is IFieldSymbol { IsConst: true } field
-                && SymbolEqualityComparer.Default.Equals(field.ContainingType, _block) && !_values.ContainsKey(field.Name));
+            BlockConstantsRead(expression, _block, model).Any(field => !_values.ContainsKey(field.Name));
     }
 
     private sealed class BlockExpressionException : System.Exception
@@ -411,14 +409,15 @@ internal static class BlockExpander
             ? value : null;
 
     /// <summary>Whether an initializer reads another int or bool constant of the block (then the constant is derived, not a parameter).</summary>
-    private static bool ReadsBlockConstant(ExpressionSyntax initializer, INamedTypeSymbol block, Compilation compilation)
-    {
-        SemanticModel model = compilation.GetSemanticModel(initializer.SyntaxTree);
-        return initializer.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Any(id =>
-            model.GetSymbolInfo(id).Symbol is IFieldSymbol { IsConst: true } field
-            && SymbolEqualityComparer.Default.Equals(field.ContainingType, block)
-            && field.Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Boolean);
-    }
+    private static bool ReadsBlockConstant(ExpressionSyntax initializer, INamedTypeSymbol block, Compilation compilation) =>
+        BlockConstantsRead(initializer, block, compilation.GetSemanticModel(initializer.SyntaxTree)).Any();
+
+    /// <summary>The block's int and bool constants an expression reads (its parameters and derived constants).</summary>
+    private static IEnumerable<IFieldSymbol> BlockConstantsRead(ExpressionSyntax expression, INamedTypeSymbol block, SemanticModel model) =>
+        expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>()
+            .Select(id => model.GetSymbolInfo(id).Symbol).OfType<IFieldSymbol>()
+            .Where(field => field.IsConst && SymbolEqualityComparer.Default.Equals(field.ContainingType, block)
+                && field.Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_Boolean);
 
     private static string Prefixed(string prefix, string name) => name.Length == 0 ? name : prefix + "." + name;
 
