@@ -130,13 +130,19 @@ public class WholeModelJobTests
         float[][] nested = new float[4][];
         var arguments = new KernelArguments(new float[1], new float[1]);
         float[] dummy = new float[1];
+        int stage = 0; // how far the task got, for the failure message
         var run = Task.Run(() =>
         {
+            stage = 1;
             Parallelism.For(dummy, dummy, 0, 4, (ref float x0, ref float y0, int state, int task, KernelArguments a) => nested[task] = model.Forward(x, n), arguments);
+            stage = 2;
             using var job = Parallelism.BeginJob();
+            stage = 3;
             Parallelism.For(dummy, dummy, 0, 2, (ref float x0, ref float y0, int state, int task, KernelArguments a) => nested[2 + task] = model.Forward(x, n), arguments);
+            stage = 4;
         });
-        Assert.True(run.Wait(TimeSpan.FromMinutes(2)), $"{name}: a Forward nested in a task did not finish (deadlock?)");
+        Assert.True(run.Wait(TimeSpan.FromMinutes(2)),
+            $"{name}: a Forward nested in a task did not finish (deadlock?): stage {Volatile.Read(ref stage)}, outputs {nested.Count(y => y is not null)} of 4; {Parallelism.Describe()}");
         Assert.All(nested, y => Assert.Equal(direct, y));
     }
 

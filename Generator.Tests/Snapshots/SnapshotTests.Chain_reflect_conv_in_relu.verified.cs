@@ -91,6 +91,7 @@ namespace FusedNorm.Generated
         private const int Block = 8, Taps = InPerGroup * 25; // weights per output channel
         private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
         private const int StatBands = 2; // row bands of every (sample, channel block), fixed by the shape so the moments merge in the same order at any thread count
+        private static readonly MomentSlots Leases = new(); // this chain's partial moments, one lease per call in flight (reused: no allocation)
         private const int InteriorStart = 0, InteriorEnd = 13;
         private const int RunLength = 143, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample
 
@@ -109,24 +110,24 @@ namespace FusedNorm.Generated
             try
             {
                 // Partial moments: BandSlots per (sample, band), leased for this call (reused: no allocation).
-                int lease = MomentSlots.Rent(batch * StatBands * BandSlots, batch);
+                int lease = Leases.Rent(batch * StatBands * BandSlots, batch);
                 try
                 {
                     // Enough (sample, block) tasks for the threads (or one thread): each task runs its bands one after the other, then
                     // normalizes them while they are in cache; the same bands and merges as the split jobs below, so the same bits.
                     if (Parallelism.RowBands(batch * BlocksPerSample, StatBands) == 1)
                     {
-                        Parallelism.For(xs, y, lease, batch * BlocksPerSample, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => WholeTask(ref x0, ref y0, task, MomentSlots.Get(lease), a), a);
+                        Parallelism.For(xs, y, lease, batch * BlocksPerSample, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => WholeTask(ref x0, ref y0, task, Leases.Get(lease), a), a);
                         return;
                     }
                     // 1. Conv rows and their moments, band by band.
-                    Parallelism.For(xs, y, lease, batch * BlocksPerSample * StatBands, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => MomentsTask(ref x0, ref y0, task, MomentSlots.Get(lease).Slots, a), a);
+                    Parallelism.For(xs, y, lease, batch * BlocksPerSample * StatBands, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => MomentsTask(ref x0, ref y0, task, Leases.Get(lease).Slots, a), a);
                     // 2. Normalize (affine, activation) band by band, in place.
-                    Parallelism.For(xs, y, lease, batch * BlocksPerSample * StatBands, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => NormalizeTask(ref y0, task, MomentSlots.Get(lease), a), a);
+                    Parallelism.For(xs, y, lease, batch * BlocksPerSample * StatBands, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => NormalizeTask(ref y0, task, Leases.Get(lease), a), a);
                 }
                 finally
                 {
-                    MomentSlots.Return(lease);
+                    Leases.Return(lease);
                 }
             }
             finally

@@ -9,7 +9,7 @@ namespace FusedNorm.Generator.Emit;
 /// <list type="number">
 /// <item>MomentsTask, per (sample, channel block, band) — or (sample, band) when a run spans channel blocks: the band's conv
 /// rows, stored raw, and their moments added to the band's own slots (one Moments per statistics slot per band of each
-/// sample, leased from MomentSlots for the call).</item>
+/// sample, leased from the chain's MomentSlots for the call).</item>
 /// <item>NormalizeTask, per (sample, channel block, band): each run's (or channel's) partial moments merged in band order
 /// (batch statistics: samples in order, each sample's bands in order, once, on the calling thread between the jobs), then
 /// the band's rows normalized, the affine, any skip and the activation applied in place.</item>
@@ -36,7 +36,7 @@ internal static class BandedStatisticsEmitter
     {
         string count = BlockTasks(chain, mode) ? "batch * BlocksPerSample * StatBands" : "batch * StatBands";
         w.Comment($"Partial moments: BandSlots per (sample, band){(BatchStats(mode) ? ", then OutC merged ones" : "")}, leased for this call (reused: no allocation).");
-        w.Line($"int lease = MomentSlots.Rent(batch * StatBands * BandSlots{(BatchStats(mode) ? " + OutC" : "")}, batch);");
+        w.Line($"int lease = Leases.Rent(batch * StatBands * BandSlots{(BatchStats(mode) ? " + OutC" : "")}, batch);");
         using (w.Block("try"))
         {
             if (!BatchStats(mode))
@@ -46,24 +46,24 @@ internal static class BandedStatisticsEmitter
                 using (w.Block($"if (Parallelism.RowBands({(BlockTasks(chain, mode) ? "batch * BlocksPerSample" : "batch")}, StatBands) == 1)"))
                 {
                     w.Line(chain.HasSkip
-                        ? $"Parallelism.For(xs, y, skip, lease, {(BlockTasks(chain, mode) ? "batch * BlocksPerSample" : "batch")}, static (ref float x0, ref float y0, ref float s0, int lease, int task, KernelArguments a) => WholeTask(ref x0, ref y0, ref s0, task, MomentSlots.Get(lease), a), a);"
-                        : $"Parallelism.For(xs, y, lease, {(BlockTasks(chain, mode) ? "batch * BlocksPerSample" : "batch")}, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => WholeTask(ref x0, ref y0, task, MomentSlots.Get(lease), a), a);");
+                        ? $"Parallelism.For(xs, y, skip, lease, {(BlockTasks(chain, mode) ? "batch * BlocksPerSample" : "batch")}, static (ref float x0, ref float y0, ref float s0, int lease, int task, KernelArguments a) => WholeTask(ref x0, ref y0, ref s0, task, Leases.Get(lease), a), a);"
+                        : $"Parallelism.For(xs, y, lease, {(BlockTasks(chain, mode) ? "batch * BlocksPerSample" : "batch")}, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => WholeTask(ref x0, ref y0, task, Leases.Get(lease), a), a);");
                     w.Line("return;");
                 }
             }
             w.Comment("1. Conv rows and their moments, band by band.");
-            w.Line($"Parallelism.For(xs, y, lease, {count}, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => MomentsTask(ref x0, ref y0, task, MomentSlots.Get(lease).Slots, a), a);");
+            w.Line($"Parallelism.For(xs, y, lease, {count}, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => MomentsTask(ref x0, ref y0, task, Leases.Get(lease).Slots, a), a);");
             if (BatchStats(mode))
             {
                 w.Comment("Each channel's moments over the batch: samples in order, each sample's bands in order.");
-                w.Line("MergeBatchMoments(MomentSlots.Get(lease).Slots, batch);");
+                w.Line("MergeBatchMoments(Leases.Get(lease).Slots, batch);");
             }
             w.Comment("2. Normalize (affine" + (chain.HasSkip ? ", + skip" : "") + (chain.Activation is not null ? ", activation" : "") + ") band by band, in place.");
             w.Line(chain.HasSkip
-                ? "Parallelism.For(xs, y, skip, lease, batch * BlocksPerSample * StatBands, static (ref float x0, ref float y0, ref float s0, int lease, int task, KernelArguments a) => NormalizeTask(ref y0, ref s0, task, MomentSlots.Get(lease), a), a);"
-                : "Parallelism.For(xs, y, lease, batch * BlocksPerSample * StatBands, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => NormalizeTask(ref y0, task, MomentSlots.Get(lease), a), a);");
+                ? "Parallelism.For(xs, y, skip, lease, batch * BlocksPerSample * StatBands, static (ref float x0, ref float y0, ref float s0, int lease, int task, KernelArguments a) => NormalizeTask(ref y0, ref s0, task, Leases.Get(lease), a), a);"
+                : "Parallelism.For(xs, y, lease, batch * BlocksPerSample * StatBands, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => NormalizeTask(ref y0, task, Leases.Get(lease), a), a);");
         }
-        using (w.Block("finally")) w.Line("MomentSlots.Return(lease);");
+        using (w.Block("finally")) w.Line("Leases.Return(lease);");
     }
 
     /// <summary>The tasks, the merge and the span normalizers of the banded forward.</summary>

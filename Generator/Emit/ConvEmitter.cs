@@ -65,7 +65,10 @@ internal static class ConvEmitter
         if (chain.Norm?.EvalMode is null or NormMode.Folded)
             w.Line($"private const int MaxRowBands = {chain.MaxRowBands}; // a task is (sample, channel block, band of {(chain.Pool is null ? "output" : "pooled")} rows); each call picks 1..MaxRowBands bands");
         if (chain.StatBands > 1)
+        {
             w.Line($"private const int StatBands = {chain.StatBands}; // row bands of every (sample, {(chain.Norm!.EvalMode == NormMode.BatchStatistics || RunsWithinBlocks(chain) ? "channel block" : "sample")}), fixed by the shape so the moments merge in the same order at any thread count");
+            w.Line("private static readonly MomentSlots Leases = new(); // this chain's partial moments, one lease per call in flight (reused: no allocation)");
+        }
         if (c.Vectorized) w.Line($"private const int InteriorStart = {c.InteriorStart}, InteriorEnd = {c.InteriorEnd};");
         if (c.Flat512) w.Line($"private const int FlatPitch = {(c.Stride == 1 ? "InW" : "Stride * InW")}, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch{(c.Stride == 1 ? ", the padded width" : ": Stride rows of the phased copy")})");
         if (chain.Pool is { } p) w.Line($"private const int PoolD = {p.OutDepth}, PoolH = {p.OutHeight}, PoolW = {p.OutWidth}, PoolSpatial = PoolD * PoolH * PoolW;");

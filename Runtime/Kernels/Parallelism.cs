@@ -134,6 +134,18 @@ public static unsafe partial class Parallelism
     /// <summary>The threads one of <paramref name="calls"/> concurrent calls may use.</summary>
     private static int DegreeFor(int calls) => Math.Max(1, _maxDegree / Math.Max(1, calls));
 
+    /// <summary>The shared state of the workers, for a test's failure message when a call does not finish.</summary>
+    internal static string Describe()
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append($"generation {Volatile.Read(ref _generation)}, done {Volatile.Read(ref _done)} of {_count} (degree {_degree}), in flight {Volatile.Read(ref _inFlight)}, MaxDegree {_maxDegree}, task set {_task is not null || _residualTask is not null}");
+        long[] next = _next;
+        for (int p = 0; p * Stride < next.Length; p++) text.Append($"; range {p}: step {next[p * Stride] >> 32} task {(uint)next[p * Stride]}");
+        if (_workers is { } workers)
+            foreach (Worker w in workers) text.Append($"; worker {w.Participant}: {w.State}");
+        return text.ToString();
+    }
+
     /// <summary>Calls in progress on any thread right now (for tests and diagnostics).</summary>
     public static int CallsInFlight => Volatile.Read(ref _inFlight);
 
@@ -294,6 +306,10 @@ public static unsafe partial class Parallelism
         private readonly SemaphoreSlim _wake = new(0);
         private readonly int _participant; // the caller is participant 0
         private int _parked; // 1 while the worker sleeps on _wake
+        private int _step, _draining; // the step the worker last looked at, and 1 while it takes tasks of it (Describe)
+
+        public int Participant => _participant;
+        public string State => $"{(Volatile.Read(ref _draining) == 1 ? "draining" : "waiting after")} step {Volatile.Read(ref _step)}, parked {Volatile.Read(ref _parked)}";
 
         public Worker(int index)
         {
@@ -320,7 +336,8 @@ public static unsafe partial class Parallelism
                 Interlocked.MemoryBarrier(); // the fields are read before the number is checked again
                 if (Volatile.Read(ref _generation) != number) continue; // rewritten meanwhile: look at the newer step
                 needed = _participant < step.Degree;
-                if (needed) Drain(step, _participant, number);
+                Volatile.Write(ref _step, number);
+                if (needed) { Volatile.Write(ref _draining, 1); Drain(step, _participant, number); Volatile.Write(ref _draining, 0); }
             }
         }
 
