@@ -26,8 +26,11 @@ internal static class WinogradEmitter
         w.Line($"private const int TilesH = {p.TilesH}, TilesW = {p.TilesW}, Tiles = TilesH * TilesW; // 4×4 output tiles{(c.OutHeight % 4 != 0 || c.OutWidth % 4 != 0 ? " (the last row or column of them partial)" : "")}");
         w.Line($"private const int GroupTiles = {p.GroupTiles}, TileGroups = {p.TileGroups}; // tiles per task: their transformed input, 36 × GroupTiles × InC floats, stays in L2");
         w.Line($"private const int Panels = {p.Panels}, ChannelChunks = {p.ChannelChunks}; // panels of 16 output channels; a task computes one chunk of them");
-        w.Line("private const int VPitch = GroupTiles * InC, MPitch = GroupTiles * 16; // floats per transform position of V (tiles × InC) and of M (tiles × 16)");
-        w.Line("private const int Scratch = 36 * VPitch + 36 * MPitch + 16 * 16; // V, M and one output tile of 16 channels per task");
+        w.Line($"private const int CopyRows = {p.CopyRows}, CopyColumns = {p.CopyColumns}; // the input rows and columns a task's tiles read, copied with the channels interleaved by 8");
+        w.Line("// Floats per transform position of V (tiles × InC) and of M (tiles × 16), each plus one cache line: pitches that are multiples of");
+        w.Line("// 4 KB would put the 36 positions of a tile in the same L1 sets (and make loads wait on unrelated stores).");
+        w.Line("private const int VPitch = GroupTiles * InC + 16, MPitch = GroupTiles * 16 + 16;");
+        w.Line("private const int Scratch = InC * CopyRows * CopyColumns + 36 * VPitch + 2 * 36 * MPitch + 16 * 16; // the copy, V, M of two panels and one output tile of 16 channels per task");
         w.Line();
 
         w.Line("/// <summary>Packs weights [OutC, InC, 3, 3] (any norm already folded) as U = G g Gᵀ per (out, in) pair, laid out [ξ][panel][in][16].</summary>");
@@ -61,23 +64,35 @@ internal static class WinogradEmitter
             w.Line("float[] scratch = ArrayPool<float>.Shared.Rent(Scratch);");
             using (w.Block("try"))
             {
-                w.Line($"{Ref} v = ref MemoryMarshal.GetArrayDataReference(scratch); // V[ξ][tile][in]");
-                w.Line($"{Ref} m = ref {Unsafe}.Add(ref v, 36 * VPitch); // M[ξ][tile][16] of one panel");
-                w.Line($"{Ref} tile = ref {Unsafe}.Add(ref m, 36 * MPitch); // one tile's 4×4 outputs × 16 channels");
-                w.Comment("Input transform: Bᵀ d B of each 6×6 input tile of every input channel, read once per task.");
-                w.Line($"Winograd.InputTiles(ref {Unsafe}.Add(ref x0, n * XSize), InC, InH, InW, Padding, TilesW, first, tiles, VPitch, ref v);");
-                using (w.Block("for (int panel = panelStart; panel < panelEnd; panel++)"))
+                w.Line($"{Ref} copy = ref MemoryMarshal.GetArrayDataReference(scratch); // the input rows, [in / 8][row][column][8]");
+                w.Line($"{Ref} v = ref {Unsafe}.Add(ref copy, InC * CopyRows * CopyColumns); // V[ξ][tile][in]");
+                w.Line($"{Ref} m = ref {Unsafe}.Add(ref v, 36 * VPitch); // M[ξ][tile][16] of one panel, then of the next");
+                w.Line($"{Ref} tile = ref {Unsafe}.Add(ref m, 2 * 36 * MPitch); // one tile's outputs: 16 channels × 4×4");
+                w.Comment("The input rows of the group's tiles, channels interleaved by 8 (zeros for the padding and past the edges), then");
+                w.Comment("the input transform Bᵀ d B of each 6×6 input tile, 8 channels at a time, read once per task.");
+                w.Line("int tileRow0 = first / TilesW, rows = (Math.Min(TilesH, (first + tiles - 1) / TilesW + 1) - tileRow0 - 1) * 4 + 6;");
+                w.Line($"Winograd.InterleaveRows(ref {Unsafe}.Add(ref x0, n * XSize), InC, InH, InW, Padding, tileRow0 * 4 - Padding, rows, CopyColumns, ref copy);");
+                w.Line("Winograd.InputTiles(ref copy, InC, rows, CopyColumns, tileRow0, TilesW, first, tiles, VPitch, ref v);");
+                using (w.Block("for (int panel = panelStart; panel < panelEnd; panel += 2)"))
                 {
-                    w.Comment("36 GEMMs [tiles × InC] · [InC × 16]: the panel's transformed weights for each position ξ.");
+                    w.Comment("36 GEMMs [tiles × InC] · [InC × 16] per panel, two panels at once where the chunk has two left (each input feeds two FMAs).");
+                    w.Line("int pair = Math.Min(2, panelEnd - panel);");
                     w.Line("for (int xi = 0; xi < 36; xi++)");
-                    w.Line($"    Winograd.Multiply(ref {Unsafe}.Add(ref v, xi * VPitch), InC, ref {Unsafe}.Add(ref w0, (xi * Panels + panel) * InC * 16), ref {Unsafe}.Add(ref m, xi * MPitch), tiles);");
-                    w.Line($"{Ref} yp = ref {Unsafe}.Add(ref y0, n * OutputSize + panel * 16 * ConvSpatial);");
-                    if (chain.HasSkip) w.Line($"{Ref} sp = ref {Unsafe}.Add(ref s0, n * OutputSize + panel * 16 * ConvSpatial); // the skip, laid out as y");
-                    w.Comment("Output transform Aᵀ M A + bias of each tile, then the epilogue and the store.");
-                    using (w.Block("for (int t = 0; t < tiles; t++)"))
+                    w.Line("    if (pair == 2)");
+                    w.Line($"        Winograd.MultiplyPair(ref {Unsafe}.Add(ref v, xi * VPitch), InC, ref {Unsafe}.Add(ref w0, (xi * Panels + panel) * InC * 16), ref {Unsafe}.Add(ref m, xi * MPitch), ref {Unsafe}.Add(ref m, (36 + xi) * MPitch), tiles);");
+                    w.Line("    else");
+                    w.Line($"        Winograd.Multiply(ref {Unsafe}.Add(ref v, xi * VPitch), InC, ref {Unsafe}.Add(ref w0, (xi * Panels + panel) * InC * 16), ref {Unsafe}.Add(ref m, xi * MPitch), tiles);");
+                    using (w.Block("for (int half = 0; half < pair; half++)"))
                     {
-                        w.Line($"Winograd.OutputTile(ref m, MPitch, t, ref {Unsafe}.Add(ref b0, panel * 16), ref tile);");
-                        w.Line($"StoreTile(ref tile, ref yp{ConvEmitter.SkipArg(chain, "sp")}, first + t);");
+                        w.Line($"{Ref} mh = ref {Unsafe}.Add(ref m, half * 36 * MPitch);");
+                        w.Line($"{Ref} yp = ref {Unsafe}.Add(ref y0, n * OutputSize + (panel + half) * 16 * ConvSpatial);");
+                        if (chain.HasSkip) w.Line($"{Ref} sp = ref {Unsafe}.Add(ref s0, n * OutputSize + (panel + half) * 16 * ConvSpatial); // the skip, laid out as y");
+                        w.Comment("Output transform Aᵀ M A + bias of each tile, then the epilogue and the store.");
+                        using (w.Block("for (int t = 0; t < tiles; t++)"))
+                        {
+                            w.Line($"Winograd.OutputTile(ref mh, MPitch, t, ref {Unsafe}.Add(ref b0, (panel + half) * 16), ref tile);");
+                            w.Line($"StoreTile(ref tile, ref yp{ConvEmitter.SkipArg(chain, "sp")}, first + t);");
+                        }
                     }
                 }
             }
@@ -88,32 +103,69 @@ internal static class WinogradEmitter
     private static void EmitStore(SourceWriter w, ChainPlan chain)
     {
         ActivationSpec? act = chain.Activation;
-        w.Line($"/// <summary>Epilogue of one tile of 16 channels ([position][channel] in <paramref name=\"tile\"/>): {(chain.HasSkip ? "+ skip, " : "")}{(act is null ? "" : ActivationName(act) + ", ")}stored to the channels' planes, clipped at the right and bottom edges.</summary>");
+        w.Line($"/// <summary>Epilogue of one tile of 16 channels ([channel][row][column] in <paramref name=\"tile\"/>): {(chain.HasSkip ? "+ skip, " : "")}{(act is null ? "" : ActivationName(act) + ", ")}stored to the channels' planes a tile row (4 floats) at a time, clipped at the right and bottom edges.</summary>");
         using (w.Block($"private static void StoreTile({Ref} tile, {Ref} dst{ConvEmitter.SkipRef(chain, "skip")}, int index)"))
         {
             w.Line("int oh0 = index / TilesW * 4, ow0 = index % TilesW * 4;");
-            w.Line("int rows = Math.Min(4, ConvH - oh0), columns = Math.Min(4, ConvW - ow0);");
-            if (act is not null && !chain.HasSkip)
+            w.Line("int rows = Math.Min(4, ConvH - oh0), columns = Math.Min(4, ConvW - ow0), origin = oh0 * ConvW + ow0;");
+            if (chain.HasSkip)
             {
-                w.Comment($"{ActivationName(act)} on the tile in vectors of channels, before it is scattered to the planes.");
-                using (w.Block("if (Vector512.IsHardwareAccelerated)"))
-                    w.Line($"for (int p = 0; p < 16; p++) {Activate(act, $"Vector512.LoadUnsafe(ref tile, (nuint)(p * 16))")}.StoreUnsafe(ref tile, (nuint)(p * 16));");
-                using (w.Block("else if (Vector256.IsHardwareAccelerated)"))
-                    w.Line($"for (int p = 0; p < 32; p++) {Activate(act, $"Vector256.LoadUnsafe(ref tile, (nuint)(p * 8))")}.StoreUnsafe(ref tile, (nuint)(p * 8));");
-                using (w.Block("else"))
-                    w.Line($"for (int p = 0; p < 256; p++) {Unsafe}.Add(ref tile, p) = {Activate(act, $"{Unsafe}.Add(ref tile, p)")};");
+                w.Comment("A whole tile: + skip on each tile row of each channel, then the activation on the tile in vectors.");
+                using (w.Block("if (rows == 4 && columns == 4)"))
+                {
+                    w.Line("for (int j = 0; j < 16; j++)");
+                    w.Line("    for (int r = 0; r < 4; r++)");
+                    w.Line("        (Vector128.LoadUnsafe(ref tile, (nuint)(j * 16 + r * 4)) + Vector128.LoadUnsafe(ref skip, (nuint)(j * ConvSpatial + origin + r * ConvW))).StoreUnsafe(ref tile, (nuint)(j * 16 + r * 4));");
+                    EmitActivateTile(w, act);
+                    EmitCopyRows(w);
+                    w.Line("return;");
+                }
+                w.Comment("A partial tile at the right or bottom edge: value by value.");
+                using (w.Block("for (int j = 0; j < 16; j++)"))
+                {
+                    w.Line("int at = j * ConvSpatial + origin;");
+                    w.Line("for (int r = 0; r < rows; r++)");
+                    w.Line("    for (int q = 0; q < columns; q++)");
+                    w.Line($"        {Unsafe}.Add(ref dst, at + r * ConvW + q) = {Activate(act, $"{Unsafe}.Add(ref tile, j * 16 + r * 4 + q) + {Unsafe}.Add(ref skip, at + r * ConvW + q)")}; // + skip, then the activation");
+                }
+                return;
             }
+            EmitActivateTile(w, act);
+            using (w.Block("if (rows == 4 && columns == 4)"))
+            {
+                EmitCopyRows(w);
+                w.Line("return;");
+            }
+            w.Comment("A partial tile at the right or bottom edge: the rows and columns inside the plane.");
             using (w.Block("for (int j = 0; j < 16; j++)"))
             {
-                w.Line("int at = j * ConvSpatial + oh0 * ConvW + ow0;");
+                w.Line("int at = j * ConvSpatial + origin;");
                 w.Line("for (int r = 0; r < rows; r++)");
                 w.Line("    for (int q = 0; q < columns; q++)");
-                string value = $"{Unsafe}.Add(ref tile, (r * 4 + q) * 16 + j)";
-                w.Line(chain.HasSkip
-                    ? $"        {Unsafe}.Add(ref dst, at + r * ConvW + q) = {Activate(act, $"{value} + {Unsafe}.Add(ref skip, at + r * ConvW + q)")}; // + skip, then the activation"
-                    : $"        {Unsafe}.Add(ref dst, at + r * ConvW + q) = {value};");
+                w.Line($"        {Unsafe}.Add(ref dst, at + r * ConvW + q) = {Unsafe}.Add(ref tile, j * 16 + r * 4 + q);");
             }
         }
+    }
+
+    /// <summary>The activation on the whole tile (16 × 16 values), in vectors where the hardware has them.</summary>
+    private static void EmitActivateTile(SourceWriter w, ActivationSpec? act)
+    {
+        if (act is null) return;
+        w.Comment($"{ActivationName(act)} on the tile in vectors, before it is stored.");
+        using (w.Block("if (Vector512.IsHardwareAccelerated)"))
+            w.Line($"for (int p = 0; p < 16; p++) {Activate(act, "Vector512.LoadUnsafe(ref tile, (nuint)(p * 16))")}.StoreUnsafe(ref tile, (nuint)(p * 16));");
+        using (w.Block("else if (Vector256.IsHardwareAccelerated)"))
+            w.Line($"for (int p = 0; p < 32; p++) {Activate(act, "Vector256.LoadUnsafe(ref tile, (nuint)(p * 8))")}.StoreUnsafe(ref tile, (nuint)(p * 8));");
+        using (w.Block("else"))
+            w.Line($"for (int p = 0; p < 256; p++) {Unsafe}.Add(ref tile, p) = {Activate(act, $"{Unsafe}.Add(ref tile, p)")};");
+    }
+
+    /// <summary>A whole tile's store: each channel's 4 rows of 4 outputs, one 4-float copy each.</summary>
+    private static void EmitCopyRows(SourceWriter w)
+    {
+        w.Line("for (int j = 0; j < 16; j++)");
+        w.Line("    for (int r = 0; r < 4; r++)");
+        w.Line("        Vector128.LoadUnsafe(ref tile, (nuint)(j * 16 + r * 4)).StoreUnsafe(ref dst, (nuint)(j * ConvSpatial + origin + r * ConvW));");
     }
 
     /// <summary>The fusion plan's conv lines for a Winograd chain: what runs and why the plan chose it.</summary>
@@ -125,9 +177,10 @@ internal static class WinogradEmitter
         w.Line($"///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (the shape allows it: 3×3 stride 1, groups 1, ≥ {WinogradPlanner.MinChannels} in and out channels,");
         w.Line($"///         out channels a multiple of {WinogradPlanner.Panel}, plane ≥ {WinogradPlanner.MinPlane}×{WinogradPlanner.MinPlane}, an epilogue the tile store applies)");
         w.Line("/// weights U = G g Gᵀ per (out, in) pair, once at load (after the norm is folded), in double, laid out [ξ][16-channel panel][in][16]");
-        w.Line($"/// input   Bᵀ d B of each 6×6 input tile per input channel, read from the unpadded input ({p.TilesH}×{p.TilesW} tiles): the padding, and the rows and columns the last tiles reach past the input, read as zeros");
-        w.Line("/// gemm    per position ξ of 36: [tiles × in] · [in × 16] (Vector512: 8 tiles × 16 channels of accumulators; Vector256: 6 tiles × 2×8)");
-        w.Line($"/// output  Aᵀ M A + bias per tile and 16-channel panel, then the epilogue, stored to the planes (partial tiles clipped at the right and bottom edges)");
+        w.Line($"/// input   the task's input rows copied with the channels interleaved by 8 (the padding, and the rows and columns the last tiles reach past the input, are zeros), then");
+        w.Line($"///         Bᵀ d B of each 6×6 input tile, 8 channels per vector ({p.TilesH}×{p.TilesW} tiles)");
+        w.Line("/// gemm    per position ξ of 36: [tiles × in] · [in × 32] for two 16-channel panels at once (Vector512: 8 tiles × 32 channels of accumulators), [in × 16] for a last odd panel");
+        w.Line($"/// output  Aᵀ M A + bias per tile and 16-channel panel, transposed to channel rows, then the epilogue, stored a tile row (4 floats) at a time (partial tiles clipped at the right and bottom edges)");
         Norm(w, chain);
         if (chain.HasSkip) w.Line("/// add     + skip on each output as the tile is stored, before the activation");
         if (chain.Activation is { } a) w.Line($"/// act     {ActivationName(a)} on the tile {(chain.HasSkip ? "as it is stored" : "in vectors of 16 channels, before it is stored")}");

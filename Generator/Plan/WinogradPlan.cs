@@ -13,6 +13,11 @@ namespace FusedNorm.Generator.Plan;
 public sealed record WinogradPlan(int TilesH, int TilesW, int GroupTiles, int ChannelChunks, int Panels)
 {
     public int Tiles => TilesH * TilesW;
+    /// <summary>Input rows a task's interleaved copy holds: the 6-row windows of the most tile rows a group of consecutive tiles can touch.</summary>
+    public int CopyRows => (System.Math.Min(TilesH, (GroupTiles + TilesW - 2) / TilesW + 1) - 1) * Tile + 6;
+    /// <summary>Columns of that copy: every tile column's window (the padding and the partial tiles' overhang are zeros).</summary>
+    public int CopyColumns => TilesW * Tile + 2;
+    private const int Tile = 4;
     public int TileGroups => (Tiles + GroupTiles - 1) / GroupTiles;
     public int TasksPerSample => TileGroups * ChannelChunks;
 }
@@ -27,6 +32,8 @@ public static class WinogradPlanner
     /// of the GEMM's multiply-adds, so they pay off only when each transformed value feeds many channels.
     /// </summary>
     public const int MinChannels = 32;
+    /// <summary>Input channels per vector of the input transform (Runtime's Winograd.Lanes): in_channels must be a multiple.</summary>
+    public const int InputLanes = 8;
     /// <summary>Output channels per GEMM panel (one Vector512, two Vector256s): out_channels must be a multiple.</summary>
     public const int Panel = 16;
     /// <summary>The smallest plane edge: below 8 the partial tiles waste most of the work (a 7×7 plane computes 8×8).</summary>
@@ -62,6 +69,7 @@ public static class WinogradPlanner
             conv.InChannels < MinChannels || conv.OutChannels < MinChannels ? $"the conv has {conv.InChannels} → {conv.OutChannels} channels; Winograd needs at least {MinChannels} of each" :
             conv.OutChannels % Panel != 0 ? $"out_channels ({conv.OutChannels}) is not a multiple of {Panel}" :
             conv.OutHeight < MinPlane || conv.OutWidth < MinPlane ? $"the output plane is {conv.OutHeight}×{conv.OutWidth}; Winograd needs at least {MinPlane}×{MinPlane}" :
+            conv.InChannels % InputLanes != 0 ? $"in_channels ({conv.InChannels}) is not a multiple of {InputLanes}; Winograd's input transform takes {InputLanes} channels per vector" :
             conv.Rank != 2 ? "only Conv2d runs as Winograd" : null;
         if (reason is not null) return (null, reason);
 

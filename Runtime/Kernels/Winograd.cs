@@ -1,18 +1,22 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace FusedNorm.Kernels;
 
 /// <summary>
 /// The three steps of a Winograd F(4×4, 3×3) convolution (Lavin and Gray, 2016) that a generated kernel runs for a group
-/// of 4×4 output tiles: the input transform V = Bᵀ d B of each 6×6 input tile (read from the unpadded input; the conv's
-/// zero padding and the rows and columns past a partial tile read as zeros), one GEMM per transform position ξ
-/// (M[ξ] = V[ξ] · U[ξ], vectorized over output channels; U from <see cref="WinogradWeights"/>), and the output transform
-/// Y = Aᵀ M A + bias of each tile. The generated kernel applies its epilogue (residual add, activation) and stores.
+/// of 4×4 output tiles: a copy of the input rows the tiles read with the channels interleaved by 8 (the conv's zero
+/// padding and the rows and columns past a partial tile are zeros in it), the input transform V = Bᵀ d B of each 6×6
+/// input tile, 8 channels per vector, one GEMM per transform position ξ (M[ξ] = V[ξ] · U[ξ], vectorized over output
+/// channels; U from <see cref="WinogradWeights"/>), and the output transform Y = Aᵀ M A + bias of each tile, written
+/// channel by channel. The generated kernel applies its epilogue (residual add, activation) and stores.
 /// Each tile's result is computed by the same operations whichever task computes it, so results do not depend on the
 /// thread count.
 /// </summary>
+[SkipLocalsInit] // the stack buffers are written before they are read
 public static class Winograd
 {
     /// <summary>Output tile edge (m of F(m×m, 3×3)).</summary>
@@ -24,108 +28,226 @@ public static class Winograd
     /// <summary>Output channels per GEMM panel and per output transform (<see cref="WinogradWeights.Block"/>).</summary>
     public const int Block = WinogradWeights.Block;
 
+    /// <summary>Input channels per interleaved block of <see cref="InterleaveRows"/> (one Vector256 of channels).</summary>
+    public const int Lanes = 8;
+
     /// <summary>
-    /// Input transform of tiles [first, first + tiles) of one sample (tile k is row k / tilesW, column k % tilesW of the
-    /// tile grid; its window starts at input row 4·row − padding, column 4·column − padding): V[ξ][t][c] =
-    /// (Bᵀ d B)[ξ] of input channel c, written at v[ξ · pitch + t · channels + c], so each position's GEMM reads a
-    /// [tiles × channels] matrix. Positions outside the input read as zeros.
+    /// Copies input rows [<paramref name="rowStart"/>, rowStart + rows) of one sample into <paramref name="xc"/> with its
+    /// channels interleaved in blocks of <see cref="Lanes"/>: xc[((cb · rows + r) · columns + col) · 8 + lane] = input channel
+    /// cb · 8 + lane, row rowStart + r, column col − <paramref name="padding"/>; rows and columns outside the input are
+    /// zeros (the conv's padding, and the right and bottom edges the last tiles reach past). <paramref name="channels"/> is
+    /// a multiple of 8. Each window element of a tile is then one vector load of 8 channels.
     /// </summary>
-    public static void InputTiles(ref float x, int channels, int height, int width, int padding, int tilesW, int first, int tiles, int pitch, ref float v)
+    public static void InterleaveRows(ref float x, int channels, int height, int width, int padding, int rowStart, int rows, int columns, ref float xc)
     {
-        Span<float> d = stackalloc float[Positions];
-        Span<float> t6 = stackalloc float[Positions];
         int plane = height * width;
+        int c0 = Math.Min(padding, columns), c1 = Math.Min(columns, width + padding); // columns [c0, c1) are inside the input
+        for (int cb = 0; cb < channels / Lanes; cb++)
+            for (int r = 0; r < rows; r++)
+            {
+                ref float dst = ref Unsafe.Add(ref xc, (cb * rows + r) * columns * Lanes);
+                int row = rowStart + r;
+                if (row < 0 || row >= height || c1 <= c0)
+                {
+                    MemoryMarshal.CreateSpan(ref dst, columns * Lanes).Clear();
+                    continue;
+                }
+                MemoryMarshal.CreateSpan(ref dst, c0 * Lanes).Clear();
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, c1 * Lanes), (columns - c1) * Lanes).Clear();
+                ref float src = ref Unsafe.Add(ref x, cb * Lanes * plane + row * width);
+                ref float inside = ref Unsafe.Add(ref dst, c0 * Lanes);
+                int n = c1 - c0, i = 0;
+                if (Avx.IsSupported)
+                    for (; i + 8 <= n; i += 8)
+                        Transpose8(ref Unsafe.Add(ref src, i), plane, ref Unsafe.Add(ref inside, i * Lanes));
+                for (; i < n; i++)
+                    for (int lane = 0; lane < Lanes; lane++)
+                        Unsafe.Add(ref inside, i * Lanes + lane) = Unsafe.Add(ref src, lane * plane + i);
+            }
+    }
+
+    /// <summary>8 columns of 8 channels (<paramref name="plane"/> apart) to 8 vectors of the 8 channels, one per column: an 8×8 transpose in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(ref float src, int plane, ref float dst)
+    {
+        Vector256<float> r0 = Vector256.LoadUnsafe(ref src), r1 = Vector256.LoadUnsafe(ref src, (nuint)plane),
+            r2 = Vector256.LoadUnsafe(ref src, (nuint)(2 * plane)), r3 = Vector256.LoadUnsafe(ref src, (nuint)(3 * plane)),
+            r4 = Vector256.LoadUnsafe(ref src, (nuint)(4 * plane)), r5 = Vector256.LoadUnsafe(ref src, (nuint)(5 * plane)),
+            r6 = Vector256.LoadUnsafe(ref src, (nuint)(6 * plane)), r7 = Vector256.LoadUnsafe(ref src, (nuint)(7 * plane));
+        // Pairs of rows interleaved, then pairs of pairs, then the 128-bit halves exchanged.
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE), s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE), s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Permute2x128(s0, s4, 0x20).StoreUnsafe(ref dst);
+        Avx.Permute2x128(s1, s5, 0x20).StoreUnsafe(ref dst, 8);
+        Avx.Permute2x128(s2, s6, 0x20).StoreUnsafe(ref dst, 16);
+        Avx.Permute2x128(s3, s7, 0x20).StoreUnsafe(ref dst, 24);
+        Avx.Permute2x128(s0, s4, 0x31).StoreUnsafe(ref dst, 32);
+        Avx.Permute2x128(s1, s5, 0x31).StoreUnsafe(ref dst, 40);
+        Avx.Permute2x128(s2, s6, 0x31).StoreUnsafe(ref dst, 48);
+        Avx.Permute2x128(s3, s7, 0x31).StoreUnsafe(ref dst, 56);
+    }
+
+    /// <summary>
+    /// Input transform of tiles [first, first + tiles) of one sample (tile k is row k / tilesW, column k % tilesW of the tile
+    /// grid) from its interleaved rows (<see cref="InterleaveRows"/>, starting at tile row <paramref name="tileRow0"/>):
+    /// V[ξ][t][c] = (Bᵀ d B)[ξ] of input channel c, written at v[ξ · pitch + t · channels + c], so each position's GEMM
+    /// reads a [tiles × channels] matrix.
+    /// </summary>
+    public static void InputTiles(ref float xc, int channels, int rows, int columns, int tileRow0, int tilesW, int first, int tiles, int pitch, ref float v)
+    {
+        int rowPitch = columns * Lanes;
         for (int t = 0; t < tiles; t++)
         {
-            int tile = first + t, y0 = tile / tilesW * Tile - padding, x0 = tile % tilesW * Tile - padding;
-            bool inside = y0 >= 0 && x0 >= 0 && y0 + Window <= height && x0 + Window <= width;
-            int i0 = Math.Max(0, -y0), i1 = Math.Min(Window, height - y0), j0 = Math.Max(0, -x0), j1 = Math.Min(Window, width - x0);
-            int c = 0;
-            if (Vector256.IsHardwareAccelerated)
-                for (; c + 8 <= channels; c += 8)
-                    InputTile8(ref Unsafe.Add(ref x, c * plane), plane, width, y0 * width + x0, inside, i0, i1, j0, j1, pitch, ref Unsafe.Add(ref v, t * channels + c));
-            for (; c < channels; c++)
+            int tile = first + t, ty = tile / tilesW - tileRow0, tx = tile % tilesW;
+            for (int cb = 0; cb < channels / Lanes; cb++)
             {
-                // Indices relative to the plane, never a reference outside it: a border tile's window starts before it.
-                ref float source = ref Unsafe.Add(ref x, c * plane);
-                int origin = y0 * width + x0;
-                if (inside)
-                {
-                    for (int i = 0; i < Window; i++)
-                        for (int j = 0; j < Window; j++)
-                            d[i * Window + j] = Unsafe.Add(ref source, origin + i * width + j);
-                }
-                else
-                {
-                    d.Clear();
-                    for (int i = i0; i < i1; i++)
-                        for (int j = j0; j < j1; j++)
-                            d[i * Window + j] = Unsafe.Add(ref source, origin + i * width + j);
-                }
-                // Bᵀ d: the 1-D transform down each column, then (Bᵀ d) B: along each row.
-                for (int j = 0; j < Window; j++) InputTransform1D(d, j, Window, t6);
-                for (int i = 0; i < Window; i++) InputTransform1D(t6, i * Window, 1, d);
-                ref float target = ref Unsafe.Add(ref v, t * channels + c);
-                for (int xi = 0; xi < Positions; xi++) Unsafe.Add(ref target, xi * pitch) = d[xi];
+                ref float origin = ref Unsafe.Add(ref xc, (cb * rows + ty * Tile) * rowPitch + tx * Tile * Lanes);
+                ref float target = ref Unsafe.Add(ref v, t * channels + cb * Lanes);
+                if (Vector256.IsHardwareAccelerated) InputTile8(ref origin, rowPitch, pitch, ref target);
+                else InputTileScalar(ref origin, rowPitch, pitch, ref target);
             }
         }
     }
 
     /// <summary>
-    /// The input transform of one tile for 8 consecutive channels at once, one Vector256 lane per channel: each window
-    /// element is gathered from the 8 planes (<paramref name="plane"/> apart), the two 1-D passes run on vectors, and each
-    /// position's 8 values are stored side by side at v[ξ · pitch]. Rows [i0, i1) and columns [j0, j1) of the window are
-    /// inside the input; the rest read as zeros.
+    /// Bᵀ d B of one tile for the 8 channels of an interleaved block, one Vector256 lane per channel: the 1-D transform down
+    /// each of the window's 6 columns (into <c>t</c>), then along each row, each result stored at v[ξ · pitch].
     /// </summary>
-    private static void InputTile8(ref float x, int plane, int width, int origin, bool inside, int i0, int i1, int j0, int j1, int pitch, ref float v)
+    private static void InputTile8(ref float origin, int rowPitch, int pitch, ref float v)
     {
-        Span<Vector256<float>> d = stackalloc Vector256<float>[Positions];
-        ref Vector256<float> d0 = ref d[0];
-        if (!inside) d.Clear();
-        else { i0 = 0; i1 = Window; j0 = 0; j1 = Window; }
-        for (int i = i0; i < i1; i++)
-            for (int j = j0; j < j1; j++)
-            {
-                ref float e = ref Unsafe.Add(ref x, origin + i * width + j);
-                Unsafe.Add(ref d0, i * Window + j) = Vector256.Create(e, Unsafe.Add(ref e, plane), Unsafe.Add(ref e, 2 * plane), Unsafe.Add(ref e, 3 * plane),
-                    Unsafe.Add(ref e, 4 * plane), Unsafe.Add(ref e, 5 * plane), Unsafe.Add(ref e, 6 * plane), Unsafe.Add(ref e, 7 * plane));
-            }
-        for (int j = 0; j < Window; j++) InputTransform1D(ref Unsafe.Add(ref d0, j), Window);
-        for (int i = 0; i < Window; i++) InputTransform1D(ref Unsafe.Add(ref d0, i * Window), 1);
-        for (int xi = 0; xi < Positions; xi++) Unsafe.Add(ref d0, xi).StoreUnsafe(ref v, (nuint)(xi * pitch));
+        Span<Vector256<float>> t = stackalloc Vector256<float>[Positions]; // Bᵀ d, [row][column]
+        ref Vector256<float> t0 = ref t[0];
+        for (int j = 0; j < Window; j++)
+        {
+            ref float column = ref Unsafe.Add(ref origin, j * Lanes);
+            Vector256<float> d0 = Vector256.LoadUnsafe(ref column), d1 = Vector256.LoadUnsafe(ref column, (nuint)rowPitch),
+                d2 = Vector256.LoadUnsafe(ref column, (nuint)(2 * rowPitch)), d3 = Vector256.LoadUnsafe(ref column, (nuint)(3 * rowPitch)),
+                d4 = Vector256.LoadUnsafe(ref column, (nuint)(4 * rowPitch)), d5 = Vector256.LoadUnsafe(ref column, (nuint)(5 * rowPitch));
+            Vector256<float> a = d4 - d2 * 4f, b = d3 - d1 * 4f, e = d4 - d2, f = (d3 - d1) * 2f;
+            Unsafe.Add(ref t0, j) = d0 * 4f - d2 * 5f + d4;
+            Unsafe.Add(ref t0, Window + j) = a + b;
+            Unsafe.Add(ref t0, 2 * Window + j) = a - b;
+            Unsafe.Add(ref t0, 3 * Window + j) = e + f;
+            Unsafe.Add(ref t0, 4 * Window + j) = e - f;
+            Unsafe.Add(ref t0, 5 * Window + j) = d1 * 4f - d3 * 5f + d5;
+        }
+        for (int i = 0; i < Window; i++)
+        {
+            ref Vector256<float> row = ref Unsafe.Add(ref t0, i * Window);
+            Vector256<float> d0 = row, d1 = Unsafe.Add(ref row, 1), d2 = Unsafe.Add(ref row, 2), d3 = Unsafe.Add(ref row, 3), d4 = Unsafe.Add(ref row, 4), d5 = Unsafe.Add(ref row, 5);
+            Vector256<float> a = d4 - d2 * 4f, b = d3 - d1 * 4f, e = d4 - d2, f = (d3 - d1) * 2f;
+            ref float out0 = ref Unsafe.Add(ref v, i * Window * pitch);
+            (d0 * 4f - d2 * 5f + d4).StoreUnsafe(ref out0);
+            (a + b).StoreUnsafe(ref out0, (nuint)pitch);
+            (a - b).StoreUnsafe(ref out0, (nuint)(2 * pitch));
+            (e + f).StoreUnsafe(ref out0, (nuint)(3 * pitch));
+            (e - f).StoreUnsafe(ref out0, (nuint)(4 * pitch));
+            (d1 * 4f - d3 * 5f + d5).StoreUnsafe(ref out0, (nuint)(5 * pitch));
+        }
     }
 
-    /// <summary><see cref="InputTransform1D(Span{float}, int, int, Span{float})"/> on vectors, in place: the 6 at <paramref name="d"/>, <paramref name="step"/> apart.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputTransform1D(ref Vector256<float> d, int step)
+    /// <summary><see cref="InputTile8"/> one channel at a time, in scalars: the same operations in the same order per value.</summary>
+    private static void InputTileScalar(ref float origin, int rowPitch, int pitch, ref float v)
     {
-        Vector256<float> d0 = d, d1 = Unsafe.Add(ref d, step), d2 = Unsafe.Add(ref d, 2 * step), d3 = Unsafe.Add(ref d, 3 * step), d4 = Unsafe.Add(ref d, 4 * step), d5 = Unsafe.Add(ref d, 5 * step);
-        Vector256<float> a = d4 - d2 * 4f, b = d3 - d1 * 4f, e = d4 - d2, f = (d3 - d1) * 2f;
-        d = d0 * 4f - d2 * 5f + d4;
-        Unsafe.Add(ref d, step) = a + b;
-        Unsafe.Add(ref d, 2 * step) = a - b;
-        Unsafe.Add(ref d, 3 * step) = e + f;
-        Unsafe.Add(ref d, 4 * step) = e - f;
-        Unsafe.Add(ref d, 5 * step) = d1 * 4f - d3 * 5f + d5;
+        Span<float> t = stackalloc float[Positions];
+        for (int lane = 0; lane < Lanes; lane++)
+        {
+            for (int j = 0; j < Window; j++)
+            {
+                ref float column = ref Unsafe.Add(ref origin, j * Lanes + lane);
+                float d0 = column, d1 = Unsafe.Add(ref column, rowPitch), d2 = Unsafe.Add(ref column, 2 * rowPitch),
+                    d3 = Unsafe.Add(ref column, 3 * rowPitch), d4 = Unsafe.Add(ref column, 4 * rowPitch), d5 = Unsafe.Add(ref column, 5 * rowPitch);
+                float a = d4 - d2 * 4f, b = d3 - d1 * 4f, e = d4 - d2, f = (d3 - d1) * 2f;
+                t[j] = d0 * 4f - d2 * 5f + d4;
+                t[Window + j] = a + b;
+                t[2 * Window + j] = a - b;
+                t[3 * Window + j] = e + f;
+                t[4 * Window + j] = e - f;
+                t[5 * Window + j] = d1 * 4f - d3 * 5f + d5;
+            }
+            for (int i = 0; i < Window; i++)
+            {
+                float d0 = t[i * Window], d1 = t[i * Window + 1], d2 = t[i * Window + 2], d3 = t[i * Window + 3], d4 = t[i * Window + 4], d5 = t[i * Window + 5];
+                float a = d4 - d2 * 4f, b = d3 - d1 * 4f, e = d4 - d2, f = (d3 - d1) * 2f;
+                ref float out0 = ref Unsafe.Add(ref v, i * Window * pitch + lane);
+                out0 = d0 * 4f - d2 * 5f + d4;
+                Unsafe.Add(ref out0, pitch) = a + b;
+                Unsafe.Add(ref out0, 2 * pitch) = a - b;
+                Unsafe.Add(ref out0, 3 * pitch) = e + f;
+                Unsafe.Add(ref out0, 4 * pitch) = e - f;
+                Unsafe.Add(ref out0, 5 * pitch) = d1 * 4f - d3 * 5f + d5;
+            }
+        }
     }
 
     /// <summary>
-    /// Bᵀ applied to the 6 values at <paramref name="start"/>, <paramref name="start"/> + step, …, written to the same
-    /// places of <paramref name="result"/>. Bᵀ rows: (4, 0, −5, 0, 1, 0), (0, −4, −4, 1, 1, 0), (0, 4, −4, −1, 1, 0),
-    /// (0, −2, −1, 2, 1, 0), (0, 2, −1, −2, 1, 0), (0, 4, 0, −5, 0, 1).
+    /// <see cref="Multiply"/> for two panels of 16 output channels at once (32 channels; the second panel's weights follow
+    /// the first's, <paramref name="channels"/> · 16 floats on): with Vector512, 8 tiles × 32 channels of accumulators, so
+    /// each broadcast input feeds two FMAs. Each output is the same sum in the same order as <see cref="Multiply"/> gives it.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputTransform1D(Span<float> d, int start, int step, Span<float> result)
+    public static void MultiplyPair(ref float v, int channels, ref float u, ref float m0, ref float m1, int tiles)
     {
-        float d0 = d[start], d1 = d[start + step], d2 = d[start + 2 * step], d3 = d[start + 3 * step], d4 = d[start + 4 * step], d5 = d[start + 5 * step];
-        float a = d4 - 4f * d2, b = d3 - 4f * d1; // rows 1, 2 share them
-        float e = d4 - d2, f = 2f * (d3 - d1);     // rows 3, 4
-        result[start] = 4f * d0 - 5f * d2 + d4;
-        result[start + step] = a + b;
-        result[start + 2 * step] = a - b;
-        result[start + 3 * step] = e + f;
-        result[start + 4 * step] = e - f;
-        result[start + 5 * step] = 4f * d1 - 5f * d3 + d5;
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            Multiply(ref v, channels, ref u, ref m0, tiles);
+            Multiply(ref v, channels, ref Unsafe.Add(ref u, channels * Block), ref m1, tiles);
+            return;
+        }
+        nint c1 = channels, c2 = 2 * c1, c3 = 3 * c1, c4 = 4 * c1, c5 = 5 * c1, c6 = 6 * c1, c7 = 7 * c1, second = c1 * Block;
+        int t = 0;
+        for (; t + 8 <= tiles; t += 8)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+            Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default, b7 = default;
+            ref float vc = ref Unsafe.Add(ref v, t * channels);
+            ref float uc = ref u;
+            for (int c = 0; c < channels; c++)
+            {
+                Vector512<float> w0 = Vector512.LoadUnsafe(ref uc), w1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref uc, second));
+                Vector512<float> x = Vector512.Create(vc);
+                a0 = Vector512.FusedMultiplyAdd(x, w0, a0); b0 = Vector512.FusedMultiplyAdd(x, w1, b0);
+                x = Vector512.Create(Unsafe.Add(ref vc, c1));
+                a1 = Vector512.FusedMultiplyAdd(x, w0, a1); b1 = Vector512.FusedMultiplyAdd(x, w1, b1);
+                x = Vector512.Create(Unsafe.Add(ref vc, c2));
+                a2 = Vector512.FusedMultiplyAdd(x, w0, a2); b2 = Vector512.FusedMultiplyAdd(x, w1, b2);
+                x = Vector512.Create(Unsafe.Add(ref vc, c3));
+                a3 = Vector512.FusedMultiplyAdd(x, w0, a3); b3 = Vector512.FusedMultiplyAdd(x, w1, b3);
+                x = Vector512.Create(Unsafe.Add(ref vc, c4));
+                a4 = Vector512.FusedMultiplyAdd(x, w0, a4); b4 = Vector512.FusedMultiplyAdd(x, w1, b4);
+                x = Vector512.Create(Unsafe.Add(ref vc, c5));
+                a5 = Vector512.FusedMultiplyAdd(x, w0, a5); b5 = Vector512.FusedMultiplyAdd(x, w1, b5);
+                x = Vector512.Create(Unsafe.Add(ref vc, c6));
+                a6 = Vector512.FusedMultiplyAdd(x, w0, a6); b6 = Vector512.FusedMultiplyAdd(x, w1, b6);
+                x = Vector512.Create(Unsafe.Add(ref vc, c7));
+                a7 = Vector512.FusedMultiplyAdd(x, w0, a7); b7 = Vector512.FusedMultiplyAdd(x, w1, b7);
+                vc = ref Unsafe.Add(ref vc, 1);
+                uc = ref Unsafe.Add(ref uc, Block);
+            }
+            ref float ma = ref Unsafe.Add(ref m0, t * Block);
+            a0.StoreUnsafe(ref ma); a1.StoreUnsafe(ref ma, 16); a2.StoreUnsafe(ref ma, 32); a3.StoreUnsafe(ref ma, 48);
+            a4.StoreUnsafe(ref ma, 64); a5.StoreUnsafe(ref ma, 80); a6.StoreUnsafe(ref ma, 96); a7.StoreUnsafe(ref ma, 112);
+            ref float mb = ref Unsafe.Add(ref m1, t * Block);
+            b0.StoreUnsafe(ref mb); b1.StoreUnsafe(ref mb, 16); b2.StoreUnsafe(ref mb, 32); b3.StoreUnsafe(ref mb, 48);
+            b4.StoreUnsafe(ref mb, 64); b5.StoreUnsafe(ref mb, 80); b6.StoreUnsafe(ref mb, 96); b7.StoreUnsafe(ref mb, 112);
+        }
+        for (; t < tiles; t++)
+        {
+            Vector512<float> a0 = default, b0 = default;
+            ref float vc = ref Unsafe.Add(ref v, t * channels);
+            ref float uc = ref u;
+            for (int c = 0; c < channels; c++)
+            {
+                Vector512<float> x = Vector512.Create(vc);
+                a0 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref uc), a0);
+                b0 = Vector512.FusedMultiplyAdd(x, Vector512.LoadUnsafe(ref Unsafe.Add(ref uc, second)), b0);
+                vc = ref Unsafe.Add(ref vc, 1);
+                uc = ref Unsafe.Add(ref uc, Block);
+            }
+            a0.StoreUnsafe(ref m0, (nuint)(t * Block));
+            b0.StoreUnsafe(ref m1, (nuint)(t * Block));
+        }
     }
 
     /// <summary>
@@ -226,13 +348,14 @@ public static class Winograd
 
     /// <summary>
     /// Output transform of tile t for a panel of 16 channels: Y = Aᵀ M A + bias, where M[ξ] is the 16 channels at
-    /// m[ξ · pitch + t · 16]. Writes the 4×4 outputs as out[(row · 4 + column) · 16 + lane]. Aᵀ rows: (1, 1, 1, 1, 1, 0),
-    /// (0, 1, −1, 2, −2, 0), (0, 1, 1, 4, 4, 0), (0, 1, −1, 8, −8, 1).
+    /// m[ξ · pitch + t · 16]. Writes each channel's 4×4 outputs together, row by row: out[lane · 16 + row · 4 + column]
+    /// (so a tile row of a channel is one 4-float store into its plane). Aᵀ rows: (1, 1, 1, 1, 1, 0), (0, 1, −1, 2, −2, 0),
+    /// (0, 1, 1, 4, 4, 0), (0, 1, −1, 8, −8, 1).
     /// </summary>
     public static void OutputTile(ref float m, int pitch, int t, ref float bias, ref float output)
     {
         ref float mt = ref Unsafe.Add(ref m, t * Block);
-        if (Vector512.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
         {
             Span<Vector512<float>> s = stackalloc Vector512<float>[4 * Window]; // Aᵀ M: 4 rows × 6 columns
             for (int j = 0; j < Window; j++)
@@ -251,18 +374,21 @@ public static class Winograd
             {
                 Vector512<float> m0 = s[i * Window], m1 = s[i * Window + 1], m2 = s[i * Window + 2], m3 = s[i * Window + 3], m4 = s[i * Window + 4], m5 = s[i * Window + 5];
                 Vector512<float> p = m1 + m2, q = m1 - m2, r = m3 + m4, u = m3 - m4;
-                ref float row = ref Unsafe.Add(ref output, i * 4 * Block);
-                (m0 + p + r + b).StoreUnsafe(ref row);
-                (q + u * 2f + b).StoreUnsafe(ref row, Block);
-                (p + r * 4f + b).StoreUnsafe(ref row, 2 * Block);
-                (q + u * 8f + m5 + b).StoreUnsafe(ref row, 3 * Block);
+                Vector512<float> y0 = m0 + p + r + b, y1 = q + u * 2f + b, y2 = p + r * 4f + b, y3 = q + u * 8f + m5 + b; // columns 0..3, 16 channels each
+                // 4 × 16 → 16 × 4 within each 128-bit block: block k of c{j} holds channel 4k + j's 4 columns.
+                Vector512<float> lo01 = Avx512F.UnpackLow(y0, y1), hi01 = Avx512F.UnpackHigh(y0, y1), lo23 = Avx512F.UnpackLow(y2, y3), hi23 = Avx512F.UnpackHigh(y2, y3);
+                ref float row = ref Unsafe.Add(ref output, i * 4);
+                StoreBlocks(Avx512F.Shuffle(lo01, lo23, 0x44), ref row);
+                StoreBlocks(Avx512F.Shuffle(lo01, lo23, 0xEE), ref Unsafe.Add(ref row, Block));
+                StoreBlocks(Avx512F.Shuffle(hi01, hi23, 0x44), ref Unsafe.Add(ref row, 2 * Block));
+                StoreBlocks(Avx512F.Shuffle(hi01, hi23, 0xEE), ref Unsafe.Add(ref row, 3 * Block));
             }
             return;
         }
-        if (Vector256.IsHardwareAccelerated)
+        if (Vector256.IsHardwareAccelerated && Avx.IsSupported)
         {
             OutputTile256(ref mt, pitch, ref bias, ref output);
-            OutputTile256(ref Unsafe.Add(ref mt, 8), pitch, ref Unsafe.Add(ref bias, 8), ref Unsafe.Add(ref output, 8));
+            OutputTile256(ref Unsafe.Add(ref mt, 8), pitch, ref Unsafe.Add(ref bias, 8), ref Unsafe.Add(ref output, 8 * Block));
             return;
         }
         Span<float> sc = stackalloc float[4 * Window];
@@ -284,16 +410,27 @@ public static class Winograd
             {
                 float m0 = sc[i * Window], m1 = sc[i * Window + 1], m2 = sc[i * Window + 2], m3 = sc[i * Window + 3], m4 = sc[i * Window + 4], m5 = sc[i * Window + 5];
                 float p = m1 + m2, q = m1 - m2, r = m3 + m4, u = m3 - m4;
-                ref float row = ref Unsafe.Add(ref output, i * 4 * Block + lane);
+                ref float row = ref Unsafe.Add(ref output, lane * Block + i * 4);
                 row = m0 + p + r + b;
-                Unsafe.Add(ref row, Block) = q + u * 2f + b;
-                Unsafe.Add(ref row, 2 * Block) = p + r * 4f + b;
-                Unsafe.Add(ref row, 3 * Block) = q + u * 8f + m5 + b;
+                Unsafe.Add(ref row, 1) = q + u * 2f + b;
+                Unsafe.Add(ref row, 2) = p + r * 4f + b;
+                Unsafe.Add(ref row, 3) = q + u * 8f + m5 + b;
             }
         }
     }
 
-    /// <summary><see cref="OutputTile"/> for 8 of the panel's channels in Vector256s.</summary>
+    /// <summary>Stores the 4 blocks of 128 bits of <paramref name="v"/> (channels j, 4 + j, 8 + j, 12 + j of a transposed tile row) 4 channels apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreBlocks(Vector512<float> v, ref float channel)
+    {
+        Vector256<float> low = v.GetLower(), high = v.GetUpper();
+        low.GetLower().StoreUnsafe(ref channel);
+        low.GetUpper().StoreUnsafe(ref channel, 4 * Block);
+        high.GetLower().StoreUnsafe(ref channel, 8 * Block);
+        high.GetUpper().StoreUnsafe(ref channel, 12 * Block);
+    }
+
+    /// <summary><see cref="OutputTile"/> for 8 of the panel's channels in Vector256s (output: their 8 × 16 values).</summary>
     private static void OutputTile256(ref float mt, int pitch, ref float bias, ref float output)
     {
         Span<Vector256<float>> s = stackalloc Vector256<float>[4 * Window];
@@ -313,11 +450,21 @@ public static class Winograd
         {
             Vector256<float> m0 = s[i * Window], m1 = s[i * Window + 1], m2 = s[i * Window + 2], m3 = s[i * Window + 3], m4 = s[i * Window + 4], m5 = s[i * Window + 5];
             Vector256<float> p = m1 + m2, q = m1 - m2, r = m3 + m4, u = m3 - m4;
-            ref float row = ref Unsafe.Add(ref output, i * 4 * Block);
-            (m0 + p + r + b).StoreUnsafe(ref row);
-            (q + u * 2f + b).StoreUnsafe(ref row, Block);
-            (p + r * 4f + b).StoreUnsafe(ref row, 2 * Block);
-            (q + u * 8f + m5 + b).StoreUnsafe(ref row, 3 * Block);
+            Vector256<float> y0 = m0 + p + r + b, y1 = q + u * 2f + b, y2 = p + r * 4f + b, y3 = q + u * 8f + m5 + b;
+            Vector256<float> lo01 = Avx.UnpackLow(y0, y1), hi01 = Avx.UnpackHigh(y0, y1), lo23 = Avx.UnpackLow(y2, y3), hi23 = Avx.UnpackHigh(y2, y3);
+            ref float row = ref Unsafe.Add(ref output, i * 4);
+            StoreBlocks(Avx.Shuffle(lo01, lo23, 0x44), ref row);
+            StoreBlocks(Avx.Shuffle(lo01, lo23, 0xEE), ref Unsafe.Add(ref row, Block));
+            StoreBlocks(Avx.Shuffle(hi01, hi23, 0x44), ref Unsafe.Add(ref row, 2 * Block));
+            StoreBlocks(Avx.Shuffle(hi01, hi23, 0xEE), ref Unsafe.Add(ref row, 3 * Block));
         }
+    }
+
+    /// <summary>Stores the 2 blocks of 128 bits of <paramref name="v"/> (channels j and 4 + j of a transposed tile row) 4 channels apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreBlocks(Vector256<float> v, ref float channel)
+    {
+        v.GetLower().StoreUnsafe(ref channel);
+        v.GetUpper().StoreUnsafe(ref channel, 4 * Block);
     }
 }
