@@ -11,7 +11,7 @@ public class WinogradPlannerTests
 {
     private static readonly TypeDeclarationSpec Type = new("T", "Net", "class", EquatableArray<string>.Empty, true);
 
-    private static ChainSpec Conv(int outChannels, int kernel = 3, int stride = 1, int padding = 1, int dilation = 1, PoolSpec? pool = null, bool winograd = true) =>
+    private static ChainSpec Conv(int outChannels, int kernel = 3, int stride = 1, int padding = 1, int dilation = 1, PoolSpec? pool = null, WinogradChoice winograd = WinogradChoice.On) =>
         new("c", "public", "x", "y", "batch", EquatableArray.Of(LayerKind.Conv2d),
             new ConvSpec("conv", 0, outChannels, kernel, stride, padding, dilation, true, Winograd: winograd), null, null, null, pool, null);
 
@@ -25,11 +25,44 @@ public class WinogradPlannerTests
     }
 
     [Fact]
-    public void Without_Winograd_true_the_direct_kernel_runs_and_nothing_is_reported()
+    public void Winograd_false_keeps_the_direct_kernel_and_reports_nothing()
     {
-        var (conv, diagnostics) = PlanWithDiagnostics(new[] { 64, 56, 56 }, Conv(64, winograd: false));
+        var (conv, diagnostics) = PlanWithDiagnostics(new[] { 64, 56, 56 }, Conv(64, winograd: WinogradChoice.Off));
         Assert.Null(conv.Winograd);
+        Assert.Null(conv.WinogradDeclined);
         Assert.DoesNotContain("FN0203", diagnostics);
+    }
+
+    [Theory]
+    [InlineData(64, 56, 64)]
+    [InlineData(128, 28, 128)]
+    [InlineData(256, 14, 256)]
+    public void Not_written_the_plan_picks_Winograd_for_ResNet_blocks(int inC, int size, int outC)
+    {
+        var (conv, diagnostics) = PlanWithDiagnostics(new[] { inC, size, size }, Conv(outC, winograd: WinogradChoice.Auto));
+        Assert.NotNull(conv.Winograd);
+        Assert.False(conv.Winograd!.Asked);
+        Assert.DoesNotContain("FN0203", diagnostics);
+    }
+
+    [Theory]
+    [InlineData(32, 56, 64, "the plan picks Winograd from 64 of each")] // below the measured channel counts
+    [InlineData(64, 7, 64, "Winograd needs at least 8×8")]              // ResNet layer4's plane
+    [InlineData(64, 56, 40, "not a multiple of 16")]
+    public void Not_written_the_plan_keeps_the_direct_kernel_says_why_in_the_plan_and_reports_nothing(int inC, int size, int outC, string why)
+    {
+        var (conv, diagnostics) = PlanWithDiagnostics(new[] { inC, size, size }, Conv(outC, winograd: WinogradChoice.Auto));
+        Assert.Null(conv.Winograd);
+        Assert.Contains(why, conv.WinogradDeclined);
+        Assert.DoesNotContain("FN0203", diagnostics);
+    }
+
+    [Fact]
+    public void Not_written_a_conv_that_is_not_3x3_stride_1_carries_no_reason()
+    {
+        var (conv, _) = PlanWithDiagnostics(new[] { 64, 56, 56 }, Conv(64, stride: 2, winograd: WinogradChoice.Auto));
+        Assert.Null(conv.Winograd);
+        Assert.Null(conv.WinogradDeclined); // its fusion plan does not mention Winograd
     }
 
     [Theory]

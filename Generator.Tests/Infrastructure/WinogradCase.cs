@@ -16,8 +16,11 @@ public static class WinogradCases
         new("winograd_c48_10_bn_noact_pad0", new[] { 48, 10, 11 }, new ConvCase(32, 3, Bias: false), Norm: true, Batch: 2),
     };
 
-    /// <summary>The case's model source with Winograd = true on its conv (the chain cases' source asks for the default, the direct kernel).</summary>
+    /// <summary>The case's model source with Winograd = true on its conv (the chain cases' source leaves the choice to the plan).</summary>
     public static string Source(ChainCase chain) => chain.Source().Replace(", Name = \"conv\")]", ", Winograd = true, Name = \"conv\")]");
+
+    /// <summary>The case's model source with Winograd = false: the direct kernel, whatever the plan would pick.</summary>
+    public static string Direct(ChainCase chain) => chain.Source().Replace(", Name = \"conv\")]", ", Winograd = false, Name = \"conv\")]");
 
     public static System.Collections.Generic.IEnumerable<object[]> Names => System.Linq.Enumerable.Select(All, c => new object[] { c.Name });
     public static ChainCase Get(string name) => System.Linq.Enumerable.Single(All, c => c.Name == name);

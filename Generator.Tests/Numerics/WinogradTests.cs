@@ -32,7 +32,7 @@ public class WinogradTests
     {
         ChainCase chain = WinogradCases.Get(name);
         Assert.Equal(1, WinogradKernels(WinogradCases.Source(chain)));
-        Assert.Equal(0, WinogradKernels(chain.Source())); // without Winograd = true: the direct kernel
+        Assert.Equal(0, WinogradKernels(WinogradCases.Direct(chain))); // Winograd = false: the direct kernel
         using SafeTensorsFile golden = SafeTensorsFile.Open(GoldenTests.GoldenPath(name));
         CompiledModel model = CompiledModel.Compile(WinogradCases.Source(chain), chain.TypeName);
         model.LoadWeights(golden);

@@ -62,9 +62,10 @@ namespace FusedNorm.Generated
     ///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (the shape allows it: 3×3 stride 1, groups 1, ≥ 32 in and out channels,
     ///         out channels a multiple of 16, plane ≥ 8×8, an epilogue the tile store applies)
     /// weights U = G g Gᵀ per (out, in) pair, once at load (after the norm is folded), in double, laid out [ξ][16-channel panel][in][16]
-    /// input   Bᵀ d B of each 6×6 input tile per input channel, read from the unpadded input (4×4 tiles): the padding, and the rows and columns the last tiles reach past the input, read as zeros
-    /// gemm    per position ξ of 36: [tiles × in] · [in × 16] (Vector512: 8 tiles × 16 channels of accumulators; Vector256: 6 tiles × 2×8)
-    /// output  Aᵀ M A + bias per tile and 16-channel panel, then the epilogue, stored to the planes (partial tiles clipped at the right and bottom edges)
+    /// input   the task's input rows copied with the channels interleaved by 8 (the padding, and the rows and columns the last tiles reach past the input, are zeros), then
+    ///         Bᵀ d B of each 6×6 input tile, 8 channels per vector (4×4 tiles)
+    /// gemm    per position ξ of 36: [tiles × in] · [in × 32] for two 16-channel panels at once (Vector512: 8 tiles × 32 channels of accumulators), [in × 16] for a last odd panel
+    /// output  Aᵀ M A + bias per tile and 16-channel panel, transposed to channel rows, then the epilogue, stored a tile row (4 floats) at a time (partial tiles clipped at the right and bottom edges)
     /// norm    BatchNorm2d(64): running statistics folded into the conv weights and bias at load, before the transform: costs nothing here
     /// add     + skip on each output as the tile is stored, before the activation
     /// act     Relu on the tile as it is stored
@@ -84,8 +85,11 @@ namespace FusedNorm.Generated
         private const int TilesH = 4, TilesW = 4, Tiles = TilesH * TilesW; // 4×4 output tiles (the last row or column of them partial)
         private const int GroupTiles = 8, TileGroups = 2; // tiles per task: their transformed input, 36 × GroupTiles × InC floats, stays in L2
         private const int Panels = 4, ChannelChunks = 2; // panels of 16 output channels; a task computes one chunk of them
-        private const int VPitch = GroupTiles * InC, MPitch = GroupTiles * 16; // floats per transform position of V (tiles × InC) and of M (tiles × 16)
-        private const int Scratch = 36 * VPitch + 36 * MPitch + 16 * 16; // V, M and one output tile of 16 channels per task
+        private const int CopyRows = 14, CopyColumns = 18; // the input rows and columns a task's tiles read, copied with the channels interleaved by 8
+        // Floats per transform position of V (tiles × InC) and of M (tiles × 16), each plus one cache line: pitches that are multiples of
+        // 4 KB would put the 36 positions of a tile in the same L1 sets (and make loads wait on unrelated stores).
+        private const int VPitch = GroupTiles * InC + 16, MPitch = GroupTiles * 16 + 16;
+        private const int Scratch = InC * CopyRows * CopyColumns + 36 * VPitch + 2 * 36 * MPitch + 16 * 16; // the copy, V, M of two panels and one output tile of 16 channels per task
 
         /// <summary>Packs weights [OutC, InC, 3, 3] (any norm already folded) as U = G g Gᵀ per (out, in) pair, laid out [ξ][panel][in][16].</summary>
         public static float[] PackWeights(float[] weight) => WinogradWeights.Pack(weight, OutC, InC);
@@ -107,23 +111,35 @@ namespace FusedNorm.Generated
             float[] scratch = ArrayPool<float>.Shared.Rent(Scratch);
             try
             {
-                ref float v = ref MemoryMarshal.GetArrayDataReference(scratch); // V[ξ][tile][in]
-                ref float m = ref Unsafe.Add(ref v, 36 * VPitch); // M[ξ][tile][16] of one panel
-                ref float tile = ref Unsafe.Add(ref m, 36 * MPitch); // one tile's 4×4 outputs × 16 channels
-                // Input transform: Bᵀ d B of each 6×6 input tile of every input channel, read once per task.
-                Winograd.InputTiles(ref Unsafe.Add(ref x0, n * XSize), InC, InH, InW, Padding, TilesW, first, tiles, VPitch, ref v);
-                for (int panel = panelStart; panel < panelEnd; panel++)
+                ref float copy = ref MemoryMarshal.GetArrayDataReference(scratch); // the input rows, [in / 8][row][column][8]
+                ref float v = ref Unsafe.Add(ref copy, InC * CopyRows * CopyColumns); // V[ξ][tile][in]
+                ref float m = ref Unsafe.Add(ref v, 36 * VPitch); // M[ξ][tile][16] of one panel, then of the next
+                ref float tile = ref Unsafe.Add(ref m, 2 * 36 * MPitch); // one tile's outputs: 16 channels × 4×4
+                // The input rows of the group's tiles, channels interleaved by 8 (zeros for the padding and past the edges), then
+                // the input transform Bᵀ d B of each 6×6 input tile, 8 channels at a time, read once per task.
+                int tileRow0 = first / TilesW, rows = (Math.Min(TilesH, (first + tiles - 1) / TilesW + 1) - tileRow0 - 1) * 4 + 6;
+                Winograd.InterleaveRows(ref Unsafe.Add(ref x0, n * XSize), InC, InH, InW, Padding, tileRow0 * 4 - Padding, rows, CopyColumns, ref copy);
+                Winograd.InputTiles(ref copy, InC, rows, CopyColumns, tileRow0, TilesW, first, tiles, VPitch, ref v);
+                for (int panel = panelStart; panel < panelEnd; panel += 2)
                 {
-                    // 36 GEMMs [tiles × InC] · [InC × 16]: the panel's transformed weights for each position ξ.
+                    // 36 GEMMs [tiles × InC] · [InC × 16] per panel, two panels at once where the chunk has two left (each input feeds two FMAs).
+                    int pair = Math.Min(2, panelEnd - panel);
                     for (int xi = 0; xi < 36; xi++)
-                        Winograd.Multiply(ref Unsafe.Add(ref v, xi * VPitch), InC, ref Unsafe.Add(ref w0, (xi * Panels + panel) * InC * 16), ref Unsafe.Add(ref m, xi * MPitch), tiles);
-                    ref float yp = ref Unsafe.Add(ref y0, n * OutputSize + panel * 16 * ConvSpatial);
-                    ref float sp = ref Unsafe.Add(ref s0, n * OutputSize + panel * 16 * ConvSpatial); // the skip, laid out as y
-                    // Output transform Aᵀ M A + bias of each tile, then the epilogue and the store.
-                    for (int t = 0; t < tiles; t++)
+                        if (pair == 2)
+                            Winograd.MultiplyPair(ref Unsafe.Add(ref v, xi * VPitch), InC, ref Unsafe.Add(ref w0, (xi * Panels + panel) * InC * 16), ref Unsafe.Add(ref m, xi * MPitch), ref Unsafe.Add(ref m, (36 + xi) * MPitch), tiles);
+                        else
+                            Winograd.Multiply(ref Unsafe.Add(ref v, xi * VPitch), InC, ref Unsafe.Add(ref w0, (xi * Panels + panel) * InC * 16), ref Unsafe.Add(ref m, xi * MPitch), tiles);
+                    for (int half = 0; half < pair; half++)
                     {
-                        Winograd.OutputTile(ref m, MPitch, t, ref Unsafe.Add(ref b0, panel * 16), ref tile);
-                        StoreTile(ref tile, ref yp, ref sp, first + t);
+                        ref float mh = ref Unsafe.Add(ref m, half * 36 * MPitch);
+                        ref float yp = ref Unsafe.Add(ref y0, n * OutputSize + (panel + half) * 16 * ConvSpatial);
+                        ref float sp = ref Unsafe.Add(ref s0, n * OutputSize + (panel + half) * 16 * ConvSpatial); // the skip, laid out as y
+                        // Output transform Aᵀ M A + bias of each tile, then the epilogue and the store.
+                        for (int t = 0; t < tiles; t++)
+                        {
+                            Winograd.OutputTile(ref mh, MPitch, t, ref Unsafe.Add(ref b0, (panel + half) * 16), ref tile);
+                            StoreTile(ref tile, ref yp, ref sp, first + t);
+                        }
                     }
                 }
             }
@@ -133,17 +149,42 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>Epilogue of one tile of 16 channels ([position][channel] in <paramref name="tile"/>): + skip, Relu, stored to the channels' planes, clipped at the right and bottom edges.</summary>
+        /// <summary>Epilogue of one tile of 16 channels ([channel][row][column] in <paramref name="tile"/>): + skip, Relu, stored to the channels' planes a tile row (4 floats) at a time, clipped at the right and bottom edges.</summary>
         private static void StoreTile(ref float tile, ref float dst, ref float skip, int index)
         {
             int oh0 = index / TilesW * 4, ow0 = index % TilesW * 4;
-            int rows = Math.Min(4, ConvH - oh0), columns = Math.Min(4, ConvW - ow0);
+            int rows = Math.Min(4, ConvH - oh0), columns = Math.Min(4, ConvW - ow0), origin = oh0 * ConvW + ow0;
+            // A whole tile: + skip on each tile row of each channel, then the activation on the tile in vectors.
+            if (rows == 4 && columns == 4)
+            {
+                for (int j = 0; j < 16; j++)
+                    for (int r = 0; r < 4; r++)
+                        (Vector128.LoadUnsafe(ref tile, (nuint)(j * 16 + r * 4)) + Vector128.LoadUnsafe(ref skip, (nuint)(j * ConvSpatial + origin + r * ConvW))).StoreUnsafe(ref tile, (nuint)(j * 16 + r * 4));
+                // Relu on the tile in vectors, before it is stored.
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (int p = 0; p < 16; p++) Activations.Relu(Vector512.LoadUnsafe(ref tile, (nuint)(p * 16))).StoreUnsafe(ref tile, (nuint)(p * 16));
+                }
+                else if (Vector256.IsHardwareAccelerated)
+                {
+                    for (int p = 0; p < 32; p++) Activations.Relu(Vector256.LoadUnsafe(ref tile, (nuint)(p * 8))).StoreUnsafe(ref tile, (nuint)(p * 8));
+                }
+                else
+                {
+                    for (int p = 0; p < 256; p++) Unsafe.Add(ref tile, p) = Activations.Relu(Unsafe.Add(ref tile, p));
+                }
+                for (int j = 0; j < 16; j++)
+                    for (int r = 0; r < 4; r++)
+                        Vector128.LoadUnsafe(ref tile, (nuint)(j * 16 + r * 4)).StoreUnsafe(ref dst, (nuint)(j * ConvSpatial + origin + r * ConvW));
+                return;
+            }
+            // A partial tile at the right or bottom edge: value by value.
             for (int j = 0; j < 16; j++)
             {
-                int at = j * ConvSpatial + oh0 * ConvW + ow0;
+                int at = j * ConvSpatial + origin;
                 for (int r = 0; r < rows; r++)
                     for (int q = 0; q < columns; q++)
-                        Unsafe.Add(ref dst, at + r * ConvW + q) = Activations.Relu(Unsafe.Add(ref tile, (r * 4 + q) * 16 + j) + Unsafe.Add(ref skip, at + r * ConvW + q)); // + skip, then the activation
+                        Unsafe.Add(ref dst, at + r * ConvW + q) = Activations.Relu(Unsafe.Add(ref tile, j * 16 + r * 4 + q) + Unsafe.Add(ref skip, at + r * ConvW + q)); // + skip, then the activation
             }
         }
     }

@@ -173,7 +173,7 @@ internal static class WinogradEmitter
     {
         ConvPlan c = chain.Conv!;
         WinogradPlan p = c.Winograd!;
-        w.Line($"/// conv    {string.Join("×", chain.InputShape)} → {c.OutChannels}×{c.OutHeight}×{c.OutWidth}, 3×3 window, stride 1, padding {c.CopyPadding}, dilation 1: Winograd F(4×4,3×3), not the direct kernel (Winograd = true):");
+        w.Line($"/// conv    {string.Join("×", chain.InputShape)} → {c.OutChannels}×{c.OutHeight}×{c.OutWidth}, 3×3 window, stride 1, padding {c.CopyPadding}, dilation 1: Winograd F(4×4,3×3), not the direct kernel ({(p.Asked ? "Winograd = true" : "chosen by the plan for the shape; Winograd = false keeps the direct kernel")}):");
         w.Line($"///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (the shape allows it: 3×3 stride 1, groups 1, ≥ {WinogradPlanner.MinChannels} in and out channels,");
         w.Line($"///         out channels a multiple of {WinogradPlanner.Panel}, plane ≥ {WinogradPlanner.MinPlane}×{WinogradPlanner.MinPlane}, an epilogue the tile store applies)");
         w.Line("/// weights U = G g Gᵀ per (out, in) pair, once at load (after the norm is folded), in double, laid out [ξ][16-channel panel][in][16]");

@@ -516,7 +516,7 @@ internal static class ModelParser
                 conv = new ConvSpec(RequireName(a, compute.ToString(), name, "conv1", location, diagnostics),
                     a.Int("InChannels", 0), a.CtorInt(0, 0), sizes?.Kernel ?? a.Int("KernelSize", 0), sizes?.Stride ?? a.Int("Stride", 1),
                     sizes?.Padding ?? a.Int("Padding", 0), sizes?.Dilation ?? a.Int("Dilation", 1), a.Bool("Bias", true), rank, a.Int("Groups", 1), PaddingMode: (PadMode)mode,
-                    Axes: sizes?.Axes, Winograd: rank == 2 && a.Bool("Winograd", false));
+                    Axes: sizes?.Axes, Winograd: !a.Has("Winograd") ? WinogradChoice.Auto : a.Bool("Winograd", false) ? WinogradChoice.On : WinogradChoice.Off);
             }
         }
 

@@ -30,7 +30,7 @@ public sealed record ConvPlan(
     OuterAxes? Outer = null,
     PreActPlan? PreAct = null,
     bool Identity = false,
-    WinogradPlan? Winograd = null)
+    WinogradPlan? Winograd = null, string? WinogradDeclined = null)
 {
     // Identity: a standalone norm/activation chain's pass, run as this conv with groups = channels, a 1×1 kernel, weight 1
     // and no bias (built at load, not read from the state_dict): x·1 + 0 is x exactly, and the epilogue is the chain.

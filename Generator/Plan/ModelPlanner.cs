@@ -584,12 +584,18 @@ public static class ModelPlanner
             conv = conv! with { InputPool = inputPool };
             input = raw;
         }
-        if (conv is not null && chain.Conv is { Winograd: true })
+        if (conv is not null && chain.Conv is { Winograd: not WinogradChoice.Off } spec)
         {
-            // Winograd = true asks for F(4×4, 3×3) instead of the direct kernel; where the plan cannot run it, FN0203 says why.
-            var (winograd, reason) = WinogradPlanner.Choose(conv, norm, pool is not null, chain.TrainingForward);
+            // Winograd F(4×4, 3×3) instead of the direct kernel: chosen by shape when the argument is not written; asked for
+            // with Winograd = true, where FN0203 says why the plan cannot run it. The fusion plan says which runs, and why.
+            bool asked = spec.Winograd == WinogradChoice.On;
+            var (winograd, reason) = WinogradPlanner.Choose(conv, norm, pool is not null, chain.TrainingForward, asked);
             if (winograd is not null) conv = conv with { Winograd = winograd };
-            else diagnostics.Add(DiagnosticInfo.Create(WinogradNotApplicable, chain.Location, chain.MethodName, reason));
+            else
+            {
+                if (asked || WinogradPlanner.LooksLikeCandidate(conv)) conv = conv with { WinogradDeclined = reason }; // the fusion plan says why
+                if (asked) diagnostics.Add(DiagnosticInfo.Create(WinogradNotApplicable, chain.Location, chain.MethodName, reason));
+            }
         }
 
         var plan = new ChainPlan(type, index, chain.MethodName, chain.MethodModifiers, chain.InputParameter, chain.OutputParameter,

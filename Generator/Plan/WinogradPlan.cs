@@ -10,7 +10,7 @@ namespace FusedNorm.Generator.Plan;
 /// panels): it transforms its tiles' input once, then per panel of 16 output channels runs the 36 GEMMs and the output
 /// transform with the epilogue. <see cref="ChannelChunks"/> &gt; 1 only when the tile groups alone make too few tasks.
 /// </summary>
-public sealed record WinogradPlan(int TilesH, int TilesW, int GroupTiles, int ChannelChunks, int Panels)
+public sealed record WinogradPlan(int TilesH, int TilesW, int GroupTiles, int ChannelChunks, int Panels, bool Asked = true)
 {
     public int Tiles => TilesH * TilesW;
     /// <summary>Input rows a task's interleaved copy holds: the 6-row windows of the most tile rows a group of consecutive tiles can touch.</summary>
@@ -34,6 +34,11 @@ public static class WinogradPlanner
     public const int MinChannels = 32;
     /// <summary>Input channels per vector of the input transform (Runtime's Winograd.Lanes): in_channels must be a multiple.</summary>
     public const int InputLanes = 8;
+    /// <summary>
+    /// The fewest input and output channels at which the plan picks Winograd by itself (the argument not written): measured
+    /// faster than the direct kernel at 64, 128 and 256 channels (ResNet's 3×3 blocks); below, only when asked for.
+    /// </summary>
+    public const int AutoMinChannels = 64;
     /// <summary>Output channels per GEMM panel (one Vector512, two Vector256s): out_channels must be a multiple.</summary>
     public const int Panel = 16;
     /// <summary>The smallest plane edge: below 8 the partial tiles waste most of the work (a 7×7 plane computes 8×8).</summary>
@@ -48,6 +53,10 @@ public static class WinogradPlanner
     /// <summary>Tasks per sample the split aims for, so that a batch of 1 keeps two to four threads busy.</summary>
     public const int MinTasksPerSample = 4;
 
+    /// <summary>A dense 2d 3×3 conv with stride 1 and dilation 1: one whose fusion plan says why it is not Winograd when it is not.</summary>
+    public static bool LooksLikeCandidate(ConvPlan conv) =>
+        conv.Rank == 2 && conv.Kernel == 3 && conv.Stride == 1 && conv.Dilation == 1 && conv.Outer is null && conv.Transposed is null && !conv.Identity && conv.Groups == 1;
+
     /// <summary>
     /// The Winograd plan for <paramref name="conv"/>, or null and the reason when the direct kernel must run it: only a 2d 3×3
     /// conv with stride 1, dilation 1, groups 1 and zero padding read straight from the input (no prologue, input pool or
@@ -55,7 +64,7 @@ public static class WinogradPlanner
     /// <see cref="Panel"/>, a plane of at least <see cref="MinPlane"/>² outputs, and an epilogue the tile store applies (a
     /// folded norm or none, a residual add, an activation; no pooling, no statistics, no training forward).
     /// </summary>
-    public static (WinogradPlan? Plan, string Reason) Choose(ConvPlan conv, NormPlan? norm, bool pool, bool trainingForward)
+    public static (WinogradPlan? Plan, string Reason) Choose(ConvPlan conv, NormPlan? norm, bool pool, bool trainingForward, bool asked = true)
     {
         string? reason =
             conv.Kernel != 3 || conv.Stride != 1 || conv.Dilation != 1 ? $"the conv is {conv.Kernel}×{conv.Kernel}, stride {conv.Stride}, dilation {conv.Dilation}; Winograd F(4×4, 3×3) needs 3×3, stride 1, dilation 1" :
@@ -71,6 +80,10 @@ public static class WinogradPlanner
             conv.OutHeight < MinPlane || conv.OutWidth < MinPlane ? $"the output plane is {conv.OutHeight}×{conv.OutWidth}; Winograd needs at least {MinPlane}×{MinPlane}" :
             conv.InChannels % InputLanes != 0 ? $"in_channels ({conv.InChannels}) is not a multiple of {InputLanes}; Winograd's input transform takes {InputLanes} channels per vector" :
             conv.Rank != 2 ? "only Conv2d runs as Winograd" : null;
+        // Not asked for: only where it was measured faster than the direct kernel (64-256 channels on 14²-56² planes).
+        reason ??= !asked && (conv.InChannels < AutoMinChannels || conv.OutChannels < AutoMinChannels)
+            ? $"the conv has {conv.InChannels} → {conv.OutChannels} channels; the plan picks Winograd from {AutoMinChannels} of each (Winograd = true asks for it from {MinChannels})"
+            : null;
         if (reason is not null) return (null, reason);
 
         int tilesH = (conv.OutHeight + Tile - 1) / Tile, tilesW = (conv.OutWidth + Tile - 1) / Tile, tiles = tilesH * tilesW;
@@ -81,6 +94,6 @@ public static class WinogradPlanner
         while (Groups(group) < MinTasksPerSample && group > GemmTiles) group -= GemmTiles;
         int panels = conv.OutChannels / Panel;
         int chunks = System.Math.Min(panels, (MinTasksPerSample + Groups(group) - 1) / Groups(group));
-        return (new WinogradPlan(tilesH, tilesW, group, chunks, panels), "");
+        return (new WinogradPlan(tilesH, tilesW, group, chunks, panels, asked), "");
     }
 }

@@ -107,7 +107,7 @@ public static class LayerKindFacts
 public sealed record ConvSpec(
     string Name, int InChannels, int OutChannels, int KernelSize, int Stride, int Padding, int Dilation, bool Bias,
     int Rank = 2, int Groups = 1, bool Transposed = false, int OutputPadding = 0, PadMode PaddingMode = PadMode.Zeros,
-    ConvAxes? Axes = null, bool Winograd = false)
+    ConvAxes? Axes = null, WinogradChoice Winograd = WinogradChoice.Auto)
 {
     /// <summary>kernel_size on spatial dim <paramref name="axis"/> (0 … Rank − 1, PyTorch's order: D, H, W).</summary>
     public int KernelAt(int axis) => Axes is { } a ? a.Kernel[axis] : KernelSize;
@@ -242,3 +242,14 @@ public sealed record ModelSpec(
 /// <summary>A value and the diagnostics found while producing it.</summary>
 public sealed record Result<T>(T? Value, EquatableArray<DiagnosticInfo> Diagnostics)
     where T : class, System.IEquatable<T>;
+
+/// <summary>What a conv's <c>Winograd</c> argument asks for: not written (the plan chooses by shape), true or false.</summary>
+public enum WinogradChoice
+{
+    /// <summary>Not written: Winograd where the shape is one it was measured faster on, else the direct kernel.</summary>
+    Auto,
+    /// <summary><c>Winograd = false</c>: always the direct kernel.</summary>
+    Off,
+    /// <summary><c>Winograd = true</c>: Winograd wherever the plan can run it; FN0203 says why where it cannot.</summary>
+    On,
+}
