@@ -232,6 +232,31 @@ public static class Winograd
             b0.StoreUnsafe(ref mb); b1.StoreUnsafe(ref mb, 16); b2.StoreUnsafe(ref mb, 32); b3.StoreUnsafe(ref mb, 48);
             b4.StoreUnsafe(ref mb, 64); b5.StoreUnsafe(ref mb, 80); b6.StoreUnsafe(ref mb, 96); b7.StoreUnsafe(ref mb, 112);
         }
+        for (; t + 4 <= tiles; t += 4)
+        {
+            // A small plane's last tiles (a 7×7 plane has 4): 4 tiles × 32 channels, each weight loaded once for the 4.
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+            ref float vc = ref Unsafe.Add(ref v, t * channels);
+            ref float uc = ref u;
+            for (int c = 0; c < channels; c++)
+            {
+                Vector512<float> w0 = Vector512.LoadUnsafe(ref uc), w1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref uc, second));
+                Vector512<float> x = Vector512.Create(vc);
+                a0 = Vector512.FusedMultiplyAdd(x, w0, a0); b0 = Vector512.FusedMultiplyAdd(x, w1, b0);
+                x = Vector512.Create(Unsafe.Add(ref vc, c1));
+                a1 = Vector512.FusedMultiplyAdd(x, w0, a1); b1 = Vector512.FusedMultiplyAdd(x, w1, b1);
+                x = Vector512.Create(Unsafe.Add(ref vc, c2));
+                a2 = Vector512.FusedMultiplyAdd(x, w0, a2); b2 = Vector512.FusedMultiplyAdd(x, w1, b2);
+                x = Vector512.Create(Unsafe.Add(ref vc, c3));
+                a3 = Vector512.FusedMultiplyAdd(x, w0, a3); b3 = Vector512.FusedMultiplyAdd(x, w1, b3);
+                vc = ref Unsafe.Add(ref vc, 1);
+                uc = ref Unsafe.Add(ref uc, Block);
+            }
+            ref float ma = ref Unsafe.Add(ref m0, t * Block);
+            a0.StoreUnsafe(ref ma); a1.StoreUnsafe(ref ma, 16); a2.StoreUnsafe(ref ma, 32); a3.StoreUnsafe(ref ma, 48);
+            ref float mb = ref Unsafe.Add(ref m1, t * Block);
+            b0.StoreUnsafe(ref mb); b1.StoreUnsafe(ref mb, 16); b2.StoreUnsafe(ref mb, 32); b3.StoreUnsafe(ref mb, 48);
+        }
         for (; t < tiles; t++)
         {
             Vector512<float> a0 = default, b0 = default;
