@@ -493,11 +493,17 @@ namespace FusedNorm.Generated
             Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
             Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
             Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
-            // The last tile starts at end − 64 (or 0, for a band that ends before one tile) and recomputes part of the one before instead
-            // of a tail: it ends at or before FlatEnd (≥ 64), so no read passes the plane's last input; positions outside the band are dropped.
-            for (int p = start; p < end; p += 64)
+            // Whole tiles of 64 positions. The positions left after them run as single vectors when they fit in 2
+            // (the last one shifted back to end at end), else as one more whole tile shifted back to end at end (or to start at 0); either
+            // recomputes a few positions the same way and ends at or before FlatEnd (≥ 64), so no read passes the plane's last input.
+            int p = start;
+            for (; p < end; p += 64)
             {
-                if (p > end - 64) p = Math.Max(0, end - 64);
+                if (p > end - 64)
+                {
+                    if (end - p <= 32 && end >= 16) break; // the single vectors below take the rest
+                    p = Math.Max(0, end - 64);
+                }
                 Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5;
                 Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5;
                 Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3, acc4_2 = bias4, acc5_2 = bias5;
@@ -848,6 +854,97 @@ namespace FusedNorm.Generated
                 Vector512.StoreUnsafe(Activations.Relu(acc3_3), ref flat, (nuint)(3 * FlatLength + p + 48));
                 Vector512.StoreUnsafe(Activations.Relu(acc4_3), ref flat, (nuint)(4 * FlatLength + p + 48));
                 Vector512.StoreUnsafe(Activations.Relu(acc5_3), ref flat, (nuint)(5 * FlatLength + p + 48));
+            }
+            // The rest, 2 vector(s) at most: 6 accumulators each, the last shifted back to end at end.
+            for (; p < end; p += 16)
+            {
+                if (p > end - 16) p = end - 16;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 9 * 6); // this input channel's 9 taps × 6 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 4)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 5)), acc5_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 10)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 11)), acc5_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 14)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 15)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 16)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 17)), acc5_0);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 12));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 18)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 19)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 20)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 21)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 22)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 23)), acc5_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 13));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 28)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 29)), acc5_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 14));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 30)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 31)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 32)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 33)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 34)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 35)), acc5_0);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 24));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 36)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 37)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 38)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 39)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 40)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 41)), acc5_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 25));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 42)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 43)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 44)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 45)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 46)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 47)), acc5_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 26));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 48)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 49)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 50)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 51)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 52)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 53)), acc5_0);
+                    }
+                }
+                // Epilogue: Relu in registers, then store 16 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.Relu(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_0), ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc4_0), ref flat, (nuint)(4 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc5_0), ref flat, (nuint)(5 * FlatLength + p));
             }
         }
 

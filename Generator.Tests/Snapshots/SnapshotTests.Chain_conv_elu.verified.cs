@@ -393,11 +393,17 @@ namespace FusedNorm.Generated
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
             Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
             Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
-            // The last tile starts at end − 128 (or 0, for a band that ends before one tile) and recomputes part of the one before instead
-            // of a tail: it ends at or before FlatEnd (≥ 128), so no read passes the plane's last input; positions outside the band are dropped.
-            for (int p = start; p < end; p += 128)
+            // Whole tiles of 128 positions. The positions left after them run as single vectors when they fit in 2
+            // (the last one shifted back to end at end), else as one more whole tile shifted back to end at end (or to start at 0); either
+            // recomputes a few positions the same way and ends at or before FlatEnd (≥ 128), so no read passes the plane's last input.
+            int p = start;
+            for (; p < end; p += 128)
             {
-                if (p > end - 128) p = Math.Max(0, end - 128);
+                if (p > end - 128)
+                {
+                    if (end - p <= 32 && end >= 16) break; // the single vectors below take the rest
+                    p = Math.Max(0, end - 128);
+                }
                 Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2;
                 Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2;
                 Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2;
@@ -688,6 +694,56 @@ namespace FusedNorm.Generated
                 Vector512.StoreUnsafe(Activations.Elu(acc0_7, 0.5f), ref flat, (nuint)(0 * FlatLength + p + 112));
                 Vector512.StoreUnsafe(Activations.Elu(acc1_7, 0.5f), ref flat, (nuint)(1 * FlatLength + p + 112));
                 Vector512.StoreUnsafe(Activations.Elu(acc2_7, 0.5f), ref flat, (nuint)(2 * FlatLength + p + 112));
+            }
+            // The rest, 2 vector(s) at most: 3 accumulators each, the last shifted back to end at end.
+            for (; p < end; p += 16)
+            {
+                if (p > end - 16) p = end - 16;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 49 * 3); // this input channel's 49 taps × 3 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // The window a kernel row at a time (7 taps unrolled): the whole 7×7 window unrolled would pass the JIT's optimization limits.
+                    for (int kh = 0; kh < Kernel; kh++)
+                    {
+                        ref float wr = ref Unsafe.Add(ref wk, kh * Kernel * 3); // this kernel row's taps
+                        int xr = xc + kh * Dilation * InW;
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xr + 0));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wr, 0)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wr, 1)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wr, 2)), acc2_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xr + 1));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wr, 3)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wr, 4)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wr, 5)), acc2_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xr + 2));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wr, 6)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wr, 7)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wr, 8)), acc2_0);
+                        Vector512<float> x3 = Vector512.LoadUnsafe(ref x, (nuint)(xr + 3));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wr, 9)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wr, 10)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wr, 11)), acc2_0);
+                        Vector512<float> x4 = Vector512.LoadUnsafe(ref x, (nuint)(xr + 4));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wr, 12)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wr, 13)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wr, 14)), acc2_0);
+                        Vector512<float> x5 = Vector512.LoadUnsafe(ref x, (nuint)(xr + 5));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x5, Vector512.Create(Unsafe.Add(ref wr, 15)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x5, Vector512.Create(Unsafe.Add(ref wr, 16)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x5, Vector512.Create(Unsafe.Add(ref wr, 17)), acc2_0);
+                        Vector512<float> x6 = Vector512.LoadUnsafe(ref x, (nuint)(xr + 6));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x6, Vector512.Create(Unsafe.Add(ref wr, 18)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x6, Vector512.Create(Unsafe.Add(ref wr, 19)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x6, Vector512.Create(Unsafe.Add(ref wr, 20)), acc2_0);
+                    }
+                }
+                // Epilogue: Elu in registers, then store 16 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.Elu(acc0_0, 0.5f), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Elu(acc1_0, 0.5f), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Elu(acc2_0, 0.5f), ref flat, (nuint)(2 * FlatLength + p));
             }
         }
 

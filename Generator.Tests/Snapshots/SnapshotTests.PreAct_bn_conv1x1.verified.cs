@@ -259,11 +259,17 @@ namespace FusedNorm.Generated
             Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
             Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
             Vector512<float> bias7 = Vector512.Create(Unsafe.Add(ref bias, 7));
-            // The last tile starts at end − 48 (or 0, for a band that ends before one tile) and recomputes part of the one before instead
-            // of a tail: it ends at or before FlatEnd (≥ 48), so no read passes the plane's last input; positions outside the band are dropped.
-            for (int p = start; p < end; p += 48)
+            // Whole tiles of 48 positions. The positions left after them run as single vectors when they fit in 2
+            // (the last one shifted back to end at end), else as one more whole tile shifted back to end at end (or to start at 0); either
+            // recomputes a few positions the same way and ends at or before FlatEnd (≥ 48), so no read passes the plane's last input.
+            int p = start;
+            for (; p < end; p += 48)
             {
-                if (p > end - 48) p = Math.Max(0, end - 48);
+                if (p > end - 48)
+                {
+                    if (end - p <= 32 && end >= 16) break; // the single vectors below take the rest
+                    p = Math.Max(0, end - 48);
+                }
                 Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5, acc6_0 = bias6, acc7_0 = bias7;
                 Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5, acc6_1 = bias6, acc7_1 = bias7;
                 Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3, acc4_2 = bias4, acc5_2 = bias5, acc6_2 = bias6, acc7_2 = bias7;
@@ -337,6 +343,39 @@ namespace FusedNorm.Generated
                 Vector512.StoreUnsafe(acc6_2, ref flat, (nuint)(6 * FlatLength + p + 32));
                 Vector512.StoreUnsafe(acc7_2, ref flat, (nuint)(7 * FlatLength + p + 32));
             }
+            // The rest, 2 vector(s) at most: 8 accumulators each, the last shifted back to end at end.
+            for (; p < end; p += 16)
+            {
+                if (p > end - 16) p = end - 16;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5, acc6_0 = bias6, acc7_0 = bias7;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 1 * 8); // this input channel's 1 taps × 8 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 4)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 5)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 6)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 7)), acc7_0);
+                    }
+                }
+                // Epilogue: store 16 flat positions of each channel.
+                Vector512.StoreUnsafe(acc0_0, ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(acc1_0, ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(acc2_0, ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(acc3_0, ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(acc4_0, ref flat, (nuint)(4 * FlatLength + p));
+                Vector512.StoreUnsafe(acc5_0, ref flat, (nuint)(5 * FlatLength + p));
+                Vector512.StoreUnsafe(acc6_0, ref flat, (nuint)(6 * FlatLength + p));
+                Vector512.StoreUnsafe(acc7_0, ref flat, (nuint)(7 * FlatLength + p));
+            }
         }
 
         /// <summary>2 output channel(s) as one flat row of 9×11 positions (0 dropped per row), flat positions [start, end) of it, 6 vectors of 16 per tile: 2×6 accumulators; no activation.</summary>
@@ -345,11 +384,17 @@ namespace FusedNorm.Generated
             // Per-channel bias, broadcast once.
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
             Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
-            // The last tile starts at end − 96 (or 0, for a band that ends before one tile) and recomputes part of the one before instead
-            // of a tail: it ends at or before FlatEnd (≥ 96), so no read passes the plane's last input; positions outside the band are dropped.
-            for (int p = start; p < end; p += 96)
+            // Whole tiles of 96 positions. The positions left after them run as single vectors when they fit in 2
+            // (the last one shifted back to end at end), else as one more whole tile shifted back to end at end (or to start at 0); either
+            // recomputes a few positions the same way and ends at or before FlatEnd (≥ 96), so no read passes the plane's last input.
+            int p = start;
+            for (; p < end; p += 96)
             {
-                if (p > end - 96) p = Math.Max(0, end - 96);
+                if (p > end - 96)
+                {
+                    if (end - p <= 32 && end >= 16) break; // the single vectors below take the rest
+                    p = Math.Max(0, end - 96);
+                }
                 Vector512<float> acc0_0 = bias0, acc1_0 = bias1;
                 Vector512<float> acc0_1 = bias0, acc1_1 = bias1;
                 Vector512<float> acc0_2 = bias0, acc1_2 = bias1;
@@ -398,6 +443,27 @@ namespace FusedNorm.Generated
                 Vector512.StoreUnsafe(acc1_4, ref flat, (nuint)(1 * FlatLength + p + 64));
                 Vector512.StoreUnsafe(acc0_5, ref flat, (nuint)(0 * FlatLength + p + 80));
                 Vector512.StoreUnsafe(acc1_5, ref flat, (nuint)(1 * FlatLength + p + 80));
+            }
+            // The rest, 2 vector(s) at most: 2 accumulators each, the last shifted back to end at end.
+            for (; p < end; p += 16)
+            {
+                if (p > end - 16) p = end - 16;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 1 * 2); // this input channel's 1 taps × 2 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1_0);
+                    }
+                }
+                // Epilogue: store 16 flat positions of each channel.
+                Vector512.StoreUnsafe(acc0_0, ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(acc1_0, ref flat, (nuint)(1 * FlatLength + p));
             }
         }
 

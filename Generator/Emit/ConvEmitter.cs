@@ -709,28 +709,52 @@ internal static class ConvEmitter
             w.Comment("Per-channel bias" + (chain.Norm?.EvalMode == NormMode.Folded ? " (the norm folded in)" : "") + ", broadcast once.");
             for (int j = 0; j < r; j++)
                 w.Line($"{vec} bias{j} = Vector512.Create({Unsafe}.Add(ref bias, {j}));");
-            w.Comment($"The last tile starts at end − {cols * lanes} (or 0, for a band that ends before one tile) and recomputes part of the one before instead");
-            w.Comment($"of a tail: it ends at or before FlatEnd (≥ {cols * lanes}), so no read passes the plane's last input; positions outside the band are dropped.");
-            using (w.Block($"for (int p = start; p < end; p += {cols * lanes})"))
+            w.Comment($"Whole tiles of {cols * lanes} positions. The positions left after them run as single vectors when they fit in {FlatTailVectors}");
+            w.Comment($"(the last one shifted back to end at end), else as one more whole tile shifted back to end at end (or to start at 0); either");
+            w.Comment($"recomputes a few positions the same way and ends at or before FlatEnd (≥ {cols * lanes}), so no read passes the plane's last input.");
+            w.Line("int p = start;");
+            using (w.Block($"for (; p < end; p += {cols * lanes})"))
             {
-                w.Line($"if (p > end - {cols * lanes}) p = Math.Max(0, end - {cols * lanes});");
-                string Acc(int j, int u) => $"acc{j}_{u}";
-                for (int u = 0; u < cols; u++)
-                    w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, r).Select(j => $"{Acc(j, u)} = bias{j}")) + ";");
-                w.Line(c.Stride == 1
-                    ? "int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p"
-                    : "int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at input row oh · Stride, slot ox of phase 0, which is position p of the phased copy");
-                EmitWindow(w, c, r, lanes, cols, Acc, c.FlatUnroll(r));
-                // With a residual add the activation comes after the add, which KeepColumnsAdd makes as it copies the kept columns.
-                ActivationSpec? activation = chain.HasSkip ? null : chain.Activation;
-                w.Comment(chain.HasSkip
-                    ? $"Epilogue: store {cols * lanes} flat positions of each channel; the skip is added (then the activation) as the kept columns are copied."
-                    : $"Epilogue: {(activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {cols * lanes} flat positions of each channel.");
-                for (int u = 0; u < cols; u++)
-                    for (int j = 0; j < r; j++)
-                        w.Line($"Vector512.StoreUnsafe({Activate(activation, Acc(j, u))}, ref flat, (nuint)({j} * FlatLength + p{(u == 0 ? "" : " + " + u * lanes)}));");
+                using (w.Block($"if (p > end - {cols * lanes})"))
+                {
+                    w.Line($"if (end - p <= {FlatTailVectors * lanes} && end >= {lanes}) break; // the single vectors below take the rest");
+                    w.Line($"p = Math.Max(0, end - {cols * lanes});");
+                }
+                EmitFlatTile(w, chain, r, cols, c.FlatUnroll(r));
+            }
+            w.Comment($"The rest, {FlatTailVectors} vector(s) at most: {r} accumulators each, the last shifted back to end at end.");
+            using (w.Block($"for (; p < end; p += {lanes})"))
+            {
+                w.Line($"if (p > end - {lanes}) p = end - {lanes};");
+                EmitFlatTile(w, chain, r, 1, c.FlatUnroll(r));
             }
         }
+    }
+
+    /// <summary>Positions left after the flat kernel's whole tiles that run as single vectors rather than one more overlapping whole tile.</summary>
+    public const int FlatTailVectors = 2;
+
+    /// <summary>One tile of the flat kernel at flat position p: <paramref name="cols"/> vectors of 16 positions × r channels, bias to store.</summary>
+    private static void EmitFlatTile(SourceWriter w, ChainPlan chain, int r, int cols, WindowUnroll unroll)
+    {
+        ConvPlan c = chain.Conv!;
+        const int lanes = 16;
+        string vec = "Vector512<float>";
+        string Acc(int j, int u) => $"acc{j}_{u}";
+        for (int u = 0; u < cols; u++)
+            w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, r).Select(j => $"{Acc(j, u)} = bias{j}")) + ";");
+        w.Line(c.Stride == 1
+            ? "int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p"
+            : "int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at input row oh · Stride, slot ox of phase 0, which is position p of the phased copy");
+        EmitWindow(w, c, r, lanes, cols, Acc, unroll);
+        // With a residual add the activation comes after the add, which KeepColumnsAdd makes as it copies the kept columns.
+        ActivationSpec? activation = chain.HasSkip ? null : chain.Activation;
+        w.Comment(chain.HasSkip
+            ? $"Epilogue: store {cols * lanes} flat positions of each channel; the skip is added (then the activation) as the kept columns are copied."
+            : $"Epilogue: {(activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {cols * lanes} flat positions of each channel.");
+        for (int u = 0; u < cols; u++)
+            for (int j = 0; j < r; j++)
+                w.Line($"Vector512.StoreUnsafe({Activate(activation, Acc(j, u))}, ref flat, (nuint)({j} * FlatLength + p{(u == 0 ? "" : " + " + u * lanes)}));");
     }
 
     /// <summary>KeepColumns for a chain with a residual add: each kept column gets its skip value added, then the activation.</summary>

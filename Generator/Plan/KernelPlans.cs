@@ -118,8 +118,8 @@ public sealed record ConvPlan(
         return ChooseUnroll(channels * (tile > 1 ? tile + 1 : 1));
     }
 
-    /// <summary>How much of the window the flat Vector512 kernel for a block of <paramref name="channels"/> unrolls (one tile loop).</summary>
-    public WindowUnroll FlatUnroll(int channels) => ChooseUnroll(channels * FlatVectors(channels));
+    /// <summary>How much of the window the flat Vector512 kernel for a block of <paramref name="channels"/> unrolls (the tile loop and the single-vector tail loop).</summary>
+    public WindowUnroll FlatUnroll(int channels) => ChooseUnroll(channels * (FlatVectors(channels) + 1));
 
     /// <summary>
     /// The whole window while its FMAs fit <see cref="ModelPlanner.MaxUnrolledFmas"/>; else one kernel row (of
