@@ -472,11 +472,17 @@ namespace FusedNorm.Generated
             Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
             Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
             Vector512<float> bias7 = Vector512.Create(Unsafe.Add(ref bias, 7));
-            // The last tile starts at end − 48 (or 0, for a band that ends before one tile) and recomputes part of the one before instead
-            // of a tail: it ends at or before FlatEnd (≥ 48), so no read passes the plane's last input; positions outside the band are dropped.
-            for (int p = start; p < end; p += 48)
+            // Whole tiles of 48 positions. The positions left after them run as single vectors when they fit in 2
+            // (the last one shifted back to end at end), else as one more whole tile shifted back to end at end (or to start at 0); either
+            // recomputes a few positions the same way and ends at or before FlatEnd (≥ 48), so no read passes the plane's last input.
+            int p = start;
+            for (; p < end; p += 48)
             {
-                if (p > end - 48) p = Math.Max(0, end - 48);
+                if (p > end - 48)
+                {
+                    if (end - p <= 32 && end >= 16) break; // the single vectors below take the rest
+                    p = Math.Max(0, end - 48);
+                }
                 Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5, acc6_0 = bias6, acc7_0 = bias7;
                 Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5, acc6_1 = bias6, acc7_1 = bias7;
                 Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3, acc4_2 = bias4, acc5_2 = bias5, acc6_2 = bias6, acc7_2 = bias7;
@@ -760,6 +766,93 @@ namespace FusedNorm.Generated
                 Vector512.StoreUnsafe(Activations.Relu(acc6_2), ref flat, (nuint)(6 * FlatLength + p + 32));
                 Vector512.StoreUnsafe(Activations.Relu(acc7_2), ref flat, (nuint)(7 * FlatLength + p + 32));
             }
+            // The rest, 2 vector(s) at most: 8 accumulators each, the last shifted back to end at end.
+            for (; p < end; p += 16)
+            {
+                if (p > end - 16) p = end - 16;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5, acc6_0 = bias6, acc7_0 = bias7;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 7 * 8); // this input channel's 7 taps × 8 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 4)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 5)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 6)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 7)), acc7_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 11)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 12)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 13)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 14)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 15)), acc7_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 19)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 20)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 21)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 22)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 23)), acc7_0);
+                        Vector512<float> x3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 3));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 28)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 29)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 30)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 31)), acc7_0);
+                        Vector512<float> x4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 4));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 32)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 33)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 34)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 35)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 36)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 37)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 38)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 39)), acc7_0);
+                        Vector512<float> x5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 5));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x5, Vector512.Create(Unsafe.Add(ref wk, 40)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x5, Vector512.Create(Unsafe.Add(ref wk, 41)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x5, Vector512.Create(Unsafe.Add(ref wk, 42)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x5, Vector512.Create(Unsafe.Add(ref wk, 43)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x5, Vector512.Create(Unsafe.Add(ref wk, 44)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x5, Vector512.Create(Unsafe.Add(ref wk, 45)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x5, Vector512.Create(Unsafe.Add(ref wk, 46)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x5, Vector512.Create(Unsafe.Add(ref wk, 47)), acc7_0);
+                        Vector512<float> x6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 6));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x6, Vector512.Create(Unsafe.Add(ref wk, 48)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x6, Vector512.Create(Unsafe.Add(ref wk, 49)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x6, Vector512.Create(Unsafe.Add(ref wk, 50)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x6, Vector512.Create(Unsafe.Add(ref wk, 51)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x6, Vector512.Create(Unsafe.Add(ref wk, 52)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x6, Vector512.Create(Unsafe.Add(ref wk, 53)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x6, Vector512.Create(Unsafe.Add(ref wk, 54)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x6, Vector512.Create(Unsafe.Add(ref wk, 55)), acc7_0);
+                    }
+                }
+                // Epilogue: Relu in registers, then store 16 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.Relu(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_0), ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc4_0), ref flat, (nuint)(4 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc5_0), ref flat, (nuint)(5 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc6_0), ref flat, (nuint)(6 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc7_0), ref flat, (nuint)(7 * FlatLength + p));
+            }
         }
 
         /// <summary>4 output channel(s) as one flat row of 9×26 positions (6 dropped per row), flat positions [start, end) of it, 6 vectors of 16 per tile: 4×6 accumulators; Relu in registers.</summary>
@@ -770,11 +863,17 @@ namespace FusedNorm.Generated
             Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
             Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
             Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
-            // The last tile starts at end − 96 (or 0, for a band that ends before one tile) and recomputes part of the one before instead
-            // of a tail: it ends at or before FlatEnd (≥ 96), so no read passes the plane's last input; positions outside the band are dropped.
-            for (int p = start; p < end; p += 96)
+            // Whole tiles of 96 positions. The positions left after them run as single vectors when they fit in 2
+            // (the last one shifted back to end at end), else as one more whole tile shifted back to end at end (or to start at 0); either
+            // recomputes a few positions the same way and ends at or before FlatEnd (≥ 96), so no read passes the plane's last input.
+            int p = start;
+            for (; p < end; p += 96)
             {
-                if (p > end - 96) p = Math.Max(0, end - 96);
+                if (p > end - 96)
+                {
+                    if (end - p <= 32 && end >= 16) break; // the single vectors below take the rest
+                    p = Math.Max(0, end - 96);
+                }
                 Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3;
                 Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3;
                 Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3;
@@ -1053,6 +1152,61 @@ namespace FusedNorm.Generated
                 Vector512.StoreUnsafe(Activations.Relu(acc1_5), ref flat, (nuint)(1 * FlatLength + p + 80));
                 Vector512.StoreUnsafe(Activations.Relu(acc2_5), ref flat, (nuint)(2 * FlatLength + p + 80));
                 Vector512.StoreUnsafe(Activations.Relu(acc3_5), ref flat, (nuint)(3 * FlatLength + p + 80));
+            }
+            // The rest, 2 vector(s) at most: 4 accumulators each, the last shifted back to end at end.
+            for (; p < end; p += 16)
+            {
+                if (p > end - 16) p = end - 16;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 7 * 4); // this input channel's 7 taps × 4 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 4)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 5)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc3_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 11)), acc3_0);
+                        Vector512<float> x3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 3));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 14)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x3, Vector512.Create(Unsafe.Add(ref wk, 15)), acc3_0);
+                        Vector512<float> x4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 4));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x4, Vector512.Create(Unsafe.Add(ref wk, 19)), acc3_0);
+                        Vector512<float> x5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 5));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x5, Vector512.Create(Unsafe.Add(ref wk, 20)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x5, Vector512.Create(Unsafe.Add(ref wk, 21)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x5, Vector512.Create(Unsafe.Add(ref wk, 22)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x5, Vector512.Create(Unsafe.Add(ref wk, 23)), acc3_0);
+                        Vector512<float> x6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 6));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x6, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x6, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x6, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x6, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3_0);
+                    }
+                }
+                // Epilogue: Relu in registers, then store 16 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.Relu(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_0), ref flat, (nuint)(3 * FlatLength + p));
             }
         }
 
