@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Threading;
 using System.Linq;
 using FusedNorm.Tests.Infrastructure;
 using Microsoft.ML.OnnxRuntime;
@@ -120,7 +121,11 @@ internal static class Networks
         var ortTimes = new List<double>();
         for (int r = 0; r < rounds; r++)
         {
+            // A pause before each side's round: ONNX Runtime's intra-op threads spin-wait for a while after a run (and
+            // FusedNorm's workers for 100 µs), and a spinning thread of one side would take a core from the other's round.
+            Thread.Sleep(50);
             fusedTimes.Add(Time(fused));
+            Thread.Sleep(50);
             ortTimes.Add(Time(ort));
         }
         double f = Median(fusedTimes), o = Median(ortTimes);
