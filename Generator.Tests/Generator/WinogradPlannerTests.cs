@@ -66,16 +66,18 @@ public class WinogradPlannerTests
     }
 
     [Theory]
-    [InlineData(64, 56, 64, 14, 14, 64, 1)]  // ResNet layer1: 196 tiles in 4 groups of up to 64 (V = 576 KB)
-    [InlineData(128, 28, 128, 7, 7, 16, 1)]  // layer2: 49 tiles in 4 groups of up to 16
-    [InlineData(256, 14, 256, 4, 4, 8, 2)]   // layer3: 16 tiles make 2 groups, so the 16 panels split in 2 chunks
-    [InlineData(64, 15, 64, 4, 4, 8, 2)]     // 15 → 4 tiles per side, the last one partial
+    [InlineData(64, 56, 64, 14, 14, 112, 2)]  // ResNet layer1: 196 tiles in 2 groups of up to 112 × the 2 panel pairs
+    [InlineData(128, 28, 128, 7, 7, 56, 4)]   // layer2: all 49 tiles in one group (the weights stream once) × 4 chunks of pairs
+    [InlineData(256, 14, 256, 4, 4, 16, 4)]   // layer3: all 16 tiles × 4 chunks of the 8 pairs
+    [InlineData(64, 15, 64, 4, 4, 8, 2)]      // 15 → 4 tiles per side, the last one partial; 2 pairs only, so 2 groups
     public void ResNet_shapes_run_as_Winograd(int inC, int size, int outC, int tilesH, int tilesW, int groupTiles, int chunks)
     {
         WinogradPlan? w = Plan(new[] { inC, size, size }, Conv(outC)).Winograd;
         Assert.NotNull(w);
         Assert.Equal((tilesH, tilesW, groupTiles, chunks, outC / 16), (w!.TilesH, w.TilesW, w.GroupTiles, w.ChannelChunks, w.Panels));
-        Assert.True(36 * w.GroupTiles * inC * 4 <= WinogradPlanner.TransformedInputBytes || w.GroupTiles == WinogradPlanner.GemmTiles);
+        Assert.True(w.GroupTiles * inC * 4 <= WinogradPlanner.GroupInputBytes || w.GroupTiles == WinogradPlanner.GemmTiles);
+        Assert.True(w.TasksPerSample >= WinogradPlanner.MinTasksPerSample); // enough tasks for the threads at batch 1
+        Assert.Equal(System.Math.Max(1, tilesH / WinogradPlanner.MinTasksPerSample), w.TransformRows);
     }
 
     [Fact]

@@ -62,14 +62,14 @@ namespace FusedNorm.Generated
     ///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (the shape allows it: 3×3 stride 1, groups 1, ≥ 32 in and out channels,
     ///         out channels a multiple of 16, plane ≥ 8×8, an epilogue the tile store applies)
     /// weights U = G g Gᵀ per (out, in) pair, once at load (after the norm is folded), in double, laid out [ξ][16-channel panel][in][16]
-    /// input   the task's input rows copied with the channels interleaved by 8 (the padding, and the rows and columns the last tiles reach past the input, are zeros), then
-    ///         Bᵀ d B of each 6×6 input tile, 8 channels per vector (4×4 tiles)
+    /// input   step 1, (sample, band of 1 tile row(s)) tasks: the band's input rows copied with the channels interleaved by 8 (the padding, and the rows and columns the last tiles
+    ///         reach past the input, are zeros), then Bᵀ d B of each 6×6 input tile, 8 channels per vector, into the call's V (4×4 tiles, 144 KB per sample), once
     /// gemm    per position ξ of 36: [tiles × in] · [in × 32] for two 16-channel panels at once (Vector512: 8 tiles × 32 channels of accumulators), [in × 16] for a last odd panel
     /// output  Aᵀ M A + bias per tile and 16-channel panel, transposed to channel rows, then the epilogue, stored a tile row (4 floats) at a time (partial tiles clipped at the right and bottom edges)
     /// norm    BatchNorm2d(64): running statistics folded into the conv weights and bias at load, before the transform: costs nothing here
     /// add     + skip on each output as the tile is stored, before the activation
     /// act     Relu on the tile as it is stored
-    /// tasks   sample × tile group × channel chunk: 2 group(s) of up to 8 tiles (their transformed input, 72 KB, stays in L2) × 2 chunk(s) of the 4 panels
+    /// tasks   step 2, sample × tile group × channel chunk: 2 group(s) of up to 8 tiles × 2 chunk(s) of the 2 panel pair(s); each group streams its chunk's transformed weights once
     /// accuracy the transforms add rounding: within 1e-4 of PyTorch on the tested chains (F(4×4) rather than F(6×6), whose error is larger)
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
@@ -83,43 +83,66 @@ namespace FusedNorm.Generated
         private const int OutC = 64, ConvH = 15, ConvW = 15, ConvSpatial = ConvH * ConvW;
         private const int XSize = InC * InH * InW; // one sample of the input
         private const int TilesH = 4, TilesW = 4, Tiles = TilesH * TilesW; // 4×4 output tiles (the last row or column of them partial)
-        private const int GroupTiles = 8, TileGroups = 2; // tiles per task: their transformed input, 36 × GroupTiles × InC floats, stays in L2
-        private const int Panels = 4, ChannelChunks = 2; // panels of 16 output channels; a task computes one chunk of them
-        private const int CopyRows = 14, CopyColumns = 18; // the input rows and columns a task's tiles read, copied with the channels interleaved by 8
-        // Floats per transform position of V (tiles × InC) and of M (tiles × 16), each plus one cache line: pitches that are multiples of
-        // 4 KB would put the 36 positions of a tile in the same L1 sets (and make loads wait on unrelated stores).
-        private const int VPitch = GroupTiles * InC + 16, MPitch = GroupTiles * 16 + 16;
-        private const int Scratch = InC * CopyRows * CopyColumns + 36 * VPitch + 2 * 36 * MPitch + 16 * 16; // the copy, V, M of two panels and one output tile of 16 channels per task
+        private const int TransformRows = 1, TransformTasks = 4; // step 1: tile rows per input-transform task, tasks per sample
+        private const int CopyRows = 6, CopyColumns = 18; // the input rows and columns a transform task reads, copied with the channels interleaved by 8
+        private const int GroupTiles = 8, TileGroups = 2; // step 2: tiles per GEMM task (each group streams its chunk's transformed weights once)
+        private const int Panels = 4, Pairs = 2, ChannelChunks = 2; // panels of 16 output channels, pairs of them; a GEMM task computes one chunk of the pairs
+        // Floats per transform position of V (every tile × InC) and of M (a group's tiles × 16), each plus one cache line: pitches that are
+        // multiples of 4 KB would put the 36 positions of a tile in the same L1 sets (and make loads wait on unrelated stores).
+        private const int VPitch = Tiles * InC + 16, VSize = 36 * VPitch, MPitch = GroupTiles * 16 + 16; // VSize: one sample's transformed input
+        private const int CopySize = InC * CopyRows * CopyColumns, Scratch = 2 * 36 * MPitch + 16 * 16; // a transform task's copy; a GEMM task's M of two panels and one output tile
 
         /// <summary>Packs weights [OutC, InC, 3, 3] (any norm already folded) as U = G g Gᵀ per (out, in) pair, laid out [ξ][panel][in][16].</summary>
         public static float[] PackWeights(float[] weight) => WinogradWeights.Pack(weight, OutC, InC);
 
-        /// <summary>Tasks of (sample, tile group, channel chunk) on the worker threads; each stores its tiles' outputs, epilogue applied.</summary>
+        /// <summary>Two steps on the worker threads: (sample, band of tile rows) tasks transform the input into V once; then (sample, tile group, channel chunk) tasks run the GEMMs and store their tiles' outputs, epilogue applied.</summary>
         public static void Run(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch, KernelArguments a)
         {
-            Parallelism.For(x, y, skip, batch, batch * TileGroups * ChannelChunks, static (ref float x0, ref float y0, ref float s0, int batch, int task, KernelArguments a) => WinogradF4x4_Conv3x3S1_C64K64_BnAddRelu(ref x0, ref y0, ref s0, task, a), a);
+            float[] v = ArrayPool<float>.Shared.Rent(batch * VSize);
+            try
+            {
+                Parallelism.For(x, v, batch, batch * TransformTasks, static (ref float x0, ref float v0, int batch, int task, KernelArguments a) => TransformInput(ref x0, ref v0, task), a);
+                ReadOnlySpan<float> vs = new ReadOnlySpan<float>(v, 0, batch * VSize);
+                Parallelism.For(vs, y, skip, batch, batch * TileGroups * ChannelChunks, static (ref float v0, ref float y0, ref float s0, int batch, int task, KernelArguments a) => WinogradF4x4_Conv3x3S1_C64K64_BnAddRelu(ref v0, ref y0, ref s0, task, a), a);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(v);
+            }
         }
 
-        /// <summary>One task: the input transform of a tile group, then per 16-channel panel of its chunk the 36 GEMMs and each tile's output transform and store.</summary>
-        private static void WinogradF4x4_Conv3x3S1_C64K64_BnAddRelu(ref float x0, ref float y0, ref float s0, int task, KernelArguments a)
+        /// <summary>Step 1, one task: the input rows of a band of tile rows copied with the channels interleaved by 8 (zeros for the padding and past the edges), then the input transform Bᵀ d B of each of its 6×6 input tiles into V[ξ][tile][in].</summary>
+        private static void TransformInput(ref float x0, ref float v0, int task)
+        {
+            int n = task / TransformTasks, tileRow0 = task % TransformTasks * TransformRows, tileRows = Math.Min(TransformRows, TilesH - tileRow0);
+            int first = tileRow0 * TilesW, rows = tileRows * 4 + 2;
+            float[] copy = ArrayPool<float>.Shared.Rent(CopySize);
+            try
+            {
+                ref float c0 = ref MemoryMarshal.GetArrayDataReference(copy);
+                Winograd.InterleaveRows(ref Unsafe.Add(ref x0, n * XSize), InC, InH, InW, Padding, tileRow0 * 4 - Padding, rows, CopyColumns, ref c0);
+                Winograd.InputTiles(ref c0, InC, rows, CopyColumns, tileRow0, TilesW, first, tileRows * TilesW, VPitch, ref Unsafe.Add(ref v0, n * VSize + first * InC));
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(copy);
+            }
+        }
+
+        /// <summary>Step 2, one task: per pair of 16-channel panels of its chunk, the 36 GEMMs over its tile group's transformed input, then each tile's output transform and store.</summary>
+        private static void WinogradF4x4_Conv3x3S1_C64K64_BnAddRelu(ref float v0, ref float y0, ref float s0, int task, KernelArguments a)
         {
             int n = task / (TileGroups * ChannelChunks), group = task / ChannelChunks % TileGroups, chunk = task % ChannelChunks;
             int first = group * GroupTiles, tiles = Math.Min(GroupTiles, Tiles - first);
-            int panelStart = chunk * Panels / ChannelChunks, panelEnd = (chunk + 1) * Panels / ChannelChunks;
+            int panelStart = 2 * (chunk * Pairs / ChannelChunks), panelEnd = Math.Min(Panels, 2 * ((chunk + 1) * Pairs / ChannelChunks));
+            ref float v = ref Unsafe.Add(ref v0, n * VSize + first * InC); // V[ξ][tile][in] of the group's first tile
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
             float[] scratch = ArrayPool<float>.Shared.Rent(Scratch);
             try
             {
-                ref float copy = ref MemoryMarshal.GetArrayDataReference(scratch); // the input rows, [in / 8][row][column][8]
-                ref float v = ref Unsafe.Add(ref copy, InC * CopyRows * CopyColumns); // V[ξ][tile][in]
-                ref float m = ref Unsafe.Add(ref v, 36 * VPitch); // M[ξ][tile][16] of one panel, then of the next
+                ref float m = ref MemoryMarshal.GetArrayDataReference(scratch); // M[ξ][tile][16] of one panel, then of the next
                 ref float tile = ref Unsafe.Add(ref m, 2 * 36 * MPitch); // one tile's outputs: 16 channels × 4×4
-                // The input rows of the group's tiles, channels interleaved by 8 (zeros for the padding and past the edges), then
-                // the input transform Bᵀ d B of each 6×6 input tile, 8 channels at a time, read once per task.
-                int tileRow0 = first / TilesW, rows = (Math.Min(TilesH, (first + tiles - 1) / TilesW + 1) - tileRow0 - 1) * 4 + 6;
-                Winograd.InterleaveRows(ref Unsafe.Add(ref x0, n * XSize), InC, InH, InW, Padding, tileRow0 * 4 - Padding, rows, CopyColumns, ref copy);
-                Winograd.InputTiles(ref copy, InC, rows, CopyColumns, tileRow0, TilesW, first, tiles, VPitch, ref v);
                 for (int panel = panelStart; panel < panelEnd; panel += 2)
                 {
                     // 36 GEMMs [tiles × InC] · [InC × 16] per panel, two panels at once where the chunk has two left (each input feeds two FMAs).

@@ -24,13 +24,14 @@ internal static class WinogradEmitter
         w.Line($"private const int OutC = {c.OutChannels}, ConvH = {c.OutHeight}, ConvW = {c.OutWidth}, ConvSpatial = ConvH * ConvW;");
         w.Line("private const int XSize = InC * InH * InW; // one sample of the input");
         w.Line($"private const int TilesH = {p.TilesH}, TilesW = {p.TilesW}, Tiles = TilesH * TilesW; // 4×4 output tiles{(c.OutHeight % 4 != 0 || c.OutWidth % 4 != 0 ? " (the last row or column of them partial)" : "")}");
-        w.Line($"private const int GroupTiles = {p.GroupTiles}, TileGroups = {p.TileGroups}; // tiles per task: their transformed input, 36 × GroupTiles × InC floats, stays in L2");
-        w.Line($"private const int Panels = {p.Panels}, ChannelChunks = {p.ChannelChunks}; // panels of 16 output channels; a task computes one chunk of them");
-        w.Line($"private const int CopyRows = {p.CopyRows}, CopyColumns = {p.CopyColumns}; // the input rows and columns a task's tiles read, copied with the channels interleaved by 8");
-        w.Line("// Floats per transform position of V (tiles × InC) and of M (tiles × 16), each plus one cache line: pitches that are multiples of");
-        w.Line("// 4 KB would put the 36 positions of a tile in the same L1 sets (and make loads wait on unrelated stores).");
-        w.Line("private const int VPitch = GroupTiles * InC + 16, MPitch = GroupTiles * 16 + 16;");
-        w.Line("private const int Scratch = InC * CopyRows * CopyColumns + 36 * VPitch + 2 * 36 * MPitch + 16 * 16; // the copy, V, M of two panels and one output tile of 16 channels per task");
+        w.Line($"private const int TransformRows = {p.TransformRows}, TransformTasks = {p.TransformTasks}; // step 1: tile rows per input-transform task, tasks per sample");
+        w.Line($"private const int CopyRows = {p.CopyRows}, CopyColumns = {p.CopyColumns}; // the input rows and columns a transform task reads, copied with the channels interleaved by 8");
+        w.Line($"private const int GroupTiles = {p.GroupTiles}, TileGroups = {p.TileGroups}; // step 2: tiles per GEMM task (each group streams its chunk's transformed weights once)");
+        w.Line($"private const int Panels = {p.Panels}, Pairs = {p.Pairs}, ChannelChunks = {p.ChannelChunks}; // panels of 16 output channels, pairs of them; a GEMM task computes one chunk of the pairs");
+        w.Line("// Floats per transform position of V (every tile × InC) and of M (a group's tiles × 16), each plus one cache line: pitches that are");
+        w.Line("// multiples of 4 KB would put the 36 positions of a tile in the same L1 sets (and make loads wait on unrelated stores).");
+        w.Line("private const int VPitch = Tiles * InC + 16, VSize = 36 * VPitch, MPitch = GroupTiles * 16 + 16; // VSize: one sample's transformed input");
+        w.Line("private const int CopySize = InC * CopyRows * CopyColumns, Scratch = 2 * 36 * MPitch + 16 * 16; // a transform task's copy; a GEMM task's M of two panels and one output tile");
         w.Line();
 
         w.Line("/// <summary>Packs weights [OutC, InC, 3, 3] (any norm already folded) as U = G g Gᵀ per (out, in) pair, laid out [ξ][panel][in][16].</summary>");
@@ -38,41 +39,62 @@ internal static class WinogradEmitter
         w.Line();
 
         string skipSpan = chain.HasSkip ? "ReadOnlySpan<float> skip, " : "";
-        w.Line("/// <summary>Tasks of (sample, tile group, channel chunk) on the worker threads; each stores its tiles' outputs, epilogue applied.</summary>");
+        w.Line("/// <summary>Two steps on the worker threads: (sample, band of tile rows) tasks transform the input into V once; then (sample, tile group, channel chunk) tasks run the GEMMs and store their tiles' outputs, epilogue applied.</summary>");
         using (w.Block($"public static void Run(ReadOnlySpan<float> x, {skipSpan}Span<float> y, int batch, KernelArguments a)"))
         {
-            w.Line(chain.HasSkip
-                ? $"Parallelism.For(x, y, skip, batch, batch * TileGroups * ChannelChunks, static (ref float x0, ref float y0, ref float s0, int batch, int task, KernelArguments a) => {Name(chain)}(ref x0, ref y0, ref s0, task, a), a);"
-                : $"Parallelism.For(x, y, batch, batch * TileGroups * ChannelChunks, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => {Name(chain)}(ref x0, ref y0, task, a), a);");
+            w.Line("float[] v = ArrayPool<float>.Shared.Rent(batch * VSize);");
+            using (w.Block("try"))
+            {
+                w.Line($"Parallelism.For(x, v, batch, batch * TransformTasks, static (ref float x0, ref float v0, int batch, int task, KernelArguments a) => TransformInput(ref x0, ref v0, task), a);");
+                w.Line("ReadOnlySpan<float> vs = new ReadOnlySpan<float>(v, 0, batch * VSize);");
+                w.Line(chain.HasSkip
+                    ? $"Parallelism.For(vs, y, skip, batch, batch * TileGroups * ChannelChunks, static (ref float v0, ref float y0, ref float s0, int batch, int task, KernelArguments a) => {Name(chain)}(ref v0, ref y0, ref s0, task, a), a);"
+                    : $"Parallelism.For(vs, y, batch, batch * TileGroups * ChannelChunks, static (ref float v0, ref float y0, int batch, int task, KernelArguments a) => {Name(chain)}(ref v0, ref y0, task, a), a);");
+            }
+            using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(v);");
         }
+        w.Line();
+        EmitTransformTask(w);
         w.Line();
         EmitTask(w, chain);
         w.Line();
         EmitStore(w, chain);
     }
 
+    private static void EmitTransformTask(SourceWriter w)
+    {
+        w.Line("/// <summary>Step 1, one task: the input rows of a band of tile rows copied with the channels interleaved by 8 (zeros for the padding and past the edges), then the input transform Bᵀ d B of each of its 6×6 input tiles into V[ξ][tile][in].</summary>");
+        using (w.Block($"private static void TransformInput({Ref} x0, {Ref} v0, int task)"))
+        {
+            w.Line("int n = task / TransformTasks, tileRow0 = task % TransformTasks * TransformRows, tileRows = Math.Min(TransformRows, TilesH - tileRow0);");
+            w.Line("int first = tileRow0 * TilesW, rows = tileRows * 4 + 2;");
+            w.Line("float[] copy = ArrayPool<float>.Shared.Rent(CopySize);");
+            using (w.Block("try"))
+            {
+                w.Line($"{Ref} c0 = ref MemoryMarshal.GetArrayDataReference(copy);");
+                w.Line($"Winograd.InterleaveRows(ref {Unsafe}.Add(ref x0, n * XSize), InC, InH, InW, Padding, tileRow0 * 4 - Padding, rows, CopyColumns, ref c0);");
+                w.Line($"Winograd.InputTiles(ref c0, InC, rows, CopyColumns, tileRow0, TilesW, first, tileRows * TilesW, VPitch, ref {Unsafe}.Add(ref v0, n * VSize + first * InC));");
+            }
+            using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(copy);");
+        }
+    }
+
     private static void EmitTask(SourceWriter w, ChainPlan chain)
     {
-        w.Line("/// <summary>One task: the input transform of a tile group, then per 16-channel panel of its chunk the 36 GEMMs and each tile's output transform and store.</summary>");
-        using (w.Block($"private static void {Name(chain)}({Ref} x0, {Ref} y0{ConvEmitter.SkipRef(chain, "s0")}, int task, KernelArguments a)"))
+        w.Line("/// <summary>Step 2, one task: per pair of 16-channel panels of its chunk, the 36 GEMMs over its tile group's transformed input, then each tile's output transform and store.</summary>");
+        using (w.Block($"private static void {Name(chain)}({Ref} v0, {Ref} y0{ConvEmitter.SkipRef(chain, "s0")}, int task, KernelArguments a)"))
         {
             w.Line("int n = task / (TileGroups * ChannelChunks), group = task / ChannelChunks % TileGroups, chunk = task % ChannelChunks;");
             w.Line("int first = group * GroupTiles, tiles = Math.Min(GroupTiles, Tiles - first);");
-            w.Line("int panelStart = chunk * Panels / ChannelChunks, panelEnd = (chunk + 1) * Panels / ChannelChunks;");
+            w.Line("int panelStart = 2 * (chunk * Pairs / ChannelChunks), panelEnd = Math.Min(Panels, 2 * ((chunk + 1) * Pairs / ChannelChunks));");
+            w.Line($"{Ref} v = ref {Unsafe}.Add(ref v0, n * VSize + first * InC); // V[ξ][tile][in] of the group's first tile");
             w.Line($"{Ref} w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
             w.Line($"{Ref} b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
             w.Line("float[] scratch = ArrayPool<float>.Shared.Rent(Scratch);");
             using (w.Block("try"))
             {
-                w.Line($"{Ref} copy = ref MemoryMarshal.GetArrayDataReference(scratch); // the input rows, [in / 8][row][column][8]");
-                w.Line($"{Ref} v = ref {Unsafe}.Add(ref copy, InC * CopyRows * CopyColumns); // V[ξ][tile][in]");
-                w.Line($"{Ref} m = ref {Unsafe}.Add(ref v, 36 * VPitch); // M[ξ][tile][16] of one panel, then of the next");
+                w.Line($"{Ref} m = ref MemoryMarshal.GetArrayDataReference(scratch); // M[ξ][tile][16] of one panel, then of the next");
                 w.Line($"{Ref} tile = ref {Unsafe}.Add(ref m, 2 * 36 * MPitch); // one tile's outputs: 16 channels × 4×4");
-                w.Comment("The input rows of the group's tiles, channels interleaved by 8 (zeros for the padding and past the edges), then");
-                w.Comment("the input transform Bᵀ d B of each 6×6 input tile, 8 channels at a time, read once per task.");
-                w.Line("int tileRow0 = first / TilesW, rows = (Math.Min(TilesH, (first + tiles - 1) / TilesW + 1) - tileRow0 - 1) * 4 + 6;");
-                w.Line($"Winograd.InterleaveRows(ref {Unsafe}.Add(ref x0, n * XSize), InC, InH, InW, Padding, tileRow0 * 4 - Padding, rows, CopyColumns, ref copy);");
-                w.Line("Winograd.InputTiles(ref copy, InC, rows, CopyColumns, tileRow0, TilesW, first, tiles, VPitch, ref v);");
                 using (w.Block("for (int panel = panelStart; panel < panelEnd; panel += 2)"))
                 {
                     w.Comment("36 GEMMs [tiles × InC] · [InC × 16] per panel, two panels at once where the chunk has two left (each input feeds two FMAs).");
@@ -177,14 +199,14 @@ internal static class WinogradEmitter
         w.Line($"///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (the shape allows it: 3×3 stride 1, groups 1, ≥ {WinogradPlanner.MinChannels} in and out channels,");
         w.Line($"///         out channels a multiple of {WinogradPlanner.Panel}, plane ≥ {WinogradPlanner.MinPlane}×{WinogradPlanner.MinPlane}, an epilogue the tile store applies)");
         w.Line("/// weights U = G g Gᵀ per (out, in) pair, once at load (after the norm is folded), in double, laid out [ξ][16-channel panel][in][16]");
-        w.Line($"/// input   the task's input rows copied with the channels interleaved by 8 (the padding, and the rows and columns the last tiles reach past the input, are zeros), then");
-        w.Line($"///         Bᵀ d B of each 6×6 input tile, 8 channels per vector ({p.TilesH}×{p.TilesW} tiles)");
+        w.Line($"/// input   step 1, (sample, band of {p.TransformRows} tile row(s)) tasks: the band's input rows copied with the channels interleaved by 8 (the padding, and the rows and columns the last tiles");
+        w.Line($"///         reach past the input, are zeros), then Bᵀ d B of each 6×6 input tile, 8 channels per vector, into the call's V ({p.TilesH}×{p.TilesW} tiles, {36 * p.Tiles * c.InChannels * 4 / 1024} KB per sample), once");
         w.Line("/// gemm    per position ξ of 36: [tiles × in] · [in × 32] for two 16-channel panels at once (Vector512: 8 tiles × 32 channels of accumulators), [in × 16] for a last odd panel");
         w.Line($"/// output  Aᵀ M A + bias per tile and 16-channel panel, transposed to channel rows, then the epilogue, stored a tile row (4 floats) at a time (partial tiles clipped at the right and bottom edges)");
         Norm(w, chain);
         if (chain.HasSkip) w.Line("/// add     + skip on each output as the tile is stored, before the activation");
         if (chain.Activation is { } a) w.Line($"/// act     {ActivationName(a)} on the tile {(chain.HasSkip ? "as it is stored" : "in vectors of 16 channels, before it is stored")}");
-        w.Line($"/// tasks   sample × tile group × channel chunk: {p.TileGroups} group(s) of up to {p.GroupTiles} tiles (their transformed input, {36 * p.GroupTiles * c.InChannels * 4 / 1024} KB, stays in L2) × {p.ChannelChunks} chunk(s) of the {p.Panels} panels");
+        w.Line($"/// tasks   step 2, sample × tile group × channel chunk: {p.TileGroups} group(s) of up to {p.GroupTiles} tiles × {p.ChannelChunks} chunk(s) of the {p.Pairs} panel pair(s); each group streams its chunk's transformed weights once");
         w.Line("/// accuracy the transforms add rounding: within 1e-4 of PyTorch on the tested chains (F(4×4) rather than F(6×6), whose error is larger)");
     }
 

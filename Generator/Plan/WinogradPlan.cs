@@ -6,20 +6,27 @@ namespace FusedNorm.Generator.Plan;
 /// A 3×3 stride-1 convolution run as Winograd F(4×4, 3×3) instead of the direct kernel: the output plane is cut into
 /// <see cref="TilesH"/> × <see cref="TilesW"/> tiles of 4×4 (the last row and column of tiles partial when the plane is
 /// not a multiple of 4), each computed from a 6×6 input tile with 36 multiplies per (input, output) channel pair
-/// instead of 144. A task is (sample, group of <see cref="GroupTiles"/> consecutive tiles, chunk of the output-channel
-/// panels): it transforms its tiles' input once, then per panel of 16 output channels runs the 36 GEMMs and the output
-/// transform with the epilogue. <see cref="ChannelChunks"/> &gt; 1 only when the tile groups alone make too few tasks.
+/// instead of 144. Two steps per call: (sample, band of <see cref="TransformRows"/> tile rows) tasks transform the
+/// input of every tile once into a buffer of the call; then (sample, group of <see cref="GroupTiles"/> consecutive tiles,
+/// chunk of the output-channel panel pairs) tasks run the 36 GEMMs and the output transform with the epilogue. A group
+/// streams all its chunk's transformed weights once, so the plan makes the groups as large as the cache allows and
+/// splits the panels into <see cref="ChannelChunks"/> first: the weights are 4× the direct kernel's, and at batch 1 on a
+/// small plane reading them is what the GEMM waits on.
 /// </summary>
-public sealed record WinogradPlan(int TilesH, int TilesW, int GroupTiles, int ChannelChunks, int Panels, bool Asked = true)
+public sealed record WinogradPlan(int TilesH, int TilesW, int GroupTiles, int ChannelChunks, int Panels, int TransformRows, bool Asked = true)
 {
-    public int Tiles => TilesH * TilesW;
-    /// <summary>Input rows a task's interleaved copy holds: the 6-row windows of the most tile rows a group of consecutive tiles can touch.</summary>
-    public int CopyRows => (System.Math.Min(TilesH, (GroupTiles + TilesW - 2) / TilesW + 1) - 1) * Tile + 6;
-    /// <summary>Columns of that copy: every tile column's window (the padding and the partial tiles' overhang are zeros).</summary>
-    public int CopyColumns => TilesW * Tile + 2;
     private const int Tile = 4;
+    public int Tiles => TilesH * TilesW;
+    /// <summary>Pairs of 16-channel panels (the GEMM takes two at once; the last pair may be one panel).</summary>
+    public int Pairs => (Panels + 1) / 2;
     public int TileGroups => (Tiles + GroupTiles - 1) / GroupTiles;
     public int TasksPerSample => TileGroups * ChannelChunks;
+    /// <summary>Input-transform tasks per sample: bands of <see cref="TransformRows"/> tile rows.</summary>
+    public int TransformTasks => (TilesH + TransformRows - 1) / TransformRows;
+    /// <summary>Input rows a transform task copies: the 6-row windows of its tile rows.</summary>
+    public int CopyRows => TransformRows * Tile + 2;
+    /// <summary>Columns of that copy: every tile column's window (the padding and the partial tiles' overhang are zeros).</summary>
+    public int CopyColumns => TilesW * Tile + 2;
 }
 
 /// <summary>Decides, per conv chain, between the direct kernel and Winograd F(4×4, 3×3) (see <see cref="Choose"/>).</summary>
@@ -44,10 +51,12 @@ public static class WinogradPlanner
     /// <summary>The smallest plane edge: below 8 the partial tiles waste most of the work (a 7×7 plane computes 8×8).</summary>
     public const int MinPlane = 8;
     /// <summary>
-    /// Bytes of transformed input a task keeps (36 · tiles · in_channels floats): half a core's L2 (2 MB here), so the
-    /// panel of transformed weights each GEMM streams fits beside it; the larger the group, the more tiles each weight serves.
+    /// Bytes of one position's transformed input a GEMM reads for a group (tiles · in_channels floats), kept in L1/L2 while
+    /// the chunk's weights for that position stream past it; the larger the group, the more tiles each weight serves.
     /// </summary>
-    public const int TransformedInputBytes = 1024 * 1024;
+    public const int GroupInputBytes = 128 * 1024;
+    /// <summary>Bytes of a GEMM task's products for two panels (36 · 2 · tiles · 16 floats), read back by the output transform.</summary>
+    public const int GroupProductBytes = 512 * 1024;
     /// <summary>Tiles per GEMM register tile (Vector512: 8 tiles × 16 channels): tile groups are a multiple of it.</summary>
     public const int GemmTiles = 8;
     /// <summary>Tasks per sample the split aims for, so that a batch of 1 keeps two to four threads busy.</summary>
@@ -87,13 +96,16 @@ public static class WinogradPlanner
         if (reason is not null) return (null, reason);
 
         int tilesH = (conv.OutHeight + Tile - 1) / Tile, tilesW = (conv.OutWidth + Tile - 1) / Tile, tiles = tilesH * tilesW;
-        int perTile = 36 * conv.InChannels * sizeof(float);
-        int group = System.Math.Max(GemmTiles, TransformedInputBytes / perTile / GemmTiles * GemmTiles);
-        group = System.Math.Min(group, (tiles + GemmTiles - 1) / GemmTiles * GemmTiles);
+        // The GEMM's tile group: every tile of the sample where the cache allows (each group streams the weights once).
+        int most = System.Math.Min(GroupInputBytes / (conv.InChannels * sizeof(float)), GroupProductBytes / (36 * 2 * 16 * sizeof(float)));
+        int group = System.Math.Max(GemmTiles, System.Math.Min(most, tiles + GemmTiles - 1) / GemmTiles * GemmTiles);
         int Groups(int g) => (tiles + g - 1) / g;
-        while (Groups(group) < MinTasksPerSample && group > GemmTiles) group -= GemmTiles;
-        int panels = conv.OutChannels / Panel;
-        int chunks = System.Math.Min(panels, (MinTasksPerSample + Groups(group) - 1) / Groups(group));
-        return (new WinogradPlan(tilesH, tilesW, group, chunks, panels, asked), "");
+        // Enough tasks for the threads: chunks of panel pairs first (no weight is read twice), then smaller groups.
+        int panels = conv.OutChannels / Panel, pairs = (panels + 1) / 2;
+        int chunks = System.Math.Min(pairs, (MinTasksPerSample + Groups(group) - 1) / Groups(group));
+        while (Groups(group) * chunks < MinTasksPerSample && group > GemmTiles) group -= GemmTiles;
+        // The input transform: bands of tile rows, about MinTasksPerSample of them.
+        int transformRows = System.Math.Max(1, tilesH / MinTasksPerSample);
+        return (new WinogradPlan(tilesH, tilesW, group, chunks, panels, transformRows, asked), "");
     }
 }
