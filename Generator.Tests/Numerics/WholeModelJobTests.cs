@@ -103,7 +103,7 @@ public class WholeModelJobTests
             Parallelism.MaxDegree = degree;
             float[][] sequential = inputs.Select(x => model.Forward(x, n)).ToArray();
             float[][] concurrent = new float[Callers][];
-            var run = Task.Run(() => Parallel.For(0, Callers, new ParallelOptions { MaxDegreeOfParallelism = Callers }, c =>
+            bool finished = DedicatedThreads.Run(Callers, c =>
             {
                 for (int repeat = 0; repeat < 10; repeat++)
                 {
@@ -111,8 +111,8 @@ public class WholeModelJobTests
                     if (repeat > 0) Assert.Equal(concurrent[c], y);
                     concurrent[c] = y;
                 }
-            }));
-            Assert.True(run.Wait(TimeSpan.FromMinutes(3)), $"{name}: concurrent callers did not finish at {degree} threads");
+            }, TimeSpan.FromMinutes(3));
+            Assert.True(finished, $"{name}: concurrent callers did not finish at {degree} threads; {Parallelism.Describe()}");
             for (int c = 0; c < Callers; c++) Assert.Equal(sequential[c], concurrent[c]);
             }
     }
@@ -131,7 +131,7 @@ public class WholeModelJobTests
         var arguments = new KernelArguments(new float[1], new float[1]);
         float[] dummy = new float[1];
         int stage = 0; // how far the task got, for the failure message
-        var run = Task.Run(() =>
+        bool finished = DedicatedThreads.Run(1, _ =>
         {
             stage = 1;
             Parallelism.For(dummy, dummy, 0, 4, (ref float x0, ref float y0, int state, int task, KernelArguments a) => nested[task] = model.Forward(x, n), arguments);
@@ -140,8 +140,8 @@ public class WholeModelJobTests
             stage = 3;
             Parallelism.For(dummy, dummy, 0, 2, (ref float x0, ref float y0, int state, int task, KernelArguments a) => nested[2 + task] = model.Forward(x, n), arguments);
             stage = 4;
-        });
-        Assert.True(run.Wait(TimeSpan.FromMinutes(2)),
+        }, TimeSpan.FromMinutes(2));
+        Assert.True(finished,
             $"{name}: a Forward nested in a task did not finish (deadlock?): stage {Volatile.Read(ref stage)}, outputs {nested.Count(y => y is not null)} of 4; {Parallelism.Describe()}");
         Assert.All(nested, y => Assert.Equal(direct, y));
     }

@@ -189,7 +189,7 @@ public class ParallelJobTests
         Parallelism.MaxDegree = 2;
         const int Callers = 6, Rounds = 200, Tasks = 9;
         int[][] runs = Enumerable.Range(0, Callers).Select(_ => new int[Rounds * 3 * Tasks]).ToArray();
-        var done = Task.Run(() => Parallel.For(0, Callers, new ParallelOptions { MaxDegreeOfParallelism = Callers }, c =>
+        bool done = DedicatedThreads.Run(Callers, c =>
         {
             float[] x = new float[1], y = new float[1];
             for (int round = 0; round < Rounds; round++)
@@ -202,8 +202,8 @@ public class ParallelJobTests
                     Parallelism.For(x, y, offset, Tasks, (ref float x0, ref float y0, int first, int task, KernelArguments a) => Interlocked.Increment(ref mine[first + task]), NoArguments);
                 }
             }
-        }));
-        Assert.True(done.Wait(TimeSpan.FromMinutes(2)), "concurrent jobs did not finish (deadlock?)");
+        }, TimeSpan.FromMinutes(2));
+        Assert.True(done, $"concurrent jobs did not finish (deadlock?); {Parallelism.Describe()}");
         Assert.All(runs, r => Assert.All(r, n => Assert.Equal(1, n)));
     }
 }
