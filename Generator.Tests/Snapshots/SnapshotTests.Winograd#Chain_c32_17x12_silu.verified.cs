@@ -50,13 +50,13 @@ namespace FusedNorm.Generated
     /// <code>
     /// conv    32×17×12 → 48×17×12, 3×3 window, stride 1, padding 1, dilation 1: Winograd F(4×4,3×3), not the direct kernel (Winograd = true):
     ///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (the shape allows it: 3×3 stride 1, groups 1, ≥ 32 in and out channels,
-    ///         out channels a multiple of 16, plane ≥ 8×8, an epilogue the tile store applies)
+    ///         in channels a multiple of 8, out channels of 16, plane ≥ 8×8, an epilogue the tile store applies)
     /// weights U = G g Gᵀ per (out, in) pair, once at load (after the norm is folded), in double, laid out [ξ][16-channel panel][in][16]
     /// input   step 1, (sample, band of 1 tile row(s)) tasks: the band's input rows copied with the channels interleaved by 8 (the padding, and the rows and columns the last tiles
     ///         reach past the input, are zeros), then Bᵀ d B of each 6×6 input tile, 8 channels per vector, into the call's V (5×3 tiles, 67 KB per sample), once
     /// gemm    per position ξ of 36: [tiles × in] · [in × 32] for two 16-channel panels at once (Vector512: 8 tiles × 32 channels of accumulators), [in × 16] for a last odd panel
     /// output  Aᵀ M A + bias per tile and 16-channel panel, transposed to channel rows, then the epilogue, stored a tile row (4 floats) at a time (partial tiles clipped at the right and bottom edges)
-    /// act     Silu on the tile in vectors of 16 channels, before it is stored
+    /// act     Silu on the tile in vectors before it is stored
     /// tasks   step 2, sample × tile group × channel chunk: 2 group(s) of up to 8 tiles × 2 chunk(s) of the 2 panel pair(s); each group streams its chunk's transformed weights once
     /// accuracy the transforms add rounding: within 1e-4 of PyTorch on the tested chains (F(4×4) rather than F(6×6), whose error is larger)
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated

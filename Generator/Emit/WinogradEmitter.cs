@@ -196,8 +196,8 @@ internal static class WinogradEmitter
         ConvPlan c = chain.Conv!;
         WinogradPlan p = c.Winograd!;
         w.Line($"/// conv    {string.Join("×", chain.InputShape)} → {c.OutChannels}×{c.OutHeight}×{c.OutWidth}, 3×3 window, stride 1, padding {c.CopyPadding}, dilation 1: Winograd F(4×4,3×3), not the direct kernel ({(p.Asked ? "Winograd = true" : "chosen by the plan for the shape; Winograd = false keeps the direct kernel")}):");
-        w.Line($"///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (the shape allows it: 3×3 stride 1, groups 1, ≥ {WinogradPlanner.MinChannels} in and out channels,");
-        w.Line($"///         out channels a multiple of {WinogradPlanner.Panel}, plane ≥ {WinogradPlanner.MinPlane}×{WinogradPlanner.MinPlane}, an epilogue the tile store applies)");
+        w.Line($"///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (the shape allows it: 3×3 stride 1, groups 1, ≥ {(p.Asked ? WinogradPlanner.MinChannels : WinogradPlanner.AutoMinChannels)} in and out channels,");
+        w.Line($"///         in channels a multiple of {WinogradPlanner.InputLanes}, out channels of {WinogradPlanner.Panel}, plane ≥ {WinogradPlanner.MinPlane}×{WinogradPlanner.MinPlane}, an epilogue the tile store applies)");
         w.Line("/// weights U = G g Gᵀ per (out, in) pair, once at load (after the norm is folded), in double, laid out [ξ][16-channel panel][in][16]");
         w.Line($"/// input   step 1, (sample, band of {p.TransformRows} tile row(s)) tasks: the band's input rows copied with the channels interleaved by 8 (the padding, and the rows and columns the last tiles");
         w.Line($"///         reach past the input, are zeros), then Bᵀ d B of each 6×6 input tile, 8 channels per vector, into the call's V ({p.TilesH}×{p.TilesW} tiles, {36 * p.Tiles * c.InChannels * 4 / 1024} KB per sample), once");
@@ -205,7 +205,7 @@ internal static class WinogradEmitter
         w.Line($"/// output  Aᵀ M A + bias per tile and 16-channel panel, transposed to channel rows, then the epilogue, stored a tile row (4 floats) at a time (partial tiles clipped at the right and bottom edges)");
         Norm(w, chain);
         if (chain.HasSkip) w.Line("/// add     + skip on each output as the tile is stored, before the activation");
-        if (chain.Activation is { } a) w.Line($"/// act     {ActivationName(a)} on the tile {(chain.HasSkip ? "as it is stored" : "in vectors of 16 channels, before it is stored")}");
+        if (chain.Activation is { } a) w.Line($"/// act     {ActivationName(a)} on the tile in vectors {(chain.HasSkip ? "after the skip is added (value by value on a partial tile)" : "before it is stored")}");
         w.Line($"/// tasks   step 2, sample × tile group × channel chunk: {p.TileGroups} group(s) of up to {p.GroupTiles} tiles × {p.ChannelChunks} chunk(s) of the {p.Pairs} panel pair(s); each group streams its chunk's transformed weights once");
         w.Line("/// accuracy the transforms add rounding: within 1e-4 of PyTorch on the tested chains (F(4×4) rather than F(6×6), whose error is larger)");
     }
