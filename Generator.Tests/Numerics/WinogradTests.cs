@@ -111,6 +111,57 @@ public class WinogradTests
         }
     }
 
+    /// <summary>
+    /// Shapes the plan picks Winograd for by itself (no Winograd argument) that reach the two-step kernel's edges: an odd
+    /// panel after the pairs and a group of 4 tiles (80 channels, 60 tiles in groups of 56), a last transform band of one
+    /// tile row and a group of 3 tiles (9 × 3 tiles, padding 0), 100 tiles in one group (12 blocks of 8, then the 4-tile
+    /// block), partial tiles on both edges, batch 1–3. Against the scalar reference, and the same bits at 1, 2 and 3 threads.
+    /// </summary>
+    [Theory]
+    [InlineData(64, 80, 22, 37, 1, 3)]
+    [InlineData(72, 64, 37, 12, 0, 2)]
+    [InlineData(96, 128, 40, 40, 1, 1)]
+    public void Shapes_the_plan_runs_as_Winograd_match_the_reference(int inC, int outC, int height, int width, int padding, int batch)
+    {
+        string source = $$"""
+            using System;
+            using FusedNorm;
+            namespace Wino;
+            [Model({{inC}}, {{height}}, {{width}})]
+            public sealed partial class Auto
+            {
+                [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
+                [Conv2d({{outC}}, KernelSize = 3, Padding = {{padding}}, Bias = false, Name = "conv")] [BatchNorm(Name = "bn")]
+                public partial void Conv(ReadOnlySpan<float> x, Span<float> y, int batch);
+            }
+            """;
+        Assert.Equal(1, WinogradKernels(source)); // chosen by the plan, not asked for
+        var random = new Random(1400 + inC + outC + height);
+        var writer = new SafeTensorsWriter();
+        float[] x = Uniform(random, batch * inC * height * width, -2, 2);
+        float bound = 1f / MathF.Sqrt(inC * 9);
+        float[] w = Uniform(random, outC * inC * 9, -bound, bound);
+        float[] g = Uniform(random, outC, 0.5, 1.5), b = Uniform(random, outC, -0.5, 0.5), m = Uniform(random, outC, -0.3, 0.3), v = Uniform(random, outC, 0.5, 2);
+        writer.Add("conv.weight", w, outC, inC, 3, 3);
+        writer.Add("bn.weight", g, outC); writer.Add("bn.bias", b, outC); writer.Add("bn.running_mean", m, outC); writer.Add("bn.running_var", v, outC);
+        int outH = height + 2 * padding - 2, outW = width + 2 * padding - 2;
+        float[] expected = Reference.Activation(
+            Reference.BatchNormEval(Reference.ConvNd(x, batch, inC, new[] { height, width }, w, null, outC, 1, 3, 1, padding, 1), batch, outC, outH * outW, g, b, m, v, 1e-5),
+            Layer.ReLU);
+        CompiledModel model = CompiledModel.Compile(source, "Wino.Auto");
+        model.LoadWeights(SafeTensorsFile.FromBytes(writer.ToArray()));
+        using var restore = new MaxDegreeScope();
+        float[]? first = null;
+        foreach (int degree in new[] { 1, 2, 3 })
+        {
+            Parallelism.MaxDegree = degree;
+            float[] actual = model.Forward(x, batch);
+            Tolerance.AssertClose(expected, actual, $"{inC}→{outC} on {height}×{width}, padding {padding}, batch {batch}, at {degree} thread(s)");
+            if (first is null) first = actual;
+            else Assert.Equal(first, actual);
+        }
+    }
+
     [Fact]
     public void Forward_allocates_nothing_in_steady_state()
     {
