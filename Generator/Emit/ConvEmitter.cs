@@ -732,7 +732,7 @@ internal static class ConvEmitter
     }
 
     /// <summary>Positions left after the flat kernel's whole tiles that run as single vectors rather than one more overlapping whole tile.</summary>
-    public const int FlatTailVectors = 2;
+    private const int FlatTailVectors = 2;
 
     /// <summary>One tile of the flat kernel at flat position p: <paramref name="cols"/> vectors of 16 positions × r channels, bias to store.</summary>
     private static void EmitFlatTile(SourceWriter w, ChainPlan chain, int r, int cols, WindowUnroll unroll)

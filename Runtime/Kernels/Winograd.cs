@@ -122,29 +122,24 @@ public static class Winograd
         for (int j = 0; j < Window; j++)
         {
             ref float column = ref Unsafe.Add(ref origin, j * Lanes);
-            Vector256<float> d0 = Vector256.LoadUnsafe(ref column), d1 = Vector256.LoadUnsafe(ref column, (nuint)rowPitch),
-                d2 = Vector256.LoadUnsafe(ref column, (nuint)(2 * rowPitch)), d3 = Vector256.LoadUnsafe(ref column, (nuint)(3 * rowPitch)),
-                d4 = Vector256.LoadUnsafe(ref column, (nuint)(4 * rowPitch)), d5 = Vector256.LoadUnsafe(ref column, (nuint)(5 * rowPitch));
-            Vector256<float> a = d4 - d2 * 4f, b = d3 - d1 * 4f, e = d4 - d2, f = (d3 - d1) * 2f;
-            Unsafe.Add(ref t0, j) = d0 * 4f - d2 * 5f + d4;
-            Unsafe.Add(ref t0, Window + j) = a + b;
-            Unsafe.Add(ref t0, 2 * Window + j) = a - b;
-            Unsafe.Add(ref t0, 3 * Window + j) = e + f;
-            Unsafe.Add(ref t0, 4 * Window + j) = e - f;
-            Unsafe.Add(ref t0, 5 * Window + j) = d1 * 4f - d3 * 5f + d5;
+            InputTransform1D(Vector256.LoadUnsafe(ref column), Vector256.LoadUnsafe(ref column, (nuint)rowPitch),
+                Vector256.LoadUnsafe(ref column, (nuint)(2 * rowPitch)), Vector256.LoadUnsafe(ref column, (nuint)(3 * rowPitch)),
+                Vector256.LoadUnsafe(ref column, (nuint)(4 * rowPitch)), Vector256.LoadUnsafe(ref column, (nuint)(5 * rowPitch)),
+                out Unsafe.Add(ref t0, j), out Unsafe.Add(ref t0, Window + j), out Unsafe.Add(ref t0, 2 * Window + j),
+                out Unsafe.Add(ref t0, 3 * Window + j), out Unsafe.Add(ref t0, 4 * Window + j), out Unsafe.Add(ref t0, 5 * Window + j));
         }
         for (int i = 0; i < Window; i++)
         {
             ref Vector256<float> row = ref Unsafe.Add(ref t0, i * Window);
-            Vector256<float> d0 = row, d1 = Unsafe.Add(ref row, 1), d2 = Unsafe.Add(ref row, 2), d3 = Unsafe.Add(ref row, 3), d4 = Unsafe.Add(ref row, 4), d5 = Unsafe.Add(ref row, 5);
-            Vector256<float> a = d4 - d2 * 4f, b = d3 - d1 * 4f, e = d4 - d2, f = (d3 - d1) * 2f;
+            InputTransform1D(row, Unsafe.Add(ref row, 1), Unsafe.Add(ref row, 2), Unsafe.Add(ref row, 3), Unsafe.Add(ref row, 4), Unsafe.Add(ref row, 5),
+                out Vector256<float> r0, out Vector256<float> r1, out Vector256<float> r2, out Vector256<float> r3, out Vector256<float> r4, out Vector256<float> r5);
             ref float out0 = ref Unsafe.Add(ref v, i * Window * pitch);
-            (d0 * 4f - d2 * 5f + d4).StoreUnsafe(ref out0);
-            (a + b).StoreUnsafe(ref out0, (nuint)pitch);
-            (a - b).StoreUnsafe(ref out0, (nuint)(2 * pitch));
-            (e + f).StoreUnsafe(ref out0, (nuint)(3 * pitch));
-            (e - f).StoreUnsafe(ref out0, (nuint)(4 * pitch));
-            (d1 * 4f - d3 * 5f + d5).StoreUnsafe(ref out0, (nuint)(5 * pitch));
+            r0.StoreUnsafe(ref out0);
+            r1.StoreUnsafe(ref out0, (nuint)pitch);
+            r2.StoreUnsafe(ref out0, (nuint)(2 * pitch));
+            r3.StoreUnsafe(ref out0, (nuint)(3 * pitch));
+            r4.StoreUnsafe(ref out0, (nuint)(4 * pitch));
+            r5.StoreUnsafe(ref out0, (nuint)(5 * pitch));
         }
     }
 
@@ -157,29 +152,48 @@ public static class Winograd
             for (int j = 0; j < Window; j++)
             {
                 ref float column = ref Unsafe.Add(ref origin, j * Lanes + lane);
-                float d0 = column, d1 = Unsafe.Add(ref column, rowPitch), d2 = Unsafe.Add(ref column, 2 * rowPitch),
-                    d3 = Unsafe.Add(ref column, 3 * rowPitch), d4 = Unsafe.Add(ref column, 4 * rowPitch), d5 = Unsafe.Add(ref column, 5 * rowPitch);
-                float a = d4 - d2 * 4f, b = d3 - d1 * 4f, e = d4 - d2, f = (d3 - d1) * 2f;
-                t[j] = d0 * 4f - d2 * 5f + d4;
-                t[Window + j] = a + b;
-                t[2 * Window + j] = a - b;
-                t[3 * Window + j] = e + f;
-                t[4 * Window + j] = e - f;
-                t[5 * Window + j] = d1 * 4f - d3 * 5f + d5;
+                InputTransform1D(column, Unsafe.Add(ref column, rowPitch), Unsafe.Add(ref column, 2 * rowPitch),
+                    Unsafe.Add(ref column, 3 * rowPitch), Unsafe.Add(ref column, 4 * rowPitch), Unsafe.Add(ref column, 5 * rowPitch),
+                    out t[j], out t[Window + j], out t[2 * Window + j], out t[3 * Window + j], out t[4 * Window + j], out t[5 * Window + j]);
             }
             for (int i = 0; i < Window; i++)
             {
-                float d0 = t[i * Window], d1 = t[i * Window + 1], d2 = t[i * Window + 2], d3 = t[i * Window + 3], d4 = t[i * Window + 4], d5 = t[i * Window + 5];
-                float a = d4 - d2 * 4f, b = d3 - d1 * 4f, e = d4 - d2, f = (d3 - d1) * 2f;
                 ref float out0 = ref Unsafe.Add(ref v, i * Window * pitch + lane);
-                out0 = d0 * 4f - d2 * 5f + d4;
-                Unsafe.Add(ref out0, pitch) = a + b;
-                Unsafe.Add(ref out0, 2 * pitch) = a - b;
-                Unsafe.Add(ref out0, 3 * pitch) = e + f;
-                Unsafe.Add(ref out0, 4 * pitch) = e - f;
-                Unsafe.Add(ref out0, 5 * pitch) = d1 * 4f - d3 * 5f + d5;
+                InputTransform1D(t[i * Window], t[i * Window + 1], t[i * Window + 2], t[i * Window + 3], t[i * Window + 4], t[i * Window + 5],
+                    out out0, out Unsafe.Add(ref out0, pitch), out Unsafe.Add(ref out0, 2 * pitch),
+                    out Unsafe.Add(ref out0, 3 * pitch), out Unsafe.Add(ref out0, 4 * pitch), out Unsafe.Add(ref out0, 5 * pitch));
             }
         }
+    }
+
+    /// <summary>
+    /// Bᵀ applied to 6 values (a column or a row of a tile's window), 8 channels per vector. Bᵀ rows: (4, 0, −5, 0, 1, 0),
+    /// (0, −4, −4, 1, 1, 0), (0, 4, −4, −1, 1, 0), (0, −2, −1, 2, 1, 0), (0, 2, −1, −2, 1, 0), (0, 4, 0, −5, 0, 1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InputTransform1D(Vector256<float> d0, Vector256<float> d1, Vector256<float> d2, Vector256<float> d3, Vector256<float> d4, Vector256<float> d5,
+        out Vector256<float> r0, out Vector256<float> r1, out Vector256<float> r2, out Vector256<float> r3, out Vector256<float> r4, out Vector256<float> r5)
+    {
+        Vector256<float> a = d4 - d2 * 4f, b = d3 - d1 * 4f, e = d4 - d2, f = (d3 - d1) * 2f; // rows 1, 2 share a, b; rows 3, 4 e, f
+        r0 = d0 * 4f - d2 * 5f + d4;
+        r1 = a + b;
+        r2 = a - b;
+        r3 = e + f;
+        r4 = e - f;
+        r5 = d1 * 4f - d3 * 5f + d5;
+    }
+
+    /// <summary>The scalar <see cref="InputTransform1D(Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float}, out Vector256{float}, out Vector256{float}, out Vector256{float}, out Vector256{float}, out Vector256{float}, out Vector256{float})"/>: the same operations in the same order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InputTransform1D(float d0, float d1, float d2, float d3, float d4, float d5, out float r0, out float r1, out float r2, out float r3, out float r4, out float r5)
+    {
+        float a = d4 - d2 * 4f, b = d3 - d1 * 4f, e = d4 - d2, f = (d3 - d1) * 2f;
+        r0 = d0 * 4f - d2 * 5f + d4;
+        r1 = a + b;
+        r2 = a - b;
+        r3 = e + f;
+        r4 = e - f;
+        r5 = d1 * 4f - d3 * 5f + d5;
     }
 
     /// <summary>
