@@ -152,11 +152,35 @@ public class ReferenceTests
         new("narrow_channels_k3_groupnorm", new[] { 8, 5, 5 }, new ConvCase(16, 3, Padding: 1), NormOf: new(Layer.GroupNorm, Groups: 4), Activation: Layer.SiLU),
         new("narrow_channels_k3_batchstats_grouped", new[] { 32, 4, 4 }, new ConvCase(32, 3, Padding: 1, Groups: 2), NormOf: new(Layer.BatchNorm2d, Track: false), Activation: Layer.ReLU),
         new("narrow_channels_k1_instancenorm", new[] { 16, 3, 3 }, new ConvCase(16, 1), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false)),
-    }.Select((chain, i) => new object[] { chain, 300 + i });
+    }.Concat(TaskCopyCases).Select((chain, i) => new object[] { chain, 300 + i });
+
+    /// <summary>
+    /// Grouped convs whose tasks copy their own group's planes, padded (ChainPlan.TaskCopy: one channel block per group):
+    /// depthwise at strides 1 and 2 (the phased copy's vector and one-column-at-a-time rows), a channel multiplier of 2,
+    /// two input planes per group, a 5×5 window, rows of 70 columns, 1d and 3d.
+    /// </summary>
+    private static readonly ChainCase[] TaskCopyCases =
+    {
+        new("task_copy_depthwise_s2", new[] { 16, 23, 37 }, new ConvCase(16, 3, Stride: 2, Padding: 1, Groups: 16, Bias: false), Norm: true, Activation: Layer.ReLU6),
+        new("task_copy_depthwise_s1_wide", new[] { 12, 9, 70 }, new ConvCase(12, 3, Padding: 1, Groups: 12), Norm: true, Activation: Layer.ReLU6),
+        new("task_copy_depthwise_s2_wide", new[] { 8, 7, 67 }, new ConvCase(8, 3, Stride: 2, Padding: 1, Groups: 8), Activation: Layer.ReLU),
+        new("task_copy_multiplier2", new[] { 8, 12, 12 }, new ConvCase(16, 3, Padding: 1, Groups: 8), Norm: true),
+        new("task_copy_two_planes_k5_s2", new[] { 8, 17, 20 }, new ConvCase(8, 5, Stride: 2, Padding: 2, Groups: 4), Activation: Layer.SiLU),
+        new("task_copy_depthwise_7x7_planes", new[] { 24, 7, 7 }, new ConvCase(24, 3, Padding: 1, Groups: 24), Norm: true, Activation: Layer.ReLU6),
+        new("task_copy_conv1d_s2", new[] { 16, 50 }, new ConvCase(16, 5, Stride: 2, Padding: 2, Groups: 16), Rank: 1, Norm: true),
+        new("task_copy_conv3d", new[] { 8, 4, 6, 20 }, new ConvCase(8, 3, Padding: 1, Groups: 8), Rank: 3, Activation: Layer.ReLU),
+    };
 
     [Theory]
     [MemberData(nameof(LargeKernelCases))]
     public void Large_kernel_chain_matches_reference(ChainCase chain, int seed) => Check(chain, seed);
+
+    /// <summary>The copying tasks at 1, 2 and 3 threads and batch 3: the same bits at every thread count, and the reference's values.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(4)]
+    public void Task_copy_chain_is_the_same_at_every_thread_count(int index) =>
+        Check(TaskCopyCases[index], 350 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
 
     /// <summary>
     /// Prologues against the reference's modules one by one (Upsample2d, Pad, then the conv): every kernel form the copy

@@ -35,6 +35,22 @@ public class PaddedInputTests
     }
 
     /// <summary>
+    /// Every row width from 1 to 70 (scalar rows, one vector, vectors with an overlapping last one, for each vector width),
+    /// with paddings 0–3, through both copies, against the element-by-element definition.
+    /// </summary>
+    [Fact]
+    public void Every_row_width_copies_exactly()
+    {
+        for (int w = 1; w <= 70; w++)
+            for (int pad = 0; pad <= 3; pad++)
+            {
+                Every_destination_element_is_the_input_or_zero(2, 1, 3, w, 0, pad, pad);
+                The_phased_copy_holds_each_padded_column_in_its_phase(2, 1, 3, w, 0, pad, pad, 2);
+                if (w % 5 == 0) The_phased_copy_holds_each_padded_column_in_its_phase(1, 1, 2, w, 0, pad, pad, 3);
+            }
+    }
+
+    /// <summary>
     /// The strided conv's copy: padded column x of each row is at slot x / stride of phase x % stride (phases of
     /// ⌈wp / stride⌉ slots, rows stride · that apart); unused slots are zero; nothing past the planes is written.
     /// </summary>

@@ -62,7 +62,7 @@ namespace FusedNorm.Generated
     /// tiles   4 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 4 channels per group
     /// tasks   sample × channel block: 2 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)
     /// flat    Vector512 eval path: the 9×12 plane is one flat row of 14 positions per output row (the padded width; 2 extra positions per row, dropped), so every tile is 4 channels × 6×16 positions instead of a partial vector per row
-    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// padding each task first copies its group's 2 input planes into a zero-padded buffer of its own (no other task reads them, so the kernel reads the copy from cache), so every output column is interior and no tap is bounds-tested
     /// columns 0..11 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -78,7 +78,7 @@ namespace FusedNorm.Generated
         private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
         private const int SourceD = 1, SourceH = 9, SourceW = 12; // the caller's input; In* are its zero-padded copy
         private const int PadD = 0, PadH = 1, PadW = 1;
-        private const int CopyPlanes = 106; // planes per copy task: about 64 KB of floats
+        private const int SourcePlane = SourceD * SourceH * SourceW, SourceSize = InC * SourcePlane; // a plane and a sample of the caller's input; each task copies its group's planes, padded, into a buffer of its own
         private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 2, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 4, Taps = InPerGroup * 9; // weights per output channel
@@ -93,22 +93,11 @@ namespace FusedNorm.Generated
         /// <summary>Tasks of (sample, channel block, row band) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
-            // The planes are split over the worker threads; only the padding is zeroed.
-            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
-            Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>
-                PaddedInput.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW), a);
-            ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
-            try
-            {
-                // Row bands per (sample, block): 1 on one thread, else enough for a few tasks per thread. The tasks receive the count.
-                int bands = Parallelism.RowBands(batch * BlocksPerSample, MaxRowBands);
-                Parallelism.For(xs, y, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);
-            }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(padded);
-            }
+            // No shared copy: each task copies the input planes of its group into a zero-padded buffer of its own (only that task reads them).
+            ReadOnlySpan<float> xs = x;
+            // Row bands per (sample, block): 1 on one thread, else enough for a few tasks per thread. The tasks receive the count.
+            int bands = Parallelism.RowBands(batch * BlocksPerSample, MaxRowBands);
+            Parallelism.For(xs, y, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);
         }
 
         /// <summary>Task = sample × channel block × row band: the band's outputs of the block for one sample, activation and pooling included.</summary>
@@ -119,23 +108,27 @@ namespace FusedNorm.Generated
             int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;
             int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
             int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
-            ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+            // This group's input planes, copied zero-padded into a buffer of this task's own: no other task reads them, so the kernel reads them from cache.
+            float[] planes = ArrayPool<float>.Shared.Rent(InPerGroup * InD * InH * InW);
+            ref float xg = ref MemoryMarshal.GetArrayDataReference(planes);
+            PaddedInput.CopyPlanes(ref Unsafe.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceD, SourceH, SourceW, PadD, PadH, PadW);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             if (Vector512.IsHardwareAccelerated)
             {
                 // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
                 float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
-                Conv3x3S1G2_C4K8_BnRelu_R4_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
+                Conv3x3S1G2_C4K8_BnRelu_R4_Flat_V512(ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
                 KeepColumns(4, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial), rowStart, rowEnd);
                 ArrayPool<float>.Shared.Return(flat);
             }
             else
             {
                 if (Vector256.IsHardwareAccelerated)
-                    Conv3x3S1G2_C4K8_BnRelu_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                    Conv3x3S1G2_C4K8_BnRelu_R4_V256(ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
                 else
-                    ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                    ConvScalar(4, ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
             }
+            ArrayPool<float>.Shared.Return(planes);
         }
 
         /// <summary>4 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>

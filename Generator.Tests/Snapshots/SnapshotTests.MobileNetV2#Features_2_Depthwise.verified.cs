@@ -61,7 +61,7 @@ namespace FusedNorm.Generated
     /// act     Relu6 on the accumulators in registers, before the store
     /// tiles   1 output channels × 3×8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 1 channels per group
     /// tasks   sample × channel block: 96 block(s) per sample, dealt to the worker threads; rows are not split into bands (the blocks make enough tasks)
-    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
+    /// padding each task first copies its group's input plane into a zero-padded buffer of its own (no other task reads it, so the kernel reads the copy from cache), so every output column is interior and no tap is bounds-tested
     /// phases  the padded copy stores each row as 2 column phases of 25 (columns q, q + 2, …), so a stride-2 tap's inputs for consecutive output columns are consecutive: one vector load each
     /// columns 0..23 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
@@ -79,7 +79,7 @@ namespace FusedNorm.Generated
         private const int Kernel = 3, Stride = 2, Padding = 0, Dilation = 1;
         private const int SourceD = 1, SourceH = 48, SourceW = 48; // the caller's input; In* are its zero-padded copy
         private const int PadD = 0, PadH = 1, PadW = 1;
-        private const int CopyPlanes = 6; // planes per copy task: about 64 KB of floats
+        private const int SourcePlane = SourceD * SourceH * SourceW, SourceSize = InC * SourcePlane; // a plane and a sample of the caller's input; each task copies its group's planes, padded, into a buffer of its own
         private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 96, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 1, Taps = InPerGroup * 9; // weights per output channel
@@ -93,22 +93,11 @@ namespace FusedNorm.Generated
         /// <summary>Tasks of (sample, channel block, row band) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            // Copy the input into a buffer zero-padded (1 on each side) whose rows are split into 2 column phases: a tap's inputs for consecutive output columns are then consecutive.
-            // The planes are split over the worker threads; only the padding is zeroed.
-            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
-            Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>
-                PaddedInput.CopyPlanesPhased(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride), a);
-            ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
-            try
-            {
-                // Row bands per (sample, block): 1 on one thread, else enough for a few tasks per thread. The tasks receive the count.
-                int bands = Parallelism.RowBands(batch * BlocksPerSample, MaxRowBands);
-                Parallelism.For(xs, y, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);
-            }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(padded);
-            }
+            // No shared copy: each task copies the input planes of its group into a buffer of its own, zero-padded and in 2 column phases (only that task reads them).
+            ReadOnlySpan<float> xs = x;
+            // Row bands per (sample, block): 1 on one thread, else enough for a few tasks per thread. The tasks receive the count.
+            int bands = Parallelism.RowBands(batch * BlocksPerSample, MaxRowBands);
+            Parallelism.For(xs, y, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);
         }
 
         /// <summary>Task = sample × channel block × row band: the band's outputs of the block for one sample, activation and pooling included.</summary>
@@ -119,14 +108,18 @@ namespace FusedNorm.Generated
             int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;
             int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
             int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
-            ref float xn = ref Unsafe.Add(ref x0, n * XSize);
+            // This group's input plane, copied zero-padded and in 2 column phases into a buffer of this task's own: no other task reads it, so the kernel reads it from cache.
+            float[] planes = ArrayPool<float>.Shared.Rent(InPerGroup * InD * InH * InW);
+            ref float xg = ref MemoryMarshal.GetArrayDataReference(planes);
+            PaddedInput.CopyPlanesPhased(ref Unsafe.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             if (Vector512.IsHardwareAccelerated)
-                Conv3x3S2DW_C96K96_BnRelu6_R1_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                Conv3x3S2DW_C96K96_BnRelu6_R1_V512(ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
             else if (Vector256.IsHardwareAccelerated)
-                Conv3x3S2DW_C96K96_BnRelu6_R1_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                Conv3x3S2DW_C96K96_BnRelu6_R1_V256(ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
             else
-                ConvScalar(1, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                ConvScalar(1, ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+            ArrayPool<float>.Shared.Return(planes);
         }
 
         /// <summary>1 output channel(s), rows [rowStart, rowEnd): Vector512 over 16 interior columns, scalar at the borders; Relu6 in registers.</summary>

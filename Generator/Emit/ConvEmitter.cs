@@ -52,10 +52,12 @@ internal static class ConvEmitter
             w.Line($"private const int SourceD = {c.SourceDepth}, SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are its {(c.PreActOnlyCopy ? "pre-activated" : "zero-padded")} copy");
             w.Line($"private const int PadD = {c.CopyPaddingD}, PadH = {c.CopyPaddingH}, PadW = {c.CopyPadding};");
             int planeSize = c.InDepth * c.InHeight * c.RowPitch;
-            w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
+            if (!chain.TaskCopy) w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
         }
         if (c.PreAct is not null)
             w.Line($"private const int SourcePlane = {c.SourceDepth * c.SourceHeight * c.SourceWidth}; // one plane of the caller's input, pre-activated as the copy is made");
+        if (chain.TaskCopy)
+            w.Line($"private const int SourcePlane = SourceD * SourceH * SourceW, SourceSize = InC * SourcePlane; // a plane and a sample of the caller's input; each task copies its group's planes, padded, into a buffer of its own");
         if (c.InputPool is { } ip)
             w.Line($"private const int RawH = {ip.RawHeight}, RawW = {ip.RawWidth}; // the chain's input planes, pooled ({ip.Kind} {ip.Kernel}, stride {ip.Stride}, padding {ip.Padding}) to SourceH × SourceW as they are copied");
         w.Line($"private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it{(c.PaddedCopy ? " (padded)" : "")}");
@@ -248,6 +250,11 @@ internal static class ConvEmitter
                 w.Line("ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);");
                 w.Open("try");
             }
+            else if (c.PaddedCopy && chain.TaskCopy && mode is null && !training)
+            {
+                w.Comment($"No shared copy: each task copies the input planes of its group into a {(c.ColumnPhases > 1 ? $"buffer of its own, zero-padded and in {c.ColumnPhases} column phases" : "zero-padded buffer of its own")} (only that task reads them).");
+                w.Line("ReadOnlySpan<float> xs = x;");
+            }
             else if (c.PaddedCopy)
             {
                 if (c.PreActOnlyCopy)
@@ -308,7 +315,7 @@ internal static class ConvEmitter
                 if (mode == NormMode.RunStatistics) EmitRunStatisticsRun(w, chain, training);
                 else EmitBatchStatisticsRun(w, chain, training);
             }
-            if (c.PaddedCopy)
+            if (c.PaddedCopy && !(chain.TaskCopy && mode is null && !training))
             {
                 w.Close();
                 using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(padded);");
@@ -402,7 +409,19 @@ internal static class ConvEmitter
             }
             else
                 w.Line("int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows");
-            w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
+            string? group = null; // the task's own copy of its group's input planes (TaskCopy), else the kernels read xn
+            if (chain.TaskCopy)
+            {
+                w.Comment($"This group's {(c.InPerGroup == 1 ? "input plane" : "input planes")}, copied {(c.ColumnPhases > 1 ? $"zero-padded and in {c.ColumnPhases} column phases" : "zero-padded")} into a buffer of this task's own: no other task reads {(c.InPerGroup == 1 ? "it" : "them")}, so the kernel reads {(c.InPerGroup == 1 ? "it" : "them")} from cache.");
+                w.Line("float[] planes = ArrayPool<float>.Shared.Rent(InPerGroup * InD * InH * InW);");
+                w.Line($"{Ref} xg = ref MemoryMarshal.GetArrayDataReference(planes);");
+                w.Line(c.ColumnPhases > 1
+                    ? $"PaddedInput.CopyPlanesPhased(ref {Unsafe}.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride);"
+                    : $"PaddedInput.CopyPlanes(ref {Unsafe}.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceD, SourceH, SourceW, PadD, PadH, PadW);");
+                group = "xg";
+            }
+            else
+                w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
             w.Line($"{Ref} yn = ref {Unsafe}.Add(ref y0, n * OutputSize);");
             if (chain.HasSkip)
                 w.Line(pool
@@ -425,7 +444,7 @@ internal static class ConvEmitter
                     {
                         w.Comment("The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.");
                         w.Line("float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);");
-                        w.Line($"{FlatName(chain, r)}(ref {Unsafe}.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);");
+                        w.Line($"{FlatName(chain, r)}(ref {(group ?? $"{Unsafe}.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW)")}, ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);");
                         w.Line(chain.HasSkip
                             ? $"KeepColumnsAdd({r}, flat, ref {dst}, ref {Unsafe}.Add(ref sn, oc * ConvSpatial), rowStart, rowEnd);"
                             : $"KeepColumns({r}, flat, ref {dst}, rowStart, rowEnd);");
@@ -433,7 +452,7 @@ internal static class ConvEmitter
                     }
                     w.Open("else");
                 }
-                w.Line(BlockCall(chain, r, null, "xn", "oc", dst, vector512: !c.Flat512, skip: chain.HasSkip ? $"{Unsafe}.Add(ref sn, oc * ConvSpatial)" : null));
+                w.Line(BlockCall(chain, r, null, "xn", "oc", dst, vector512: !c.Flat512, skip: chain.HasSkip ? $"{Unsafe}.Add(ref sn, oc * ConvSpatial)" : null, group: group));
                 if (c.Flat512) w.Close();
                 if (pool) w.Line($"Pool({r}, ref {scratchRef}, ref {Unsafe}.Add(ref yn, oc * PoolSpatial), poolStart, poolEnd);");
             }
@@ -448,6 +467,7 @@ internal static class ConvEmitter
                 w.Close();
                 using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(scratch);");
             }
+            if (group is not null) w.Line("ArrayPool<float>.Shared.Return(planes);");
         }
     }
 
@@ -500,13 +520,15 @@ internal static class ConvEmitter
     }
 
     /// <param name="rows">The row range argument: the band's rows, or for a statistics kernel not split into bands every row.</param>
-    internal static string BlockCall(ChainPlan chain, int r, NormMode? mode, string xn, string oc, string dst, bool vector512 = true, string? skip = null, string? rows = null)
+    /// <param name="group">A reference to the block's group of input planes when the task copied them itself (TaskCopy); else they are found in <paramref name="xn"/>.</param>
+    internal static string BlockCall(ChainPlan chain, int r, NormMode? mode, string xn, string oc, string dst, bool vector512 = true, string? skip = null, string? rows = null, string? group = null)
     {
         ConvPlan c = chain.Conv!;
         string stats = mode is null ? "" : ", stats";
         rows ??= mode is null ? ", rowStart, rowEnd" : ", 0, ConvH";
         string skipArg = skip is null ? "" : $", ref {skip}";
-        string args = $"ref {Unsafe}.Add(ref {xn}, {oc} / OutPerGroup * InPerGroup * InD * InH * InW), ref {Unsafe}.Add(ref w0, {oc} * Taps), ref {Unsafe}.Add(ref b0, {oc}), ref {dst}{skipArg}{stats}, {oc}{rows}";
+        string input = group ?? $"{Unsafe}.Add(ref {xn}, {oc} / OutPerGroup * InPerGroup * InD * InH * InW)";
+        string args = $"ref {input}, ref {Unsafe}.Add(ref w0, {oc} * Taps), ref {Unsafe}.Add(ref b0, {oc}), ref {dst}{skipArg}{stats}, {oc}{rows}";
         string v512 = c.Vectorized512 && vector512 ? $"if (Vector512.IsHardwareAccelerated)\n    {VectorName(chain, r, mode, 16)}({args});\nelse " : "";
         return c.Vectorized
             ? $"{v512}if (Vector256.IsHardwareAccelerated)\n    {VectorName(chain, r, mode)}({args});\nelse\n    ConvScalar{Suffix(mode)}({r}, {args});"

@@ -59,6 +59,8 @@ internal static class FusionPlanComment
                 w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row of {c.FlatPitch} positions per output row ({(c.Stride == 1 ? (c.StrideH == 1 ? "the padded width" : $"{c.StrideH} rows of the padded copy") : $"{c.Stride} rows of the phased copy")}; {c.FlatPitch - c.OutWidth} extra positions per row, dropped), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
             if (c.Prologue is not null)
                 w.Line($"/// prologue {ConvEmitter.PrologueText(c)}: applied while the input is copied into the buffer the kernels read (one gathering pass, indices computed once), so no upsampled or padded tensor is stored and no tap is bounds-tested");
+            else if (c.Pads && chain.TaskCopy)
+                w.Line($"/// padding each task first copies its group's {(c.InPerGroup == 1 ? "input plane" : $"{c.InPerGroup} input planes")} into a zero-padded buffer of its own (no other task reads {(c.InPerGroup == 1 ? "it" : "them")}, so the kernel reads the copy from cache), so every output column is interior and no tap is bounds-tested");
             else if (c.Pads)
                 w.Line($"/// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested");
             if (c.ColumnPhases > 1)

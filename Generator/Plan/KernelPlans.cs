@@ -334,7 +334,8 @@ public sealed record ChainPlan(
     string? SkipParameter = null,
     bool Softmax = false,
     string? Block = null,
-    int StatBands = 1)
+    int StatBands = 1,
+    bool TaskCopy = false)
 {
     /// <summary>The chain ends in a residual add: its methods take the skip tensor (of the output's shape) after x.</summary>
     public bool HasSkip => SkipParameter is not null;

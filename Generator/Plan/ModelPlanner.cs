@@ -602,8 +602,21 @@ public static class ModelPlanner
             chain.BatchParameter, input.ToEquatableArray(), output.ToEquatableArray(), conv, linear, norm,
             chain.Activation is { Kind: LayerKind.Softmax } ? null : chain.Activation, pool, // Softmax is a row step of its own, not an elementwise activation
             chain.TrainingForward, chain.Split, SkipParameter: chain.SkipParameter, Softmax: chain.Activation is { Kind: LayerKind.Softmax }, Block: chain.Block);
-        return plan with { MaxRowBands = PlanMaxRowBands(plan), StatBands = PlanStatBands(plan) };
+        plan = plan with { MaxRowBands = PlanMaxRowBands(plan), StatBands = PlanStatBands(plan) };
+        return plan with { TaskCopy = PlanTaskCopy(plan) };
     }
+
+    /// <summary>
+    /// Whether each (sample, group) task of a grouped conv copies its own input planes, zero-padded (and in column
+    /// phases when strided), into a buffer of its own, instead of the whole input being copied first. It pays when a
+    /// group's planes are read by one task only (one channel block per group: a depthwise conv): the shared copy would
+    /// write the whole padded tensor and the kernels read it back, twice the traffic of the kernels themselves, while a
+    /// task's copy is read from L1/L2 right after it is made. Dense convs keep the shared copy, read by every block.
+    /// Only the plain zero-padded copy, for tasks of whole planes (the eval forward of a chain with a folded or no norm).
+    /// </summary>
+    public static bool PlanTaskCopy(ChainPlan chain) =>
+        chain.Conv is { Winograd: null, Groups: > 1, BlocksPerGroup: 1, PaddedCopy: true, Prologue: null, Transposed: null, InputPool: null, PreAct: null }
+        && !chain.ComputesStatistics && !chain.TrainingForward && chain.MaxRowBands == 1;
 
     /// <summary>
     /// The chain's prologue (its Upsample, its padding layer, its conv's padding_mode) resolved against the input dims, or

@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace FusedNorm.Kernels;
 
@@ -38,15 +39,64 @@ public static class PaddedInput
             {
                 Span<float> slice = plane.Slice((z + pd) * hp * wp, hp * wp);
                 slice.Slice(0, ph * wp + pw).Clear(); // top rows and the first row's left padding
+                ref float input = ref Unsafe.Add(ref source, (p * d + z) * h * w);
                 for (int y = 0; y < h; y++)
                 {
                     int at = (y + ph) * wp + pw;
-                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref source, ((p * d + z) * h + y) * w), w).CopyTo(slice.Slice(at, w));
+                    if (w < 16 && y + 1 < h)
+                    {
+                        // A narrow row: two overlapping vectors rather than a call to the runtime's copy, then this row's
+                        // right padding and the next row's left padding one float at a time (a 7×7 plane has 7 of them).
+                        ref float row = ref Unsafe.Add(ref MemoryMarshal.GetReference(slice), at);
+                        CopyNarrow(ref Unsafe.Add(ref input, y * w), ref row, w);
+                        for (int x = 0; x < 2 * pw; x++) Unsafe.Add(ref row, w + x) = 0f;
+                        continue;
+                    }
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref input, y * w), w).CopyTo(slice.Slice(at, w));
                     // this row's right padding and the next row's left padding (or the bottom rows after the last)
                     slice.Slice(at + w, y + 1 < h ? 2 * pw : hp * wp - (at + w)).Clear();
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// destination[0 … n) = source[0 … n) for a row under 16 floats: two vectors that overlap, both loaded before either
+    /// is stored, or one float at a time under 4.
+    /// </summary>
+    private static void CopyNarrow(ref float source, ref float destination, int n)
+    {
+        if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            Vector256<float> a = Vector256.LoadUnsafe(ref source), b = Vector256.LoadUnsafe(ref source, (nuint)(n - 8));
+            a.StoreUnsafe(ref destination);
+            b.StoreUnsafe(ref destination, (nuint)(n - 8));
+        }
+        else if (Vector128.IsHardwareAccelerated && n >= 4)
+        {
+            Vector128<float> a = Vector128.LoadUnsafe(ref source), b = Vector128.LoadUnsafe(ref source, (nuint)(n - 4));
+            a.StoreUnsafe(ref destination);
+            b.StoreUnsafe(ref destination, (nuint)(n - 4));
+        }
+        else
+            for (int i = 0; i < n; i++) Unsafe.Add(ref destination, i) = Unsafe.Add(ref source, i);
+    }
+
+    /// <summary>destination[0 … n) = 0, as <see cref="Copy"/> does its stores.</summary>
+    private static void Clear(ref float destination, int n)
+    {
+        if (Vector512.IsHardwareAccelerated && n >= 16)
+        {
+            for (int i = 0; i < n - 16; i += 16) Vector512<float>.Zero.StoreUnsafe(ref destination, (nuint)i);
+            Vector512<float>.Zero.StoreUnsafe(ref destination, (nuint)(n - 16));
+        }
+        else if (Vector256.IsHardwareAccelerated && n >= 8)
+        {
+            for (int i = 0; i < n - 8; i += 8) Vector256<float>.Zero.StoreUnsafe(ref destination, (nuint)i);
+            Vector256<float>.Zero.StoreUnsafe(ref destination, (nuint)(n - 8));
+        }
+        else
+            for (int i = 0; i < n; i++) Unsafe.Add(ref destination, i) = 0f;
     }
 
     /// <summary>
@@ -62,13 +112,22 @@ public static class PaddedInput
         int phaseWidth = (wp + phases - 1) / phases, pitch = phases * phaseWidth;
         for (int p = first; p < first + count; p++)
             for (int z = 0; z < dp; z++)
-                for (int y = 0; y < hp; y++)
+            {
+                ref float slice = ref Unsafe.Add(ref destination, (p * dp + z) * hp * pitch);
+                int sz = z - pd;
+                if ((uint)sz >= (uint)d)
                 {
-                    ref float row = ref Unsafe.Add(ref destination, ((p * dp + z) * hp + y) * pitch);
-                    MemoryMarshal.CreateSpan(ref row, pitch).Clear(); // the padding and a segment's unused last slot
-                    int sz = z - pd, sy = y - ph;
-                    if ((uint)sz >= (uint)d || (uint)sy >= (uint)h) continue;
+                    Clear(ref slice, hp * pitch); // depth padding
+                    continue;
+                }
+                Clear(ref slice, ph * pitch); // top rows
+                Clear(ref Unsafe.Add(ref slice, (ph + h) * pitch), ph * pitch); // bottom rows
+                for (int sy = 0; sy < h; sy++)
+                {
+                    ref float row = ref Unsafe.Add(ref slice, (sy + ph) * pitch);
                     ref float src = ref Unsafe.Add(ref source, ((p * d + sz) * h + sy) * w);
+                    Clear(ref row, pitch); // the padding and a segment's unused last slot
+                    if (phases == 2) { SplitPairs(ref src, ref row, w, pw, phaseWidth); continue; }
                     for (int q = 0; q < phases; q++)
                     {
                         // Slot j of phase q holds padded column j·phases + q, source column j·phases + q − pw: the slots whose
@@ -79,6 +138,52 @@ public static class PaddedInput
                         if (j1 > j0) GatherEvery(ref Unsafe.Add(ref src, j0 * phases + q - pw), ref Unsafe.Add(ref segment, j0), j1 - j0, phases);
                     }
                 }
+            }
+    }
+
+    /// <summary>
+    /// One source row of <paramref name="w"/> columns into the two phases of its padded row (stride 2): source column s
+    /// is padded column c = s + pw, stored at slot c / 2 of phase c % 2. Blocks of 32 source columns are two vector loads
+    /// split into their even and odd columns (16 each, one two-source permute each), the last block overlapping the one
+    /// before (it rewrites the same values); nothing outside the source row is read. Narrower rows take blocks of 16
+    /// (Vector256), rows under 16 columns one column at a time.
+    /// </summary>
+    private static void SplitPairs(ref float source, ref float row, int w, int pw, int phaseWidth)
+    {
+        int s = 0;
+        if (Avx512F.IsSupported && w >= 32)
+        {
+            Vector512<int> evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            Vector512<int> odds = evens + Vector512<int>.One;
+            for (; ; s += 32)
+            {
+                if (s > w - 32) s = w - 32;
+                Vector512<float> a = Vector512.LoadUnsafe(ref source, (nuint)s), b = Vector512.LoadUnsafe(ref source, (nuint)(s + 16));
+                int c = s + pw; // the padded column of source column s; s + 1 is c + 1
+                Avx512F.PermuteVar16x32x2(a, evens, b).StoreUnsafe(ref row, (nuint)((c & 1) * phaseWidth + (c >> 1)));
+                Avx512F.PermuteVar16x32x2(a, odds, b).StoreUnsafe(ref row, (nuint)((c + 1 & 1) * phaseWidth + (c + 1 >> 1)));
+                if (s == w - 32) return;
+            }
+        }
+        if (Vector256.IsHardwareAccelerated && w >= 16)
+        {
+            Vector256<int> split = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7); // evens to the lower half, odds to the upper
+            for (; ; s += 16)
+            {
+                if (s > w - 16) s = w - 16;
+                Vector256<float> a = Vector256.Shuffle(Vector256.LoadUnsafe(ref source, (nuint)s), split);
+                Vector256<float> b = Vector256.Shuffle(Vector256.LoadUnsafe(ref source, (nuint)(s + 8)), split);
+                int c = s + pw;
+                Vector256.Create(a.GetLower(), b.GetLower()).StoreUnsafe(ref row, (nuint)((c & 1) * phaseWidth + (c >> 1)));
+                Vector256.Create(a.GetUpper(), b.GetUpper()).StoreUnsafe(ref row, (nuint)((c + 1 & 1) * phaseWidth + (c + 1 >> 1)));
+                if (s == w - 16) return;
+            }
+        }
+        for (; s < w; s++)
+        {
+            int c = s + pw;
+            Unsafe.Add(ref row, (c & 1) * phaseWidth + (c >> 1)) = Unsafe.Add(ref source, s);
+        }
     }
 
     /// <summary>
