@@ -61,7 +61,7 @@ namespace FusedNorm.Generated
     /// act     GeluTanh on the accumulators in registers, before the store
     /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 2 block(s) of 8 channels
     /// tasks   sample × channel block: 2 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)
-    /// flat    Vector512 eval path: the 10×10 plane is one flat row of 10 positions per output row (the padded width; 0 extra positions per row, dropped), so every tile is 8 channels × 3×16 positions instead of a partial vector per row
+    /// flat    Vector512 eval path: the 10×10 plane is one flat row of 10 positions per output row (the padded width; the output's own layout, so the tiles are stored in place), so every tile is 8 channels × 3×16 positions instead of a partial vector per row
     /// columns 0..9 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -107,11 +107,9 @@ namespace FusedNorm.Generated
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             if (Vector512.IsHardwareAccelerated)
             {
-                // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
-                float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
-                Conv1x1S1_C3K16_BnGeluTanh_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
-                KeepColumns(8, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial), rowStart, rowEnd);
-                ArrayPool<float>.Shared.Return(flat);
+                // The block's plane as one flat row: here the output's own layout (no column to drop), so the tiles are stored in place. A last tile
+                // shifted back over rows of another band stores the values that band stores, computed the same way.
+                Conv1x1S1_C3K16_BnGeluTanh_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
             }
             else
             {
@@ -346,14 +344,6 @@ namespace FusedNorm.Generated
                 }
                 Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.GeluTanh(acc);
             }
-        }
-
-        /// <summary>Copies the ConvW real columns of flat rows [rowStart, rowEnd) (FlatPitch apart) to the block's output planes.</summary>
-        private static void KeepColumns(int r, float[] flat, ref float dst, int rowStart, int rowEnd)
-        {
-            for (int j = 0; j < r; j++)
-                for (int oh = rowStart; oh < rowEnd; oh++)
-                    new ReadOnlySpan<float>(flat, j * FlatLength + oh * FlatPitch, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));
         }
     }
 }

@@ -113,7 +113,7 @@ internal static class ConvEmitter
         }
         if (stats) { w.Line(); NormEmitter.EmitNormalizers(w, chain); }
         if (chain.Pool is not null) { w.Line(); PoolEmitter.Emit(w, chain); }
-        if (fused && c.Flat512) { w.Line(); if (chain.HasSkip) EmitKeepColumnsAdd(w, chain); else EmitKeepColumns(w); }
+        if (fused && c.Flat512) { if (chain.HasSkip) { w.Line(); EmitKeepColumnsAdd(w, chain); } else if (!c.FlatInPlace) { w.Line(); EmitKeepColumns(w); } }
         foreach (int lanes in widths)
             if (c.Stride > 1 && c.ColumnPhases == 1) { w.Line(); EmitStridedLoad(w, c, lanes); }
         if (c.InputPool is not null) { w.Line(); EmitCopyInput(w, c); }
@@ -438,7 +438,17 @@ internal static class ConvEmitter
             void Body(int r)
             {
                 string dst = pool ? scratchRef : $"{Unsafe}.Add(ref yn, oc * ConvSpatial)";
-                if (c.Flat512)
+                if (c.FlatInPlace && !chain.HasSkip)
+                {
+                    using (w.Block("if (Vector512.IsHardwareAccelerated)"))
+                    {
+                        w.Comment("The block's plane as one flat row: here the output's own layout (no column to drop), so the tiles are stored in place. A last tile");
+                        w.Comment("shifted back over rows of another band stores the values that band stores, computed the same way.");
+                        w.Line($"{FlatName(chain, r)}(ref {(group ?? $"{Unsafe}.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW)")}, ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), ref {dst}, rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);");
+                    }
+                    w.Open("else");
+                }
+                else if (c.Flat512)
                 {
                     using (w.Block("if (Vector512.IsHardwareAccelerated)"))
                     {

@@ -56,7 +56,7 @@ internal static class FusionPlanComment
             else
                 StatisticsTasks(w, chain);
             if (c.Flat512)
-                w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row of {c.FlatPitch} positions per output row ({(c.Stride == 1 ? (c.StrideH == 1 ? "the padded width" : $"{c.StrideH} rows of the padded copy") : $"{c.Stride} rows of the phased copy")}; {c.FlatPitch - c.OutWidth} extra positions per row, dropped), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
+                w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row of {c.FlatPitch} positions per output row ({(c.Stride == 1 ? (c.StrideH == 1 ? "the padded width" : $"{c.StrideH} rows of the padded copy") : $"{c.Stride} rows of the phased copy")}; {(c.FlatInPlace && !chain.HasSkip ? "the output's own layout, so the tiles are stored in place" : $"{c.FlatPitch - c.OutWidth} extra positions per row, dropped")}), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
             if (c.Prologue is not null)
                 w.Line($"/// prologue {ConvEmitter.PrologueText(c)}: applied while the input is copied into the buffer the kernels read (one gathering pass, indices computed once), so no upsampled or padded tensor is stored and no tap is bounds-tested");
             else if (c.Pads && chain.TaskCopy)

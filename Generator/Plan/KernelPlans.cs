@@ -72,6 +72,12 @@ public sealed record ConvPlan(
     public int FlatPitch => Stride * RowPitch;
 
     /// <summary>
+    /// The flat row is the output plane's own layout (an unpadded 1×1 stride-1 conv: FlatPitch = OutWidth, no column to
+    /// drop), so the flat kernel can store its tiles where they belong instead of in a buffer whose kept columns are copied.
+    /// </summary>
+    public bool FlatInPlace => Flat512 && FlatPitch == OutWidth;
+
+    /// <summary>
     /// Vectors of 16 per tile of the flat kernel for a block of <paramref name="channels"/>: 24 accumulators (8
     /// channels × 3), and for a narrow block (a depthwise conv has 1 channel) more vectors, up to 8, so that enough
     /// independent FMAs are in flight; never more than the plane holds.
