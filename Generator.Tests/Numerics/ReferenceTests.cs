@@ -152,7 +152,23 @@ public class ReferenceTests
         new("narrow_channels_k3_groupnorm", new[] { 8, 5, 5 }, new ConvCase(16, 3, Padding: 1), NormOf: new(Layer.GroupNorm, Groups: 4), Activation: Layer.SiLU),
         new("narrow_channels_k3_batchstats_grouped", new[] { 32, 4, 4 }, new ConvCase(32, 3, Padding: 1, Groups: 2), NormOf: new(Layer.BatchNorm2d, Track: false), Activation: Layer.ReLU),
         new("narrow_channels_k1_instancenorm", new[] { 16, 3, 3 }, new ConvCase(16, 1), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false)),
-    }.Concat(TaskCopyCases).Select((chain, i) => new object[] { chain, 300 + i });
+    }.Concat(TaskCopyCases).Concat(SmallFlatCases).Select((chain, i) => new object[] { chain, 300 + i });
+
+    /// <summary>
+    /// Planes of 16–47 flat positions, which the flat Vector512 kernel now takes with tiles of 1 or 2 vectors
+    /// (ModelPlanner.FlatMinPositions): MobileNetV2's 6×6 stage at 96² (depthwise, 1×1 with channel tails), ResNet-50's
+    /// 4×4 stage at 64², a strided conv down to 3×3, exactly one vector (a 1×1 conv on 4×4), and a residual add.
+    /// </summary>
+    private static readonly ChainCase[] SmallFlatCases =
+    {
+        new("small_flat_depthwise_6x6", new[] { 32, 6, 6 }, new ConvCase(32, 3, Padding: 1, Groups: 32, Bias: false), Norm: true, Activation: Layer.ReLU6),
+        new("small_flat_1x1_6x6_tail", new[] { 20, 6, 6 }, new ConvCase(44, 1, Bias: false), Norm: true, Activation: Layer.ReLU6),
+        new("small_flat_k3_4x4", new[] { 16, 4, 4 }, new ConvCase(16, 3, Padding: 1), Norm: true, Activation: Layer.ReLU),
+        new("small_flat_1x1_4x4_one_vector", new[] { 24, 4, 4 }, new ConvCase(40, 1), Norm: true),
+        new("small_flat_k3_s2_to_3x3", new[] { 16, 6, 6 }, new ConvCase(16, 3, Stride: 2, Padding: 1), Norm: true, Activation: Layer.ReLU),
+        new("small_flat_depthwise_s2_5x5", new[] { 16, 10, 10 }, new ConvCase(16, 3, Stride: 2, Padding: 1, Groups: 16), Activation: Layer.ReLU6),
+        new("small_flat_k3_5x5_maxpool", new[] { 8, 5, 5 }, new ConvCase(16, 3, Padding: 1), Norm: true, Activation: Layer.ReLU, Pool: new PoolCase(Layer.MaxPool2d, 2)),
+    };
 
     /// <summary>
     /// Grouped convs whose tasks copy their own group's planes, padded (ChainPlan.TaskCopy: one channel block per group):
@@ -181,6 +197,14 @@ public class ReferenceTests
     [InlineData(4)]
     public void Task_copy_chain_is_the_same_at_every_thread_count(int index) =>
         Check(TaskCopyCases[index], 350 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
+
+    /// <summary>The small flat planes at 1, 2 and 3 threads and batch 3 (row bands, where the plan makes them, with tiles shifted back over another band's rows).</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void Small_flat_chain_is_the_same_at_every_thread_count(int index) =>
+        Check(SmallFlatCases[index], 370 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
 
     /// <summary>
     /// Prologues against the reference's modules one by one (Upsample2d, Pad, then the conv): every kernel form the copy

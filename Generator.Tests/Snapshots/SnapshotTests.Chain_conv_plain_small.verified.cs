@@ -50,8 +50,9 @@ namespace FusedNorm.Generated
     /// <code>
     /// conv    3×6×6 → 4×4×4, 3×3 window unrolled, stride 1, padding 0, dilation 1
     ///         the direct kernel, not Winograd F(4×4,3×3): the conv has 3 → 4 channels; Winograd needs at least 32 of each
-    /// tiles   no column tiles (rows narrower than a Vector256, see columns): 1 block(s) of 4 channels
+    /// tiles   no column tiles (rows narrower than a Vector256, see columns and flat): 1 block(s) of 4 channels
     /// tasks   sample × channel block: 1 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)
+    /// flat    Vector512 eval path: the 4×4 plane is one flat row of 6 positions per output row (the padded width; 2 extra positions per row, dropped), so every tile is 4 channels × 1×16 positions instead of a partial vector per row
     /// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -70,6 +71,7 @@ namespace FusedNorm.Generated
         private const int Block = 4, Taps = InPerGroup * 9; // weights per output channel
         private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
         private const int MaxRowBands = 1; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
+        private const int FlatPitch = InW, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch, the padded width)
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -93,7 +95,101 @@ namespace FusedNorm.Generated
             int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-            ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
+                float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
+                Conv3x3S1_C3K4_R4_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
+                KeepColumns(4, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial), rowStart, rowEnd);
+                ArrayPool<float>.Shared.Return(flat);
+            }
+            else
+            {
+                ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+            }
+        }
+
+        /// <summary>4 output channel(s) as one flat row of 4×6 positions (2 dropped per row), flat positions [start, end) of it, 1 vectors of 16 per tile: 4×1 accumulators; no activation.</summary>
+        private static void Conv3x3S1_C3K4_R4_Flat_V512(ref float x, ref float w, ref float bias, ref float flat, int start, int end)
+        {
+            // Per-channel bias, broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            // Single vectors of 16 positions (the plane holds fewer than 48), the last shifted back to end at end (or to start at 0): it
+            // recomputes a few positions the same way and ends at or before FlatEnd (≥ 16), so no read passes the plane's last input.
+            int q = start;
+            for (; q < end; q += 16)
+            {
+                int p = q > end - 16 ? Math.Max(0, end - 16) : q;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 4)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 5)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc3_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 11)), acc3_0);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 6));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 14)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 15)), acc3_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 7));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 19)), acc3_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 8));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 20)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 21)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 22)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 23)), acc3_0);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 12));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 13));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 28)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 29)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 30)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 31)), acc3_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 14));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 32)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 33)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 34)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 35)), acc3_0);
+                    }
+                }
+                // Epilogue: store 16 flat positions of each channel.
+                Vector512.StoreUnsafe(acc0_0, ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(acc1_0, ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(acc2_0, ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(acc3_0, ref flat, (nuint)(3 * FlatLength + p));
+            }
         }
 
         /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
@@ -136,6 +232,14 @@ namespace FusedNorm.Generated
                 }
                 Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = acc;
             }
+        }
+
+        /// <summary>Copies the ConvW real columns of flat rows [rowStart, rowEnd) (FlatPitch apart) to the block's output planes.</summary>
+        private static void KeepColumns(int r, float[] flat, ref float dst, int rowStart, int rowEnd)
+        {
+            for (int j = 0; j < r; j++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
+                    new ReadOnlySpan<float>(flat, j * FlatLength + oh * FlatPitch, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));
         }
     }
 }

@@ -60,9 +60,10 @@ namespace FusedNorm.Generated
     /// <code>
     /// conv    384×6×6 → 64×6×6, 1×1 window unrolled, stride 1, padding 0, dilation 1
     /// norm    BatchNorm2d(64): running statistics folded into the conv weights and bias at load: costs nothing here
-    /// add     + skip on the register tile before the activation and the store, reading the skip tile by tile
-    /// tiles   no column tiles (rows narrower than a Vector256, see columns): 8 block(s) of 8 channels
+    /// add     + skip on the register tile before the activation and the store, reading the skip tile by tile; the flat Vector512 path (its tiles cross rows) adds it, then activates, as it copies each row's kept columns
+    /// tiles   no column tiles (rows narrower than a Vector256, see columns and flat): 8 block(s) of 8 channels
     /// tasks   sample × channel block × row band: 8 block(s) × up to 2 bands of the 6 output rows per sample, as many as give each thread about 4 tasks (1 band on one thread)
+    /// flat    Vector512 eval path: the 6×6 plane is one flat row of 6 positions per output row (the padded width; 0 extra positions per row, dropped), so every tile is 8 channels × 2×16 positions instead of a partial vector per row
     /// columns fewer than 8 interior columns, so no column vectors (diagnostic FN0201): each output position computes a full block's 8 channels as one Vector256
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -81,6 +82,7 @@ namespace FusedNorm.Generated
         private const int Block = 8, Taps = InPerGroup * 1; // weights per output channel
         private const int FullBlocks = 8, BlocksPerGroup = 8, BlocksPerSample = Groups * BlocksPerGroup;
         private const int MaxRowBands = 2; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
+        private const int FlatPitch = InW, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch, the padded width)
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -105,7 +107,131 @@ namespace FusedNorm.Generated
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             ref float sn = ref Unsafe.Add(ref s0, n * OutputSize); // the skip tensor of this sample, laid out as yn
-            ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), ref Unsafe.Add(ref sn, oc * ConvSpatial), oc, rowStart, rowEnd);
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
+                float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
+                Conv1x1S1_C384K64_BnAdd_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
+                KeepColumnsAdd(8, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial), ref Unsafe.Add(ref sn, oc * ConvSpatial), rowStart, rowEnd);
+                ArrayPool<float>.Shared.Return(flat);
+            }
+            else
+            {
+                ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), ref Unsafe.Add(ref sn, oc * ConvSpatial), oc, rowStart, rowEnd);
+            }
+        }
+
+        /// <summary>8 output channel(s) as one flat row of 6×6 positions (0 dropped per row), flat positions [start, end) of it, 2 vectors of 16 per tile: 8×2 accumulators; no activation.</summary>
+        private static void Conv1x1S1_C384K64_BnAdd_R8_Flat_V512(ref float x, ref float w, ref float bias, ref float flat, int start, int end)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
+            Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
+            Vector512<float> bias7 = Vector512.Create(Unsafe.Add(ref bias, 7));
+            // Whole tiles of 32 positions. The positions left after them run as single vectors when they fit in 2
+            // (the last one shifted back to end at end), else as one more whole tile shifted back to end at end (or to start at 0); either
+            // recomputes a few positions the same way and ends at or before FlatEnd (≥ 32), so no read passes the plane's last input.
+            int p = start;
+            for (; p < end; p += 32)
+            {
+                if (p > end - 32)
+                {
+                    if (end - p <= 32 && end >= 16) break; // the single vectors below take the rest
+                    p = Math.Max(0, end - 32);
+                }
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5, acc6_0 = bias6, acc7_0 = bias7;
+                Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5, acc6_1 = bias6, acc7_1 = bias7;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 1 * 8); // this input channel's 1 taps × 8 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 2 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 2 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 2 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 2 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                        Vector512<float> w0_4 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 0, channel 4: broadcast once, used by 2 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w0_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w0_4, acc4_1);
+                        Vector512<float> w0_5 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 0, channel 5: broadcast once, used by 2 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w0_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w0_5, acc5_1);
+                        Vector512<float> w0_6 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 0, channel 6: broadcast once, used by 2 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w0_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w0_6, acc6_1);
+                        Vector512<float> w0_7 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 0, channel 7: broadcast once, used by 2 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w0_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w0_7, acc7_1);
+                    }
+                }
+                // Epilogue: store 32 flat positions of each channel; the skip is added (then the activation) as the kept columns are copied.
+                Vector512.StoreUnsafe(acc0_0, ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(acc1_0, ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(acc2_0, ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(acc3_0, ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(acc4_0, ref flat, (nuint)(4 * FlatLength + p));
+                Vector512.StoreUnsafe(acc5_0, ref flat, (nuint)(5 * FlatLength + p));
+                Vector512.StoreUnsafe(acc6_0, ref flat, (nuint)(6 * FlatLength + p));
+                Vector512.StoreUnsafe(acc7_0, ref flat, (nuint)(7 * FlatLength + p));
+                Vector512.StoreUnsafe(acc0_1, ref flat, (nuint)(0 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc1_1, ref flat, (nuint)(1 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc2_1, ref flat, (nuint)(2 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc3_1, ref flat, (nuint)(3 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc4_1, ref flat, (nuint)(4 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc5_1, ref flat, (nuint)(5 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc6_1, ref flat, (nuint)(6 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc7_1, ref flat, (nuint)(7 * FlatLength + p + 16));
+            }
+            // The rest, 2 vector(s) at most: 8 accumulators each, the last shifted back to end at end.
+            for (; p < end; p += 16)
+            {
+                if (p > end - 16) p = end - 16;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5, acc6_0 = bias6, acc7_0 = bias7;
+                int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 1 * 8); // this input channel's 1 taps × 8 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 4)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 5)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 6)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 7)), acc7_0);
+                    }
+                }
+                // Epilogue: store 16 flat positions of each channel; the skip is added (then the activation) as the kept columns are copied.
+                Vector512.StoreUnsafe(acc0_0, ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(acc1_0, ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(acc2_0, ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(acc3_0, ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(acc4_0, ref flat, (nuint)(4 * FlatLength + p));
+                Vector512.StoreUnsafe(acc5_0, ref flat, (nuint)(5 * FlatLength + p));
+                Vector512.StoreUnsafe(acc6_0, ref flat, (nuint)(6 * FlatLength + p));
+                Vector512.StoreUnsafe(acc7_0, ref flat, (nuint)(7 * FlatLength + p));
+            }
         }
 
         /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
@@ -243,6 +369,21 @@ namespace FusedNorm.Generated
                     }
                 }
                 Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = acc + Unsafe.Add(ref skip, j * ConvSpatial + row * ConvW + ox); // + skip, then the activation
+            }
+        }
+
+        /// <summary>The ConvW real columns of flat rows [rowStart, rowEnd) (FlatPitch apart) plus the skip (laid out as the output planes), into the block's output planes.</summary>
+        private static void KeepColumnsAdd(int r, float[] flat, ref float dst, ref float skip, int rowStart, int rowEnd)
+        {
+            ref float f0 = ref MemoryMarshal.GetArrayDataReference(flat);
+            for (int j = 0; j < r; j++)
+            {
+                for (int oh = rowStart; oh < rowEnd; oh++)
+                {
+                    ref float f = ref Unsafe.Add(ref f0, j * FlatLength + oh * FlatPitch);
+                    int at = j * ConvSpatial + oh * ConvW, ox = 0;
+                    for (; ox < ConvW; ox++) Unsafe.Add(ref dst, at + ox) = Unsafe.Add(ref f, ox) + Unsafe.Add(ref skip, at + ox);
+                }
             }
         }
     }

@@ -727,7 +727,8 @@ internal static class ConvEmitter
     /// r output channels over the plane taken as one flat row of ConvH × FlatPitch positions: output (oh, ox) is flat
     /// position oh·FlatPitch + ox, and its window starts at the same position of the (for a stride, column-phased) input, so a vector
     /// of 16 consecutive positions reads 16 consecutive inputs even where it crosses a row. The InW − ConvW extra
-    /// positions of each row are computed and dropped by KeepColumns; in exchange every tile is 3 full vectors.
+    /// positions of each row are computed and dropped by KeepColumns; in exchange every tile is whole vectors (3 for a block of
+    /// 8 channels, fewer on a plane of under 48 positions).
     /// </summary>
     private static void EmitFlatBlock(SourceWriter w, ChainPlan chain, int r)
     {
@@ -741,6 +742,18 @@ internal static class ConvEmitter
             w.Comment("Per-channel bias" + (chain.Norm?.EvalMode == NormMode.Folded ? " (the norm folded in)" : "") + ", broadcast once.");
             for (int j = 0; j < r; j++)
                 w.Line($"{vec} bias{j} = Vector512.Create({Unsafe}.Add(ref bias, {j}));");
+            if (cols == 1)
+            {
+                w.Comment("Single vectors of 16 positions (the plane holds fewer than 48), the last shifted back to end at end (or to start at 0): it");
+                w.Comment($"recomputes a few positions the same way and ends at or before FlatEnd (≥ {lanes}), so no read passes the plane's last input.");
+                w.Line("int q = start;");
+                using (w.Block($"for (; q < end; q += {lanes})"))
+                {
+                    w.Line($"int p = q > end - {lanes} ? Math.Max(0, end - {lanes}) : q;");
+                    EmitFlatTile(w, chain, r, 1, c.FlatUnroll(r));
+                }
+                return;
+            }
             w.Comment($"Whole tiles of {cols * lanes} positions. The positions left after them run as single vectors when they fit in {FlatTailVectors}");
             w.Comment($"(the last one shifted back to end at end), else as one more whole tile shifted back to end at end (or to start at 0); either");
             w.Comment($"recomputes a few positions the same way and ends at or before FlatEnd (≥ {cols * lanes}), so no read passes the plane's last input.");

@@ -80,12 +80,13 @@ public sealed record ConvPlan(
     /// <summary>
     /// Vectors of 16 per tile of the flat kernel for a block of <paramref name="channels"/>: 24 accumulators (8
     /// channels × 3), and for a narrow block (a depthwise conv has 1 channel) more vectors, up to 8, so that enough
-    /// independent FMAs are in flight; never more than the plane holds.
+    /// independent FMAs are in flight; never more than the plane holds (a plane of 16–47 flat positions: 1 or 2), so a
+    /// whole tile shifted back to start at 0 ends inside the plane.
     /// </summary>
     public int FlatVectors(int channels)
     {
-        int vectors = System.Math.Min(8, System.Math.Max(3, 24 / channels));
-        while (vectors > 3 && FlatEnd < vectors * 16) vectors--;
+        int vectors = System.Math.Min(8, System.Math.Max(3, 24 / channels)); // 8 channels × 3 vectors = 24 of the 32 registers
+        while (vectors > 1 && FlatEnd < vectors * 16) vectors--;
         return vectors;
     }
 

@@ -27,8 +27,12 @@ public static class ModelPlanner
     /// </summary>
     public const int LinearSamplesPerTile512 = 6, LinearBlocksPerTile512 = 4;
     public const int VectorWidth = 8;
-    /// <summary>Vectors of 16 outputs per register tile of the flat Vector512 conv kernel: 8 channels × 3 = 24 accumulators.</summary>
-    public const int FlatTileVectors = 3;
+    /// <summary>
+    /// The fewest flat positions (FlatEnd) a plane needs for the flat Vector512 kernel: one whole vector, so that every
+    /// tile, shifted back to end at a band's end or to start at 0, stays inside the plane. A plane under 48 positions
+    /// (MobileNetV2's 6×6 and ResNet-50's 4×4 stages at small inputs) runs tiles of 1 or 2 vectors (ConvPlan.FlatVectors).
+    /// </summary>
+    public const int FlatMinPositions = 16;
     /// <summary>
     /// The most FMAs one conv kernel method writes out (unrolled taps × channels × vectors, over its tile loops). An
     /// unrolled FMA costs about 17 IL bytes and 4 local references, so 1,024 keep a method near 18,000 bytes and 4,500
@@ -470,12 +474,12 @@ public static class ModelPlanner
                     || chain.Norm.Kind.IsInstanceNorm() && chain.Norm.TrackRunningStats;
                 // With a residual add the flat kernel stores raw sums, and the copy of each row's kept columns adds the skip and activates.
                 bool flat = c.Rank == 2 && strideW == 1 && rowStrideIsColumnStride && fusedEval && ow % 16 != 0 && interiorStart == 0 && interiorEnd == ow
-                    && (oh - 1) * readW + ow >= FlatTileVectors * 16;
+                    && (oh - 1) * readW + ow >= FlatMinPositions;
                 // A strided plane too narrow for a vector row (ResNet's last stage: 7 columns) runs flat as well, over the
                 // column-phased copy: output row oh is flat positions oh · stride · pitch …, most of them dropped, but in vectors.
                 int stridedPitch = strideW * ((readW + strideW - 1) / strideW);
                 flat |= c.Rank == 2 && strideW > 1 && rowStrideIsColumnStride && !vectorized && fusedEval && interiorStart == 0 && interiorEnd == ow
-                    && (oh - 1) * strideW * stridedPitch + ow >= FlatTileVectors * 16;
+                    && (oh - 1) * strideW * stridedPitch + ow >= FlatMinPositions;
                 if (!vectorized)
                     diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
                         $"the conv output rows have {Math.Max(0, interiorEnd - interiorStart)} columns, fewer than one Vector256 of {VectorWidth}" +
@@ -698,7 +702,7 @@ public static class ModelPlanner
         bool vectorized = ow >= VectorWidth;
         bool fusedEval = chain.Norm is null || chain.Norm.Kind.IsBatchNorm() && chain.Norm.TrackRunningStats
             || chain.Norm.Kind.IsInstanceNorm() && chain.Norm.TrackRunningStats;
-        bool flat = fusedEval && ow % 16 != 0 && (oh - 1) * readW + ow >= FlatTileVectors * 16;
+        bool flat = fusedEval && ow % 16 != 0 && (oh - 1) * readW + ow >= FlatMinPositions;
         if (!vectorized)
             diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
                 $"the conv output rows have {ow} columns, fewer than one Vector256 of {VectorWidth}" +

@@ -1,0 +1,45 @@
+using FusedNorm.Generator.Plan;
+using FusedNorm.Generator.Spec;
+using Xunit;
+
+namespace FusedNorm.Tests.Generator;
+
+/// <summary>
+/// Which narrow planes the flat Vector512 kernel takes, and with how many vectors per tile (no Roslyn). The numerics of
+/// these shapes are ReferenceTests' small_flat cases.
+/// </summary>
+public class FlatPlannerTests
+{
+    private static readonly TypeDeclarationSpec Type = new("T", "Net", "class", EquatableArray<string>.Empty, true);
+
+    private static ConvPlan Plan(int[] input, int outChannels, int kernel, int stride, int padding, int groups = 1)
+    {
+        var conv = new ConvSpec("conv", 0, outChannels, kernel, stride, padding, 1, true, Groups: groups);
+        var chain = new ChainSpec("c", "public", "x", "y", "batch", EquatableArray.Of(LayerKind.Conv2d), conv, null, null, null, null, null);
+        var result = ModelPlanner.Plan(new ModelSpec(Type, input.ToEquatableArray(), EquatableArray.Of(chain), null));
+        Assert.NotNull(result.Value);
+        return result.Value!.Chains[0].Conv!;
+    }
+
+    [Theory]
+    [InlineData(32, 6, 6, 32, 3, 1, 1, 32, 46, 2)] // MobileNetV2 96²'s 6×6 depthwise: 46 flat positions, tiles of 2 vectors
+    [InlineData(20, 6, 6, 44, 1, 1, 0, 1, 36, 2)]  // its 6×6 1×1 convs
+    [InlineData(16, 4, 4, 16, 3, 1, 1, 1, 22, 1)]  // ResNet-50 64²'s 4×4 3×3 convs: single vectors
+    [InlineData(24, 4, 4, 40, 1, 1, 0, 1, 16, 1)]  // exactly one vector
+    [InlineData(16, 6, 6, 16, 3, 2, 1, 1, 35, 2)]  // strided, over the phased copy
+    [InlineData(64, 7, 7, 64, 3, 1, 1, 1, 61, 3)]  // ResNet layer4's 7×7 (as before: 3 vectors)
+    public void A_plane_of_at_least_16_flat_positions_runs_flat(int inC, int h, int w, int outC, int kernel, int stride, int padding, int groups, int flatEnd, int vectors)
+    {
+        ConvPlan conv = Plan(new[] { inC, h, w }, outC, kernel, stride, padding, groups);
+        Assert.True(conv.Flat512);
+        Assert.Equal(flatEnd, conv.FlatEnd);
+        Assert.Equal(vectors, conv.FlatVectors(conv.OcBlock));
+        Assert.True(conv.FlatVectors(conv.OcBlock) * 16 <= conv.FlatEnd); // a whole tile shifted back to 0 stays inside the plane
+    }
+
+    [Theory]
+    [InlineData(64, 3, 3, 64, 3, 1, 1)] // MobileNetV2 96²'s 3×3 stage: 13 flat positions
+    [InlineData(64, 2, 2, 64, 1, 1, 0)] // ResNet-50 64²'s 2×2 stage
+    public void A_plane_under_one_vector_keeps_the_pixel_kernels(int inC, int h, int w, int outC, int kernel, int stride, int padding) =>
+        Assert.False(Plan(new[] { inC, h, w }, outC, kernel, stride, padding).Flat512);
+}
