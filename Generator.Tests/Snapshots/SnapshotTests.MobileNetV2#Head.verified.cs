@@ -122,44 +122,96 @@ namespace FusedNorm.Generated
         /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
         private static void ConvScalar(int r, ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
         {
-            // Rows too narrow for column vectors: each row's 3 output position(s) at once, one Vector256 of the block's 8 channels each
-            // (independent FMAs, one weight load per tap for the row); every tap is inside the input, so none is bounds-tested.
+            // Rows too narrow for column vectors: tiles of 9 consecutive output positions (across rows), one Vector256 of the block's 8 channels
+            // each (independent FMAs, one weight load per tap for the tile); every tap is inside the input, so none is bounds-tested.
             if (Vector256.IsHardwareAccelerated && r == Block)
             {
-                for (int oh = rowStart; oh < rowEnd; oh++)
+                int end = rowEnd * ConvW;
+                for (int q = rowStart * ConvW; q < end; q += 9)
                 {
-                    int row = oh;
+                    int q0 = q > end - 9 ? Math.Max(0, end - 9) : q; // the last tile ends at end
+                    int o0 = (q0 + 0) / ConvW * Stride * InW + (q0 + 0) % ConvW * Stride; // position q0 + 0: its window's first input
+                    int o1 = (q0 + 1) / ConvW * Stride * InW + (q0 + 1) % ConvW * Stride; // position q0 + 1: its window's first input
+                    int o2 = (q0 + 2) / ConvW * Stride * InW + (q0 + 2) % ConvW * Stride; // position q0 + 2: its window's first input
+                    int o3 = (q0 + 3) / ConvW * Stride * InW + (q0 + 3) % ConvW * Stride; // position q0 + 3: its window's first input
+                    int o4 = (q0 + 4) / ConvW * Stride * InW + (q0 + 4) % ConvW * Stride; // position q0 + 4: its window's first input
+                    int o5 = (q0 + 5) / ConvW * Stride * InW + (q0 + 5) % ConvW * Stride; // position q0 + 5: its window's first input
+                    int o6 = (q0 + 6) / ConvW * Stride * InW + (q0 + 6) % ConvW * Stride; // position q0 + 6: its window's first input
+                    int o7 = (q0 + 7) / ConvW * Stride * InW + (q0 + 7) % ConvW * Stride; // position q0 + 7: its window's first input
+                    int o8 = (q0 + 8) / ConvW * Stride * InW + (q0 + 8) % ConvW * Stride; // position q0 + 8: its window's first input
                     Vector256<float> s0 = Vector256.LoadUnsafe(ref bias);
                     Vector256<float> s1 = Vector256.LoadUnsafe(ref bias);
                     Vector256<float> s2 = Vector256.LoadUnsafe(ref bias);
+                    Vector256<float> s3 = Vector256.LoadUnsafe(ref bias);
+                    Vector256<float> s4 = Vector256.LoadUnsafe(ref bias);
+                    Vector256<float> s5 = Vector256.LoadUnsafe(ref bias);
+                    Vector256<float> s6 = Vector256.LoadUnsafe(ref bias);
+                    Vector256<float> s7 = Vector256.LoadUnsafe(ref bias);
+                    Vector256<float> s8 = Vector256.LoadUnsafe(ref bias);
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
                         for (int kh = 0; kh < 1; kh++)
                         {
-                            int xr = (ic * InD * InH + oh * Stride + kh * Dilation) * InW; // this tap row's input, column 0
+                            int xr = (ic * InD * InH + kh * Dilation) * InW; // this tap row of input channel ic, relative to each window
                             for (int kw = 0; kw < Kernel; kw++)
                             {
                                 Vector256<float> wv = Vector256.LoadUnsafe(ref w, (nuint)((ic * 1 + kh * Kernel + kw) * Block));
-                                int xc = xr + kw * Dilation;
-                                s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref x, xc + 0 * Stride)), wv, s0);
-                                s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref x, xc + 1 * Stride)), wv, s1);
-                                s2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref x, xc + 2 * Stride)), wv, s2);
+                                ref float xt = ref Unsafe.Add(ref x, xr + kw * Dilation);
+                                s0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref xt, o0)), wv, s0);
+                                s1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref xt, o1)), wv, s1);
+                                s2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref xt, o2)), wv, s2);
+                                s3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref xt, o3)), wv, s3);
+                                s4 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref xt, o4)), wv, s4);
+                                s5 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref xt, o5)), wv, s5);
+                                s6 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref xt, o6)), wv, s6);
+                                s7 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref xt, o7)), wv, s7);
+                                s8 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref xt, o8)), wv, s8);
                             }
                         }
                     }
-                    for (int j = 0, ox = 0; j < Block; j++)
+                    for (int j = 0, row = (q0 + 0) / ConvW, ox = (q0 + 0) % ConvW; j < Block; j++)
                     {
                         float acc = s0.GetElement(j);
                         Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
                     }
-                    for (int j = 0, ox = 1; j < Block; j++)
+                    for (int j = 0, row = (q0 + 1) / ConvW, ox = (q0 + 1) % ConvW; j < Block; j++)
                     {
                         float acc = s1.GetElement(j);
                         Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
                     }
-                    for (int j = 0, ox = 2; j < Block; j++)
+                    for (int j = 0, row = (q0 + 2) / ConvW, ox = (q0 + 2) % ConvW; j < Block; j++)
                     {
                         float acc = s2.GetElement(j);
+                        Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
+                    }
+                    for (int j = 0, row = (q0 + 3) / ConvW, ox = (q0 + 3) % ConvW; j < Block; j++)
+                    {
+                        float acc = s3.GetElement(j);
+                        Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
+                    }
+                    for (int j = 0, row = (q0 + 4) / ConvW, ox = (q0 + 4) % ConvW; j < Block; j++)
+                    {
+                        float acc = s4.GetElement(j);
+                        Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
+                    }
+                    for (int j = 0, row = (q0 + 5) / ConvW, ox = (q0 + 5) % ConvW; j < Block; j++)
+                    {
+                        float acc = s5.GetElement(j);
+                        Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
+                    }
+                    for (int j = 0, row = (q0 + 6) / ConvW, ox = (q0 + 6) % ConvW; j < Block; j++)
+                    {
+                        float acc = s6.GetElement(j);
+                        Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
+                    }
+                    for (int j = 0, row = (q0 + 7) / ConvW, ox = (q0 + 7) % ConvW; j < Block; j++)
+                    {
+                        float acc = s7.GetElement(j);
+                        Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
+                    }
+                    for (int j = 0, row = (q0 + 8) / ConvW, ox = (q0 + 8) % ConvW; j < Block; j++)
+                    {
+                        float acc = s8.GetElement(j);
                         Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
                     }
                 }

@@ -969,7 +969,11 @@ internal static class ConvEmitter
         w.Line("/// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>");
         using (w.Block($"private static void ConvScalar{Suffix(mode)}(int r, {Ref} x, {Ref} w, {Ref} bias, {Ref} dst{statsParameter}, int oc{rowsParameter})"))
         {
-            if (RowOfChannelVectors(chain.Conv!)) EmitChannelVectorRows(w, chain, mode);
+            if (RowOfChannelVectors(chain.Conv!))
+            {
+                if (mode is null) EmitChannelVectorTiles(w, chain);
+                else EmitChannelVectorRows(w, chain, mode);
+            }
             w.Line("for (int od = 0; od < ConvD; od++)");
             w.Line("    for (int oh = rowStart; oh < rowEnd; oh++)");
             w.Line("        for (int ox = 0; ox < ConvW; ox++)");
@@ -1020,6 +1024,55 @@ internal static class ConvEmitter
                     {
                         w.Line($"float acc = s{u}.GetElement(j);");
                         EmitPixelStore(w, chain, mode);
+                    }
+            }
+            w.Line("return;");
+        }
+    }
+
+    /// <summary>Output positions per tile of <see cref="EmitChannelVectorTiles"/>: 12 accumulators, the weight vector and a broadcast fit AVX2's 16 registers.</summary>
+    private const int ChannelVectorTile = 12;
+
+    /// <summary>
+    /// The fused eval form of <see cref="EmitChannelVectorRows"/>: tiles of up to <see cref="ChannelVectorTile"/> consecutive
+    /// output positions of the plane, across rows (a 3×3 plane is one tile of 9, where a row held 3 accumulators, too few
+    /// to hide the FMA's latency). The last tile is shifted back to end at the band's end (or to start at 0): it
+    /// recomputes positions of the band before the same way and stores the same values. Statistics chains keep the rows,
+    /// whose order of positions their moments follow.
+    /// </summary>
+    private static void EmitChannelVectorTiles(SourceWriter w, ChainPlan chain)
+    {
+        ConvPlan c = chain.Conv!;
+        int tile = System.Math.Min(ChannelVectorTile, c.OutHeight * c.OutWidth);
+        w.Comment($"Rows too narrow for column vectors: tiles of {tile} consecutive output positions (across rows), one Vector256 of the block's 8 channels");
+        w.Comment("each (independent FMAs, one weight load per tap for the tile); every tap is inside the input, so none is bounds-tested.");
+        using (w.Block("if (Vector256.IsHardwareAccelerated && r == Block)"))
+        {
+            w.Line("int end = rowEnd * ConvW;");
+            using (w.Block($"for (int q = rowStart * ConvW; q < end; q += {tile})"))
+            {
+                w.Line($"int q0 = q > end - {tile} ? Math.Max(0, end - {tile}) : q; // the last tile ends at end");
+                for (int u = 0; u < tile; u++)
+                    w.Line($"int o{u} = (q0 + {u}) / ConvW * {Axis(c, "Stride", 'H')} * InW + (q0 + {u}) % ConvW * Stride; // position q0 + {u}: its window's first input");
+                for (int u = 0; u < tile; u++)
+                    w.Line($"Vector256<float> s{u} = Vector256.LoadUnsafe(ref bias);");
+                using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
+                using (w.Block($"for (int kh = 0; kh < {c.KernelH}; kh++)"))
+                {
+                    w.Line($"int xr = (ic * InD * InH + kh * {Axis(c, "Dilation", 'H')}) * InW; // this tap row of input channel ic, relative to each window");
+                    using (w.Block("for (int kw = 0; kw < Kernel; kw++)"))
+                    {
+                        w.Line($"Vector256<float> wv = Vector256.LoadUnsafe(ref w, (nuint)((ic * {c.TapsPerInput} + kh * Kernel + kw) * Block));");
+                        w.Line($"{Ref} xt = ref {Unsafe}.Add(ref x, xr + kw * Dilation);");
+                        for (int u = 0; u < tile; u++)
+                            w.Line($"s{u} = Vector256.FusedMultiplyAdd(Vector256.Create({Unsafe}.Add(ref xt, o{u})), wv, s{u});");
+                    }
+                }
+                for (int u = 0; u < tile; u++)
+                    using (w.Block($"for (int j = 0, row = (q0 + {u}) / ConvW, ox = (q0 + {u}) % ConvW; j < Block; j++)"))
+                    {
+                        w.Line($"float acc = s{u}.GetElement(j);");
+                        EmitPixelStore(w, chain, null);
                     }
             }
             w.Line("return;");
