@@ -92,6 +92,19 @@ public class ReferenceTests
     [MemberData(nameof(ConvSeeds))]
     public void Random_conv_chain_matches_reference(int seed) => Check(RandomConv(seed), seed);
 
+    /// <summary>
+    /// Linear layers large enough that a batch under 4 splits each sample's passes over x into tasks
+    /// (LinearPlan.MaxPassChunks): MobileNetV2's classifier (31 passes and a partial one), an output count that is not a
+    /// multiple of 8 (the last vector overlapping), an activation; batches 1–3 at 1, 2 and 3 threads, same bits at each.
+    /// </summary>
+    [Theory]
+    [InlineData(1280, 1000, null, 1)]
+    [InlineData(1024, 1000, null, 3)]
+    [InlineData(700, 1003, Layer.ReLU, 2)]
+    public void Large_linear_at_a_small_batch_matches_reference_at_every_thread_count(int inFeatures, int outFeatures, Layer? activation, int batch) =>
+        Check(new ChainCase($"linear_split_{inFeatures}_{outFeatures}", new[] { inFeatures }, LinearOut: outFeatures, Activation: activation),
+            500 + batch, degrees: new[] { 1, 2, 3 }, batch: batch);
+
     [Theory]
     [MemberData(nameof(LinearSeeds))]
     public void Random_linear_chain_matches_reference(int seed) => Check(RandomLinear(seed), seed);

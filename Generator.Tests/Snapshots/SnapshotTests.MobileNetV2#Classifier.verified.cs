@@ -64,6 +64,7 @@ namespace FusedNorm.Generated
         private const int SamplesPerTask = 4; // rows that share each loaded weight vector
         private const int Lanes = 16, LaneBlocks = 63; // packed blocks of 16 output features; the last starts at Out - Lanes
         private const int VectorsPerBlock = Lanes / 8, Blocks = 126; // Vector256 vectors of 8 output features
+        private const int Passes = 31, MaxChunks = 4; // full passes of 4 vectors over x per sample; a batch under 4 splits them into up to MaxChunks tasks (1 MB of weights each at least)
         private const int TileSamples = 6, TileBlocks = 4, TileGroups = 16; // the Vector512 tile: 6 samples × 4 blocks of 16
 
         /// <summary>Packs weight [Out, In] (norm already folded) as [block][in][16 outputs].</summary>
@@ -80,6 +81,14 @@ namespace FusedNorm.Generated
             {
                 // The last tile of samples starts at batch − 6 and recomputes a few rows (the same values) instead of a tail.
                 Parallelism.For(x, y, batch, (batch + TileSamples - 1) / TileSamples * TileGroups, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => TileTask(ref x0, ref y0, batch, task, a), a);
+                return;
+            }
+            if (batch < SamplesPerTask && Vector256.IsHardwareAccelerated)
+            {
+                // A batch under 4 would be one task: split each sample's 31 passes over x instead, so every thread streams its share
+                // of the weights (one chunk on one thread). Each output is computed by the same pass either way: the same bits.
+                int chunks = Parallelism.RowBands(batch, MaxChunks);
+                Parallelism.For(x, y, chunks, batch * chunks, static (ref float x0, ref float y0, int chunks, int task, KernelArguments a) => PassesTask(ref x0, ref y0, task, chunks, a), a);
                 return;
             }
             Parallelism.For(x, y, batch, (batch + SamplesPerTask - 1) / SamplesPerTask, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => RowsTask(ref x0, ref y0, batch, task, a), a);
@@ -137,6 +146,18 @@ namespace FusedNorm.Generated
             Vector256.StoreUnsafe(acc2_1, ref y, (nuint)(2 * Out + o1));
             Vector256.StoreUnsafe(acc3_0, ref y, (nuint)(3 * Out + o0));
             Vector256.StoreUnsafe(acc3_1, ref y, (nuint)(3 * Out + o1));
+        }
+
+        /// <summary>Task = sample × chunk of its 31 passes of 4 vectors over x (the last chunk also the pass of 2): as Row, split.</summary>
+        private static void PassesTask(ref float x0, ref float y0, int task, int chunks, KernelArguments a)
+        {
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+            ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+            int n = task / chunks, chunk = task % chunks;
+            ref float x = ref Unsafe.Add(ref x0, n * In);
+            ref float y = ref Unsafe.Add(ref y0, n * Out);
+            for (int pass = chunk * Passes / chunks; pass < (chunk + 1) * Passes / chunks; pass++) Pass4_V256(ref x, ref w0, ref b0, ref y, pass * 4);
+            if (chunk == chunks - 1) Pass2_V256(ref x, ref w0, ref b0, ref y, 124);
         }
 
         /// <summary>Task = (tile of 6 samples, group of 4 blocks of 16 outputs): the tile's rows of those outputs.</summary>

@@ -25,6 +25,8 @@ internal static class LinearEmitter
         {
             w.Line($"private const int Lanes = {l.Lanes}, LaneBlocks = {l.LaneBlocks}; // packed blocks of {l.Lanes} output features; the last starts at Out - Lanes");
             w.Line($"private const int VectorsPerBlock = Lanes / 8, Blocks = {l.VectorBlocks}; // Vector256 vectors of 8 output features");
+            if (SplitsPasses(l))
+                w.Line($"private const int Passes = {l.Passes}, MaxChunks = {l.MaxPassChunks}; // full passes of {l.BlocksPerPass} vectors over x per sample; a batch under 4 splits them into up to MaxChunks tasks (1 MB of weights each at least)");
         }
         if (l.Vectorized512)
             w.Line($"private const int TileSamples = {ModelPlanner.LinearSamplesPerTile512}, TileBlocks = {ModelPlanner.LinearBlocksPerTile512}, TileGroups = {(l.LaneBlocks + ModelPlanner.LinearBlocksPerTile512 - 1) / ModelPlanner.LinearBlocksPerTile512}; // the Vector512 tile: 6 samples × 4 blocks of 16");
@@ -96,10 +98,20 @@ internal static class LinearEmitter
                         w.Line("return;");
                     }
                 }
+                if (SplitsPasses(l))
+                    using (w.Block("if (batch < SamplesPerTask && Vector256.IsHardwareAccelerated)"))
+                    {
+                        w.Comment($"A batch under 4 would be one task: split each sample's {l.Passes} passes over x instead, so every thread streams its share");
+                        w.Comment("of the weights (one chunk on one thread). Each output is computed by the same pass either way: the same bits.");
+                        w.Line("int chunks = Parallelism.RowBands(batch, MaxChunks);");
+                        w.Line("Parallelism.For(x, y, chunks, batch * chunks, static (ref float x0, ref float y0, int chunks, int task, KernelArguments a) => PassesTask(ref x0, ref y0, task, chunks, a), a);");
+                        w.Line("return;");
+                    }
                 w.Line("Parallelism.For(x, y, batch, (batch + SamplesPerTask - 1) / SamplesPerTask, static (ref float x0, ref float y0, int batch, int task, KernelArguments a) => RowsTask(ref x0, ref y0, batch, task, a), a);");
             }
             w.Line();
             EmitRowsTask(w, chain);
+            if (SplitsPasses(l)) { w.Line(); EmitPassesTask(w, chain); }
             if (l.Vectorized512) { w.Line(); EmitTileTask(w, chain); }
             return;
         }
@@ -147,6 +159,27 @@ internal static class LinearEmitter
                     w.Line("for (int n = 0; n < batch; n++) NormalizeChannel(ref Unsafe.Add(ref y0, n * Out + o), o, m.Mean, m.Variance, norm);");
                 }
             }
+        }
+    }
+
+    /// <summary>Whether a batch under 4 splits each sample's passes over x into tasks (LinearPlan.MaxPassChunks).</summary>
+    private static bool SplitsPasses(LinearPlan l) => l.MaxPassChunks >= 2;
+
+    /// <summary>One sample's chunk of the full passes of <see cref="EmitRow"/> (the last chunk also runs the partial pass).</summary>
+    private static void EmitPassesTask(SourceWriter w, ChainPlan chain)
+    {
+        LinearPlan l = chain.Linear!;
+        int full = l.Passes, rest = l.VectorBlocks % l.BlocksPerPass;
+        w.Line($"/// <summary>Task = sample × chunk of its {full} passes of {l.BlocksPerPass} vectors over x{(rest > 0 ? $" (the last chunk also the pass of {rest})" : "")}: as Row, split.</summary>");
+        using (w.Block("private static void PassesTask(ref float x0, ref float y0, int task, int chunks, KernelArguments a)"))
+        {
+            w.Line("ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
+            w.Line("ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
+            w.Line("int n = task / chunks, chunk = task % chunks;");
+            w.Line("ref float x = ref Unsafe.Add(ref x0, n * In);");
+            w.Line("ref float y = ref Unsafe.Add(ref y0, n * Out);");
+            w.Line($"for (int pass = chunk * Passes / chunks; pass < (chunk + 1) * Passes / chunks; pass++) Pass{l.BlocksPerPass}_V256(ref x, ref w0, ref b0, ref y, pass * {l.BlocksPerPass});");
+            if (rest > 0) w.Line($"if (chunk == chunks - 1) Pass{rest}_V256(ref x, ref w0, ref b0, ref y, {full * l.BlocksPerPass});");
         }
     }
 

@@ -267,6 +267,13 @@ public sealed record LinearPlan(string Name, int InFeatures, int OutFeatures, bo
     public bool Vectorized512 => Vectorized && Lanes == 16;
     /// <summary>First output feature of Vector256 vector <paramref name="vector"/> (8 features).</summary>
     public int BlockStart(int vector) => System.Math.Min(vector / (Lanes / 8) * Lanes, OutFeatures - Lanes) + vector % (Lanes / 8) * 8;
+    /// <summary>Full passes of <see cref="BlocksPerPass"/> vectors over the input per sample (the Vector256 row kernel).</summary>
+    public int Passes => VectorBlocks / BlocksPerPass;
+    /// <summary>
+    /// The most tasks a sample's passes split into at a batch under 4 (which would otherwise be one task): one per
+    /// <see cref="ModelPlanner.MinLinearChunkMacs"/> of weights, at most one per pass; 1 (no split) for a small layer.
+    /// </summary>
+    public int MaxPassChunks => Vectorized ? (int)System.Math.Min(Passes, (long)InFeatures * OutFeatures / ModelPlanner.MinLinearChunkMacs) : 1;
 }
 
 /// <summary>How a chain's normalization gets its statistics.</summary>

@@ -48,6 +48,12 @@ public static class ModelPlanner
     /// <summary>The least work per row-band task, in multiply-adds (about 0.1–0.3 µs of FMAs): below it a band is not worth a task.</summary>
     public const int MinBandMacs = 32768;
     /// <summary>
+    /// The least work per task of a Linear's split passes at a batch under 4, in multiply-adds: 1 MB of float weights,
+    /// which such a layer streams from L3 or memory (several µs), well above a task's hand-off. LeNet's layers stay one
+    /// task; MobileNetV2's classifier (1.28 M) splits into up to 4, ResNet-50's (2.05 M) up to 7.
+    /// </summary>
+    public const int MinLinearChunkMacs = 1 << 18;
+    /// <summary>
     /// The most floats one sample's tensor or one weight tensor may hold (1 GiB). Far above real layers (VGG's
     /// largest Linear holds 1.0e8), and low enough that no index the kernels compute in int can overflow.
     /// </summary>
