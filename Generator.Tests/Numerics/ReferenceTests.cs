@@ -165,7 +165,23 @@ public class ReferenceTests
         new("narrow_channels_k3_groupnorm", new[] { 8, 5, 5 }, new ConvCase(16, 3, Padding: 1), NormOf: new(Layer.GroupNorm, Groups: 4), Activation: Layer.SiLU),
         new("narrow_channels_k3_batchstats_grouped", new[] { 32, 4, 4 }, new ConvCase(32, 3, Padding: 1, Groups: 2), NormOf: new(Layer.BatchNorm2d, Track: false), Activation: Layer.ReLU),
         new("narrow_channels_k1_instancenorm", new[] { 16, 3, 3 }, new ConvCase(16, 1), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false)),
-    }.Concat(TaskCopyCases).Concat(SmallFlatCases).Select((chain, i) => new object[] { chain, 300 + i });
+    }.Concat(TaskCopyCases).Concat(SmallFlatCases).Concat(TinyPlaneCases).Select((chain, i) => new object[] { chain, 300 + i });
+
+    /// <summary>
+    /// Planes under one Vector512 of flat positions (3×3, 2×2): the pixel kernels' tiles across rows — a Vector256 of 8
+    /// channels per position (ConvEmitter.EmitChannelVectorTiles) and a float per position for one-channel blocks
+    /// (depthwise: EmitSingleChannelTiles) — with padding, stride 2 (unphased), a channel multiplier, a channel tail and a pool
+    /// (the residual add on such planes: MobileNetV2Tests, at 96² its 3×3 stage).
+    /// </summary>
+    private static readonly ChainCase[] TinyPlaneCases =
+    {
+        new("tiny_depthwise_3x3", new[] { 24, 3, 3 }, new ConvCase(24, 3, Padding: 1, Groups: 24, Bias: false), Norm: true, Activation: Layer.ReLU6),
+        new("tiny_depthwise_s2_to_2x2", new[] { 16, 4, 4 }, new ConvCase(16, 3, Stride: 2, Padding: 1, Groups: 16), Activation: Layer.ReLU),
+        new("tiny_depthwise_2x2_multiplier", new[] { 8, 2, 2 }, new ConvCase(16, 3, Padding: 1, Groups: 8), Norm: true),
+        new("tiny_1x1_3x3_tail", new[] { 40, 3, 3 }, new ConvCase(44, 1, Bias: false), Norm: true, Activation: Layer.ReLU6),
+        new("tiny_k3_2x2", new[] { 32, 2, 2 }, new ConvCase(32, 3, Padding: 1), Norm: true, Activation: Layer.ReLU),
+        new("tiny_1x1_3x3_avgpool", new[] { 16, 3, 3 }, new ConvCase(24, 1), Norm: true, Activation: Layer.ReLU, Pool: new PoolCase(Layer.AvgPool2d, 2, 1)),
+    };
 
     /// <summary>
     /// Planes of 16–47 flat positions, which the flat Vector512 kernel now takes with tiles of 1 or 2 vectors
@@ -218,6 +234,13 @@ public class ReferenceTests
     [InlineData(4)]
     public void Small_flat_chain_is_the_same_at_every_thread_count(int index) =>
         Check(SmallFlatCases[index], 370 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
+
+    /// <summary>The tiny planes' tiles at 1, 2 and 3 threads and batch 3.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void Tiny_plane_chain_is_the_same_at_every_thread_count(int index) =>
+        Check(TinyPlaneCases[index], 380 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
 
     /// <summary>
     /// Prologues against the reference's modules one by one (Upsample2d, Pad, then the conv): every kernel form the copy

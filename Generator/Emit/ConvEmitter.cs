@@ -974,6 +974,7 @@ internal static class ConvEmitter
                 if (mode is null) EmitChannelVectorTiles(w, chain);
                 else EmitChannelVectorRows(w, chain, mode);
             }
+            else if (mode is null && SingleChannelTiles(chain.Conv!)) EmitSingleChannelTiles(w, chain);
             w.Line("for (int od = 0; od < ConvD; od++)");
             w.Line("    for (int oh = rowStart; oh < rowEnd; oh++)");
             w.Line("        for (int ox = 0; ox < ConvW; ox++)");
@@ -1024,6 +1025,61 @@ internal static class ConvEmitter
                     {
                         w.Line($"float acc = s{u}.GetElement(j);");
                         EmitPixelStore(w, chain, mode);
+                    }
+            }
+            w.Line("return;");
+        }
+    }
+
+    /// <summary>
+    /// Whether a narrow plane of one output channel per block (a depthwise conv: nothing to vectorize across) takes the
+    /// unchecked tiles of <see cref="EmitSingleChannelTiles"/>: the conditions of <see cref="RowOfChannelVectors"/>, so no
+    /// tap needs a bounds test.
+    /// </summary>
+    private static bool SingleChannelTiles(ConvPlan c) =>
+        !c.Vectorized && c.OcBlock == 1 && c.Rank == 2 && c.Outer is null && c.Padding == 0 && c.ColumnPhases == 1 && c.Transposed is null && c.OutWidth <= 8;
+
+    /// <summary>
+    /// A narrow plane of a one-channel block (MobileNetV2's 3×3 depthwise convs at small inputs): tiles of up to
+    /// <see cref="ChannelVectorTile"/> consecutive output positions, one float accumulator each, so the multiply-adds of a
+    /// tap are independent, with no bounds test and no call per position. Each output sums bias, then taps, in the
+    /// checked scalar loop's order and with its separate multiply and add: the same bits as that loop. The last tile is
+    /// shifted back as in <see cref="EmitChannelVectorTiles"/>.
+    /// </summary>
+    private static void EmitSingleChannelTiles(SourceWriter w, ChainPlan chain)
+    {
+        ConvPlan c = chain.Conv!;
+        int tile = System.Math.Min(ChannelVectorTile, c.OutHeight * c.OutWidth);
+        w.Comment($"Rows too narrow for column vectors and one channel per block: tiles of {tile} consecutive output positions (across rows), one float");
+        w.Comment("accumulator each (independent multiply-adds, each weight read once per tile); every tap is inside the input, so none is bounds-tested.");
+        using (w.Block("if (r == 1)"))
+        {
+            w.Line("int end = rowEnd * ConvW;");
+            using (w.Block($"for (int q = rowStart * ConvW; q < end; q += {tile})"))
+            {
+                w.Line($"int q0 = q > end - {tile} ? Math.Max(0, end - {tile}) : q; // the last tile ends at end");
+                for (int u = 0; u < tile; u++)
+                    w.Line($"int o{u} = (q0 + {u}) / ConvW * {Axis(c, "Stride", 'H')} * InW + (q0 + {u}) % ConvW * Stride; // position q0 + {u}: its window's first input");
+                w.Line($"float {string.Join(", ", Enumerable.Range(0, tile).Select(u => $"s{u} = bias"))};");
+                using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
+                using (w.Block($"for (int kh = 0; kh < {c.KernelH}; kh++)"))
+                {
+                    w.Line($"int xr = (ic * InD * InH + kh * {Axis(c, "Dilation", 'H')}) * InW; // this tap row of input channel ic, relative to each window");
+                    using (w.Block("for (int kw = 0; kw < Kernel; kw++)"))
+                    {
+                        w.Line($"float wt = {Unsafe}.Add(ref w, ic * {c.TapsPerInput} + kh * Kernel + kw);");
+                        w.Line($"{Ref} xt = ref {Unsafe}.Add(ref x, xr + kw * Dilation);");
+                        for (int u = 0; u < tile; u++)
+                            w.Line($"s{u} += {Unsafe}.Add(ref xt, o{u}) * wt;");
+                    }
+                }
+                for (int u = 0; u < tile; u++)
+                    using (w.Block(""))
+                    {
+                        w.Line($"const int j = 0; // the block's one channel");
+                        w.Line($"int row = (q0 + {u}) / ConvW, ox = (q0 + {u}) % ConvW;");
+                        w.Line($"float acc = s{u};");
+                        EmitPixelStore(w, chain, null);
                     }
             }
             w.Line("return;");
