@@ -78,6 +78,8 @@ public sealed record Workload(string Name, int Batch, int[] Sample, object[] Sta
         new("lenet_bn_b64", 64, new[] { 3, 32, 32 }, LeNetStages, f => LoadModel(new FusedNorm.Sample.LeNetBn(), f)),
         // ResNet layer3's 3×3 block (256 channels on 14²): with the 56² and 28² rows, the three shapes Winograd F(4×4, 3×3) targets.
         new("resnet_conv3x3_bn_relu_14", 1, new[] { 256, 14, 14 }, new object[] { new ConvStage("c", "n", 256, 256, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new ResNet14(), f)),
+        // ResNet-18's layer4.0.conv1: 3×3 stride 2 from 14² to 7², 256 → 512 (the strided flat kernel keeps 49 of 199 positions).
+        new("resnet_conv3x3s2_bn_relu_14to7", 1, new[] { 256, 14, 14 }, new object[] { new ConvStage("c", "n", 256, 512, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu, Stride: 2) }, f => LoadModel(new ResNetDown14(), f)),
         // The plan runs the three resnet_conv3x3 rows above as Winograd F(4×4, 3×3) (their GFLOP/s count the direct
         // convolution's FLOPs); the same three blocks with Winograd = false keep the direct kernel beside them.
         new("direct_conv3x3_bn_relu_56", 1, new[] { 64, 56, 56 }, new object[] { new ConvStage("c", "n", 64, 64, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new Direct56(), f)),
@@ -180,6 +182,13 @@ public sealed partial class AlexNetConv1
 public sealed partial class LinearBn
 {
     [Fuse(Layer.Linear, Layer.BatchNorm1d, Layer.ReLU)] [Linear(256, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(256, 14, 14)]
+public sealed partial class ResNetDown14
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(512, KernelSize = 3, Stride = 2, Padding = 1, Name = "c")] [BatchNorm(Name = "n")]
     public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
 }
 
