@@ -1039,53 +1039,6 @@ internal static class ConvEmitter
     private static bool SingleChannelTiles(ConvPlan c) =>
         !c.Vectorized && c.OcBlock == 1 && c.Rank == 2 && c.Outer is null && c.Padding == 0 && c.ColumnPhases == 1 && c.Transposed is null && c.OutWidth <= 8;
 
-    /// <summary>
-    /// A narrow plane of a one-channel block (MobileNetV2's 3×3 depthwise convs at small inputs): tiles of up to
-    /// <see cref="ChannelVectorTile"/> consecutive output positions, one float accumulator each, so the multiply-adds of a
-    /// tap are independent, with no bounds test and no call per position. Each output sums bias, then taps, in the
-    /// checked scalar loop's order and with its separate multiply and add: the same bits as that loop. The last tile is
-    /// shifted back as in <see cref="EmitChannelVectorTiles"/>.
-    /// </summary>
-    private static void EmitSingleChannelTiles(SourceWriter w, ChainPlan chain)
-    {
-        ConvPlan c = chain.Conv!;
-        int tile = System.Math.Min(ChannelVectorTile, c.OutHeight * c.OutWidth);
-        w.Comment($"Rows too narrow for column vectors and one channel per block: tiles of {tile} consecutive output positions (across rows), one float");
-        w.Comment("accumulator each (independent multiply-adds, each weight read once per tile); every tap is inside the input, so none is bounds-tested.");
-        using (w.Block("if (r == 1)"))
-        {
-            w.Line("int end = rowEnd * ConvW;");
-            using (w.Block($"for (int q = rowStart * ConvW; q < end; q += {tile})"))
-            {
-                w.Line($"int q0 = q > end - {tile} ? Math.Max(0, end - {tile}) : q; // the last tile ends at end");
-                for (int u = 0; u < tile; u++)
-                    w.Line($"int o{u} = (q0 + {u}) / ConvW * {Axis(c, "Stride", 'H')} * InW + (q0 + {u}) % ConvW * Stride; // position q0 + {u}: its window's first input");
-                w.Line($"float {string.Join(", ", Enumerable.Range(0, tile).Select(u => $"s{u} = bias"))};");
-                using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
-                using (w.Block($"for (int kh = 0; kh < {c.KernelH}; kh++)"))
-                {
-                    w.Line($"int xr = (ic * InD * InH + kh * {Axis(c, "Dilation", 'H')}) * InW; // this tap row of input channel ic, relative to each window");
-                    using (w.Block("for (int kw = 0; kw < Kernel; kw++)"))
-                    {
-                        w.Line($"float wt = {Unsafe}.Add(ref w, ic * {c.TapsPerInput} + kh * Kernel + kw);");
-                        w.Line($"{Ref} xt = ref {Unsafe}.Add(ref x, xr + kw * Dilation);");
-                        for (int u = 0; u < tile; u++)
-                            w.Line($"s{u} += {Unsafe}.Add(ref xt, o{u}) * wt;");
-                    }
-                }
-                for (int u = 0; u < tile; u++)
-                    using (w.Block(""))
-                    {
-                        w.Line($"const int j = 0; // the block's one channel");
-                        w.Line($"int row = (q0 + {u}) / ConvW, ox = (q0 + {u}) % ConvW;");
-                        w.Line($"float acc = s{u};");
-                        EmitPixelStore(w, chain, null);
-                    }
-            }
-            w.Line("return;");
-        }
-    }
-
     /// <summary>Output positions per tile of <see cref="EmitChannelVectorTiles"/>: 12 accumulators, the weight vector and a broadcast fit AVX2's 16 registers.</summary>
     private const int ChannelVectorTile = 12;
 
@@ -1096,13 +1049,35 @@ internal static class ConvEmitter
     /// recomputes positions of the band before the same way and stores the same values. Statistics chains keep the rows,
     /// whose order of positions their moments follow.
     /// </summary>
-    private static void EmitChannelVectorTiles(SourceWriter w, ChainPlan chain)
+    private static void EmitChannelVectorTiles(SourceWriter w, ChainPlan chain) => EmitPositionTiles(w, chain, channelVector: true);
+
+    /// <summary>
+    /// A narrow plane of a one-channel block (MobileNetV2's 3×3 depthwise convs at small inputs): the tiles of
+    /// <see cref="EmitChannelVectorTiles"/> with one float accumulator per position, so the multiply-adds of a tap are
+    /// independent, with no bounds test and no call per position. Each output sums bias, then taps, in the checked scalar
+    /// loop's order and with its separate multiply and add: the same bits as that loop.
+    /// </summary>
+    private static void EmitSingleChannelTiles(SourceWriter w, ChainPlan chain) => EmitPositionTiles(w, chain, channelVector: false);
+
+    /// <summary>
+    /// Tiles of consecutive output positions across rows, each position with its own accumulator: a Vector256 of the
+    /// block's 8 channels (<paramref name="channelVector"/>, fused multiply-adds) or one float for a one-channel block.
+    /// </summary>
+    private static void EmitPositionTiles(SourceWriter w, ChainPlan chain, bool channelVector)
     {
         ConvPlan c = chain.Conv!;
         int tile = System.Math.Min(ChannelVectorTile, c.OutHeight * c.OutWidth);
-        w.Comment($"Rows too narrow for column vectors: tiles of {tile} consecutive output positions (across rows), one Vector256 of the block's 8 channels");
-        w.Comment("each (independent FMAs, one weight load per tap for the tile); every tap is inside the input, so none is bounds-tested.");
-        using (w.Block("if (Vector256.IsHardwareAccelerated && r == Block)"))
+        if (channelVector)
+        {
+            w.Comment($"Rows too narrow for column vectors: tiles of {tile} consecutive output positions (across rows), one Vector256 of the block's 8 channels");
+            w.Comment("each (independent FMAs, one weight load per tap for the tile); every tap is inside the input, so none is bounds-tested.");
+        }
+        else
+        {
+            w.Comment($"Rows too narrow for column vectors and one channel per block: tiles of {tile} consecutive output positions (across rows), one float");
+            w.Comment("accumulator each (independent multiply-adds, each weight read once per tile); every tap is inside the input, so none is bounds-tested.");
+        }
+        using (w.Block(channelVector ? "if (Vector256.IsHardwareAccelerated && r == Block)" : "if (r == 1)"))
         {
             w.Line("int end = rowEnd * ConvW;");
             using (w.Block($"for (int q = rowStart * ConvW; q < end; q += {tile})"))
@@ -1110,26 +1085,42 @@ internal static class ConvEmitter
                 w.Line($"int q0 = q > end - {tile} ? Math.Max(0, end - {tile}) : q; // the last tile ends at end");
                 for (int u = 0; u < tile; u++)
                     w.Line($"int o{u} = (q0 + {u}) / ConvW * {Axis(c, "Stride", 'H')} * InW + (q0 + {u}) % ConvW * Stride; // position q0 + {u}: its window's first input");
-                for (int u = 0; u < tile; u++)
-                    w.Line($"Vector256<float> s{u} = Vector256.LoadUnsafe(ref bias);");
+                if (channelVector)
+                    for (int u = 0; u < tile; u++)
+                        w.Line($"Vector256<float> s{u} = Vector256.LoadUnsafe(ref bias);");
+                else
+                    w.Line($"float {string.Join(", ", Enumerable.Range(0, tile).Select(u => $"s{u} = bias"))};");
                 using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
                 using (w.Block($"for (int kh = 0; kh < {c.KernelH}; kh++)"))
                 {
                     w.Line($"int xr = (ic * InD * InH + kh * {Axis(c, "Dilation", 'H')}) * InW; // this tap row of input channel ic, relative to each window");
                     using (w.Block("for (int kw = 0; kw < Kernel; kw++)"))
                     {
-                        w.Line($"Vector256<float> wv = Vector256.LoadUnsafe(ref w, (nuint)((ic * {c.TapsPerInput} + kh * Kernel + kw) * Block));");
+                        w.Line(channelVector
+                            ? $"Vector256<float> wv = Vector256.LoadUnsafe(ref w, (nuint)((ic * {c.TapsPerInput} + kh * Kernel + kw) * Block));"
+                            : $"float wt = {Unsafe}.Add(ref w, ic * {c.TapsPerInput} + kh * Kernel + kw);");
                         w.Line($"{Ref} xt = ref {Unsafe}.Add(ref x, xr + kw * Dilation);");
                         for (int u = 0; u < tile; u++)
-                            w.Line($"s{u} = Vector256.FusedMultiplyAdd(Vector256.Create({Unsafe}.Add(ref xt, o{u})), wv, s{u});");
+                            w.Line(channelVector
+                                ? $"s{u} = Vector256.FusedMultiplyAdd(Vector256.Create({Unsafe}.Add(ref xt, o{u})), wv, s{u});"
+                                : $"s{u} += {Unsafe}.Add(ref xt, o{u}) * wt;");
                     }
                 }
                 for (int u = 0; u < tile; u++)
-                    using (w.Block($"for (int j = 0, row = (q0 + {u}) / ConvW, ox = (q0 + {u}) % ConvW; j < Block; j++)"))
-                    {
-                        w.Line($"float acc = s{u}.GetElement(j);");
-                        EmitPixelStore(w, chain, null);
-                    }
+                    if (channelVector)
+                        using (w.Block($"for (int j = 0, row = (q0 + {u}) / ConvW, ox = (q0 + {u}) % ConvW; j < Block; j++)"))
+                        {
+                            w.Line($"float acc = s{u}.GetElement(j);");
+                            EmitPixelStore(w, chain, null);
+                        }
+                    else
+                        using (w.Block(""))
+                        {
+                            w.Line("const int j = 0; // the block's one channel");
+                            w.Line($"int row = (q0 + {u}) / ConvW, ox = (q0 + {u}) % ConvW;");
+                            w.Line($"float acc = s{u};");
+                            EmitPixelStore(w, chain, null);
+                        }
             }
             w.Line("return;");
         }
