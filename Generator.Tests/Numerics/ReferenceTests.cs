@@ -165,7 +165,22 @@ public class ReferenceTests
         new("narrow_channels_k3_groupnorm", new[] { 8, 5, 5 }, new ConvCase(16, 3, Padding: 1), NormOf: new(Layer.GroupNorm, Groups: 4), Activation: Layer.SiLU),
         new("narrow_channels_k3_batchstats_grouped", new[] { 32, 4, 4 }, new ConvCase(32, 3, Padding: 1, Groups: 2), NormOf: new(Layer.BatchNorm2d, Track: false), Activation: Layer.ReLU),
         new("narrow_channels_k1_instancenorm", new[] { 16, 3, 3 }, new ConvCase(16, 1), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false)),
-    }.Concat(TaskCopyCases).Concat(SmallFlatCases).Concat(TinyPlaneCases).Select((chain, i) => new object[] { chain, 300 + i });
+    }.Concat(TaskCopyCases).Concat(SmallFlatCases).Concat(TinyPlaneCases).Concat(PolyphaseCases).Select((chain, i) => new object[] { chain, 300 + i });
+
+    /// <summary>
+    /// Strided convs onto planes narrower than a Vector256 row, whose flat kernel reads the polyphase copy
+    /// (ConvPlan.Polyphase): ResNet-18's 14² → 7² shape, a 1×1 stride-2 shortcut, a 5×5 window, dilation 2, a
+    /// depthwise conv (whose tasks copy their own quarter planes), an odd padded height, stride 3, a channel tail.
+    /// </summary>
+    private static readonly ChainCase[] PolyphaseCases =
+    {
+        new("polyphase_k3_s2_14_to_7", new[] { 16, 14, 14 }, new ConvCase(24, 3, Stride: 2, Padding: 1, Bias: false), Norm: true, Activation: Layer.ReLU),
+        new("polyphase_k1_s2_shortcut", new[] { 16, 14, 14 }, new ConvCase(32, 1, Stride: 2, Bias: false), Norm: true),
+        new("polyphase_k5_s2_p2", new[] { 8, 13, 13 }, new ConvCase(8, 5, Stride: 2, Padding: 2), Activation: Layer.SiLU),
+        new("polyphase_k3_s2_dilated", new[] { 8, 15, 15 }, new ConvCase(16, 3, Stride: 2, Padding: 2, Dilation: 2), Norm: true),
+        new("polyphase_depthwise_s2", new[] { 24, 14, 14 }, new ConvCase(24, 3, Stride: 2, Padding: 1, Groups: 24, Bias: false), Norm: true, Activation: Layer.ReLU6),
+        new("polyphase_k3_s3_tail", new[] { 8, 20, 20 }, new ConvCase(11, 3, Stride: 3, Padding: 1), Activation: Layer.ReLU),
+    };
 
     /// <summary>
     /// Planes under one Vector512 of flat positions (3×3, 2×2): the pixel kernels' tiles across rows — a Vector256 of 8
@@ -234,6 +249,13 @@ public class ReferenceTests
     [InlineData(4)]
     public void Small_flat_chain_is_the_same_at_every_thread_count(int index) =>
         Check(SmallFlatCases[index], 370 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
+
+    /// <summary>The polyphase copy's chains at 1, 2 and 3 threads and batch 3.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(4)]
+    public void Polyphase_chain_is_the_same_at_every_thread_count(int index) =>
+        Check(PolyphaseCases[index], 390 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
 
     /// <summary>The tiny planes' tiles at 1, 2 and 3 threads and batch 3.</summary>
     [Theory]

@@ -51,6 +51,40 @@ public class PaddedInputTests
     }
 
     /// <summary>
+    /// The polyphase copy: padded (y, x) at row y / s, slot x / s of quarter (y mod s, x mod s), quarters of ⌈hp / s⌉ rows
+    /// of ⌈wp / s⌉ slots; every other slot is zero; nothing past the planes is written.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 14, 14, 1, 1, 2)]   // ResNet-18's layer4.0.conv1 input
+    [InlineData(3, 13, 10, 1, 1, 2)]   // odd padded height: quarter rows 1 has a zero last row
+    [InlineData(1, 14, 14, 0, 0, 2)]   // a 1×1 stride-2 conv's copy (no padding)
+    [InlineData(2, 20, 20, 1, 1, 3)]   // stride 3 (the gather path)
+    [InlineData(1, 9, 40, 2, 2, 2)]    // rows of 44 padded columns: the vector split
+    [InlineData(1, 5, 3, 2, 2, 2)]
+    public void The_polyphase_copy_holds_each_padded_element_in_its_quarter(int planes, int h, int w, int ph, int pw, int s)
+    {
+        var random = new Random(planes * 100 + h * 10 + w + s);
+        float[] source = Enumerable.Range(0, planes * h * w).Select(_ => (float)random.NextDouble() + 1f).ToArray();
+        int hp = h + 2 * ph, wp = w + 2 * pw, rows = (hp + s - 1) / s, slots = (wp + s - 1) / s, plane = s * s * rows * slots;
+        float[] destination = Enumerable.Repeat(float.NaN, planes * plane + 5).ToArray();
+
+        PaddedInput.CopyPlanesPolyphase(ref source[0], ref destination[0], 0, planes, h, w, ph, pw, s);
+
+        for (int p = 0; p < planes; p++)
+            for (int a = 0; a < s; a++)
+                for (int b = 0; b < s; b++)
+                    for (int r = 0; r < rows; r++)
+                        for (int slot = 0; slot < slots; slot++)
+                        {
+                            int y = r * s + a, x = slot * s + b; // the padded element stored here
+                            bool inside = y >= ph && y < ph + h && x >= pw && x < pw + w;
+                            float expected = inside ? source[(p * h + y - ph) * w + x - pw] : 0f;
+                            Assert.Equal(expected, destination[p * plane + ((a * s + b) * rows + r) * slots + slot]);
+                        }
+        Assert.All(destination.Skip(planes * plane), v => Assert.True(float.IsNaN(v)));
+    }
+
+    /// <summary>
     /// The strided conv's copy: padded column x of each row is at slot x / stride of phase x % stride (phases of
     /// ⌈wp / stride⌉ slots, rows stride · that apart); unused slots are zero; nothing past the planes is written.
     /// </summary>

@@ -19,7 +19,7 @@ namespace Cases
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
         public partial void Chain(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
         {
-            global::FusedNorm.Kernels.ChainGuard.Check("ConvBnRelu6S2.Chain", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "5, 13, 10", "12, 7, 5", _chainWeights is not null, 900); // batch × 900 floats for the zero-padded input copy must fit in an int too
+            global::FusedNorm.Kernels.ChainGuard.Check("ConvBnRelu6S2.Chain", x, y, batch, global::FusedNorm.Generated.ChainKernel.InputSize, global::FusedNorm.Generated.ChainKernel.OutputSize, "5, 13, 10", "12, 7, 5", _chainWeights is not null, 960); // batch × 960 floats for the zero-padded input copy must fit in an int too
             global::FusedNorm.Generated.ChainKernel.Run(x, y, batch, _chainArguments!);
         }
 
@@ -61,9 +61,9 @@ namespace FusedNorm.Generated
     /// act     Relu6 on the accumulators in registers, before the store
     /// tiles   no column tiles (rows narrower than a Vector256, see columns and flat): 1 block(s) of 8 + 1 of 4 channels
     /// tasks   sample × channel block: 2 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)
-    /// flat    Vector512 eval path: the 7×5 plane is one flat row of 24 positions per output row (2 rows of the phased copy; 19 extra positions per row, dropped), so every tile is 8 channels × 3×16 positions instead of a partial vector per row
+    /// flat    Vector512 eval path: the 7×5 plane is one flat row of 6 positions per output row (a quarter plane's width; 1 extra positions per row, dropped), so every tile is 8 channels × 2×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
-    /// phases  the padded copy stores each row as 2 column phases of 6 (columns q, q + 2, …), so a stride-2 tap's inputs for consecutive output columns are consecutive: one vector load each
+    /// phases  the padded copy is split into 4 quarter planes of 8×6 (rows and columns by their remainder mod 2), so every tap of output (oh, ox) reads position oh · 6 + ox of one quarter: the flat row is 6 positions per output row, 1 dropped
     /// columns fewer than 8 interior columns, so no column vectors (diagnostic FN0201): each output position computes a full block's 8 channels as one Vector256, the tail block in scalar
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -74,19 +74,19 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 650; // 5 × 13 × 10 per sample
         public const int OutputSize = 420; // 12 × 7 × 5 per sample
-        private const int InC = 5, InD = 1, InH = 15, InW = 12; // InW: the copy's row pitch
-        private const int PaddedW = 12, PhaseW = 6; // a padded row of PaddedW columns is stored as Stride segments of PhaseW: segment q holds columns q, q + Stride, …
+        private const int InC = 5, InD = 1, InH = 32, InW = 6; // a plane of the copy: Stride² quarter planes of SubRows × PhaseW
+        private const int PaddedW = 12, PhaseW = 6, SubRows = 8; // padded (y, x) is at row y / Stride, slot x / Stride of quarter (y % Stride, x % Stride)
         private const int OutC = 12, ConvD = 1, ConvH = 7, ConvW = 5, ConvSpatial = ConvD * ConvH * ConvW;
         private const int Kernel = 3, Stride = 2, Padding = 0, Dilation = 1;
         private const int SourceD = 1, SourceH = 13, SourceW = 10; // the caller's input; In* are its zero-padded copy
         private const int PadD = 0, PadH = 1, PadW = 1;
-        private const int CopyPlanes = 91; // planes per copy task: about 64 KB of floats
+        private const int CopyPlanes = 85; // planes per copy task: about 64 KB of floats
         private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 8, Taps = InPerGroup * 9; // weights per output channel
         private const int FullBlocks = 1, BlocksPerGroup = 2, BlocksPerSample = Groups * BlocksPerGroup;
         private const int MaxRowBands = 1; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
-        private const int FlatPitch = Stride * InW, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch: Stride rows of the phased copy)
+        private const int FlatPitch = InW, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch: a quarter plane's width)
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -98,7 +98,7 @@ namespace FusedNorm.Generated
             // The planes are split over the worker threads; only the padding is zeroed.
             float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
             Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>
-                PaddedInput.CopyPlanesPhased(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride), a);
+                PaddedInput.CopyPlanesPolyphase(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceH, SourceW, PadH, PadW, Stride), a);
             ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
@@ -154,7 +154,7 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>8 output channel(s) as one flat row of 7×24 positions (19 dropped per row), flat positions [start, end) of it, 3 vectors of 16 per tile: 8×3 accumulators; Relu6 in registers.</summary>
+        /// <summary>8 output channel(s) as one flat row of 7×6 positions (1 dropped per row), flat positions [start, end) of it, 2 vectors of 16 per tile: 8×2 accumulators; Relu6 in registers.</summary>
         private static void Conv3x3S2_C5K12_BnRelu6_R8_Flat_V512(ref float x, ref float w, ref float bias, ref float flat, int start, int end)
         {
             // Per-channel bias (the norm folded in), broadcast once.
@@ -166,21 +166,20 @@ namespace FusedNorm.Generated
             Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
             Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
             Vector512<float> bias7 = Vector512.Create(Unsafe.Add(ref bias, 7));
-            // Whole tiles of 48 positions. The positions left after them run as single vectors when they fit in 2
+            // Whole tiles of 32 positions. The positions left after them run as single vectors when they fit in 2
             // (the last one shifted back to end at end), else as one more whole tile shifted back to end at end (or to start at 0); either
-            // recomputes a few positions the same way and ends at or before FlatEnd (≥ 48), so no read passes the plane's last input.
+            // recomputes a few positions the same way and ends at or before FlatEnd (≥ 32), so no read passes the plane's last input.
             int p = start;
-            for (; p < end; p += 48)
+            for (; p < end; p += 32)
             {
-                if (p > end - 48)
+                if (p > end - 32)
                 {
                     if (end - p <= 32 && end >= 16) break; // the single vectors below take the rest
-                    p = Math.Max(0, end - 48);
+                    p = Math.Max(0, end - 32);
                 }
                 Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5, acc6_0 = bias6, acc7_0 = bias7;
                 Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5, acc6_1 = bias6, acc7_1 = bias7;
-                Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3, acc4_2 = bias4, acc5_2 = bias5, acc6_2 = bias6, acc7_2 = bias7;
-                int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at input row oh · Stride, slot ox of phase 0, which is position p of the phased copy
+                int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at row oh, slot ox of quarter (0, 0), which is position p of the polyphase copy
                 for (int ic = 0; ic < InPerGroup; ic++)
                 {
                     ref float wk = ref Unsafe.Add(ref w, ic * 9 * 8); // this input channel's 9 taps × 8 outputs
@@ -189,328 +188,247 @@ namespace FusedNorm.Generated
                     {
                         Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
                         Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
-                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
-                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
-                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 3 vectors
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w0_1, acc1_2);
-                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 3 vectors
+                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w0_2, acc2_2);
-                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 3 vectors
+                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w0_3, acc3_2);
-                        Vector512<float> w0_4 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 0, channel 4: broadcast once, used by 3 vectors
+                        Vector512<float> w0_4 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 0, channel 4: broadcast once, used by 2 vectors
                         acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w0_4, acc4_0);
                         acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w0_4, acc4_1);
-                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w0_4, acc4_2);
-                        Vector512<float> w0_5 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 0, channel 5: broadcast once, used by 3 vectors
+                        Vector512<float> w0_5 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 0, channel 5: broadcast once, used by 2 vectors
                         acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w0_5, acc5_0);
                         acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w0_5, acc5_1);
-                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w0_5, acc5_2);
-                        Vector512<float> w0_6 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 0, channel 6: broadcast once, used by 3 vectors
+                        Vector512<float> w0_6 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 0, channel 6: broadcast once, used by 2 vectors
                         acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w0_6, acc6_0);
                         acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w0_6, acc6_1);
-                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w0_6, acc6_2);
-                        Vector512<float> w0_7 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 0, channel 7: broadcast once, used by 3 vectors
+                        Vector512<float> w0_7 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 0, channel 7: broadcast once, used by 2 vectors
                         acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w0_7, acc7_0);
                         acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w0_7, acc7_1);
-                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w0_7, acc7_2);
-                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 6));
-                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 22));
-                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 38));
-                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 1, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 48));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 64));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 1, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
-                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 1, channel 1: broadcast once, used by 3 vectors
+                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 1, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w1_1, acc1_2);
-                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 1, channel 2: broadcast once, used by 3 vectors
+                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 1, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w1_2, acc2_2);
-                        Vector512<float> w1_3 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 1, channel 3: broadcast once, used by 3 vectors
+                        Vector512<float> w1_3 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 1, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w1_3, acc3_2);
-                        Vector512<float> w1_4 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 1, channel 4: broadcast once, used by 3 vectors
+                        Vector512<float> w1_4 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 1, channel 4: broadcast once, used by 2 vectors
                         acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w1_4, acc4_0);
                         acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w1_4, acc4_1);
-                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w1_4, acc4_2);
-                        Vector512<float> w1_5 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 1, channel 5: broadcast once, used by 3 vectors
+                        Vector512<float> w1_5 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 1, channel 5: broadcast once, used by 2 vectors
                         acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w1_5, acc5_0);
                         acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w1_5, acc5_1);
-                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w1_5, acc5_2);
-                        Vector512<float> w1_6 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 1, channel 6: broadcast once, used by 3 vectors
+                        Vector512<float> w1_6 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 1, channel 6: broadcast once, used by 2 vectors
                         acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w1_6, acc6_0);
                         acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w1_6, acc6_1);
-                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w1_6, acc6_2);
-                        Vector512<float> w1_7 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 1, channel 7: broadcast once, used by 3 vectors
+                        Vector512<float> w1_7 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 1, channel 7: broadcast once, used by 2 vectors
                         acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w1_7, acc7_0);
                         acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w1_7, acc7_1);
-                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w1_7, acc7_2);
                         Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
                         Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
-                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
-                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 2, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 2, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
-                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 2, channel 1: broadcast once, used by 3 vectors
+                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 2, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w2_1, acc1_2);
-                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 2, channel 2: broadcast once, used by 3 vectors
+                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 2, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w2_2, acc2_2);
-                        Vector512<float> w2_3 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 2, channel 3: broadcast once, used by 3 vectors
+                        Vector512<float> w2_3 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 2, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w2_3, acc3_2);
-                        Vector512<float> w2_4 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 2, channel 4: broadcast once, used by 3 vectors
+                        Vector512<float> w2_4 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 2, channel 4: broadcast once, used by 2 vectors
                         acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w2_4, acc4_0);
                         acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w2_4, acc4_1);
-                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w2_4, acc4_2);
-                        Vector512<float> w2_5 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 2, channel 5: broadcast once, used by 3 vectors
+                        Vector512<float> w2_5 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 2, channel 5: broadcast once, used by 2 vectors
                         acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w2_5, acc5_0);
                         acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w2_5, acc5_1);
-                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w2_5, acc5_2);
-                        Vector512<float> w2_6 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 2, channel 6: broadcast once, used by 3 vectors
+                        Vector512<float> w2_6 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 2, channel 6: broadcast once, used by 2 vectors
                         acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w2_6, acc6_0);
                         acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w2_6, acc6_1);
-                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w2_6, acc6_2);
-                        Vector512<float> w2_7 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 2, channel 7: broadcast once, used by 3 vectors
+                        Vector512<float> w2_7 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 2, channel 7: broadcast once, used by 2 vectors
                         acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w2_7, acc7_0);
                         acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w2_7, acc7_1);
-                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w2_7, acc7_2);
                     }
                     // kernel row 1
                     {
-                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 12));
-                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 28));
-                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 44));
-                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 3, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 96));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 112));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 3, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w3_0, acc0_2);
-                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 3, channel 1: broadcast once, used by 3 vectors
+                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 3, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w3_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w3_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w3_1, acc1_2);
-                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 3, channel 2: broadcast once, used by 3 vectors
+                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 3, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w3_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w3_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w3_2, acc2_2);
-                        Vector512<float> w3_3 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 3, channel 3: broadcast once, used by 3 vectors
+                        Vector512<float> w3_3 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 3, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w3_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w3_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w3_3, acc3_2);
-                        Vector512<float> w3_4 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 3, channel 4: broadcast once, used by 3 vectors
+                        Vector512<float> w3_4 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 3, channel 4: broadcast once, used by 2 vectors
                         acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w3_4, acc4_0);
                         acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w3_4, acc4_1);
-                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w3_4, acc4_2);
-                        Vector512<float> w3_5 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 3, channel 5: broadcast once, used by 3 vectors
+                        Vector512<float> w3_5 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 3, channel 5: broadcast once, used by 2 vectors
                         acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w3_5, acc5_0);
                         acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w3_5, acc5_1);
-                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w3_5, acc5_2);
-                        Vector512<float> w3_6 = Vector512.Create(Unsafe.Add(ref wk, 30)); // tap 3, channel 6: broadcast once, used by 3 vectors
+                        Vector512<float> w3_6 = Vector512.Create(Unsafe.Add(ref wk, 30)); // tap 3, channel 6: broadcast once, used by 2 vectors
                         acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w3_6, acc6_0);
                         acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w3_6, acc6_1);
-                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w3_6, acc6_2);
-                        Vector512<float> w3_7 = Vector512.Create(Unsafe.Add(ref wk, 31)); // tap 3, channel 7: broadcast once, used by 3 vectors
+                        Vector512<float> w3_7 = Vector512.Create(Unsafe.Add(ref wk, 31)); // tap 3, channel 7: broadcast once, used by 2 vectors
                         acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w3_7, acc7_0);
                         acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w3_7, acc7_1);
-                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w3_7, acc7_2);
-                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
-                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
-                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 50));
-                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 32)); // tap 4, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 144));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 160));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 32)); // tap 4, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w4_0, acc0_2);
-                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 33)); // tap 4, channel 1: broadcast once, used by 3 vectors
+                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 33)); // tap 4, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w4_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w4_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w4_1, acc1_2);
-                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 34)); // tap 4, channel 2: broadcast once, used by 3 vectors
+                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 34)); // tap 4, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w4_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w4_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w4_2, acc2_2);
-                        Vector512<float> w4_3 = Vector512.Create(Unsafe.Add(ref wk, 35)); // tap 4, channel 3: broadcast once, used by 3 vectors
+                        Vector512<float> w4_3 = Vector512.Create(Unsafe.Add(ref wk, 35)); // tap 4, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w4_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w4_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w4_3, acc3_2);
-                        Vector512<float> w4_4 = Vector512.Create(Unsafe.Add(ref wk, 36)); // tap 4, channel 4: broadcast once, used by 3 vectors
+                        Vector512<float> w4_4 = Vector512.Create(Unsafe.Add(ref wk, 36)); // tap 4, channel 4: broadcast once, used by 2 vectors
                         acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w4_4, acc4_0);
                         acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w4_4, acc4_1);
-                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w4_4, acc4_2);
-                        Vector512<float> w4_5 = Vector512.Create(Unsafe.Add(ref wk, 37)); // tap 4, channel 5: broadcast once, used by 3 vectors
+                        Vector512<float> w4_5 = Vector512.Create(Unsafe.Add(ref wk, 37)); // tap 4, channel 5: broadcast once, used by 2 vectors
                         acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w4_5, acc5_0);
                         acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w4_5, acc5_1);
-                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w4_5, acc5_2);
-                        Vector512<float> w4_6 = Vector512.Create(Unsafe.Add(ref wk, 38)); // tap 4, channel 6: broadcast once, used by 3 vectors
+                        Vector512<float> w4_6 = Vector512.Create(Unsafe.Add(ref wk, 38)); // tap 4, channel 6: broadcast once, used by 2 vectors
                         acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w4_6, acc6_0);
                         acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w4_6, acc6_1);
-                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w4_6, acc6_2);
-                        Vector512<float> w4_7 = Vector512.Create(Unsafe.Add(ref wk, 39)); // tap 4, channel 7: broadcast once, used by 3 vectors
+                        Vector512<float> w4_7 = Vector512.Create(Unsafe.Add(ref wk, 39)); // tap 4, channel 7: broadcast once, used by 2 vectors
                         acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w4_7, acc7_0);
                         acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w4_7, acc7_1);
-                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w4_7, acc7_2);
-                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 13));
-                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 29));
-                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 45));
-                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 40)); // tap 5, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 97));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 113));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 40)); // tap 5, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w5_0, acc0_2);
-                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 41)); // tap 5, channel 1: broadcast once, used by 3 vectors
+                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 41)); // tap 5, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w5_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w5_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w5_1, acc1_2);
-                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 42)); // tap 5, channel 2: broadcast once, used by 3 vectors
+                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 42)); // tap 5, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w5_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w5_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w5_2, acc2_2);
-                        Vector512<float> w5_3 = Vector512.Create(Unsafe.Add(ref wk, 43)); // tap 5, channel 3: broadcast once, used by 3 vectors
+                        Vector512<float> w5_3 = Vector512.Create(Unsafe.Add(ref wk, 43)); // tap 5, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w5_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w5_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w5_3, acc3_2);
-                        Vector512<float> w5_4 = Vector512.Create(Unsafe.Add(ref wk, 44)); // tap 5, channel 4: broadcast once, used by 3 vectors
+                        Vector512<float> w5_4 = Vector512.Create(Unsafe.Add(ref wk, 44)); // tap 5, channel 4: broadcast once, used by 2 vectors
                         acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w5_4, acc4_0);
                         acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w5_4, acc4_1);
-                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w5_4, acc4_2);
-                        Vector512<float> w5_5 = Vector512.Create(Unsafe.Add(ref wk, 45)); // tap 5, channel 5: broadcast once, used by 3 vectors
+                        Vector512<float> w5_5 = Vector512.Create(Unsafe.Add(ref wk, 45)); // tap 5, channel 5: broadcast once, used by 2 vectors
                         acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w5_5, acc5_0);
                         acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w5_5, acc5_1);
-                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w5_5, acc5_2);
-                        Vector512<float> w5_6 = Vector512.Create(Unsafe.Add(ref wk, 46)); // tap 5, channel 6: broadcast once, used by 3 vectors
+                        Vector512<float> w5_6 = Vector512.Create(Unsafe.Add(ref wk, 46)); // tap 5, channel 6: broadcast once, used by 2 vectors
                         acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w5_6, acc6_0);
                         acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w5_6, acc6_1);
-                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w5_6, acc6_2);
-                        Vector512<float> w5_7 = Vector512.Create(Unsafe.Add(ref wk, 47)); // tap 5, channel 7: broadcast once, used by 3 vectors
+                        Vector512<float> w5_7 = Vector512.Create(Unsafe.Add(ref wk, 47)); // tap 5, channel 7: broadcast once, used by 2 vectors
                         acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w5_7, acc7_0);
                         acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w5_7, acc7_1);
-                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w5_7, acc7_2);
                     }
                     // kernel row 2
                     {
-                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 24));
-                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 40));
-                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 56));
-                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 48)); // tap 6, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 6));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 22));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 48)); // tap 6, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w6_0, acc0_2);
-                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 49)); // tap 6, channel 1: broadcast once, used by 3 vectors
+                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 49)); // tap 6, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w6_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w6_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w6_1, acc1_2);
-                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 50)); // tap 6, channel 2: broadcast once, used by 3 vectors
+                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 50)); // tap 6, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w6_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w6_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w6_2, acc2_2);
-                        Vector512<float> w6_3 = Vector512.Create(Unsafe.Add(ref wk, 51)); // tap 6, channel 3: broadcast once, used by 3 vectors
+                        Vector512<float> w6_3 = Vector512.Create(Unsafe.Add(ref wk, 51)); // tap 6, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w6_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w6_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w6_3, acc3_2);
-                        Vector512<float> w6_4 = Vector512.Create(Unsafe.Add(ref wk, 52)); // tap 6, channel 4: broadcast once, used by 3 vectors
+                        Vector512<float> w6_4 = Vector512.Create(Unsafe.Add(ref wk, 52)); // tap 6, channel 4: broadcast once, used by 2 vectors
                         acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w6_4, acc4_0);
                         acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w6_4, acc4_1);
-                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w6_4, acc4_2);
-                        Vector512<float> w6_5 = Vector512.Create(Unsafe.Add(ref wk, 53)); // tap 6, channel 5: broadcast once, used by 3 vectors
+                        Vector512<float> w6_5 = Vector512.Create(Unsafe.Add(ref wk, 53)); // tap 6, channel 5: broadcast once, used by 2 vectors
                         acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w6_5, acc5_0);
                         acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w6_5, acc5_1);
-                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w6_5, acc5_2);
-                        Vector512<float> w6_6 = Vector512.Create(Unsafe.Add(ref wk, 54)); // tap 6, channel 6: broadcast once, used by 3 vectors
+                        Vector512<float> w6_6 = Vector512.Create(Unsafe.Add(ref wk, 54)); // tap 6, channel 6: broadcast once, used by 2 vectors
                         acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w6_6, acc6_0);
                         acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w6_6, acc6_1);
-                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w6_6, acc6_2);
-                        Vector512<float> w6_7 = Vector512.Create(Unsafe.Add(ref wk, 55)); // tap 6, channel 7: broadcast once, used by 3 vectors
+                        Vector512<float> w6_7 = Vector512.Create(Unsafe.Add(ref wk, 55)); // tap 6, channel 7: broadcast once, used by 2 vectors
                         acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w6_7, acc7_0);
                         acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w6_7, acc7_1);
-                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w6_7, acc7_2);
-                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 30));
-                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
-                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 62));
-                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 56)); // tap 7, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 54));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 70));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 56)); // tap 7, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w7_0, acc0_2);
-                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 57)); // tap 7, channel 1: broadcast once, used by 3 vectors
+                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 57)); // tap 7, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w7_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w7_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w7_1, acc1_2);
-                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 58)); // tap 7, channel 2: broadcast once, used by 3 vectors
+                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 58)); // tap 7, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w7_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w7_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w7_2, acc2_2);
-                        Vector512<float> w7_3 = Vector512.Create(Unsafe.Add(ref wk, 59)); // tap 7, channel 3: broadcast once, used by 3 vectors
+                        Vector512<float> w7_3 = Vector512.Create(Unsafe.Add(ref wk, 59)); // tap 7, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w7_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w7_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w7_3, acc3_2);
-                        Vector512<float> w7_4 = Vector512.Create(Unsafe.Add(ref wk, 60)); // tap 7, channel 4: broadcast once, used by 3 vectors
+                        Vector512<float> w7_4 = Vector512.Create(Unsafe.Add(ref wk, 60)); // tap 7, channel 4: broadcast once, used by 2 vectors
                         acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w7_4, acc4_0);
                         acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w7_4, acc4_1);
-                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w7_4, acc4_2);
-                        Vector512<float> w7_5 = Vector512.Create(Unsafe.Add(ref wk, 61)); // tap 7, channel 5: broadcast once, used by 3 vectors
+                        Vector512<float> w7_5 = Vector512.Create(Unsafe.Add(ref wk, 61)); // tap 7, channel 5: broadcast once, used by 2 vectors
                         acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w7_5, acc5_0);
                         acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w7_5, acc5_1);
-                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w7_5, acc5_2);
-                        Vector512<float> w7_6 = Vector512.Create(Unsafe.Add(ref wk, 62)); // tap 7, channel 6: broadcast once, used by 3 vectors
+                        Vector512<float> w7_6 = Vector512.Create(Unsafe.Add(ref wk, 62)); // tap 7, channel 6: broadcast once, used by 2 vectors
                         acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w7_6, acc6_0);
                         acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w7_6, acc6_1);
-                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w7_6, acc6_2);
-                        Vector512<float> w7_7 = Vector512.Create(Unsafe.Add(ref wk, 63)); // tap 7, channel 7: broadcast once, used by 3 vectors
+                        Vector512<float> w7_7 = Vector512.Create(Unsafe.Add(ref wk, 63)); // tap 7, channel 7: broadcast once, used by 2 vectors
                         acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w7_7, acc7_0);
                         acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w7_7, acc7_1);
-                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w7_7, acc7_2);
-                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 25));
-                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 41));
-                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 57));
-                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 64)); // tap 8, channel 0: broadcast once, used by 3 vectors
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 7));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 23));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 64)); // tap 8, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w8_0, acc0_2);
-                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 65)); // tap 8, channel 1: broadcast once, used by 3 vectors
+                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 65)); // tap 8, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w8_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w8_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w8_1, acc1_2);
-                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 66)); // tap 8, channel 2: broadcast once, used by 3 vectors
+                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 66)); // tap 8, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w8_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w8_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w8_2, acc2_2);
-                        Vector512<float> w8_3 = Vector512.Create(Unsafe.Add(ref wk, 67)); // tap 8, channel 3: broadcast once, used by 3 vectors
+                        Vector512<float> w8_3 = Vector512.Create(Unsafe.Add(ref wk, 67)); // tap 8, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w8_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w8_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w8_3, acc3_2);
-                        Vector512<float> w8_4 = Vector512.Create(Unsafe.Add(ref wk, 68)); // tap 8, channel 4: broadcast once, used by 3 vectors
+                        Vector512<float> w8_4 = Vector512.Create(Unsafe.Add(ref wk, 68)); // tap 8, channel 4: broadcast once, used by 2 vectors
                         acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w8_4, acc4_0);
                         acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w8_4, acc4_1);
-                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w8_4, acc4_2);
-                        Vector512<float> w8_5 = Vector512.Create(Unsafe.Add(ref wk, 69)); // tap 8, channel 5: broadcast once, used by 3 vectors
+                        Vector512<float> w8_5 = Vector512.Create(Unsafe.Add(ref wk, 69)); // tap 8, channel 5: broadcast once, used by 2 vectors
                         acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w8_5, acc5_0);
                         acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w8_5, acc5_1);
-                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w8_5, acc5_2);
-                        Vector512<float> w8_6 = Vector512.Create(Unsafe.Add(ref wk, 70)); // tap 8, channel 6: broadcast once, used by 3 vectors
+                        Vector512<float> w8_6 = Vector512.Create(Unsafe.Add(ref wk, 70)); // tap 8, channel 6: broadcast once, used by 2 vectors
                         acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w8_6, acc6_0);
                         acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w8_6, acc6_1);
-                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w8_6, acc6_2);
-                        Vector512<float> w8_7 = Vector512.Create(Unsafe.Add(ref wk, 71)); // tap 8, channel 7: broadcast once, used by 3 vectors
+                        Vector512<float> w8_7 = Vector512.Create(Unsafe.Add(ref wk, 71)); // tap 8, channel 7: broadcast once, used by 2 vectors
                         acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w8_7, acc7_0);
                         acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w8_7, acc7_1);
-                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w8_7, acc7_2);
                     }
                 }
-                // Epilogue: Relu6 in registers, then store 48 flat positions of each channel.
+                // Epilogue: Relu6 in registers, then store 32 flat positions of each channel.
                 Vector512.StoreUnsafe(Activations.Relu6(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
                 Vector512.StoreUnsafe(Activations.Relu6(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
                 Vector512.StoreUnsafe(Activations.Relu6(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
@@ -527,21 +445,13 @@ namespace FusedNorm.Generated
                 Vector512.StoreUnsafe(Activations.Relu6(acc5_1), ref flat, (nuint)(5 * FlatLength + p + 16));
                 Vector512.StoreUnsafe(Activations.Relu6(acc6_1), ref flat, (nuint)(6 * FlatLength + p + 16));
                 Vector512.StoreUnsafe(Activations.Relu6(acc7_1), ref flat, (nuint)(7 * FlatLength + p + 16));
-                Vector512.StoreUnsafe(Activations.Relu6(acc0_2), ref flat, (nuint)(0 * FlatLength + p + 32));
-                Vector512.StoreUnsafe(Activations.Relu6(acc1_2), ref flat, (nuint)(1 * FlatLength + p + 32));
-                Vector512.StoreUnsafe(Activations.Relu6(acc2_2), ref flat, (nuint)(2 * FlatLength + p + 32));
-                Vector512.StoreUnsafe(Activations.Relu6(acc3_2), ref flat, (nuint)(3 * FlatLength + p + 32));
-                Vector512.StoreUnsafe(Activations.Relu6(acc4_2), ref flat, (nuint)(4 * FlatLength + p + 32));
-                Vector512.StoreUnsafe(Activations.Relu6(acc5_2), ref flat, (nuint)(5 * FlatLength + p + 32));
-                Vector512.StoreUnsafe(Activations.Relu6(acc6_2), ref flat, (nuint)(6 * FlatLength + p + 32));
-                Vector512.StoreUnsafe(Activations.Relu6(acc7_2), ref flat, (nuint)(7 * FlatLength + p + 32));
             }
             // The rest, 2 vector(s) at most: 8 accumulators each, the last shifted back to end at end.
             for (; p < end; p += 16)
             {
                 if (p > end - 16) p = end - 16;
                 Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5, acc6_0 = bias6, acc7_0 = bias7;
-                int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at input row oh · Stride, slot ox of phase 0, which is position p of the phased copy
+                int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at row oh, slot ox of quarter (0, 0), which is position p of the polyphase copy
                 for (int ic = 0; ic < InPerGroup; ic++)
                 {
                     ref float wk = ref Unsafe.Add(ref w, ic * 9 * 8); // this input channel's 9 taps × 8 outputs
@@ -557,7 +467,7 @@ namespace FusedNorm.Generated
                         acc5_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 5)), acc5_0);
                         acc6_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 6)), acc6_0);
                         acc7_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 7)), acc7_0);
-                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 6));
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 48));
                         acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0_0);
                         acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1_0);
                         acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2_0);
@@ -578,7 +488,7 @@ namespace FusedNorm.Generated
                     }
                     // kernel row 1
                     {
-                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 12));
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 96));
                         acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0_0);
                         acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1_0);
                         acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2_0);
@@ -587,7 +497,7 @@ namespace FusedNorm.Generated
                         acc5_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 29)), acc5_0);
                         acc6_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 30)), acc6_0);
                         acc7_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 31)), acc7_0);
-                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 144));
                         acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 32)), acc0_0);
                         acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 33)), acc1_0);
                         acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 34)), acc2_0);
@@ -596,7 +506,7 @@ namespace FusedNorm.Generated
                         acc5_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 37)), acc5_0);
                         acc6_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 38)), acc6_0);
                         acc7_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 39)), acc7_0);
-                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 13));
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 97));
                         acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 40)), acc0_0);
                         acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 41)), acc1_0);
                         acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 42)), acc2_0);
@@ -608,7 +518,7 @@ namespace FusedNorm.Generated
                     }
                     // kernel row 2
                     {
-                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 24));
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 6));
                         acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 48)), acc0_0);
                         acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 49)), acc1_0);
                         acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 50)), acc2_0);
@@ -617,7 +527,7 @@ namespace FusedNorm.Generated
                         acc5_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 53)), acc5_0);
                         acc6_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 54)), acc6_0);
                         acc7_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 55)), acc7_0);
-                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 30));
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 54));
                         acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 56)), acc0_0);
                         acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 57)), acc1_0);
                         acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 58)), acc2_0);
@@ -626,7 +536,7 @@ namespace FusedNorm.Generated
                         acc5_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 61)), acc5_0);
                         acc6_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 62)), acc6_0);
                         acc7_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 63)), acc7_0);
-                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 25));
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 7));
                         acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 64)), acc0_0);
                         acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 65)), acc1_0);
                         acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 66)), acc2_0);
@@ -649,7 +559,7 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>4 output channel(s) as one flat row of 7×24 positions (19 dropped per row), flat positions [start, end) of it, 6 vectors of 16 per tile: 4×6 accumulators; Relu6 in registers.</summary>
+        /// <summary>4 output channel(s) as one flat row of 7×6 positions (1 dropped per row), flat positions [start, end) of it, 2 vectors of 16 per tile: 4×2 accumulators; Relu6 in registers.</summary>
         private static void Conv3x3S2_C5K12_BnRelu6_R4_Flat_V512(ref float x, ref float w, ref float bias, ref float flat, int start, int end)
         {
             // Per-channel bias (the norm folded in), broadcast once.
@@ -657,24 +567,20 @@ namespace FusedNorm.Generated
             Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
             Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
             Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
-            // Whole tiles of 96 positions. The positions left after them run as single vectors when they fit in 2
+            // Whole tiles of 32 positions. The positions left after them run as single vectors when they fit in 2
             // (the last one shifted back to end at end), else as one more whole tile shifted back to end at end (or to start at 0); either
-            // recomputes a few positions the same way and ends at or before FlatEnd (≥ 96), so no read passes the plane's last input.
+            // recomputes a few positions the same way and ends at or before FlatEnd (≥ 32), so no read passes the plane's last input.
             int p = start;
-            for (; p < end; p += 96)
+            for (; p < end; p += 32)
             {
-                if (p > end - 96)
+                if (p > end - 32)
                 {
                     if (end - p <= 32 && end >= 16) break; // the single vectors below take the rest
-                    p = Math.Max(0, end - 96);
+                    p = Math.Max(0, end - 32);
                 }
                 Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3;
                 Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3;
-                Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3;
-                Vector512<float> acc0_3 = bias0, acc1_3 = bias1, acc2_3 = bias2, acc3_3 = bias3;
-                Vector512<float> acc0_4 = bias0, acc1_4 = bias1, acc2_4 = bias2, acc3_4 = bias3;
-                Vector512<float> acc0_5 = bias0, acc1_5 = bias1, acc2_5 = bias2, acc3_5 = bias3;
-                int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at input row oh · Stride, slot ox of phase 0, which is position p of the phased copy
+                int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at row oh, slot ox of quarter (0, 0), which is position p of the polyphase copy
                 for (int ic = 0; ic < InPerGroup; ic++)
                 {
                     ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
@@ -683,319 +589,139 @@ namespace FusedNorm.Generated
                     {
                         Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
                         Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
-                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
-                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 48));
-                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 64));
-                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 80));
-                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 6 vectors
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
-                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w0_0, acc0_3);
-                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w0_0, acc0_4);
-                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w0_0, acc0_5);
-                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 6 vectors
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w0_1, acc1_2);
-                        acc1_3 = Vector512.FusedMultiplyAdd(x0_3, w0_1, acc1_3);
-                        acc1_4 = Vector512.FusedMultiplyAdd(x0_4, w0_1, acc1_4);
-                        acc1_5 = Vector512.FusedMultiplyAdd(x0_5, w0_1, acc1_5);
-                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 6 vectors
+                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w0_2, acc2_2);
-                        acc2_3 = Vector512.FusedMultiplyAdd(x0_3, w0_2, acc2_3);
-                        acc2_4 = Vector512.FusedMultiplyAdd(x0_4, w0_2, acc2_4);
-                        acc2_5 = Vector512.FusedMultiplyAdd(x0_5, w0_2, acc2_5);
-                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 6 vectors
+                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w0_3, acc3_2);
-                        acc3_3 = Vector512.FusedMultiplyAdd(x0_3, w0_3, acc3_3);
-                        acc3_4 = Vector512.FusedMultiplyAdd(x0_4, w0_3, acc3_4);
-                        acc3_5 = Vector512.FusedMultiplyAdd(x0_5, w0_3, acc3_5);
-                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 6));
-                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 22));
-                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 38));
-                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 54));
-                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 70));
-                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 86));
-                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 1, channel 0: broadcast once, used by 6 vectors
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 48));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 64));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 1, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
-                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w1_0, acc0_3);
-                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w1_0, acc0_4);
-                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w1_0, acc0_5);
-                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 1, channel 1: broadcast once, used by 6 vectors
+                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 1, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w1_1, acc1_2);
-                        acc1_3 = Vector512.FusedMultiplyAdd(x1_3, w1_1, acc1_3);
-                        acc1_4 = Vector512.FusedMultiplyAdd(x1_4, w1_1, acc1_4);
-                        acc1_5 = Vector512.FusedMultiplyAdd(x1_5, w1_1, acc1_5);
-                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 1, channel 2: broadcast once, used by 6 vectors
+                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 1, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w1_2, acc2_2);
-                        acc2_3 = Vector512.FusedMultiplyAdd(x1_3, w1_2, acc2_3);
-                        acc2_4 = Vector512.FusedMultiplyAdd(x1_4, w1_2, acc2_4);
-                        acc2_5 = Vector512.FusedMultiplyAdd(x1_5, w1_2, acc2_5);
-                        Vector512<float> w1_3 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 3: broadcast once, used by 6 vectors
+                        Vector512<float> w1_3 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w1_3, acc3_2);
-                        acc3_3 = Vector512.FusedMultiplyAdd(x1_3, w1_3, acc3_3);
-                        acc3_4 = Vector512.FusedMultiplyAdd(x1_4, w1_3, acc3_4);
-                        acc3_5 = Vector512.FusedMultiplyAdd(x1_5, w1_3, acc3_5);
                         Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
                         Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
-                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
-                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 49));
-                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 65));
-                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 81));
-                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 2, channel 0: broadcast once, used by 6 vectors
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 2, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
-                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w2_0, acc0_3);
-                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w2_0, acc0_4);
-                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w2_0, acc0_5);
-                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 2, channel 1: broadcast once, used by 6 vectors
+                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 2, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w2_1, acc1_2);
-                        acc1_3 = Vector512.FusedMultiplyAdd(x2_3, w2_1, acc1_3);
-                        acc1_4 = Vector512.FusedMultiplyAdd(x2_4, w2_1, acc1_4);
-                        acc1_5 = Vector512.FusedMultiplyAdd(x2_5, w2_1, acc1_5);
-                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 2, channel 2: broadcast once, used by 6 vectors
+                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 2, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w2_2, acc2_2);
-                        acc2_3 = Vector512.FusedMultiplyAdd(x2_3, w2_2, acc2_3);
-                        acc2_4 = Vector512.FusedMultiplyAdd(x2_4, w2_2, acc2_4);
-                        acc2_5 = Vector512.FusedMultiplyAdd(x2_5, w2_2, acc2_5);
-                        Vector512<float> w2_3 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 2, channel 3: broadcast once, used by 6 vectors
+                        Vector512<float> w2_3 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 2, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w2_3, acc3_2);
-                        acc3_3 = Vector512.FusedMultiplyAdd(x2_3, w2_3, acc3_3);
-                        acc3_4 = Vector512.FusedMultiplyAdd(x2_4, w2_3, acc3_4);
-                        acc3_5 = Vector512.FusedMultiplyAdd(x2_5, w2_3, acc3_5);
                     }
                     // kernel row 1
                     {
-                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 12));
-                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 28));
-                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 44));
-                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 60));
-                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 76));
-                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 92));
-                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 3, channel 0: broadcast once, used by 6 vectors
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 96));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 112));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 3, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w3_0, acc0_2);
-                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w3_0, acc0_3);
-                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w3_0, acc0_4);
-                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w3_0, acc0_5);
-                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 3, channel 1: broadcast once, used by 6 vectors
+                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 3, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w3_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w3_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w3_1, acc1_2);
-                        acc1_3 = Vector512.FusedMultiplyAdd(x0_3, w3_1, acc1_3);
-                        acc1_4 = Vector512.FusedMultiplyAdd(x0_4, w3_1, acc1_4);
-                        acc1_5 = Vector512.FusedMultiplyAdd(x0_5, w3_1, acc1_5);
-                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 3, channel 2: broadcast once, used by 6 vectors
+                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 3, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w3_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w3_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w3_2, acc2_2);
-                        acc2_3 = Vector512.FusedMultiplyAdd(x0_3, w3_2, acc2_3);
-                        acc2_4 = Vector512.FusedMultiplyAdd(x0_4, w3_2, acc2_4);
-                        acc2_5 = Vector512.FusedMultiplyAdd(x0_5, w3_2, acc2_5);
-                        Vector512<float> w3_3 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 3, channel 3: broadcast once, used by 6 vectors
+                        Vector512<float> w3_3 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 3, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w3_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w3_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w3_3, acc3_2);
-                        acc3_3 = Vector512.FusedMultiplyAdd(x0_3, w3_3, acc3_3);
-                        acc3_4 = Vector512.FusedMultiplyAdd(x0_4, w3_3, acc3_4);
-                        acc3_5 = Vector512.FusedMultiplyAdd(x0_5, w3_3, acc3_5);
-                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
-                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 34));
-                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 50));
-                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 66));
-                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 82));
-                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 98));
-                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 4, channel 0: broadcast once, used by 6 vectors
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 144));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 160));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 4, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w4_0, acc0_2);
-                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w4_0, acc0_3);
-                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w4_0, acc0_4);
-                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w4_0, acc0_5);
-                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 4, channel 1: broadcast once, used by 6 vectors
+                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 4, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w4_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w4_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w4_1, acc1_2);
-                        acc1_3 = Vector512.FusedMultiplyAdd(x1_3, w4_1, acc1_3);
-                        acc1_4 = Vector512.FusedMultiplyAdd(x1_4, w4_1, acc1_4);
-                        acc1_5 = Vector512.FusedMultiplyAdd(x1_5, w4_1, acc1_5);
-                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 4, channel 2: broadcast once, used by 6 vectors
+                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 4, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w4_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w4_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w4_2, acc2_2);
-                        acc2_3 = Vector512.FusedMultiplyAdd(x1_3, w4_2, acc2_3);
-                        acc2_4 = Vector512.FusedMultiplyAdd(x1_4, w4_2, acc2_4);
-                        acc2_5 = Vector512.FusedMultiplyAdd(x1_5, w4_2, acc2_5);
-                        Vector512<float> w4_3 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 4, channel 3: broadcast once, used by 6 vectors
+                        Vector512<float> w4_3 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 4, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w4_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w4_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w4_3, acc3_2);
-                        acc3_3 = Vector512.FusedMultiplyAdd(x1_3, w4_3, acc3_3);
-                        acc3_4 = Vector512.FusedMultiplyAdd(x1_4, w4_3, acc3_4);
-                        acc3_5 = Vector512.FusedMultiplyAdd(x1_5, w4_3, acc3_5);
-                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 13));
-                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 29));
-                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 45));
-                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 61));
-                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 77));
-                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 93));
-                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 5, channel 0: broadcast once, used by 6 vectors
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 97));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 113));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 5, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w5_0, acc0_2);
-                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w5_0, acc0_3);
-                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w5_0, acc0_4);
-                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w5_0, acc0_5);
-                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 5, channel 1: broadcast once, used by 6 vectors
+                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 5, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w5_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w5_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w5_1, acc1_2);
-                        acc1_3 = Vector512.FusedMultiplyAdd(x2_3, w5_1, acc1_3);
-                        acc1_4 = Vector512.FusedMultiplyAdd(x2_4, w5_1, acc1_4);
-                        acc1_5 = Vector512.FusedMultiplyAdd(x2_5, w5_1, acc1_5);
-                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 5, channel 2: broadcast once, used by 6 vectors
+                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 5, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w5_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w5_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w5_2, acc2_2);
-                        acc2_3 = Vector512.FusedMultiplyAdd(x2_3, w5_2, acc2_3);
-                        acc2_4 = Vector512.FusedMultiplyAdd(x2_4, w5_2, acc2_4);
-                        acc2_5 = Vector512.FusedMultiplyAdd(x2_5, w5_2, acc2_5);
-                        Vector512<float> w5_3 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 5, channel 3: broadcast once, used by 6 vectors
+                        Vector512<float> w5_3 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 5, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w5_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w5_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w5_3, acc3_2);
-                        acc3_3 = Vector512.FusedMultiplyAdd(x2_3, w5_3, acc3_3);
-                        acc3_4 = Vector512.FusedMultiplyAdd(x2_4, w5_3, acc3_4);
-                        acc3_5 = Vector512.FusedMultiplyAdd(x2_5, w5_3, acc3_5);
                     }
                     // kernel row 2
                     {
-                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 24));
-                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 40));
-                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 56));
-                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 72));
-                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 88));
-                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 104));
-                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 6, channel 0: broadcast once, used by 6 vectors
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 6));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 22));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 6, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w6_0, acc0_2);
-                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w6_0, acc0_3);
-                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w6_0, acc0_4);
-                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w6_0, acc0_5);
-                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 6, channel 1: broadcast once, used by 6 vectors
+                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 6, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w6_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w6_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w6_1, acc1_2);
-                        acc1_3 = Vector512.FusedMultiplyAdd(x0_3, w6_1, acc1_3);
-                        acc1_4 = Vector512.FusedMultiplyAdd(x0_4, w6_1, acc1_4);
-                        acc1_5 = Vector512.FusedMultiplyAdd(x0_5, w6_1, acc1_5);
-                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 6, channel 2: broadcast once, used by 6 vectors
+                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 6, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w6_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w6_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w6_2, acc2_2);
-                        acc2_3 = Vector512.FusedMultiplyAdd(x0_3, w6_2, acc2_3);
-                        acc2_4 = Vector512.FusedMultiplyAdd(x0_4, w6_2, acc2_4);
-                        acc2_5 = Vector512.FusedMultiplyAdd(x0_5, w6_2, acc2_5);
-                        Vector512<float> w6_3 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 6, channel 3: broadcast once, used by 6 vectors
+                        Vector512<float> w6_3 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 6, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w6_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w6_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w6_3, acc3_2);
-                        acc3_3 = Vector512.FusedMultiplyAdd(x0_3, w6_3, acc3_3);
-                        acc3_4 = Vector512.FusedMultiplyAdd(x0_4, w6_3, acc3_4);
-                        acc3_5 = Vector512.FusedMultiplyAdd(x0_5, w6_3, acc3_5);
-                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 30));
-                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 46));
-                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 62));
-                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 78));
-                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 94));
-                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 110));
-                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 7, channel 0: broadcast once, used by 6 vectors
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 54));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 70));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 7, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w7_0, acc0_2);
-                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w7_0, acc0_3);
-                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w7_0, acc0_4);
-                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w7_0, acc0_5);
-                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 7, channel 1: broadcast once, used by 6 vectors
+                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 7, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w7_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w7_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w7_1, acc1_2);
-                        acc1_3 = Vector512.FusedMultiplyAdd(x1_3, w7_1, acc1_3);
-                        acc1_4 = Vector512.FusedMultiplyAdd(x1_4, w7_1, acc1_4);
-                        acc1_5 = Vector512.FusedMultiplyAdd(x1_5, w7_1, acc1_5);
-                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 30)); // tap 7, channel 2: broadcast once, used by 6 vectors
+                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 30)); // tap 7, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w7_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w7_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w7_2, acc2_2);
-                        acc2_3 = Vector512.FusedMultiplyAdd(x1_3, w7_2, acc2_3);
-                        acc2_4 = Vector512.FusedMultiplyAdd(x1_4, w7_2, acc2_4);
-                        acc2_5 = Vector512.FusedMultiplyAdd(x1_5, w7_2, acc2_5);
-                        Vector512<float> w7_3 = Vector512.Create(Unsafe.Add(ref wk, 31)); // tap 7, channel 3: broadcast once, used by 6 vectors
+                        Vector512<float> w7_3 = Vector512.Create(Unsafe.Add(ref wk, 31)); // tap 7, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w7_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w7_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w7_3, acc3_2);
-                        acc3_3 = Vector512.FusedMultiplyAdd(x1_3, w7_3, acc3_3);
-                        acc3_4 = Vector512.FusedMultiplyAdd(x1_4, w7_3, acc3_4);
-                        acc3_5 = Vector512.FusedMultiplyAdd(x1_5, w7_3, acc3_5);
-                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 25));
-                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 41));
-                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 57));
-                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 73));
-                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 89));
-                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 105));
-                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 32)); // tap 8, channel 0: broadcast once, used by 6 vectors
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 7));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 23));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 32)); // tap 8, channel 0: broadcast once, used by 2 vectors
                         acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
                         acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
-                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w8_0, acc0_2);
-                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w8_0, acc0_3);
-                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w8_0, acc0_4);
-                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w8_0, acc0_5);
-                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 33)); // tap 8, channel 1: broadcast once, used by 6 vectors
+                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 33)); // tap 8, channel 1: broadcast once, used by 2 vectors
                         acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w8_1, acc1_0);
                         acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w8_1, acc1_1);
-                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w8_1, acc1_2);
-                        acc1_3 = Vector512.FusedMultiplyAdd(x2_3, w8_1, acc1_3);
-                        acc1_4 = Vector512.FusedMultiplyAdd(x2_4, w8_1, acc1_4);
-                        acc1_5 = Vector512.FusedMultiplyAdd(x2_5, w8_1, acc1_5);
-                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 34)); // tap 8, channel 2: broadcast once, used by 6 vectors
+                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 34)); // tap 8, channel 2: broadcast once, used by 2 vectors
                         acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w8_2, acc2_0);
                         acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w8_2, acc2_1);
-                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w8_2, acc2_2);
-                        acc2_3 = Vector512.FusedMultiplyAdd(x2_3, w8_2, acc2_3);
-                        acc2_4 = Vector512.FusedMultiplyAdd(x2_4, w8_2, acc2_4);
-                        acc2_5 = Vector512.FusedMultiplyAdd(x2_5, w8_2, acc2_5);
-                        Vector512<float> w8_3 = Vector512.Create(Unsafe.Add(ref wk, 35)); // tap 8, channel 3: broadcast once, used by 6 vectors
+                        Vector512<float> w8_3 = Vector512.Create(Unsafe.Add(ref wk, 35)); // tap 8, channel 3: broadcast once, used by 2 vectors
                         acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w8_3, acc3_0);
                         acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w8_3, acc3_1);
-                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w8_3, acc3_2);
-                        acc3_3 = Vector512.FusedMultiplyAdd(x2_3, w8_3, acc3_3);
-                        acc3_4 = Vector512.FusedMultiplyAdd(x2_4, w8_3, acc3_4);
-                        acc3_5 = Vector512.FusedMultiplyAdd(x2_5, w8_3, acc3_5);
                     }
                 }
-                // Epilogue: Relu6 in registers, then store 96 flat positions of each channel.
+                // Epilogue: Relu6 in registers, then store 32 flat positions of each channel.
                 Vector512.StoreUnsafe(Activations.Relu6(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
                 Vector512.StoreUnsafe(Activations.Relu6(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
                 Vector512.StoreUnsafe(Activations.Relu6(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
@@ -1004,29 +730,13 @@ namespace FusedNorm.Generated
                 Vector512.StoreUnsafe(Activations.Relu6(acc1_1), ref flat, (nuint)(1 * FlatLength + p + 16));
                 Vector512.StoreUnsafe(Activations.Relu6(acc2_1), ref flat, (nuint)(2 * FlatLength + p + 16));
                 Vector512.StoreUnsafe(Activations.Relu6(acc3_1), ref flat, (nuint)(3 * FlatLength + p + 16));
-                Vector512.StoreUnsafe(Activations.Relu6(acc0_2), ref flat, (nuint)(0 * FlatLength + p + 32));
-                Vector512.StoreUnsafe(Activations.Relu6(acc1_2), ref flat, (nuint)(1 * FlatLength + p + 32));
-                Vector512.StoreUnsafe(Activations.Relu6(acc2_2), ref flat, (nuint)(2 * FlatLength + p + 32));
-                Vector512.StoreUnsafe(Activations.Relu6(acc3_2), ref flat, (nuint)(3 * FlatLength + p + 32));
-                Vector512.StoreUnsafe(Activations.Relu6(acc0_3), ref flat, (nuint)(0 * FlatLength + p + 48));
-                Vector512.StoreUnsafe(Activations.Relu6(acc1_3), ref flat, (nuint)(1 * FlatLength + p + 48));
-                Vector512.StoreUnsafe(Activations.Relu6(acc2_3), ref flat, (nuint)(2 * FlatLength + p + 48));
-                Vector512.StoreUnsafe(Activations.Relu6(acc3_3), ref flat, (nuint)(3 * FlatLength + p + 48));
-                Vector512.StoreUnsafe(Activations.Relu6(acc0_4), ref flat, (nuint)(0 * FlatLength + p + 64));
-                Vector512.StoreUnsafe(Activations.Relu6(acc1_4), ref flat, (nuint)(1 * FlatLength + p + 64));
-                Vector512.StoreUnsafe(Activations.Relu6(acc2_4), ref flat, (nuint)(2 * FlatLength + p + 64));
-                Vector512.StoreUnsafe(Activations.Relu6(acc3_4), ref flat, (nuint)(3 * FlatLength + p + 64));
-                Vector512.StoreUnsafe(Activations.Relu6(acc0_5), ref flat, (nuint)(0 * FlatLength + p + 80));
-                Vector512.StoreUnsafe(Activations.Relu6(acc1_5), ref flat, (nuint)(1 * FlatLength + p + 80));
-                Vector512.StoreUnsafe(Activations.Relu6(acc2_5), ref flat, (nuint)(2 * FlatLength + p + 80));
-                Vector512.StoreUnsafe(Activations.Relu6(acc3_5), ref flat, (nuint)(3 * FlatLength + p + 80));
             }
             // The rest, 2 vector(s) at most: 4 accumulators each, the last shifted back to end at end.
             for (; p < end; p += 16)
             {
                 if (p > end - 16) p = end - 16;
                 Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3;
-                int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at input row oh · Stride, slot ox of phase 0, which is position p of the phased copy
+                int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at row oh, slot ox of quarter (0, 0), which is position p of the polyphase copy
                 for (int ic = 0; ic < InPerGroup; ic++)
                 {
                     ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
@@ -1038,7 +748,7 @@ namespace FusedNorm.Generated
                         acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1_0);
                         acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2_0);
                         acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3_0);
-                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 6));
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 48));
                         acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 4)), acc0_0);
                         acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 5)), acc1_0);
                         acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc2_0);
@@ -1051,17 +761,17 @@ namespace FusedNorm.Generated
                     }
                     // kernel row 1
                     {
-                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 12));
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 96));
                         acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0_0);
                         acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1_0);
                         acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 14)), acc2_0);
                         acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 15)), acc3_0);
-                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 144));
                         acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0_0);
                         acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1_0);
                         acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2_0);
                         acc3_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 19)), acc3_0);
-                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 13));
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 97));
                         acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 20)), acc0_0);
                         acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 21)), acc1_0);
                         acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 22)), acc2_0);
@@ -1069,17 +779,17 @@ namespace FusedNorm.Generated
                     }
                     // kernel row 2
                     {
-                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 24));
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 6));
                         acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0_0);
                         acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1_0);
                         acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2_0);
                         acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3_0);
-                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 30));
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 54));
                         acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 28)), acc0_0);
                         acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 29)), acc1_0);
                         acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 30)), acc2_0);
                         acc3_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 31)), acc3_0);
-                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 25));
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 7));
                         acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 32)), acc0_0);
                         acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 33)), acc1_0);
                         acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 34)), acc2_0);
@@ -1123,13 +833,13 @@ namespace FusedNorm.Generated
                         for (int kh = 0; kh < 3; kh++)
                         {
                             int ih = ih0 + kh * Dilation;
-                            if ((uint)ih >= InH) continue;
+                            if ((uint)ih >= SubRows * Stride) continue; // the padded rows the quarters hold
                             for (int kw = 0; kw < Kernel; kw++)
                             {
                                 int iw = iw0 + kw * Dilation;
                                 if ((uint)iw >= PaddedW) continue;
                                 int tap = (kd * 3 + kh) * Kernel + kw;
-                                sum = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw % Stride * PhaseW + iw / Stride)), Vector256.LoadUnsafe(ref w, (nuint)((ic * 9 + tap) * Block)), sum);
+                                sum = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref x, ((ic * InD + id) * InH + (ih % Stride * Stride + iw % Stride) * SubRows + ih / Stride) * InW + iw / Stride)), Vector256.LoadUnsafe(ref w, (nuint)((ic * 9 + tap) * Block)), sum);
                             }
                         }
                     }
@@ -1153,13 +863,13 @@ namespace FusedNorm.Generated
                         for (int kh = 0; kh < 3; kh++)
                         {
                             int ih = ih0 + kh * Dilation;
-                            if ((uint)ih >= InH) continue;
+                            if ((uint)ih >= SubRows * Stride) continue; // the padded rows the quarters hold
                             for (int kw = 0; kw < Kernel; kw++)
                             {
                                 int iw = iw0 + kw * Dilation;
                                 if ((uint)iw >= PaddedW) continue;
                                 int tap = (kd * 3 + kh) * Kernel + kw;
-                                acc += Unsafe.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw % Stride * PhaseW + iw / Stride) * Unsafe.Add(ref w, (ic * 9 + tap) * r + j);
+                                acc += Unsafe.Add(ref x, ((ic * InD + id) * InH + (ih % Stride * Stride + iw % Stride) * SubRows + ih / Stride) * InW + iw / Stride) * Unsafe.Add(ref w, (ic * 9 + tap) * r + j);
                             }
                         }
                     }

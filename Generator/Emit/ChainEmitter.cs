@@ -126,7 +126,7 @@ internal static class ChainEmitter
     {
         if (chain.Conv is not { } c) return (0, "");
         var (size, what) = (0, "");
-        if (c.PaddedCopy) (size, what) = (c.InChannels * c.InDepth * c.InHeight * c.RowPitch, "the zero-padded input copy");
+        if (c.PaddedCopy) (size, what) = (c.InChannels * c.InDepth * c.CopyRows * c.RowPitch, "the zero-padded input copy");
         bool batchStatistics = chain.Norm is { } n && (n.EvalMode == NormMode.BatchStatistics || chain.TrainingForward && n.TrainingMode == NormMode.BatchStatistics);
         int scratch = c.OcBlock * c.OutDepth * c.OutHeight * c.OutWidth;
         if (chain.Pool is not null && batchStatistics && scratch > size) (size, what) = (scratch, "a channel block's conv output before pooling");

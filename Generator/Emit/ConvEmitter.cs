@@ -20,8 +20,10 @@ internal static class ConvEmitter
     {
         ConvPlan c = chain.Conv!;
         if (c.Winograd is not null) { WinogradEmitter.Emit(w, chain); return; } // the plan chose Winograd F(4×4, 3×3)
-        w.Line($"private const int InC = {c.InChannels}, InD = {c.InDepth}, InH = {c.InHeight}, InW = {c.RowPitch};{(c.ColumnPhases > 1 ? " // InW: the copy's row pitch" : "")}");
-        if (c.ColumnPhases > 1)
+        w.Line($"private const int InC = {c.InChannels}, InD = {c.InDepth}, InH = {c.CopyRows}, InW = {c.RowPitch};{(c.Polyphase ? " // a plane of the copy: Stride² quarter planes of SubRows × PhaseW" : c.ColumnPhases > 1 ? " // InW: the copy's row pitch" : "")}");
+        if (c.Polyphase)
+            w.Line($"private const int PaddedW = {c.InWidth}, PhaseW = {c.PhaseWidth}, SubRows = {c.SubRows}; // padded (y, x) is at row y / Stride, slot x / Stride of quarter (y % Stride, x % Stride)");
+        else if (c.ColumnPhases > 1)
             w.Line($"private const int PaddedW = {c.InWidth}, PhaseW = {c.PhaseWidth}; // a padded row of PaddedW columns is stored as Stride segments of PhaseW: segment q holds columns q, q + Stride, …");
         w.Line($"private const int OutC = {c.OutChannels}, ConvD = {c.OutDepth}, ConvH = {c.OutHeight}, ConvW = {c.OutWidth}, ConvSpatial = ConvD * ConvH * ConvW;");
         w.Line($"private const int Kernel = {c.Kernel}, Stride = {c.Stride}, Padding = {c.Padding}, Dilation = {c.Dilation};{(c.IsCubic ? "" : " // the width dim's (columns)")}");
@@ -37,21 +39,21 @@ internal static class ConvEmitter
                    $"left: {pr.Left}, right: {pr.Right}, top: {pr.Top}, bottom: {pr.Bottom}, layerMode: {mode(pr.LayerMode)}, " +
                    $"convPadding: {c.CopyPadding}, convMode: {mode(pr.ConvMode)}, rank: {c.Rank}, phases: {c.ColumnPhases}, copyDepth: InD, copyHeight: InH, copyPitch: InW" +
                    (c.IsCubic ? "" : $", convPaddingDepth: {c.CopyPaddingD}, convPaddingHeight: {c.CopyPaddingH}") + ");");
-            int planeSize = c.InDepth * c.InHeight * c.RowPitch;
+            int planeSize = c.InDepth * c.CopyRows * c.RowPitch;
             w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
         }
         else if (c.Transposed is { } transposed)
         {
             w.Line($"private const int SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are its zero-upsampled copy");
             w.Line($"private const int UpStride = {transposed.Stride}, UpPad = {c.UpsamplePadding}; // input (y, x) lies at (UpPad + y·UpStride, UpPad + x·UpStride) of the copy");
-            int planeSize = c.InDepth * c.InHeight * c.RowPitch;
+            int planeSize = c.InDepth * c.CopyRows * c.RowPitch;
             w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
         }
         else if (c.PaddedCopy)
         {
             w.Line($"private const int SourceD = {c.SourceDepth}, SourceH = {c.SourceHeight}, SourceW = {c.SourceWidth}; // the caller's input; In* are its {(c.PreActOnlyCopy ? "pre-activated" : "zero-padded")} copy");
             w.Line($"private const int PadD = {c.CopyPaddingD}, PadH = {c.CopyPaddingH}, PadW = {c.CopyPadding};");
-            int planeSize = c.InDepth * c.InHeight * c.RowPitch;
+            int planeSize = c.InDepth * c.CopyRows * c.RowPitch;
             if (!chain.TaskCopy) w.Line($"private const int CopyPlanes = {System.Math.Max(1, 16384 / planeSize)}; // planes per copy task: about 64 KB of floats");
         }
         if (c.PreAct is not null)
@@ -72,7 +74,7 @@ internal static class ConvEmitter
             w.Line("private static readonly MomentSlots Leases = new(); // this chain's partial moments, one lease per call in flight (reused: no allocation)");
         }
         if (c.Vectorized) w.Line($"private const int InteriorStart = {c.InteriorStart}, InteriorEnd = {c.InteriorEnd};");
-        if (c.Flat512) w.Line($"private const int FlatPitch = {(c.Stride == 1 ? "InW" : "Stride * InW")}, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch{(c.Stride == 1 ? ", the padded width" : ": Stride rows of the phased copy")})");
+        if (c.Flat512) w.Line($"private const int FlatPitch = {(c.Stride == 1 || c.Polyphase ? "InW" : "Stride * InW")}, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch{(c.Polyphase ? ": a quarter plane's width" : c.Stride == 1 ? ", the padded width" : ": Stride rows of the phased copy")})");
         if (chain.Pool is { } p) w.Line($"private const int PoolD = {p.OutDepth}, PoolH = {p.OutHeight}, PoolW = {p.OutWidth}, PoolSpatial = PoolD * PoolH * PoolW;");
         if (chain.Pool is not null && chain.HasSkip) w.Line("public const int AddSize = OutC * ConvSpatial; // the skip tensor per sample: the conv output's shape, added before pooling");
         if (chain.Norm is { RunLength: > 0 } n && (n.EvalMode == NormMode.RunStatistics || n.TrainingMode == NormMode.RunStatistics))
@@ -275,6 +277,8 @@ internal static class ConvEmitter
                 else
                 w.Line(c.Transposed is not null
                     ? "    UpsampledInput.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceH, SourceW, InH, InW, UpStride, UpPad), a);"
+                    : c.Polyphase
+                    ? "    PaddedInput.CopyPlanesPolyphase(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceH, SourceW, PadH, PadW, Stride), a);"
                     : c.ColumnPhases > 1
                     ? "    PaddedInput.CopyPlanesPhased(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride), a);"
                     : "    PaddedInput.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW), a);");
@@ -415,7 +419,9 @@ internal static class ConvEmitter
                 w.Comment($"This group's {(c.InPerGroup == 1 ? "input plane" : "input planes")}, copied {(c.ColumnPhases > 1 ? $"zero-padded and in {c.ColumnPhases} column phases" : "zero-padded")} into a buffer of this task's own: no other task reads {(c.InPerGroup == 1 ? "it" : "them")}, so the kernel reads {(c.InPerGroup == 1 ? "it" : "them")} from cache.");
                 w.Line("float[] planes = ArrayPool<float>.Shared.Rent(InPerGroup * InD * InH * InW);");
                 w.Line($"{Ref} xg = ref MemoryMarshal.GetArrayDataReference(planes);");
-                w.Line(c.ColumnPhases > 1
+                w.Line(c.Polyphase
+                    ? $"PaddedInput.CopyPlanesPolyphase(ref {Unsafe}.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceH, SourceW, PadH, PadW, Stride);"
+                    : c.ColumnPhases > 1
                     ? $"PaddedInput.CopyPlanesPhased(ref {Unsafe}.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride);"
                     : $"PaddedInput.CopyPlanes(ref {Unsafe}.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceD, SourceH, SourceW, PadD, PadH, PadW);");
                 group = "xg";
@@ -790,6 +796,8 @@ internal static class ConvEmitter
             w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, r).Select(j => $"{Acc(j, u)} = bias{j}")) + ";");
         w.Line(c.Stride == 1
             ? "int xo = p; // stride 1, no padding left to apply: the window of flat output p starts at flat input p"
+            : c.Polyphase
+            ? "int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at row oh, slot ox of quarter (0, 0), which is position p of the polyphase copy"
             : "int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at input row oh · Stride, slot ox of phase 0, which is position p of the phased copy");
         EmitWindow(w, c, r, lanes, cols, Acc, unroll);
         // With a residual add the activation comes after the add, which KeepColumnsAdd makes as it copies the kept columns.
@@ -897,7 +905,7 @@ internal static class ConvEmitter
                         w.Comment(c.Rank switch { 3 => $"kernel plane {kd}, row {kh}", 2 => $"kernel row {kh}", _ => "the kernel's taps" });
                         w.Open(checks.Count > 0 ? $"if ({string.Join(" && ", checks)})" : "");
                         for (int kw = 0; kw < c.Kernel; kw++, tap++)
-                            EmitTap(w, c, r, lanes, cols, acc, "xc", (kd * c.DilationD * c.InHeight + kh * c.DilationH) * c.RowPitch + c.ColumnOffset(kw * c.Dilation), "wk", tap * r, kw.ToString(), tap.ToString(), $"tap {tap}, ");
+                            EmitTap(w, c, r, lanes, cols, acc, "xc", c.Polyphase ? c.TapOffset(kh * c.DilationH, kw * c.Dilation) : (kd * c.DilationD * c.InHeight + kh * c.DilationH) * c.RowPitch + c.ColumnOffset(kw * c.Dilation), "wk", tap * r, kw.ToString(), tap.ToString(), $"tap {tap}, ");
                         w.Close();
                     }
                 return;
@@ -1164,6 +1172,8 @@ internal static class ConvEmitter
     /// <summary>The input under tap (kd, kh, kw) of input channel ic, inside the bounds the window loops checked.</summary>
     private static string InputAt(ConvPlan c)
     {
+        if (c.Polyphase) // quarter (ih % Stride, iw % Stride), row ih / Stride, slot iw / Stride
+            return $"{Unsafe}.Add(ref x, ((ic * InD + id) * InH + (ih % Stride * Stride + iw % Stride) * SubRows + ih / Stride) * InW + iw / Stride)";
         string column = c.ColumnPhases > 1 ? "iw % Stride * PhaseW + iw / Stride" : "iw"; // where column iw lies in its row
         return $"{Unsafe}.Add(ref x, ((ic * InD + id) * InH + ih) * InW + {column})";
     }
@@ -1179,7 +1189,7 @@ internal static class ConvEmitter
             using (w.Block($"for (int kh = 0; kh < {c.KernelH}; kh++)"))
             {
                 w.Line($"int ih = ih0 + kh * {Axis(c, "Dilation", 'H')};");
-                w.Line("if ((uint)ih >= InH) continue;");
+                w.Line(c.Polyphase ? "if ((uint)ih >= SubRows * Stride) continue; // the padded rows the quarters hold" : "if ((uint)ih >= InH) continue;");
                 using (w.Block("for (int kw = 0; kw < Kernel; kw++)"))
                 {
                     w.Line("int iw = iw0 + kw * Dilation;");

@@ -56,14 +56,16 @@ internal static class FusionPlanComment
             else
                 StatisticsTasks(w, chain);
             if (c.Flat512)
-                w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row of {c.FlatPitch} positions per output row ({(c.Stride == 1 ? (c.StrideH == 1 ? "the padded width" : $"{c.StrideH} rows of the padded copy") : $"{c.Stride} rows of the phased copy")}; {(c.FlatInPlace && !chain.HasSkip ? "the output's own layout, so the tiles are stored in place" : $"{c.FlatPitch - c.OutWidth} extra positions per row, dropped")}), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
+                w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row of {c.FlatPitch} positions per output row ({(c.Stride == 1 ? (c.StrideH == 1 ? "the padded width" : $"{c.StrideH} rows of the padded copy") : c.Polyphase ? "a quarter plane's width" : $"{c.Stride} rows of the phased copy")}; {(c.FlatInPlace && !chain.HasSkip ? "the output's own layout, so the tiles are stored in place" : $"{c.FlatPitch - c.OutWidth} extra positions per row, dropped")}), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
             if (c.Prologue is not null)
                 w.Line($"/// prologue {ConvEmitter.PrologueText(c)}: applied while the input is copied into the buffer the kernels read (one gathering pass, indices computed once), so no upsampled or padded tensor is stored and no tap is bounds-tested");
             else if (c.Pads && chain.TaskCopy)
                 w.Line($"/// padding each task first copies its group's {(c.InPerGroup == 1 ? "input plane" : $"{c.InPerGroup} input planes")} into a zero-padded buffer of its own (no other task reads {(c.InPerGroup == 1 ? "it" : "them")}, so the kernel reads the copy from cache), so every output column is interior and no tap is bounds-tested");
             else if (c.Pads)
                 w.Line($"/// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested");
-            if (c.ColumnPhases > 1)
+            if (c.Polyphase)
+                w.Line($"/// phases  the {(c.Pads ? "padded " : "")}copy is split into {c.Stride * c.Stride} quarter planes of {c.SubRows}×{c.PhaseWidth} (rows and columns by their remainder mod {c.Stride}), so every tap of output (oh, ox) reads position oh · {c.PhaseWidth} + ox of one quarter: the flat row is {c.PhaseWidth} positions per output row, {c.PhaseWidth - c.OutWidth} dropped");
+            else if (c.ColumnPhases > 1)
                 w.Line($"/// phases  the {(c.Pads ? "padded " : "")}copy stores each row as {c.ColumnPhases} column phases of {c.PhaseWidth} (columns q, q + {c.Stride}, …), so a stride-{c.Stride} tap's inputs for consecutive output columns are consecutive: one vector load each");
             if (c.Vectorized)
                 w.Line($"/// columns {c.InteriorStart}..{c.InteriorEnd - 1} are interior (no bounds tests, the last vector overlaps the one before); " +

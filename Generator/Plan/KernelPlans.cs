@@ -30,7 +30,8 @@ public sealed record ConvPlan(
     OuterAxes? Outer = null,
     PreActPlan? PreAct = null,
     bool Identity = false,
-    WinogradPlan? Winograd = null, string? WinogradDeclined = null)
+    WinogradPlan? Winograd = null, string? WinogradDeclined = null,
+    bool Polyphase = false)
 {
     // Identity: a standalone norm/activation chain's pass, run as this conv with groups = channels, a 1×1 kernel, weight 1
     // and no bias (built at load, not read from the state_dict): x·1 + 0 is x exactly, and the epilogue is the chain.
@@ -54,7 +55,21 @@ public sealed record ConvPlan(
     /// a tap's inputs for consecutive output columns are consecutive; rows are <see cref="RowPitch"/> apart.
     /// </summary>
     public int PhaseWidth => (InWidth + ColumnPhases - 1) / ColumnPhases;
-    public int RowPitch => ColumnPhases * PhaseWidth;
+    public int RowPitch => Polyphase ? PhaseWidth : ColumnPhases * PhaseWidth;
+    /// <summary>
+    /// Rows of one quarter plane of a <see cref="Polyphase"/> copy (padded rows y with the same y mod stride): the copy
+    /// then holds Stride² quarters of SubRows × <see cref="PhaseWidth"/> (PaddedInput.CopyPlanesPolyphase).
+    /// </summary>
+    public int SubRows => (InHeight + Stride - 1) / Stride;
+    /// <summary>Rows of one plane of the copy as the kernels index it (InH): the padded height, or a polyphase copy's Stride² · SubRows.</summary>
+    public int CopyRows => Polyphase ? Stride * Stride * SubRows : InHeight;
+    /// <summary>
+    /// Where tap (kh, kw) of output (0, 0) lies in a plane of the copy (dilation included in the arguments); output (oh, ox)
+    /// adds oh · <see cref="FlatPitch"/> + ox in the flat kernel. A polyphase copy: quarter (kh mod s, kw mod s), row kh / s, slot kw / s.
+    /// </summary>
+    public int TapOffset(int kh, int kw) => Polyphase
+        ? ((kh % Stride * Stride + kw % Stride) * SubRows + kh / Stride) * PhaseWidth + kw / Stride
+        : kh * RowPitch + ColumnOffset(kw);
     /// <summary>Where padded column <paramref name="column"/> lies within its row of the copy.</summary>
     public int ColumnOffset(int column) => ColumnPhases == 1 ? column : column % ColumnPhases * PhaseWidth + column / ColumnPhases;
 
@@ -69,7 +84,7 @@ public sealed record ConvPlan(
     /// position oh · Stride · RowPitch + ox (+ the tap's offset) of the copy: the same for every output when FlatPitch =
     /// Stride · RowPitch (the padded width at stride 1; Stride rows of the column-phased copy when strided).
     /// </summary>
-    public int FlatPitch => Stride * RowPitch;
+    public int FlatPitch => Polyphase ? PhaseWidth : Stride * RowPitch;
 
     /// <summary>
     /// The flat row is the output plane's own layout (an unpadded 1×1 stride-1 conv: FlatPitch = OutWidth, no column to

@@ -607,6 +607,7 @@ public static class ModelPlanner
                 if (asked) diagnostics.Add(DiagnosticInfo.Create(WinogradNotApplicable, chain.Location, chain.MethodName, reason));
             }
         }
+        if (conv is not null) conv = PlanPolyphase(conv);
 
         var plan = new ChainPlan(type, index, chain.MethodName, chain.MethodModifiers, chain.InputParameter, chain.OutputParameter,
             chain.BatchParameter, input.ToEquatableArray(), output.ToEquatableArray(), conv, linear, norm,
@@ -614,6 +615,24 @@ public static class ModelPlanner
             chain.TrainingForward, chain.Split, SkipParameter: chain.SkipParameter, Softmax: chain.Activation is { Kind: LayerKind.Softmax }, Block: chain.Block);
         plan = plan with { MaxRowBands = PlanMaxRowBands(plan), StatBands = PlanStatBands(plan) };
         return plan with { TaskCopy = PlanTaskCopy(plan) };
+    }
+
+    /// <summary>
+    /// A strided 2d conv on a plane too narrow for a row of vectors runs the flat kernel over its column-phased copy, whose
+    /// flat row spans Stride rows of the copy per output row: 49 of 199 positions kept for ResNet-18's 14² → 7² conv. Split
+    /// into Stride² quarter planes instead (rows as well as columns by their remainder), every tap of output (oh, ox) reads
+    /// position oh · PhaseWidth + ox of one quarter, and the flat row is PhaseWidth per output row (49 of 55 kept there).
+    /// Only for the plain zero-padded copy, equal strides, and a window the flat kernel unrolls whole (its tap offsets are
+    /// then constants); the quarter planes must still hold one whole Vector512 of flat positions.
+    /// </summary>
+    private static ConvPlan PlanPolyphase(ConvPlan c)
+    {
+        if (c is not { Rank: 2, Flat512: true, Vectorized: false, Outer: null, Prologue: null, PreAct: null, InputPool: null, Transposed: null, Winograd: null }
+            || c.Stride < 2 || c.ColumnPhases != c.Stride)
+            return c;
+        ConvPlan quarters = c with { Polyphase = true };
+        if (quarters.FlatEnd < FlatMinPositions || quarters.FlatUnroll(quarters.OcBlock) != WindowUnroll.Window) return c;
+        return quarters;
     }
 
     /// <summary>

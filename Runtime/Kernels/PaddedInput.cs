@@ -127,7 +127,7 @@ public static class PaddedInput
                     ref float row = ref Unsafe.Add(ref slice, (sy + ph) * pitch);
                     ref float src = ref Unsafe.Add(ref source, ((p * d + sz) * h + sy) * w);
                     Clear(ref row, pitch); // the padding and a segment's unused last slot
-                    if (phases == 2) { SplitPairs(ref src, ref row, w, pw, phaseWidth); continue; }
+                    if (phases == 2) { SplitPairs(ref src, ref row, ref Unsafe.Add(ref row, phaseWidth), w, pw); continue; }
                     for (int q = 0; q < phases; q++)
                     {
                         // Slot j of phase q holds padded column j·phases + q, source column j·phases + q − pw: the slots whose
@@ -142,13 +142,44 @@ public static class PaddedInput
     }
 
     /// <summary>
+    /// A 2d strided convolution's copy split into <paramref name="phases"/>² quarter planes (for stride 2): padded row y,
+    /// column x is stored in quarter (y mod phases, x mod phases), at row y / phases, slot x / phases. Each quarter has
+    /// ⌈hp / phases⌉ rows of ⌈wp / phases⌉ slots, so for output (oh, ox) every tap reads position oh · slots + ox of one
+    /// quarter (plus a fixed offset): consecutive outputs, across rows too, read consecutive inputs, and a flat kernel over
+    /// the quarter's width keeps all but the few slots past each row. Unused slots and rows are zero.
+    /// </summary>
+    public static void CopyPlanesPolyphase(ref float source, ref float destination, int first, int count, int h, int w, int ph, int pw, int phases)
+    {
+        int hp = h + 2 * ph, wp = w + 2 * pw;
+        int slots = (wp + phases - 1) / phases, rows = (hp + phases - 1) / phases, quarter = rows * slots, plane = phases * phases * quarter;
+        for (int p = first; p < first + count; p++)
+        {
+            ref float planeStart = ref Unsafe.Add(ref destination, p * plane);
+            Clear(ref planeStart, plane); // the padding, and the slots and rows no column or row fills
+            for (int sy = 0; sy < h; sy++)
+            {
+                int y = sy + ph;
+                ref float src = ref Unsafe.Add(ref source, (p * h + sy) * w);
+                ref float band = ref Unsafe.Add(ref planeStart, (y % phases * phases * rows + y / phases) * slots); // quarter (y mod phases, 0), row y / phases
+                if (phases == 2) { SplitPairs(ref src, ref band, ref Unsafe.Add(ref band, quarter), w, pw); continue; }
+                for (int q = 0; q < phases; q++)
+                {
+                    int last = pw + w - 1 - q; // as in CopyPlanesPhased: the slots of quarter column q that hold an input are j0 … j1 − 1
+                    int j0 = (pw - q + phases - 1) / phases, j1 = last < 0 ? 0 : Math.Min(slots, last / phases + 1);
+                    if (j1 > j0) GatherEvery(ref Unsafe.Add(ref src, j0 * phases + q - pw), ref Unsafe.Add(ref band, q * quarter + j0), j1 - j0, phases);
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// One source row of <paramref name="w"/> columns into the two phases of its padded row (stride 2): source column s
     /// is padded column c = s + pw, stored at slot c / 2 of phase c % 2. Blocks of 32 source columns are two vector loads
     /// split into their even and odd columns (16 each, one two-source permute each), the last block overlapping the one
     /// before (it rewrites the same values); nothing outside the source row is read. Narrower rows take blocks of 16
     /// (Vector256), rows under 16 columns one column at a time.
     /// </summary>
-    private static void SplitPairs(ref float source, ref float row, int w, int pw, int phaseWidth)
+    private static void SplitPairs(ref float source, ref float even, ref float odd, int w, int pw)
     {
         int s = 0;
         if (Avx512F.IsSupported && w >= 32)
@@ -160,8 +191,8 @@ public static class PaddedInput
                 if (s > w - 32) s = w - 32;
                 Vector512<float> a = Vector512.LoadUnsafe(ref source, (nuint)s), b = Vector512.LoadUnsafe(ref source, (nuint)(s + 16));
                 int c = s + pw; // the padded column of source column s; s + 1 is c + 1
-                Avx512F.PermuteVar16x32x2(a, evens, b).StoreUnsafe(ref row, (nuint)((c & 1) * phaseWidth + (c >> 1)));
-                Avx512F.PermuteVar16x32x2(a, odds, b).StoreUnsafe(ref row, (nuint)((c + 1 & 1) * phaseWidth + (c + 1 >> 1)));
+                Avx512F.PermuteVar16x32x2(a, evens, b).StoreUnsafe(ref Phase(c, ref even, ref odd), (nuint)(c >> 1));
+                Avx512F.PermuteVar16x32x2(a, odds, b).StoreUnsafe(ref Phase(c + 1, ref even, ref odd), (nuint)(c + 1 >> 1));
                 if (s == w - 32) return;
             }
         }
@@ -174,17 +205,20 @@ public static class PaddedInput
                 Vector256<float> a = Vector256.Shuffle(Vector256.LoadUnsafe(ref source, (nuint)s), split);
                 Vector256<float> b = Vector256.Shuffle(Vector256.LoadUnsafe(ref source, (nuint)(s + 8)), split);
                 int c = s + pw;
-                Vector256.Create(a.GetLower(), b.GetLower()).StoreUnsafe(ref row, (nuint)((c & 1) * phaseWidth + (c >> 1)));
-                Vector256.Create(a.GetUpper(), b.GetUpper()).StoreUnsafe(ref row, (nuint)((c + 1 & 1) * phaseWidth + (c + 1 >> 1)));
+                Vector256.Create(a.GetLower(), b.GetLower()).StoreUnsafe(ref Phase(c, ref even, ref odd), (nuint)(c >> 1));
+                Vector256.Create(a.GetUpper(), b.GetUpper()).StoreUnsafe(ref Phase(c + 1, ref even, ref odd), (nuint)(c + 1 >> 1));
                 if (s == w - 16) return;
             }
         }
         for (; s < w; s++)
         {
             int c = s + pw;
-            Unsafe.Add(ref row, (c & 1) * phaseWidth + (c >> 1)) = Unsafe.Add(ref source, s);
+            Unsafe.Add(ref Phase(c, ref even, ref odd), c >> 1) = Unsafe.Add(ref source, s);
         }
     }
+
+    /// <summary>The segment that holds padded column <paramref name="column"/>: <paramref name="even"/>'s for even columns, else <paramref name="odd"/>'s.</summary>
+    private static ref float Phase(int column, ref float even, ref float odd) => ref (column & 1) == 0 ? ref even : ref odd;
 
     /// <summary>
     /// destination[j] = source[j · step] for j &lt; count. Steps 2 and 4 (stride-2 and stride-4 convolutions) run in
