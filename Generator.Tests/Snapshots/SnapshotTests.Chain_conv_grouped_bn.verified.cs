@@ -79,6 +79,7 @@ namespace FusedNorm.Generated
         private const int SourceD = 1, SourceH = 9, SourceW = 12; // the caller's input; In* are its zero-padded copy
         private const int PadD = 0, PadH = 1, PadW = 1;
         private const int SourcePlane = SourceD * SourceH * SourceW, SourceSize = InC * SourcePlane; // a plane and a sample of the caller's input; each task copies its group's planes, padded, into a buffer of its own
+        private static readonly ScratchPool Planes = new(InPerGroup * InD * InH * InW); // those buffers, shared by every thread (no allocation once warm)
         private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 2, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 4, Taps = InPerGroup * 9; // weights per output channel
@@ -109,7 +110,7 @@ namespace FusedNorm.Generated
             int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
             int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
             // This group's input planes, copied zero-padded into a buffer of this task's own: no other task reads them, so the kernel reads them from cache.
-            float[] planes = ArrayPool<float>.Shared.Rent(InPerGroup * InD * InH * InW);
+            float[] planes = Planes.Rent();
             ref float xg = ref MemoryMarshal.GetArrayDataReference(planes);
             PaddedInput.CopyPlanes(ref Unsafe.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceD, SourceH, SourceW, PadD, PadH, PadW);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
@@ -128,7 +129,7 @@ namespace FusedNorm.Generated
                 else
                     ConvScalar(4, ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
             }
-            ArrayPool<float>.Shared.Return(planes);
+            Planes.Return(planes);
         }
 
         /// <summary>4 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>

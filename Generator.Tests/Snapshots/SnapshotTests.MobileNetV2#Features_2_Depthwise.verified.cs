@@ -80,6 +80,7 @@ namespace FusedNorm.Generated
         private const int SourceD = 1, SourceH = 48, SourceW = 48; // the caller's input; In* are its zero-padded copy
         private const int PadD = 0, PadH = 1, PadW = 1;
         private const int SourcePlane = SourceD * SourceH * SourceW, SourceSize = InC * SourcePlane; // a plane and a sample of the caller's input; each task copies its group's planes, padded, into a buffer of its own
+        private static readonly ScratchPool Planes = new(InPerGroup * InD * InH * InW); // those buffers, shared by every thread (no allocation once warm)
         private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
         private const int Groups = 96, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 1, Taps = InPerGroup * 9; // weights per output channel
@@ -109,7 +110,7 @@ namespace FusedNorm.Generated
             int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
             int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
             // This group's input plane, copied zero-padded and in 2 column phases into a buffer of this task's own: no other task reads it, so the kernel reads it from cache.
-            float[] planes = ArrayPool<float>.Shared.Rent(InPerGroup * InD * InH * InW);
+            float[] planes = Planes.Rent();
             ref float xg = ref MemoryMarshal.GetArrayDataReference(planes);
             PaddedInput.CopyPlanesPhased(ref Unsafe.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
@@ -119,7 +120,7 @@ namespace FusedNorm.Generated
                 Conv3x3S2DW_C96K96_BnRelu6_R1_V256(ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
             else
                 ConvScalar(1, ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
-            ArrayPool<float>.Shared.Return(planes);
+            Planes.Return(planes);
         }
 
         /// <summary>1 output channel(s), rows [rowStart, rowEnd): Vector512 over 16 interior columns, scalar at the borders; Relu6 in registers.</summary>

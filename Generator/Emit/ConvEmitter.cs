@@ -59,7 +59,10 @@ internal static class ConvEmitter
         if (c.PreAct is not null)
             w.Line($"private const int SourcePlane = {c.SourceDepth * c.SourceHeight * c.SourceWidth}; // one plane of the caller's input, pre-activated as the copy is made");
         if (chain.TaskCopy)
+        {
             w.Line($"private const int SourcePlane = SourceD * SourceH * SourceW, SourceSize = InC * SourcePlane; // a plane and a sample of the caller's input; each task copies its group's planes, padded, into a buffer of its own");
+            w.Line("private static readonly ScratchPool Planes = new(InPerGroup * InD * InH * InW); // those buffers, shared by every thread (no allocation once warm)");
+        }
         if (c.InputPool is { } ip)
             w.Line($"private const int RawH = {ip.RawHeight}, RawW = {ip.RawWidth}; // the chain's input planes, pooled ({ip.Kind} {ip.Kernel}, stride {ip.Stride}, padding {ip.Padding}) to SourceH × SourceW as they are copied");
         w.Line($"private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it{(c.PaddedCopy ? " (padded)" : "")}");
@@ -417,7 +420,7 @@ internal static class ConvEmitter
             if (chain.TaskCopy)
             {
                 w.Comment($"This group's {(c.InPerGroup == 1 ? "input plane" : "input planes")}, copied {(c.ColumnPhases > 1 ? $"zero-padded and in {c.ColumnPhases} column phases" : "zero-padded")} into a buffer of this task's own: no other task reads {(c.InPerGroup == 1 ? "it" : "them")}, so the kernel reads {(c.InPerGroup == 1 ? "it" : "them")} from cache.");
-                w.Line("float[] planes = ArrayPool<float>.Shared.Rent(InPerGroup * InD * InH * InW);");
+                w.Line("float[] planes = Planes.Rent();");
                 w.Line($"{Ref} xg = ref MemoryMarshal.GetArrayDataReference(planes);");
                 w.Line(c.Polyphase
                     ? $"PaddedInput.CopyPlanesPolyphase(ref {Unsafe}.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceH, SourceW, PadH, PadW, Stride);"
@@ -483,7 +486,7 @@ internal static class ConvEmitter
                 w.Close();
                 using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(scratch);");
             }
-            if (group is not null) w.Line("ArrayPool<float>.Shared.Return(planes);");
+            if (group is not null) w.Line("Planes.Return(planes);");
         }
     }
 
