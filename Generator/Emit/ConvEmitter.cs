@@ -998,7 +998,11 @@ internal static class ConvEmitter
     /// no padding of its own (a zero-padded copy or none needed) and no column phases, so no tap needs a bounds test.
     /// </summary>
     private static bool RowOfChannelVectors(ConvPlan c) =>
-        c.ChannelVectorPixels && c.Rank == 2 && c.Outer is null && c.Padding == 0 && c.ColumnPhases == 1 && c.Transposed is null && c.OutWidth <= 8;
+        c.ChannelVectorPixels && UncheckedNarrowPlane(c);
+
+    /// <summary>A 2d conv whose rows are at most 8 columns and whose copy (or input) needs no bounds test: no padding of its own, no column phases.</summary>
+    private static bool UncheckedNarrowPlane(ConvPlan c) =>
+        c.Rank == 2 && c.Outer is null && c.Padding == 0 && c.ColumnPhases == 1 && c.Transposed is null && c.OutWidth <= 8;
 
     /// <summary>
     /// Rows narrower than a vector: every output position of a row at once, each with its own Vector256 of the block's 8
@@ -1048,7 +1052,7 @@ internal static class ConvEmitter
     /// tap needs a bounds test.
     /// </summary>
     private static bool SingleChannelTiles(ConvPlan c) =>
-        !c.Vectorized && c.OcBlock == 1 && c.Rank == 2 && c.Outer is null && c.Padding == 0 && c.ColumnPhases == 1 && c.Transposed is null && c.OutWidth <= 8;
+        !c.Vectorized && c.OcBlock == 1 && UncheckedNarrowPlane(c);
 
     /// <summary>Output positions per tile of <see cref="EmitChannelVectorTiles"/>: 12 accumulators, the weight vector and a broadcast fit AVX2's 16 registers.</summary>
     private const int ChannelVectorTile = 12;

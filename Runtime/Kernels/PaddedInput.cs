@@ -82,7 +82,7 @@ public static class PaddedInput
             for (int i = 0; i < n; i++) Unsafe.Add(ref destination, i) = Unsafe.Add(ref source, i);
     }
 
-    /// <summary>destination[0 … n) = 0, as <see cref="Copy"/> does its stores.</summary>
+    /// <summary>destination[0 … n) = 0: whole vectors, the last one overlapping the one before.</summary>
     private static void Clear(ref float destination, int n)
     {
         if (Vector512.IsHardwareAccelerated && n >= 16)
@@ -127,16 +127,7 @@ public static class PaddedInput
                     ref float row = ref Unsafe.Add(ref slice, (sy + ph) * pitch);
                     ref float src = ref Unsafe.Add(ref source, ((p * d + sz) * h + sy) * w);
                     Clear(ref row, pitch); // the padding and a segment's unused last slot
-                    if (phases == 2) { SplitPairs(ref src, ref row, ref Unsafe.Add(ref row, phaseWidth), w, pw); continue; }
-                    for (int q = 0; q < phases; q++)
-                    {
-                        // Slot j of phase q holds padded column j·phases + q, source column j·phases + q − pw: the slots whose
-                        // source column is inside the row are j0 … j1 − 1.
-                        int last = pw + w - 1 - q; // the last padded column of phase q that holds an input, ·phases: floor, so test the sign
-                        int j0 = (pw - q + phases - 1) / phases, j1 = last < 0 ? 0 : Math.Min(phaseWidth, last / phases + 1);
-                        ref float segment = ref Unsafe.Add(ref row, q * phaseWidth);
-                        if (j1 > j0) GatherEvery(ref Unsafe.Add(ref src, j0 * phases + q - pw), ref Unsafe.Add(ref segment, j0), j1 - j0, phases);
-                    }
+                    SplitRow(ref src, ref row, phaseWidth, w, pw, phases, phaseWidth);
                 }
             }
     }
@@ -161,14 +152,27 @@ public static class PaddedInput
                 int y = sy + ph;
                 ref float src = ref Unsafe.Add(ref source, (p * h + sy) * w);
                 ref float band = ref Unsafe.Add(ref planeStart, (y % phases * phases * rows + y / phases) * slots); // quarter (y mod phases, 0), row y / phases
-                if (phases == 2) { SplitPairs(ref src, ref band, ref Unsafe.Add(ref band, quarter), w, pw); continue; }
-                for (int q = 0; q < phases; q++)
-                {
-                    int last = pw + w - 1 - q; // as in CopyPlanesPhased: the slots of quarter column q that hold an input are j0 … j1 − 1
-                    int j0 = (pw - q + phases - 1) / phases, j1 = last < 0 ? 0 : Math.Min(slots, last / phases + 1);
-                    if (j1 > j0) GatherEvery(ref Unsafe.Add(ref src, j0 * phases + q - pw), ref Unsafe.Add(ref band, q * quarter + j0), j1 - j0, phases);
-                }
+                SplitRow(ref src, ref band, quarter, w, pw, phases, slots);
             }
+        }
+    }
+
+    /// <summary>
+    /// One source row of <paramref name="w"/> columns into its <paramref name="phases"/> column phases: padded column c =
+    /// s + pw goes to slot c / phases of segment c mod phases, segments <paramref name="segmentStride"/> apart (the next
+    /// part of the row in the phased copy, the next quarter plane in the polyphase one), each of <paramref name="slots"/>.
+    /// Slots no source column reaches are left as they are (the callers cleared them).
+    /// </summary>
+    private static void SplitRow(ref float source, ref float segments, int segmentStride, int w, int pw, int phases, int slots)
+    {
+        if (phases == 2) { SplitPairs(ref source, ref segments, ref Unsafe.Add(ref segments, segmentStride), w, pw); return; }
+        for (int q = 0; q < phases; q++)
+        {
+            // Slot j of phase q holds padded column j·phases + q, source column j·phases + q − pw: the slots whose
+            // source column is inside the row are j0 … j1 − 1.
+            int last = pw + w - 1 - q; // the last padded column of phase q that holds an input, ·phases: floor, so test the sign
+            int j0 = (pw - q + phases - 1) / phases, j1 = last < 0 ? 0 : Math.Min(slots, last / phases + 1);
+            if (j1 > j0) GatherEvery(ref Unsafe.Add(ref source, j0 * phases + q - pw), ref Unsafe.Add(ref segments, q * segmentStride + j0), j1 - j0, phases);
         }
     }
 
