@@ -119,17 +119,27 @@ internal static class Networks
         while (Stopwatch.GetTimestamp() < until) { fused(); ort(); }
         var fusedTimes = new List<double>();
         var ortTimes = new List<double>();
+        var fusedCpu = new List<double>();
+        var ortCpu = new List<double>();
         for (int r = 0; r < rounds; r++)
         {
             // A pause before each side's round: ONNX Runtime's intra-op threads spin-wait for a while after a run (and
             // FusedNorm's workers for 100 µs), and a spinning thread of one side would take a core from the other's round.
             Thread.Sleep(50);
+            double cpu = ThreadCpuMilliseconds();
             fusedTimes.Add(Time(fused));
+            fusedCpu.Add((ThreadCpuMilliseconds() - cpu) / 3);
             Thread.Sleep(50);
+            cpu = ThreadCpuMilliseconds();
             ortTimes.Add(Time(ort));
+            ortCpu.Add((ThreadCpuMilliseconds() - cpu) / 3);
         }
         double f = Median(fusedTimes), o = Median(ortTimes);
         Console.WriteLine($"{network.Title}, batch {batch}, {threads} thread(s): FusedNorm {f:F2} ms ({gflop / f * 1000:F0} GFLOP/s), ONNX Runtime {o:F2} ms ({gflop / o * 1000:F0} GFLOP/s), speed-up {o / f:F2}× (medians of {rounds} alternated rounds)");
+        // At 1 thread both sides run on this thread (FusedNorm inline, ONNX Runtime with one intra-op thread: the caller),
+        // so its CPU time is each call's own work, without the time a loaded machine takes the core away.
+        if (threads == 1)
+            Console.WriteLine($"// calling thread's CPU time per call, medians: FusedNorm {Median(fusedCpu):F2} ms, ONNX Runtime {Median(ortCpu):F2} ms, speed-up {Median(ortCpu) / Median(fusedCpu):F2}×");
     }
 
     /// <summary>FusedNorm's side alone in a loop for <paramref name="seconds"/> (for a sampling profiler: `perf record`).</summary>
@@ -146,6 +156,87 @@ internal static class Networks
         long before = GC.GetAllocatedBytesForCurrentThread();
         network.Forward(x, y, 1);
         Console.WriteLine($"{network.Title}: {calls} calls in {seconds} s at {threads} thread(s); a call allocates {GC.GetAllocatedBytesForCurrentThread() - before} bytes on the calling thread");
+    }
+
+    /// <summary>
+    /// ONNX Runtime's own per-node profile of a network at batch 1 (SessionOptions.EnableProfiling): the mean time of each
+    /// node over <paramref name="runs"/> runs after a warm-up, in execution order, labelled with the convolution it computes
+    /// (ORT names a fused node after the Conv it started from), and the total by op type. Beside a `perf` profile of
+    /// FusedNorm's side (network-profile) it says which layers the gap is in.
+    /// </summary>
+    public static void OrtProfile(string name, int threads, int runs)
+    {
+        Network network = Create(name);
+        s_labels.Clear();
+        (byte[] onnx, double gflop) = network.Graph(1);
+        var labels = new List<string>(s_labels);
+        int[] shape = network.Input;
+        float[] x = new float[shape[0] * shape[1] * shape[2]], y = new float[network.Outputs];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)Math.Sin(i);
+        using var input = OrtValue.CreateTensorValueFromMemory(x, new long[] { 1, shape[0], shape[1], shape[2] });
+        using var output = OrtValue.CreateTensorValueFromMemory(y, new long[] { 1 }.Concat(network.Output.Select(d => (long)d)).ToArray());
+        using var runOptions = new RunOptions();
+        string path;
+        {
+            using var options = new SessionOptions
+            {
+                GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads, InterOpNumThreads = 1,
+                ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            };
+            using var warm = new InferenceSession(onnx, options);
+            string[] inNames = { warm.InputMetadata.Keys.Single() }, outNames = { warm.OutputMetadata.Keys.Single() };
+            for (int i = 0; i < 20; i++) warm.Run(runOptions, inNames, new[] { input }, outNames, new[] { output });
+            options.EnableProfiling = true;
+            options.ProfileOutputPathPrefix = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "fusednorm-ort-profile");
+            using var session = new InferenceSession(onnx, options);
+            for (int i = 0; i < 20 + runs; i++) session.Run(runOptions, inNames, new[] { input }, outNames, new[] { output });
+            path = session.EndProfiling();
+        }
+        using var json = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(path));
+        var order = new List<string>();
+        var nodes = new Dictionary<string, (string Op, List<double> Times)>();
+        foreach (var e in json.RootElement.EnumerateArray())
+        {
+            if (e.GetProperty("cat").GetString() != "Node") continue;
+            string n = e.GetProperty("name").GetString()!;
+            if (!n.EndsWith("_kernel_time", StringComparison.Ordinal)) continue;
+            n = n.Substring(0, n.Length - "_kernel_time".Length);
+            string op = e.TryGetProperty("args", out var a) && a.TryGetProperty("op_name", out var o) ? o.GetString()! : "?";
+            if (!nodes.TryGetValue(n, out var entry)) { nodes[n] = entry = (op, new List<double>()); order.Add(n); }
+            entry.Times.Add(e.GetProperty("dur").GetDouble());
+        }
+        System.IO.File.Delete(path);
+        Console.WriteLine($"// {network.Title}, batch 1, {threads} thread(s): ONNX Runtime's profile, mean µs per node over the last {runs} of {20 + runs} runs");
+        double total = 0;
+        var byOp = new Dictionary<string, double>();
+        int convs = 0;
+        foreach (string n in order)
+        {
+            var (op, times) = nodes[n];
+            double mean = times.Skip(Math.Max(0, times.Count - runs)).Average();
+            total += mean;
+            byOp[op] = byOp.GetValueOrDefault(op) + mean;
+            string label = op == "Conv" && convs < labels.Count ? labels[convs++] : ""; // ORT keeps every Conv (BatchNorm, Clip and Add fused in), in order
+            Console.WriteLine($"{mean,9:F1} µs  {op,-20} {n,-28} {label}");
+        }
+        Console.WriteLine($"{total,9:F1} µs  total of the nodes");
+        foreach (var (op, t) in byOp.OrderByDescending(p => p.Value)) Console.WriteLine($"{t,9:F1} µs  {100 * t / total,5:F1} %  {op}");
+    }
+
+    // Conv outputs of the last graph built → the weight key and shapes (for OrtProfile's labels).
+    private static readonly List<string> s_labels = new();
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    private struct TimeSpec { public long Seconds, Nanoseconds; }
+
+    /// <summary>CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID; Linux), in ms; NaN elsewhere.</summary>
+    private static double ThreadCpuMilliseconds()
+    {
+        if (!OperatingSystem.IsLinux()) return double.NaN;
+        ClockGetTime(3, out var t);
+        return t.Seconds * 1e3 + t.Nanoseconds / 1e6;
     }
 
     private static double Time(Action action)
@@ -183,8 +274,10 @@ internal static class Networks
             MultiplyAdds += (double)outC * oh * ow * (c / groups) * kernel * kernel;
             string bias = key.Replace(".weight", ".bias");
             string[] inputs = key.EndsWith(".weight", StringComparison.Ordinal) && _tensors.ContainsKey(bias) ? new[] { x, W(key), W(bias) } : new[] { x, W(key) };
-            return Keep(Graph.Node("Conv", inputs, Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride),
-                Ints("pads", padding, padding, padding, padding), Int("group", groups)), (outC, oh, ow));
+            string node = Graph.Node("Conv", inputs, Ints("kernel_shape", kernel, kernel), Ints("strides", stride, stride),
+                Ints("pads", padding, padding, padding, padding), Int("group", groups));
+            s_labels.Add($"{key.Replace(".weight", "")}: {c}×{h}×{w} → {outC}×{oh}×{ow}, {kernel}×{kernel}/{stride}{(groups > 1 ? $" g{groups}" : "")}");
+            return Keep(node, (outC, oh, ow));
         }
 
         /// <summary>ConvTranspose with kernel = stride, no padding (a UNet's up-sampling), with its bias.</summary>

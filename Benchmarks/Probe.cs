@@ -7,11 +7,13 @@ namespace FusedNorm.Benchmarks;
 /// <summary>A quick side-by-side timing of one workload for development; BenchmarkDotNet makes the real numbers.</summary>
 internal static class Probe
 {
-    public static void Run(string name, int threads)
+    /// <param name="cold">Each timed call follows a sweep over 64 MB, so its weights and input come from memory, as a
+    /// layer's do inside a network whose weights outgrow the caches (probe NAME THREADS cold).</param>
+    public static void Run(string name, int threads, bool cold = false)
     {
         var bench = new ChainBenchmarks { Workload = name, Threads = threads };
         bench.Setup();
-        Console.WriteLine($"{name}, {threads} thread(s): FusedNorm {Median(bench.FusedNorm):F1} µs, ONNX Runtime {Median(bench.OnnxRuntime):F1} µs");
+        Console.WriteLine($"{name}, {threads} thread(s){(cold ? ", caches swept before each call" : "")}: FusedNorm {Median(bench.FusedNorm, cold):F1} µs, ONNX Runtime {Median(bench.OnnxRuntime, cold):F1} µs");
         bench.Cleanup();
     }
 
@@ -43,16 +45,25 @@ internal static class Probe
         while (Stopwatch.GetElapsedTime(warm).TotalSeconds < 3) action();
     }
 
-    private static double Median(Action action)
+    private static double Median(Action action, bool cold)
     {
         WarmUp(action);
         var times = new double[31];
         for (int t = 0; t < times.Length; t++)
         {
+            if (cold) Sweep();
             long start = Stopwatch.GetTimestamp();
             action();
             times[t] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
         }
         return times.OrderBy(v => v).ElementAt(times.Length / 2);
+    }
+
+    private static readonly long[] s_sweep = new long[8 << 20];
+
+    /// <summary>Writes 64 MB, twice the L3 of this machine's CCD, so whatever a call read before is out of the caches.</summary>
+    private static void Sweep()
+    {
+        for (int i = 0; i < s_sweep.Length; i += 8) s_sweep[i]++;
     }
 }

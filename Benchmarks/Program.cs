@@ -28,6 +28,8 @@ using FusedNorm.Benchmarks;
 //                                                            96² or 224², the UNet, TransformerNet), FusedNorm beside ONNX Runtime
 // dotnet run --project Benchmarks -c Release -- network-profile NAME THREADS SECONDS
 //                                                            FusedNorm's side of a network alone in a loop, for `perf record`
+// dotnet run --project Benchmarks -c Release -- ort-profile NAME THREADS [RUNS]
+//                                                            ONNX Runtime's per-node profile of a network at batch 1 (mean µs per node, by op type)
 // dotnet run --project Benchmarks -c Release -- jobs lenet|resnet18 [ROUNDS]
 //                                                            batch 1 at 1 thread, at 2 with a dispatch per parallel loop, at 2 as one job
 //                                                            (Parallelism.WholeCallJobs), alternated in one process: medians and ratios
@@ -49,6 +51,11 @@ if (args.Length >= 4 && args[0] == "network-profile")
     Networks.Loop(args[1], int.Parse(args[2]), double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
     return;
 }
+if (args.Length >= 3 && args[0] == "ort-profile")
+{
+    Networks.OrtProfile(args[1], int.Parse(args[2]), args.Length >= 4 ? int.Parse(args[3]) : 100);
+    return;
+}
 if (args.Length >= 1 && Networks.Names.Contains(args[0]))
 {
     int threads = args.Length >= 2 ? int.Parse(args[1]) : 1, batch = args.Length >= 3 ? int.Parse(args[2]) : 1;
@@ -67,7 +74,7 @@ if (args.Length >= 2 && args[0] == "concurrency")
 }
 if (args.Length >= 2 && args[0] == "probe")
 {
-    Probe.Run(args[1], args.Length >= 3 ? int.Parse(args[2]) : 1);
+    Probe.Run(args[1], args.Length >= 3 ? int.Parse(args[2]) : 1, cold: args.Contains("cold"));
     return;
 }
 bool quick = args.Contains("quick");

@@ -80,6 +80,10 @@ public sealed record Workload(string Name, int Batch, int[] Sample, object[] Sta
         new("resnet_conv3x3_bn_relu_14", 1, new[] { 256, 14, 14 }, new object[] { new ConvStage("c", "n", 256, 256, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new ResNet14(), f)),
         // ResNet-18's layer4.0.conv1: 3×3 stride 2 from 14² to 7², 256 → 512 (the strided flat kernel keeps 49 of 199 positions).
         new("resnet_conv3x3s2_bn_relu_14to7", 1, new[] { 256, 14, 14 }, new object[] { new ConvStage("c", "n", 256, 512, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu, Stride: 2) }, f => LoadModel(new ResNetDown14(), f)),
+        // MobileNetV2 224²'s features.14 depthwise conv (576 channels, 3×3 stride 2 from 14² to 7²) and features.17's
+        // projection (1×1, 960 → 320 on 7², BN, no activation): the two layer kinds furthest behind ORT in its profile.
+        new("mobilenet_dw3x3s2_bn_relu6_14to7", 1, new[] { 576, 14, 14 }, new object[] { new ConvStage("c", "n", 576, 576, 3, 1, 576, NormKind.BatchNorm, 0, ActKind.Relu6, Stride: 2, Bias: false) }, f => LoadModel(new MobileDepthwise14(), f)),
+        new("mobilenet_conv1x1_bn_960to320_7", 1, new[] { 960, 7, 7 }, new object[] { new ConvStage("c", "n", 960, 320, 1, 0, 1, NormKind.BatchNorm, 0, ActKind.None, Bias: false) }, f => LoadModel(new MobileProject7(), f)),
         // The plan runs the three resnet_conv3x3 rows above as Winograd F(4×4, 3×3) (their GFLOP/s count the direct
         // convolution's FLOPs); the same three blocks with Winograd = false keep the direct kernel beside them.
         new("direct_conv3x3_bn_relu_56", 1, new[] { 64, 56, 56 }, new object[] { new ConvStage("c", "n", 64, 64, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new Direct56(), f)),
@@ -128,6 +132,20 @@ public sealed partial class Pointwise56
 public sealed partial class Depthwise56
 {
     [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU6)] [Conv2d(64, KernelSize = 3, Padding = 1, Groups = 64, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(576, 14, 14)]
+public sealed partial class MobileDepthwise14
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU6)] [Conv2d(576, KernelSize = 3, Stride = 2, Padding = 1, Groups = 576, Bias = false, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(960, 7, 7)]
+public sealed partial class MobileProject7
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d)] [Conv2d(320, KernelSize = 1, Bias = false, Name = "c")] [BatchNorm(Name = "n")]
     public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
 }
 
