@@ -135,6 +135,31 @@ public class ResidualTests
         """;
 
     /// <summary>
+    /// Small planes (7×7): a 1×1 reduce, a depthwise 3×3 whose tasks each run a run of channels (ChainPlan.BlocksPerTask),
+    /// and a 1×1 expand whose flat Vector512 kernel stores in place and adds the skip in its tiles, then ReLU.
+    /// </summary>
+    internal const string SmallPlaneBlock = """
+        using System;
+        using FusedNorm;
+        namespace Residual;
+        [Model(32, 7, 7)]
+        public sealed partial class SmallPlane
+        {
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)]
+            [Conv2d(48, KernelSize = 1, Bias = false, Name = "reduce")] [BatchNorm(Name = "bn1")]
+            public partial void Reduce(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU6)]
+            [Conv2d(48, KernelSize = 3, Padding = 1, Groups = 48, Bias = false, Name = "dw")] [BatchNorm(Name = "bn2")]
+            public partial void Depthwise(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+            [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.Add, Layer.ReLU, Skip = Graph.Input)]
+            [Conv2d(32, KernelSize = 1, Bias = false, Name = "expand")] [BatchNorm(Name = "bn3")]
+            public partial void Expand(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
+        }
+        """;
+
+    /// <summary>
     /// Adds in the normalize step: the style-transfer residual block (conv-IN-ReLU → conv-IN-add-ReLU), then a GroupNorm,
     /// a batch-statistics BatchNorm and a LayerNorm over (C, H, W) block, each adding an earlier chain's output.
     /// </summary>
@@ -275,6 +300,12 @@ public class ResidualTests
                 float[] d = Reference.Activation(ConvBn(w, e, batch, 64, 14, "conv.1.0", "conv.1.1", 64, 3, 1, 1, groups: 64), Layer.ReLU6);
                 return Reference.Add(ConvBn(w, d, batch, 64, 14, "conv.2", "conv.3", 16, 1, 1, 0), x);
             }
+            case nameof(SmallPlaneBlock):
+            {
+                float[] r = Relu(ConvBn(w, x, batch, 32, 7, "reduce", "bn1", 48, 1, 1, 0));
+                float[] d = Reference.Activation(ConvBn(w, r, batch, 48, 7, "dw", "bn2", 48, 3, 1, 1, groups: 48), Layer.ReLU6);
+                return Relu(Reference.Add(ConvBn(w, d, batch, 48, 7, "expand", "bn3", 32, 1, 1, 0), x));
+            }
             case nameof(StatisticsBlocks):
             {
                 const int C = 16, S = 256;
@@ -320,6 +351,7 @@ public class ResidualTests
         nameof(ProjectionBlocks) => "Residual.ProjectionBlocks",
         nameof(InvertedResidual) => "Residual.Inverted",
         nameof(HeadBlock) => "Residual.Head",
+        nameof(SmallPlaneBlock) => "Residual.SmallPlane",
         _ => "Residual.Statistics",
     };
 
@@ -340,6 +372,7 @@ public class ResidualTests
     [InlineData(nameof(InvertedResidual), 2)]
     [InlineData(nameof(StatisticsBlocks), 3)]
     [InlineData(nameof(HeadBlock), 3)]
+    [InlineData(nameof(SmallPlaneBlock), 3)]
     public void Residual_graph_matches_reference_and_is_identical_at_1_and_2_threads(string name, int batch)
     {
         var (model, x, expected, _) = Prepare(name, batch, seed: name.Length * 31 + batch);
@@ -388,6 +421,7 @@ public class ResidualTests
     [InlineData(nameof(ProjectionBlock))]
     [InlineData(nameof(StatisticsBlocks))]
     [InlineData(nameof(HeadBlock))]
+    [InlineData(nameof(SmallPlaneBlock))]
     public void Graph_forward_allocates_nothing_in_steady_state(string name)
     {
         var (model, x, _, batch) = Prepare(name, 2, seed: 3);

@@ -115,11 +115,11 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;
-            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands;
             int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+            int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
             if (Vector512.IsHardwareAccelerated)
                 Conv5S1_C3K6_BnRelu_R6_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
             else if (Vector256.IsHardwareAccelerated)

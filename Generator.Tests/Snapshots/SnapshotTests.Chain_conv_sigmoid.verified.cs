@@ -74,6 +74,7 @@ namespace FusedNorm.Generated
         private const int MaxRowBands = 1; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
         private const int InteriorStart = 0, InteriorEnd = 10;
         private const int FlatPitch = InW, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch, the padded width)
+        private static readonly ScratchPool FlatRows = new(Block * FlatLength); // each task's flat rows, shared by every thread (no allocation once warm)
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -92,18 +93,17 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;
-            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands;
             int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+            float[] flat = FlatRows.Rent(); // the Vector512 flat rows, before their kept columns are copied
+            int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
             if (Vector512.IsHardwareAccelerated)
             {
                 // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
-                float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
                 Conv3x3S1_C8K5_Sigmoid_R5_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
                 KeepColumns(5, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial), rowStart, rowEnd);
-                ArrayPool<float>.Shared.Return(flat);
             }
             else
             {
@@ -112,6 +112,7 @@ namespace FusedNorm.Generated
                 else
                     ConvScalar(5, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
             }
+            FlatRows.Return(flat);
         }
 
         /// <summary>5 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; Sigmoid in registers.</summary>

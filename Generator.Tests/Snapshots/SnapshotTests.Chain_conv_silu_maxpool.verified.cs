@@ -86,6 +86,7 @@ namespace FusedNorm.Generated
         private const int MaxRowBands = 4; // a task is (sample, channel block, band of pooled rows); each call picks 1..MaxRowBands bands
         private const int InteriorStart = 0, InteriorEnd = 16;
         private const int PoolD = 1, PoolH = 8, PoolW = 8, PoolSpatial = PoolD * PoolH * PoolW;
+        private static readonly ScratchPool ConvRows = new(Block * ConvSpatial); // each task's block of conv output, read by the pool, shared by every thread
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -116,29 +117,23 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;
-            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands;
             int poolStart = band * PoolH / bands, poolEnd = (band + 1) * PoolH / bands; // this band's pooled rows
             int rowStart = poolStart * 2, rowEnd = Math.Min(ConvH, (poolEnd - 1) * 2 + 2); // the conv rows their windows read
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             // The block's conv output goes to a scratch buffer that stays in cache; only the pooled result is stored.
-            float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvSpatial);
+            float[] scratch = ConvRows.Rent();
             ref float s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
-            try
-            {
-                if (Vector512.IsHardwareAccelerated)
-                    Conv5x5S1_C3K7_BnSiluMaxPool2_R7_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
-                else if (Vector256.IsHardwareAccelerated)
-                    Conv5x5S1_C3K7_BnSiluMaxPool2_R7_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
-                else
-                    ConvScalar(7, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
-                Pool(7, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial), poolStart, poolEnd);
-            }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(scratch);
-            }
+            int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            if (Vector512.IsHardwareAccelerated)
+                Conv5x5S1_C3K7_BnSiluMaxPool2_R7_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
+            else if (Vector256.IsHardwareAccelerated)
+                Conv5x5S1_C3K7_BnSiluMaxPool2_R7_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
+            else
+                ConvScalar(7, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
+            Pool(7, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial), poolStart, poolEnd);
+            ConvRows.Return(scratch);
         }
 
         /// <summary>7 output channel(s), rows [rowStart, rowEnd): Vector512 over 16 interior columns, scalar at the borders; Silu in registers.</summary>

@@ -84,6 +84,8 @@ namespace FusedNorm.Generated
         private const int InteriorStart = 0, InteriorEnd = 10;
         private const int FlatPitch = InW, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch, the padded width)
         private const int PoolD = 1, PoolH = 5, PoolW = 5, PoolSpatial = PoolD * PoolH * PoolW;
+        private static readonly ScratchPool FlatRows = new(Block * FlatLength); // each task's flat rows, shared by every thread (no allocation once warm)
+        private static readonly ScratchPool ConvRows = new(Block * ConvSpatial); // each task's block of conv output, read by the pool, shared by every thread
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -102,38 +104,32 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;
-            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands;
             int poolStart = band * PoolH / bands, poolEnd = (band + 1) * PoolH / bands; // this band's pooled rows
             int rowStart = poolStart * 2, rowEnd = Math.Min(ConvH, (poolEnd - 1) * 2 + 2); // the conv rows their windows read
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+            float[] flat = FlatRows.Rent(); // the Vector512 flat rows, before their kept columns are copied
             // The block's conv output goes to a scratch buffer that stays in cache; only the pooled result is stored.
-            float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvSpatial);
+            float[] scratch = ConvRows.Rent();
             ref float s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
-            try
+            int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            if (Vector512.IsHardwareAccelerated)
             {
-                if (Vector512.IsHardwareAccelerated)
-                {
-                    // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
-                    float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
-                    Conv5x5S1_C6K16_BnReluMaxPool2_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
-                    KeepColumns(8, flat, ref s0, rowStart, rowEnd);
-                    ArrayPool<float>.Shared.Return(flat);
-                }
+                // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
+                Conv5x5S1_C6K16_BnReluMaxPool2_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
+                KeepColumns(8, flat, ref s0, rowStart, rowEnd);
+            }
+            else
+            {
+                if (Vector256.IsHardwareAccelerated)
+                    Conv5x5S1_C6K16_BnReluMaxPool2_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
                 else
-                {
-                    if (Vector256.IsHardwareAccelerated)
-                        Conv5x5S1_C6K16_BnReluMaxPool2_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
-                    else
-                        ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
-                }
-                Pool(8, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial), poolStart, poolEnd);
+                    ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
             }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(scratch);
-            }
+            Pool(8, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial), poolStart, poolEnd);
+            ConvRows.Return(scratch);
+            FlatRows.Return(flat);
         }
 
         /// <summary>8 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>

@@ -60,7 +60,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(96): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu6 on the accumulators in registers, before the store
     /// tiles   1 output channels × 3×8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 1 channels per group
-    /// tasks   sample × channel block: 96 block(s) per sample, dealt to the worker threads; rows are not split into bands (the blocks make enough tasks)
+    /// tasks   sample × run of channel blocks: 96 block(s) per sample in 16 tasks of up to 6 consecutive blocks (a block alone is 5184 multiply-adds, too little for a task), dealt to the worker threads; each task rents its scratch once
     /// padding each task first copies its group's input plane into a zero-padded buffer of its own (no other task reads it, so the kernel reads the copy from cache), so every output column is interior and no tap is bounds-tested
     /// phases  the padded copy stores each row as 2 column phases of 25 (columns q, q + 2, …), so a stride-2 tap's inputs for consecutive output columns are consecutive: one vector load each
     /// columns 0..23 are interior (no bounds tests, the last vector overlaps the one before); no border columns
@@ -86,6 +86,7 @@ namespace FusedNorm.Generated
         private const int Block = 1, Taps = InPerGroup * 9; // weights per output channel
         private const int FullBlocks = 1, BlocksPerGroup = 1, BlocksPerSample = Groups * BlocksPerGroup;
         private const int MaxRowBands = 1; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
+        private const int BlocksPerTask = 6, TasksPerSample = (BlocksPerSample + BlocksPerTask - 1) / BlocksPerTask; // a task runs consecutive blocks: one block is too little work for a task
         private const int InteriorStart = 0, InteriorEnd = 24;
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
@@ -97,29 +98,32 @@ namespace FusedNorm.Generated
             // No shared copy: each task copies the input planes of its group into a buffer of its own, zero-padded and in 2 column phases (only that task reads them).
             ReadOnlySpan<float> xs = x;
             // Row bands per (sample, block): 1 on one thread, else enough for a few tasks per thread. The tasks receive the count.
-            int bands = Parallelism.RowBands(batch * BlocksPerSample, MaxRowBands);
-            Parallelism.For(xs, y, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);
+            int bands = Parallelism.RowBands(batch * TasksPerSample, MaxRowBands);
+            Parallelism.For(xs, y, bands, batch * TasksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);
         }
 
-        /// <summary>Task = sample × channel block × row band: the band's outputs of the block for one sample, activation and pooling included.</summary>
+        /// <summary>Task = sample × run of BlocksPerTask channel blocks × row band: the band's outputs of each block, one after another, activation and pooling included.</summary>
         private static void BlockTask(ref float x0, ref float y0, int task, int bands, KernelArguments a)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;
-            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            int n = task / (TasksPerSample * bands), first = task / bands % TasksPerSample * BlocksPerTask, band = task % bands;
             int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
-            // This group's input plane, copied zero-padded and in 2 column phases into a buffer of this task's own: no other task reads it, so the kernel reads it from cache.
+            ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             float[] planes = Planes.Rent();
             ref float xg = ref MemoryMarshal.GetArrayDataReference(planes);
-            PaddedInput.CopyPlanesPhased(ref Unsafe.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride);
-            ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-            if (Vector512.IsHardwareAccelerated)
-                Conv3x3S2DW_C96K96_BnRelu6_R1_V512(ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
-            else if (Vector256.IsHardwareAccelerated)
-                Conv3x3S2DW_C96K96_BnRelu6_R1_V256(ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
-            else
-                ConvScalar(1, ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+            for (int block = first, last = Math.Min(first + BlocksPerTask, BlocksPerSample); block < last; block++)
+            {
+                int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+                // This group's input plane, copied zero-padded and in 2 column phases into the task's own buffer: no other task reads it, so the kernel reads it from cache.
+                PaddedInput.CopyPlanesPhased(ref Unsafe.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride);
+                if (Vector512.IsHardwareAccelerated)
+                    Conv3x3S2DW_C96K96_BnRelu6_R1_V512(ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                else if (Vector256.IsHardwareAccelerated)
+                    Conv3x3S2DW_C96K96_BnRelu6_R1_V256(ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                else
+                    ConvScalar(1, ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+            }
             Planes.Return(planes);
         }
 

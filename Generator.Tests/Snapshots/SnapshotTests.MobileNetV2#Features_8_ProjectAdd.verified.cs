@@ -60,10 +60,10 @@ namespace FusedNorm.Generated
     /// <code>
     /// conv    384×6×6 → 64×6×6, 1×1 window unrolled, stride 1, padding 0, dilation 1
     /// norm    BatchNorm2d(64): running statistics folded into the conv weights and bias at load: costs nothing here
-    /// add     + skip on the register tile before the activation and the store, reading the skip tile by tile; the flat Vector512 path (its tiles cross rows) adds it, then activates, as it copies each row's kept columns
+    /// add     + skip on the register tile before the activation and the store, reading the skip tile by tile
     /// tiles   no column tiles (rows narrower than a Vector256, see columns and flat): 8 block(s) of 8 channels
     /// tasks   sample × channel block × row band: 8 block(s) × up to 2 bands of the 6 output rows per sample, as many as give each thread about 4 tasks (1 band on one thread)
-    /// flat    Vector512 eval path: the 6×6 plane is one flat row of 6 positions per output row (the padded width; 0 extra positions per row, dropped), so every tile is 8 channels × 2×16 positions instead of a partial vector per row
+    /// flat    Vector512 eval path: the 6×6 plane is one flat row of 6 positions per output row (the padded width; the output's own layout, so the tiles are stored in place, the skip added to each tile first), so every tile is 8 channels × 2×16 positions instead of a partial vector per row
     /// columns fewer than 8 interior columns, so no column vectors (diagnostic FN0201): each output position computes a full block's 8 channels as one Vector256
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -101,19 +101,17 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;
-            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands;
             int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             ref float sn = ref Unsafe.Add(ref s0, n * OutputSize); // the skip tensor of this sample, laid out as yn
+            int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
             if (Vector512.IsHardwareAccelerated)
             {
-                // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
-                float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);
-                Conv1x1S1_C384K64_BnAdd_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
-                KeepColumnsAdd(8, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial), ref Unsafe.Add(ref sn, oc * ConvSpatial), rowStart, rowEnd);
-                ArrayPool<float>.Shared.Return(flat);
+                // The block's plane as one flat row: here the output's own layout (no column to drop), so the tiles are stored in place (the skip, laid out alike, added to each). A last tile
+                // shifted back over rows of another band stores the values that band stores, computed the same way.
+                Conv1x1S1_C384K64_BnAdd_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), ref Unsafe.Add(ref sn, oc * ConvSpatial), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
             }
             else
             {
@@ -122,7 +120,7 @@ namespace FusedNorm.Generated
         }
 
         /// <summary>8 output channel(s) as one flat row of 6×6 positions (0 dropped per row), flat positions [start, end) of it, 2 vectors of 16 per tile: 8×2 accumulators; no activation.</summary>
-        private static void Conv1x1S1_C384K64_BnAdd_R8_Flat_V512(ref float x, ref float w, ref float bias, ref float flat, int start, int end)
+        private static void Conv1x1S1_C384K64_BnAdd_R8_Flat_V512(ref float x, ref float w, ref float bias, ref float flat, ref float skip, int start, int end)
         {
             // Per-channel bias (the norm folded in), broadcast once.
             Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
@@ -181,23 +179,23 @@ namespace FusedNorm.Generated
                         acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w0_7, acc7_1);
                     }
                 }
-                // Epilogue: store 32 flat positions of each channel; the skip is added (then the activation) as the kept columns are copied.
-                Vector512.StoreUnsafe(acc0_0, ref flat, (nuint)(0 * FlatLength + p));
-                Vector512.StoreUnsafe(acc1_0, ref flat, (nuint)(1 * FlatLength + p));
-                Vector512.StoreUnsafe(acc2_0, ref flat, (nuint)(2 * FlatLength + p));
-                Vector512.StoreUnsafe(acc3_0, ref flat, (nuint)(3 * FlatLength + p));
-                Vector512.StoreUnsafe(acc4_0, ref flat, (nuint)(4 * FlatLength + p));
-                Vector512.StoreUnsafe(acc5_0, ref flat, (nuint)(5 * FlatLength + p));
-                Vector512.StoreUnsafe(acc6_0, ref flat, (nuint)(6 * FlatLength + p));
-                Vector512.StoreUnsafe(acc7_0, ref flat, (nuint)(7 * FlatLength + p));
-                Vector512.StoreUnsafe(acc0_1, ref flat, (nuint)(0 * FlatLength + p + 16));
-                Vector512.StoreUnsafe(acc1_1, ref flat, (nuint)(1 * FlatLength + p + 16));
-                Vector512.StoreUnsafe(acc2_1, ref flat, (nuint)(2 * FlatLength + p + 16));
-                Vector512.StoreUnsafe(acc3_1, ref flat, (nuint)(3 * FlatLength + p + 16));
-                Vector512.StoreUnsafe(acc4_1, ref flat, (nuint)(4 * FlatLength + p + 16));
-                Vector512.StoreUnsafe(acc5_1, ref flat, (nuint)(5 * FlatLength + p + 16));
-                Vector512.StoreUnsafe(acc6_1, ref flat, (nuint)(6 * FlatLength + p + 16));
-                Vector512.StoreUnsafe(acc7_1, ref flat, (nuint)(7 * FlatLength + p + 16));
+                // Epilogue: add the skip, store 32 flat positions of each channel.
+                Vector512.StoreUnsafe(acc0_0 + Vector512.LoadUnsafe(ref skip, (nuint)(0 * FlatLength + p)), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(acc1_0 + Vector512.LoadUnsafe(ref skip, (nuint)(1 * FlatLength + p)), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(acc2_0 + Vector512.LoadUnsafe(ref skip, (nuint)(2 * FlatLength + p)), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(acc3_0 + Vector512.LoadUnsafe(ref skip, (nuint)(3 * FlatLength + p)), ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(acc4_0 + Vector512.LoadUnsafe(ref skip, (nuint)(4 * FlatLength + p)), ref flat, (nuint)(4 * FlatLength + p));
+                Vector512.StoreUnsafe(acc5_0 + Vector512.LoadUnsafe(ref skip, (nuint)(5 * FlatLength + p)), ref flat, (nuint)(5 * FlatLength + p));
+                Vector512.StoreUnsafe(acc6_0 + Vector512.LoadUnsafe(ref skip, (nuint)(6 * FlatLength + p)), ref flat, (nuint)(6 * FlatLength + p));
+                Vector512.StoreUnsafe(acc7_0 + Vector512.LoadUnsafe(ref skip, (nuint)(7 * FlatLength + p)), ref flat, (nuint)(7 * FlatLength + p));
+                Vector512.StoreUnsafe(acc0_1 + Vector512.LoadUnsafe(ref skip, (nuint)(0 * FlatLength + p + 16)), ref flat, (nuint)(0 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc1_1 + Vector512.LoadUnsafe(ref skip, (nuint)(1 * FlatLength + p + 16)), ref flat, (nuint)(1 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc2_1 + Vector512.LoadUnsafe(ref skip, (nuint)(2 * FlatLength + p + 16)), ref flat, (nuint)(2 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc3_1 + Vector512.LoadUnsafe(ref skip, (nuint)(3 * FlatLength + p + 16)), ref flat, (nuint)(3 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc4_1 + Vector512.LoadUnsafe(ref skip, (nuint)(4 * FlatLength + p + 16)), ref flat, (nuint)(4 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc5_1 + Vector512.LoadUnsafe(ref skip, (nuint)(5 * FlatLength + p + 16)), ref flat, (nuint)(5 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc6_1 + Vector512.LoadUnsafe(ref skip, (nuint)(6 * FlatLength + p + 16)), ref flat, (nuint)(6 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(acc7_1 + Vector512.LoadUnsafe(ref skip, (nuint)(7 * FlatLength + p + 16)), ref flat, (nuint)(7 * FlatLength + p + 16));
             }
             // The rest, 2 vector(s) at most: 8 accumulators each, the last shifted back to end at end.
             for (; p < end; p += 16)
@@ -222,15 +220,15 @@ namespace FusedNorm.Generated
                         acc7_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 7)), acc7_0);
                     }
                 }
-                // Epilogue: store 16 flat positions of each channel; the skip is added (then the activation) as the kept columns are copied.
-                Vector512.StoreUnsafe(acc0_0, ref flat, (nuint)(0 * FlatLength + p));
-                Vector512.StoreUnsafe(acc1_0, ref flat, (nuint)(1 * FlatLength + p));
-                Vector512.StoreUnsafe(acc2_0, ref flat, (nuint)(2 * FlatLength + p));
-                Vector512.StoreUnsafe(acc3_0, ref flat, (nuint)(3 * FlatLength + p));
-                Vector512.StoreUnsafe(acc4_0, ref flat, (nuint)(4 * FlatLength + p));
-                Vector512.StoreUnsafe(acc5_0, ref flat, (nuint)(5 * FlatLength + p));
-                Vector512.StoreUnsafe(acc6_0, ref flat, (nuint)(6 * FlatLength + p));
-                Vector512.StoreUnsafe(acc7_0, ref flat, (nuint)(7 * FlatLength + p));
+                // Epilogue: add the skip, store 16 flat positions of each channel.
+                Vector512.StoreUnsafe(acc0_0 + Vector512.LoadUnsafe(ref skip, (nuint)(0 * FlatLength + p)), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(acc1_0 + Vector512.LoadUnsafe(ref skip, (nuint)(1 * FlatLength + p)), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(acc2_0 + Vector512.LoadUnsafe(ref skip, (nuint)(2 * FlatLength + p)), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(acc3_0 + Vector512.LoadUnsafe(ref skip, (nuint)(3 * FlatLength + p)), ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(acc4_0 + Vector512.LoadUnsafe(ref skip, (nuint)(4 * FlatLength + p)), ref flat, (nuint)(4 * FlatLength + p));
+                Vector512.StoreUnsafe(acc5_0 + Vector512.LoadUnsafe(ref skip, (nuint)(5 * FlatLength + p)), ref flat, (nuint)(5 * FlatLength + p));
+                Vector512.StoreUnsafe(acc6_0 + Vector512.LoadUnsafe(ref skip, (nuint)(6 * FlatLength + p)), ref flat, (nuint)(6 * FlatLength + p));
+                Vector512.StoreUnsafe(acc7_0 + Vector512.LoadUnsafe(ref skip, (nuint)(7 * FlatLength + p)), ref flat, (nuint)(7 * FlatLength + p));
             }
         }
 
@@ -424,21 +422,6 @@ namespace FusedNorm.Generated
                     }
                 }
                 Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = acc + Unsafe.Add(ref skip, j * ConvSpatial + row * ConvW + ox); // + skip, then the activation
-            }
-        }
-
-        /// <summary>The ConvW real columns of flat rows [rowStart, rowEnd) (FlatPitch apart) plus the skip (laid out as the output planes), into the block's output planes.</summary>
-        private static void KeepColumnsAdd(int r, float[] flat, ref float dst, ref float skip, int rowStart, int rowEnd)
-        {
-            ref float f0 = ref MemoryMarshal.GetArrayDataReference(flat);
-            for (int j = 0; j < r; j++)
-            {
-                for (int oh = rowStart; oh < rowEnd; oh++)
-                {
-                    ref float f = ref Unsafe.Add(ref f0, j * FlatLength + oh * FlatPitch);
-                    int at = j * ConvSpatial + oh * ConvW, ox = 0;
-                    for (; ox < ConvW; ox++) Unsafe.Add(ref dst, at + ox) = Unsafe.Add(ref f, ox) + Unsafe.Add(ref skip, at + ox);
-                }
             }
         }
     }

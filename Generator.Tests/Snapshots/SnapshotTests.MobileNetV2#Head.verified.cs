@@ -61,7 +61,7 @@ namespace FusedNorm.Generated
     /// act     Relu6 on the accumulators in registers, before the store
     /// pool    AdaptiveAvgPool2d(1): each channel's plane summed in double, in a fixed order, from the block's scratch buffer still in cache → 1280; the conv output never reaches y
     /// tiles   no column tiles (rows narrower than a Vector256, see columns): 160 block(s) of 8 channels
-    /// tasks   sample × channel block: 160 block(s) per sample, dealt to the worker threads; rows are not split into bands (the blocks make enough tasks)
+    /// tasks   sample × run of channel blocks: 160 block(s) per sample in 80 tasks of up to 2 consecutive blocks (a block alone is 23040 multiply-adds, too little for a task), dealt to the worker threads; each task rents its scratch once
     /// columns fewer than 8 interior columns, so no column vectors (diagnostic FN0201): each output position computes a full block's 8 channels as one Vector256
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -80,7 +80,9 @@ namespace FusedNorm.Generated
         private const int Block = 8, Taps = InPerGroup * 1; // weights per output channel
         private const int FullBlocks = 160, BlocksPerGroup = 160, BlocksPerSample = Groups * BlocksPerGroup;
         private const int MaxRowBands = 1; // a task is (sample, channel block, band of pooled rows); each call picks 1..MaxRowBands bands
+        private const int BlocksPerTask = 2, TasksPerSample = (BlocksPerSample + BlocksPerTask - 1) / BlocksPerTask; // a task runs consecutive blocks: one block is too little work for a task
         private const int PoolD = 1, PoolH = 1, PoolW = 1, PoolSpatial = PoolD * PoolH * PoolW;
+        private static readonly ScratchPool ConvRows = new(Block * ConvSpatial); // each task's block of conv output, read by the pool, shared by every thread
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -90,33 +92,30 @@ namespace FusedNorm.Generated
         {
             ReadOnlySpan<float> xs = x;
             // Row bands per (sample, block): 1 on one thread, else enough for a few tasks per thread. The tasks receive the count.
-            int bands = Parallelism.RowBands(batch * BlocksPerSample, MaxRowBands);
-            Parallelism.For(xs, y, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);
+            int bands = Parallelism.RowBands(batch * TasksPerSample, MaxRowBands);
+            Parallelism.For(xs, y, bands, batch * TasksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);
         }
 
-        /// <summary>Task = sample × channel block × row band: the band's outputs of the block for one sample, activation and pooling included.</summary>
+        /// <summary>Task = sample × run of BlocksPerTask channel blocks × row band: the band's outputs of each block, one after another, activation and pooling included.</summary>
         private static void BlockTask(ref float x0, ref float y0, int task, int bands, KernelArguments a)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;
-            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            int n = task / (TasksPerSample * bands), first = task / bands % TasksPerSample * BlocksPerTask, band = task % bands;
             const int poolStart = 0, poolEnd = 1; // one pooled row: the channel's mean
             const int rowStart = 0, rowEnd = ConvH; // global average pooling reads the whole plane (one band)
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             // The block's conv output goes to a scratch buffer that stays in cache; only the pooled result is stored.
-            float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvSpatial);
+            float[] scratch = ConvRows.Rent();
             ref float s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
-            try
+            for (int block = first, last = Math.Min(first + BlocksPerTask, BlocksPerSample); block < last; block++)
             {
+                int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
                 ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
                 Pool(8, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial), poolStart, poolEnd);
             }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(scratch);
-            }
+            ConvRows.Return(scratch);
         }
 
         /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>

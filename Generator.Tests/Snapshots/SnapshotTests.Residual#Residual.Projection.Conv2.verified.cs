@@ -118,12 +118,12 @@ namespace FusedNorm.Generated
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;
-            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands;
             int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             ref float sn = ref Unsafe.Add(ref s0, n * OutputSize); // the skip tensor of this sample, laid out as yn
+            int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
             if (Vector512.IsHardwareAccelerated)
                 Conv3x3S1_C32K32_BnAddRelu_R8_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), ref Unsafe.Add(ref sn, oc * ConvSpatial), oc, rowStart, rowEnd);
             else if (Vector256.IsHardwareAccelerated)

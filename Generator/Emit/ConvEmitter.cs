@@ -70,7 +70,11 @@ internal static class ConvEmitter
         w.Line($"private const int Block = {c.OcBlock}, Taps = InPerGroup * {c.TapsPerInput}; // weights per output channel");
         w.Line($"private const int FullBlocks = {c.FullBlocks}, BlocksPerGroup = {c.BlocksPerGroup}, BlocksPerSample = Groups * BlocksPerGroup;");
         if (chain.Norm?.EvalMode is null or NormMode.Folded)
+        {
             w.Line($"private const int MaxRowBands = {chain.MaxRowBands}; // a task is (sample, channel block, band of {(chain.Pool is null ? "output" : "pooled")} rows); each call picks 1..MaxRowBands bands");
+            if (chain.BlocksPerTask > 1)
+                w.Line($"private const int BlocksPerTask = {chain.BlocksPerTask}, TasksPerSample = (BlocksPerSample + BlocksPerTask - 1) / BlocksPerTask; // a task runs consecutive blocks: one block is too little work for a task");
+        }
         if (chain.StatBands > 1)
         {
             w.Line($"private const int StatBands = {chain.StatBands}; // row bands of every (sample, {(chain.Norm!.EvalMode == NormMode.BatchStatistics || RunsWithinBlocks(chain) ? "channel block" : "sample")}), fixed by the shape so the moments merge in the same order at any thread count");
@@ -79,6 +83,9 @@ internal static class ConvEmitter
         if (c.Vectorized) w.Line($"private const int InteriorStart = {c.InteriorStart}, InteriorEnd = {c.InteriorEnd};");
         if (c.Flat512) w.Line($"private const int FlatPitch = {(c.Stride == 1 || c.Polyphase ? "InW" : "Stride * InW")}, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch{(c.Polyphase ? ": a quarter plane's width" : c.Stride == 1 ? ", the padded width" : ": Stride rows of the phased copy")})");
         if (chain.Pool is { } p) w.Line($"private const int PoolD = {p.OutDepth}, PoolH = {p.OutHeight}, PoolW = {p.OutWidth}, PoolSpatial = PoolD * PoolH * PoolW;");
+        if (FlatRows(chain)) w.Line("private static readonly ScratchPool FlatRows = new(Block * FlatLength); // each task's flat rows, shared by every thread (no allocation once warm)");
+        if (chain.Pool is not null && chain.Norm?.EvalMode is null or NormMode.Folded)
+            w.Line("private static readonly ScratchPool ConvRows = new(Block * ConvSpatial); // each task's block of conv output, read by the pool, shared by every thread");
         if (chain.Pool is not null && chain.HasSkip) w.Line("public const int AddSize = OutC * ConvSpatial; // the skip tensor per sample: the conv output's shape, added before pooling");
         if (chain.Norm is { RunLength: > 0 } n && (n.EvalMode == NormMode.RunStatistics || n.TrainingMode == NormMode.RunStatistics))
             w.Line($"private const int RunLength = {n.RunLength}, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample");
@@ -118,7 +125,7 @@ internal static class ConvEmitter
         }
         if (stats) { w.Line(); NormEmitter.EmitNormalizers(w, chain); }
         if (chain.Pool is not null) { w.Line(); PoolEmitter.Emit(w, chain); }
-        if (fused && c.Flat512) { if (chain.HasSkip) { w.Line(); EmitKeepColumnsAdd(w, chain); } else if (!c.FlatInPlace) { w.Line(); EmitKeepColumns(w); } }
+        if (fused && c.Flat512 && !c.FlatInPlace) { w.Line(); if (chain.HasSkip) EmitKeepColumnsAdd(w, chain); else EmitKeepColumns(w); }
         foreach (int lanes in widths)
             if (c.Stride > 1 && c.ColumnPhases == 1) { w.Line(); EmitStridedLoad(w, c, lanes); }
         if (c.InputPool is not null) { w.Line(); EmitCopyInput(w, c); }
@@ -297,10 +304,11 @@ internal static class ConvEmitter
                 if (mode is null)
                 {
                     w.Comment("Row bands per (sample, block): 1 on one thread, else enough for a few tasks per thread. The tasks receive the count.");
-                    w.Line("int bands = Parallelism.RowBands(batch * BlocksPerSample, MaxRowBands);");
+                    string tasks = chain.BlocksPerTask > 1 ? "TasksPerSample" : "BlocksPerSample";
+                    w.Line($"int bands = Parallelism.RowBands(batch * {tasks}, MaxRowBands);");
                     w.Line(chain.HasSkip
-                        ? "Parallelism.For(xs, y, skip, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, ref float s0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, ref s0, task, bands, a), a);"
-                        : "Parallelism.For(xs, y, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);");
+                        ? $"Parallelism.For(xs, y, skip, bands, batch * {tasks} * bands, static (ref float x0, ref float y0, ref float s0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, ref s0, task, bands, a), a);"
+                        : $"Parallelism.For(xs, y, bands, batch * {tasks} * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, task, bands, a), a);");
                 }
                 else
                 {
@@ -390,18 +398,27 @@ internal static class ConvEmitter
         }
     }
 
-    /// <summary>One (sample, channel block) of a fused chain.</summary>
+    /// <summary>
+    /// One (sample, channel block, row band) of a fused chain, or with <see cref="ChainPlan.BlocksPerTask"/> above 1 a run
+    /// of consecutive blocks of one sample: the task's scratch (its copy of a group's planes, the flat rows, the conv
+    /// rows a pool reads) is rented once from the chain's ScratchPools (static, shared by every thread: no call allocates once warm, whichever thread
+    /// runs which task, unlike ArrayPool.Shared's per-thread arrays) and reused by each block.
+    /// </summary>
     private static void EmitBlockTask(SourceWriter w, ChainPlan chain)
     {
         ConvPlan c = chain.Conv!;
-        bool pool = chain.Pool is not null;
-        w.Line("/// <summary>Task = sample × channel block × row band: the band's outputs of the block for one sample, activation and pooling included.</summary>");
+        bool pool = chain.Pool is not null, run = chain.BlocksPerTask > 1;
+        bool flatRows = FlatRows(chain);
+        w.Line(run
+            ? "/// <summary>Task = sample × run of BlocksPerTask channel blocks × row band: the band's outputs of each block, one after another, activation and pooling included.</summary>"
+            : "/// <summary>Task = sample × channel block × row band: the band's outputs of the block for one sample, activation and pooling included.</summary>");
         using (w.Block($"private static void BlockTask({Ref} x0, {Ref} y0{SkipRef(chain, "s0")}, int task, int bands, KernelArguments a)"))
         {
             w.Line($"{Ref} w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
             w.Line($"{Ref} b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
-            w.Line("int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands, inGroup = block % BlocksPerGroup;");
-            w.Line("int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;");
+            w.Line(run
+                ? "int n = task / (TasksPerSample * bands), first = task / bands % TasksPerSample * BlocksPerTask, band = task % bands;"
+                : "int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands;");
             if (chain.Pool is { IsGlobal: true })
             {
                 w.Line("const int poolStart = 0, poolEnd = 1; // one pooled row: the channel's mean");
@@ -416,44 +433,49 @@ internal static class ConvEmitter
             }
             else
                 w.Line("int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows");
-            string? group = null; // the task's own copy of its group's input planes (TaskCopy), else the kernels read xn
-            if (chain.TaskCopy)
-            {
-                w.Comment($"This group's {(c.InPerGroup == 1 ? "input plane" : "input planes")}, copied {(c.ColumnPhases > 1 ? $"zero-padded and in {c.ColumnPhases} column phases" : "zero-padded")} into a buffer of this task's own: no other task reads {(c.InPerGroup == 1 ? "it" : "them")}, so the kernel reads {(c.InPerGroup == 1 ? "it" : "them")} from cache.");
-                w.Line("float[] planes = Planes.Rent();");
-                w.Line($"{Ref} xg = ref MemoryMarshal.GetArrayDataReference(planes);");
-                w.Line(c.Polyphase
-                    ? $"PaddedInput.CopyPlanesPolyphase(ref {Unsafe}.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceH, SourceW, PadH, PadW, Stride);"
-                    : c.ColumnPhases > 1
-                    ? $"PaddedInput.CopyPlanesPhased(ref {Unsafe}.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride);"
-                    : $"PaddedInput.CopyPlanes(ref {Unsafe}.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceD, SourceH, SourceW, PadD, PadH, PadW);");
-                group = "xg";
-            }
-            else
-                w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
+            if (!chain.TaskCopy) w.Line($"{Ref} xn = ref {Unsafe}.Add(ref x0, n * XSize);");
             w.Line($"{Ref} yn = ref {Unsafe}.Add(ref y0, n * OutputSize);");
             if (chain.HasSkip)
                 w.Line(pool
                     ? $"{Ref} sn = ref {Unsafe}.Add(ref s0, n * AddSize); // the skip tensor of this sample, laid out as the conv output (before pooling)"
                     : $"{Ref} sn = ref {Unsafe}.Add(ref s0, n * OutputSize); // the skip tensor of this sample, laid out as yn");
+            string? group = null; // the task's own copy of its group's input planes (TaskCopy), else the kernels read xn
+            if (chain.TaskCopy)
+            {
+                w.Line("float[] planes = Planes.Rent();");
+                w.Line($"{Ref} xg = ref MemoryMarshal.GetArrayDataReference(planes);");
+                group = "xg";
+            }
+            if (flatRows) w.Line("float[] flat = FlatRows.Rent(); // the Vector512 flat rows, before their kept columns are copied");
             string scratchRef = chain.HasSkip ? "z0" : "s0"; // s0 is the skip tensor in a chain with an add
             if (pool)
             {
                 w.Comment("The block's conv output goes to a scratch buffer that stays in cache; only the pooled result is stored.");
-                w.Line("float[] scratch = ArrayPool<float>.Shared.Rent(Block * ConvSpatial);");
+                w.Line("float[] scratch = ConvRows.Rent();");
                 w.Line($"{Ref} {scratchRef} = ref MemoryMarshal.GetArrayDataReference(scratch);");
-                w.Open("try");
+            }
+            if (run) w.Open("for (int block = first, last = Math.Min(first + BlocksPerTask, BlocksPerSample); block < last; block++)");
+            w.Line("int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;");
+            if (chain.TaskCopy)
+            {
+                w.Comment($"This group's {(c.InPerGroup == 1 ? "input plane" : "input planes")}, copied {(c.ColumnPhases > 1 ? $"zero-padded and in {c.ColumnPhases} column phases" : "zero-padded")} into the task's own buffer: no other task reads {(c.InPerGroup == 1 ? "it" : "them")}, so the kernel reads {(c.InPerGroup == 1 ? "it" : "them")} from cache.");
+                w.Line(c.Polyphase
+                    ? $"PaddedInput.CopyPlanesPolyphase(ref {Unsafe}.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceH, SourceW, PadH, PadW, Stride);"
+                    : c.ColumnPhases > 1
+                    ? $"PaddedInput.CopyPlanesPhased(ref {Unsafe}.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride);"
+                    : $"PaddedInput.CopyPlanes(ref {Unsafe}.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceD, SourceH, SourceW, PadD, PadH, PadW);");
             }
             void Body(int r)
             {
                 string dst = pool ? scratchRef : $"{Unsafe}.Add(ref yn, oc * ConvSpatial)";
-                if (c.FlatInPlace && !chain.HasSkip)
+                if (c.FlatInPlace)
                 {
                     using (w.Block("if (Vector512.IsHardwareAccelerated)"))
                     {
-                        w.Comment("The block's plane as one flat row: here the output's own layout (no column to drop), so the tiles are stored in place. A last tile");
+                        w.Comment($"The block's plane as one flat row: here the output's own layout (no column to drop), so the tiles are stored in place{(chain.HasSkip ? " (the skip, laid out alike, added to each)" : "")}. A last tile");
                         w.Comment("shifted back over rows of another band stores the values that band stores, computed the same way.");
-                        w.Line($"{FlatName(chain, r)}(ref {(group ?? $"{Unsafe}.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW)")}, ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), ref {dst}, rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);");
+                        string skipArg = chain.HasSkip ? $"ref {Unsafe}.Add(ref sn, oc * ConvSpatial), " : "";
+                        w.Line($"{FlatName(chain, r)}(ref {(group ?? $"{Unsafe}.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW)")}, ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), ref {dst}, {skipArg}rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);");
                     }
                     w.Open("else");
                 }
@@ -462,12 +484,10 @@ internal static class ConvEmitter
                     using (w.Block("if (Vector512.IsHardwareAccelerated)"))
                     {
                         w.Comment("The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.");
-                        w.Line("float[] flat = ArrayPool<float>.Shared.Rent(Block * FlatLength);");
                         w.Line($"{FlatName(chain, r)}(ref {(group ?? $"{Unsafe}.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW)")}, ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);");
                         w.Line(chain.HasSkip
                             ? $"KeepColumnsAdd({r}, flat, ref {dst}, ref {Unsafe}.Add(ref sn, oc * ConvSpatial), rowStart, rowEnd);"
                             : $"KeepColumns({r}, flat, ref {dst}, rowStart, rowEnd);");
-                        w.Line("ArrayPool<float>.Shared.Return(flat);");
                     }
                     w.Open("else");
                 }
@@ -481,14 +501,16 @@ internal static class ConvEmitter
                 using (w.Block("if (inGroup < FullBlocks)")) Body(c.OcBlock);
                 using (w.Block("else")) Body(c.TailChannels);
             }
-            if (pool)
-            {
-                w.Close();
-                using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(scratch);");
-            }
+            if (run) w.Close();
+            if (pool) w.Line("ConvRows.Return(scratch);");
+            if (flatRows) w.Line("FlatRows.Return(flat);");
             if (group is not null) w.Line("Planes.Return(planes);");
         }
     }
+
+    /// <summary>Whether a fused chain's Vector512 flat kernel stores into flat rows of its own (then copies their kept columns) rather than into y.</summary>
+    internal static bool FlatRows(ChainPlan chain) =>
+        chain.Conv is { Flat512: true, FlatInPlace: false } && chain.Norm?.EvalMode is null or NormMode.Folded;
 
     /// <summary>One sample of a run-statistics chain: its blocks in order, each completed run normalized at once.</summary>
     private static void EmitSampleTask(SourceWriter w, ChainPlan chain)
@@ -746,7 +768,8 @@ internal static class ConvEmitter
         int cols = c.FlatVectors(r);
         string vec = "Vector512<float>";
         w.Line($"/// <summary>{r} output channel(s) as one flat row of {c.OutHeight}×{c.FlatPitch} positions ({c.FlatPitch - c.OutWidth} dropped per row), flat positions [start, end) of it, {cols} vectors of 16 per tile: {r}×{cols} accumulators; {(chain.Activation is { } a ? ActivationName(a) + " in registers" : "no activation")}.</summary>");
-        using (w.Block($"private static void {FlatName(chain, r)}({Ref} x, {Ref} w, {Ref} bias, {Ref} flat, int start, int end)"))
+        string skip = c.FlatInPlace && chain.HasSkip ? $"{Ref} skip, " : ""; // stored in place: the skip is added to each tile
+        using (w.Block($"private static void {FlatName(chain, r)}({Ref} x, {Ref} w, {Ref} bias, {Ref} flat, {skip}int start, int end)"))
         {
             w.Comment("Per-channel bias" + (chain.Norm?.EvalMode == NormMode.Folded ? " (the norm folded in)" : "") + ", broadcast once.");
             for (int j = 0; j < r; j++)
@@ -803,14 +826,20 @@ internal static class ConvEmitter
             ? "int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at row oh, slot ox of quarter (0, 0), which is position p of the polyphase copy"
             : "int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at input row oh · Stride, slot ox of phase 0, which is position p of the phased copy");
         EmitWindow(w, c, r, lanes, cols, Acc, unroll);
-        // With a residual add the activation comes after the add, which KeepColumnsAdd makes as it copies the kept columns.
-        ActivationSpec? activation = chain.HasSkip ? null : chain.Activation;
-        w.Comment(chain.HasSkip
+        // With a residual add the activation comes after the add: stored in place, the tile adds the skip (laid out as the
+        // flat row, which is the output's layout); else KeepColumnsAdd adds it as it copies the kept columns.
+        bool addsSkip = chain.HasSkip && c.FlatInPlace;
+        ActivationSpec? activation = chain.HasSkip && !addsSkip ? null : chain.Activation;
+        w.Comment(chain.HasSkip && !addsSkip
             ? $"Epilogue: store {cols * lanes} flat positions of each channel; the skip is added (then the activation) as the kept columns are copied."
-            : $"Epilogue: {(activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {cols * lanes} flat positions of each channel.");
+            : $"Epilogue: {(addsSkip ? "add the skip, " : "")}{(activation is { } act ? ActivationName(act) + " in registers, then " : "")}store {cols * lanes} flat positions of each channel.");
         for (int u = 0; u < cols; u++)
             for (int j = 0; j < r; j++)
-                w.Line($"Vector512.StoreUnsafe({Activate(activation, Acc(j, u))}, ref flat, (nuint)({j} * FlatLength + p{(u == 0 ? "" : " + " + u * lanes)}));");
+            {
+                string index = $"(nuint)({j} * FlatLength + p{(u == 0 ? "" : " + " + u * lanes)})";
+                string value = addsSkip ? $"{Acc(j, u)} + Vector512.LoadUnsafe(ref skip, {index})" : Acc(j, u);
+                w.Line($"Vector512.StoreUnsafe({Activate(activation, value)}, ref flat, {index});");
+            }
     }
 
     /// <summary>KeepColumns for a chain with a residual add: each kept column gets its skip value added, then the activation.</summary>

@@ -33,7 +33,7 @@ internal static class FusionPlanComment
             if (chain.HasSkip)
                 w.Line(chain.ComputesStatistics
                     ? "/// add     + skip in the normalize step, after the affine and before the activation, reading the skip as the step reads the run"
-                    : chain.Conv!.Flat512
+                    : chain.Conv!.Flat512 && !chain.Conv.FlatInPlace
                         ? "/// add     + skip on the register tile before the activation and the store, reading the skip tile by tile; the flat Vector512 path (its tiles cross rows) adds it, then activates, as it copies each row's kept columns"
                         : "/// add     + skip on the register tile before the activation and the store, reading the skip tile by tile");
             Activation(w, chain);
@@ -49,6 +49,9 @@ internal static class FusionPlanComment
             {
                 int blocks = c.BlocksPerSample;
                 string rows = chain.Pool is null ? "output" : "pooled";
+                if (chain.BlocksPerTask > 1)
+                    w.Line($"/// tasks   sample × run of channel blocks: {blocks} block(s) per sample in {(blocks + chain.BlocksPerTask - 1) / chain.BlocksPerTask} tasks of up to {chain.BlocksPerTask} consecutive blocks (a block alone is {(long)c.OcBlock * c.OutSpatial * c.InPerGroup * c.TapsPerInput} multiply-adds, too little for a task), dealt to the worker threads; each task rents its scratch once");
+                else
                 w.Line(chain.MaxRowBands == 1
                     ? $"/// tasks   sample × channel block: {blocks} block(s) per sample, dealt to the worker threads; rows are not split into bands ({(c.Rank != 2 ? "only 2d chains are" : blocks >= ModelPlanner.MaxTasksPerSample ? "the blocks make enough tasks" : chain.BandedRows == 1 ? "one row" : "too little work per band")})"
                     : $"/// tasks   sample × channel block × row band: {blocks} block(s) × up to {chain.MaxRowBands} bands of the {chain.BandedRows} {rows} rows per sample, as many as give each thread about 4 tasks (1 band on one thread)");
@@ -56,7 +59,7 @@ internal static class FusionPlanComment
             else
                 StatisticsTasks(w, chain);
             if (c.Flat512)
-                w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row of {c.FlatPitch} positions per output row ({(c.Stride == 1 ? (c.StrideH == 1 ? "the padded width" : $"{c.StrideH} rows of the padded copy") : c.Polyphase ? "a quarter plane's width" : $"{c.Stride} rows of the phased copy")}; {(c.FlatInPlace && !chain.HasSkip ? "the output's own layout, so the tiles are stored in place" : $"{c.FlatPitch - c.OutWidth} extra positions per row, dropped")}), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
+                w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row of {c.FlatPitch} positions per output row ({(c.Stride == 1 ? (c.StrideH == 1 ? "the padded width" : $"{c.StrideH} rows of the padded copy") : c.Polyphase ? "a quarter plane's width" : $"{c.Stride} rows of the phased copy")}; {(c.FlatInPlace ? "the output's own layout, so the tiles are stored in place" + (chain.HasSkip ? ", the skip added to each tile first" : "") : $"{c.FlatPitch - c.OutWidth} extra positions per row, dropped")}), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
             if (c.Prologue is not null)
                 w.Line($"/// prologue {ConvEmitter.PrologueText(c)}: applied while the input is copied into the buffer the kernels read (one gathering pass, indices computed once), so no upsampled or padded tensor is stored and no tap is bounds-tested");
             else if (c.Pads && chain.TaskCopy)

@@ -364,7 +364,8 @@ public sealed record ChainPlan(
     bool Softmax = false,
     string? Block = null,
     int StatBands = 1,
-    bool TaskCopy = false)
+    bool TaskCopy = false,
+    int BlocksPerTask = 1)
 {
     /// <summary>The chain ends in a residual add: its methods take the skip tensor (of the output's shape) after x.</summary>
     public bool HasSkip => SkipParameter is not null;
