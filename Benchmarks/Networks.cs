@@ -209,14 +209,18 @@ internal static class Networks
         Console.WriteLine($"// {network.Title}, batch 1, {threads} thread(s): ONNX Runtime's profile, mean µs per node over the last {runs} of {20 + runs} runs");
         double total = 0;
         var byOp = new Dictionary<string, double>();
-        int convs = 0;
+        // ORT names a fused Conv node after the last node it absorbed (its BatchNormalization, Clip or Relu), whose number
+        // follows the graph's creation order, not the execution order: the labels go to the Conv nodes sorted by it.
+        static int Number(string node) => int.TryParse(new string(node.Split('_').FirstOrDefault(p => p.Length > 0 && p.All(char.IsDigit)) ?? "x"), out int k) ? k : int.MaxValue;
+        var convNodes = order.Where(n => nodes[n].Op == "Conv").OrderBy(Number).ToList();
+        var labelOf = convNodes.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i < labels.Count ? labels[p.i] : "");
         foreach (string n in order)
         {
             var (op, times) = nodes[n];
             double mean = times.Skip(Math.Max(0, times.Count - runs)).Average();
             total += mean;
             byOp[op] = byOp.GetValueOrDefault(op) + mean;
-            string label = op == "Conv" && convs < labels.Count ? labels[convs++] : ""; // ORT keeps every Conv (BatchNorm, Clip and Add fused in), in order
+            string label = labelOf.GetValueOrDefault(n, "");
             Console.WriteLine($"{mean,9:F1} µs  {op,-20} {n,-28} {label}");
         }
         Console.WriteLine($"{total,9:F1} µs  total of the nodes");

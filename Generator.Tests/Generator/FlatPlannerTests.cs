@@ -42,4 +42,17 @@ public class FlatPlannerTests
     [InlineData(64, 2, 2, 64, 1, 1, 0)] // ResNet-50 64²'s 2×2 stage
     public void A_plane_under_one_vector_keeps_the_pixel_kernels(int inC, int h, int w, int outC, int kernel, int stride, int padding) =>
         Assert.False(Plan(new[] { inC, h, w }, outC, kernel, stride, padding).Flat512);
+
+    [Theory]
+    [InlineData(128, 28, 256, 3, 1)] // ResNet-18's layer3.0.conv1: 14 columns
+    [InlineData(64, 56, 128, 3, 1)]  // layer2.0.conv1 would be 28 columns: a Vector512 row, not flat (below)
+    [InlineData(16, 28, 32, 1, 0)]   // the 1×1 stride-2 shortcut onto 14²
+    public void A_stride_2_conv_onto_rows_under_16_columns_runs_flat_over_quarter_planes(int inC, int size, int outC, int kernel, int padding)
+    {
+        ConvPlan c = Plan(new[] { inC, size, size }, outC, kernel, 2, padding);
+        bool narrow = c.OutWidth < 16;
+        Assert.Equal(narrow, c.Flat512);
+        Assert.Equal(narrow, c.Polyphase);
+        if (narrow) Assert.True(c.Vectorized); // the Vector256 row kernels (no AVX-512) read the quarter planes too
+    }
 }

@@ -51,4 +51,23 @@ public class TaskCopyPlannerTests
     [Fact]
     public void A_chain_that_computes_statistics_keeps_the_shared_copy() // batch statistics: its tasks are not (sample, block)
         => Assert.False(Plan(new[] { 16, 20, 20 }, 16, 16, norm: BatchNorm(16, track: false)).TaskCopy);
+
+    [Theory]
+    [InlineData(576, 14, 14, 2, true)]  // MobileNetV2 224²'s features.14 depthwise
+    [InlineData(960, 7, 7, 1, true)]    // features.15–17
+    [InlineData(16, 15, 15, 1, true)]   // the widest row
+    [InlineData(16, 16, 16, 1, false)]  // a row of 16 leaves no lane to spare: the copy and its kernels
+    [InlineData(16, 3, 4, 1, false)]    // a plane of 12 floats: a row's vector would start before the plane
+    [InlineData(96, 112, 112, 2, false)] // wide rows: the copy and the row kernels
+    public void A_depthwise_conv_on_rows_under_16_reads_its_input_rows_through_permutes(int channels, int h, int w, int stride, bool expected)
+        => Assert.Equal(expected, Plan(new[] { channels, h, w }, channels, channels, stride, norm: BatchNorm(channels)).RowPermute);
+
+    [Theory]
+    [InlineData(8, 10, 10, 16, 8, 1)] // ReferenceTests' row_permute_multiplier2: 2 channels per block
+    [InlineData(8, 13, 15, 8, 4, 2)]  // row_permute_two_planes_w15_s2: 2 input planes per group
+    public void A_grouped_conv_with_few_channels_per_group_on_narrow_rows_reads_them_through_permutes(int inC, int h, int w, int outC, int groups, int stride)
+        => Assert.True(Plan(new[] { inC, h, w }, outC, groups, stride).RowPermute);
+
+    [Fact]
+    public void A_dense_conv_on_a_narrow_plane_keeps_its_kernels() => Assert.False(Plan(new[] { 16, 7, 7 }, 16, 1).RowPermute);
 }

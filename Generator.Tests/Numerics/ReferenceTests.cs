@@ -165,7 +165,43 @@ public class ReferenceTests
         new("narrow_channels_k3_groupnorm", new[] { 8, 5, 5 }, new ConvCase(16, 3, Padding: 1), NormOf: new(Layer.GroupNorm, Groups: 4), Activation: Layer.SiLU),
         new("narrow_channels_k3_batchstats_grouped", new[] { 32, 4, 4 }, new ConvCase(32, 3, Padding: 1, Groups: 2), NormOf: new(Layer.BatchNorm2d, Track: false), Activation: Layer.ReLU),
         new("narrow_channels_k1_instancenorm", new[] { 16, 3, 3 }, new ConvCase(16, 1), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false)),
-    }.Concat(TaskCopyCases).Concat(SmallFlatCases).Concat(TinyPlaneCases).Concat(PolyphaseCases).Select((chain, i) => new object[] { chain, 300 + i });
+    }.Concat(TaskCopyCases).Concat(SmallFlatCases).Concat(TinyPlaneCases).Concat(PolyphaseCases).Concat(RowPermuteCases).Concat(NarrowStridedCases).Select((chain, i) => new object[] { chain, 300 + i });
+
+    /// <summary>
+    /// Strided convs onto rows of 8–15 columns (a Vector256 row but not a Vector512 one), which now run the flat Vector512
+    /// kernel over the polyphase copy, and whose Vector256 row kernels (without AVX-512; CI runs them) read the same
+    /// quarter planes: ResNet-18's layer3.0.conv1 shape (28² → 14²), its 1×1 stride-2 shortcut (stored in place), odd
+    /// sizes, stride 3, MobileNetV2's 28² → 14² depthwise (each task's own quarter planes), a channel tail.
+    /// </summary>
+    private static readonly ChainCase[] NarrowStridedCases =
+    {
+        new("narrow_strided_28to14", new[] { 16, 28, 28 }, new ConvCase(24, 3, Stride: 2, Padding: 1, Bias: false), Norm: true, Activation: Layer.ReLU),
+        new("narrow_strided_shortcut_1x1", new[] { 16, 28, 28 }, new ConvCase(32, 1, Stride: 2, Bias: false), Norm: true),
+        new("narrow_strided_odd_25x29", new[] { 8, 25, 29 }, new ConvCase(16, 3, Stride: 2, Padding: 1), Norm: true, Activation: Layer.SiLU),
+        new("narrow_strided_s3_40", new[] { 4, 40, 40 }, new ConvCase(8, 3, Stride: 3, Padding: 1), Activation: Layer.ReLU),
+        new("narrow_strided_depthwise_28to14", new[] { 24, 28, 28 }, new ConvCase(24, 3, Stride: 2, Padding: 1, Groups: 24, Bias: false), Norm: true, Activation: Layer.ReLU6),
+        new("narrow_strided_tail_channels", new[] { 6, 22, 22 }, new ConvCase(12, 3, Stride: 2, Padding: 1), Norm: true, Activation: Layer.ReLU6),
+    };
+
+    /// <summary>
+    /// Grouped convs on planes under 16 columns whose output rows are each one Vector512 from the unpadded input rows
+    /// (ChainPlan.RowPermute, with AVX-512; CI also runs them without, on the copy): MobileNetV2's 14² → 7² and 7² → 7²
+    /// depthwise shapes, a 5×5 window on a non-square plane, dilation 2, a channel multiplier of 2 (2 channels per
+    /// block), two input planes per group with the widest row (15) and stride 2, stride 3, an unpadded conv (no copy
+    /// at all), the last rows' vectors shifted back inside the plane, and a band of fewer than 16 outputs.
+    /// </summary>
+    private static readonly ChainCase[] RowPermuteCases =
+    {
+        new("row_permute_depthwise_s2_14to7", new[] { 24, 14, 14 }, new ConvCase(24, 3, Stride: 2, Padding: 1, Groups: 24, Bias: false), Norm: true, Activation: Layer.ReLU6),
+        new("row_permute_depthwise_7x7", new[] { 40, 7, 7 }, new ConvCase(40, 3, Padding: 1, Groups: 40, Bias: false), Norm: true, Activation: Layer.ReLU6),
+        new("row_permute_k5_9x11", new[] { 6, 9, 11 }, new ConvCase(6, 5, Padding: 2, Groups: 6), Activation: Layer.SiLU),
+        new("row_permute_dilated", new[] { 8, 12, 12 }, new ConvCase(8, 3, Padding: 2, Dilation: 2, Groups: 8), Norm: true, Activation: Layer.ReLU),
+        new("row_permute_multiplier2", new[] { 8, 10, 10 }, new ConvCase(16, 3, Padding: 1, Groups: 8), Norm: true),
+        new("row_permute_two_planes_w15_s2", new[] { 8, 13, 15 }, new ConvCase(8, 3, Stride: 2, Padding: 1, Groups: 4), Activation: Layer.Tanh),
+        new("row_permute_s3", new[] { 4, 15, 15 }, new ConvCase(4, 3, Stride: 3, Padding: 1, Groups: 4), Norm: true),
+        new("row_permute_unpadded", new[] { 16, 8, 8 }, new ConvCase(16, 3, Groups: 16), Norm: true, Activation: Layer.ReLU),
+        new("row_permute_wide_output_4x4", new[] { 8, 4, 5 }, new ConvCase(8, 3, Padding: 1, Groups: 8), Activation: Layer.ReLU),
+    };
 
     /// <summary>
     /// Strided convs onto planes narrower than a Vector256 row, whose flat kernel reads the polyphase copy
@@ -256,6 +292,20 @@ public class ReferenceTests
     [InlineData(4)]
     public void Polyphase_chain_is_the_same_at_every_thread_count(int index) =>
         Check(PolyphaseCases[index], 390 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
+
+    /// <summary>The narrow strided convs at 1, 2 and 3 threads and batch 3.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(4)]
+    public void Narrow_strided_chain_is_the_same_at_every_thread_count(int index) =>
+        Check(NarrowStridedCases[index], 405 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
+
+    /// <summary>The row-permute kernels at 1, 2 and 3 threads and batch 3.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    public void Row_permute_chain_is_the_same_at_every_thread_count(int index) =>
+        Check(RowPermuteCases[index], 395 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
 
     /// <summary>The tiny planes' tiles at 1, 2 and 3 threads and batch 3.</summary>
     [Theory]

@@ -117,6 +117,8 @@ internal static class ConvEmitter
             }
         if (fused && c.Flat512)
             foreach (int r in blockSizes) { w.Line(); EmitFlatBlock(w, chain, r); }
+        if (fused && chain.RowPermute)
+            foreach (int r in blockSizes) { w.Line(); EmitRowPermuteBlock(w, chain, r); }
         if (fused) { w.Line(); EmitScalarBlock(w, chain, null); w.Line(); EmitPixel(w, chain, null); }
         foreach (NormMode mode in new[] { eval, training }.Where(m => m is not null).Select(m => m!.Value).Distinct())
         {
@@ -456,6 +458,19 @@ internal static class ConvEmitter
             }
             if (run) w.Open("for (int block = first, last = Math.Min(first + BlocksPerTask, BlocksPerSample); block < last; block++)");
             w.Line("int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;");
+            if (chain.RowPermute)
+            {
+                string source = chain.TaskCopy
+                    ? $"{Unsafe}.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane)"
+                    : $"{Unsafe}.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW)";
+                string Call(int r) => $"{RowPermuteName(chain, r)}(ref {source}, ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), ref {Unsafe}.Add(ref yn, oc * ConvSpatial), rowStart, rowEnd);";
+                w.Open($"if ({Avx512})");
+                w.Comment("Each output row is one Vector512 computed from the unpadded input rows: no copy.");
+                if (c.TailChannels == 0) w.Line(Call(c.OcBlock));
+                else w.Line($"if (inGroup < FullBlocks) {Call(c.OcBlock)} else {Call(c.TailChannels)}");
+                w.Close();
+                w.Open("else");
+            }
             if (chain.TaskCopy)
             {
                 w.Comment($"This group's {(c.InPerGroup == 1 ? "input plane" : "input planes")}, copied {(c.ColumnPhases > 1 ? $"zero-padded and in {c.ColumnPhases} column phases" : "zero-padded")} into the task's own buffer: no other task reads {(c.InPerGroup == 1 ? "it" : "them")}, so the kernel reads {(c.InPerGroup == 1 ? "it" : "them")} from cache.");
@@ -501,6 +516,7 @@ internal static class ConvEmitter
                 using (w.Block("if (inGroup < FullBlocks)")) Body(c.OcBlock);
                 using (w.Block("else")) Body(c.TailChannels);
             }
+            if (chain.RowPermute) w.Close();
             if (run) w.Close();
             if (pool) w.Line("ConvRows.Return(scratch);");
             if (flatRows) w.Line("FlatRows.Return(flat);");
@@ -808,6 +824,99 @@ internal static class ConvEmitter
         }
     }
 
+    private const string Avx512 = "global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported";
+    private static string RowPermuteName(ChainPlan chain, int r) => $"{Tag(chain)}_R{r}_Rows_V512";
+
+    /// <summary>
+    /// r output channels, rows [rowStart, rowEnd), each output row one Vector512 (ChainPlan.RowPermute): straight from the
+    /// unpadded input planes, whose rows are narrower than a vector. An input row is one load (shifted back to end inside
+    /// the plane where it would pass the plane's end), and a tap's inputs for the output row are one two-source permute of
+    /// it against zero: lane ox takes column ox · stride − padding + kw · dilation, the zero vector where that column is
+    /// padding. Rows go to a stack tile with whole-vector stores (each spills into the next row, stored after it), then
+    /// the band's rows are copied out.
+    /// </summary>
+    private static void EmitRowPermuteBlock(SourceWriter w, ChainPlan chain, int r)
+    {
+        ConvPlan c = chain.Conv!;
+        int sh = c.SourceHeight, sw = c.SourceWidth, k = c.Kernel, s = c.Stride, d = c.Dilation;
+        int pad = chain.TaskCopy ? c.CopyPadding : c.Padding, padH = chain.TaskCopy ? c.CopyPaddingH : c.Padding;
+        int ow = c.OutWidth, taps = c.TapsPerInput;
+        string act = chain.Activation is { } a ? ActivationName(a) + " in registers" : "no activation";
+        w.Line($"/// <summary>{r} output channel(s), rows [rowStart, rowEnd): each output row of {ow} one Vector512 from the unpadded {sh}×{sw} input rows (a load and a permute per tap, zero for the padding), no copy; {act}.</summary>");
+        using (w.Block($"private static void {RowPermuteName(chain, r)}({Ref} x, {Ref} w, {Ref} bias, {Ref} dst, int rowStart, int rowEnd)"))
+        {
+            string X86 = "global::System.Runtime.Intrinsics.X86.Avx512F";
+            w.Comment($"Lane ox of tap column kw reads input column ox · {s} − {pad} + kw · {d} of the row's vector; 16 (a lane of the zero vector) where that is padding or past the output row.");
+            for (int kw = 0; kw < k; kw++)
+            {
+                var lanes = Enumerable.Range(0, 16).Select(ox =>
+                {
+                    int col = ox * s - pad + kw * d;
+                    return ox < ow && col >= 0 && col < sw ? col : 16;
+                });
+                w.Line($"Vector512<int> col{kw} = Vector512.Create({string.Join(", ", lanes)});");
+            }
+            w.Line("Vector512<float> zero = Vector512<float>.Zero;");
+            w.Comment($"The band's rows of the {r} channel(s), row by row ([row][channel], {ow} apart): a store's spill past its {ow} lanes lands where the next store goes.");
+            w.Line($"Span<float> tile = stackalloc float[{r} * {c.OutHeight} * {ow} + 16];");
+            w.Line($"{Ref} t0 = ref MemoryMarshal.GetReference(tile);");
+            using (w.Block("for (int oh = rowStart; oh < rowEnd; oh++)"))
+            {
+                for (int j = 0; j < r; j++) w.Line($"Vector512<float> acc{j} = Vector512.Create({Unsafe}.Add(ref bias, {j}));");
+                bool icLoop = c.InPerGroup > 1;
+                if (icLoop) w.Open("for (int ic = 0; ic < InPerGroup; ic++)");
+                w.Line($"{Ref} plane = ref {Unsafe}.Add(ref x, {(icLoop ? $"ic * {sh * sw}" : "0")});");
+                for (int kh = 0; kh < k; kh++)
+                {
+                    w.Line($"// kernel row {kh}: input row oh · {s} − {padH} + {kh * d}");
+                    using (w.Block(""))
+                    {
+                        w.Line($"int ih = oh * {s} - {padH} + {kh * d};");
+                        using (w.Block($"if ((uint)ih < {sh}u)"))
+                        {
+                            w.Line($"int at = Math.Min(ih * {sw}, {sh * sw - 16}); // the vector ends inside the plane: row ih starts at lane ih · {sw} − at");
+                            w.Line("Vector512<float> row = Vector512.LoadUnsafe(ref plane, (nuint)at);");
+                            w.Line($"Vector512<int> shift = Vector512.Create(ih * {sw} - at);");
+                            for (int kw = 0; kw < k; kw++)
+                            {
+                                w.Line($"Vector512<float> tap{kw} = {X86}.PermuteVar16x32x2(row, col{kw} + shift, zero);");
+                                for (int j = 0; j < r; j++)
+                                {
+                                    string weight = icLoop ? $"(ic * {taps} + {kh * k + kw}) * {r} + {j}" : $"{(kh * k + kw) * r + j}";
+                                    w.Line($"acc{j} = Vector512.FusedMultiplyAdd(tap{kw}, Vector512.Create({Unsafe}.Add(ref w, {weight})), acc{j});");
+                                }
+                            }
+                        }
+                    }
+                }
+                if (icLoop) w.Close();
+                for (int j = 0; j < r; j++)
+                    w.Line($"Vector512.StoreUnsafe({Activate(chain.Activation, $"acc{j}")}, ref t0, (nuint)(((oh - rowStart) * {r} + {j}) * {ow}));");
+            }
+            if (r == 1)
+            {
+                w.Comment("Copy the band's rows out: whole vectors, the last shifted back to end at the band's end (the same values again).");
+                w.Line($"int count = (rowEnd - rowStart) * {ow};");
+                w.Line($"{Ref} out0 = ref {Unsafe}.Add(ref dst, rowStart * {ow});");
+                using (w.Block("if (count >= 16)"))
+                using (w.Block("for (int i = 0; ; i += 16)"))
+                {
+                    w.Line("if (i > count - 16) i = count - 16;");
+                    w.Line("Vector512.StoreUnsafe(Vector512.LoadUnsafe(ref t0, (nuint)i), ref out0, (nuint)i);");
+                    w.Line("if (i == count - 16) break;");
+                }
+                w.Line($"else tile.Slice(0, count).CopyTo(MemoryMarshal.CreateSpan(ref out0, count));");
+            }
+            else
+            {
+                w.Comment("Copy the band's rows out to each channel's plane.");
+                w.Line("for (int oh = rowStart; oh < rowEnd; oh++)");
+                w.Line($"    for (int j = 0; j < {r}; j++)");
+                w.Line($"        tile.Slice(((oh - rowStart) * {r} + j) * {ow}, {ow}).CopyTo(MemoryMarshal.CreateSpan(ref {Unsafe}.Add(ref dst, j * ConvSpatial + oh * {ow}), {ow}));");
+            }
+        }
+    }
+
     /// <summary>Positions left after the flat kernel's whole tiles that run as single vectors rather than one more overlapping whole tile.</summary>
     private const int FlatTailVectors = 2;
 
@@ -887,7 +996,9 @@ internal static class ConvEmitter
         for (int u = 0; u < cols; u++)
             w.Line($"{vec} " + string.Join(", ", Enumerable.Range(0, r).Select(j => $"{Acc(j, u)} = bias{j}")) + ";");
         string rowOrigin = c.Rank switch { 3 => "(id0 * InH + ih0) * InW", 2 => "ih0 * InW", _ => "0" };
-        if (c.ColumnPhases > 1)
+        if (c.Polyphase)
+            w.Line("int xo = oh * InW + ox; // window origin: row oh, slot ox of quarter (0, 0) of the polyphase copy; each tap adds its quarter's offset");
+        else if (c.ColumnPhases > 1)
             w.Line($"int xo = {rowOrigin} + ox; // window origin in input channel 0: column ox · Stride is slot ox of phase 0");
         else
             w.Line($"int xo = {rowOrigin} + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)");

@@ -60,6 +60,8 @@ internal static class FusionPlanComment
                 StatisticsTasks(w, chain);
             if (c.Flat512)
                 w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row of {c.FlatPitch} positions per output row ({(c.Stride == 1 ? (c.StrideH == 1 ? "the padded width" : $"{c.StrideH} rows of the padded copy") : c.Polyphase ? "a quarter plane's width" : $"{c.Stride} rows of the phased copy")}; {(c.FlatInPlace ? "the output's own layout, so the tiles are stored in place" + (chain.HasSkip ? ", the skip added to each tile first" : "") : $"{c.FlatPitch - c.OutWidth} extra positions per row, dropped")}), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
+            if (chain.RowPermute)
+                w.Line($"/// rows    with AVX-512: each output row is one Vector512 computed straight from the unpadded {c.SourceHeight}×{c.SourceWidth} input rows: a row is one load and each tap's columns one permute of it (zero where the window covers padding), so no copy is made; {(chain.TaskCopy ? "the copy below is" : "the kernels below are")} the path without AVX-512");
             if (c.Prologue is not null)
                 w.Line($"/// prologue {ConvEmitter.PrologueText(c)}: applied while the input is copied into the buffer the kernels read (one gathering pass, indices computed once), so no upsampled or padded tensor is stored and no tap is bounds-tested");
             else if (c.Pads && chain.TaskCopy)

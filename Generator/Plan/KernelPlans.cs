@@ -365,7 +365,8 @@ public sealed record ChainPlan(
     string? Block = null,
     int StatBands = 1,
     bool TaskCopy = false,
-    int BlocksPerTask = 1)
+    int BlocksPerTask = 1,
+    bool RowPermute = false)
 {
     /// <summary>The chain ends in a residual add: its methods take the skip tensor (of the output's shape) after x.</summary>
     public bool HasSkip => SkipParameter is not null;

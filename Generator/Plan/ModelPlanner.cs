@@ -481,10 +481,12 @@ public static class ModelPlanner
                 // With a residual add the flat kernel stores raw sums, and the copy of each row's kept columns adds the skip and activates.
                 bool flat = c.Rank == 2 && strideW == 1 && rowStrideIsColumnStride && fusedEval && ow % 16 != 0 && interiorStart == 0 && interiorEnd == ow
                     && (oh - 1) * readW + ow >= FlatMinPositions;
-                // A strided plane too narrow for a vector row (ResNet's last stage: 7 columns) runs flat as well, over the
-                // column-phased copy: output row oh is flat positions oh · stride · pitch …, most of them dropped, but in vectors.
+                // A strided plane too narrow for a Vector512 row (ResNet's last stages: 7 and 14 columns) runs flat as well,
+                // over the column-phased copy (output row oh is flat positions oh · stride · pitch …, most of them dropped, but
+                // in vectors) or its polyphase copy (PlanPolyphase). Rows of 8–15 columns would otherwise take Vector256 only,
+                // one vector of 8 columns per tile (ResNet-18's layer3.0.conv1 ran at 0.3× ONNX Runtime).
                 int stridedPitch = strideW * ((readW + strideW - 1) / strideW);
-                flat |= c.Rank == 2 && strideW > 1 && rowStrideIsColumnStride && !vectorized && fusedEval && interiorStart == 0 && interiorEnd == ow
+                flat |= c.Rank == 2 && strideW > 1 && rowStrideIsColumnStride && interiorEnd - interiorStart < 2 * VectorWidth && fusedEval && interiorStart == 0 && interiorEnd == ow
                     && (oh - 1) * strideW * stridedPitch + ow >= FlatMinPositions;
                 if (!vectorized)
                     diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
@@ -615,8 +617,29 @@ public static class ModelPlanner
             chain.TrainingForward, chain.Split, SkipParameter: chain.SkipParameter, Softmax: chain.Activation is { Kind: LayerKind.Softmax }, Block: chain.Block);
         plan = plan with { MaxRowBands = PlanMaxRowBands(plan), StatBands = PlanStatBands(plan) };
         plan = plan with { TaskCopy = PlanTaskCopy(plan) };
-        return plan with { BlocksPerTask = PlanBlocksPerTask(plan) };
+        plan = plan with { BlocksPerTask = PlanBlocksPerTask(plan) };
+        return plan with { RowPermute = PlanRowPermute(plan) };
     }
+
+    /// <summary>The widest input row the row-permute kernel takes: one Vector512 with a lane to spare.</summary>
+    public const int MaxRowPermuteWidth = 15;
+
+    /// <summary>
+    /// Whether a depthwise (or few-channels-per-group) 2d conv on planes narrower than a Vector512 computes each output row
+    /// as one Vector512 straight from the unpadded input (with AVX-512): an input row is one load, and each tap's columns
+    /// for the output row (stride, padding and dilation included) one two-source permute of it against zero, so there is
+    /// no padded copy. The copy and the kernels over it cost MobileNetV2 224²'s 14² → 7² depthwise conv about 200 ns
+    /// per channel, against 441 multiply-adds. Plain zero padding only; the input copy is per task (TaskCopy) or none,
+    /// the norm folded or absent, no pooling or residual add; an input plane of at least 16 floats (a row's vector
+    /// may start earlier in the plane, never before it) and an output plane of at least 16 (its copy out is whole vectors).
+    /// </summary>
+    public static bool PlanRowPermute(ChainPlan chain) =>
+        chain.Conv is { Rank: 2, Groups: > 1, Outer: null, Winograd: null, Prologue: null, PreAct: null, InputPool: null, Transposed: null } c
+        && (chain.TaskCopy || !c.PaddedCopy)
+        && !chain.ComputesStatistics && chain.Pool is null && !chain.HasSkip
+        && c.SourceWidth <= MaxRowPermuteWidth && c.SourceHeight * c.SourceWidth >= 16
+        && c.OutWidth <= 16 && c.OutHeight * c.OutWidth >= 16
+        && c.OcBlock * c.InPerGroup * c.TapsPerInput <= 64;
 
     /// <summary>
     /// Consecutive channel blocks of one sample per task of a fused conv chain whose blocks are too little work to be a
@@ -645,11 +668,14 @@ public static class ModelPlanner
     /// </summary>
     private static ConvPlan PlanPolyphase(ConvPlan c)
     {
-        if (c is not { Rank: 2, Flat512: true, Vectorized: false, Outer: null, Prologue: null, PreAct: null, InputPool: null, Transposed: null, Winograd: null }
+        if (c is not { Rank: 2, Flat512: true, Vectorized512: false, Outer: null, Prologue: null, PreAct: null, InputPool: null, Transposed: null, Winograd: null }
             || c.Stride < 2 || c.ColumnPhases != c.Stride)
             return c;
         ConvPlan quarters = c with { Polyphase = true };
         if (quarters.FlatEnd < FlatMinPositions || quarters.FlatUnroll(quarters.OcBlock) != WindowUnroll.Window) return c;
+        // The Vector256 row kernels (rows of 8–15 columns) read the quarters too: quarter row oh is output row oh's origin,
+        // and each tap adds its quarter's constant offset, so they also need the whole window unrolled.
+        if (quarters.Vectorized && quarters.RowUnroll(VectorWidth, quarters.OcBlock) != WindowUnroll.Window) return c;
         return quarters;
     }
 
