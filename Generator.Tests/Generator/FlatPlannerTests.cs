@@ -55,4 +55,23 @@ public class FlatPlannerTests
         Assert.Equal(narrow, c.Polyphase);
         if (narrow) Assert.True(c.Vectorized); // the Vector256 row kernels (no AVX-512) read the quarter planes too
     }
+
+    [Theory]
+    [InlineData(128, 7, 256, 3, 1, 7)] // 128 → 256 3×3 on 7×7: 49 positions in 7 tiles of 7 (the flat kernel computes 64), 3 vectors: 221 KB of weights a tile
+    [InlineData(512, 7, 512, 3, 1, 0)] // ResNet's layer4 3×3: 16 channels' weights are 295 KB; the flat kernel stays
+    [InlineData(384, 6, 64, 1, 0, 6)]  // MobileNetV2 96²'s 6×6 projection
+    [InlineData(48, 4, 96, 3, 1, 8)]   // a 4×4 plane: 2 tiles of 8
+    [InlineData(64, 14, 64, 3, 1, 0)]  // 14×14: the flat kernel keeps 196 of 224, and stays
+    [InlineData(64, 7, 24, 3, 1, 0)]   // 24 output channels: not a multiple of 16
+    [InlineData(64, 7, 16, 3, 1, 0)]   // 16: one vector of 16 channels, too few accumulators
+    public void Lane_tiles_take_dense_convs_on_narrow_planes_where_the_flat_kernel_wastes(int inC, int size, int outC, int kernel, int padding, int positions)
+    {
+        var conv = new ConvSpec("conv", 0, outC, kernel, 1, padding, 1, true);
+        var chain = new ChainSpec("c", "public", "x", "y", "batch", EquatableArray.Of(LayerKind.Conv2d), conv, null, null, null, null, null);
+        var result = ModelPlanner.Plan(new ModelSpec(Type, new[] { inC, size, size }.ToEquatableArray(), EquatableArray.Of(chain), null));
+        ChainPlan plan = result.Value!.Chains[0];
+        Assert.Equal(positions, plan.LanePositions);
+        if (positions > 0) Assert.Equal(2 * ModelPlanner.LaneVectors(plan.Conv!), plan.BlocksPerTask);
+        if (positions > 0) Assert.True(ModelPlanner.LaneVectors(plan.Conv!) >= 2);
+    }
 }

@@ -165,7 +165,23 @@ public class ReferenceTests
         new("narrow_channels_k3_groupnorm", new[] { 8, 5, 5 }, new ConvCase(16, 3, Padding: 1), NormOf: new(Layer.GroupNorm, Groups: 4), Activation: Layer.SiLU),
         new("narrow_channels_k3_batchstats_grouped", new[] { 32, 4, 4 }, new ConvCase(32, 3, Padding: 1, Groups: 2), NormOf: new(Layer.BatchNorm2d, Track: false), Activation: Layer.ReLU),
         new("narrow_channels_k1_instancenorm", new[] { 16, 3, 3 }, new ConvCase(16, 1), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false)),
-    }.Concat(TaskCopyCases).Concat(SmallFlatCases).Concat(TinyPlaneCases).Concat(PolyphaseCases).Concat(RowPermuteCases).Concat(NarrowStridedCases).Select((chain, i) => new object[] { chain, 300 + i });
+    }.Concat(TaskCopyCases).Concat(SmallFlatCases).Concat(TinyPlaneCases).Concat(PolyphaseCases).Concat(RowPermuteCases).Concat(NarrowStridedCases).Concat(LaneCases).Select((chain, i) => new object[] { chain, 300 + i });
+
+    /// <summary>
+    /// Dense stride-1 convs on planes whose rows are under 16 columns, computed with AVX-512 as 16 output channels per
+    /// Vector512 × tiles of positions across rows (ChainPlan.LanePositions): ResNet's 3×3 on 7×7 (3 vectors × 7 positions),
+    /// runs of 6, 4 and 2 blocks (64 and 80 channels), a 5×5 plane, dilation 2, an unpadded 3×3 onto 7×9, a 4×4 plane
+    /// (no flat kernel: the pixel tiles without AVX-512), and a plane split into row bands at 2 and 3 threads.
+    /// </summary>
+    private static readonly ChainCase[] LaneCases =
+    {
+        new("lanes_3x3_7x7", new[] { 32, 7, 7 }, new ConvCase(48, 3, Padding: 1, Bias: false), Norm: true, Activation: Layer.ReLU),
+        new("lanes_1x1_6x6_runs_of_6_and_2", new[] { 40, 6, 6 }, new ConvCase(64, 1, Bias: false), Norm: true, Activation: Layer.ReLU6),
+        new("lanes_1x1_5x5_runs_of_6_and_4", new[] { 24, 5, 5 }, new ConvCase(80, 1)),
+        new("lanes_dilated_9x9", new[] { 16, 9, 9 }, new ConvCase(32, 3, Padding: 2, Dilation: 2), Norm: true, Activation: Layer.SiLU),
+        new("lanes_unpadded_9x11", new[] { 16, 9, 11 }, new ConvCase(32, 3), Activation: Layer.Tanh),
+        new("lanes_4x4", new[] { 48, 4, 4 }, new ConvCase(96, 3, Padding: 1, Bias: false), Norm: true, Activation: Layer.ReLU),
+    };
 
     /// <summary>
     /// Strided convs onto rows of 8–15 columns (a Vector256 row but not a Vector512 one), which now run the flat Vector512
@@ -292,6 +308,14 @@ public class ReferenceTests
     [InlineData(4)]
     public void Polyphase_chain_is_the_same_at_every_thread_count(int index) =>
         Check(PolyphaseCases[index], 390 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
+
+    /// <summary>The lane kernels at 1, 2 and 3 threads and batch 3 (row bands where the plan makes them).</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Lane_chain_is_the_same_at_every_thread_count(int index) =>
+        Check(LaneCases[index], 415 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
 
     /// <summary>The narrow strided convs at 1, 2 and 3 threads and batch 3.</summary>
     [Theory]

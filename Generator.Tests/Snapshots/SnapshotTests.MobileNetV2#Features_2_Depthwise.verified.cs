@@ -60,7 +60,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(96): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu6 on the accumulators in registers, before the store
     /// tiles   1 output channels × 3×8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 1 channels per group
-    /// tasks   sample × run of channel blocks: 96 block(s) per sample in 16 tasks of up to 6 consecutive blocks (a block alone is 5184 multiply-adds, too little for a task), dealt to the worker threads; each task rents its scratch once
+    /// tasks   sample × run of channel blocks: 96 block(s) per sample in 16 runs of up to 6 consecutive blocks (a block alone is 5184 multiply-adds, too little for a task), dealt to the worker threads; each task rents its scratch once
     /// padding each task first copies its group's input plane into a zero-padded buffer of its own (no other task reads it, so the kernel reads the copy from cache), so every output column is interior and no tap is bounds-tested
     /// phases  the padded copy stores each row as 2 column phases of 25 (columns q, q + 2, …), so a stride-2 tap's inputs for consecutive output columns are consecutive: one vector load each
     /// columns 0..23 are interior (no bounds tests, the last vector overlaps the one before); no border columns

@@ -60,7 +60,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(192): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu6 on the accumulators in registers, before the store
     /// tiles   no column tiles (rows narrower than a Vector256, see columns and flat): 1 block(s) of 1 channels per group
-    /// tasks   sample × run of channel blocks: 192 block(s) per sample in 16 tasks of up to 12 consecutive blocks (a block alone is 324 multiply-adds, too little for a task), dealt to the worker threads; each task rents its scratch once
+    /// tasks   sample × run of channel blocks: 192 block(s) per sample in 16 runs of up to 12 consecutive blocks (a block alone is 324 multiply-adds, too little for a task), dealt to the worker threads; each task rents its scratch once
     /// flat    Vector512 eval path: the 6×6 plane is one flat row of 7 positions per output row (a quarter plane's width; 1 extra positions per row, dropped), so every tile is 1 channels × 2×16 positions instead of a partial vector per row
     /// rows    with AVX-512: each output row is one Vector512 computed straight from the unpadded 12×12 input rows: a row is one load and each tap's columns one permute of it (zero where the window covers padding), so no copy is made; the copy below is the path without AVX-512
     /// padding each task first copies its group's input plane into a zero-padded buffer of its own (no other task reads it, so the kernel reads the copy from cache), so every output column is interior and no tap is bounds-tested

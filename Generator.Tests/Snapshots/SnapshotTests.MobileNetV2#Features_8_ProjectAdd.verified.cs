@@ -62,10 +62,11 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(64): running statistics folded into the conv weights and bias at load: costs nothing here
     /// add     + skip on the register tile before the activation and the store, reading the skip tile by tile
     /// tiles   no column tiles (rows narrower than a Vector256, see columns and flat): 8 block(s) of 8 channels
-    /// tasks   sample × channel block × row band: 8 block(s) × up to 2 bands of the 6 output rows per sample, as many as give each thread about 4 tasks (1 band on one thread)
+    /// tasks   sample × run of channel blocks × row band: 8 block(s) per sample in 2 runs of up to 6 consecutive blocks (the lane kernel's 48 channels) × up to 2 bands of the 6 rows, dealt to the worker threads; each task rents its scratch once
     /// flat    Vector512 eval path: the 6×6 plane is one flat row of 6 positions per output row (the padded width; the output's own layout, so the tiles are stored in place, the skip added to each tile first), so every tile is 8 channels × 2×16 positions instead of a partial vector per row
+    /// lanes   with AVX-512: 48 output channels per task as Vector512s of 16 (weights packed in blocks of 16) × tiles of 6 output positions across rows, each input broadcast: all 36 positions of the plane computed once (0 recomputed by the last tile), where the flat kernel computes 48; the kernels below are the path without AVX-512
     /// columns fewer than 8 interior columns, so no column vectors (diagnostic FN0201): each output position computes a full block's 8 channels as one Vector256
-    /// weights packed once at load: [block][ic][taps][channel in block]
+    /// weights packed once at load: [block][ic][taps][channel in block], blocks of 16 channels with AVX-512 (the lane kernel), of 8 without
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
     /// </summary>
@@ -82,40 +83,56 @@ namespace FusedNorm.Generated
         private const int Block = 8, Taps = InPerGroup * 1; // weights per output channel
         private const int FullBlocks = 8, BlocksPerGroup = 8, BlocksPerSample = Groups * BlocksPerGroup;
         private const int MaxRowBands = 2; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
+        private const int BlocksPerTask = 6, TasksPerSample = (BlocksPerSample + BlocksPerTask - 1) / BlocksPerTask; // a task runs consecutive blocks: one block is too little work for a task
         private const int FlatPitch = InW, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch, the padded width)
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
-        public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
+        /// <remarks>With AVX-512 the lane kernel runs, which reads blocks of 16 channels ([block of 16][ic][taps][16]: one Vector512 per tap).</remarks>
+        public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 16 : Block);
 
         /// <summary>Tasks of (sample, channel block, row band) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch, KernelArguments a)
         {
             ReadOnlySpan<float> xs = x;
             // Row bands per (sample, block): 1 on one thread, else enough for a few tasks per thread. The tasks receive the count.
-            int bands = Parallelism.RowBands(batch * BlocksPerSample, MaxRowBands);
-            Parallelism.For(xs, y, skip, bands, batch * BlocksPerSample * bands, static (ref float x0, ref float y0, ref float s0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, ref s0, task, bands, a), a);
+            int bands = Parallelism.RowBands(batch * TasksPerSample, MaxRowBands);
+            Parallelism.For(xs, y, skip, bands, batch * TasksPerSample * bands, static (ref float x0, ref float y0, ref float s0, int bands, int task, KernelArguments a) => BlockTask(ref x0, ref y0, ref s0, task, bands, a), a);
         }
 
-        /// <summary>Task = sample × channel block × row band: the band's outputs of the block for one sample, activation and pooling included.</summary>
+        /// <summary>Task = sample × run of BlocksPerTask channel blocks × row band: the band's outputs of each block, one after another, activation and pooling included.</summary>
         private static void BlockTask(ref float x0, ref float y0, ref float s0, int task, int bands, KernelArguments a)
         {
             ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            int n = task / (BlocksPerSample * bands), block = task / bands % BlocksPerSample, band = task % bands;
+            int n = task / (TasksPerSample * bands), first = task / bands % TasksPerSample * BlocksPerTask, band = task % bands;
             int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             ref float sn = ref Unsafe.Add(ref s0, n * OutputSize); // the skip tensor of this sample, laid out as yn
-            int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
-            if (Vector512.IsHardwareAccelerated)
+            if (global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
             {
-                // The block's plane as one flat row: here the output's own layout (no column to drop), so the tiles are stored in place (the skip, laid out alike, added to each). A last tile
-                // shifted back over rows of another band stores the values that band stores, computed the same way.
-                Conv1x1S1_C384K64_BnAdd_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), ref Unsafe.Add(ref sn, oc * ConvSpatial), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
+                // 16 output channels per Vector512 (weights packed in blocks of 16), the run's blocks at once: every position computed is kept.
+                int last = Math.Min(first + BlocksPerTask, BlocksPerSample), oc = first * Block;
+                if (last - first == 6) Conv1x1S1_C384K64_BnAdd_C48_Lanes_V512(ref xn, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), ref Unsafe.Add(ref sn, oc * ConvSpatial), rowStart * ConvW, rowEnd * ConvW);
+                else if (last - first == 4) Conv1x1S1_C384K64_BnAdd_C32_Lanes_V512(ref xn, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), ref Unsafe.Add(ref sn, oc * ConvSpatial), rowStart * ConvW, rowEnd * ConvW);
+                else Conv1x1S1_C384K64_BnAdd_C16_Lanes_V512(ref xn, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), ref Unsafe.Add(ref sn, oc * ConvSpatial), rowStart * ConvW, rowEnd * ConvW);
             }
             else
             {
-                ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), ref Unsafe.Add(ref sn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                for (int block = first, last = Math.Min(first + BlocksPerTask, BlocksPerSample); block < last; block++)
+                {
+                    int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+                    if (Vector512.IsHardwareAccelerated)
+                    {
+                        // The block's plane as one flat row: here the output's own layout (no column to drop), so the tiles are stored in place (the skip, laid out alike, added to each). A last tile
+                        // shifted back over rows of another band stores the values that band stores, computed the same way.
+                        Conv1x1S1_C384K64_BnAdd_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), ref Unsafe.Add(ref sn, oc * ConvSpatial), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
+                    }
+                    else
+                    {
+                        ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), ref Unsafe.Add(ref sn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                    }
+                }
             }
         }
 
@@ -229,6 +246,231 @@ namespace FusedNorm.Generated
                 Vector512.StoreUnsafe(acc5_0 + Vector512.LoadUnsafe(ref skip, (nuint)(5 * FlatLength + p)), ref flat, (nuint)(5 * FlatLength + p));
                 Vector512.StoreUnsafe(acc6_0 + Vector512.LoadUnsafe(ref skip, (nuint)(6 * FlatLength + p)), ref flat, (nuint)(6 * FlatLength + p));
                 Vector512.StoreUnsafe(acc7_0 + Vector512.LoadUnsafe(ref skip, (nuint)(7 * FlatLength + p)), ref flat, (nuint)(7 * FlatLength + p));
+            }
+        }
+
+        /// <summary>16 output channels × tiles of 6 positions across rows: 1×6 Vector512 accumulators, every position kept; + skip, then no activation as the tile is stored.</summary>
+        private static void Conv1x1S1_C384K64_BnAdd_C16_Lanes_V512(ref float x, ref float w, ref float bias, ref float dst, ref float skip, int start, int end)
+        {
+            Vector512<float> bias0 = Vector512.LoadUnsafe(ref bias, 0);
+            Span<float> tile = stackalloc float[96]; // [position][channel]
+            ref float t0 = ref MemoryMarshal.GetReference(tile);
+            for (int q = start; q < end; q += 6)
+            {
+                int q0 = q > end - 6 ? Math.Max(0, end - 6) : q; // the last tile ends at end
+                int o0 = (q0 + 0) / ConvW * InW + (q0 + 0) % ConvW; // position q0 + 0: its window's first input
+                int o1 = (q0 + 1) / ConvW * InW + (q0 + 1) % ConvW; // position q0 + 1: its window's first input
+                int o2 = (q0 + 2) / ConvW * InW + (q0 + 2) % ConvW; // position q0 + 2: its window's first input
+                int o3 = (q0 + 3) / ConvW * InW + (q0 + 3) % ConvW; // position q0 + 3: its window's first input
+                int o4 = (q0 + 4) / ConvW * InW + (q0 + 4) % ConvW; // position q0 + 4: its window's first input
+                int o5 = (q0 + 5) / ConvW * InW + (q0 + 5) % ConvW; // position q0 + 5: its window's first input
+                Vector512<float> acc0_0 = bias0, acc0_1 = bias0, acc0_2 = bias0, acc0_3 = bias0, acc0_4 = bias0, acc0_5 = bias0;
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    for (int kh = 0; kh < 1; kh++)
+                    {
+                        int xr = (ic * InD * InH + kh * Dilation) * InW; // this tap row of input channel ic, relative to each window
+                        ref float wr = ref Unsafe.Add(ref w, (ic * 1 + kh * 1) * 16); // the first 16 channels' taps of this row; the next 16's are 16 · Taps further
+                        for (int kw = 0; kw < 1; kw++)
+                        {
+                            ref float xt = ref Unsafe.Add(ref x, xr + kw * Dilation);
+                            Vector512<float> w0 = Vector512.LoadUnsafe(ref wr, (nuint)(kw * 16 + 0 * Taps));
+                            Vector512<float> x0 = Vector512.Create(Unsafe.Add(ref xt, o0));
+                            acc0_0 = Vector512.FusedMultiplyAdd(w0, x0, acc0_0);
+                            Vector512<float> x1 = Vector512.Create(Unsafe.Add(ref xt, o1));
+                            acc0_1 = Vector512.FusedMultiplyAdd(w0, x1, acc0_1);
+                            Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref xt, o2));
+                            acc0_2 = Vector512.FusedMultiplyAdd(w0, x2, acc0_2);
+                            Vector512<float> x3 = Vector512.Create(Unsafe.Add(ref xt, o3));
+                            acc0_3 = Vector512.FusedMultiplyAdd(w0, x3, acc0_3);
+                            Vector512<float> x4 = Vector512.Create(Unsafe.Add(ref xt, o4));
+                            acc0_4 = Vector512.FusedMultiplyAdd(w0, x4, acc0_4);
+                            Vector512<float> x5 = Vector512.Create(Unsafe.Add(ref xt, o5));
+                            acc0_5 = Vector512.FusedMultiplyAdd(w0, x5, acc0_5);
+                        }
+                    }
+                }
+                Vector512.StoreUnsafe(acc0_0, ref t0, (nuint)(0));
+                Vector512.StoreUnsafe(acc0_1, ref t0, (nuint)(16));
+                Vector512.StoreUnsafe(acc0_2, ref t0, (nuint)(32));
+                Vector512.StoreUnsafe(acc0_3, ref t0, (nuint)(48));
+                Vector512.StoreUnsafe(acc0_4, ref t0, (nuint)(64));
+                Vector512.StoreUnsafe(acc0_5, ref t0, (nuint)(80));
+                // Each position's channels to their planes, the skip added, then the activation.
+                for (int u = 0; u < 6; u++)
+                {
+                    int row = (q0 + u) / ConvW, ox = (q0 + u) % ConvW;
+                    for (int j = 0; j < 16; j++)
+                    {
+                        float acc = Unsafe.Add(ref t0, u * 16 + j);
+                        Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = acc + Unsafe.Add(ref skip, j * ConvSpatial + row * ConvW + ox); // + skip, then the activation
+                    }
+                }
+            }
+        }
+
+        /// <summary>32 output channels × tiles of 6 positions across rows: 2×6 Vector512 accumulators, every position kept; + skip, then no activation as the tile is stored.</summary>
+        private static void Conv1x1S1_C384K64_BnAdd_C32_Lanes_V512(ref float x, ref float w, ref float bias, ref float dst, ref float skip, int start, int end)
+        {
+            Vector512<float> bias0 = Vector512.LoadUnsafe(ref bias, 0);
+            Vector512<float> bias1 = Vector512.LoadUnsafe(ref bias, 16);
+            Span<float> tile = stackalloc float[192]; // [position][channel]
+            ref float t0 = ref MemoryMarshal.GetReference(tile);
+            for (int q = start; q < end; q += 6)
+            {
+                int q0 = q > end - 6 ? Math.Max(0, end - 6) : q; // the last tile ends at end
+                int o0 = (q0 + 0) / ConvW * InW + (q0 + 0) % ConvW; // position q0 + 0: its window's first input
+                int o1 = (q0 + 1) / ConvW * InW + (q0 + 1) % ConvW; // position q0 + 1: its window's first input
+                int o2 = (q0 + 2) / ConvW * InW + (q0 + 2) % ConvW; // position q0 + 2: its window's first input
+                int o3 = (q0 + 3) / ConvW * InW + (q0 + 3) % ConvW; // position q0 + 3: its window's first input
+                int o4 = (q0 + 4) / ConvW * InW + (q0 + 4) % ConvW; // position q0 + 4: its window's first input
+                int o5 = (q0 + 5) / ConvW * InW + (q0 + 5) % ConvW; // position q0 + 5: its window's first input
+                Vector512<float> acc0_0 = bias0, acc0_1 = bias0, acc0_2 = bias0, acc0_3 = bias0, acc0_4 = bias0, acc0_5 = bias0;
+                Vector512<float> acc1_0 = bias1, acc1_1 = bias1, acc1_2 = bias1, acc1_3 = bias1, acc1_4 = bias1, acc1_5 = bias1;
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    for (int kh = 0; kh < 1; kh++)
+                    {
+                        int xr = (ic * InD * InH + kh * Dilation) * InW; // this tap row of input channel ic, relative to each window
+                        ref float wr = ref Unsafe.Add(ref w, (ic * 1 + kh * 1) * 16); // the first 16 channels' taps of this row; the next 16's are 16 · Taps further
+                        for (int kw = 0; kw < 1; kw++)
+                        {
+                            ref float xt = ref Unsafe.Add(ref x, xr + kw * Dilation);
+                            Vector512<float> w0 = Vector512.LoadUnsafe(ref wr, (nuint)(kw * 16 + 0 * Taps));
+                            Vector512<float> w1 = Vector512.LoadUnsafe(ref wr, (nuint)(kw * 16 + 16 * Taps));
+                            Vector512<float> x0 = Vector512.Create(Unsafe.Add(ref xt, o0));
+                            acc0_0 = Vector512.FusedMultiplyAdd(w0, x0, acc0_0);
+                            acc1_0 = Vector512.FusedMultiplyAdd(w1, x0, acc1_0);
+                            Vector512<float> x1 = Vector512.Create(Unsafe.Add(ref xt, o1));
+                            acc0_1 = Vector512.FusedMultiplyAdd(w0, x1, acc0_1);
+                            acc1_1 = Vector512.FusedMultiplyAdd(w1, x1, acc1_1);
+                            Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref xt, o2));
+                            acc0_2 = Vector512.FusedMultiplyAdd(w0, x2, acc0_2);
+                            acc1_2 = Vector512.FusedMultiplyAdd(w1, x2, acc1_2);
+                            Vector512<float> x3 = Vector512.Create(Unsafe.Add(ref xt, o3));
+                            acc0_3 = Vector512.FusedMultiplyAdd(w0, x3, acc0_3);
+                            acc1_3 = Vector512.FusedMultiplyAdd(w1, x3, acc1_3);
+                            Vector512<float> x4 = Vector512.Create(Unsafe.Add(ref xt, o4));
+                            acc0_4 = Vector512.FusedMultiplyAdd(w0, x4, acc0_4);
+                            acc1_4 = Vector512.FusedMultiplyAdd(w1, x4, acc1_4);
+                            Vector512<float> x5 = Vector512.Create(Unsafe.Add(ref xt, o5));
+                            acc0_5 = Vector512.FusedMultiplyAdd(w0, x5, acc0_5);
+                            acc1_5 = Vector512.FusedMultiplyAdd(w1, x5, acc1_5);
+                        }
+                    }
+                }
+                Vector512.StoreUnsafe(acc0_0, ref t0, (nuint)(0));
+                Vector512.StoreUnsafe(acc1_0, ref t0, (nuint)(16));
+                Vector512.StoreUnsafe(acc0_1, ref t0, (nuint)(32));
+                Vector512.StoreUnsafe(acc1_1, ref t0, (nuint)(48));
+                Vector512.StoreUnsafe(acc0_2, ref t0, (nuint)(64));
+                Vector512.StoreUnsafe(acc1_2, ref t0, (nuint)(80));
+                Vector512.StoreUnsafe(acc0_3, ref t0, (nuint)(96));
+                Vector512.StoreUnsafe(acc1_3, ref t0, (nuint)(112));
+                Vector512.StoreUnsafe(acc0_4, ref t0, (nuint)(128));
+                Vector512.StoreUnsafe(acc1_4, ref t0, (nuint)(144));
+                Vector512.StoreUnsafe(acc0_5, ref t0, (nuint)(160));
+                Vector512.StoreUnsafe(acc1_5, ref t0, (nuint)(176));
+                // Each position's channels to their planes, the skip added, then the activation.
+                for (int u = 0; u < 6; u++)
+                {
+                    int row = (q0 + u) / ConvW, ox = (q0 + u) % ConvW;
+                    for (int j = 0; j < 32; j++)
+                    {
+                        float acc = Unsafe.Add(ref t0, u * 32 + j);
+                        Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = acc + Unsafe.Add(ref skip, j * ConvSpatial + row * ConvW + ox); // + skip, then the activation
+                    }
+                }
+            }
+        }
+
+        /// <summary>48 output channels × tiles of 6 positions across rows: 3×6 Vector512 accumulators, every position kept; + skip, then no activation as the tile is stored.</summary>
+        private static void Conv1x1S1_C384K64_BnAdd_C48_Lanes_V512(ref float x, ref float w, ref float bias, ref float dst, ref float skip, int start, int end)
+        {
+            Vector512<float> bias0 = Vector512.LoadUnsafe(ref bias, 0);
+            Vector512<float> bias1 = Vector512.LoadUnsafe(ref bias, 16);
+            Vector512<float> bias2 = Vector512.LoadUnsafe(ref bias, 32);
+            Span<float> tile = stackalloc float[288]; // [position][channel]
+            ref float t0 = ref MemoryMarshal.GetReference(tile);
+            for (int q = start; q < end; q += 6)
+            {
+                int q0 = q > end - 6 ? Math.Max(0, end - 6) : q; // the last tile ends at end
+                int o0 = (q0 + 0) / ConvW * InW + (q0 + 0) % ConvW; // position q0 + 0: its window's first input
+                int o1 = (q0 + 1) / ConvW * InW + (q0 + 1) % ConvW; // position q0 + 1: its window's first input
+                int o2 = (q0 + 2) / ConvW * InW + (q0 + 2) % ConvW; // position q0 + 2: its window's first input
+                int o3 = (q0 + 3) / ConvW * InW + (q0 + 3) % ConvW; // position q0 + 3: its window's first input
+                int o4 = (q0 + 4) / ConvW * InW + (q0 + 4) % ConvW; // position q0 + 4: its window's first input
+                int o5 = (q0 + 5) / ConvW * InW + (q0 + 5) % ConvW; // position q0 + 5: its window's first input
+                Vector512<float> acc0_0 = bias0, acc0_1 = bias0, acc0_2 = bias0, acc0_3 = bias0, acc0_4 = bias0, acc0_5 = bias0;
+                Vector512<float> acc1_0 = bias1, acc1_1 = bias1, acc1_2 = bias1, acc1_3 = bias1, acc1_4 = bias1, acc1_5 = bias1;
+                Vector512<float> acc2_0 = bias2, acc2_1 = bias2, acc2_2 = bias2, acc2_3 = bias2, acc2_4 = bias2, acc2_5 = bias2;
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    for (int kh = 0; kh < 1; kh++)
+                    {
+                        int xr = (ic * InD * InH + kh * Dilation) * InW; // this tap row of input channel ic, relative to each window
+                        ref float wr = ref Unsafe.Add(ref w, (ic * 1 + kh * 1) * 16); // the first 16 channels' taps of this row; the next 16's are 16 · Taps further
+                        for (int kw = 0; kw < 1; kw++)
+                        {
+                            ref float xt = ref Unsafe.Add(ref x, xr + kw * Dilation);
+                            Vector512<float> w0 = Vector512.LoadUnsafe(ref wr, (nuint)(kw * 16 + 0 * Taps));
+                            Vector512<float> w1 = Vector512.LoadUnsafe(ref wr, (nuint)(kw * 16 + 16 * Taps));
+                            Vector512<float> w2 = Vector512.LoadUnsafe(ref wr, (nuint)(kw * 16 + 32 * Taps));
+                            Vector512<float> x0 = Vector512.Create(Unsafe.Add(ref xt, o0));
+                            acc0_0 = Vector512.FusedMultiplyAdd(w0, x0, acc0_0);
+                            acc1_0 = Vector512.FusedMultiplyAdd(w1, x0, acc1_0);
+                            acc2_0 = Vector512.FusedMultiplyAdd(w2, x0, acc2_0);
+                            Vector512<float> x1 = Vector512.Create(Unsafe.Add(ref xt, o1));
+                            acc0_1 = Vector512.FusedMultiplyAdd(w0, x1, acc0_1);
+                            acc1_1 = Vector512.FusedMultiplyAdd(w1, x1, acc1_1);
+                            acc2_1 = Vector512.FusedMultiplyAdd(w2, x1, acc2_1);
+                            Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref xt, o2));
+                            acc0_2 = Vector512.FusedMultiplyAdd(w0, x2, acc0_2);
+                            acc1_2 = Vector512.FusedMultiplyAdd(w1, x2, acc1_2);
+                            acc2_2 = Vector512.FusedMultiplyAdd(w2, x2, acc2_2);
+                            Vector512<float> x3 = Vector512.Create(Unsafe.Add(ref xt, o3));
+                            acc0_3 = Vector512.FusedMultiplyAdd(w0, x3, acc0_3);
+                            acc1_3 = Vector512.FusedMultiplyAdd(w1, x3, acc1_3);
+                            acc2_3 = Vector512.FusedMultiplyAdd(w2, x3, acc2_3);
+                            Vector512<float> x4 = Vector512.Create(Unsafe.Add(ref xt, o4));
+                            acc0_4 = Vector512.FusedMultiplyAdd(w0, x4, acc0_4);
+                            acc1_4 = Vector512.FusedMultiplyAdd(w1, x4, acc1_4);
+                            acc2_4 = Vector512.FusedMultiplyAdd(w2, x4, acc2_4);
+                            Vector512<float> x5 = Vector512.Create(Unsafe.Add(ref xt, o5));
+                            acc0_5 = Vector512.FusedMultiplyAdd(w0, x5, acc0_5);
+                            acc1_5 = Vector512.FusedMultiplyAdd(w1, x5, acc1_5);
+                            acc2_5 = Vector512.FusedMultiplyAdd(w2, x5, acc2_5);
+                        }
+                    }
+                }
+                Vector512.StoreUnsafe(acc0_0, ref t0, (nuint)(0));
+                Vector512.StoreUnsafe(acc1_0, ref t0, (nuint)(16));
+                Vector512.StoreUnsafe(acc2_0, ref t0, (nuint)(32));
+                Vector512.StoreUnsafe(acc0_1, ref t0, (nuint)(48));
+                Vector512.StoreUnsafe(acc1_1, ref t0, (nuint)(64));
+                Vector512.StoreUnsafe(acc2_1, ref t0, (nuint)(80));
+                Vector512.StoreUnsafe(acc0_2, ref t0, (nuint)(96));
+                Vector512.StoreUnsafe(acc1_2, ref t0, (nuint)(112));
+                Vector512.StoreUnsafe(acc2_2, ref t0, (nuint)(128));
+                Vector512.StoreUnsafe(acc0_3, ref t0, (nuint)(144));
+                Vector512.StoreUnsafe(acc1_3, ref t0, (nuint)(160));
+                Vector512.StoreUnsafe(acc2_3, ref t0, (nuint)(176));
+                Vector512.StoreUnsafe(acc0_4, ref t0, (nuint)(192));
+                Vector512.StoreUnsafe(acc1_4, ref t0, (nuint)(208));
+                Vector512.StoreUnsafe(acc2_4, ref t0, (nuint)(224));
+                Vector512.StoreUnsafe(acc0_5, ref t0, (nuint)(240));
+                Vector512.StoreUnsafe(acc1_5, ref t0, (nuint)(256));
+                Vector512.StoreUnsafe(acc2_5, ref t0, (nuint)(272));
+                // Each position's channels to their planes, the skip added, then the activation.
+                for (int u = 0; u < 6; u++)
+                {
+                    int row = (q0 + u) / ConvW, ox = (q0 + u) % ConvW;
+                    for (int j = 0; j < 48; j++)
+                    {
+                        float acc = Unsafe.Add(ref t0, u * 48 + j);
+                        Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = acc + Unsafe.Add(ref skip, j * ConvSpatial + row * ConvW + ox); // + skip, then the activation
+                    }
+                }
             }
         }
 

@@ -61,7 +61,7 @@ namespace FusedNorm.Generated
     /// act     Relu6 on the accumulators in registers, before the store
     /// pool    AdaptiveAvgPool2d(1): each channel's plane summed in double, in a fixed order, from the block's scratch buffer still in cache → 1280; the conv output never reaches y
     /// tiles   no column tiles (rows narrower than a Vector256, see columns): 160 block(s) of 8 channels
-    /// tasks   sample × run of channel blocks: 160 block(s) per sample in 80 tasks of up to 2 consecutive blocks (a block alone is 23040 multiply-adds, too little for a task), dealt to the worker threads; each task rents its scratch once
+    /// tasks   sample × run of channel blocks: 160 block(s) per sample in 80 runs of up to 2 consecutive blocks (a block alone is 23040 multiply-adds, too little for a task), dealt to the worker threads; each task rents its scratch once
     /// columns fewer than 8 interior columns, so no column vectors (diagnostic FN0201): each output position computes a full block's 8 channels as one Vector256
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated

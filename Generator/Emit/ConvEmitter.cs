@@ -93,7 +93,13 @@ internal static class ConvEmitter
 
         string taps = c.IsCubic ? string.Join(", ", Enumerable.Repeat("K", c.Rank)) : c.Rank switch { 1 => "KW", 2 => "KH, KW", _ => "KD, KH, KW" };
         w.Line($"/// <summary>Packs weights [OutC, InPerGroup, {taps}] as [block][ic][taps][channel in block].</summary>");
-        w.Line($"public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);");
+        if (chain.LanePositions > 0)
+        {
+            w.Line($"/// <remarks>With AVX-512 the lane kernel runs, which reads blocks of 16 channels ([block of 16][ic][taps][16]: one Vector512 per tap).</remarks>");
+            w.Line($"public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, {Avx512} ? 16 : Block);");
+        }
+        else
+            w.Line($"public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);");
         w.Line();
 
         NormMode? eval = chain.Norm?.EvalMode is NormMode.Folded ? null : chain.Norm?.EvalMode;
@@ -119,6 +125,8 @@ internal static class ConvEmitter
             foreach (int r in blockSizes) { w.Line(); EmitFlatBlock(w, chain, r); }
         if (fused && chain.RowPermute)
             foreach (int r in blockSizes) { w.Line(); EmitRowPermuteBlock(w, chain, r); }
+        if (fused && chain.LanePositions > 0)
+            for (int vectors = 1; vectors <= chain.BlocksPerTask / 2; vectors++) { w.Line(); EmitLaneTiles(w, chain, vectors); }
         if (fused) { w.Line(); EmitScalarBlock(w, chain, null); w.Line(); EmitPixel(w, chain, null); }
         foreach (NormMode mode in new[] { eval, training }.Where(m => m is not null).Select(m => m!.Value).Distinct())
         {
@@ -456,6 +464,18 @@ internal static class ConvEmitter
                 w.Line("float[] scratch = ConvRows.Rent();");
                 w.Line($"{Ref} {scratchRef} = ref MemoryMarshal.GetArrayDataReference(scratch);");
             }
+            if (chain.LanePositions > 0)
+            {
+                w.Open($"if ({Avx512})");
+                w.Comment("16 output channels per Vector512 (weights packed in blocks of 16), the run's blocks at once: every position computed is kept.");
+                w.Line("int last = Math.Min(first + BlocksPerTask, BlocksPerSample), oc = first * Block;");
+                string Lane(int v) => $"{LaneName(chain, v)}(ref xn, ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), ref {Unsafe}.Add(ref yn, oc * ConvSpatial){(chain.HasSkip ? $", ref {Unsafe}.Add(ref sn, oc * ConvSpatial)" : "")}, rowStart * ConvW, rowEnd * ConvW);";
+                int most = chain.BlocksPerTask / 2;
+                for (int v = most; v >= 1; v--)
+                    w.Line(v == most ? $"if (last - first == {2 * v}) {Lane(v)}" : v > 1 ? $"else if (last - first == {2 * v}) {Lane(v)}" : $"else {Lane(v)}");
+                w.Close();
+                w.Open("else");
+            }
             if (run) w.Open("for (int block = first, last = Math.Min(first + BlocksPerTask, BlocksPerSample); block < last; block++)");
             w.Line("int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;");
             if (chain.RowPermute)
@@ -518,6 +538,7 @@ internal static class ConvEmitter
             }
             if (chain.RowPermute) w.Close();
             if (run) w.Close();
+            if (chain.LanePositions > 0) w.Close();
             if (pool) w.Line("ConvRows.Return(scratch);");
             if (flatRows) w.Line("FlatRows.Return(flat);");
             if (group is not null) w.Line("Planes.Return(planes);");
@@ -913,6 +934,68 @@ internal static class ConvEmitter
                 w.Line("for (int oh = rowStart; oh < rowEnd; oh++)");
                 w.Line($"    for (int j = 0; j < {r}; j++)");
                 w.Line($"        tile.Slice(((oh - rowStart) * {r} + j) * {ow}, {ow}).CopyTo(MemoryMarshal.CreateSpan(ref {Unsafe}.Add(ref dst, j * ConvSpatial + oh * {ow}), {ow}));");
+            }
+        }
+    }
+
+    private static string LaneName(ChainPlan chain, int vectors) => $"{Tag(chain)}_C{16 * vectors}_Lanes_V512";
+
+    /// <summary>
+    /// 16 · <paramref name="vectors"/> output channels (consecutive blocks of 8, two per Vector512) over output positions
+    /// [start, end) of the plane, taken across rows in tiles of ChainPlan.LanePositions: per input channel and tap, one
+    /// weight vector per 16 channels (packed, with AVX-512, [block of 16][ic][taps][16]) and one broadcast input per
+    /// position feed vectors × positions FMAs. The last tile shifts back to end at end (the same
+    /// values again). The tile goes through a stack buffer to the channels' planes, with the residual add and activation.
+    /// </summary>
+    private static void EmitLaneTiles(SourceWriter w, ChainPlan chain, int vectors)
+    {
+        ConvPlan c = chain.Conv!;
+        int p = chain.LanePositions, k = c.Kernel;
+        string act = chain.Activation is { } a ? ActivationName(a) : "no activation";
+        w.Line($"/// <summary>{16 * vectors} output channels × tiles of {p} positions across rows: {vectors}×{p} Vector512 accumulators, every position kept; {(chain.HasSkip ? "+ skip, then " : "")}{act} as the tile is stored.</summary>");
+        using (w.Block($"private static void {LaneName(chain, vectors)}({Ref} x, {Ref} w, {Ref} bias, {Ref} dst{(chain.HasSkip ? $", {Ref} skip" : "")}, int start, int end)"))
+        {
+            for (int v = 0; v < vectors; v++) w.Line($"Vector512<float> bias{v} = Vector512.LoadUnsafe(ref bias, {16 * v});");
+            w.Line($"Span<float> tile = stackalloc float[{p * 16 * vectors}]; // [position][channel]");
+            w.Line($"{Ref} t0 = ref MemoryMarshal.GetReference(tile);");
+            using (w.Block($"for (int q = start; q < end; q += {p})"))
+            {
+                w.Line($"int q0 = q > end - {p} ? Math.Max(0, end - {p}) : q; // the last tile ends at end");
+                for (int u = 0; u < p; u++)
+                    w.Line($"int o{u} = (q0 + {u}) / ConvW * InW + (q0 + {u}) % ConvW; // position q0 + {u}: its window's first input");
+                for (int v = 0; v < vectors; v++)
+                    w.Line($"Vector512<float> {string.Join(", ", Enumerable.Range(0, p).Select(u => $"acc{v}_{u} = bias{v}"))};");
+                using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
+                using (w.Block($"for (int kh = 0; kh < {c.KernelH}; kh++)"))
+                {
+                    w.Line($"int xr = (ic * InD * InH + kh * {Axis(c, "Dilation", 'H')}) * InW; // this tap row of input channel ic, relative to each window");
+                    w.Line($"{Ref} wr = ref {Unsafe}.Add(ref w, (ic * {c.TapsPerInput} + kh * {k}) * 16); // the first 16 channels' taps of this row; the next 16's are 16 · Taps further");
+                    using (w.Block($"for (int kw = 0; kw < {k}; kw++)"))
+                    {
+                        w.Line($"{Ref} xt = ref {Unsafe}.Add(ref x, xr + kw * Dilation);");
+                        for (int v = 0; v < vectors; v++)
+                            w.Line($"Vector512<float> w{v} = Vector512.LoadUnsafe(ref wr, (nuint)(kw * 16 + {v * 16} * Taps));");
+                        for (int u = 0; u < p; u++)
+                        {
+                            w.Line($"Vector512<float> x{u} = Vector512.Create({Unsafe}.Add(ref xt, o{u}));");
+                            for (int v = 0; v < vectors; v++)
+                                w.Line($"acc{v}_{u} = Vector512.FusedMultiplyAdd(w{v}, x{u}, acc{v}_{u});");
+                        }
+                    }
+                }
+                for (int u = 0; u < p; u++)
+                    for (int v = 0; v < vectors; v++)
+                        w.Line($"Vector512.StoreUnsafe(acc{v}_{u}, ref t0, (nuint)({(u * vectors + v) * 16}));");
+                w.Comment("Each position's channels to their planes" + (chain.HasSkip ? ", the skip added, then the activation." : chain.Activation is null ? "." : ", activated."));
+                using (w.Block($"for (int u = 0; u < {p}; u++)"))
+                {
+                    w.Line("int row = (q0 + u) / ConvW, ox = (q0 + u) % ConvW;");
+                    using (w.Block($"for (int j = 0; j < {16 * vectors}; j++)"))
+                    {
+                        w.Line($"float acc = {Unsafe}.Add(ref t0, u * {16 * vectors} + j);");
+                        EmitPixelStore(w, chain, null);
+                    }
+                }
             }
         }
     }

@@ -93,6 +93,19 @@ public sealed record ConvPlan(
     public bool FlatInPlace => Flat512 && FlatPitch == OutWidth;
 
     /// <summary>
+    /// Flat positions the flat kernel computes for a block over the whole plane: its whole tiles, then up to two single
+    /// vectors or one more whole tile shifted back (FlatEnd of them are real positions, OutHeight × OutWidth kept).
+    /// </summary>
+    public int FlatComputed
+    {
+        get
+        {
+            int tile = 16 * FlatVectors(OcBlock), whole = FlatEnd / tile, rest = FlatEnd - whole * tile;
+            return whole * tile + (rest == 0 ? 0 : rest <= 32 && FlatEnd >= 16 ? (rest + 15) / 16 * 16 : tile);
+        }
+    }
+
+    /// <summary>
     /// Vectors of 16 per tile of the flat kernel for a block of <paramref name="channels"/>: 24 accumulators (8
     /// channels × 3), and for a narrow block (a depthwise conv has 1 channel) more vectors, up to 8, so that enough
     /// independent FMAs are in flight; never more than the plane holds (a plane of 16–47 flat positions: 1 or 2), so a
@@ -366,7 +379,8 @@ public sealed record ChainPlan(
     int StatBands = 1,
     bool TaskCopy = false,
     int BlocksPerTask = 1,
-    bool RowPermute = false)
+    bool RowPermute = false,
+    int LanePositions = 0)
 {
     /// <summary>The chain ends in a residual add: its methods take the skip tensor (of the output's shape) after x.</summary>
     public bool HasSkip => SkipParameter is not null;

@@ -618,8 +618,58 @@ public static class ModelPlanner
         plan = plan with { MaxRowBands = PlanMaxRowBands(plan), StatBands = PlanStatBands(plan) };
         plan = plan with { TaskCopy = PlanTaskCopy(plan) };
         plan = plan with { BlocksPerTask = PlanBlocksPerTask(plan) };
-        return plan with { RowPermute = PlanRowPermute(plan) };
+        plan = plan with { RowPermute = PlanRowPermute(plan) };
+        int lanePositions = PlanLanePositions(plan);
+        return lanePositions == 0 ? plan : plan with { LanePositions = lanePositions, BlocksPerTask = 2 * LaneVectors(plan.Conv!) };
     }
+
+    /// <summary>The most Vector512s of 16 output channels a lane tile holds (× its positions: at most 24 accumulators).</summary>
+    public const int MaxLaneVectors = 3;
+
+    /// <summary>
+    /// The most bytes of weights one lane tile reads (every input channel and tap of its 16 · vectors channels), read again
+    /// by each tile of positions: a quarter of this machine's 1 MB L2, so they are read from L2, not L3.
+    /// </summary>
+    public const int MaxLaneTileWeightBytes = 256 * 1024;
+
+    /// <summary>Vector512s of 16 output channels per lane tile: up to <see cref="MaxLaneVectors"/>, within <see cref="MaxLaneTileWeightBytes"/>.</summary>
+    public static int LaneVectors(ConvPlan c) =>
+        Math.Min(Math.Min(MaxLaneVectors, c.OutChannels / 16), (int)(MaxLaneTileWeightBytes / (16L * c.InPerGroup * c.TapsPerInput * sizeof(float))));
+
+    /// <summary>
+    /// Positions per tile of the lane kernel (ChainPlan.LanePositions), or 0 where it does not run: a dense stride-1 2d conv
+    /// whose output rows are narrower than a Vector512 (7×7, 14×14, 4×4 planes), its norm folded or absent, no pooling,
+    /// out_channels a multiple of 16. With AVX-512 its tasks then compute 16 output channels per Vector512 (two blocks'
+    /// packed weights, one 256-bit load each) × 4–8 consecutive output positions (across rows), each input broadcast:
+    /// every position computed is kept, where the flat kernel computes 64 positions for a 7×7 plane's 49 and drops 15.
+    /// The tile's positions are chosen to waste the fewest on the plane (7 on 7×7), never more than the plane holds. Not
+    /// where two vectors' weights pass <see cref="MaxLaneTileWeightBytes"/> (ResNet's 512-channel 3×3 convs on 7×7: 295 KB
+    /// for 16 channels, re-read by each of the 7 tiles; they keep the flat kernel, which reads a block's twice).
+    /// </summary>
+    public static int PlanLanePositions(ChainPlan chain)
+    {
+        if (chain.Conv is not { Rank: 2, Groups: 1, Outer: null, Winograd: null, Stride: 1, Transposed: null, InputPool: null, Vectorized512: false } c
+            || c.StrideH != 1 || chain.ComputesStatistics || chain.TrainingForward || chain.Pool is not null || c.OutChannels % 16 != 0 || c.OutChannels < 32 || c.OutWidth >= 16)
+            return 0;
+        int positions = c.OutHeight * c.OutWidth, vectors = LaneVectors(c);
+        if (vectors < 2) return 0; // one vector of 16 channels: too few accumulators (or a tile's weights past L2)
+        // Where the flat kernel keeps most of what it computes (a 14×14 plane: 196 of 224), it stays: its tiles have 24
+        // accumulators for 11 loads, the lane tiles 21 for 13 and a scalar store per output.
+        if (c.Flat512 && positions >= MinLaneShare * c.FlatComputed) return 0;
+        // Positions per tile: the fewest recomputed by the last tile, and enough accumulators (vectors × positions ≥ 12)
+        // to keep both FMA pipes busy through the FMA's latency.
+        int best = 0;
+        double bestScore = 0;
+        for (int p = Math.Min(8, positions); p >= 4; p--)
+        {
+            double score = (double)positions / ((positions + p - 1) / p * p) * Math.Min(1.0, vectors * p / 12.0);
+            if (score > bestScore + 1e-9) { best = p; bestScore = score; }
+        }
+        return best;
+    }
+
+    /// <summary>The share of its computed positions the flat kernel must keep for the lane kernel not to replace it.</summary>
+    public const double MinLaneShare = 0.85;
 
     /// <summary>The widest input row the row-permute kernel takes: one Vector512 with a lane to spare.</summary>
     public const int MaxRowPermuteWidth = 15;
