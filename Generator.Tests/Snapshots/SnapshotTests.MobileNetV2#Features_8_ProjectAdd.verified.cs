@@ -62,7 +62,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(64): running statistics folded into the conv weights and bias at load: costs nothing here
     /// add     + skip on the register tile before the activation and the store, reading the skip tile by tile
     /// tiles   no column tiles (rows narrower than a Vector256, see columns and flat): 8 block(s) of 8 channels
-    /// tasks   sample × run of channel blocks × row band: 8 block(s) per sample in 2 runs of up to 6 consecutive blocks (the lane kernel's 48 channels) × up to 2 bands of the 6 rows, dealt to the worker threads; each task rents its scratch once
+    /// tasks   sample × run of channel blocks × row band: 8 block(s) per sample in 2 runs of up to 6 consecutive blocks (the lane kernel's 48 channels) × up to 6 bands of the 6 rows, dealt to the worker threads; each task rents its scratch once
     /// flat    Vector512 eval path: the 6×6 plane is one flat row of 6 positions per output row (the padded width; the output's own layout, so the tiles are stored in place, the skip added to each tile first), so every tile is 8 channels × 2×16 positions instead of a partial vector per row
     /// lanes   with AVX-512: 48 output channels per task as Vector512s of 16 (weights packed in blocks of 16) × tiles of 6 output positions across rows, each input broadcast: all 36 positions of the plane computed once (0 recomputed by the last tile), where the flat kernel computes 48; the kernels below are the path without AVX-512
     /// columns fewer than 8 interior columns, so no column vectors (diagnostic FN0201): each output position computes a full block's 8 channels as one Vector256
@@ -82,7 +82,7 @@ namespace FusedNorm.Generated
         private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
         private const int Block = 8, Taps = InPerGroup * 1; // weights per output channel
         private const int FullBlocks = 8, BlocksPerGroup = 8, BlocksPerSample = Groups * BlocksPerGroup;
-        private const int MaxRowBands = 2; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
+        private const int MaxRowBands = 6; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
         private const int BlocksPerTask = 6, TasksPerSample = (BlocksPerSample + BlocksPerTask - 1) / BlocksPerTask; // a task runs consecutive blocks: one block is too little work for a task
         private const int FlatPitch = InW, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch, the padded width)
 

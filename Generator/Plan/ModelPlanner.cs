@@ -620,7 +620,11 @@ public static class ModelPlanner
         plan = plan with { BlocksPerTask = PlanBlocksPerTask(plan) };
         plan = plan with { RowPermute = PlanRowPermute(plan) };
         int lanePositions = PlanLanePositions(plan);
-        return lanePositions == 0 ? plan : plan with { LanePositions = lanePositions, BlocksPerTask = 2 * LaneVectors(plan.Conv!) };
+        if (lanePositions == 0) return plan;
+        // A lane task runs 2–3 vectors' blocks, so a sample has fewer tasks (MobileNetV2's 160-channel projections: 4 of
+        // 6, 6, 6 and 2 blocks): the row bands are planned again for that many, so 2 threads still get even work.
+        plan = plan with { LanePositions = lanePositions, BlocksPerTask = 2 * LaneVectors(plan.Conv!) };
+        return plan with { MaxRowBands = PlanMaxRowBands(plan, (plan.Conv!.BlocksPerSample + plan.BlocksPerTask - 1) / plan.BlocksPerTask) };
     }
 
     /// <summary>The most Vector512s of 16 output channels a lane tile holds (× its positions: at most 24 accumulators).</summary>
@@ -839,10 +843,10 @@ public static class ModelPlanner
     /// compute statistics take bands fixed by the shape instead (<see cref="PlanStatBands"/>); 1d (one row) and 3d fused
     /// chains keep whole planes.
     /// </summary>
-    public static int PlanMaxRowBands(ChainPlan chain)
+    public static int PlanMaxRowBands(ChainPlan chain, int? tasksPerSample = null)
     {
         if (chain.Conv is not { Rank: 2 } c || chain.Norm is { EvalMode: not NormMode.Folded }) return 1;
-        int blocks = c.BlocksPerSample;
+        int blocks = tasksPerSample ?? c.BlocksPerSample; // the tasks before bands: channel blocks, or runs of them
         long work = (long)c.OutChannels * c.OutHeight * c.OutWidth * c.InPerGroup * c.TapsPerInput; // multiply-adds per sample
         long byWork = Math.Max(1, work / blocks / MinBandMacs);
         return (int)Math.Min(Math.Min((MaxTasksPerSample + blocks - 1) / blocks, chain.BandedRows), byWork);
