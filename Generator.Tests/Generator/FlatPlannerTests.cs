@@ -74,4 +74,18 @@ public class FlatPlannerTests
         if (positions > 0) Assert.Equal(2 * ModelPlanner.LaneVectors(plan.Conv!), plan.BlocksPerTask);
         if (positions > 0) Assert.True(ModelPlanner.LaneVectors(plan.Conv!) >= 2);
     }
+
+    [Fact]
+    public void A_lane_chain_with_few_runs_of_blocks_splits_its_rows_into_bands_for_the_threads()
+    {
+        // MobileNetV2 224²'s 960 → 160 projection on 7×7: 20 blocks in runs of 6 are 4 tasks per sample (6, 6, 6, 2 blocks).
+        var conv = new ConvSpec("conv", 0, 160, 1, 1, 0, 1, false);
+        var chain = new ChainSpec("c", "public", "x", "y", "batch", EquatableArray.Of(LayerKind.Conv2d), conv, null, null, null, null, null);
+        ChainPlan plan = ModelPlanner.Plan(new ModelSpec(Type, new[] { 960, 7, 7 }.ToEquatableArray(), EquatableArray.Of(chain), null)).Value!.Chains[0];
+        Assert.Equal(7, plan.LanePositions);
+        Assert.Equal(6, plan.BlocksPerTask);
+        int runs = (plan.Conv!.BlocksPerSample + plan.BlocksPerTask - 1) / plan.BlocksPerTask;
+        Assert.Equal(4, runs);
+        Assert.True(runs * plan.MaxRowBands >= ModelPlanner.MaxTasksPerSample, $"{runs} runs × {plan.MaxRowBands} bands");
+    }
 }
