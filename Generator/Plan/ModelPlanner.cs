@@ -642,9 +642,9 @@ public static class ModelPlanner
 
     /// <summary>
     /// Positions per tile of the lane kernel (ChainPlan.LanePositions), or 0 where it does not run: a dense stride-1 2d conv
-    /// whose output rows are narrower than a Vector512 (7×7, 14×14, 4×4 planes), its norm folded or absent, no pooling,
-    /// out_channels a multiple of 16. With AVX-512 its tasks then compute 16 output channels per Vector512 (two blocks'
-    /// packed weights, one 256-bit load each) × 4–8 consecutive output positions (across rows), each input broadcast:
+    /// whose output rows are narrower than a Vector512 (7×7, 6×6, 4×4 planes), its norm folded or absent, no pooling,
+    /// out_channels a multiple of 16. With AVX-512 its tasks then compute 16 output channels per Vector512 (weights packed
+    /// in blocks of 16 in an AVX-512 process: one load per tap) × 4–8 consecutive output positions (across rows), each input broadcast:
     /// every position computed is kept, where the flat kernel computes 64 positions for a 7×7 plane's 49 and drops 15.
     /// The tile's positions are chosen to waste the fewest on the plane (7 on 7×7), never more than the plane holds. Not
     /// where two vectors' weights pass <see cref="MaxLaneTileWeightBytes"/> (ResNet's 512-channel 3×3 convs on 7×7: 295 KB
@@ -698,8 +698,8 @@ public static class ModelPlanner
     /// <summary>
     /// Consecutive channel blocks of one sample per task of a fused conv chain whose blocks are too little work to be a
     /// task each: a depthwise conv onto 7×7 does 441 multiply-adds per channel, less than a task's hand-off, its copy and
-    /// its scratch rents (MobileNetV2 224²'s features.14 depthwise took 204 µs for 576 such tasks, ONNX Runtime 28 µs).
-    /// A task then runs about <see cref="MinBandMacs"/> of blocks in a loop, its scratch rented once, keeping at least
+    /// its scratch rents. (It did not by itself fix MobileNetV2 224²'s features.14 depthwise, 204 µs for 576 channels against
+    /// ORT's 28: the per-channel padded copy was the cost there, which <see cref="PlanRowPermute"/> removes.) A task then runs about <see cref="MinBandMacs"/> of blocks in a loop, its scratch rented once, keeping at least
     /// <see cref="MaxTasksPerSample"/> tasks per sample for the threads. Only chains whose row bands are not split
     /// (<see cref="ChainPlan.MaxRowBands"/> 1: bands and runs of blocks are two answers to the same question) and whose
     /// norm is folded or absent; each block computes what it computes alone, so the values do not depend on the grouping.
