@@ -26,6 +26,7 @@ public sealed class FusedNormGenerator : IIncrementalGenerator
         public const string Diagnostics = nameof(Diagnostics);
         public const string OrphanChains = nameof(OrphanChains);
         public const string Stubs = nameof(Stubs);
+        public const string Blocks = nameof(Blocks);
     }
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -98,6 +99,12 @@ public sealed class FusedNormGenerator : IIncrementalGenerator
             spc.AddSource(HintName(model.Type) + ".Model.g.cs", ModelEmitter.Emit(model)));
         context.RegisterSourceOutput(stubs, static (spc, stub) =>
             spc.AddSource(HintName(stub.Stub.Type) + ".NotGenerated.g.cs", StubEmitter.Emit(stub.Stub, stub.Errors)));
+        // An inverted residual's one-kernel form: its own file, beside its three chains'.
+        IncrementalValuesProvider<(ModelPlan Model, int Index)> blocks = models
+            .SelectMany(static (m, _) => Enumerable.Range(0, m.InvertedResiduals.Count).Select(k => (m, k)))
+            .WithTrackingName(TrackingNames.Blocks);
+        context.RegisterSourceOutput(blocks, static (spc, b) =>
+            spc.AddSource(HintName(b.Model.Type) + "." + b.Model.InvertedResiduals[b.Index].Name + ".g.cs", InvertedResidualEmitter.Emit(b.Model, b.Index)));
         context.RegisterSourceOutput(chains, static (spc, chain) =>
             spc.AddSource(HintName(chain.Type) + "." + chain.MethodName + ".g.cs", ChainEmitter.Emit(chain)));
     }

@@ -55,7 +55,7 @@ public class IncrementalTests
 
     /// <summary>The steps that run for every model; Diagnostics and OrphanChains are tracked only when they have values.</summary>
     private static readonly string[] RequiredSteps = { Names.Parse, Names.Plan, Names.Models, Names.Chains };
-    private static readonly string[] AllSteps = RequiredSteps.Concat(new[] { Names.Diagnostics, Names.OrphanChains, Names.Stubs }).ToArray();
+    private static readonly string[] AllSteps = RequiredSteps.Concat(new[] { Names.Diagnostics, Names.OrphanChains, Names.Stubs, Names.Blocks }).ToArray();
 
     private static Compilation ReplaceModelFile(Compilation c, string text)
     {
@@ -74,6 +74,16 @@ public class IncrementalTests
             }
             Assert.All(Reasons(result, step), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {r}"));
         }
+    }
+
+    [Fact]
+    public void Unrelated_new_class_leaves_an_inverted_residual_block_cached()
+    {
+        string model = Numerics.InvertedResidualTests.Source(Numerics.InvertedResidualTests.Cases[0]);
+        var result = RunTwice(model, c => c.AddSyntaxTrees(
+            CSharpSyntaxTree.ParseText("namespace Other; public class Unrelated { public int X; }", GeneratorHarness.ParseOptions)));
+        Assert.NotEmpty(Reasons(result, Names.Blocks)); // the model has one block kernel
+        AssertAllCachedOrUnchanged(result, AllSteps);
     }
 
     [Fact]

@@ -68,7 +68,8 @@ public class SnapshotTests
     /// MobileNetV2 (Sample/MobileNetV2.cs): the whole-model Forward over 52 chains (its arena plan), a stride-2 depthwise conv
     /// (the row kernel over the column-phased copy, 1 channel per block), a linear bottleneck with its residual add on a 6×6
     /// plane (no activation after the add; 8 channels per Vector256 in the pixel kernel), the head's ReLU6 and
-    /// AdaptiveAvgPool2d on a 3×3 plane, and the Dropout + Linear classifier.
+    /// AdaptiveAvgPool2d on a 3×3 plane, the Dropout + Linear classifier, and features.2 as one inverted-residual kernel
+    /// (its 48² × 96-channel expansion is over InvertedResidualPlanner.MinHiddenBytes).
     /// </summary>
     [Fact]
     public void MobileNetV2_selected_files()
@@ -76,7 +77,7 @@ public class SnapshotTests
         var run = GeneratorHarness.RunGenerator(Numerics.MobileNetV2Tests.Source);
         Assert.Empty(run.CompileErrors);
         var failures = new System.Collections.Generic.List<string>();
-        foreach (string file in new[] { "Model", "Features_2_Depthwise", "Features_7_Depthwise", "Features_8_ProjectAdd", "Head", "Classifier" })
+        foreach (string file in new[] { "Model", "Features_2_Depthwise", "Features_2_InvertedResidual", "Features_7_Depthwise", "Features_8_ProjectAdd", "Head", "Classifier" })
         {
             var source = Assert.Single(run.Sources, s => s.HintName == $"FusedNorm.Sample.MobileNetV2.{file}.g.cs");
             try { Snapshot.Verify($"SnapshotTests.MobileNetV2#{file}", source.SourceText.ToString()); }

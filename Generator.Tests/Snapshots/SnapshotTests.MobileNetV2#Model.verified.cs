@@ -74,7 +74,7 @@ namespace FusedNorm.Sample
         };
 
         /// <summary>Whether every chain's weights have been loaded.</summary>
-        public bool IsLoaded => _stemWeights is not null && _features_1_DepthwiseWeights is not null && _features_1_ProjectWeights is not null && _features_2_ExpandWeights is not null && _features_2_DepthwiseWeights is not null && _features_2_ProjectWeights is not null && _features_3_ExpandWeights is not null && _features_3_DepthwiseWeights is not null && _features_3_ProjectAddWeights is not null && _features_4_ExpandWeights is not null && _features_4_DepthwiseWeights is not null && _features_4_ProjectWeights is not null && _features_5_ExpandWeights is not null && _features_5_DepthwiseWeights is not null && _features_5_ProjectAddWeights is not null && _features_6_ExpandWeights is not null && _features_6_DepthwiseWeights is not null && _features_6_ProjectAddWeights is not null && _features_7_ExpandWeights is not null && _features_7_DepthwiseWeights is not null && _features_7_ProjectWeights is not null && _features_8_ExpandWeights is not null && _features_8_DepthwiseWeights is not null && _features_8_ProjectAddWeights is not null && _features_9_ExpandWeights is not null && _features_9_DepthwiseWeights is not null && _features_9_ProjectAddWeights is not null && _features_10_ExpandWeights is not null && _features_10_DepthwiseWeights is not null && _features_10_ProjectAddWeights is not null && _features_11_ExpandWeights is not null && _features_11_DepthwiseWeights is not null && _features_11_ProjectWeights is not null && _features_12_ExpandWeights is not null && _features_12_DepthwiseWeights is not null && _features_12_ProjectAddWeights is not null && _features_13_ExpandWeights is not null && _features_13_DepthwiseWeights is not null && _features_13_ProjectAddWeights is not null && _features_14_ExpandWeights is not null && _features_14_DepthwiseWeights is not null && _features_14_ProjectWeights is not null && _features_15_ExpandWeights is not null && _features_15_DepthwiseWeights is not null && _features_15_ProjectAddWeights is not null && _features_16_ExpandWeights is not null && _features_16_DepthwiseWeights is not null && _features_16_ProjectAddWeights is not null && _features_17_ExpandWeights is not null && _features_17_DepthwiseWeights is not null && _features_17_ProjectWeights is not null && _headWeights is not null && _classifierWeights is not null;
+        public bool IsLoaded => _stemWeights is not null && _features_1_DepthwiseWeights is not null && _features_1_ProjectWeights is not null && _features_2_ExpandWeights is not null && _features_2_DepthwiseWeights is not null && _features_2_ProjectWeights is not null && _features_3_ExpandWeights is not null && _features_3_DepthwiseWeights is not null && _features_3_ProjectAddWeights is not null && _features_4_ExpandWeights is not null && _features_4_DepthwiseWeights is not null && _features_4_ProjectWeights is not null && _features_5_ExpandWeights is not null && _features_5_DepthwiseWeights is not null && _features_5_ProjectAddWeights is not null && _features_6_ExpandWeights is not null && _features_6_DepthwiseWeights is not null && _features_6_ProjectAddWeights is not null && _features_7_ExpandWeights is not null && _features_7_DepthwiseWeights is not null && _features_7_ProjectWeights is not null && _features_8_ExpandWeights is not null && _features_8_DepthwiseWeights is not null && _features_8_ProjectAddWeights is not null && _features_9_ExpandWeights is not null && _features_9_DepthwiseWeights is not null && _features_9_ProjectAddWeights is not null && _features_10_ExpandWeights is not null && _features_10_DepthwiseWeights is not null && _features_10_ProjectAddWeights is not null && _features_11_ExpandWeights is not null && _features_11_DepthwiseWeights is not null && _features_11_ProjectWeights is not null && _features_12_ExpandWeights is not null && _features_12_DepthwiseWeights is not null && _features_12_ProjectAddWeights is not null && _features_13_ExpandWeights is not null && _features_13_DepthwiseWeights is not null && _features_13_ProjectAddWeights is not null && _features_14_ExpandWeights is not null && _features_14_DepthwiseWeights is not null && _features_14_ProjectWeights is not null && _features_15_ExpandWeights is not null && _features_15_DepthwiseWeights is not null && _features_15_ProjectAddWeights is not null && _features_16_ExpandWeights is not null && _features_16_DepthwiseWeights is not null && _features_16_ProjectAddWeights is not null && _features_17_ExpandWeights is not null && _features_17_DepthwiseWeights is not null && _features_17_ProjectWeights is not null && _headWeights is not null && _classifierWeights is not null && _features_2_InvertedResidualArguments is not null;
 
         /// <summary>Loads, folds and packs the weights from a safetensors file written from PyTorch's <c>model.state_dict()</c>.</summary>
         /// <exception cref="global::FusedNorm.WeightLoadException">A tensor is missing or has the wrong shape or dtype.</exception>
@@ -139,6 +139,7 @@ namespace FusedNorm.Sample
             LoadFeatures_17_Project(weights);
             LoadHead(weights);
             LoadClassifier(weights);
+            LoadFeatures_2_InvertedResidual(); // packs Features_2_Expand → Features_2_Project for its one-kernel form
         }
 
         /// <summary>Creates the model and loads its weights from a safetensors file of its state_dict.</summary>
@@ -166,36 +167,36 @@ namespace FusedNorm.Sample
             // that reads it, at an offset in one arena; an offset is reused once nothing reads what was there (greedy first fit).
             //   Stem                 [0, 73728) steps 0..1
             //   Features_1_Depthwise [73728, 147456) steps 1..2
-            //   Features_1_Project   [0, 36864) steps 2..3
+            //   Features_1_Project   [0, 36864) steps 2..5
             //   Features_2_Expand    [36864, 258048) steps 3..4
             //   Features_2_Depthwise [258048, 313344) steps 4..5
-            //   Features_2_Project   [0, 13824) steps 5..8
-            //   Features_3_Expand    [13824, 96768) steps 6..7
-            //   Features_3_Depthwise [96768, 179712) steps 7..8
-            //   Features_3_ProjectAdd [13824, 27648) steps 8..9
-            //   Features_4_Expand    [27648, 110592) steps 9..10
-            //   Features_4_Depthwise [0, 20736) steps 10..11
-            //   Features_4_Project   [20736, 25344) steps 11..14
-            //   Features_5_Expand    [25344, 52992) steps 12..13
-            //   Features_5_Depthwise [52992, 80640) steps 13..14
-            //   Features_5_ProjectAdd [0, 4608) steps 14..17
-            //   Features_6_Expand    [4608, 32256) steps 15..16
-            //   Features_6_Depthwise [32256, 59904) steps 16..17
-            //   Features_6_ProjectAdd [4608, 9216) steps 17..18
-            //   Features_7_Expand    [9216, 36864) steps 18..19
-            //   Features_7_Depthwise [0, 6912) steps 19..20
-            //   Features_7_Project   [6912, 9216) steps 20..23
-            //   Features_8_Expand    [9216, 23040) steps 21..22
-            //   Features_8_Depthwise [23040, 36864) steps 22..23
-            //   Features_8_ProjectAdd [0, 2304) steps 23..26
-            //   Features_9_Expand    [2304, 16128) steps 24..25
-            //   Features_9_Depthwise [16128, 29952) steps 25..26
-            //   Features_9_ProjectAdd [2304, 4608) steps 26..29
-            //   Features_10_Expand   [4608, 18432) steps 27..28
-            //   Features_10_Depthwise [18432, 32256) steps 28..29
-            //   Features_10_ProjectAdd [0, 2304) steps 29..30
-            //   Features_11_Expand   [2304, 16128) steps 30..31
-            //   Features_11_Depthwise [16128, 29952) steps 31..32
+            //   Features_2_Project   [36864, 50688) steps 5..8
+            //   Features_3_Expand    [50688, 133632) steps 6..7
+            //   Features_3_Depthwise [133632, 216576) steps 7..8
+            //   Features_3_ProjectAdd [0, 13824) steps 8..9
+            //   Features_4_Expand    [13824, 96768) steps 9..10
+            //   Features_4_Depthwise [96768, 117504) steps 10..11
+            //   Features_4_Project   [0, 4608) steps 11..14
+            //   Features_5_Expand    [4608, 32256) steps 12..13
+            //   Features_5_Depthwise [32256, 59904) steps 13..14
+            //   Features_5_ProjectAdd [4608, 9216) steps 14..17
+            //   Features_6_Expand    [9216, 36864) steps 15..16
+            //   Features_6_Depthwise [36864, 64512) steps 16..17
+            //   Features_6_ProjectAdd [0, 4608) steps 17..18
+            //   Features_7_Expand    [4608, 32256) steps 18..19
+            //   Features_7_Depthwise [32256, 39168) steps 19..20
+            //   Features_7_Project   [0, 2304) steps 20..23
+            //   Features_8_Expand    [2304, 16128) steps 21..22
+            //   Features_8_Depthwise [16128, 29952) steps 22..23
+            //   Features_8_ProjectAdd [2304, 4608) steps 23..26
+            //   Features_9_Expand    [4608, 18432) steps 24..25
+            //   Features_9_Depthwise [18432, 32256) steps 25..26
+            //   Features_9_ProjectAdd [0, 2304) steps 26..29
+            //   Features_10_Expand   [2304, 16128) steps 27..28
+            //   Features_10_Depthwise [16128, 29952) steps 28..29
+            //   Features_10_ProjectAdd [2304, 4608) steps 29..30
+            //   Features_11_Expand   [4608, 18432) steps 30..31
+            //   Features_11_Depthwise [18432, 32256) steps 31..32
             //   Features_11_Project  [0, 3456) steps 32..35
             //   Features_12_Expand   [3456, 24192) steps 33..34
             //   Features_12_Depthwise [24192, 44928) steps 34..35
@@ -216,6 +217,7 @@ namespace FusedNorm.Sample
             //   Features_17_Depthwise [10080, 18720) steps 49..50
             //   Features_17_Project  [0, 2880) steps 50..51
             //   Head                 [2880, 4160) steps 51..52
+            //   Features_2_InvertedResidual (one kernel where Vector512 runs) reads Features_1_Project until it writes Features_2_Project's tensor at step 5.
             // Peak: 313344 floats per sample; the last chain, Classifier, writes y.
             float[] arena = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * 313344);
             try
@@ -225,45 +227,50 @@ namespace FusedNorm.Sample
                 Features_1_Depthwise(new global::System.Span<float>(arena, batch * 0, batch * 73728), new global::System.Span<float>(arena, batch * 73728, batch * 73728), batch); // Stem → (batch, 32, 48, 48)
                 Features_1_Project(new global::System.Span<float>(arena, batch * 73728, batch * 73728), new global::System.Span<float>(arena, batch * 0, batch * 36864), batch); // Features_1_Depthwise → (batch, 16, 48, 48)
                 // features.2: InvertedResidual (block use)
-                Features_2_Expand(new global::System.Span<float>(arena, batch * 0, batch * 36864), new global::System.Span<float>(arena, batch * 36864, batch * 221184), batch); // Features_1_Project → (batch, 96, 48, 48)
-                Features_2_Depthwise(new global::System.Span<float>(arena, batch * 36864, batch * 221184), new global::System.Span<float>(arena, batch * 258048, batch * 55296), batch); // Features_2_Expand → (batch, 96, 24, 24)
-                Features_2_Project(new global::System.Span<float>(arena, batch * 258048, batch * 55296), new global::System.Span<float>(arena, batch * 0, batch * 13824), batch); // Features_2_Depthwise → (batch, 24, 24, 24)
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) // Features_2_Expand → Features_2_Project as one kernel: the hidden tensors stay in cache
+                    Features_2_InvertedResidual(new global::System.Span<float>(arena, batch * 0, batch * 36864), new global::System.Span<float>(arena, batch * 36864, batch * 13824), batch);
+                else
+                {
+                    Features_2_Expand(new global::System.Span<float>(arena, batch * 0, batch * 36864), new global::System.Span<float>(arena, batch * 36864, batch * 221184), batch); // Features_1_Project → (batch, 96, 48, 48)
+                    Features_2_Depthwise(new global::System.Span<float>(arena, batch * 36864, batch * 221184), new global::System.Span<float>(arena, batch * 258048, batch * 55296), batch); // Features_2_Expand → (batch, 96, 24, 24)
+                    Features_2_Project(new global::System.Span<float>(arena, batch * 258048, batch * 55296), new global::System.Span<float>(arena, batch * 36864, batch * 13824), batch); // Features_2_Depthwise → (batch, 24, 24, 24)
+                }
                 // features.3: InvertedResidual (block use)
-                Features_3_Expand(new global::System.Span<float>(arena, batch * 0, batch * 13824), new global::System.Span<float>(arena, batch * 13824, batch * 82944), batch); // Features_2_Project → (batch, 144, 24, 24)
-                Features_3_Depthwise(new global::System.Span<float>(arena, batch * 13824, batch * 82944), new global::System.Span<float>(arena, batch * 96768, batch * 82944), batch); // Features_3_Expand → (batch, 144, 24, 24)
-                Features_3_ProjectAdd(new global::System.Span<float>(arena, batch * 96768, batch * 82944), new global::System.Span<float>(arena, batch * 0, batch * 13824), new global::System.Span<float>(arena, batch * 13824, batch * 13824), batch); // Features_3_Depthwise + skip Features_2_Project → (batch, 24, 24, 24)
+                Features_3_Expand(new global::System.Span<float>(arena, batch * 36864, batch * 13824), new global::System.Span<float>(arena, batch * 50688, batch * 82944), batch); // Features_2_Project → (batch, 144, 24, 24)
+                Features_3_Depthwise(new global::System.Span<float>(arena, batch * 50688, batch * 82944), new global::System.Span<float>(arena, batch * 133632, batch * 82944), batch); // Features_3_Expand → (batch, 144, 24, 24)
+                Features_3_ProjectAdd(new global::System.Span<float>(arena, batch * 133632, batch * 82944), new global::System.Span<float>(arena, batch * 36864, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 13824), batch); // Features_3_Depthwise + skip Features_2_Project → (batch, 24, 24, 24)
                 // features.4: InvertedResidual (block use)
-                Features_4_Expand(new global::System.Span<float>(arena, batch * 13824, batch * 13824), new global::System.Span<float>(arena, batch * 27648, batch * 82944), batch); // Features_3_ProjectAdd → (batch, 144, 24, 24)
-                Features_4_Depthwise(new global::System.Span<float>(arena, batch * 27648, batch * 82944), new global::System.Span<float>(arena, batch * 0, batch * 20736), batch); // Features_4_Expand → (batch, 144, 12, 12)
-                Features_4_Project(new global::System.Span<float>(arena, batch * 0, batch * 20736), new global::System.Span<float>(arena, batch * 20736, batch * 4608), batch); // Features_4_Depthwise → (batch, 32, 12, 12)
+                Features_4_Expand(new global::System.Span<float>(arena, batch * 0, batch * 13824), new global::System.Span<float>(arena, batch * 13824, batch * 82944), batch); // Features_3_ProjectAdd → (batch, 144, 24, 24)
+                Features_4_Depthwise(new global::System.Span<float>(arena, batch * 13824, batch * 82944), new global::System.Span<float>(arena, batch * 96768, batch * 20736), batch); // Features_4_Expand → (batch, 144, 12, 12)
+                Features_4_Project(new global::System.Span<float>(arena, batch * 96768, batch * 20736), new global::System.Span<float>(arena, batch * 0, batch * 4608), batch); // Features_4_Depthwise → (batch, 32, 12, 12)
                 // features.5: InvertedResidual (block use)
-                Features_5_Expand(new global::System.Span<float>(arena, batch * 20736, batch * 4608), new global::System.Span<float>(arena, batch * 25344, batch * 27648), batch); // Features_4_Project → (batch, 192, 12, 12)
-                Features_5_Depthwise(new global::System.Span<float>(arena, batch * 25344, batch * 27648), new global::System.Span<float>(arena, batch * 52992, batch * 27648), batch); // Features_5_Expand → (batch, 192, 12, 12)
-                Features_5_ProjectAdd(new global::System.Span<float>(arena, batch * 52992, batch * 27648), new global::System.Span<float>(arena, batch * 20736, batch * 4608), new global::System.Span<float>(arena, batch * 0, batch * 4608), batch); // Features_5_Depthwise + skip Features_4_Project → (batch, 32, 12, 12)
+                Features_5_Expand(new global::System.Span<float>(arena, batch * 0, batch * 4608), new global::System.Span<float>(arena, batch * 4608, batch * 27648), batch); // Features_4_Project → (batch, 192, 12, 12)
+                Features_5_Depthwise(new global::System.Span<float>(arena, batch * 4608, batch * 27648), new global::System.Span<float>(arena, batch * 32256, batch * 27648), batch); // Features_5_Expand → (batch, 192, 12, 12)
+                Features_5_ProjectAdd(new global::System.Span<float>(arena, batch * 32256, batch * 27648), new global::System.Span<float>(arena, batch * 0, batch * 4608), new global::System.Span<float>(arena, batch * 4608, batch * 4608), batch); // Features_5_Depthwise + skip Features_4_Project → (batch, 32, 12, 12)
                 // features.6: InvertedResidual (block use)
-                Features_6_Expand(new global::System.Span<float>(arena, batch * 0, batch * 4608), new global::System.Span<float>(arena, batch * 4608, batch * 27648), batch); // Features_5_ProjectAdd → (batch, 192, 12, 12)
-                Features_6_Depthwise(new global::System.Span<float>(arena, batch * 4608, batch * 27648), new global::System.Span<float>(arena, batch * 32256, batch * 27648), batch); // Features_6_Expand → (batch, 192, 12, 12)
-                Features_6_ProjectAdd(new global::System.Span<float>(arena, batch * 32256, batch * 27648), new global::System.Span<float>(arena, batch * 0, batch * 4608), new global::System.Span<float>(arena, batch * 4608, batch * 4608), batch); // Features_6_Depthwise + skip Features_5_ProjectAdd → (batch, 32, 12, 12)
+                Features_6_Expand(new global::System.Span<float>(arena, batch * 4608, batch * 4608), new global::System.Span<float>(arena, batch * 9216, batch * 27648), batch); // Features_5_ProjectAdd → (batch, 192, 12, 12)
+                Features_6_Depthwise(new global::System.Span<float>(arena, batch * 9216, batch * 27648), new global::System.Span<float>(arena, batch * 36864, batch * 27648), batch); // Features_6_Expand → (batch, 192, 12, 12)
+                Features_6_ProjectAdd(new global::System.Span<float>(arena, batch * 36864, batch * 27648), new global::System.Span<float>(arena, batch * 4608, batch * 4608), new global::System.Span<float>(arena, batch * 0, batch * 4608), batch); // Features_6_Depthwise + skip Features_5_ProjectAdd → (batch, 32, 12, 12)
                 // features.7: InvertedResidual (block use)
-                Features_7_Expand(new global::System.Span<float>(arena, batch * 4608, batch * 4608), new global::System.Span<float>(arena, batch * 9216, batch * 27648), batch); // Features_6_ProjectAdd → (batch, 192, 12, 12)
-                Features_7_Depthwise(new global::System.Span<float>(arena, batch * 9216, batch * 27648), new global::System.Span<float>(arena, batch * 0, batch * 6912), batch); // Features_7_Expand → (batch, 192, 6, 6)
-                Features_7_Project(new global::System.Span<float>(arena, batch * 0, batch * 6912), new global::System.Span<float>(arena, batch * 6912, batch * 2304), batch); // Features_7_Depthwise → (batch, 64, 6, 6)
+                Features_7_Expand(new global::System.Span<float>(arena, batch * 0, batch * 4608), new global::System.Span<float>(arena, batch * 4608, batch * 27648), batch); // Features_6_ProjectAdd → (batch, 192, 12, 12)
+                Features_7_Depthwise(new global::System.Span<float>(arena, batch * 4608, batch * 27648), new global::System.Span<float>(arena, batch * 32256, batch * 6912), batch); // Features_7_Expand → (batch, 192, 6, 6)
+                Features_7_Project(new global::System.Span<float>(arena, batch * 32256, batch * 6912), new global::System.Span<float>(arena, batch * 0, batch * 2304), batch); // Features_7_Depthwise → (batch, 64, 6, 6)
                 // features.8: InvertedResidual (block use)
-                Features_8_Expand(new global::System.Span<float>(arena, batch * 6912, batch * 2304), new global::System.Span<float>(arena, batch * 9216, batch * 13824), batch); // Features_7_Project → (batch, 384, 6, 6)
-                Features_8_Depthwise(new global::System.Span<float>(arena, batch * 9216, batch * 13824), new global::System.Span<float>(arena, batch * 23040, batch * 13824), batch); // Features_8_Expand → (batch, 384, 6, 6)
-                Features_8_ProjectAdd(new global::System.Span<float>(arena, batch * 23040, batch * 13824), new global::System.Span<float>(arena, batch * 6912, batch * 2304), new global::System.Span<float>(arena, batch * 0, batch * 2304), batch); // Features_8_Depthwise + skip Features_7_Project → (batch, 64, 6, 6)
+                Features_8_Expand(new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 13824), batch); // Features_7_Project → (batch, 384, 6, 6)
+                Features_8_Depthwise(new global::System.Span<float>(arena, batch * 2304, batch * 13824), new global::System.Span<float>(arena, batch * 16128, batch * 13824), batch); // Features_8_Expand → (batch, 384, 6, 6)
+                Features_8_ProjectAdd(new global::System.Span<float>(arena, batch * 16128, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), batch); // Features_8_Depthwise + skip Features_7_Project → (batch, 64, 6, 6)
                 // features.9: InvertedResidual (block use)
-                Features_9_Expand(new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 13824), batch); // Features_8_ProjectAdd → (batch, 384, 6, 6)
-                Features_9_Depthwise(new global::System.Span<float>(arena, batch * 2304, batch * 13824), new global::System.Span<float>(arena, batch * 16128, batch * 13824), batch); // Features_9_Expand → (batch, 384, 6, 6)
-                Features_9_ProjectAdd(new global::System.Span<float>(arena, batch * 16128, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), batch); // Features_9_Depthwise + skip Features_8_ProjectAdd → (batch, 64, 6, 6)
+                Features_9_Expand(new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 4608, batch * 13824), batch); // Features_8_ProjectAdd → (batch, 384, 6, 6)
+                Features_9_Depthwise(new global::System.Span<float>(arena, batch * 4608, batch * 13824), new global::System.Span<float>(arena, batch * 18432, batch * 13824), batch); // Features_9_Expand → (batch, 384, 6, 6)
+                Features_9_ProjectAdd(new global::System.Span<float>(arena, batch * 18432, batch * 13824), new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 0, batch * 2304), batch); // Features_9_Depthwise + skip Features_8_ProjectAdd → (batch, 64, 6, 6)
                 // features.10: InvertedResidual (block use)
-                Features_10_Expand(new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 4608, batch * 13824), batch); // Features_9_ProjectAdd → (batch, 384, 6, 6)
-                Features_10_Depthwise(new global::System.Span<float>(arena, batch * 4608, batch * 13824), new global::System.Span<float>(arena, batch * 18432, batch * 13824), batch); // Features_10_Expand → (batch, 384, 6, 6)
-                Features_10_ProjectAdd(new global::System.Span<float>(arena, batch * 18432, batch * 13824), new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 0, batch * 2304), batch); // Features_10_Depthwise + skip Features_9_ProjectAdd → (batch, 64, 6, 6)
+                Features_10_Expand(new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 13824), batch); // Features_9_ProjectAdd → (batch, 384, 6, 6)
+                Features_10_Depthwise(new global::System.Span<float>(arena, batch * 2304, batch * 13824), new global::System.Span<float>(arena, batch * 16128, batch * 13824), batch); // Features_10_Expand → (batch, 384, 6, 6)
+                Features_10_ProjectAdd(new global::System.Span<float>(arena, batch * 16128, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), batch); // Features_10_Depthwise + skip Features_9_ProjectAdd → (batch, 64, 6, 6)
                 // features.11: InvertedResidual (block use)
-                Features_11_Expand(new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 13824), batch); // Features_10_ProjectAdd → (batch, 384, 6, 6)
-                Features_11_Depthwise(new global::System.Span<float>(arena, batch * 2304, batch * 13824), new global::System.Span<float>(arena, batch * 16128, batch * 13824), batch); // Features_11_Expand → (batch, 384, 6, 6)
-                Features_11_Project(new global::System.Span<float>(arena, batch * 16128, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 3456), batch); // Features_11_Depthwise → (batch, 96, 6, 6)
+                Features_11_Expand(new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 4608, batch * 13824), batch); // Features_10_ProjectAdd → (batch, 384, 6, 6)
+                Features_11_Depthwise(new global::System.Span<float>(arena, batch * 4608, batch * 13824), new global::System.Span<float>(arena, batch * 18432, batch * 13824), batch); // Features_11_Expand → (batch, 384, 6, 6)
+                Features_11_Project(new global::System.Span<float>(arena, batch * 18432, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 3456), batch); // Features_11_Depthwise → (batch, 96, 6, 6)
                 // features.12: InvertedResidual (block use)
                 Features_12_Expand(new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 3456, batch * 20736), batch); // Features_11_Project → (batch, 576, 6, 6)
                 Features_12_Depthwise(new global::System.Span<float>(arena, batch * 3456, batch * 20736), new global::System.Span<float>(arena, batch * 24192, batch * 20736), batch); // Features_12_Expand → (batch, 576, 6, 6)

@@ -49,6 +49,11 @@ internal static class ChainEmitter
             w.Line($"private float[]? {field}RawWeights;");
             w.Line($"private float[]? {field}RawBias;");
         }
+        if (chain.KeepsFolded)
+        {
+            w.Comment("The weights as folded, before packing: the inverted-residual kernel this chain is part of packs its own copy from them at load, then drops them.");
+            w.Line($"private float[]? {field}Folded;");
+        }
         if (KeepsNormState(chain))
         {
             w.Comment($"{chain.Norm!.Kind}'s parameters and statistics, used while the chain runs.");
@@ -203,6 +208,7 @@ internal static class ChainEmitter
             }
             w.Line($"{field}Weights = {kernelRef}.PackWeights(weight);");
             w.Line($"{field}Bias = bias;");
+            if (chain.KeepsFolded) w.Line($"{field}Folded = weight;");
             string norm = KeepsNormState(chain) ? $", {field}Norm" : "";
             if (chain.Conv?.PreAct is { } pre)
             {

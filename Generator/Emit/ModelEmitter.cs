@@ -38,7 +38,7 @@ internal static class ModelEmitter
         w.Line();
 
         w.Line("/// <summary>Whether every chain's weights have been loaded.</summary>");
-        w.Line($"public bool IsLoaded => {string.Join(" && ", model.Chains.Select(c => Field(c) + "Weights is not null"))};");
+        w.Line($"public bool IsLoaded => {string.Join(" && ", model.Chains.Select(c => Field(c) + "Weights is not null").Concat(model.InvertedResiduals.Select(b => "_" + Lower(b.Name) + "Arguments is not null")))};");
         w.Line();
 
         w.Line("/// <summary>Loads, folds and packs the weights from a safetensors file written from PyTorch's <c>model.state_dict()</c>.</summary>");
@@ -53,6 +53,8 @@ internal static class ModelEmitter
             w.Line("if (weights is null) throw new global::System.ArgumentNullException(nameof(weights));");
             foreach (ChainPlan chain in model.Chains)
                 w.Line($"Load{chain.MethodName}(weights);");
+            foreach (InvertedResidualPlan block in model.InvertedResiduals)
+                w.Line($"Load{block.Name}(); // packs {model.Chains[block.Expand].MethodName} → {model.Chains[block.Project].MethodName} for its one-kernel form");
         }
         if (model.Type.HasParameterlessConstructor)
         {
@@ -150,9 +152,12 @@ internal static class ModelEmitter
                 return;
             }
             w.Line($"global::FusedNorm.Kernels.ChainGuard.Check(\"{model.Type.ClassName}.Forward\", x, y, batch, InputSize, OutputSize, \"{ShapeInts(model.InputShape)}\", \"{ShapeInts(model.OutputShape)}\", IsLoaded, {model.LargestIntermediate});");
-            EmitSequence(w, model.Chains, "x", "y", "batch", null);
+            EmitSequence(w, model.Chains, "x", "y", "batch", null, model);
         }
     }
+
+    /// <summary>The inverted residual whose expansion is chain <paramref name="index"/>, if any.</summary>
+    private static InvertedResidualPlan? BlockAt(ModelPlan model, int index) => model.InvertedResiduals.FirstOrDefault(b => b.Expand == index);
 
     /// <summary>
     /// The Forward of a graph: the chains in declaration order (a topological order), each reading the model input or
@@ -200,6 +205,8 @@ internal static class ModelEmitter
             ConcatPlan c = model.Concats[k];
             w.Comment($"  concat {k} ({model.Chains[c.Consumer].MethodName}'s input) [{c.Offset}, {c.Offset + c.Size}) steps {c.Start}..{c.LastRead}: {Parts(c)}");
         }
+        foreach (InvertedResidualPlan block in model.InvertedResiduals)
+            w.Comment($"  {block.Name} (one kernel where Vector512 runs) reads {Name(model.Steps[block.Expand].Input)} until it writes {model.Chains[block.Project].MethodName}'s tensor at step {block.Project}.");
         w.Comment($"Peak: {model.ArenaSize} floats per sample{(last > 0 ? $"; the last chain, {model.Chains[last].MethodName}, writes y" : "")}.");
         if (model.Concats.Count > 0)
         {
@@ -212,6 +219,7 @@ internal static class ModelEmitter
             w.Open("try");
         }
         string? use = null;
+        int closeAfter = -1; // the last chain of an inverted residual's three-chain branch
         for (int i = 0; i <= last; i++)
         {
             ChainPlan chain = model.Chains[i];
@@ -220,6 +228,15 @@ internal static class ModelEmitter
             string? chainUse = chain.Block is null ? null : chain.Block.Substring(0, chain.Block.LastIndexOf('.'));
             if (chainUse is not null && chainUse != use) w.Comment($"{chainUse} (block use)");
             use = chainUse;
+            if (BlockAt(model, i) is { } block)
+            {
+                GraphStep projectStep = model.Steps[block.Project];
+                string skipArgument = block.Skip ? Batched(View(projectStep.Skip)) + ", " : "";
+                w.Line($"if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) // {chain.MethodName} → {model.Chains[block.Project].MethodName} as one kernel: the hidden tensors stay in cache");
+                w.Line($"    {block.Name}({Batched(View(step.Input))}, {skipArgument}{Batched(View(block.Project))}, batch);");
+                w.Open("else");
+                closeAfter = block.Project;
+            }
             var input = step.InputConcat >= 0 ? ConcatView(step.InputConcat) : View(step.Input);
             if (step.InputConcat >= 0)
             {
@@ -245,6 +262,7 @@ internal static class ModelEmitter
             }
             else
                 w.Line($"{chain.MethodName}({Batched(input)}, {(chain.HasSkip ? Batched(skip) + ", " : "")}{Batched(output)}, batch); // {reads} → (batch, {ShapeInts(chain.OutputShape)})");
+            if (i == closeAfter) w.Close();
         }
         if (model.ArenaSize > 0)
         {
@@ -301,7 +319,7 @@ internal static class ModelEmitter
     }
 
     /// <summary>Runs chains one after another; the tensors between them ping-pong between two rented buffers.</summary>
-    private static void EmitSequence(SourceWriter w, IReadOnlyList<ChainPlan> chains, string x, string y, string batch, string? skip)
+    private static void EmitSequence(SourceWriter w, IReadOnlyList<ChainPlan> chains, string x, string y, string batch, string? skip, ModelPlan? model = null)
     {
         int largest = ModelPlan.Largest(chains);
         EmitJob(w);
@@ -310,13 +328,22 @@ internal static class ModelEmitter
         if (chains.Count > 2) w.Line($"float[] b = global::System.Buffers.ArrayPool<float>.Shared.Rent({batch} * {largest});");
         using (w.Block("try"))
         {
+            string Input(int i) => i == 0 ? x : $"new global::System.Span<float>({(i % 2 == 1 ? "a" : "b")}, 0, {batch} * {chains[i - 1].OutputSize})";
+            string Output(int i) => i == chains.Count - 1 ? y : $"new global::System.Span<float>({(i % 2 == 0 ? "a" : "b")}, 0, {batch} * {chains[i].OutputSize})";
+            int closeAfter = -1;
             for (int i = 0; i < chains.Count; i++)
             {
                 ChainPlan chain = chains[i];
-                string input = i == 0 ? x : $"new global::System.Span<float>({(i % 2 == 1 ? "a" : "b")}, 0, {batch} * {chains[i - 1].OutputSize})";
-                string output = i == chains.Count - 1 ? y : $"new global::System.Span<float>({(i % 2 == 0 ? "a" : "b")}, 0, {batch} * {chain.OutputSize})";
+                if (model is not null && BlockAt(model, i) is { } block) // a straight model: no skips, so the block has none
+                {
+                    w.Line($"if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) // {chain.MethodName} → {chains[block.Project].MethodName} as one kernel: the hidden tensors stay in cache");
+                    w.Line($"    {block.Name}({Input(i)}, {Output(block.Project)}, {batch});");
+                    w.Open("else");
+                    closeAfter = block.Project;
+                }
                 string skipArgument = chain.HasSkip ? skip + ", " : "";
-                w.Line($"{chain.MethodName}({input}, {skipArgument}{output}, {batch}); // → (batch, {ShapeInts(chain.OutputShape)})");
+                w.Line($"{chain.MethodName}({Input(i)}, {skipArgument}{Output(i)}, {batch}); // → (batch, {ShapeInts(chain.OutputShape)})");
+                if (i == closeAfter) w.Close();
             }
         }
         using (w.Block("finally"))

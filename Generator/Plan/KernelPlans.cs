@@ -380,8 +380,10 @@ public sealed record ChainPlan(
     bool TaskCopy = false,
     int BlocksPerTask = 1,
     bool RowPermute = false,
-    int LanePositions = 0)
+    int LanePositions = 0,
+    bool KeepsFolded = false)
 {
+    // KeepsFolded: the chain is part of an InvertedResidualPlan, whose load packs its own copy of the folded weights.
     /// <summary>The chain ends in a residual add: its methods take the skip tensor (of the output's shape) after x.</summary>
     public bool HasSkip => SkipParameter is not null;
 
@@ -472,6 +474,47 @@ public sealed record ConcatPlan(int Consumer, int Offset, int Size, int Start, i
 public sealed record ConcatPart(int Source, int Offset, int Size, bool Direct);
 
 /// <summary>
+/// An inverted residual (MobileNetV2's block) computed as one kernel where the CPU has Vector512: chain
+/// <see cref="Expand"/> (a 1×1 conv, its norm folded, an activation) feeds only <see cref="Depthwise"/> (a k×k depthwise
+/// conv, stride 1 or 2, padding k/2, folded norm, activation), which feeds only <see cref="Project"/> (a 1×1 conv, folded
+/// norm, optionally the skip and an activation). The kernel walks the output rows: each input row it needs is expanded
+/// once into a ring of <see cref="Kernel"/> rows of the hidden channels (position-major: the channels of one position
+/// are contiguous, so the depthwise taps are plain vector loads at any stride), the depthwise row goes to a small buffer,
+/// and the projection stores the block's output. The hidden tensors (<see cref="HiddenBytes"/> per sample for the
+/// expansion) never leave the core's cache. Without Vector512 the three chains run as before.
+/// </summary>
+/// <remarks>
+/// Tiles: <see cref="ExpandTile"/> positions × <see cref="ExpandVectors"/> vectors of 16 hidden channels (likewise
+/// <see cref="DepthwiseTile"/>/<see cref="DepthwiseVectors"/>, <see cref="ProjectTile"/>/<see cref="ProjectVectors"/>);
+/// the last tile of a row is shifted back to end at the row's end (it recomputes a few positions, identically).
+/// <see cref="ChunkRows"/> depthwise rows are projected at once; <see cref="MaxRowBands"/>: the most bands per sample
+/// the rows split into for threads (each band expands its own halo rows, so bands are kept long enough that this costs
+/// little).
+/// </remarks>
+public sealed record InvertedResidualPlan(
+    string Name,
+    int Expand, int Depthwise, int Project,
+    int InChannels, int Hidden, int OutChannels,
+    int InHeight, int InWidth, int Kernel, int Stride, int OutHeight, int OutWidth,
+    ActivationSpec? ExpandActivation, ActivationSpec? DepthwiseActivation, ActivationSpec? ProjectActivation,
+    bool Skip,
+    int ExpandTile, int ExpandVectors, int DepthwiseTile, int DepthwiseVectors, int ProjectTile, int ProjectVectors,
+    int ChunkRows, int MaxRowBands)
+{
+    /// <summary>The depthwise conv's zero padding on each side (kernel_size // 2, PyTorch's "same" for an odd kernel).</summary>
+    public int Padding => Kernel / 2;
+    /// <summary>Hidden channels rounded up to whole Vector512s (the extra channels have zero weights and bias).</summary>
+    public int HiddenPadded => (Hidden + 15) / 16 * 16;
+    public int OutPadded => (OutChannels + 15) / 16 * 16;
+    /// <summary>Positions of one ring row: the input row with the depthwise padding's zero columns on each side.</summary>
+    public int RingWidth => InWidth + 2 * Padding;
+    /// <summary>The expanded tensor of one sample in bytes: what the three chains write to memory and read back.</summary>
+    public long HiddenBytes => 4L * Hidden * InHeight * InWidth;
+    /// <summary>Multiply-adds of one sample (the three convs).</summary>
+    public long Macs => (long)InHeight * InWidth * InChannels * Hidden + (long)OutHeight * OutWidth * Hidden * (Kernel * Kernel + OutChannels);
+}
+
+/// <summary>
 /// The whole model: its chains in declaration order (a topological order of the graph), the step of each, and the
 /// arena's size in floats per sample (the peak of the tensors alive at once).
 /// </summary>
@@ -482,7 +525,8 @@ public sealed record ModelPlan(
     EquatableArray<ChainPlan> Chains,
     EquatableArray<GraphStep> Steps = default,
     int ArenaSize = 0,
-    EquatableArray<ConcatPlan> Concats = default)
+    EquatableArray<ConcatPlan> Concats = default,
+    EquatableArray<InvertedResidualPlan> InvertedResiduals = default)
 {
     /// <summary>Every chain reads the one before and none adds a skip: Forward runs them through two ping-pong buffers.</summary>
     public bool IsStraight

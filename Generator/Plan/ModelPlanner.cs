@@ -133,8 +133,13 @@ public static class ModelPlanner
             if (steps[i].LastRead == i) // read by no later step (a split method's inner kernels are always read by the next)
                 diagnostics.Add(DiagnosticInfo.Create(UnreadOutput, model.Chains[i].Location, model.Chains[i].GraphName));
 
+        List<InvertedResidualPlan> blocks = InvertedResidualPlanner.Plan(chains, steps);
+        if (blocks.Count > 0) // each block's kernel reads its input until it has written its output: plan again with that
+            steps = PlanMemory(chains, sources, concats, ChainPlan.Product(model.InputShape), out concatPlans, out arena,
+                blocks.Select(b => (steps[b.Expand].Input, b.Project)).ToList());
         return new Result<ModelPlan>(
-            new ModelPlan(model.Type, model.InputShape, chains[chains.Count - 1].OutputShape, chains.ToEquatableArray(), steps, arena, concatPlans),
+            new ModelPlan(model.Type, model.InputShape, chains[chains.Count - 1].OutputShape, chains.ToEquatableArray(), steps, arena, concatPlans,
+                blocks.ToEquatableArray()),
             diagnostics.ToEquatableArray());
     }
 
@@ -215,11 +220,16 @@ public static class ModelPlanner
     /// before the concatenation is read.
     /// </remarks>
     public static EquatableArray<GraphStep> PlanMemory(IReadOnlyList<ChainPlan> chains, IReadOnlyList<(int Input, int Skip)> sources,
-        IReadOnlyList<(int Consumer, int[] Sources)> concats, int inputSize, out EquatableArray<ConcatPlan> concatPlans, out int arena)
+        IReadOnlyList<(int Consumer, int[] Sources)> concats, int inputSize, out EquatableArray<ConcatPlan> concatPlans, out int arena,
+        IReadOnlyList<(int Source, int Step)>? laterReads = null)
     {
         int count = chains.Count;
         var lastRead = new int[count];
         for (int i = 0; i < count; i++) lastRead[i] = i;
+        // A tensor also read at a later step than its readers' (an inverted residual's kernel reads the block input while
+        // it writes the projection's output, two steps after the expansion read it): alive until then.
+        foreach (var (source, step) in laterReads ?? Array.Empty<(int, int)>())
+            if (source >= 0) lastRead[source] = Math.Max(lastRead[source], step);
         for (int i = 0; i < count; i++)
         {
             if (sources[i].Input >= 0) lastRead[sources[i].Input] = Math.Max(lastRead[sources[i].Input], i);

@@ -1,0 +1,291 @@
+using System.Linq;
+using FusedNorm.Generator.Plan;
+using FusedNorm.Generator.Spec;
+using static FusedNorm.Generator.Emit.Format;
+
+namespace FusedNorm.Generator.Emit;
+
+/// <summary>
+/// Writes the one-kernel form of an inverted residual (<see cref="InvertedResidualPlan"/>): the model members that pack
+/// its weights at load and run it, and its file-local kernel class. The model's Forward calls it where Vector512 is
+/// hardware-accelerated and runs the three chains otherwise.
+/// </summary>
+internal static class InvertedResidualEmitter
+{
+    public static string Emit(ModelPlan model, int index)
+    {
+        InvertedResidualPlan b = model.InvertedResiduals[index];
+        ChainPlan e = model.Chains[b.Expand], d = model.Chains[b.Depthwise], p = model.Chains[b.Project];
+        var w = new SourceWriter();
+        TypeEmitter.OpenFile(w, model.Type);
+        string field = "_" + Lower(b.Name), kernel = b.Name + "Kernel";
+
+        w.Comment($"{b.Name}'s parameters: {e.MethodName}'s, {d.MethodName}'s and {p.MethodName}'s folded weights and biases, packed by InvertedResidualWeights.Pack.");
+        w.Line($"private global::FusedNorm.Kernels.KernelArguments? {field}Arguments;");
+        w.Line();
+        w.Comment($"Packs the block kernel's weights from the three chains' folded ones (their Load methods ran first), then drops those.");
+        using (w.Block($"private void Load{b.Name}()"))
+        {
+            w.Line($"var (weights, bias) = global::FusedNorm.InvertedResidualWeights.Pack({Field(e)}Folded!, {Field(e)}Bias!, {Field(d)}Folded!, {Field(d)}Bias!, {Field(p)}Folded!, {Field(p)}Bias!,");
+            w.Line($"    inChannels: {b.InChannels}, hidden: {b.Hidden}, kernel: {b.Kernel}, outChannels: {b.OutChannels});");
+            w.Line($"{field}Arguments = new global::FusedNorm.Kernels.KernelArguments(weights, bias);");
+            w.Line($"{Field(e)}Folded = null;");
+            w.Line($"{Field(d)}Folded = null;");
+            w.Line($"{Field(p)}Folded = null;");
+        }
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line($"/// {Escape(Describe(e))} → {Escape(Describe(d))} → {Escape(Describe(p))}{(b.Skip ? " + skip" : "")}, as one Vector512 kernel:");
+        w.Line($"/// input (batch, {b.InChannels}, {b.InHeight}, {b.InWidth}) → output (batch, {b.OutChannels}, {b.OutHeight}, {b.OutWidth}); the {b.Hidden}-channel tensors between the three convolutions");
+        w.Line("/// stay in a few rows of scratch. Called by Forward when Vector512 is hardware-accelerated.");
+        w.Line("/// </summary>");
+        w.Line(GeneratedCode);
+        string skipParameter = b.Skip ? "global::System.ReadOnlySpan<float> skip, " : "";
+        using (w.Block($"private void {b.Name}(global::System.ReadOnlySpan<float> x, {skipParameter}global::System.Span<float> y, int batch)"))
+            w.Line($"global::{TypeEmitter.KernelNamespace}.{kernel}.Run(x, {(b.Skip ? "skip, " : "")}y, batch, {field}Arguments!);");
+        TypeEmitter.CloseType(w, model.Type);
+        w.Line();
+
+        TypeEmitter.OpenKernelNamespace(w);
+        WritePlanComment(w, model, b);
+        w.Line(GeneratedCode);
+        using (w.Block($"file static class {kernel}"))
+            EmitKernel(w, b);
+        w.Close();
+        return w.ToString();
+    }
+
+    private static void WritePlanComment(SourceWriter w, ModelPlan model, InvertedResidualPlan b)
+    {
+        ChainPlan e = model.Chains[b.Expand], d = model.Chains[b.Depthwise], p = model.Chains[b.Project];
+        w.Line("/// <summary>");
+        w.Line($"/// Fusion plan for {model.Type.ClassName}.{b.Name}: {e.MethodName} + {d.MethodName} + {p.MethodName}, one kernel (Vector512)");
+        w.Line("/// <code>");
+        w.Line($"/// why     the expanded tensor is {b.HiddenBytes / 1024} KB per sample; as three chains it goes to memory and back, here it stays in a ring of {b.Kernel} rows");
+        w.Line($"/// layout  scratch is position-major: the {b.Hidden} hidden channels of one position are {b.HiddenPadded / 16} Vector512s, so every depthwise tap is a plain load at stride {b.Stride}");
+        w.Line($"/// expand  1×1 {b.InChannels} → {b.Hidden}, {NormText(e)}, {ActText(b.ExpandActivation)}: each input row once into the ring ({b.Kernel} rows of {b.RingWidth} positions, the padding columns zero); tiles of {b.ExpandTile} positions × {b.ExpandVectors} vectors, every input broadcast, weights loaded per input channel");
+        w.Line($"/// dw      {b.Kernel}×{b.Kernel} depthwise, stride {b.Stride}, padding {b.Padding}, {NormText(d)}, {ActText(b.DepthwiseActivation)}: one output row from the ring's {b.Kernel} rows (rows outside the input are zero rows); tiles of {b.DepthwiseTile} positions × {b.DepthwiseVectors} vectors, the {b.Kernel * b.Kernel} taps unrolled");
+        w.Line($"/// project 1×1 {b.Hidden} → {b.OutChannels}, {NormText(p)}{(b.Skip ? ", + skip" : "")}, {ActText(b.ProjectActivation)}: {b.ChunkRows} depthwise row(s) at a time, tiles of {b.ProjectTile} positions × {b.ProjectVectors} vectors of 16 output channels, stored channel by channel into the NCHW output");
+        w.Line($"/// threads tasks: batch × row bands (up to {b.MaxRowBands} per sample, chosen per call from the threads); a band expands the {System.Math.Max(0, b.Kernel - b.Stride)} halo row(s) above it again. Every output is computed by the same operations in every band, so results are the same for every thread count");
+        w.Line($"/// work    {b.Macs:N0} multiply-adds per sample");
+        w.Line("/// </code>");
+        w.Line("/// </summary>");
+    }
+
+    private static string NormText(ChainPlan c) => c.Norm is { } n ? $"{n.Kind} folded" : "no norm";
+    private static string ActText(ActivationSpec? a) => a is null ? "no activation" : ActivationName(a) + " in registers";
+
+    private static void EmitKernel(SourceWriter w, InvertedResidualPlan b)
+    {
+        int hv = b.HiddenPadded / 16, ov = b.OutPadded / 16;
+        w.Line($"public const int InC = {b.InChannels}, InH = {b.InHeight}, InW = {b.InWidth}, Hidden = {b.Hidden}, HiddenPadded = {b.HiddenPadded};");
+        w.Line($"public const int K = {b.Kernel}, Stride = {b.Stride}, Pad = {b.Padding}, OutH = {b.OutHeight}, OutW = {b.OutWidth}, OutC = {b.OutChannels}, OutPadded = {b.OutPadded};");
+        w.Line("public const int InPlane = InH * InW, OutPlane = OutH * OutW, InputSize = InC * InPlane, OutputSize = OutC * OutPlane;");
+        w.Line("private const int RingWidth = InW + 2 * Pad, RingRow = RingWidth * HiddenPadded; // one ring row: the padded input row's positions × the hidden channels");
+        w.Line($"private const int ChunkRows = {b.ChunkRows}, MaxRowBands = {b.MaxRowBands};");
+        w.Line("private const int DepthwiseAt = InC * HiddenPadded, ProjectAt = DepthwiseAt + K * K * HiddenPadded; // where each layer's weights start");
+        w.Line("private const int DepthwiseBiasAt = HiddenPadded, ProjectBiasAt = 2 * HiddenPadded;");
+        w.Comment("Per task: the ring of K expanded rows, then ChunkRows depthwise rows.");
+        w.Line("private static readonly ScratchPool Scratch = new(K * RingRow + ChunkRows * OutW * HiddenPadded);");
+        w.Line();
+
+        string skipParameter = b.Skip ? "ReadOnlySpan<float> skip, " : "";
+        using (w.Block($"public static void Run(ReadOnlySpan<float> x, {skipParameter}Span<float> y, int batch, KernelArguments a)"))
+        {
+            w.Line("int bands = Parallelism.RowBands(batch, MaxRowBands);");
+            w.Line(b.Skip
+                ? "Parallelism.For(x, y, skip, bands, batch * bands, static (ref float x0, ref float y0, ref float s0, int bands, int task, KernelArguments a) => BandTask(ref x0, ref y0, ref s0, task, bands, a), a);"
+                : "Parallelism.For(x, y, bands, batch * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BandTask(ref x0, ref y0, ref y0, task, bands, a), a);");
+        }
+        w.Line();
+
+        w.Line("/// <summary>Output rows [band · OutH / bands, (band + 1) · OutH / bands) of sample task / bands.</summary>");
+        using (w.Block("private static void BandTask(ref float x0, ref float y0, ref float s0, int task, int bands, KernelArguments a)"))
+        {
+            w.Line("int n = task / bands, band = task % bands;");
+            w.Line("int rowStart = band * OutH / bands, rowEnd = (band + 1) * OutH / bands;");
+            w.Line("ref float x = ref Unsafe.Add(ref x0, n * InputSize);");
+            w.Line("ref float y = ref Unsafe.Add(ref y0, n * OutputSize);");
+            w.Line(b.Skip ? "ref float skip = ref Unsafe.Add(ref s0, n * OutputSize);" : "ref float skip = ref y; // no skip: never read");
+            w.Line("ref float w = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
+            w.Line("ref float b = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
+            w.Line("float[] scratch = Scratch.Rent();");
+            w.Line("ref float ring = ref MemoryMarshal.GetArrayDataReference(scratch);");
+            w.Line("ref float dw = ref Unsafe.Add(ref ring, K * RingRow);");
+            w.Comment("The ring rows' padding columns are the depthwise conv's zero padding; the expansion writes only between them.");
+            using (w.Block("for (int s = 0; s < K; s++)"))
+            {
+                w.Line("MemoryMarshal.CreateSpan(ref Unsafe.Add(ref ring, s * RingRow), Pad * HiddenPadded).Clear();");
+                w.Line("MemoryMarshal.CreateSpan(ref Unsafe.Add(ref ring, s * RingRow + (Pad + InW) * HiddenPadded), Pad * HiddenPadded).Clear();");
+            }
+            w.Line("int next = rowStart * Stride - Pad; // the first input row not yet in the ring (input row r is ring row (r + K) % K)");
+            using (w.Block("for (int r0 = rowStart; r0 < rowEnd; r0 += ChunkRows)"))
+            {
+                w.Line("int r1 = Math.Min(r0 + ChunkRows, rowEnd);");
+                using (w.Block("for (int oh = r0; oh < r1; oh++)"))
+                {
+                    w.Line("int top = oh * Stride - Pad; // the window's first input row");
+                    using (w.Block("for (int r = Math.Max(next, top); r < top + K; r++)"))
+                    {
+                        w.Line("ref float slot = ref Unsafe.Add(ref ring, (r + K) % K * RingRow + Pad * HiddenPadded);");
+                        w.Line("if ((uint)r < InH) Expand(ref Unsafe.Add(ref x, r * InW), ref w, ref b, ref slot);");
+                        w.Line("else MemoryMarshal.CreateSpan(ref slot, InW * HiddenPadded).Clear(); // above or below the input: a zero padding row");
+                    }
+                    w.Line("next = top + K;");
+                    w.Line("Depthwise(ref ring, top, ref Unsafe.Add(ref w, DepthwiseAt), ref Unsafe.Add(ref b, DepthwiseBiasAt), ref Unsafe.Add(ref dw, (oh - r0) * OutW * HiddenPadded));");
+                }
+                w.Line("Project(ref dw, (r1 - r0) * OutW, ref Unsafe.Add(ref w, ProjectAt), ref Unsafe.Add(ref b, ProjectBiasAt), ref Unsafe.Add(ref y, r0 * OutW), ref Unsafe.Add(ref skip, r0 * OutW));");
+            }
+            w.Line("Scratch.Return(scratch);");
+        }
+        w.Line();
+
+        // Each layer: a dispatcher over groups of vectors, then one method per group size.
+        var expandGroups = Groups(hv, b.ExpandVectors);
+        var depthwiseGroups = Groups(hv, b.DepthwiseVectors);
+        var projectGroups = Groups(ov, b.ProjectVectors);
+
+        w.Line("/// <summary>Input row r (x points at its channel 0) expanded into one ring row (dst: its first unpadded position).</summary>");
+        using (w.Block("private static void Expand(ref float x, ref float w, ref float b, ref float dst)"))
+            foreach (var (start, count) in expandGroups)
+                w.Line($"Expand{count}(ref x, ref w, ref b, ref dst, {start * 16});");
+        w.Line();
+        foreach (int count in expandGroups.Select(g => g.Count).Distinct())
+            EmitExpand(w, b, count);
+
+        w.Line("/// <summary>One depthwise output row from the ring rows of input rows [top, top + K), into dst (position-major).</summary>");
+        using (w.Block("private static void Depthwise(ref float ring, int top, ref float w, ref float b, ref float dst)"))
+            foreach (var (start, count) in depthwiseGroups)
+                w.Line($"Depthwise{count}(ref ring, top, ref w, ref b, ref dst, {start * 16});");
+        w.Line();
+        foreach (int count in depthwiseGroups.Select(g => g.Count).Distinct())
+            EmitDepthwise(w, b, count);
+
+        w.Line("/// <summary>The projection of <paramref name=\"count\"/> depthwise positions (whole rows) into the output planes from y (and skip) on.</summary>");
+        using (w.Block("private static void Project(ref float dw, int count, ref float w, ref float b, ref float y, ref float skip)"))
+            foreach (var (start, count) in projectGroups)
+                w.Line($"Project{count}(ref dw, count, ref w, ref b, ref y, ref skip, {start * 16}, {System.Math.Min(count * 16, b.OutChannels - start * 16)});");
+        w.Line();
+        foreach (int count in projectGroups.Select(g => g.Count).Distinct())
+            EmitProject(w, b, count);
+    }
+
+    /// <summary>Vectors [0, total) in groups of <paramref name="size"/>, the last one smaller if it must be.</summary>
+    private static System.Collections.Generic.List<(int Start, int Count)> Groups(int total, int size)
+    {
+        var groups = new System.Collections.Generic.List<(int, int)>();
+        for (int v = 0; v < total; v += size) groups.Add((v, System.Math.Min(size, total - v)));
+        return groups;
+    }
+
+    private static string Acc(int p, int v) => $"acc{p}_{v}";
+
+    private static void EmitExpand(SourceWriter w, InvertedResidualPlan b, int g)
+    {
+        int t = System.Math.Min(b.ExpandTile, b.InWidth);
+        w.Line($"/// <summary>Hidden channels [c0, c0 + {g * 16}) of one input row: tiles of {t} positions × {g} vectors, {ActText(b.ExpandActivation)}.</summary>");
+        using (w.Block($"private static void Expand{g}(ref float x, ref float w, ref float b, ref float dst, int c0)"))
+        {
+            for (int v = 0; v < g; v++) w.Line($"Vector512<float> bias{v} = Vector512.LoadUnsafe(ref b, (nuint)(c0 + {v * 16}));");
+            using (w.Block($"for (int q = 0; q < InW; q += {t})"))
+            {
+                w.Line($"int q0 = Math.Min(q, InW - {t}); // the last tile ends at the row's end");
+                for (int p = 0; p < t; p++)
+                    w.Line($"Vector512<float> {string.Join(", ", Enumerable.Range(0, g).Select(v => $"{Acc(p, v)} = bias{v}"))};");
+                w.Line("ref float xc = ref Unsafe.Add(ref x, q0);");
+                w.Line("ref float wc = ref Unsafe.Add(ref w, c0);");
+                using (w.Block("for (int ci = 0; ci < InC; ci++)"))
+                {
+                    for (int v = 0; v < g; v++) w.Line($"Vector512<float> w{v} = Vector512.LoadUnsafe(ref wc, {v * 16});");
+                    for (int p = 0; p < t; p++)
+                    {
+                        w.Line($"Vector512<float> x{p} = Vector512.Create(Unsafe.Add(ref xc, {p}));");
+                        for (int v = 0; v < g; v++) w.Line($"{Acc(p, v)} = Vector512.FusedMultiplyAdd(w{v}, x{p}, {Acc(p, v)});");
+                    }
+                    w.Line("xc = ref Unsafe.Add(ref xc, InPlane);");
+                    w.Line("wc = ref Unsafe.Add(ref wc, HiddenPadded);");
+                }
+                for (int p = 0; p < t; p++)
+                    for (int v = 0; v < g; v++)
+                        w.Line($"Vector512.StoreUnsafe({Activate(b.ExpandActivation, Acc(p, v))}, ref dst, (nuint)((q0 + {p}) * HiddenPadded + c0 + {v * 16}));");
+            }
+        }
+        w.Line();
+    }
+
+    private static void EmitDepthwise(SourceWriter w, InvertedResidualPlan b, int g)
+    {
+        int t = System.Math.Min(b.DepthwiseTile, b.OutWidth);
+        w.Line($"/// <summary>Hidden channels [c0, c0 + {g * 16}) of one depthwise output row: tiles of {t} positions × {g} vectors, {ActText(b.DepthwiseActivation)}.</summary>");
+        using (w.Block($"private static void Depthwise{g}(ref float ring, int top, ref float w, ref float b, ref float dst, int c0)"))
+        {
+            for (int kh = 0; kh < b.Kernel; kh++)
+                w.Line($"ref float row{kh} = ref Unsafe.Add(ref ring, (top + {kh} + K) % K * RingRow + c0); // input row top + {kh}");
+            for (int v = 0; v < g; v++) w.Line($"Vector512<float> bias{v} = Vector512.LoadUnsafe(ref b, (nuint)(c0 + {v * 16}));");
+            using (w.Block($"for (int q = 0; q < OutW; q += {t})"))
+            {
+                w.Line($"int q0 = Math.Min(q, OutW - {t});");
+                w.Line("int at = q0 * Stride * HiddenPadded; // output q0's window starts at ring position q0 · Stride");
+                for (int p = 0; p < t; p++)
+                    w.Line($"Vector512<float> {string.Join(", ", Enumerable.Range(0, g).Select(v => $"{Acc(p, v)} = bias{v}"))};");
+                for (int kh = 0; kh < b.Kernel; kh++)
+                    for (int kw = 0; kw < b.Kernel; kw++)
+                    {
+                        w.Comment($"tap ({kh}, {kw})");
+                        for (int v = 0; v < g; v++)
+                            w.Line($"Vector512<float> w{kh}{kw}_{v} = Vector512.LoadUnsafe(ref w, (nuint)({(kh * b.Kernel + kw)} * HiddenPadded + c0 + {v * 16}));");
+                        for (int p = 0; p < t; p++)
+                            for (int v = 0; v < g; v++)
+                                w.Line($"{Acc(p, v)} = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row{kh}, (nuint)(at + {(p * b.Stride + kw) * b.HiddenPadded + v * 16})), w{kh}{kw}_{v}, {Acc(p, v)});");
+                    }
+                for (int p = 0; p < t; p++)
+                    for (int v = 0; v < g; v++)
+                        w.Line($"Vector512.StoreUnsafe({Activate(b.DepthwiseActivation, Acc(p, v))}, ref dst, (nuint)((q0 + {p}) * HiddenPadded + c0 + {v * 16}));");
+            }
+        }
+        w.Line();
+    }
+
+    private static void EmitProject(SourceWriter w, InvertedResidualPlan b, int g)
+    {
+        int t = System.Math.Min(b.ProjectTile, b.OutWidth);
+        w.Line($"/// <summary>Output channels [o0, o0 + channels) of <paramref name=\"count\"/> positions: tiles of {t} positions × {g} vectors, then each channel's {t} values to its plane{(b.Skip ? " + skip" : "")}, {ActText(b.ProjectActivation).Replace(" in registers", "")}.</summary>");
+        using (w.Block($"private static void Project{g}(ref float dw, int count, ref float w, ref float b, ref float y, ref float skip, int o0, int channels)"))
+        {
+            for (int v = 0; v < g; v++) w.Line($"Vector512<float> bias{v} = Vector512.LoadUnsafe(ref b, (nuint)(o0 + {v * 16}));");
+            w.Line($"Span<float> tile = stackalloc float[{t * g * 16}]; // [position][channel]");
+            w.Line("ref float t0 = ref MemoryMarshal.GetReference(tile);");
+            using (w.Block($"for (int q = 0; q < count; q += {t})"))
+            {
+                w.Line($"int q0 = Math.Min(q, count - {t});");
+                for (int p = 0; p < t; p++)
+                    w.Line($"Vector512<float> {string.Join(", ", Enumerable.Range(0, g).Select(v => $"{Acc(p, v)} = bias{v}"))};");
+                w.Line("ref float dc = ref Unsafe.Add(ref dw, q0 * HiddenPadded);");
+                w.Line("ref float wc = ref Unsafe.Add(ref w, o0);");
+                using (w.Block("for (int c = 0; c < Hidden; c++)"))
+                {
+                    for (int v = 0; v < g; v++) w.Line($"Vector512<float> w{v} = Vector512.LoadUnsafe(ref wc, {v * 16});");
+                    for (int p = 0; p < t; p++)
+                    {
+                        w.Line($"Vector512<float> x{p} = Vector512.Create(Unsafe.Add(ref dc, {p} * HiddenPadded));");
+                        for (int v = 0; v < g; v++) w.Line($"{Acc(p, v)} = Vector512.FusedMultiplyAdd(w{v}, x{p}, {Acc(p, v)});");
+                    }
+                    w.Line("dc = ref Unsafe.Add(ref dc, 1);");
+                    w.Line("wc = ref Unsafe.Add(ref wc, OutPadded);");
+                }
+                for (int p = 0; p < t; p++)
+                    for (int v = 0; v < g; v++)
+                        w.Line($"Vector512.StoreUnsafe({Acc(p, v)}, ref t0, {p * g * 16 + v * 16});");
+                w.Comment("Each channel's positions to its plane" + (b.Skip ? ", the skip added" : "") + (b.ProjectActivation is null ? "." : ", then the activation."));
+                using (w.Block("for (int j = 0; j < channels; j++)"))
+                {
+                    w.Line("ref float yj = ref Unsafe.Add(ref y, (o0 + j) * OutPlane + q0);");
+                    if (b.Skip) w.Line("ref float sj = ref Unsafe.Add(ref skip, (o0 + j) * OutPlane + q0);");
+                    for (int p = 0; p < t; p++)
+                        w.Line($"Unsafe.Add(ref yj, {p}) = {Activate(b.ProjectActivation, $"Unsafe.Add(ref t0, {p * g * 16} + j)" + (b.Skip ? $" + Unsafe.Add(ref sj, {p})" : ""))};");
+                }
+            }
+        }
+        w.Line();
+    }
+}

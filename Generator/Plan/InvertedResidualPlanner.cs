@@ -1,0 +1,130 @@
+using System;
+using System.Collections.Generic;
+using FusedNorm.Generator.Spec;
+
+namespace FusedNorm.Generator.Plan;
+
+/// <summary>
+/// Finds the inverted residuals of a planned graph (expand 1×1 → depthwise k×k → project 1×1, each chain read only by
+/// the next) whose expanded tensor is worth keeping out of memory, and plans one kernel for each
+/// (<see cref="InvertedResidualPlan"/>). The chains themselves stay as they are: they run where the CPU has no Vector512,
+/// and each stays callable alone.
+/// </summary>
+public static class InvertedResidualPlanner
+{
+    /// <summary>
+    /// The least expanded tensor per sample, in bytes, for which the block runs as one kernel. Below it the tensor stays in
+    /// the core's L2 (1 MB here) between the chains anyway, and the chains' own kernels (channel blocks, several tasks per
+    /// row) split better across threads at batch 1. MobileNetV2 at 224²: features.2–7 (4.8 MB down to 0.6 MB); at 96²:
+    /// features.2 (0.9 MB).
+    /// </summary>
+    public const long MinHiddenBytes = 512 * 1024;
+
+    /// <summary>The most accumulators a tile keeps (of the 32 Vector512 registers; the rest hold weights and inputs).</summary>
+    public const int TileAccumulators = 24;
+
+    /// <summary>Rows a band keeps per halo row it expands twice, so the halo costs at most about a quarter more expansion.</summary>
+    private const int RowsPerHaloRow = 4;
+
+    /// <summary>
+    /// The inverted residuals of <paramref name="chains"/>, and <paramref name="chains"/> with their members marked
+    /// (<see cref="ChainPlan.KeepsFolded"/>).
+    /// </summary>
+    public static List<InvertedResidualPlan> Plan(List<ChainPlan> chains, IReadOnlyList<GraphStep> steps)
+    {
+        var found = new List<InvertedResidualPlan>();
+        for (int i = 0; i + 2 < chains.Count; i++)
+        {
+            if (Match(chains, steps, i) is not { } plan) continue;
+            if (found.Exists(f => f.Name == plan.Name)) plan = plan with { Name = plan.Name + "_" + i };
+            found.Add(plan);
+            for (int k = i; k < i + 3; k++) chains[k] = chains[k] with { KeepsFolded = true };
+            i += 2;
+        }
+        return found;
+    }
+
+    private static InvertedResidualPlan? Match(List<ChainPlan> chains, IReadOnlyList<GraphStep> steps, int i)
+    {
+        ChainPlan e = chains[i], d = chains[i + 1], p = chains[i + 2];
+        GraphStep se = steps[i], sd = steps[i + 1], sp = steps[i + 2];
+        // The graph: the expansion's output is read by the depthwise conv alone, its output by the projection alone, and
+        // none of the three reads or writes a concatenation's slice (those run one sample at a time).
+        if (sd.Input != i || sp.Input != i + 1 || se.LastRead != i + 1 || sd.LastRead != i + 2) return null;
+        if (se.Input == GraphStep.Concatenated || se.OutputConcat >= 0 || sd.OutputConcat >= 0 || sp.OutputConcat >= 0) return null;
+        if (e.HasSkip || d.HasSkip) return null;
+        if (!Plain(e) || !Plain(d) || !Plain(p)) return null;
+        ConvPlan ce = e.Conv!, cd = d.Conv!, cp = p.Conv!;
+        if (!Pointwise(ce) || !Pointwise(cp)) return null;
+        // The depthwise conv: one channel per group, an odd square kernel padded by half of it, stride 1 or 2.
+        int hidden = ce.OutChannels;
+        int kernel = cd.Kernel, padding = cd.CopyPadding + cd.Padding;
+        if (cd.Groups != hidden || cd.InChannels != hidden || cd.OutChannels != hidden) return null;
+        if (kernel % 2 == 0 || kernel > 7 || cd.Dilation != 1 || cd.Stride is < 1 or > 2) return null;
+        if (cd.StrideH != cd.Stride || cd.KernelH != kernel || cd.DilationH != 1 || padding != kernel / 2 || cd.CopyPaddingH + cd.Padding != padding) return null;
+        if (cp.InChannels != hidden) return null;
+
+        int inH = ce.OutHeight, inW = ce.OutWidth, outH = cd.OutHeight, outW = cd.OutWidth;
+        if (4L * hidden * inH * inW < MinHiddenBytes) return null;
+
+        int hiddenVectors = (hidden + 15) / 16, outVectors = (cp.OutChannels + 15) / 16;
+        (int expandTile, int expandVectors) = RowTile(inW, hiddenVectors);
+        (int depthwiseTile, int depthwiseVectors) = RowTile(outW, hiddenVectors);
+        int projectVectors = Math.Min(outVectors, 4);
+        int projectTile = Math.Min(outW, Math.Min(12, TileAccumulators / projectVectors));
+        int chunkRows = Math.Max(1, Math.Min(outH, (48 + outW - 1) / outW));
+        int stride = cd.Stride;
+        int halo = Math.Max(0, kernel - stride);
+        int minRows = Math.Max(1, (RowsPerHaloRow * halo + stride - 1) / stride);
+        int maxBands = Math.Max(1, Math.Min(ModelPlanner.MaxTasksPerSample, outH / minRows));
+
+        return new InvertedResidualPlan(
+            BlockName(e, p), i, i + 1, i + 2,
+            ce.InChannels, hidden, cp.OutChannels, inH, inW, kernel, stride, outH, outW,
+            e.Activation, d.Activation, p.Activation, p.HasSkip,
+            expandTile, expandVectors, depthwiseTile, depthwiseVectors, projectTile, projectVectors,
+            chunkRows, maxBands);
+    }
+
+    /// <summary>A 2d conv chain with a folded norm (or none) and nothing else the block kernel would have to do.</summary>
+    private static bool Plain(ChainPlan c) =>
+        c.Conv is { Rank: 2, IsCubic: true, Transposed: null, InputPool: null, Prologue: null, PreAct: null, Identity: false }
+        && c.Pool is null && c.Split is null && !c.TrainingForward && !c.Softmax
+        && (c.Norm is null || c.Norm.EvalMode == NormMode.Folded);
+
+    private static bool Pointwise(ConvPlan c) =>
+        c.Kernel == 1 && c.Stride == 1 && c.CopyPadding + c.Padding == 0 && c.CopyPaddingH + c.Padding == 0 && c.Groups == 1 && c.Dilation == 1;
+
+    /// <summary>
+    /// Positions × vectors of a tile over rows of <paramref name="width"/> positions: the whole row when it has at most 8,
+    /// else 4–8 positions with the fewest computed twice by the shifted-back last tile (then the most); vectors up to 4,
+    /// within <see cref="TileAccumulators"/>.
+    /// </summary>
+    public static (int Tile, int Vectors) RowTile(int width, int vectors)
+    {
+        int tile = width;
+        if (width > 8)
+        {
+            int bestWaste = int.MaxValue;
+            for (int t = 8; t >= 4; t--)
+            {
+                int waste = (width + t - 1) / t * t - width;
+                if (waste < bestWaste) { bestWaste = waste; tile = t; }
+            }
+        }
+        return (tile, Math.Min(vectors, Math.Min(4, TileAccumulators / tile)));
+    }
+
+    /// <summary>
+    /// The block kernel's name: the chains' shared block-use prefix + "InvertedResidual" (Features_2_Expand … →
+    /// Features_2_InvertedResidual), else the expansion's method name + "InvertedResidual".
+    /// </summary>
+    private static string BlockName(ChainPlan expand, ChainPlan project)
+    {
+        string a = expand.MethodName, b = project.MethodName;
+        int common = 0;
+        while (common < a.Length && common < b.Length && a[common] == b[common]) common++;
+        int cut = a.LastIndexOf('_', Math.Max(0, common - 1));
+        return cut > 0 && common > 0 ? a.Substring(0, cut) + "_InvertedResidual" : a + "InvertedResidual";
+    }
+}
