@@ -142,6 +142,40 @@ internal static class Networks
             Console.WriteLine($"// calling thread's CPU time per call, medians: FusedNorm {Median(fusedCpu):F2} ms, ONNX Runtime {Median(ortCpu):F2} ms, speed-up {Median(ortCpu) / Median(fusedCpu):F2}×");
     }
 
+    /// <summary>
+    /// What the block kernels save: the same loaded network with <see cref="global::FusedNorm.Kernels.BlockKernels.Enabled"/>
+    /// on and off, alternated round by round in one process (each round a few calls), medians and their ratio.
+    /// </summary>
+    public static void Blocks(string name, int threads, int rounds)
+    {
+        Network network = Create(name);
+        global::FusedNorm.Kernels.Parallelism.MaxDegree = threads;
+        int[] shape = network.Input;
+        var random = new Random(5);
+        float[] x = Enumerable.Range(0, shape[0] * shape[1] * shape[2]).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float[] y = new float[network.Outputs];
+        var times = new[] { new List<double>(), new List<double>() };
+        try
+        {
+            foreach (bool on in new[] { true, false })
+            {
+                global::FusedNorm.Kernels.BlockKernels.Enabled = on;
+                long until = Stopwatch.GetTimestamp() + 2 * Stopwatch.Frequency;
+                while (Stopwatch.GetTimestamp() < until) network.Forward(x, y, 1);
+            }
+            for (int r = 0; r < rounds; r++)
+                for (int i = 0; i < 2; i++)
+                {
+                    global::FusedNorm.Kernels.BlockKernels.Enabled = i == 0;
+                    network.Forward(x, y, 1);
+                    times[i].Add(Time(() => network.Forward(x, y, 1)));
+                }
+        }
+        finally { global::FusedNorm.Kernels.BlockKernels.Enabled = true; }
+        double fused = Median(times[0]), chains = Median(times[1]);
+        Console.WriteLine($"{network.Title}, batch 1, {threads} thread(s), {rounds} alternated rounds: block kernels {fused:F2} ms, chains one by one {chains:F2} ms: {chains / fused:F3}× as fast with block kernels (medians)");
+    }
+
     /// <summary>FusedNorm's side alone in a loop for <paramref name="seconds"/> (for a sampling profiler: `perf record`).</summary>
     public static void Loop(string name, int threads, double seconds)
     {

@@ -28,6 +28,9 @@ using FusedNorm.Benchmarks;
 //                                                            96² or 224², the UNet, TransformerNet), FusedNorm beside ONNX Runtime
 // dotnet run --project Benchmarks -c Release -- network-profile NAME THREADS SECONDS
 //                                                            FusedNorm's side of a network alone in a loop, for `perf record`
+// dotnet run --project Benchmarks -c Release -- blocks NAME [THREADS] [ROUNDS]
+//                                                            a network with its block kernels (inverted residuals as one kernel) on
+//                                                            and off (BlockKernels.Enabled), alternated in one process: medians and ratio
 // dotnet run --project Benchmarks -c Release -- ort-profile NAME THREADS [RUNS]
 //                                                            ONNX Runtime's per-node profile of a network at batch 1 (mean µs per node, by op type)
 // dotnet run --project Benchmarks -c Release -- jobs lenet|resnet18 [ROUNDS]
@@ -49,6 +52,11 @@ if (args.Length >= 5 && args[0] == "profile")
 if (args.Length >= 4 && args[0] == "network-profile")
 {
     Networks.Loop(args[1], int.Parse(args[2]), double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
+if (args.Length >= 2 && args[0] == "blocks")
+{
+    Networks.Blocks(args[1], args.Length >= 3 ? int.Parse(args[2]) : 1, args.Length >= 4 ? int.Parse(args[3]) : 21);
     return;
 }
 if (args.Length >= 3 && args[0] == "ort-profile")

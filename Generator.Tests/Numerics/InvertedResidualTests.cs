@@ -183,11 +183,11 @@ public class InvertedResidualTests
     }
 
     [Theory]
-    [InlineData(8, 16, 2, false, "below MinHiddenBytes: 16 × 64 × 64 floats are 256 KB")]
-    [InlineData(8, 40, 1, true, "the expansion's output is also read by another chain")]
-    public void A_block_that_gains_nothing_or_shares_its_tensors_runs_as_three_chains(int input, int hidden, int stride, bool shared, string why)
+    [InlineData(8, 16, 1, 5, false, "5 output rows at stride 1 make one band of 3 or more rows: it would run on one thread at batch 1")]
+    [InlineData(8, 16, 1, 4, false, "4 output rows at stride 1: one band of 3 or more rows")]
+    [InlineData(8, 40, 1, 64, true, "the expansion's output is also read by another chain")]
+    public void A_block_that_would_run_on_one_thread_or_shares_its_tensors_runs_as_three_chains(int input, int hidden, int stride, int size, bool shared, string why)
     {
-        int size = 64;
         string extra = shared ? """
 
                 [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Input = nameof(Expand))]
@@ -217,20 +217,24 @@ public class InvertedResidualTests
         var run = GeneratorHarness.RunGenerator(source);
         Assert.Empty(run.CompileErrors);
         Assert.DoesNotContain(run.Sources, s => s.HintName.Contains("InvertedResidual"));
-        Assert.True(hidden * size * size * 4L < InvertedResidualPlanner.MinHiddenBytes || shared, why);
+        Assert.False(string.IsNullOrEmpty(why));
     }
 
-    [Fact]
-    public void The_same_block_above_the_threshold_runs_as_one_kernel()
+    [Theory]
+    [InlineData(58, 1, 16)] // 58 rows: 16 bands of 3 or more (MaxTasksPerSample)
+    [InlineData(7, 1, 2)]   // a 7×7 plane: bands of 3 and 4 rows
+    [InlineData(14, 2, 7)]  // stride 2 onto 7×7: a halo of 1 row per band of 1 or more
+    public void A_block_whose_rows_make_two_bands_runs_as_one_kernel(int size, int stride, int maxBands)
     {
-        var run = GeneratorHarness.RunGenerator(Source(Cases[0]));
+        var run = GeneratorHarness.RunGenerator(Source(Cases[0] with { Size = size, Stride = stride, Skip = stride == 1 }));
         Assert.Empty(run.CompileErrors);
         var block = Assert.Single(run.Sources, s => s.HintName.Contains("InvertedResidual"));
         string text = block.SourceText.ToString();
         Assert.Contains("Fusion plan for Block.ExpandInvertedResidual", text);
+        Assert.Contains($"MaxRowBands = {maxBands};", text);
         // Forward calls it where Vector512 is accelerated, and the three chains otherwise.
         string model = run.Sources.Single(s => s.HintName.EndsWith(".Model.g.cs")).SourceText.ToString();
-        Assert.Contains("if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)", model);
+        Assert.Contains("if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled)", model);
         Assert.Contains("ExpandInvertedResidual(", model);
         Assert.Contains("Project(", model);
     }

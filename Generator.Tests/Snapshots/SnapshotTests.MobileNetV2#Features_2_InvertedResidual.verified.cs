@@ -51,7 +51,7 @@ namespace FusedNorm.Generated
     /// expand  1×1 16 → 96, BatchNorm2d folded, Relu6 in registers: each input row once into the ring (3 rows of 50 positions, the padding columns zero); tiles of 8 positions × 3 vectors, every input broadcast, weights loaded per input channel
     /// dw      3×3 depthwise, stride 2, padding 1, BatchNorm2d folded, Relu6 in registers: one output row from the ring's 3 rows (rows outside the input are zero rows); tiles of 8 positions × 3 vectors, the 9 taps unrolled
     /// project 1×1 96 → 24, BatchNorm2d folded, no activation: 2 depthwise row(s) at a time, tiles of 12 positions × 2 vectors of 16 output channels, stored channel by channel into the NCHW output
-    /// threads tasks: batch × row bands (up to 12 per sample, chosen per call from the threads); a band expands the 1 halo row(s) above it again. Every output is computed by the same operations in every band, so results are the same for every thread count
+    /// threads tasks: batch × row bands (up to 16 per sample, chosen per call from the threads); a band expands the 1 halo row(s) above it again. Every output is computed by the same operations in every band, so results are the same for every thread count
     /// work    5,363,712 multiply-adds per sample
     /// </code>
     /// </summary>
@@ -62,7 +62,7 @@ namespace FusedNorm.Generated
         public const int K = 3, Stride = 2, Pad = 1, OutH = 24, OutW = 24, OutC = 24, OutPadded = 32;
         public const int InPlane = InH * InW, OutPlane = OutH * OutW, InputSize = InC * InPlane, OutputSize = OutC * OutPlane;
         private const int RingWidth = InW + 2 * Pad, RingRow = RingWidth * HiddenPadded; // one ring row: the padded input row's positions × the hidden channels
-        private const int ChunkRows = 2, MaxRowBands = 12;
+        private const int ChunkRows = 2, MaxRowBands = 16;
         private const int DepthwiseAt = InC * HiddenPadded, ProjectAt = DepthwiseAt + K * K * HiddenPadded; // where each layer's weights start
         private const int DepthwiseBiasAt = HiddenPadded, ProjectBiasAt = 2 * HiddenPadded;
         // Per task: the ring of K expanded rows, then ChunkRows depthwise rows.
@@ -70,7 +70,7 @@ namespace FusedNorm.Generated
 
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
         {
-            int bands = Parallelism.RowBands(batch, MaxRowBands);
+            int bands = Parallelism.RowBands(2 * batch, MaxRowBands); // about two bands per thread: each band expands its halo rows again
             Parallelism.For(x, y, bands, batch * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BandTask(ref x0, ref y0, ref y0, task, bands, a), a);
         }
 

@@ -9,6 +9,8 @@ namespace FusedNorm.Sample
         // Features_7_Depthwise's parameters: features.7.conv.1.0.weight with features.7.conv.1.1 folded in, packed by Features_7_DepthwiseKernel.PackWeights; and the bias with features.7.conv.1.1 folded in.
         private float[]? _features_7_DepthwiseWeights;
         private float[]? _features_7_DepthwiseBias;
+        // The weights as folded, before packing: the inverted-residual kernel this chain is part of packs its own copy from them at load, then drops them.
+        private float[]? _features_7_DepthwiseFolded;
         // What the kernel's tasks read: the arrays above, bundled once at load.
         private global::FusedNorm.Kernels.KernelArguments? _features_7_DepthwiseArguments;
 
@@ -38,6 +40,7 @@ namespace FusedNorm.Sample
                 eps: 1E-05);
             _features_7_DepthwiseWeights = global::FusedNorm.Generated.Features_7_DepthwiseKernel.PackWeights(weight);
             _features_7_DepthwiseBias = bias;
+            _features_7_DepthwiseFolded = weight;
             _features_7_DepthwiseArguments = new global::FusedNorm.Kernels.KernelArguments(_features_7_DepthwiseWeights, _features_7_DepthwiseBias);
         }
     }

@@ -92,7 +92,7 @@ internal static class InvertedResidualEmitter
         string skipParameter = b.Skip ? "ReadOnlySpan<float> skip, " : "";
         using (w.Block($"public static void Run(ReadOnlySpan<float> x, {skipParameter}Span<float> y, int batch, KernelArguments a)"))
         {
-            w.Line("int bands = Parallelism.RowBands(batch, MaxRowBands);");
+            w.Line("int bands = Parallelism.RowBands(2 * batch, MaxRowBands); // about two bands per thread: each band expands its halo rows again");
             w.Line(b.Skip
                 ? "Parallelism.For(x, y, skip, bands, batch * bands, static (ref float x0, ref float y0, ref float s0, int bands, int task, KernelArguments a) => BandTask(ref x0, ref y0, ref s0, task, bands, a), a);"
                 : "Parallelism.For(x, y, bands, batch * bands, static (ref float x0, ref float y0, int bands, int task, KernelArguments a) => BandTask(ref x0, ref y0, ref y0, task, bands, a), a);");

@@ -232,7 +232,7 @@ internal static class ModelEmitter
             {
                 GraphStep projectStep = model.Steps[block.Project];
                 string skipArgument = block.Skip ? Batched(View(projectStep.Skip)) + ", " : "";
-                w.Line($"if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) // {chain.MethodName} → {model.Chains[block.Project].MethodName} as one kernel: the hidden tensors stay in cache");
+                w.Line($"if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // {chain.MethodName} → {model.Chains[block.Project].MethodName} as one kernel: the hidden tensors stay in cache");
                 w.Line($"    {block.Name}({Batched(View(step.Input))}, {skipArgument}{Batched(View(block.Project))}, batch);");
                 w.Open("else");
                 closeAfter = block.Project;
@@ -336,7 +336,7 @@ internal static class ModelEmitter
                 ChainPlan chain = chains[i];
                 if (model is not null && BlockAt(model, i) is { } block) // a straight model: no skips, so the block has none
                 {
-                    w.Line($"if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) // {chain.MethodName} → {chains[block.Project].MethodName} as one kernel: the hidden tensors stay in cache");
+                    w.Line($"if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // {chain.MethodName} → {chains[block.Project].MethodName} as one kernel: the hidden tensors stay in cache");
                     w.Line($"    {block.Name}({Input(i)}, {Output(block.Project)}, {batch});");
                     w.Open("else");
                     closeAfter = block.Project;

@@ -6,25 +6,24 @@ namespace FusedNorm.Generator.Plan;
 
 /// <summary>
 /// Finds the inverted residuals of a planned graph (expand 1×1 → depthwise k×k → project 1×1, each chain read only by
-/// the next) whose expanded tensor is worth keeping out of memory, and plans one kernel for each
-/// (<see cref="InvertedResidualPlan"/>). The chains themselves stay as they are: they run where the CPU has no Vector512,
+/// the next) whose output rows split into at least two bands, and plans one kernel for each (<see cref="InvertedResidualPlan"/>).
+/// Measured on MobileNetV2 (Benchmarks' <c>blocks</c> mode, the same model with block kernels on and off, alternated): the
+/// block kernel is faster than the three chains on every plane size at 1 thread, not only where the expanded tensor
+/// overflows the cache; at 2 threads, only where its rows make bands for both threads. The chains themselves stay as they are: they run where the CPU has no Vector512,
 /// and each stays callable alone.
 /// </summary>
 public static class InvertedResidualPlanner
 {
     /// <summary>
-    /// The least expanded tensor per sample, in bytes, for which the block runs as one kernel. Below it the tensor stays in
-    /// the core's L2 (1 MB here) between the chains anyway, and the chains' own kernels (channel blocks, several tasks per
-    /// row) split better across threads at batch 1. MobileNetV2 at 224²: features.2–7 (4.8 MB down to 0.6 MB); at 96²:
-    /// features.2 (0.9 MB).
+    /// The least output rows per band, in halo rows: a band expands the K − stride input rows above its first window again
+    /// (its halo), so a band of r output rows expands r · stride + (K − stride) rows for r · stride of new ones. At 2/3 halo
+    /// row per new row at most (3×3 stride 1: bands of 3 rows or more; stride 2: 1 row), two threads still share a 7×7
+    /// block (bands of 3 and 4 rows, 29 % more expansion, each thread ~64 % of it).
     /// </summary>
-    public const long MinHiddenBytes = 512 * 1024;
+    private const double HaloRowsPerRow = 2.0 / 3.0;
 
     /// <summary>The most accumulators a tile keeps (of the 32 Vector512 registers; the rest hold weights and inputs).</summary>
     public const int TileAccumulators = 24;
-
-    /// <summary>Rows a band keeps per halo row it expands twice, so the halo costs at most about a quarter more expansion.</summary>
-    private const int RowsPerHaloRow = 4;
 
     /// <summary>
     /// The inverted residuals of <paramref name="chains"/>, and <paramref name="chains"/> with their members marked
@@ -65,8 +64,6 @@ public static class InvertedResidualPlanner
         if (cp.InChannels != hidden) return null;
 
         int inH = ce.OutHeight, inW = ce.OutWidth, outH = cd.OutHeight, outW = cd.OutWidth;
-        if (4L * hidden * inH * inW < MinHiddenBytes) return null;
-
         int hiddenVectors = (hidden + 15) / 16, outVectors = (cp.OutChannels + 15) / 16;
         (int expandTile, int expandVectors) = RowTile(inW, hiddenVectors);
         (int depthwiseTile, int depthwiseVectors) = RowTile(outW, hiddenVectors);
@@ -75,8 +72,12 @@ public static class InvertedResidualPlanner
         int chunkRows = Math.Max(1, Math.Min(outH, (48 + outW - 1) / outW));
         int stride = cd.Stride;
         int halo = Math.Max(0, kernel - stride);
-        int minRows = Math.Max(1, (RowsPerHaloRow * halo + stride - 1) / stride);
-        int maxBands = Math.Max(1, Math.Min(ModelPlanner.MaxTasksPerSample, outH / minRows));
+        int minRows = Math.Max(1, (int)Math.Ceiling(halo / (HaloRowsPerRow * stride)));
+        int maxBands = Math.Min(ModelPlanner.MaxTasksPerSample, outH / minRows);
+        // A block whose rows cannot make two bands would run on one thread at batch 1, where its three chains split their
+        // channel blocks across the threads: it stays three chains (MobileNetV2's 3×3 planes at 96²). The results must not
+        // depend on the thread count, so this is decided here, not per call.
+        if (maxBands < 2) return null;
 
         return new InvertedResidualPlan(
             BlockName(e, p), i, i + 1, i + 2,
