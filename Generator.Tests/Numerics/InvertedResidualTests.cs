@@ -37,6 +37,10 @@ public class InvertedResidualTests
         new("k5_skip_relu", 8, 48, 8, 53, 5, 1, "ReLU6", "SiLU", "ReLU", true),
         // Kernel 5, stride 2 (46 → 23), 64 hidden, 24 outputs.
         new("k5_s2", 16, 64, 24, 46, 5, 2, "ReLU6", "ReLU6", null, false),
+        // Small planes, MobileNetV2 224²'s features.14 and .15 shapes scaled down: 14 → 7 at stride 2 (at 2–3 threads the
+        // bands have 2 rows of 7, fewer than 16 positions: the projection's one-value-at-a-time store), and 7×7 + x.
+        new("small_s2", 16, 96, 40, 14, 3, 2, "ReLU6", "ReLU6", null, false),
+        new("small_s1", 40, 96, 40, 7, 3, 1, "ReLU6", "ReLU6", null, true),
     };
 
     public static IEnumerable<object[]> Names => Cases.Select(c => new object[] { c.Name });

@@ -64,7 +64,7 @@ internal static class InvertedResidualEmitter
         w.Line($"/// why     the expanded tensor is {b.HiddenBytes / 1024} KB per sample; as three chains it goes to memory and back, here it stays in a ring of {b.Kernel} rows");
         w.Line($"/// layout  scratch is position-major: the {b.Hidden} hidden channels of one position are {b.HiddenPadded / 16} Vector512s, so every depthwise tap is a plain load at stride {b.Stride}");
         w.Line($"/// expand  1×1 {b.InChannels} → {b.Hidden}, {NormText(e)}, {ActText(b.ExpandActivation)}: each input row once into the ring ({b.Kernel} rows of {b.RingWidth} positions, the padding columns zero); tiles of {b.ExpandTile} positions × {b.ExpandVectors} vectors, every input broadcast, weights loaded per input channel");
-        w.Line($"/// dw      {b.Kernel}×{b.Kernel} depthwise, stride {b.Stride}, padding {b.Padding}, {NormText(d)}, {ActText(b.DepthwiseActivation)}: one output row from the ring's {b.Kernel} rows (rows outside the input are zero rows); tiles of {b.DepthwiseTile} positions × {b.DepthwiseVectors} vectors, the {b.Kernel * b.Kernel} taps unrolled");
+        w.Line($"/// dw      {b.Kernel}×{b.Kernel} depthwise, stride {b.Stride}, padding {b.Padding}, {NormText(d)}, {ActText(b.DepthwiseActivation)}: one output row from the ring's {b.Kernel} rows (rows outside the input are zero rows); tiles of {b.DepthwiseTile} positions × {b.DepthwiseVectors} vectors, the {b.Kernel * b.Kernel} taps unrolled, each input position of a window row loaded once for every output that reads it");
         w.Line($"/// project 1×1 {b.Hidden} → {b.OutChannels}, {NormText(p)}{(b.Skip ? ", + skip" : "")}, {ActText(b.ProjectActivation)}: {b.ChunkRows} depthwise row(s) at a time, tiles of {b.ProjectTile} positions × {b.ProjectVectors} vectors of 16 output channels, stored channel by channel into the NCHW output");
         w.Line($"/// threads tasks: batch × row bands (up to {b.MaxRowBands} per sample, chosen per call from the threads); a band expands the {System.Math.Max(0, b.Kernel - b.Stride)} halo row(s) above it again. Every output is computed by the same operations in every band, so results are the same for every thread count");
         w.Line($"/// work    {b.Macs:N0} multiply-adds per sample");
@@ -228,15 +228,23 @@ internal static class InvertedResidualEmitter
                 w.Line("int at = q0 * Stride * HiddenPadded; // output q0's window starts at ring position q0 · Stride");
                 for (int p = 0; p < t; p++)
                     w.Line($"Vector512<float> {string.Join(", ", Enumerable.Range(0, g).Select(v => $"{Acc(p, v)} = bias{v}"))};");
+                // Each input position of a window row is loaded once and multiplied into every output of the tile whose
+                // window has it at some tap: (t − 1) · stride + K loads per row and vector instead of t · K.
+                int span = (t - 1) * b.Stride + b.Kernel;
                 for (int kh = 0; kh < b.Kernel; kh++)
-                    for (int kw = 0; kw < b.Kernel; kw++)
+                    for (int v = 0; v < g; v++)
                     {
-                        w.Comment($"tap ({kh}, {kw})");
-                        for (int v = 0; v < g; v++)
-                            w.Line($"Vector512<float> w{kh}{kw}_{v} = Vector512.LoadUnsafe(ref w, (nuint)({(kh * b.Kernel + kw)} * HiddenPadded + c0 + {v * 16}));");
-                        for (int p = 0; p < t; p++)
-                            for (int v = 0; v < g; v++)
-                                w.Line($"{Acc(p, v)} = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref row{kh}, (nuint)(at + {(p * b.Stride + kw) * b.HiddenPadded + v * 16})), w{kh}{kw}_{v}, {Acc(p, v)});");
+                        w.Comment($"window row {kh}, channels c0 + {v * 16}: the row's {b.Kernel} taps, then its {span} input positions");
+                        using var scope = w.Block("");
+                        for (int kw = 0; kw < b.Kernel; kw++)
+                            w.Line($"Vector512<float> w{kw} = Vector512.LoadUnsafe(ref w, (nuint)({kh * b.Kernel + kw} * HiddenPadded + c0 + {v * 16}));");
+                        for (int o = 0; o < span; o++)
+                        {
+                            var uses = Enumerable.Range(0, t).Where(p => o - p * b.Stride >= 0 && o - p * b.Stride < b.Kernel).ToList();
+                            w.Line($"Vector512<float> x{o} = Vector512.LoadUnsafe(ref row{kh}, (nuint)(at + {o * b.HiddenPadded + v * 16}));");
+                            foreach (int p in uses)
+                                w.Line($"{Acc(p, v)} = Vector512.FusedMultiplyAdd(x{o}, w{o - p * b.Stride}, {Acc(p, v)});");
+                        }
                     }
                 for (int p = 0; p < t; p++)
                     for (int v = 0; v < g; v++)
