@@ -11,8 +11,8 @@ using static FusedNorm.Tests.Numerics.ResidualTests;
 namespace FusedNorm.Tests.Numerics;
 
 /// <summary>
-/// The one-kernel inverted residual (InvertedResidualPlan): expand 1×1 → depthwise k×k → project 1×1 as one Vector512
-/// kernel over a ring of expanded rows. Each case is checked against the scalar reference composed by hand, at 1–3
+/// The one-kernel inverted residual (InvertedResidualPlan): expand 1×1 → depthwise k×k → project 1×1 as one kernel over a
+/// ring of expanded rows, at Vector512 and at Vector256. Each case is checked against the scalar reference composed by hand, at 1–3
 /// threads (bit-identical), and against the three chains run one by one (what Forward runs without Vector512). The cases
 /// cover stride 1 and 2, kernel 3 and 5, hidden and output channels that are not whole vectors of 16, odd planes (the
 /// shifted-back last tiles), and a projection with an activation after its add.
@@ -124,13 +124,25 @@ public class InvertedResidualTests
 
         using var restore = new MaxDegreeScope();
         float[]? first = null;
-        foreach (int degree in new[] { 1, 2, 3 })
+        // Vector512 (where accelerated), then the Vector256 path a CPU without AVX-512 runs (BlockKernels.UseVector512 is
+        // global: the tests that compare a block model's bits across thread counts are all in this collection).
+        foreach (bool wide in new[] { true, false })
         {
-            Parallelism.MaxDegree = degree;
-            float[] actual = Forward(m, c, batch);
-            Tolerance.AssertClose(m.Expected, actual, $"{name} at {degree} thread(s)");
-            if (first is null) first = actual;
-            else Assert.Equal(first, actual);
+            float[]? atWidth = null;
+            try
+            {
+                BlockKernels.UseVector512 = wide;
+                foreach (int degree in new[] { 1, 2, 3 })
+                {
+                    Parallelism.MaxDegree = degree;
+                    float[] actual = Forward(m, c, batch);
+                    Tolerance.AssertClose(m.Expected, actual, $"{name} at {degree} thread(s), {(wide ? "Vector512" : "Vector256")}");
+                    if (atWidth is null) atWidth = actual;
+                    else Assert.Equal(atWidth, actual);
+                }
+            }
+            finally { BlockKernels.UseVector512 = true; }
+            first ??= atWidth;
         }
 
         // The three chains one by one (Forward's path without Vector512) give the same result within the tolerance.
@@ -238,7 +250,7 @@ public class InvertedResidualTests
         Assert.Contains($"MaxRowBands = {maxBands};", text);
         // Forward calls it where Vector512 is accelerated, and the three chains otherwise.
         string model = run.Sources.Single(s => s.HintName.EndsWith(".Model.g.cs")).SourceText.ToString();
-        Assert.Contains("if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled)", model);
+        Assert.Contains("if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled)", model);
         Assert.Contains("ExpandInvertedResidual(", model);
         Assert.Contains("Project(", model);
     }

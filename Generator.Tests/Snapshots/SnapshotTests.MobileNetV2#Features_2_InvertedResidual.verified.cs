@@ -21,9 +21,9 @@ namespace FusedNorm.Sample
         }
 
         /// <summary>
-        /// Conv2d(16, 96, kernel_size=1, bias=False) → BatchNorm2d(96) → ReLU6() → Conv2d(96, 96, kernel_size=3, stride=2, padding=1, groups=96, bias=False) → BatchNorm2d(96) → ReLU6() → Conv2d(96, 24, kernel_size=1, bias=False) → BatchNorm2d(24), as one Vector512 kernel:
+        /// Conv2d(16, 96, kernel_size=1, bias=False) → BatchNorm2d(96) → ReLU6() → Conv2d(96, 96, kernel_size=3, stride=2, padding=1, groups=96, bias=False) → BatchNorm2d(96) → ReLU6() → Conv2d(96, 24, kernel_size=1, bias=False) → BatchNorm2d(24), as one kernel (Vector512, or Vector256):
         /// input (batch, 16, 48, 48) → output (batch, 24, 24, 24); the 96-channel tensors between the three convolutions
-        /// stay in a few rows of scratch. Called by Forward when Vector512 is hardware-accelerated.
+        /// stay in a few rows of scratch. Called by Forward when Vector512 or Vector256 is hardware-accelerated.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("FusedNorm.Generator", "0.1.0")]
         private void Features_2_InvertedResidual(global::System.ReadOnlySpan<float> x, global::System.Span<float> y, int batch)
@@ -44,13 +44,13 @@ namespace FusedNorm.Generated
     using global::FusedNorm.Kernels;
 
     /// <summary>
-    /// Fusion plan for MobileNetV2.Features_2_InvertedResidual: Features_2_Expand + Features_2_Depthwise + Features_2_Project, one kernel (Vector512)
+    /// Fusion plan for MobileNetV2.Features_2_InvertedResidual: Features_2_Expand + Features_2_Depthwise + Features_2_Project, one kernel (Vector512; Vector256 without it)
     /// <code>
     /// why     the expanded tensor is 864 KB per sample; as three chains it goes to memory and back, here it stays in a ring of 3 rows
-    /// layout  scratch is position-major: the 96 hidden channels of one position are 6 Vector512s, so every depthwise tap is a plain load at stride 2
-    /// expand  1×1 16 → 96, BatchNorm2d folded, Relu6 in registers: each input row once into the ring (3 rows of 50 positions, the padding columns zero); tiles of 8 positions × 3 vectors, every input broadcast, weights loaded per input channel
-    /// dw      3×3 depthwise, stride 2, padding 1, BatchNorm2d folded, Relu6 in registers: one output row from the ring's 3 rows (rows outside the input are zero rows); tiles of 8 positions × 3 vectors, the 9 taps unrolled, each input position of a window row loaded once for every output that reads it
-    /// project 1×1 96 → 24, BatchNorm2d folded, no activation: 2 depthwise row(s) at a time, tiles of 12 positions × 2 vectors of 16 output channels, stored channel by channel into the NCHW output
+    /// layout  scratch is position-major: the 96 hidden channels of one position are 6 Vector512s (12 Vector256s), so every depthwise tap is a plain load at stride 2
+    /// expand  1×1 16 → 96, BatchNorm2d folded, Relu6 in registers: each input row once into the ring (3 rows of 50 positions, the padding columns zero); tiles of 8 positions × 3 vectors (4 × 3 at Vector256), every input broadcast, weights loaded per input channel
+    /// dw      3×3 depthwise, stride 2, padding 1, BatchNorm2d folded, Relu6 in registers: one output row from the ring's 3 rows (rows outside the input are zero rows); tiles of 8 positions × 3 vectors (4 × 3), the 9 taps unrolled, each input position of a window row loaded once for every output that reads it
+    /// project 1×1 96 → 24, BatchNorm2d folded, no activation: 2 depthwise row(s) at a time, tiles of 12 positions × 2 vectors of 16 output channels (6 × 2 of 8), stored channel by channel into the NCHW output
     /// threads tasks: batch × row bands (up to 16 per sample, chosen per call from the threads); a band expands the 1 halo row(s) above it again. Every output is computed by the same operations in every band, so results are the same for every thread count
     /// work    5,363,712 multiply-adds per sample
     /// </code>
@@ -84,6 +84,7 @@ namespace FusedNorm.Generated
             ref float skip = ref y; // no skip: never read
             ref float w = ref MemoryMarshal.GetArrayDataReference(a.Weights);
             ref float b = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+            bool wide = Vector512.IsHardwareAccelerated && BlockKernels.UseVector512; // Vector512, else Vector256 (the JIT folds the first test)
             float[] scratch = Scratch.Rent();
             ref float ring = ref MemoryMarshal.GetArrayDataReference(scratch);
             ref float dw = ref Unsafe.Add(ref ring, K * RingRow);
@@ -103,26 +104,32 @@ namespace FusedNorm.Generated
                     for (int r = Math.Max(next, top); r < top + K; r++)
                     {
                         ref float slot = ref Unsafe.Add(ref ring, (r + K) % K * RingRow + Pad * HiddenPadded);
-                        if ((uint)r < InH) Expand(ref Unsafe.Add(ref x, r * InW), ref w, ref b, ref slot);
+                        if ((uint)r < InH)
+                        {
+                            if (wide) Expand_V512(ref Unsafe.Add(ref x, r * InW), ref w, ref b, ref slot);
+                            else Expand_V256(ref Unsafe.Add(ref x, r * InW), ref w, ref b, ref slot);
+                        }
                         else MemoryMarshal.CreateSpan(ref slot, InW * HiddenPadded).Clear(); // above or below the input: a zero padding row
                     }
                     next = top + K;
-                    Depthwise(ref ring, top, ref Unsafe.Add(ref w, DepthwiseAt), ref Unsafe.Add(ref b, DepthwiseBiasAt), ref Unsafe.Add(ref dw, (oh - r0) * OutW * HiddenPadded));
+                    if (wide) Depthwise_V512(ref ring, top, ref Unsafe.Add(ref w, DepthwiseAt), ref Unsafe.Add(ref b, DepthwiseBiasAt), ref Unsafe.Add(ref dw, (oh - r0) * OutW * HiddenPadded));
+                    else Depthwise_V256(ref ring, top, ref Unsafe.Add(ref w, DepthwiseAt), ref Unsafe.Add(ref b, DepthwiseBiasAt), ref Unsafe.Add(ref dw, (oh - r0) * OutW * HiddenPadded));
                 }
-                Project(ref dw, (r1 - r0) * OutW, ref Unsafe.Add(ref w, ProjectAt), ref Unsafe.Add(ref b, ProjectBiasAt), ref Unsafe.Add(ref y, r0 * OutW), ref Unsafe.Add(ref skip, r0 * OutW));
+                if (wide) Project_V512(ref dw, (r1 - r0) * OutW, ref Unsafe.Add(ref w, ProjectAt), ref Unsafe.Add(ref b, ProjectBiasAt), ref Unsafe.Add(ref y, r0 * OutW), ref Unsafe.Add(ref skip, r0 * OutW));
+                else Project_V256(ref dw, (r1 - r0) * OutW, ref Unsafe.Add(ref w, ProjectAt), ref Unsafe.Add(ref b, ProjectBiasAt), ref Unsafe.Add(ref y, r0 * OutW), ref Unsafe.Add(ref skip, r0 * OutW));
             }
             Scratch.Return(scratch);
         }
 
-        /// <summary>Input row r (x points at its channel 0) expanded into one ring row (dst: its first unpadded position).</summary>
-        private static void Expand(ref float x, ref float w, ref float b, ref float dst)
+        /// <summary>Input row r (x points at its channel 0) expanded into one ring row (dst: its first unpadded position), Vector512.</summary>
+        private static void Expand_V512(ref float x, ref float w, ref float b, ref float dst)
         {
-            Expand3(ref x, ref w, ref b, ref dst, 0);
-            Expand3(ref x, ref w, ref b, ref dst, 48);
+            Expand3_V512(ref x, ref w, ref b, ref dst, 0);
+            Expand3_V512(ref x, ref w, ref b, ref dst, 48);
         }
 
         /// <summary>Hidden channels [c0, c0 + 48) of one input row: tiles of 8 positions × 3 vectors, Relu6 in registers.</summary>
-        private static void Expand3(ref float x, ref float w, ref float b, ref float dst, int c0)
+        private static void Expand3_V512(ref float x, ref float w, ref float b, ref float dst, int c0)
         {
             Vector512<float> bias0 = Vector512.LoadUnsafe(ref b, (nuint)(c0 + 0));
             Vector512<float> bias1 = Vector512.LoadUnsafe(ref b, (nuint)(c0 + 16));
@@ -207,15 +214,15 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>One depthwise output row from the ring rows of input rows [top, top + K), into dst (position-major).</summary>
-        private static void Depthwise(ref float ring, int top, ref float w, ref float b, ref float dst)
+        /// <summary>One depthwise output row from the ring rows of input rows [top, top + K), into dst (position-major), Vector512.</summary>
+        private static void Depthwise_V512(ref float ring, int top, ref float w, ref float b, ref float dst)
         {
-            Depthwise3(ref ring, top, ref w, ref b, ref dst, 0);
-            Depthwise3(ref ring, top, ref w, ref b, ref dst, 48);
+            Depthwise3_V512(ref ring, top, ref w, ref b, ref dst, 0);
+            Depthwise3_V512(ref ring, top, ref w, ref b, ref dst, 48);
         }
 
         /// <summary>Hidden channels [c0, c0 + 48) of one depthwise output row: tiles of 8 positions × 3 vectors, Relu6 in registers.</summary>
-        private static void Depthwise3(ref float ring, int top, ref float w, ref float b, ref float dst, int c0)
+        private static void Depthwise3_V512(ref float ring, int top, ref float w, ref float b, ref float dst, int c0)
         {
             ref float row0 = ref Unsafe.Add(ref ring, (top + 0 + K) % K * RingRow + c0); // input row top + 0
             ref float row1 = ref Unsafe.Add(ref ring, (top + 1 + K) % K * RingRow + c0); // input row top + 1
@@ -685,14 +692,14 @@ namespace FusedNorm.Generated
             }
         }
 
-        /// <summary>The projection of <paramref name="count"/> depthwise positions (whole rows) into the output planes from y (and skip) on.</summary>
-        private static void Project(ref float dw, int count, ref float w, ref float b, ref float y, ref float skip)
+        /// <summary>The projection of <paramref name="count"/> depthwise positions (whole rows) into the output planes from y (and skip) on, Vector512.</summary>
+        private static void Project_V512(ref float dw, int count, ref float w, ref float b, ref float y, ref float skip)
         {
-            Project2(ref dw, count, ref w, ref b, ref y, ref skip, 0, 24);
+            Project2_V512(ref dw, count, ref w, ref b, ref y, ref skip, 0, 24);
         }
 
         /// <summary>Output channels [o0, o0 + channels) of <paramref name="count"/> positions: tiles of 12 positions × 2 vectors, then each channel's 12 values to its plane, no activation.</summary>
-        private static void Project2(ref float dw, int count, ref float w, ref float b, ref float y, ref float skip, int o0, int channels)
+        private static void Project2_V512(ref float dw, int count, ref float w, ref float b, ref float y, ref float skip, int o0, int channels)
         {
             Vector512<float> bias0 = Vector512.LoadUnsafe(ref b, (nuint)(o0 + 0));
             Vector512<float> bias1 = Vector512.LoadUnsafe(ref b, (nuint)(o0 + 16));
@@ -798,6 +805,429 @@ namespace FusedNorm.Generated
                     Unsafe.Add(ref yj, 9) = Unsafe.Add(ref t0, 288 + j);
                     Unsafe.Add(ref yj, 10) = Unsafe.Add(ref t0, 320 + j);
                     Unsafe.Add(ref yj, 11) = Unsafe.Add(ref t0, 352 + j);
+                }
+            }
+        }
+
+        /// <summary>Input row r (x points at its channel 0) expanded into one ring row (dst: its first unpadded position), Vector256.</summary>
+        private static void Expand_V256(ref float x, ref float w, ref float b, ref float dst)
+        {
+            Expand3_V256(ref x, ref w, ref b, ref dst, 0);
+            Expand3_V256(ref x, ref w, ref b, ref dst, 24);
+            Expand3_V256(ref x, ref w, ref b, ref dst, 48);
+            Expand3_V256(ref x, ref w, ref b, ref dst, 72);
+        }
+
+        /// <summary>Hidden channels [c0, c0 + 24) of one input row: tiles of 4 positions × 3 vectors, Relu6 in registers.</summary>
+        private static void Expand3_V256(ref float x, ref float w, ref float b, ref float dst, int c0)
+        {
+            Vector256<float> bias0 = Vector256.LoadUnsafe(ref b, (nuint)(c0 + 0));
+            Vector256<float> bias1 = Vector256.LoadUnsafe(ref b, (nuint)(c0 + 8));
+            Vector256<float> bias2 = Vector256.LoadUnsafe(ref b, (nuint)(c0 + 16));
+            for (int q = 0; q < InW; q += 4)
+            {
+                int q0 = Math.Min(q, InW - 4); // the last tile ends at the row's end
+                Vector256<float> acc0_0 = bias0, acc0_1 = bias1, acc0_2 = bias2;
+                Vector256<float> acc1_0 = bias0, acc1_1 = bias1, acc1_2 = bias2;
+                Vector256<float> acc2_0 = bias0, acc2_1 = bias1, acc2_2 = bias2;
+                Vector256<float> acc3_0 = bias0, acc3_1 = bias1, acc3_2 = bias2;
+                ref float xc = ref Unsafe.Add(ref x, q0);
+                ref float wc = ref Unsafe.Add(ref w, c0);
+                for (int ci = 0; ci < InC; ci++)
+                {
+                    Vector256<float> w0 = Vector256.LoadUnsafe(ref wc, 0);
+                    Vector256<float> w1 = Vector256.LoadUnsafe(ref wc, 8);
+                    Vector256<float> w2 = Vector256.LoadUnsafe(ref wc, 16);
+                    Vector256<float> x0 = Vector256.Create(Unsafe.Add(ref xc, 0));
+                    acc0_0 = Vector256.FusedMultiplyAdd(w0, x0, acc0_0);
+                    acc0_1 = Vector256.FusedMultiplyAdd(w1, x0, acc0_1);
+                    acc0_2 = Vector256.FusedMultiplyAdd(w2, x0, acc0_2);
+                    Vector256<float> x1 = Vector256.Create(Unsafe.Add(ref xc, 1));
+                    acc1_0 = Vector256.FusedMultiplyAdd(w0, x1, acc1_0);
+                    acc1_1 = Vector256.FusedMultiplyAdd(w1, x1, acc1_1);
+                    acc1_2 = Vector256.FusedMultiplyAdd(w2, x1, acc1_2);
+                    Vector256<float> x2 = Vector256.Create(Unsafe.Add(ref xc, 2));
+                    acc2_0 = Vector256.FusedMultiplyAdd(w0, x2, acc2_0);
+                    acc2_1 = Vector256.FusedMultiplyAdd(w1, x2, acc2_1);
+                    acc2_2 = Vector256.FusedMultiplyAdd(w2, x2, acc2_2);
+                    Vector256<float> x3 = Vector256.Create(Unsafe.Add(ref xc, 3));
+                    acc3_0 = Vector256.FusedMultiplyAdd(w0, x3, acc3_0);
+                    acc3_1 = Vector256.FusedMultiplyAdd(w1, x3, acc3_1);
+                    acc3_2 = Vector256.FusedMultiplyAdd(w2, x3, acc3_2);
+                    xc = ref Unsafe.Add(ref xc, InPlane);
+                    wc = ref Unsafe.Add(ref wc, HiddenPadded);
+                }
+                Vector256.StoreUnsafe(Activations.Relu6(acc0_0), ref dst, (nuint)((q0 + 0) * HiddenPadded + c0 + 0));
+                Vector256.StoreUnsafe(Activations.Relu6(acc0_1), ref dst, (nuint)((q0 + 0) * HiddenPadded + c0 + 8));
+                Vector256.StoreUnsafe(Activations.Relu6(acc0_2), ref dst, (nuint)((q0 + 0) * HiddenPadded + c0 + 16));
+                Vector256.StoreUnsafe(Activations.Relu6(acc1_0), ref dst, (nuint)((q0 + 1) * HiddenPadded + c0 + 0));
+                Vector256.StoreUnsafe(Activations.Relu6(acc1_1), ref dst, (nuint)((q0 + 1) * HiddenPadded + c0 + 8));
+                Vector256.StoreUnsafe(Activations.Relu6(acc1_2), ref dst, (nuint)((q0 + 1) * HiddenPadded + c0 + 16));
+                Vector256.StoreUnsafe(Activations.Relu6(acc2_0), ref dst, (nuint)((q0 + 2) * HiddenPadded + c0 + 0));
+                Vector256.StoreUnsafe(Activations.Relu6(acc2_1), ref dst, (nuint)((q0 + 2) * HiddenPadded + c0 + 8));
+                Vector256.StoreUnsafe(Activations.Relu6(acc2_2), ref dst, (nuint)((q0 + 2) * HiddenPadded + c0 + 16));
+                Vector256.StoreUnsafe(Activations.Relu6(acc3_0), ref dst, (nuint)((q0 + 3) * HiddenPadded + c0 + 0));
+                Vector256.StoreUnsafe(Activations.Relu6(acc3_1), ref dst, (nuint)((q0 + 3) * HiddenPadded + c0 + 8));
+                Vector256.StoreUnsafe(Activations.Relu6(acc3_2), ref dst, (nuint)((q0 + 3) * HiddenPadded + c0 + 16));
+            }
+        }
+
+        /// <summary>One depthwise output row from the ring rows of input rows [top, top + K), into dst (position-major), Vector256.</summary>
+        private static void Depthwise_V256(ref float ring, int top, ref float w, ref float b, ref float dst)
+        {
+            Depthwise3_V256(ref ring, top, ref w, ref b, ref dst, 0);
+            Depthwise3_V256(ref ring, top, ref w, ref b, ref dst, 24);
+            Depthwise3_V256(ref ring, top, ref w, ref b, ref dst, 48);
+            Depthwise3_V256(ref ring, top, ref w, ref b, ref dst, 72);
+        }
+
+        /// <summary>Hidden channels [c0, c0 + 24) of one depthwise output row: tiles of 4 positions × 3 vectors, Relu6 in registers.</summary>
+        private static void Depthwise3_V256(ref float ring, int top, ref float w, ref float b, ref float dst, int c0)
+        {
+            ref float row0 = ref Unsafe.Add(ref ring, (top + 0 + K) % K * RingRow + c0); // input row top + 0
+            ref float row1 = ref Unsafe.Add(ref ring, (top + 1 + K) % K * RingRow + c0); // input row top + 1
+            ref float row2 = ref Unsafe.Add(ref ring, (top + 2 + K) % K * RingRow + c0); // input row top + 2
+            Vector256<float> bias0 = Vector256.LoadUnsafe(ref b, (nuint)(c0 + 0));
+            Vector256<float> bias1 = Vector256.LoadUnsafe(ref b, (nuint)(c0 + 8));
+            Vector256<float> bias2 = Vector256.LoadUnsafe(ref b, (nuint)(c0 + 16));
+            for (int q = 0; q < OutW; q += 4)
+            {
+                int q0 = Math.Min(q, OutW - 4);
+                int at = q0 * Stride * HiddenPadded; // output q0's window starts at ring position q0 · Stride
+                Vector256<float> acc0_0 = bias0, acc0_1 = bias1, acc0_2 = bias2;
+                Vector256<float> acc1_0 = bias0, acc1_1 = bias1, acc1_2 = bias2;
+                Vector256<float> acc2_0 = bias0, acc2_1 = bias1, acc2_2 = bias2;
+                Vector256<float> acc3_0 = bias0, acc3_1 = bias1, acc3_2 = bias2;
+                // window row 0, channels c0 + 0: the row's 3 taps, then its 9 input positions
+                {
+                    Vector256<float> w0 = Vector256.LoadUnsafe(ref w, (nuint)(0 * HiddenPadded + c0 + 0));
+                    Vector256<float> w1 = Vector256.LoadUnsafe(ref w, (nuint)(1 * HiddenPadded + c0 + 0));
+                    Vector256<float> w2 = Vector256.LoadUnsafe(ref w, (nuint)(2 * HiddenPadded + c0 + 0));
+                    Vector256<float> x0 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 0));
+                    acc0_0 = Vector256.FusedMultiplyAdd(x0, w0, acc0_0);
+                    Vector256<float> x1 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 96));
+                    acc0_0 = Vector256.FusedMultiplyAdd(x1, w1, acc0_0);
+                    Vector256<float> x2 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 192));
+                    acc0_0 = Vector256.FusedMultiplyAdd(x2, w2, acc0_0);
+                    acc1_0 = Vector256.FusedMultiplyAdd(x2, w0, acc1_0);
+                    Vector256<float> x3 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 288));
+                    acc1_0 = Vector256.FusedMultiplyAdd(x3, w1, acc1_0);
+                    Vector256<float> x4 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 384));
+                    acc1_0 = Vector256.FusedMultiplyAdd(x4, w2, acc1_0);
+                    acc2_0 = Vector256.FusedMultiplyAdd(x4, w0, acc2_0);
+                    Vector256<float> x5 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 480));
+                    acc2_0 = Vector256.FusedMultiplyAdd(x5, w1, acc2_0);
+                    Vector256<float> x6 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 576));
+                    acc2_0 = Vector256.FusedMultiplyAdd(x6, w2, acc2_0);
+                    acc3_0 = Vector256.FusedMultiplyAdd(x6, w0, acc3_0);
+                    Vector256<float> x7 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 672));
+                    acc3_0 = Vector256.FusedMultiplyAdd(x7, w1, acc3_0);
+                    Vector256<float> x8 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 768));
+                    acc3_0 = Vector256.FusedMultiplyAdd(x8, w2, acc3_0);
+                }
+                // window row 0, channels c0 + 8: the row's 3 taps, then its 9 input positions
+                {
+                    Vector256<float> w0 = Vector256.LoadUnsafe(ref w, (nuint)(0 * HiddenPadded + c0 + 8));
+                    Vector256<float> w1 = Vector256.LoadUnsafe(ref w, (nuint)(1 * HiddenPadded + c0 + 8));
+                    Vector256<float> w2 = Vector256.LoadUnsafe(ref w, (nuint)(2 * HiddenPadded + c0 + 8));
+                    Vector256<float> x0 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 8));
+                    acc0_1 = Vector256.FusedMultiplyAdd(x0, w0, acc0_1);
+                    Vector256<float> x1 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 104));
+                    acc0_1 = Vector256.FusedMultiplyAdd(x1, w1, acc0_1);
+                    Vector256<float> x2 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 200));
+                    acc0_1 = Vector256.FusedMultiplyAdd(x2, w2, acc0_1);
+                    acc1_1 = Vector256.FusedMultiplyAdd(x2, w0, acc1_1);
+                    Vector256<float> x3 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 296));
+                    acc1_1 = Vector256.FusedMultiplyAdd(x3, w1, acc1_1);
+                    Vector256<float> x4 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 392));
+                    acc1_1 = Vector256.FusedMultiplyAdd(x4, w2, acc1_1);
+                    acc2_1 = Vector256.FusedMultiplyAdd(x4, w0, acc2_1);
+                    Vector256<float> x5 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 488));
+                    acc2_1 = Vector256.FusedMultiplyAdd(x5, w1, acc2_1);
+                    Vector256<float> x6 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 584));
+                    acc2_1 = Vector256.FusedMultiplyAdd(x6, w2, acc2_1);
+                    acc3_1 = Vector256.FusedMultiplyAdd(x6, w0, acc3_1);
+                    Vector256<float> x7 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 680));
+                    acc3_1 = Vector256.FusedMultiplyAdd(x7, w1, acc3_1);
+                    Vector256<float> x8 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 776));
+                    acc3_1 = Vector256.FusedMultiplyAdd(x8, w2, acc3_1);
+                }
+                // window row 0, channels c0 + 16: the row's 3 taps, then its 9 input positions
+                {
+                    Vector256<float> w0 = Vector256.LoadUnsafe(ref w, (nuint)(0 * HiddenPadded + c0 + 16));
+                    Vector256<float> w1 = Vector256.LoadUnsafe(ref w, (nuint)(1 * HiddenPadded + c0 + 16));
+                    Vector256<float> w2 = Vector256.LoadUnsafe(ref w, (nuint)(2 * HiddenPadded + c0 + 16));
+                    Vector256<float> x0 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 16));
+                    acc0_2 = Vector256.FusedMultiplyAdd(x0, w0, acc0_2);
+                    Vector256<float> x1 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 112));
+                    acc0_2 = Vector256.FusedMultiplyAdd(x1, w1, acc0_2);
+                    Vector256<float> x2 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 208));
+                    acc0_2 = Vector256.FusedMultiplyAdd(x2, w2, acc0_2);
+                    acc1_2 = Vector256.FusedMultiplyAdd(x2, w0, acc1_2);
+                    Vector256<float> x3 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 304));
+                    acc1_2 = Vector256.FusedMultiplyAdd(x3, w1, acc1_2);
+                    Vector256<float> x4 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 400));
+                    acc1_2 = Vector256.FusedMultiplyAdd(x4, w2, acc1_2);
+                    acc2_2 = Vector256.FusedMultiplyAdd(x4, w0, acc2_2);
+                    Vector256<float> x5 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 496));
+                    acc2_2 = Vector256.FusedMultiplyAdd(x5, w1, acc2_2);
+                    Vector256<float> x6 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 592));
+                    acc2_2 = Vector256.FusedMultiplyAdd(x6, w2, acc2_2);
+                    acc3_2 = Vector256.FusedMultiplyAdd(x6, w0, acc3_2);
+                    Vector256<float> x7 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 688));
+                    acc3_2 = Vector256.FusedMultiplyAdd(x7, w1, acc3_2);
+                    Vector256<float> x8 = Vector256.LoadUnsafe(ref row0, (nuint)(at + 784));
+                    acc3_2 = Vector256.FusedMultiplyAdd(x8, w2, acc3_2);
+                }
+                // window row 1, channels c0 + 0: the row's 3 taps, then its 9 input positions
+                {
+                    Vector256<float> w0 = Vector256.LoadUnsafe(ref w, (nuint)(3 * HiddenPadded + c0 + 0));
+                    Vector256<float> w1 = Vector256.LoadUnsafe(ref w, (nuint)(4 * HiddenPadded + c0 + 0));
+                    Vector256<float> w2 = Vector256.LoadUnsafe(ref w, (nuint)(5 * HiddenPadded + c0 + 0));
+                    Vector256<float> x0 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 0));
+                    acc0_0 = Vector256.FusedMultiplyAdd(x0, w0, acc0_0);
+                    Vector256<float> x1 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 96));
+                    acc0_0 = Vector256.FusedMultiplyAdd(x1, w1, acc0_0);
+                    Vector256<float> x2 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 192));
+                    acc0_0 = Vector256.FusedMultiplyAdd(x2, w2, acc0_0);
+                    acc1_0 = Vector256.FusedMultiplyAdd(x2, w0, acc1_0);
+                    Vector256<float> x3 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 288));
+                    acc1_0 = Vector256.FusedMultiplyAdd(x3, w1, acc1_0);
+                    Vector256<float> x4 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 384));
+                    acc1_0 = Vector256.FusedMultiplyAdd(x4, w2, acc1_0);
+                    acc2_0 = Vector256.FusedMultiplyAdd(x4, w0, acc2_0);
+                    Vector256<float> x5 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 480));
+                    acc2_0 = Vector256.FusedMultiplyAdd(x5, w1, acc2_0);
+                    Vector256<float> x6 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 576));
+                    acc2_0 = Vector256.FusedMultiplyAdd(x6, w2, acc2_0);
+                    acc3_0 = Vector256.FusedMultiplyAdd(x6, w0, acc3_0);
+                    Vector256<float> x7 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 672));
+                    acc3_0 = Vector256.FusedMultiplyAdd(x7, w1, acc3_0);
+                    Vector256<float> x8 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 768));
+                    acc3_0 = Vector256.FusedMultiplyAdd(x8, w2, acc3_0);
+                }
+                // window row 1, channels c0 + 8: the row's 3 taps, then its 9 input positions
+                {
+                    Vector256<float> w0 = Vector256.LoadUnsafe(ref w, (nuint)(3 * HiddenPadded + c0 + 8));
+                    Vector256<float> w1 = Vector256.LoadUnsafe(ref w, (nuint)(4 * HiddenPadded + c0 + 8));
+                    Vector256<float> w2 = Vector256.LoadUnsafe(ref w, (nuint)(5 * HiddenPadded + c0 + 8));
+                    Vector256<float> x0 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 8));
+                    acc0_1 = Vector256.FusedMultiplyAdd(x0, w0, acc0_1);
+                    Vector256<float> x1 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 104));
+                    acc0_1 = Vector256.FusedMultiplyAdd(x1, w1, acc0_1);
+                    Vector256<float> x2 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 200));
+                    acc0_1 = Vector256.FusedMultiplyAdd(x2, w2, acc0_1);
+                    acc1_1 = Vector256.FusedMultiplyAdd(x2, w0, acc1_1);
+                    Vector256<float> x3 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 296));
+                    acc1_1 = Vector256.FusedMultiplyAdd(x3, w1, acc1_1);
+                    Vector256<float> x4 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 392));
+                    acc1_1 = Vector256.FusedMultiplyAdd(x4, w2, acc1_1);
+                    acc2_1 = Vector256.FusedMultiplyAdd(x4, w0, acc2_1);
+                    Vector256<float> x5 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 488));
+                    acc2_1 = Vector256.FusedMultiplyAdd(x5, w1, acc2_1);
+                    Vector256<float> x6 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 584));
+                    acc2_1 = Vector256.FusedMultiplyAdd(x6, w2, acc2_1);
+                    acc3_1 = Vector256.FusedMultiplyAdd(x6, w0, acc3_1);
+                    Vector256<float> x7 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 680));
+                    acc3_1 = Vector256.FusedMultiplyAdd(x7, w1, acc3_1);
+                    Vector256<float> x8 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 776));
+                    acc3_1 = Vector256.FusedMultiplyAdd(x8, w2, acc3_1);
+                }
+                // window row 1, channels c0 + 16: the row's 3 taps, then its 9 input positions
+                {
+                    Vector256<float> w0 = Vector256.LoadUnsafe(ref w, (nuint)(3 * HiddenPadded + c0 + 16));
+                    Vector256<float> w1 = Vector256.LoadUnsafe(ref w, (nuint)(4 * HiddenPadded + c0 + 16));
+                    Vector256<float> w2 = Vector256.LoadUnsafe(ref w, (nuint)(5 * HiddenPadded + c0 + 16));
+                    Vector256<float> x0 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 16));
+                    acc0_2 = Vector256.FusedMultiplyAdd(x0, w0, acc0_2);
+                    Vector256<float> x1 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 112));
+                    acc0_2 = Vector256.FusedMultiplyAdd(x1, w1, acc0_2);
+                    Vector256<float> x2 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 208));
+                    acc0_2 = Vector256.FusedMultiplyAdd(x2, w2, acc0_2);
+                    acc1_2 = Vector256.FusedMultiplyAdd(x2, w0, acc1_2);
+                    Vector256<float> x3 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 304));
+                    acc1_2 = Vector256.FusedMultiplyAdd(x3, w1, acc1_2);
+                    Vector256<float> x4 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 400));
+                    acc1_2 = Vector256.FusedMultiplyAdd(x4, w2, acc1_2);
+                    acc2_2 = Vector256.FusedMultiplyAdd(x4, w0, acc2_2);
+                    Vector256<float> x5 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 496));
+                    acc2_2 = Vector256.FusedMultiplyAdd(x5, w1, acc2_2);
+                    Vector256<float> x6 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 592));
+                    acc2_2 = Vector256.FusedMultiplyAdd(x6, w2, acc2_2);
+                    acc3_2 = Vector256.FusedMultiplyAdd(x6, w0, acc3_2);
+                    Vector256<float> x7 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 688));
+                    acc3_2 = Vector256.FusedMultiplyAdd(x7, w1, acc3_2);
+                    Vector256<float> x8 = Vector256.LoadUnsafe(ref row1, (nuint)(at + 784));
+                    acc3_2 = Vector256.FusedMultiplyAdd(x8, w2, acc3_2);
+                }
+                // window row 2, channels c0 + 0: the row's 3 taps, then its 9 input positions
+                {
+                    Vector256<float> w0 = Vector256.LoadUnsafe(ref w, (nuint)(6 * HiddenPadded + c0 + 0));
+                    Vector256<float> w1 = Vector256.LoadUnsafe(ref w, (nuint)(7 * HiddenPadded + c0 + 0));
+                    Vector256<float> w2 = Vector256.LoadUnsafe(ref w, (nuint)(8 * HiddenPadded + c0 + 0));
+                    Vector256<float> x0 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 0));
+                    acc0_0 = Vector256.FusedMultiplyAdd(x0, w0, acc0_0);
+                    Vector256<float> x1 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 96));
+                    acc0_0 = Vector256.FusedMultiplyAdd(x1, w1, acc0_0);
+                    Vector256<float> x2 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 192));
+                    acc0_0 = Vector256.FusedMultiplyAdd(x2, w2, acc0_0);
+                    acc1_0 = Vector256.FusedMultiplyAdd(x2, w0, acc1_0);
+                    Vector256<float> x3 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 288));
+                    acc1_0 = Vector256.FusedMultiplyAdd(x3, w1, acc1_0);
+                    Vector256<float> x4 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 384));
+                    acc1_0 = Vector256.FusedMultiplyAdd(x4, w2, acc1_0);
+                    acc2_0 = Vector256.FusedMultiplyAdd(x4, w0, acc2_0);
+                    Vector256<float> x5 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 480));
+                    acc2_0 = Vector256.FusedMultiplyAdd(x5, w1, acc2_0);
+                    Vector256<float> x6 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 576));
+                    acc2_0 = Vector256.FusedMultiplyAdd(x6, w2, acc2_0);
+                    acc3_0 = Vector256.FusedMultiplyAdd(x6, w0, acc3_0);
+                    Vector256<float> x7 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 672));
+                    acc3_0 = Vector256.FusedMultiplyAdd(x7, w1, acc3_0);
+                    Vector256<float> x8 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 768));
+                    acc3_0 = Vector256.FusedMultiplyAdd(x8, w2, acc3_0);
+                }
+                // window row 2, channels c0 + 8: the row's 3 taps, then its 9 input positions
+                {
+                    Vector256<float> w0 = Vector256.LoadUnsafe(ref w, (nuint)(6 * HiddenPadded + c0 + 8));
+                    Vector256<float> w1 = Vector256.LoadUnsafe(ref w, (nuint)(7 * HiddenPadded + c0 + 8));
+                    Vector256<float> w2 = Vector256.LoadUnsafe(ref w, (nuint)(8 * HiddenPadded + c0 + 8));
+                    Vector256<float> x0 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 8));
+                    acc0_1 = Vector256.FusedMultiplyAdd(x0, w0, acc0_1);
+                    Vector256<float> x1 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 104));
+                    acc0_1 = Vector256.FusedMultiplyAdd(x1, w1, acc0_1);
+                    Vector256<float> x2 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 200));
+                    acc0_1 = Vector256.FusedMultiplyAdd(x2, w2, acc0_1);
+                    acc1_1 = Vector256.FusedMultiplyAdd(x2, w0, acc1_1);
+                    Vector256<float> x3 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 296));
+                    acc1_1 = Vector256.FusedMultiplyAdd(x3, w1, acc1_1);
+                    Vector256<float> x4 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 392));
+                    acc1_1 = Vector256.FusedMultiplyAdd(x4, w2, acc1_1);
+                    acc2_1 = Vector256.FusedMultiplyAdd(x4, w0, acc2_1);
+                    Vector256<float> x5 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 488));
+                    acc2_1 = Vector256.FusedMultiplyAdd(x5, w1, acc2_1);
+                    Vector256<float> x6 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 584));
+                    acc2_1 = Vector256.FusedMultiplyAdd(x6, w2, acc2_1);
+                    acc3_1 = Vector256.FusedMultiplyAdd(x6, w0, acc3_1);
+                    Vector256<float> x7 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 680));
+                    acc3_1 = Vector256.FusedMultiplyAdd(x7, w1, acc3_1);
+                    Vector256<float> x8 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 776));
+                    acc3_1 = Vector256.FusedMultiplyAdd(x8, w2, acc3_1);
+                }
+                // window row 2, channels c0 + 16: the row's 3 taps, then its 9 input positions
+                {
+                    Vector256<float> w0 = Vector256.LoadUnsafe(ref w, (nuint)(6 * HiddenPadded + c0 + 16));
+                    Vector256<float> w1 = Vector256.LoadUnsafe(ref w, (nuint)(7 * HiddenPadded + c0 + 16));
+                    Vector256<float> w2 = Vector256.LoadUnsafe(ref w, (nuint)(8 * HiddenPadded + c0 + 16));
+                    Vector256<float> x0 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 16));
+                    acc0_2 = Vector256.FusedMultiplyAdd(x0, w0, acc0_2);
+                    Vector256<float> x1 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 112));
+                    acc0_2 = Vector256.FusedMultiplyAdd(x1, w1, acc0_2);
+                    Vector256<float> x2 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 208));
+                    acc0_2 = Vector256.FusedMultiplyAdd(x2, w2, acc0_2);
+                    acc1_2 = Vector256.FusedMultiplyAdd(x2, w0, acc1_2);
+                    Vector256<float> x3 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 304));
+                    acc1_2 = Vector256.FusedMultiplyAdd(x3, w1, acc1_2);
+                    Vector256<float> x4 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 400));
+                    acc1_2 = Vector256.FusedMultiplyAdd(x4, w2, acc1_2);
+                    acc2_2 = Vector256.FusedMultiplyAdd(x4, w0, acc2_2);
+                    Vector256<float> x5 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 496));
+                    acc2_2 = Vector256.FusedMultiplyAdd(x5, w1, acc2_2);
+                    Vector256<float> x6 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 592));
+                    acc2_2 = Vector256.FusedMultiplyAdd(x6, w2, acc2_2);
+                    acc3_2 = Vector256.FusedMultiplyAdd(x6, w0, acc3_2);
+                    Vector256<float> x7 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 688));
+                    acc3_2 = Vector256.FusedMultiplyAdd(x7, w1, acc3_2);
+                    Vector256<float> x8 = Vector256.LoadUnsafe(ref row2, (nuint)(at + 784));
+                    acc3_2 = Vector256.FusedMultiplyAdd(x8, w2, acc3_2);
+                }
+                Vector256.StoreUnsafe(Activations.Relu6(acc0_0), ref dst, (nuint)((q0 + 0) * HiddenPadded + c0 + 0));
+                Vector256.StoreUnsafe(Activations.Relu6(acc0_1), ref dst, (nuint)((q0 + 0) * HiddenPadded + c0 + 8));
+                Vector256.StoreUnsafe(Activations.Relu6(acc0_2), ref dst, (nuint)((q0 + 0) * HiddenPadded + c0 + 16));
+                Vector256.StoreUnsafe(Activations.Relu6(acc1_0), ref dst, (nuint)((q0 + 1) * HiddenPadded + c0 + 0));
+                Vector256.StoreUnsafe(Activations.Relu6(acc1_1), ref dst, (nuint)((q0 + 1) * HiddenPadded + c0 + 8));
+                Vector256.StoreUnsafe(Activations.Relu6(acc1_2), ref dst, (nuint)((q0 + 1) * HiddenPadded + c0 + 16));
+                Vector256.StoreUnsafe(Activations.Relu6(acc2_0), ref dst, (nuint)((q0 + 2) * HiddenPadded + c0 + 0));
+                Vector256.StoreUnsafe(Activations.Relu6(acc2_1), ref dst, (nuint)((q0 + 2) * HiddenPadded + c0 + 8));
+                Vector256.StoreUnsafe(Activations.Relu6(acc2_2), ref dst, (nuint)((q0 + 2) * HiddenPadded + c0 + 16));
+                Vector256.StoreUnsafe(Activations.Relu6(acc3_0), ref dst, (nuint)((q0 + 3) * HiddenPadded + c0 + 0));
+                Vector256.StoreUnsafe(Activations.Relu6(acc3_1), ref dst, (nuint)((q0 + 3) * HiddenPadded + c0 + 8));
+                Vector256.StoreUnsafe(Activations.Relu6(acc3_2), ref dst, (nuint)((q0 + 3) * HiddenPadded + c0 + 16));
+            }
+        }
+
+        /// <summary>The projection of <paramref name="count"/> depthwise positions (whole rows) into the output planes from y (and skip) on, Vector256.</summary>
+        private static void Project_V256(ref float dw, int count, ref float w, ref float b, ref float y, ref float skip)
+        {
+            Project2_V256(ref dw, count, ref w, ref b, ref y, ref skip, 0, 16);
+            Project2_V256(ref dw, count, ref w, ref b, ref y, ref skip, 16, 8);
+        }
+
+        /// <summary>Output channels [o0, o0 + channels) of <paramref name="count"/> positions: tiles of 6 positions × 2 vectors, then each channel's 6 values to its plane, no activation.</summary>
+        private static void Project2_V256(ref float dw, int count, ref float w, ref float b, ref float y, ref float skip, int o0, int channels)
+        {
+            Vector256<float> bias0 = Vector256.LoadUnsafe(ref b, (nuint)(o0 + 0));
+            Vector256<float> bias1 = Vector256.LoadUnsafe(ref b, (nuint)(o0 + 8));
+            Span<float> tile = stackalloc float[96]; // [position][channel]
+            ref float t0 = ref MemoryMarshal.GetReference(tile);
+            for (int q = 0; q < count; q += 6)
+            {
+                int q0 = Math.Min(q, count - 6);
+                Vector256<float> acc0_0 = bias0, acc0_1 = bias1;
+                Vector256<float> acc1_0 = bias0, acc1_1 = bias1;
+                Vector256<float> acc2_0 = bias0, acc2_1 = bias1;
+                Vector256<float> acc3_0 = bias0, acc3_1 = bias1;
+                Vector256<float> acc4_0 = bias0, acc4_1 = bias1;
+                Vector256<float> acc5_0 = bias0, acc5_1 = bias1;
+                ref float dc = ref Unsafe.Add(ref dw, q0 * HiddenPadded);
+                ref float wc = ref Unsafe.Add(ref w, o0);
+                for (int c = 0; c < Hidden; c++)
+                {
+                    Vector256<float> w0 = Vector256.LoadUnsafe(ref wc, 0);
+                    Vector256<float> w1 = Vector256.LoadUnsafe(ref wc, 8);
+                    Vector256<float> x0 = Vector256.Create(Unsafe.Add(ref dc, 0 * HiddenPadded));
+                    acc0_0 = Vector256.FusedMultiplyAdd(w0, x0, acc0_0);
+                    acc0_1 = Vector256.FusedMultiplyAdd(w1, x0, acc0_1);
+                    Vector256<float> x1 = Vector256.Create(Unsafe.Add(ref dc, 1 * HiddenPadded));
+                    acc1_0 = Vector256.FusedMultiplyAdd(w0, x1, acc1_0);
+                    acc1_1 = Vector256.FusedMultiplyAdd(w1, x1, acc1_1);
+                    Vector256<float> x2 = Vector256.Create(Unsafe.Add(ref dc, 2 * HiddenPadded));
+                    acc2_0 = Vector256.FusedMultiplyAdd(w0, x2, acc2_0);
+                    acc2_1 = Vector256.FusedMultiplyAdd(w1, x2, acc2_1);
+                    Vector256<float> x3 = Vector256.Create(Unsafe.Add(ref dc, 3 * HiddenPadded));
+                    acc3_0 = Vector256.FusedMultiplyAdd(w0, x3, acc3_0);
+                    acc3_1 = Vector256.FusedMultiplyAdd(w1, x3, acc3_1);
+                    Vector256<float> x4 = Vector256.Create(Unsafe.Add(ref dc, 4 * HiddenPadded));
+                    acc4_0 = Vector256.FusedMultiplyAdd(w0, x4, acc4_0);
+                    acc4_1 = Vector256.FusedMultiplyAdd(w1, x4, acc4_1);
+                    Vector256<float> x5 = Vector256.Create(Unsafe.Add(ref dc, 5 * HiddenPadded));
+                    acc5_0 = Vector256.FusedMultiplyAdd(w0, x5, acc5_0);
+                    acc5_1 = Vector256.FusedMultiplyAdd(w1, x5, acc5_1);
+                    dc = ref Unsafe.Add(ref dc, 1);
+                    wc = ref Unsafe.Add(ref wc, OutPadded);
+                }
+                Vector256.StoreUnsafe(acc0_0, ref t0, 0);
+                Vector256.StoreUnsafe(acc0_1, ref t0, 8);
+                Vector256.StoreUnsafe(acc1_0, ref t0, 16);
+                Vector256.StoreUnsafe(acc1_1, ref t0, 24);
+                Vector256.StoreUnsafe(acc2_0, ref t0, 32);
+                Vector256.StoreUnsafe(acc2_1, ref t0, 40);
+                Vector256.StoreUnsafe(acc3_0, ref t0, 48);
+                Vector256.StoreUnsafe(acc3_1, ref t0, 56);
+                Vector256.StoreUnsafe(acc4_0, ref t0, 64);
+                Vector256.StoreUnsafe(acc4_1, ref t0, 72);
+                Vector256.StoreUnsafe(acc5_0, ref t0, 80);
+                Vector256.StoreUnsafe(acc5_1, ref t0, 88);
+                // Each channel's positions to its plane.
+                for (int j = 0; j < channels; j++)
+                {
+                    ref float yj = ref Unsafe.Add(ref y, (o0 + j) * OutPlane + q0);
+                    Unsafe.Add(ref yj, 0) = Unsafe.Add(ref t0, 0 + j);
+                    Unsafe.Add(ref yj, 1) = Unsafe.Add(ref t0, 16 + j);
+                    Unsafe.Add(ref yj, 2) = Unsafe.Add(ref t0, 32 + j);
+                    Unsafe.Add(ref yj, 3) = Unsafe.Add(ref t0, 48 + j);
+                    Unsafe.Add(ref yj, 4) = Unsafe.Add(ref t0, 64 + j);
+                    Unsafe.Add(ref yj, 5) = Unsafe.Add(ref t0, 80 + j);
                 }
             }
         }

@@ -229,19 +229,19 @@ namespace FusedNorm.Sample
             //   Features_17_Depthwise [10080, 18720) steps 49..50
             //   Features_17_Project  [0, 2880) steps 50..51
             //   Head                 [2880, 4160) steps 51..52
-            //   Features_2_InvertedResidual (one kernel where Vector512 runs) reads Features_1_Project until it writes Features_2_Project's tensor at step 5.
-            //   Features_3_InvertedResidual (one kernel where Vector512 runs) reads Features_2_Project until it writes Features_3_ProjectAdd's tensor at step 8.
-            //   Features_4_InvertedResidual (one kernel where Vector512 runs) reads Features_3_ProjectAdd until it writes Features_4_Project's tensor at step 11.
-            //   Features_5_InvertedResidual (one kernel where Vector512 runs) reads Features_4_Project until it writes Features_5_ProjectAdd's tensor at step 14.
-            //   Features_6_InvertedResidual (one kernel where Vector512 runs) reads Features_5_ProjectAdd until it writes Features_6_ProjectAdd's tensor at step 17.
-            //   Features_7_InvertedResidual (one kernel where Vector512 runs) reads Features_6_ProjectAdd until it writes Features_7_Project's tensor at step 20.
-            //   Features_8_InvertedResidual (one kernel where Vector512 runs) reads Features_7_Project until it writes Features_8_ProjectAdd's tensor at step 23.
-            //   Features_9_InvertedResidual (one kernel where Vector512 runs) reads Features_8_ProjectAdd until it writes Features_9_ProjectAdd's tensor at step 26.
-            //   Features_10_InvertedResidual (one kernel where Vector512 runs) reads Features_9_ProjectAdd until it writes Features_10_ProjectAdd's tensor at step 29.
-            //   Features_11_InvertedResidual (one kernel where Vector512 runs) reads Features_10_ProjectAdd until it writes Features_11_Project's tensor at step 32.
-            //   Features_12_InvertedResidual (one kernel where Vector512 runs) reads Features_11_Project until it writes Features_12_ProjectAdd's tensor at step 35.
-            //   Features_13_InvertedResidual (one kernel where Vector512 runs) reads Features_12_ProjectAdd until it writes Features_13_ProjectAdd's tensor at step 38.
-            //   Features_14_InvertedResidual (one kernel where Vector512 runs) reads Features_13_ProjectAdd until it writes Features_14_Project's tensor at step 41.
+            //   Features_2_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_1_Project until it writes Features_2_Project's tensor at step 5.
+            //   Features_3_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_2_Project until it writes Features_3_ProjectAdd's tensor at step 8.
+            //   Features_4_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_3_ProjectAdd until it writes Features_4_Project's tensor at step 11.
+            //   Features_5_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_4_Project until it writes Features_5_ProjectAdd's tensor at step 14.
+            //   Features_6_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_5_ProjectAdd until it writes Features_6_ProjectAdd's tensor at step 17.
+            //   Features_7_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_6_ProjectAdd until it writes Features_7_Project's tensor at step 20.
+            //   Features_8_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_7_Project until it writes Features_8_ProjectAdd's tensor at step 23.
+            //   Features_9_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_8_ProjectAdd until it writes Features_9_ProjectAdd's tensor at step 26.
+            //   Features_10_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_9_ProjectAdd until it writes Features_10_ProjectAdd's tensor at step 29.
+            //   Features_11_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_10_ProjectAdd until it writes Features_11_Project's tensor at step 32.
+            //   Features_12_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_11_Project until it writes Features_12_ProjectAdd's tensor at step 35.
+            //   Features_13_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_12_ProjectAdd until it writes Features_13_ProjectAdd's tensor at step 38.
+            //   Features_14_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_13_ProjectAdd until it writes Features_14_Project's tensor at step 41.
             // Peak: 313344 floats per sample; the last chain, Classifier, writes y.
             float[] arena = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * 313344);
             try
@@ -251,7 +251,7 @@ namespace FusedNorm.Sample
                 Features_1_Depthwise(new global::System.Span<float>(arena, batch * 0, batch * 73728), new global::System.Span<float>(arena, batch * 73728, batch * 73728), batch); // Stem → (batch, 32, 48, 48)
                 Features_1_Project(new global::System.Span<float>(arena, batch * 73728, batch * 73728), new global::System.Span<float>(arena, batch * 0, batch * 36864), batch); // Features_1_Depthwise → (batch, 16, 48, 48)
                 // features.2: InvertedResidual (block use)
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_2_Expand → Features_2_Project as one kernel: the hidden tensors stay in cache
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_2_Expand → Features_2_Project as one kernel: the hidden tensors stay in cache
                     Features_2_InvertedResidual(new global::System.Span<float>(arena, batch * 0, batch * 36864), new global::System.Span<float>(arena, batch * 36864, batch * 13824), batch);
                 else
                 {
@@ -260,7 +260,7 @@ namespace FusedNorm.Sample
                     Features_2_Project(new global::System.Span<float>(arena, batch * 258048, batch * 55296), new global::System.Span<float>(arena, batch * 36864, batch * 13824), batch); // Features_2_Depthwise → (batch, 24, 24, 24)
                 }
                 // features.3: InvertedResidual (block use)
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_3_Expand → Features_3_ProjectAdd as one kernel: the hidden tensors stay in cache
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_3_Expand → Features_3_ProjectAdd as one kernel: the hidden tensors stay in cache
                     Features_3_InvertedResidual(new global::System.Span<float>(arena, batch * 36864, batch * 13824), new global::System.Span<float>(arena, batch * 36864, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 13824), batch);
                 else
                 {
@@ -269,7 +269,7 @@ namespace FusedNorm.Sample
                     Features_3_ProjectAdd(new global::System.Span<float>(arena, batch * 133632, batch * 82944), new global::System.Span<float>(arena, batch * 36864, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 13824), batch); // Features_3_Depthwise + skip Features_2_Project → (batch, 24, 24, 24)
                 }
                 // features.4: InvertedResidual (block use)
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_4_Expand → Features_4_Project as one kernel: the hidden tensors stay in cache
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_4_Expand → Features_4_Project as one kernel: the hidden tensors stay in cache
                     Features_4_InvertedResidual(new global::System.Span<float>(arena, batch * 0, batch * 13824), new global::System.Span<float>(arena, batch * 13824, batch * 4608), batch);
                 else
                 {
@@ -278,7 +278,7 @@ namespace FusedNorm.Sample
                     Features_4_Project(new global::System.Span<float>(arena, batch * 96768, batch * 20736), new global::System.Span<float>(arena, batch * 13824, batch * 4608), batch); // Features_4_Depthwise → (batch, 32, 12, 12)
                 }
                 // features.5: InvertedResidual (block use)
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_5_Expand → Features_5_ProjectAdd as one kernel: the hidden tensors stay in cache
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_5_Expand → Features_5_ProjectAdd as one kernel: the hidden tensors stay in cache
                     Features_5_InvertedResidual(new global::System.Span<float>(arena, batch * 13824, batch * 4608), new global::System.Span<float>(arena, batch * 13824, batch * 4608), new global::System.Span<float>(arena, batch * 0, batch * 4608), batch);
                 else
                 {
@@ -287,7 +287,7 @@ namespace FusedNorm.Sample
                     Features_5_ProjectAdd(new global::System.Span<float>(arena, batch * 46080, batch * 27648), new global::System.Span<float>(arena, batch * 13824, batch * 4608), new global::System.Span<float>(arena, batch * 0, batch * 4608), batch); // Features_5_Depthwise + skip Features_4_Project → (batch, 32, 12, 12)
                 }
                 // features.6: InvertedResidual (block use)
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_6_Expand → Features_6_ProjectAdd as one kernel: the hidden tensors stay in cache
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_6_Expand → Features_6_ProjectAdd as one kernel: the hidden tensors stay in cache
                     Features_6_InvertedResidual(new global::System.Span<float>(arena, batch * 0, batch * 4608), new global::System.Span<float>(arena, batch * 0, batch * 4608), new global::System.Span<float>(arena, batch * 4608, batch * 4608), batch);
                 else
                 {
@@ -296,7 +296,7 @@ namespace FusedNorm.Sample
                     Features_6_ProjectAdd(new global::System.Span<float>(arena, batch * 32256, batch * 27648), new global::System.Span<float>(arena, batch * 0, batch * 4608), new global::System.Span<float>(arena, batch * 4608, batch * 4608), batch); // Features_6_Depthwise + skip Features_5_ProjectAdd → (batch, 32, 12, 12)
                 }
                 // features.7: InvertedResidual (block use)
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_7_Expand → Features_7_Project as one kernel: the hidden tensors stay in cache
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_7_Expand → Features_7_Project as one kernel: the hidden tensors stay in cache
                     Features_7_InvertedResidual(new global::System.Span<float>(arena, batch * 4608, batch * 4608), new global::System.Span<float>(arena, batch * 0, batch * 2304), batch);
                 else
                 {
@@ -305,7 +305,7 @@ namespace FusedNorm.Sample
                     Features_7_Project(new global::System.Span<float>(arena, batch * 36864, batch * 6912), new global::System.Span<float>(arena, batch * 0, batch * 2304), batch); // Features_7_Depthwise → (batch, 64, 6, 6)
                 }
                 // features.8: InvertedResidual (block use)
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_8_Expand → Features_8_ProjectAdd as one kernel: the hidden tensors stay in cache
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_8_Expand → Features_8_ProjectAdd as one kernel: the hidden tensors stay in cache
                     Features_8_InvertedResidual(new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), batch);
                 else
                 {
@@ -314,7 +314,7 @@ namespace FusedNorm.Sample
                     Features_8_ProjectAdd(new global::System.Span<float>(arena, batch * 16128, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), batch); // Features_8_Depthwise + skip Features_7_Project → (batch, 64, 6, 6)
                 }
                 // features.9: InvertedResidual (block use)
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_9_Expand → Features_9_ProjectAdd as one kernel: the hidden tensors stay in cache
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_9_Expand → Features_9_ProjectAdd as one kernel: the hidden tensors stay in cache
                     Features_9_InvertedResidual(new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 0, batch * 2304), batch);
                 else
                 {
@@ -323,7 +323,7 @@ namespace FusedNorm.Sample
                     Features_9_ProjectAdd(new global::System.Span<float>(arena, batch * 18432, batch * 13824), new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 0, batch * 2304), batch); // Features_9_Depthwise + skip Features_8_ProjectAdd → (batch, 64, 6, 6)
                 }
                 // features.10: InvertedResidual (block use)
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_10_Expand → Features_10_ProjectAdd as one kernel: the hidden tensors stay in cache
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_10_Expand → Features_10_ProjectAdd as one kernel: the hidden tensors stay in cache
                     Features_10_InvertedResidual(new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), batch);
                 else
                 {
@@ -332,7 +332,7 @@ namespace FusedNorm.Sample
                     Features_10_ProjectAdd(new global::System.Span<float>(arena, batch * 16128, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), batch); // Features_10_Depthwise + skip Features_9_ProjectAdd → (batch, 64, 6, 6)
                 }
                 // features.11: InvertedResidual (block use)
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_11_Expand → Features_11_Project as one kernel: the hidden tensors stay in cache
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_11_Expand → Features_11_Project as one kernel: the hidden tensors stay in cache
                     Features_11_InvertedResidual(new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 4608, batch * 3456), batch);
                 else
                 {
@@ -341,7 +341,7 @@ namespace FusedNorm.Sample
                     Features_11_Project(new global::System.Span<float>(arena, batch * 18432, batch * 13824), new global::System.Span<float>(arena, batch * 4608, batch * 3456), batch); // Features_11_Depthwise → (batch, 96, 6, 6)
                 }
                 // features.12: InvertedResidual (block use)
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_12_Expand → Features_12_ProjectAdd as one kernel: the hidden tensors stay in cache
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_12_Expand → Features_12_ProjectAdd as one kernel: the hidden tensors stay in cache
                     Features_12_InvertedResidual(new global::System.Span<float>(arena, batch * 4608, batch * 3456), new global::System.Span<float>(arena, batch * 4608, batch * 3456), new global::System.Span<float>(arena, batch * 0, batch * 3456), batch);
                 else
                 {
@@ -350,7 +350,7 @@ namespace FusedNorm.Sample
                     Features_12_ProjectAdd(new global::System.Span<float>(arena, batch * 28800, batch * 20736), new global::System.Span<float>(arena, batch * 4608, batch * 3456), new global::System.Span<float>(arena, batch * 0, batch * 3456), batch); // Features_12_Depthwise + skip Features_11_Project → (batch, 96, 6, 6)
                 }
                 // features.13: InvertedResidual (block use)
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_13_Expand → Features_13_ProjectAdd as one kernel: the hidden tensors stay in cache
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_13_Expand → Features_13_ProjectAdd as one kernel: the hidden tensors stay in cache
                     Features_13_InvertedResidual(new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 3456, batch * 3456), batch);
                 else
                 {
@@ -359,7 +359,7 @@ namespace FusedNorm.Sample
                     Features_13_ProjectAdd(new global::System.Span<float>(arena, batch * 24192, batch * 20736), new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 3456, batch * 3456), batch); // Features_13_Depthwise + skip Features_12_ProjectAdd → (batch, 96, 6, 6)
                 }
                 // features.14: InvertedResidual (block use)
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_14_Expand → Features_14_Project as one kernel: the hidden tensors stay in cache
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_14_Expand → Features_14_Project as one kernel: the hidden tensors stay in cache
                     Features_14_InvertedResidual(new global::System.Span<float>(arena, batch * 3456, batch * 3456), new global::System.Span<float>(arena, batch * 0, batch * 1440), batch);
                 else
                 {

@@ -35,9 +35,9 @@ internal static class InvertedResidualEmitter
         }
         w.Line();
         w.Line("/// <summary>");
-        w.Line($"/// {Escape(Describe(e))} → {Escape(Describe(d))} → {Escape(Describe(p))}{(b.Skip ? " + skip" : "")}, as one Vector512 kernel:");
+        w.Line($"/// {Escape(Describe(e))} → {Escape(Describe(d))} → {Escape(Describe(p))}{(b.Skip ? " + skip" : "")}, as one kernel (Vector512, or Vector256):");
         w.Line($"/// input (batch, {b.InChannels}, {b.InHeight}, {b.InWidth}) → output (batch, {b.OutChannels}, {b.OutHeight}, {b.OutWidth}); the {b.Hidden}-channel tensors between the three convolutions");
-        w.Line("/// stay in a few rows of scratch. Called by Forward when Vector512 is hardware-accelerated.");
+        w.Line("/// stay in a few rows of scratch. Called by Forward when Vector512 or Vector256 is hardware-accelerated.");
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
         string skipParameter = b.Skip ? "global::System.ReadOnlySpan<float> skip, " : "";
@@ -59,13 +59,13 @@ internal static class InvertedResidualEmitter
     {
         ChainPlan e = model.Chains[b.Expand], d = model.Chains[b.Depthwise], p = model.Chains[b.Project];
         w.Line("/// <summary>");
-        w.Line($"/// Fusion plan for {model.Type.ClassName}.{b.Name}: {e.MethodName} + {d.MethodName} + {p.MethodName}, one kernel (Vector512)");
+        w.Line($"/// Fusion plan for {model.Type.ClassName}.{b.Name}: {e.MethodName} + {d.MethodName} + {p.MethodName}, one kernel (Vector512; Vector256 without it)");
         w.Line("/// <code>");
         w.Line($"/// why     the expanded tensor is {b.HiddenBytes / 1024} KB per sample; as three chains it goes to memory and back, here it stays in a ring of {b.Kernel} rows");
-        w.Line($"/// layout  scratch is position-major: the {b.Hidden} hidden channels of one position are {b.HiddenPadded / 16} Vector512s, so every depthwise tap is a plain load at stride {b.Stride}");
-        w.Line($"/// expand  1×1 {b.InChannels} → {b.Hidden}, {NormText(e)}, {ActText(b.ExpandActivation)}: each input row once into the ring ({b.Kernel} rows of {b.RingWidth} positions, the padding columns zero); tiles of {b.ExpandTile} positions × {b.ExpandVectors} vectors, every input broadcast, weights loaded per input channel");
-        w.Line($"/// dw      {b.Kernel}×{b.Kernel} depthwise, stride {b.Stride}, padding {b.Padding}, {NormText(d)}, {ActText(b.DepthwiseActivation)}: one output row from the ring's {b.Kernel} rows (rows outside the input are zero rows); tiles of {b.DepthwiseTile} positions × {b.DepthwiseVectors} vectors, the {b.Kernel * b.Kernel} taps unrolled, each input position of a window row loaded once for every output that reads it");
-        w.Line($"/// project 1×1 {b.Hidden} → {b.OutChannels}, {NormText(p)}{(b.Skip ? ", + skip" : "")}, {ActText(b.ProjectActivation)}: {b.ChunkRows} depthwise row(s) at a time, tiles of {b.ProjectTile} positions × {b.ProjectVectors} vectors of 16 output channels, stored channel by channel into the NCHW output");
+        w.Line($"/// layout  scratch is position-major: the {b.Hidden} hidden channels of one position are {b.HiddenPadded / 16} Vector512s ({b.HiddenPadded / 8} Vector256s), so every depthwise tap is a plain load at stride {b.Stride}");
+        w.Line($"/// expand  1×1 {b.InChannels} → {b.Hidden}, {NormText(e)}, {ActText(b.ExpandActivation)}: each input row once into the ring ({b.Kernel} rows of {b.RingWidth} positions, the padding columns zero); tiles of {b.ExpandTile} positions × {b.ExpandVectors} vectors ({b.ExpandTile256} × {b.ExpandVectors256} at Vector256), every input broadcast, weights loaded per input channel");
+        w.Line($"/// dw      {b.Kernel}×{b.Kernel} depthwise, stride {b.Stride}, padding {b.Padding}, {NormText(d)}, {ActText(b.DepthwiseActivation)}: one output row from the ring's {b.Kernel} rows (rows outside the input are zero rows); tiles of {b.DepthwiseTile} positions × {b.DepthwiseVectors} vectors ({b.DepthwiseTile256} × {b.DepthwiseVectors256}), the {b.Kernel * b.Kernel} taps unrolled, each input position of a window row loaded once for every output that reads it");
+        w.Line($"/// project 1×1 {b.Hidden} → {b.OutChannels}, {NormText(p)}{(b.Skip ? ", + skip" : "")}, {ActText(b.ProjectActivation)}: {b.ChunkRows} depthwise row(s) at a time, tiles of {b.ProjectTile} positions × {b.ProjectVectors} vectors of 16 output channels ({b.ProjectTile256} × {b.ProjectVectors256} of 8), stored channel by channel into the NCHW output");
         w.Line($"/// threads tasks: batch × row bands (up to {b.MaxRowBands} per sample, chosen per call from the threads); a band expands the {System.Math.Max(0, b.Kernel - b.Stride)} halo row(s) above it again. Every output is computed by the same operations in every band, so results are the same for every thread count");
         w.Line($"/// work    {b.Macs:N0} multiply-adds per sample");
         w.Line("/// </code>");
@@ -109,6 +109,7 @@ internal static class InvertedResidualEmitter
             w.Line(b.Skip ? "ref float skip = ref Unsafe.Add(ref s0, n * OutputSize);" : "ref float skip = ref y; // no skip: never read");
             w.Line("ref float w = ref MemoryMarshal.GetArrayDataReference(a.Weights);");
             w.Line("ref float b = ref MemoryMarshal.GetArrayDataReference(a.Bias);");
+            w.Line("bool wide = Vector512.IsHardwareAccelerated && BlockKernels.UseVector512; // Vector512, else Vector256 (the JIT folds the first test)");
             w.Line("float[] scratch = Scratch.Rent();");
             w.Line("ref float ring = ref MemoryMarshal.GetArrayDataReference(scratch);");
             w.Line("ref float dw = ref Unsafe.Add(ref ring, K * RingRow);");
@@ -128,46 +129,74 @@ internal static class InvertedResidualEmitter
                     using (w.Block("for (int r = Math.Max(next, top); r < top + K; r++)"))
                     {
                         w.Line("ref float slot = ref Unsafe.Add(ref ring, (r + K) % K * RingRow + Pad * HiddenPadded);");
-                        w.Line("if ((uint)r < InH) Expand(ref Unsafe.Add(ref x, r * InW), ref w, ref b, ref slot);");
+                        using (w.Block("if ((uint)r < InH)"))
+                        {
+                            w.Line("if (wide) Expand_V512(ref Unsafe.Add(ref x, r * InW), ref w, ref b, ref slot);");
+                            w.Line("else Expand_V256(ref Unsafe.Add(ref x, r * InW), ref w, ref b, ref slot);");
+                        }
                         w.Line("else MemoryMarshal.CreateSpan(ref slot, InW * HiddenPadded).Clear(); // above or below the input: a zero padding row");
                     }
                     w.Line("next = top + K;");
-                    w.Line("Depthwise(ref ring, top, ref Unsafe.Add(ref w, DepthwiseAt), ref Unsafe.Add(ref b, DepthwiseBiasAt), ref Unsafe.Add(ref dw, (oh - r0) * OutW * HiddenPadded));");
+                    w.Line("if (wide) Depthwise_V512(ref ring, top, ref Unsafe.Add(ref w, DepthwiseAt), ref Unsafe.Add(ref b, DepthwiseBiasAt), ref Unsafe.Add(ref dw, (oh - r0) * OutW * HiddenPadded));");
+                    w.Line("else Depthwise_V256(ref ring, top, ref Unsafe.Add(ref w, DepthwiseAt), ref Unsafe.Add(ref b, DepthwiseBiasAt), ref Unsafe.Add(ref dw, (oh - r0) * OutW * HiddenPadded));");
                 }
-                w.Line("Project(ref dw, (r1 - r0) * OutW, ref Unsafe.Add(ref w, ProjectAt), ref Unsafe.Add(ref b, ProjectBiasAt), ref Unsafe.Add(ref y, r0 * OutW), ref Unsafe.Add(ref skip, r0 * OutW));");
+                w.Line("if (wide) Project_V512(ref dw, (r1 - r0) * OutW, ref Unsafe.Add(ref w, ProjectAt), ref Unsafe.Add(ref b, ProjectBiasAt), ref Unsafe.Add(ref y, r0 * OutW), ref Unsafe.Add(ref skip, r0 * OutW));");
+                w.Line("else Project_V256(ref dw, (r1 - r0) * OutW, ref Unsafe.Add(ref w, ProjectAt), ref Unsafe.Add(ref b, ProjectBiasAt), ref Unsafe.Add(ref y, r0 * OutW), ref Unsafe.Add(ref skip, r0 * OutW));");
             }
             w.Line("Scratch.Return(scratch);");
         }
         w.Line();
 
-        // Each layer: a dispatcher over groups of vectors, then one method per group size.
-        var expandGroups = Groups(hv, b.ExpandVectors);
-        var depthwiseGroups = Groups(hv, b.DepthwiseVectors);
-        var projectGroups = Groups(ov, b.ProjectVectors);
+        // Each layer, per vector width: a dispatcher over groups of vectors, then one method per group size.
+        foreach (Width width in Widths(b))
+            EmitLayers(w, b, width);
+    }
 
-        w.Line("/// <summary>Input row r (x points at its channel 0) expanded into one ring row (dst: its first unpadded position).</summary>");
-        using (w.Block("private static void Expand(ref float x, ref float w, ref float b, ref float dst)"))
+    /// <summary>
+    /// A vector width the kernel runs at: Vector512 (16 channels per vector, 32 registers: tiles of up to 24 accumulators)
+    /// or Vector256 (8 per vector, 16 registers: up to 12), with the plan's tiles for it.
+    /// </summary>
+    private sealed record Width(int Lanes, string V, int ExpandTile, int ExpandVectors, int DepthwiseTile, int DepthwiseVectors, int ProjectTile, int ProjectVectors)
+    {
+        public string Suffix => "_V" + (Lanes * 32);
+    }
+
+    private static Width[] Widths(InvertedResidualPlan b) => new[]
+    {
+        new Width(16, "Vector512", b.ExpandTile, b.ExpandVectors, b.DepthwiseTile, b.DepthwiseVectors, b.ProjectTile, b.ProjectVectors),
+        new Width(8, "Vector256", b.ExpandTile256, b.ExpandVectors256, b.DepthwiseTile256, b.DepthwiseVectors256, b.ProjectTile256, b.ProjectVectors256),
+    };
+
+    private static void EmitLayers(SourceWriter w, InvertedResidualPlan b, Width x)
+    {
+        int hv = b.HiddenPadded / x.Lanes, ov = b.OutPadded / x.Lanes;
+        var expandGroups = Groups(hv, x.ExpandVectors);
+        var depthwiseGroups = Groups(hv, x.DepthwiseVectors);
+        var projectGroups = Groups(ov, x.ProjectVectors);
+
+        w.Line($"/// <summary>Input row r (x points at its channel 0) expanded into one ring row (dst: its first unpadded position), {x.V}.</summary>");
+        using (w.Block($"private static void Expand{x.Suffix}(ref float x, ref float w, ref float b, ref float dst)"))
             foreach (var (start, count) in expandGroups)
-                w.Line($"Expand{count}(ref x, ref w, ref b, ref dst, {start * 16});");
+                w.Line($"Expand{count}{x.Suffix}(ref x, ref w, ref b, ref dst, {start * x.Lanes});");
         w.Line();
         foreach (int count in expandGroups.Select(g => g.Count).Distinct())
-            EmitExpand(w, b, count);
+            EmitExpand(w, b, x, count);
 
-        w.Line("/// <summary>One depthwise output row from the ring rows of input rows [top, top + K), into dst (position-major).</summary>");
-        using (w.Block("private static void Depthwise(ref float ring, int top, ref float w, ref float b, ref float dst)"))
+        w.Line($"/// <summary>One depthwise output row from the ring rows of input rows [top, top + K), into dst (position-major), {x.V}.</summary>");
+        using (w.Block($"private static void Depthwise{x.Suffix}(ref float ring, int top, ref float w, ref float b, ref float dst)"))
             foreach (var (start, count) in depthwiseGroups)
-                w.Line($"Depthwise{count}(ref ring, top, ref w, ref b, ref dst, {start * 16});");
+                w.Line($"Depthwise{count}{x.Suffix}(ref ring, top, ref w, ref b, ref dst, {start * x.Lanes});");
         w.Line();
         foreach (int count in depthwiseGroups.Select(g => g.Count).Distinct())
-            EmitDepthwise(w, b, count);
+            EmitDepthwise(w, b, x, count);
 
-        w.Line("/// <summary>The projection of <paramref name=\"count\"/> depthwise positions (whole rows) into the output planes from y (and skip) on.</summary>");
-        using (w.Block("private static void Project(ref float dw, int count, ref float w, ref float b, ref float y, ref float skip)"))
+        w.Line($"/// <summary>The projection of <paramref name=\"count\"/> depthwise positions (whole rows) into the output planes from y (and skip) on, {x.V}.</summary>");
+        using (w.Block($"private static void Project{x.Suffix}(ref float dw, int count, ref float w, ref float b, ref float y, ref float skip)"))
             foreach (var (start, count) in projectGroups)
-                w.Line($"Project{count}(ref dw, count, ref w, ref b, ref y, ref skip, {start * 16}, {System.Math.Min(count * 16, b.OutChannels - start * 16)});");
+                w.Line($"Project{count}{x.Suffix}(ref dw, count, ref w, ref b, ref y, ref skip, {start * x.Lanes}, {System.Math.Min(count * x.Lanes, b.OutChannels - start * x.Lanes)});");
         w.Line();
         foreach (int count in projectGroups.Select(g => g.Count).Distinct())
-            EmitProject(w, b, count);
+            EmitProject(w, b, x, count);
     }
 
     /// <summary>Vectors [0, total) in groups of <paramref name="size"/>, the last one smaller if it must be.</summary>
@@ -180,117 +209,117 @@ internal static class InvertedResidualEmitter
 
     private static string Acc(int p, int v) => $"acc{p}_{v}";
 
-    private static void EmitExpand(SourceWriter w, InvertedResidualPlan b, int g)
+    private static void EmitExpand(SourceWriter w, InvertedResidualPlan b, Width x, int g)
     {
-        int t = System.Math.Min(b.ExpandTile, b.InWidth);
-        w.Line($"/// <summary>Hidden channels [c0, c0 + {g * 16}) of one input row: tiles of {t} positions × {g} vectors, {ActText(b.ExpandActivation)}.</summary>");
-        using (w.Block($"private static void Expand{g}(ref float x, ref float w, ref float b, ref float dst, int c0)"))
+        int t = System.Math.Min(x.ExpandTile, b.InWidth);
+        w.Line($"/// <summary>Hidden channels [c0, c0 + {g * x.Lanes}) of one input row: tiles of {t} positions × {g} vectors, {ActText(b.ExpandActivation)}.</summary>");
+        using (w.Block($"private static void Expand{g}{x.Suffix}(ref float x, ref float w, ref float b, ref float dst, int c0)"))
         {
-            for (int v = 0; v < g; v++) w.Line($"Vector512<float> bias{v} = Vector512.LoadUnsafe(ref b, (nuint)(c0 + {v * 16}));");
+            for (int v = 0; v < g; v++) w.Line($"{x.V}<float> bias{v} = {x.V}.LoadUnsafe(ref b, (nuint)(c0 + {v * x.Lanes}));");
             using (w.Block($"for (int q = 0; q < InW; q += {t})"))
             {
                 w.Line($"int q0 = Math.Min(q, InW - {t}); // the last tile ends at the row's end");
                 for (int p = 0; p < t; p++)
-                    w.Line($"Vector512<float> {string.Join(", ", Enumerable.Range(0, g).Select(v => $"{Acc(p, v)} = bias{v}"))};");
+                    w.Line($"{x.V}<float> {string.Join(", ", Enumerable.Range(0, g).Select(v => $"{Acc(p, v)} = bias{v}"))};");
                 w.Line("ref float xc = ref Unsafe.Add(ref x, q0);");
                 w.Line("ref float wc = ref Unsafe.Add(ref w, c0);");
                 using (w.Block("for (int ci = 0; ci < InC; ci++)"))
                 {
-                    for (int v = 0; v < g; v++) w.Line($"Vector512<float> w{v} = Vector512.LoadUnsafe(ref wc, {v * 16});");
+                    for (int v = 0; v < g; v++) w.Line($"{x.V}<float> w{v} = {x.V}.LoadUnsafe(ref wc, {v * x.Lanes});");
                     for (int p = 0; p < t; p++)
                     {
-                        w.Line($"Vector512<float> x{p} = Vector512.Create(Unsafe.Add(ref xc, {p}));");
-                        for (int v = 0; v < g; v++) w.Line($"{Acc(p, v)} = Vector512.FusedMultiplyAdd(w{v}, x{p}, {Acc(p, v)});");
+                        w.Line($"{x.V}<float> x{p} = {x.V}.Create(Unsafe.Add(ref xc, {p}));");
+                        for (int v = 0; v < g; v++) w.Line($"{Acc(p, v)} = {x.V}.FusedMultiplyAdd(w{v}, x{p}, {Acc(p, v)});");
                     }
                     w.Line("xc = ref Unsafe.Add(ref xc, InPlane);");
                     w.Line("wc = ref Unsafe.Add(ref wc, HiddenPadded);");
                 }
                 for (int p = 0; p < t; p++)
                     for (int v = 0; v < g; v++)
-                        w.Line($"Vector512.StoreUnsafe({Activate(b.ExpandActivation, Acc(p, v))}, ref dst, (nuint)((q0 + {p}) * HiddenPadded + c0 + {v * 16}));");
+                        w.Line($"{x.V}.StoreUnsafe({Activate(b.ExpandActivation, Acc(p, v))}, ref dst, (nuint)((q0 + {p}) * HiddenPadded + c0 + {v * x.Lanes}));");
             }
         }
         w.Line();
     }
 
-    private static void EmitDepthwise(SourceWriter w, InvertedResidualPlan b, int g)
+    private static void EmitDepthwise(SourceWriter w, InvertedResidualPlan b, Width x, int g)
     {
-        int t = System.Math.Min(b.DepthwiseTile, b.OutWidth);
-        w.Line($"/// <summary>Hidden channels [c0, c0 + {g * 16}) of one depthwise output row: tiles of {t} positions × {g} vectors, {ActText(b.DepthwiseActivation)}.</summary>");
-        using (w.Block($"private static void Depthwise{g}(ref float ring, int top, ref float w, ref float b, ref float dst, int c0)"))
+        int t = System.Math.Min(x.DepthwiseTile, b.OutWidth);
+        w.Line($"/// <summary>Hidden channels [c0, c0 + {g * x.Lanes}) of one depthwise output row: tiles of {t} positions × {g} vectors, {ActText(b.DepthwiseActivation)}.</summary>");
+        using (w.Block($"private static void Depthwise{g}{x.Suffix}(ref float ring, int top, ref float w, ref float b, ref float dst, int c0)"))
         {
             for (int kh = 0; kh < b.Kernel; kh++)
                 w.Line($"ref float row{kh} = ref Unsafe.Add(ref ring, (top + {kh} + K) % K * RingRow + c0); // input row top + {kh}");
-            for (int v = 0; v < g; v++) w.Line($"Vector512<float> bias{v} = Vector512.LoadUnsafe(ref b, (nuint)(c0 + {v * 16}));");
+            for (int v = 0; v < g; v++) w.Line($"{x.V}<float> bias{v} = {x.V}.LoadUnsafe(ref b, (nuint)(c0 + {v * x.Lanes}));");
             using (w.Block($"for (int q = 0; q < OutW; q += {t})"))
             {
                 w.Line($"int q0 = Math.Min(q, OutW - {t});");
                 w.Line("int at = q0 * Stride * HiddenPadded; // output q0's window starts at ring position q0 · Stride");
                 for (int p = 0; p < t; p++)
-                    w.Line($"Vector512<float> {string.Join(", ", Enumerable.Range(0, g).Select(v => $"{Acc(p, v)} = bias{v}"))};");
+                    w.Line($"{x.V}<float> {string.Join(", ", Enumerable.Range(0, g).Select(v => $"{Acc(p, v)} = bias{v}"))};");
                 // Each input position of a window row is loaded once and multiplied into every output of the tile whose
                 // window has it at some tap: (t − 1) · stride + K loads per row and vector instead of t · K.
                 int span = (t - 1) * b.Stride + b.Kernel;
                 for (int kh = 0; kh < b.Kernel; kh++)
                     for (int v = 0; v < g; v++)
                     {
-                        w.Comment($"window row {kh}, channels c0 + {v * 16}: the row's {b.Kernel} taps, then its {span} input positions");
+                        w.Comment($"window row {kh}, channels c0 + {v * x.Lanes}: the row's {b.Kernel} taps, then its {span} input positions");
                         using var scope = w.Block("");
                         for (int kw = 0; kw < b.Kernel; kw++)
-                            w.Line($"Vector512<float> w{kw} = Vector512.LoadUnsafe(ref w, (nuint)({kh * b.Kernel + kw} * HiddenPadded + c0 + {v * 16}));");
+                            w.Line($"{x.V}<float> w{kw} = {x.V}.LoadUnsafe(ref w, (nuint)({kh * b.Kernel + kw} * HiddenPadded + c0 + {v * x.Lanes}));");
                         for (int o = 0; o < span; o++)
                         {
                             var uses = Enumerable.Range(0, t).Where(p => o - p * b.Stride >= 0 && o - p * b.Stride < b.Kernel).ToList();
-                            w.Line($"Vector512<float> x{o} = Vector512.LoadUnsafe(ref row{kh}, (nuint)(at + {o * b.HiddenPadded + v * 16}));");
+                            w.Line($"{x.V}<float> x{o} = {x.V}.LoadUnsafe(ref row{kh}, (nuint)(at + {o * b.HiddenPadded + v * x.Lanes}));");
                             foreach (int p in uses)
-                                w.Line($"{Acc(p, v)} = Vector512.FusedMultiplyAdd(x{o}, w{o - p * b.Stride}, {Acc(p, v)});");
+                                w.Line($"{Acc(p, v)} = {x.V}.FusedMultiplyAdd(x{o}, w{o - p * b.Stride}, {Acc(p, v)});");
                         }
                     }
                 for (int p = 0; p < t; p++)
                     for (int v = 0; v < g; v++)
-                        w.Line($"Vector512.StoreUnsafe({Activate(b.DepthwiseActivation, Acc(p, v))}, ref dst, (nuint)((q0 + {p}) * HiddenPadded + c0 + {v * 16}));");
+                        w.Line($"{x.V}.StoreUnsafe({Activate(b.DepthwiseActivation, Acc(p, v))}, ref dst, (nuint)((q0 + {p}) * HiddenPadded + c0 + {v * x.Lanes}));");
             }
         }
         w.Line();
     }
 
-    private static void EmitProject(SourceWriter w, InvertedResidualPlan b, int g)
+    private static void EmitProject(SourceWriter w, InvertedResidualPlan b, Width x, int g)
     {
-        int t = System.Math.Min(b.ProjectTile, b.OutWidth);
+        int t = System.Math.Min(x.ProjectTile, b.OutWidth);
         w.Line($"/// <summary>Output channels [o0, o0 + channels) of <paramref name=\"count\"/> positions: tiles of {t} positions × {g} vectors, then each channel's {t} values to its plane{(b.Skip ? " + skip" : "")}, {ActText(b.ProjectActivation).Replace(" in registers", "")}.</summary>");
-        using (w.Block($"private static void Project{g}(ref float dw, int count, ref float w, ref float b, ref float y, ref float skip, int o0, int channels)"))
+        using (w.Block($"private static void Project{g}{x.Suffix}(ref float dw, int count, ref float w, ref float b, ref float y, ref float skip, int o0, int channels)"))
         {
-            for (int v = 0; v < g; v++) w.Line($"Vector512<float> bias{v} = Vector512.LoadUnsafe(ref b, (nuint)(o0 + {v * 16}));");
-            w.Line($"Span<float> tile = stackalloc float[{t * g * 16}]; // [position][channel]");
+            for (int v = 0; v < g; v++) w.Line($"{x.V}<float> bias{v} = {x.V}.LoadUnsafe(ref b, (nuint)(o0 + {v * x.Lanes}));");
+            w.Line($"Span<float> tile = stackalloc float[{t * g * x.Lanes}]; // [position][channel]");
             w.Line("ref float t0 = ref MemoryMarshal.GetReference(tile);");
             using (w.Block($"for (int q = 0; q < count; q += {t})"))
             {
                 w.Line($"int q0 = Math.Min(q, count - {t});");
                 for (int p = 0; p < t; p++)
-                    w.Line($"Vector512<float> {string.Join(", ", Enumerable.Range(0, g).Select(v => $"{Acc(p, v)} = bias{v}"))};");
+                    w.Line($"{x.V}<float> {string.Join(", ", Enumerable.Range(0, g).Select(v => $"{Acc(p, v)} = bias{v}"))};");
                 w.Line("ref float dc = ref Unsafe.Add(ref dw, q0 * HiddenPadded);");
                 w.Line("ref float wc = ref Unsafe.Add(ref w, o0);");
                 using (w.Block("for (int c = 0; c < Hidden; c++)"))
                 {
-                    for (int v = 0; v < g; v++) w.Line($"Vector512<float> w{v} = Vector512.LoadUnsafe(ref wc, {v * 16});");
+                    for (int v = 0; v < g; v++) w.Line($"{x.V}<float> w{v} = {x.V}.LoadUnsafe(ref wc, {v * x.Lanes});");
                     for (int p = 0; p < t; p++)
                     {
-                        w.Line($"Vector512<float> x{p} = Vector512.Create(Unsafe.Add(ref dc, {p} * HiddenPadded));");
-                        for (int v = 0; v < g; v++) w.Line($"{Acc(p, v)} = Vector512.FusedMultiplyAdd(w{v}, x{p}, {Acc(p, v)});");
+                        w.Line($"{x.V}<float> x{p} = {x.V}.Create(Unsafe.Add(ref dc, {p} * HiddenPadded));");
+                        for (int v = 0; v < g; v++) w.Line($"{Acc(p, v)} = {x.V}.FusedMultiplyAdd(w{v}, x{p}, {Acc(p, v)});");
                     }
                     w.Line("dc = ref Unsafe.Add(ref dc, 1);");
                     w.Line("wc = ref Unsafe.Add(ref wc, OutPadded);");
                 }
                 for (int p = 0; p < t; p++)
                     for (int v = 0; v < g; v++)
-                        w.Line($"Vector512.StoreUnsafe({Acc(p, v)}, ref t0, {p * g * 16 + v * 16});");
+                        w.Line($"{x.V}.StoreUnsafe({Acc(p, v)}, ref t0, {p * g * x.Lanes + v * x.Lanes});");
                 w.Comment("Each channel's positions to its plane" + (b.Skip ? ", the skip added" : "") + (b.ProjectActivation is null ? "." : ", then the activation."));
                 using (w.Block("for (int j = 0; j < channels; j++)"))
                 {
                     w.Line("ref float yj = ref Unsafe.Add(ref y, (o0 + j) * OutPlane + q0);");
                     if (b.Skip) w.Line("ref float sj = ref Unsafe.Add(ref skip, (o0 + j) * OutPlane + q0);");
                     for (int p = 0; p < t; p++)
-                        w.Line($"Unsafe.Add(ref yj, {p}) = {Activate(b.ProjectActivation, $"Unsafe.Add(ref t0, {p * g * 16} + j)" + (b.Skip ? $" + Unsafe.Add(ref sj, {p})" : ""))};");
+                        w.Line($"Unsafe.Add(ref yj, {p}) = {Activate(b.ProjectActivation, $"Unsafe.Add(ref t0, {p * g * x.Lanes} + j)" + (b.Skip ? $" + Unsafe.Add(ref sj, {p})" : ""))};");
                 }
             }
         }

@@ -206,7 +206,7 @@ internal static class ModelEmitter
             w.Comment($"  concat {k} ({model.Chains[c.Consumer].MethodName}'s input) [{c.Offset}, {c.Offset + c.Size}) steps {c.Start}..{c.LastRead}: {Parts(c)}");
         }
         foreach (InvertedResidualPlan block in model.InvertedResiduals)
-            w.Comment($"  {block.Name} (one kernel where Vector512 runs) reads {Name(model.Steps[block.Expand].Input)} until it writes {model.Chains[block.Project].MethodName}'s tensor at step {block.Project}.");
+            w.Comment($"  {block.Name} (one kernel where Vector512 or Vector256 runs) reads {Name(model.Steps[block.Expand].Input)} until it writes {model.Chains[block.Project].MethodName}'s tensor at step {block.Project}.");
         w.Comment($"Peak: {model.ArenaSize} floats per sample{(last > 0 ? $"; the last chain, {model.Chains[last].MethodName}, writes y" : "")}.");
         if (model.Concats.Count > 0)
         {
@@ -232,7 +232,7 @@ internal static class ModelEmitter
             {
                 GraphStep projectStep = model.Steps[block.Project];
                 string skipArgument = block.Skip ? Batched(View(projectStep.Skip)) + ", " : "";
-                w.Line($"if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // {chain.MethodName} → {model.Chains[block.Project].MethodName} as one kernel: the hidden tensors stay in cache");
+                w.Line($"if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // {chain.MethodName} → {model.Chains[block.Project].MethodName} as one kernel: the hidden tensors stay in cache");
                 w.Line($"    {block.Name}({Batched(View(step.Input))}, {skipArgument}{Batched(View(block.Project))}, batch);");
                 w.Open("else");
                 closeAfter = block.Project;
@@ -336,7 +336,7 @@ internal static class ModelEmitter
                 ChainPlan chain = chains[i];
                 if (model is not null && BlockAt(model, i) is { } block) // a straight model: no skips, so the block has none
                 {
-                    w.Line($"if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated && global::FusedNorm.Kernels.BlockKernels.Enabled) // {chain.MethodName} → {chains[block.Project].MethodName} as one kernel: the hidden tensors stay in cache");
+                    w.Line($"if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // {chain.MethodName} → {chains[block.Project].MethodName} as one kernel: the hidden tensors stay in cache");
                     w.Line($"    {block.Name}({Input(i)}, {Output(block.Project)}, {batch});");
                     w.Open("else");
                     closeAfter = block.Project;

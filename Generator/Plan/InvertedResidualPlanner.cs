@@ -24,6 +24,8 @@ public static class InvertedResidualPlanner
 
     /// <summary>The most accumulators a tile keeps (of the 32 Vector512 registers; the rest hold weights and inputs).</summary>
     public const int TileAccumulators = 24;
+    /// <summary>The same at Vector256 (16 registers without AVX-512): a depthwise tile also holds its K = 3 weights and an input.</summary>
+    public const int TileAccumulators256 = 12;
 
     /// <summary>
     /// The inverted residuals of <paramref name="chains"/>, and <paramref name="chains"/> with their members marked
@@ -65,10 +67,15 @@ public static class InvertedResidualPlanner
 
         int inH = ce.OutHeight, inW = ce.OutWidth, outH = cd.OutHeight, outW = cd.OutWidth;
         int hiddenVectors = (hidden + 15) / 16, outVectors = (cp.OutChannels + 15) / 16;
-        (int expandTile, int expandVectors) = RowTile(inW, hiddenVectors);
-        (int depthwiseTile, int depthwiseVectors) = RowTile(outW, hiddenVectors);
+        (int expandTile, int expandVectors) = RowTile(inW, hiddenVectors, TileAccumulators);
+        (int depthwiseTile, int depthwiseVectors) = RowTile(outW, hiddenVectors, TileAccumulators);
         int projectVectors = Math.Min(outVectors, 4);
         int projectTile = Math.Min(outW, Math.Min(12, TileAccumulators / projectVectors));
+        // Vector256: 8 channels per vector, 12 accumulators (16 registers: the tile, a row of weights, an input).
+        (int expandTile256, int expandVectors256) = RowTile(inW, 2 * hiddenVectors, TileAccumulators256);
+        (int depthwiseTile256, int depthwiseVectors256) = RowTile(outW, 2 * hiddenVectors, TileAccumulators256);
+        int projectVectors256 = Math.Min(2 * outVectors, 2);
+        int projectTile256 = Math.Min(outW, TileAccumulators256 / projectVectors256);
         int chunkRows = Math.Max(1, Math.Min(outH, (48 + outW - 1) / outW));
         int stride = cd.Stride;
         int halo = Math.Max(0, kernel - stride);
@@ -84,7 +91,8 @@ public static class InvertedResidualPlanner
             ce.InChannels, hidden, cp.OutChannels, inH, inW, kernel, stride, outH, outW,
             e.Activation, d.Activation, p.Activation, p.HasSkip,
             expandTile, expandVectors, depthwiseTile, depthwiseVectors, projectTile, projectVectors,
-            chunkRows, maxBands);
+            chunkRows, maxBands,
+            expandTile256, expandVectors256, depthwiseTile256, depthwiseVectors256, projectTile256, projectVectors256);
     }
 
     /// <summary>A 2d conv chain with a folded norm (or none) and nothing else the block kernel would have to do.</summary>
@@ -97,23 +105,24 @@ public static class InvertedResidualPlanner
         c.Kernel == 1 && c.Stride == 1 && c.CopyPadding + c.Padding == 0 && c.CopyPaddingH + c.Padding == 0 && c.Groups == 1 && c.Dilation == 1;
 
     /// <summary>
-    /// Positions × vectors of a tile over rows of <paramref name="width"/> positions: the whole row when it has at most 8,
-    /// else 4–8 positions with the fewest computed twice by the shifted-back last tile (then the most); vectors up to 4,
-    /// within <see cref="TileAccumulators"/>.
+    /// Positions × vectors of a tile over rows of <paramref name="width"/> positions: the whole row when it has at most
+    /// accumulators / 3 (8 at Vector512), else between half that and that many, with the fewest computed twice by the
+    /// shifted-back last tile (then the most); vectors up to 4, within <paramref name="accumulators"/>.
     /// </summary>
-    public static (int Tile, int Vectors) RowTile(int width, int vectors)
+    public static (int Tile, int Vectors) RowTile(int width, int vectors, int accumulators)
     {
+        int most = accumulators / 3; // 8 positions × 3 vectors at Vector512, 4 × 3 at Vector256
         int tile = width;
-        if (width > 8)
+        if (width > most)
         {
             int bestWaste = int.MaxValue;
-            for (int t = 8; t >= 4; t--)
+            for (int t = most; t >= most / 2; t--)
             {
                 int waste = (width + t - 1) / t * t - width;
                 if (waste < bestWaste) { bestWaste = waste; tile = t; }
             }
         }
-        return (tile, Math.Min(vectors, Math.Min(4, TileAccumulators / tile)));
+        return (tile, Math.Min(vectors, Math.Min(4, accumulators / tile)));
     }
 
     /// <summary>

@@ -474,18 +474,20 @@ public sealed record ConcatPlan(int Consumer, int Offset, int Size, int Start, i
 public sealed record ConcatPart(int Source, int Offset, int Size, bool Direct);
 
 /// <summary>
-/// An inverted residual (MobileNetV2's block) computed as one kernel where the CPU has Vector512: chain
+/// An inverted residual (MobileNetV2's block) computed as one kernel: chain
 /// <see cref="Expand"/> (a 1×1 conv, its norm folded, an activation) feeds only <see cref="Depthwise"/> (a k×k depthwise
 /// conv, stride 1 or 2, padding k/2, folded norm, activation), which feeds only <see cref="Project"/> (a 1×1 conv, folded
 /// norm, optionally the skip and an activation). The kernel walks the output rows: each input row it needs is expanded
 /// once into a ring of <see cref="Kernel"/> rows of the hidden channels (position-major: the channels of one position
 /// are contiguous, so the depthwise taps are plain vector loads at any stride), the depthwise row goes to a small buffer,
 /// and the projection stores the block's output. The hidden tensors (<see cref="HiddenBytes"/> per sample for the
-/// expansion) never leave the core's cache. Without Vector512 the three chains run as before.
+/// expansion) never leave the core's cache. It runs at Vector512 where that is accelerated, else at Vector256; without
+/// either, the three chains run.
 /// </summary>
 /// <remarks>
-/// Tiles: <see cref="ExpandTile"/> positions × <see cref="ExpandVectors"/> vectors of 16 hidden channels (likewise
-/// <see cref="DepthwiseTile"/>/<see cref="DepthwiseVectors"/>, <see cref="ProjectTile"/>/<see cref="ProjectVectors"/>);
+/// Tiles: <see cref="ExpandTile"/> positions × <see cref="ExpandVectors"/> Vector512s of 16 hidden channels (likewise
+/// <see cref="DepthwiseTile"/>/<see cref="DepthwiseVectors"/>, <see cref="ProjectTile"/>/<see cref="ProjectVectors"/>), and
+/// the *256 ones for Vector256s of 8 (a CPU without AVX-512 has 16 vector registers, not 32);
 /// the last tile of a row is shifted back to end at the row's end (it recomputes a few positions, identically).
 /// <see cref="ChunkRows"/> depthwise rows are projected at once; <see cref="MaxRowBands"/>: the most bands per sample
 /// the rows split into for threads (each band expands its own halo rows, so bands are kept long enough that this costs
@@ -499,7 +501,8 @@ public sealed record InvertedResidualPlan(
     ActivationSpec? ExpandActivation, ActivationSpec? DepthwiseActivation, ActivationSpec? ProjectActivation,
     bool Skip,
     int ExpandTile, int ExpandVectors, int DepthwiseTile, int DepthwiseVectors, int ProjectTile, int ProjectVectors,
-    int ChunkRows, int MaxRowBands)
+    int ChunkRows, int MaxRowBands,
+    int ExpandTile256, int ExpandVectors256, int DepthwiseTile256, int DepthwiseVectors256, int ProjectTile256, int ProjectVectors256)
 {
     /// <summary>The depthwise conv's zero padding on each side (kernel_size // 2, PyTorch's "same" for an odd kernel).</summary>
     public int Padding => Kernel / 2;

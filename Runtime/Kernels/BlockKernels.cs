@@ -2,7 +2,7 @@ namespace FusedNorm.Kernels;
 
 /// <summary>
 /// The kernels that compute several chains at once (an inverted residual's expand → depthwise → project as one kernel,
-/// where Vector512 is hardware-accelerated).
+/// where Vector512 or Vector256 is hardware-accelerated).
 /// </summary>
 public static class BlockKernels
 {
@@ -12,4 +12,10 @@ public static class BlockKernels
     /// not for production. Results agree within the accuracy contract either way; they are not bit-identical.
     /// </summary>
     public static bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// Whether block kernels run at Vector512 where it is accelerated (default true). False runs them at Vector256, as on a
+    /// CPU without AVX-512: for testing and measuring that path on an AVX-512 machine, not for production.
+    /// </summary>
+    public static bool UseVector512 { get; set; } = true;
 }
