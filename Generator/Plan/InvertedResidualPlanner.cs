@@ -69,14 +69,18 @@ public static class InvertedResidualPlanner
         int hiddenVectors = (hidden + 15) / 16, outVectors = (cp.OutChannels + 15) / 16;
         (int expandTile, int expandVectors) = RowTile(inW, hiddenVectors, TileAccumulators);
         (int depthwiseTile, int depthwiseVectors) = RowTile(outW, hiddenVectors, TileAccumulators);
-        int projectVectors = Math.Min(outVectors, 4);
-        int projectTile = Math.Min(outW, Math.Min(12, TileAccumulators / projectVectors));
+        int chunkRows = Math.Max(1, Math.Min(outH, (48 + outW - 1) / outW));
+        // The projection's tiles run over a chunk's positions across rows (ChunkRows · OutW, or a band's last rows: at least
+        // one row), so a tile has at most OutW positions. One or two output vectors: up to 12 positions; more: the 4–8
+        // positions that waste the fewest over a chunk (7 on 7×7: 49 = 7 × 7, where 6 computed 54).
+        int projectVectors, projectTile;
+        if (outVectors <= 2) { projectVectors = outVectors; projectTile = Math.Min(outW, Math.Min(12, TileAccumulators / projectVectors)); }
+        else (projectTile, projectVectors) = RowTile(chunkRows * outW, outVectors, TileAccumulators, Math.Min(8, outW));
         // Vector256: 8 channels per vector, 12 accumulators (16 registers: the tile, a row of weights, an input).
         (int expandTile256, int expandVectors256) = RowTile(inW, 2 * hiddenVectors, TileAccumulators256);
         (int depthwiseTile256, int depthwiseVectors256) = RowTile(outW, 2 * hiddenVectors, TileAccumulators256);
         int projectVectors256 = Math.Min(2 * outVectors, 2);
         int projectTile256 = Math.Min(outW, TileAccumulators256 / projectVectors256);
-        int chunkRows = Math.Max(1, Math.Min(outH, (48 + outW - 1) / outW));
         int stride = cd.Stride;
         int halo = Math.Max(0, kernel - stride);
         int minRows = Math.Max(1, (int)Math.Ceiling(halo / (HaloRowsPerRow * stride)));
@@ -106,13 +110,13 @@ public static class InvertedResidualPlanner
 
     /// <summary>
     /// Positions × vectors of a tile over rows of <paramref name="width"/> positions: the whole row when it has at most
-    /// accumulators / 3 (8 at Vector512), else between half that and that many, with the fewest computed twice by the
+    /// <paramref name="most"/> (default accumulators / 3: 8 at Vector512), else between half that and that many, with the fewest computed twice by the
     /// shifted-back last tile (then the most); vectors up to 4, within <paramref name="accumulators"/>.
     /// </summary>
-    public static (int Tile, int Vectors) RowTile(int width, int vectors, int accumulators)
+    public static (int Tile, int Vectors) RowTile(int width, int vectors, int accumulators, int most = 0)
     {
-        int most = accumulators / 3; // 8 positions × 3 vectors at Vector512, 4 × 3 at Vector256
-        int tile = width;
+        if (most <= 0) most = accumulators / 3; // 8 positions × 3 vectors at Vector512, 4 × 3 at Vector256
+        int tile = Math.Min(width, most);
         if (width > most)
         {
             int bestWaste = int.MaxValue;
