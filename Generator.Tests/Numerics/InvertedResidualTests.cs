@@ -21,9 +21,12 @@ namespace FusedNorm.Tests.Numerics;
 [Collection(FusedNorm.Tests.Runtime.MaxDegreeCollection.Name)]
 public class InvertedResidualTests
 {
-    public sealed record Case(string Name, int In, int Hidden, int Out, int Size, int Kernel, int Stride, string? ExpandAct, string? DepthwiseAct, string? ProjectAct, bool Skip)
+    public sealed record Case(string Name, int In, int Hidden, int Out, int Size, int Kernel, int Stride, string? ExpandAct, string? DepthwiseAct, string? ProjectAct, bool Skip, int Width = 0)
     {
+        /// <summary>The plane's width: <see cref="Size"/> (its height) unless given.</summary>
+        public int W => Width > 0 ? Width : Size;
         public int OutSize => (Size + 2 * (Kernel / 2) - Kernel) / Stride + 1;
+        public int OutW => (W + 2 * (Kernel / 2) - Kernel) / Stride + 1;
     }
 
     public static readonly Case[] Cases =
@@ -41,6 +44,8 @@ public class InvertedResidualTests
         // bands have 2 rows of 7, fewer than 16 positions: the projection's one-value-at-a-time store), and 7×7 + x.
         new("small_s2", 16, 96, 40, 14, 3, 2, "ReLU6", "ReLU6", null, false),
         new("small_s1", 40, 96, 40, 7, 3, 1, "ReLU6", "ReLU6", null, true),
+        // A plane that is not square (21 rows of 50, stride 2 → 11 × 25).
+        new("wide_s2", 8, 32, 16, 21, 3, 2, "ReLU6", "ReLU6", null, false, Width: 50),
     };
 
     public static IEnumerable<object[]> Names => Cases.Select(c => new object[] { c.Name });
@@ -51,7 +56,7 @@ public class InvertedResidualTests
         using System;
         using FusedNorm;
         namespace IR;
-        [Model({{c.In}}, {{c.Size}}, {{c.Size}})]
+        [Model({{c.In}}, {{c.Size}}, {{c.W}})]
         public sealed partial class Block
         {
             [Fuse(Layer.Conv2d, Layer.BatchNorm2d{{Act(c.ExpandAct)}})]
@@ -86,10 +91,20 @@ public class InvertedResidualTests
 
     private static float[] Expected(Case c, Weights w, float[] x, int batch)
     {
-        float[] e = Activation(ConvBn(w, x, batch, c.In, c.Size, "conv.0.0", "conv.0.1", c.Hidden, 1, 1, 0), c.ExpandAct);
-        float[] d = Activation(ConvBn(w, e, batch, c.Hidden, c.Size, "conv.1.0", "conv.1.1", c.Hidden, c.Kernel, c.Stride, c.Kernel / 2, groups: c.Hidden), c.DepthwiseAct);
-        float[] p = ConvBn(w, d, batch, c.Hidden, c.OutSize, "conv.2", "conv.3", c.Out, 1, 1, 0);
+        float[] e = Activation(ConvBn(w, x, batch, c.In, c.Size, c.W, "conv.0.0", "conv.0.1", c.Hidden, 1, 1, 0, 1), c.ExpandAct);
+        float[] d = Activation(ConvBn(w, e, batch, c.Hidden, c.Size, c.W, "conv.1.0", "conv.1.1", c.Hidden, c.Kernel, c.Stride, c.Kernel / 2, c.Hidden), c.DepthwiseAct);
+        float[] p = ConvBn(w, d, batch, c.Hidden, c.OutSize, c.OutW, "conv.2", "conv.3", c.Out, 1, 1, 0, 1);
         return Activation(c.Skip ? Reference.Add(p, x) : p, c.ProjectAct);
+    }
+
+    /// <summary>A bias-free conv + eval BatchNorm over an h × w plane (ResidualTests.ConvBn's square planes, not square).</summary>
+    private static float[] ConvBn(Weights w, float[] x, int batch, int c, int h, int width, string conv, string bn, int outC, int k, int stride, int padding, int groups)
+    {
+        var (cw, _) = w.Conv(conv, outC, c / groups, k, bias: false);
+        var (g, b, m, v) = w.BatchNorm(bn, outC);
+        float[] y = Reference.ConvNd(x, batch, c, new[] { h, width }, cw, null, outC, groups, k, stride, padding, 1);
+        int outH = Reference.OutputSize(h, k, stride, padding), outW = Reference.OutputSize(width, k, stride, padding);
+        return Reference.BatchNormEval(y, batch, outC, outH * outW, g, b, m, v, 1e-5);
     }
 
     private sealed record Loaded(object Model, Assembly Assembly, float[] X, float[] Expected);
@@ -99,7 +114,7 @@ public class InvertedResidualTests
         var weights = new Weights(c.Name.Length * 7 + batch);
         Assembly assembly = GeneratorHarness.CompileAndLoad(Source(c), Entry(c));
         object model = Activator.CreateInstance(assembly.GetType("IR.Block")!)!;
-        float[] x = weights.Uniform(batch * c.In * c.Size * c.Size, -2f, 2f);
+        float[] x = weights.Uniform(batch * c.In * c.Size * c.W, -2f, 2f);
         float[] expected = Expected(c, weights, x, batch);
         model.GetType().GetMethod("LoadWeights", new[] { typeof(SafeTensorsFile) })!.Invoke(model, new object[] { SafeTensorsFile.FromBytes(weights.Writer.ToArray()) });
         return new Loaded(model, assembly, x, expected);
@@ -107,7 +122,7 @@ public class InvertedResidualTests
 
     private static float[] Forward(Loaded m, Case c, int batch)
     {
-        float[] y = new float[batch * c.Out * c.OutSize * c.OutSize];
+        float[] y = new float[batch * c.Out * c.OutSize * c.OutW];
         m.Assembly.GetType("IrEntry")!.GetMethod("Forward")!.Invoke(null, new object[] { m.Model, m.X, y, batch });
         return y;
     }
@@ -146,8 +161,8 @@ public class InvertedResidualTests
         }
 
         // The three chains one by one (Forward's path without Vector512) give the same result within the tolerance.
-        float[] h = new float[batch * c.Hidden * c.Size * c.Size], d = new float[batch * c.Hidden * c.OutSize * c.OutSize];
-        float[] y = new float[batch * c.Out * c.OutSize * c.OutSize];
+        float[] h = new float[batch * c.Hidden * c.Size * c.W], d = new float[batch * c.Hidden * c.OutSize * c.OutW];
+        float[] y = new float[batch * c.Out * c.OutSize * c.OutW];
         m.Assembly.GetType("IrEntry")!.GetMethod("Chains")!.Invoke(null, new object[] { m.Model, m.X, h, d, y, batch });
         Tolerance.AssertClose(m.Expected, y, $"{name}, the three chains");
         Tolerance.AssertClose(y, first!, $"{name}: the three chains against Forward");
@@ -159,7 +174,7 @@ public class InvertedResidualTests
         Case c = Cases[0];
         const int batch = 1;
         Loaded m = Load(c, batch);
-        float[] y = new float[batch * c.Out * c.OutSize * c.OutSize];
+        float[] y = new float[batch * c.Out * c.OutSize * c.OutW];
         var forward = (Action<object, float[], float[], int>)Delegate.CreateDelegate(typeof(Action<object, float[], float[], int>), m.Assembly.GetType("IrEntry")!.GetMethod("Forward")!);
         using var restore = new MaxDegreeScope();
         foreach (int degree in new[] { 1, 2 })

@@ -254,7 +254,7 @@ public class ResidualTests
         }
     }
 
-    internal static float[] ConvBn(Weights w, float[] x, int batch, int c, int size, string conv, string bn, int outC, int k, int stride, int padding, int groups = 1)
+    private static float[] ConvBn(Weights w, float[] x, int batch, int c, int size, string conv, string bn, int outC, int k, int stride, int padding, int groups = 1)
     {
         var (cw, _) = w.Conv(conv, outC, c / groups, k, bias: false);
         var (g, b, m, v) = w.BatchNorm(bn, outC);
