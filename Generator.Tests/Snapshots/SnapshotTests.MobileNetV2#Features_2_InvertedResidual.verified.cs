@@ -137,6 +137,8 @@ namespace FusedNorm.Generated
             for (int q = 0; q < InW; q += 8)
             {
                 int q0 = Math.Min(q, InW - 8); // the last tile ends at the row's end
+                ref float xc = ref Unsafe.Add(ref x, q0);
+                ref float wc = ref Unsafe.Add(ref w, c0);
                 Vector512<float> acc0_0 = bias0, acc0_1 = bias1, acc0_2 = bias2;
                 Vector512<float> acc1_0 = bias0, acc1_1 = bias1, acc1_2 = bias2;
                 Vector512<float> acc2_0 = bias0, acc2_1 = bias1, acc2_2 = bias2;
@@ -145,9 +147,7 @@ namespace FusedNorm.Generated
                 Vector512<float> acc5_0 = bias0, acc5_1 = bias1, acc5_2 = bias2;
                 Vector512<float> acc6_0 = bias0, acc6_1 = bias1, acc6_2 = bias2;
                 Vector512<float> acc7_0 = bias0, acc7_1 = bias1, acc7_2 = bias2;
-                ref float xc = ref Unsafe.Add(ref x, q0);
-                ref float wc = ref Unsafe.Add(ref w, c0);
-                for (int ci = 0; ci < InC; ci++)
+                for (int c = 0; c < InC; c++)
                 {
                     Vector512<float> w0 = Vector512.LoadUnsafe(ref wc, 0);
                     Vector512<float> w1 = Vector512.LoadUnsafe(ref wc, 16);
@@ -708,6 +708,8 @@ namespace FusedNorm.Generated
             for (int q = 0; q < count; q += 12)
             {
                 int q0 = Math.Min(q, count - 12);
+                ref float xc = ref Unsafe.Add(ref dw, q0 * HiddenPadded);
+                ref float wc = ref Unsafe.Add(ref w, o0);
                 Vector512<float> acc0_0 = bias0, acc0_1 = bias1;
                 Vector512<float> acc1_0 = bias0, acc1_1 = bias1;
                 Vector512<float> acc2_0 = bias0, acc2_1 = bias1;
@@ -720,49 +722,47 @@ namespace FusedNorm.Generated
                 Vector512<float> acc9_0 = bias0, acc9_1 = bias1;
                 Vector512<float> acc10_0 = bias0, acc10_1 = bias1;
                 Vector512<float> acc11_0 = bias0, acc11_1 = bias1;
-                ref float dc = ref Unsafe.Add(ref dw, q0 * HiddenPadded);
-                ref float wc = ref Unsafe.Add(ref w, o0);
                 for (int c = 0; c < Hidden; c++)
                 {
                     Vector512<float> w0 = Vector512.LoadUnsafe(ref wc, 0);
                     Vector512<float> w1 = Vector512.LoadUnsafe(ref wc, 16);
-                    Vector512<float> x0 = Vector512.Create(Unsafe.Add(ref dc, 0 * HiddenPadded));
+                    Vector512<float> x0 = Vector512.Create(Unsafe.Add(ref xc, 0 * HiddenPadded));
                     acc0_0 = Vector512.FusedMultiplyAdd(w0, x0, acc0_0);
                     acc0_1 = Vector512.FusedMultiplyAdd(w1, x0, acc0_1);
-                    Vector512<float> x1 = Vector512.Create(Unsafe.Add(ref dc, 1 * HiddenPadded));
+                    Vector512<float> x1 = Vector512.Create(Unsafe.Add(ref xc, 1 * HiddenPadded));
                     acc1_0 = Vector512.FusedMultiplyAdd(w0, x1, acc1_0);
                     acc1_1 = Vector512.FusedMultiplyAdd(w1, x1, acc1_1);
-                    Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref dc, 2 * HiddenPadded));
+                    Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref xc, 2 * HiddenPadded));
                     acc2_0 = Vector512.FusedMultiplyAdd(w0, x2, acc2_0);
                     acc2_1 = Vector512.FusedMultiplyAdd(w1, x2, acc2_1);
-                    Vector512<float> x3 = Vector512.Create(Unsafe.Add(ref dc, 3 * HiddenPadded));
+                    Vector512<float> x3 = Vector512.Create(Unsafe.Add(ref xc, 3 * HiddenPadded));
                     acc3_0 = Vector512.FusedMultiplyAdd(w0, x3, acc3_0);
                     acc3_1 = Vector512.FusedMultiplyAdd(w1, x3, acc3_1);
-                    Vector512<float> x4 = Vector512.Create(Unsafe.Add(ref dc, 4 * HiddenPadded));
+                    Vector512<float> x4 = Vector512.Create(Unsafe.Add(ref xc, 4 * HiddenPadded));
                     acc4_0 = Vector512.FusedMultiplyAdd(w0, x4, acc4_0);
                     acc4_1 = Vector512.FusedMultiplyAdd(w1, x4, acc4_1);
-                    Vector512<float> x5 = Vector512.Create(Unsafe.Add(ref dc, 5 * HiddenPadded));
+                    Vector512<float> x5 = Vector512.Create(Unsafe.Add(ref xc, 5 * HiddenPadded));
                     acc5_0 = Vector512.FusedMultiplyAdd(w0, x5, acc5_0);
                     acc5_1 = Vector512.FusedMultiplyAdd(w1, x5, acc5_1);
-                    Vector512<float> x6 = Vector512.Create(Unsafe.Add(ref dc, 6 * HiddenPadded));
+                    Vector512<float> x6 = Vector512.Create(Unsafe.Add(ref xc, 6 * HiddenPadded));
                     acc6_0 = Vector512.FusedMultiplyAdd(w0, x6, acc6_0);
                     acc6_1 = Vector512.FusedMultiplyAdd(w1, x6, acc6_1);
-                    Vector512<float> x7 = Vector512.Create(Unsafe.Add(ref dc, 7 * HiddenPadded));
+                    Vector512<float> x7 = Vector512.Create(Unsafe.Add(ref xc, 7 * HiddenPadded));
                     acc7_0 = Vector512.FusedMultiplyAdd(w0, x7, acc7_0);
                     acc7_1 = Vector512.FusedMultiplyAdd(w1, x7, acc7_1);
-                    Vector512<float> x8 = Vector512.Create(Unsafe.Add(ref dc, 8 * HiddenPadded));
+                    Vector512<float> x8 = Vector512.Create(Unsafe.Add(ref xc, 8 * HiddenPadded));
                     acc8_0 = Vector512.FusedMultiplyAdd(w0, x8, acc8_0);
                     acc8_1 = Vector512.FusedMultiplyAdd(w1, x8, acc8_1);
-                    Vector512<float> x9 = Vector512.Create(Unsafe.Add(ref dc, 9 * HiddenPadded));
+                    Vector512<float> x9 = Vector512.Create(Unsafe.Add(ref xc, 9 * HiddenPadded));
                     acc9_0 = Vector512.FusedMultiplyAdd(w0, x9, acc9_0);
                     acc9_1 = Vector512.FusedMultiplyAdd(w1, x9, acc9_1);
-                    Vector512<float> x10 = Vector512.Create(Unsafe.Add(ref dc, 10 * HiddenPadded));
+                    Vector512<float> x10 = Vector512.Create(Unsafe.Add(ref xc, 10 * HiddenPadded));
                     acc10_0 = Vector512.FusedMultiplyAdd(w0, x10, acc10_0);
                     acc10_1 = Vector512.FusedMultiplyAdd(w1, x10, acc10_1);
-                    Vector512<float> x11 = Vector512.Create(Unsafe.Add(ref dc, 11 * HiddenPadded));
+                    Vector512<float> x11 = Vector512.Create(Unsafe.Add(ref xc, 11 * HiddenPadded));
                     acc11_0 = Vector512.FusedMultiplyAdd(w0, x11, acc11_0);
                     acc11_1 = Vector512.FusedMultiplyAdd(w1, x11, acc11_1);
-                    dc = ref Unsafe.Add(ref dc, 1);
+                    xc = ref Unsafe.Add(ref xc, 1);
                     wc = ref Unsafe.Add(ref wc, OutPadded);
                 }
                 Vector512.StoreUnsafe(acc0_0, ref t0, 0);
@@ -827,13 +827,13 @@ namespace FusedNorm.Generated
             for (int q = 0; q < InW; q += 4)
             {
                 int q0 = Math.Min(q, InW - 4); // the last tile ends at the row's end
+                ref float xc = ref Unsafe.Add(ref x, q0);
+                ref float wc = ref Unsafe.Add(ref w, c0);
                 Vector256<float> acc0_0 = bias0, acc0_1 = bias1, acc0_2 = bias2;
                 Vector256<float> acc1_0 = bias0, acc1_1 = bias1, acc1_2 = bias2;
                 Vector256<float> acc2_0 = bias0, acc2_1 = bias1, acc2_2 = bias2;
                 Vector256<float> acc3_0 = bias0, acc3_1 = bias1, acc3_2 = bias2;
-                ref float xc = ref Unsafe.Add(ref x, q0);
-                ref float wc = ref Unsafe.Add(ref w, c0);
-                for (int ci = 0; ci < InC; ci++)
+                for (int c = 0; c < InC; c++)
                 {
                     Vector256<float> w0 = Vector256.LoadUnsafe(ref wc, 0);
                     Vector256<float> w1 = Vector256.LoadUnsafe(ref wc, 8);
@@ -1173,37 +1173,37 @@ namespace FusedNorm.Generated
             for (int q = 0; q < count; q += 6)
             {
                 int q0 = Math.Min(q, count - 6);
+                ref float xc = ref Unsafe.Add(ref dw, q0 * HiddenPadded);
+                ref float wc = ref Unsafe.Add(ref w, o0);
                 Vector256<float> acc0_0 = bias0, acc0_1 = bias1;
                 Vector256<float> acc1_0 = bias0, acc1_1 = bias1;
                 Vector256<float> acc2_0 = bias0, acc2_1 = bias1;
                 Vector256<float> acc3_0 = bias0, acc3_1 = bias1;
                 Vector256<float> acc4_0 = bias0, acc4_1 = bias1;
                 Vector256<float> acc5_0 = bias0, acc5_1 = bias1;
-                ref float dc = ref Unsafe.Add(ref dw, q0 * HiddenPadded);
-                ref float wc = ref Unsafe.Add(ref w, o0);
                 for (int c = 0; c < Hidden; c++)
                 {
                     Vector256<float> w0 = Vector256.LoadUnsafe(ref wc, 0);
                     Vector256<float> w1 = Vector256.LoadUnsafe(ref wc, 8);
-                    Vector256<float> x0 = Vector256.Create(Unsafe.Add(ref dc, 0 * HiddenPadded));
+                    Vector256<float> x0 = Vector256.Create(Unsafe.Add(ref xc, 0 * HiddenPadded));
                     acc0_0 = Vector256.FusedMultiplyAdd(w0, x0, acc0_0);
                     acc0_1 = Vector256.FusedMultiplyAdd(w1, x0, acc0_1);
-                    Vector256<float> x1 = Vector256.Create(Unsafe.Add(ref dc, 1 * HiddenPadded));
+                    Vector256<float> x1 = Vector256.Create(Unsafe.Add(ref xc, 1 * HiddenPadded));
                     acc1_0 = Vector256.FusedMultiplyAdd(w0, x1, acc1_0);
                     acc1_1 = Vector256.FusedMultiplyAdd(w1, x1, acc1_1);
-                    Vector256<float> x2 = Vector256.Create(Unsafe.Add(ref dc, 2 * HiddenPadded));
+                    Vector256<float> x2 = Vector256.Create(Unsafe.Add(ref xc, 2 * HiddenPadded));
                     acc2_0 = Vector256.FusedMultiplyAdd(w0, x2, acc2_0);
                     acc2_1 = Vector256.FusedMultiplyAdd(w1, x2, acc2_1);
-                    Vector256<float> x3 = Vector256.Create(Unsafe.Add(ref dc, 3 * HiddenPadded));
+                    Vector256<float> x3 = Vector256.Create(Unsafe.Add(ref xc, 3 * HiddenPadded));
                     acc3_0 = Vector256.FusedMultiplyAdd(w0, x3, acc3_0);
                     acc3_1 = Vector256.FusedMultiplyAdd(w1, x3, acc3_1);
-                    Vector256<float> x4 = Vector256.Create(Unsafe.Add(ref dc, 4 * HiddenPadded));
+                    Vector256<float> x4 = Vector256.Create(Unsafe.Add(ref xc, 4 * HiddenPadded));
                     acc4_0 = Vector256.FusedMultiplyAdd(w0, x4, acc4_0);
                     acc4_1 = Vector256.FusedMultiplyAdd(w1, x4, acc4_1);
-                    Vector256<float> x5 = Vector256.Create(Unsafe.Add(ref dc, 5 * HiddenPadded));
+                    Vector256<float> x5 = Vector256.Create(Unsafe.Add(ref xc, 5 * HiddenPadded));
                     acc5_0 = Vector256.FusedMultiplyAdd(w0, x5, acc5_0);
                     acc5_1 = Vector256.FusedMultiplyAdd(w1, x5, acc5_1);
-                    dc = ref Unsafe.Add(ref dc, 1);
+                    xc = ref Unsafe.Add(ref xc, 1);
                     wc = ref Unsafe.Add(ref wc, OutPadded);
                 }
                 Vector256.StoreUnsafe(acc0_0, ref t0, 0);

@@ -219,27 +219,38 @@ internal static class InvertedResidualEmitter
             using (w.Block($"for (int q = 0; q < InW; q += {t})"))
             {
                 w.Line($"int q0 = Math.Min(q, InW - {t}); // the last tile ends at the row's end");
-                for (int p = 0; p < t; p++)
-                    w.Line($"{x.V}<float> {string.Join(", ", Enumerable.Range(0, g).Select(v => $"{Acc(p, v)} = bias{v}"))};");
                 w.Line("ref float xc = ref Unsafe.Add(ref x, q0);");
                 w.Line("ref float wc = ref Unsafe.Add(ref w, c0);");
-                using (w.Block("for (int ci = 0; ci < InC; ci++)"))
-                {
-                    for (int v = 0; v < g; v++) w.Line($"{x.V}<float> w{v} = {x.V}.LoadUnsafe(ref wc, {v * x.Lanes});");
-                    for (int p = 0; p < t; p++)
-                    {
-                        w.Line($"{x.V}<float> x{p} = {x.V}.Create(Unsafe.Add(ref xc, {p}));");
-                        for (int v = 0; v < g; v++) w.Line($"{Acc(p, v)} = {x.V}.FusedMultiplyAdd(w{v}, x{p}, {Acc(p, v)});");
-                    }
-                    w.Line("xc = ref Unsafe.Add(ref xc, InPlane);");
-                    w.Line("wc = ref Unsafe.Add(ref wc, HiddenPadded);");
-                }
+                EmitBroadcastTile(w, x, t, g, "InC", p => $"{p}", "InPlane", "HiddenPadded");
                 for (int p = 0; p < t; p++)
                     for (int v = 0; v < g; v++)
                         w.Line($"{x.V}.StoreUnsafe({Activate(b.ExpandActivation, Acc(p, v))}, ref dst, (nuint)((q0 + {p}) * HiddenPadded + c0 + {v * x.Lanes}));");
             }
         }
         w.Line();
+    }
+
+    /// <summary>
+    /// The 1×1 GEMM tile both pointwise layers share: accumulators acc{p}_{v} for <paramref name="t"/> positions ×
+    /// <paramref name="g"/> vectors start at the bias, then over <paramref name="count"/> input channels each loads the
+    /// channel's weight vectors (wc, output channel fastest) and broadcasts each position's input (xc + <paramref name="input"/>(p))
+    /// into them; xc and wc then step by <paramref name="inputStep"/> and <paramref name="weightStep"/>.
+    /// </summary>
+    private static void EmitBroadcastTile(SourceWriter w, Width x, int t, int g, string count, System.Func<int, string> input, string inputStep, string weightStep)
+    {
+        for (int p = 0; p < t; p++)
+            w.Line($"{x.V}<float> {string.Join(", ", Enumerable.Range(0, g).Select(v => $"{Acc(p, v)} = bias{v}"))};");
+        using (w.Block($"for (int c = 0; c < {count}; c++)"))
+        {
+            for (int v = 0; v < g; v++) w.Line($"{x.V}<float> w{v} = {x.V}.LoadUnsafe(ref wc, {v * x.Lanes});");
+            for (int p = 0; p < t; p++)
+            {
+                w.Line($"{x.V}<float> x{p} = {x.V}.Create(Unsafe.Add(ref xc, {input(p)}));");
+                for (int v = 0; v < g; v++) w.Line($"{Acc(p, v)} = {x.V}.FusedMultiplyAdd(w{v}, x{p}, {Acc(p, v)});");
+            }
+            w.Line($"xc = ref Unsafe.Add(ref xc, {inputStep});");
+            w.Line($"wc = ref Unsafe.Add(ref wc, {weightStep});");
+        }
     }
 
     private static void EmitDepthwise(SourceWriter w, InvertedResidualPlan b, Width x, int g)
@@ -295,21 +306,9 @@ internal static class InvertedResidualEmitter
             using (w.Block($"for (int q = 0; q < count; q += {t})"))
             {
                 w.Line($"int q0 = Math.Min(q, count - {t});");
-                for (int p = 0; p < t; p++)
-                    w.Line($"{x.V}<float> {string.Join(", ", Enumerable.Range(0, g).Select(v => $"{Acc(p, v)} = bias{v}"))};");
-                w.Line("ref float dc = ref Unsafe.Add(ref dw, q0 * HiddenPadded);");
+                w.Line("ref float xc = ref Unsafe.Add(ref dw, q0 * HiddenPadded);");
                 w.Line("ref float wc = ref Unsafe.Add(ref w, o0);");
-                using (w.Block("for (int c = 0; c < Hidden; c++)"))
-                {
-                    for (int v = 0; v < g; v++) w.Line($"{x.V}<float> w{v} = {x.V}.LoadUnsafe(ref wc, {v * x.Lanes});");
-                    for (int p = 0; p < t; p++)
-                    {
-                        w.Line($"{x.V}<float> x{p} = {x.V}.Create(Unsafe.Add(ref dc, {p} * HiddenPadded));");
-                        for (int v = 0; v < g; v++) w.Line($"{Acc(p, v)} = {x.V}.FusedMultiplyAdd(w{v}, x{p}, {Acc(p, v)});");
-                    }
-                    w.Line("dc = ref Unsafe.Add(ref dc, 1);");
-                    w.Line("wc = ref Unsafe.Add(ref wc, OutPadded);");
-                }
+                EmitBroadcastTile(w, x, t, g, "Hidden", p => $"{p} * HiddenPadded", "1", "OutPadded");
                 for (int p = 0; p < t; p++)
                     for (int v = 0; v < g; v++)
                         w.Line($"{x.V}.StoreUnsafe({Acc(p, v)}, ref t0, {p * g * x.Lanes + v * x.Lanes});");
