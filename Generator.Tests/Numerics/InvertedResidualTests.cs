@@ -251,6 +251,17 @@ public class InvertedResidualTests
         Assert.False(string.IsNullOrEmpty(why));
     }
 
+    [Fact]
+    public void A_chain_of_a_block_kernel_says_where_its_scalar_path_runs()
+    {
+        // 6×6 rows are narrower than a Vector256: FN0201 for each chain, which in Forward runs inside the block kernel.
+        var run = GeneratorHarness.RunGenerator(Source(Cases[0] with { Size = 6 }));
+        Assert.Empty(run.CompileErrors);
+        var scalar = run.GeneratorDiagnostics.Where(d => d.Id == "FN0201").ToList();
+        Assert.Equal(3, scalar.Count);
+        Assert.All(scalar, d => Assert.Contains("the model's Forward runs it inside the block kernel ExpandInvertedResidual", d.GetMessage()));
+    }
+
     [Theory]
     [InlineData(58, 1, 16)] // 58 rows: 16 bands of 3 or more (MaxTasksPerSample)
     [InlineData(7, 1, 2)]   // a 7×7 plane: bands of 3 and 4 rows

@@ -137,6 +137,12 @@ public static class ModelPlanner
         if (blocks.Count > 0) // each block's kernel reads its input until it has written its output: plan again with that
             steps = PlanMemory(chains, sources, concats, ChainPlan.Product(model.InputShape), out concatPlans, out arena,
                 blocks.Select(b => (steps[b.Expand].Input, b.Project)).ToList());
+        // A chain of a block kernel runs on its own path only when called alone (or without SIMD): FN0201 says so.
+        foreach (InvertedResidualPlan block in blocks)
+            for (int k = 0; k < diagnostics.Count; k++)
+                if (diagnostics[k] is { Descriptor.Id: "FN0201" } d && d.MessageArgs.Count == 2
+                    && (d.MessageArgs[0] == chains[block.Expand].MethodName || d.MessageArgs[0] == chains[block.Depthwise].MethodName || d.MessageArgs[0] == chains[block.Project].MethodName))
+                    diagnostics[k] = d with { MessageArgs = EquatableArray.Of(d.MessageArgs[0], d.MessageArgs[1] + $" (when its method is called alone: the model's Forward runs it inside the block kernel {block.Name}, with vectors)") };
         return new Result<ModelPlan>(
             new ModelPlan(model.Type, model.InputShape, chains[chains.Count - 1].OutputShape, chains.ToEquatableArray(), steps, arena, concatPlans,
                 blocks.ToEquatableArray()),
