@@ -38,8 +38,11 @@ internal static class MobileNetDemo
         int top = Array.IndexOf(logits, logits.Max()), libtorchTop = Array.IndexOf(expected, expected.Max());
         Console.WriteLine($"1000 logits against libtorch 2.10's: largest difference {Format.Small(largest)} (tolerance 1e-4 + 1e-3·|x|: {(close ? "within" : "OUTSIDE")}); top class {top} (libtorch: {libtorchTop})");
 
-        // Throughput at batch 1: median of 7 runs of 20 calls, after a warm-up (tiered JIT).
-        for (int i = 0; i < 10; i++) model.Forward(image, logits, 1);
+        // Throughput at batch 1: median of 7 runs of 20 calls, after a second of warm-up (tiered JIT).
+        // Calls for a second first: the JIT compiles a hot method again, optimized, after about 30 calls and a short delay
+        // on a background thread, so a few calls would time unoptimized kernels.
+        long warm = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+        while (Stopwatch.GetTimestamp() < warm) model.Forward(image, logits, 1);
         var times = new double[7];
         for (int t = 0; t < times.Length; t++)
         {
