@@ -252,6 +252,45 @@ public class InvertedResidualTests
     }
 
     [Fact]
+    public void A_block_whose_input_is_a_slice_of_a_concatenation_runs_as_three_chains()
+    {
+        // A writes straight into its slice of the concatenation that C reads, so A's samples are the concatenation's size
+        // apart; the block (Expand reads A, Project adds A) would read them as contiguous. It stays three chains, which the
+        // Forward runs per sample.
+        const string source = """
+            using System;
+            using FusedNorm;
+            namespace IR;
+            [Model(8, 16, 16)]
+            public sealed partial class Block
+            {
+                [Fuse(Layer.Conv2d, Layer.ReLU)] [Conv2d(8, KernelSize = 1, Name = "a")]
+                public partial void A(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+                [Fuse(Layer.Conv2d, Concat = new[] { nameof(A), Graph.Input })] [Conv2d(8, KernelSize = 1, Name = "c")]
+                public partial void C(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+                [Fuse(Layer.Conv2d, Layer.ReLU6, Input = nameof(A))] [Conv2d(32, KernelSize = 1, Name = "e")]
+                public partial void Expand(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+                [Fuse(Layer.Conv2d, Layer.ReLU6)] [Conv2d(32, KernelSize = 3, Padding = 1, Groups = 32, Name = "d")]
+                public partial void Depthwise(ReadOnlySpan<float> x, Span<float> y, int batch);
+
+                [Fuse(Layer.Conv2d, Layer.Add, Skip = nameof(A))] [Conv2d(8, KernelSize = 1, Name = "p")]
+                public partial void Project(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
+
+                [Fuse(Layer.Conv2d, Layer.Add, Skip = nameof(C))] [Conv2d(8, KernelSize = 1, Name = "f")]
+                public partial void Final(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch);
+            }
+            """;
+        var run = GeneratorHarness.RunGenerator(source);
+        Assert.Empty(run.CompileErrors);
+        string model = run.Sources.Single(s => s.HintName.EndsWith(".Model.g.cs")).SourceText.ToString();
+        Assert.Contains("A                    slice [0, 2048) of each sample of concat 0", model); // A is planned as a slice
+        Assert.DoesNotContain(run.Sources, s => s.HintName.Contains("InvertedResidual"));
+    }
+
+    [Fact]
     public void A_chain_of_a_block_kernel_says_where_its_scalar_path_runs()
     {
         // 6×6 rows are narrower than a Vector256: FN0201 for each chain, which in Forward runs inside the block kernel.

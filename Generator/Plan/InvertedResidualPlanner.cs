@@ -53,6 +53,8 @@ public static class InvertedResidualPlanner
         // none of the three reads or writes a concatenation's slice (those run one sample at a time).
         if (sd.Input != i || sp.Input != i + 1 || se.LastRead != i + 1 || sd.LastRead != i + 2) return null;
         if (se.Input == GraphStep.Concatenated || se.OutputConcat >= 0 || sd.OutputConcat >= 0 || sp.OutputConcat >= 0) return null;
+        // Nor does it read a tensor that is a slice of a concatenation (its samples are the concatenation's size apart).
+        if (se.Input >= 0 && steps[se.Input].OutputConcat >= 0 || sp.Skip >= 0 && steps[sp.Skip].OutputConcat >= 0) return null;
         if (e.HasSkip || d.HasSkip) return null;
         if (!Plain(e) || !Plain(d) || !Plain(p)) return null;
         ConvPlan ce = e.Conv!, cd = d.Conv!, cp = p.Conv!;
