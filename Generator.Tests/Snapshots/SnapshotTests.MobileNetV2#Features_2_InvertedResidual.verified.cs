@@ -46,7 +46,7 @@ namespace FusedNorm.Generated
     /// <summary>
     /// Fusion plan for MobileNetV2.Features_2_InvertedResidual: Features_2_Expand + Features_2_Depthwise + Features_2_Project, one kernel (Vector512; Vector256 without it)
     /// <code>
-    /// why     the expanded tensor is 864 KB per sample; as three chains it goes to memory and back, here it stays in a ring of 3 rows
+    /// why     the expanded tensor is 864 KB per sample; as three chains it is written whole and read back (from memory once it outgrows the cache), here 3 rows of it at a time stay in a ring
     /// layout  scratch is position-major: the 96 hidden channels of one position are 6 Vector512s (12 Vector256s), so every depthwise tap is a plain load at stride 2
     /// expand  1×1 16 → 96, BatchNorm2d folded, Relu6 in registers: each input row once into the ring (3 rows of 50 positions, the padding columns zero); tiles of 8 positions × 3 vectors (4 × 3 at Vector256), every input broadcast, weights loaded per input channel
     /// dw      3×3 depthwise, stride 2, padding 1, BatchNorm2d folded, Relu6 in registers: one output row from the ring's 3 rows (rows outside the input are zero rows); tiles of 8 positions × 3 vectors (4 × 3), the 9 taps unrolled, each input position of a window row loaded once for every output that reads it
