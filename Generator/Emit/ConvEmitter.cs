@@ -1000,8 +1000,8 @@ internal static class ConvEmitter
         }
     }
 
-    /// <summary>Positions left after the flat kernel's whole tiles that run as single vectors rather than one more overlapping whole tile.</summary>
-    private const int FlatTailVectors = 2;
+    /// <summary>The flat kernel's tail rule, which the planner's count of computed positions (ConvPlan.FlatComputed) reads too.</summary>
+    private const int FlatTailVectors = ConvPlan.FlatTailVectors;
 
     /// <summary>One tile of the flat kernel at flat position p: <paramref name="cols"/> vectors of 16 positions × r channels, bias to store.</summary>
     private static void EmitFlatTile(SourceWriter w, ChainPlan chain, int r, int cols, WindowUnroll unroll)

@@ -101,9 +101,16 @@ public sealed record ConvPlan(
         get
         {
             int tile = 16 * FlatVectors(OcBlock), whole = FlatEnd / tile, rest = FlatEnd - whole * tile;
-            return whole * tile + (rest == 0 ? 0 : rest <= 32 && FlatEnd >= 16 ? (rest + 15) / 16 * 16 : tile);
+            return whole * tile + (rest == 0 ? 0 : rest <= FlatTailVectors * 16 && FlatEnd >= 16 ? (rest + 15) / 16 * 16 : tile);
         }
     }
+
+    /// <summary>
+    /// Vectors of 16 the flat kernel runs one at a time after its whole tiles (the last shifted back to end at the plane's
+    /// end), rather than one more overlapping whole tile, when at most this many are left. The emitter and
+    /// <see cref="FlatComputed"/> both read it.
+    /// </summary>
+    public const int FlatTailVectors = 2;
 
     /// <summary>
     /// Vectors of 16 per tile of the flat kernel for a block of <paramref name="channels"/>: 24 accumulators (8
