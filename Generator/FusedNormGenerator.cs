@@ -100,11 +100,13 @@ public sealed class FusedNormGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(stubs, static (spc, stub) =>
             spc.AddSource(HintName(stub.Stub.Type) + ".NotGenerated.g.cs", StubEmitter.Emit(stub.Stub, stub.Errors)));
         // An inverted residual's one-kernel form: its own file, beside its three chains'.
-        IncrementalValuesProvider<(ModelPlan Model, int Index)> blocks = models
-            .SelectMany(static (m, _) => Enumerable.Range(0, m.InvertedResiduals.Count).Select(k => (m, k)))
+        // Each block with only what its file is written from (its plan and its three chains'), so an edit elsewhere in the
+        // model leaves the step Unchanged and the file is not written again.
+        IncrementalValuesProvider<(TypeDeclarationSpec Type, InvertedResidualPlan Block, ChainPlan Expand, ChainPlan Depthwise, ChainPlan Project)> blocks = models
+            .SelectMany(static (m, _) => m.InvertedResiduals.Select(b => (m.Type, b, m.Chains[b.Expand], m.Chains[b.Depthwise], m.Chains[b.Project])))
             .WithTrackingName(TrackingNames.Blocks);
         context.RegisterSourceOutput(blocks, static (spc, b) =>
-            spc.AddSource(HintName(b.Model.Type) + "." + b.Model.InvertedResiduals[b.Index].Name + ".g.cs", InvertedResidualEmitter.Emit(b.Model, b.Index)));
+            spc.AddSource(HintName(b.Type) + "." + b.Block.Name + ".g.cs", InvertedResidualEmitter.Emit(b.Type, b.Block, b.Expand, b.Depthwise, b.Project)));
         context.RegisterSourceOutput(chains, static (spc, chain) =>
             spc.AddSource(HintName(chain.Type) + "." + chain.MethodName + ".g.cs", ChainEmitter.Emit(chain)));
     }

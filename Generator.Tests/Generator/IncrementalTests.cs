@@ -87,6 +87,24 @@ public class IncrementalTests
     }
 
     [Fact]
+    public void Changing_a_chain_outside_an_inverted_residual_leaves_its_block_unchanged()
+    {
+        // The block's file is written from its plan and its three chains' only: a new chain after it changes the model
+        // (its Forward, its memory plan) but not the block.
+        string model = Numerics.InvertedResidualTests.Source(Numerics.InvertedResidualTests.Cases[1]); // no skip
+        const string project = "public partial void Project(ReadOnlySpan<float> x, Span<float> y, int batch);";
+        string edited = model.Replace(project, project + """
+
+                [Fuse(Layer.Conv2d, Layer.ReLU)] [Conv2d(4, KernelSize = 1, Name = "tail")]
+                public partial void Tail(ReadOnlySpan<float> x, Span<float> y, int batch);
+            """);
+        Assert.NotEqual(model, edited);
+        var result = RunTwice(model, c => ReplaceModelFile(c, edited));
+        Assert.Contains(Reasons(result, Names.Models), r => r == IncrementalStepRunReason.Modified);
+        Assert.All(Reasons(result, Names.Blocks), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"Blocks: {r}"));
+    }
+
+    [Fact]
     public void The_tests_know_every_tracking_name()
     {
         var declared = typeof(Names).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!);

@@ -12,12 +12,14 @@ namespace FusedNorm.Generator.Emit;
 /// </summary>
 internal static class InvertedResidualEmitter
 {
-    public static string Emit(ModelPlan model, int index)
+    /// <summary>
+    /// The block's file, from the block's plan and its three chains' plans only (not the whole model's): an edit to another
+    /// chain of the model leaves this output's input equal, so the generator does not write it again.
+    /// </summary>
+    public static string Emit(TypeDeclarationSpec type, InvertedResidualPlan b, ChainPlan e, ChainPlan d, ChainPlan p)
     {
-        InvertedResidualPlan b = model.InvertedResiduals[index];
-        ChainPlan e = model.Chains[b.Expand], d = model.Chains[b.Depthwise], p = model.Chains[b.Project];
         var w = new SourceWriter();
-        TypeEmitter.OpenFile(w, model.Type);
+        TypeEmitter.OpenFile(w, type);
         string field = "_" + Lower(b.Name), kernel = b.Name + "Kernel";
 
         w.Comment($"{b.Name}'s parameters: {e.MethodName}'s, {d.MethodName}'s and {p.MethodName}'s folded weights and biases, packed by InvertedResidualWeights.Pack.");
@@ -43,11 +45,11 @@ internal static class InvertedResidualEmitter
         string skipParameter = b.Skip ? "global::System.ReadOnlySpan<float> skip, " : "";
         using (w.Block($"private void {b.Name}(global::System.ReadOnlySpan<float> x, {skipParameter}global::System.Span<float> y, int batch)"))
             w.Line($"global::{TypeEmitter.KernelNamespace}.{kernel}.Run(x, {(b.Skip ? "skip, " : "")}y, batch, {field}Arguments!);");
-        TypeEmitter.CloseType(w, model.Type);
+        TypeEmitter.CloseType(w, type);
         w.Line();
 
         TypeEmitter.OpenKernelNamespace(w);
-        WritePlanComment(w, model, b);
+        WritePlanComment(w, type, b, e, d, p);
         w.Line(GeneratedCode);
         using (w.Block($"file static class {kernel}"))
             EmitKernel(w, b);
@@ -55,11 +57,10 @@ internal static class InvertedResidualEmitter
         return w.ToString();
     }
 
-    private static void WritePlanComment(SourceWriter w, ModelPlan model, InvertedResidualPlan b)
+    private static void WritePlanComment(SourceWriter w, TypeDeclarationSpec type, InvertedResidualPlan b, ChainPlan e, ChainPlan d, ChainPlan p)
     {
-        ChainPlan e = model.Chains[b.Expand], d = model.Chains[b.Depthwise], p = model.Chains[b.Project];
         w.Line("/// <summary>");
-        w.Line($"/// Fusion plan for {model.Type.ClassName}.{b.Name}: {e.MethodName} + {d.MethodName} + {p.MethodName}, one kernel (Vector512; Vector256 without it)");
+        w.Line($"/// Fusion plan for {type.ClassName}.{b.Name}: {e.MethodName} + {d.MethodName} + {p.MethodName}, one kernel (Vector512; Vector256 without it)");
         w.Line("/// <code>");
         w.Line($"/// why     the expanded tensor is {b.HiddenBytes / 1024} KB per sample; as three chains it is written whole and read back (from memory once it outgrows the cache), here {b.Kernel} rows of it at a time stay in a ring");
         w.Line($"/// layout  scratch is position-major: the {b.Hidden} hidden channels of one position are {b.HiddenPadded / 16} Vector512s ({b.HiddenPadded / 8} Vector256s), so every depthwise tap is a plain load at stride {b.Stride}");

@@ -156,6 +156,17 @@ internal static class ModelEmitter
         }
     }
 
+    /// <summary>
+    /// Forward's branch for a block kernel: <paramref name="call"/> where Vector512 or Vector256 runs (and
+    /// BlockKernels.Enabled), else the block's chains, which the caller writes next and closes after the projection.
+    /// </summary>
+    private static void OpenBlockBranch(SourceWriter w, InvertedResidualPlan block, ChainPlan expand, ChainPlan project, string call)
+    {
+        w.Line($"if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // {expand.MethodName} → {project.MethodName} as one kernel: the hidden tensors stay in cache");
+        w.Line("    " + call);
+        w.Open("else");
+    }
+
     /// <summary>The inverted residual whose expansion is chain <paramref name="index"/>, if any.</summary>
     private static InvertedResidualPlan? BlockAt(ModelPlan model, int index) => model.InvertedResiduals.FirstOrDefault(b => b.Expand == index);
 
@@ -232,9 +243,7 @@ internal static class ModelEmitter
             {
                 GraphStep projectStep = model.Steps[block.Project];
                 string skipArgument = block.Skip ? Batched(View(projectStep.Skip)) + ", " : "";
-                w.Line($"if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // {chain.MethodName} → {model.Chains[block.Project].MethodName} as one kernel: the hidden tensors stay in cache");
-                w.Line($"    {block.Name}({Batched(View(step.Input))}, {skipArgument}{Batched(View(block.Project))}, batch);");
-                w.Open("else");
+                OpenBlockBranch(w, block, chain, model.Chains[block.Project], $"{block.Name}({Batched(View(step.Input))}, {skipArgument}{Batched(View(block.Project))}, batch);");
                 closeAfter = block.Project;
             }
             var input = step.InputConcat >= 0 ? ConcatView(step.InputConcat) : View(step.Input);
@@ -336,9 +345,7 @@ internal static class ModelEmitter
                 ChainPlan chain = chains[i];
                 if (model is not null && BlockAt(model, i) is { } block) // a straight model: no skips, so the block has none
                 {
-                    w.Line($"if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // {chain.MethodName} → {chains[block.Project].MethodName} as one kernel: the hidden tensors stay in cache");
-                    w.Line($"    {block.Name}({Input(i)}, {Output(block.Project)}, {batch});");
-                    w.Open("else");
+                    OpenBlockBranch(w, block, chain, chains[block.Project], $"{block.Name}({Input(i)}, {Output(block.Project)}, {batch});");
                     closeAfter = block.Project;
                 }
                 string skipArgument = chain.HasSkip ? skip + ", " : "";
