@@ -78,7 +78,6 @@ internal static class InvertedResidualEmitter
 
     private static void EmitKernel(SourceWriter w, InvertedResidualPlan b)
     {
-        int hv = b.HiddenPadded / 16, ov = b.OutPadded / 16;
         w.Line($"public const int InC = {b.InChannels}, InH = {b.InHeight}, InW = {b.InWidth}, Hidden = {b.Hidden}, HiddenPadded = {b.HiddenPadded};");
         w.Line($"public const int K = {b.Kernel}, Stride = {b.Stride}, Pad = {b.Padding}, OutH = {b.OutHeight}, OutW = {b.OutWidth}, OutC = {b.OutChannels}, OutPadded = {b.OutPadded};");
         w.Line("public const int InPlane = InH * InW, OutPlane = OutH * OutW, InputSize = InC * InPlane, OutputSize = OutC * OutPlane;");
