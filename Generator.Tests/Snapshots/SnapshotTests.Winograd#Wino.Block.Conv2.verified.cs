@@ -92,7 +92,7 @@ namespace FusedNorm.Generated
         private const int VPitch = Tiles * InC + 16, VSize = 36 * VPitch, MPitch = GroupTiles * 16 + 16; // VSize: one sample's transformed input
         private const int CopySize = InC * CopyRows * CopyColumns, Scratch = 2 * 36 * MPitch + 16 * 16; // a transform task's copy; a GEMM task's M of two panels and one output tile
 
-        /// <summary>Packs weights [OutC, InC, 3, 3] (any norm already folded) as U = G g Gᵀ per (out, in) pair, laid out [ξ][panel][in][16].</summary>
+        /// <summary>Packs weights [OutC, InC, 3, 3] (any norm already folded) as U = G g Gᵀ per (out, in) pair, laid out [pair of panels][ξ][panel of the pair][in][16]: each pair's GEMMs read one stream.</summary>
         public static float[] PackWeights(float[] weight) => WinogradWeights.Pack(weight, OutC, InC);
 
         /// <summary>Two steps on the worker threads: (sample, band of tile rows) tasks transform the input into V once; then (sample, tile group, channel chunk) tasks run the GEMMs and store their tiles' outputs, epilogue applied.</summary>
@@ -149,9 +149,9 @@ namespace FusedNorm.Generated
                     int pair = Math.Min(2, panelEnd - panel);
                     for (int xi = 0; xi < 36; xi++)
                         if (pair == 2)
-                            Winograd.MultiplyPair(ref Unsafe.Add(ref v, xi * VPitch), InC, ref Unsafe.Add(ref w0, (xi * Panels + panel) * InC * 16), ref Unsafe.Add(ref m, xi * MPitch), ref Unsafe.Add(ref m, (36 + xi) * MPitch), tiles);
+                            Winograd.MultiplyPair(ref Unsafe.Add(ref v, xi * VPitch), InC, ref Unsafe.Add(ref w0, (panel * 36 + xi * 2) * InC * 16), ref Unsafe.Add(ref m, xi * MPitch), ref Unsafe.Add(ref m, (36 + xi) * MPitch), tiles);
                         else
-                            Winograd.Multiply(ref Unsafe.Add(ref v, xi * VPitch), InC, ref Unsafe.Add(ref w0, (xi * Panels + panel) * InC * 16), ref Unsafe.Add(ref m, xi * MPitch), tiles);
+                            Winograd.Multiply(ref Unsafe.Add(ref v, xi * VPitch), InC, ref Unsafe.Add(ref w0, (panel * 36 + xi) * InC * 16), ref Unsafe.Add(ref m, xi * MPitch), tiles); // the last panel, alone in its pair
                     for (int half = 0; half < pair; half++)
                     {
                         ref float mh = ref Unsafe.Add(ref m, half * 36 * MPitch);

@@ -34,7 +34,7 @@ internal static class WinogradEmitter
         w.Line("private const int CopySize = InC * CopyRows * CopyColumns, Scratch = 2 * 36 * MPitch + 16 * 16; // a transform task's copy; a GEMM task's M of two panels and one output tile");
         w.Line();
 
-        w.Line("/// <summary>Packs weights [OutC, InC, 3, 3] (any norm already folded) as U = G g Gᵀ per (out, in) pair, laid out [ξ][panel][in][16].</summary>");
+        w.Line("/// <summary>Packs weights [OutC, InC, 3, 3] (any norm already folded) as U = G g Gᵀ per (out, in) pair, laid out [pair of panels][ξ][panel of the pair][in][16]: each pair's GEMMs read one stream.</summary>");
         w.Line("public static float[] PackWeights(float[] weight) => WinogradWeights.Pack(weight, OutC, InC);");
         w.Line();
 
@@ -101,9 +101,9 @@ internal static class WinogradEmitter
                     w.Line("int pair = Math.Min(2, panelEnd - panel);");
                     w.Line("for (int xi = 0; xi < 36; xi++)");
                     w.Line("    if (pair == 2)");
-                    w.Line($"        Winograd.MultiplyPair(ref {Unsafe}.Add(ref v, xi * VPitch), InC, ref {Unsafe}.Add(ref w0, (xi * Panels + panel) * InC * 16), ref {Unsafe}.Add(ref m, xi * MPitch), ref {Unsafe}.Add(ref m, (36 + xi) * MPitch), tiles);");
+                    w.Line($"        Winograd.MultiplyPair(ref {Unsafe}.Add(ref v, xi * VPitch), InC, ref {Unsafe}.Add(ref w0, (panel * 36 + xi * 2) * InC * 16), ref {Unsafe}.Add(ref m, xi * MPitch), ref {Unsafe}.Add(ref m, (36 + xi) * MPitch), tiles);");
                     w.Line("    else");
-                    w.Line($"        Winograd.Multiply(ref {Unsafe}.Add(ref v, xi * VPitch), InC, ref {Unsafe}.Add(ref w0, (xi * Panels + panel) * InC * 16), ref {Unsafe}.Add(ref m, xi * MPitch), tiles);");
+                    w.Line($"        Winograd.Multiply(ref {Unsafe}.Add(ref v, xi * VPitch), InC, ref {Unsafe}.Add(ref w0, (panel * 36 + xi) * InC * 16), ref {Unsafe}.Add(ref m, xi * MPitch), tiles); // the last panel, alone in its pair");
                     using (w.Block("for (int half = 0; half < pair; half++)"))
                     {
                         w.Line($"{Ref} mh = ref {Unsafe}.Add(ref m, half * 36 * MPitch);");

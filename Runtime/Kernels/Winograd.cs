@@ -210,6 +210,9 @@ public static class Winograd
             return;
         }
         nint c1 = channels, c2 = 2 * c1, c3 = 3 * c1, c4 = 4 * c1, c5 = 5 * c1, c6 = 6 * c1, c7 = 7 * c1, second = c1 * Block;
+        // The pair's weights for the next transform position follow these (WinogradWeights' layout): the first pass over
+        // the tiles asks for them, a line per panel per input channel, so they are in L2 when the next call starts.
+        nint next = 2 * second;
         int t = 0;
         for (; t + 8 <= tiles; t += 8)
         {
@@ -219,6 +222,8 @@ public static class Winograd
             ref float uc = ref u;
             for (int c = 0; c < channels; c++)
             {
+                Prefetch.ToL2(ref Unsafe.Add(ref uc, next));
+                Prefetch.ToL2(ref Unsafe.Add(ref uc, next + second));
                 Vector512<float> w0 = Vector512.LoadUnsafe(ref uc), w1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref uc, second));
                 Vector512<float> x = Vector512.Create(vc);
                 a0 = Vector512.FusedMultiplyAdd(x, w0, a0); b0 = Vector512.FusedMultiplyAdd(x, w1, b0);
@@ -254,6 +259,8 @@ public static class Winograd
             ref float uc = ref u;
             for (int c = 0; c < channels; c++)
             {
+                Prefetch.ToL2(ref Unsafe.Add(ref uc, next));
+                Prefetch.ToL2(ref Unsafe.Add(ref uc, next + second));
                 Vector512<float> w0 = Vector512.LoadUnsafe(ref uc), w1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref uc, second));
                 Vector512<float> x = Vector512.Create(vc);
                 a0 = Vector512.FusedMultiplyAdd(x, w0, a0); b0 = Vector512.FusedMultiplyAdd(x, w1, b0);

@@ -27,9 +27,11 @@ public static class WinogradWeights
     };
 
     /// <summary>
-    /// Conv weight [outC, inC, 3, 3] → U laid out [position ξ (36)][output block (outC / 16)][input channel][16 outputs]:
-    /// the GEMM of position ξ for output block b reads the inC × 16 panel at (ξ · blocks + b) · inC · 16. Computed in
-    /// double and rounded once.
+    /// Conv weight [outC, inC, 3, 3] → U laid out by pairs of output blocks of 16 channels (the GEMM runs two at once; the
+    /// last pair is one block when outC / 16 is odd): [pair][position ξ (36)][block of the pair][input channel][16 outputs].
+    /// The GEMM of position ξ for block b = p + half of the pair starting at block p (k blocks) reads the inC × 16 panel at
+    /// (p · 36 + ξ · k + half) · inC · 16, so a pair's 36 GEMMs read one contiguous stream (the hardware prefetcher follows
+    /// it; at batch 1 on small planes these weights come from memory). Computed in double and rounded once.
     /// </summary>
     public static float[] Pack(float[] weight, int outChannels, int inChannels)
     {
@@ -44,9 +46,9 @@ public static class WinogradWeights
             for (int ic = 0; ic < inChannels; ic++)
             {
                 Transform(weight, (oc * inChannels + ic) * 9, u);
-                int b = oc / Block, lane = oc % Block;
+                int b = oc / Block, lane = oc % Block, first = b - b % 2, pair = Math.Min(2, blocks - first);
                 for (int xi = 0; xi < Positions; xi++)
-                    packed[((xi * blocks + b) * inChannels + ic) * Block + lane] = (float)u[xi / 6, xi % 6];
+                    packed[(((first * Positions + xi * pair + b - first) * inChannels) + ic) * Block + lane] = (float)u[xi / 6, xi % 6];
             }
         return packed;
     }
