@@ -80,6 +80,9 @@ public sealed record Workload(string Name, int Batch, int[] Sample, object[] Sta
         new("resnet_conv3x3_bn_relu_14", 1, new[] { 256, 14, 14 }, new object[] { new ConvStage("c", "n", 256, 256, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new ResNet14(), f)),
         // ResNet-18's layer4.0.conv1: 3×3 stride 2 from 14² to 7², 256 → 512 (the strided flat kernel keeps 49 of 199 positions).
         new("resnet_conv3x3s2_bn_relu_14to7", 1, new[] { 256, 14, 14 }, new object[] { new ConvStage("c", "n", 256, 512, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu, Stride: 2) }, f => LoadModel(new ResNetDown14(), f)),
+        // ResNet-18/34's layer4 3×3 conv (512 → 512 on 7², BN, ReLU): 9.4 MB of weights for 49 positions, the plane the
+        // flat kernel computes as 64 and the lane kernel keeps whole.
+        new("resnet_conv3x3_bn_relu_512_7", 1, new[] { 512, 7, 7 }, new object[] { new ConvStage("c", "n", 512, 512, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new ResNet7(), f)),
         // MobileNetV2 224²'s features.14 depthwise conv (576 channels, 3×3 stride 2 from 14² to 7²) and features.17's
         // projection (1×1, 960 → 320 on 7², BN, no activation): the two layer kinds furthest behind ORT in its profile.
         new("mobilenet_dw3x3s2_bn_relu6_14to7", 1, new[] { 576, 14, 14 }, new object[] { new ConvStage("c", "n", 576, 576, 3, 1, 576, NormKind.BatchNorm, 0, ActKind.Relu6, Stride: 2, Bias: false) }, f => LoadModel(new MobileDepthwise14(), f)),
@@ -214,6 +217,13 @@ public sealed partial class ResNetDown14
 public sealed partial class ResNet14
 {
     [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(256, KernelSize = 3, Padding = 1, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(512, 7, 7)]
+public sealed partial class ResNet7
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(512, KernelSize = 3, Padding = 1, Name = "c")] [BatchNorm(Name = "n")]
     public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
 }
 

@@ -58,7 +58,7 @@ public class FlatPlannerTests
 
     [Theory]
     [InlineData(128, 7, 256, 3, 1, 7)] // 128 → 256 3×3 on 7×7: 49 positions in 7 tiles of 7 (the flat kernel computes 64), 3 vectors: 221 KB of weights a tile
-    [InlineData(512, 7, 512, 3, 1, 0)] // ResNet's layer4 3×3: 16 channels' weights are 295 KB; the flat kernel stays
+    [InlineData(512, 7, 512, 3, 1, 7)] // ResNet's layer4 3×3: 48 channels' weights are 884 KB, run in passes over chunks of the input channels
     [InlineData(384, 6, 64, 1, 0, 6)]  // MobileNetV2 96²'s 6×6 projection
     [InlineData(48, 4, 96, 3, 1, 8)]   // a 4×4 plane: 2 tiles of 8
     [InlineData(64, 14, 64, 3, 1, 0)]  // 14×14: the flat kernel keeps 196 of 224, and stays
@@ -73,6 +73,24 @@ public class FlatPlannerTests
         Assert.Equal(positions, plan.LanePositions);
         if (positions > 0) Assert.Equal(2 * ModelPlanner.LaneVectors(plan.Conv!), plan.BlocksPerTask);
         if (positions > 0) Assert.True(ModelPlanner.LaneVectors(plan.Conv!) >= 2);
+    }
+
+    [Theory]
+    [InlineData(512, 3, 512, 128)] // ResNet's layer4 3×3 on 7×7: 48 channels × 512 inputs × 9 taps are 884 KB; 4 passes of 128 (221 KB each)
+    [InlineData(160, 3, 48, 80)]   // 276 KB: 2 passes of 80, not 151 + 9
+    [InlineData(128, 3, 256, 0)]   // 221 KB: one pass
+    [InlineData(960, 1, 320, 0)]   // MobileNetV2's 960 → 320 projection: 184 KB, one pass
+    [InlineData(64, 5, 48, 32)]    // 5×5: 300 KB, 2 passes
+    public void Lane_tiles_whose_weights_pass_the_budget_run_in_equal_passes_over_the_input_channels(int inC, int kernel, int outC, int chunk)
+    {
+        var conv = new ConvSpec("conv", 0, outC, kernel, 1, kernel / 2, 1, true);
+        var chain = new ChainSpec("c", "public", "x", "y", "batch", EquatableArray.Of(LayerKind.Conv2d), conv, null, null, null, null, null);
+        ChainPlan plan = ModelPlanner.Plan(new ModelSpec(Type, new[] { inC, 7, 7 }.ToEquatableArray(), EquatableArray.Of(chain), null)).Value!.Chains[0];
+        Assert.True(plan.LanePositions > 0);
+        Assert.Equal(chunk, plan.LaneChunk);
+        long passBytes = 16L * ModelPlanner.LaneVectors(plan.Conv!) * (chunk == 0 ? inC : chunk) * kernel * kernel * sizeof(float);
+        Assert.True(passBytes <= ModelPlanner.MaxLaneTileWeightBytes, $"a pass reads {passBytes} bytes of weights");
+        if (chunk > 0) Assert.True(16L * ModelPlanner.LaneVectors(plan.Conv!) * inC * kernel * kernel * sizeof(float) > ModelPlanner.MaxLaneTileWeightBytes);
     }
 
     [Fact]

@@ -181,6 +181,12 @@ public class ReferenceTests
         new("lanes_dilated_9x9", new[] { 16, 9, 9 }, new ConvCase(32, 3, Padding: 2, Dilation: 2), Norm: true, Activation: Layer.SiLU),
         new("lanes_unpadded_9x11", new[] { 16, 9, 11 }, new ConvCase(32, 3), Activation: Layer.Tanh),
         new("lanes_4x4", new[] { 48, 4, 4 }, new ConvCase(96, 3, Padding: 1, Bias: false), Norm: true, Activation: Layer.ReLU),
+        // Tiles whose weights pass the L2 budget run in passes over chunks of the input channels (ChainPlan.LaneChunk):
+        // 2 passes of 80 on 7×7; a 5×5 window (unrolled a kernel row at a time) in 2 passes of 32; a 7 × 40 plane whose
+        // 40 tiles make 2 groups (the accumulators a group keeps between passes), split into row bands at 2 and 3 threads.
+        new("lanes_chunked_3x3_7x7", new[] { 160, 7, 7 }, new ConvCase(48, 3, Padding: 1, Bias: false), Norm: true, Activation: Layer.ReLU),
+        new("lanes_chunked_5x5_rows", new[] { 64, 7, 7 }, new ConvCase(48, 5, Padding: 2), Activation: Layer.SiLU),
+        new("lanes_chunked_groups_40x7", new[] { 160, 40, 7 }, new ConvCase(48, 3, Padding: 1), Norm: true, Activation: Layer.ReLU6),
     };
 
     /// <summary>
@@ -314,6 +320,8 @@ public class ReferenceTests
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(2)]
+    [InlineData(6)]
+    [InlineData(8)]
     public void Lane_chain_is_the_same_at_every_thread_count(int index) =>
         Check(LaneCases[index], 415 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
 

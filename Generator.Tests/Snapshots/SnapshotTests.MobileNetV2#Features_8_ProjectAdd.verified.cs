@@ -261,37 +261,32 @@ namespace FusedNorm.Generated
             for (int q = start; q < end; q += 6)
             {
                 int q0 = q > end - 6 ? Math.Max(0, end - 6) : q; // the last tile ends at end
-                int o0 = (q0 + 0) / ConvW * InW + (q0 + 0) % ConvW; // position q0 + 0: its window's first input
-                int o1 = (q0 + 1) / ConvW * InW + (q0 + 1) % ConvW; // position q0 + 1: its window's first input
-                int o2 = (q0 + 2) / ConvW * InW + (q0 + 2) % ConvW; // position q0 + 2: its window's first input
-                int o3 = (q0 + 3) / ConvW * InW + (q0 + 3) % ConvW; // position q0 + 3: its window's first input
-                int o4 = (q0 + 4) / ConvW * InW + (q0 + 4) % ConvW; // position q0 + 4: its window's first input
-                int o5 = (q0 + 5) / ConvW * InW + (q0 + 5) % ConvW; // position q0 + 5: its window's first input
+                nint o0 = (q0 + 0) / ConvW * InW + (q0 + 0) % ConvW; // position q0 + 0: its window's first input
+                nint o1 = (q0 + 1) / ConvW * InW + (q0 + 1) % ConvW; // position q0 + 1: its window's first input
+                nint o2 = (q0 + 2) / ConvW * InW + (q0 + 2) % ConvW; // position q0 + 2: its window's first input
+                nint o3 = (q0 + 3) / ConvW * InW + (q0 + 3) % ConvW; // position q0 + 3: its window's first input
+                nint o4 = (q0 + 4) / ConvW * InW + (q0 + 4) % ConvW; // position q0 + 4: its window's first input
+                nint o5 = (q0 + 5) / ConvW * InW + (q0 + 5) % ConvW; // position q0 + 5: its window's first input
                 Vector512<float> acc0_0 = bias0, acc0_1 = bias0, acc0_2 = bias0, acc0_3 = bias0, acc0_4 = bias0, acc0_5 = bias0;
                 for (int ic = 0; ic < InPerGroup; ic++)
                 {
-                    for (int kh = 0; kh < 1; kh++)
-                    {
-                        int xr = (ic * InD * InH + kh * Dilation) * InW; // this tap row of input channel ic, relative to each window
-                        ref float wr = ref Unsafe.Add(ref w, (ic * 1 + kh * 1) * 16); // the first 16 channels' taps of this row; the next 16's are 16 · Taps further
-                        for (int kw = 0; kw < 1; kw++)
-                        {
-                            ref float xt = ref Unsafe.Add(ref x, xr + kw * Dilation);
-                            Vector512<float> w0 = Vector512.LoadUnsafe(ref wr, (nuint)(kw * 16 + 0 * Taps));
-                            Vector512<float> x0 = Vector512.Create(Unsafe.Add(ref xt, o0));
-                            acc0_0 = Vector512.FusedMultiplyAdd(w0, x0, acc0_0);
-                            Vector512<float> x1 = Vector512.Create(Unsafe.Add(ref xt, o1));
-                            acc0_1 = Vector512.FusedMultiplyAdd(w0, x1, acc0_1);
-                            Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref xt, o2));
-                            acc0_2 = Vector512.FusedMultiplyAdd(w0, x2, acc0_2);
-                            Vector512<float> x3 = Vector512.Create(Unsafe.Add(ref xt, o3));
-                            acc0_3 = Vector512.FusedMultiplyAdd(w0, x3, acc0_3);
-                            Vector512<float> x4 = Vector512.Create(Unsafe.Add(ref xt, o4));
-                            acc0_4 = Vector512.FusedMultiplyAdd(w0, x4, acc0_4);
-                            Vector512<float> x5 = Vector512.Create(Unsafe.Add(ref xt, o5));
-                            acc0_5 = Vector512.FusedMultiplyAdd(w0, x5, acc0_5);
-                        }
-                    }
+                    ref float xc = ref Unsafe.Add(ref x, ic * InD * InH * InW); // input channel ic, relative to each window
+                    ref float wc = ref Unsafe.Add(ref w, ic * 16); // the first 16 channels' taps; the next 16's are 16 · Taps further
+                    // The weights 8 input channels on, asked for now: at batch 1 they come from memory, one pass per call.
+                    Prefetch.ToL2(ref Unsafe.Add(ref wc, 128));
+                    Vector512<float> w0_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0));
+                    Vector512<float> x0_0 = Vector512.Create(Unsafe.Add(ref xc, o0));
+                    acc0_0 = Vector512.FusedMultiplyAdd(w0_0, x0_0, acc0_0);
+                    Vector512<float> x1_0 = Vector512.Create(Unsafe.Add(ref xc, o1));
+                    acc0_1 = Vector512.FusedMultiplyAdd(w0_0, x1_0, acc0_1);
+                    Vector512<float> x2_0 = Vector512.Create(Unsafe.Add(ref xc, o2));
+                    acc0_2 = Vector512.FusedMultiplyAdd(w0_0, x2_0, acc0_2);
+                    Vector512<float> x3_0 = Vector512.Create(Unsafe.Add(ref xc, o3));
+                    acc0_3 = Vector512.FusedMultiplyAdd(w0_0, x3_0, acc0_3);
+                    Vector512<float> x4_0 = Vector512.Create(Unsafe.Add(ref xc, o4));
+                    acc0_4 = Vector512.FusedMultiplyAdd(w0_0, x4_0, acc0_4);
+                    Vector512<float> x5_0 = Vector512.Create(Unsafe.Add(ref xc, o5));
+                    acc0_5 = Vector512.FusedMultiplyAdd(w0_0, x5_0, acc0_5);
                 }
                 Vector512.StoreUnsafe(acc0_0, ref t0, (nuint)(0));
                 Vector512.StoreUnsafe(acc0_1, ref t0, (nuint)(16));
@@ -322,45 +317,41 @@ namespace FusedNorm.Generated
             for (int q = start; q < end; q += 6)
             {
                 int q0 = q > end - 6 ? Math.Max(0, end - 6) : q; // the last tile ends at end
-                int o0 = (q0 + 0) / ConvW * InW + (q0 + 0) % ConvW; // position q0 + 0: its window's first input
-                int o1 = (q0 + 1) / ConvW * InW + (q0 + 1) % ConvW; // position q0 + 1: its window's first input
-                int o2 = (q0 + 2) / ConvW * InW + (q0 + 2) % ConvW; // position q0 + 2: its window's first input
-                int o3 = (q0 + 3) / ConvW * InW + (q0 + 3) % ConvW; // position q0 + 3: its window's first input
-                int o4 = (q0 + 4) / ConvW * InW + (q0 + 4) % ConvW; // position q0 + 4: its window's first input
-                int o5 = (q0 + 5) / ConvW * InW + (q0 + 5) % ConvW; // position q0 + 5: its window's first input
+                nint o0 = (q0 + 0) / ConvW * InW + (q0 + 0) % ConvW; // position q0 + 0: its window's first input
+                nint o1 = (q0 + 1) / ConvW * InW + (q0 + 1) % ConvW; // position q0 + 1: its window's first input
+                nint o2 = (q0 + 2) / ConvW * InW + (q0 + 2) % ConvW; // position q0 + 2: its window's first input
+                nint o3 = (q0 + 3) / ConvW * InW + (q0 + 3) % ConvW; // position q0 + 3: its window's first input
+                nint o4 = (q0 + 4) / ConvW * InW + (q0 + 4) % ConvW; // position q0 + 4: its window's first input
+                nint o5 = (q0 + 5) / ConvW * InW + (q0 + 5) % ConvW; // position q0 + 5: its window's first input
                 Vector512<float> acc0_0 = bias0, acc0_1 = bias0, acc0_2 = bias0, acc0_3 = bias0, acc0_4 = bias0, acc0_5 = bias0;
                 Vector512<float> acc1_0 = bias1, acc1_1 = bias1, acc1_2 = bias1, acc1_3 = bias1, acc1_4 = bias1, acc1_5 = bias1;
                 for (int ic = 0; ic < InPerGroup; ic++)
                 {
-                    for (int kh = 0; kh < 1; kh++)
-                    {
-                        int xr = (ic * InD * InH + kh * Dilation) * InW; // this tap row of input channel ic, relative to each window
-                        ref float wr = ref Unsafe.Add(ref w, (ic * 1 + kh * 1) * 16); // the first 16 channels' taps of this row; the next 16's are 16 · Taps further
-                        for (int kw = 0; kw < 1; kw++)
-                        {
-                            ref float xt = ref Unsafe.Add(ref x, xr + kw * Dilation);
-                            Vector512<float> w0 = Vector512.LoadUnsafe(ref wr, (nuint)(kw * 16 + 0 * Taps));
-                            Vector512<float> w1 = Vector512.LoadUnsafe(ref wr, (nuint)(kw * 16 + 16 * Taps));
-                            Vector512<float> x0 = Vector512.Create(Unsafe.Add(ref xt, o0));
-                            acc0_0 = Vector512.FusedMultiplyAdd(w0, x0, acc0_0);
-                            acc1_0 = Vector512.FusedMultiplyAdd(w1, x0, acc1_0);
-                            Vector512<float> x1 = Vector512.Create(Unsafe.Add(ref xt, o1));
-                            acc0_1 = Vector512.FusedMultiplyAdd(w0, x1, acc0_1);
-                            acc1_1 = Vector512.FusedMultiplyAdd(w1, x1, acc1_1);
-                            Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref xt, o2));
-                            acc0_2 = Vector512.FusedMultiplyAdd(w0, x2, acc0_2);
-                            acc1_2 = Vector512.FusedMultiplyAdd(w1, x2, acc1_2);
-                            Vector512<float> x3 = Vector512.Create(Unsafe.Add(ref xt, o3));
-                            acc0_3 = Vector512.FusedMultiplyAdd(w0, x3, acc0_3);
-                            acc1_3 = Vector512.FusedMultiplyAdd(w1, x3, acc1_3);
-                            Vector512<float> x4 = Vector512.Create(Unsafe.Add(ref xt, o4));
-                            acc0_4 = Vector512.FusedMultiplyAdd(w0, x4, acc0_4);
-                            acc1_4 = Vector512.FusedMultiplyAdd(w1, x4, acc1_4);
-                            Vector512<float> x5 = Vector512.Create(Unsafe.Add(ref xt, o5));
-                            acc0_5 = Vector512.FusedMultiplyAdd(w0, x5, acc0_5);
-                            acc1_5 = Vector512.FusedMultiplyAdd(w1, x5, acc1_5);
-                        }
-                    }
+                    ref float xc = ref Unsafe.Add(ref x, ic * InD * InH * InW); // input channel ic, relative to each window
+                    ref float wc = ref Unsafe.Add(ref w, ic * 16); // the first 16 channels' taps; the next 16's are 16 · Taps further
+                    // The weights 8 input channels on, asked for now: at batch 1 they come from memory, one pass per call.
+                    Prefetch.ToL2(ref Unsafe.Add(ref wc, 128));
+                    Prefetch.ToL2(ref Unsafe.Add(ref wc, 128 + 16 * Taps));
+                    Vector512<float> w0_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0));
+                    Vector512<float> w1_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0 + 16 * Taps));
+                    Vector512<float> x0_0 = Vector512.Create(Unsafe.Add(ref xc, o0));
+                    acc0_0 = Vector512.FusedMultiplyAdd(w0_0, x0_0, acc0_0);
+                    acc1_0 = Vector512.FusedMultiplyAdd(w1_0, x0_0, acc1_0);
+                    Vector512<float> x1_0 = Vector512.Create(Unsafe.Add(ref xc, o1));
+                    acc0_1 = Vector512.FusedMultiplyAdd(w0_0, x1_0, acc0_1);
+                    acc1_1 = Vector512.FusedMultiplyAdd(w1_0, x1_0, acc1_1);
+                    Vector512<float> x2_0 = Vector512.Create(Unsafe.Add(ref xc, o2));
+                    acc0_2 = Vector512.FusedMultiplyAdd(w0_0, x2_0, acc0_2);
+                    acc1_2 = Vector512.FusedMultiplyAdd(w1_0, x2_0, acc1_2);
+                    Vector512<float> x3_0 = Vector512.Create(Unsafe.Add(ref xc, o3));
+                    acc0_3 = Vector512.FusedMultiplyAdd(w0_0, x3_0, acc0_3);
+                    acc1_3 = Vector512.FusedMultiplyAdd(w1_0, x3_0, acc1_3);
+                    Vector512<float> x4_0 = Vector512.Create(Unsafe.Add(ref xc, o4));
+                    acc0_4 = Vector512.FusedMultiplyAdd(w0_0, x4_0, acc0_4);
+                    acc1_4 = Vector512.FusedMultiplyAdd(w1_0, x4_0, acc1_4);
+                    Vector512<float> x5_0 = Vector512.Create(Unsafe.Add(ref xc, o5));
+                    acc0_5 = Vector512.FusedMultiplyAdd(w0_0, x5_0, acc0_5);
+                    acc1_5 = Vector512.FusedMultiplyAdd(w1_0, x5_0, acc1_5);
                 }
                 Vector512.StoreUnsafe(acc0_0, ref t0, (nuint)(0));
                 Vector512.StoreUnsafe(acc1_0, ref t0, (nuint)(16));
@@ -398,53 +389,50 @@ namespace FusedNorm.Generated
             for (int q = start; q < end; q += 6)
             {
                 int q0 = q > end - 6 ? Math.Max(0, end - 6) : q; // the last tile ends at end
-                int o0 = (q0 + 0) / ConvW * InW + (q0 + 0) % ConvW; // position q0 + 0: its window's first input
-                int o1 = (q0 + 1) / ConvW * InW + (q0 + 1) % ConvW; // position q0 + 1: its window's first input
-                int o2 = (q0 + 2) / ConvW * InW + (q0 + 2) % ConvW; // position q0 + 2: its window's first input
-                int o3 = (q0 + 3) / ConvW * InW + (q0 + 3) % ConvW; // position q0 + 3: its window's first input
-                int o4 = (q0 + 4) / ConvW * InW + (q0 + 4) % ConvW; // position q0 + 4: its window's first input
-                int o5 = (q0 + 5) / ConvW * InW + (q0 + 5) % ConvW; // position q0 + 5: its window's first input
+                nint o0 = (q0 + 0) / ConvW * InW + (q0 + 0) % ConvW; // position q0 + 0: its window's first input
+                nint o1 = (q0 + 1) / ConvW * InW + (q0 + 1) % ConvW; // position q0 + 1: its window's first input
+                nint o2 = (q0 + 2) / ConvW * InW + (q0 + 2) % ConvW; // position q0 + 2: its window's first input
+                nint o3 = (q0 + 3) / ConvW * InW + (q0 + 3) % ConvW; // position q0 + 3: its window's first input
+                nint o4 = (q0 + 4) / ConvW * InW + (q0 + 4) % ConvW; // position q0 + 4: its window's first input
+                nint o5 = (q0 + 5) / ConvW * InW + (q0 + 5) % ConvW; // position q0 + 5: its window's first input
                 Vector512<float> acc0_0 = bias0, acc0_1 = bias0, acc0_2 = bias0, acc0_3 = bias0, acc0_4 = bias0, acc0_5 = bias0;
                 Vector512<float> acc1_0 = bias1, acc1_1 = bias1, acc1_2 = bias1, acc1_3 = bias1, acc1_4 = bias1, acc1_5 = bias1;
                 Vector512<float> acc2_0 = bias2, acc2_1 = bias2, acc2_2 = bias2, acc2_3 = bias2, acc2_4 = bias2, acc2_5 = bias2;
                 for (int ic = 0; ic < InPerGroup; ic++)
                 {
-                    for (int kh = 0; kh < 1; kh++)
-                    {
-                        int xr = (ic * InD * InH + kh * Dilation) * InW; // this tap row of input channel ic, relative to each window
-                        ref float wr = ref Unsafe.Add(ref w, (ic * 1 + kh * 1) * 16); // the first 16 channels' taps of this row; the next 16's are 16 · Taps further
-                        for (int kw = 0; kw < 1; kw++)
-                        {
-                            ref float xt = ref Unsafe.Add(ref x, xr + kw * Dilation);
-                            Vector512<float> w0 = Vector512.LoadUnsafe(ref wr, (nuint)(kw * 16 + 0 * Taps));
-                            Vector512<float> w1 = Vector512.LoadUnsafe(ref wr, (nuint)(kw * 16 + 16 * Taps));
-                            Vector512<float> w2 = Vector512.LoadUnsafe(ref wr, (nuint)(kw * 16 + 32 * Taps));
-                            Vector512<float> x0 = Vector512.Create(Unsafe.Add(ref xt, o0));
-                            acc0_0 = Vector512.FusedMultiplyAdd(w0, x0, acc0_0);
-                            acc1_0 = Vector512.FusedMultiplyAdd(w1, x0, acc1_0);
-                            acc2_0 = Vector512.FusedMultiplyAdd(w2, x0, acc2_0);
-                            Vector512<float> x1 = Vector512.Create(Unsafe.Add(ref xt, o1));
-                            acc0_1 = Vector512.FusedMultiplyAdd(w0, x1, acc0_1);
-                            acc1_1 = Vector512.FusedMultiplyAdd(w1, x1, acc1_1);
-                            acc2_1 = Vector512.FusedMultiplyAdd(w2, x1, acc2_1);
-                            Vector512<float> x2 = Vector512.Create(Unsafe.Add(ref xt, o2));
-                            acc0_2 = Vector512.FusedMultiplyAdd(w0, x2, acc0_2);
-                            acc1_2 = Vector512.FusedMultiplyAdd(w1, x2, acc1_2);
-                            acc2_2 = Vector512.FusedMultiplyAdd(w2, x2, acc2_2);
-                            Vector512<float> x3 = Vector512.Create(Unsafe.Add(ref xt, o3));
-                            acc0_3 = Vector512.FusedMultiplyAdd(w0, x3, acc0_3);
-                            acc1_3 = Vector512.FusedMultiplyAdd(w1, x3, acc1_3);
-                            acc2_3 = Vector512.FusedMultiplyAdd(w2, x3, acc2_3);
-                            Vector512<float> x4 = Vector512.Create(Unsafe.Add(ref xt, o4));
-                            acc0_4 = Vector512.FusedMultiplyAdd(w0, x4, acc0_4);
-                            acc1_4 = Vector512.FusedMultiplyAdd(w1, x4, acc1_4);
-                            acc2_4 = Vector512.FusedMultiplyAdd(w2, x4, acc2_4);
-                            Vector512<float> x5 = Vector512.Create(Unsafe.Add(ref xt, o5));
-                            acc0_5 = Vector512.FusedMultiplyAdd(w0, x5, acc0_5);
-                            acc1_5 = Vector512.FusedMultiplyAdd(w1, x5, acc1_5);
-                            acc2_5 = Vector512.FusedMultiplyAdd(w2, x5, acc2_5);
-                        }
-                    }
+                    ref float xc = ref Unsafe.Add(ref x, ic * InD * InH * InW); // input channel ic, relative to each window
+                    ref float wc = ref Unsafe.Add(ref w, ic * 16); // the first 16 channels' taps; the next 16's are 16 · Taps further
+                    // The weights 8 input channels on, asked for now: at batch 1 they come from memory, one pass per call.
+                    Prefetch.ToL2(ref Unsafe.Add(ref wc, 128));
+                    Prefetch.ToL2(ref Unsafe.Add(ref wc, 128 + 16 * Taps));
+                    Prefetch.ToL2(ref Unsafe.Add(ref wc, 128 + 32 * Taps));
+                    Vector512<float> w0_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0));
+                    Vector512<float> w1_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0 + 16 * Taps));
+                    Vector512<float> w2_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0 + 32 * Taps));
+                    Vector512<float> x0_0 = Vector512.Create(Unsafe.Add(ref xc, o0));
+                    acc0_0 = Vector512.FusedMultiplyAdd(w0_0, x0_0, acc0_0);
+                    acc1_0 = Vector512.FusedMultiplyAdd(w1_0, x0_0, acc1_0);
+                    acc2_0 = Vector512.FusedMultiplyAdd(w2_0, x0_0, acc2_0);
+                    Vector512<float> x1_0 = Vector512.Create(Unsafe.Add(ref xc, o1));
+                    acc0_1 = Vector512.FusedMultiplyAdd(w0_0, x1_0, acc0_1);
+                    acc1_1 = Vector512.FusedMultiplyAdd(w1_0, x1_0, acc1_1);
+                    acc2_1 = Vector512.FusedMultiplyAdd(w2_0, x1_0, acc2_1);
+                    Vector512<float> x2_0 = Vector512.Create(Unsafe.Add(ref xc, o2));
+                    acc0_2 = Vector512.FusedMultiplyAdd(w0_0, x2_0, acc0_2);
+                    acc1_2 = Vector512.FusedMultiplyAdd(w1_0, x2_0, acc1_2);
+                    acc2_2 = Vector512.FusedMultiplyAdd(w2_0, x2_0, acc2_2);
+                    Vector512<float> x3_0 = Vector512.Create(Unsafe.Add(ref xc, o3));
+                    acc0_3 = Vector512.FusedMultiplyAdd(w0_0, x3_0, acc0_3);
+                    acc1_3 = Vector512.FusedMultiplyAdd(w1_0, x3_0, acc1_3);
+                    acc2_3 = Vector512.FusedMultiplyAdd(w2_0, x3_0, acc2_3);
+                    Vector512<float> x4_0 = Vector512.Create(Unsafe.Add(ref xc, o4));
+                    acc0_4 = Vector512.FusedMultiplyAdd(w0_0, x4_0, acc0_4);
+                    acc1_4 = Vector512.FusedMultiplyAdd(w1_0, x4_0, acc1_4);
+                    acc2_4 = Vector512.FusedMultiplyAdd(w2_0, x4_0, acc2_4);
+                    Vector512<float> x5_0 = Vector512.Create(Unsafe.Add(ref xc, o5));
+                    acc0_5 = Vector512.FusedMultiplyAdd(w0_0, x5_0, acc0_5);
+                    acc1_5 = Vector512.FusedMultiplyAdd(w1_0, x5_0, acc1_5);
+                    acc2_5 = Vector512.FusedMultiplyAdd(w2_0, x5_0, acc2_5);
                 }
                 Vector512.StoreUnsafe(acc0_0, ref t0, (nuint)(0));
                 Vector512.StoreUnsafe(acc1_0, ref t0, (nuint)(16));

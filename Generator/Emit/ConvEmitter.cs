@@ -938,6 +938,12 @@ internal static class ConvEmitter
         }
     }
 
+    /// <summary>The most FMAs per input channel the lane kernel unrolls (its window's taps × positions × vectors); past it, one kernel row.</summary>
+    private const int MaxLaneUnrolledFmas = 216;
+
+    /// <summary>How many input channels ahead the lane kernel prefetches its weights.</summary>
+    private const int LanePrefetchChannels = 8;
+
     private static string LaneName(ChainPlan chain, int vectors) => $"{Tag(chain)}_C{16 * vectors}_Lanes_V512";
 
     /// <summary>
@@ -950,53 +956,107 @@ internal static class ConvEmitter
     private static void EmitLaneTiles(SourceWriter w, ChainPlan chain, int vectors)
     {
         ConvPlan c = chain.Conv!;
-        int p = chain.LanePositions, k = c.Kernel;
+        int p = chain.LanePositions, k = c.Kernel, chunk = chain.LaneChunk;
         string act = chain.Activation is { } a ? ActivationName(a) : "no activation";
-        w.Line($"/// <summary>{16 * vectors} output channels × tiles of {p} positions across rows: {vectors}×{p} Vector512 accumulators, every position kept; {(chain.HasSkip ? "+ skip, then " : "")}{act} as the tile is stored.</summary>");
+        // With passes over chunks of the input channels: a group of tiles runs each pass, its accumulators kept in a
+        // buffer between passes ([tile of the group][position][channel]); the first pass starts from the bias, the last stores.
+        int groupTiles = System.Math.Max(1, ModelPlanner.LaneGroupFloats / (p * 16 * vectors));
+        w.Line(chunk == 0
+            ? $"/// <summary>{16 * vectors} output channels × tiles of {p} positions across rows: {vectors}×{p} Vector512 accumulators, every position kept; {(chain.HasSkip ? "+ skip, then " : "")}{act} as the tile is stored.</summary>"
+            : $"/// <summary>{16 * vectors} output channels × tiles of {p} positions across rows: {vectors}×{p} Vector512 accumulators, every position kept; in passes over {chunk} input channels at a time (their weights, {16 * vectors * chunk * c.TapsPerInput * 4 / 1024} KB, stay in L2 for the group's tiles), a group of up to {groupTiles} tiles' accumulators kept between passes; {(chain.HasSkip ? "+ skip, then " : "")}{act} as the last pass stores.</summary>");
         using (w.Block($"private static void {LaneName(chain, vectors)}({Ref} x, {Ref} w, {Ref} bias, {Ref} dst{(chain.HasSkip ? $", {Ref} skip" : "")}, int start, int end)"))
         {
             for (int v = 0; v < vectors; v++) w.Line($"Vector512<float> bias{v} = Vector512.LoadUnsafe(ref bias, {16 * v});");
             w.Line($"Span<float> tile = stackalloc float[{p * 16 * vectors}]; // [position][channel]");
             w.Line($"{Ref} t0 = ref MemoryMarshal.GetReference(tile);");
-            using (w.Block($"for (int q = start; q < end; q += {p})"))
+            if (chunk > 0)
             {
-                w.Line($"int q0 = q > end - {p} ? Math.Max(0, end - {p}) : q; // the last tile ends at end");
-                for (int u = 0; u < p; u++)
-                    w.Line($"int o{u} = (q0 + {u}) / ConvW * InW + (q0 + {u}) % ConvW; // position q0 + {u}: its window's first input");
+                w.Line($"Span<float> partial = stackalloc float[{groupTiles * p * 16 * vectors}]; // the group's accumulators between passes: [tile][position][channel]");
+                w.Line($"{Ref} pa = ref MemoryMarshal.GetReference(partial);");
+                w.Open($"for (int g = start; g < end; g += {groupTiles * p})");
+                w.Line($"int groupEnd = Math.Min(end, g + {groupTiles * p});");
+                w.Open($"for (int c0 = 0; c0 < InPerGroup; c0 += {chunk})");
+                w.Line($"int c1 = Math.Min(InPerGroup, c0 + {chunk});");
+                w.Open($"for (int q = g, slot = 0; q < groupEnd; q += {p}, slot++)");
+            }
+            else
+                w.Open($"for (int q = start; q < end; q += {p})");
+            w.Line($"int q0 = q > end - {p} ? Math.Max(0, end - {p}) : q; // the last tile ends at end");
+            for (int u = 0; u < p; u++)
+                w.Line($"nint o{u} = (q0 + {u}) / ConvW * InW + (q0 + {u}) % ConvW; // position q0 + {u}: its window's first input");
+            if (chunk > 0)
+            {
+                w.Line($"{Ref} pt = ref {Unsafe}.Add(ref pa, slot * {p * 16 * vectors});");
+                w.Line($"Vector512<float> {string.Join(", ", Enumerable.Range(0, vectors).SelectMany(v => Enumerable.Range(0, p).Select(u => $"acc{v}_{u}")))};");
+                using (w.Block("if (c0 == 0)"))
+                    for (int v = 0; v < vectors; v++)
+                        w.Line(string.Join(" ", Enumerable.Range(0, p).Select(u => $"acc{v}_{u} = bias{v};")));
+                using (w.Block("else"))
+                    for (int v = 0; v < vectors; v++)
+                        w.Line(string.Join(" ", Enumerable.Range(0, p).Select(u => $"acc{v}_{u} = Vector512.LoadUnsafe(ref pt, {(u * vectors + v) * 16});")));
+            }
+            else
                 for (int v = 0; v < vectors; v++)
                     w.Line($"Vector512<float> {string.Join(", ", Enumerable.Range(0, p).Select(u => $"acc{v}_{u} = bias{v}"))};");
-                using (w.Block("for (int ic = 0; ic < InPerGroup; ic++)"))
-                using (w.Block($"for (int kh = 0; kh < {c.KernelH}; kh++)"))
+            // The window unrolled whole where it is small (a 3×3 window: 9 taps × the tile's FMAs per input channel), else one
+            // kernel row at a time: each tap's input is then one broadcast at a constant displacement from the channel's row.
+            bool whole = c.TapsPerInput * p * vectors <= MaxLaneUnrolledFmas;
+            using (w.Block(chunk > 0 ? "for (int ic = c0; ic < c1; ic++)" : "for (int ic = 0; ic < InPerGroup; ic++)"))
+            {
+                if (!whole) w.Open($"for (int kh = 0; kh < {c.KernelH}; kh++)");
+                string row = whole ? "" : $" + kh * {Axis(c, "Dilation", 'H')} * InW";
+                string wrow = whole ? "" : $" + kh * {k}";
+                w.Line($"{Ref} xc = ref {Unsafe}.Add(ref x, ic * InD * InH * InW{row}); // input channel ic{(whole ? "" : ", this tap row")}, relative to each window");
+                w.Line($"{Ref} wc = ref {Unsafe}.Add(ref w, {(whole ? $"ic * {c.TapsPerInput * 16}" : $"(ic * {c.TapsPerInput}{wrow}) * 16")}); // the first 16 channels' taps{(whole ? "" : " of this row")}; the next 16's are 16 · Taps further");
+                if (whole)
                 {
-                    w.Line($"int xr = (ic * InD * InH + kh * {Axis(c, "Dilation", 'H')}) * InW; // this tap row of input channel ic, relative to each window");
-                    w.Line($"{Ref} wr = ref {Unsafe}.Add(ref w, (ic * {c.TapsPerInput} + kh * {k}) * 16); // the first 16 channels' taps of this row; the next 16's are 16 · Taps further");
-                    using (w.Block($"for (int kw = 0; kw < {k}; kw++)"))
+                    w.Comment($"The weights {LanePrefetchChannels} input channels on, asked for now: at batch 1 they come from memory, one pass per call.");
+                    for (int v = 0; v < vectors; v++)
+                        for (int line = 0; line < c.TapsPerInput; line++)
+                            w.Line($"Prefetch.ToL2(ref {Unsafe}.Add(ref wc, {LanePrefetchChannels * c.TapsPerInput * 16 + line * 16}{(v == 0 ? "" : $" + {v * 16} * Taps")}));");
+                }
+                for (int kh = 0; kh < (whole ? c.KernelH : 1); kh++)
+                    for (int kw = 0; kw < k; kw++)
                     {
-                        w.Line($"{Ref} xt = ref {Unsafe}.Add(ref x, xr + kw * Dilation);");
+                        int tap = kh * k + kw;
+                        int disp = (whole ? kh * c.DilationH * c.RowPitch : 0) + kw * c.Dilation; // tap (kh, kw) from the window's first input
+                        string at = disp == 0 ? "" : $" + {disp}";
                         for (int v = 0; v < vectors; v++)
-                            w.Line($"Vector512<float> w{v} = Vector512.LoadUnsafe(ref wr, (nuint)(kw * 16 + {v * 16} * Taps));");
+                            w.Line($"Vector512<float> w{v}_{tap} = Vector512.LoadUnsafe(ref wc, (nuint)({(v == 0 ? $"{tap * 16}" : $"{tap * 16} + {v * 16} * Taps")}));");
                         for (int u = 0; u < p; u++)
                         {
-                            w.Line($"Vector512<float> x{u} = Vector512.Create({Unsafe}.Add(ref xt, o{u}));");
+                            w.Line($"Vector512<float> x{u}_{tap} = Vector512.Create({Unsafe}.Add(ref xc, o{u}{at})){(c.TapsPerInput == 1 ? ";" : $"; // tap ({(whole ? kh.ToString() : "kh")}, {kw})")}");
                             for (int v = 0; v < vectors; v++)
-                                w.Line($"acc{v}_{u} = Vector512.FusedMultiplyAdd(w{v}, x{u}, acc{v}_{u});");
+                                w.Line($"acc{v}_{u} = Vector512.FusedMultiplyAdd(w{v}_{tap}, x{u}_{tap}, acc{v}_{u});");
                         }
                     }
-                }
-                for (int u = 0; u < p; u++)
-                    for (int v = 0; v < vectors; v++)
-                        w.Line($"Vector512.StoreUnsafe(acc{v}_{u}, ref t0, (nuint)({(u * vectors + v) * 16}));");
-                w.Comment("Each position's channels to their planes" + (chain.HasSkip ? ", the skip added, then the activation." : chain.Activation is null ? "." : ", activated."));
-                using (w.Block($"for (int u = 0; u < {p}; u++)"))
+                if (!whole) w.Close();
+            }
+            if (chunk > 0)
+            {
+                using (w.Block("if (c1 < InPerGroup)"))
                 {
-                    w.Line("int row = (q0 + u) / ConvW, ox = (q0 + u) % ConvW;");
-                    using (w.Block($"for (int j = 0; j < {16 * vectors}; j++)"))
-                    {
-                        w.Line($"float acc = {Unsafe}.Add(ref t0, u * {16 * vectors} + j);");
-                        EmitPixelStore(w, chain, null);
-                    }
+                    w.Comment("Not the last pass: the accumulators wait in the group's buffer.");
+                    for (int u = 0; u < p; u++)
+                        w.Line(string.Join(" ", Enumerable.Range(0, vectors).Select(v => $"Vector512.StoreUnsafe(acc{v}_{u}, ref pt, (nuint)({(u * vectors + v) * 16}));")));
+                    w.Line("continue;");
                 }
             }
+            for (int u = 0; u < p; u++)
+                for (int v = 0; v < vectors; v++)
+                    w.Line($"Vector512.StoreUnsafe(acc{v}_{u}, ref t0, (nuint)({(u * vectors + v) * 16}));");
+            w.Comment("Each position's channels to their planes" + (chain.HasSkip ? ", the skip added, then the activation." : chain.Activation is null ? "." : ", activated."));
+            using (w.Block($"for (int u = 0; u < {p}; u++)"))
+            {
+                w.Line("int row = (q0 + u) / ConvW, ox = (q0 + u) % ConvW;");
+                using (w.Block($"for (int j = 0; j < {16 * vectors}; j++)"))
+                {
+                    w.Line($"float acc = {Unsafe}.Add(ref t0, u * {16 * vectors} + j);");
+                    EmitPixelStore(w, chain, null);
+                }
+            }
+            w.Close();
+            if (chunk > 0) { w.Close(); w.Close(); }
         }
     }
 

@@ -388,8 +388,10 @@ public sealed record ChainPlan(
     int BlocksPerTask = 1,
     bool RowPermute = false,
     int LanePositions = 0,
-    bool KeepsFolded = false)
+    bool KeepsFolded = false,
+    int LaneChunk = 0)
 {
+    // LaneChunk: input channels per pass of the lane kernel over a group of its tiles (0: one pass over every input channel).
     // KeepsFolded: the chain is part of an InvertedResidualPlan, whose load packs its own copy of the folded weights.
     /// <summary>The chain ends in a residual add: its methods take the skip tensor (of the output's shape) after x.</summary>
     public bool HasSkip => SkipParameter is not null;

@@ -639,7 +639,7 @@ public static class ModelPlanner
         if (lanePositions == 0) return plan;
         // A lane task runs 2–3 vectors' blocks, so a sample has fewer tasks (MobileNetV2's 160-channel projections: 4 of
         // 6, 6, 6 and 2 blocks): the row bands are planned again for that many, so 2 threads still get even work.
-        plan = plan with { LanePositions = lanePositions, BlocksPerTask = 2 * LaneVectors(plan.Conv!) };
+        plan = plan with { LanePositions = lanePositions, BlocksPerTask = 2 * LaneVectors(plan.Conv!), LaneChunk = LaneChunk(plan.Conv!) };
         return plan with { MaxRowBands = PlanMaxRowBands(plan, (plan.Conv!.BlocksPerSample + plan.BlocksPerTask - 1) / plan.BlocksPerTask) };
     }
 
@@ -647,14 +647,33 @@ public static class ModelPlanner
     public const int MaxLaneVectors = 3;
 
     /// <summary>
-    /// The most bytes of weights one lane tile reads (every input channel and tap of its 16 · vectors channels), read again
-    /// by each tile of positions: a quarter of this machine's 1 MB L2, so they are read from L2, not L3.
+    /// The most bytes of weights one pass of the lane kernel reads (its 16 · vectors channels' taps of the pass's input
+    /// channels), read again by each tile of positions of the pass: a quarter of this machine's 1 MB L2, so they come
+    /// from L2, not L3 or memory.
     /// </summary>
     public const int MaxLaneTileWeightBytes = 256 * 1024;
 
-    /// <summary>Vector512s of 16 output channels per lane tile: up to <see cref="MaxLaneVectors"/>, within <see cref="MaxLaneTileWeightBytes"/>.</summary>
-    public static int LaneVectors(ConvPlan c) =>
-        Math.Min(Math.Min(MaxLaneVectors, c.OutChannels / 16), (int)(MaxLaneTileWeightBytes / (16L * c.InPerGroup * c.TapsPerInput * sizeof(float))));
+    /// <summary>Vector512s of 16 output channels per lane tile: up to <see cref="MaxLaneVectors"/>.</summary>
+    public static int LaneVectors(ConvPlan c) => Math.Min(MaxLaneVectors, c.OutChannels / 16);
+
+    /// <summary>
+    /// Input channels per pass of the lane kernel (ChainPlan.LaneChunk), 0 for one pass: where a tile's weights for every
+    /// input channel pass <see cref="MaxLaneTileWeightBytes"/> (ResNet's 512-channel 3×3 convs on 7×7: 884 KB for 48
+    /// channels, re-read by each of the plane's 7 tiles), the reduction is cut into equal chunks that stay within it, and a
+    /// group of tiles runs chunk after chunk, keeping its accumulators in a buffer between them. Each output is still one
+    /// chain of fused multiply-adds over its input channels in order: the bits do not depend on the chunking.
+    /// </summary>
+    public static int LaneChunk(ConvPlan c)
+    {
+        long perChannel = 16L * LaneVectors(c) * c.TapsPerInput * sizeof(float);
+        if (perChannel * c.InPerGroup <= MaxLaneTileWeightBytes) return 0;
+        int most = Math.Max(1, (int)(MaxLaneTileWeightBytes / perChannel));
+        int chunks = (c.InPerGroup + most - 1) / most;
+        return (c.InPerGroup + chunks - 1) / chunks;
+    }
+
+    /// <summary>Floats of a lane task's buffer of accumulators between passes (LaneChunk): its group of tiles × positions × channels.</summary>
+    public const int LaneGroupFloats = 8192;
 
     /// <summary>
     /// Positions per tile of the lane kernel (ChainPlan.LanePositions), or 0 where it does not run: a dense stride-1 2d conv
@@ -662,9 +681,9 @@ public static class ModelPlanner
     /// out_channels a multiple of 16. With AVX-512 its tasks then compute 16 output channels per Vector512 (weights packed
     /// in blocks of 16 in an AVX-512 process: one load per tap) × 4–8 consecutive output positions (across rows), each input broadcast:
     /// every position computed is kept, where the flat kernel computes 64 positions for a 7×7 plane's 49 and drops 15.
-    /// The tile's positions are chosen to waste the fewest on the plane (7 on 7×7), never more than the plane holds. Not
-    /// where two vectors' weights pass <see cref="MaxLaneTileWeightBytes"/> (ResNet's 512-channel 3×3 convs on 7×7: 295 KB
-    /// for 16 channels, re-read by each of the 7 tiles; they keep the flat kernel, which reads a block's twice).
+    /// The tile's positions are chosen to waste the fewest on the plane (7 on 7×7), never more than the plane holds.
+    /// Where a tile's weights pass <see cref="MaxLaneTileWeightBytes"/>, it runs in passes over chunks of the input
+    /// channels (<see cref="LaneChunk"/>).
     /// </summary>
     public static int PlanLanePositions(ChainPlan chain)
     {
@@ -672,7 +691,7 @@ public static class ModelPlanner
             || c.StrideH != 1 || chain.ComputesStatistics || chain.TrainingForward || chain.Pool is not null || c.OutChannels % 16 != 0 || c.OutChannels < 32 || c.OutWidth >= 16)
             return 0;
         int positions = c.OutHeight * c.OutWidth, vectors = LaneVectors(c);
-        if (vectors < 2) return 0; // one vector of 16 channels: too few accumulators (or a tile's weights past L2)
+        if (vectors < 2) return 0; // one vector of 16 channels: too few accumulators
         // Where the flat kernel keeps most of what it computes (a 14×14 plane: 196 of 224), it stays: its tiles have 24
         // accumulators for 11 loads, the lane tiles 21 for 13 and a scalar store per output.
         if (c.Flat512 && positions >= MinLaneShare * c.FlatComputed) return 0;
