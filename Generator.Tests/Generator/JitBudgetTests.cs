@@ -64,6 +64,10 @@ public class JitBudgetTests
             C("c2d_k9_dw512_gn_silu", new[] { 512, 9, 64 }, new(512, 9, Padding: 4, Groups: 512), 2, new(Layer.GroupNorm, Groups: 32), act: Layer.SiLU),
             C("c2d_k11_c3to8_bn_relu", new[] { 3, 12, 48 }, new(8, 11, Padding: 5), 2, folded: true, act: Layer.ReLU),
             C("c2d_k11_d2_c64to13_ln_gelu", new[] { 64, 21, 68 }, new(13, 11, Dilation: 2), 2, new(Layer.LayerNorm, Shape: new[] { 13, 1, 48 }), act: Layer.GELU, geluTanh: true),
+            // The lane kernel (rows under 16 columns) at its largest: ResNet's 512-channel 3×3 on 7×7 (the window unrolled
+            // whole, in passes over the input channels) and an 11×11 window (unrolled a kernel row at a time).
+            C("c2d_k3_c512to512_bn_relu_7_lanes", new[] { 512, 7, 7 }, new(512, 3, Padding: 1), 2, folded: true, act: Layer.ReLU),
+            C("c2d_k11_c512to48_bn_relu_7_lanes", new[] { 512, 7, 7 }, new(48, 11, Padding: 5), 2, folded: true, act: Layer.ReLU),
         }, Array.Empty<string>()),
         ["conv3d_k1-5"] = (new[]
         {
