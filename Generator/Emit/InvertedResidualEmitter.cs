@@ -64,9 +64,9 @@ internal static class InvertedResidualEmitter
         w.Line("/// <code>");
         w.Line($"/// why     the expanded tensor is {b.HiddenBytes / 1024} KB per sample; as three chains it is written whole and read back (from memory once it outgrows the cache), here {b.Kernel} rows of it at a time stay in a ring");
         w.Line($"/// layout  scratch is position-major: the {b.Hidden} hidden channels of one position are {b.HiddenPadded / 16} Vector512s ({b.HiddenPadded / 8} Vector256s), so every depthwise tap is a plain load at stride {b.Stride}");
-        w.Line($"/// expand  1×1 {b.InChannels} → {b.Hidden}, {NormText(e)}, {ActText(b.ExpandActivation)}: each input row once into the ring ({b.Kernel} rows of {b.RingWidth} positions, the padding columns zero); tiles of {b.ExpandTile} positions × {b.ExpandVectors} vectors ({b.ExpandTile256} × {b.ExpandVectors256} at Vector256), every input broadcast, weights loaded per input channel");
-        w.Line($"/// dw      {b.Kernel}×{b.Kernel} depthwise, stride {b.Stride}, padding {b.Padding}, {NormText(d)}, {ActText(b.DepthwiseActivation)}: one output row from the ring's {b.Kernel} rows (rows outside the input are zero rows); tiles of {b.DepthwiseTile} positions × {b.DepthwiseVectors} vectors ({b.DepthwiseTile256} × {b.DepthwiseVectors256}), the {b.Kernel * b.Kernel} taps unrolled, each input position of a window row loaded once for every output that reads it");
-        w.Line($"/// project 1×1 {b.Hidden} → {b.OutChannels}, {NormText(p)}{(b.Skip ? ", + skip" : "")}, {ActText(b.ProjectActivation)}: {b.ChunkRows} depthwise row(s) at a time, tiles of {b.ProjectTile} positions × {b.ProjectVectors} vectors of 16 output channels ({b.ProjectTile256} × {b.ProjectVectors256} of 8), stored channel by channel into the NCHW output");
+        w.Line($"/// expand  1×1 {b.InChannels} → {b.Hidden}, {NormText(e)}, {ActText(b.ExpandActivation)}: each input row once into the ring ({b.Kernel} rows of {b.RingWidth} positions, the padding columns zero); tiles of {b.Tiles512.ExpandTile} positions × {b.Tiles512.ExpandVectors} vectors ({b.Tiles256.ExpandTile} × {b.Tiles256.ExpandVectors} at Vector256), every input broadcast, weights loaded per input channel");
+        w.Line($"/// dw      {b.Kernel}×{b.Kernel} depthwise, stride {b.Stride}, padding {b.Padding}, {NormText(d)}, {ActText(b.DepthwiseActivation)}: one output row from the ring's {b.Kernel} rows (rows outside the input are zero rows); tiles of {b.Tiles512.DepthwiseTile} positions × {b.Tiles512.DepthwiseVectors} vectors ({b.Tiles256.DepthwiseTile} × {b.Tiles256.DepthwiseVectors}), the {b.Kernel * b.Kernel} taps unrolled, each input position of a window row loaded once for every output that reads it");
+        w.Line($"/// project 1×1 {b.Hidden} → {b.OutChannels}, {NormText(p)}{(b.Skip ? ", + skip" : "")}, {ActText(b.ProjectActivation)}: {b.ChunkRows} depthwise row(s) at a time, tiles of {b.Tiles512.ProjectTile} positions × {b.Tiles512.ProjectVectors} vectors of 16 output channels ({b.Tiles256.ProjectTile} × {b.Tiles256.ProjectVectors} of 8), stored channel by channel into the NCHW output");
         w.Line($"/// threads tasks: batch × row bands (up to {b.MaxRowBands} per sample, chosen per call from the threads); a band expands the {System.Math.Max(0, b.Kernel - b.Stride)} halo row(s) above it again. Every output is computed by the same operations in every band, so results are the same for every thread count");
         w.Line($"/// work    {b.Macs:N0} multiply-adds per sample");
         w.Line("/// </code>");
@@ -156,16 +156,18 @@ internal static class InvertedResidualEmitter
     /// A vector width the kernel runs at: Vector512 (16 channels per vector, 32 registers: tiles of up to 24 accumulators)
     /// or Vector256 (8 per vector, 16 registers: up to 12), with the plan's tiles for it.
     /// </summary>
-    private sealed record Width(int Lanes, string V, int ExpandTile, int ExpandVectors, int DepthwiseTile, int DepthwiseVectors, int ProjectTile, int ProjectVectors)
+    private sealed record Width(int Lanes, string V, BlockTiles Tiles)
     {
         public string Suffix => "_V" + (Lanes * 32);
+        public int ExpandTile => Tiles.ExpandTile;
+        public int ExpandVectors => Tiles.ExpandVectors;
+        public int DepthwiseTile => Tiles.DepthwiseTile;
+        public int DepthwiseVectors => Tiles.DepthwiseVectors;
+        public int ProjectTile => Tiles.ProjectTile;
+        public int ProjectVectors => Tiles.ProjectVectors;
     }
 
-    private static Width[] Widths(InvertedResidualPlan b) => new[]
-    {
-        new Width(16, "Vector512", b.ExpandTile, b.ExpandVectors, b.DepthwiseTile, b.DepthwiseVectors, b.ProjectTile, b.ProjectVectors),
-        new Width(8, "Vector256", b.ExpandTile256, b.ExpandVectors256, b.DepthwiseTile256, b.DepthwiseVectors256, b.ProjectTile256, b.ProjectVectors256),
-    };
+    private static Width[] Widths(InvertedResidualPlan b) => new[] { new Width(16, "Vector512", b.Tiles512), new Width(8, "Vector256", b.Tiles256) };
 
     private static void EmitLayers(SourceWriter w, InvertedResidualPlan b, Width x)
     {

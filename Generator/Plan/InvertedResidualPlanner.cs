@@ -96,9 +96,9 @@ public static class InvertedResidualPlanner
             BlockName(e, p), i, i + 1, i + 2,
             ce.InChannels, hidden, cp.OutChannels, inH, inW, kernel, stride, outH, outW,
             e.Activation, d.Activation, p.Activation, p.HasSkip,
-            expandTile, expandVectors, depthwiseTile, depthwiseVectors, projectTile, projectVectors,
-            chunkRows, maxBands,
-            expandTile256, expandVectors256, depthwiseTile256, depthwiseVectors256, projectTile256, projectVectors256);
+            new BlockTiles(expandTile, expandVectors, depthwiseTile, depthwiseVectors, projectTile, projectVectors),
+            new BlockTiles(expandTile256, expandVectors256, depthwiseTile256, depthwiseVectors256, projectTile256, projectVectors256),
+            chunkRows, maxBands);
     }
 
     /// <summary>A 2d conv chain with a folded norm (or none) and nothing else the block kernel would have to do.</summary>

@@ -494,10 +494,9 @@ public sealed record ConcatPart(int Source, int Offset, int Size, bool Direct);
 /// either, the three chains run.
 /// </summary>
 /// <remarks>
-/// Tiles: <see cref="ExpandTile"/> positions × <see cref="ExpandVectors"/> Vector512s of 16 hidden channels (likewise
-/// <see cref="DepthwiseTile"/>/<see cref="DepthwiseVectors"/>, <see cref="ProjectTile"/>/<see cref="ProjectVectors"/>), and
-/// the *256 ones for Vector256s of 8 (a CPU without AVX-512 has 16 vector registers, not 32);
-/// the last tile of a row is shifted back to end at the row's end (it recomputes a few positions, identically).
+/// Tiles: <see cref="Tiles512"/> for Vector512s of 16 channels, <see cref="Tiles256"/> for Vector256s of 8 (a CPU without
+/// AVX-512 has 16 vector registers, not 32); the last tile of a row is shifted back to end at the row's end (it
+/// recomputes a few positions, identically).
 /// <see cref="ChunkRows"/> depthwise rows are projected at once; <see cref="MaxRowBands"/>: the most bands per sample
 /// the rows split into for threads (each band expands its own halo rows, so bands are kept long enough that this costs
 /// little).
@@ -509,9 +508,8 @@ public sealed record InvertedResidualPlan(
     int InHeight, int InWidth, int Kernel, int Stride, int OutHeight, int OutWidth,
     ActivationSpec? ExpandActivation, ActivationSpec? DepthwiseActivation, ActivationSpec? ProjectActivation,
     bool Skip,
-    int ExpandTile, int ExpandVectors, int DepthwiseTile, int DepthwiseVectors, int ProjectTile, int ProjectVectors,
-    int ChunkRows, int MaxRowBands,
-    int ExpandTile256, int ExpandVectors256, int DepthwiseTile256, int DepthwiseVectors256, int ProjectTile256, int ProjectVectors256)
+    BlockTiles Tiles512, BlockTiles Tiles256,
+    int ChunkRows, int MaxRowBands)
 {
     /// <summary>The depthwise conv's zero padding on each side (kernel_size // 2, PyTorch's "same" for an odd kernel).</summary>
     public int Padding => Kernel / 2;
@@ -525,6 +523,12 @@ public sealed record InvertedResidualPlan(
     /// <summary>Multiply-adds of one sample (the three convs).</summary>
     public long Macs => (long)InHeight * InWidth * InChannels * Hidden + (long)OutHeight * OutWidth * Hidden * (Kernel * Kernel + OutChannels);
 }
+
+/// <summary>
+/// The register tiles of an inverted-residual block kernel at one vector width: each step's positions per tile × vectors of
+/// channels per tile (expansion: hidden channels; depthwise: hidden channels; projection: output channels).
+/// </summary>
+public sealed record BlockTiles(int ExpandTile, int ExpandVectors, int DepthwiseTile, int DepthwiseVectors, int ProjectTile, int ProjectVectors);
 
 /// <summary>
 /// The whole model: its chains in declaration order (a topological order of the graph), the step of each, and the
