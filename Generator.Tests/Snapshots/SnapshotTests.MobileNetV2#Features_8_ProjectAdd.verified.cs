@@ -273,7 +273,7 @@ namespace FusedNorm.Generated
                     ref float xc = ref Unsafe.Add(ref x, ic * InD * InH * InW); // input channel ic, relative to each window
                     ref float wc = ref Unsafe.Add(ref w, ic * 16); // the first 16 channels' taps; the next 16's are 16 · Taps further
                     // The weights 8 input channels on, asked for now: at batch 1 they come from memory, one pass per call.
-                    Prefetch.ToL2(ref Unsafe.Add(ref wc, 128));
+                    Prefetch.ToL2(ref wc, 128);
                     Vector512<float> w0_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0));
                     Vector512<float> x0_0 = Vector512.Create(Unsafe.Add(ref xc, o0));
                     acc0_0 = Vector512.FusedMultiplyAdd(w0_0, x0_0, acc0_0);
@@ -330,8 +330,8 @@ namespace FusedNorm.Generated
                     ref float xc = ref Unsafe.Add(ref x, ic * InD * InH * InW); // input channel ic, relative to each window
                     ref float wc = ref Unsafe.Add(ref w, ic * 16); // the first 16 channels' taps; the next 16's are 16 · Taps further
                     // The weights 8 input channels on, asked for now: at batch 1 they come from memory, one pass per call.
-                    Prefetch.ToL2(ref Unsafe.Add(ref wc, 128));
-                    Prefetch.ToL2(ref Unsafe.Add(ref wc, 128 + 16 * Taps));
+                    Prefetch.ToL2(ref wc, 128);
+                    Prefetch.ToL2(ref wc, 128 + 16 * Taps);
                     Vector512<float> w0_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0));
                     Vector512<float> w1_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0 + 16 * Taps));
                     Vector512<float> x0_0 = Vector512.Create(Unsafe.Add(ref xc, o0));
@@ -403,9 +403,9 @@ namespace FusedNorm.Generated
                     ref float xc = ref Unsafe.Add(ref x, ic * InD * InH * InW); // input channel ic, relative to each window
                     ref float wc = ref Unsafe.Add(ref w, ic * 16); // the first 16 channels' taps; the next 16's are 16 · Taps further
                     // The weights 8 input channels on, asked for now: at batch 1 they come from memory, one pass per call.
-                    Prefetch.ToL2(ref Unsafe.Add(ref wc, 128));
-                    Prefetch.ToL2(ref Unsafe.Add(ref wc, 128 + 16 * Taps));
-                    Prefetch.ToL2(ref Unsafe.Add(ref wc, 128 + 32 * Taps));
+                    Prefetch.ToL2(ref wc, 128);
+                    Prefetch.ToL2(ref wc, 128 + 16 * Taps);
+                    Prefetch.ToL2(ref wc, 128 + 32 * Taps);
                     Vector512<float> w0_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0));
                     Vector512<float> w1_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0 + 16 * Taps));
                     Vector512<float> w2_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0 + 32 * Taps));

@@ -1013,7 +1013,7 @@ internal static class ConvEmitter
                     w.Comment($"The weights {LanePrefetchChannels} input channels on, asked for now: at batch 1 they come from memory, one pass per call.");
                     for (int v = 0; v < vectors; v++)
                         for (int line = 0; line < c.TapsPerInput; line++)
-                            w.Line($"Prefetch.ToL2(ref {Unsafe}.Add(ref wc, {LanePrefetchChannels * c.TapsPerInput * 16 + line * 16}{(v == 0 ? "" : $" + {v * 16} * Taps")}));");
+                            w.Line($"Prefetch.ToL2(ref wc, {LanePrefetchChannels * c.TapsPerInput * 16 + line * 16}{(v == 0 ? "" : $" + {v * 16} * Taps")});");
                 }
                 for (int kh = 0; kh < (whole ? c.KernelH : 1); kh++)
                     for (int kw = 0; kw < k; kw++)

@@ -11,10 +11,15 @@ namespace FusedNorm.Kernels;
 /// </summary>
 public static unsafe class Prefetch
 {
-    /// <summary>Asks for the cache line holding <paramref name="value"/> to be brought into L2 (and the levels below it).</summary>
+    /// <summary>
+    /// Asks for the cache line holding the float <paramref name="offset"/> elements after <paramref name="origin"/> to be
+    /// brought into L2 (and the levels below it). The address is formed as an unmanaged pointer, never as a managed
+    /// reference: the kernels ask for lines ahead of where they read, which may lie past the end of the array, and a
+    /// reference outside its object is not something the GC may ever see.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ToL2(ref float value)
+    public static void ToL2(ref float origin, nint offset)
     {
-        if (Sse.IsSupported) Sse.Prefetch1(Unsafe.AsPointer(ref value));
+        if (Sse.IsSupported) Sse.Prefetch1((float*)Unsafe.AsPointer(ref origin) + offset);
     }
 }

@@ -222,8 +222,8 @@ public static class Winograd
             ref float uc = ref u;
             for (int c = 0; c < channels; c++)
             {
-                Prefetch.ToL2(ref Unsafe.Add(ref uc, next));
-                Prefetch.ToL2(ref Unsafe.Add(ref uc, next + second));
+                Prefetch.ToL2(ref uc, next);
+                Prefetch.ToL2(ref uc, next + second);
                 Vector512<float> w0 = Vector512.LoadUnsafe(ref uc), w1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref uc, second));
                 Vector512<float> x = Vector512.Create(vc);
                 a0 = Vector512.FusedMultiplyAdd(x, w0, a0); b0 = Vector512.FusedMultiplyAdd(x, w1, b0);
@@ -259,8 +259,8 @@ public static class Winograd
             ref float uc = ref u;
             for (int c = 0; c < channels; c++)
             {
-                Prefetch.ToL2(ref Unsafe.Add(ref uc, next));
-                Prefetch.ToL2(ref Unsafe.Add(ref uc, next + second));
+                Prefetch.ToL2(ref uc, next);
+                Prefetch.ToL2(ref uc, next + second);
                 Vector512<float> w0 = Vector512.LoadUnsafe(ref uc), w1 = Vector512.LoadUnsafe(ref Unsafe.Add(ref uc, second));
                 Vector512<float> x = Vector512.Create(vc);
                 a0 = Vector512.FusedMultiplyAdd(x, w0, a0); b0 = Vector512.FusedMultiplyAdd(x, w1, b0);
