@@ -149,9 +149,9 @@ namespace FusedNorm.Generated
                     int pair = Math.Min(2, panelEnd - panel);
                     for (int xi = 0; xi < 36; xi++)
                         if (pair == 2)
-                            Winograd.MultiplyPair(ref Unsafe.Add(ref v, xi * VPitch), InC, ref Unsafe.Add(ref w0, (panel * 36 + xi * 2) * InC * 16), ref Unsafe.Add(ref m, xi * MPitch), ref Unsafe.Add(ref m, (36 + xi) * MPitch), tiles);
+                            Winograd.MultiplyPair(ref Unsafe.Add(ref v, xi * VPitch), InC, ref Unsafe.Add(ref w0, WinogradWeights.PanelOffset(panel, xi, Panels, InC)), ref Unsafe.Add(ref m, xi * MPitch), ref Unsafe.Add(ref m, (36 + xi) * MPitch), tiles);
                         else
-                            Winograd.Multiply(ref Unsafe.Add(ref v, xi * VPitch), InC, ref Unsafe.Add(ref w0, (panel * 36 + xi) * InC * 16), ref Unsafe.Add(ref m, xi * MPitch), tiles); // the last panel, alone in its pair
+                            Winograd.Multiply(ref Unsafe.Add(ref v, xi * VPitch), InC, ref Unsafe.Add(ref w0, WinogradWeights.PanelOffset(panel, xi, Panels, InC)), ref Unsafe.Add(ref m, xi * MPitch), tiles); // the last panel, alone in its pair
                     for (int half = 0; half < pair; half++)
                     {
                         ref float mh = ref Unsafe.Add(ref m, half * 36 * MPitch);

@@ -101,9 +101,9 @@ internal static class WinogradEmitter
                     w.Line("int pair = Math.Min(2, panelEnd - panel);");
                     w.Line("for (int xi = 0; xi < 36; xi++)");
                     w.Line("    if (pair == 2)");
-                    w.Line($"        Winograd.MultiplyPair(ref {Unsafe}.Add(ref v, xi * VPitch), InC, ref {Unsafe}.Add(ref w0, (panel * 36 + xi * 2) * InC * 16), ref {Unsafe}.Add(ref m, xi * MPitch), ref {Unsafe}.Add(ref m, (36 + xi) * MPitch), tiles);");
+                    w.Line($"        Winograd.MultiplyPair(ref {Unsafe}.Add(ref v, xi * VPitch), InC, ref {Unsafe}.Add(ref w0, WinogradWeights.PanelOffset(panel, xi, Panels, InC)), ref {Unsafe}.Add(ref m, xi * MPitch), ref {Unsafe}.Add(ref m, (36 + xi) * MPitch), tiles);");
                     w.Line("    else");
-                    w.Line($"        Winograd.Multiply(ref {Unsafe}.Add(ref v, xi * VPitch), InC, ref {Unsafe}.Add(ref w0, (panel * 36 + xi) * InC * 16), ref {Unsafe}.Add(ref m, xi * MPitch), tiles); // the last panel, alone in its pair");
+                    w.Line($"        Winograd.Multiply(ref {Unsafe}.Add(ref v, xi * VPitch), InC, ref {Unsafe}.Add(ref w0, WinogradWeights.PanelOffset(panel, xi, Panels, InC)), ref {Unsafe}.Add(ref m, xi * MPitch), tiles); // the last panel, alone in its pair");
                     using (w.Block("for (int half = 0; half < pair; half++)"))
                     {
                         w.Line($"{Ref} mh = ref {Unsafe}.Add(ref m, half * 36 * MPitch);");

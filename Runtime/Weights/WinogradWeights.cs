@@ -29,9 +29,8 @@ public static class WinogradWeights
     /// <summary>
     /// Conv weight [outC, inC, 3, 3] → U laid out by pairs of output blocks of 16 channels (the GEMM runs two at once; the
     /// last pair is one block when outC / 16 is odd): [pair][position ξ (36)][block of the pair][input channel][16 outputs].
-    /// The GEMM of position ξ for block b = p + half of the pair starting at block p (k blocks) reads the inC × 16 panel at
-    /// (p · 36 + ξ · k + half) · inC · 16, so a pair's 36 GEMMs read one contiguous stream (the hardware prefetcher follows
-    /// it; at batch 1 on small planes these weights come from memory). Computed in double and rounded once.
+    /// The GEMM of position ξ for block b reads the inC × 16 panel at <see cref="PanelOffset"/>, so a pair's 36 GEMMs read
+    /// one contiguous stream (at batch 1 on small planes these weights come from memory). Computed in double and rounded once.
     /// </summary>
     public static float[] Pack(float[] weight, int outChannels, int inChannels)
     {
@@ -46,11 +45,24 @@ public static class WinogradWeights
             for (int ic = 0; ic < inChannels; ic++)
             {
                 Transform(weight, (oc * inChannels + ic) * 9, u);
-                int b = oc / Block, lane = oc % Block, first = b - b % 2, pair = Math.Min(2, blocks - first);
+                int b = oc / Block, lane = oc % Block;
                 for (int xi = 0; xi < Positions; xi++)
-                    packed[(((first * Positions + xi * pair + b - first) * inChannels) + ic) * Block + lane] = (float)u[xi / 6, xi % 6];
+                    packed[PanelOffset(b, xi, blocks, inChannels) + ic * Block + lane] = (float)u[xi / 6, xi % 6];
             }
         return packed;
+    }
+
+    /// <summary>
+    /// Where the inC × 16 panel of output block <paramref name="block"/> at transform position <paramref name="position"/>
+    /// starts in the packed weights of <paramref name="blocks"/> blocks: (p · 36 + ξ · k + block − p) · inC · 16 for the pair
+    /// starting at block p = block − block mod 2, of k = min(2, blocks − p) blocks. The one statement of the layout: the
+    /// packing and the generated GEMM calls both ask here.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static int PanelOffset(int block, int position, int blocks, int inChannels)
+    {
+        int first = block - block % 2, pair = Math.Min(2, blocks - first);
+        return (first * Positions + position * pair + block - first) * inChannels * Block;
     }
 
     /// <summary>U = G g Gᵀ of the 3×3 window at <paramref name="offset"/> (row-major).</summary>
