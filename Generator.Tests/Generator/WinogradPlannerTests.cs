@@ -6,7 +6,7 @@ using Xunit;
 
 namespace FusedNorm.Tests.Generator;
 
-/// <summary>Where the plan runs a conv that asks for Winograd = true as Winograd F(4×4, 3×3), and where it keeps the direct kernel (no Roslyn).</summary>
+/// <summary>Where the plan runs a 3×3 conv as Winograd F(4×4, 3×3) or F(2×2, 3×3), and where it keeps the direct kernel (no Roslyn).</summary>
 public class WinogradPlannerTests
 {
     private static readonly TypeDeclarationSpec Type = new("T", "Net", "class", EquatableArray<string>.Empty, true);
@@ -47,7 +47,8 @@ public class WinogradPlannerTests
 
     [Theory]
     [InlineData(32, 56, 64, "the plan picks Winograd from 64 of each")] // below the measured channel counts
-    [InlineData(64, 7, 64, "Winograd needs at least 8×8")]              // ResNet layer4's plane
+    [InlineData(128, 7, 128, "F(2×2, 3×3) for planes under 8×8 from 256 channels")] // a small plane: F(2×2) only from 256 channels
+    [InlineData(512, 4, 512, "Winograd needs at least 5×5")]            // too few tiles even of 2×2
     [InlineData(64, 56, 40, "not a multiple of 16")]
     public void Not_written_the_plan_keeps_the_direct_kernel_says_why_in_the_plan_and_reports_nothing(int inC, int size, int outC, string why)
     {
@@ -80,6 +81,27 @@ public class WinogradPlannerTests
         Assert.Equal(System.Math.Max(1, tilesH / WinogradPlanner.MinTasksPerSample), w.TransformRows);
     }
 
+    [Theory]
+    [InlineData(512, 7, 512, 4, 4, 16, 4, false)] // ResNet layer4: 16 tiles of 2×2 (the last row and column partial), 4 chunks of the 16 pairs
+    [InlineData(256, 5, 256, 3, 3, 16, 4, false)] // 9 tiles: one group
+    [InlineData(64, 7, 64, 4, 4, 8, 2, true)]     // asked for (Winograd = true) below the channels the plan picks it from; 2 pairs, so 2 groups of 8 for 4 tasks
+    public void Planes_under_8x8_run_as_Winograd_F2x2(int inC, int size, int outC, int tilesH, int tilesW, int groupTiles, int chunks, bool asked)
+    {
+        WinogradPlan? w = Plan(new[] { inC, size, size }, Conv(outC, winograd: asked ? WinogradChoice.On : WinogradChoice.Auto)).Winograd;
+        Assert.NotNull(w);
+        Assert.Equal((2, 16, "F(2×2,3×3)"), (w!.Tile, w.Positions, w.Algorithm));
+        Assert.Equal((tilesH, tilesW, groupTiles, chunks, outC / 16), (w.TilesH, w.TilesW, w.GroupTiles, w.ChannelChunks, w.Panels));
+        Assert.Equal(asked, w.Asked);
+        Assert.Equal(w.TransformRows * 2 + 2, w.CopyRows); // 4-row windows of 2-row tiles
+    }
+
+    [Fact]
+    public void An_8x8_plane_runs_F4x4()
+    {
+        WinogradPlan? w = Plan(new[] { 64, 8, 8 }, Conv(64)).Winograd;
+        Assert.Equal((4, 36, 2, 2), (w!.Tile, w.Positions, w.TilesH, w.TilesW));
+    }
+
     [Fact]
     public void Padding_0_runs_as_Winograd_on_the_smaller_plane()
     {
@@ -96,7 +118,7 @@ public class WinogradPlannerTests
     [InlineData(16, 14, 64, 3, 1, 1, 1)]  // too few input channels
     [InlineData(64, 14, 16, 3, 1, 1, 1)]  // too few output channels
     [InlineData(64, 14, 40, 3, 1, 1, 1)]  // output channels not a multiple of 16
-    [InlineData(512, 7, 512, 3, 1, 1, 1)] // a 7×7 plane: mostly partial tiles
+    [InlineData(512, 4, 512, 3, 1, 1, 1)] // a 4×4 plane: 4 tiles even of 2×2
     public void Other_convs_keep_the_direct_kernel(int inC, int size, int outC, int kernel, int stride, int dilation, int padding)
     {
         var (conv, diagnostics) = PlanWithDiagnostics(new[] { inC, size, size }, Conv(outC, kernel, stride, padding, dilation));

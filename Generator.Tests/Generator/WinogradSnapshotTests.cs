@@ -5,8 +5,9 @@ using Xunit;
 namespace FusedNorm.Tests.Generator;
 
 /// <summary>
-/// The generated source of Winograd F(4×4, 3×3) chains, compared with Snapshots/*.verified.cs: the residual block's second
-/// conv (+ skip, ReLU in the store) and a chain with SiLU on the tile in vectors, 17×12 (partial tiles), no norm.
+/// The generated source of Winograd chains, compared with Snapshots/*.verified.cs: the residual block's second conv (+ skip,
+/// ReLU in the store) as F(4×4, 3×3) on 15×15 and as F(2×2, 3×3) on 7×7, and a chain with SiLU on the tile in vectors,
+/// 17×12 (partial tiles), no norm.
 /// </summary>
 public class WinogradSnapshotTests
 {
@@ -26,5 +27,15 @@ public class WinogradSnapshotTests
         Assert.Empty(run.CompileErrors);
         var generated = Assert.Single(run.Sources, s => s.HintName.EndsWith(".Chain.g.cs"));
         Snapshot.Verify("SnapshotTests.Winograd#Chain_c32_17x12_silu", generated.SourceText.ToString());
+    }
+
+    [Fact]
+    public void Residual_conv_on_a_7x7_plane_runs_F2x2()
+    {
+        var run = GeneratorHarness.RunGenerator(Numerics.WinogradTests.Block.Replace("[Model(64, 15, 15)]", "[Model(64, 7, 7)]"));
+        Assert.Empty(run.CompileErrors);
+        var generated = Assert.Single(run.Sources, s => s.HintName == "Wino.Block.Conv2.g.cs");
+        Assert.Contains("Winograd F(2×2,3×3), not the direct kernel", generated.SourceText.ToString());
+        Snapshot.Verify("SnapshotTests.Winograd#Wino.Block7.Conv2", generated.SourceText.ToString());
     }
 }

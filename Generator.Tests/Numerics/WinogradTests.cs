@@ -22,9 +22,9 @@ public class WinogradTests
     private readonly ITestOutputHelper _output;
     public WinogradTests(ITestOutputHelper output) => _output = output;
 
-    /// <summary>The generated source of <paramref name="source"/>'s chains, one string per chain file that runs Winograd.</summary>
-    private static int WinogradKernels(string source) =>
-        GeneratorHarness.RunGenerator(source).Sources.Count(s => s.SourceText.ToString().Contains("Winograd F(4×4,3×3), not the direct kernel"));
+    /// <summary>How many of <paramref name="source"/>'s chain files run Winograd (<paramref name="algorithm"/>: F(4×4,3×3) or F(2×2,3×3)).</summary>
+    private static int WinogradKernels(string source, string algorithm = "F(4×4,3×3)") =>
+        GeneratorHarness.RunGenerator(source).Sources.Count(s => s.SourceText.ToString().Contains($"Winograd {algorithm}, not the direct kernel"));
 
     [Theory]
     [MemberData(nameof(WinogradCases.Names), MemberType = typeof(WinogradCases))]
@@ -115,12 +115,18 @@ public class WinogradTests
     /// Shapes the plan picks Winograd for by itself (no Winograd argument) that reach the two-step kernel's edges: an odd
     /// panel after the pairs and a group of 4 tiles (80 channels, 60 tiles in groups of 56), a last transform band of one
     /// tile row and a group of 3 tiles (9 × 3 tiles, padding 0), 100 tiles in one group (12 blocks of 8, then the 4-tile
-    /// block), partial tiles on both edges, batch 1–3. Against the scalar reference, and the same bits at 1, 2 and 3 threads.
+    /// block), partial tiles on both edges, batch 1–3. Planes under 8×8 run F(2×2, 3×3): ResNet's layer4 (512 channels on
+    /// 7×7: 16 tiles in two GEMM blocks of 8), an odd panel (272 channels) with partial 2×2 tiles on both edges at batch 2, a
+    /// 6×5 plane (3 × 3 tiles, padding 0: a GEMM block of 8 and one tile alone). Against the scalar reference, and the same bits at 1, 2 and 3
+    /// threads.
     /// </summary>
     [Theory]
     [InlineData(64, 80, 22, 37, 1, 3)]
     [InlineData(72, 64, 37, 12, 0, 2)]
     [InlineData(96, 128, 40, 40, 1, 1)]
+    [InlineData(512, 512, 7, 7, 1, 1)]
+    [InlineData(256, 272, 7, 7, 1, 2)]
+    [InlineData(256, 256, 8, 7, 0, 1)]
     public void Shapes_the_plan_runs_as_Winograd_match_the_reference(int inC, int outC, int height, int width, int padding, int batch)
     {
         string source = $$"""
@@ -135,7 +141,9 @@ public class WinogradTests
                 public partial void Conv(ReadOnlySpan<float> x, Span<float> y, int batch);
             }
             """;
-        Assert.Equal(1, WinogradKernels(source)); // chosen by the plan, not asked for
+        int outH = height + 2 * padding - 2, outW = width + 2 * padding - 2;
+        string algorithm = outH >= 8 && outW >= 8 ? "F(4×4,3×3)" : "F(2×2,3×3)";
+        Assert.Equal(1, WinogradKernels(source, algorithm)); // chosen by the plan, not asked for
         var random = new Random(1400 + inC + outC + height);
         var writer = new SafeTensorsWriter();
         float[] x = Uniform(random, batch * inC * height * width, -2, 2);
@@ -144,7 +152,6 @@ public class WinogradTests
         float[] g = Uniform(random, outC, 0.5, 1.5), b = Uniform(random, outC, -0.5, 0.5), m = Uniform(random, outC, -0.3, 0.3), v = Uniform(random, outC, 0.5, 2);
         writer.Add("conv.weight", w, outC, inC, 3, 3);
         writer.Add("bn.weight", g, outC); writer.Add("bn.bias", b, outC); writer.Add("bn.running_mean", m, outC); writer.Add("bn.running_var", v, outC);
-        int outH = height + 2 * padding - 2, outW = width + 2 * padding - 2;
         float[] expected = Reference.Activation(
             Reference.BatchNormEval(Reference.ConvNd(x, batch, inC, new[] { height, width }, w, null, outC, 1, 3, 1, padding, 1), batch, outC, outH * outW, g, b, m, v, 1e-5),
             Layer.ReLU);
@@ -156,7 +163,7 @@ public class WinogradTests
         {
             Parallelism.MaxDegree = degree;
             float[] actual = model.Forward(x, batch);
-            Tolerance.AssertClose(expected, actual, $"{inC}→{outC} on {height}×{width}, padding {padding}, batch {batch}, at {degree} thread(s)");
+            Tolerance.AssertClose(expected, actual, $"{algorithm}: {inC}→{outC} on {height}×{width}, padding {padding}, batch {batch}, at {degree} thread(s)");
             if (first is null) first = actual;
             else Assert.Equal(first, actual);
         }
@@ -186,12 +193,12 @@ public class WinogradTests
         }
     }
 
-    /// <summary>One 3×3 conv, 64 → 64 channels on 16×16, with a bias and nothing after it.</summary>
+    /// <summary>One 3×3 conv, 64 → 64 channels on SIZE×SIZE, with a bias and nothing after it.</summary>
     private const string Plain = """
         using System;
         using FusedNorm;
         namespace Wino;
-        [Model(64, 16, 16)]
+        [Model(64, SIZE, SIZE)]
         public sealed partial class Plain
         {
             [Fuse(Layer.Conv2d)]
@@ -206,18 +213,21 @@ public class WinogradTests
     /// proportional to), stays below 1e-5 (measured: 1.7e-6). Also checked: the error relative to the output itself where
     /// the output is not a cancellation (|y| ≥ 10 % of that scale) stays below 1e-4.
     /// </summary>
-    [Fact]
-    public void Large_magnitude_inputs_stay_within_the_transform_error_bound()
+    [Theory]
+    [InlineData(16, "F(4×4,3×3)")]
+    [InlineData(7, "F(2×2,3×3)")]
+    public void Large_magnitude_inputs_stay_within_the_transform_error_bound(int size, string algorithm)
     {
-        Assert.Equal(1, WinogradKernels(Plain));
+        string plain = Plain.Replace("SIZE", size.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(1, WinogradKernels(plain, algorithm));
         var random = new Random(1302);
-        const int batch = 1, c = 64, size = 16;
+        const int batch = 1, c = 64;
         float[] x = Uniform(random, batch * c * size * size, -1e4, 1e4);
         float[] w = Uniform(random, c * c * 9, -4, 4), b = Uniform(random, c, -100, 100);
         var writer = new SafeTensorsWriter();
         writer.Add("conv.weight", w, c, c, 3, 3);
         writer.Add("conv.bias", b, c);
-        CompiledModel model = CompiledModel.Compile(Plain, "Wino.Plain");
+        CompiledModel model = CompiledModel.Compile(plain, "Wino.Plain");
         model.LoadWeights(SafeTensorsFile.FromBytes(writer.ToArray()));
         float[] actual = model.Forward(x, batch);
         float[] expected = Reference.ConvNd(x, batch, c, new[] { size, size }, w, b, c, 1, 3, 1, 1, 1);
@@ -229,7 +239,7 @@ public class WinogradTests
             worstScaled = Math.Max(worstScaled, error / scale[i]);
             if (Math.Abs(expected[i]) >= 0.1 * scale[i]) worstRelative = Math.Max(worstRelative, error / Math.Abs(expected[i]));
         }
-        _output.WriteLine($"largest error / Σ|w·x| = {worstScaled:E2}; largest relative error where |y| ≥ 10 % of Σ|w·x|: {worstRelative:E2}");
+        _output.WriteLine($"{algorithm}: largest error / Σ|w·x| = {worstScaled:E2}; largest relative error where |y| ≥ 10 % of Σ|w·x|: {worstRelative:E2}");
         Assert.True(worstScaled < 1e-5, $"error / Σ|w·x| reached {worstScaled:E2}");
         Assert.True(worstRelative < 1e-4, $"relative error reached {worstRelative:E2}");
     }

@@ -61,7 +61,7 @@ namespace FusedNorm.Generated
     /// conv    64×15×15 → 64×15×15, 3×3 window, stride 1, padding 1, dilation 1: Winograd F(4×4,3×3), not the direct kernel (Winograd = true):
     ///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (the shape allows it: 3×3 stride 1, groups 1, ≥ 32 in and out channels,
     ///         in channels a multiple of 8, out channels of 16, plane ≥ 8×8, an epilogue the tile store applies)
-    /// weights U = G g Gᵀ per (out, in) pair, once at load (after the norm is folded), in double, laid out [ξ][16-channel panel][in][16]
+    /// weights U = G g Gᵀ (6×6) per (out, in) pair, once at load (after the norm is folded), in double, laid out [pair of 16-channel panels][ξ][panel][in][16]
     /// input   step 1, (sample, band of 1 tile row(s)) tasks: the band's input rows copied with the channels interleaved by 8 (the padding, and the rows and columns the last tiles
     ///         reach past the input, are zeros), then Bᵀ d B of each 6×6 input tile, 8 channels per vector, into the call's V (4×4 tiles, 144 KB per sample), once
     /// gemm    per position ξ of 36: [tiles × in] · [in × 32] for two 16-channel panels at once (Vector512: 8 tiles × 32 channels of accumulators), [in × 16] for a last odd panel
@@ -92,7 +92,7 @@ namespace FusedNorm.Generated
         private const int VPitch = Tiles * InC + 16, VSize = 36 * VPitch, MPitch = GroupTiles * 16 + 16; // VSize: one sample's transformed input
         private const int CopySize = InC * CopyRows * CopyColumns, Scratch = 2 * 36 * MPitch + 16 * 16; // a transform task's copy; a GEMM task's M of two panels and one output tile
 
-        /// <summary>Packs weights [OutC, InC, 3, 3] (any norm already folded) as U = G g Gᵀ per (out, in) pair, laid out [pair of panels][ξ][panel of the pair][in][16]: each pair's GEMMs read one stream.</summary>
+        /// <summary>Packs weights [OutC, InC, 3, 3] (any norm already folded) as U = G g Gᵀ (6×6) per (out, in) pair, laid out [pair of panels][ξ][panel of the pair][in][16]: each pair's GEMMs read one stream.</summary>
         public static float[] PackWeights(float[] weight) => WinogradWeights.Pack(weight, OutC, InC);
 
         /// <summary>Two steps on the worker threads: (sample, band of tile rows) tasks transform the input into V once; then (sample, tile group, channel chunk) tasks run the GEMMs and store their tiles' outputs, epilogue applied.</summary>

@@ -5,16 +5,20 @@ using static FusedNorm.Generator.Emit.Format;
 namespace FusedNorm.Generator.Emit;
 
 /// <summary>
-/// The kernel of a conv chain the plan runs as Winograd F(4×4, 3×3) (<see cref="WinogradPlan"/>): weights transformed at
-/// load, then per task the input transform of a group of tiles, the 36 GEMMs per 16-channel panel and the output transform
-/// (Runtime's Kernels.Winograd), with the chain's epilogue (residual add, activation) and the store of each tile emitted here.
+/// The kernel of a conv chain the plan runs as Winograd F(4×4, 3×3) or F(2×2, 3×3) (<see cref="WinogradPlan"/>): weights
+/// transformed at load, then per task the input transform of a group of tiles, the 36 (16) GEMMs per 16-channel panel and
+/// the output transform (Runtime's Kernels.Winograd and Kernels.WinogradF2), with the chain's epilogue (residual add,
+/// activation) and the store of each tile emitted here.
 /// </summary>
 internal static class WinogradEmitter
 {
     private const string Ref = "ref float";
 
-    /// <summary>Kernel method names say the algorithm: Winograd F(4×4,3×3) of the chain's conv and epilogue.</summary>
-    public static string Name(ChainPlan chain) => $"WinogradF4x4_{Tag(chain)}";
+    /// <summary>Kernel method names say the algorithm: Winograd F(4×4,3×3) or F(2×2,3×3) of the chain's conv and epilogue.</summary>
+    public static string Name(ChainPlan chain) => $"WinogradF{chain.Conv!.Winograd!.Tile}x{chain.Conv.Winograd.Tile}_{Tag(chain)}";
+
+    /// <summary>The Runtime class with the plan's transforms.</summary>
+    private static string Transforms(WinogradPlan p) => p.Tile == 4 ? "Winograd" : "WinogradF2";
 
     public static void Emit(SourceWriter w, ChainPlan chain)
     {
@@ -23,19 +27,20 @@ internal static class WinogradEmitter
         w.Line($"private const int InC = {c.InChannels}, InH = {c.SourceHeight}, InW = {c.SourceWidth}, Padding = {c.CopyPadding}; // the caller's input, read as it is: the padding reads as zeros");
         w.Line($"private const int OutC = {c.OutChannels}, ConvH = {c.OutHeight}, ConvW = {c.OutWidth}, ConvSpatial = ConvH * ConvW;");
         w.Line("private const int XSize = InC * InH * InW; // one sample of the input");
-        w.Line($"private const int TilesH = {p.TilesH}, TilesW = {p.TilesW}, Tiles = TilesH * TilesW; // 4×4 output tiles{(c.OutHeight % 4 != 0 || c.OutWidth % 4 != 0 ? " (the last row or column of them partial)" : "")}");
+        int t = p.Tile, positions = p.Positions;
+        w.Line($"private const int TilesH = {p.TilesH}, TilesW = {p.TilesW}, Tiles = TilesH * TilesW; // {t}×{t} output tiles{(c.OutHeight % t != 0 || c.OutWidth % t != 0 ? " (the last row or column of them partial)" : "")}");
         w.Line($"private const int TransformRows = {p.TransformRows}, TransformTasks = {p.TransformTasks}; // step 1: tile rows per input-transform task, tasks per sample");
         w.Line($"private const int CopyRows = {p.CopyRows}, CopyColumns = {p.CopyColumns}; // the input rows and columns a transform task reads, copied with the channels interleaved by 8");
         w.Line($"private const int GroupTiles = {p.GroupTiles}, TileGroups = {p.TileGroups}; // step 2: tiles per GEMM task (each group streams its chunk's transformed weights once)");
         w.Line($"private const int Panels = {p.Panels}, Pairs = {p.Pairs}, ChannelChunks = {p.ChannelChunks}; // panels of 16 output channels, pairs of them; a GEMM task computes one chunk of the pairs");
         w.Line("// Floats per transform position of V (every tile × InC) and of M (a group's tiles × 16), each plus one cache line: pitches that are");
-        w.Line("// multiples of 4 KB would put the 36 positions of a tile in the same L1 sets (and make loads wait on unrelated stores).");
-        w.Line("private const int VPitch = Tiles * InC + 16, VSize = 36 * VPitch, MPitch = GroupTiles * 16 + 16; // VSize: one sample's transformed input");
-        w.Line("private const int CopySize = InC * CopyRows * CopyColumns, Scratch = 2 * 36 * MPitch + 16 * 16; // a transform task's copy; a GEMM task's M of two panels and one output tile");
+        w.Line($"// multiples of 4 KB would put the {positions} positions of a tile in the same L1 sets (and make loads wait on unrelated stores).");
+        w.Line($"private const int VPitch = Tiles * InC + 16, VSize = {positions} * VPitch, MPitch = GroupTiles * 16 + 16; // VSize: one sample's transformed input");
+        w.Line($"private const int CopySize = InC * CopyRows * CopyColumns, Scratch = 2 * {positions} * MPitch + 16 * {t * t}; // a transform task's copy; a GEMM task's M of two panels and one output tile");
         w.Line();
 
-        w.Line("/// <summary>Packs weights [OutC, InC, 3, 3] (any norm already folded) as U = G g Gᵀ per (out, in) pair, laid out [pair of panels][ξ][panel of the pair][in][16]: each pair's GEMMs read one stream.</summary>");
-        w.Line("public static float[] PackWeights(float[] weight) => WinogradWeights.Pack(weight, OutC, InC);");
+        w.Line($"/// <summary>Packs weights [OutC, InC, 3, 3] (any norm already folded) as U = G g Gᵀ ({p.Window}×{p.Window}) per (out, in) pair, laid out [pair of panels][ξ][panel of the pair][in][16]: each pair's GEMMs read one stream.</summary>");
+        w.Line(t == 4 ? "public static float[] PackWeights(float[] weight) => WinogradWeights.Pack(weight, OutC, InC);" : $"public static float[] PackWeights(float[] weight) => WinogradWeights.Pack(weight, OutC, InC, tile: {t});");
         w.Line();
 
         string skipSpan = chain.HasSkip ? "ReadOnlySpan<float> skip, " : "";
@@ -54,26 +59,27 @@ internal static class WinogradEmitter
             using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(v);");
         }
         w.Line();
-        EmitTransformTask(w);
+        EmitTransformTask(w, p);
         w.Line();
         EmitTask(w, chain);
         w.Line();
         EmitStore(w, chain);
     }
 
-    private static void EmitTransformTask(SourceWriter w)
+    private static void EmitTransformTask(SourceWriter w, WinogradPlan p)
     {
-        w.Line("/// <summary>Step 1, one task: the input rows of a band of tile rows copied with the channels interleaved by 8 (zeros for the padding and past the edges), then the input transform Bᵀ d B of each of its 6×6 input tiles into V[ξ][tile][in].</summary>");
+        int t = p.Tile;
+        w.Line($"/// <summary>Step 1, one task: the input rows of a band of tile rows copied with the channels interleaved by 8 (zeros for the padding and past the edges), then the input transform Bᵀ d B of each of its {p.Window}×{p.Window} input tiles into V[ξ][tile][in].</summary>");
         using (w.Block($"private static void TransformInput({Ref} x0, {Ref} v0, int task)"))
         {
             w.Line("int n = task / TransformTasks, tileRow0 = task % TransformTasks * TransformRows, tileRows = Math.Min(TransformRows, TilesH - tileRow0);");
-            w.Line("int first = tileRow0 * TilesW, rows = tileRows * 4 + 2;");
+            w.Line($"int first = tileRow0 * TilesW, rows = tileRows * {t} + 2;");
             w.Line("float[] copy = ArrayPool<float>.Shared.Rent(CopySize);");
             using (w.Block("try"))
             {
                 w.Line($"{Ref} c0 = ref MemoryMarshal.GetArrayDataReference(copy);");
-                w.Line($"Winograd.InterleaveRows(ref {Unsafe}.Add(ref x0, n * XSize), InC, InH, InW, Padding, tileRow0 * 4 - Padding, rows, CopyColumns, ref c0);");
-                w.Line($"Winograd.InputTiles(ref c0, InC, rows, CopyColumns, tileRow0, TilesW, first, tileRows * TilesW, VPitch, ref {Unsafe}.Add(ref v0, n * VSize + first * InC));");
+                w.Line($"Winograd.InterleaveRows(ref {Unsafe}.Add(ref x0, n * XSize), InC, InH, InW, Padding, tileRow0 * {t} - Padding, rows, CopyColumns, ref c0);");
+                w.Line($"{Transforms(p)}.InputTiles(ref c0, InC, rows, CopyColumns, tileRow0, TilesW, first, tileRows * TilesW, VPitch, ref {Unsafe}.Add(ref v0, n * VSize + first * InC));");
             }
             using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(copy);");
         }
@@ -81,7 +87,10 @@ internal static class WinogradEmitter
 
     private static void EmitTask(SourceWriter w, ChainPlan chain)
     {
-        w.Line("/// <summary>Step 2, one task: per pair of 16-channel panels of its chunk, the 36 GEMMs over its tile group's transformed input, then each tile's output transform and store.</summary>");
+        WinogradPlan p = chain.Conv!.Winograd!;
+        int t = p.Tile, positions = p.Positions;
+        string offsetTail = t == 4 ? "" : $", {positions}";
+        w.Line($"/// <summary>Step 2, one task: per pair of 16-channel panels of its chunk, the {positions} GEMMs over its tile group's transformed input, then each tile's output transform and store.</summary>");
         using (w.Block($"private static void {Name(chain)}({Ref} v0, {Ref} y0{ConvEmitter.SkipRef(chain, "s0")}, int task, KernelArguments a)"))
         {
             w.Line("int n = task / (TileGroups * ChannelChunks), group = task / ChannelChunks % TileGroups, chunk = task % ChannelChunks;");
@@ -94,25 +103,25 @@ internal static class WinogradEmitter
             using (w.Block("try"))
             {
                 w.Line($"{Ref} m = ref MemoryMarshal.GetArrayDataReference(scratch); // M[ξ][tile][16] of one panel, then of the next");
-                w.Line($"{Ref} tile = ref {Unsafe}.Add(ref m, 2 * 36 * MPitch); // one tile's outputs: 16 channels × 4×4");
+                w.Line($"{Ref} tile = ref {Unsafe}.Add(ref m, 2 * {positions} * MPitch); // one tile's outputs: 16 channels × {t}×{t}");
                 using (w.Block("for (int panel = panelStart; panel < panelEnd; panel += 2)"))
                 {
-                    w.Comment("36 GEMMs [tiles × InC] · [InC × 16] per panel, two panels at once where the chunk has two left (each input feeds two FMAs).");
+                    w.Comment($"{positions} GEMMs [tiles × InC] · [InC × 16] per panel, two panels at once where the chunk has two left (each input feeds two FMAs).");
                     w.Line("int pair = Math.Min(2, panelEnd - panel);");
-                    w.Line("for (int xi = 0; xi < 36; xi++)");
+                    w.Line($"for (int xi = 0; xi < {positions}; xi++)");
                     w.Line("    if (pair == 2)");
-                    w.Line($"        Winograd.MultiplyPair(ref {Unsafe}.Add(ref v, xi * VPitch), InC, ref {Unsafe}.Add(ref w0, WinogradWeights.PanelOffset(panel, xi, Panels, InC)), ref {Unsafe}.Add(ref m, xi * MPitch), ref {Unsafe}.Add(ref m, (36 + xi) * MPitch), tiles);");
+                    w.Line($"        Winograd.MultiplyPair(ref {Unsafe}.Add(ref v, xi * VPitch), InC, ref {Unsafe}.Add(ref w0, WinogradWeights.PanelOffset(panel, xi, Panels, InC{offsetTail})), ref {Unsafe}.Add(ref m, xi * MPitch), ref {Unsafe}.Add(ref m, ({positions} + xi) * MPitch), tiles);");
                     w.Line("    else");
-                    w.Line($"        Winograd.Multiply(ref {Unsafe}.Add(ref v, xi * VPitch), InC, ref {Unsafe}.Add(ref w0, WinogradWeights.PanelOffset(panel, xi, Panels, InC)), ref {Unsafe}.Add(ref m, xi * MPitch), tiles); // the last panel, alone in its pair");
+                    w.Line($"        Winograd.Multiply(ref {Unsafe}.Add(ref v, xi * VPitch), InC, ref {Unsafe}.Add(ref w0, WinogradWeights.PanelOffset(panel, xi, Panels, InC{offsetTail})), ref {Unsafe}.Add(ref m, xi * MPitch), tiles); // the last panel, alone in its pair");
                     using (w.Block("for (int half = 0; half < pair; half++)"))
                     {
-                        w.Line($"{Ref} mh = ref {Unsafe}.Add(ref m, half * 36 * MPitch);");
+                        w.Line($"{Ref} mh = ref {Unsafe}.Add(ref m, half * {positions} * MPitch);");
                         w.Line($"{Ref} yp = ref {Unsafe}.Add(ref y0, n * OutputSize + (panel + half) * 16 * ConvSpatial);");
                         if (chain.HasSkip) w.Line($"{Ref} sp = ref {Unsafe}.Add(ref s0, n * OutputSize + (panel + half) * 16 * ConvSpatial); // the skip, laid out as y");
                         w.Comment("Output transform Aᵀ M A + bias of each tile, then the epilogue and the store.");
                         using (w.Block("for (int t = 0; t < tiles; t++)"))
                         {
-                            w.Line($"Winograd.OutputTile(ref mh, MPitch, t, ref {Unsafe}.Add(ref b0, (panel + half) * 16), ref tile);");
+                            w.Line($"{Transforms(p)}.OutputTile(ref mh, MPitch, t, ref {Unsafe}.Add(ref b0, (panel + half) * 16), ref tile);");
                             w.Line($"StoreTile(ref tile, ref yp{ConvEmitter.SkipArg(chain, "sp")}, first + t);");
                         }
                     }
@@ -125,6 +134,7 @@ internal static class WinogradEmitter
     private static void EmitStore(SourceWriter w, ChainPlan chain)
     {
         ActivationSpec? act = chain.Activation;
+        if (chain.Conv!.Winograd!.Tile == 2) { EmitStoreSmall(w, chain); return; }
         w.Line($"/// <summary>Epilogue of one tile of 16 channels ([channel][row][column] in <paramref name=\"tile\"/>): {(chain.HasSkip ? "+ skip, " : "")}{(act is null ? "" : ActivationName(act) + ", ")}stored to the channels' planes a tile row (4 floats) at a time, clipped at the right and bottom edges.</summary>");
         using (w.Block($"private static void StoreTile({Ref} tile, {Ref} dst{ConvEmitter.SkipRef(chain, "skip")}, int index)"))
         {
@@ -138,7 +148,7 @@ internal static class WinogradEmitter
                     w.Line("for (int j = 0; j < 16; j++)");
                     w.Line("    for (int r = 0; r < 4; r++)");
                     w.Line("        (Vector128.LoadUnsafe(ref tile, (nuint)(j * 16 + r * 4)) + Vector128.LoadUnsafe(ref skip, (nuint)(j * ConvSpatial + origin + r * ConvW))).StoreUnsafe(ref tile, (nuint)(j * 16 + r * 4));");
-                    EmitActivateTile(w, act);
+                    EmitActivateTile(w, act, 4);
                     EmitCopyRows(w);
                     w.Line("return;");
                 }
@@ -152,7 +162,7 @@ internal static class WinogradEmitter
                 }
                 return;
             }
-            EmitActivateTile(w, act);
+            EmitActivateTile(w, act, 4);
             using (w.Block("if (rows == 4 && columns == 4)"))
             {
                 EmitCopyRows(w);
@@ -169,17 +179,43 @@ internal static class WinogradEmitter
         }
     }
 
-    /// <summary>The activation on the whole tile (16 × 16 values), in vectors where the hardware has them.</summary>
-    private static void EmitActivateTile(SourceWriter w, ActivationSpec? act)
+    /// <summary>
+    /// The F(2×2, 3×3) tile's epilogue: 4 outputs per channel, so each is stored by itself (+ skip and the activation value
+    /// by value when the chain adds a skip; the activation on the whole tile in vectors when it does not).
+    /// </summary>
+    private static void EmitStoreSmall(SourceWriter w, ChainPlan chain)
+    {
+        ActivationSpec? act = chain.Activation;
+        w.Line($"/// <summary>Epilogue of one tile of 16 channels ([channel][row][column] in <paramref name=\"tile\"/>): {(chain.HasSkip ? "+ skip, " : "")}{(act is null ? "" : ActivationName(act) + ", ")}stored to the channels' planes value by value (2×2 per channel), clipped at the right and bottom edges.</summary>");
+        using (w.Block($"private static void StoreTile({Ref} tile, {Ref} dst{ConvEmitter.SkipRef(chain, "skip")}, int index)"))
+        {
+            w.Line("int oh0 = index / TilesW * 2, ow0 = index % TilesW * 2;");
+            w.Line("int rows = Math.Min(2, ConvH - oh0), columns = Math.Min(2, ConvW - ow0), origin = oh0 * ConvW + ow0;");
+            if (!chain.HasSkip) EmitActivateTile(w, act, 2);
+            using (w.Block("for (int j = 0; j < 16; j++)"))
+            {
+                w.Line("int at = j * ConvSpatial + origin;");
+                w.Line("for (int r = 0; r < rows; r++)");
+                w.Line("    for (int q = 0; q < columns; q++)");
+                w.Line(chain.HasSkip
+                    ? $"        {Unsafe}.Add(ref dst, at + r * ConvW + q) = {Activate(act, $"{Unsafe}.Add(ref tile, j * 4 + r * 2 + q) + {Unsafe}.Add(ref skip, at + r * ConvW + q)")}; // + skip, then the activation"
+                    : $"        {Unsafe}.Add(ref dst, at + r * ConvW + q) = {Unsafe}.Add(ref tile, j * 4 + r * 2 + q);");
+            }
+        }
+    }
+
+    /// <summary>The activation on the whole tile (16 channels × <paramref name="tile"/>²), in vectors where the hardware has them.</summary>
+    private static void EmitActivateTile(SourceWriter w, ActivationSpec? act, int tile)
     {
         if (act is null) return;
+        int floats = 16 * tile * tile;
         w.Comment($"{ActivationName(act)} on the tile in vectors, before it is stored.");
         using (w.Block("if (Vector512.IsHardwareAccelerated)"))
-            w.Line($"for (int p = 0; p < 16; p++) {Activate(act, "Vector512.LoadUnsafe(ref tile, (nuint)(p * 16))")}.StoreUnsafe(ref tile, (nuint)(p * 16));");
+            w.Line($"for (int p = 0; p < {floats / 16}; p++) {Activate(act, "Vector512.LoadUnsafe(ref tile, (nuint)(p * 16))")}.StoreUnsafe(ref tile, (nuint)(p * 16));");
         using (w.Block("else if (Vector256.IsHardwareAccelerated)"))
-            w.Line($"for (int p = 0; p < 32; p++) {Activate(act, "Vector256.LoadUnsafe(ref tile, (nuint)(p * 8))")}.StoreUnsafe(ref tile, (nuint)(p * 8));");
+            w.Line($"for (int p = 0; p < {floats / 8}; p++) {Activate(act, "Vector256.LoadUnsafe(ref tile, (nuint)(p * 8))")}.StoreUnsafe(ref tile, (nuint)(p * 8));");
         using (w.Block("else"))
-            w.Line($"for (int p = 0; p < 256; p++) {Unsafe}.Add(ref tile, p) = {Activate(act, $"{Unsafe}.Add(ref tile, p)")};");
+            w.Line($"for (int p = 0; p < {floats}; p++) {Unsafe}.Add(ref tile, p) = {Activate(act, $"{Unsafe}.Add(ref tile, p)")};");
     }
 
     /// <summary>A whole tile's store: each channel's 4 rows of 4 outputs, one 4-float copy each.</summary>
@@ -195,19 +231,37 @@ internal static class WinogradEmitter
     {
         ConvPlan c = chain.Conv!;
         WinogradPlan p = c.Winograd!;
-        w.Line($"/// conv    {string.Join("×", chain.InputShape)} → {c.OutChannels}×{c.OutHeight}×{c.OutWidth}, 3×3 window, stride 1, padding {c.CopyPadding}, dilation 1: Winograd F(4×4,3×3), not the direct kernel ({(p.Asked ? "Winograd = true" : "chosen by the plan for the shape; Winograd = false keeps the direct kernel")}):");
-        w.Line($"///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (the shape allows it: 3×3 stride 1, groups 1, ≥ {(p.Asked ? WinogradPlanner.MinChannels : WinogradPlanner.AutoMinChannels)} in and out channels,");
-        w.Line($"///         in channels a multiple of {WinogradPlanner.InputLanes}, out channels of {WinogradPlanner.Panel}, plane ≥ {WinogradPlanner.MinPlane}×{WinogradPlanner.MinPlane}, an epilogue the tile store applies)");
-        w.Line("/// weights U = G g Gᵀ per (out, in) pair, once at load (after the norm is folded), in double, laid out [ξ][16-channel panel][in][16]");
+        bool small = p.Tile == 2;
+        int minChannels = p.Asked ? WinogradPlanner.MinChannels : small ? WinogradPlanner.AutoMinSmallChannels : WinogradPlanner.AutoMinChannels;
+        w.Line($"/// conv    {string.Join("×", chain.InputShape)} → {c.OutChannels}×{c.OutHeight}×{c.OutWidth}, 3×3 window, stride 1, padding {c.CopyPadding}, dilation 1: Winograd {p.Algorithm}, not the direct kernel ({(p.Asked ? "Winograd = true" : "chosen by the plan for the shape; Winograd = false keeps the direct kernel")}):");
+        if (small)
+        {
+            w.Line($"///         16 multiplies per 2×2 output tile and (in, out) channel pair instead of 36 (the shape allows it: 3×3 stride 1, groups 1, ≥ {minChannels} in and out channels,");
+            w.Line($"///         in channels a multiple of {WinogradPlanner.InputLanes}, out channels of {WinogradPlanner.Panel}, an epilogue the tile store applies; the plane is under {WinogradPlanner.MinPlane}×{WinogradPlanner.MinPlane}, too few 4×4 tiles");
+            w.Line($"///         for F(4×4,3×3)'s GEMMs, and at least {WinogradPlanner.MinSmallPlane}×{WinogradPlanner.MinSmallPlane})");
+        }
+        else
+        {
+            w.Line($"///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (the shape allows it: 3×3 stride 1, groups 1, ≥ {minChannels} in and out channels,");
+            w.Line($"///         in channels a multiple of {WinogradPlanner.InputLanes}, out channels of {WinogradPlanner.Panel}, plane ≥ {WinogradPlanner.MinPlane}×{WinogradPlanner.MinPlane}, an epilogue the tile store applies)");
+        }
+        w.Line($"/// weights U = G g Gᵀ ({p.Window}×{p.Window}) per (out, in) pair, once at load (after the norm is folded), in double, laid out [pair of 16-channel panels][ξ][panel][in][16]");
         w.Line($"/// input   step 1, (sample, band of {p.TransformRows} tile row(s)) tasks: the band's input rows copied with the channels interleaved by 8 (the padding, and the rows and columns the last tiles");
-        w.Line($"///         reach past the input, are zeros), then Bᵀ d B of each 6×6 input tile, 8 channels per vector, into the call's V ({p.TilesH}×{p.TilesW} tiles, {36 * p.Tiles * c.InChannels * 4 / 1024} KB per sample), once");
-        w.Line("/// gemm    per position ξ of 36: [tiles × in] · [in × 32] for two 16-channel panels at once (Vector512: 8 tiles × 32 channels of accumulators), [in × 16] for a last odd panel");
-        w.Line($"/// output  Aᵀ M A + bias per tile and 16-channel panel, transposed to channel rows, then the epilogue, stored a tile row (4 floats) at a time (partial tiles clipped at the right and bottom edges)");
+        w.Line($"///         reach past the input, are zeros), then Bᵀ d B of each {p.Window}×{p.Window} input tile, 8 channels per vector, into the call's V ({p.TilesH}×{p.TilesW} tiles, {p.Positions * p.Tiles * c.InChannels * 4 / 1024} KB per sample), once");
+        w.Line($"/// gemm    per position ξ of {p.Positions}: [tiles × in] · [in × 32] for two 16-channel panels at once (Vector512: 8 tiles × 32 channels of accumulators), [in × 16] for a last odd panel");
+        w.Line(small
+            ? "/// output  Aᵀ M A + bias per tile and 16-channel panel, transposed to channels, then the epilogue, stored value by value (2×2 per channel; partial tiles clipped at the right and bottom edges)"
+            : "/// output  Aᵀ M A + bias per tile and 16-channel panel, transposed to channel rows, then the epilogue, stored a tile row (4 floats) at a time (partial tiles clipped at the right and bottom edges)");
         Norm(w, chain);
         if (chain.HasSkip) w.Line("/// add     + skip on each output as the tile is stored, before the activation");
-        if (chain.Activation is { } a) w.Line($"/// act     {ActivationName(a)} on the tile in vectors {(chain.HasSkip ? "after the skip is added (value by value on a partial tile)" : "before it is stored")}");
+        if (chain.Activation is { } a)
+            w.Line(small && chain.HasSkip
+                ? $"/// act     {ActivationName(a)} value by value, after the skip is added"
+                : $"/// act     {ActivationName(a)} on the tile in vectors {(chain.HasSkip ? "after the skip is added (value by value on a partial tile)" : "before it is stored")}");
         w.Line($"/// tasks   step 2, sample × tile group × channel chunk: {p.TileGroups} group(s) of up to {p.GroupTiles} tiles × {p.ChannelChunks} chunk(s) of the {p.Pairs} panel pair(s); each group streams its chunk's transformed weights once");
-        w.Line("/// accuracy the transforms add rounding: within 1e-4 of PyTorch on the tested chains (F(4×4) rather than F(6×6), whose error is larger)");
+        w.Line(small
+            ? "/// accuracy F(2×2)'s transforms only add and subtract: less rounding than F(4×4), within 1e-4 of PyTorch on the tested chains"
+            : "/// accuracy the transforms add rounding: within 1e-4 of PyTorch on the tested chains (F(4×4) rather than F(6×6), whose error is larger)");
     }
 
     private static void Norm(SourceWriter w, ChainPlan chain)

@@ -3,19 +3,25 @@ using FusedNorm.Generator.Spec;
 namespace FusedNorm.Generator.Plan;
 
 /// <summary>
-/// A 3×3 stride-1 convolution run as Winograd F(4×4, 3×3) instead of the direct kernel: the output plane is cut into
-/// <see cref="TilesH"/> × <see cref="TilesW"/> tiles of 4×4 (the last row and column of tiles partial when the plane is
-/// not a multiple of 4), each computed from a 6×6 input tile with 36 multiplies per (input, output) channel pair
-/// instead of 144. Two steps per call: (sample, band of <see cref="TransformRows"/> tile rows) tasks transform the
+/// A 3×3 stride-1 convolution run as Winograd F(4×4, 3×3) (or F(2×2, 3×3) on planes under 8×8, <see cref="Tile"/> 2)
+/// instead of the direct kernel: the output plane is cut into <see cref="TilesH"/> × <see cref="TilesW"/> tiles of 4×4
+/// (the last row and column of tiles partial when the plane is not a multiple of 4), each computed from a 6×6 input tile
+/// with 36 multiplies per (input, output) channel pair instead of 144 (2×2 tiles from 4×4 input tiles: 16 instead of
+/// 36). Two steps per call: (sample, band of <see cref="TransformRows"/> tile rows) tasks transform the
 /// input of every tile once into a buffer of the call; then (sample, group of <see cref="GroupTiles"/> consecutive tiles,
 /// chunk of the output-channel panel pairs) tasks run the 36 GEMMs and the output transform with the epilogue. A group
 /// streams all its chunk's transformed weights once, so the plan makes the groups as large as the cache allows and
 /// splits the panels into <see cref="ChannelChunks"/> first: the weights are 4× the direct kernel's, and at batch 1 on a
 /// small plane reading them is what the GEMM waits on.
 /// </summary>
-public sealed record WinogradPlan(int TilesH, int TilesW, int GroupTiles, int ChannelChunks, int Panels, int TransformRows, bool Asked = true)
+public sealed record WinogradPlan(int TilesH, int TilesW, int GroupTiles, int ChannelChunks, int Panels, int TransformRows, bool Asked = true, int Tile = 4)
 {
-    private const int Tile = 4;
+    /// <summary>Input tile edge: <see cref="Tile"/> + 2.</summary>
+    public int Window => Tile + 2;
+    /// <summary>Transform positions per tile (one GEMM each): 36 for F(4×4, 3×3), 16 for F(2×2, 3×3).</summary>
+    public int Positions => Window * Window;
+    /// <summary>"F(4×4,3×3)" or "F(2×2,3×3)".</summary>
+    public string Algorithm => $"F({Tile}×{Tile},3×3)";
     public int Tiles => TilesH * TilesW;
     /// <summary>Pairs of 16-channel panels (the GEMM takes two at once; the last pair may be one panel).</summary>
     public int Pairs => (Panels + 1) / 2;
@@ -23,7 +29,7 @@ public sealed record WinogradPlan(int TilesH, int TilesW, int GroupTiles, int Ch
     public int TasksPerSample => TileGroups * ChannelChunks;
     /// <summary>Input-transform tasks per sample: bands of <see cref="TransformRows"/> tile rows.</summary>
     public int TransformTasks => (TilesH + TransformRows - 1) / TransformRows;
-    /// <summary>Input rows a transform task copies: the 6-row windows of its tile rows.</summary>
+    /// <summary>Input rows a transform task copies: the 6-row (or 4-row) windows of its tile rows.</summary>
     public int CopyRows => TransformRows * Tile + 2;
     /// <summary>Columns of that copy: every tile column's window (the padding and the partial tiles' overhang are zeros).</summary>
     public int CopyColumns => TilesW * Tile + 2;
@@ -34,6 +40,8 @@ public static class WinogradPlanner
 {
     /// <summary>Output tile edge of F(4×4, 3×3).</summary>
     public const int Tile = 4;
+    /// <summary>Output tile edge of F(2×2, 3×3), for planes under <see cref="MinPlane"/>.</summary>
+    public const int SmallTile = 2;
     /// <summary>
     /// The fewest input and output channels for Winograd: the transforms cost about as much per (tile, channel) as 16–32
     /// of the GEMM's multiply-adds, so they pay off only when each transformed value feeds many channels.
@@ -46,10 +54,20 @@ public static class WinogradPlanner
     /// faster than the direct kernel at 64, 128 and 256 channels (ResNet's 3×3 blocks); below, only when asked for.
     /// </summary>
     public const int AutoMinChannels = 64;
+    /// <summary>
+    /// The same for F(2×2, 3×3) (planes under <see cref="MinPlane"/>): measured against the direct kernel in one process on
+    /// 5×5, 6×6 and 7×7 planes, faster at 1 and 2 threads from 256 channels (1.15–1.6×), mixed at 128, slower at 64.
+    /// </summary>
+    public const int AutoMinSmallChannels = 256;
     /// <summary>Output channels per GEMM panel (one Vector512, two Vector256s): out_channels must be a multiple.</summary>
     public const int Panel = 16;
-    /// <summary>The smallest plane edge: below 8 the partial tiles waste most of the work (a 7×7 plane computes 8×8).</summary>
+    /// <summary>
+    /// The smallest plane edge for F(4×4, 3×3): below 8 a plane has too few tiles for the GEMMs (a 7×7 plane is 4 tiles, so
+    /// each weight loaded serves 4 multiplies) and they run F(2×2, 3×3) instead (16 tiles on 7×7).
+    /// </summary>
     public const int MinPlane = 8;
+    /// <summary>The smallest plane edge for F(2×2, 3×3): below, fewer than 9 tiles.</summary>
+    public const int MinSmallPlane = 5;
     /// <summary>
     /// Bytes of one position's transformed input a GEMM reads for a group (tiles · in_channels floats), kept in L1/L2 while
     /// the chunk's weights for that position stream past it; the larger the group, the more tiles each weight serves.
@@ -86,18 +104,24 @@ public static class WinogradPlanner
             pool ? "the chain pools; Winograd's tile store does not" :
             conv.InChannels < MinChannels || conv.OutChannels < MinChannels ? $"the conv has {conv.InChannels} → {conv.OutChannels} channels; Winograd needs at least {MinChannels} of each" :
             conv.OutChannels % Panel != 0 ? $"out_channels ({conv.OutChannels}) is not a multiple of {Panel}" :
-            conv.OutHeight < MinPlane || conv.OutWidth < MinPlane ? $"the output plane is {conv.OutHeight}×{conv.OutWidth}; Winograd needs at least {MinPlane}×{MinPlane}" :
+            conv.OutHeight < MinSmallPlane || conv.OutWidth < MinSmallPlane ? $"the output plane is {conv.OutHeight}×{conv.OutWidth}; Winograd needs at least {MinSmallPlane}×{MinSmallPlane}" :
             conv.InChannels % InputLanes != 0 ? $"in_channels ({conv.InChannels}) is not a multiple of {InputLanes}; Winograd's input transform takes {InputLanes} channels per vector" :
             conv.Rank != 2 ? "only Conv2d runs as Winograd" : null;
-        // Not asked for: only where it was measured faster than the direct kernel (64-256 channels on 14²-56² planes).
-        reason ??= !asked && (conv.InChannels < AutoMinChannels || conv.OutChannels < AutoMinChannels)
-            ? $"the conv has {conv.InChannels} → {conv.OutChannels} channels; the plan picks Winograd from {AutoMinChannels} of each (Winograd = true asks for it from {MinChannels})"
+        // F(4×4, 3×3) where the plane has room for its tiles, F(2×2, 3×3) below (more tiles per GEMM, fewer saved multiplies).
+        int edge = conv.OutHeight >= MinPlane && conv.OutWidth >= MinPlane ? Tile : SmallTile, positions = (edge + 2) * (edge + 2);
+        // Not asked for: only where it was measured faster than the direct kernel (F(4×4): 64-256 channels on 14²-56² planes;
+        // F(2×2): 256 and 512 channels on 5²-7²).
+        int autoMin = edge == Tile ? AutoMinChannels : AutoMinSmallChannels;
+        reason ??= !asked && (conv.InChannels < autoMin || conv.OutChannels < autoMin)
+            ? edge == Tile
+                ? $"the conv has {conv.InChannels} → {conv.OutChannels} channels; the plan picks Winograd from {AutoMinChannels} of each (Winograd = true asks for it from {MinChannels})"
+                : $"the conv has {conv.InChannels} → {conv.OutChannels} channels on a {conv.OutHeight}×{conv.OutWidth} plane; the plan picks Winograd F(2×2, 3×3) for planes under {MinPlane}×{MinPlane} from {AutoMinSmallChannels} channels of each (Winograd = true asks for it from {MinChannels})"
             : null;
         if (reason is not null) return (null, reason);
 
-        int tilesH = (conv.OutHeight + Tile - 1) / Tile, tilesW = (conv.OutWidth + Tile - 1) / Tile, tiles = tilesH * tilesW;
+        int tilesH = (conv.OutHeight + edge - 1) / edge, tilesW = (conv.OutWidth + edge - 1) / edge, tiles = tilesH * tilesW;
         // The GEMM's tile group: every tile of the sample where the cache allows (each group streams the weights once).
-        int most = System.Math.Min(GroupInputBytes / (conv.InChannels * sizeof(float)), GroupProductBytes / (36 * 2 * 16 * sizeof(float)));
+        int most = System.Math.Min(GroupInputBytes / (conv.InChannels * sizeof(float)), GroupProductBytes / (positions * 2 * 16 * sizeof(float)));
         int group = System.Math.Max(GemmTiles, System.Math.Min(most, tiles + GemmTiles - 1) / GemmTiles * GemmTiles);
         int Groups(int g) => (tiles + g - 1) / g;
         // Enough tasks for the threads: chunks of panel pairs first (no weight is read twice), then smaller groups.
@@ -106,6 +130,6 @@ public static class WinogradPlanner
         while (Groups(group) * chunks < MinTasksPerSample && group > GemmTiles) group -= GemmTiles;
         // The input transform: bands of tile rows, about MinTasksPerSample of them.
         int transformRows = System.Math.Max(1, tilesH / MinTasksPerSample);
-        return (new WinogradPlan(tilesH, tilesW, group, chunks, panels, transformRows, asked), "");
+        return (new WinogradPlan(tilesH, tilesW, group, chunks, panels, transformRows, asked, edge), "");
     }
 }
