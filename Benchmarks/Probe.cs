@@ -17,6 +17,35 @@ internal static class Probe
         bench.Cleanup();
     }
 
+    /// <summary>
+    /// FusedNorm's side of workloads <paramref name="a"/> and <paramref name="b"/> alternated in one process, <paramref name="rounds"/>
+    /// rounds of 5 calls each after a warm-up: the ratio of their medians is what a change of plan between two workloads of
+    /// the same shape is worth, with the machine's load shared by both sides (separate runs here swing by ±20 %).
+    /// </summary>
+    public static void Pair(string a, string b, int threads, int rounds)
+    {
+        var first = new ChainBenchmarks { Workload = a, Threads = threads };
+        var second = new ChainBenchmarks { Workload = b, Threads = threads };
+        first.Setup();
+        second.Setup();
+        WarmUp(first.FusedNorm);
+        WarmUp(second.FusedNorm);
+        var times = new[] { new double[rounds], new double[rounds] };
+        for (int r = 0; r < rounds; r++)
+            for (int side = 0; side < 2; side++)
+            {
+                Action call = side == 0 ? first.FusedNorm : second.FusedNorm;
+                call();
+                long start = Stopwatch.GetTimestamp();
+                for (int k = 0; k < 5; k++) call();
+                times[side][r] = Stopwatch.GetElapsedTime(start).TotalMicroseconds / 5;
+            }
+        double ta = times[0].OrderBy(v => v).ElementAt(rounds / 2), tb = times[1].OrderBy(v => v).ElementAt(rounds / 2);
+        Console.WriteLine($"{threads} thread(s), {rounds} alternated rounds: {a} {ta:F1} µs, {b} {tb:F1} µs (medians): {b} takes {tb / ta:F3}× the time of {a}");
+        first.Cleanup();
+        second.Cleanup();
+    }
+
     /// <summary>Runs one side (fusednorm or ort) of a workload for a few seconds after a warm-up, for a sampling profiler.</summary>
     public static void Loop(string name, int threads, double seconds, string side)
     {

@@ -19,6 +19,10 @@ using FusedNorm.Benchmarks;
 //                                                            only the ChainBenchmarks rows whose name (method and parameters) matches the
 //                                                            BenchmarkDotNet filter; the table is printed, RESULTS.md is not rewritten
 // dotnet run --project Benchmarks -c Release -- probe NAME [THREADS]  a quick Stopwatch comparison while developing (not for RESULTS.md)
+// dotnet run --project Benchmarks -c Release -- pair NAME_A NAME_B THREADS ROUNDS
+//                                                            FusedNorm's side of two workloads alternated call by call in one process
+//                                                            (medians and their ratio): two plans for one shape, e.g.
+//                                                            resnet_conv3x3_bn_relu_56 (Winograd) against direct_conv3x3_bn_relu_56
 // dotnet run --project Benchmarks -c Release -- generator   the generator's own cost on a 50-chain model (its section of RESULTS.md)
 // dotnet run --project Benchmarks -c Release -- profile NAME THREADS SECONDS fusednorm|ort
 //                                                            one side of a workload in a loop, for a sampling profiler
@@ -78,6 +82,11 @@ if (args.Length >= 2 && args[0] == "jobs")
 if (args.Length >= 2 && args[0] == "concurrency")
 {
     Concurrency.Run(args[1], args.Length >= 3 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3, new[] { 1, 2, 4, 16 });
+    return;
+}
+if (args.Length >= 5 && args[0] == "pair")
+{
+    Probe.Pair(args[1], args[2], int.Parse(args[3]), int.Parse(args[4]));
     return;
 }
 if (args.Length >= 2 && args[0] == "probe")
