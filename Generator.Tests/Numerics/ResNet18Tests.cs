@@ -35,6 +35,21 @@ public class ResNet18Tests
         return path;
     }
 
+    /// <summary>
+    /// What the golden test below covers: layers 1-3's stride-1 3×3 convs run Winograd F(4×4, 3×3) (10 chains), layer4's
+    /// two whose chain does not pool run F(2×2, 3×3) on the 7×7 plane (layer4.0.conv2, layer4.1.conv1), and layer4.1.conv2,
+    /// which ends in the global average pool, keeps the direct kernel.
+    /// </summary>
+    [Fact]
+    public void ResNet18_runs_its_3x3_convs_as_Winograd_F4x4_and_on_7x7_F2x2()
+    {
+        var run = GeneratorHarness.RunGenerator(Source);
+        Assert.Empty(run.CompileErrors);
+        int Count(string algorithm) => run.Sources.Count(s => s.SourceText.ToString().Contains($"Winograd {algorithm}, not the direct kernel"));
+        Assert.Equal(10, Count("F(4×4,3×3)"));
+        Assert.Equal(2, Count("F(2×2,3×3)"));
+    }
+
     [Fact]
     public void ResNet18_matches_libtorch_at_1_and_2_threads_and_allocates_nothing()
     {
