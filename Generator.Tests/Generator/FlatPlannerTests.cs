@@ -58,7 +58,7 @@ public class FlatPlannerTests
 
     [Theory]
     [InlineData(128, 7, 256, 3, 1, 7)] // 128 → 256 3×3 on 7×7: 49 positions in 7 tiles of 7 (the flat kernel computes 64), 3 vectors: 221 KB of weights a tile
-    [InlineData(512, 7, 512, 3, 1, 7)] // ResNet's layer4 3×3: 48 channels' weights are 884 KB, run in passes over chunks of the input channels
+    [InlineData(512, 7, 512, 3, 1, 7)] // ResNet's layer4 3×3 (the pooled layer4.1.conv2): 48 channels' weights are 884 KB, run in passes over chunks of the input channels
     [InlineData(384, 6, 64, 1, 0, 6)]  // MobileNetV2 96²'s 6×6 projection
     [InlineData(48, 4, 96, 3, 1, 8)]   // a 4×4 plane: 2 tiles of 8
     [InlineData(64, 14, 64, 3, 1, 0)]  // 14×14: the flat kernel keeps 196 of 224, and stays
@@ -66,7 +66,8 @@ public class FlatPlannerTests
     [InlineData(64, 7, 16, 3, 1, 0)]   // 16: one vector of 16 channels, too few accumulators
     public void Lane_tiles_take_dense_convs_on_narrow_planes_where_the_flat_kernel_wastes(int inC, int size, int outC, int kernel, int padding, int positions)
     {
-        var conv = new ConvSpec("conv", 0, outC, kernel, 1, padding, 1, true);
+        // Winograd = false: the direct kernels' choice (by default 512 → 512 3×3 on 7×7 runs Winograd F(2×2, 3×3)).
+        var conv = new ConvSpec("conv", 0, outC, kernel, 1, padding, 1, true, Winograd: WinogradChoice.Off);
         var chain = new ChainSpec("c", "public", "x", "y", "batch", EquatableArray.Of(LayerKind.Conv2d), conv, null, null, null, null, null);
         var result = ModelPlanner.Plan(new ModelSpec(Type, new[] { inC, size, size }.ToEquatableArray(), EquatableArray.Of(chain), null));
         ChainPlan plan = result.Value!.Chains[0];
@@ -83,7 +84,7 @@ public class FlatPlannerTests
     [InlineData(64, 5, 48, 32)]    // 5×5: 300 KB, 2 passes
     public void Lane_tiles_whose_weights_pass_the_budget_run_in_equal_passes_over_the_input_channels(int inC, int kernel, int outC, int chunk)
     {
-        var conv = new ConvSpec("conv", 0, outC, kernel, 1, kernel / 2, 1, true);
+        var conv = new ConvSpec("conv", 0, outC, kernel, 1, kernel / 2, 1, true, Winograd: WinogradChoice.Off); // the direct kernels' choice, as above
         var chain = new ChainSpec("c", "public", "x", "y", "batch", EquatableArray.Of(LayerKind.Conv2d), conv, null, null, null, null, null);
         ChainPlan plan = ModelPlanner.Plan(new ModelSpec(Type, new[] { inC, 7, 7 }.ToEquatableArray(), EquatableArray.Of(chain), null)).Value!.Chains[0];
         Assert.True(plan.LanePositions > 0);
