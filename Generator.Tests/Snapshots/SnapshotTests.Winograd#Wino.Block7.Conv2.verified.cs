@@ -122,7 +122,7 @@ namespace FusedNorm.Generated
             {
                 ref float c0 = ref MemoryMarshal.GetArrayDataReference(copy);
                 Winograd.InterleaveRows(ref Unsafe.Add(ref x0, n * XSize), InC, InH, InW, Padding, tileRow0 * 2 - Padding, rows, CopyColumns, ref c0);
-                WinogradF2.InputTiles(ref c0, InC, rows, CopyColumns, tileRow0, TilesW, first, tileRows * TilesW, VPitch, ref Unsafe.Add(ref v0, n * VSize + first * InC));
+                Winograd.InputTiles(ref c0, InC, rows, CopyColumns, tileRow0, TilesW, first, tileRows * TilesW, VPitch, ref Unsafe.Add(ref v0, n * VSize + first * InC), tile: 2);
             }
             finally
             {

@@ -79,7 +79,7 @@ internal static class WinogradEmitter
             {
                 w.Line($"{Ref} c0 = ref MemoryMarshal.GetArrayDataReference(copy);");
                 w.Line($"Winograd.InterleaveRows(ref {Unsafe}.Add(ref x0, n * XSize), InC, InH, InW, Padding, tileRow0 * {t} - Padding, rows, CopyColumns, ref c0);");
-                w.Line($"{Transforms(p)}.InputTiles(ref c0, InC, rows, CopyColumns, tileRow0, TilesW, first, tileRows * TilesW, VPitch, ref {Unsafe}.Add(ref v0, n * VSize + first * InC));");
+                w.Line($"Winograd.InputTiles(ref c0, InC, rows, CopyColumns, tileRow0, TilesW, first, tileRows * TilesW, VPitch, ref {Unsafe}.Add(ref v0, n * VSize + first * InC){(t == 4 ? "" : $", tile: {t}")});");
             }
             using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(copy);");
         }

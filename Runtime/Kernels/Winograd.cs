@@ -93,19 +93,21 @@ public static class Winograd
     /// Input transform of tiles [first, first + tiles) of one sample (tile k is row k / tilesW, column k % tilesW of the tile
     /// grid) from its interleaved rows (<see cref="InterleaveRows"/>, starting at tile row <paramref name="tileRow0"/>):
     /// V[ξ][t][c] = (Bᵀ d B)[ξ] of input channel c, written at v[ξ · pitch + t · channels + c], so each position's GEMM
-    /// reads a [tiles × channels] matrix.
+    /// reads a [tiles × channels] matrix. <paramref name="tile"/> is the output tile edge: 4 for F(4×4, 3×3) (6×6 input
+    /// tiles, 36 positions), 2 for F(2×2, 3×3) (<see cref="WinogradF2"/>'s 4×4 input tiles, 16 positions).
     /// </summary>
-    public static void InputTiles(ref float xc, int channels, int rows, int columns, int tileRow0, int tilesW, int first, int tiles, int pitch, ref float v)
+    public static void InputTiles(ref float xc, int channels, int rows, int columns, int tileRow0, int tilesW, int first, int tiles, int pitch, ref float v, int tile = Tile)
     {
         int rowPitch = columns * Lanes;
         for (int t = 0; t < tiles; t++)
         {
-            int tile = first + t, ty = tile / tilesW - tileRow0, tx = tile % tilesW;
+            int k = first + t, ty = k / tilesW - tileRow0, tx = k % tilesW;
             for (int cb = 0; cb < channels / Lanes; cb++)
             {
-                ref float origin = ref Unsafe.Add(ref xc, (cb * rows + ty * Tile) * rowPitch + tx * Tile * Lanes);
+                ref float origin = ref Unsafe.Add(ref xc, (cb * rows + ty * tile) * rowPitch + tx * tile * Lanes);
                 ref float target = ref Unsafe.Add(ref v, t * channels + cb * Lanes);
-                if (Vector256.IsHardwareAccelerated) InputTile8(ref origin, rowPitch, pitch, ref target);
+                if (tile == WinogradF2.Tile) WinogradF2.InputTile(ref origin, rowPitch, pitch, ref target);
+                else if (Vector256.IsHardwareAccelerated) InputTile8(ref origin, rowPitch, pitch, ref target);
                 else InputTileScalar(ref origin, rowPitch, pitch, ref target);
             }
         }

@@ -8,9 +8,10 @@ namespace FusedNorm.Kernels;
 /// <summary>
 /// The transforms of Winograd F(2×2, 3×3), for planes too small for F(4×4, 3×3)'s tiles (a 7×7 plane is 16 tiles of 2×2,
 /// against 4 of 4×4: the GEMMs need tiles to reuse each weight they load). The rest of the kernel is
-/// <see cref="Winograd"/>'s: the interleaved copy of the input rows (<see cref="Winograd.InterleaveRows"/>) and one GEMM
-/// per transform position (<see cref="Winograd.MultiplyPair"/>, <see cref="Winograd.Multiply"/>), here 16 positions of a
-/// 4×4 input tile per 2×2 output tile: 16 multiplies per output tile and (input, output) channel pair instead of 36.
+/// <see cref="Winograd"/>'s: the interleaved copy of the input rows (<see cref="Winograd.InterleaveRows"/>), the loop over
+/// the tiles of the input transform (<see cref="Winograd.InputTiles"/> with tile 2) and one GEMM per transform position
+/// (<see cref="Winograd.MultiplyPair(ref float, int, ref float, ref float, ref float, int)"/>), here 16 positions of a 4×4
+/// input tile per 2×2 output tile: 16 multiplies per output tile and (input, output) channel pair instead of 36.
 /// Bᵀ rows: (1, 0, −1, 0), (0, 1, 1, 0), (0, −1, 1, 0), (0, 1, 0, −1); Aᵀ rows: (1, 1, 1, 0), (0, 1, −1, −1). The
 /// transforms only add and subtract, so F(2×2) rounds less than F(4×4).
 /// </summary>
@@ -25,25 +26,11 @@ public static class WinogradF2
     public const int Positions = Window * Window;
     private const int Block = WinogradWeights.Block, Lanes = Winograd.Lanes;
 
-    /// <summary>
-    /// Input transform of tiles [first, first + tiles) of one sample (tile k is row k / tilesW, column k % tilesW of the tile
-    /// grid) from its interleaved rows (<see cref="Winograd.InterleaveRows"/>, starting at tile row <paramref name="tileRow0"/>):
-    /// V[ξ][t][c] = (Bᵀ d B)[ξ] of input channel c, written at v[ξ · pitch + t · channels + c].
-    /// </summary>
-    public static void InputTiles(ref float xc, int channels, int rows, int columns, int tileRow0, int tilesW, int first, int tiles, int pitch, ref float v)
+    /// <summary>Bᵀ d B of one 4×4 input tile for the 8 channels of an interleaved block (<see cref="Winograd.InputTiles"/> with tile 2): V[ξ] at v[ξ · pitch].</summary>
+    internal static void InputTile(ref float origin, int rowPitch, int pitch, ref float v)
     {
-        int rowPitch = columns * Lanes;
-        for (int t = 0; t < tiles; t++)
-        {
-            int tile = first + t, ty = tile / tilesW - tileRow0, tx = tile % tilesW;
-            for (int cb = 0; cb < channels / Lanes; cb++)
-            {
-                ref float origin = ref Unsafe.Add(ref xc, (cb * rows + ty * Tile) * rowPitch + tx * Tile * Lanes);
-                ref float target = ref Unsafe.Add(ref v, t * channels + cb * Lanes);
-                if (Vector256.IsHardwareAccelerated) InputTile8(ref origin, rowPitch, pitch, ref target);
-                else InputTileScalar(ref origin, rowPitch, pitch, ref target);
-            }
-        }
+        if (Vector256.IsHardwareAccelerated) InputTile8(ref origin, rowPitch, pitch, ref v);
+        else InputTileScalar(ref origin, rowPitch, pitch, ref v);
     }
 
     /// <summary>Bᵀ d B of one tile for the 8 channels of an interleaved block: down each of the window's 4 columns, then along each row.</summary>
