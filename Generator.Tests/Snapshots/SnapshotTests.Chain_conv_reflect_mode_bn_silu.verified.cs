@@ -57,7 +57,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvReflectModeBnSilu.Chain: Conv2d(3, 8, kernel_size=3, padding=1, padding_mode='reflect') + BatchNorm2d(8) + SiLU()
     /// <code>
     /// conv    3×9×20 → 8×9×20, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd F(4×4,3×3): the conv reads a copy made by a prologue (a pool, an upsample, a padding layer or a padding_mode other than zeros)
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv reads a copy made by a prologue (a pool, an upsample, a padding layer or a padding_mode other than zeros)
     /// norm    BatchNorm2d(8): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Silu on the accumulators in registers, before the store
     /// tiles   8 output channels × 8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 8 channels

@@ -57,7 +57,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvReplicateModeFlatB1.Chain: Conv2d(8, 16, kernel_size=3, padding=1, padding_mode='replicate') + BatchNorm2d(16) + ReLU()
     /// <code>
     /// conv    8×14×14 → 16×14×14, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd F(4×4,3×3): the conv reads a copy made by a prologue (a pool, an upsample, a padding layer or a padding_mode other than zeros)
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv reads a copy made by a prologue (a pool, an upsample, a padding layer or a padding_mode other than zeros)
     /// norm    BatchNorm2d(16): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
     /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 2 block(s) of 8 channels

@@ -57,7 +57,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ReflectTupleConvZeroPad.Chain: ReflectionPad2d((1, 2, 0, 3)) + Conv2d(3, 6, kernel_size=3, padding=1) + BatchNorm2d(6) + ReLU()
     /// <code>
     /// conv    3×9×12 → 6×12×15, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd F(4×4,3×3): the conv reads a copy made by a prologue (a pool, an upsample, a padding layer or a padding_mode other than zeros)
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv reads a copy made by a prologue (a pool, an upsample, a padding layer or a padding_mode other than zeros)
     /// norm    BatchNorm2d(6): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
     /// tiles   6 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 6 channels

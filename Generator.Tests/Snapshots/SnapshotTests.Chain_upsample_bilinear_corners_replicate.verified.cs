@@ -49,7 +49,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for UpsampleBilinearCornersReplicate.Chain: Upsample(scale_factor=2, mode='bilinear', align_corners=True) + ReplicationPad2d((1, 1, 1, 1)) + Conv2d(2, 5, kernel_size=3) + ReLU()
     /// <code>
     /// conv    2×6×5 → 5×12×10, 3×3 window unrolled, stride 1, padding 0, dilation 1
-    ///         the direct kernel, not Winograd F(4×4,3×3): the conv reads a copy made by a prologue (a pool, an upsample, a padding layer or a padding_mode other than zeros)
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv reads a copy made by a prologue (a pool, an upsample, a padding layer or a padding_mode other than zeros)
     /// act     Relu on the accumulators in registers, before the store
     /// tiles   5 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 5 channels
     /// tasks   sample × channel block: 1 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)

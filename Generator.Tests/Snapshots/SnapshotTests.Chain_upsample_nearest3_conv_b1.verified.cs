@@ -57,7 +57,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for UpsampleNearest3ConvB1.Chain: Upsample(scale_factor=3, mode='nearest') + Conv2d(2, 4, kernel_size=3, padding=1) + BatchNorm2d(4)
     /// <code>
     /// conv    2×4×5 → 4×12×15, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd F(4×4,3×3): the conv reads a copy made by a prologue (a pool, an upsample, a padding layer or a padding_mode other than zeros)
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv reads a copy made by a prologue (a pool, an upsample, a padding layer or a padding_mode other than zeros)
     /// norm    BatchNorm2d(4): running statistics folded into the conv weights and bias at load: costs nothing here
     /// tiles   4 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 4 channels
     /// tasks   sample × channel block: 1 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)

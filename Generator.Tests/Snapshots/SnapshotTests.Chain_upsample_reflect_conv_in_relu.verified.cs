@@ -56,7 +56,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for UpsampleReflectConvInRelu.Chain: Upsample(scale_factor=2, mode='nearest') + ReflectionPad2d((1, 1, 1, 1)) + Conv2d(4, 8, kernel_size=3) + InstanceNorm2d(8, affine=True) + ReLU()
     /// <code>
     /// conv    4×7×9 → 8×14×18, 3×3 window unrolled, stride 1, padding 0, dilation 1
-    ///         the direct kernel, not Winograd F(4×4,3×3): the conv reads a copy made by a prologue (a pool, an upsample, a padding layer or a padding_mode other than zeros)
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv reads a copy made by a prologue (a pool, an upsample, a padding layer or a padding_mode other than zeros)
     /// norm    InstanceNorm2d(8, affine=True): statistics per run of 252 contiguous elements (one channel's plane of one sample); runs are normalized once every row band has its moments (see tasks)
     /// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them

@@ -65,7 +65,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for PreActBlock.Conv1: BatchNorm2d(8) + ReLU() + Conv2d(8, 8, kernel_size=3, padding=1, bias=False) + BatchNorm2d(8) + ReLU()
     /// <code>
     /// conv    8×10×16 → 8×10×16, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd F(4×4,3×3): the conv applies a BatchNorm or activation to its input as it copies it (pre-activation); Winograd reads the input directly
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv applies a BatchNorm or activation to its input as it copies it (pre-activation); Winograd reads the input directly
     /// preact  BatchNorm2d 'bn1' (running statistics: x·α + β per channel) then ReLU() of each input plane as the conv's input copy is made, before the zero padding (which stays 0, as PyTorch pads the activated tensor); the input itself is not changed
     /// norm    BatchNorm2d(8): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store

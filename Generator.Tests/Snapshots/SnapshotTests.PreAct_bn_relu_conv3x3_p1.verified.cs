@@ -57,7 +57,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for Net.Block: BatchNorm2d(6) + ReLU() + Conv2d(6, 8, kernel_size=3, padding=1, bias=False)
     /// <code>
     /// conv    6×10×12 → 8×10×12, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd F(4×4,3×3): the conv applies a BatchNorm or activation to its input as it copies it (pre-activation); Winograd reads the input directly
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv applies a BatchNorm or activation to its input as it copies it (pre-activation); Winograd reads the input directly
     /// preact  BatchNorm2d 'bn' (running statistics: x·α + β per channel) then ReLU() of each input plane as the conv's input copy is made, before the zero padding (which stays 0, as PyTorch pads the activated tensor); the input itself is not changed
     /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 8 channels
     /// tasks   sample × channel block: 1 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)

@@ -59,7 +59,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for Projection.Conv2: Conv2d(32, 32, kernel_size=3, padding=1, bias=False) + BatchNorm2d(32) + add(skip) + ReLU()
     /// <code>
     /// conv    32×16×16 → 32×16×16, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd F(4×4,3×3): the conv has 32 → 32 channels; the plan picks Winograd from 64 of each (Winograd = true asks for it from 32)
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 32 → 32 channels; the plan picks Winograd from 64 of each (Winograd = true asks for it from 32)
     /// norm    BatchNorm2d(32): running statistics folded into the conv weights and bias at load: costs nothing here
     /// add     + skip on the register tile before the activation and the store, reading the skip tile by tile
     /// act     Relu on the accumulators in registers, before the store

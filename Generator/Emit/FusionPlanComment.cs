@@ -20,7 +20,7 @@ internal static class FusionPlanComment
             w.Line($"/// conv    {ShapeText(chain.InputShape)} → {c.OutChannels}×{Spatial(c)}, {c.KernelText} window {UnrollText(chain)}, stride {c.StrideText}, padding {c.PaddingText}, dilation {c.DilationText}" +
                    (c.Groups > 1 ? $", {c.Groups} groups of {c.InPerGroup} → {c.OutPerGroup} channels" : ""));
             if (c.WinogradDeclined is { } declined)
-                w.Line($"///         the direct kernel, not Winograd F(4×4,3×3): {declined}");
+                w.Line($"///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): {declined}");
             if (c.Identity)
                 w.Line($"/// pass    a standalone {(chain.Norm is null ? "activation" : "norm")} pass, run as the identity depthwise 1×1 conv above (weight 1, bias 0: x·1 + 0 is x exactly) so that the {(chain.Norm is null ? "activation" : "norm and activation")} below run as its epilogue, with the conv chains' statistics, tiles and threads");
             if (c.PreAct is not null)
