@@ -177,10 +177,11 @@ internal static class Networks
     }
 
     /// <summary>FusedNorm's side alone in a loop for <paramref name="seconds"/> (for a sampling profiler: `perf record`).</summary>
-    public static void Loop(string name, int threads, double seconds)
+    public static void Loop(string name, int threads, double seconds, bool chains = false)
     {
         Network network = Create(name);
         global::FusedNorm.Kernels.Parallelism.MaxDegree = threads;
+        global::FusedNorm.Kernels.BlockKernels.Enabled = !chains;
         int[] shape = network.Input;
         float[] x = new float[shape[0] * shape[1] * shape[2]], y = new float[network.Outputs];
         for (int i = 0; i < x.Length; i++) x[i] = (float)Math.Sin(i);

@@ -30,8 +30,9 @@ using FusedNorm.Benchmarks;
 // dotnet run --project Benchmarks -c Release -- resnet18|resnet50|mobilenetv2|mobilenetv2-224|unet|style [THREADS] [BATCH] [ROUNDS]
 //                                                            a whole torchvision network (ResNet-18 224², ResNet-50 64², MobileNetV2
 //                                                            96² or 224², the UNet, TransformerNet), FusedNorm beside ONNX Runtime
-// dotnet run --project Benchmarks -c Release -- network-profile NAME THREADS SECONDS
+// dotnet run --project Benchmarks -c Release -- network-profile NAME THREADS SECONDS [chains]
 //                                                            FusedNorm's side of a network alone in a loop, for `perf record`
+//                                                            (chains: with its block kernels off, each block's chains one by one)
 // dotnet run --project Benchmarks -c Release -- blocks NAME [THREADS] [ROUNDS]
 //                                                            a network with its block kernels (inverted residuals as one kernel) on
 //                                                            and off (BlockKernels.Enabled), alternated in one process: medians and ratio
@@ -55,7 +56,7 @@ if (args.Length >= 5 && args[0] == "profile")
 }
 if (args.Length >= 4 && args[0] == "network-profile")
 {
-    Networks.Loop(args[1], int.Parse(args[2]), double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+    Networks.Loop(args[1], int.Parse(args[2]), double.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), chains: args.Contains("chains"));
     return;
 }
 if (args.Length >= 2 && args[0] == "blocks")

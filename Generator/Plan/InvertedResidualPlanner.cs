@@ -6,10 +6,13 @@ namespace FusedNorm.Generator.Plan;
 
 /// <summary>
 /// Finds the inverted residuals of a planned graph (expand 1×1 → depthwise k×k → project 1×1, each chain read only by
-/// the next) whose output rows split into at least two bands, and plans one kernel for each (<see cref="InvertedResidualPlan"/>).
-/// Measured on MobileNetV2 (Benchmarks' <c>blocks</c> mode, the same model with block kernels on and off, alternated): the
-/// block kernel is faster than the three chains on every plane size at 1 thread, not only where the expanded tensor
-/// overflows the cache; at 2 threads, only where its rows make bands for both threads. The chains themselves stay as they are: they run where the CPU has no Vector512,
+/// the next) whose output rows split into at least two bands and whose expanded plane outweighs their 1×1 weights, and
+/// plans one kernel for each (<see cref="InvertedResidualPlan"/>).
+/// Measured on MobileNetV2 (Benchmarks' <c>blocks</c> mode, the same model with block kernels on and off, alternated, and
+/// <c>network-profile … chains</c>, each block's share of a profile with and without): the block kernel is faster than the
+/// three chains at 1 thread on planes from 14×14 up, not only where the expanded tensor overflows the cache; at 2 threads,
+/// only where its rows make bands for both threads; and not where its 1×1 weights outweigh its expanded plane (224²'s
+/// 7×7 blocks with 960 hidden channels). The chains themselves stay as they are: they run where the CPU has no Vector512,
 /// and each stays callable alone.
 /// </summary>
 public static class InvertedResidualPlanner
@@ -68,6 +71,13 @@ public static class InvertedResidualPlanner
         if (cp.InChannels != hidden) return null;
 
         int inH = ce.OutHeight, inW = ce.OutWidth, outH = cd.OutHeight, outW = cd.OutWidth;
+        // What the block kernel saves is the expanded tensor's trip through memory (hidden × H × W floats per sample); what
+        // it costs is reading both 1×1 convs' weights (hidden × (in + out) floats) again for every row it expands and
+        // projects, where each chain reads them once per tile of positions. It pays where the expanded plane has at least as
+        // many positions as the two convs have outer channels, in + out (measured per block on MobileNetV2 224², block
+        // kernel ÷ chains at 1 thread: features.2–13, 196 to 12,544 positions against 40–192 channels, 0.58–0.97×;
+        // features.14, 196 against 256, 1.04×; features.15–17, 49 against 320–480, 1.15–1.21×).
+        if ((long)inH * inW < ce.InChannels + cp.OutChannels) return null;
         int hiddenVectors = (hidden + 15) / 16, outVectors = (cp.OutChannels + 15) / 16;
         (int expandTile, int expandVectors) = RowTile(inW, hiddenVectors, TileAccumulators);
         (int depthwiseTile, int depthwiseVectors) = RowTile(outW, hiddenVectors, TileAccumulators);
