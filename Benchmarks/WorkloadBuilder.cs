@@ -50,6 +50,11 @@ internal static class WorkloadBuilder
                         Ints("pads", s.PoolPad, s.PoolPad, s.PoolPad, s.PoolPad));
                     (h, w) = (s.PoolOut(h), s.PoolOut(w));
                 }
+                if (s.GlobalPool)
+                {
+                    current = graph.Node("GlobalAveragePool", new[] { current });
+                    (h, w) = (1, 1);
+                }
             }
             else if (stage is LinearStage l)
             {

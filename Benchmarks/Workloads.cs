@@ -15,13 +15,13 @@ public enum ActKind { None, Relu, Relu6, Silu, Gelu }
 /// kernel size (0: no pool); PoolStride 0 means stride = kernel, as in PyTorch. Bias false: no {Conv}.bias.
 /// </summary>
 public sealed record ConvStage(string Conv, string Norm, int InC, int OutC, int K, int Pad, int Groups, NormKind NormKind, int NormGroups, ActKind Act, int MaxPool = 0,
-    int Stride = 1, bool Bias = true, int PoolStride = 0, int PoolPad = 0)
+    int Stride = 1, bool Bias = true, int PoolStride = 0, int PoolPad = 0, bool GlobalPool = false)
 {
     /// <summary>The convolution's output size along one spatial axis of size <paramref name="n"/>.</summary>
     public int ConvOut(int n) => (n + 2 * Pad - K) / Stride + 1;
 
-    /// <summary>The pool's output size (floor mode) for a conv output of size <paramref name="n"/>; n without a pool.</summary>
-    public int PoolOut(int n) => MaxPool > 0 ? (n + 2 * PoolPad - MaxPool) / (PoolStride > 0 ? PoolStride : MaxPool) + 1 : n;
+    /// <summary>The pool's output size (floor mode) for a conv output of size <paramref name="n"/>; n without a pool, 1 with the global average.</summary>
+    public int PoolOut(int n) => GlobalPool ? 1 : MaxPool > 0 ? (n + 2 * PoolPad - MaxPool) / (PoolStride > 0 ? PoolStride : MaxPool) + 1 : n;
 }
 public sealed record LinearStage(string Linear, string Norm, int In, int Out, bool BatchNorm, ActKind Act);
 
@@ -87,6 +87,10 @@ public sealed record Workload(string Name, int Batch, int[] Sample, object[] Sta
         // projection (1×1, 960 → 320 on 7², BN, no activation): the two layer kinds furthest behind ORT in its profile.
         new("mobilenet_dw3x3s2_bn_relu6_14to7", 1, new[] { 576, 14, 14 }, new object[] { new ConvStage("c", "n", 576, 576, 3, 1, 576, NormKind.BatchNorm, 0, ActKind.Relu6, Stride: 2, Bias: false) }, f => LoadModel(new MobileDepthwise14(), f)),
         new("mobilenet_conv1x1_bn_960to320_7", 1, new[] { 960, 7, 7 }, new object[] { new ConvStage("c", "n", 960, 320, 1, 0, 1, NormKind.BatchNorm, 0, ActKind.None, Bias: false) }, f => LoadModel(new MobileProject7(), f)),
+        // MobileNetV2's head (1×1, 320 → 1280, BN, ReLU6, global average pool) at 224² (7² planes) and 96² (3²: rows
+        // narrower than a Vector256); ResNet's classifier head has the same global average after its last conv.
+        new("mobilenet_head_conv1x1_gap_7", 1, new[] { 320, 7, 7 }, new object[] { new ConvStage("c", "n", 320, 1280, 1, 0, 1, NormKind.BatchNorm, 0, ActKind.Relu6, Bias: false, GlobalPool: true) }, f => LoadModel(new MobileHead7(), f)),
+        new("mobilenet_head_conv1x1_gap_3", 1, new[] { 320, 3, 3 }, new object[] { new ConvStage("c", "n", 320, 1280, 1, 0, 1, NormKind.BatchNorm, 0, ActKind.Relu6, Bias: false, GlobalPool: true) }, f => LoadModel(new MobileHead3(), f)),
         // The plan runs the three resnet_conv3x3 rows above as Winograd F(4×4, 3×3) (their GFLOP/s count the direct
         // convolution's FLOPs); the same three blocks with Winograd = false keep the direct kernel beside them.
         new("direct_conv3x3_bn_relu_56", 1, new[] { 64, 56, 56 }, new object[] { new ConvStage("c", "n", 64, 64, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new Direct56(), f)),
@@ -142,6 +146,20 @@ public sealed partial class Depthwise56
 public sealed partial class MobileDepthwise14
 {
     [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU6)] [Conv2d(576, KernelSize = 3, Stride = 2, Padding = 1, Groups = 576, Bias = false, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(320, 7, 7)]
+public sealed partial class MobileHead7
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU6, Layer.AdaptiveAvgPool2d)] [Conv2d(1280, KernelSize = 1, Bias = false, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(320, 3, 3)]
+public sealed partial class MobileHead3
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU6, Layer.AdaptiveAvgPool2d)] [Conv2d(1280, KernelSize = 1, Bias = false, Name = "c")] [BatchNorm(Name = "n")]
     public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
 }
 

@@ -77,6 +77,20 @@ public class FlatPlannerTests
     }
 
     [Theory]
+    [InlineData(320, 7, 1280, 1, 7)] // MobileNetV2 224²'s head: 1×1, 7×7, then the global average (the flat kernel computed 64 positions for 49)
+    [InlineData(320, 3, 1280, 1, 5)] // at 96²: 3×3 planes, narrower than a Vector256 (the pixel kernel before)
+    [InlineData(512, 7, 512, 3, 7)]  // ResNet's layer4.1.conv2 with the direct kernels (Winograd off): 3×3 + add + ReLU + pool
+    public void Lane_tiles_take_a_chain_that_ends_in_a_global_average(int inC, int size, int outC, int kernel, int positions)
+    {
+        var conv = new ConvSpec("conv", 0, outC, kernel, 1, kernel / 2, 1, false, Winograd: WinogradChoice.Off);
+        var pool = new PoolSpec(LayerKind.AdaptiveAvgPool2d, 0, 0, 0, true, 1); // as the parser writes AdaptiveAvgPool2d(1)
+        var chain = new ChainSpec("c", "public", "x", "y", "batch", EquatableArray.Of(LayerKind.Conv2d, LayerKind.AdaptiveAvgPool2d), conv, null, null, null, pool, null);
+        ChainPlan plan = ModelPlanner.Plan(new ModelSpec(Type, new[] { inC, size, size }.ToEquatableArray(), EquatableArray.Of(chain), null)).Value!.Chains[0];
+        Assert.NotNull(plan.Pool);
+        Assert.Equal(positions, plan.LanePositions);
+    }
+
+    [Theory]
     [InlineData(512, 3, 512, 128)] // ResNet's layer4 3×3 on 7×7: 48 channels × 512 inputs × 9 taps are 884 KB; 4 passes of 128 (221 KB each)
     [InlineData(160, 3, 48, 80)]   // 276 KB: 2 passes of 80, not 151 + 9
     [InlineData(128, 3, 256, 0)]   // 221 KB: one pass

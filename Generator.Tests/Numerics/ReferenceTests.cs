@@ -187,6 +187,13 @@ public class ReferenceTests
         new("lanes_chunked_3x3_7x7", new[] { 160, 7, 7 }, new ConvCase(48, 3, Padding: 1, Bias: false), Norm: true, Activation: Layer.ReLU),
         new("lanes_chunked_5x5_rows", new[] { 64, 7, 7 }, new ConvCase(48, 5, Padding: 2), Activation: Layer.SiLU),
         new("lanes_chunked_groups_40x7", new[] { 160, 40, 7 }, new ConvCase(48, 3, Padding: 1), Norm: true, Activation: Layer.ReLU6),
+        // With a pool: the tiles go to the task's scratch planes and the pool reads them. A classifier head's 1×1 conv and
+        // global average (MobileNetV2's on 7×7, and on 3×3 at 96², where the rows are narrower than a Vector256), a chunked
+        // 3×3 into a global average (ResNet's last conv without its skip), and a 2×2 max pool on 8×8.
+        new("lanes_head_1x1_7x7_gap", new[] { 96, 7, 7 }, new ConvCase(48, 1, Bias: false), Norm: true, Activation: Layer.ReLU6, Pool: new PoolCase(Layer.AdaptiveAvgPool2d, 1)),
+        new("lanes_head_1x1_3x3_gap", new[] { 40, 3, 3 }, new ConvCase(64, 1, Bias: false), Norm: true, Activation: Layer.ReLU6, Pool: new PoolCase(Layer.AdaptiveAvgPool2d, 1)),
+        new("lanes_chunked_3x3_7x7_gap", new[] { 160, 7, 7 }, new ConvCase(32, 3, Padding: 1, Bias: false), Norm: true, Activation: Layer.ReLU, Pool: new PoolCase(Layer.AdaptiveAvgPool2d, 1)),
+        new("lanes_3x3_8x8_maxpool", new[] { 16, 8, 8 }, new ConvCase(32, 3, Padding: 1), Activation: Layer.ReLU, Pool: new PoolCase(Layer.MaxPool2d, 2)),
     };
 
     /// <summary>
@@ -315,13 +322,17 @@ public class ReferenceTests
     public void Polyphase_chain_is_the_same_at_every_thread_count(int index) =>
         Check(PolyphaseCases[index], 390 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
 
-    /// <summary>The lane kernels at 1, 2 and 3 threads and batch 3 (row bands where the plan makes them).</summary>
+    /// <summary>The lane kernels at 1, 2 and 3 threads and batch 3 (row bands where the plan makes them; the pooled ones, one band).</summary>
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(6)]
     [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(10)]
+    [InlineData(11)]
+    [InlineData(12)]
     public void Lane_chain_is_the_same_at_every_thread_count(int index) =>
         Check(LaneCases[index], 415 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
 
@@ -508,9 +519,12 @@ public class ReferenceTests
         if (chain.Pool is { } pool)
         {
             int stride = pool.Stride == 0 ? pool.Kernel : pool.Stride;
-            y = pool.Kind == Layer.MaxPool2d
-                ? Reference.MaxPool2d(y, batch, channels, h, w, pool.Kernel, stride, pool.Padding)
-                : Reference.AvgPool2d(y, batch, channels, h, w, pool.Kernel, stride, pool.Padding, pool.CountIncludePad);
+            y = pool.Kind switch
+            {
+                Layer.MaxPool2d => Reference.MaxPool2d(y, batch, channels, h, w, pool.Kernel, stride, pool.Padding),
+                Layer.AdaptiveAvgPool2d => Reference.GlobalAveragePool(y, batch, channels, h * w),
+                _ => Reference.AvgPool2d(y, batch, channels, h, w, pool.Kernel, stride, pool.Padding, pool.CountIncludePad),
+            };
         }
         return y;
     }

@@ -61,9 +61,10 @@ namespace FusedNorm.Generated
     /// act     Relu6 on the accumulators in registers, before the store
     /// pool    AdaptiveAvgPool2d(1): each channel's plane summed in double, in a fixed order, from the block's scratch buffer still in cache → 1280; the conv output never reaches y
     /// tiles   no column tiles (rows narrower than a Vector256, see columns): 160 block(s) of 8 channels
-    /// tasks   sample × run of channel blocks: 160 block(s) per sample in 80 runs of up to 2 consecutive blocks (a block alone is 23040 multiply-adds, too little for a task), dealt to the worker threads; each task rents its scratch once
+    /// tasks   sample × run of channel blocks: 160 block(s) per sample in 27 runs of up to 6 consecutive blocks (the lane kernel's 48 channels), dealt to the worker threads; each task rents its scratch once
+    /// lanes   with AVX-512: 48 output channels per task as Vector512s of 16 (weights packed in blocks of 16) × tiles of 5 output positions across rows, each input broadcast: all 9 positions of the plane computed once (1 recomputed by the last tile); the kernels below are the path without AVX-512
     /// columns fewer than 8 interior columns, so no column vectors (diagnostic FN0201): each output position computes a full block's 8 channels as one Vector256
-    /// weights packed once at load: [block][ic][taps][channel in block]
+    /// weights packed once at load: [block][ic][taps][channel in block], blocks of 16 channels with AVX-512 (the lane kernel), of 8 without
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
     /// </summary>
@@ -80,12 +81,13 @@ namespace FusedNorm.Generated
         private const int Block = 8, Taps = InPerGroup * 1; // weights per output channel
         private const int FullBlocks = 160, BlocksPerGroup = 160, BlocksPerSample = Groups * BlocksPerGroup;
         private const int MaxRowBands = 1; // a task is (sample, channel block, band of pooled rows); each call picks 1..MaxRowBands bands
-        private const int BlocksPerTask = 2, TasksPerSample = (BlocksPerSample + BlocksPerTask - 1) / BlocksPerTask; // a task runs consecutive blocks: one block is too little work for a task
+        private const int BlocksPerTask = 6, TasksPerSample = (BlocksPerSample + BlocksPerTask - 1) / BlocksPerTask; // a task runs consecutive blocks: one block is too little work for a task
         private const int PoolD = 1, PoolH = 1, PoolW = 1, PoolSpatial = PoolD * PoolH * PoolW;
-        private static readonly ScratchPool ConvRows = new(Block * ConvSpatial); // each task's block of conv output, read by the pool, shared by every thread
+        private static readonly ScratchPool ConvRows = new(BlocksPerTask * Block * ConvSpatial); // each task's blocks of conv output (the lane kernel's run of them at once), read by the pool, shared by every thread
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
-        public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
+        /// <remarks>With AVX-512 the lane kernel runs, which reads blocks of 16 channels ([block of 16][ic][taps][16]: one Vector512 per tap).</remarks>
+        public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 16 : Block);
 
         /// <summary>Tasks of (sample, channel block, row band) on the worker threads; the activation and any pooling run in the block's epilogue.</summary>
         public static void Run(ReadOnlySpan<float> x, Span<float> y, int batch, KernelArguments a)
@@ -109,13 +111,220 @@ namespace FusedNorm.Generated
             // The block's conv output goes to a scratch buffer that stays in cache; only the pooled result is stored.
             float[] scratch = ConvRows.Rent();
             ref float s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
-            for (int block = first, last = Math.Min(first + BlocksPerTask, BlocksPerSample); block < last; block++)
+            if (global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
             {
-                int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
-                ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
-                Pool(8, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial), poolStart, poolEnd);
+                // 16 output channels per Vector512 (weights packed in blocks of 16), the run's blocks at once: every position computed is kept.
+                int last = Math.Min(first + BlocksPerTask, BlocksPerSample), oc = first * Block;
+                if (last - first == 6) Conv1x1S1_C320K1280_BnRelu6GlobalAvgPool_C48_Lanes_V512(ref xn, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, rowStart * ConvW, rowEnd * ConvW);
+                else if (last - first == 4) Conv1x1S1_C320K1280_BnRelu6GlobalAvgPool_C32_Lanes_V512(ref xn, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, rowStart * ConvW, rowEnd * ConvW);
+                else Conv1x1S1_C320K1280_BnRelu6GlobalAvgPool_C16_Lanes_V512(ref xn, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, rowStart * ConvW, rowEnd * ConvW);
+                Pool((last - first) * Block, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial), poolStart, poolEnd); // the run's planes, channel by channel
+            }
+            else
+            {
+                for (int block = first, last = Math.Min(first + BlocksPerTask, BlocksPerSample); block < last; block++)
+                {
+                    int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
+                    ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
+                    Pool(8, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial), poolStart, poolEnd);
+                }
             }
             ConvRows.Return(scratch);
+        }
+
+        /// <summary>16 output channels × tiles of 5 positions across rows: 1×5 Vector512 accumulators, every position kept; Relu6 as the tile is stored.</summary>
+        private static void Conv1x1S1_C320K1280_BnRelu6GlobalAvgPool_C16_Lanes_V512(ref float x, ref float w, ref float bias, ref float dst, int start, int end)
+        {
+            Vector512<float> bias0 = Vector512.LoadUnsafe(ref bias, 0);
+            Span<float> tile = stackalloc float[80]; // [position][channel]
+            ref float t0 = ref MemoryMarshal.GetReference(tile);
+            for (int q = start; q < end; q += 5)
+            {
+                int q0 = q > end - 5 ? Math.Max(0, end - 5) : q; // the last tile ends at end
+                nint o0 = (q0 + 0) / ConvW * InW + (q0 + 0) % ConvW; // position q0 + 0: its window's first input
+                nint o1 = (q0 + 1) / ConvW * InW + (q0 + 1) % ConvW; // position q0 + 1: its window's first input
+                nint o2 = (q0 + 2) / ConvW * InW + (q0 + 2) % ConvW; // position q0 + 2: its window's first input
+                nint o3 = (q0 + 3) / ConvW * InW + (q0 + 3) % ConvW; // position q0 + 3: its window's first input
+                nint o4 = (q0 + 4) / ConvW * InW + (q0 + 4) % ConvW; // position q0 + 4: its window's first input
+                Vector512<float> acc0_0 = bias0, acc0_1 = bias0, acc0_2 = bias0, acc0_3 = bias0, acc0_4 = bias0;
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float xc = ref Unsafe.Add(ref x, ic * InD * InH * InW); // input channel ic, relative to each window
+                    ref float wc = ref Unsafe.Add(ref w, ic * 16); // the first 16 channels' taps; the next 16's are 16 · Taps further
+                    // The weights 8 input channels on, asked for now: at batch 1 they come from memory, one pass per call.
+                    Prefetch.ToL2(ref wc, 128);
+                    Vector512<float> w0_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0));
+                    Vector512<float> x0_0 = Vector512.Create(Unsafe.Add(ref xc, o0));
+                    acc0_0 = Vector512.FusedMultiplyAdd(w0_0, x0_0, acc0_0);
+                    Vector512<float> x1_0 = Vector512.Create(Unsafe.Add(ref xc, o1));
+                    acc0_1 = Vector512.FusedMultiplyAdd(w0_0, x1_0, acc0_1);
+                    Vector512<float> x2_0 = Vector512.Create(Unsafe.Add(ref xc, o2));
+                    acc0_2 = Vector512.FusedMultiplyAdd(w0_0, x2_0, acc0_2);
+                    Vector512<float> x3_0 = Vector512.Create(Unsafe.Add(ref xc, o3));
+                    acc0_3 = Vector512.FusedMultiplyAdd(w0_0, x3_0, acc0_3);
+                    Vector512<float> x4_0 = Vector512.Create(Unsafe.Add(ref xc, o4));
+                    acc0_4 = Vector512.FusedMultiplyAdd(w0_0, x4_0, acc0_4);
+                }
+                Vector512.StoreUnsafe(acc0_0, ref t0, (nuint)(0));
+                Vector512.StoreUnsafe(acc0_1, ref t0, (nuint)(16));
+                Vector512.StoreUnsafe(acc0_2, ref t0, (nuint)(32));
+                Vector512.StoreUnsafe(acc0_3, ref t0, (nuint)(48));
+                Vector512.StoreUnsafe(acc0_4, ref t0, (nuint)(64));
+                // Each position's channels to their planes, activated.
+                for (int u = 0; u < 5; u++)
+                {
+                    int row = (q0 + u) / ConvW, ox = (q0 + u) % ConvW;
+                    for (int j = 0; j < 16; j++)
+                    {
+                        float acc = Unsafe.Add(ref t0, u * 16 + j);
+                        Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
+                    }
+                }
+            }
+        }
+
+        /// <summary>32 output channels × tiles of 5 positions across rows: 2×5 Vector512 accumulators, every position kept; Relu6 as the tile is stored.</summary>
+        private static void Conv1x1S1_C320K1280_BnRelu6GlobalAvgPool_C32_Lanes_V512(ref float x, ref float w, ref float bias, ref float dst, int start, int end)
+        {
+            Vector512<float> bias0 = Vector512.LoadUnsafe(ref bias, 0);
+            Vector512<float> bias1 = Vector512.LoadUnsafe(ref bias, 16);
+            Span<float> tile = stackalloc float[160]; // [position][channel]
+            ref float t0 = ref MemoryMarshal.GetReference(tile);
+            for (int q = start; q < end; q += 5)
+            {
+                int q0 = q > end - 5 ? Math.Max(0, end - 5) : q; // the last tile ends at end
+                nint o0 = (q0 + 0) / ConvW * InW + (q0 + 0) % ConvW; // position q0 + 0: its window's first input
+                nint o1 = (q0 + 1) / ConvW * InW + (q0 + 1) % ConvW; // position q0 + 1: its window's first input
+                nint o2 = (q0 + 2) / ConvW * InW + (q0 + 2) % ConvW; // position q0 + 2: its window's first input
+                nint o3 = (q0 + 3) / ConvW * InW + (q0 + 3) % ConvW; // position q0 + 3: its window's first input
+                nint o4 = (q0 + 4) / ConvW * InW + (q0 + 4) % ConvW; // position q0 + 4: its window's first input
+                Vector512<float> acc0_0 = bias0, acc0_1 = bias0, acc0_2 = bias0, acc0_3 = bias0, acc0_4 = bias0;
+                Vector512<float> acc1_0 = bias1, acc1_1 = bias1, acc1_2 = bias1, acc1_3 = bias1, acc1_4 = bias1;
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float xc = ref Unsafe.Add(ref x, ic * InD * InH * InW); // input channel ic, relative to each window
+                    ref float wc = ref Unsafe.Add(ref w, ic * 16); // the first 16 channels' taps; the next 16's are 16 · Taps further
+                    // The weights 8 input channels on, asked for now: at batch 1 they come from memory, one pass per call.
+                    Prefetch.ToL2(ref wc, 128);
+                    Prefetch.ToL2(ref wc, 128 + 16 * Taps);
+                    Vector512<float> w0_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0));
+                    Vector512<float> w1_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0 + 16 * Taps));
+                    Vector512<float> x0_0 = Vector512.Create(Unsafe.Add(ref xc, o0));
+                    acc0_0 = Vector512.FusedMultiplyAdd(w0_0, x0_0, acc0_0);
+                    acc1_0 = Vector512.FusedMultiplyAdd(w1_0, x0_0, acc1_0);
+                    Vector512<float> x1_0 = Vector512.Create(Unsafe.Add(ref xc, o1));
+                    acc0_1 = Vector512.FusedMultiplyAdd(w0_0, x1_0, acc0_1);
+                    acc1_1 = Vector512.FusedMultiplyAdd(w1_0, x1_0, acc1_1);
+                    Vector512<float> x2_0 = Vector512.Create(Unsafe.Add(ref xc, o2));
+                    acc0_2 = Vector512.FusedMultiplyAdd(w0_0, x2_0, acc0_2);
+                    acc1_2 = Vector512.FusedMultiplyAdd(w1_0, x2_0, acc1_2);
+                    Vector512<float> x3_0 = Vector512.Create(Unsafe.Add(ref xc, o3));
+                    acc0_3 = Vector512.FusedMultiplyAdd(w0_0, x3_0, acc0_3);
+                    acc1_3 = Vector512.FusedMultiplyAdd(w1_0, x3_0, acc1_3);
+                    Vector512<float> x4_0 = Vector512.Create(Unsafe.Add(ref xc, o4));
+                    acc0_4 = Vector512.FusedMultiplyAdd(w0_0, x4_0, acc0_4);
+                    acc1_4 = Vector512.FusedMultiplyAdd(w1_0, x4_0, acc1_4);
+                }
+                Vector512.StoreUnsafe(acc0_0, ref t0, (nuint)(0));
+                Vector512.StoreUnsafe(acc1_0, ref t0, (nuint)(16));
+                Vector512.StoreUnsafe(acc0_1, ref t0, (nuint)(32));
+                Vector512.StoreUnsafe(acc1_1, ref t0, (nuint)(48));
+                Vector512.StoreUnsafe(acc0_2, ref t0, (nuint)(64));
+                Vector512.StoreUnsafe(acc1_2, ref t0, (nuint)(80));
+                Vector512.StoreUnsafe(acc0_3, ref t0, (nuint)(96));
+                Vector512.StoreUnsafe(acc1_3, ref t0, (nuint)(112));
+                Vector512.StoreUnsafe(acc0_4, ref t0, (nuint)(128));
+                Vector512.StoreUnsafe(acc1_4, ref t0, (nuint)(144));
+                // Each position's channels to their planes, activated.
+                for (int u = 0; u < 5; u++)
+                {
+                    int row = (q0 + u) / ConvW, ox = (q0 + u) % ConvW;
+                    for (int j = 0; j < 32; j++)
+                    {
+                        float acc = Unsafe.Add(ref t0, u * 32 + j);
+                        Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
+                    }
+                }
+            }
+        }
+
+        /// <summary>48 output channels × tiles of 5 positions across rows: 3×5 Vector512 accumulators, every position kept; Relu6 as the tile is stored.</summary>
+        private static void Conv1x1S1_C320K1280_BnRelu6GlobalAvgPool_C48_Lanes_V512(ref float x, ref float w, ref float bias, ref float dst, int start, int end)
+        {
+            Vector512<float> bias0 = Vector512.LoadUnsafe(ref bias, 0);
+            Vector512<float> bias1 = Vector512.LoadUnsafe(ref bias, 16);
+            Vector512<float> bias2 = Vector512.LoadUnsafe(ref bias, 32);
+            Span<float> tile = stackalloc float[240]; // [position][channel]
+            ref float t0 = ref MemoryMarshal.GetReference(tile);
+            for (int q = start; q < end; q += 5)
+            {
+                int q0 = q > end - 5 ? Math.Max(0, end - 5) : q; // the last tile ends at end
+                nint o0 = (q0 + 0) / ConvW * InW + (q0 + 0) % ConvW; // position q0 + 0: its window's first input
+                nint o1 = (q0 + 1) / ConvW * InW + (q0 + 1) % ConvW; // position q0 + 1: its window's first input
+                nint o2 = (q0 + 2) / ConvW * InW + (q0 + 2) % ConvW; // position q0 + 2: its window's first input
+                nint o3 = (q0 + 3) / ConvW * InW + (q0 + 3) % ConvW; // position q0 + 3: its window's first input
+                nint o4 = (q0 + 4) / ConvW * InW + (q0 + 4) % ConvW; // position q0 + 4: its window's first input
+                Vector512<float> acc0_0 = bias0, acc0_1 = bias0, acc0_2 = bias0, acc0_3 = bias0, acc0_4 = bias0;
+                Vector512<float> acc1_0 = bias1, acc1_1 = bias1, acc1_2 = bias1, acc1_3 = bias1, acc1_4 = bias1;
+                Vector512<float> acc2_0 = bias2, acc2_1 = bias2, acc2_2 = bias2, acc2_3 = bias2, acc2_4 = bias2;
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float xc = ref Unsafe.Add(ref x, ic * InD * InH * InW); // input channel ic, relative to each window
+                    ref float wc = ref Unsafe.Add(ref w, ic * 16); // the first 16 channels' taps; the next 16's are 16 · Taps further
+                    // The weights 8 input channels on, asked for now: at batch 1 they come from memory, one pass per call.
+                    Prefetch.ToL2(ref wc, 128);
+                    Prefetch.ToL2(ref wc, 128 + 16 * Taps);
+                    Prefetch.ToL2(ref wc, 128 + 32 * Taps);
+                    Vector512<float> w0_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0));
+                    Vector512<float> w1_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0 + 16 * Taps));
+                    Vector512<float> w2_0 = Vector512.LoadUnsafe(ref wc, (nuint)(0 + 32 * Taps));
+                    Vector512<float> x0_0 = Vector512.Create(Unsafe.Add(ref xc, o0));
+                    acc0_0 = Vector512.FusedMultiplyAdd(w0_0, x0_0, acc0_0);
+                    acc1_0 = Vector512.FusedMultiplyAdd(w1_0, x0_0, acc1_0);
+                    acc2_0 = Vector512.FusedMultiplyAdd(w2_0, x0_0, acc2_0);
+                    Vector512<float> x1_0 = Vector512.Create(Unsafe.Add(ref xc, o1));
+                    acc0_1 = Vector512.FusedMultiplyAdd(w0_0, x1_0, acc0_1);
+                    acc1_1 = Vector512.FusedMultiplyAdd(w1_0, x1_0, acc1_1);
+                    acc2_1 = Vector512.FusedMultiplyAdd(w2_0, x1_0, acc2_1);
+                    Vector512<float> x2_0 = Vector512.Create(Unsafe.Add(ref xc, o2));
+                    acc0_2 = Vector512.FusedMultiplyAdd(w0_0, x2_0, acc0_2);
+                    acc1_2 = Vector512.FusedMultiplyAdd(w1_0, x2_0, acc1_2);
+                    acc2_2 = Vector512.FusedMultiplyAdd(w2_0, x2_0, acc2_2);
+                    Vector512<float> x3_0 = Vector512.Create(Unsafe.Add(ref xc, o3));
+                    acc0_3 = Vector512.FusedMultiplyAdd(w0_0, x3_0, acc0_3);
+                    acc1_3 = Vector512.FusedMultiplyAdd(w1_0, x3_0, acc1_3);
+                    acc2_3 = Vector512.FusedMultiplyAdd(w2_0, x3_0, acc2_3);
+                    Vector512<float> x4_0 = Vector512.Create(Unsafe.Add(ref xc, o4));
+                    acc0_4 = Vector512.FusedMultiplyAdd(w0_0, x4_0, acc0_4);
+                    acc1_4 = Vector512.FusedMultiplyAdd(w1_0, x4_0, acc1_4);
+                    acc2_4 = Vector512.FusedMultiplyAdd(w2_0, x4_0, acc2_4);
+                }
+                Vector512.StoreUnsafe(acc0_0, ref t0, (nuint)(0));
+                Vector512.StoreUnsafe(acc1_0, ref t0, (nuint)(16));
+                Vector512.StoreUnsafe(acc2_0, ref t0, (nuint)(32));
+                Vector512.StoreUnsafe(acc0_1, ref t0, (nuint)(48));
+                Vector512.StoreUnsafe(acc1_1, ref t0, (nuint)(64));
+                Vector512.StoreUnsafe(acc2_1, ref t0, (nuint)(80));
+                Vector512.StoreUnsafe(acc0_2, ref t0, (nuint)(96));
+                Vector512.StoreUnsafe(acc1_2, ref t0, (nuint)(112));
+                Vector512.StoreUnsafe(acc2_2, ref t0, (nuint)(128));
+                Vector512.StoreUnsafe(acc0_3, ref t0, (nuint)(144));
+                Vector512.StoreUnsafe(acc1_3, ref t0, (nuint)(160));
+                Vector512.StoreUnsafe(acc2_3, ref t0, (nuint)(176));
+                Vector512.StoreUnsafe(acc0_4, ref t0, (nuint)(192));
+                Vector512.StoreUnsafe(acc1_4, ref t0, (nuint)(208));
+                Vector512.StoreUnsafe(acc2_4, ref t0, (nuint)(224));
+                // Each position's channels to their planes, activated.
+                for (int u = 0; u < 5; u++)
+                {
+                    int row = (q0 + u) / ConvW, ox = (q0 + u) % ConvW;
+                    for (int j = 0; j < 48; j++)
+                    {
+                        float acc = Unsafe.Add(ref t0, u * 48 + j);
+                        Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
+                    }
+                }
+            }
         }
 
         /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>

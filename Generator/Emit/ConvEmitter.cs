@@ -85,7 +85,9 @@ internal static class ConvEmitter
         if (chain.Pool is { } p) w.Line($"private const int PoolD = {p.OutDepth}, PoolH = {p.OutHeight}, PoolW = {p.OutWidth}, PoolSpatial = PoolD * PoolH * PoolW;");
         if (FlatRows(chain)) w.Line("private static readonly ScratchPool FlatRows = new(Block * FlatLength); // each task's flat rows, shared by every thread (no allocation once warm)");
         if (chain.Pool is not null && chain.Norm?.EvalMode is null or NormMode.Folded)
-            w.Line("private static readonly ScratchPool ConvRows = new(Block * ConvSpatial); // each task's block of conv output, read by the pool, shared by every thread");
+            w.Line(chain.LanePositions > 0
+                ? "private static readonly ScratchPool ConvRows = new(BlocksPerTask * Block * ConvSpatial); // each task's blocks of conv output (the lane kernel's run of them at once), read by the pool, shared by every thread"
+                : "private static readonly ScratchPool ConvRows = new(Block * ConvSpatial); // each task's block of conv output, read by the pool, shared by every thread");
         if (chain.Pool is not null && chain.HasSkip) w.Line("public const int AddSize = OutC * ConvSpatial; // the skip tensor per sample: the conv output's shape, added before pooling");
         if (chain.Norm is { RunLength: > 0 } n && (n.EvalMode == NormMode.RunStatistics || n.TrainingMode == NormMode.RunStatistics))
             w.Line($"private const int RunLength = {n.RunLength}, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample");
@@ -469,10 +471,12 @@ internal static class ConvEmitter
                 w.Open($"if ({Avx512})");
                 w.Comment("16 output channels per Vector512 (weights packed in blocks of 16), the run's blocks at once: every position computed is kept.");
                 w.Line("int last = Math.Min(first + BlocksPerTask, BlocksPerSample), oc = first * Block;");
-                string Lane(int v) => $"{LaneName(chain, v)}(ref xn, ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), ref {Unsafe}.Add(ref yn, oc * ConvSpatial){(chain.HasSkip ? $", ref {Unsafe}.Add(ref sn, oc * ConvSpatial)" : "")}, rowStart * ConvW, rowEnd * ConvW);";
+                string laneDst = pool ? $"ref {scratchRef}" : $"ref {Unsafe}.Add(ref yn, oc * ConvSpatial)"; // with a pool: the run's planes in the scratch buffer
+                string Lane(int v) => $"{LaneName(chain, v)}(ref xn, ref {Unsafe}.Add(ref w0, oc * Taps), ref {Unsafe}.Add(ref b0, oc), {laneDst}{(chain.HasSkip ? $", ref {Unsafe}.Add(ref sn, oc * ConvSpatial)" : "")}, rowStart * ConvW, rowEnd * ConvW);";
                 int most = chain.BlocksPerTask / 2;
                 for (int v = most; v >= 1; v--)
                     w.Line(v == most ? $"if (last - first == {2 * v}) {Lane(v)}" : v > 1 ? $"else if (last - first == {2 * v}) {Lane(v)}" : $"else {Lane(v)}");
+                if (pool) w.Line($"Pool((last - first) * Block, ref {scratchRef}, ref {Unsafe}.Add(ref yn, oc * PoolSpatial), poolStart, poolEnd); // the run's planes, channel by channel");
                 w.Close();
                 w.Open("else");
             }

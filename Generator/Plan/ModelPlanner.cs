@@ -677,8 +677,9 @@ public static class ModelPlanner
 
     /// <summary>
     /// Positions per tile of the lane kernel (ChainPlan.LanePositions), or 0 where it does not run: a dense stride-1 2d conv
-    /// whose output rows are narrower than a Vector512 (7×7, 6×6, 4×4 planes), its norm folded or absent, no pooling,
-    /// out_channels a multiple of 16. With AVX-512 its tasks then compute 16 output channels per Vector512 (weights packed
+    /// whose output rows are narrower than a Vector512 (7×7, 6×6, 4×4 planes), its norm folded or absent,
+    /// out_channels a multiple of 16 (with a pool, such as a classifier head's global average, the tiles go to the task's
+    /// scratch planes and the pool reads them, as on the other kernels). With AVX-512 its tasks then compute 16 output channels per Vector512 (weights packed
     /// in blocks of 16 in an AVX-512 process: one load per tap) × 4–8 consecutive output positions (across rows), each input broadcast:
     /// every position computed is kept, where the flat kernel computes 64 positions for a 7×7 plane's 49 and drops 15.
     /// The tile's positions are chosen to waste the fewest on the plane (7 on 7×7), never more than the plane holds.
@@ -688,7 +689,7 @@ public static class ModelPlanner
     public static int PlanLanePositions(ChainPlan chain)
     {
         if (chain.Conv is not { Rank: 2, Groups: 1, Outer: null, Winograd: null, Stride: 1, Transposed: null, InputPool: null, Vectorized512: false } c
-            || c.StrideH != 1 || chain.ComputesStatistics || chain.TrainingForward || chain.Pool is not null || c.OutChannels % 16 != 0 || c.OutChannels < 32 || c.OutWidth >= 16)
+            || c.StrideH != 1 || chain.ComputesStatistics || chain.TrainingForward || c.OutChannels % 16 != 0 || c.OutChannels < 32 || c.OutWidth >= 16)
             return 0;
         int positions = c.OutHeight * c.OutWidth, vectors = LaneVectors(c);
         if (vectors < 2) return 0; // one vector of 16 channels: too few accumulators
