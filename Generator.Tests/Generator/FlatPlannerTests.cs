@@ -91,6 +91,22 @@ public class FlatPlannerTests
     }
 
     [Theory]
+    [InlineData(960, 3, 3, 1, 1, true)]  // MobileNetV2 96²'s 3×3 depthwise: 9 floats per plane
+    [InlineData(24, 3, 3, 2, 1, true)]   // stride 2 onto 2×2
+    [InlineData(32, 2, 5, 1, 2, true)]   // a 5×5 window on 2×2 planes
+    [InlineData(64, 6, 3, 1, 1, false)]  // 6×6: 36 floats, the row-permute kernel's
+    [InlineData(64, 14, 3, 2, 1, false)] // 14² → 7²: the row permutes too
+    public void Depthwise_convs_on_planes_under_16_floats_run_16_channels_per_vector(int channels, int size, int kernel, int stride, int padding, bool lanes)
+    {
+        var conv = new ConvSpec("conv", 0, channels, kernel, stride, padding, 1, false, Groups: channels);
+        var chain = new ChainSpec("c", "public", "x", "y", "batch", EquatableArray.Of(LayerKind.Conv2d), conv, null, null, null, null, null);
+        ChainPlan plan = ModelPlanner.Plan(new ModelSpec(Type, new[] { channels, size, size }.ToEquatableArray(), EquatableArray.Of(chain), null)).Value!.Chains[0];
+        Assert.True(lanes == plan.DepthwiseLanes, $"DepthwiseLanes {plan.DepthwiseLanes}: TaskCopy {plan.TaskCopy}, PaddedCopy {plan.Conv!.PaddedCopy}, RowPermute {plan.RowPermute}, BlocksPerTask {plan.BlocksPerTask}, Padding {plan.Conv.Padding}");
+        if (lanes) Assert.True(plan.BlocksPerTask >= 16 && plan.BlocksPerTask % 16 == 0, $"a task runs whole vectors of channels: {plan.BlocksPerTask}");
+        if (!lanes) Assert.True(plan.RowPermute);
+    }
+
+    [Theory]
     [InlineData(512, 3, 512, 128)] // ResNet's layer4 3×3 on 7×7: 48 channels × 512 inputs × 9 taps are 884 KB; 4 passes of 128 (221 KB each)
     [InlineData(160, 3, 48, 80)]   // 276 KB: 2 passes of 80, not 151 + 9
     [InlineData(128, 3, 256, 0)]   // 221 KB: one pass

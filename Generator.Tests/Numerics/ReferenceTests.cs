@@ -165,7 +165,7 @@ public class ReferenceTests
         new("narrow_channels_k3_groupnorm", new[] { 8, 5, 5 }, new ConvCase(16, 3, Padding: 1), NormOf: new(Layer.GroupNorm, Groups: 4), Activation: Layer.SiLU),
         new("narrow_channels_k3_batchstats_grouped", new[] { 32, 4, 4 }, new ConvCase(32, 3, Padding: 1, Groups: 2), NormOf: new(Layer.BatchNorm2d, Track: false), Activation: Layer.ReLU),
         new("narrow_channels_k1_instancenorm", new[] { 16, 3, 3 }, new ConvCase(16, 1), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false)),
-    }.Concat(TaskCopyCases).Concat(SmallFlatCases).Concat(TinyPlaneCases).Concat(PolyphaseCases).Concat(RowPermuteCases).Concat(NarrowStridedCases).Concat(LaneCases).Select((chain, i) => new object[] { chain, 300 + i });
+    }.Concat(TaskCopyCases).Concat(SmallFlatCases).Concat(TinyPlaneCases).Concat(PolyphaseCases).Concat(RowPermuteCases).Concat(NarrowStridedCases).Concat(LaneCases).Concat(DepthwiseLaneCases).Select((chain, i) => new object[] { chain, 300 + i });
 
     /// <summary>
     /// Dense stride-1 convs on planes whose rows are under 16 columns, computed with AVX-512 as 16 output channels per
@@ -264,6 +264,23 @@ public class ReferenceTests
     };
 
     /// <summary>
+    /// Depthwise convs on planes under 16 floats, which with AVX-512 compute 16 channels per Vector512 over a transposed,
+    /// zero-padded copy (ChainPlan.DepthwiseLanes): MobileNetV2 96²'s 960 channels on 3×3 (runs of channels per task, a
+    /// last group of 16), 40 channels (a group of 8 at the end), stride 2 onto 2×2, a 5×5 window on 2×2 planes, dilation 2,
+    /// a 2×5 plane, no padding.
+    /// </summary>
+    private static readonly ChainCase[] DepthwiseLaneCases =
+    {
+        new("dw_lanes_960_3x3", new[] { 960, 3, 3 }, new ConvCase(960, 3, Padding: 1, Groups: 960, Bias: false), Norm: true, Activation: Layer.ReLU6),
+        new("dw_lanes_40_tail", new[] { 40, 3, 3 }, new ConvCase(40, 3, Padding: 1, Groups: 40), Activation: Layer.SiLU),
+        new("dw_lanes_s2_3x3_to_2x2", new[] { 24, 3, 3 }, new ConvCase(24, 3, Stride: 2, Padding: 1, Groups: 24, Bias: false), Norm: true, Activation: Layer.ReLU6),
+        new("dw_lanes_k5_2x2", new[] { 32, 2, 2 }, new ConvCase(32, 5, Padding: 2, Groups: 32), Norm: true, Activation: Layer.Hardswish),
+        new("dw_lanes_dilated_3x3", new[] { 20, 3, 3 }, new ConvCase(20, 3, Padding: 2, Dilation: 2, Groups: 20)),
+        new("dw_lanes_2x5", new[] { 48, 2, 5 }, new ConvCase(48, 3, Padding: 1, Groups: 48), Norm: true, Activation: Layer.ReLU),
+        new("dw_lanes_unpadded_3x3", new[] { 36, 3, 3 }, new ConvCase(36, 2, Groups: 36), Activation: Layer.Tanh),
+    };
+
+    /// <summary>
     /// Planes of 16–47 flat positions, which the flat Vector512 kernel now takes with tiles of 1 or 2 vectors
     /// (ModelPlanner.FlatMinPositions): MobileNetV2's 6×6 stage at 96² (depthwise, 1×1 with channel tails), ResNet-50's
     /// 4×4 stage at 64², a strided conv down to 3×3, exactly one vector (a 1×1 conv on 4×4), and a residual add.
@@ -335,6 +352,15 @@ public class ReferenceTests
     [InlineData(12)]
     public void Lane_chain_is_the_same_at_every_thread_count(int index) =>
         Check(LaneCases[index], 415 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
+
+    /// <summary>The depthwise lane kernels at 1, 2 and 3 threads and batch 3 (each task a run of channels).</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Depthwise_lane_chain_is_the_same_at_every_thread_count(int index) =>
+        Check(DepthwiseLaneCases[index], 440 + index, degrees: new[] { 1, 2, 3 }, batch: 3);
 
     /// <summary>The narrow strided convs at 1, 2 and 3 threads and batch 3.</summary>
     [Theory]

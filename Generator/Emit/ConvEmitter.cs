@@ -100,6 +100,11 @@ internal static class ConvEmitter
             w.Line($"/// <remarks>With AVX-512 the lane kernel runs, which reads blocks of 16 channels ([block of 16][ic][taps][16]: one Vector512 per tap).</remarks>");
             w.Line($"public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, {Avx512} ? 16 : Block);");
         }
+        else if (chain.DepthwiseLanes)
+        {
+            w.Line($"/// <remarks>With AVX-512 the depthwise lane kernel runs, which reads [tap][channel] (one Vector512 per tap for 16 channels).</remarks>");
+            w.Line($"public static float[] PackWeights(float[] weight) => {Avx512} ? WeightPacking.PackDepthwiseLanes(weight, OutC, Taps) : WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);");
+        }
         else
             w.Line($"public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);");
         w.Line();
@@ -129,6 +134,7 @@ internal static class ConvEmitter
             foreach (int r in blockSizes) { w.Line(); EmitRowPermuteBlock(w, chain, r); }
         if (fused && chain.LanePositions > 0)
             for (int vectors = 1; vectors <= chain.BlocksPerTask / 2; vectors++) { w.Line(); EmitLaneTiles(w, chain, vectors); }
+        if (fused && chain.DepthwiseLanes) { w.Line(); EmitDepthwiseLanes(w, chain); }
         if (fused) { w.Line(); EmitScalarBlock(w, chain, null); w.Line(); EmitPixel(w, chain, null); }
         foreach (NormMode mode in new[] { eval, training }.Where(m => m is not null).Select(m => m!.Value).Distinct())
         {
@@ -480,6 +486,15 @@ internal static class ConvEmitter
                 w.Close();
                 w.Open("else");
             }
+            if (chain.DepthwiseLanes)
+            {
+                w.Open($"if ({Avx512})");
+                w.Comment("The run's channels 16 at a time, 16 per Vector512: no per-channel copy, no scalar pixel loop.");
+                string source = chain.TaskCopy ? $"{Unsafe}.Add(ref x0, n * SourceSize + first * SourcePlane)" : $"{Unsafe}.Add(ref xn, first * InD * InH * InW)";
+                w.Line($"{DepthwiseLaneName(chain)}(ref {source}, ref w0, ref b0, ref {Unsafe}.Add(ref yn, first * ConvSpatial), first, Math.Min(first + BlocksPerTask, BlocksPerSample), rowStart, rowEnd);");
+                w.Close();
+                w.Open("else");
+            }
             if (run) w.Open("for (int block = first, last = Math.Min(first + BlocksPerTask, BlocksPerSample); block < last; block++)");
             w.Line("int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;");
             if (chain.RowPermute)
@@ -542,7 +557,7 @@ internal static class ConvEmitter
             }
             if (chain.RowPermute) w.Close();
             if (run) w.Close();
-            if (chain.LanePositions > 0) w.Close();
+            if (chain.LanePositions > 0 || chain.DepthwiseLanes) w.Close();
             if (pool) w.Line("ConvRows.Return(scratch);");
             if (flatRows) w.Line("FlatRows.Return(flat);");
             if (group is not null) w.Line("Planes.Return(planes);");
@@ -949,6 +964,64 @@ internal static class ConvEmitter
     private const int LanePrefetchChannels = 8;
 
     private static string LaneName(ChainPlan chain, int vectors) => $"{Tag(chain)}_C{16 * vectors}_Lanes_V512";
+
+    private static string DepthwiseLaneName(ChainPlan chain) => $"{Tag(chain)}_C16_Channels_V512";
+
+    /// <summary>
+    /// A depthwise conv on a tiny plane (ChainPlan.DepthwiseLanes), channels [first, last) of one sample, 16 per Vector512:
+    /// each group of 16 channels' input planes is transposed into a zero-padded [row][column][channel] stack buffer (the
+    /// padding written once, never overwritten), each output position of rows [rowStart, rowEnd) is one vector of the
+    /// window's FMAs from the bias (weights packed [tap][channel]), activated, and the outputs are transposed back to the
+    /// channels' planes. A last group of fewer than 16 channels computes all 16 lanes and stores its own.
+    /// </summary>
+    private static void EmitDepthwiseLanes(SourceWriter w, ChainPlan chain)
+    {
+        ConvPlan c = chain.Conv!;
+        int sh = c.SourceHeight, sw = c.SourceWidth, top = c.CopyPaddingH, left = c.CopyPadding, ph = sh + 2 * top, pw = sw + 2 * left;
+        int kh = c.KernelH, kw = c.Kernel, taps = kh * kw;
+        string act = chain.Activation is { } a ? ActivationName(a) : "no activation";
+        w.Line($"/// <summary>Depthwise {kh}×{kw} on {sh}×{sw} planes (padded to {ph}×{pw}), 16 channels per Vector512: planes transposed to [row][column][channel], {taps} FMAs per output position, {act}, transposed back.</summary>");
+        using (w.Block($"private static void {DepthwiseLaneName(chain)}({Ref} x, {Ref} w, {Ref} bias, {Ref} y, int first, int last, int rowStart, int rowEnd)"))
+        {
+            w.Line($"Span<float> xt = stackalloc float[{ph * pw * 16}]; // [row][column][channel] of 16 zero-padded planes: the padding is cleared once and never written");
+            w.Line("xt.Clear();");
+            w.Line($"Span<float> yt = stackalloc float[{c.OutHeight * c.OutWidth * 16}]; // [position][channel]");
+            w.Line("Span<float> bt = stackalloc float[16]; // a last group's biases, zero past its channels");
+            w.Line($"{Ref} xt0 = ref MemoryMarshal.GetReference(xt);");
+            w.Line($"{Ref} yt0 = ref MemoryMarshal.GetReference(yt);");
+            using (w.Block("for (int c0 = first; c0 < last; c0 += 16)"))
+            {
+                w.Line("int count = Math.Min(16, last - c0);");
+                w.Line($"{Ref} xc = ref {Unsafe}.Add(ref x, (c0 - first) * {sh * sw}); // channel c0's input plane");
+                using (w.Block("for (int j = 0; j < count; j++)"))
+                using (w.Block($"for (int r = 0; r < {sh}; r++)"))
+                using (w.Block($"for (int q = 0; q < {sw}; q++)"))
+                    w.Line($"{Unsafe}.Add(ref xt0, ((r + {top}) * {pw} + q + {left}) * 16 + j) = {Unsafe}.Add(ref xc, j * {sh * sw} + r * {sw} + q);");
+                w.Line("Vector512<float> b;");
+                w.Line("if (c0 + 16 <= OutC) b = Vector512.LoadUnsafe(ref bias, (nuint)c0);");
+                using (w.Block("else"))
+                {
+                    w.Line($"for (int j = 0; j < 16; j++) bt[j] = j < count ? {Unsafe}.Add(ref bias, c0 + j) : 0f;");
+                    w.Line("b = Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(bt));");
+                }
+                w.Line($"{Ref} wc = ref {Unsafe}.Add(ref w, c0); // tap t's weights for the 16 channels at t · OutC (packed with 16 floats to spare)");
+                using (w.Block("for (int oh = rowStart; oh < rowEnd; oh++)"))
+                using (w.Block("for (int ow = 0; ow < ConvW; ow++)"))
+                {
+                    w.Line($"{Ref} xw = ref {Unsafe}.Add(ref xt0, (oh * {c.StrideH * pw} + ow * {c.Stride}) * 16); // the window's first input");
+                    w.Line("Vector512<float> acc = b;");
+                    for (int i = 0; i < kh; i++)
+                        w.Line(string.Join(" ", Enumerable.Range(0, kw).Select(j =>
+                            $"acc = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xw, {(i * c.DilationH * pw + j * c.Dilation) * 16}), Vector512.LoadUnsafe(ref wc, {(i * kw + j)} * OutC), acc);")));
+                    w.Line($"{Activate(chain.Activation, "acc")}.StoreUnsafe(ref yt0, (nuint)((oh * ConvW + ow) * 16));");
+                }
+                w.Comment("Back to the channels' planes.");
+                using (w.Block("for (int j = 0; j < count; j++)"))
+                using (w.Block("for (int p = rowStart * ConvW; p < rowEnd * ConvW; p++)"))
+                    w.Line($"{Unsafe}.Add(ref y, (c0 - first + j) * ConvSpatial + p) = {Unsafe}.Add(ref yt0, p * 16 + j);");
+            }
+        }
+    }
 
     /// <summary>
     /// 16 · <paramref name="vectors"/> output channels (consecutive blocks of 8, two per Vector512) over output positions

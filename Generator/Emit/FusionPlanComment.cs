@@ -62,6 +62,8 @@ internal static class FusionPlanComment
                 w.Line($"/// flat    Vector512 eval path: the {c.OutHeight}×{c.OutWidth} plane is one flat row of {c.FlatPitch} positions per output row ({(c.Stride == 1 ? (c.StrideH == 1 ? "the padded width" : $"{c.StrideH} rows of the padded copy") : c.Polyphase ? "a quarter plane's width" : $"{c.Stride} rows of the phased copy")}; {(c.FlatInPlace ? "the output's own layout, so the tiles are stored in place" + (chain.HasSkip ? ", the skip added to each tile first" : "") : $"{c.FlatPitch - c.OutWidth} extra positions per row, dropped")}), so every tile is {c.OcBlock} channels × {c.FlatVectors(c.OcBlock)}×16 positions instead of a partial vector per row");
             if (chain.LanePositions > 0)
                 w.Line($"/// lanes   with AVX-512: {16 * (chain.BlocksPerTask / 2)} output channels per task as Vector512s of 16 (weights packed in blocks of 16) × tiles of {chain.LanePositions} output positions across rows, each input broadcast: all {c.OutHeight * c.OutWidth} positions of the plane computed once ({(c.OutHeight * c.OutWidth + chain.LanePositions - 1) / chain.LanePositions * chain.LanePositions - c.OutHeight * c.OutWidth} recomputed by the last tile){(c.Flat512 ? $", where the flat kernel computes {c.FlatComputed}" : "")}{(chain.LaneChunk > 0 ? $"; in passes over {chain.LaneChunk} of the {c.InPerGroup} input channels at a time, so a pass's weights stay in L2 for every tile (the sums run in the same order)" : "")}; the kernels below are the path without AVX-512");
+            if (chain.DepthwiseLanes)
+                w.Line($"/// lanes   with AVX-512: 16 channels per Vector512: each group of 16 channels' {c.SourceHeight}×{c.SourceWidth} input planes is transposed into a zero-padded [row][column][channel] buffer on the stack, each output position is one vector of {c.TapsPerInput} FMAs (weights packed [tap][channel]), and the outputs are transposed back; the kernels below are the path without AVX-512");
             if (chain.RowPermute)
                 w.Line($"/// rows    with AVX-512: each output row is one Vector512 computed straight from the unpadded {c.SourceHeight}×{c.SourceWidth} input rows: a row is one load and each tap's columns one permute of it (zero where the window covers padding), so no copy is made; {(chain.TaskCopy ? "the copy below is" : "the kernels below are")} the path without AVX-512");
             if (c.Prologue is not null)
@@ -81,7 +83,7 @@ internal static class FusionPlanComment
                 w.Line(c.ChannelVectorPixels
                     ? "/// columns fewer than 8 interior columns, so no column vectors (diagnostic FN0201): each output position computes a full block's 8 channels as one Vector256" + (c.TailChannels > 0 ? ", the tail block in scalar" : "")
                     : "/// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)");
-            w.Line($"/// weights packed once at load: [block][ic][taps][channel in block]{(chain.LanePositions > 0 ? ", blocks of 16 channels with AVX-512 (the lane kernel), of 8 without" : "")}");
+            w.Line($"/// weights packed once at load: [block][ic][taps][channel in block]{(chain.LanePositions > 0 ? ", blocks of 16 channels with AVX-512 (the lane kernel), of 8 without" : chain.DepthwiseLanes ? "; [tap][channel] with AVX-512 (the depthwise lane kernel)" : "")}");
         }
         else
         {

@@ -389,8 +389,10 @@ public sealed record ChainPlan(
     bool RowPermute = false,
     int LanePositions = 0,
     bool KeepsFolded = false,
-    int LaneChunk = 0)
+    int LaneChunk = 0,
+    bool DepthwiseLanes = false)
 {
+    // DepthwiseLanes: with AVX-512, a depthwise conv on a plane under 16 floats computes 16 channels per Vector512 (ModelPlanner.PlanDepthwiseLanes).
     // LaneChunk: input channels per pass of the lane kernel over a group of its tiles (0: one pass over every input channel).
     // KeepsFolded: the chain is part of an InvertedResidualPlan, whose load packs its own copy of the folded weights.
     /// <summary>The chain ends in a residual add: its methods take the skip tensor (of the output's shape) after x.</summary>

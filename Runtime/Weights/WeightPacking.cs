@@ -27,6 +27,22 @@ public static class WeightPacking
         return packed;
     }
 
+    /// <summary>
+    /// Depthwise convolution weight [channels, 1, taps…] → [tap][channel], plus 16 zeros: one tap's weights for 16
+    /// consecutive channels are one Vector512 at element tap·channels + c0, for any c0 below channels (the kernels that
+    /// compute 16 channels per vector on tiny planes). Requires one input and one output channel per group.
+    /// </summary>
+    public static float[] PackDepthwiseLanes(float[] weight, int channels, int taps)
+    {
+        if (weight.Length != channels * taps)
+            throw new ArgumentException($"Depthwise convolution weight has {weight.Length} elements; expected {channels} × {taps}.", nameof(weight));
+        var packed = new float[taps * channels + 16];
+        for (int c = 0; c < channels; c++)
+            for (int t = 0; t < taps; t++)
+                packed[t * channels + c] = weight[c * taps + t];
+        return packed;
+    }
+
     /// <summary>Visits the blocks <see cref="PackConv"/> lays out: (first channel, channels in block).</summary>
     public static void ForEachConvBlock(int outChannels, int outPerGroup, int block, Action<int, int> visit)
     {
