@@ -288,6 +288,22 @@ public class DiagnosticTests
         Assert.Empty(run.CompileErrors);
     }
 
+    [Theory]
+    [InlineData("[Fuse(Layer.Conv2d, Layer.ReLU6, Layer.AdaptiveAvgPool2d)] [Conv2d(64, KernelSize = 1, Name = \"c\")]", "the lane kernel runs it: 16 output channels per Vector512 × tiles of 5 positions", true)]
+    [InlineData("[Fuse(Layer.Conv2d, Layer.ReLU)] [Conv2d(32, KernelSize = 3, Padding = 1, Groups = 32, Name = \"c\")]", "the depthwise lane kernel runs it: 16 channels per Vector512", true)]
+    [InlineData("[Fuse(Layer.Conv2d, Layer.ReLU)] [Conv2d(24, KernelSize = 1, Name = \"c\")]", "each output position computes a block of 8 channels as one Vector256", false)]
+    public void FN0201_on_narrow_rows_names_the_kernel_that_runs_the_chain_with_AVX512(string chain, string expected, bool avx512Kernel)
+    {
+        // A 3×3 plane of 32 channels: no Vector256 row. 64 outputs into a global average take the lane kernel, a depthwise
+        // conv the depthwise lane kernel; 24 outputs (not a multiple of 16) have no AVX-512 kernel, and the message adds none.
+        var run = GeneratorHarness.RunGenerator(Model($"{chain} public partial void S{Signature}", model: "[Model(32, 3, 3)]"));
+        var d = Assert.Single(run.GeneratorDiagnostics, x => x.Id == "FN0201");
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Contains(expected, d.GetMessage());
+        Assert.Equal(avx512Kernel, d.GetMessage().Contains("where AVX-512 is available"));
+        Assert.Empty(run.CompileErrors);
+    }
+
     [Fact]
     public void FN0201_scalar_fallback_is_a_warning_and_still_generates()
     {

@@ -345,6 +345,7 @@ public static class ModelPlanner
         string In(int[] s) => string.Join(", ", s);
 
         ConvPlan? conv = null;
+        string? narrowRows = null; // FN0201 for a conv whose rows take no Vector256: reported once the chain's AVX-512 kernels are planned
         LinearPlan? linear = null;
         int[] output;
 
@@ -505,10 +506,8 @@ public static class ModelPlanner
                 flat |= c.Rank == 2 && strideW > 1 && rowStrideIsColumnStride && interiorEnd - interiorStart < 2 * VectorWidth && fusedEval && interiorStart == 0 && interiorEnd == ow
                     && (oh - 1) * strideW * stridedPitch + ow >= FlatMinPositions;
                 if (!vectorized)
-                    diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName,
-                        $"the conv output rows have {Math.Max(0, interiorEnd - interiorStart)} columns, fewer than one Vector256 of {VectorWidth}" +
-                        (flat ? " (where Vector512 is accelerated, the flat Vector512 kernel runs it instead)" : "") +
-                        (Math.Min(ConvOcBlock, c.OutChannels / c.Groups) == ConvOcBlock ? "; each output position computes a block of 8 channels as one Vector256" : "")));
+                    narrowRows = $"the conv output rows have {Math.Max(0, interiorEnd - interiorStart)} columns, fewer than one Vector256 of {VectorWidth}" +
+                        (Math.Min(ConvOcBlock, c.OutChannels / c.Groups) == ConvOcBlock ? "; each output position computes a block of 8 channels as one Vector256" : "");
                 // A strided vector kernel reads a copy whose rows are split into `stride` column phases, so the inputs of
                 // consecutive output columns are consecutive (one load per vector instead of a gather of `stride`-apart elements).
                 int phases = (vectorized || flat) && strideW > 1 ? strideW : 1;
@@ -642,12 +641,28 @@ public static class ModelPlanner
             plan = plan with { MaxRowBands = PlanMaxRowBands(plan, (plan.Conv!.BlocksPerSample + plan.BlocksPerTask - 1) / plan.BlocksPerTask) };
         }
         int lanePositions = PlanLanePositions(plan);
-        if (lanePositions == 0) return plan;
-        // A lane task runs 2–3 vectors' blocks, so a sample has fewer tasks (MobileNetV2's 160-channel projections: 4 of
-        // 6, 6, 6 and 2 blocks): the row bands are planned again for that many, so 2 threads still get even work.
-        plan = plan with { LanePositions = lanePositions, BlocksPerTask = 2 * LaneVectors(plan.Conv!), LaneChunk = LaneChunk(plan.Conv!) };
-        return plan with { MaxRowBands = PlanMaxRowBands(plan, (plan.Conv!.BlocksPerSample + plan.BlocksPerTask - 1) / plan.BlocksPerTask) };
+        if (lanePositions > 0)
+        {
+            // A lane task runs 2–3 vectors' blocks, so a sample has fewer tasks (MobileNetV2's 160-channel projections: 4 of
+            // 6, 6, 6 and 2 blocks): the row bands are planned again for that many, so 2 threads still get even work.
+            plan = plan with { LanePositions = lanePositions, BlocksPerTask = 2 * LaneVectors(plan.Conv!), LaneChunk = LaneChunk(plan.Conv!) };
+            plan = plan with { MaxRowBands = PlanMaxRowBands(plan, (plan.Conv!.BlocksPerSample + plan.BlocksPerTask - 1) / plan.BlocksPerTask) };
+        }
+        if (narrowRows is not null)
+            diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName, narrowRows + Avx512Kernel(plan)));
+        return plan;
     }
+
+    /// <summary>
+    /// What runs a chain whose rows take no Vector256 where AVX-512 is available (FN0201 says so: only a CPU without it takes
+    /// the slow path), or "" where nothing does.
+    /// </summary>
+    private static string Avx512Kernel(ChainPlan plan) =>
+        plan.LanePositions > 0 ? $" (where AVX-512 is available, the lane kernel runs it: 16 output channels per Vector512 × tiles of {plan.LanePositions} positions)"
+        : plan.DepthwiseLanes ? " (where AVX-512 is available, the depthwise lane kernel runs it: 16 channels per Vector512)"
+        : plan.RowPermute ? " (where AVX-512 is available, the row-permute kernel runs it: each output row one Vector512)"
+        : plan.Conv is { Flat512: true } ? " (where Vector512 is accelerated, the flat Vector512 kernel runs it instead)"
+        : "";
 
     /// <summary>The most Vector512s of 16 output channels a lane tile holds (× its positions: at most 24 accumulators).</summary>
     public const int MaxLaneVectors = 3;
