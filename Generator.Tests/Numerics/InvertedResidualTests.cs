@@ -40,11 +40,10 @@ public class InvertedResidualTests
         new("k5_skip_relu", 8, 48, 8, 53, 5, 1, "ReLU6", "SiLU", "ReLU", true),
         // Kernel 5, stride 2 (46 → 23), 64 hidden, 24 outputs.
         new("k5_s2", 16, 64, 24, 46, 5, 2, "ReLU6", "ReLU6", null, false),
-        // Small planes: 14 → 7 at stride 2 (at 2–3 threads the bands have 2 rows of 7, fewer than 16 positions: the
-        // projection's one-value-at-a-time store), and 7×7 + x with 24 + 24 outer channels (more would make the 1×1
-        // weights outweigh the 49-position expanded plane, and the block three chains).
+        // Small planes, MobileNetV2 224²'s features.14 and .15 shapes scaled down: 14 → 7 at stride 2 (at 2–3 threads the
+        // bands have 2 rows of 7, fewer than 16 positions: the projection's one-value-at-a-time store), and 7×7 + x.
         new("small_s2", 16, 96, 40, 14, 3, 2, "ReLU6", "ReLU6", null, false),
-        new("small_s1", 24, 96, 24, 7, 3, 1, "ReLU6", "ReLU6", null, true),
+        new("small_s1", 40, 96, 40, 7, 3, 1, "ReLU6", "ReLU6", null, true),
         // A plane that is not square (21 rows of 50, stride 2 → 11 × 25).
         new("wide_s2", 8, 32, 16, 21, 3, 2, "ReLU6", "ReLU6", null, false, Width: 50),
     };
@@ -220,9 +219,9 @@ public class InvertedResidualTests
     [InlineData(8, 16, 1, 5, false, "5 output rows at stride 1 make one band of 3 or more rows: it would run on one thread at batch 1")]
     [InlineData(8, 16, 1, 4, false, "4 output rows at stride 1: one band of 3 or more rows")]
     [InlineData(8, 40, 1, 64, true, "the expansion's output is also read by another chain")]
-    [InlineData(64, 96, 1, 7, false, "a 7×7 plane: 49 positions against 64 + 8 outer channels, so the 1×1 weights it would read again per row outweigh the expanded tensor it keeps in cache")]
-    [InlineData(200, 32, 2, 14, false, "14×14 → 7×7: 196 positions against 200 + 8 outer channels")]
-    public void A_block_that_would_run_on_one_thread_shares_its_tensors_or_has_more_weights_than_plane_runs_as_three_chains(int input, int hidden, int stride, int size, bool shared, string why)
+    [InlineData(256, 960, 1, 7, false, "264 × 960 floats of 1×1 weights (1 MB), which it would read again for every row, spill from L2")]
+    [InlineData(400, 512, 2, 14, false, "stride 2: 408 × 512 floats (835 KB), past MaxWeightBytes")]
+    public void A_block_that_would_run_on_one_thread_shares_its_tensors_or_spills_its_weights_runs_as_three_chains(int input, int hidden, int stride, int size, bool shared, string why)
     {
         string extra = shared ? """
 

@@ -9,6 +9,8 @@ namespace FusedNorm.Sample
         // Features_8_ProjectAdd's parameters: features.8.conv.2.weight with features.8.conv.3 folded in, packed by Features_8_ProjectAddKernel.PackWeights; and the bias with features.8.conv.3 folded in.
         private float[]? _features_8_ProjectAddWeights;
         private float[]? _features_8_ProjectAddBias;
+        // The weights as folded, before packing: the inverted-residual kernel this chain is part of packs its own copy from them at load, then drops them.
+        private float[]? _features_8_ProjectAddFolded;
         // What the kernel's tasks read: the arrays above, bundled once at load.
         private global::FusedNorm.Kernels.KernelArguments? _features_8_ProjectAddArguments;
 
@@ -40,6 +42,7 @@ namespace FusedNorm.Sample
                 eps: 1E-05);
             _features_8_ProjectAddWeights = global::FusedNorm.Generated.Features_8_ProjectAddKernel.PackWeights(weight);
             _features_8_ProjectAddBias = bias;
+            _features_8_ProjectAddFolded = weight;
             _features_8_ProjectAddArguments = new global::FusedNorm.Kernels.KernelArguments(_features_8_ProjectAddWeights, _features_8_ProjectAddBias);
         }
     }

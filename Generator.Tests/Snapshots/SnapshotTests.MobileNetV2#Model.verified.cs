@@ -74,7 +74,7 @@ namespace FusedNorm.Sample
         };
 
         /// <summary>Whether every chain's weights have been loaded.</summary>
-        public bool IsLoaded => _stemWeights is not null && _features_1_DepthwiseWeights is not null && _features_1_ProjectWeights is not null && _features_2_ExpandWeights is not null && _features_2_DepthwiseWeights is not null && _features_2_ProjectWeights is not null && _features_3_ExpandWeights is not null && _features_3_DepthwiseWeights is not null && _features_3_ProjectAddWeights is not null && _features_4_ExpandWeights is not null && _features_4_DepthwiseWeights is not null && _features_4_ProjectWeights is not null && _features_5_ExpandWeights is not null && _features_5_DepthwiseWeights is not null && _features_5_ProjectAddWeights is not null && _features_6_ExpandWeights is not null && _features_6_DepthwiseWeights is not null && _features_6_ProjectAddWeights is not null && _features_7_ExpandWeights is not null && _features_7_DepthwiseWeights is not null && _features_7_ProjectWeights is not null && _features_8_ExpandWeights is not null && _features_8_DepthwiseWeights is not null && _features_8_ProjectAddWeights is not null && _features_9_ExpandWeights is not null && _features_9_DepthwiseWeights is not null && _features_9_ProjectAddWeights is not null && _features_10_ExpandWeights is not null && _features_10_DepthwiseWeights is not null && _features_10_ProjectAddWeights is not null && _features_11_ExpandWeights is not null && _features_11_DepthwiseWeights is not null && _features_11_ProjectWeights is not null && _features_12_ExpandWeights is not null && _features_12_DepthwiseWeights is not null && _features_12_ProjectAddWeights is not null && _features_13_ExpandWeights is not null && _features_13_DepthwiseWeights is not null && _features_13_ProjectAddWeights is not null && _features_14_ExpandWeights is not null && _features_14_DepthwiseWeights is not null && _features_14_ProjectWeights is not null && _features_15_ExpandWeights is not null && _features_15_DepthwiseWeights is not null && _features_15_ProjectAddWeights is not null && _features_16_ExpandWeights is not null && _features_16_DepthwiseWeights is not null && _features_16_ProjectAddWeights is not null && _features_17_ExpandWeights is not null && _features_17_DepthwiseWeights is not null && _features_17_ProjectWeights is not null && _headWeights is not null && _classifierWeights is not null && _features_2_InvertedResidualArguments is not null && _features_3_InvertedResidualArguments is not null && _features_4_InvertedResidualArguments is not null && _features_5_InvertedResidualArguments is not null && _features_6_InvertedResidualArguments is not null && _features_7_InvertedResidualArguments is not null;
+        public bool IsLoaded => _stemWeights is not null && _features_1_DepthwiseWeights is not null && _features_1_ProjectWeights is not null && _features_2_ExpandWeights is not null && _features_2_DepthwiseWeights is not null && _features_2_ProjectWeights is not null && _features_3_ExpandWeights is not null && _features_3_DepthwiseWeights is not null && _features_3_ProjectAddWeights is not null && _features_4_ExpandWeights is not null && _features_4_DepthwiseWeights is not null && _features_4_ProjectWeights is not null && _features_5_ExpandWeights is not null && _features_5_DepthwiseWeights is not null && _features_5_ProjectAddWeights is not null && _features_6_ExpandWeights is not null && _features_6_DepthwiseWeights is not null && _features_6_ProjectAddWeights is not null && _features_7_ExpandWeights is not null && _features_7_DepthwiseWeights is not null && _features_7_ProjectWeights is not null && _features_8_ExpandWeights is not null && _features_8_DepthwiseWeights is not null && _features_8_ProjectAddWeights is not null && _features_9_ExpandWeights is not null && _features_9_DepthwiseWeights is not null && _features_9_ProjectAddWeights is not null && _features_10_ExpandWeights is not null && _features_10_DepthwiseWeights is not null && _features_10_ProjectAddWeights is not null && _features_11_ExpandWeights is not null && _features_11_DepthwiseWeights is not null && _features_11_ProjectWeights is not null && _features_12_ExpandWeights is not null && _features_12_DepthwiseWeights is not null && _features_12_ProjectAddWeights is not null && _features_13_ExpandWeights is not null && _features_13_DepthwiseWeights is not null && _features_13_ProjectAddWeights is not null && _features_14_ExpandWeights is not null && _features_14_DepthwiseWeights is not null && _features_14_ProjectWeights is not null && _features_15_ExpandWeights is not null && _features_15_DepthwiseWeights is not null && _features_15_ProjectAddWeights is not null && _features_16_ExpandWeights is not null && _features_16_DepthwiseWeights is not null && _features_16_ProjectAddWeights is not null && _features_17_ExpandWeights is not null && _features_17_DepthwiseWeights is not null && _features_17_ProjectWeights is not null && _headWeights is not null && _classifierWeights is not null && _features_2_InvertedResidualArguments is not null && _features_3_InvertedResidualArguments is not null && _features_4_InvertedResidualArguments is not null && _features_5_InvertedResidualArguments is not null && _features_6_InvertedResidualArguments is not null && _features_7_InvertedResidualArguments is not null && _features_8_InvertedResidualArguments is not null && _features_9_InvertedResidualArguments is not null && _features_10_InvertedResidualArguments is not null && _features_11_InvertedResidualArguments is not null && _features_12_InvertedResidualArguments is not null && _features_13_InvertedResidualArguments is not null && _features_14_InvertedResidualArguments is not null;
 
         /// <summary>Loads, folds and packs the weights from a safetensors file written from PyTorch's <c>model.state_dict()</c>.</summary>
         /// <exception cref="global::FusedNorm.WeightLoadException">A tensor is missing or has the wrong shape or dtype.</exception>
@@ -145,6 +145,13 @@ namespace FusedNorm.Sample
             LoadFeatures_5_InvertedResidual(); // packs Features_5_Expand → Features_5_ProjectAdd for its one-kernel form
             LoadFeatures_6_InvertedResidual(); // packs Features_6_Expand → Features_6_ProjectAdd for its one-kernel form
             LoadFeatures_7_InvertedResidual(); // packs Features_7_Expand → Features_7_Project for its one-kernel form
+            LoadFeatures_8_InvertedResidual(); // packs Features_8_Expand → Features_8_ProjectAdd for its one-kernel form
+            LoadFeatures_9_InvertedResidual(); // packs Features_9_Expand → Features_9_ProjectAdd for its one-kernel form
+            LoadFeatures_10_InvertedResidual(); // packs Features_10_Expand → Features_10_ProjectAdd for its one-kernel form
+            LoadFeatures_11_InvertedResidual(); // packs Features_11_Expand → Features_11_Project for its one-kernel form
+            LoadFeatures_12_InvertedResidual(); // packs Features_12_Expand → Features_12_ProjectAdd for its one-kernel form
+            LoadFeatures_13_InvertedResidual(); // packs Features_13_Expand → Features_13_ProjectAdd for its one-kernel form
+            LoadFeatures_14_InvertedResidual(); // packs Features_14_Expand → Features_14_Project for its one-kernel form
         }
 
         /// <summary>Creates the model and loads its weights from a safetensors file of its state_dict.</summary>
@@ -199,18 +206,18 @@ namespace FusedNorm.Sample
             //   Features_9_ProjectAdd [0, 2304) steps 26..29
             //   Features_10_Expand   [2304, 16128) steps 27..28
             //   Features_10_Depthwise [16128, 29952) steps 28..29
-            //   Features_10_ProjectAdd [2304, 4608) steps 29..30
+            //   Features_10_ProjectAdd [2304, 4608) steps 29..32
             //   Features_11_Expand   [4608, 18432) steps 30..31
             //   Features_11_Depthwise [18432, 32256) steps 31..32
-            //   Features_11_Project  [0, 3456) steps 32..35
-            //   Features_12_Expand   [3456, 24192) steps 33..34
-            //   Features_12_Depthwise [24192, 44928) steps 34..35
-            //   Features_12_ProjectAdd [3456, 6912) steps 35..38
-            //   Features_13_Expand   [6912, 27648) steps 36..37
-            //   Features_13_Depthwise [27648, 48384) steps 37..38
-            //   Features_13_ProjectAdd [0, 3456) steps 38..39
-            //   Features_14_Expand   [3456, 24192) steps 39..40
-            //   Features_14_Depthwise [24192, 29376) steps 40..41
+            //   Features_11_Project  [4608, 8064) steps 32..35
+            //   Features_12_Expand   [8064, 28800) steps 33..34
+            //   Features_12_Depthwise [28800, 49536) steps 34..35
+            //   Features_12_ProjectAdd [0, 3456) steps 35..38
+            //   Features_13_Expand   [3456, 24192) steps 36..37
+            //   Features_13_Depthwise [24192, 44928) steps 37..38
+            //   Features_13_ProjectAdd [3456, 6912) steps 38..41
+            //   Features_14_Expand   [6912, 27648) steps 39..40
+            //   Features_14_Depthwise [27648, 32832) steps 40..41
             //   Features_14_Project  [0, 1440) steps 41..44
             //   Features_15_Expand   [1440, 10080) steps 42..43
             //   Features_15_Depthwise [10080, 18720) steps 43..44
@@ -228,6 +235,13 @@ namespace FusedNorm.Sample
             //   Features_5_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_4_Project until it writes Features_5_ProjectAdd's tensor at step 14.
             //   Features_6_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_5_ProjectAdd until it writes Features_6_ProjectAdd's tensor at step 17.
             //   Features_7_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_6_ProjectAdd until it writes Features_7_Project's tensor at step 20.
+            //   Features_8_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_7_Project until it writes Features_8_ProjectAdd's tensor at step 23.
+            //   Features_9_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_8_ProjectAdd until it writes Features_9_ProjectAdd's tensor at step 26.
+            //   Features_10_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_9_ProjectAdd until it writes Features_10_ProjectAdd's tensor at step 29.
+            //   Features_11_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_10_ProjectAdd until it writes Features_11_Project's tensor at step 32.
+            //   Features_12_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_11_Project until it writes Features_12_ProjectAdd's tensor at step 35.
+            //   Features_13_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_12_ProjectAdd until it writes Features_13_ProjectAdd's tensor at step 38.
+            //   Features_14_InvertedResidual (one kernel where Vector512 or Vector256 runs) reads Features_13_ProjectAdd until it writes Features_14_Project's tensor at step 41.
             // Peak: 313344 floats per sample; the last chain, Classifier, writes y.
             float[] arena = global::System.Buffers.ArrayPool<float>.Shared.Rent(batch * 313344);
             try
@@ -291,33 +305,68 @@ namespace FusedNorm.Sample
                     Features_7_Project(new global::System.Span<float>(arena, batch * 36864, batch * 6912), new global::System.Span<float>(arena, batch * 0, batch * 2304), batch); // Features_7_Depthwise → (batch, 64, 6, 6)
                 }
                 // features.8: InvertedResidual (block use)
-                Features_8_Expand(new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 13824), batch); // Features_7_Project → (batch, 384, 6, 6)
-                Features_8_Depthwise(new global::System.Span<float>(arena, batch * 2304, batch * 13824), new global::System.Span<float>(arena, batch * 16128, batch * 13824), batch); // Features_8_Expand → (batch, 384, 6, 6)
-                Features_8_ProjectAdd(new global::System.Span<float>(arena, batch * 16128, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), batch); // Features_8_Depthwise + skip Features_7_Project → (batch, 64, 6, 6)
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_8_Expand → Features_8_ProjectAdd as one kernel: the hidden tensors stay in cache
+                    Features_8_InvertedResidual(new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), batch);
+                else
+                {
+                    Features_8_Expand(new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 13824), batch); // Features_7_Project → (batch, 384, 6, 6)
+                    Features_8_Depthwise(new global::System.Span<float>(arena, batch * 2304, batch * 13824), new global::System.Span<float>(arena, batch * 16128, batch * 13824), batch); // Features_8_Expand → (batch, 384, 6, 6)
+                    Features_8_ProjectAdd(new global::System.Span<float>(arena, batch * 16128, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), batch); // Features_8_Depthwise + skip Features_7_Project → (batch, 64, 6, 6)
+                }
                 // features.9: InvertedResidual (block use)
-                Features_9_Expand(new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 4608, batch * 13824), batch); // Features_8_ProjectAdd → (batch, 384, 6, 6)
-                Features_9_Depthwise(new global::System.Span<float>(arena, batch * 4608, batch * 13824), new global::System.Span<float>(arena, batch * 18432, batch * 13824), batch); // Features_9_Expand → (batch, 384, 6, 6)
-                Features_9_ProjectAdd(new global::System.Span<float>(arena, batch * 18432, batch * 13824), new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 0, batch * 2304), batch); // Features_9_Depthwise + skip Features_8_ProjectAdd → (batch, 64, 6, 6)
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_9_Expand → Features_9_ProjectAdd as one kernel: the hidden tensors stay in cache
+                    Features_9_InvertedResidual(new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 0, batch * 2304), batch);
+                else
+                {
+                    Features_9_Expand(new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 4608, batch * 13824), batch); // Features_8_ProjectAdd → (batch, 384, 6, 6)
+                    Features_9_Depthwise(new global::System.Span<float>(arena, batch * 4608, batch * 13824), new global::System.Span<float>(arena, batch * 18432, batch * 13824), batch); // Features_9_Expand → (batch, 384, 6, 6)
+                    Features_9_ProjectAdd(new global::System.Span<float>(arena, batch * 18432, batch * 13824), new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 0, batch * 2304), batch); // Features_9_Depthwise + skip Features_8_ProjectAdd → (batch, 64, 6, 6)
+                }
                 // features.10: InvertedResidual (block use)
-                Features_10_Expand(new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 13824), batch); // Features_9_ProjectAdd → (batch, 384, 6, 6)
-                Features_10_Depthwise(new global::System.Span<float>(arena, batch * 2304, batch * 13824), new global::System.Span<float>(arena, batch * 16128, batch * 13824), batch); // Features_10_Expand → (batch, 384, 6, 6)
-                Features_10_ProjectAdd(new global::System.Span<float>(arena, batch * 16128, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), batch); // Features_10_Depthwise + skip Features_9_ProjectAdd → (batch, 64, 6, 6)
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_10_Expand → Features_10_ProjectAdd as one kernel: the hidden tensors stay in cache
+                    Features_10_InvertedResidual(new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), batch);
+                else
+                {
+                    Features_10_Expand(new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 13824), batch); // Features_9_ProjectAdd → (batch, 384, 6, 6)
+                    Features_10_Depthwise(new global::System.Span<float>(arena, batch * 2304, batch * 13824), new global::System.Span<float>(arena, batch * 16128, batch * 13824), batch); // Features_10_Expand → (batch, 384, 6, 6)
+                    Features_10_ProjectAdd(new global::System.Span<float>(arena, batch * 16128, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 2304), new global::System.Span<float>(arena, batch * 2304, batch * 2304), batch); // Features_10_Depthwise + skip Features_9_ProjectAdd → (batch, 64, 6, 6)
+                }
                 // features.11: InvertedResidual (block use)
-                Features_11_Expand(new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 4608, batch * 13824), batch); // Features_10_ProjectAdd → (batch, 384, 6, 6)
-                Features_11_Depthwise(new global::System.Span<float>(arena, batch * 4608, batch * 13824), new global::System.Span<float>(arena, batch * 18432, batch * 13824), batch); // Features_11_Expand → (batch, 384, 6, 6)
-                Features_11_Project(new global::System.Span<float>(arena, batch * 18432, batch * 13824), new global::System.Span<float>(arena, batch * 0, batch * 3456), batch); // Features_11_Depthwise → (batch, 96, 6, 6)
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_11_Expand → Features_11_Project as one kernel: the hidden tensors stay in cache
+                    Features_11_InvertedResidual(new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 4608, batch * 3456), batch);
+                else
+                {
+                    Features_11_Expand(new global::System.Span<float>(arena, batch * 2304, batch * 2304), new global::System.Span<float>(arena, batch * 4608, batch * 13824), batch); // Features_10_ProjectAdd → (batch, 384, 6, 6)
+                    Features_11_Depthwise(new global::System.Span<float>(arena, batch * 4608, batch * 13824), new global::System.Span<float>(arena, batch * 18432, batch * 13824), batch); // Features_11_Expand → (batch, 384, 6, 6)
+                    Features_11_Project(new global::System.Span<float>(arena, batch * 18432, batch * 13824), new global::System.Span<float>(arena, batch * 4608, batch * 3456), batch); // Features_11_Depthwise → (batch, 96, 6, 6)
+                }
                 // features.12: InvertedResidual (block use)
-                Features_12_Expand(new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 3456, batch * 20736), batch); // Features_11_Project → (batch, 576, 6, 6)
-                Features_12_Depthwise(new global::System.Span<float>(arena, batch * 3456, batch * 20736), new global::System.Span<float>(arena, batch * 24192, batch * 20736), batch); // Features_12_Expand → (batch, 576, 6, 6)
-                Features_12_ProjectAdd(new global::System.Span<float>(arena, batch * 24192, batch * 20736), new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 3456, batch * 3456), batch); // Features_12_Depthwise + skip Features_11_Project → (batch, 96, 6, 6)
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_12_Expand → Features_12_ProjectAdd as one kernel: the hidden tensors stay in cache
+                    Features_12_InvertedResidual(new global::System.Span<float>(arena, batch * 4608, batch * 3456), new global::System.Span<float>(arena, batch * 4608, batch * 3456), new global::System.Span<float>(arena, batch * 0, batch * 3456), batch);
+                else
+                {
+                    Features_12_Expand(new global::System.Span<float>(arena, batch * 4608, batch * 3456), new global::System.Span<float>(arena, batch * 8064, batch * 20736), batch); // Features_11_Project → (batch, 576, 6, 6)
+                    Features_12_Depthwise(new global::System.Span<float>(arena, batch * 8064, batch * 20736), new global::System.Span<float>(arena, batch * 28800, batch * 20736), batch); // Features_12_Expand → (batch, 576, 6, 6)
+                    Features_12_ProjectAdd(new global::System.Span<float>(arena, batch * 28800, batch * 20736), new global::System.Span<float>(arena, batch * 4608, batch * 3456), new global::System.Span<float>(arena, batch * 0, batch * 3456), batch); // Features_12_Depthwise + skip Features_11_Project → (batch, 96, 6, 6)
+                }
                 // features.13: InvertedResidual (block use)
-                Features_13_Expand(new global::System.Span<float>(arena, batch * 3456, batch * 3456), new global::System.Span<float>(arena, batch * 6912, batch * 20736), batch); // Features_12_ProjectAdd → (batch, 576, 6, 6)
-                Features_13_Depthwise(new global::System.Span<float>(arena, batch * 6912, batch * 20736), new global::System.Span<float>(arena, batch * 27648, batch * 20736), batch); // Features_13_Expand → (batch, 576, 6, 6)
-                Features_13_ProjectAdd(new global::System.Span<float>(arena, batch * 27648, batch * 20736), new global::System.Span<float>(arena, batch * 3456, batch * 3456), new global::System.Span<float>(arena, batch * 0, batch * 3456), batch); // Features_13_Depthwise + skip Features_12_ProjectAdd → (batch, 96, 6, 6)
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_13_Expand → Features_13_ProjectAdd as one kernel: the hidden tensors stay in cache
+                    Features_13_InvertedResidual(new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 3456, batch * 3456), batch);
+                else
+                {
+                    Features_13_Expand(new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 3456, batch * 20736), batch); // Features_12_ProjectAdd → (batch, 576, 6, 6)
+                    Features_13_Depthwise(new global::System.Span<float>(arena, batch * 3456, batch * 20736), new global::System.Span<float>(arena, batch * 24192, batch * 20736), batch); // Features_13_Expand → (batch, 576, 6, 6)
+                    Features_13_ProjectAdd(new global::System.Span<float>(arena, batch * 24192, batch * 20736), new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 3456, batch * 3456), batch); // Features_13_Depthwise + skip Features_12_ProjectAdd → (batch, 96, 6, 6)
+                }
                 // features.14: InvertedResidual (block use)
-                Features_14_Expand(new global::System.Span<float>(arena, batch * 0, batch * 3456), new global::System.Span<float>(arena, batch * 3456, batch * 20736), batch); // Features_13_ProjectAdd → (batch, 576, 6, 6)
-                Features_14_Depthwise(new global::System.Span<float>(arena, batch * 3456, batch * 20736), new global::System.Span<float>(arena, batch * 24192, batch * 5184), batch); // Features_14_Expand → (batch, 576, 3, 3)
-                Features_14_Project(new global::System.Span<float>(arena, batch * 24192, batch * 5184), new global::System.Span<float>(arena, batch * 0, batch * 1440), batch); // Features_14_Depthwise → (batch, 160, 3, 3)
+                if ((global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated || global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated) && global::FusedNorm.Kernels.BlockKernels.Enabled) // Features_14_Expand → Features_14_Project as one kernel: the hidden tensors stay in cache
+                    Features_14_InvertedResidual(new global::System.Span<float>(arena, batch * 3456, batch * 3456), new global::System.Span<float>(arena, batch * 0, batch * 1440), batch);
+                else
+                {
+                    Features_14_Expand(new global::System.Span<float>(arena, batch * 3456, batch * 3456), new global::System.Span<float>(arena, batch * 6912, batch * 20736), batch); // Features_13_ProjectAdd → (batch, 576, 6, 6)
+                    Features_14_Depthwise(new global::System.Span<float>(arena, batch * 6912, batch * 20736), new global::System.Span<float>(arena, batch * 27648, batch * 5184), batch); // Features_14_Expand → (batch, 576, 3, 3)
+                    Features_14_Project(new global::System.Span<float>(arena, batch * 27648, batch * 5184), new global::System.Span<float>(arena, batch * 0, batch * 1440), batch); // Features_14_Depthwise → (batch, 160, 3, 3)
+                }
                 // features.15: InvertedResidual (block use)
                 Features_15_Expand(new global::System.Span<float>(arena, batch * 0, batch * 1440), new global::System.Span<float>(arena, batch * 1440, batch * 8640), batch); // Features_14_Project → (batch, 960, 3, 3)
                 Features_15_Depthwise(new global::System.Span<float>(arena, batch * 1440, batch * 8640), new global::System.Span<float>(arena, batch * 10080, batch * 8640), batch); // Features_15_Expand → (batch, 960, 3, 3)

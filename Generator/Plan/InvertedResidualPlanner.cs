@@ -6,13 +6,13 @@ namespace FusedNorm.Generator.Plan;
 
 /// <summary>
 /// Finds the inverted residuals of a planned graph (expand 1×1 → depthwise k×k → project 1×1, each chain read only by
-/// the next) whose output rows split into at least two bands and whose expanded plane outweighs their 1×1 weights, and
-/// plans one kernel for each (<see cref="InvertedResidualPlan"/>).
+/// the next) whose output rows split into at least two bands and whose 1×1 weights stay in L2, and plans one kernel for
+/// each (<see cref="InvertedResidualPlan"/>).
 /// Measured on MobileNetV2 (Benchmarks' <c>blocks</c> mode, the same model with block kernels on and off, alternated, and
 /// <c>network-profile … chains</c>, each block's share of a profile with and without): the block kernel is faster than the
 /// three chains at 1 thread on planes from 14×14 up, not only where the expanded tensor overflows the cache; at 2 threads,
-/// only where its rows make bands for both threads; and not where its 1×1 weights outweigh its expanded plane (224²'s
-/// 7×7 blocks with 960 hidden channels). The chains themselves stay as they are: they run where the CPU has no Vector512,
+/// only where its rows make bands for both threads; and not where its 1×1 weights spill from L2 (224²'s 7×7 blocks with
+/// 960 hidden channels: <see cref="MaxWeightBytes"/>). The chains themselves stay as they are: they run where the CPU has no Vector512,
 /// and each stays callable alone.
 /// </summary>
 public static class InvertedResidualPlanner
@@ -24,6 +24,16 @@ public static class InvertedResidualPlanner
     /// block (bands of 3 and 4 rows, 29 % more expansion, each thread ~64 % of it).
     /// </summary>
     private const double HaloRowsPerRow = 2.0 / 3.0;
+
+    /// <summary>
+    /// The most bytes of 1×1 weights (expand and project: hidden × (in + out) floats) a block kernel takes: three quarters of
+    /// a 1 MB L2, the rest for the rows in flight. It reads them again for every row, where each chain reads them once per
+    /// tile of positions. Measured per block (perf shares of the same model with block kernels and with its chains, 1 thread):
+    /// MobileNetV2 224²'s features.15–17 (1.2–1.8 MB of weights on 7×7 planes) ran 1.15–1.21× faster as chains;
+    /// features.12–13 (442 KB) 1.05× faster fused, features.14 (590 KB) 0.96×; at 96², the 6×6 blocks (197–590 KB) ran
+    /// 1.3–1.5× faster fused.
+    /// </summary>
+    public const int MaxWeightBytes = 768 * 1024;
 
     /// <summary>The most accumulators a tile keeps (of the 32 Vector512 registers; the rest hold weights and inputs).</summary>
     public const int TileAccumulators = 24;
@@ -71,13 +81,9 @@ public static class InvertedResidualPlanner
         if (cp.InChannels != hidden) return null;
 
         int inH = ce.OutHeight, inW = ce.OutWidth, outH = cd.OutHeight, outW = cd.OutWidth;
-        // What the block kernel saves is the expanded tensor's trip through memory (hidden × H × W floats per sample); what
-        // it costs is reading both 1×1 convs' weights (hidden × (in + out) floats) again for every row it expands and
-        // projects, where each chain reads them once per tile of positions. It pays where the expanded plane has at least as
-        // many positions as the two convs have outer channels, in + out (measured per block on MobileNetV2 224², block
-        // kernel ÷ chains at 1 thread: features.2–13, 196 to 12,544 positions against 40–192 channels, 0.58–0.97×;
-        // features.14, 196 against 256, 1.04×; features.15–17, 49 against 320–480, 1.15–1.21×).
-        if ((long)inH * inW < ce.InChannels + cp.OutChannels) return null;
+        // The block kernel reads both 1×1 convs' weights again for every row it expands and projects: cheap while they stay
+        // in L2, not once they spill from it (MaxWeightBytes).
+        if ((long)hidden * (ce.InChannels + cp.OutChannels) * sizeof(float) > MaxWeightBytes) return null;
         int hiddenVectors = (hidden + 15) / 16, outVectors = (cp.OutChannels + 15) / 16;
         (int expandTile, int expandVectors) = RowTile(inW, hiddenVectors, TileAccumulators);
         (int depthwiseTile, int depthwiseVectors) = RowTile(outW, hiddenVectors, TileAccumulators);
