@@ -31,7 +31,7 @@ public static class InvertedResidualPlanner
     /// tile of positions. Measured per block (perf shares of the same model with block kernels and with its chains, 1 thread):
     /// MobileNetV2 224²'s features.15–17 (1.2–1.8 MB of weights on 7×7 planes) ran 1.15–1.21× faster as chains;
     /// features.12–13 (442 KB) 1.05× faster fused, features.14 (590 KB) 0.96×; at 96², the 6×6 blocks (197–590 KB) ran
-    /// 1.3–1.5× faster fused.
+    /// about 1.4× faster fused.
     /// </summary>
     public const int MaxWeightBytes = 768 * 1024;
 
