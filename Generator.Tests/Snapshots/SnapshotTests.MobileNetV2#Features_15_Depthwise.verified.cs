@@ -60,7 +60,7 @@ namespace FusedNorm.Generated
     /// norm    BatchNorm2d(960): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu6 on the accumulators in registers, before the store
     /// tiles   no column tiles (rows narrower than a Vector256, see columns): 1 block(s) of 1 channels per group
-    /// tasks   sample × run of channel blocks: 960 block(s) per sample in 15 runs of up to 64 consecutive blocks (a block alone is 81 multiply-adds, too little for a task), dealt to the worker threads; each task rents its scratch once
+    /// tasks   sample × run of channel blocks: 960 block(s) per sample in 15 runs of up to 64 consecutive blocks (a block alone is 81 multiply-adds, too little for a task; a multiple of 16, the depthwise lane kernel's vectors), dealt to the worker threads; each task rents its scratch once
     /// lanes   with AVX-512: 16 channels per Vector512: each group of 16 channels' 3×3 input planes is transposed into a zero-padded [row][column][channel] buffer on the stack, each output position is one vector of 9 FMAs (weights packed [tap][channel]), and the outputs are transposed back; the kernels below are the path without AVX-512
     /// padding each task first copies its group's input plane into a zero-padded buffer of its own (no other task reads it, so the kernel reads the copy from cache), so every output column is interior and no tap is bounds-tested
     /// columns fewer than 8 interior columns: scalar path only (diagnostic FN0201)
