@@ -314,7 +314,7 @@ public sealed class Conv2dAttribute : ConvolutionAttribute
     /// of PyTorch; on planes under 8×8, F(2×2, 3×3) (16 multiplies per 2×2 tile instead of 36). Not written, the plan
     /// chooses: Winograd for a 3×3 conv with stride 1, dilation 1, groups 1, zero padding, at least 64 input and output
     /// channels (input a multiple of 8, output of 16; 256 on planes under 8×8), a plane of at least 5×5, a folded or no norm
-    /// and no pooling (ResNet's 3×3 blocks, where it measured 1.3–2× faster than the direct kernel), the direct kernel
+    /// and no pooling but the global average (ResNet's 3×3 blocks, where it measured 1.3–2× faster than the direct kernel), the direct kernel
     /// elsewhere; the fusion plan comment says which runs and why. <c>true</c> asks for it wherever the plan can run it,
     /// from 32 channels (info diagnostic FN0203 says why where it cannot); <c>false</c> keeps the direct kernel.
     /// </summary>

@@ -169,6 +169,57 @@ public class WinogradTests
         }
     }
 
+    /// <summary>
+    /// Chains that end in the global average pool (ResNet's last conv: + skip, ReLU, AdaptiveAvgPool2d(1)) run Winograd
+    /// with one tile group per sample, each task summing its channels' planes: F(2×2) on 7×7 at 512 channels (16 tiles) and
+    /// 256 → 256 at batch 2; F(4×4) on 14×14 at 64 channels (16 tiles) and without a skip, 128 → 256 on 12×12 (9 tiles).
+    /// Against the scalar reference; the same bits at 1, 2 and 3 threads.
+    /// </summary>
+    [Theory]
+    [InlineData(512, 512, 7, true, 1)]
+    [InlineData(256, 256, 7, true, 2)]
+    [InlineData(64, 64, 14, true, 1)]
+    [InlineData(128, 256, 12, false, 2)]
+    public void Chains_ending_in_the_global_average_run_Winograd_and_match_the_reference(int inC, int outC, int size, bool skip, int batch)
+    {
+        string source = $$"""
+            using System;
+            using FusedNorm;
+            namespace Wino;
+            [Model({{inC}}, {{size}}, {{size}})]
+            public sealed partial class Head
+            {
+                [Fuse(Layer.Conv2d, Layer.BatchNorm2d{{(skip ? ", Layer.Add" : "")}}, Layer.ReLU, Layer.AdaptiveAvgPool2d{{(skip ? ", Skip = Graph.Input" : "")}})]
+                [Conv2d({{outC}}, KernelSize = 3, Padding = 1, Bias = false, Name = "conv")] [BatchNorm(Name = "bn")]
+                public partial void Conv(ReadOnlySpan<float> x, {{(skip ? "ReadOnlySpan<float> skip, " : "")}}Span<float> y, int batch);
+            }
+            """;
+        string algorithm = size >= 8 ? "F(4×4,3×3)" : "F(2×2,3×3)";
+        Assert.Equal(1, WinogradKernels(source, algorithm));
+        var random = new Random(1500 + inC + outC + size);
+        var writer = new SafeTensorsWriter();
+        float[] x = Uniform(random, batch * inC * size * size, -2, 2);
+        float bound = 1f / MathF.Sqrt(inC * 9);
+        float[] w = Uniform(random, outC * inC * 9, -bound, bound);
+        float[] g = Uniform(random, outC, 0.5, 1.5), b = Uniform(random, outC, -0.5, 0.5), m = Uniform(random, outC, -0.3, 0.3), v = Uniform(random, outC, 0.5, 2);
+        writer.Add("conv.weight", w, outC, inC, 3, 3);
+        writer.Add("bn.weight", g, outC); writer.Add("bn.bias", b, outC); writer.Add("bn.running_mean", m, outC); writer.Add("bn.running_var", v, outC);
+        float[] conv = Reference.BatchNormEval(Reference.ConvNd(x, batch, inC, new[] { size, size }, w, null, outC, 1, 3, 1, 1, 1), batch, outC, size * size, g, b, m, v, 1e-5);
+        float[] expected = Reference.GlobalAveragePool(Reference.Activation(skip ? Reference.Add(conv, x) : conv, Layer.ReLU), batch, outC, size * size);
+        CompiledModel model = CompiledModel.Compile(source, "Wino.Head");
+        model.LoadWeights(SafeTensorsFile.FromBytes(writer.ToArray()));
+        using var restore = new MaxDegreeScope();
+        float[]? first = null;
+        foreach (int degree in new[] { 1, 2, 3 })
+        {
+            Parallelism.MaxDegree = degree;
+            float[] actual = model.Forward(x, batch);
+            Tolerance.AssertClose(expected, actual, $"{algorithm} into the global average: {inC}→{outC} on {size}×{size}, batch {batch}, at {degree} thread(s)");
+            if (first is null) first = actual;
+            else Assert.Equal(first, actual);
+        }
+    }
+
     [Fact]
     public void Forward_allocates_nothing_in_steady_state()
     {

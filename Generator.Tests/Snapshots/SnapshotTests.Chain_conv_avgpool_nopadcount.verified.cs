@@ -57,7 +57,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvAvgpoolNopadcount.Chain: Conv2d(3, 8, kernel_size=3, padding=1) + BatchNorm2d(8) + ReLU() + AvgPool2d(2, padding=1, count_include_pad=False)
     /// <code>
     /// conv    3×9×9 → 8×9×9, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the chain pools; Winograd's tile store does not
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the chain pools with a window; Winograd's tile store takes only the global average
     /// norm    BatchNorm2d(8): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
     /// pool    AvgPool2d window 2, stride 2, padding 1 → 8×5×5, read from a scratch buffer still in cache; the conv output never reaches y

@@ -57,7 +57,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvGeluAvgpool.Chain: Conv2d(6, 9, kernel_size=3, padding=1) + BatchNorm2d(9) + GELU() + AvgPool2d(3, stride=2, padding=1)
     /// <code>
     /// conv    6×15×15 → 9×15×15, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the chain pools; Winograd's tile store does not
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the chain pools with a window; Winograd's tile store takes only the global average
     /// norm    BatchNorm2d(9): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Gelu on the accumulators in registers, before the store
     /// pool    AvgPool2d window 3, stride 2, padding 1 → 9×8×8, read from a scratch buffer still in cache; the conv output never reaches y

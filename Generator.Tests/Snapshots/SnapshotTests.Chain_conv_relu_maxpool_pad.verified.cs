@@ -49,7 +49,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvReluMaxpoolPad.Chain: Conv2d(3, 8, kernel_size=3, padding=1) + ReLU() + MaxPool2d(3, stride=2, padding=1)
     /// <code>
     /// conv    3×11×11 → 8×11×11, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the chain pools; Winograd's tile store does not
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the chain pools with a window; Winograd's tile store takes only the global average
     /// act     Relu on the accumulators in registers, before the store
     /// pool    MaxPool2d window 3, stride 2, padding 1 → 8×6×6, read from a scratch buffer still in cache; the conv output never reaches y
     /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 8 channels

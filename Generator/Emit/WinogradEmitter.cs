@@ -36,7 +36,15 @@ internal static class WinogradEmitter
         w.Line("// Floats per transform position of V (every tile × InC) and of M (a group's tiles × 16), each plus one cache line: pitches that are");
         w.Line($"// multiples of 4 KB would put the {positions} positions of a tile in the same L1 sets (and make loads wait on unrelated stores).");
         w.Line($"private const int VPitch = Tiles * InC + 16, VSize = {positions} * VPitch, MPitch = GroupTiles * 16 + 16; // VSize: one sample's transformed input");
-        w.Line($"private const int CopySize = InC * CopyRows * CopyColumns, Scratch = 2 * {positions} * MPitch + 16 * {t * t}; // a transform task's copy; a GEMM task's M of two panels and one output tile");
+        bool pool = chain.Pool is not null; // the global average (WinogradPlanner takes no other pool)
+        w.Line(pool
+            ? $"private const int CopySize = InC * CopyRows * CopyColumns, Scratch = 2 * {positions} * MPitch + 16 * {t * t} + 16 * ConvSpatial; // a transform task's copy; a GEMM task's M of two panels, one output tile and one panel's planes for the pool"
+            : $"private const int CopySize = InC * CopyRows * CopyColumns, Scratch = 2 * {positions} * MPitch + 16 * {t * t}; // a transform task's copy; a GEMM task's M of two panels and one output tile");
+        if (pool)
+        {
+            w.Line("private const int PoolD = 1, PoolH = 1, PoolW = 1, PoolSpatial = 1; // AdaptiveAvgPool2d(1): one mean per channel");
+            if (chain.HasSkip) w.Line("public const int AddSize = OutC * ConvSpatial; // the skip tensor per sample: the conv output's shape, added before pooling");
+        }
         w.Line();
 
         w.Line($"/// <summary>Packs weights [OutC, InC, 3, 3] (any norm already folded) as U = G g Gᵀ ({p.Window}×{p.Window}) per (out, in) pair, laid out [pair of panels][ξ][panel of the pair][in][16]: each pair's GEMMs read one stream.</summary>");
@@ -64,6 +72,7 @@ internal static class WinogradEmitter
         EmitTask(w, chain);
         w.Line();
         EmitStore(w, chain);
+        if (pool) { w.Line(); PoolEmitter.Emit(w, chain); }
     }
 
     private static void EmitTransformTask(SourceWriter w, WinogradPlan p)
@@ -104,6 +113,8 @@ internal static class WinogradEmitter
             {
                 w.Line($"{Ref} m = ref MemoryMarshal.GetArrayDataReference(scratch); // M[ξ][tile][16] of one panel, then of the next");
                 w.Line($"{Ref} tile = ref {Unsafe}.Add(ref m, 2 * {positions} * MPitch); // one tile's outputs: 16 channels × {t}×{t}");
+                if (chain.Pool is not null)
+                    w.Line($"{Ref} planes = ref {Unsafe}.Add(ref tile, 16 * {t * t}); // one panel's conv output (16 planes), which the pool reads: its group is every tile of the plane");
                 using (w.Block("for (int panel = panelStart; panel < panelEnd; panel += 2)"))
                 {
                     w.Comment($"{positions} GEMMs [tiles × InC] · [InC × 16] per panel, two panels at once where the chunk has two left (each input feeds two FMAs).");
@@ -116,14 +127,21 @@ internal static class WinogradEmitter
                     using (w.Block("for (int half = 0; half < pair; half++)"))
                     {
                         w.Line($"{Ref} mh = ref {Unsafe}.Add(ref m, half * {positions} * MPitch);");
-                        w.Line($"{Ref} yp = ref {Unsafe}.Add(ref y0, n * OutputSize + (panel + half) * 16 * ConvSpatial);");
-                        if (chain.HasSkip) w.Line($"{Ref} sp = ref {Unsafe}.Add(ref s0, n * OutputSize + (panel + half) * 16 * ConvSpatial); // the skip, laid out as y");
+                        w.Line(chain.Pool is null
+                            ? $"{Ref} yp = ref {Unsafe}.Add(ref y0, n * OutputSize + (panel + half) * 16 * ConvSpatial);"
+                            : $"{Ref} yp = ref planes; // the tiles go to the panel's planes; the pool stores their means");
+                        if (chain.HasSkip)
+                            w.Line(chain.Pool is null
+                                ? $"{Ref} sp = ref {Unsafe}.Add(ref s0, n * OutputSize + (panel + half) * 16 * ConvSpatial); // the skip, laid out as y"
+                                : $"{Ref} sp = ref {Unsafe}.Add(ref s0, n * AddSize + (panel + half) * 16 * ConvSpatial); // the skip, laid out as the conv output");
                         w.Comment("Output transform Aᵀ M A + bias of each tile, then the epilogue and the store.");
                         using (w.Block("for (int t = 0; t < tiles; t++)"))
                         {
                             w.Line($"{Transforms(p)}.OutputTile(ref mh, MPitch, t, ref {Unsafe}.Add(ref b0, (panel + half) * 16), ref tile);");
                             w.Line($"StoreTile(ref tile, ref yp{ConvEmitter.SkipArg(chain, "sp")}, first + t);");
                         }
+                        if (chain.Pool is not null)
+                            w.Line($"Pool(16, ref planes, ref {Unsafe}.Add(ref y0, n * OutputSize + (panel + half) * 16)); // every tile of the plane is stored: the 16 channels' means");
                     }
                 }
             }
@@ -258,6 +276,8 @@ internal static class WinogradEmitter
             w.Line(small && chain.HasSkip
                 ? $"/// act     {ActivationName(a)} value by value, after the skip is added"
                 : $"/// act     {ActivationName(a)} on the tile in vectors {(chain.HasSkip ? "after the skip is added (value by value on a partial tile)" : "before it is stored")}");
+        if (chain.Pool is not null)
+            w.Line($"/// pool    AdaptiveAvgPool2d(1): each panel's tiles go to 16 scratch planes, then each plane is summed in double in a fixed order → {c.OutChannels}; one group holds every tile, so a task owns its channels' planes (the same sums at any thread count)");
         w.Line($"/// tasks   step 2, sample × tile group × channel chunk: {p.TileGroups} group(s) of up to {p.GroupTiles} tiles × {p.ChannelChunks} chunk(s) of the {p.Pairs} panel pair(s); each group streams its chunk's transformed weights once");
         w.Line(small
             ? "/// accuracy F(2×2)'s transforms only add and subtract: less rounding than F(4×4), within 1e-4 of PyTorch on the tested chains"

@@ -616,7 +616,7 @@ public static class ModelPlanner
             // Winograd F(4×4, 3×3) instead of the direct kernel: chosen by shape when the argument is not written; asked for
             // with Winograd = true, where FN0203 says why the plan cannot run it. The fusion plan says which runs, and why.
             bool asked = spec.Winograd == WinogradChoice.On;
-            var (winograd, reason) = WinogradPlanner.Choose(conv, norm, pool is not null, chain.TrainingForward, asked);
+            var (winograd, reason) = WinogradPlanner.Choose(conv, norm, pool is not null, chain.TrainingForward, asked, globalPool: pool is { IsGlobal: true });
             if (winograd is not null) conv = conv with { Winograd = winograd };
             else
             {

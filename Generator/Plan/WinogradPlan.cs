@@ -89,9 +89,11 @@ public static class WinogradPlanner
     /// conv with stride 1, dilation 1, groups 1 and zero padding read straight from the input (no prologue, input pool or
     /// transposed conv), at least <see cref="MinChannels"/> input and output channels, output channels a multiple of
     /// <see cref="Panel"/>, a plane of at least <see cref="MinPlane"/>² outputs, and an epilogue the tile store applies (a
-    /// folded norm or none, a residual add, an activation; no pooling, no statistics, no training forward).
+    /// folded norm or none, a residual add, an activation, the global average pool; no other pooling, no statistics, no
+    /// training forward). With the global average (<paramref name="globalPool"/>: a classifier head, ResNet's last conv) one
+    /// tile group holds every tile of the sample, so each task stores its channels' whole planes and sums them itself.
     /// </summary>
-    public static (WinogradPlan? Plan, string Reason) Choose(ConvPlan conv, NormPlan? norm, bool pool, bool trainingForward, bool asked = true)
+    public static (WinogradPlan? Plan, string Reason) Choose(ConvPlan conv, NormPlan? norm, bool pool, bool trainingForward, bool asked = true, bool globalPool = false)
     {
         string? reason =
             conv.Kernel != 3 || conv.Stride != 1 || conv.Dilation != 1 ? $"the conv is {conv.Kernel}×{conv.Kernel}, stride {conv.Stride}, dilation {conv.Dilation}; Winograd F(4×4, 3×3) needs 3×3, stride 1, dilation 1" :
@@ -101,7 +103,7 @@ public static class WinogradPlanner
             conv.Transposed is not null ? "a transposed conv runs on its upsampled copy" :
             conv.InputPool is not null || conv.Prologue is not null ? "the conv reads a copy made by a prologue (a pool, an upsample, a padding layer or a padding_mode other than zeros)" :
             trainingForward || norm is { EvalMode: not NormMode.Folded } ? "the norm computes statistics (or the chain has a training forward); Winograd's epilogue applies folded norms only" :
-            pool ? "the chain pools; Winograd's tile store does not" :
+            pool && !globalPool ? "the chain pools with a window; Winograd's tile store takes only the global average" :
             conv.InChannels < MinChannels || conv.OutChannels < MinChannels ? $"the conv has {conv.InChannels} → {conv.OutChannels} channels; Winograd needs at least {MinChannels} of each" :
             conv.OutChannels % Panel != 0 ? $"out_channels ({conv.OutChannels}) is not a multiple of {Panel}" :
             conv.OutHeight < MinSmallPlane || conv.OutWidth < MinSmallPlane ? $"the output plane is {conv.OutHeight}×{conv.OutWidth}; Winograd needs at least {MinSmallPlane}×{MinSmallPlane}" :
@@ -122,12 +124,15 @@ public static class WinogradPlanner
         int tilesH = (conv.OutHeight + edge - 1) / edge, tilesW = (conv.OutWidth + edge - 1) / edge, tiles = tilesH * tilesW;
         // The GEMM's tile group: every tile of the sample where the cache allows (each group streams the weights once).
         int most = System.Math.Min(GroupInputBytes / (conv.InChannels * sizeof(float)), GroupProductBytes / (positions * 2 * 16 * sizeof(float)));
+        if (globalPool && tiles > most)
+            return (null, $"the chain ends in the global average pool, which Winograd's tasks take only when one group holds every tile of the plane; {tiles} tiles of {conv.InChannels} channels are more than {most}");
         int group = System.Math.Max(GemmTiles, System.Math.Min(most, tiles + GemmTiles - 1) / GemmTiles * GemmTiles);
+        if (globalPool) group = (tiles + GemmTiles - 1) / GemmTiles * GemmTiles; // one group: each task owns its channels' planes
         int Groups(int g) => (tiles + g - 1) / g;
         // Enough tasks for the threads: chunks of panel pairs first (no weight is read twice), then smaller groups.
         int panels = conv.OutChannels / Panel, pairs = (panels + 1) / 2;
         int chunks = System.Math.Min(pairs, (MinTasksPerSample + Groups(group) - 1) / Groups(group));
-        while (Groups(group) * chunks < MinTasksPerSample && group > GemmTiles) group -= GemmTiles;
+        while (!globalPool && Groups(group) * chunks < MinTasksPerSample && group > GemmTiles) group -= GemmTiles;
         // The input transform: bands of tile rows, about MinTasksPerSample of them.
         int transformRows = System.Math.Max(1, tilesH / MinTasksPerSample);
         return (new WinogradPlan(tilesH, tilesW, group, chunks, panels, transformRows, asked, edge), "");
