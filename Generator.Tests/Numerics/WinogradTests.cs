@@ -147,23 +147,37 @@ public class WinogradTests
         var random = new Random(1400 + inC + outC + height);
         var writer = new SafeTensorsWriter();
         float[] x = Uniform(random, batch * inC * height * width, -2, 2);
+        float[] expected = Reference.Activation(ConvBnReference(random, writer, x, batch, inC, outC, height, width, padding), Layer.ReLU);
+        CompiledModel model = CompiledModel.Compile(source, "Wino.Auto");
+        model.LoadWeights(SafeTensorsFile.FromBytes(writer.ToArray()));
+        AssertSameAtOneToThreeThreads(model, x, batch, expected, $"{algorithm}: {inC}→{outC} on {height}×{width}, padding {padding}, batch {batch}");
+    }
+
+    /// <summary>
+    /// Draws a 3×3 conv's weight ("conv") and an eval BatchNorm ("bn") from <paramref name="random"/>, writes them, and
+    /// returns the scalar reference's conv + BatchNorm of <paramref name="x"/>.
+    /// </summary>
+    private static float[] ConvBnReference(Random random, SafeTensorsWriter writer, float[] x, int batch, int inC, int outC, int height, int width, int padding)
+    {
         float bound = 1f / MathF.Sqrt(inC * 9);
         float[] w = Uniform(random, outC * inC * 9, -bound, bound);
         float[] g = Uniform(random, outC, 0.5, 1.5), b = Uniform(random, outC, -0.5, 0.5), m = Uniform(random, outC, -0.3, 0.3), v = Uniform(random, outC, 0.5, 2);
         writer.Add("conv.weight", w, outC, inC, 3, 3);
         writer.Add("bn.weight", g, outC); writer.Add("bn.bias", b, outC); writer.Add("bn.running_mean", m, outC); writer.Add("bn.running_var", v, outC);
-        float[] expected = Reference.Activation(
-            Reference.BatchNormEval(Reference.ConvNd(x, batch, inC, new[] { height, width }, w, null, outC, 1, 3, 1, padding, 1), batch, outC, outH * outW, g, b, m, v, 1e-5),
-            Layer.ReLU);
-        CompiledModel model = CompiledModel.Compile(source, "Wino.Auto");
-        model.LoadWeights(SafeTensorsFile.FromBytes(writer.ToArray()));
+        int outH = height + 2 * padding - 2, outW = width + 2 * padding - 2;
+        return Reference.BatchNormEval(Reference.ConvNd(x, batch, inC, new[] { height, width }, w, null, outC, 1, 3, 1, padding, 1), batch, outC, outH * outW, g, b, m, v, 1e-5);
+    }
+
+    /// <summary>The model's Forward at 1, 2 and 3 threads: each within the tolerance of <paramref name="expected"/>, all the same bits.</summary>
+    private static void AssertSameAtOneToThreeThreads(CompiledModel model, float[] x, int batch, float[] expected, string what)
+    {
         using var restore = new MaxDegreeScope();
         float[]? first = null;
         foreach (int degree in new[] { 1, 2, 3 })
         {
             Parallelism.MaxDegree = degree;
             float[] actual = model.Forward(x, batch);
-            Tolerance.AssertClose(expected, actual, $"{algorithm}: {inC}→{outC} on {height}×{width}, padding {padding}, batch {batch}, at {degree} thread(s)");
+            Tolerance.AssertClose(expected, actual, $"{what}, at {degree} thread(s)");
             if (first is null) first = actual;
             else Assert.Equal(first, actual);
         }
@@ -199,25 +213,11 @@ public class WinogradTests
         var random = new Random(1500 + inC + outC + size);
         var writer = new SafeTensorsWriter();
         float[] x = Uniform(random, batch * inC * size * size, -2, 2);
-        float bound = 1f / MathF.Sqrt(inC * 9);
-        float[] w = Uniform(random, outC * inC * 9, -bound, bound);
-        float[] g = Uniform(random, outC, 0.5, 1.5), b = Uniform(random, outC, -0.5, 0.5), m = Uniform(random, outC, -0.3, 0.3), v = Uniform(random, outC, 0.5, 2);
-        writer.Add("conv.weight", w, outC, inC, 3, 3);
-        writer.Add("bn.weight", g, outC); writer.Add("bn.bias", b, outC); writer.Add("bn.running_mean", m, outC); writer.Add("bn.running_var", v, outC);
-        float[] conv = Reference.BatchNormEval(Reference.ConvNd(x, batch, inC, new[] { size, size }, w, null, outC, 1, 3, 1, 1, 1), batch, outC, size * size, g, b, m, v, 1e-5);
+        float[] conv = ConvBnReference(random, writer, x, batch, inC, outC, size, size, padding: 1);
         float[] expected = Reference.GlobalAveragePool(Reference.Activation(skip ? Reference.Add(conv, x) : conv, Layer.ReLU), batch, outC, size * size);
         CompiledModel model = CompiledModel.Compile(source, "Wino.Head");
         model.LoadWeights(SafeTensorsFile.FromBytes(writer.ToArray()));
-        using var restore = new MaxDegreeScope();
-        float[]? first = null;
-        foreach (int degree in new[] { 1, 2, 3 })
-        {
-            Parallelism.MaxDegree = degree;
-            float[] actual = model.Forward(x, batch);
-            Tolerance.AssertClose(expected, actual, $"{algorithm} into the global average: {inC}→{outC} on {size}×{size}, batch {batch}, at {degree} thread(s)");
-            if (first is null) first = actual;
-            else Assert.Equal(first, actual);
-        }
+        AssertSameAtOneToThreeThreads(model, x, batch, expected, $"{algorithm} into the global average: {inC}→{outC} on {size}×{size}, batch {batch}");
     }
 
     [Fact]
