@@ -82,13 +82,13 @@ internal static class ConvEmitter
         }
         if (c.Vectorized) w.Line($"private const int InteriorStart = {c.InteriorStart}, InteriorEnd = {c.InteriorEnd};");
         if (c.Flat512) w.Line($"private const int FlatPitch = {(c.Stride == 1 || c.Polyphase ? "InW" : "Stride * InW")}, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch{(c.Polyphase ? ": a quarter plane's width" : c.Stride == 1 ? ", the padded width" : ": Stride rows of the phased copy")})");
-        if (chain.Pool is { } p) w.Line($"private const int PoolD = {p.OutDepth}, PoolH = {p.OutHeight}, PoolW = {p.OutWidth}, PoolSpatial = PoolD * PoolH * PoolW;");
+        if (chain.Pool is { } p) w.Line(PoolEmitter.ShapeConstants(p));
         if (FlatRows(chain)) w.Line("private static readonly ScratchPool FlatRows = new(Block * FlatLength); // each task's flat rows, shared by every thread (no allocation once warm)");
         if (chain.Pool is not null && chain.Norm?.EvalMode is null or NormMode.Folded)
             w.Line(chain.LanePositions > 0
                 ? "private static readonly ScratchPool ConvRows = new(BlocksPerTask * Block * ConvSpatial); // each task's blocks of conv output (the lane kernel's run of them at once), read by the pool, shared by every thread"
                 : "private static readonly ScratchPool ConvRows = new(Block * ConvSpatial); // each task's block of conv output, read by the pool, shared by every thread");
-        if (chain.Pool is not null && chain.HasSkip) w.Line("public const int AddSize = OutC * ConvSpatial; // the skip tensor per sample: the conv output's shape, added before pooling");
+        if (chain.Pool is not null && chain.HasSkip) w.Line(PoolEmitter.AddSizeConstant);
         if (chain.Norm is { RunLength: > 0 } n && (n.EvalMode == NormMode.RunStatistics || n.TrainingMode == NormMode.RunStatistics))
             w.Line($"private const int RunLength = {n.RunLength}, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample");
         w.Line();

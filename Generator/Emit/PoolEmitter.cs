@@ -7,6 +7,12 @@ namespace FusedNorm.Generator.Emit;
 /// <summary>Max or average pooling (1d, 2d, 3d) of consecutive channel planes, with PyTorch's padding rules.</summary>
 internal static class PoolEmitter
 {
+    /// <summary>The pooled shape's constants a kernel class with a pool declares (the direct and the Winograd kernels).</summary>
+    public static string ShapeConstants(PoolPlan p) => $"private const int PoolD = {p.OutDepth}, PoolH = {p.OutHeight}, PoolW = {p.OutWidth}, PoolSpatial = PoolD * PoolH * PoolW;";
+
+    /// <summary>The skip tensor's size per sample in a chain that adds before it pools (the conv output's shape).</summary>
+    public const string AddSizeConstant = "public const int AddSize = OutC * ConvSpatial; // the skip tensor per sample: the conv output's shape, added before pooling";
+
     public static void Emit(SourceWriter w, ChainPlan chain)
     {
         PoolPlan p = chain.Pool!;

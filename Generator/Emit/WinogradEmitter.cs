@@ -40,10 +40,10 @@ internal static class WinogradEmitter
         w.Line(pool
             ? $"private const int CopySize = InC * CopyRows * CopyColumns, Scratch = 2 * {positions} * MPitch + 16 * {t * t} + 16 * ConvSpatial; // a transform task's copy; a GEMM task's M of two panels, one output tile and one panel's planes for the pool"
             : $"private const int CopySize = InC * CopyRows * CopyColumns, Scratch = 2 * {positions} * MPitch + 16 * {t * t}; // a transform task's copy; a GEMM task's M of two panels and one output tile");
-        if (pool)
+        if (chain.Pool is { } pooled)
         {
-            w.Line("private const int PoolD = 1, PoolH = 1, PoolW = 1, PoolSpatial = 1; // AdaptiveAvgPool2d(1): one mean per channel");
-            if (chain.HasSkip) w.Line("public const int AddSize = OutC * ConvSpatial; // the skip tensor per sample: the conv output's shape, added before pooling");
+            w.Line(PoolEmitter.ShapeConstants(pooled));
+            if (chain.HasSkip) w.Line(PoolEmitter.AddSizeConstant);
         }
         w.Line();
 

@@ -616,7 +616,7 @@ public static class ModelPlanner
             // Winograd F(4×4, 3×3) instead of the direct kernel: chosen by shape when the argument is not written; asked for
             // with Winograd = true, where FN0203 says why the plan cannot run it. The fusion plan says which runs, and why.
             bool asked = spec.Winograd == WinogradChoice.On;
-            var (winograd, reason) = WinogradPlanner.Choose(conv, norm, pool is not null, chain.TrainingForward, asked, globalPool: pool is { IsGlobal: true });
+            var (winograd, reason) = WinogradPlanner.Choose(conv, norm, pool, chain.TrainingForward, asked);
             if (winograd is not null) conv = conv with { Winograd = winograd };
             else
             {
@@ -768,7 +768,7 @@ public static class ModelPlanner
         chain.Conv is { Rank: 2, Winograd: null, Prologue: null, PreAct: null, InputPool: null, Transposed: null, Padding: 0 } c
         && c.Groups == c.InChannels && c.OutChannels == c.InChannels
         && (chain.TaskCopy || !c.PaddedCopy)
-        && !chain.RowPermute && chain.Conv.OcBlock == 1
+        && !chain.RowPermute && c.OcBlock == 1
         && !chain.ComputesStatistics && !chain.TrainingForward && chain.Pool is null && !chain.HasSkip
         && (c.SourceHeight * c.SourceWidth < 16 || c.OutHeight * c.OutWidth < 16)
         && (c.SourceHeight + 2 * c.CopyPaddingH) * (c.SourceWidth + 2 * c.CopyPadding) <= MaxDepthwiseLanePlane; // it reads the unpadded input, whatever copy the other kernels make

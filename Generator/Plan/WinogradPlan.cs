@@ -90,11 +90,12 @@ public static class WinogradPlanner
     /// transposed conv), at least <see cref="MinChannels"/> input and output channels, output channels a multiple of
     /// <see cref="Panel"/>, a plane of at least <see cref="MinPlane"/>² outputs, and an epilogue the tile store applies (a
     /// folded norm or none, a residual add, an activation, the global average pool; no other pooling, no statistics, no
-    /// training forward). With the global average (<paramref name="globalPool"/>: a classifier head, ResNet's last conv) one
+    /// training forward). With the global average (<paramref name="pool"/> global: a classifier head, ResNet's last conv) one
     /// tile group holds every tile of the sample, so each task stores its channels' whole planes and sums them itself.
     /// </summary>
-    public static (WinogradPlan? Plan, string Reason) Choose(ConvPlan conv, NormPlan? norm, bool pool, bool trainingForward, bool asked = true, bool globalPool = false)
+    public static (WinogradPlan? Plan, string Reason) Choose(ConvPlan conv, NormPlan? norm, PoolPlan? pool, bool trainingForward, bool asked = true)
     {
+        bool globalPool = pool is { IsGlobal: true };
         string? reason =
             conv.Kernel != 3 || conv.Stride != 1 || conv.Dilation != 1 ? $"the conv is {conv.Kernel}×{conv.Kernel}, stride {conv.Stride}, dilation {conv.Dilation}; Winograd F(4×4, 3×3) needs 3×3, stride 1, dilation 1" :
             conv.Outer is not null ? "the conv's kernel, stride, padding or dilation differs between its dims (a per-dim tuple); Winograd F(4×4, 3×3) needs a square 3×3 window" :
@@ -103,7 +104,7 @@ public static class WinogradPlanner
             conv.Transposed is not null ? "a transposed conv runs on its upsampled copy" :
             conv.InputPool is not null || conv.Prologue is not null ? "the conv reads a copy made by a prologue (a pool, an upsample, a padding layer or a padding_mode other than zeros)" :
             trainingForward || norm is { EvalMode: not NormMode.Folded } ? "the norm computes statistics (or the chain has a training forward); Winograd's epilogue applies folded norms only" :
-            pool && !globalPool ? "the chain pools with a window; Winograd's tile store takes only the global average" :
+            pool is not null && !globalPool ? "the chain pools with a window; Winograd's tile store takes only the global average" :
             conv.InChannels < MinChannels || conv.OutChannels < MinChannels ? $"the conv has {conv.InChannels} → {conv.OutChannels} channels; Winograd needs at least {MinChannels} of each" :
             conv.OutChannels % Panel != 0 ? $"out_channels ({conv.OutChannels}) is not a multiple of {Panel}" :
             conv.OutHeight < MinSmallPlane || conv.OutWidth < MinSmallPlane ? $"the output plane is {conv.OutHeight}×{conv.OutWidth}; Winograd needs at least {MinSmallPlane}×{MinSmallPlane}" :
