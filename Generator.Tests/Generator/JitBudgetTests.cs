@@ -68,6 +68,11 @@ public class JitBudgetTests
             // whole, in passes over the input channels) and an 11×11 window (unrolled a kernel row at a time).
             C("c2d_k3_c512to512_bn_relu_7_lanes", new[] { 512, 7, 7 }, new(512, 3, Padding: 1), 2, folded: true, act: Layer.ReLU),
             C("c2d_k11_c512to48_bn_relu_7_lanes", new[] { 512, 7, 7 }, new(48, 11, Padding: 5), 2, folded: true, act: Layer.ReLU),
+            // The depthwise lane kernel (planes under 16 floats) at its largest window: 11×11 over a 3×3 plane padded to 13×13,
+            // every tap unrolled; the lane kernel into a global average; Winograd F(2×2) into the global average.
+            C("c2d_k11_dw64_bn_relu6_3_dwlanes", new[] { 64, 3, 3 }, new(64, 11, Padding: 5, Groups: 64), 2, folded: true, act: Layer.ReLU6),
+            C("c2d_k1_c320to1280_bn_relu6_3_gap_lanes", new[] { 320, 3, 3 }, new(1280, 1), 2, folded: true, act: Layer.ReLU6, pool: new(Layer.AdaptiveAvgPool2d, 1)),
+            C("c2d_k3_c512to512_bn_relu_7_gap_winograd", new[] { 512, 7, 7 }, new(512, 3, Padding: 1), 2, folded: true, act: Layer.ReLU, pool: new(Layer.AdaptiveAvgPool2d, 1)),
         }, Array.Empty<string>()),
         ["conv3d_k1-5"] = (new[]
         {
