@@ -96,6 +96,10 @@ public sealed record Workload(string Name, int Batch, int[] Sample, object[] Sta
         new("direct_conv3x3_bn_relu_56", 1, new[] { 64, 56, 56 }, new object[] { new ConvStage("c", "n", 64, 64, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new Direct56(), f)),
         new("direct_conv3x3_bn_relu_28", 1, new[] { 128, 28, 28 }, new object[] { new ConvStage("c", "n", 128, 128, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new Direct28(), f)),
         new("direct_conv3x3_bn_relu_14", 1, new[] { 256, 14, 14 }, new object[] { new ConvStage("c", "n", 256, 256, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new Direct14(), f)),
+        // The norm blocks (their 3×3 convs run as Winograd since the statistics chains take it) with Winograd = false: the direct kernel beside them.
+        new("direct_conv3x3_gn_silu_32", 1, new[] { 64, 32, 32 }, new object[] { new ConvStage("c", "n", 64, 64, 3, 1, 1, NormKind.GroupNorm, 32, ActKind.Silu) }, f => LoadModel(new DirectGn32(), f)),
+        new("direct_conv3x3_in_relu_64", 1, new[] { 32, 64, 64 }, new object[] { new ConvStage("c", "n", 32, 32, 3, 1, 1, NormKind.InstanceNorm, 0, ActKind.Relu) }, f => LoadModel(new DirectIn64(), f)),
+        new("direct_conv3x3_ln_gelu_32", 1, new[] { 32, 32, 32 }, new object[] { new ConvStage("c", "n", 32, 32, 3, 1, 1, NormKind.LayerNormHW, 0, ActKind.Gelu) }, f => LoadModel(new DirectLn32(), f)),
     };
 
     private static object[] LeNetStages => new object[]
@@ -242,6 +246,27 @@ public sealed partial class ResNet14
 public sealed partial class ResNet7
 {
     [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(512, KernelSize = 3, Padding = 1, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(64, 32, 32)]
+public sealed partial class DirectGn32
+{
+    [Fuse(Layer.Conv2d, Layer.GroupNorm, Layer.SiLU)] [Conv2d(64, KernelSize = 3, Padding = 1, Winograd = false, Name = "c")] [GroupNorm(32, Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(32, 64, 64)]
+public sealed partial class DirectIn64
+{
+    [Fuse(Layer.Conv2d, Layer.InstanceNorm2d, Layer.ReLU)] [Conv2d(32, KernelSize = 3, Padding = 1, Winograd = false, Name = "c")] [InstanceNorm(Affine = true, Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(32, 32, 32)]
+public sealed partial class DirectLn32
+{
+    [Fuse(Layer.Conv2d, Layer.LayerNorm, Layer.GELU)] [Conv2d(32, KernelSize = 3, Padding = 1, Winograd = false, Name = "c")] [LayerNorm(32, 32, Name = "n")]
     public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
 }
 

@@ -46,7 +46,7 @@ public class WinogradPlannerTests
     }
 
     [Theory]
-    [InlineData(32, 56, 64, "the plan picks Winograd from 64 of each")] // below the measured channel counts
+    [InlineData(16, 56, 64, "Winograd needs at least 32 of each")] // below the measured channel counts
     [InlineData(128, 7, 128, "F(2×2, 3×3) for planes under 8×8 from 256 channels")] // a small plane: F(2×2) only from 256 channels
     [InlineData(512, 4, 512, "Winograd needs at least 5×5")]            // too few tiles even of 2×2
     [InlineData(64, 56, 40, "not a multiple of 16")]

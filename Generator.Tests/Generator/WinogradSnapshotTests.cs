@@ -7,7 +7,8 @@ namespace FusedNorm.Tests.Generator;
 /// <summary>
 /// The generated source of Winograd chains, compared with Snapshots/*.verified.cs: the residual block's second conv (+ skip,
 /// ReLU in the store) as F(4×4, 3×3) on 15×15 and as F(2×2, 3×3) on 7×7, and a chain with SiLU on the tile in vectors,
-/// 17×12 (partial tiles), no norm.
+/// 17×12 (partial tiles), no norm; statistics chains: GroupNorm with SiLU on 15×15 (the tile store adds the moments, a
+/// normalize step follows) and LayerNorm over [C, H, W] with GELU (elementwise affine, one run over every panel).
 /// </summary>
 public class WinogradSnapshotTests
 {
@@ -27,6 +28,17 @@ public class WinogradSnapshotTests
         Assert.Empty(run.CompileErrors);
         var generated = Assert.Single(run.Sources, s => s.HintName.EndsWith(".Chain.g.cs"));
         Snapshot.Verify("SnapshotTests.Winograd#Chain_c32_17x12_silu", generated.SourceText.ToString());
+    }
+
+    [Theory]
+    [InlineData("winograd_c64_15_gn_silu")]
+    [InlineData("winograd_c32_13x10_ln_chw_gelu")]
+    public void Statistics_chain(string name)
+    {
+        var run = GeneratorHarness.RunGenerator(WinogradCases.Source(WinogradCases.Get(name)));
+        Assert.Empty(run.CompileErrors);
+        var generated = Assert.Single(run.Sources, s => s.HintName.EndsWith(".Chain.g.cs"));
+        Snapshot.Verify($"SnapshotTests.Winograd#Chain_{name.Substring("winograd_".Length)}", generated.SourceText.ToString());
     }
 
     [Fact]

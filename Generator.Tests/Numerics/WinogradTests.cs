@@ -31,8 +31,10 @@ public class WinogradTests
     public void Chain_matches_PyTorch(string name)
     {
         ChainCase chain = WinogradCases.Get(name);
-        Assert.Equal(1, WinogradKernels(WinogradCases.Source(chain)));
-        Assert.Equal(0, WinogradKernels(WinogradCases.Direct(chain))); // Winograd = false: the direct kernel
+        int outH = chain.SampleShape[1] + 2 * chain.Conv!.Padding - 2, outW = chain.SampleShape[2] + 2 * chain.Conv.Padding - 2;
+        string algorithm = outH >= 8 && outW >= 8 ? "F(4×4,3×3)" : "F(2×2,3×3)";
+        Assert.Equal(1, WinogradKernels(WinogradCases.Source(chain), algorithm));
+        Assert.Equal(0, WinogradKernels(WinogradCases.Direct(chain), algorithm)); // Winograd = false: the direct kernel
         using SafeTensorsFile golden = SafeTensorsFile.Open(GoldenTests.GoldenPath(name));
         CompiledModel model = CompiledModel.Compile(WinogradCases.Source(chain), chain.TypeName);
         model.LoadWeights(golden);
@@ -218,6 +220,95 @@ public class WinogradTests
         CompiledModel model = CompiledModel.Compile(source, "Wino.Head");
         model.LoadWeights(SafeTensorsFile.FromBytes(writer.ToArray()));
         AssertSameAtOneToThreeThreads(model, x, batch, expected, $"{algorithm} into the global average: {inC}→{outC} on {size}×{size}, batch {batch}");
+    }
+
+    /// <summary>
+    /// Chains whose norm computes its statistics run Winograd (asked for: the plan picks it by itself from 64 channels): the
+    /// tile store writes the raw conv output and adds the moments of its tile group, a normalize step applies the norm, the
+    /// skip and the activation. InstanceNorm with the skip on whole tiles, GroupNorm with groups across panels, partial tiles
+    /// and the skip, LayerNorm over [C, H, W] (one run over every panel) and over [H, W], F(2×2) on a 6×6 plane; batch 1–3.
+    /// Against the scalar reference; the same bits at 1, 2 and 3 threads.
+    /// </summary>
+    [Theory]
+    [InlineData("InstanceNorm", 32, 32, 16, 16, true, 2)]
+    [InlineData("GroupNorm", 64, 64, 13, 18, true, 1, 2)]
+    [InlineData("LayerNormCHW", 32, 48, 9, 11, false, 3)]
+    [InlineData("LayerNormHW", 48, 32, 12, 12, false, 1)]
+    [InlineData("GroupNorm", 64, 64, 6, 6, true, 2, 16)]
+    public void Statistics_chains_run_Winograd_and_match_the_reference(string norm, int inC, int outC, int height, int width, bool skip, int batch, int groups = 1)
+    {
+        string attribute = norm switch
+        {
+            "InstanceNorm" => "[InstanceNorm(Affine = true, Name = \"n\")]",
+            "GroupNorm" => $"[GroupNorm({groups}, Name = \"n\")]",
+            "LayerNormCHW" => $"[LayerNorm({outC}, {height}, {width}, Name = \"n\")]",
+            _ => $"[LayerNorm({height}, {width}, Name = \"n\")]",
+        };
+        string layer = norm switch { "InstanceNorm" => "Layer.InstanceNorm2d", "GroupNorm" => "Layer.GroupNorm", _ => "Layer.LayerNorm" };
+        string source = $$"""
+            using System;
+            using FusedNorm;
+            namespace Wino;
+            [Model({{inC}}, {{height}}, {{width}})]
+            public sealed partial class Stats
+            {
+                [Fuse(Layer.Conv2d, {{layer}}{{(skip ? ", Layer.Add" : "")}}, Layer.ReLU{{(skip ? ", Skip = Graph.Input" : "")}})]
+                [Conv2d({{outC}}, KernelSize = 3, Padding = 1, Winograd = true, Name = "conv")] {{attribute}}
+                public partial void Conv(ReadOnlySpan<float> x, {{(skip ? "ReadOnlySpan<float> skip, " : "")}}Span<float> y, int batch);
+            }
+            """;
+        string algorithm = height >= 8 && width >= 8 ? "F(4×4,3×3)" : "F(2×2,3×3)";
+        Assert.Equal(1, WinogradKernels(source, algorithm));
+        var random = new Random(1600 + inC + outC + height + width);
+        var writer = new SafeTensorsWriter();
+        int spatial = height * width;
+        float[] x = Uniform(random, batch * inC * spatial, -2, 2);
+        float bound = 1f / MathF.Sqrt(inC * 9);
+        float[] w = Uniform(random, outC * inC * 9, -bound, bound), bias = Uniform(random, outC, -1, 1);
+        writer.Add("conv.weight", w, outC, inC, 3, 3);
+        writer.Add("conv.bias", bias, outC);
+        bool elementwise = norm.StartsWith("LayerNorm", StringComparison.Ordinal);
+        int affine = norm == "LayerNormCHW" ? outC * spatial : norm == "LayerNormHW" ? spatial : outC;
+        float[] gamma = Uniform(random, affine, 0.5, 1.5), beta = Uniform(random, affine, -0.5, 0.5);
+        int[] shape = norm == "LayerNormCHW" ? new[] { outC, height, width } : norm == "LayerNormHW" ? new[] { height, width } : new[] { outC };
+        writer.Add("n.weight", gamma, shape);
+        writer.Add("n.bias", beta, shape);
+        int runLength = norm switch { "InstanceNorm" => spatial, "GroupNorm" => outC / groups * spatial, "LayerNormCHW" => outC * spatial, _ => spatial };
+        float[] conv = Reference.ConvNd(x, batch, inC, new[] { height, width }, w, bias, outC, 1, 3, 1, 1, 1);
+        float[] normalized = Reference.NormalizeRuns(conv, runLength, spatial, gamma, beta, 1e-5, elementwise, outC * spatial);
+        float[] expected = Reference.Activation(skip ? Reference.Add(normalized, x) : normalized, Layer.ReLU);
+        CompiledModel model = CompiledModel.Compile(source, "Wino.Stats");
+        model.LoadWeights(SafeTensorsFile.FromBytes(writer.ToArray()));
+        AssertSameAtOneToThreeThreads(model, x, batch, expected, $"{algorithm} with {norm}: {inC}→{outC} on {height}×{width}, batch {batch}{(skip ? ", + skip" : "")}");
+    }
+
+    /// <summary>
+    /// Statistics chains Winograd does not take, each with the reason in its fusion plan: LayerNorm over the last dim only
+    /// (a run is one row, a tile spans four), BatchNorm with batch statistics (one mean per channel over the batch), a
+    /// statistics chain that pools after the norm.
+    /// </summary>
+    [Theory]
+    [InlineData("[LayerNorm(16, Name = \"n\")]", "Layer.LayerNorm", "", "are not whole 16×16 planes")]
+    [InlineData("[BatchNorm(TrackRunningStats = false, Name = \"n\")]", "Layer.BatchNorm2d", "", "the norm uses batch statistics")]
+    [InlineData("[InstanceNorm(Name = \"n\")] [MaxPool2d(KernelSize = 2)]", "Layer.InstanceNorm2d", ", Layer.MaxPool2d", "the chain computes statistics and pools")]
+    public void Statistics_chains_Winograd_declines_say_why(string attributes, string norm, string pool, string why)
+    {
+        string source = $$"""
+            using System;
+            using FusedNorm;
+            namespace Wino;
+            [Model(32, 16, 16)]
+            public sealed partial class Declined
+            {
+                [Fuse(Layer.Conv2d, {{norm}}, Layer.ReLU{{pool}})]
+                [Conv2d(32, KernelSize = 3, Padding = 1, Name = "conv")] {{attributes}}
+                public partial void Conv(ReadOnlySpan<float> x, Span<float> y, int batch);
+            }
+            """;
+        string plan = string.Concat(GeneratorHarness.RunGenerator(source).Sources.Select(s => s.SourceText.ToString()));
+        Assert.DoesNotContain("not the direct kernel", plan);
+        string declined = plan.Split('\n').Single(line => line.Contains("the direct kernel, not Winograd"));
+        Assert.Contains(why, declined);
     }
 
     [Fact]

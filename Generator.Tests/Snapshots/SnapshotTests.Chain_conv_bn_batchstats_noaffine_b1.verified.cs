@@ -56,7 +56,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvBnBatchstatsNoaffineB1.Chain: Conv2d(3, 5, kernel_size=3, padding=1) + BatchNorm2d(5, affine=False, track_running_stats=False)
     /// <code>
     /// conv    3×9×11 → 5×9×11, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the norm computes statistics (or the chain has a training forward); Winograd's epilogue applies folded norms only
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the norm uses batch statistics (one mean per channel over the batch); Winograd's statistics are per sample (InstanceNorm, GroupNorm, LayerNorm)
     /// norm    BatchNorm2d(5, affine=False, track_running_stats=False): batch statistics: mean and biased variance per channel over (batch, spatial); blocks run channel-major so a block's channels are normalized once every sample is computed
     /// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them

@@ -87,7 +87,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvBnTrainCumulative.Chain: Conv2d(3, 6, kernel_size=3, padding=1) + BatchNorm2d(6, momentum=None) + ReLU() + MaxPool2d(2)
     /// <code>
     /// conv    3×9×10 → 6×9×10, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the norm computes statistics (or the chain has a training forward); Winograd's epilogue applies folded norms only
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the chain has a training forward (which updates running statistics); Winograd runs eval forwards only
     /// norm    BatchNorm2d(6, momentum=None): running statistics folded into the conv weights and bias at load: costs nothing here
     /// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them

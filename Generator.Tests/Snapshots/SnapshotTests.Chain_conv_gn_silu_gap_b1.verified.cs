@@ -56,7 +56,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvGnSiluGapB1.Chain: Conv2d(4, 12, kernel_size=3, padding=1) + GroupNorm(3, 12) + SiLU() + AdaptiveAvgPool2d(1)
     /// <code>
     /// conv    4×9×11 → 12×9×11, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the norm computes statistics (or the chain has a training forward); Winograd's epilogue applies folded norms only
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the chain computes statistics and pools; Winograd's statistics chains end in the normalize step
     /// norm    GroupNorm(3, 12): statistics per run of 396 contiguous elements (the 4 channels of one group of one sample); a run is normalized as soon as the block that completes it is stored
     /// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them

@@ -58,7 +58,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for Statistics.B: Conv2d(16, 16, kernel_size=3, padding=1) + InstanceNorm2d(16, affine=True) + add(skip) + ReLU()
     /// <code>
     /// conv    16×16×16 → 16×16×16, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the norm computes statistics (or the chain has a training forward); Winograd's epilogue applies folded norms only
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 16 → 16 channels; Winograd needs at least 32 of each
     /// norm    InstanceNorm2d(16, affine=True): statistics per run of 256 contiguous elements (one channel's plane of one sample); runs are normalized once every row band has its moments (see tasks)
     /// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them

@@ -226,7 +226,7 @@ internal static class BandedStatisticsEmitter
         }
     }
 
-    private static void EmitNormalizeChannelRows(SourceWriter w, ChainPlan chain)
+    internal static void EmitNormalizeChannelRows(SourceWriter w, ChainPlan chain)
     {
         NormPlan n = chain.Norm!;
         w.Line("/// <summary>Normalizes <paramref name=\"length\"/> values of one channel with its γ and β folded into one scale and shift (as NormalizeChannel does for a whole plane).</summary>");
@@ -238,7 +238,7 @@ internal static class BandedStatisticsEmitter
         }
     }
 
-    private static void EmitNormalizeElementwiseRows(SourceWriter w, ChainPlan chain)
+    internal static void EmitNormalizeElementwiseRows(SourceWriter w, ChainPlan chain)
     {
         NormPlan n = chain.Norm!;
         string affine = n.Affine ? (n.AffineBias ? "·γ[offset + i] + β[offset + i]" : "·γ[offset + i]") : "";

@@ -41,6 +41,20 @@ internal static class NormEmitter
             EmitNormalizeElementwise(w, chain);
     }
 
+    /// <summary>
+    /// The normalizers of a chain that normalizes spans of a channel (Winograd's normalize step): its eps, then
+    /// NormalizeChannelRows and NormalizeSpan, or NormalizeElementwiseRows for LayerNorm's elementwise affine.
+    /// </summary>
+    public static void EmitSpanNormalizers(SourceWriter w, ChainPlan chain)
+    {
+        w.Line($"private const double Eps = {Double(chain.Norm!.Eps)};");
+        w.Line();
+        if (chain.Norm.Elementwise) { BandedStatisticsEmitter.EmitNormalizeElementwiseRows(w, chain); return; }
+        BandedStatisticsEmitter.EmitNormalizeChannelRows(w, chain);
+        w.Line();
+        EmitNormalizeSpan(w, chain);
+    }
+
     private static void EmitNormalizeRuns(SourceWriter w, ChainPlan chain, bool withTraining)
     {
         NormPlan n = chain.Norm!;

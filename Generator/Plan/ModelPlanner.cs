@@ -938,11 +938,11 @@ public static class ModelPlanner
     /// would round differently. It makes up to <see cref="MaxTasksPerSample"/> tasks per sample with the tasks the chain
     /// already has (its channel blocks when every run lies inside one; else the sample), at least one row and about
     /// <see cref="MinBandMacs"/> of work per band, at most <see cref="MaxStatSlotsPerSample"/> slots per sample. Not banded (1): 1d chains (one row), chains with pooling (a window
-    /// reads rows of two bands, which normalize at different times), and training forwards (one thread).
+    /// reads rows of two bands, which normalize at different times), training forwards (one thread), and Winograd chains (their tile groups are the bands).
     /// </summary>
     public static int PlanStatBands(ChainPlan chain)
     {
-        if (chain.Conv is not { Rank: >= 2 } c || chain.Pool is not null
+        if (chain.Conv is not { Rank: >= 2, Winograd: null } c || chain.Pool is not null // Winograd's tile groups are its bands
             || chain.Norm is not { EvalMode: NormMode.RunStatistics or NormMode.BatchStatistics } n) return 1;
         int tasks = n.EvalMode == NormMode.BatchStatistics || RunsWithinBlocks(chain) ? c.BlocksPerSample : 1;
         if (tasks >= MaxTasksPerSample) return 1;

@@ -14,8 +14,17 @@ namespace FusedNorm.Generator.Plan;
 /// splits the panels into <see cref="ChannelChunks"/> first: the weights are 4× the direct kernel's, and at batch 1 on a
 /// small plane reading them is what the GEMM waits on.
 /// </summary>
-public sealed record WinogradPlan(int TilesH, int TilesW, int GroupTiles, int ChannelChunks, int Panels, int TransformRows, bool Asked = true, int Tile = 4)
+/// <remarks>
+/// A chain whose norm computes per-sample statistics (<see cref="Statistics"/>) adds a third step: the GEMM tasks store the
+/// raw conv output and add each stored tile to its channel's moments of the task's tile group (one Moments per sample, tile
+/// group and channel); then (sample, range of channels) tasks, <see cref="NormalizeTasks"/> per sample, merge each run's
+/// moments (its channels in order, each channel's tile groups in order) and normalize their channels in place. The tile
+/// groups come from the shape, never from the threads: the same bits at any thread count.
+/// </remarks>
+public sealed record WinogradPlan(int TilesH, int TilesW, int GroupTiles, int ChannelChunks, int Panels, int TransformRows, bool Asked = true, int Tile = 4, int NormalizeTasks = 0)
 {
+    /// <summary>Whether the chain's norm computes statistics: the tile store writes raw outputs and moments, a normalize step follows.</summary>
+    public bool Statistics => NormalizeTasks > 0;
     /// <summary>Input tile edge: <see cref="Tile"/> + 2.</summary>
     public int Window => Tile + 2;
     /// <summary>Transform positions per tile (one GEMM each): 36 for F(4×4, 3×3), 16 for F(2×2, 3×3).</summary>
@@ -50,10 +59,13 @@ public static class WinogradPlanner
     /// <summary>Input channels per vector of the input transform (Runtime's Winograd.Lanes): in_channels must be a multiple.</summary>
     public const int InputLanes = 8;
     /// <summary>
-    /// The fewest input and output channels at which the plan picks Winograd by itself (the argument not written): measured
-    /// faster than the direct kernel at 64, 128 and 256 channels (ResNet's 3×3 blocks); below, only when asked for.
+    /// The fewest input and output channels at which the plan picks F(4×4, 3×3) by itself (the argument not written): measured
+    /// faster than the direct kernel at 64, 128 and 256 channels (ResNet's 3×3 blocks) on a host whose Vector512 FMAs ran at
+    /// 1.5× its Vector256 rate, and on 2026-12-02's host (Vector512 = Vector256 rate) also at 32 channels, in one process
+    /// against Winograd = false: conv + BN + ReLU 1.94× (64²) and 2.0× (32²) at 1 thread, 1.77× and 2.0× at 2; conv +
+    /// InstanceNorm + ReLU on 64² 1.85× / 1.71×; conv + LayerNorm + GELU on 32² 1.26× / 1.43×. Below 32 the plan never runs it.
     /// </summary>
-    public const int AutoMinChannels = 64;
+    public const int AutoMinChannels = 32;
     /// <summary>
     /// The same for F(2×2, 3×3) (planes under <see cref="MinPlane"/>): measured against the direct kernel in one process on
     /// 5×5, 6×6 and 7×7 planes, faster at 1 and 2 threads from 256 channels (1.15–1.6×), mixed at 128, slower at 64.
@@ -89,8 +101,10 @@ public static class WinogradPlanner
     /// conv with stride 1, dilation 1, groups 1 and zero padding read straight from the input (no prologue, input pool or
     /// transposed conv), at least <see cref="MinChannels"/> input and output channels, output channels a multiple of
     /// <see cref="Panel"/>, a plane of at least <see cref="MinPlane"/>² outputs, and an epilogue the tile store applies (a
-    /// folded norm or none, a residual add, an activation, the global average pool; no other pooling, no statistics, no
-    /// training forward). With the global average (<paramref name="pool"/> global: a classifier head, ResNet's last conv) one
+    /// folded norm or none, a residual add, an activation, the global average pool; no other pooling, no training forward),
+    /// or per-sample statistics whose runs are whole channel planes (InstanceNorm, GroupNorm, LayerNorm over [.., H, W]): the
+    /// tile store then writes the raw conv output and adds each tile to its channel's moments, and a normalize step follows
+    /// (see <see cref="WinogradPlan.Statistics"/>). With the global average (<paramref name="pool"/> global: a classifier head, ResNet's last conv) one
     /// tile group holds every tile of the sample, so each task stores its channels' whole planes and sums them itself.
     /// </summary>
     public static (WinogradPlan? Plan, string Reason) Choose(ConvPlan conv, NormPlan? norm, PoolPlan? pool, bool trainingForward, bool asked = true)
@@ -103,7 +117,10 @@ public static class WinogradPlanner
             conv.Groups != 1 ? $"the conv has groups = {conv.Groups}; Winograd needs groups = 1" :
             conv.Transposed is not null ? "a transposed conv runs on its upsampled copy" :
             conv.InputPool is not null || conv.Prologue is not null ? "the conv reads a copy made by a prologue (a pool, an upsample, a padding layer or a padding_mode other than zeros)" :
-            trainingForward || norm is { EvalMode: not NormMode.Folded } ? "the norm computes statistics (or the chain has a training forward); Winograd's epilogue applies folded norms only" :
+            trainingForward ? "the chain has a training forward (which updates running statistics); Winograd runs eval forwards only" :
+            norm is { EvalMode: NormMode.BatchStatistics } ? "the norm uses batch statistics (one mean per channel over the batch); Winograd's statistics are per sample (InstanceNorm, GroupNorm, LayerNorm)" :
+            norm is { EvalMode: NormMode.RunStatistics } && pool is not null ? "the chain computes statistics and pools; Winograd's statistics chains end in the normalize step" :
+            norm is { EvalMode: NormMode.RunStatistics } && norm.RunLength % (conv.OutHeight * conv.OutWidth) != 0 ? $"the norm's statistics runs ({norm.RunLength} elements) are not whole {conv.OutHeight}×{conv.OutWidth} planes; Winograd's tiles add to one run per channel" :
             pool is not null && !globalPool ? "the chain pools with a window; Winograd's tile store takes only the global average" :
             conv.InChannels < MinChannels || conv.OutChannels < MinChannels ? $"the conv has {conv.InChannels} → {conv.OutChannels} channels; Winograd needs at least {MinChannels} of each" :
             conv.OutChannels % Panel != 0 ? $"out_channels ({conv.OutChannels}) is not a multiple of {Panel}" :
@@ -136,6 +153,8 @@ public static class WinogradPlanner
         while (!globalPool && Groups(group) * chunks < MinTasksPerSample && group > GemmTiles) group -= GemmTiles;
         // The input transform: bands of tile rows, about MinTasksPerSample of them.
         int transformRows = System.Math.Max(1, tilesH / MinTasksPerSample);
-        return (new WinogradPlan(tilesH, tilesW, group, chunks, panels, transformRows, asked, edge), "");
+        // Statistics: the normalize step's tasks, ranges of channels (a range merges the moments of the runs it touches).
+        int normalizeTasks = norm is { EvalMode: NormMode.RunStatistics } ? System.Math.Min(conv.OutChannels, MinTasksPerSample) : 0;
+        return (new WinogradPlan(tilesH, tilesW, group, chunks, panels, transformRows, asked, edge, normalizeTasks), "");
     }
 }

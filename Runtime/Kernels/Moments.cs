@@ -77,6 +77,21 @@ public struct Moments
         _count += other._count;
     }
 
+    /// <summary>
+    /// Adds 16 consecutive values of each of <paramref name="count"/> rows, <paramref name="stride"/> floats apart, to
+    /// the accumulators from <paramref name="first"/> on (row j to accumulator j), each as two Vector256 adds: a
+    /// Winograd F(4×4) tile's 16 outputs per channel. One call per tile instead of one per channel and half.
+    /// </summary>
+    public static void AddRowsOf16(ref Moments first, ref float values, int count, int stride)
+    {
+        for (int j = 0; j < count; j++)
+        {
+            ref Moments m = ref Unsafe.Add(ref first, j);
+            m.Add(Vector256.LoadUnsafe(ref values, (nuint)(j * stride)));
+            m.Add(Vector256.LoadUnsafe(ref values, (nuint)(j * stride + 8)));
+        }
+    }
+
     /// <summary>Adds the lanes of <paramref name="values"/> from <paramref name="firstLane"/> on (the lanes before it were counted by an overlapping vector).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(Vector256<float> values, int firstLane = 0)
