@@ -46,7 +46,7 @@ public class WinogradPlannerTests
     }
 
     [Theory]
-    [InlineData(16, 56, 64, "Winograd needs at least 32 of each")] // below the measured channel counts
+    [InlineData(8, 56, 64, "Winograd needs at least 16 of each")] // below the measured channel counts
     [InlineData(128, 7, 128, "F(2×2, 3×3) for planes under 8×8 from 256 channels")] // a small plane: F(2×2) only from 256 channels
     [InlineData(512, 4, 512, "Winograd needs at least 5×5")]            // too few tiles even of 2×2
     [InlineData(64, 56, 40, "not a multiple of 16")]
@@ -115,8 +115,8 @@ public class WinogradPlannerTests
     [InlineData(64, 14, 64, 3, 1, 2, 2)]  // dilation 2
     [InlineData(64, 14, 64, 5, 1, 1, 2)]  // 5×5
     [InlineData(64, 14, 64, 1, 1, 1, 0)]  // 1×1
-    [InlineData(16, 14, 64, 3, 1, 1, 1)]  // too few input channels
-    [InlineData(64, 14, 16, 3, 1, 1, 1)]  // too few output channels
+    [InlineData(8, 14, 64, 3, 1, 1, 1)]  // too few input channels
+    [InlineData(64, 14, 8, 3, 1, 1, 1)]  // too few output channels
     [InlineData(64, 14, 40, 3, 1, 1, 1)]  // output channels not a multiple of 16
     [InlineData(512, 4, 512, 3, 1, 1, 1)] // a 4×4 plane: 4 tiles even of 2×2
     public void Other_convs_keep_the_direct_kernel(int inC, int size, int outC, int kernel, int stride, int dilation, int padding)

@@ -57,7 +57,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvBnNoact.Chain: Conv2d(3, 10, kernel_size=3) + BatchNorm2d(10)
     /// <code>
     /// conv    3×10×12 → 10×8×10, 3×3 window unrolled, stride 1, padding 0, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 3 → 10 channels; Winograd needs at least 32 of each
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 3 → 10 channels; Winograd needs at least 16 of each
     /// norm    BatchNorm2d(10): running statistics folded into the conv weights and bias at load: costs nothing here
     /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 8 + 1 of 2 channels
     /// tasks   sample × channel block: 2 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)

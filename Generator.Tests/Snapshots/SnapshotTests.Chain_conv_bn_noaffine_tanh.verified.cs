@@ -57,7 +57,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvBnNoaffineTanh.Chain: Conv2d(3, 6, kernel_size=3, padding=1) + BatchNorm2d(6, affine=False) + Tanh()
     /// <code>
     /// conv    3×8×19 → 6×8×19, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 3 → 6 channels; Winograd needs at least 32 of each
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 3 → 6 channels; Winograd needs at least 16 of each
     /// norm    BatchNorm2d(6, affine=False): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Tanh on the accumulators in registers, before the store
     /// tiles   6 output channels × 2×8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 6 channels

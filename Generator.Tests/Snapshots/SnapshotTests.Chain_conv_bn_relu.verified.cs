@@ -57,7 +57,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvBnRelu.Chain: Conv2d(3, 8, kernel_size=3, padding=1) + BatchNorm2d(8) + ReLU()
     /// <code>
     /// conv    3×9×11 → 8×9×11, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 3 → 8 channels; Winograd needs at least 32 of each
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 3 → 8 channels; Winograd needs at least 16 of each
     /// norm    BatchNorm2d(8): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
     /// tiles   8 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 8 channels

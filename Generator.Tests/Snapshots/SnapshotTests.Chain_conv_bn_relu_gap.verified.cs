@@ -57,7 +57,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvBnReluGap.Chain: Conv2d(8, 16, kernel_size=3, padding=1) + BatchNorm2d(16) + ReLU() + AdaptiveAvgPool2d(1)
     /// <code>
     /// conv    8×14×14 → 16×14×14, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 8 → 16 channels; Winograd needs at least 32 of each
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 8 → 16 channels; Winograd needs at least 16 of each
     /// norm    BatchNorm2d(16): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Relu on the accumulators in registers, before the store
     /// pool    AdaptiveAvgPool2d(1): each channel's plane summed in double, in a fixed order, from the block's scratch buffer still in cache → 16×1×1; the conv output never reaches y

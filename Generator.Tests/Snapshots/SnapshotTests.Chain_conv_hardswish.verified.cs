@@ -57,7 +57,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvHardswish.Chain: Conv2d(4, 11, kernel_size=3, padding=1) + BatchNorm2d(11) + Hardswish()
     /// <code>
     /// conv    4×9×20 → 11×9×20, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 4 → 11 channels; Winograd needs at least 32 of each
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 4 → 11 channels; Winograd needs at least 16 of each
     /// norm    BatchNorm2d(11): running statistics folded into the conv weights and bias at load: costs nothing here
     /// act     Hardswish on the accumulators in registers, before the store
     /// tiles   8 output channels × 8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 8 + 1 of 3 channels

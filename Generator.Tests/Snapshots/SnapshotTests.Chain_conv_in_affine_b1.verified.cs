@@ -56,7 +56,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvInAffineB1.Chain: Conv2d(4, 6, kernel_size=3, padding=1) + InstanceNorm2d(6, affine=True) + LeakyReLU(0.01)
     /// <code>
     /// conv    4×9×17 → 6×9×17, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 4 → 6 channels; Winograd needs at least 32 of each
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 4 → 6 channels; Winograd needs at least 16 of each
     /// norm    InstanceNorm2d(6, affine=True): statistics per run of 153 contiguous elements (one channel's plane of one sample); a run is normalized as soon as the block that completes it is stored
     /// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them

@@ -56,7 +56,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvInRelu.Chain: Conv2d(3, 8, kernel_size=3, padding=1) + InstanceNorm2d(8) + ReLU()
     /// <code>
     /// conv    3×12×14 → 8×12×14, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 3 → 8 channels; Winograd needs at least 32 of each
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 3 → 8 channels; Winograd needs at least 16 of each
     /// norm    InstanceNorm2d(8): statistics per run of 168 contiguous elements (one channel's plane of one sample); a run is normalized as soon as the block that completes it is stored
     /// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them

@@ -56,7 +56,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvLnChwGelu.Chain: Conv2d(3, 4, kernel_size=3, padding=1) + LayerNorm([4, 7, 9]) + GELU()
     /// <code>
     /// conv    3×7×9 → 4×7×9, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 3 → 4 channels; Winograd needs at least 32 of each
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 3 → 4 channels; Winograd needs at least 16 of each
     /// norm    LayerNorm([4, 7, 9]): statistics per run of 252 contiguous elements (normalized_shape [4, 7, 9] of one sample); a run is normalized as soon as the block that completes it is stored
     /// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them

@@ -56,7 +56,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvLnHwB1.Chain: Conv2d(3, 5, kernel_size=3) + LayerNorm([8, 10]) + Tanh()
     /// <code>
     /// conv    3×10×12 → 5×8×10, 3×3 window unrolled, stride 1, padding 0, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 3 → 5 channels; Winograd needs at least 32 of each
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 3 → 5 channels; Winograd needs at least 16 of each
     /// norm    LayerNorm([8, 10]): statistics per run of 80 contiguous elements (normalized_shape [8, 10] of one sample); a run is normalized as soon as the block that completes it is stored
     /// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²
     ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them

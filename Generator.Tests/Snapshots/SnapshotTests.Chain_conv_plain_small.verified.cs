@@ -49,7 +49,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvPlainSmall.Chain: Conv2d(3, 4, kernel_size=3, bias=False)
     /// <code>
     /// conv    3×6×6 → 4×4×4, 3×3 window unrolled, stride 1, padding 0, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 3 → 4 channels; Winograd needs at least 32 of each
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 3 → 4 channels; Winograd needs at least 16 of each
     /// tiles   no column tiles (rows narrower than a Vector256, see columns and flat): 1 block(s) of 4 channels
     /// tasks   sample × channel block: 1 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)
     /// flat    Vector512 eval path: the 4×4 plane is one flat row of 6 positions per output row (the padded width; 2 extra positions per row, dropped), so every tile is 4 channels × 1×16 positions instead of a partial vector per row

@@ -49,7 +49,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for ConvSigmoid.Chain: Conv2d(8, 5, kernel_size=3) + Sigmoid()
     /// <code>
     /// conv    8×12×12 → 5×10×10, 3×3 window unrolled, stride 1, padding 0, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 8 → 5 channels; Winograd needs at least 32 of each
+    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 8 → 5 channels; Winograd needs at least 16 of each
     /// act     Sigmoid on the accumulators in registers, before the store
     /// tiles   5 output channels × 8 columns (Vector256) of accumulators, then single vectors: 1 block(s) of 5 channels
     /// tasks   sample × channel block: 1 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)

@@ -57,24 +57,22 @@ namespace FusedNorm.Generated
     /// <summary>
     /// Fusion plan for Statistics.B: Conv2d(16, 16, kernel_size=3, padding=1) + InstanceNorm2d(16, affine=True) + add(skip) + ReLU()
     /// <code>
-    /// conv    16×16×16 → 16×16×16, 3×3 window unrolled, stride 1, padding 1, dilation 1
-    ///         the direct kernel, not Winograd (F(4×4,3×3), or F(2×2,3×3) on planes under 8×8): the conv has 16 → 16 channels; Winograd needs at least 32 of each
-    /// norm    InstanceNorm2d(16, affine=True): statistics per run of 256 contiguous elements (one channel's plane of one sample); runs are normalized once every row band has its moments (see tasks)
-    /// stats   accumulated in the store epilogue, per statistics slot, as double sums shifted by the slot's first value: Σ(x−K), Σ(x−K)²
-    ///         (no cancellation for large offsets); overlapping vector lanes are counted once; the normalize step reads them
-    ///         in cache: (x − mean) with the mean split in two floats, · γ/√(var+ε) + β, then the activation
-    /// add     + skip in the normalize step, after the affine and before the activation, reading the skip as the step reads the run
+    /// conv    16×16×16 → 16×16×16, 3×3 window, stride 1, padding 1, dilation 1: Winograd F(4×4,3×3), not the direct kernel (chosen by the plan for the shape; Winograd = false keeps the direct kernel):
+    ///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (the shape allows it: 3×3 stride 1, groups 1, ≥ 16 in and out channels,
+    ///         in channels a multiple of 8, out channels of 16, plane ≥ 8×8, an epilogue the tile store applies)
+    /// weights U = G g Gᵀ (6×6) per (out, in) pair, once at load, in double, laid out [pair of 16-channel panels][ξ][panel][in][16]
+    /// input   step 1, (sample, band of 1 tile row(s)) tasks: the band's input rows copied with the channels interleaved by 8 (the padding, and the rows and columns the last tiles
+    ///         reach past the input, are zeros), then Bᵀ d B of each 6×6 input tile, 8 channels per vector, into the call's V (4×4 tiles, 36 KB per sample), once
+    /// gemm    per position ξ of 36: [tiles × in] · [in × 32] for two 16-channel panels at once (Vector512: 8 tiles × 32 channels of accumulators), [in × 16] for a last odd panel
+    /// output  Aᵀ M A + bias per tile and 16-channel panel, transposed to channel rows, then the epilogue, stored a tile row (4 floats) at a time (partial tiles clipped at the right and bottom edges)
+    /// norm    InstanceNorm2d(16, affine=True): statistics per run of 256 elements (one channel's plane of one sample); the tile store writes the raw conv output
+    ///         and adds each stored value to its channel's moments of the task's tile group (double sums shifted by the first value: Σ(x−K), Σ(x−K)²)
+    /// add     + skip in the normalize step, after the affine and before the activation
     /// act     Relu in the normalize step, on the normalized values in registers
-    /// tiles   8 output channels × 8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 2 block(s) of 8 channels
-    /// tasks   8 row bands of the 16 conv rows, a number fixed here from the shape, never from the threads. Two jobs:
-    ///         1. sample × channel block (2) × band: the band's conv rows stored raw, their moments added to the band's own slots;
-    ///         2. sample × channel block × band: each run's band moments merged in band order (re-based onto the first's shift:
-    ///         Σ(x−K) = Σ(x−K_b) + n_b·d, Σ(x−K)² = Σ(x−K_b)² + 2d·Σ(x−K_b) + n_b·d², d = K_b − K, no cancellation), then the band's rows normalized.
-    ///         A call with enough (sample, block) tasks for its threads (or one thread) runs both jobs' band tasks of each in one task, in order.
-    ///         Fixed bands and a fixed merge order: the same bits at any thread count.
-    /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
-    /// columns 0..15 are interior (no bounds tests, the last vector overlaps the one before); no border columns
-    /// weights packed once at load: [block][ic][taps][channel in block]
+    /// tasks   step 2, sample × tile group × channel chunk: 2 group(s) of up to 8 tiles × 1 chunk(s) of the 1 panel pair(s); each group streams its chunk's transformed weights once
+    ///         step 3, sample × range of channels (4 per sample): each run's moments merged, its channels in order and each channel's 2 tile
+    ///         group(s) in order (tile groups come from the shape, not the threads: the same bits at any thread count), then (x − mean)/√(var+ε), the affine, in place
+    /// accuracy the transforms add rounding: within 1e-4 of PyTorch on the tested chains (F(4×4) rather than F(6×6), whose error is larger)
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
     /// </code>
     /// </summary>
@@ -83,126 +81,163 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 4096; // 16 × 16 × 16 per sample
         public const int OutputSize = 4096; // 16 × 16 × 16 per sample
-        private const int InC = 16, InD = 1, InH = 18, InW = 18;
-        private const int OutC = 16, ConvD = 1, ConvH = 16, ConvW = 16, ConvSpatial = ConvD * ConvH * ConvW;
-        private const int Kernel = 3, Stride = 1, Padding = 0, Dilation = 1;
-        private const int SourceD = 1, SourceH = 16, SourceW = 16; // the caller's input; In* are its zero-padded copy
-        private const int PadD = 0, PadH = 1, PadW = 1;
-        private const int CopyPlanes = 50; // planes per copy task: about 64 KB of floats
-        private const int XSize = InC * InD * InH * InW; // one sample as the kernels read it (padded)
-        private const int Groups = 1, InPerGroup = InC / Groups, OutPerGroup = OutC / Groups;
-        private const int Block = 8, Taps = InPerGroup * 9; // weights per output channel
-        private const int FullBlocks = 2, BlocksPerGroup = 2, BlocksPerSample = Groups * BlocksPerGroup;
-        private const int StatBands = 8; // row bands of every (sample, channel block), fixed by the shape so the moments merge in the same order at any thread count
-        private static readonly MomentSlots Leases = new(); // this chain's partial moments, one lease per call in flight (reused: no allocation)
-        private const int InteriorStart = 0, InteriorEnd = 16;
-        private const int RunLength = 256, Runs = OutC * ConvSpatial / RunLength; // elements per statistics run, runs per sample
+        private const int InC = 16, InH = 16, InW = 16, Padding = 1; // the caller's input, read as it is: the padding reads as zeros
+        private const int OutC = 16, ConvH = 16, ConvW = 16, ConvSpatial = ConvH * ConvW;
+        private const int XSize = InC * InH * InW; // one sample of the input
+        private const int TilesH = 4, TilesW = 4, Tiles = TilesH * TilesW; // 4×4 output tiles
+        private const int TransformRows = 1, TransformTasks = 4; // step 1: tile rows per input-transform task, tasks per sample
+        private const int CopyRows = 6, CopyColumns = 18; // the input rows and columns a transform task reads, copied with the channels interleaved by 8
+        private const int GroupTiles = 8, TileGroups = 2; // step 2: tiles per GEMM task (each group streams its chunk's transformed weights once)
+        private const int Panels = 1, Pairs = 1, ChannelChunks = 1; // panels of 16 output channels, pairs of them; a GEMM task computes one chunk of the pairs
+        // Floats per transform position of V (every tile × InC) and of M (a group's tiles × 16), each plus one cache line: pitches that are
+        // multiples of 4 KB would put the 36 positions of a tile in the same L1 sets (and make loads wait on unrelated stores).
+        private const int VPitch = Tiles * InC + 16, VSize = 36 * VPitch, MPitch = GroupTiles * 16 + 16; // VSize: one sample's transformed input
+        private const int CopySize = InC * CopyRows * CopyColumns, Scratch = 2 * 36 * MPitch + 16 * 16; // a transform task's copy; a GEMM task's M of two panels and one output tile
+        private const int RunLength = 256, ChannelsPerRun = RunLength / ConvSpatial; // elements per statistics run: whole channel planes
+        private const int NormalizeTasks = 4; // step 3: tasks per sample, each a range of channels
+        private static readonly MomentSlots Leases = new(); // the moments of every (sample, tile group, channel), one lease per call in flight (reused: no allocation)
 
-        /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
-        public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
+        /// <summary>Packs weights [OutC, InC, 3, 3] (any norm already folded) as U = G g Gᵀ (6×6) per (out, in) pair, laid out [pair of panels][ξ][panel of the pair][in][16]: each pair's GEMMs read one stream.</summary>
+        public static float[] PackWeights(float[] weight) => WinogradWeights.Pack(weight, OutC, InC);
 
-        /// <summary>Two jobs on the worker threads: (sample, channel block, row band) tasks store the conv output and each band's partial moments; then (sample, channel block, row band) tasks normalize with the bands' moments merged in band order.</summary>
+        /// <summary>Three steps on the worker threads: (sample, band of tile rows) tasks transform the input into V once; (sample, tile group, channel chunk) tasks run the GEMMs, store their tiles raw and add them to the group's moments; then (sample, range of channels) tasks merge the moments in a fixed order and normalize in place.</summary>
         public static void Run(ReadOnlySpan<float> x, ReadOnlySpan<float> skip, Span<float> y, int batch, KernelArguments a)
         {
-            // Copy the input into a zero-padded buffer (1 on each side): every window then lies inside it, with no bounds tests.
-            // The planes are split over the worker threads; only the padding is zeroed.
-            float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
-            Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>
-                PaddedInput.CopyPlanes(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW), a);
-            ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
+            float[] v = ArrayPool<float>.Shared.Rent(batch * VSize);
+            int lease = Leases.Rent(batch * TileGroups * OutC, batch); // Moments per (sample, tile group, channel)
             try
             {
-                // Partial moments: BandSlots per (sample, band), leased for this call (reused: no allocation).
-                int lease = Leases.Rent(batch * StatBands * BandSlots, batch);
-                try
+                Parallelism.For(x, v, batch, batch * TransformTasks, static (ref float x0, ref float v0, int batch, int task, KernelArguments a) => TransformInput(ref x0, ref v0, task), a);
+                ReadOnlySpan<float> vs = new ReadOnlySpan<float>(v, 0, batch * VSize);
+                Parallelism.For(vs, y, lease, batch * TileGroups * ChannelChunks, static (ref float v0, ref float y0, int lease, int task, KernelArguments a) => WinogradF4x4_Conv3x3S1_C16K16_InAddRelu(ref v0, ref y0, task, Leases.Get(lease).Slots, a), a);
+                Parallelism.For(vs, y, skip, lease, batch * NormalizeTasks, static (ref float v0, ref float y0, ref float s0, int lease, int task, KernelArguments a) => NormalizeTask(ref y0, ref s0, task, Leases.Get(lease).Slots, a), a);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(v);
+                Leases.Return(lease);
+            }
+        }
+
+        /// <summary>Step 1, one task: the input rows of a band of tile rows copied with the channels interleaved by 8 (zeros for the padding and past the edges), then the input transform Bᵀ d B of each of its 6×6 input tiles into V[ξ][tile][in].</summary>
+        private static void TransformInput(ref float x0, ref float v0, int task)
+        {
+            int n = task / TransformTasks, tileRow0 = task % TransformTasks * TransformRows, tileRows = Math.Min(TransformRows, TilesH - tileRow0);
+            int first = tileRow0 * TilesW, rows = tileRows * 4 + 2;
+            float[] copy = ArrayPool<float>.Shared.Rent(CopySize);
+            try
+            {
+                ref float c0 = ref MemoryMarshal.GetArrayDataReference(copy);
+                Winograd.InterleaveRows(ref Unsafe.Add(ref x0, n * XSize), InC, InH, InW, Padding, tileRow0 * 4 - Padding, rows, CopyColumns, ref c0);
+                Winograd.InputTiles(ref c0, InC, rows, CopyColumns, tileRow0, TilesW, first, tileRows * TilesW, VPitch, ref Unsafe.Add(ref v0, n * VSize + first * InC));
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(copy);
+            }
+        }
+
+        /// <summary>Step 2, one task: per pair of 16-channel panels of its chunk, the 36 GEMMs over its tile group's transformed input, then each tile's output transform and store.</summary>
+        private static void WinogradF4x4_Conv3x3S1_C16K16_InAddRelu(ref float v0, ref float y0, int task, Moments[] slots, KernelArguments a)
+        {
+            int n = task / (TileGroups * ChannelChunks), group = task / ChannelChunks % TileGroups, chunk = task % ChannelChunks;
+            int first = group * GroupTiles, tiles = Math.Min(GroupTiles, Tiles - first);
+            int panelStart = 2 * (chunk * Pairs / ChannelChunks), panelEnd = Math.Min(Panels, 2 * ((chunk + 1) * Pairs / ChannelChunks));
+            Span<Moments> stats = slots.AsSpan((n * TileGroups + group) * OutC, OutC); // this sample and tile group's moments, one per channel
+            stats.Slice(panelStart * 16, (panelEnd - panelStart) * 16).Clear(); // the chunk's channels: this task's own
+            ref float v = ref Unsafe.Add(ref v0, n * VSize + first * InC); // V[ξ][tile][in] of the group's first tile
+            ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
+            ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
+            float[] scratch = ArrayPool<float>.Shared.Rent(Scratch);
+            try
+            {
+                ref float m = ref MemoryMarshal.GetArrayDataReference(scratch); // M[ξ][tile][16] of one panel, then of the next
+                ref float tile = ref Unsafe.Add(ref m, 2 * 36 * MPitch); // one tile's outputs: 16 channels × 4×4
+                for (int panel = panelStart; panel < panelEnd; panel += 2)
                 {
-                    // Enough (sample, block) tasks for the threads (or one thread): each task runs its bands one after the other, then
-                    // normalizes them while they are in cache; the same bands and merges as the split jobs below, so the same bits.
-                    if (Parallelism.RowBands(batch * BlocksPerSample, StatBands) == 1)
+                    // 36 GEMMs [tiles × InC] · [InC × 16] per panel, two panels at once where the chunk has two left (each input feeds two FMAs).
+                    int pair = Math.Min(2, panelEnd - panel);
+                    for (int xi = 0; xi < 36; xi++)
+                        if (pair == 2)
+                            Winograd.MultiplyPair(ref Unsafe.Add(ref v, xi * VPitch), InC, ref Unsafe.Add(ref w0, WinogradWeights.PanelOffset(panel, xi, Panels, InC)), ref Unsafe.Add(ref m, xi * MPitch), ref Unsafe.Add(ref m, (36 + xi) * MPitch), tiles);
+                        else
+                            Winograd.Multiply(ref Unsafe.Add(ref v, xi * VPitch), InC, ref Unsafe.Add(ref w0, WinogradWeights.PanelOffset(panel, xi, Panels, InC)), ref Unsafe.Add(ref m, xi * MPitch), tiles); // the last panel, alone in its pair
+                    for (int half = 0; half < pair; half++)
                     {
-                        Parallelism.For(xs, y, skip, lease, batch * BlocksPerSample, static (ref float x0, ref float y0, ref float s0, int lease, int task, KernelArguments a) => WholeTask(ref x0, ref y0, ref s0, task, Leases.Get(lease), a), a);
-                        return;
+                        ref float mh = ref Unsafe.Add(ref m, half * 36 * MPitch);
+                        ref float yp = ref Unsafe.Add(ref y0, n * OutputSize + (panel + half) * 16 * ConvSpatial);
+                        ref Moments moments = ref stats[(panel + half) * 16]; // the panel's 16 channels' moments of this group
+                        // Output transform Aᵀ M A + bias of each tile, then the epilogue and the store.
+                        for (int t = 0; t < tiles; t++)
+                        {
+                            Winograd.OutputTile(ref mh, MPitch, t, ref Unsafe.Add(ref b0, (panel + half) * 16), ref tile);
+                            StoreTile(ref tile, ref yp, first + t, ref moments);
+                        }
                     }
-                    // 1. Conv rows and their moments, band by band.
-                    Parallelism.For(xs, y, lease, batch * BlocksPerSample * StatBands, static (ref float x0, ref float y0, int lease, int task, KernelArguments a) => MomentsTask(ref x0, ref y0, task, Leases.Get(lease).Slots, a), a);
-                    // 2. Normalize (affine, + skip, activation) band by band, in place.
-                    Parallelism.For(xs, y, skip, lease, batch * BlocksPerSample * StatBands, static (ref float x0, ref float y0, ref float s0, int lease, int task, KernelArguments a) => NormalizeTask(ref y0, ref s0, task, Leases.Get(lease), a), a);
-                }
-                finally
-                {
-                    Leases.Return(lease);
                 }
             }
             finally
             {
-                ArrayPool<float>.Shared.Return(padded);
+                ArrayPool<float>.Shared.Return(scratch);
             }
         }
 
-        private const int BandSlots = Runs; // Moments per (sample, band): one per statistics run
-
-        /// <summary>Task = sample × channel block × row band: the band's raw conv outputs of the block, and their moments in the band's own slots.</summary>
-        private static void MomentsTask(ref float x0, ref float y0, int task, Moments[] slots, KernelArguments a)
+        /// <summary>Store of one tile of 16 channels ([channel][row][column] in <paramref name="tile"/>), raw, clipped at the right and bottom edges; each stored value is added to its channel's moments.</summary>
+        private static void StoreTile(ref float tile, ref float dst, int index, ref Moments moments)
         {
-            ref float w0 = ref MemoryMarshal.GetArrayDataReference(a.Weights);
-            ref float b0 = ref MemoryMarshal.GetArrayDataReference(a.Bias);
-            int n = task / (BlocksPerSample * StatBands), block = task / StatBands % BlocksPerSample, band = task % StatBands, inGroup = block % BlocksPerGroup;
-            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
-            int rowStart = band * ConvH / StatBands, rowEnd = (band + 1) * ConvH / StatBands; // this band's rows (of every plane)
-            ref float xn = ref Unsafe.Add(ref x0, n * XSize);
-            ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-            Span<Moments> stats = slots.AsSpan((n * StatBands + band) * BandSlots, BandSlots); // this band's slots of sample n
-            stats.Slice(oc * ConvSpatial / RunLength, 8 * ConvSpatial / RunLength).Clear(); // the block's runs
-            if (Vector512.IsHardwareAccelerated)
-                Conv3x3S1_C16K16_InAddRelu_R8_RunStats_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), stats, oc, rowStart, rowEnd);
-            else if (Vector256.IsHardwareAccelerated)
-                Conv3x3S1_C16K16_InAddRelu_R8_RunStats_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), stats, oc, rowStart, rowEnd);
-            else
-                ConvScalar_RunStats(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), stats, oc, rowStart, rowEnd);
-        }
-
-        /// <summary>Task = sample × channel block, every band: the band tasks of both jobs in order, on one thread (the normalize step reads the block in cache).</summary>
-        private static void WholeTask(ref float x0, ref float y0, ref float s0, int task, MomentSlots.Lease lease, KernelArguments a)
-        {
-            for (int band = 0; band < StatBands; band++) MomentsTask(ref x0, ref y0, task * StatBands + band, lease.Slots, a);
-            for (int band = 0; band < StatBands; band++) NormalizeTask(ref y0, ref s0, task * StatBands + band, lease, a);
-        }
-
-        /// <summary>Task = sample × channel block × row band: the band's rows of the block's channels normalized, + skip, then Relu, in place.</summary>
-        private static void NormalizeTask(ref float y0, ref float s0, int task, MomentSlots.Lease lease, KernelArguments a)
-        {
-            NormState norm = a.Norm!;
-            int n = task / (BlocksPerSample * StatBands), block = task / StatBands % BlocksPerSample, band = task % StatBands, inGroup = block % BlocksPerGroup;
-            int oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
-            int rowStart = band * ConvH / StatBands, rowEnd = (band + 1) * ConvH / StatBands; // this band's rows (of every plane)
-            const int channels = Block;
-            ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-            ref float sn = ref Unsafe.Add(ref s0, n * OutputSize); // the skip, laid out as yn
-            ref Moments sample = ref lease.Slots[n * StatBands * BandSlots]; // sample n's bands, BandSlots apart
-            for (int ch = oc; ch < oc + channels; ch++)
+            int oh0 = index / TilesW * 4, ow0 = index % TilesW * 4;
+            int rows = Math.Min(4, ConvH - oh0), columns = Math.Min(4, ConvW - ow0), origin = oh0 * ConvW + ow0;
+            // A whole tile: each channel's 16 values are one row of the tile buffer.
+            if (rows == 4 && columns == 4)
             {
-                for (int od = 0; od < ConvD; od++)
+                Moments.AddRowsOf16(ref moments, ref tile, 16, 16); // channel j's 16 values to moments j
+                for (int j = 0; j < 16; j++)
+                    for (int r = 0; r < 4; r++)
+                        Vector128.LoadUnsafe(ref tile, (nuint)(j * 16 + r * 4)).StoreUnsafe(ref dst, (nuint)(j * ConvSpatial + origin + r * ConvW));
+                return;
+            }
+            // A partial tile at the right or bottom edge: the rows and columns inside the plane.
+            for (int j = 0; j < 16; j++)
+            {
+                ref Moments m = ref Unsafe.Add(ref moments, j);
+                int at = j * ConvSpatial + origin;
+                for (int r = 0; r < rows; r++)
                 {
-                    int start = ch * ConvSpatial + (od * ConvH + rowStart) * ConvW;
-                    NormalizeRows(ref yn, ref sn, ref sample, ch, start, start + (rowEnd - rowStart) * ConvW, norm);
+                    for (int q = 0; q < columns; q++)
+                    {
+                        float value = Unsafe.Add(ref tile, j * 16 + r * 4 + q);
+                        Unsafe.Add(ref dst, at + r * ConvW + q) = value;
+                        m.Add(value);
+                    }
                 }
             }
         }
 
-        /// <summary>
-        /// Elements [start, end) of one sample (rows of channel <paramref name="channel"/>), run by run: each run's moments merged over the
-        /// bands in band order (every task that touches the run merges the same partials in the same order: the same bits), then normalized.
-        /// </summary>
-        private static void NormalizeRows(ref float zn, ref float sn, ref Moments sample, int channel, int start, int end, NormState norm)
+        /// <summary>Step 3, one task: a range of one sample's channels normalized in place, + skip, then Relu. Each run's moments are merged from its channels in order, each channel's tile groups in order: the same partials in the same order at any thread count.</summary>
+        private static void NormalizeTask(ref float y0, ref float s0, int task, Moments[] slots, KernelArguments a)
         {
-            for (int run = start / RunLength; run * RunLength < end; run++)
+            NormState norm = a.Norm!;
+            int n = task / NormalizeTasks, part = task % NormalizeTasks;
+            int first = part * OutC / NormalizeTasks, end = (part + 1) * OutC / NormalizeTasks; // this task's channels
+            ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+            ref float sn = ref Unsafe.Add(ref s0, n * OutputSize); // the skip, laid out as yn
+            ref Moments partial = ref slots[n * TileGroups * OutC]; // sample n's moments: OutC per tile group
+            Moments m = default;
+            int run = -1;
+            for (int ch = first; ch < end; ch++)
             {
-                Moments m = default;
-                for (int b = 0; b < StatBands; b++) m.Merge(Unsafe.Add(ref sample, b * BandSlots + run));
-                int from = Math.Max(start, run * RunLength), to = Math.Min(end, run * RunLength + RunLength);
-                NormalizeChannelRows(ref Unsafe.Add(ref zn, from), ref Unsafe.Add(ref sn, from), channel, to - from, m.Mean, m.Variance, norm);
+                if (ch / ChannelsPerRun != run)
+                {
+                    run = ch / ChannelsPerRun;
+                    m = default;
+                    for (int c = run * ChannelsPerRun; c < (run + 1) * ChannelsPerRun; c++)
+                        for (int g = 0; g < TileGroups; g++) m.Merge(Unsafe.Add(ref partial, g * OutC + c));
+                }
+                NormalizeChannelRows(ref Unsafe.Add(ref yn, ch * ConvSpatial), ref Unsafe.Add(ref sn, ch * ConvSpatial), ch, ConvSpatial, m.Mean, m.Variance, norm);
             }
         }
+
+        private const double Eps = 1E-05;
 
         /// <summary>Normalizes <paramref name="length"/> values of one channel with its γ and β folded into one scale and shift (as NormalizeChannel does for a whole plane).</summary>
         private static void NormalizeChannelRows(ref float z, ref float skip, int channel, int length, double mean, double variance, NormState norm)
@@ -210,339 +245,6 @@ namespace FusedNorm.Generated
             float invStd = (float)(1 / Math.Sqrt(variance + Eps));
             float scale = norm.Gamma![channel] * invStd, shift = norm.Beta![channel];
             NormalizeSpan(ref z, ref skip, length, mean, scale, shift);
-        }
-
-        /// <summary>8 output channel(s), rows [rowStart, rowEnd): Vector512 over 16 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3x3S1_C16K16_InAddRelu_R8_RunStats_V512(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
-        {
-            // Per-channel bias, broadcast once.
-            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
-            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
-            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
-            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
-            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
-            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
-            Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
-            Vector512<float> bias7 = Vector512.Create(Unsafe.Add(ref bias, 7));
-            for (int oh = rowStart; oh < rowEnd; oh++)
-            {
-                int ih0 = oh * Stride - Padding;
-                int row = oh; // output row within the channel plane
-                int ox = InteriorStart;
-                // Interior columns, one vector of 16 at a time; the last vector overlaps the one before instead of a scalar tail.
-                for (; ox < InteriorEnd; ox += 16)
-                {
-                    int fresh = 0; // the first lane not already counted by the previous vector
-                    if (ox > InteriorEnd - 16) { fresh = ox - (InteriorEnd - 16); ox = InteriorEnd - 16; }
-                    Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5, acc6 = bias6, acc7 = bias7;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
-                    for (int ic = 0; ic < InPerGroup; ic++)
-                    {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 8); // this input channel's 9 taps × 8 outputs
-                        int xc = xo + ic * InD * InH * InW;
-                        // kernel row 0
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 4)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 5)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 6)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 7)), acc7);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 11)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 12)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 13)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 14)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 15)), acc7);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 19)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 20)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 21)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 22)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 23)), acc7);
-                        }
-                        // kernel row 1
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 18));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 28)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 29)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 30)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 31)), acc7);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 19));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 32)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 33)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 34)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 35)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 36)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 37)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 38)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 39)), acc7);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 20));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 40)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 41)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 42)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 43)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 44)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 45)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 46)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 47)), acc7);
-                        }
-                        // kernel row 2
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 36));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 48)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 49)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 50)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 51)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 52)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 53)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 54)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 55)), acc7);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 37));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 56)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 57)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 58)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 59)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 60)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 61)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 62)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 63)), acc7);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 38));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 64)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 65)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 66)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 67)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 68)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 69)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 70)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 71)), acc7);
-                        }
-                    }
-                    // Epilogue: store 16 columns of each channel and add the new lanes to their moments.
-                    Vector512.StoreUnsafe(acc0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 0) * ConvSpatial + row * ConvW) / RunLength].Add(acc0, fresh);
-                    Vector512.StoreUnsafe(acc1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 1) * ConvSpatial + row * ConvW) / RunLength].Add(acc1, fresh);
-                    Vector512.StoreUnsafe(acc2, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 2) * ConvSpatial + row * ConvW) / RunLength].Add(acc2, fresh);
-                    Vector512.StoreUnsafe(acc3, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 3) * ConvSpatial + row * ConvW) / RunLength].Add(acc3, fresh);
-                    Vector512.StoreUnsafe(acc4, ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 4) * ConvSpatial + row * ConvW) / RunLength].Add(acc4, fresh);
-                    Vector512.StoreUnsafe(acc5, ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 5) * ConvSpatial + row * ConvW) / RunLength].Add(acc5, fresh);
-                    Vector512.StoreUnsafe(acc6, ref dst, (nuint)(6 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 6) * ConvSpatial + row * ConvW) / RunLength].Add(acc6, fresh);
-                    Vector512.StoreUnsafe(acc7, ref dst, (nuint)(7 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 7) * ConvSpatial + row * ConvW) / RunLength].Add(acc7, fresh);
-                }
-            }
-        }
-
-        /// <summary>8 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; stores raw outputs and adds them to their moments.</summary>
-        private static void Conv3x3S1_C16K16_InAddRelu_R8_RunStats_V256(ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
-        {
-            // Per-channel bias, broadcast once.
-            Vector256<float> bias0 = Vector256.Create(Unsafe.Add(ref bias, 0));
-            Vector256<float> bias1 = Vector256.Create(Unsafe.Add(ref bias, 1));
-            Vector256<float> bias2 = Vector256.Create(Unsafe.Add(ref bias, 2));
-            Vector256<float> bias3 = Vector256.Create(Unsafe.Add(ref bias, 3));
-            Vector256<float> bias4 = Vector256.Create(Unsafe.Add(ref bias, 4));
-            Vector256<float> bias5 = Vector256.Create(Unsafe.Add(ref bias, 5));
-            Vector256<float> bias6 = Vector256.Create(Unsafe.Add(ref bias, 6));
-            Vector256<float> bias7 = Vector256.Create(Unsafe.Add(ref bias, 7));
-            for (int oh = rowStart; oh < rowEnd; oh++)
-            {
-                int ih0 = oh * Stride - Padding;
-                int row = oh; // output row within the channel plane
-                int ox = InteriorStart;
-                // Interior columns, one vector of 8 at a time; the last vector overlaps the one before instead of a scalar tail.
-                for (; ox < InteriorEnd; ox += 8)
-                {
-                    int fresh = 0; // the first lane not already counted by the previous vector
-                    if (ox > InteriorEnd - 8) { fresh = ox - (InteriorEnd - 8); ox = InteriorEnd - 8; }
-                    Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5, acc6 = bias6, acc7 = bias7;
-                    int xo = ih0 * InW + ox * Stride - Padding; // window origin in input channel 0 (rows outside the input are skipped below)
-                    for (int ic = 0; ic < InPerGroup; ic++)
-                    {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 8); // this input channel's 9 taps × 8 outputs
-                        int xc = xo + ic * InD * InH * InW;
-                        // kernel row 0
-                        {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc3);
-                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 4)), acc4);
-                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 5)), acc5);
-                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 6)), acc6);
-                            acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 7)), acc7);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 11)), acc3);
-                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 12)), acc4);
-                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 13)), acc5);
-                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 14)), acc6);
-                            acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 15)), acc7);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 2));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
-                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 20)), acc4);
-                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 21)), acc5);
-                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc6);
-                            acc7 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 23)), acc7);
-                        }
-                        // kernel row 1
-                        {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 18));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
-                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 28)), acc4);
-                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 29)), acc5);
-                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 30)), acc6);
-                            acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 31)), acc7);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 19));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 35)), acc3);
-                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 36)), acc4);
-                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 37)), acc5);
-                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 38)), acc6);
-                            acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 39)), acc7);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 20));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 40)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 41)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 42)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 43)), acc3);
-                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 44)), acc4);
-                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 45)), acc5);
-                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 46)), acc6);
-                            acc7 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 47)), acc7);
-                        }
-                        // kernel row 2
-                        {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 36));
-                            acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 50)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 51)), acc3);
-                            acc4 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 52)), acc4);
-                            acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 53)), acc5);
-                            acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 54)), acc6);
-                            acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 55)), acc7);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 37));
-                            acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 56)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 57)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 58)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 59)), acc3);
-                            acc4 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 60)), acc4);
-                            acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 61)), acc5);
-                            acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 62)), acc6);
-                            acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 63)), acc7);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 38));
-                            acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 64)), acc0);
-                            acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 65)), acc1);
-                            acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 66)), acc2);
-                            acc3 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 67)), acc3);
-                            acc4 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 68)), acc4);
-                            acc5 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 69)), acc5);
-                            acc6 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 70)), acc6);
-                            acc7 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 71)), acc7);
-                        }
-                    }
-                    // Epilogue: store 8 columns of each channel and add the new lanes to their moments.
-                    Vector256.StoreUnsafe(acc0, ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 0) * ConvSpatial + row * ConvW) / RunLength].Add(acc0, fresh);
-                    Vector256.StoreUnsafe(acc1, ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 1) * ConvSpatial + row * ConvW) / RunLength].Add(acc1, fresh);
-                    Vector256.StoreUnsafe(acc2, ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 2) * ConvSpatial + row * ConvW) / RunLength].Add(acc2, fresh);
-                    Vector256.StoreUnsafe(acc3, ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 3) * ConvSpatial + row * ConvW) / RunLength].Add(acc3, fresh);
-                    Vector256.StoreUnsafe(acc4, ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 4) * ConvSpatial + row * ConvW) / RunLength].Add(acc4, fresh);
-                    Vector256.StoreUnsafe(acc5, ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 5) * ConvSpatial + row * ConvW) / RunLength].Add(acc5, fresh);
-                    Vector256.StoreUnsafe(acc6, ref dst, (nuint)(6 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 6) * ConvSpatial + row * ConvW) / RunLength].Add(acc6, fresh);
-                    Vector256.StoreUnsafe(acc7, ref dst, (nuint)(7 * ConvSpatial + row * ConvW + ox));
-                    stats[((oc + 7) * ConvSpatial + row * ConvW) / RunLength].Add(acc7, fresh);
-                }
-            }
-        }
-
-        /// <summary>The scalar path: every output of r channels in rows [rowStart, rowEnd) through the checked pixel kernel.</summary>
-        private static void ConvScalar_RunStats(int r, ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int rowStart, int rowEnd)
-        {
-            for (int od = 0; od < ConvD; od++)
-                for (int oh = rowStart; oh < rowEnd; oh++)
-                    for (int ox = 0; ox < ConvW; ox++)
-                        ConvPixel_RunStats(r, ref x, ref w, ref bias, ref dst, stats, oc, od, oh, ox);
-        }
-
-        /// <summary>One output position of r channels with bounds checks: the zero padding is skipped, not read.</summary>
-        private static void ConvPixel_RunStats(int r, ref float x, ref float w, ref float bias, ref float dst, Span<Moments> stats, int oc, int od, int oh, int ox)
-        {
-            int id0 = od * Stride - Padding, ih0 = oh * Stride - Padding, iw0 = ox * Stride - Padding;
-            id0 = 0; // 2d: one plane
-            int row = od * ConvH + oh;
-            for (int j = 0; j < r; j++)
-            {
-                float acc = Unsafe.Add(ref bias, j);
-                for (int ic = 0; ic < InPerGroup; ic++)
-                {
-                    for (int kd = 0; kd < 1; kd++)
-                    {
-                        int id = id0 + kd * Dilation;
-                        if ((uint)id >= InD) continue;
-                        for (int kh = 0; kh < 3; kh++)
-                        {
-                            int ih = ih0 + kh * Dilation;
-                            if ((uint)ih >= InH) continue;
-                            for (int kw = 0; kw < Kernel; kw++)
-                            {
-                                int iw = iw0 + kw * Dilation;
-                                if ((uint)iw >= InW) continue;
-                                int tap = (kd * 3 + kh) * Kernel + kw;
-                                acc += Unsafe.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw) * Unsafe.Add(ref w, (ic * 9 + tap) * r + j);
-                            }
-                        }
-                    }
-                }
-                Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = acc;
-                stats[((oc + j) * ConvSpatial + row * ConvW) / RunLength].Add(acc);
-            }
-        }
-
-        private const double Eps = 1E-05;
-
-        /// <summary>Normalizes one channel's plane with that channel's γ and β folded into one scale and shift.</summary>
-        private static void NormalizeChannel(ref float z, ref float skip, int channel, double mean, double variance, NormState norm)
-        {
-            float invStd = (float)(1 / Math.Sqrt(variance + Eps));
-            float scale = norm.Gamma![channel] * invStd, shift = norm.Beta![channel];
-            NormalizeSpan(ref z, ref skip, ConvSpatial, mean, scale, shift);
         }
 
         /// <summary>z = (z − mean)·scale + shift + skip, then Relu, in place. The mean is split in two floats so large offsets keep their precision.</summary>

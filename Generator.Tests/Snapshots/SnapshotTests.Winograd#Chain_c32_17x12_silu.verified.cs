@@ -49,7 +49,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for WinogradC3217x12Silu.Chain: Conv2d(32, 48, kernel_size=3, padding=1) + SiLU()
     /// <code>
     /// conv    32×17×12 → 48×17×12, 3×3 window, stride 1, padding 1, dilation 1: Winograd F(4×4,3×3), not the direct kernel (Winograd = true):
-    ///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (the shape allows it: 3×3 stride 1, groups 1, ≥ 32 in and out channels,
+    ///         36 multiplies per 4×4 output tile and (in, out) channel pair instead of 144 (the shape allows it: 3×3 stride 1, groups 1, ≥ 16 in and out channels,
     ///         in channels a multiple of 8, out channels of 16, plane ≥ 8×8, an epilogue the tile store applies)
     /// weights U = G g Gᵀ (6×6) per (out, in) pair, once at load (after the norm is folded), in double, laid out [pair of 16-channel panels][ξ][panel][in][16]
     /// input   step 1, (sample, band of 1 tile row(s)) tasks: the band's input rows copied with the channels interleaved by 8 (the padding, and the rows and columns the last tiles

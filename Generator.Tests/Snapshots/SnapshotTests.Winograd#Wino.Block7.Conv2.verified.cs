@@ -59,7 +59,7 @@ namespace FusedNorm.Generated
     /// Fusion plan for Block.Conv2: Conv2d(64, 64, kernel_size=3, padding=1, bias=False) + BatchNorm2d(64) + add(skip) + ReLU()
     /// <code>
     /// conv    64×7×7 → 64×7×7, 3×3 window, stride 1, padding 1, dilation 1: Winograd F(2×2,3×3), not the direct kernel (Winograd = true):
-    ///         16 multiplies per 2×2 output tile and (in, out) channel pair instead of 36 (the shape allows it: 3×3 stride 1, groups 1, ≥ 32 in and out channels,
+    ///         16 multiplies per 2×2 output tile and (in, out) channel pair instead of 36 (the shape allows it: 3×3 stride 1, groups 1, ≥ 16 in and out channels,
     ///         in channels a multiple of 8, out channels of 16, an epilogue the tile store applies; the plane is under 8×8, too few 4×4 tiles
     ///         for F(4×4,3×3)'s GEMMs, and at least 5×5)
     /// weights U = G g Gᵀ (4×4) per (out, in) pair, once at load (after the norm is folded), in double, laid out [pair of 16-channel panels][ξ][panel][in][16]
