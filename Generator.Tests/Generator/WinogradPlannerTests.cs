@@ -67,7 +67,7 @@ public class WinogradPlannerTests
     }
 
     [Theory]
-    [InlineData(64, 56, 64, 14, 14, 112, 2)]  // ResNet layer1: 196 tiles in 2 groups of up to 112 × the 2 panel pairs
+    [InlineData(64, 56, 64, 14, 14, 104, 2)]  // ResNet layer1: 196 tiles in 2 groups of up to 104 (of up to 112 the cache allows: equal halves) × the 2 panel pairs
     [InlineData(128, 28, 128, 7, 7, 56, 4)]   // layer2: all 49 tiles in one group (the weights stream once) × 4 chunks of pairs
     [InlineData(256, 14, 256, 4, 4, 16, 4)]   // layer3: all 16 tiles × 4 chunks of the 8 pairs
     [InlineData(64, 15, 64, 4, 4, 8, 2)]      // 15 → 4 tiles per side, the last one partial; 2 pairs only, so 2 groups

@@ -155,6 +155,9 @@ public static class WinogradPlanner
         int panels = conv.OutChannels / Panel, pairs = (panels + 1) / 2;
         int chunks = System.Math.Min(pairs, (MinTasksPerSample + Groups(group) - 1) / Groups(group));
         while (!globalPool && Groups(group) * chunks < MinTasksPerSample && group > GemmTiles) group -= GemmTiles;
+        // Groups of equal size (to a GEMM register tile): 64 tiles in two groups of 32, not 56 and 8, so the last group's
+        // tasks are not a fraction of the others' and two threads get even work.
+        if (!globalPool) group = ((tiles + Groups(group) - 1) / Groups(group) + GemmTiles - 1) / GemmTiles * GemmTiles;
         // The input transform: bands of tile rows, about MinTasksPerSample of them.
         int transformRows = System.Math.Max(1, tilesH / MinTasksPerSample);
         // Statistics: the normalize step's tasks, ranges of channels (a range merges the moments of the runs it touches).
