@@ -28,4 +28,4 @@ if (what is "standalone") PreActGoldens.WriteStandalone(Path.Combine(root, "Gene
 if (what is "tuplesizerules") TupleSizeRules.Write(Path.Combine(root, "Generator.Tests", "Goldens")); // per-dim conv tuples at the size rule's boundary; not part of "all"
 if (what is "tuples") ChainGoldens.WriteTuples(Path.Combine(root, "Generator.Tests", "Goldens")); // per-dim conv tuples; not part of "all" (new files only)
 if (what is "prologue") ChainGoldens.WritePrologue(Path.Combine(root, "Generator.Tests", "Goldens")); // also part of "chains" (other seeds)
-if (what is "winograd") ChainGoldens.WriteWinograd(Path.Combine(root, "Generator.Tests", "Goldens")); // only on request: its own seeds, no other file rewritten
+if (what is "winograd") ChainGoldens.WriteWinograd(Path.Combine(root, "Generator.Tests", "Goldens")); // only on request: its own seeds; writes only the cases without a file
