@@ -58,22 +58,8 @@ internal static class WinogradEmitter
         w.Line();
 
         string skipSpan = chain.HasSkip ? "ReadOnlySpan<float> skip, " : "";
-        if (p.Statistics) { EmitStatisticsRun(w, chain, skipSpan); goto tasks; }
-        w.Line("/// <summary>Two steps on the worker threads: (sample, band of tile rows) tasks transform the input into V once; then (sample, tile group, channel chunk) tasks run the GEMMs and store their tiles' outputs, epilogue applied.</summary>");
-        using (w.Block($"public static void Run(ReadOnlySpan<float> x, {skipSpan}Span<float> y, int batch, KernelArguments a)"))
-        {
-            w.Line("float[] v = ArrayPool<float>.Shared.Rent(batch * VSize);");
-            using (w.Block("try"))
-            {
-                w.Line($"Parallelism.For(x, v, batch, batch * TransformTasks, static (ref float x0, ref float v0, int batch, int task, KernelArguments a) => TransformInput(ref x0, ref v0, task), a);");
-                w.Line("ReadOnlySpan<float> vs = new ReadOnlySpan<float>(v, 0, batch * VSize);");
-                w.Line(chain.HasSkip
-                    ? $"Parallelism.For(vs, y, skip, batch, batch * TileGroups * ChannelChunks, static (ref float v0, ref float y0, ref float s0, int batch, int task, KernelArguments a) => {Name(chain)}(ref v0, ref y0, ref s0, task, a), a);"
-                    : $"Parallelism.For(vs, y, batch, batch * TileGroups * ChannelChunks, static (ref float v0, ref float y0, int batch, int task, KernelArguments a) => {Name(chain)}(ref v0, ref y0, task, a), a);");
-            }
-            using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(v);");
-        }
-    tasks:
+        if (p.Statistics) EmitStatisticsRun(w, chain, skipSpan);
+        else EmitRun(w, chain, skipSpan);
         w.Line();
         EmitTransformTask(w, p);
         w.Line();
@@ -87,6 +73,25 @@ internal static class WinogradEmitter
             EmitNormalizeTask(w, chain);
             w.Line();
             NormEmitter.EmitSpanNormalizers(w, chain);
+        }
+    }
+
+    /// <summary>The Run of a chain without statistics: the input transform, then the GEMM tasks with the epilogue in the tile store.</summary>
+    private static void EmitRun(SourceWriter w, ChainPlan chain, string skipSpan)
+    {
+        w.Line("/// <summary>Two steps on the worker threads: (sample, band of tile rows) tasks transform the input into V once; then (sample, tile group, channel chunk) tasks run the GEMMs and store their tiles' outputs, epilogue applied.</summary>");
+        using (w.Block($"public static void Run(ReadOnlySpan<float> x, {skipSpan}Span<float> y, int batch, KernelArguments a)"))
+        {
+            w.Line("float[] v = ArrayPool<float>.Shared.Rent(batch * VSize);");
+            using (w.Block("try"))
+            {
+                w.Line($"Parallelism.For(x, v, batch, batch * TransformTasks, static (ref float x0, ref float v0, int batch, int task, KernelArguments a) => TransformInput(ref x0, ref v0, task), a);");
+                w.Line("ReadOnlySpan<float> vs = new ReadOnlySpan<float>(v, 0, batch * VSize);");
+                w.Line(chain.HasSkip
+                    ? $"Parallelism.For(vs, y, skip, batch, batch * TileGroups * ChannelChunks, static (ref float v0, ref float y0, ref float s0, int batch, int task, KernelArguments a) => {Name(chain)}(ref v0, ref y0, ref s0, task, a), a);"
+                    : $"Parallelism.For(vs, y, batch, batch * TileGroups * ChannelChunks, static (ref float v0, ref float y0, int batch, int task, KernelArguments a) => {Name(chain)}(ref v0, ref y0, task, a), a);");
+            }
+            using (w.Block("finally")) w.Line("ArrayPool<float>.Shared.Return(v);");
         }
     }
 
