@@ -376,7 +376,7 @@ internal static class WinogradEmitter
         ConvPlan c = chain.Conv!;
         WinogradPlan p = c.Winograd!;
         bool small = p.Tile == 2;
-        int minChannels = p.Asked ? WinogradPlanner.MinChannels : small ? WinogradPlanner.AutoMinSmallChannels : WinogradPlanner.AutoMinChannels;
+        int minChannels = small && !p.Asked ? WinogradPlanner.AutoMinSmallChannels : WinogradPlanner.MinChannels;
         w.Line($"/// conv    {string.Join("×", chain.InputShape)} → {c.OutChannels}×{c.OutHeight}×{c.OutWidth}, 3×3 window, stride 1, padding {c.CopyPadding}, dilation 1: Winograd {p.Algorithm}, not the direct kernel ({(p.Asked ? "Winograd = true" : "chosen by the plan for the shape; Winograd = false keeps the direct kernel")}):");
         if (small)
         {

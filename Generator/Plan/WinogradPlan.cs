@@ -56,20 +56,14 @@ public static class WinogradPlanner
     /// of the GEMM's multiply-adds, so they pay off only when each transformed value feeds many channels. Measured on
     /// 2026-12-02's host against Winograd = false in one process: 16 → 16 channels with BN + ReLU 1.30× (64²) and 1.74× (16²)
     /// at 1 thread, 1.41× and 2.3× at 2; with GroupNorm + SiLU on 64² 1.24–1.55× and 1.59×; 32 → 16 1.54× and 1.71×.
-    /// (Out channels below 16 are not a whole GEMM panel.)
+    /// At 32 channels: BN + ReLU 1.94× (64²) and 2.0× (32²) at 1 thread, 1.77× and 2.0× at 2; InstanceNorm + ReLU on 64²
+    /// 1.85× / 1.71×; LayerNorm + GELU on 32² 1.26× / 1.43×. (Out channels below 16 are not a whole GEMM panel.) The plan
+    /// picks F(4×4, 3×3) by itself wherever it can run it (the 64-channel rule it had was measured on a host whose Vector512
+    /// FMAs ran at 1.5× its Vector256 rate); F(2×2, 3×3) only from <see cref="AutoMinSmallChannels"/>.
     /// </summary>
     public const int MinChannels = 16;
     /// <summary>Input channels per vector of the input transform (Runtime's Winograd.Lanes): in_channels must be a multiple.</summary>
     public const int InputLanes = 8;
-    /// <summary>
-    /// The fewest input and output channels at which the plan picks F(4×4, 3×3) by itself (the argument not written): measured
-    /// faster than the direct kernel at 64, 128 and 256 channels (ResNet's 3×3 blocks) on a host whose Vector512 FMAs ran at
-    /// 1.5× its Vector256 rate, and on 2026-12-02's host (Vector512 = Vector256 rate) also at 32 channels, in one process
-    /// against Winograd = false: conv + BN + ReLU 1.94× (64²) and 2.0× (32²) at 1 thread, 1.77× and 2.0× at 2; conv +
-    /// InstanceNorm + ReLU on 64² 1.85× / 1.71×; conv + LayerNorm + GELU on 32² 1.26× / 1.43×; and at 16 channels
-    /// (<see cref="MinChannels"/>): the plan picks it wherever it can run it.
-    /// </summary>
-    public const int AutoMinChannels = MinChannels;
     /// <summary>
     /// The same for F(2×2, 3×3) (planes under <see cref="MinPlane"/>): measured against the direct kernel in one process on
     /// 5×5, 6×6 and 7×7 planes, faster at 1 and 2 threads from 256 channels (1.15–1.6×), mixed at 128, slower at 64.
@@ -133,13 +127,10 @@ public static class WinogradPlanner
             conv.Rank != 2 ? "only Conv2d runs as Winograd" : null;
         // F(4×4, 3×3) where the plane has room for its tiles, F(2×2, 3×3) below (more tiles per GEMM, fewer saved multiplies).
         int edge = conv.OutHeight >= MinPlane && conv.OutWidth >= MinPlane ? Tile : SmallTile, positions = (edge + 2) * (edge + 2);
-        // Not asked for: only where it was measured faster than the direct kernel (F(4×4): 64-256 channels on 14²-56² planes;
-        // F(2×2): 256 and 512 channels on 5²-7²).
-        int autoMin = edge == Tile ? AutoMinChannels : AutoMinSmallChannels;
-        reason ??= !asked && (conv.InChannels < autoMin || conv.OutChannels < autoMin)
-            ? edge == Tile
-                ? $"the conv has {conv.InChannels} → {conv.OutChannels} channels; the plan picks Winograd from {AutoMinChannels} of each (Winograd = true asks for it from {MinChannels})"
-                : $"the conv has {conv.InChannels} → {conv.OutChannels} channels on a {conv.OutHeight}×{conv.OutWidth} plane; the plan picks Winograd F(2×2, 3×3) for planes under {MinPlane}×{MinPlane} from {AutoMinSmallChannels} channels of each (Winograd = true asks for it from {MinChannels})"
+        // Not asked for: F(4×4) wherever it runs (MinChannels); F(2×2) only where it was measured faster than the direct
+        // kernel (256 and 512 channels on 5²-7²).
+        reason ??= !asked && edge == SmallTile && (conv.InChannels < AutoMinSmallChannels || conv.OutChannels < AutoMinSmallChannels)
+            ? $"the conv has {conv.InChannels} → {conv.OutChannels} channels on a {conv.OutHeight}×{conv.OutWidth} plane; the plan picks Winograd F(2×2, 3×3) for planes under {MinPlane}×{MinPlane} from {AutoMinSmallChannels} channels of each (Winograd = true asks for it from {MinChannels})"
             : null;
         if (reason is not null) return (null, reason);
 
