@@ -77,6 +77,24 @@ public class FlatPlannerTests
     }
 
     [Theory]
+    [InlineData(256, 14, 512, 3, 2, 1, 7)]  // ResNet-18's layer4.0.conv1, 14² → 7² over the polyphase copy (the flat kernel computes 64 positions for 49)
+    [InlineData(256, 14, 512, 1, 2, 0, 7)]  // its 1×1 stride-2 shortcut
+    [InlineData(64, 21, 64, 3, 3, 1, 7)]    // stride 3 onto 7×7
+    [InlineData(160, 14, 48, 3, 2, 1, 7)]   // ReferenceTests' lanes_strided_chunked_14to7 (2 passes of 80 input channels)
+    [InlineData(16, 20, 32, 3, 3, 1, 7)]    // ReferenceTests' lanes_strided_s3_20
+    [InlineData(128, 28, 256, 3, 2, 1, 0)]  // layer3.0.conv1, 28² → 14²: the flat kernel keeps 196 of 224, and stays
+    [InlineData(32, 14, 64, 7, 2, 3, 0)]    // a 7×7 window: 49 taps × 7 positions × 3 vectors is more than the lane kernel unrolls, and a polyphase tap is not a row apart
+    public void Lane_tiles_take_strided_convs_onto_narrow_planes_with_the_window_unrolled(int inC, int size, int outC, int kernel, int stride, int padding, int positions)
+    {
+        var conv = new ConvSpec("conv", 0, outC, kernel, stride, padding, 1, true);
+        var chain = new ChainSpec("c", "public", "x", "y", "batch", EquatableArray.Of(LayerKind.Conv2d), conv, null, null, null, null, null);
+        ChainPlan plan = ModelPlanner.Plan(new ModelSpec(Type, new[] { inC, size, size }.ToEquatableArray(), EquatableArray.Of(chain), null)).Value!.Chains[0];
+        Assert.Equal(positions, plan.LanePositions);
+        if (positions > 0) Assert.True(plan.Conv!.Flat512, "a strided lane kernel reads the flat kernel's copy");
+        if (positions > 0) Assert.True(kernel * kernel * positions * ModelPlanner.LaneVectors(plan.Conv!) <= ModelPlanner.MaxLaneUnrolledFmas);
+    }
+
+    [Theory]
     [InlineData(320, 7, 1280, 1, 7)] // MobileNetV2 224²'s head: 1×1, 7×7, then the global average (the flat kernel computed 64 positions for 49)
     [InlineData(320, 3, 1280, 1, 5)] // at 96²: 3×3 planes, narrower than a Vector256 (the pixel kernel before)
     [InlineData(512, 7, 512, 3, 7)]  // ResNet's layer4.1.conv2 with the direct kernels (Winograd off): 3×3 + add + ReLU + pool

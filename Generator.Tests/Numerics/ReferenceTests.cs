@@ -168,7 +168,7 @@ public class ReferenceTests
     }.Concat(TaskCopyCases).Concat(SmallFlatCases).Concat(TinyPlaneCases).Concat(PolyphaseCases).Concat(RowPermuteCases).Concat(NarrowStridedCases).Concat(LaneCases).Concat(DepthwiseLaneCases).Select((chain, i) => new object[] { chain, 300 + i });
 
     /// <summary>
-    /// Dense stride-1 convs on planes whose rows are under 16 columns, computed with AVX-512 as 16 output channels per
+    /// Dense convs on planes whose rows are under 16 columns, computed with AVX-512 as 16 output channels per
     /// Vector512 × tiles of positions across rows (ChainPlan.LanePositions): ResNet's 3×3 on 7×7 (3 vectors × 7 positions),
     /// runs of 6, 4 and 2 blocks (64 and 80 channels), a 5×5 plane, dilation 2, an unpadded 3×3 onto 7×9, a 4×4 plane
     /// (no flat kernel: the pixel tiles without AVX-512), and a plane split into row bands at 2 and 3 threads.
@@ -194,6 +194,15 @@ public class ReferenceTests
         new("lanes_head_1x1_3x3_gap", new[] { 40, 3, 3 }, new ConvCase(64, 1, Bias: false), Norm: true, Activation: Layer.ReLU6, Pool: new PoolCase(Layer.AdaptiveAvgPool2d, 1)),
         new("lanes_chunked_3x3_7x7_gap", new[] { 160, 7, 7 }, new ConvCase(32, 3, Padding: 1, Bias: false), Norm: true, Activation: Layer.ReLU, Pool: new PoolCase(Layer.AdaptiveAvgPool2d, 1)),
         new("lanes_3x3_8x8_maxpool", new[] { 16, 8, 8 }, new ConvCase(32, 3, Padding: 1), Activation: Layer.ReLU, Pool: new PoolCase(Layer.MaxPool2d, 2)),
+        // Strided convs over the flat kernel's copy (each tap at a constant offset from oh · FlatPitch + ox): ResNet's
+        // 14² → 7² 3×3 over the polyphase copy, chunked into 2 passes; its 1×1 stride-2 shortcut; stride 3; an odd
+        // plane onto 7×8 (the last tile shifted back); a global average after a strided conv.
+        new("lanes_strided_3x3_14to7", new[] { 32, 14, 14 }, new ConvCase(48, 3, Stride: 2, Padding: 1, Bias: false), Norm: true, Activation: Layer.ReLU),
+        new("lanes_strided_chunked_14to7", new[] { 160, 14, 14 }, new ConvCase(48, 3, Stride: 2, Padding: 1), Norm: true, Activation: Layer.ReLU6),
+        new("lanes_strided_shortcut_1x1", new[] { 40, 14, 14 }, new ConvCase(64, 1, Stride: 2, Bias: false), Norm: true),
+        new("lanes_strided_s3_20", new[] { 16, 20, 20 }, new ConvCase(32, 3, Stride: 3, Padding: 1), Activation: Layer.SiLU),
+        new("lanes_strided_odd_13x15", new[] { 24, 13, 15 }, new ConvCase(32, 3, Stride: 2, Padding: 1), Norm: true, Activation: Layer.Tanh),
+        new("lanes_strided_gap", new[] { 64, 14, 14 }, new ConvCase(32, 3, Stride: 2, Padding: 1, Bias: false), Norm: true, Activation: Layer.ReLU, Pool: new PoolCase(Layer.AdaptiveAvgPool2d, 1)),
     };
 
     /// <summary>

@@ -957,9 +957,6 @@ internal static class ConvEmitter
         }
     }
 
-    /// <summary>The most FMAs per input channel the lane kernel unrolls (its window's taps × positions × vectors); past it, one kernel row.</summary>
-    private const int MaxLaneUnrolledFmas = 216;
-
     /// <summary>How many input channels ahead the lane kernel prefetches its weights.</summary>
     private const int LanePrefetchChannels = 8;
 
@@ -1059,8 +1056,10 @@ internal static class ConvEmitter
             else
                 w.Open($"for (int q = start; q < end; q += {p})");
             w.Line($"int q0 = q > end - {p} ? Math.Max(0, end - {p}) : q; // the last tile ends at end");
+            // Stride 1: row oh's windows start at row oh of the copy. Strided: at oh · FlatPitch, as in the flat kernel.
+            string pitch = c.Stride == 1 && c.StrideH == 1 ? "InW" : "FlatPitch";
             for (int u = 0; u < p; u++)
-                w.Line($"nint o{u} = (q0 + {u}) / ConvW * InW + (q0 + {u}) % ConvW; // position q0 + {u}: its window's first input");
+                w.Line($"nint o{u} = (q0 + {u}) / ConvW * {pitch} + (q0 + {u}) % ConvW; // position q0 + {u}: its window's first input");
             if (chunk > 0)
             {
                 w.Line($"{Ref} pt = ref {Unsafe}.Add(ref pa, slot * {p * 16 * vectors});");
@@ -1077,7 +1076,7 @@ internal static class ConvEmitter
                     w.Line($"Vector512<float> {string.Join(", ", Enumerable.Range(0, p).Select(u => $"acc{v}_{u} = bias{v}"))};");
             // The window unrolled whole where it is small (a 3×3 window: 9 taps × the tile's FMAs per input channel), else one
             // kernel row at a time: each tap's input is then one broadcast at a constant displacement from the channel's row.
-            bool whole = c.TapsPerInput * p * vectors <= MaxLaneUnrolledFmas;
+            bool whole = c.TapsPerInput * p * vectors <= ModelPlanner.MaxLaneUnrolledFmas;
             using (w.Block(chunk > 0 ? "for (int ic = c0; ic < c1; ic++)" : "for (int ic = 0; ic < InPerGroup; ic++)"))
             {
                 if (!whole) w.Open($"for (int kh = 0; kh < {c.KernelH}; kh++)");
@@ -1096,7 +1095,7 @@ internal static class ConvEmitter
                     for (int kw = 0; kw < k; kw++)
                     {
                         int tap = kh * k + kw;
-                        int disp = (whole ? kh * c.DilationH * c.RowPitch : 0) + kw * c.Dilation; // tap (kh, kw) from the window's first input
+                        int disp = whole ? c.TapOffset(kh * c.DilationH, kw * c.Dilation) : kw * c.Dilation; // tap (kh, kw) from the window's first input
                         string at = disp == 0 ? "" : $" + {disp}";
                         for (int v = 0; v < vectors; v++)
                             w.Line($"Vector512<float> w{v}_{tap} = Vector512.LoadUnsafe(ref wc, (nuint)({(v == 0 ? $"{tap * 16}" : $"{tap * 16} + {v * 16} * Taps")}));");

@@ -709,9 +709,14 @@ public static class ModelPlanner
     /// </summary>
     public static int PlanLanePositions(ChainPlan chain)
     {
-        if (chain.Conv is not { Rank: 2, Groups: 1, Outer: null, Winograd: null, Stride: 1, Transposed: null, InputPool: null, Vectorized512: false } c
-            || c.StrideH != 1 || chain.ComputesStatistics || chain.TrainingForward || c.OutChannels % 16 != 0 || c.OutChannels < 32 || c.OutWidth >= 16)
+        if (chain.Conv is not { Rank: 2, Groups: 1, Outer: null, Winograd: null, Transposed: null, InputPool: null, Vectorized512: false } c
+            || chain.ComputesStatistics || chain.TrainingForward || c.OutChannels % 16 != 0 || c.OutChannels < 32 || c.OutWidth >= 16)
             return 0;
+        // A strided conv reads the flat kernel's copy (column-phased or polyphase: the window of output (oh, ox) starts at
+        // oh · FlatPitch + ox, each tap at a constant offset from it), so only where the flat kernel is planned, with the
+        // same stride on both axes, and with the window unrolled whole (a polyphase tap offset is not a multiple of a row).
+        bool strided = c.Stride != 1 || c.StrideH != 1;
+        if (strided && (!c.Flat512 || c.StrideH != c.Stride)) return 0;
         int positions = c.OutHeight * c.OutWidth, vectors = LaneVectors(c);
         if (vectors < 2) return 0; // one vector of 16 channels: too few accumulators
         // Where the flat kernel keeps most of what it computes (a 14×14 plane: 196 of 224), it stays: its tiles have 24
@@ -726,8 +731,12 @@ public static class ModelPlanner
             double score = (double)positions / ((positions + p - 1) / p * p) * Math.Min(1.0, vectors * p / 12.0);
             if (score > bestScore + 1e-9) { best = p; bestScore = score; }
         }
+        if (strided && c.TapsPerInput * best * vectors > MaxLaneUnrolledFmas) return 0;
         return best;
     }
+
+    /// <summary>The most FMAs per input channel the lane kernel unrolls (its window's taps × positions × vectors); past it, one kernel row per loop step.</summary>
+    public const int MaxLaneUnrolledFmas = 216;
 
     /// <summary>The share of its computed positions the flat kernel must keep for the lane kernel not to replace it.</summary>
     public const double MinLaneShare = 0.85;
