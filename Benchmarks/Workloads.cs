@@ -79,6 +79,9 @@ public sealed record Workload(string Name, int Batch, int[] Sample, object[] Sta
         // ResNet layer3's 3×3 block (256 channels on 14²): with the 56² and 28² rows, the three shapes Winograd F(4×4, 3×3) targets.
         new("resnet_conv3x3_bn_relu_14", 1, new[] { 256, 14, 14 }, new object[] { new ConvStage("c", "n", 256, 256, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new ResNet14(), f)),
         // ResNet-18's layer4.0.conv1: 3×3 stride 2 from 14² to 7², 256 → 512 (the strided flat kernel keeps 49 of 199 positions).
+        // ResNet-18's layer2.0.conv1 (64 → 128, 3×3 stride 2, 56² → 28²): rows of 28 columns, which the Vector512 row kernel
+        // computed as 32; now flat over the polyphase copy (816 positions for 784).
+        new("resnet_conv3x3s2_bn_relu_56to28", 1, new[] { 64, 56, 56 }, new object[] { new ConvStage("c", "n", 64, 128, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu, Stride: 2) }, f => LoadModel(new ResNetDown56(), f)),
         new("resnet_conv3x3s2_bn_relu_14to7", 1, new[] { 256, 14, 14 }, new object[] { new ConvStage("c", "n", 256, 512, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu, Stride: 2) }, f => LoadModel(new ResNetDown14(), f)),
         // ResNet-18/34's layer4 3×3 conv (512 → 512 on 7², BN, ReLU): 9.4 MB of weights for 49 positions, the plane the
         // flat kernel computes as 64 and the lane kernel keeps whole.
@@ -225,6 +228,13 @@ public sealed partial class AlexNetConv1
 public sealed partial class LinearBn
 {
     [Fuse(Layer.Linear, Layer.BatchNorm1d, Layer.ReLU)] [Linear(256, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(64, 56, 56)]
+public sealed partial class ResNetDown56
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(128, KernelSize = 3, Stride = 2, Padding = 1, Name = "c")] [BatchNorm(Name = "n")]
     public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
 }
 

@@ -219,6 +219,13 @@ public class ReferenceTests
         new("narrow_strided_s3_40", new[] { 4, 40, 40 }, new ConvCase(8, 3, Stride: 3, Padding: 1), Activation: Layer.ReLU),
         new("narrow_strided_depthwise_28to14", new[] { 24, 28, 28 }, new ConvCase(24, 3, Stride: 2, Padding: 1, Groups: 24, Bias: false), Norm: true, Activation: Layer.ReLU6),
         new("narrow_strided_tail_channels", new[] { 6, 22, 22 }, new ConvCase(12, 3, Stride: 2, Padding: 1), Norm: true, Activation: Layer.ReLU6),
+        // Wider strided rows that are not whole Vector512s run flat over the quarters too (ModelPlanner.PlanPolyphase):
+        // ResNet-18's layer2.0.conv1 shape onto 28 columns, 20 columns with a channel tail, a 1×1 shortcut onto 20,
+        // a depthwise onto 24 (each task's own quarters), and a row split into bands at 2 and 3 threads.
+        new("wide_strided_56to28", new[] { 16, 56, 56 }, new ConvCase(24, 3, Stride: 2, Padding: 1, Bias: false), Norm: true, Activation: Layer.ReLU),
+        new("wide_strided_20_tail", new[] { 5, 40, 40 }, new ConvCase(12, 3, Stride: 2, Padding: 1), Norm: true, Activation: Layer.SiLU),
+        new("wide_strided_shortcut_1x1_20", new[] { 16, 40, 40 }, new ConvCase(16, 1, Stride: 2, Bias: false), Norm: true),
+        new("wide_strided_depthwise_24", new[] { 16, 48, 48 }, new ConvCase(16, 3, Stride: 2, Padding: 1, Groups: 16, Bias: false), Norm: true, Activation: Layer.ReLU6),
     };
 
     /// <summary>

@@ -61,8 +61,9 @@ namespace FusedNorm.Generated
     /// act     Relu on the accumulators in registers, before the store
     /// tiles   8 output channels × 8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 8 + 1 of 4 channels
     /// tasks   sample × channel block: 2 block(s) per sample, dealt to the worker threads; rows are not split into bands (too little work per band)
+    /// flat    Vector512 eval path: the 6×20 plane is one flat row of 21 positions per output row (a quarter plane's width; 1 extra positions per row, dropped), so every tile is 8 channels × 3×16 positions instead of a partial vector per row
     /// padding the input is first copied into a zero-padded buffer, so every output column is interior and no tap is bounds-tested
-    /// phases  the padded copy stores each row as 2 column phases of 21 (columns q, q + 2, …), so a stride-2 tap's inputs for consecutive output columns are consecutive: one vector load each
+    /// phases  the padded copy is split into 4 quarter planes of 7×21 (rows and columns by their remainder mod 2), so every tap of output (oh, ox) reads position oh · 21 + ox of one quarter: the flat row is 21 positions per output row, 1 dropped
     /// columns 0..19 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -73,8 +74,8 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 1920; // 4 × 12 × 40 per sample
         public const int OutputSize = 1440; // 12 × 6 × 20 per sample
-        private const int InC = 4, InD = 1, InH = 14, InW = 42; // InW: the copy's row pitch
-        private const int PaddedW = 42, PhaseW = 21; // a padded row of PaddedW columns is stored as Stride segments of PhaseW: segment q holds columns q, q + Stride, …
+        private const int InC = 4, InD = 1, InH = 28, InW = 21; // a plane of the copy: Stride² quarter planes of SubRows × PhaseW
+        private const int PaddedW = 42, PhaseW = 21, SubRows = 7; // padded (y, x) is at row y / Stride, slot x / Stride of quarter (y % Stride, x % Stride)
         private const int OutC = 12, ConvD = 1, ConvH = 6, ConvW = 20, ConvSpatial = ConvD * ConvH * ConvW;
         private const int Kernel = 3, Stride = 2, Padding = 0, Dilation = 1;
         private const int SourceD = 1, SourceH = 12, SourceW = 40; // the caller's input; In* are its zero-padded copy
@@ -86,6 +87,8 @@ namespace FusedNorm.Generated
         private const int FullBlocks = 1, BlocksPerGroup = 2, BlocksPerSample = Groups * BlocksPerGroup;
         private const int MaxRowBands = 1; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
         private const int InteriorStart = 0, InteriorEnd = 20;
+        private const int FlatPitch = InW, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch: a quarter plane's width)
+        private static readonly ScratchPool FlatRows = new(Block * FlatLength); // each task's flat rows, shared by every thread (no allocation once warm)
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -97,7 +100,7 @@ namespace FusedNorm.Generated
             // The planes are split over the worker threads; only the padding is zeroed.
             float[] padded = ArrayPool<float>.Shared.Rent(batch * XSize);
             Parallelism.For(x, padded, batch, (batch * InC + CopyPlanes - 1) / CopyPlanes, static (ref float x0, ref float p0, int batch, int task, KernelArguments a) =>
-                PaddedInput.CopyPlanesPhased(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride), a);
+                PaddedInput.CopyPlanesPolyphase(ref x0, ref p0, task * CopyPlanes, Math.Min(CopyPlanes, batch * InC - task * CopyPlanes), SourceH, SourceW, PadH, PadW, Stride), a);
             ReadOnlySpan<float> xs = new ReadOnlySpan<float>(padded, 0, batch * XSize);
             try
             {
@@ -120,243 +123,41 @@ namespace FusedNorm.Generated
             int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
+            float[] flat = FlatRows.Rent(); // the Vector512 flat rows, before their kept columns are copied
             int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
             if (inGroup < FullBlocks)
             {
                 if (Vector512.IsHardwareAccelerated)
-                    Conv3x3S2_C4K12_BnRelu_R8_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
-                else if (Vector256.IsHardwareAccelerated)
-                    Conv3x3S2_C4K12_BnRelu_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                {
+                    // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
+                    Conv3x3S2_C4K12_BnRelu_R8_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
+                    KeepColumns(8, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial), rowStart, rowEnd);
+                }
                 else
-                    ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                {
+                    if (Vector256.IsHardwareAccelerated)
+                        Conv3x3S2_C4K12_BnRelu_R8_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                    else
+                        ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                }
             }
             else
             {
                 if (Vector512.IsHardwareAccelerated)
-                    Conv3x3S2_C4K12_BnRelu_R4_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
-                else if (Vector256.IsHardwareAccelerated)
-                    Conv3x3S2_C4K12_BnRelu_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                {
+                    // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
+                    Conv3x3S2_C4K12_BnRelu_R4_Flat_V512(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
+                    KeepColumns(4, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial), rowStart, rowEnd);
+                }
                 else
-                    ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
-            }
-        }
-
-        /// <summary>8 output channel(s), rows [rowStart, rowEnd): Vector512 over 16 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv3x3S2_C4K12_BnRelu_R8_V512(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
-        {
-            // Per-channel bias (the norm folded in), broadcast once.
-            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
-            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
-            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
-            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
-            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
-            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
-            Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
-            Vector512<float> bias7 = Vector512.Create(Unsafe.Add(ref bias, 7));
-            for (int oh = rowStart; oh < rowEnd; oh++)
-            {
-                int ih0 = oh * Stride - Padding;
-                int row = oh; // output row within the channel plane
-                int ox = InteriorStart;
-                // Interior columns, one vector of 16 at a time; the last vector overlaps the one before instead of a scalar tail.
-                for (; ox < InteriorEnd; ox += 16)
                 {
-                    if (ox > InteriorEnd - 16) ox = InteriorEnd - 16;
-                    Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5, acc6 = bias6, acc7 = bias7;
-                    int xo = ih0 * InW + ox; // window origin in input channel 0: column ox · Stride is slot ox of phase 0
-                    for (int ic = 0; ic < InPerGroup; ic++)
-                    {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 8); // this input channel's 9 taps × 8 outputs
-                        int xc = xo + ic * InD * InH * InW;
-                        // kernel row 0
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 4)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 5)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 6)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 7)), acc7);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 21));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 11)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 12)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 13)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 14)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 15)), acc7);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 19)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 20)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 21)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 22)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 23)), acc7);
-                        }
-                        // kernel row 1
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 42));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 28)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 29)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 30)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 31)), acc7);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 63));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 32)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 33)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 34)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 35)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 36)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 37)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 38)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 39)), acc7);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 43));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 40)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 41)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 42)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 43)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 44)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 45)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 46)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 47)), acc7);
-                        }
-                        // kernel row 2
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 84));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 48)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 49)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 50)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 51)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 52)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 53)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 54)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 55)), acc7);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 105));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 56)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 57)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 58)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 59)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 60)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 61)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 62)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 63)), acc7);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 85));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 64)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 65)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 66)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 67)), acc3);
-                            acc4 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 68)), acc4);
-                            acc5 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 69)), acc5);
-                            acc6 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 70)), acc6);
-                            acc7 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 71)), acc7);
-                        }
-                    }
-                    // Epilogue: Relu in registers, then store 16 columns of each channel.
-                    Vector512.StoreUnsafe(Activations.Relu(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.Relu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.Relu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.Relu(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.Relu(acc4), ref dst, (nuint)(4 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.Relu(acc5), ref dst, (nuint)(5 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.Relu(acc6), ref dst, (nuint)(6 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.Relu(acc7), ref dst, (nuint)(7 * ConvSpatial + row * ConvW + ox));
+                    if (Vector256.IsHardwareAccelerated)
+                        Conv3x3S2_C4K12_BnRelu_R4_V256(ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                    else
+                        ConvScalar(4, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
                 }
             }
-        }
-
-        /// <summary>4 output channel(s), rows [rowStart, rowEnd): Vector512 over 16 interior columns, scalar at the borders; Relu in registers.</summary>
-        private static void Conv3x3S2_C4K12_BnRelu_R4_V512(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
-        {
-            // Per-channel bias (the norm folded in), broadcast once.
-            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
-            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
-            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
-            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
-            for (int oh = rowStart; oh < rowEnd; oh++)
-            {
-                int ih0 = oh * Stride - Padding;
-                int row = oh; // output row within the channel plane
-                int ox = InteriorStart;
-                // Interior columns, one vector of 16 at a time; the last vector overlaps the one before instead of a scalar tail.
-                for (; ox < InteriorEnd; ox += 16)
-                {
-                    if (ox > InteriorEnd - 16) ox = InteriorEnd - 16;
-                    Vector512<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
-                    int xo = ih0 * InW + ox; // window origin in input channel 0: column ox · Stride is slot ox of phase 0
-                    for (int ic = 0; ic < InPerGroup; ic++)
-                    {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
-                        int xc = xo + ic * InD * InH * InW;
-                        // kernel row 0
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 21));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 5)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc3);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 11)), acc3);
-                        }
-                        // kernel row 1
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 42));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 14)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 15)), acc3);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 63));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 19)), acc3);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 43));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 20)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 21)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 22)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 23)), acc3);
-                        }
-                        // kernel row 2
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 84));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 105));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 28)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 29)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 30)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 31)), acc3);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 85));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 32)), acc0);
-                            acc1 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 33)), acc1);
-                            acc2 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 34)), acc2);
-                            acc3 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 35)), acc3);
-                        }
-                    }
-                    // Epilogue: Relu in registers, then store 16 columns of each channel.
-                    Vector512.StoreUnsafe(Activations.Relu(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.Relu(acc1), ref dst, (nuint)(1 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.Relu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
-                    Vector512.StoreUnsafe(Activations.Relu(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
-                }
-            }
+            FlatRows.Return(flat);
         }
 
         /// <summary>8 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>
@@ -381,7 +182,7 @@ namespace FusedNorm.Generated
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
                     Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3, acc4 = bias4, acc5 = bias5, acc6 = bias6, acc7 = bias7;
-                    int xo = ih0 * InW + ox; // window origin in input channel 0: column ox · Stride is slot ox of phase 0
+                    int xo = oh * InW + ox; // window origin: row oh, slot ox of quarter (0, 0) of the polyphase copy; each tap adds its quarter's offset
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
                         ref float wk = ref Unsafe.Add(ref w, ic * 9 * 8); // this input channel's 9 taps × 8 outputs
@@ -397,7 +198,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 5)), acc5);
                             acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 6)), acc6);
                             acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 7)), acc7);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 21));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 147));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 9)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 10)), acc2);
@@ -418,7 +219,7 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 1
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 42));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 294));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
@@ -427,7 +228,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 29)), acc5);
                             acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 30)), acc6);
                             acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 31)), acc7);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 63));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 441));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);
@@ -436,7 +237,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 37)), acc5);
                             acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 38)), acc6);
                             acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 39)), acc7);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 43));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 295));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 40)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 41)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 42)), acc2);
@@ -448,7 +249,7 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 2
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 84));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 21));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 48)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 49)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 50)), acc2);
@@ -457,7 +258,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 53)), acc5);
                             acc6 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 54)), acc6);
                             acc7 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 55)), acc7);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 105));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 168));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 56)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 57)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 58)), acc2);
@@ -466,7 +267,7 @@ namespace FusedNorm.Generated
                             acc5 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 61)), acc5);
                             acc6 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 62)), acc6);
                             acc7 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 63)), acc7);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 85));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 22));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 64)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 65)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 66)), acc2);
@@ -508,7 +309,7 @@ namespace FusedNorm.Generated
                 {
                     Vector256<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3;
                     Vector256<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3;
-                    int xo = ih0 * InW + ox; // window origin in input channel 0: column ox · Stride is slot ox of phase 0
+                    int xo = oh * InW + ox; // window origin: row oh, slot ox of quarter (0, 0) of the polyphase copy; each tap adds its quarter's offset
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
                         ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
@@ -529,8 +330,8 @@ namespace FusedNorm.Generated
                             Vector256<float> w0_3 = Vector256.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 2 vectors
                             acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
                             acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
-                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 21));
-                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 29));
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 147));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 155));
                             Vector256<float> w1_0 = Vector256.Create(Unsafe.Add(ref wk, 4)); // tap 1, channel 0: broadcast once, used by 2 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
@@ -560,8 +361,8 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 1
                         {
-                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 42));
-                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 50));
+                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 294));
+                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 302));
                             Vector256<float> w3_0 = Vector256.Create(Unsafe.Add(ref wk, 12)); // tap 3, channel 0: broadcast once, used by 2 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
@@ -574,8 +375,8 @@ namespace FusedNorm.Generated
                             Vector256<float> w3_3 = Vector256.Create(Unsafe.Add(ref wk, 15)); // tap 3, channel 3: broadcast once, used by 2 vectors
                             acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w3_3, acc3_0);
                             acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w3_3, acc3_1);
-                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 63));
-                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 71));
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 441));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 449));
                             Vector256<float> w4_0 = Vector256.Create(Unsafe.Add(ref wk, 16)); // tap 4, channel 0: broadcast once, used by 2 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
@@ -588,8 +389,8 @@ namespace FusedNorm.Generated
                             Vector256<float> w4_3 = Vector256.Create(Unsafe.Add(ref wk, 19)); // tap 4, channel 3: broadcast once, used by 2 vectors
                             acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w4_3, acc3_0);
                             acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w4_3, acc3_1);
-                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 43));
-                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 51));
+                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 295));
+                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 303));
                             Vector256<float> w5_0 = Vector256.Create(Unsafe.Add(ref wk, 20)); // tap 5, channel 0: broadcast once, used by 2 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
@@ -605,8 +406,8 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 2
                         {
-                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 84));
-                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 92));
+                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 21));
+                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 29));
                             Vector256<float> w6_0 = Vector256.Create(Unsafe.Add(ref wk, 24)); // tap 6, channel 0: broadcast once, used by 2 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
@@ -619,8 +420,8 @@ namespace FusedNorm.Generated
                             Vector256<float> w6_3 = Vector256.Create(Unsafe.Add(ref wk, 27)); // tap 6, channel 3: broadcast once, used by 2 vectors
                             acc3_0 = Vector256.FusedMultiplyAdd(x0_0, w6_3, acc3_0);
                             acc3_1 = Vector256.FusedMultiplyAdd(x0_1, w6_3, acc3_1);
-                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 105));
-                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 113));
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 168));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 176));
                             Vector256<float> w7_0 = Vector256.Create(Unsafe.Add(ref wk, 28)); // tap 7, channel 0: broadcast once, used by 2 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
@@ -633,8 +434,8 @@ namespace FusedNorm.Generated
                             Vector256<float> w7_3 = Vector256.Create(Unsafe.Add(ref wk, 31)); // tap 7, channel 3: broadcast once, used by 2 vectors
                             acc3_0 = Vector256.FusedMultiplyAdd(x1_0, w7_3, acc3_0);
                             acc3_1 = Vector256.FusedMultiplyAdd(x1_1, w7_3, acc3_1);
-                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 85));
-                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 93));
+                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 22));
+                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 30));
                             Vector256<float> w8_0 = Vector256.Create(Unsafe.Add(ref wk, 32)); // tap 8, channel 0: broadcast once, used by 2 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
@@ -664,7 +465,7 @@ namespace FusedNorm.Generated
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
                     Vector256<float> acc0 = bias0, acc1 = bias1, acc2 = bias2, acc3 = bias3;
-                    int xo = ih0 * InW + ox; // window origin in input channel 0: column ox · Stride is slot ox of phase 0
+                    int xo = oh * InW + ox; // window origin: row oh, slot ox of quarter (0, 0) of the polyphase copy; each tap adds its quarter's offset
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
                         ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
@@ -676,7 +477,7 @@ namespace FusedNorm.Generated
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 1)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 2)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc3);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 21));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 147));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 5)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 6)), acc2);
@@ -689,17 +490,17 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 1
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 42));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 294));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 12)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 13)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 14)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 15)), acc3);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 63));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 441));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 16)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 17)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 18)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 19)), acc3);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 43));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 295));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 20)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 21)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 22)), acc2);
@@ -707,17 +508,17 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 2
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 84));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 21));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 24)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 25)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 26)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 27)), acc3);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 105));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 168));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 28)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 29)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 30)), acc2);
                             acc3 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 31)), acc3);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 85));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 22));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 32)), acc0);
                             acc1 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 33)), acc1);
                             acc2 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 34)), acc2);
@@ -730,6 +531,946 @@ namespace FusedNorm.Generated
                     Vector256.StoreUnsafe(Activations.Relu(acc2), ref dst, (nuint)(2 * ConvSpatial + row * ConvW + ox));
                     Vector256.StoreUnsafe(Activations.Relu(acc3), ref dst, (nuint)(3 * ConvSpatial + row * ConvW + ox));
                 }
+            }
+        }
+
+        /// <summary>8 output channel(s) as one flat row of 6×21 positions (1 dropped per row), flat positions [start, end) of it, 3 vectors of 16 per tile: 8×3 accumulators; Relu in registers.</summary>
+        private static void Conv3x3S2_C4K12_BnRelu_R8_Flat_V512(ref float x, ref float w, ref float bias, ref float flat, int start, int end)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            Vector512<float> bias4 = Vector512.Create(Unsafe.Add(ref bias, 4));
+            Vector512<float> bias5 = Vector512.Create(Unsafe.Add(ref bias, 5));
+            Vector512<float> bias6 = Vector512.Create(Unsafe.Add(ref bias, 6));
+            Vector512<float> bias7 = Vector512.Create(Unsafe.Add(ref bias, 7));
+            // Whole tiles of 48 positions. The positions left after them run as single vectors when they fit in 2
+            // (the last one shifted back to end at end), else as one more whole tile shifted back to end at end (or to start at 0); either
+            // recomputes a few positions the same way and ends at or before FlatEnd (≥ 48), so no read passes the plane's last input.
+            int p = start;
+            for (; p < end; p += 48)
+            {
+                if (p > end - 48)
+                {
+                    if (end - p <= 32 && end >= 16) break; // the single vectors below take the rest
+                    p = Math.Max(0, end - 48);
+                }
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5, acc6_0 = bias6, acc7_0 = bias7;
+                Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3, acc4_1 = bias4, acc5_1 = bias5, acc6_1 = bias6, acc7_1 = bias7;
+                Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3, acc4_2 = bias4, acc5_2 = bias5, acc6_2 = bias6, acc7_2 = bias7;
+                int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at row oh, slot ox of quarter (0, 0), which is position p of the polyphase copy
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 9 * 8); // this input channel's 9 taps × 8 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w0_1, acc1_2);
+                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w0_2, acc2_2);
+                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w0_3, acc3_2);
+                        Vector512<float> w0_4 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 0, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w0_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w0_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w0_4, acc4_2);
+                        Vector512<float> w0_5 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 0, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w0_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w0_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w0_5, acc5_2);
+                        Vector512<float> w0_6 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 0, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w0_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w0_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w0_6, acc6_2);
+                        Vector512<float> w0_7 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 0, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w0_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w0_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w0_7, acc7_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 147));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 163));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 179));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 1, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
+                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 1, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w1_1, acc1_2);
+                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 1, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w1_2, acc2_2);
+                        Vector512<float> w1_3 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 1, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w1_3, acc3_2);
+                        Vector512<float> w1_4 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 1, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w1_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w1_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w1_4, acc4_2);
+                        Vector512<float> w1_5 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 1, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w1_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w1_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w1_5, acc5_2);
+                        Vector512<float> w1_6 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 1, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w1_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w1_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w1_6, acc6_2);
+                        Vector512<float> w1_7 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 1, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w1_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w1_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w1_7, acc7_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 2, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
+                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 2, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w2_1, acc1_2);
+                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 2, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w2_2, acc2_2);
+                        Vector512<float> w2_3 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 2, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w2_3, acc3_2);
+                        Vector512<float> w2_4 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 2, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w2_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w2_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w2_4, acc4_2);
+                        Vector512<float> w2_5 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 2, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w2_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w2_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w2_5, acc5_2);
+                        Vector512<float> w2_6 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 2, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w2_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w2_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w2_6, acc6_2);
+                        Vector512<float> w2_7 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 2, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w2_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w2_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w2_7, acc7_2);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 294));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 310));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 326));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 3, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w3_0, acc0_2);
+                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 3, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w3_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w3_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w3_1, acc1_2);
+                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 3, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w3_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w3_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w3_2, acc2_2);
+                        Vector512<float> w3_3 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 3, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w3_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w3_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w3_3, acc3_2);
+                        Vector512<float> w3_4 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 3, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w3_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w3_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w3_4, acc4_2);
+                        Vector512<float> w3_5 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 3, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w3_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w3_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w3_5, acc5_2);
+                        Vector512<float> w3_6 = Vector512.Create(Unsafe.Add(ref wk, 30)); // tap 3, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w3_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w3_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w3_6, acc6_2);
+                        Vector512<float> w3_7 = Vector512.Create(Unsafe.Add(ref wk, 31)); // tap 3, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w3_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w3_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w3_7, acc7_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 441));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 457));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 473));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 32)); // tap 4, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w4_0, acc0_2);
+                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 33)); // tap 4, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w4_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w4_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w4_1, acc1_2);
+                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 34)); // tap 4, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w4_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w4_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w4_2, acc2_2);
+                        Vector512<float> w4_3 = Vector512.Create(Unsafe.Add(ref wk, 35)); // tap 4, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w4_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w4_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w4_3, acc3_2);
+                        Vector512<float> w4_4 = Vector512.Create(Unsafe.Add(ref wk, 36)); // tap 4, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w4_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w4_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w4_4, acc4_2);
+                        Vector512<float> w4_5 = Vector512.Create(Unsafe.Add(ref wk, 37)); // tap 4, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w4_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w4_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w4_5, acc5_2);
+                        Vector512<float> w4_6 = Vector512.Create(Unsafe.Add(ref wk, 38)); // tap 4, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w4_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w4_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w4_6, acc6_2);
+                        Vector512<float> w4_7 = Vector512.Create(Unsafe.Add(ref wk, 39)); // tap 4, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w4_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w4_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w4_7, acc7_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 295));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 311));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 327));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 40)); // tap 5, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w5_0, acc0_2);
+                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 41)); // tap 5, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w5_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w5_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w5_1, acc1_2);
+                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 42)); // tap 5, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w5_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w5_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w5_2, acc2_2);
+                        Vector512<float> w5_3 = Vector512.Create(Unsafe.Add(ref wk, 43)); // tap 5, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w5_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w5_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w5_3, acc3_2);
+                        Vector512<float> w5_4 = Vector512.Create(Unsafe.Add(ref wk, 44)); // tap 5, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w5_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w5_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w5_4, acc4_2);
+                        Vector512<float> w5_5 = Vector512.Create(Unsafe.Add(ref wk, 45)); // tap 5, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w5_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w5_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w5_5, acc5_2);
+                        Vector512<float> w5_6 = Vector512.Create(Unsafe.Add(ref wk, 46)); // tap 5, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w5_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w5_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w5_6, acc6_2);
+                        Vector512<float> w5_7 = Vector512.Create(Unsafe.Add(ref wk, 47)); // tap 5, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w5_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w5_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w5_7, acc7_2);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 21));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 37));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 53));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 48)); // tap 6, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w6_0, acc0_2);
+                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 49)); // tap 6, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w6_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w6_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w6_1, acc1_2);
+                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 50)); // tap 6, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w6_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w6_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w6_2, acc2_2);
+                        Vector512<float> w6_3 = Vector512.Create(Unsafe.Add(ref wk, 51)); // tap 6, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w6_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w6_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w6_3, acc3_2);
+                        Vector512<float> w6_4 = Vector512.Create(Unsafe.Add(ref wk, 52)); // tap 6, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0_0, w6_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x0_1, w6_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x0_2, w6_4, acc4_2);
+                        Vector512<float> w6_5 = Vector512.Create(Unsafe.Add(ref wk, 53)); // tap 6, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0_0, w6_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x0_1, w6_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x0_2, w6_5, acc5_2);
+                        Vector512<float> w6_6 = Vector512.Create(Unsafe.Add(ref wk, 54)); // tap 6, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0_0, w6_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x0_1, w6_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x0_2, w6_6, acc6_2);
+                        Vector512<float> w6_7 = Vector512.Create(Unsafe.Add(ref wk, 55)); // tap 6, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0_0, w6_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x0_1, w6_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x0_2, w6_7, acc7_2);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 168));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 184));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 200));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 56)); // tap 7, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w7_0, acc0_2);
+                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 57)); // tap 7, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w7_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w7_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w7_1, acc1_2);
+                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 58)); // tap 7, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w7_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w7_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w7_2, acc2_2);
+                        Vector512<float> w7_3 = Vector512.Create(Unsafe.Add(ref wk, 59)); // tap 7, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w7_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w7_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w7_3, acc3_2);
+                        Vector512<float> w7_4 = Vector512.Create(Unsafe.Add(ref wk, 60)); // tap 7, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1_0, w7_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x1_1, w7_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x1_2, w7_4, acc4_2);
+                        Vector512<float> w7_5 = Vector512.Create(Unsafe.Add(ref wk, 61)); // tap 7, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1_0, w7_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x1_1, w7_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x1_2, w7_5, acc5_2);
+                        Vector512<float> w7_6 = Vector512.Create(Unsafe.Add(ref wk, 62)); // tap 7, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1_0, w7_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x1_1, w7_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x1_2, w7_6, acc6_2);
+                        Vector512<float> w7_7 = Vector512.Create(Unsafe.Add(ref wk, 63)); // tap 7, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1_0, w7_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x1_1, w7_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x1_2, w7_7, acc7_2);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 22));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 38));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 54));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 64)); // tap 8, channel 0: broadcast once, used by 3 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w8_0, acc0_2);
+                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 65)); // tap 8, channel 1: broadcast once, used by 3 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w8_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w8_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w8_1, acc1_2);
+                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 66)); // tap 8, channel 2: broadcast once, used by 3 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w8_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w8_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w8_2, acc2_2);
+                        Vector512<float> w8_3 = Vector512.Create(Unsafe.Add(ref wk, 67)); // tap 8, channel 3: broadcast once, used by 3 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w8_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w8_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w8_3, acc3_2);
+                        Vector512<float> w8_4 = Vector512.Create(Unsafe.Add(ref wk, 68)); // tap 8, channel 4: broadcast once, used by 3 vectors
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2_0, w8_4, acc4_0);
+                        acc4_1 = Vector512.FusedMultiplyAdd(x2_1, w8_4, acc4_1);
+                        acc4_2 = Vector512.FusedMultiplyAdd(x2_2, w8_4, acc4_2);
+                        Vector512<float> w8_5 = Vector512.Create(Unsafe.Add(ref wk, 69)); // tap 8, channel 5: broadcast once, used by 3 vectors
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2_0, w8_5, acc5_0);
+                        acc5_1 = Vector512.FusedMultiplyAdd(x2_1, w8_5, acc5_1);
+                        acc5_2 = Vector512.FusedMultiplyAdd(x2_2, w8_5, acc5_2);
+                        Vector512<float> w8_6 = Vector512.Create(Unsafe.Add(ref wk, 70)); // tap 8, channel 6: broadcast once, used by 3 vectors
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2_0, w8_6, acc6_0);
+                        acc6_1 = Vector512.FusedMultiplyAdd(x2_1, w8_6, acc6_1);
+                        acc6_2 = Vector512.FusedMultiplyAdd(x2_2, w8_6, acc6_2);
+                        Vector512<float> w8_7 = Vector512.Create(Unsafe.Add(ref wk, 71)); // tap 8, channel 7: broadcast once, used by 3 vectors
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2_0, w8_7, acc7_0);
+                        acc7_1 = Vector512.FusedMultiplyAdd(x2_1, w8_7, acc7_1);
+                        acc7_2 = Vector512.FusedMultiplyAdd(x2_2, w8_7, acc7_2);
+                    }
+                }
+                // Epilogue: Relu in registers, then store 48 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.Relu(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_0), ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc4_0), ref flat, (nuint)(4 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc5_0), ref flat, (nuint)(5 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc6_0), ref flat, (nuint)(6 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc7_0), ref flat, (nuint)(7 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc0_1), ref flat, (nuint)(0 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_1), ref flat, (nuint)(1 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_1), ref flat, (nuint)(2 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_1), ref flat, (nuint)(3 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc4_1), ref flat, (nuint)(4 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc5_1), ref flat, (nuint)(5 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc6_1), ref flat, (nuint)(6 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc7_1), ref flat, (nuint)(7 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc0_2), ref flat, (nuint)(0 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_2), ref flat, (nuint)(1 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_2), ref flat, (nuint)(2 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_2), ref flat, (nuint)(3 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc4_2), ref flat, (nuint)(4 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc5_2), ref flat, (nuint)(5 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc6_2), ref flat, (nuint)(6 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc7_2), ref flat, (nuint)(7 * FlatLength + p + 32));
+            }
+            // The rest, 2 vector(s) at most: 8 accumulators each, the last shifted back to end at end.
+            for (; p < end; p += 16)
+            {
+                if (p > end - 16) p = end - 16;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3, acc4_0 = bias4, acc5_0 = bias5, acc6_0 = bias6, acc7_0 = bias7;
+                int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at row oh, slot ox of quarter (0, 0), which is position p of the polyphase copy
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 9 * 8); // this input channel's 9 taps × 8 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 4)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 5)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 6)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 7)), acc7_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 147));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 11)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 12)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 13)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 14)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 15)), acc7_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 19)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 20)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 21)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 22)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 23)), acc7_0);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 294));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 28)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 29)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 30)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 31)), acc7_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 441));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 32)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 33)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 34)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 35)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 36)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 37)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 38)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 39)), acc7_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 295));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 40)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 41)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 42)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 43)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 44)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 45)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 46)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 47)), acc7_0);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 21));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 48)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 49)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 50)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 51)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 52)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 53)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 54)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 55)), acc7_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 168));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 56)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 57)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 58)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 59)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 60)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 61)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 62)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 63)), acc7_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 22));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 64)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 65)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 66)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 67)), acc3_0);
+                        acc4_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 68)), acc4_0);
+                        acc5_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 69)), acc5_0);
+                        acc6_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 70)), acc6_0);
+                        acc7_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 71)), acc7_0);
+                    }
+                }
+                // Epilogue: Relu in registers, then store 16 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.Relu(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_0), ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc4_0), ref flat, (nuint)(4 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc5_0), ref flat, (nuint)(5 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc6_0), ref flat, (nuint)(6 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc7_0), ref flat, (nuint)(7 * FlatLength + p));
+            }
+        }
+
+        /// <summary>4 output channel(s) as one flat row of 6×21 positions (1 dropped per row), flat positions [start, end) of it, 6 vectors of 16 per tile: 4×6 accumulators; Relu in registers.</summary>
+        private static void Conv3x3S2_C4K12_BnRelu_R4_Flat_V512(ref float x, ref float w, ref float bias, ref float flat, int start, int end)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            Vector512<float> bias1 = Vector512.Create(Unsafe.Add(ref bias, 1));
+            Vector512<float> bias2 = Vector512.Create(Unsafe.Add(ref bias, 2));
+            Vector512<float> bias3 = Vector512.Create(Unsafe.Add(ref bias, 3));
+            // Whole tiles of 96 positions. The positions left after them run as single vectors when they fit in 2
+            // (the last one shifted back to end at end), else as one more whole tile shifted back to end at end (or to start at 0); either
+            // recomputes a few positions the same way and ends at or before FlatEnd (≥ 96), so no read passes the plane's last input.
+            int p = start;
+            for (; p < end; p += 96)
+            {
+                if (p > end - 96)
+                {
+                    if (end - p <= 32 && end >= 16) break; // the single vectors below take the rest
+                    p = Math.Max(0, end - 96);
+                }
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3;
+                Vector512<float> acc0_1 = bias0, acc1_1 = bias1, acc2_1 = bias2, acc3_1 = bias3;
+                Vector512<float> acc0_2 = bias0, acc1_2 = bias1, acc2_2 = bias2, acc3_2 = bias3;
+                Vector512<float> acc0_3 = bias0, acc1_3 = bias1, acc2_3 = bias2, acc3_3 = bias3;
+                Vector512<float> acc0_4 = bias0, acc1_4 = bias1, acc2_4 = bias2, acc3_4 = bias3;
+                Vector512<float> acc0_5 = bias0, acc1_5 = bias1, acc2_5 = bias2, acc3_5 = bias3;
+                int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at row oh, slot ox of quarter (0, 0), which is position p of the polyphase copy
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 48));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 64));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 80));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w0_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w0_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w0_0, acc0_5);
+                        Vector512<float> w0_1 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 0, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w0_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w0_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w0_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x0_3, w0_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x0_4, w0_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x0_5, w0_1, acc1_5);
+                        Vector512<float> w0_2 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 0, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w0_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w0_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w0_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x0_3, w0_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x0_4, w0_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x0_5, w0_2, acc2_5);
+                        Vector512<float> w0_3 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 0, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w0_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w0_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w0_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x0_3, w0_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x0_4, w0_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x0_5, w0_3, acc3_5);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 147));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 163));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 179));
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 195));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 211));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 227));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 1, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w1_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w1_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w1_0, acc0_5);
+                        Vector512<float> w1_1 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 1, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w1_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w1_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w1_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x1_3, w1_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x1_4, w1_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x1_5, w1_1, acc1_5);
+                        Vector512<float> w1_2 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 1, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w1_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w1_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w1_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x1_3, w1_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x1_4, w1_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x1_5, w1_2, acc2_5);
+                        Vector512<float> w1_3 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 1, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w1_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w1_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w1_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x1_3, w1_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x1_4, w1_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x1_5, w1_3, acc3_5);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 49));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 65));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 81));
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 2, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w2_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w2_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w2_0, acc0_5);
+                        Vector512<float> w2_1 = Vector512.Create(Unsafe.Add(ref wk, 9)); // tap 2, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w2_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w2_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w2_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x2_3, w2_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x2_4, w2_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x2_5, w2_1, acc1_5);
+                        Vector512<float> w2_2 = Vector512.Create(Unsafe.Add(ref wk, 10)); // tap 2, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w2_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w2_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w2_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x2_3, w2_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x2_4, w2_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x2_5, w2_2, acc2_5);
+                        Vector512<float> w2_3 = Vector512.Create(Unsafe.Add(ref wk, 11)); // tap 2, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w2_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w2_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w2_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x2_3, w2_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x2_4, w2_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x2_5, w2_3, acc3_5);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 294));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 310));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 326));
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 342));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 358));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 374));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 12)); // tap 3, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w3_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w3_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w3_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w3_0, acc0_5);
+                        Vector512<float> w3_1 = Vector512.Create(Unsafe.Add(ref wk, 13)); // tap 3, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w3_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w3_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w3_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x0_3, w3_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x0_4, w3_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x0_5, w3_1, acc1_5);
+                        Vector512<float> w3_2 = Vector512.Create(Unsafe.Add(ref wk, 14)); // tap 3, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w3_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w3_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w3_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x0_3, w3_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x0_4, w3_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x0_5, w3_2, acc2_5);
+                        Vector512<float> w3_3 = Vector512.Create(Unsafe.Add(ref wk, 15)); // tap 3, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w3_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w3_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w3_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x0_3, w3_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x0_4, w3_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x0_5, w3_3, acc3_5);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 441));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 457));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 473));
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 489));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 505));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 521));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 16)); // tap 4, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w4_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w4_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w4_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w4_0, acc0_5);
+                        Vector512<float> w4_1 = Vector512.Create(Unsafe.Add(ref wk, 17)); // tap 4, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w4_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w4_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w4_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x1_3, w4_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x1_4, w4_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x1_5, w4_1, acc1_5);
+                        Vector512<float> w4_2 = Vector512.Create(Unsafe.Add(ref wk, 18)); // tap 4, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w4_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w4_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w4_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x1_3, w4_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x1_4, w4_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x1_5, w4_2, acc2_5);
+                        Vector512<float> w4_3 = Vector512.Create(Unsafe.Add(ref wk, 19)); // tap 4, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w4_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w4_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w4_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x1_3, w4_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x1_4, w4_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x1_5, w4_3, acc3_5);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 295));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 311));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 327));
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 343));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 359));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 375));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 20)); // tap 5, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w5_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w5_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w5_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w5_0, acc0_5);
+                        Vector512<float> w5_1 = Vector512.Create(Unsafe.Add(ref wk, 21)); // tap 5, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w5_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w5_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w5_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x2_3, w5_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x2_4, w5_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x2_5, w5_1, acc1_5);
+                        Vector512<float> w5_2 = Vector512.Create(Unsafe.Add(ref wk, 22)); // tap 5, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w5_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w5_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w5_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x2_3, w5_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x2_4, w5_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x2_5, w5_2, acc2_5);
+                        Vector512<float> w5_3 = Vector512.Create(Unsafe.Add(ref wk, 23)); // tap 5, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w5_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w5_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w5_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x2_3, w5_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x2_4, w5_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x2_5, w5_3, acc3_5);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 21));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 37));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 53));
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 69));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 85));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 101));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 24)); // tap 6, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w6_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w6_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w6_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w6_0, acc0_5);
+                        Vector512<float> w6_1 = Vector512.Create(Unsafe.Add(ref wk, 25)); // tap 6, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0_0, w6_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x0_1, w6_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x0_2, w6_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x0_3, w6_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x0_4, w6_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x0_5, w6_1, acc1_5);
+                        Vector512<float> w6_2 = Vector512.Create(Unsafe.Add(ref wk, 26)); // tap 6, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0_0, w6_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x0_1, w6_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x0_2, w6_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x0_3, w6_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x0_4, w6_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x0_5, w6_2, acc2_5);
+                        Vector512<float> w6_3 = Vector512.Create(Unsafe.Add(ref wk, 27)); // tap 6, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0_0, w6_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x0_1, w6_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x0_2, w6_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x0_3, w6_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x0_4, w6_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x0_5, w6_3, acc3_5);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 168));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 184));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 200));
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 216));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 232));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 248));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 28)); // tap 7, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w7_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w7_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w7_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w7_0, acc0_5);
+                        Vector512<float> w7_1 = Vector512.Create(Unsafe.Add(ref wk, 29)); // tap 7, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1_0, w7_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x1_1, w7_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x1_2, w7_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x1_3, w7_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x1_4, w7_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x1_5, w7_1, acc1_5);
+                        Vector512<float> w7_2 = Vector512.Create(Unsafe.Add(ref wk, 30)); // tap 7, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1_0, w7_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x1_1, w7_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x1_2, w7_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x1_3, w7_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x1_4, w7_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x1_5, w7_2, acc2_5);
+                        Vector512<float> w7_3 = Vector512.Create(Unsafe.Add(ref wk, 31)); // tap 7, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1_0, w7_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x1_1, w7_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x1_2, w7_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x1_3, w7_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x1_4, w7_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x1_5, w7_3, acc3_5);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 22));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 38));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 54));
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 70));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 86));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 102));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 32)); // tap 8, channel 0: broadcast once, used by 6 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w8_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w8_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w8_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w8_0, acc0_5);
+                        Vector512<float> w8_1 = Vector512.Create(Unsafe.Add(ref wk, 33)); // tap 8, channel 1: broadcast once, used by 6 vectors
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2_0, w8_1, acc1_0);
+                        acc1_1 = Vector512.FusedMultiplyAdd(x2_1, w8_1, acc1_1);
+                        acc1_2 = Vector512.FusedMultiplyAdd(x2_2, w8_1, acc1_2);
+                        acc1_3 = Vector512.FusedMultiplyAdd(x2_3, w8_1, acc1_3);
+                        acc1_4 = Vector512.FusedMultiplyAdd(x2_4, w8_1, acc1_4);
+                        acc1_5 = Vector512.FusedMultiplyAdd(x2_5, w8_1, acc1_5);
+                        Vector512<float> w8_2 = Vector512.Create(Unsafe.Add(ref wk, 34)); // tap 8, channel 2: broadcast once, used by 6 vectors
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2_0, w8_2, acc2_0);
+                        acc2_1 = Vector512.FusedMultiplyAdd(x2_1, w8_2, acc2_1);
+                        acc2_2 = Vector512.FusedMultiplyAdd(x2_2, w8_2, acc2_2);
+                        acc2_3 = Vector512.FusedMultiplyAdd(x2_3, w8_2, acc2_3);
+                        acc2_4 = Vector512.FusedMultiplyAdd(x2_4, w8_2, acc2_4);
+                        acc2_5 = Vector512.FusedMultiplyAdd(x2_5, w8_2, acc2_5);
+                        Vector512<float> w8_3 = Vector512.Create(Unsafe.Add(ref wk, 35)); // tap 8, channel 3: broadcast once, used by 6 vectors
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2_0, w8_3, acc3_0);
+                        acc3_1 = Vector512.FusedMultiplyAdd(x2_1, w8_3, acc3_1);
+                        acc3_2 = Vector512.FusedMultiplyAdd(x2_2, w8_3, acc3_2);
+                        acc3_3 = Vector512.FusedMultiplyAdd(x2_3, w8_3, acc3_3);
+                        acc3_4 = Vector512.FusedMultiplyAdd(x2_4, w8_3, acc3_4);
+                        acc3_5 = Vector512.FusedMultiplyAdd(x2_5, w8_3, acc3_5);
+                    }
+                }
+                // Epilogue: Relu in registers, then store 96 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.Relu(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_0), ref flat, (nuint)(3 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc0_1), ref flat, (nuint)(0 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_1), ref flat, (nuint)(1 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_1), ref flat, (nuint)(2 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_1), ref flat, (nuint)(3 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu(acc0_2), ref flat, (nuint)(0 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_2), ref flat, (nuint)(1 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_2), ref flat, (nuint)(2 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_2), ref flat, (nuint)(3 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu(acc0_3), ref flat, (nuint)(0 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_3), ref flat, (nuint)(1 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_3), ref flat, (nuint)(2 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_3), ref flat, (nuint)(3 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Relu(acc0_4), ref flat, (nuint)(0 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_4), ref flat, (nuint)(1 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_4), ref flat, (nuint)(2 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_4), ref flat, (nuint)(3 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Relu(acc0_5), ref flat, (nuint)(0 * FlatLength + p + 80));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_5), ref flat, (nuint)(1 * FlatLength + p + 80));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_5), ref flat, (nuint)(2 * FlatLength + p + 80));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_5), ref flat, (nuint)(3 * FlatLength + p + 80));
+            }
+            // The rest, 2 vector(s) at most: 4 accumulators each, the last shifted back to end at end.
+            for (; p < end; p += 16)
+            {
+                if (p > end - 16) p = end - 16;
+                Vector512<float> acc0_0 = bias0, acc1_0 = bias1, acc2_0 = bias2, acc3_0 = bias3;
+                int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at row oh, slot ox of quarter (0, 0), which is position p of the polyphase copy
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 9 * 4); // this input channel's 9 taps × 4 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 1)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 2)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc3_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 147));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 4)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 5)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 6)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc3_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 9)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 10)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 11)), acc3_0);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 294));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 12)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 13)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 14)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 15)), acc3_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 441));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 16)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 17)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 18)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 19)), acc3_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 295));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 20)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 21)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 22)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 23)), acc3_0);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 21));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 24)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 25)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 26)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 27)), acc3_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 168));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 28)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 29)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 30)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 31)), acc3_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 22));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 32)), acc0_0);
+                        acc1_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 33)), acc1_0);
+                        acc2_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 34)), acc2_0);
+                        acc3_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 35)), acc3_0);
+                    }
+                }
+                // Epilogue: Relu in registers, then store 16 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.Relu(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc1_0), ref flat, (nuint)(1 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc2_0), ref flat, (nuint)(2 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu(acc3_0), ref flat, (nuint)(3 * FlatLength + p));
             }
         }
 
@@ -760,19 +1501,27 @@ namespace FusedNorm.Generated
                         for (int kh = 0; kh < 3; kh++)
                         {
                             int ih = ih0 + kh * Dilation;
-                            if ((uint)ih >= InH) continue;
+                            if ((uint)ih >= SubRows * Stride) continue; // the padded rows the quarters hold
                             for (int kw = 0; kw < Kernel; kw++)
                             {
                                 int iw = iw0 + kw * Dilation;
                                 if ((uint)iw >= PaddedW) continue;
                                 int tap = (kd * 3 + kh) * Kernel + kw;
-                                acc += Unsafe.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw % Stride * PhaseW + iw / Stride) * Unsafe.Add(ref w, (ic * 9 + tap) * r + j);
+                                acc += Unsafe.Add(ref x, ((ic * InD + id) * InH + (ih % Stride * Stride + iw % Stride) * SubRows + ih / Stride) * InW + iw / Stride) * Unsafe.Add(ref w, (ic * 9 + tap) * r + j);
                             }
                         }
                     }
                 }
                 Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu(acc);
             }
+        }
+
+        /// <summary>Copies the ConvW real columns of flat rows [rowStart, rowEnd) (FlatPitch apart) to the block's output planes.</summary>
+        private static void KeepColumns(int r, float[] flat, ref float dst, int rowStart, int rowEnd)
+        {
+            for (int j = 0; j < r; j++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
+                    new ReadOnlySpan<float>(flat, j * FlatLength + oh * FlatPitch, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));
         }
     }
 }

@@ -64,8 +64,9 @@ namespace FusedNorm.Generated
     /// act     Relu6 on the accumulators in registers, before the store
     /// tiles   1 output channels × 3×8 columns (Vector256) or × 16 columns (Vector512) of accumulators, then single vectors: 1 block(s) of 1 channels per group
     /// tasks   sample × run of channel blocks: 96 block(s) per sample in 16 runs of up to 6 consecutive blocks (a block alone is 5184 multiply-adds, too little for a task), dealt to the worker threads; each task rents its scratch once
+    /// flat    Vector512 eval path: the 24×24 plane is one flat row of 25 positions per output row (a quarter plane's width; 1 extra positions per row, dropped), so every tile is 1 channels × 8×16 positions instead of a partial vector per row
     /// padding each task first copies its group's input plane into a zero-padded buffer of its own (no other task reads it, so the kernel reads the copy from cache), so every output column is interior and no tap is bounds-tested
-    /// phases  the padded copy stores each row as 2 column phases of 25 (columns q, q + 2, …), so a stride-2 tap's inputs for consecutive output columns are consecutive: one vector load each
+    /// phases  the padded copy is split into 4 quarter planes of 25×25 (rows and columns by their remainder mod 2), so every tap of output (oh, ox) reads position oh · 25 + ox of one quarter: the flat row is 25 positions per output row, 1 dropped
     /// columns 0..23 are interior (no bounds tests, the last vector overlaps the one before); no border columns
     /// weights packed once at load: [block][ic][taps][channel in block]
     /// scalar  the same plan in plain loops when Vector256 is not hardware accelerated
@@ -76,8 +77,8 @@ namespace FusedNorm.Generated
     {
         public const int InputSize = 221184; // 96 × 48 × 48 per sample
         public const int OutputSize = 55296; // 96 × 24 × 24 per sample
-        private const int InC = 96, InD = 1, InH = 50, InW = 50; // InW: the copy's row pitch
-        private const int PaddedW = 50, PhaseW = 25; // a padded row of PaddedW columns is stored as Stride segments of PhaseW: segment q holds columns q, q + Stride, …
+        private const int InC = 96, InD = 1, InH = 100, InW = 25; // a plane of the copy: Stride² quarter planes of SubRows × PhaseW
+        private const int PaddedW = 50, PhaseW = 25, SubRows = 25; // padded (y, x) is at row y / Stride, slot x / Stride of quarter (y % Stride, x % Stride)
         private const int OutC = 96, ConvD = 1, ConvH = 24, ConvW = 24, ConvSpatial = ConvD * ConvH * ConvW;
         private const int Kernel = 3, Stride = 2, Padding = 0, Dilation = 1;
         private const int SourceD = 1, SourceH = 48, SourceW = 48; // the caller's input; In* are its zero-padded copy
@@ -91,6 +92,8 @@ namespace FusedNorm.Generated
         private const int MaxRowBands = 1; // a task is (sample, channel block, band of output rows); each call picks 1..MaxRowBands bands
         private const int BlocksPerTask = 6, TasksPerSample = (BlocksPerSample + BlocksPerTask - 1) / BlocksPerTask; // a task runs consecutive blocks: one block is too little work for a task
         private const int InteriorStart = 0, InteriorEnd = 24;
+        private const int FlatPitch = InW, FlatLength = ConvH * FlatPitch, FlatEnd = (ConvH - 1) * FlatPitch + ConvW; // a channel's outputs as one flat row (row oh at oh * FlatPitch: a quarter plane's width)
+        private static readonly ScratchPool FlatRows = new(Block * FlatLength); // each task's flat rows, shared by every thread (no allocation once warm)
 
         /// <summary>Packs weights [OutC, InPerGroup, K, K] as [block][ic][taps][channel in block].</summary>
         public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);
@@ -115,73 +118,28 @@ namespace FusedNorm.Generated
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
             float[] planes = Planes.Rent();
             ref float xg = ref MemoryMarshal.GetArrayDataReference(planes);
+            float[] flat = FlatRows.Rent(); // the Vector512 flat rows, before their kept columns are copied
             for (int block = first, last = Math.Min(first + BlocksPerTask, BlocksPerSample); block < last; block++)
             {
                 int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
                 // This group's input plane, copied zero-padded and in 2 column phases into the task's own buffer: no other task reads it, so the kernel reads it from cache.
-                PaddedInput.CopyPlanesPhased(ref Unsafe.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceD, SourceH, SourceW, PadD, PadH, PadW, Stride);
+                PaddedInput.CopyPlanesPolyphase(ref Unsafe.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceH, SourceW, PadH, PadW, Stride);
                 if (Vector512.IsHardwareAccelerated)
-                    Conv3x3S2DW_C96K96_BnRelu6_R1_V512(ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
-                else if (Vector256.IsHardwareAccelerated)
-                    Conv3x3S2DW_C96K96_BnRelu6_R1_V256(ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
-                else
-                    ConvScalar(1, ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
-            }
-            Planes.Return(planes);
-        }
-
-        /// <summary>1 output channel(s), rows [rowStart, rowEnd): Vector512 over 16 interior columns, scalar at the borders; Relu6 in registers.</summary>
-        private static void Conv3x3S2DW_C96K96_BnRelu6_R1_V512(ref float x, ref float w, ref float bias, ref float dst, int oc, int rowStart, int rowEnd)
-        {
-            // Per-channel bias (the norm folded in), broadcast once.
-            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
-            for (int oh = rowStart; oh < rowEnd; oh++)
-            {
-                int ih0 = oh * Stride - Padding;
-                int row = oh; // output row within the channel plane
-                int ox = InteriorStart;
-                // Interior columns, one vector of 16 at a time; the last vector overlaps the one before instead of a scalar tail.
-                for (; ox < InteriorEnd; ox += 16)
                 {
-                    if (ox > InteriorEnd - 16) ox = InteriorEnd - 16;
-                    Vector512<float> acc0 = bias0;
-                    int xo = ih0 * InW + ox; // window origin in input channel 0: column ox · Stride is slot ox of phase 0
-                    for (int ic = 0; ic < InPerGroup; ic++)
-                    {
-                        ref float wk = ref Unsafe.Add(ref w, ic * 9 * 1); // this input channel's 9 taps × 1 outputs
-                        int xc = xo + ic * InD * InH * InW;
-                        // kernel row 0
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 25));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 1)), acc0);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 2)), acc0);
-                        }
-                        // kernel row 1
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 50));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc0);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 75));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 51));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 5)), acc0);
-                        }
-                        // kernel row 2
-                        {
-                            Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 100));
-                            acc0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 6)), acc0);
-                            Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 125));
-                            acc0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc0);
-                            Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 101));
-                            acc0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0);
-                        }
-                    }
-                    // Epilogue: Relu6 in registers, then store 16 columns of each channel.
-                    Vector512.StoreUnsafe(Activations.Relu6(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
+                    // The block's plane as one flat row over the padded width: every tile is whole vectors. Then each row's ConvW columns are kept.
+                    Conv3x3S2DW_C96K96_BnRelu6_R1_Flat_V512(ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref MemoryMarshal.GetArrayDataReference(flat), rowStart * FlatPitch, (rowEnd - 1) * FlatPitch + ConvW);
+                    KeepColumns(1, flat, ref Unsafe.Add(ref yn, oc * ConvSpatial), rowStart, rowEnd);
+                }
+                else
+                {
+                    if (Vector256.IsHardwareAccelerated)
+                        Conv3x3S2DW_C96K96_BnRelu6_R1_V256(ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
+                    else
+                        ConvScalar(1, ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
                 }
             }
+            FlatRows.Return(flat);
+            Planes.Return(planes);
         }
 
         /// <summary>1 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; Relu6 in registers.</summary>
@@ -200,7 +158,7 @@ namespace FusedNorm.Generated
                     Vector256<float> acc0_0 = bias0;
                     Vector256<float> acc0_1 = bias0;
                     Vector256<float> acc0_2 = bias0;
-                    int xo = ih0 * InW + ox; // window origin in input channel 0: column ox · Stride is slot ox of phase 0
+                    int xo = oh * InW + ox; // window origin: row oh, slot ox of quarter (0, 0) of the polyphase copy; each tap adds its quarter's offset
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
                         ref float wk = ref Unsafe.Add(ref w, ic * 9 * 1); // this input channel's 9 taps × 1 outputs
@@ -214,9 +172,9 @@ namespace FusedNorm.Generated
                             acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
                             acc0_2 = Vector256.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
-                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 25));
-                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 33));
-                            Vector256<float> x1_2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 41));
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 625));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 633));
+                            Vector256<float> x1_2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 641));
                             Vector256<float> w1_0 = Vector256.Create(Unsafe.Add(ref wk, 1)); // tap 1, channel 0: broadcast once, used by 3 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
@@ -231,23 +189,23 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 1
                         {
-                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 50));
-                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 58));
-                            Vector256<float> x0_2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 66));
+                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1250));
+                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1258));
+                            Vector256<float> x0_2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1266));
                             Vector256<float> w3_0 = Vector256.Create(Unsafe.Add(ref wk, 3)); // tap 3, channel 0: broadcast once, used by 3 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
                             acc0_2 = Vector256.FusedMultiplyAdd(x0_2, w3_0, acc0_2);
-                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 75));
-                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 83));
-                            Vector256<float> x1_2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 91));
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1875));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1883));
+                            Vector256<float> x1_2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1891));
                             Vector256<float> w4_0 = Vector256.Create(Unsafe.Add(ref wk, 4)); // tap 4, channel 0: broadcast once, used by 3 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
                             acc0_2 = Vector256.FusedMultiplyAdd(x1_2, w4_0, acc0_2);
-                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 51));
-                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 59));
-                            Vector256<float> x2_2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 67));
+                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1251));
+                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1259));
+                            Vector256<float> x2_2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1267));
                             Vector256<float> w5_0 = Vector256.Create(Unsafe.Add(ref wk, 5)); // tap 5, channel 0: broadcast once, used by 3 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
@@ -255,23 +213,23 @@ namespace FusedNorm.Generated
                         }
                         // kernel row 2
                         {
-                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 100));
-                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 108));
-                            Vector256<float> x0_2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 116));
+                            Vector256<float> x0_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 25));
+                            Vector256<float> x0_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 33));
+                            Vector256<float> x0_2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 41));
                             Vector256<float> w6_0 = Vector256.Create(Unsafe.Add(ref wk, 6)); // tap 6, channel 0: broadcast once, used by 3 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
                             acc0_2 = Vector256.FusedMultiplyAdd(x0_2, w6_0, acc0_2);
-                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 125));
-                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 133));
-                            Vector256<float> x1_2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 141));
+                            Vector256<float> x1_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 650));
+                            Vector256<float> x1_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 658));
+                            Vector256<float> x1_2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 666));
                             Vector256<float> w7_0 = Vector256.Create(Unsafe.Add(ref wk, 7)); // tap 7, channel 0: broadcast once, used by 3 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
                             acc0_2 = Vector256.FusedMultiplyAdd(x1_2, w7_0, acc0_2);
-                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 101));
-                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 109));
-                            Vector256<float> x2_2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 117));
+                            Vector256<float> x2_0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 26));
+                            Vector256<float> x2_1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 34));
+                            Vector256<float> x2_2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 42));
                             Vector256<float> w8_0 = Vector256.Create(Unsafe.Add(ref wk, 8)); // tap 8, channel 0: broadcast once, used by 3 vectors
                             acc0_0 = Vector256.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
                             acc0_1 = Vector256.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
@@ -288,7 +246,7 @@ namespace FusedNorm.Generated
                 {
                     if (ox > InteriorEnd - 8) ox = InteriorEnd - 8;
                     Vector256<float> acc0 = bias0;
-                    int xo = ih0 * InW + ox; // window origin in input channel 0: column ox · Stride is slot ox of phase 0
+                    int xo = oh * InW + ox; // window origin: row oh, slot ox of quarter (0, 0) of the polyphase copy; each tap adds its quarter's offset
                     for (int ic = 0; ic < InPerGroup; ic++)
                     {
                         ref float wk = ref Unsafe.Add(ref w, ic * 9 * 1); // this input channel's 9 taps × 1 outputs
@@ -297,33 +255,278 @@ namespace FusedNorm.Generated
                         {
                             Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 0));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 0)), acc0);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 25));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 625));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 1)), acc0);
                             Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 2)), acc0);
                         }
                         // kernel row 1
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 50));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1250));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 3)), acc0);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 75));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1875));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 4)), acc0);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 51));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 1251));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 5)), acc0);
                         }
                         // kernel row 2
                         {
-                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 100));
+                            Vector256<float> x0 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 25));
                             acc0 = Vector256.FusedMultiplyAdd(x0, Vector256.Create(Unsafe.Add(ref wk, 6)), acc0);
-                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 125));
+                            Vector256<float> x1 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 650));
                             acc0 = Vector256.FusedMultiplyAdd(x1, Vector256.Create(Unsafe.Add(ref wk, 7)), acc0);
-                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 101));
+                            Vector256<float> x2 = Vector256.LoadUnsafe(ref x, (nuint)(xc + 26));
                             acc0 = Vector256.FusedMultiplyAdd(x2, Vector256.Create(Unsafe.Add(ref wk, 8)), acc0);
                         }
                     }
                     // Epilogue: Relu6 in registers, then store 8 columns of each channel.
                     Vector256.StoreUnsafe(Activations.Relu6(acc0), ref dst, (nuint)(0 * ConvSpatial + row * ConvW + ox));
                 }
+            }
+        }
+
+        /// <summary>1 output channel(s) as one flat row of 24×25 positions (1 dropped per row), flat positions [start, end) of it, 8 vectors of 16 per tile: 1×8 accumulators; Relu6 in registers.</summary>
+        private static void Conv3x3S2DW_C96K96_BnRelu6_R1_Flat_V512(ref float x, ref float w, ref float bias, ref float flat, int start, int end)
+        {
+            // Per-channel bias (the norm folded in), broadcast once.
+            Vector512<float> bias0 = Vector512.Create(Unsafe.Add(ref bias, 0));
+            // Whole tiles of 128 positions. The positions left after them run as single vectors when they fit in 2
+            // (the last one shifted back to end at end), else as one more whole tile shifted back to end at end (or to start at 0); either
+            // recomputes a few positions the same way and ends at or before FlatEnd (≥ 128), so no read passes the plane's last input.
+            int p = start;
+            for (; p < end; p += 128)
+            {
+                if (p > end - 128)
+                {
+                    if (end - p <= 32 && end >= 16) break; // the single vectors below take the rest
+                    p = Math.Max(0, end - 128);
+                }
+                Vector512<float> acc0_0 = bias0;
+                Vector512<float> acc0_1 = bias0;
+                Vector512<float> acc0_2 = bias0;
+                Vector512<float> acc0_3 = bias0;
+                Vector512<float> acc0_4 = bias0;
+                Vector512<float> acc0_5 = bias0;
+                Vector512<float> acc0_6 = bias0;
+                Vector512<float> acc0_7 = bias0;
+                int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at row oh, slot ox of quarter (0, 0), which is position p of the polyphase copy
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 9 * 1); // this input channel's 9 taps × 1 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 16));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 32));
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 48));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 64));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 80));
+                        Vector512<float> x0_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 96));
+                        Vector512<float> x0_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 112));
+                        Vector512<float> w0_0 = Vector512.Create(Unsafe.Add(ref wk, 0)); // tap 0, channel 0: broadcast once, used by 8 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w0_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w0_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w0_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w0_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w0_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w0_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x0_6, w0_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x0_7, w0_0, acc0_7);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 625));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 641));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 657));
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 673));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 689));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 705));
+                        Vector512<float> x1_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 721));
+                        Vector512<float> x1_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 737));
+                        Vector512<float> w1_0 = Vector512.Create(Unsafe.Add(ref wk, 1)); // tap 1, channel 0: broadcast once, used by 8 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w1_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w1_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w1_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w1_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w1_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w1_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x1_6, w1_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x1_7, w1_0, acc0_7);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 17));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 33));
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 49));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 65));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 81));
+                        Vector512<float> x2_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 97));
+                        Vector512<float> x2_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 113));
+                        Vector512<float> w2_0 = Vector512.Create(Unsafe.Add(ref wk, 2)); // tap 2, channel 0: broadcast once, used by 8 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w2_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w2_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w2_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w2_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w2_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w2_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x2_6, w2_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x2_7, w2_0, acc0_7);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1250));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1266));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1282));
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1298));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1314));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1330));
+                        Vector512<float> x0_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1346));
+                        Vector512<float> x0_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1362));
+                        Vector512<float> w3_0 = Vector512.Create(Unsafe.Add(ref wk, 3)); // tap 3, channel 0: broadcast once, used by 8 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w3_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w3_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w3_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w3_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w3_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w3_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x0_6, w3_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x0_7, w3_0, acc0_7);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1875));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1891));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1907));
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1923));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1939));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1955));
+                        Vector512<float> x1_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1971));
+                        Vector512<float> x1_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1987));
+                        Vector512<float> w4_0 = Vector512.Create(Unsafe.Add(ref wk, 4)); // tap 4, channel 0: broadcast once, used by 8 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w4_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w4_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w4_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w4_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w4_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w4_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x1_6, w4_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x1_7, w4_0, acc0_7);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1251));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1267));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1283));
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1299));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1315));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1331));
+                        Vector512<float> x2_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1347));
+                        Vector512<float> x2_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1363));
+                        Vector512<float> w5_0 = Vector512.Create(Unsafe.Add(ref wk, 5)); // tap 5, channel 0: broadcast once, used by 8 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w5_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w5_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w5_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w5_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w5_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w5_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x2_6, w5_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x2_7, w5_0, acc0_7);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 25));
+                        Vector512<float> x0_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 41));
+                        Vector512<float> x0_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 57));
+                        Vector512<float> x0_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 73));
+                        Vector512<float> x0_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 89));
+                        Vector512<float> x0_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 105));
+                        Vector512<float> x0_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 121));
+                        Vector512<float> x0_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 137));
+                        Vector512<float> w6_0 = Vector512.Create(Unsafe.Add(ref wk, 6)); // tap 6, channel 0: broadcast once, used by 8 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0_0, w6_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x0_1, w6_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x0_2, w6_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x0_3, w6_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x0_4, w6_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x0_5, w6_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x0_6, w6_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x0_7, w6_0, acc0_7);
+                        Vector512<float> x1_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 650));
+                        Vector512<float> x1_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 666));
+                        Vector512<float> x1_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 682));
+                        Vector512<float> x1_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 698));
+                        Vector512<float> x1_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 714));
+                        Vector512<float> x1_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 730));
+                        Vector512<float> x1_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 746));
+                        Vector512<float> x1_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 762));
+                        Vector512<float> w7_0 = Vector512.Create(Unsafe.Add(ref wk, 7)); // tap 7, channel 0: broadcast once, used by 8 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1_0, w7_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x1_1, w7_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x1_2, w7_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x1_3, w7_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x1_4, w7_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x1_5, w7_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x1_6, w7_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x1_7, w7_0, acc0_7);
+                        Vector512<float> x2_0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 26));
+                        Vector512<float> x2_1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 42));
+                        Vector512<float> x2_2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 58));
+                        Vector512<float> x2_3 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 74));
+                        Vector512<float> x2_4 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 90));
+                        Vector512<float> x2_5 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 106));
+                        Vector512<float> x2_6 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 122));
+                        Vector512<float> x2_7 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 138));
+                        Vector512<float> w8_0 = Vector512.Create(Unsafe.Add(ref wk, 8)); // tap 8, channel 0: broadcast once, used by 8 vectors
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2_0, w8_0, acc0_0);
+                        acc0_1 = Vector512.FusedMultiplyAdd(x2_1, w8_0, acc0_1);
+                        acc0_2 = Vector512.FusedMultiplyAdd(x2_2, w8_0, acc0_2);
+                        acc0_3 = Vector512.FusedMultiplyAdd(x2_3, w8_0, acc0_3);
+                        acc0_4 = Vector512.FusedMultiplyAdd(x2_4, w8_0, acc0_4);
+                        acc0_5 = Vector512.FusedMultiplyAdd(x2_5, w8_0, acc0_5);
+                        acc0_6 = Vector512.FusedMultiplyAdd(x2_6, w8_0, acc0_6);
+                        acc0_7 = Vector512.FusedMultiplyAdd(x2_7, w8_0, acc0_7);
+                    }
+                }
+                // Epilogue: Relu6 in registers, then store 128 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_1), ref flat, (nuint)(0 * FlatLength + p + 16));
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_2), ref flat, (nuint)(0 * FlatLength + p + 32));
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_3), ref flat, (nuint)(0 * FlatLength + p + 48));
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_4), ref flat, (nuint)(0 * FlatLength + p + 64));
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_5), ref flat, (nuint)(0 * FlatLength + p + 80));
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_6), ref flat, (nuint)(0 * FlatLength + p + 96));
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_7), ref flat, (nuint)(0 * FlatLength + p + 112));
+            }
+            // The rest, 2 vector(s) at most: 1 accumulators each, the last shifted back to end at end.
+            for (; p < end; p += 16)
+            {
+                if (p > end - 16) p = end - 16;
+                Vector512<float> acc0_0 = bias0;
+                int xo = p; // flat output p = oh · FlatPitch + ox: its window starts at row oh, slot ox of quarter (0, 0), which is position p of the polyphase copy
+                for (int ic = 0; ic < InPerGroup; ic++)
+                {
+                    ref float wk = ref Unsafe.Add(ref w, ic * 9 * 1); // this input channel's 9 taps × 1 outputs
+                    int xc = xo + ic * InD * InH * InW;
+                    // kernel row 0
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 0));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 0)), acc0_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 625));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 1)), acc0_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 2)), acc0_0);
+                    }
+                    // kernel row 1
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1250));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 3)), acc0_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1875));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 4)), acc0_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 1251));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 5)), acc0_0);
+                    }
+                    // kernel row 2
+                    {
+                        Vector512<float> x0 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 25));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x0, Vector512.Create(Unsafe.Add(ref wk, 6)), acc0_0);
+                        Vector512<float> x1 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 650));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x1, Vector512.Create(Unsafe.Add(ref wk, 7)), acc0_0);
+                        Vector512<float> x2 = Vector512.LoadUnsafe(ref x, (nuint)(xc + 26));
+                        acc0_0 = Vector512.FusedMultiplyAdd(x2, Vector512.Create(Unsafe.Add(ref wk, 8)), acc0_0);
+                    }
+                }
+                // Epilogue: Relu6 in registers, then store 16 flat positions of each channel.
+                Vector512.StoreUnsafe(Activations.Relu6(acc0_0), ref flat, (nuint)(0 * FlatLength + p));
             }
         }
 
@@ -354,19 +557,27 @@ namespace FusedNorm.Generated
                         for (int kh = 0; kh < 3; kh++)
                         {
                             int ih = ih0 + kh * Dilation;
-                            if ((uint)ih >= InH) continue;
+                            if ((uint)ih >= SubRows * Stride) continue; // the padded rows the quarters hold
                             for (int kw = 0; kw < Kernel; kw++)
                             {
                                 int iw = iw0 + kw * Dilation;
                                 if ((uint)iw >= PaddedW) continue;
                                 int tap = (kd * 3 + kh) * Kernel + kw;
-                                acc += Unsafe.Add(ref x, ((ic * InD + id) * InH + ih) * InW + iw % Stride * PhaseW + iw / Stride) * Unsafe.Add(ref w, (ic * 9 + tap) * r + j);
+                                acc += Unsafe.Add(ref x, ((ic * InD + id) * InH + (ih % Stride * Stride + iw % Stride) * SubRows + ih / Stride) * InW + iw / Stride) * Unsafe.Add(ref w, (ic * 9 + tap) * r + j);
                             }
                         }
                     }
                 }
                 Unsafe.Add(ref dst, j * ConvSpatial + row * ConvW + ox) = Activations.Relu6(acc);
             }
+        }
+
+        /// <summary>Copies the ConvW real columns of flat rows [rowStart, rowEnd) (FlatPitch apart) to the block's output planes.</summary>
+        private static void KeepColumns(int r, float[] flat, ref float dst, int rowStart, int rowEnd)
+        {
+            for (int j = 0; j < r; j++)
+                for (int oh = rowStart; oh < rowEnd; oh++)
+                    new ReadOnlySpan<float>(flat, j * FlatLength + oh * FlatPitch, ConvW).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dst, j * ConvSpatial + oh * ConvW), ConvW));
         }
     }
 }

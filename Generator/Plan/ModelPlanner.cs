@@ -505,6 +505,11 @@ public static class ModelPlanner
                 int stridedPitch = strideW * ((readW + strideW - 1) / strideW);
                 flat |= c.Rank == 2 && strideW > 1 && rowStrideIsColumnStride && interiorEnd - interiorStart < 2 * VectorWidth && fusedEval && interiorStart == 0 && interiorEnd == ow
                     && (oh - 1) * strideW * stridedPitch + ow >= FlatMinPositions;
+                // A wider strided row that is not a whole number of Vector512s (28 columns: the row kernel computes 32; 20: 32)
+                // is a candidate too: PlanPolyphase keeps the flat kernel only over the polyphase copy, and only where it keeps
+                // a clearly larger share of what it computes than the row kernel does.
+                flat |= c.Rank == 2 && strideW > 1 && rowStrideIsColumnStride && interiorEnd - interiorStart >= 2 * VectorWidth && ow % 16 != 0 && fusedEval
+                    && interiorStart == 0 && interiorEnd == ow;
                 if (!vectorized)
                     narrowRows = $"the conv output rows have {Math.Max(0, interiorEnd - interiorStart)} columns, fewer than one Vector256 of {VectorWidth}" +
                         (Math.Min(ConvOcBlock, c.OutChannels / c.Groups) == ConvOcBlock ? "; each output position computes a block of 8 channels as one Vector256" : "");
@@ -807,18 +812,38 @@ public static class ModelPlanner
     /// Only for the plain zero-padded copy, equal strides, and a window the flat kernel unrolls whole (its tap offsets are
     /// then constants); the quarter planes must still hold one whole Vector512 of flat positions.
     /// </summary>
+    /// <remarks>
+    /// A row of 16 columns or more (<see cref="ConvPlan.Vectorized512"/>) that is not a whole number of Vector512s runs the
+    /// Vector512 row kernel, whose last vector is shifted back over columns it computed already: it computes 32 columns
+    /// for ResNet-18's 28-wide layer2.0.conv1 (87.5 % kept) and 32 for a 20-wide row (62.5 %). Its flat kernel over the
+    /// quarters keeps 96 % and 93 %; the planner proposes the flat kernel for such rows, and this keeps it where the
+    /// polyphase copy applies and the flat kernel keeps at least <see cref="MinFlatGain"/> times the row kernel's share
+    /// (else the row kernel runs, over the column-phased copy).
+    /// </remarks>
     private static ConvPlan PlanPolyphase(ConvPlan c)
     {
-        if (c is not { Rank: 2, Flat512: true, Vectorized512: false, Outer: null, Prologue: null, PreAct: null, InputPool: null, Transposed: null, Winograd: null }
+        bool wide = c.Flat512 && c.Vectorized512 && c.Stride >= 2; // a candidate the row kernel runs if the quarters do not pay
+        ConvPlan rows = c with { Flat512 = false };
+        if (c is not { Rank: 2, Flat512: true, Outer: null, Prologue: null, PreAct: null, InputPool: null, Transposed: null, Winograd: null }
             || c.Stride < 2 || c.ColumnPhases != c.Stride)
-            return c;
+            return wide ? rows : c;
         ConvPlan quarters = c with { Polyphase = true };
-        if (quarters.FlatEnd < FlatMinPositions || quarters.FlatUnroll(quarters.OcBlock) != WindowUnroll.Window) return c;
+        if (quarters.FlatEnd < FlatMinPositions || quarters.FlatUnroll(quarters.OcBlock) != WindowUnroll.Window) return wide ? rows : c;
         // The Vector256 row kernels (rows of 8–15 columns) read the quarters too: quarter row oh is output row oh's origin,
         // and each tap adds its quarter's constant offset, so they also need the whole window unrolled.
-        if (quarters.Vectorized && quarters.RowUnroll(VectorWidth, quarters.OcBlock) != WindowUnroll.Window) return c;
+        if (quarters.Vectorized && quarters.RowUnroll(VectorWidth, quarters.OcBlock) != WindowUnroll.Window) return wide ? rows : c;
+        if (wide && FlatShare(quarters) < MinFlatGain * RowShare(quarters)) return rows;
         return quarters;
     }
+
+    /// <summary>How much larger a share of its computed positions the flat kernel must keep than the Vector512 row kernel to replace it on a wide strided row.</summary>
+    public const double MinFlatGain = 1.05;
+
+    /// <summary>The share of the positions the flat kernel computes over a block's plane that are outputs.</summary>
+    public static double FlatShare(ConvPlan c) => (double)c.OutHeight * c.OutWidth / c.FlatComputed;
+
+    /// <summary>The share of the columns the Vector512 row kernel computes per output row that are outputs (whole vectors of 16, the last shifted back).</summary>
+    public static double RowShare(ConvPlan c) => (double)c.OutWidth / ((c.OutWidth + 15) / 16 * 16);
 
     /// <summary>
     /// Whether each (sample, group) task of a grouped conv copies its own input planes, zero-padded (and in column
