@@ -30,7 +30,7 @@ public class ChainBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        global::FusedNorm.Benchmarks.Workload workload = global::FusedNorm.Benchmarks.Workload.All.Single(w => w.Name == Workload);
+        global::FusedNorm.Benchmarks.Workload workload = global::FusedNorm.Benchmarks.Workload.Find(Workload);
         (byte[] weights, byte[] onnx, int outputSize) = WorkloadBuilder.Build(workload);
         _batch = workload.Batch;
         _forward = workload.Load(global::FusedNorm.SafeTensorsFile.FromBytes(weights, workload.Name));

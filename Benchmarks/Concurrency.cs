@@ -17,7 +17,7 @@ internal static class Concurrency
 {
     public static void Run(string name, double seconds, int[] callerCounts)
     {
-        Workload workload = Workload.All.Single(w => w.Name == name);
+        Workload workload = Workload.Find(name);
         (byte[] weights, byte[] onnx, int outputSize) = WorkloadBuilder.Build(workload);
         ForwardFunction forward = workload.Load(SafeTensorsFile.FromBytes(weights, workload.Name));
         int batch = workload.Batch, inputSize = batch * workload.InputSize;

@@ -156,7 +156,7 @@ internal static class Results
             BenchmarkReport? fused = group.FirstOrDefault(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == "FusedNorm");
             BenchmarkReport? ort = group.FirstOrDefault(r => r.BenchmarkCase.Descriptor.WorkloadMethod.Name == "OnnxRuntime");
             if (fused is null || ort is null) continue;
-            Workload workload = Workload.All.Single(w => w.Name == group.Key.Workload);
+            Workload workload = Workload.Find(group.Key.Workload);
             double f = Median(fused), o = Median(ort), gflops = workload.Flops / f;
             int threads = int.Parse(group.Key.Threads, CultureInfo.InvariantCulture);
             long allocated = fused.GcStats.GetBytesAllocatedPerOperation(fused.BenchmarkCase) ?? -1;

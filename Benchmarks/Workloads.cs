@@ -105,6 +105,30 @@ public sealed record Workload(string Name, int Batch, int[] Sample, object[] Sta
         new("direct_conv3x3_ln_gelu_32", 1, new[] { 32, 32, 32 }, new object[] { new ConvStage("c", "n", 32, 32, 3, 1, 1, NormKind.LayerNormHW, 0, ActKind.Gelu) }, f => LoadModel(new DirectLn32(), f)),
     };
 
+    /// <summary>
+    /// Shapes from networks this repo does not benchmark (ResNeXt, ConvNeXt, EfficientNet, ResNet-50, odd planes, channel
+    /// counts that are not a multiple of 16, few channels on a large plane), for <c>probe</c> and <c>profile</c> only (not in
+    /// the BenchmarkDotNet table): a scan for cliffs outside the shapes the kernels were measured on.
+    /// </summary>
+    public static readonly Workload[] Scan =
+    {
+        new("scan_resnext_grouped3x3_g32_28", 1, new[] { 128, 28, 28 }, new object[] { new ConvStage("c", "n", 128, 128, 3, 1, 32, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new ScanGrouped28(), f)),
+        new("scan_convnext_dw7x7_gelu_56", 1, new[] { 96, 56, 56 }, new object[] { new ConvStage("c", "n", 96, 96, 7, 3, 96, NormKind.BatchNorm, 0, ActKind.Gelu) }, f => LoadModel(new ScanDw7x7(), f)),
+        new("scan_dw7x7_relu_56", 1, new[] { 96, 56, 56 }, new object[] { new ConvStage("c", "n", 96, 96, 7, 3, 96, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new ScanDw7x7Relu(), f)),
+        new("scan_effnet_dw5x5s2_silu_56to28", 1, new[] { 144, 56, 56 }, new object[] { new ConvStage("c", "n", 144, 144, 5, 2, 144, NormKind.BatchNorm, 0, ActKind.Silu, Stride: 2, Bias: false) }, f => LoadModel(new ScanDw5x5S2(), f)),
+        new("scan_bottleneck_1x1_2048to512_7", 1, new[] { 2048, 7, 7 }, new object[] { new ConvStage("c", "n", 2048, 512, 1, 0, 1, NormKind.BatchNorm, 0, ActKind.Relu, Bias: false) }, f => LoadModel(new ScanBottleneck7(), f)),
+        new("scan_conv5x5_gn_silu_32", 1, new[] { 32, 32, 32 }, new object[] { new ConvStage("c", "n", 32, 32, 5, 2, 1, NormKind.GroupNorm, 8, ActKind.Silu) }, f => LoadModel(new ScanGn5x5(), f)),
+        new("scan_conv3x3_bn_relu_odd_33", 1, new[] { 64, 33, 33 }, new object[] { new ConvStage("c", "n", 64, 64, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new ScanOdd33(), f)),
+        new("scan_conv3x3_bn_relu_c24_56", 1, new[] { 24, 56, 56 }, new object[] { new ConvStage("c", "n", 24, 24, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new ScanC24(), f)),
+        new("scan_conv3x3s2_bn_relu_40to20", 1, new[] { 64, 40, 40 }, new object[] { new ConvStage("c", "n", 64, 64, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu, Stride: 2) }, f => LoadModel(new ScanS2Wide20(), f)),
+        new("scan_conv3x3_in_relu_c8_128", 1, new[] { 8, 128, 128 }, new object[] { new ConvStage("c", "n", 8, 8, 3, 1, 1, NormKind.InstanceNorm, 0, ActKind.Relu) }, f => LoadModel(new ScanIn8(), f)),
+        new("scan_conv3x3_bn_relu_b8_28", 8, new[] { 128, 28, 28 }, new object[] { new ConvStage("c", "n", 128, 128, 3, 1, 1, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new ResNet28(), f)),
+    };
+
+    /// <summary>A workload of <see cref="All"/> or <see cref="Scan"/> by name.</summary>
+    public static Workload Find(string name) =>
+        All.Concat(Scan).SingleOrDefault(w => w.Name == name) ?? throw new ArgumentException($"No workload is named '{name}'.", nameof(name));
+
     private static object[] LeNetStages => new object[]
     {
         new ConvStage("conv1", "bn1", 3, 6, 5, 0, 1, NormKind.BatchNorm, 0, ActKind.Relu, MaxPool: 2),
@@ -298,5 +322,75 @@ public sealed partial class Direct28
 public sealed partial class Direct14
 {
     [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(256, KernelSize = 3, Padding = 1, Winograd = false, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(128, 28, 28)]
+public sealed partial class ScanGrouped28
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(128, KernelSize = 3, Padding = 1, Groups = 32, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(96, 56, 56)]
+public sealed partial class ScanDw7x7
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.GELU)] [Conv2d(96, KernelSize = 7, Padding = 3, Groups = 96, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(144, 56, 56)]
+public sealed partial class ScanDw5x5S2
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.SiLU)] [Conv2d(144, KernelSize = 5, Stride = 2, Padding = 2, Groups = 144, Bias = false, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(2048, 7, 7)]
+public sealed partial class ScanBottleneck7
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(512, KernelSize = 1, Bias = false, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(32, 32, 32)]
+public sealed partial class ScanGn5x5
+{
+    [Fuse(Layer.Conv2d, Layer.GroupNorm, Layer.SiLU)] [Conv2d(32, KernelSize = 5, Padding = 2, Name = "c")] [GroupNorm(8, Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(64, 33, 33)]
+public sealed partial class ScanOdd33
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(64, KernelSize = 3, Padding = 1, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(24, 56, 56)]
+public sealed partial class ScanC24
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(24, KernelSize = 3, Padding = 1, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(64, 40, 40)]
+public sealed partial class ScanS2Wide20
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(64, KernelSize = 3, Stride = 2, Padding = 1, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(8, 128, 128)]
+public sealed partial class ScanIn8
+{
+    [Fuse(Layer.Conv2d, Layer.InstanceNorm2d, Layer.ReLU)] [Conv2d(8, KernelSize = 3, Padding = 1, Name = "c")] [InstanceNorm(Affine = true, Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(96, 56, 56)]
+public sealed partial class ScanDw7x7Relu
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(96, KernelSize = 7, Padding = 3, Groups = 96, Name = "c")] [BatchNorm(Name = "n")]
     public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
 }

@@ -129,6 +129,27 @@ public class FlatPlannerTests
     }
 
     [Theory]
+    [InlineData(96, 56, 56, 7, 1, 3, 1, true)]   // ConvNeXt's 7×7 depthwise on 56²
+    [InlineData(144, 56, 56, 5, 2, 2, 1, true)]  // EfficientNet's 5×5 stride-2 depthwise
+    [InlineData(16, 20, 20, 7, 1, 3, 1, true)]   // ReferenceTests' channel_lanes_dw7x7_gelu
+    [InlineData(24, 23, 19, 5, 2, 2, 1, true)]   // channel_lanes_dw5x5_s2_silu_odd
+    [InlineData(8, 24, 24, 5, 1, 4, 2, true)]    // channel_lanes_dw5x5_dilated
+    [InlineData(8, 9, 7, 11, 1, 5, 1, true)]     // channel_lanes_dw11x11_rows_of_7
+    [InlineData(8, 48, 16, 5, 1, 0, 1, true)]    // channel_lanes_dw5x5_tall_bands
+    [InlineData(16, 15, 17, 7, 1, 0, 1, true)]   // channel_lanes_dw7x7_unpadded
+    [InlineData(96, 56, 56, 3, 1, 1, 1, false)]  // a 3×3 depthwise: 9 taps, the flat kernel's
+    [InlineData(12, 56, 56, 5, 1, 2, 1, false)]  // 12 channels: not whole vectors of 8
+    [InlineData(64, 3, 3, 5, 1, 2, 1, false)]    // a 3×3 plane: the AVX-512 depthwise lane kernel's
+    public void Depthwise_convs_with_large_windows_run_8_channels_per_vector(int channels, int h, int w, int kernel, int stride, int padding, int dilation, bool lanes)
+    {
+        var conv = new ConvSpec("conv", 0, channels, kernel, stride, padding, dilation, false, Groups: channels);
+        var chain = new ChainSpec("c", "public", "x", "y", "batch", EquatableArray.Of(LayerKind.Conv2d), conv, null, null, null, null, null);
+        ChainPlan plan = ModelPlanner.Plan(new ModelSpec(Type, new[] { channels, h, w }.ToEquatableArray(), EquatableArray.Of(chain), null)).Value!.Chains[0];
+        Assert.Equal(lanes, plan.ChannelLanes);
+        if (lanes) Assert.True(plan.BlocksPerTask % ModelPlanner.ChannelLaneWidth == 0, $"a task runs whole vectors of channels: {plan.BlocksPerTask}");
+    }
+
+    [Theory]
     [InlineData(512, 3, 512, 128)] // ResNet's layer4 3×3 on 7×7: 48 channels × 512 inputs × 9 taps are 884 KB; 4 passes of 128 (221 KB each)
     [InlineData(160, 3, 48, 80)]   // 276 KB: 2 passes of 80, not 151 + 9
     [InlineData(128, 3, 256, 0)]   // 221 KB: one pass

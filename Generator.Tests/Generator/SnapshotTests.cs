@@ -21,6 +21,17 @@ public class SnapshotTests
         Snapshot.Verify($"SnapshotTests.Chain_{name}", source.SourceText.ToString());
     }
 
+    /// <summary>A depthwise conv with a large window: the channel-lane kernel (8 channels per Vector256) beside the per-channel kernels.</summary>
+    [Fact]
+    public void Depthwise_channel_lanes_chain()
+    {
+        ChainCase chain = Numerics.ReferenceTests.ChannelLaneCases.Single(c => c.Name == "channel_lanes_dw5x5_s2_silu_odd");
+        var run = GeneratorHarness.RunGenerator(chain.Source());
+        Assert.Empty(run.CompileErrors);
+        var source = Assert.Single(run.Sources, s => s.HintName.EndsWith(".Chain.g.cs"));
+        Snapshot.Verify("SnapshotTests.Chain_channel_lanes_dw5x5_s2_silu_odd", source.SourceText.ToString());
+    }
+
     [Fact]
     public void LeNetBn_whole_model()
     {

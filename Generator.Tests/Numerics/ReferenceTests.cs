@@ -165,7 +165,7 @@ public class ReferenceTests
         new("narrow_channels_k3_groupnorm", new[] { 8, 5, 5 }, new ConvCase(16, 3, Padding: 1), NormOf: new(Layer.GroupNorm, Groups: 4), Activation: Layer.SiLU),
         new("narrow_channels_k3_batchstats_grouped", new[] { 32, 4, 4 }, new ConvCase(32, 3, Padding: 1, Groups: 2), NormOf: new(Layer.BatchNorm2d, Track: false), Activation: Layer.ReLU),
         new("narrow_channels_k1_instancenorm", new[] { 16, 3, 3 }, new ConvCase(16, 1), NormOf: new(Layer.InstanceNorm2d, Affine: true, Track: false)),
-    }.Concat(TaskCopyCases).Concat(SmallFlatCases).Concat(TinyPlaneCases).Concat(PolyphaseCases).Concat(RowPermuteCases).Concat(NarrowStridedCases).Concat(LaneCases).Concat(DepthwiseLaneCases).Select((chain, i) => new object[] { chain, 300 + i });
+    }.Concat(TaskCopyCases).Concat(SmallFlatCases).Concat(TinyPlaneCases).Concat(PolyphaseCases).Concat(RowPermuteCases).Concat(NarrowStridedCases).Concat(LaneCases).Concat(DepthwiseLaneCases).Concat(ChannelLaneCases).Select((chain, i) => new object[] { chain, 300 + i });
 
     /// <summary>
     /// Dense convs on planes whose rows are under 16 columns, computed with AVX-512 as 16 output channels per
@@ -203,6 +203,23 @@ public class ReferenceTests
         new("lanes_strided_s3_20", new[] { 16, 20, 20 }, new ConvCase(32, 3, Stride: 3, Padding: 1), Activation: Layer.SiLU),
         new("lanes_strided_odd_13x15", new[] { 24, 13, 15 }, new ConvCase(32, 3, Stride: 2, Padding: 1), Norm: true, Activation: Layer.Tanh),
         new("lanes_strided_gap", new[] { 64, 14, 14 }, new ConvCase(32, 3, Stride: 2, Padding: 1, Bias: false), Norm: true, Activation: Layer.ReLU, Pool: new PoolCase(Layer.AdaptiveAvgPool2d, 1)),
+    };
+
+    /// <summary>
+    /// Depthwise convs with windows of 25 taps or more, computed where Vector256 is accelerated as 8 channels per Vector256
+    /// over their interleaved rows (ChainPlan.ChannelLanes; CI also runs them without AVX-512 and without vectors): ConvNeXt's
+    /// 7×7 with GELU, EfficientNet's 5×5 stride 2 with SiLU on an odd plane at batch 3, dilation 2, an 11×11 window (one
+    /// kernel row per loop step) onto rows of 7 (a tile of 7 positions), and unpadded planes (no copy at all) split into row
+    /// bands at 2 and 3 threads (a padded one keeps whole planes: each task makes its own copy).
+    /// </summary>
+    internal static readonly ChainCase[] ChannelLaneCases =
+    {
+        new("channel_lanes_dw7x7_gelu", new[] { 16, 20, 20 }, new ConvCase(16, 7, Padding: 3, Groups: 16), Norm: true, Activation: Layer.GELU),
+        new("channel_lanes_dw5x5_s2_silu_odd", new[] { 24, 23, 19 }, new ConvCase(24, 5, Stride: 2, Padding: 2, Groups: 24, Bias: false), Norm: true, Activation: Layer.SiLU, Batch: 3),
+        new("channel_lanes_dw5x5_dilated", new[] { 8, 24, 24 }, new ConvCase(8, 5, Padding: 4, Dilation: 2, Groups: 8), Activation: Layer.ReLU),
+        new("channel_lanes_dw11x11_rows_of_7", new[] { 8, 9, 7 }, new ConvCase(8, 11, Padding: 5, Groups: 8), Norm: true, Activation: Layer.Tanh),
+        new("channel_lanes_dw5x5_tall_bands", new[] { 8, 48, 16 }, new ConvCase(8, 5, Groups: 8, Bias: false), Norm: true, Activation: Layer.ReLU6),
+        new("channel_lanes_dw7x7_unpadded", new[] { 16, 15, 17 }, new ConvCase(16, 7, Groups: 16)),
     };
 
     /// <summary>

@@ -100,6 +100,11 @@ internal static class ConvEmitter
             w.Line($"/// <remarks>With AVX-512 the lane kernel runs, which reads blocks of 16 channels ([block of 16][ic][taps][16]: one Vector512 per tap).</remarks>");
             w.Line($"public static float[] PackWeights(float[] weight) => WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, {Avx512} ? 16 : Block);");
         }
+        else if (chain.ChannelLanes)
+        {
+            w.Line($"/// <remarks>Where Vector256 is accelerated the channel-lane kernel runs, which reads [tap][channel] (one Vector256 per tap for 8 channels).</remarks>");
+            w.Line($"public static float[] PackWeights(float[] weight) => Vector256.IsHardwareAccelerated ? WeightPacking.PackDepthwiseLanes(weight, OutC, Taps) : WeightPacking.PackConv(weight, OutC, Taps, OutPerGroup, Block);");
+        }
         else if (chain.DepthwiseLanes)
         {
             w.Line($"/// <remarks>With AVX-512 the depthwise lane kernel runs, which reads [tap][channel] (one Vector512 per tap for 16 channels).</remarks>");
@@ -119,8 +124,8 @@ internal static class ConvEmitter
         var blockSizes = new List<int> { c.OcBlock };
         if (c.TailChannels > 0) blockSizes.Add(c.TailChannels);
         var widths = new List<int>();
-        if (c.Vectorized512) widths.Add(16);
-        if (c.Vectorized) widths.Add(8);
+        if (c.Vectorized512 && !chain.ChannelLanes) widths.Add(16); // a channel-lane chain runs it where Vector256 is accelerated, the scalar kernel elsewhere
+        if (c.Vectorized && !chain.ChannelLanes) widths.Add(8);
         foreach (int lanes in widths)
             foreach (int r in blockSizes)
             {
@@ -128,13 +133,14 @@ internal static class ConvEmitter
                 if (eval is { } e) { w.Line(); EmitVectorBlock(w, chain, r, e, lanes); }
                 if (training is { } t && t != eval) { w.Line(); EmitVectorBlock(w, chain, r, t, lanes); }
             }
-        if (fused && c.Flat512)
+        if (fused && c.Flat512 && !chain.ChannelLanes)
             foreach (int r in blockSizes) { w.Line(); EmitFlatBlock(w, chain, r); }
         if (fused && chain.RowPermute)
             foreach (int r in blockSizes) { w.Line(); EmitRowPermuteBlock(w, chain, r); }
         if (fused && chain.LanePositions > 0)
             for (int vectors = 1; vectors <= chain.BlocksPerTask / 2; vectors++) { w.Line(); EmitLaneTiles(w, chain, vectors); }
         if (fused && chain.DepthwiseLanes) { w.Line(); EmitDepthwiseLanes(w, chain); }
+        if (fused && chain.ChannelLanes) { w.Line(); EmitChannelLanes(w, chain); }
         if (fused) { w.Line(); EmitScalarBlock(w, chain, null); w.Line(); EmitPixel(w, chain, null); }
         foreach (NormMode mode in new[] { eval, training }.Where(m => m is not null).Select(m => m!.Value).Distinct())
         {
@@ -143,7 +149,7 @@ internal static class ConvEmitter
         }
         if (stats) { w.Line(); NormEmitter.EmitNormalizers(w, chain); }
         if (chain.Pool is not null) { w.Line(); PoolEmitter.Emit(w, chain); }
-        if (fused && c.Flat512 && !c.FlatInPlace) { w.Line(); if (chain.HasSkip) EmitKeepColumnsAdd(w, chain); else EmitKeepColumns(w); }
+        if (fused && c.Flat512 && !c.FlatInPlace && !chain.ChannelLanes) { w.Line(); if (chain.HasSkip) EmitKeepColumnsAdd(w, chain); else EmitKeepColumns(w); }
         foreach (int lanes in widths)
             if (c.Stride > 1 && c.ColumnPhases == 1) { w.Line(); EmitStridedLoad(w, c, lanes); }
         if (c.InputPool is not null) { w.Line(); EmitCopyInput(w, c); }
@@ -486,6 +492,15 @@ internal static class ConvEmitter
                 w.Close();
                 w.Open("else");
             }
+            if (chain.ChannelLanes)
+            {
+                w.Open("if (Vector256.IsHardwareAccelerated)");
+                w.Comment("The run's channels 8 at a time, 8 per Vector256, over their interleaved input rows: no padded copy, aligned loads.");
+                string source = chain.TaskCopy ? $"{Unsafe}.Add(ref x0, n * SourceSize + first * SourcePlane)" : $"{Unsafe}.Add(ref xn, first * InD * InH * InW)";
+                w.Line($"{ChannelLaneName(chain)}(ref {source}, ref w0, ref b0, ref {Unsafe}.Add(ref yn, first * ConvSpatial), first, Math.Min(first + BlocksPerTask, BlocksPerSample), rowStart, rowEnd);");
+                w.Close();
+                w.Open("else");
+            }
             if (chain.DepthwiseLanes)
             {
                 w.Open($"if ({Avx512})");
@@ -522,6 +537,12 @@ internal static class ConvEmitter
             void Body(int r)
             {
                 string dst = pool ? scratchRef : $"{Unsafe}.Add(ref yn, oc * ConvSpatial)";
+                if (chain.ChannelLanes)
+                {
+                    // Only a CPU without Vector256 gets here: the scalar kernel (no vector kernel is emitted for it).
+                    w.Line(BlockCall(chain, r, null, "xn", "oc", dst, group: group, scalarOnly: true));
+                    return;
+                }
                 if (c.FlatInPlace)
                 {
                     using (w.Block("if (Vector512.IsHardwareAccelerated)"))
@@ -557,7 +578,7 @@ internal static class ConvEmitter
             }
             if (chain.RowPermute) w.Close();
             if (run) w.Close();
-            if (chain.LanePositions > 0 || chain.DepthwiseLanes) w.Close();
+            if (chain.LanePositions > 0 || chain.DepthwiseLanes || chain.ChannelLanes) w.Close();
             if (pool) w.Line("ConvRows.Return(scratch);");
             if (flatRows) w.Line("FlatRows.Return(flat);");
             if (group is not null) w.Line("Planes.Return(planes);");
@@ -566,7 +587,7 @@ internal static class ConvEmitter
 
     /// <summary>Whether a fused chain's Vector512 flat kernel stores into flat rows of its own (then copies their kept columns) rather than into y.</summary>
     internal static bool FlatRows(ChainPlan chain) =>
-        chain.Conv is { Flat512: true, FlatInPlace: false } && chain.Norm?.EvalMode is null or NormMode.Folded;
+        chain.Conv is { Flat512: true, FlatInPlace: false } && chain.Norm?.EvalMode is null or NormMode.Folded && !chain.ChannelLanes;
 
     /// <summary>One sample of a run-statistics chain: its blocks in order, each completed run normalized at once.</summary>
     private static void EmitSampleTask(SourceWriter w, ChainPlan chain)
@@ -618,7 +639,7 @@ internal static class ConvEmitter
 
     /// <param name="rows">The row range argument: the band's rows, or for a statistics kernel not split into bands every row.</param>
     /// <param name="group">A reference to the block's group of input planes when the task copied them itself (TaskCopy); else they are found in <paramref name="xn"/>.</param>
-    internal static string BlockCall(ChainPlan chain, int r, NormMode? mode, string xn, string oc, string dst, bool vector512 = true, string? skip = null, string? rows = null, string? group = null)
+    internal static string BlockCall(ChainPlan chain, int r, NormMode? mode, string xn, string oc, string dst, bool vector512 = true, string? skip = null, string? rows = null, string? group = null, bool scalarOnly = false)
     {
         ConvPlan c = chain.Conv!;
         string stats = mode is null ? "" : ", stats";
@@ -627,7 +648,7 @@ internal static class ConvEmitter
         string input = group ?? $"{Unsafe}.Add(ref {xn}, {oc} / OutPerGroup * InPerGroup * InD * InH * InW)";
         string args = $"ref {input}, ref {Unsafe}.Add(ref w0, {oc} * Taps), ref {Unsafe}.Add(ref b0, {oc}), ref {dst}{skipArg}{stats}, {oc}{rows}";
         string v512 = c.Vectorized512 && vector512 ? $"if (Vector512.IsHardwareAccelerated)\n    {VectorName(chain, r, mode, 16)}({args});\nelse " : "";
-        return c.Vectorized
+        return c.Vectorized && !scalarOnly
             ? $"{v512}if (Vector256.IsHardwareAccelerated)\n    {VectorName(chain, r, mode)}({args});\nelse\n    ConvScalar{Suffix(mode)}({r}, {args});"
             : $"ConvScalar{Suffix(mode)}({r}, {args});";
     }
@@ -961,6 +982,90 @@ internal static class ConvEmitter
     private const int LanePrefetchChannels = 8;
 
     private static string LaneName(ChainPlan chain, int vectors) => $"{Tag(chain)}_C{16 * vectors}_Lanes_V512";
+
+    private static string ChannelLaneName(ChainPlan chain) => $"{Tag(chain)}_C8_ChannelLanes_V256";
+
+    /// <summary>
+    /// A depthwise conv with a large window (ChainPlan.ChannelLanes), channels [first, last) of one sample, 8 per Vector256:
+    /// each group of 8 channels' input rows for output rows [rowStart, rowEnd) is interleaved as [row][column][8], zero-padded
+    /// (Winograd.InterleaveRows: 8×8 transposes), then each tile of ChannelLaneTile output positions of a row keeps one
+    /// accumulator per position, and each tap is one weight vector (packed [tap][channel]) for the tile's aligned input
+    /// loads. The tile is activated into [position][8] and the band's outputs are transposed back to the 8 planes.
+    /// </summary>
+    private static void EmitChannelLanes(SourceWriter w, ChainPlan chain)
+    {
+        ConvPlan c = chain.Conv!;
+        int sh = c.SourceHeight, sw = c.SourceWidth, top = c.CopyPaddingH, left = c.CopyPadding, cols = sw + 2 * left;
+        int kh = c.KernelH, kw = c.Kernel, taps = kh * kw, s = c.Stride, sH = c.StrideH, d = c.Dilation, dH = c.DilationH;
+        int p = System.Math.Min(ModelPlanner.ChannelLaneTile, c.OutWidth);
+        int maxRows = (c.OutHeight - 1) * sH + (kh - 1) * dH + 1; // input rows of the whole plane's windows
+        // The window unrolled whole while its FMAs stay well inside the JIT's budget, else one kernel row per loop step.
+        bool whole = taps * p <= MaxChannelLaneUnrolledFmas;
+        string act = chain.Activation is { } a ? ActivationName(a) : "no activation";
+        w.Line($"private static readonly ScratchPool LaneRows = new({maxRows * cols * 8}); // a task's interleaved input rows: [row][column][8 channels], {cols} columns (the padding included)");
+        w.Line($"private static readonly ScratchPool LaneOutputs = new({c.OutHeight * c.OutWidth * 8}); // a task's band of outputs, [position][8 channels], before they go back to the planes");
+        w.Line();
+        w.Line($"/// <summary>Depthwise {kh}×{kw} (stride {s}) on {sh}×{sw} planes, 8 channels per Vector256: rows interleaved as [row][column][8], tiles of {p} positions × {taps} taps, {act}, transposed back.</summary>");
+        using (w.Block($"private static void {ChannelLaneName(chain)}({Ref} x, {Ref} w, {Ref} bias, {Ref} y, int first, int last, int rowStart, int rowEnd)"))
+        {
+            w.Line("float[] rowsBuffer = LaneRows.Rent(), outputs = LaneOutputs.Rent();");
+            w.Line($"{Ref} xt = ref MemoryMarshal.GetArrayDataReference(rowsBuffer);");
+            w.Line($"{Ref} yt = ref MemoryMarshal.GetArrayDataReference(outputs);");
+            w.Line($"int rows = (rowEnd - 1 - rowStart) * {sH} + {(kh - 1) * dH + 1}; // the band's windows' input rows, from padded row rowStart · {sH}");
+            using (w.Block("for (int c0 = first; c0 < last; c0 += 8)"))
+            {
+                w.Line($"Winograd.InterleaveRows(ref {Unsafe}.Add(ref x, (c0 - first) * {sh * sw}), 8, {sh}, {sw}, {left}, rowStart * {sH} - {top}, rows, {cols}, ref xt);");
+                w.Line("Vector256<float> b = Vector256.LoadUnsafe(ref bias, (nuint)c0);");
+                w.Line($"{Ref} wc = ref {Unsafe}.Add(ref w, c0); // tap t's weights for the 8 channels at t · OutC");
+                using (w.Block("for (int oh = rowStart; oh < rowEnd; oh++)"))
+                {
+                    w.Line($"{Ref} xr = ref {Unsafe}.Add(ref xt, (oh - rowStart) * {sH * cols * 8}); // the row's windows' first input row");
+                    w.Line($"{Ref} yr = ref {Unsafe}.Add(ref yt, (oh - rowStart) * ConvW * 8);");
+                    using (w.Block($"for (int ow = 0; ow < ConvW; ow += {p})"))
+                    {
+                        w.Line($"if (ow > ConvW - {p}) ow = ConvW - {p}; // the last tile shifted back: a few positions again, the same values");
+                        w.Line($"{Ref} xw = ref {Unsafe}.Add(ref xr, ow * {s * 8}); // position ow's window");
+                        w.Line($"Vector256<float> {string.Join(", ", Enumerable.Range(0, p).Select(u => $"acc{u} = b"))};");
+                        if (!whole)
+                        {
+                            w.Open($"for (int i = 0; i < {kh}; i++)");
+                            w.Line($"{Ref} xi = ref {Unsafe}.Add(ref xw, i * {dH * cols * 8});");
+                            w.Line($"{Ref} wi = ref {Unsafe}.Add(ref wc, i * {kw} * OutC);");
+                        }
+                        for (int i = 0; i < (whole ? kh : 1); i++)
+                            for (int j = 0; j < kw; j++)
+                            {
+                                int tap = i * kw + j;
+                                w.Line(whole
+                                    ? $"Vector256<float> w{tap} = Vector256.LoadUnsafe(ref wc, (nuint)({tap} * OutC)); // tap ({i}, {j})"
+                                    : $"Vector256<float> w{j} = Vector256.LoadUnsafe(ref wi, (nuint)({j} * OutC)); // tap (i, {j})");
+                                w.Line(string.Join(" ", Enumerable.Range(0, p).Select(u =>
+                                    $"acc{u} = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref {(whole ? "xw" : "xi")}, {((whole ? i * dH * cols : 0) + u * s + j * d) * 8}), w{(whole ? tap : j)}, acc{u});")));
+                            }
+                        if (!whole) w.Close();
+                        if (chain.Activation is not null && p % 2 == 0)
+                        {
+                            // Two positions' 8 channels are 16 consecutive floats of the tile: with AVX-512 the activation runs on
+                            // Vector512 pairs (half the instructions of a costly one such as GELU; the same operations lane by lane).
+                            using (w.Block("if (Vector512.IsHardwareAccelerated)"))
+                                for (int u = 0; u < p; u += 2)
+                                    w.Line($"{Activate(chain.Activation, $"Vector512.Create(acc{u}, acc{u + 1})")}.StoreUnsafe(ref yr, (nuint)((ow + {u}) * 8));");
+                            w.Open("else");
+                        }
+                        for (int u = 0; u < p; u++)
+                            w.Line($"{Activate(chain.Activation, $"acc{u}")}.StoreUnsafe(ref yr, (nuint)((ow + {u}) * 8));");
+                        if (chain.Activation is not null && p % 2 == 0) w.Close();
+                    }
+                }
+                w.Line($"ChannelLanes.StorePlanes(ref yt, (rowEnd - rowStart) * ConvW, ref {Unsafe}.Add(ref y, (c0 - first) * ConvSpatial + rowStart * ConvW), ConvSpatial); // back to the 8 channels' planes");
+            }
+            w.Line("LaneRows.Return(rowsBuffer);");
+            w.Line("LaneOutputs.Return(outputs);");
+        }
+    }
+
+    /// <summary>The most FMAs the channel-lane kernel unrolls per tile (taps × positions); past it, one kernel row per loop step.</summary>
+    private const int MaxChannelLaneUnrolledFmas = 640;
 
     private static string DepthwiseLaneName(ChainPlan chain) => $"{Tag(chain)}_C16_Channels_V512";
 

@@ -390,9 +390,11 @@ public sealed record ChainPlan(
     int LanePositions = 0,
     bool KeepsFolded = false,
     int LaneChunk = 0,
-    bool DepthwiseLanes = false)
+    bool DepthwiseLanes = false,
+    bool ChannelLanes = false)
 {
     // DepthwiseLanes: with AVX-512, a depthwise conv on a plane under 16 floats computes 16 channels per Vector512 (ModelPlanner.PlanDepthwiseLanes).
+    // ChannelLanes: with Vector256, a depthwise conv with a large window computes 8 channels per Vector256 over their interleaved rows (ModelPlanner.PlanChannelLanes).
     // LaneChunk: input channels per pass of the lane kernel over a group of its tiles (0: one pass over every input channel).
     // KeepsFolded: the chain is part of an InvertedResidualPlan, whose load packs its own copy of the folded weights.
     /// <summary>The chain ends in a residual add: its methods take the skip tensor (of the output's shape) after x.</summary>

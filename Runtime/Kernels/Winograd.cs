@@ -59,16 +59,20 @@ public static class Winograd
                 int n = c1 - c0, i = 0;
                 if (Avx.IsSupported)
                     for (; i + 8 <= n; i += 8)
-                        Transpose8(ref Unsafe.Add(ref src, i), plane, ref Unsafe.Add(ref inside, i * Lanes));
+                        Transpose8(ref Unsafe.Add(ref src, i), plane, ref Unsafe.Add(ref inside, i * Lanes), Lanes);
                 for (; i < n; i++)
                     for (int lane = 0; lane < Lanes; lane++)
                         Unsafe.Add(ref inside, i * Lanes + lane) = Unsafe.Add(ref src, lane * plane + i);
             }
     }
 
-    /// <summary>8 columns of 8 channels (<paramref name="plane"/> apart) to 8 vectors of the 8 channels, one per column: an 8×8 transpose in registers.</summary>
+    /// <summary>
+    /// An 8×8 transpose in registers: row i of the block is 8 floats at src + i · <paramref name="plane"/>, and column k is
+    /// stored as 8 floats at dst + k · <paramref name="dstPitch"/> (8 columns of 8 channels to 8 vectors of the 8 channels,
+    /// or back). Needs AVX.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8(ref float src, int plane, ref float dst)
+    internal static void Transpose8(ref float src, int plane, ref float dst, int dstPitch)
     {
         Vector256<float> r0 = Vector256.LoadUnsafe(ref src), r1 = Vector256.LoadUnsafe(ref src, (nuint)plane),
             r2 = Vector256.LoadUnsafe(ref src, (nuint)(2 * plane)), r3 = Vector256.LoadUnsafe(ref src, (nuint)(3 * plane)),
@@ -80,13 +84,13 @@ public static class Winograd
         Vector256<float> s0 = Avx.Shuffle(t0, t2, 0x44), s1 = Avx.Shuffle(t0, t2, 0xEE), s2 = Avx.Shuffle(t1, t3, 0x44), s3 = Avx.Shuffle(t1, t3, 0xEE);
         Vector256<float> s4 = Avx.Shuffle(t4, t6, 0x44), s5 = Avx.Shuffle(t4, t6, 0xEE), s6 = Avx.Shuffle(t5, t7, 0x44), s7 = Avx.Shuffle(t5, t7, 0xEE);
         Avx.Permute2x128(s0, s4, 0x20).StoreUnsafe(ref dst);
-        Avx.Permute2x128(s1, s5, 0x20).StoreUnsafe(ref dst, 8);
-        Avx.Permute2x128(s2, s6, 0x20).StoreUnsafe(ref dst, 16);
-        Avx.Permute2x128(s3, s7, 0x20).StoreUnsafe(ref dst, 24);
-        Avx.Permute2x128(s0, s4, 0x31).StoreUnsafe(ref dst, 32);
-        Avx.Permute2x128(s1, s5, 0x31).StoreUnsafe(ref dst, 40);
-        Avx.Permute2x128(s2, s6, 0x31).StoreUnsafe(ref dst, 48);
-        Avx.Permute2x128(s3, s7, 0x31).StoreUnsafe(ref dst, 56);
+        Avx.Permute2x128(s1, s5, 0x20).StoreUnsafe(ref dst, (nuint)dstPitch);
+        Avx.Permute2x128(s2, s6, 0x20).StoreUnsafe(ref dst, (nuint)(2 * dstPitch));
+        Avx.Permute2x128(s3, s7, 0x20).StoreUnsafe(ref dst, (nuint)(3 * dstPitch));
+        Avx.Permute2x128(s0, s4, 0x31).StoreUnsafe(ref dst, (nuint)(4 * dstPitch));
+        Avx.Permute2x128(s1, s5, 0x31).StoreUnsafe(ref dst, (nuint)(5 * dstPitch));
+        Avx.Permute2x128(s2, s6, 0x31).StoreUnsafe(ref dst, (nuint)(6 * dstPitch));
+        Avx.Permute2x128(s3, s7, 0x31).StoreUnsafe(ref dst, (nuint)(7 * dstPitch));
     }
 
     /// <summary>
