@@ -115,6 +115,10 @@ public sealed record Workload(string Name, int Batch, int[] Sample, object[] Sta
         new("scan_resnext_grouped3x3_g32_28", 1, new[] { 128, 28, 28 }, new object[] { new ConvStage("c", "n", 128, 128, 3, 1, 32, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new ScanGrouped28(), f)),
         new("scan_convnext_dw7x7_gelu_56", 1, new[] { 96, 56, 56 }, new object[] { new ConvStage("c", "n", 96, 96, 7, 3, 96, NormKind.BatchNorm, 0, ActKind.Gelu) }, f => LoadModel(new ScanDw7x7(), f)),
         new("scan_dw7x7_relu_56", 1, new[] { 96, 56, 56 }, new object[] { new ConvStage("c", "n", 96, 96, 7, 3, 96, NormKind.BatchNorm, 0, ActKind.Relu) }, f => LoadModel(new ScanDw7x7Relu(), f)),
+        new("scan_dw3x3_relu6_28", 1, new[] { 192, 28, 28 }, new object[] { new ConvStage("c", "n", 192, 192, 3, 1, 192, NormKind.BatchNorm, 0, ActKind.Relu6, Bias: false) }, f => LoadModel(new ScanDw3x3At28(), f)),
+        new("scan_dw3x3_relu6_112", 1, new[] { 32, 112, 112 }, new object[] { new ConvStage("c", "n", 32, 32, 3, 1, 32, NormKind.BatchNorm, 0, ActKind.Relu6, Bias: false) }, f => LoadModel(new ScanDw3x3At112(), f)),
+        new("scan_dw5x5_silu_28", 1, new[] { 240, 28, 28 }, new object[] { new ConvStage("c", "n", 240, 240, 5, 2, 240, NormKind.BatchNorm, 0, ActKind.Silu, Bias: false) }, f => LoadModel(new ScanDw5x5At28(), f)),
+        new("scan_dw5x5_relu_112", 1, new[] { 32, 112, 112 }, new object[] { new ConvStage("c", "n", 32, 32, 5, 2, 32, NormKind.BatchNorm, 0, ActKind.Relu, Bias: false) }, f => LoadModel(new ScanDw5x5At112(), f)),
         new("scan_effnet_dw5x5s2_silu_56to28", 1, new[] { 144, 56, 56 }, new object[] { new ConvStage("c", "n", 144, 144, 5, 2, 144, NormKind.BatchNorm, 0, ActKind.Silu, Stride: 2, Bias: false) }, f => LoadModel(new ScanDw5x5S2(), f)),
         new("scan_bottleneck_1x1_2048to512_7", 1, new[] { 2048, 7, 7 }, new object[] { new ConvStage("c", "n", 2048, 512, 1, 0, 1, NormKind.BatchNorm, 0, ActKind.Relu, Bias: false) }, f => LoadModel(new ScanBottleneck7(), f)),
         new("scan_conv5x5_gn_silu_32", 1, new[] { 32, 32, 32 }, new object[] { new ConvStage("c", "n", 32, 32, 5, 2, 1, NormKind.GroupNorm, 8, ActKind.Silu) }, f => LoadModel(new ScanGn5x5(), f)),
@@ -392,5 +396,33 @@ public sealed partial class ScanIn8
 public sealed partial class ScanDw7x7Relu
 {
     [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(96, KernelSize = 7, Padding = 3, Groups = 96, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(192, 28, 28)]
+public sealed partial class ScanDw3x3At28
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU6)] [Conv2d(192, KernelSize = 3, Padding = 1, Groups = 192, Bias = false, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(32, 112, 112)]
+public sealed partial class ScanDw3x3At112
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU6)] [Conv2d(32, KernelSize = 3, Padding = 1, Groups = 32, Bias = false, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(240, 28, 28)]
+public sealed partial class ScanDw5x5At28
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.SiLU)] [Conv2d(240, KernelSize = 5, Padding = 2, Groups = 240, Bias = false, Name = "c")] [BatchNorm(Name = "n")]
+    public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
+}
+
+[Model(32, 112, 112)]
+public sealed partial class ScanDw5x5At112
+{
+    [Fuse(Layer.Conv2d, Layer.BatchNorm2d, Layer.ReLU)] [Conv2d(32, KernelSize = 5, Padding = 2, Groups = 32, Bias = false, Name = "c")] [BatchNorm(Name = "n")]
     public partial void Block(ReadOnlySpan<float> x, Span<float> y, int batch);
 }
