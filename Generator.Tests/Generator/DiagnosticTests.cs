@@ -305,6 +305,17 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void FN0201_is_not_reported_for_a_depthwise_conv_the_channel_lane_kernel_runs()
+    {
+        // A 9×9 depthwise conv onto rows of 7 columns: no Vector256 row, but the channel-lane kernel (8 channels per
+        // Vector256) runs it wherever Vector256 is accelerated, so nothing falls back to scalar code that others do not.
+        var run = GeneratorHarness.RunGenerator(Model($"[Fuse(Layer.Conv2d, Layer.ReLU)] [Conv2d(16, KernelSize = 9, Padding = 4, Groups = 16, Name = \"c\")] public partial void S{Signature}", model: "[Model(16, 9, 7)]"));
+        Assert.DoesNotContain(run.GeneratorDiagnostics, x => x.Id == "FN0201");
+        Assert.Contains(run.Sources, s => s.SourceText.ToString().Contains("_ChannelLanes_V256("));
+        Assert.Empty(run.CompileErrors);
+    }
+
+    [Fact]
     public void FN0201_scalar_fallback_is_a_warning_and_still_generates()
     {
         var run = GeneratorHarness.RunGenerator(Model($"[Fuse(Layer.Linear)] [Linear(5, Name = \"fc\")] public partial void S{Signature}"));

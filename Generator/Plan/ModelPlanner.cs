@@ -659,7 +659,8 @@ public static class ModelPlanner
             plan = plan with { LanePositions = lanePositions, BlocksPerTask = 2 * LaneVectors(plan.Conv!), LaneChunk = LaneChunk(plan.Conv!) };
             plan = plan with { MaxRowBands = PlanMaxRowBands(plan, (plan.Conv!.BlocksPerSample + plan.BlocksPerTask - 1) / plan.BlocksPerTask) };
         }
-        if (narrowRows is not null)
+        // A channel-lane chain runs vectors wherever Vector256 is accelerated, whatever its rows: no scalar fallback to report.
+        if (narrowRows is not null && !plan.ChannelLanes)
             diagnostics.Add(DiagnosticInfo.Create(ScalarFallback, chain.Location, chain.MethodName, narrowRows + Avx512Kernel(plan)));
         return plan;
     }
@@ -671,7 +672,6 @@ public static class ModelPlanner
     private static string Avx512Kernel(ChainPlan plan) =>
         plan.LanePositions > 0 ? $" (where AVX-512 is available, the lane kernel runs it: 16 output channels per Vector512 × tiles of {plan.LanePositions} positions)"
         : plan.DepthwiseLanes ? " (where AVX-512 is available, the depthwise lane kernel runs it: 16 channels per Vector512)"
-        : plan.ChannelLanes ? " (where Vector256 is accelerated, the channel-lane kernel runs it: 8 channels per Vector256)"
         : plan.RowPermute ? " (where AVX-512 is available, the row-permute kernel runs it: each output row one Vector512)"
         : plan.Conv is { Flat512: true } ? " (where Vector512 is accelerated, the flat Vector512 kernel runs it instead)"
         : "";
