@@ -113,8 +113,6 @@ namespace FusedNorm.Generated
             int n = task / (TasksPerSample * bands), first = task / bands % TasksPerSample * BlocksPerTask, band = task % bands;
             int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-            float[] planes = Planes.Rent();
-            ref float xg = ref MemoryMarshal.GetArrayDataReference(planes);
             if (Vector256.IsHardwareAccelerated)
             {
                 // The run's channels 8 at a time, 8 per Vector256, over their interleaved input rows: no padded copy, aligned loads.
@@ -122,6 +120,8 @@ namespace FusedNorm.Generated
             }
             else
             {
+                float[] planes = Planes.Rent();
+                ref float xg = ref MemoryMarshal.GetArrayDataReference(planes);
                 for (int block = first, last = Math.Min(first + BlocksPerTask, BlocksPerSample); block < last; block++)
                 {
                     int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
@@ -129,8 +129,8 @@ namespace FusedNorm.Generated
                     PaddedInput.CopyPlanesPolyphase(ref Unsafe.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceH, SourceW, PadH, PadW, Stride);
                     ConvScalar(1, ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
                 }
+                Planes.Return(planes);
             }
-            Planes.Return(planes);
         }
 
         private static readonly ScratchPool LaneRows = new(4968); // a task's interleaved input rows: [row][column][8 channels], 23 columns (the padding included)

@@ -126,10 +126,10 @@ namespace FusedNorm.Generated
             int rowStart = Math.Max(0, poolStart * 2 - 1), rowEnd = Math.Min(ConvH, (poolEnd - 1) * 2 - 1 + 2); // the conv rows their windows read
             ref float xn = ref Unsafe.Add(ref x0, n * XSize);
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-            float[] flat = FlatRows.Rent(); // the Vector512 flat rows, before their kept columns are copied
             // The block's conv output goes to a scratch buffer that stays in cache; only the pooled result is stored.
             float[] scratch = ConvRows.Rent();
             ref float s0 = ref MemoryMarshal.GetArrayDataReference(scratch);
+            float[] flat = FlatRows.Rent(); // the Vector512 flat rows, before their kept columns are copied
             int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
             if (Vector512.IsHardwareAccelerated)
             {
@@ -145,8 +145,8 @@ namespace FusedNorm.Generated
                     ConvScalar(8, ref Unsafe.Add(ref xn, oc / OutPerGroup * InPerGroup * InD * InH * InW), ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref s0, oc, rowStart, rowEnd);
             }
             Pool(8, ref s0, ref Unsafe.Add(ref yn, oc * PoolSpatial), poolStart, poolEnd);
-            ConvRows.Return(scratch);
             FlatRows.Return(flat);
+            ConvRows.Return(scratch);
         }
 
         /// <summary>8 output channel(s), rows [rowStart, rowEnd): Vector256 over 8 interior columns, scalar at the borders; Relu in registers.</summary>

@@ -109,8 +109,6 @@ namespace FusedNorm.Generated
             int n = task / (TasksPerSample * bands), first = task / bands % TasksPerSample * BlocksPerTask, band = task % bands;
             int rowStart = band * ConvH / bands, rowEnd = (band + 1) * ConvH / bands; // this band's output rows
             ref float yn = ref Unsafe.Add(ref y0, n * OutputSize);
-            float[] planes = Planes.Rent();
-            ref float xg = ref MemoryMarshal.GetArrayDataReference(planes);
             if (global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
             {
                 // The run's channels 16 at a time, 16 per Vector512: no per-channel copy, no scalar pixel loop.
@@ -118,6 +116,8 @@ namespace FusedNorm.Generated
             }
             else
             {
+                float[] planes = Planes.Rent();
+                ref float xg = ref MemoryMarshal.GetArrayDataReference(planes);
                 for (int block = first, last = Math.Min(first + BlocksPerTask, BlocksPerSample); block < last; block++)
                 {
                     int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;
@@ -125,8 +125,8 @@ namespace FusedNorm.Generated
                     PaddedInput.CopyPlanes(ref Unsafe.Add(ref x0, n * SourceSize + oc / OutPerGroup * InPerGroup * SourcePlane), ref xg, 0, InPerGroup, SourceD, SourceH, SourceW, PadD, PadH, PadW);
                     ConvScalar(1, ref xg, ref Unsafe.Add(ref w0, oc * Taps), ref Unsafe.Add(ref b0, oc), ref Unsafe.Add(ref yn, oc * ConvSpatial), oc, rowStart, rowEnd);
                 }
+                Planes.Return(planes);
             }
-            Planes.Return(planes);
         }
 
         /// <summary>Depthwise 3×3 on 3×3 planes (padded to 5×5), 16 channels per Vector512: planes transposed to [row][column][channel], 9 FMAs per output position, Relu6, transposed back.</summary>

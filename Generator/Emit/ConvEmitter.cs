@@ -463,14 +463,7 @@ internal static class ConvEmitter
                 w.Line(pool
                     ? $"{Ref} sn = ref {Unsafe}.Add(ref s0, n * AddSize); // the skip tensor of this sample, laid out as the conv output (before pooling)"
                     : $"{Ref} sn = ref {Unsafe}.Add(ref s0, n * OutputSize); // the skip tensor of this sample, laid out as yn");
-            string? group = null; // the task's own copy of its group's input planes (TaskCopy), else the kernels read xn
-            if (chain.TaskCopy)
-            {
-                w.Line("float[] planes = Planes.Rent();");
-                w.Line($"{Ref} xg = ref MemoryMarshal.GetArrayDataReference(planes);");
-                group = "xg";
-            }
-            if (flatRows) w.Line("float[] flat = FlatRows.Rent(); // the Vector512 flat rows, before their kept columns are copied");
+            string? group = chain.TaskCopy ? "xg" : null; // the task's own copy of its group's input planes (TaskCopy), else the kernels read xn
             string scratchRef = chain.HasSkip ? "z0" : "s0"; // s0 is the skip tensor in a chain with an add
             if (pool)
             {
@@ -510,6 +503,13 @@ internal static class ConvEmitter
                 w.Close();
                 w.Open("else");
             }
+            // The per-block kernels' buffers, rented here: a lane kernel above (which needs neither) does not take them.
+            if (chain.TaskCopy)
+            {
+                w.Line("float[] planes = Planes.Rent();");
+                w.Line($"{Ref} xg = ref MemoryMarshal.GetArrayDataReference(planes);");
+            }
+            if (flatRows) w.Line("float[] flat = FlatRows.Rent(); // the Vector512 flat rows, before their kept columns are copied");
             if (run) w.Open("for (int block = first, last = Math.Min(first + BlocksPerTask, BlocksPerSample); block < last; block++)");
             w.Line("int inGroup = block % BlocksPerGroup, oc = block / BlocksPerGroup * OutPerGroup + inGroup * Block;");
             if (chain.RowPermute)
@@ -578,10 +578,10 @@ internal static class ConvEmitter
             }
             if (chain.RowPermute) w.Close();
             if (run) w.Close();
-            if (chain.LanePositions > 0 || chain.DepthwiseLanes || chain.ChannelLanes) w.Close();
-            if (pool) w.Line("ConvRows.Return(scratch);");
             if (flatRows) w.Line("FlatRows.Return(flat);");
             if (group is not null) w.Line("Planes.Return(planes);");
+            if (chain.LanePositions > 0 || chain.DepthwiseLanes || chain.ChannelLanes) w.Close();
+            if (pool) w.Line("ConvRows.Return(scratch);");
         }
     }
 

@@ -803,7 +803,7 @@ public static class ModelPlanner
         && c.Groups == c.InChannels && c.OutChannels == c.InChannels && c.InChannels % ChannelLaneWidth == 0
         && c.TapsPerInput >= MinChannelLaneTaps
         && (chain.TaskCopy || !c.PaddedCopy)
-        && !chain.RowPermute && !chain.DepthwiseLanes && c.OcBlock == 1
+        && !chain.RowPermute && !chain.DepthwiseLanes
         && !chain.ComputesStatistics && !chain.TrainingForward && chain.Pool is null && !chain.HasSkip;
 
     /// <summary>The most positions of a zero-padded input plane the depthwise lane kernel transposes into its stack buffer (× 16 channels: 16 KB).</summary>
